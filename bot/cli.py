@@ -1,0 +1,256 @@
+"""The ``dondoc`` command: admin tasks on the register, in Vietnamese for its users."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from bot.config import Settings, SettingsError
+from bot.db import make_engine, session_scope, upgrade
+from bot.importers.agencies import import_agencies
+from bot.importers.errors import ImportFailed
+from bot.importers.plans import PlanImportReport, import_plan
+from bot.importers.rows import PlanMeta
+from bot.importers.tabular import FileProblem
+from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.services.register import find_agency, list_assignments
+
+app = typer.Typer(help="dondoc: đôn đốc thực hiện kế hoạch của các cơ quan.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+import_app = typer.Typer(help="Nhập dữ liệu từ tệp CSV/XLSX.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+
+out = Console()
+err = Console(stderr=True)
+SEED = Path(__file__).resolve().parent.parent / "seed"
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        err.print(f"[red]Cấu hình sai:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    if isinstance(exc, ImportFailed):
+        unknown = sum("không có trong danh mục" in e.reason for e in exc.errors)
+        err.print(
+            f"[red]Không nhập được {exc.path}: {len(exc.errors)} lỗi "
+            f"({unknown} dòng có cơ quan chưa có trong danh mục); chưa ghi gì vào dữ liệu.[/]"
+        )
+        for line in exc.lines():
+            err.print(f"  {line}", markup=False, highlight=False)
+    else:
+        err.print(f"[red]Không nhập được:[/] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp cơ sở dữ liệu lên phiên bản mới nhất."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    out.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@import_app.command("agencies")
+def import_agencies_cmd(file: Path) -> None:
+    """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
+    engine = make_engine(_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            report = import_agencies(session, file)
+    except (ImportFailed, FileProblem) as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
+        f"giữ nguyên {report.unchanged}."
+    )
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction so that a dry run rolls back everything."""
+
+
+@import_app.command("tasks")
+def import_tasks_cmd(
+    file: Path,
+    number: Annotated[str, typer.Option(help="Số kế hoạch, ví dụ 126/KH-UBND")] = "",
+    issued: Annotated[str, typer.Option("--date", help="Ngày ban hành, dd/mm/yyyy")] = "",
+    title: Annotated[str, typer.Option(help="Trích yếu")] = "",
+    issuer: Annotated[str, typer.Option(help="Cơ quan ban hành")] = "",
+    year: Annotated[int, typer.Option(help="Năm của kế hoạch, cho các ô “Trong năm”")] = 0,
+    lead: Annotated[str, typer.Option(help="Cơ quan chủ trì khi bảng không có cột này")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
+) -> None:
+    """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
+    try:
+        issued_on = datetime.strptime(issued, "%d/%m/%Y").date() if issued else None  # noqa: DTZ007
+    except ValueError:
+        err.print(f"[red]--date “{issued}” không đúng dạng dd/mm/yyyy[/]")
+        raise typer.Exit(2) from None
+    meta = PlanMeta(number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer)
+    engine = make_engine(_settings().database_url)
+    report: PlanImportReport | None = None
+    try:
+        with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
+            job = bar.add_task(f"Đang nhập {file.name}", total=None)
+            report = import_plan(
+                session, file, meta=meta, default_lead=lead,
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )  # fmt: skip
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except (ImportFailed, FileProblem) as exc:
+        raise _fail(exc) from None
+    assert report is not None
+    _print_plan_report(report, dry_run=dry_run)
+
+
+def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
+    head = "Xem trước (chưa ghi gì)" if dry_run else "Đã nhập"
+    verb = "sẽ " if dry_run else ""
+    out.print(
+        f"{head} kế hoạch {report.plan}{' (mới)' if report.created else ''}: "
+        f"{report.tasks_total} nhiệm vụ ({verb}thêm {report.tasks_new}, {verb}sửa "
+        f"{report.tasks_changed}, giữ nguyên {report.tasks_unchanged}); "
+        f"{report.assignments_total} phần việc của cơ quan ({verb}thêm {report.assignments_new}, "
+        f"{verb}hủy {report.assignments_cancelled}).",
+        highlight=False,
+    )
+    if report.tasks_missing:
+        out.print(
+            f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
+            f"(giữ nguyên):[/] {', '.join(report.tasks_missing)}",
+            highlight=False,
+        )
+    if report.unspecified:
+        out.print(
+            f"[yellow]{len(report.unspecified)} nhiệm vụ chưa có ngày cụ thể, cần quản trị "
+            "viên bổ sung:[/]"
+        )
+        for u in report.unspecified:
+            out.print(f"  dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}", highlight=False)
+
+
+@app.command("seed")
+def seed_cmd(
+    folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu mẫu")] = SEED,
+) -> None:
+    """Nhập toàn bộ dữ liệu mẫu: danh mục cơ quan và các kế hoạch trong seed/plans."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    reports: list[PlanImportReport] = []
+    try:
+        with session_scope(engine) as session:
+            import_agencies(session, folder / "agencies.csv")
+            for plan_file in sorted((folder / "plans").glob("*.csv")):
+                reports.append(import_plan(session, plan_file))
+    except (ImportFailed, FileProblem) as exc:
+        raise _fail(exc) from None
+    table = Table(title="Dữ liệu mẫu đã nhập")
+    for column in ("Kế hoạch", "Nhiệm vụ", "Phần việc", "Chưa có ngày"):
+        table.add_column(column, justify="right" if column != "Kế hoạch" else "left")
+    for r in reports:
+        table.add_row(r.plan, str(r.tasks_total), str(r.assignments_total), str(len(r.unspecified)))
+    out.print(table)
+    out.print(
+        f"Tổng: {len(reports)} kế hoạch, {sum(r.tasks_total for r in reports)} nhiệm vụ, "
+        f"{sum(r.assignments_total for r in reports)} phần việc, "
+        f"{sum(len(r.unspecified) for r in reports)} thời hạn chưa xác định; "
+        "mọi cơ quan đều có trong danh mục."
+    )
+
+
+@app.command("tasks")
+def tasks_cmd(
+    agency: Annotated[str, typer.Option(help="Tên hoặc mã cơ quan")] = "",
+    plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
+    overdue: Annotated[bool, typer.Option("--overdue", help="Chỉ việc đã quá hạn")] = False,
+    due_within: Annotated[int | None, typer.Option(help="Đến hạn trong N ngày tới")] = None,
+    unspecified: Annotated[
+        bool, typer.Option("--unspecified", help="Chỉ việc chưa có ngày cụ thể")
+    ] = False,
+    include_closed: Annotated[bool, typer.Option("--all", help="Cả việc đã xong/đã hủy")] = False,
+    today: Annotated[str, typer.Option(help="Ngày tính hạn, yyyy-mm-dd (mặc định: hôm nay)")] = "",
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
+) -> None:
+    """Liệt kê phần việc của các cơ quan, lọc theo cơ quan, kế hoạch, hạn."""
+    settings = _settings()
+    day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        agency_row = find_agency(session, agency) if agency else None
+        if agency and agency_row is None:
+            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
+            raise typer.Exit(1)
+        lines = list_assignments(
+            session, today=day, agency=agency_row, plan=plan or None, overdue=overdue,
+            due_within=due_within, unspecified=unspecified, include_closed=include_closed,
+        )  # fmt: skip
+    if fmt is Format.json:
+        payload = [{**asdict(x), "due_on": x.due_on.isoformat() if x.due_on else None} for x in lines]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["plan", "task_key", "task", "agency", "role", "status", "progress",
+                         "deadline_text", "deadline", "due_on"])  # fmt: skip
+        for x in lines:
+            writer.writerow([x.plan, x.task_key, x.task, x.agency, x.role, x.status, x.progress,
+                             x.deadline_text, x.deadline, x.due_on or ""])  # fmt: skip
+        return
+    table = Table(title=f"Phần việc ({len(lines)})", show_lines=False)
+    for column in ("Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Thời hạn", "Trạng thái"):
+        table.add_column(column, overflow="fold")
+    for x in lines:
+        table.add_row(
+            x.plan, x.task_key, _short(x.task, 70), x.agency, ROLE_LABELS[Role(x.role)],
+            x.deadline, STATUS_LABELS[Status(x.status)],
+        )  # fmt: skip
+    out.print(table)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@app.command("demo")
+def demo_cmd(
+    today: Annotated[str, typer.Option(help="Ngày xem sổ, yyyy-mm-dd")] = "2024-11-25",
+) -> None:
+    """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của nó (chạy lại nhiều lần vẫn an toàn)."""
+    seed_cmd(SEED)
+    out.print()
+    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=False,
+              include_closed=False, today=today, fmt=Format.table)  # fmt: skip
+    out.print()
+    tasks_cmd(agency="", plan="", overdue=False, due_within=None, unspecified=True,
+              include_closed=False, today=today, fmt=Format.table)  # fmt: skip
+
+
+def main() -> None:
+    app()

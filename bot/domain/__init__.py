@@ -1,0 +1,1 @@
+"""Pure rules: no clock, no network, no environment. Every function takes what it needs."""

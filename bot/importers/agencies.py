@@ -1,0 +1,109 @@
+"""Import the agency registry: code, name, kind, parent, aliases. Upsert by code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.domain.agencies import parse_kind
+from bot.domain.text import clean, key
+from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
+from bot.importers.errors import ImportFailed
+from bot.importers.rows import RowError
+from bot.importers.tabular import read_rows
+from bot.models import Agency
+
+
+@dataclass
+class AgencyImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", key(name)).strip("-")[:64]
+
+
+def import_agencies(session: Session, path: Path) -> AgencyImportReport:
+    rows = read_rows(path)
+    header_at = next(
+        (i for i, r in enumerate(rows) if is_header(map_header(r.cells, "agencies"), "agencies")),
+        None,
+    )
+    if header_at is None:
+        need = ", ".join(LABELS[c] for c in REQUIRED["agencies"])
+        raise ImportFailed(path, [RowError(rows[0].line, f"không thấy dòng tiêu đề (cần: {need})")])
+    header = map_header(rows[header_at].cells, "agencies")
+    missing = [LABELS[c] for c in REQUIRED["agencies"] if c not in header]
+    if missing:
+        raise ImportFailed(path, [RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing))])
+
+    errors: list[RowError] = []
+    parsed: list[tuple[int, dict[str, str]]] = []
+    seen: dict[str, int] = {}
+    for row in rows[header_at + 1 :]:
+        if row.is_blank():
+            continue
+        cells = {n: clean(row.cells[i]) if i < len(row.cells) else "" for n, i in header.items()}
+        if not cells.get("name"):
+            errors.append(RowError(row.line, "thiếu tên cơ quan"))
+            continue
+        cells["code"] = cells.get("code") or slug(cells["name"])
+        if cells["code"] in seen:
+            errors.append(RowError(row.line, f"mã “{cells['code']}” trùng với dòng {seen[cells['code']]}"))
+            continue
+        seen[cells["code"]] = row.line
+        if parse_kind(cells.get("kind", "")) is None:
+            errors.append(
+                RowError(
+                    row.line,
+                    f"loại “{cells.get('kind', '')}” không hợp lệ "
+                    "(tinh, so, huyen, xa, phong hoặc khac)",
+                )
+            )
+        parsed.append((row.line, cells))
+
+    existing = {a.code: a for a in session.exec(select(Agency)).all()}
+    names = {key(a.name): a.code for a in existing.values()}
+    names.update({key(c["name"]): c["code"] for _, c in parsed})
+    for line, cells in parsed:
+        parent = cells.get("parent", "")
+        if parent and parent not in seen and parent not in existing and key(parent) not in names:
+            errors.append(RowError(line, f"cơ quan cấp trên “{parent}” không có trong danh mục"))
+    if errors:
+        raise ImportFailed(path, errors)
+
+    report = AgencyImportReport()
+    by_code = dict(existing)
+    for _, cells in parsed:
+        kind = parse_kind(cells["kind"])
+        assert kind is not None  # validated above
+        aliases = [clean(a) for a in re.split(r"[|;]", cells.get("aliases", "")) if clean(a)]
+        agency = by_code.get(cells["code"])
+        values = {"name": cells["name"], "kind": kind.value, "aliases": aliases}
+        if agency is None:
+            agency = Agency(code=cells["code"], **values)
+            report.created += 1
+        elif any(getattr(agency, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(agency, k, v)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        session.add(agency)
+        by_code[agency.code] = agency
+    session.flush()
+    for _, cells in parsed:
+        parent_ref = cells.get("parent", "")
+        parent_code = parent_ref if parent_ref in by_code else names.get(key(parent_ref))
+        parent_id = by_code[parent_code].id if parent_code else None
+        agency = by_code[cells["code"]]
+        if agency.parent_id != parent_id:
+            agency.parent_id = parent_id
+            session.add(agency)
+    session.flush()
+    return report

@@ -1,0 +1,230 @@
+"""Import a plan's tasks: validate every row, then upsert in the caller's transaction.
+
+Re-importing a plan (same number) updates texts and deadlines in place and keeps every
+status, progress and history. An agency no longer named for a task has its part
+cancelled (recorded in the audit trail); tasks missing from the file are reported and
+left as they are, since a partial file is more likely than a withdrawn task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.domain.deadlines import Unspecified, final_date, to_record
+from bot.importers.errors import ImportFailed
+from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
+from bot.importers.tabular import read_rows
+from bot.models import Assignment, Plan, Role, Section, Status, StatusUpdate, Task, utcnow
+from bot.services.register import find_agency, load_registry, plan_by_number
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class UnspecifiedLine:
+    line: int
+    task_key: str
+    text: str
+    reason: str
+
+
+@dataclass
+class PlanImportReport:
+    plan: str
+    created: bool = False
+    tasks_new: int = 0
+    tasks_changed: int = 0
+    tasks_unchanged: int = 0
+    tasks_missing: list[str] = field(default_factory=list)
+    assignments_new: int = 0
+    assignments_cancelled: int = 0
+    assignments_total: int = 0
+    unspecified: list[UnspecifiedLine] = field(default_factory=list)
+    general_refs: list[str] = field(default_factory=list)
+
+    @property
+    def tasks_total(self) -> int:
+        return self.tasks_new + self.tasks_changed + self.tasks_unchanged
+
+
+_TASK_FIELDS = (
+    "number", "position", "indicator", "text", "target", "result", "deadline_text",
+    "deadline_kind", "due_on", "recurrence", "deadline_detail", "lead_text",
+    "coordinate_text", "source_line", "section_id",
+)  # fmt: skip
+
+
+def import_plan(
+    session: Session,
+    path: Path,
+    *,
+    meta: PlanMeta | None = None,
+    default_lead: str = "",
+    progress: Progress | None = None,
+) -> PlanImportReport:
+    """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row."""
+    rows = read_rows(path)
+    registry, ids = load_registry(session)
+    header_meta, meta_errors = read_meta(rows)
+    merged = header_meta.merged(meta or PlanMeta())
+    issuer = find_agency(session, merged.issuer) if merged.issuer else None
+    parsed = parse_plan_rows(
+        rows, registry, meta=merged, scope=issuer.code if issuer else None,
+        default_lead=default_lead,
+    )  # fmt: skip
+    parsed.errors[:0] = meta_errors
+    _check_plan(path, rows[0].line, parsed, issuer is not None)
+
+    plan = plan_by_number(session, parsed.meta.number)
+    report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
+    if plan is None:
+        plan = Plan(number=parsed.meta.number)
+    plan.issued_on = parsed.meta.issued_on or plan.issued_on
+    plan.year = parsed.meta.plan_year or plan.year
+    plan.title = parsed.meta.title or plan.title
+    plan.issuer = parsed.meta.issuer or plan.issuer
+    plan.issuer_agency_id = issuer.id if issuer else plan.issuer_agency_id
+    plan.source = str(path)
+    session.add(plan)
+    session.flush()
+    assert plan.id is not None
+
+    section_ids = _upsert_sections(session, plan.id, parsed)
+    existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+    actor = f"import:{path.name}"
+    for done, row in enumerate(parsed.tasks, start=1):
+        assert row.deadline is not None and row.lead is not None and row.coordinate is not None
+        values = {
+            "number": row.number,
+            "position": row.position,
+            "indicator": row.cell("indicator"),
+            "text": row.cell("task"),
+            "target": row.cell("target"),
+            "result": row.cell("result"),
+            "deadline_text": row.cell("deadline"),
+            "deadline_kind": row.deadline.kind,
+            "due_on": final_date(row.deadline),
+            "recurrence": getattr(getattr(row.deadline, "period", None), "value", None),
+            "deadline_detail": to_record(row.deadline),
+            "lead_text": row.cell("lead"),
+            "coordinate_text": row.cell("coordinate"),
+            "source_line": row.line,
+            "section_id": section_ids.get(row.section_key or ""),
+        }
+        task = existing.pop(row.key, None)
+        if task is None:
+            task = Task(plan_id=plan.id, key=row.key, **values)
+            report.tasks_new += 1
+        elif any(getattr(task, f) != values[f] for f in _TASK_FIELDS if f != "source_line"):
+            for f in _TASK_FIELDS:
+                setattr(task, f, values[f])
+            report.tasks_changed += 1
+        else:
+            report.tasks_unchanged += 1
+        session.add(task)
+        session.flush()
+        parts = {ids[c]: Role.LEAD for c in row.lead.codes}
+        for c in row.coordinate.codes:
+            parts.setdefault(ids[c], Role.COORDINATE)
+        _sync_assignments(session, task, parts, values["due_on"], actor, report)
+        if isinstance(row.deadline, Unspecified):
+            report.unspecified.append(
+                UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
+            )
+        report.general_refs.extend(row.lead.general + row.coordinate.general)
+        if progress:
+            progress(done, len(parsed.tasks))
+    report.tasks_missing = sorted(existing)
+    report.general_refs = list(dict.fromkeys(report.general_refs))
+    return report
+
+
+def _check_plan(path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool) -> None:
+    errors = list(parsed.errors)
+    if not parsed.meta.number:
+        errors.append(
+            RowError(first_line, "thiếu số kế hoạch: dùng --number hoặc dòng “Số kế hoạch: …”")
+        )
+    if parsed.meta.issuer and not issuer_found:
+        errors.append(
+            RowError(first_line, f"cơ quan ban hành “{parsed.meta.issuer}” không có trong danh mục")
+        )
+    if not parsed.tasks and not errors:
+        errors.append(RowError(first_line, "bảng không có nhiệm vụ nào"))
+    if errors:
+        raise ImportFailed(path, errors)
+
+
+def _upsert_sections(session: Session, plan_id: int, parsed: ParsedPlan) -> dict[str, int]:
+    existing = {s.key: s for s in session.exec(select(Section).where(Section.plan_id == plan_id))}
+    ids: dict[str, int] = {}
+    for row in parsed.sections:
+        section = existing.get(row.key) or Section(plan_id=plan_id, key=row.key)
+        section.number, section.title, section.position = row.number, row.title, row.position
+        session.add(section)
+        session.flush()
+        assert section.id is not None
+        ids[row.key] = section.id
+    return ids
+
+
+def _sync_assignments(
+    session: Session,
+    task: Task,
+    parts: dict[int, Role],
+    due_on: object,
+    actor: str,
+    report: PlanImportReport,
+) -> None:
+    current = {a.agency_id: a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
+    now = utcnow()
+    assert task.id is not None
+    for agency_id, role in parts.items():
+        assignment = current.pop(agency_id, None)
+        if assignment is None:
+            assignment = Assignment(task_id=task.id, agency_id=agency_id, role=role, due_on=due_on)  # type: ignore[arg-type]
+            session.add(assignment)
+            session.flush()
+            assert assignment.id is not None
+            report.assignments_new += 1
+            _audit(session, assignment.id, actor, "created", None, Status.OPEN, now)
+            report.assignments_total += 1
+            continue
+        assert assignment.id is not None
+        changes = [("role", assignment.role, role), ("due_on", assignment.due_on, due_on)]
+        if assignment.status == Status.CANCELLED:
+            changes.append(("status", assignment.status, Status.OPEN))
+        for name, old, new in changes:
+            if old != new:
+                _audit(session, assignment.id, actor, name, old, new, now)
+                setattr(assignment, name, new)
+                assignment.updated_at = now
+        session.add(assignment)
+        report.assignments_total += 1
+    for assignment in current.values():
+        if assignment.status != Status.CANCELLED:
+            assert assignment.id is not None
+            _audit(
+                session, assignment.id, actor, "status", assignment.status, Status.CANCELLED, now,
+                note="không còn được giao trong kế hoạch khi nhập lại",
+            )
+            assignment.status = Status.CANCELLED
+            assignment.updated_at = now
+            session.add(assignment)
+            report.assignments_cancelled += 1
+
+
+def _audit(
+    session: Session, assignment_id: int, actor: str, field_name: str,
+    old: object, new: object, at: object, note: str = "",
+) -> None:  # fmt: skip
+    session.add(
+        StatusUpdate(
+            assignment_id=assignment_id, actor=actor, field=field_name, at=at,
+            old=None if old is None else str(old), new=None if new is None else str(new), note=note,
+        )  # fmt: skip
+    )

@@ -1,0 +1,116 @@
+"""Queries on the plan register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from bot.domain.agencies import AgencyEntry, Kind, Registry
+from bot.domain.deadlines import Unspecified
+from bot.domain.text import key
+from bot.models import Agency, Assignment, Plan, Status, Task
+
+
+def load_registry(session: Session) -> tuple[Registry, dict[str, int]]:
+    """The registry for matching, and agency code → id."""
+    agencies = session.exec(select(Agency)).all()
+    codes = {a.id: a.code for a in agencies}
+    entries = [
+        AgencyEntry(
+            code=a.code,
+            name=a.name,
+            kind=Kind(a.kind),
+            parent=codes.get(a.parent_id) if a.parent_id else None,
+            aliases=tuple(a.aliases),
+        )
+        for a in agencies
+    ]
+    return Registry(entries), {a.code: a.id for a in agencies if a.id is not None}
+
+
+def find_agency(session: Session, name_or_code: str) -> Agency | None:
+    agency = session.exec(select(Agency).where(Agency.code == name_or_code)).first()
+    if agency is not None:
+        return agency
+    registry, ids = load_registry(session)
+    matched = registry.match(name_or_code)
+    if len(matched.codes) == 1 and not matched.unknown:
+        return session.get(Agency, ids[matched.codes[0]])
+    return None
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    plan: str
+    task_key: str
+    task: str
+    agency: str
+    role: str
+    status: str
+    progress: int
+    deadline_text: str
+    deadline: str
+    due_on: date | None
+
+
+def list_assignments(
+    session: Session,
+    *,
+    today: date,
+    agency: Agency | None = None,
+    plan: str | None = None,
+    overdue: bool = False,
+    due_within: int | None = None,
+    unspecified: bool = False,
+    include_closed: bool = False,
+) -> list[TaskLine]:
+    from bot.domain.deadlines import from_record
+
+    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
+    query = (
+        select(Assignment, Task, Plan, Agency)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+    )
+    if not include_closed:
+        query = query.where(col(Assignment.status).in_([Status.OPEN, Status.SNOOZED]))
+    if agency is not None:
+        query = query.where(Assignment.agency_id == agency.id)
+    if plan:
+        query = query.where(or_(Plan.number == plan, func.lower(Plan.number) == plan.lower()))
+    if overdue:
+        query = query.where(and_(due.is_not(None), due < today))
+    if due_within is not None:
+        query = query.where(and_(due >= today, due <= today + timedelta(days=due_within)))
+    if unspecified:
+        query = query.where(Task.deadline_kind == Unspecified.kind)
+    query = query.order_by(col(Plan.number), col(Task.position), col(Agency.name))
+    lines = []
+    for assignment, task, plan_row, agency_row in session.exec(query).all():
+        deadline = from_record(task.deadline_kind, task.deadline_detail)
+        lines.append(
+            TaskLine(
+                plan=plan_row.number,
+                task_key=task.key,
+                task=task.text,
+                agency=agency_row.name,
+                role=assignment.role,
+                status=assignment.status,
+                progress=assignment.progress,
+                deadline_text=task.deadline_text,
+                deadline=deadline.describe(),
+                due_on=assignment.extended_to or assignment.due_on,
+            )
+        )
+    return lines
+
+
+def plan_by_number(session: Session, number: str) -> Plan | None:
+    for plan in session.exec(select(Plan)).all():
+        if key(plan.number) == key(number):
+            return plan
+    return None
