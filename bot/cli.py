@@ -32,7 +32,7 @@ import_app = typer.Typer(help="Nhập dữ liệu từ tệp CSV/XLSX.", no_args
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 SEED = Path(__file__).resolve().parent.parent / "seed"
 
@@ -109,7 +109,9 @@ def import_tasks_cmd(
     except ValueError:
         err.print(f"[red]--date “{issued}” không đúng dạng dd/mm/yyyy[/]")
         raise typer.Exit(2) from None
-    meta = PlanMeta(number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer)
+    meta = PlanMeta(
+        number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
+    )
     engine = make_engine(_settings().database_url)
     report: PlanImportReport | None = None
     try:
@@ -212,7 +214,9 @@ def tasks_cmd(
             due_within=due_within, unspecified=unspecified, include_closed=include_closed,
         )  # fmt: skip
     if fmt is Format.json:
-        payload = [{**asdict(x), "due_on": x.due_on.isoformat() if x.due_on else None} for x in lines]
+        payload = [
+            {**asdict(x), "due_on": x.due_on.isoformat() if x.due_on else None} for x in lines
+        ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is Format.csv:

@@ -46,7 +46,9 @@ class Settings:
         try:
             settings.tz  # noqa: B018 - validate now, not at the first reminder
         except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"DONDOC_TIMEZONE: unknown time zone {settings.timezone!r}") from None
+            raise SettingsError(
+                f"DONDOC_TIMEZONE: unknown time zone {settings.timezone!r}"
+            ) from None
         if "://" not in settings.database_url:
             raise SettingsError("DATABASE_URL: expected a URL like sqlite:///dondoc.db")
         return settings

@@ -49,7 +49,9 @@ def convert_000(text: str) -> tuple[Row, list[Row]]:
 # --- 001: prose tasks ending with "Đơn vị chủ trì / phối hợp / Thời gian" lines ---------
 
 _TASK_HEAD = re.compile(r"^(\d+)\. (.+)$")
-_FIELD = re.compile(r"^-?\s*\*?\s*(Đơn vị[^:]*chủ trì[^:]*|Đơn vị phối hợp[^:]*|Thời gian thực hiện)\s*:\s*(.+?)\*?$")
+_FIELD = re.compile(
+    r"^-?\s*\*?\s*(Đơn vị[^:]*chủ trì[^:]*|Đơn vị phối hợp[^:]*|Thời gian thực hiện)\s*:\s*(.+?)\*?$"
+)
 
 
 def convert_001(text: str) -> list[Row]:
@@ -68,7 +70,9 @@ def convert_001(text: str) -> list[Row]:
             continue
         if m := _FIELD.match(line):
             name = m.group(1).lower()
-            slot = "lead" if "chủ trì" in name else "coordinate" if "phối hợp" in name else "deadline"
+            slot = (
+                "lead" if "chủ trì" in name else "coordinate" if "phối hợp" in name else "deadline"
+            )
             current[slot] = m.group(2).strip(" *.")
             if slot == "deadline":
                 rows[-1] = [
@@ -209,8 +213,11 @@ def main(source: Path, target: Path) -> None:
         [
             ("Số kế hoạch", "KH-SKHĐT-2023"),
             ("Năm", "2023"),
-            ("Trích yếu", "Nâng cao chỉ số đo lường hài lòng của người dân và doanh nghiệp "
-             "đối với sự phục vụ của Sở Kế hoạch và Đầu tư năm 2023"),
+            (
+                "Trích yếu",
+                "Nâng cao chỉ số đo lường hài lòng của người dân và doanh nghiệp "
+                "đối với sự phục vụ của Sở Kế hoạch và Đầu tư năm 2023",
+            ),
             ("Cơ quan ban hành", "Sở Kế hoạch và Đầu tư"),
         ],
         ["STT", "Nhiệm vụ cụ thể", "Thời gian thực hiện", "Đơn vị chủ trì", "Đơn vị phối hợp"],
@@ -221,12 +228,21 @@ def main(source: Path, target: Path) -> None:
         [
             ("Số kế hoạch", "336/KH-UBND"),
             ("Ngày ban hành", "15/10/2024"),
-            ("Trích yếu", "Thực hiện Chỉ thị số 36-CT/TU ngày 06/8/2024 của Ban Thường vụ Tỉnh ủy "
-             "về nâng cao hiệu quả phục vụ người dân và doanh nghiệp"),
+            (
+                "Trích yếu",
+                "Thực hiện Chỉ thị số 36-CT/TU ngày 06/8/2024 của Ban Thường vụ Tỉnh ủy "
+                "về nâng cao hiệu quả phục vụ người dân và doanh nghiệp",
+            ),
             ("Cơ quan ban hành", "UBND tỉnh"),
         ],
-        ["STT", "Chỉ số/nội dung", "Chỉ tiêu/kết quả", "Nhiệm vụ/giải pháp",
-         "Thời gian hoàn thành", "Cơ quan chủ trì"],
+        [
+            "STT",
+            "Chỉ số/nội dung",
+            "Chỉ tiêu/kết quả",
+            "Nhiệm vụ/giải pháp",
+            "Thời gian hoàn thành",
+            "Cơ quan chủ trì",
+        ],
         convert_002(read("002")),
     )
     header, rows = convert_004(read("004"))
@@ -235,8 +251,11 @@ def main(source: Path, target: Path) -> None:
         [
             ("Số kế hoạch", "2228/QĐ-UBND"),
             ("Ngày ban hành", "26/08/2022"),
-            ("Trích yếu", "Đề án nâng cao Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ "
-             "của cơ quan hành chính nhà nước (Phụ lục: nhiệm vụ cụ thể)"),
+            (
+                "Trích yếu",
+                "Đề án nâng cao Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ "
+                "của cơ quan hành chính nhà nước (Phụ lục: nhiệm vụ cụ thể)",
+            ),
             ("Cơ quan ban hành", "UBND tỉnh"),
         ],
         header,

@@ -47,8 +47,14 @@ def parse_kind(text: str) -> Kind | None:
     for kind in Kind:
         if folded in {kind.value, key(KIND_LABELS[kind])}:
             return kind
-    aliases = {"ubnd tinh": Kind.PROVINCE, "cap huyen": Kind.DISTRICT, "cap xa": Kind.COMMUNE,
-               "don vi": Kind.UNIT, "phong ban": Kind.UNIT, "nganh": Kind.DEPARTMENT}
+    aliases = {
+        "ubnd tinh": Kind.PROVINCE,
+        "cap huyen": Kind.DISTRICT,
+        "cap xa": Kind.COMMUNE,
+        "don vi": Kind.UNIT,
+        "phong ban": Kind.UNIT,
+        "nganh": Kind.DEPARTMENT,
+    }
     return aliases.get(folded)
 
 
@@ -243,7 +249,9 @@ class Registry:
         if isinstance(target, Kind):
             return list(self._kinds.get(target, []))
         codes = (
-            self._names.get(k) or self._names.get(_strip_article(k)) or self._names.get(_loose(k), [])
+            self._names.get(k)
+            or self._names.get(_strip_article(k))
+            or self._names.get(_loose(k), [])
         )
         if len(codes) == 1:
             return list(codes)
@@ -273,4 +281,3 @@ def _strip_article(k: str) -> str:
 
 def describe_unknown(items: Iterable[Unknown]) -> str:
     return "; ".join(u.describe() for u in items)
-

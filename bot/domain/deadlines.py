@@ -130,8 +130,11 @@ _RECURRENCES: tuple[tuple[re.Pattern[str], Period, bool], ...] = (
     (re.compile(r"thuong xuyen|lien tuc"), Period.QUARTERLY, True),
     (re.compile(r"(?:hang|moi) thang"), Period.MONTHLY, False),
     (re.compile(r"(?:hang|moi) quy|dinh ky (?:hang )?quy"), Period.QUARTERLY, False),
-    (re.compile(r"dinh ky 6 thang|6 thang (?:mot|1) lan|(?:hang|moi) 6 thang"),
-     Period.HALF_YEARLY, False),
+    (
+        re.compile(r"dinh ky 6 thang|6 thang (?:mot|1) lan|(?:hang|moi) 6 thang"),
+        Period.HALF_YEARLY,
+        False,
+    ),
     (re.compile(r"(?:hang|moi) nam|dinh ky (?:hang )?nam"), Period.YEARLY, False),
     # Plan 336 asks for reports "cùng kỳ với báo cáo quý": a periodic report is quarterly.
     (re.compile(r"bao cao dinh ky|che do bao cao|\bdinh ky\b"), Period.QUARTERLY, False),

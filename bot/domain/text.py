@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d), and collapse white space.
 

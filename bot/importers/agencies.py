@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -40,7 +41,9 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
     header = map_header(rows[header_at].cells, "agencies")
     missing = [LABELS[c] for c in REQUIRED["agencies"] if c not in header]
     if missing:
-        raise ImportFailed(path, [RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing))])
+        raise ImportFailed(
+            path, [RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing))]
+        )
 
     errors: list[RowError] = []
     parsed: list[tuple[int, dict[str, str]]] = []
@@ -54,7 +57,9 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
             continue
         cells["code"] = cells.get("code") or slug(cells["name"])
         if cells["code"] in seen:
-            errors.append(RowError(row.line, f"mã “{cells['code']}” trùng với dòng {seen[cells['code']]}"))
+            errors.append(
+                RowError(row.line, f"mã “{cells['code']}” trùng với dòng {seen[cells['code']]}")
+            )
             continue
         seen[cells["code"]] = row.line
         if parse_kind(cells.get("kind", "")) is None:
@@ -84,7 +89,7 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         assert kind is not None  # validated above
         aliases = [clean(a) for a in re.split(r"[|;]", cells.get("aliases", "")) if clean(a)]
         agency = by_code.get(cells["code"])
-        values = {"name": cells["name"], "kind": kind.value, "aliases": aliases}
+        values: dict[str, Any] = {"name": cells["name"], "kind": kind.value, "aliases": aliases}
         if agency is None:
             agency = Agency(code=cells["code"], **values)
             report.created += 1

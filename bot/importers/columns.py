@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bot.domain.text import key
 
 # (canonical column, alternatives; each alternative is words that must all appear)
-_RULES: dict[str, list[tuple[tuple[str, ...], ...]]] = {
+_RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
     "tasks": [
         ("number", (("stt",), ("so", "tt"), ("so", "thu", "tu"), ("tt",), ("number",), ("no",))),
         ("indicator", (("chi", "so"), ("indicator",))),

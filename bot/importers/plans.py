@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -98,7 +100,7 @@ def import_plan(
     actor = f"import:{path.name}"
     for done, row in enumerate(parsed.tasks, start=1):
         assert row.deadline is not None and row.lead is not None and row.coordinate is not None
-        values = {
+        values: dict[str, Any] = {
             "number": row.number,
             "position": row.position,
             "indicator": row.cell("indicator"),
@@ -176,17 +178,20 @@ def _sync_assignments(
     session: Session,
     task: Task,
     parts: dict[int, Role],
-    due_on: object,
+    due_on: date | None,
     actor: str,
     report: PlanImportReport,
 ) -> None:
-    current = {a.agency_id: a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
+    current = {
+        a.agency_id: a
+        for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))
+    }
     now = utcnow()
     assert task.id is not None
     for agency_id, role in parts.items():
         assignment = current.pop(agency_id, None)
         if assignment is None:
-            assignment = Assignment(task_id=task.id, agency_id=agency_id, role=role, due_on=due_on)  # type: ignore[arg-type]
+            assignment = Assignment(task_id=task.id, agency_id=agency_id, role=role, due_on=due_on)
             session.add(assignment)
             session.flush()
             assert assignment.id is not None
@@ -195,7 +200,10 @@ def _sync_assignments(
             report.assignments_total += 1
             continue
         assert assignment.id is not None
-        changes = [("role", assignment.role, role), ("due_on", assignment.due_on, due_on)]
+        changes: list[tuple[str, object, object]] = [
+            ("role", assignment.role, role),
+            ("due_on", assignment.due_on, due_on),
+        ]
         if assignment.status == Status.CANCELLED:
             changes.append(("status", assignment.status, Status.OPEN))
         for name, old, new in changes:
@@ -209,7 +217,13 @@ def _sync_assignments(
         if assignment.status != Status.CANCELLED:
             assert assignment.id is not None
             _audit(
-                session, assignment.id, actor, "status", assignment.status, Status.CANCELLED, now,
+                session,
+                assignment.id,
+                actor,
+                "status",
+                assignment.status,
+                Status.CANCELLED,
+                now,
                 note="không còn được giao trong kế hoạch khi nhập lại",
             )
             assignment.status = Status.CANCELLED
@@ -220,11 +234,16 @@ def _sync_assignments(
 
 def _audit(
     session: Session, assignment_id: int, actor: str, field_name: str,
-    old: object, new: object, at: object, note: str = "",
+    old: object, new: object, at: datetime, note: str = "",
 ) -> None:  # fmt: skip
     session.add(
         StatusUpdate(
-            assignment_id=assignment_id, actor=actor, field=field_name, at=at,
-            old=None if old is None else str(old), new=None if new is None else str(new), note=note,
-        )  # fmt: skip
+            assignment_id=assignment_id,
+            actor=actor,
+            field=field_name,
+            at=at,
+            old=None if old is None else str(old),
+            new=None if new is None else str(new),
+            note=note,
+        )
     )

@@ -120,7 +120,9 @@ def parse_plan_rows(
     header_at = _header_at(rows)
     if header_at is None:
         missing = ", ".join(LABELS[c] for c in REQUIRED["tasks"])
-        errors.append(RowError(rows[0].line, f"không thấy dòng tiêu đề bảng (cần các cột: {missing})"))
+        errors.append(
+            RowError(rows[0].line, f"không thấy dòng tiêu đề bảng (cần các cột: {missing})")
+        )
         return ParsedPlan(meta, [], [], errors)
 
     header = map_header(rows[header_at].cells, "tasks")
@@ -128,9 +130,7 @@ def parse_plan_rows(
     if "lead" not in header and not default_lead:
         missing_cols.append(LABELS["lead"])
     if missing_cols:
-        errors.append(
-            RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols))
-        )
+        errors.append(RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols)))
         return ParsedPlan(meta, [], [], errors)
 
     sections: list[SectionRow] = []
@@ -140,7 +140,9 @@ def parse_plan_rows(
     for row in rows[header_at + 1 :]:
         if row.is_blank() or map_header(row.cells, "tasks") == header:
             continue
-        cells = {name: clean(row.cells[i]) if i < len(row.cells) else "" for name, i in header.items()}
+        cells = {
+            name: clean(row.cells[i]) if i < len(row.cells) else "" for name, i in header.items()
+        }
         section = _section(cells)
         if section is not None:
             level, number, title = section
@@ -152,7 +154,9 @@ def parse_plan_rows(
         number = cells.get("number", "").strip(" .")
         if not number:
             if not tasks:
-                errors.append(RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào"))
+                errors.append(
+                    RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào")
+                )
                 continue
             previous = tasks[-1]  # a row continued over a page break
             for name, value in cells.items():
@@ -176,7 +180,9 @@ def parse_plan_rows(
         tkey = f"{section_key}.{number}" if section_key else number
         if tkey in seen_keys:
             errors.append(
-                RowError(row.line, f"STT “{number}” trùng với dòng {seen_keys[tkey]} trong cùng mục")
+                RowError(
+                    row.line, f"STT “{number}” trùng với dòng {seen_keys[tkey]} trong cùng mục"
+                )
             )
             continue
         seen_keys[tkey] = row.line
@@ -204,7 +210,9 @@ def _resolve(
         task.cell("deadline"), plan_year=meta.plan_year, result=task.cell("result")
     )
     if isinstance(task.deadline, Unspecified) and task.deadline.invalid:
-        errors.append(RowError(task.line, f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}"))
+        errors.append(
+            RowError(task.line, f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}")
+        )
     lead_text = task.cell("lead") or default_lead
     task.cells["lead"] = lead_text
     task.lead = registry.match(lead_text, scope=scope)
@@ -261,11 +269,13 @@ def _read_meta(rows: list[Row], errors: list[RowError]) -> PlanMeta:
         else:
             name, value = "", ""
         field_name = next((f for f, keys in _META_KEYS.items() if name in keys), None)
-        if field_name == "issued_on":  # noqa: SIM114 - each field has its own check
+        if field_name == "issued_on":
             try:
                 meta.issued_on = _date(value)
             except ValueError:
-                errors.append(RowError(row.line, f"ngày ban hành “{value}” không hợp lệ (dd/mm/yyyy)"))
+                errors.append(
+                    RowError(row.line, f"ngày ban hành “{value}” không hợp lệ (dd/mm/yyyy)")
+                )
         elif field_name == "year":
             if value.isdigit() and len(value) == 4:
                 meta.year = int(value)
@@ -281,7 +291,9 @@ def _read_meta(rows: list[Row], errors: list[RowError]) -> PlanMeta:
                 try:
                     meta.issued_on = date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
                 except ValueError:
-                    errors.append(RowError(row.line, f"ngày ban hành trong “{joined}” không có thật"))
+                    errors.append(
+                        RowError(row.line, f"ngày ban hành trong “{joined}” không có thật")
+                    )
         elif not meta.title:
             meta.title = joined
     return meta

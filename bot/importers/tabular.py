@@ -49,7 +49,9 @@ def read_rows(path: Path) -> list[Row]:
     elif suffix in {".csv", ".tsv", ".txt"}:
         rows = _read_csv(path)
     else:
-        raise FileProblem(path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx")
+        raise FileProblem(
+            path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
+        )
     if not any(not r.is_blank() for r in rows):
         raise FileProblem(path, "tệp trống")
     return rows

@@ -81,7 +81,7 @@ def list_assignments(
     if agency is not None:
         query = query.where(Assignment.agency_id == agency.id)
     if plan:
-        query = query.where(or_(Plan.number == plan, func.lower(Plan.number) == plan.lower()))
+        query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
     if overdue:
         query = query.where(and_(due.is_not(None), due < today))
     if due_within is not None:

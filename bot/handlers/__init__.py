@@ -1,0 +1,1 @@
+"""Chat handlers (Telegram, Zalo, console): turn updates into service calls."""

@@ -1,0 +1,1 @@
+"""Readers for CSV/XLSX files: validated rows, then one transaction."""

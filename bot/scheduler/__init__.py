@@ -1,0 +1,1 @@
+"""The tick: plan what is due, then dispatch it through the outbox."""

@@ -1,0 +1,1 @@
+"""Use cases on a DB session, shared by every channel and the CLI."""

@@ -1,0 +1,117 @@
+"""Fixtures: a migrated database per test, on a real SQLite file or a real PostgreSQL.
+
+PostgreSQL: ``TEST_POSTGRES_URL`` names a server to use; otherwise a throw-away cluster is
+started from the local PostgreSQL binaries (``initdb``/``pg_ctl``). Where neither exists the
+PostgreSQL tests are skipped, unless ``DONDOC_REQUIRE_POSTGRES=1`` (as in CI) makes that
+a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from bot.db import make_engine, session_scope, upgrade
+from bot.importers.agencies import import_agencies
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seed"
+
+
+def _pg_bin() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return candidates[-1].parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    if url := os.environ.get("TEST_POSTGRES_URL"):
+        yield url
+        return
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("DONDOC_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (DONDOC_REQUIRE_POSTGRES=1) but not installed")
+        pytest.skip("PostgreSQL binaries not found")
+    # Not under pytest's tmp dir: that is private to root, and PostgreSQL won't run as root.
+    data = Path(tempfile.mkdtemp(prefix="dondoc-pg-")) / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(data.parent, "postgres")
+    port = _free_port()
+    subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "dondoc", "--auth=trust",
+         "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(data.parent / "log"),
+         "-o", f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://dondoc@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(data.parent, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+        upgrade(url)
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def registry_engine(engine: Engine) -> Engine:
+    """A database holding the demo province's agency registry."""
+    with session_scope(engine) as session:
+        import_agencies(session, SEED / "agencies.csv")
+    return engine
