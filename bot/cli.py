@@ -227,6 +227,8 @@ def tasks_cmd(
             writer.writerow([x.plan, x.task_key, x.task, x.agency, x.role, x.status, x.progress,
                              x.deadline_text, x.deadline, x.due_on or ""])  # fmt: skip
         return
+    if not out.is_terminal:
+        out.width = max(out.width, 160)  # piped to a file: no terminal to wrap for
     table = Table(title=f"Phần việc ({len(lines)})", show_lines=False)
     for column in ("Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Thời hạn", "Trạng thái"):
         table.add_column(column, overflow="fold")
@@ -246,13 +248,15 @@ def _short(text: str, limit: int) -> str:
 def demo_cmd(
     today: Annotated[str, typer.Option(help="Ngày xem sổ, yyyy-mm-dd")] = "2024-11-25",
 ) -> None:
-    """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của nó (chạy lại nhiều lần vẫn an toàn)."""
+    """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của Sở Nội vụ (chạy lại nhiều lần vẫn an toàn)."""
     seed_cmd(SEED)
-    out.print()
-    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=False,
+    out.print(
+        f"\n[bold]Sở Nội vụ, ngày {date.fromisoformat(today):%d/%m/%Y}: việc đến hạn trong 60 ngày[/]"
+    )
+    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
-    out.print()
-    tasks_cmd(agency="", plan="", overdue=False, due_within=None, unspecified=True,
+    out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
+    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
 
 
