@@ -25,6 +25,7 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
+    config_file: Path | None = None  # the reminder ladder and office hours (TOML)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,6 +43,7 @@ class Settings:
         settings = cls(
             database_url=_secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL,
             timezone=values.get("DONDOC_TIMEZONE", "Asia/Ho_Chi_Minh"),
+            config_file=Path(values.get("DONDOC_CONFIG", "dondoc.toml")),
         )
         try:
             settings.tz  # noqa: B018 - validate now, not at the first reminder
@@ -49,6 +51,8 @@ class Settings:
             raise SettingsError(
                 f"DONDOC_TIMEZONE: unknown time zone {settings.timezone!r}"
             ) from None
+        if values.get("DONDOC_CONFIG") and not Path(values["DONDOC_CONFIG"]).is_file():
+            raise SettingsError(f"DONDOC_CONFIG: no file {values['DONDOC_CONFIG']}")
         if "://" not in settings.database_url:
             raise SettingsError("DATABASE_URL: expected a URL like sqlite:///dondoc.db")
         return settings

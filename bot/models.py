@@ -11,15 +11,43 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+CHECK_NOW = date(2000, 1, 1)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite keeps no offset: storing UTC and reading it back as UTC keeps comparisons in
+    SQL right. A naive datetime is a bug (whose clock?), so it is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _ts(**kw: Any) -> Any:
-    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+    return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
 class Role(StrEnum):
@@ -105,6 +133,7 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("task_id", "agency_id"),
         Index("ix_assignment_status_due", "status", "due_on"),
+        Index("ix_assignment_status_check", "status", "check_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,8 +142,12 @@ class Assignment(SQLModel, table=True):
     role: str = Field(max_length=16)
     status: str = Field(default=Status.OPEN, max_length=16)
     progress: int = 0
-    due_on: date | None = None  # from the plan; an approved extension goes below
-    extended_to: date | None = None
+    due_on: date | None = None  # the date reminders follow: the plan's, or an extension's
+    extended_to: date | None = None  # set by an approved extension; re-imports keep it
+    # The planner looks at a part again on this day (the next stage's day); a change to
+    # the part resets it to CHECK_NOW. It keeps each tick's cost to what is due.
+    check_on: date = Field(default_factory=lambda: CHECK_NOW)
+    last_report_period: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts(nullable=False, default=utcnow)
     updated_at: datetime = _ts(nullable=False, default=utcnow)
 
@@ -131,4 +164,87 @@ class StatusUpdate(SQLModel, table=True):
     field: str = Field(max_length=32)
     old: str | None = None
     new: str | None = None
+    note: str = ""
+
+
+class ChatRole(StrEnum):
+    GROUP = "group"
+    HEAD = "head"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Chat(SQLModel, table=True):
+    """A chat the bot talks to, bound to an agency in a role."""
+
+    __table_args__ = (UniqueConstraint("channel", "chat_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)  # telegram | zalo | console
+    chat_key: str = Field(max_length=64)  # the channel's chat id
+    title: str = ""
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    role: str = Field(max_length=16)
+    active: bool = True
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(SQLModel, table=True):
+    """One message to one chat. The planner inserts; only the dispatcher sends."""
+
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=160)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    kind: str = Field(max_length=32)  # reminder | unspecified | alert
+    parts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
+    attempts: int = 0
+    sent_parts: int = 0  # parts already delivered: a retry goes on after them
+    next_attempt_at: datetime = _ts(nullable=False, default=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str = ""
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Notice(SQLModel, table=True):
+    """One stage of the ladder for one part in one period, to one chat: never twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=160)  # assignment:stage@period:chat
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    chat_id: int = Field(foreign_key="chat.id")
+    stage: str = Field(max_length=32)
+    period: str = Field(max_length=32)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class SentMessage(SQLModel, table=True):
+    """A message the channel accepted: a reply to it leads back to its notices."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+    chat_id: int = Field(foreign_key="chat.id")
+    message_key: str = Field(max_length=64)
+    sent_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A province's own calendar: an extra day off, or a make-up working day."""
+
+    day: date = Field(primary_key=True)
+    working: bool
     note: str = ""

@@ -20,7 +20,17 @@ from bot.domain.deadlines import Unspecified, final_date, to_record
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
-from bot.models import Assignment, Plan, Role, Section, Status, StatusUpdate, Task, utcnow
+from bot.models import (
+    CHECK_NOW,
+    Assignment,
+    Plan,
+    Role,
+    Section,
+    Status,
+    StatusUpdate,
+    Task,
+    utcnow,
+)
 from bot.services.register import find_agency, load_registry, plan_by_number
 
 Progress = Callable[[int, int], None]
@@ -118,6 +128,7 @@ def import_plan(
             "section_id": section_ids.get(row.section_key or ""),
         }
         task = existing.pop(row.key, None)
+        changed = task is None
         if task is None:
             task = Task(plan_id=plan.id, key=row.key, **values)
             report.tasks_new += 1
@@ -125,6 +136,7 @@ def import_plan(
             for f in _TASK_FIELDS:
                 setattr(task, f, values[f])
             report.tasks_changed += 1
+            changed = True
         else:
             report.tasks_unchanged += 1
         session.add(task)
@@ -132,7 +144,7 @@ def import_plan(
         parts = {ids[c]: Role.LEAD for c in row.lead.codes}
         for c in row.coordinate.codes:
             parts.setdefault(ids[c], Role.COORDINATE)
-        _sync_assignments(session, task, parts, values["due_on"], actor, report)
+        _sync_assignments(session, task, parts, values["due_on"], changed, actor, report)
         if isinstance(row.deadline, Unspecified):
             report.unspecified.append(
                 UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
@@ -179,6 +191,7 @@ def _sync_assignments(
     task: Task,
     parts: dict[int, Role],
     due_on: date | None,
+    task_changed: bool,
     actor: str,
     report: PlanImportReport,
 ) -> None:
@@ -202,15 +215,20 @@ def _sync_assignments(
         assert assignment.id is not None
         changes: list[tuple[str, object, object]] = [
             ("role", assignment.role, role),
-            ("due_on", assignment.due_on, due_on),
+            # An approved extension outlives a re-import of the plan.
+            ("due_on", assignment.due_on, assignment.extended_to or due_on),
         ]
         if assignment.status == Status.CANCELLED:
             changes.append(("status", assignment.status, Status.OPEN))
+        reset = task_changed
         for name, old, new in changes:
             if old != new:
                 _audit(session, assignment.id, actor, name, old, new, now)
                 setattr(assignment, name, new)
                 assignment.updated_at = now
+                reset = True
+        if reset:
+            assignment.check_on = CHECK_NOW  # the ladder is worked out again
         session.add(assignment)
         report.assignments_total += 1
     for assignment in current.values():

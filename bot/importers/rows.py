@@ -271,7 +271,7 @@ def _read_meta(rows: list[Row], errors: list[RowError]) -> PlanMeta:
         field_name = next((f for f, keys in _META_KEYS.items() if name in keys), None)
         if field_name == "issued_on":
             try:
-                meta.issued_on = _date(value)
+                meta.issued_on = parse_date(value)
             except ValueError:
                 errors.append(
                     RowError(row.line, f"ngày ban hành “{value}” không hợp lệ (dd/mm/yyyy)")
@@ -299,7 +299,8 @@ def _read_meta(rows: list[Row], errors: list[RowError]) -> PlanMeta:
     return meta
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
+    """dd/mm/yyyy (as written in Vietnam) or ISO yyyy-mm-dd."""
     m = re.fullmatch(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*", text)
     if m:
         return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))

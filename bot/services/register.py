@@ -69,7 +69,7 @@ def list_assignments(
 ) -> list[TaskLine]:
     from bot.domain.deadlines import from_record
 
-    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
+    due = col(Assignment.due_on)
     query = (
         select(Assignment, Task, Plan, Agency)
         .join(Task, col(Assignment.task_id) == col(Task.id))
@@ -103,7 +103,7 @@ def list_assignments(
                 progress=assignment.progress,
                 deadline_text=task.deadline_text,
                 deadline=deadline.describe(),
-                due_on=assignment.extended_to or assignment.due_on,
+                due_on=assignment.due_on,
             )
         )
     return lines

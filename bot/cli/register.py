@@ -1,4 +1,4 @@
-"""The ``dondoc`` command: admin tasks on the register, in Vietnamese for its users."""
+"""Commands on the plan register: database, imports, listings, the demo."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.config import Settings, SettingsError
+from bot.cli.common import SEED, Format, app, db_app, err, fail, import_app, load_settings, out
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
 from bot.importers.errors import ImportFailed
@@ -24,51 +22,14 @@ from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.services.demo import seed_demo
 from bot.services.register import find_agency, list_assignments
-
-app = typer.Typer(help="dondoc: đôn đốc thực hiện kế hoạch của các cơ quan.", no_args_is_help=True)
-db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
-import_app = typer.Typer(help="Nhập dữ liệu từ tệp CSV/XLSX.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-SEED = Path(__file__).resolve().parent.parent / "seed"
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.load()
-    except SettingsError as exc:
-        err.print(f"[red]Cấu hình sai:[/] {exc}")
-        raise typer.Exit(2) from None
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    if isinstance(exc, ImportFailed):
-        unknown = sum("không có trong danh mục" in e.reason for e in exc.errors)
-        err.print(
-            f"[red]Không nhập được {exc.path}: {len(exc.errors)} lỗi "
-            f"({unknown} dòng có cơ quan chưa có trong danh mục); chưa ghi gì vào dữ liệu.[/]"
-        )
-        for line in exc.lines():
-            err.print(f"  {line}", markup=False, highlight=False)
-    else:
-        err.print(f"[red]Không nhập được:[/] {exc}", highlight=False)
-    return typer.Exit(1)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu lên phiên bản mới nhất."""
-    settings = _settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     out.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
@@ -76,12 +37,12 @@ def db_upgrade() -> None:
 @import_app.command("agencies")
 def import_agencies_cmd(file: Path) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    engine = make_engine(_settings().database_url)
+    engine = make_engine(load_settings().database_url)
     try:
         with session_scope(engine) as session:
             report = import_agencies(session, file)
     except (ImportFailed, FileProblem) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     out.print(
         f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
         f"giữ nguyên {report.unchanged}."
@@ -112,7 +73,7 @@ def import_tasks_cmd(
     meta = PlanMeta(
         number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
     )
-    engine = make_engine(_settings().database_url)
+    engine = make_engine(load_settings().database_url)
     report: PlanImportReport | None = None
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
@@ -126,7 +87,7 @@ def import_tasks_cmd(
     except _DryRun:
         pass
     except (ImportFailed, FileProblem) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     assert report is not None
     _print_plan_report(report, dry_run=dry_run)
 
@@ -161,18 +122,16 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
 def seed_cmd(
     folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu mẫu")] = SEED,
 ) -> None:
-    """Nhập toàn bộ dữ liệu mẫu: danh mục cơ quan và các kế hoạch trong seed/plans."""
-    settings = _settings()
+    """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch và các nhóm chat console của tỉnh mẫu."""
+    settings = load_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     reports: list[PlanImportReport] = []
     try:
         with session_scope(engine) as session:
-            import_agencies(session, folder / "agencies.csv")
-            for plan_file in sorted((folder / "plans").glob("*.csv")):
-                reports.append(import_plan(session, plan_file))
+            reports = seed_demo(session, folder)
     except (ImportFailed, FileProblem) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     table = Table(title="Dữ liệu mẫu đã nhập")
     for column in ("Kế hoạch", "Nhiệm vụ", "Phần việc", "Chưa có ngày"):
         table.add_column(column, justify="right" if column != "Kế hoạch" else "left")
@@ -201,7 +160,7 @@ def tasks_cmd(
     fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
 ) -> None:
     """Liệt kê phần việc của các cơ quan, lọc theo cơ quan, kế hoạch, hạn."""
-    settings = _settings()
+    settings = load_settings()
     day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
@@ -258,7 +217,3 @@ def demo_cmd(
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
     tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
-
-
-def main() -> None:
-    app()

@@ -1,0 +1,30 @@
+"""The console channel: messages printed to a terminal, for the demo and simulations."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import uuid
+from typing import TextIO
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, chat_key: str, html_text: str) -> str:
+        self.sent.append((chat_key, html_text))
+        if not self.quiet:
+            self.stream.write(f"\n──── → {chat_key} ────\n{plain(html_text)}\n")
+        return uuid.uuid4().hex[:16]  # unique across runs, like a real channel's ids

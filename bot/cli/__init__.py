@@ -1,0 +1,10 @@
+"""The ``dondoc`` command, in Vietnamese for its users (admins and operators)."""
+
+from __future__ import annotations
+
+from bot.cli import register, schedule  # noqa: F401 - they add their commands to the app
+from bot.cli.common import app
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,223 @@
+"""Drain the outbox to the channels, each message once.
+
+A message is claimed with a conditional UPDATE (pending and due, or claimed by a worker
+whose lease ran out), so two dispatchers never both take it. Each part that a channel
+accepts is committed with its message id before the next is sent; a retry goes on after
+the last committed part.
+
+What is guaranteed: a notice is never lost (its row stays until sent or marked failed)
+and is sent once, except in one window: a crash after the channel accepted a part and
+before that part was committed. That part is then sent again when the lease expires
+(at least once, never silently dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.channels import Channel, ChatMigrated, PermanentError, TransientError
+from bot.db import session_scope
+from bot.domain.calendar import WorkCalendar
+from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, SentMessage
+from bot.render import blocks, split_message
+from bot.scheduler.settings import SchedulerSettings
+
+_BACKOFF_BASE = 30.0  # seconds; doubles with each attempt
+_BACKOFF_MAX = 3600.0
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before the next attempt; the channel's ``retry_after`` wins if longer."""
+    wait = min(_BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), _BACKOFF_MAX)
+    return max(wait, retry_after or 0.0)
+
+
+async def dispatch(
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    *,
+    worker: str,
+    settings: SchedulerSettings,
+    cal: WorkCalendar,
+    limit: int = 200,
+) -> DispatchResult:
+    result = DispatchResult()
+    if not cal.in_window(now) or not channels:
+        return result
+    for outbox_id in _candidates(engine, list(channels), now, limit):
+        if not _claim(engine, outbox_id, worker, now, settings.lease_seconds):
+            continue  # another dispatcher has it
+        await _deliver(engine, channels, outbox_id, worker, now, settings, result)
+    return result
+
+
+def _due_condition(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(col(Outbox.state) == OutboxState.PENDING, col(Outbox.next_attempt_at) <= now),
+        and_(col(Outbox.state) == OutboxState.SENDING, col(Outbox.lease_until) < now),
+    )
+
+
+def _candidates(engine: Engine, channels: list[str], now: datetime, limit: int) -> list[int]:
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Outbox.id)
+            .join(Chat, col(Outbox.chat_id) == col(Chat.id))
+            .where(_due_condition(now), col(Chat.channel).in_(channels))
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        ).all()
+    return [i for i in ids if i is not None]
+
+
+def _claim(engine: Engine, outbox_id: int, worker: str, now: datetime, lease: int) -> bool:
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == outbox_id, _due_condition(now))
+            .values(
+                state=OutboxState.SENDING,
+                claimed_by=worker,
+                lease_until=now + timedelta(seconds=lease),
+                attempts=col(Outbox.attempts) + 1,
+            )
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
+
+
+async def _deliver(
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    outbox_id: int,
+    worker: str,
+    now: datetime,
+    settings: SchedulerSettings,
+    result: DispatchResult,
+) -> None:
+    with Session(engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        assert outbox is not None
+        chat = session.get(Chat, outbox.chat_id)
+        assert chat is not None
+        parts, first, chat_key = list(outbox.parts), outbox.sent_parts, chat.chat_key
+        channel = channels[chat.channel]
+        active = chat.active
+    if not active:
+        _finish(engine, outbox_id, OutboxState.FAILED, now, error="chat đã tạm ngưng")
+        result.failed += 1
+        return
+    try:
+        for index in range(first, len(parts)):
+            message_key = await channel.send(chat_key, parts[index])
+            if not _record_part(engine, outbox_id, worker, index + 1, message_key, now):
+                return  # the lease ran out and another dispatcher took over
+    except ChatMigrated as moved:
+        with session_scope(engine) as session:
+            chat_row = session.get(Chat, outbox.chat_id)
+            assert chat_row is not None
+            chat_row.chat_key = moved.new_chat_key
+            session.add(chat_row)
+        _retry(engine, outbox_id, now, 0.0, str(moved))
+        result.retried += 1
+    except TransientError as exc:
+        with Session(engine) as session:
+            attempts = session.get(Outbox, outbox_id).attempts  # type: ignore[union-attr]
+        if attempts >= settings.max_attempts:
+            _finish(engine, outbox_id, OutboxState.FAILED, now, error=str(exc))
+            _alert_admins(engine, outbox.chat_id, f"gửi thất bại {attempts} lần: {exc}", now)
+            result.failed += 1
+        else:
+            _retry(engine, outbox_id, now, backoff(attempts, exc.retry_after), str(exc))
+            result.retried += 1
+    except PermanentError as exc:
+        with session_scope(engine) as session:
+            chat_row = session.get(Chat, outbox.chat_id)
+            assert chat_row is not None
+            chat_row.active = False
+            session.add(chat_row)
+        _finish(engine, outbox_id, OutboxState.FAILED, now, error=str(exc))
+        _alert_admins(engine, outbox.chat_id, str(exc), now)
+        result.failed += 1
+    else:
+        _finish(engine, outbox_id, OutboxState.SENT, now)
+        result.sent += 1
+
+
+def _record_part(
+    engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime
+) -> bool:
+    with session_scope(engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        assert outbox is not None
+        if outbox.claimed_by != worker:
+            return False
+        outbox.sent_parts = sent_parts
+        session.add(outbox)
+        session.add(
+            SentMessage(
+                outbox_id=outbox_id, chat_id=outbox.chat_id, message_key=message_key, sent_at=now
+            )
+        )
+    return True
+
+
+def _finish(
+    engine: Engine, outbox_id: int, state: OutboxState, now: datetime, error: str = ""
+) -> None:
+    with session_scope(engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        assert outbox is not None
+        outbox.state = state
+        outbox.lease_until = None
+        outbox.last_error = error
+        if state == OutboxState.SENT:
+            outbox.sent_at = now
+        session.add(outbox)
+
+
+def _retry(engine: Engine, outbox_id: int, now: datetime, wait: float, error: str) -> None:
+    with session_scope(engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        assert outbox is not None
+        outbox.state = OutboxState.PENDING
+        outbox.lease_until = None
+        outbox.next_attempt_at = now + timedelta(seconds=wait)
+        outbox.last_error = error
+        session.add(outbox)
+
+
+def _alert_admins(engine: Engine, chat_id: int, reason: str, now: datetime) -> None:
+    """Tell every admin chat (but the broken one) that a chat cannot be reached."""
+    with session_scope(engine) as session:
+        chat = session.get(Chat, chat_id)
+        assert chat is not None
+        agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
+        admins = session.exec(
+            select(Chat).where(Chat.role == ChatRole.ADMIN, Chat.active == True, Chat.id != chat_id)  # noqa: E712
+        ).all()
+        header = {"chat": chat.title or f"{chat.channel}:{chat.chat_key}",
+                  "agency": agency.name if agency else "", "reason": reason}  # fmt: skip
+        parts = split_message(blocks("alert.html.j2", header, []))
+        for admin in admins:
+            assert admin.id is not None
+            key = f"alert:{chat_id}:{admin.id}:{now:%Y%m%d%H%M}"
+            if session.exec(select(Outbox.id).where(Outbox.key == key)).first() is None:
+                session.add(
+                    Outbox(
+                        key=key, chat_id=admin.id, kind="alert", parts=parts, next_attempt_at=now
+                    )
+                )

@@ -1,0 +1,295 @@
+"""``plan(session, now)``: turn what is due into outbox rows, and nothing else.
+
+Each notice (a part, a stage of its ladder, a period, a chat) has a unique key; the
+planner inserts the ones not yet there, and groups those for one chat at one tick into
+one message. It runs in the caller's transaction: a crash before the commit leaves
+nothing behind, and the next tick plans the same notices again. Its cost follows what
+is due: it reads only the parts whose ``check_on`` day has come (an indexed column),
+and moves ``check_on`` to the day the next stage can fire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from bot.domain.calendar import WorkCalendar
+from bot.domain.deadlines import Recurring, Unspecified, from_record
+from bot.domain.policy import Audience, Item, Notice, decide
+from bot.models import (
+    ROLE_LABELS,
+    Agency,
+    Assignment,
+    Chat,
+    ChatRole,
+    Outbox,
+    Plan,
+    Role,
+    Status,
+    Task,
+)
+from bot.models import (
+    Notice as NoticeRow,
+)
+from bot.render import blocks, split_message
+from bot.scheduler.settings import SchedulerSettings
+
+NEVER = date(9999, 12, 31)
+_CHUNK = 500
+
+
+@dataclass
+class PlannedMessage:
+    chat: Chat
+    kind: str
+    parts: list[str]
+    notices: list[dict[str, Any]] = field(default_factory=list)  # what the message covers
+
+
+@dataclass
+class PlanResult:
+    checked: int = 0  # parts looked at
+    messages: list[PlannedMessage] = field(default_factory=list)
+
+    def count_by_stage(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for message in self.messages:
+            for n in message.notices:
+                counts[n["stage"]] += 1
+        return dict(counts)
+
+
+@dataclass(frozen=True)
+class _Due:
+    assignment: Assignment
+    task: Task
+    plan: Plan
+    agency: Agency
+    notice: Notice
+
+
+def plan(
+    session: Session, now: datetime, *, settings: SchedulerSettings, cal: WorkCalendar
+) -> PlanResult:
+    result = PlanResult()
+    if not cal.in_window(now):
+        return result  # quiet hours, weekends, holidays: the next window will do it
+    today = cal.local(now).date()
+    due: list[_Due] = []
+    rows = session.exec(
+        select(Assignment, Task, Plan, Agency)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(Assignment.status == Status.OPEN, col(Assignment.check_on) <= today)
+    ).all()
+    for assignment, task, plan_row, agency in rows:
+        result.checked += 1
+        item = Item(
+            deadline=from_record(task.deadline_kind, task.deadline_detail),
+            due=assignment.due_on,
+            lead=assignment.role == Role.LEAD,
+            last_report_period=assignment.last_report_period,
+            starts_on=plan_row.issued_on,
+        )
+        decision = decide(item, today, cal, settings.ladder)
+        assignment.check_on = decision.next_check or NEVER
+        session.add(assignment)
+        due.extend(_Due(assignment, task, plan_row, agency, n) for n in decision.notices)
+
+    targets = _route(session, due)
+    keys = [f"{d.assignment.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
+    existing = _existing_keys(session, keys)
+    per_chat: dict[int, tuple[Chat, list[tuple[str, _Due]]]] = {}
+    for d, chats in targets:
+        for chat in chats:
+            key = f"{d.assignment.id}:{d.notice.key}:{chat.id}"
+            if key in existing:
+                continue
+            existing.add(key)
+            assert chat.id is not None
+            per_chat.setdefault(chat.id, (chat, []))[1].append((key, d))
+
+    for chat, items in per_chat.values():
+        result.messages.append(_reminder(session, chat, items, now, cal))
+    result.messages.extend(_unspecified_list(session, now, today, settings, cal))
+    session.flush()
+    return result
+
+
+def _route(session: Session, due: Sequence[_Due]) -> list[tuple[_Due, list[Chat]]]:
+    """The chats each notice goes to: the agency's group and head, coordinators, admins."""
+    if not due:
+        return []
+    agency_ids = {d.agency.id for d in due}
+    chats = session.exec(
+        select(Chat).where(
+            Chat.active == True,  # noqa: E712 - SQL, not Python truth
+            or_(
+                col(Chat.agency_id).in_(agency_ids),
+                col(Chat.role).in_([ChatRole.COORDINATOR, ChatRole.ADMIN]),
+            ),
+        )
+    ).all()
+    by_agency_role: dict[tuple[int | None, str], list[Chat]] = defaultdict(list)
+    for chat in chats:
+        key_agency = chat.agency_id if chat.role in (ChatRole.GROUP, ChatRole.HEAD) else None
+        by_agency_role[(key_agency, chat.role)].append(chat)
+    routed = []
+    for d in due:
+        targets: dict[int | None, Chat] = {}
+        for audience in sorted(d.notice.stage.audience):
+            if audience in (Audience.GROUP, Audience.HEAD):
+                found = by_agency_role[(d.agency.id, audience.value)]
+            else:
+                found = by_agency_role[(None, audience.value)]
+            targets.update({c.id: c for c in found})
+        routed.append((d, list(targets.values())))
+    return routed
+
+
+def _existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        found.update(session.exec(select(NoticeRow.key).where(col(NoticeRow.key).in_(chunk))).all())
+    return found
+
+
+def _reminder(
+    session: Session, chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar
+) -> PlannedMessage:
+    today = cal.local(now).date()
+    items.sort(key=lambda kd: (-kd[1].notice.working_days, kd[1].plan.number, kd[1].task.position))
+    views = [_view(d, chat) for _, d in items]
+    agency = items[0][1].agency.name if chat.role in (ChatRole.GROUP, ChatRole.HEAD) else ""
+    header = {"chat_role": chat.role, "agency": agency, "today": today, "count": len(views)}
+    parts = split_message(blocks("reminders.html.j2", header, views))
+    outbox = _outbox(session, chat, "reminder", parts, [k for k, _ in items], now)
+    for key, d in items:
+        session.add(
+            NoticeRow(
+                key=key,
+                assignment_id=d.assignment.id,  # type: ignore[arg-type]
+                chat_id=chat.id,  # type: ignore[arg-type]
+                stage=d.notice.stage.name,
+                period=d.notice.period,
+                outbox_id=outbox.id,  # type: ignore[arg-type]
+                created_at=now,
+            )
+        )
+    return PlannedMessage(chat, "reminder", parts, views)
+
+
+def _view(d: _Due, chat: Chat) -> dict[str, Any]:
+    deadline = from_record(d.task.deadline_kind, d.task.deadline_detail)
+    audience = d.notice.stage.audience
+    escalated = (
+        "all" if Audience.COORDINATOR in audience else "head" if Audience.HEAD in audience else ""
+    )
+    return {
+        "code": f"NV{d.assignment.id}",
+        "assignment_id": d.assignment.id,
+        "stage": d.notice.stage.name,
+        "period": d.notice.period,
+        "period_label": _period_label(d.notice.period) if isinstance(deadline, Recurring) else "",
+        "working_days": d.notice.working_days,
+        "escalated_to": escalated,
+        "due": d.notice.due,
+        "plan": d.plan.number,
+        "plan_date": d.plan.issued_on,
+        "task_key": d.task.key,
+        "task": d.task.text,
+        "result": d.task.result or d.task.target,
+        "agency": d.agency.name,
+        "role_label": ROLE_LABELS[Role(d.assignment.role)].lower(),
+        "chat_role": chat.role,
+    }
+
+
+def _period_label(period: str) -> str:
+    year, _, part = period.partition("-")
+    if part.startswith("Q"):
+        return f"quý {('I', 'II', 'III', 'IV')[int(part[1]) - 1]}/{year}"
+    if part.startswith("H"):
+        return f"6 tháng {'đầu' if part == 'H1' else 'cuối'} năm {year}"
+    if part:
+        return f"tháng {int(part)}/{year}"
+    return f"năm {year}"
+
+
+def _outbox(
+    session: Session, chat: Chat, kind: str, parts: list[str], keys: Iterable[str], now: datetime
+) -> Outbox:
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:20]
+    outbox = Outbox(
+        key=f"{kind}:{chat.id}:{digest}", chat_id=chat.id, kind=kind, parts=parts,  # type: ignore[arg-type]
+        next_attempt_at=now, created_at=now,
+    )  # fmt: skip
+    session.add(outbox)
+    session.flush()
+    return outbox
+
+
+def _unspecified_list(
+    session: Session, now: datetime, today: date, settings: SchedulerSettings, cal: WorkCalendar
+) -> list[PlannedMessage]:
+    local = cal.local(now)
+    if local.weekday() != settings.unspecified_weekday or local.time() < settings.unspecified_at:
+        return []
+    year, week, _ = today.isocalendar()
+    admins = session.exec(
+        select(Chat).where(Chat.role == ChatRole.ADMIN, Chat.active == True)  # noqa: E712
+    ).all()
+    todo = [a for a in admins if _outbox_missing(session, f"unspecified:{year}-W{week:02d}:{a.id}")]
+    if not todo:
+        return []
+    rows = session.exec(
+        select(Task, Plan, Agency)
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Assignment, col(Assignment.task_id) == col(Task.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(
+            Task.deadline_kind == Unspecified.kind,
+            Assignment.status == Status.OPEN,
+            Assignment.role == Role.LEAD,
+        )
+        .order_by(col(Plan.number), col(Task.position))
+    ).all()
+    tasks: dict[int | None, dict[str, Any]] = {}
+    for task, plan_row, agency in rows:
+        entry = tasks.setdefault(
+            task.id,
+            {"plan": plan_row.number, "task_key": task.key, "task": task.text,
+             "deadline_text": task.deadline_text or "(trống)", "leads": []},
+        )  # fmt: skip
+        entry["leads"].append(agency.name)
+    if not tasks:
+        return []
+    views = [{**t, "leads": ", ".join(t["leads"])} for t in tasks.values()]
+    header = {"today": today, "count": len(views)}
+    parts = split_message(blocks("unspecified.html.j2", header, views))
+    messages = []
+    for admin in todo:
+        outbox = Outbox(
+            key=f"unspecified:{year}-W{week:02d}:{admin.id}",
+            chat_id=admin.id,  # type: ignore[arg-type]
+            kind="unspecified",
+            parts=parts,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(outbox)
+        messages.append(PlannedMessage(admin, "unspecified", parts, [{"stage": "unspecified"}]))
+    return messages
+
+
+def _outbox_missing(session: Session, key: str) -> bool:
+    return session.exec(select(Outbox.id).where(Outbox.key == key)).first() is None

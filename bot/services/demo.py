@@ -1,0 +1,22 @@
+"""The demo province, from seed/: agencies, plans, calendar overrides, console chats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.importers.agencies import import_agencies
+from bot.importers.plans import PlanImportReport, import_plan
+from bot.services.calendar import import_overrides
+from bot.services.chats import bind_console_chats
+
+SEED = Path(__file__).resolve().parent.parent.parent / "seed"
+
+
+def seed_demo(session: Session, folder: Path = SEED) -> list[PlanImportReport]:
+    import_agencies(session, folder / "agencies.csv")
+    reports = [import_plan(session, path) for path in sorted((folder / "plans").glob("*.csv"))]
+    import_overrides(session, folder / "calendar.csv")
+    bind_console_chats(session)
+    return reports

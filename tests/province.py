@@ -1,0 +1,121 @@
+"""A small province for tests: named agencies, their chats, and tasks made to measure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
+from bot.domain.deadlines import final_date, parse_deadline, to_record
+from bot.models import Agency, Assignment, Chat, ChatRole, Notice, Outbox, Plan, Role, Task
+from bot.services.chats import ensure_chat
+
+
+def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
+    """A moment in Vietnam: tests pass time as an argument, they never wait for it."""
+    return datetime.combine(day, time(hour, minute), VIETNAM)
+
+
+@dataclass
+class Province:
+    engine: Engine
+    agencies: dict[str, int] = field(default_factory=dict)  # code → id
+    chats: dict[str, int] = field(default_factory=dict)  # "group:so-noi-vu" → id
+    plan_id: int = 0
+
+    def add_task(
+        self,
+        deadline: str,
+        *,
+        lead: str = "so-y-te",
+        coordinate: tuple[str, ...] = (),
+        text: str = "Rà soát thủ tục hành chính",
+        plan_year: int = 2024,
+    ) -> int:
+        """A task led by ``lead``; returns the lead's assignment id."""
+        parsed = parse_deadline(deadline, plan_year=plan_year)
+        with session_scope(self.engine) as s:
+            count = len(s.exec(select(Task.id)).all())
+            task = Task(
+                plan_id=self.plan_id, key=str(count + 1), number=str(count + 1), position=count,
+                text=text, result="Báo cáo kết quả", deadline_text=deadline,
+                deadline_kind=parsed.kind, due_on=final_date(parsed),
+                deadline_detail=to_record(parsed),
+            )  # fmt: skip
+            s.add(task)
+            s.flush()
+            parts = [(lead, Role.LEAD)] + [(c, Role.COORDINATE) for c in coordinate]
+            ids = []
+            for code, role in parts:
+                a = Assignment(task_id=task.id, agency_id=self.agencies[code], role=role,  # type: ignore[arg-type]
+                               due_on=final_date(parsed))  # fmt: skip
+                s.add(a)
+                s.flush()
+                ids.append(a.id)
+        return ids[0]  # type: ignore[return-value]
+
+    def part(self, assignment_id: int) -> Assignment:
+        with Session(self.engine) as s:
+            found = s.get(Assignment, assignment_id)
+            assert found is not None
+            return found
+
+    def notices(self) -> list[tuple[str, str]]:
+        """(stage, chat) of every notice planned so far, in order."""
+        names = {v: k for k, v in self.chats.items()}
+        with Session(self.engine) as s:
+            rows = s.exec(select(Notice).order_by(Notice.id)).all()  # type: ignore[arg-type]
+            return [(n.stage, names[n.chat_id]) for n in rows]
+
+    def outbox(self) -> list[Outbox]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(Outbox).order_by(Outbox.id)).all())  # type: ignore[arg-type]
+
+
+AGENCIES = [
+    ("so-noi-vu", "Sở Nội vụ", "so"),
+    ("so-y-te", "Sở Y tế", "so"),
+    ("so-tu-phap", "Sở Tư pháp", "so"),
+]
+
+
+def build_province(engine: Engine) -> Province:
+    """Sở Nội vụ (also the coordinator), Sở Y tế, Sở Tư pháp; a group and a head chat
+    for each, a coordinator chat and an admin chat, all on the console channel."""
+    province = Province(engine)
+    with session_scope(engine) as s:
+        for code, name, kind in AGENCIES:
+            agency = Agency(code=code, name=name, kind=kind, aliases=[])
+            s.add(agency)
+            s.flush()
+            assert agency.id is not None
+            province.agencies[code] = agency.id
+            for role in (ChatRole.GROUP, ChatRole.HEAD):
+                chat = ensure_chat(s, channel="console", chat_key=f"{role.value}:{code}", role=role,
+                                   agency=agency, title=f"{role.value} {name}")  # fmt: skip
+                s.flush()
+                province.chats[f"{role.value}:{code}"] = chat.id  # type: ignore[assignment]
+        snv = s.get(Agency, province.agencies["so-noi-vu"])
+        for key, role, agency in (
+            ("coordinator", ChatRole.COORDINATOR, snv),
+            ("admin", ChatRole.ADMIN, None),
+        ):
+            chat = ensure_chat(
+                s, channel="console", chat_key=key, role=role, agency=agency, title=key
+            )
+            s.flush()
+            province.chats[key] = chat.id  # type: ignore[assignment]
+        plan = Plan(number="126/KH-UBND", issued_on=date(2024, 6, 3), year=2024, title="SIPAS 2024")
+        s.add(plan)
+        s.flush()
+        province.plan_id = plan.id  # type: ignore[assignment]
+    return province
+
+
+def chat_ids(engine: Engine) -> dict[int, Chat]:
+    with Session(engine) as s:
+        return {c.id: c for c in s.exec(select(Chat)).all() if c.id is not None}
