@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import DueDate, Milestone, Milestones, Period, Recurring, Unspecified
@@ -166,3 +168,23 @@ def test_extension_is_a_new_period_so_the_ladder_restarts() -> None:
 def test_ladder_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="grow"):
         Ladder(late_group=3, late_head=1)
+
+
+def _step_by_step(cal: WorkCalendar, day: date, n: int) -> date:
+    step = 1 if n >= 0 else -1
+    for _ in range(abs(n)):
+        day += timedelta(days=step)
+        while not cal.is_working_day(day):
+            day += timedelta(days=step)
+    return day
+
+
+@given(st.dates(date(2021, 1, 1), date(2027, 12, 31)), st.integers(-60, 400))
+def test_working_day_arithmetic_matches_counting_day_by_day(day: date, n: int) -> None:
+    cal = WorkCalendar(extra_off=[date(2024, 12, 30)], extra_work=[date(2024, 12, 28)])
+    moved = cal.add_working_days(day, n)
+    assert moved == _step_by_step(cal, day, n)
+    if n:
+        assert cal.is_working_day(moved)
+    if n > 0 or cal.is_working_day(day):  # back from a day off, its eve is the first step
+        assert cal.working_days_between(day, moved) == n

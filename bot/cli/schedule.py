@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 import tempfile
-from collections import Counter
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,10 +31,11 @@ from bot.cli.common import (
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
-from bot.models import Agency, CalendarOverride, Notice, Outbox, OutboxState
+from bot.models import Agency, CalendarOverride
 from bot.render import vn_date
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import tick
+from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
 
@@ -110,28 +111,22 @@ def tick_cmd(
     )
 
 
-STAGE_LABELS = {
-    "before": "Nhắc trước hạn",
-    "due": "Nhắc đúng ngày hạn",
-    "late": "Quá hạn (nhóm, Thủ trưởng, cơ quan đôn đốc)",
-    "unspecified": "Danh sách chưa có ngày (quản trị)",
-}
-
-
 @app.command("simulate")
 def simulate_cmd(
     start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu, yyyy-mm-dd")] = "2024-06-03",
     end: Annotated[str, typer.Option("--to", help="Ngày kết thúc, yyyy-mm-dd")] = "2024-12-31",
     at: Annotated[str, typer.Option(help="Giờ chạy mỗi ngày, HH:MM")] = "08:00",
     quiet: Annotated[bool, typer.Option("--quiet", help="Chỉ in bảng tổng kết")] = False,
-    database: Annotated[str, typer.Option(help="Cơ sở dữ liệu mô phỏng (mặc định: tạm)")] = "",
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table hoặc json (tổng kết)")
+    ] = Format.table,
 ) -> None:
-    """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu, qua kênh console, rồi tổng kết."""
+    """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu (CSDL tạm), qua kênh console, rồi tổng kết."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    first, last = _day(start), _day(end)
     with tempfile.TemporaryDirectory(prefix="dondoc-sim-") as tmp:
-        url = database or f"sqlite:///{Path(tmp) / 'simulate.db'}"
+        url = f"sqlite:///{Path(tmp) / 'simulate.db'}"
         upgrade(url)
         engine = make_engine(url)
         try:
@@ -139,48 +134,36 @@ def simulate_cmd(
                 seed_demo(session)
         except (ImportFailed, FileProblem) as exc:
             raise fail(exc) from None
-        console = ConsoleChannel(quiet=quiet)
-        hour = time.fromisoformat(at)
-
-        async def replay() -> None:
-            day = first
-            while day <= last:
-                await tick(engine, {"console": console}, datetime.combine(day, hour, settings.tz),
-                           settings=sched, worker="simulate")  # fmt: skip
-                day += timedelta(days=1)
-
-        asyncio.run(replay())
-        summary = simulation_summary(engine)
+        console = ConsoleChannel(quiet=quiet or fmt is Format.json)
+        result = asyncio.run(
+            replay(engine, {"console": console}, first, last, at=time.fromisoformat(at),
+                   tz=settings.tz, settings=sched)
+        )  # fmt: skip
         engine.dispose()
-    table = Table(title=f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}")
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: số lần nhắc theo bậc")
     table.add_column("Bậc")
     table.add_column("Số lần nhắc", justify="right")
-    for stage, count in summary["stages"].items():
-        table.add_row(stage, str(count))
+    for stage, count in result.rungs().items():
+        table.add_row(RUNG_LABELS.get(stage, stage), str(count))
+    if result.unspecified_lists:
+        table.add_row("Danh sách việc chưa có ngày (quản trị)", str(result.unspecified_lists))
     out.print(table)
-    out.print(
-        f"{summary['messages']} tin nhắn đã gửi qua console tới {summary['chats']} nhóm/chat."
-    )
+    out.print(f"{result.messages} tin nhắn đã gửi qua console tới {result.chats} nhóm/chat.")
 
 
-def simulation_summary(engine: Any) -> dict[str, Any]:
-    """Notices by stage (in ladder order) and messages sent, read back from the database."""
-    with Session(engine) as session:
-        stages = Counter(session.exec(select(Notice.stage)).all())
-        sent = session.exec(select(Outbox).where(Outbox.state == OutboxState.SENT)).all()
-
-    def order(stage: str) -> tuple[int, int]:
-        kind, _, n = stage.partition("-")
-        return (
-            {"before": 0, "due": 1, "late": 2}.get(kind, 3),
-            -int(n) if kind == "before" else int(n or 0),
-        )
-
-    ordered = {s: stages[s] for s in sorted(stages, key=order)}
-    unspecified = sum(1 for o in sent if o.kind == "unspecified")
-    if unspecified:
-        ordered["unspecified"] = unspecified
-    return {"stages": ordered, "messages": len(sent), "chats": len({o.chat_id for o in sent})}
+RUNG_LABELS = {
+    "before-7": "Trước hạn 7 ngày làm việc",
+    "before-3": "Trước hạn 3 ngày làm việc",
+    "before-1": "Trước hạn 1 ngày làm việc",
+    "due": "Đúng ngày hạn",
+    "late-1": "Quá hạn 1 ngày (nhóm)",
+    "late-3": "Quá hạn 3 ngày (nhóm, Thủ trưởng)",
+    "late-7": "Quá hạn 7 ngày (cả cơ quan đôn đốc, quản trị)",
+    "nhắc lại": "Nhắc lại khi vẫn quá hạn (nhóm, Thủ trưởng)",
+}
 
 
 @calendar_app.command("list")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import holidays
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+_EPOCH = 2000  # counts of working days start here; earlier years are never asked about
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,20 @@ class OfficeHours:
     def __post_init__(self) -> None:
         if self.start >= self.end:
             raise ValueError(f"office hours start {self.start} is not before end {self.end}")
+
+
+@cache
+def _vietnam() -> holidays.HolidayBase:
+    return holidays.country_holidays("VN")  # years are added as dates are asked about
+
+
+@cache
+def _national_working_days(year: int) -> tuple[bool, ...]:
+    """Weekends, public holidays and the government's swaps, from the ``holidays`` data."""
+    public = _vietnam()
+    start = date(year, 1, 1)
+    days = (date(year + 1, 1, 1) - start).days
+    return tuple(bool(public.is_working_day(start + timedelta(days=i))) for i in range(days))
 
 
 class WorkCalendar:
@@ -43,18 +59,35 @@ class WorkCalendar:
         self.extra_work = frozenset(extra_work)
         self.hours = hours or OfficeHours()
         self.tz = tz
+        self._years: dict[int, tuple[list[int], list[bool]]] = {}
+        self._before: dict[int, int] = {}
 
     @cached_property
     def _public(self) -> holidays.HolidayBase:
-        # Years are added on demand as dates are asked about.
-        return holidays.country_holidays("VN")
+        return _vietnam()
 
     def is_working_day(self, day: date) -> bool:
-        if day in self.extra_work:
-            return True
-        if day in self.extra_off:
-            return False
-        return bool(self._public.is_working_day(day))
+        return bool(self._year(day.year)[1][day.timetuple().tm_yday - 1])
+
+    def _year(self, year: int) -> tuple[list[int], list[bool]]:
+        """Per day of ``year``: working days from 1 January through that day, and the flag."""
+        table = self._years.get(year)
+        if table is None:
+            flags = list(_national_working_days(year))
+            for day in self.extra_work | self.extra_off:
+                if day.year == year:
+                    flags[day.timetuple().tm_yday - 1] = day in self.extra_work
+            table = (list(accumulate(flags)), flags)
+            self._years[year] = table
+        return table
+
+    def _count_to(self, day: date) -> int:
+        """Working days from an epoch through ``day``: differences of it count intervals."""
+        before = self._before.get(day.year)
+        if before is None:
+            before = sum(self._year(y)[0][-1] for y in range(_EPOCH, day.year))
+            self._before[day.year] = before
+        return before + self._year(day.year)[0][day.timetuple().tm_yday - 1]
 
     def holiday_name(self, day: date) -> str | None:
         name = self._public.get(day)
@@ -68,24 +101,28 @@ class WorkCalendar:
 
     def add_working_days(self, day: date, n: int) -> date:
         """Move ``n`` working days from ``day`` (backwards when negative)."""
-        step = 1 if n >= 0 else -1
-        left = abs(n)
-        while left:
-            day += timedelta(days=step)
-            if self.is_working_day(day):
-                left -= 1
-        return day
+        if n == 0:
+            return day
+        # Any 7 days hold at least one working day, even around Tết: bound, then bisect.
+        span = timedelta(days=abs(n) * 7 + 14)
+        lo, hi = (day, day + span) if n > 0 else (day - span, day)
+        # The working day reached is the first one whose running count is the target.
+        # Going back from a day off, the working day just before it is the first step.
+        target = self._count_to(day) + n
+        if n < 0 and not self.is_working_day(day):
+            target += 1
+        first, last = lo.toordinal(), hi.toordinal()
+        while first < last:
+            mid = (first + last) // 2
+            if self._count_to(date.fromordinal(mid)) >= target:
+                last = mid
+            else:
+                first = mid + 1
+        return date.fromordinal(first)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
-        if end < start:
-            return -self.working_days_between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
+        return self._count_to(end) - self._count_to(start)
 
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:

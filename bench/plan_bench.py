@@ -1,0 +1,127 @@
+"""How long one ``plan()`` takes, by register size and by how much is due.
+
+    .venv/bin/python bench/plan_bench.py            # 100k and 1M parts (SQLite files)
+    .venv/bin/python bench/plan_bench.py --sizes 20000 200000 --repeat 5
+
+For each register: N parts over N/10 tasks and 1,000 agencies (one group chat each).
+"Due" parts are on the day of their 3-days-ahead reminder; the rest are months away.
+Each measured ``plan()`` runs in a transaction that is rolled back, so runs compare.
+Prints figures and ratios; it asserts nothing (CI does not run it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from bot.db import make_engine, upgrade
+from bot.domain.calendar import VIETNAM, WorkCalendar
+from bot.domain.deadlines import DueDate, to_record
+from bot.models import CHECK_NOW, Agency, Assignment, Chat, Plan, Task
+from bot.scheduler.planner import plan
+from bot.scheduler.settings import SchedulerSettings
+
+NOW = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
+TODAY = NOW.date()
+AGENCIES = 1000
+
+
+def build(url: str, parts: int, due: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    cal = WorkCalendar()
+    soon = cal.add_working_days(TODAY, 3)  # the "before-3" stage fires today
+    later = date(2025, 6, 30)
+    tasks = parts // 10
+    with engine.begin() as conn:
+        conn.execute(insert(Plan), [{"number": "1/KH-BENCH", "issued_on": date(2024, 1, 2), "year": 2024,
+                                     "title": "bench", "issuer": "", "source": ""}])  # fmt: skip
+        conn.execute(insert(Agency), [{"code": f"a{i}", "name": f"Cơ quan {i}", "kind": "so", "aliases": []}
+                                      for i in range(AGENCIES)])  # fmt: skip
+        conn.execute(insert(Chat), [{"channel": "console", "chat_key": f"g{i}", "title": "", "agency_id": i + 1,
+                                     "role": "group", "active": True, "created_at": NOW}
+                                    for i in range(AGENCIES)])  # fmt: skip
+        rows = []
+        for t in range(tasks):
+            is_due = t < due // 10
+            on = soon if is_due else later
+            rows.append({"plan_id": 1, "key": str(t), "number": str(t), "position": t, "indicator": "",
+                         "text": f"Nhiệm vụ {t}", "target": "", "result": "Báo cáo", "deadline_text": "",
+                         "deadline_kind": "date", "due_on": on, "recurrence": None,
+                         "deadline_detail": to_record(DueDate(on)), "lead_text": "",
+                         "coordinate_text": "", "source_line": t})  # fmt: skip
+        conn.execute(insert(Task), rows)
+        batch = []
+        for p in range(parts):
+            t = p // 10
+            is_due = t < due // 10
+            batch.append({"task_id": t + 1, "agency_id": p % AGENCIES + 1, "role": "lead", "status": "open",
+                          "progress": 0, "due_on": soon if is_due else later, "extended_to": None,
+                          "check_on": CHECK_NOW if is_due else cal.add_working_days(later, -7),
+                          "last_report_period": None, "created_at": NOW, "updated_at": NOW})  # fmt: skip
+            if len(batch) == 50_000:
+                conn.execute(insert(Assignment), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Assignment), batch)
+    engine.dispose()
+
+
+def measure(url: str, repeat: int) -> tuple[float, int, int]:
+    engine = make_engine(url)
+    settings = SchedulerSettings()
+    cal = WorkCalendar()
+    cal.is_working_day(TODAY)  # build the calendar's year tables outside the timing
+    times = []
+    checked = messages = 0
+    for _ in range(repeat):
+        with Session(engine) as session:
+            start = time.perf_counter()
+            result = plan(session, NOW, settings=settings, cal=cal)
+            session.flush()
+            times.append(time.perf_counter() - start)
+            checked, messages = result.checked, len(result.messages)
+            session.rollback()
+    engine.dispose()
+    return statistics.median(times), checked, messages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--due", type=float, default=0.01, help="fraction due in the first register"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    due = int(args.sizes[0] * args.due)
+    cases = [(n, due) for n in args.sizes] + [(args.sizes[-1], int(args.sizes[-1] * args.due))]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="dondoc-bench-") as tmp:
+        for i, (size, n_due) in enumerate(dict.fromkeys(cases)):
+            url = f"sqlite:///{Path(tmp) / f'r{i}.db'}"
+            t0 = time.perf_counter()
+            build(url, size, n_due)
+            built = time.perf_counter() - t0
+            seconds, checked, messages = measure(url, args.repeat)
+            results.append((size, n_due, seconds))
+            print(f"register {size:>9,} parts, {n_due:>6,} due: plan() {seconds * 1000:8.1f} ms "
+                  f"(median of {args.repeat}; looked at {checked:,} parts, {messages:,} messages; "
+                  f"built in {built:.0f} s)")  # fmt: skip
+    base = results[0][2]
+    for size, n_due, seconds in results[1:]:
+        print(f"ratio {size:,} parts / {n_due:,} due vs {results[0][0]:,} / {results[0][1]:,}: "
+              f"{seconds / base:.2f}×")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
