@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import signal
 import sys
 import tempfile
 from dataclasses import asdict
@@ -35,6 +37,7 @@ from bot.models import Agency, CalendarOverride
 from bot.render import vn_date
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import tick
+from bot.scheduler.service import SchedulerService
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
@@ -235,3 +238,32 @@ def _set_day(text: str, *, working: bool, note: str) -> None:
     with session_scope(engine) as session:
         set_override(session, _day(text), working=working, note=note)
     out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")
+
+
+@app.command("run")
+def run_cmd() -> None:
+    """Chạy bot: bộ lập lịch nhắc việc và các kênh, dừng gọn khi nhận Ctrl+C hoặc SIGTERM."""
+    settings = load_settings()
+    sched = load_scheduler_settings(settings)
+    engine = make_engine(settings.database_url)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        service = SchedulerService(
+            engine, _channels(), sched, clock=lambda: datetime.now(settings.tz)
+        )
+        service.start()
+        out.print(f"dondoc đang chạy: nhắc việc mỗi {sched.tick_seconds} giây. Ctrl+C để dừng.")
+        await service.run_once()  # do not wait a whole interval for the first tick
+        await stop.wait()
+        await service.stop()
+        out.print("dondoc đã dừng.")
+
+    asyncio.run(main())
+    engine.dispose()
