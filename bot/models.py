@@ -206,6 +206,11 @@ class Outbox(SQLModel, table=True):
     chat_id: int = Field(foreign_key="chat.id", index=True)
     kind: str = Field(max_length=32)  # reminder | unspecified | alert
     parts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Buttons under the last part: rows of [label, callback data]. Channels without
+    # buttons (Zalo, console) show them as numbered text commands.
+    buttons: list[list[list[str]]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     state: str = Field(default=OutboxState.PENDING, max_length=16)
     attempts: int = 0
     sent_parts: int = 0  # parts already delivered: a retry goes on after them
@@ -248,3 +253,40 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(primary_key=True)
     working: bool
     note: str = ""
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code an admin makes to bind a chat to an agency in a role.
+
+    Only its hash is stored: whoever reads the database cannot bind a chat with it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    role: str = Field(max_length=16)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    expires_at: datetime = _ts(nullable=False)
+    used_at: datetime | None = _ts(nullable=True)
+    used_by_chat_id: int | None = Field(default=None, foreign_key="chat.id")
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An agency asks for more time; the head (or an admin) decides."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    until: date
+    reason: str = ""
+    state: str = Field(default=RequestState.PENDING, max_length=16)
+    requested_by: str = Field(max_length=128)
+    requested_in_chat_id: int | None = Field(default=None, foreign_key="chat.id")
+    requested_at: datetime = _ts(nullable=False)
+    decided_by: str | None = Field(default=None, max_length=128)
+    decided_at: datetime | None = _ts(nullable=True)

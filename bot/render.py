@@ -91,3 +91,9 @@ def _pieces(block: str, limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def answer(name: str, **ctx: Any) -> str:
+    """One of the short answers in ``templates/answers.html.j2``, by its macro's name."""
+    module = environment().get_template("answers.html.j2").module
+    return str(getattr(module, name)(**ctx)).strip()

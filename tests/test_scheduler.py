@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.channels import ChatMigrated, PermanentError, TransientError
+from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
 from bot.channels.console import ConsoleChannel
 from bot.db import make_engine, session_scope
 from bot.domain.calendar import WorkCalendar
@@ -155,9 +155,9 @@ def test_two_dispatchers_at_once_send_each_message_once(province: Province) -> N
     assert messages == 3 * 2 + 2
 
     class Yielding(ConsoleChannel):
-        async def send(self, chat_key: str, html_text: str) -> str:
+        async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
             await asyncio.sleep(0)  # hand over to the other dispatcher mid-send
-            return await super().send(chat_key, html_text)
+            return await super().send(chat_key, html_text, buttons)
 
     channel = Yielding(quiet=True)
 
@@ -215,10 +215,10 @@ def test_a_crash_between_parts_resumes_after_the_last_sent_part(province: Provin
     assert total >= 3
 
     class CrashesOnSecond(ConsoleChannel):
-        async def send(self, chat_key: str, html_text: str) -> str:
+        async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
             if len(self.sent) == 1:
                 raise KeyboardInterrupt  # the process dies here
-            return await super().send(chat_key, html_text)
+            return await super().send(chat_key, html_text, buttons)
 
     crashing = CrashesOnSecond(quiet=True)
     moment = at(date(2024, 12, 20), 8, 1)
@@ -239,10 +239,10 @@ class Failing(ConsoleChannel):
         super().__init__(quiet=True)
         self.error = error
 
-    async def send(self, chat_key: str, html_text: str) -> str:
+    async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
         if chat_key == "group:so-y-te":
             raise self.error
-        return await super().send(chat_key, html_text)
+        return await super().send(chat_key, html_text, buttons)
 
 
 def test_transient_errors_are_retried_after_retry_after(province: Province) -> None:

@@ -25,9 +25,28 @@ class ChatMigrated(Exception):
         self.new_chat_key = new_chat_key
 
 
+Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data)
+
+
 class Channel(Protocol):
     name: str
 
-    async def send(self, chat_key: str, html: str) -> str:
+    async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
         """Send one message (HTML, within the channel's size limit); return its id."""
         ...
+
+
+def buttons_as_text(buttons: Buttons | None) -> str:
+    """For channels without buttons: the commands that do the same, one per line."""
+    if not buttons:
+        return ""
+    commands = {"d": "/xong {}", "p": "/tiendo {} 70%", "e": "/giahan {} NGÀY lý do",
+                "ea": "/duyet {}", "er": "/khongduyet {}"}  # fmt: skip
+    lines = []
+    for row in buttons:
+        for label, data in row:
+            kind, _, ident = data.partition(":")
+            if kind in commands:
+                code = f"NV{ident}" if kind in ("d", "p", "e") else ident
+                lines.append(f"{label} → {commands[kind].format(code)}")
+    return "\n".join(lines)

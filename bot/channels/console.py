@@ -8,6 +8,8 @@ import sys
 import uuid
 from typing import TextIO
 
+from bot.channels import Buttons, buttons_as_text
+
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -23,8 +25,10 @@ class ConsoleChannel:
         self.quiet = quiet
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, chat_key: str, html_text: str) -> str:
+    async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
         self.sent.append((chat_key, html_text))
         if not self.quiet:
-            self.stream.write(f"\n──── → {chat_key} ────\n{plain(html_text)}\n")
+            commands = buttons_as_text(buttons)
+            tail = f"\n{commands}" if commands else ""
+            self.stream.write(f"\n──── → {chat_key} ────\n{plain(html_text)}{tail}\n")
         return uuid.uuid4().hex[:16]  # unique across runs, like a real channel's ids

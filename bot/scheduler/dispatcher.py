@@ -114,6 +114,7 @@ async def _deliver(
         chat = session.get(Chat, outbox.chat_id)
         assert chat is not None
         parts, first, chat_key = list(outbox.parts), outbox.sent_parts, chat.chat_key
+        buttons = [[(str(b[0]), str(b[1])) for b in row] for row in outbox.buttons]
         channel = channels[chat.channel]
         active = chat.active
     if not active:
@@ -122,7 +123,8 @@ async def _deliver(
         return
     try:
         for index in range(first, len(parts)):
-            message_key = await channel.send(chat_key, parts[index])
+            last = index == len(parts) - 1
+            message_key = await channel.send(chat_key, parts[index], buttons if last else None)
             if not _record_part(engine, outbox_id, worker, index + 1, message_key, now):
                 return  # the lease ran out and another dispatcher took over
     except ChatMigrated as moved:

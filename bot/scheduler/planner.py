@@ -173,6 +173,7 @@ def _reminder(
     header = {"chat_role": chat.role, "agency": agency, "today": today, "count": len(views)}
     parts = split_message(blocks("reminders.html.j2", header, views))
     outbox = _outbox(session, chat, "reminder", parts, [k for k, _ in items], now)
+    outbox.buttons = _buttons(chat, items)
     for key, d in items:
         session.add(
             NoticeRow(
@@ -186,6 +187,27 @@ def _reminder(
             )
         )
     return PlannedMessage(chat, "reminder", parts, views)
+
+
+_MAX_BUTTON_ROWS = 8  # more tasks than this: the message says which commands to type
+
+
+def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]:
+    """✅ 📝 ⏳ for each task of a group's reminder (callback data well under 64 bytes)."""
+    if chat.role != ChatRole.GROUP:
+        return []
+    ids = list(dict.fromkeys(d.assignment.id for _, d in items if d.assignment.role == Role.LEAD))
+    if not ids or len(ids) > _MAX_BUTTON_ROWS:
+        return []
+
+    def label(i: int | None) -> str:
+        return f" NV{i}" if len(ids) > 1 else ""
+
+    return [
+        [[f"✅ Hoàn thành{label(i)}", f"d:{i}"], [f"📝 Tiến độ{label(i)}", f"p:{i}"],
+         [f"⏳ Gia hạn{label(i)}", f"e:{i}"]]
+        for i in ids
+    ]  # fmt: skip
 
 
 def _view(d: _Due, chat: Chat) -> dict[str, Any]:

@@ -19,7 +19,7 @@ class Actor:
     message_id: str | None = None
 
 
-def _record(
+def record_change(
     session: Session, part: Assignment, actor: Actor, at: datetime, field: str,
     old: object, new: object, note: str = "",
 ) -> None:  # fmt: skip
@@ -46,10 +46,10 @@ def mark_done(
 ) -> None:
     """The agency finished its part: the ladder stops."""
     if part.status != Status.DONE:
-        _record(session, part, actor, at, "status", part.status, Status.DONE, note)
+        record_change(session, part, actor, at, "status", part.status, Status.DONE, note)
         part.status = Status.DONE
     if part.progress != 100:
-        _record(session, part, actor, at, "progress", part.progress, 100)
+        record_change(session, part, actor, at, "progress", part.progress, 100)
         part.progress = 100
 
 
@@ -57,7 +57,7 @@ def extend(
     session: Session, part: Assignment, new_due: date, actor: Actor, at: datetime, note: str = ""
 ) -> None:
     """An approved extension: a new due date, so the reminder ladder starts again."""
-    _record(session, part, actor, at, "due_on", part.due_on, new_due, note)
+    record_change(session, part, actor, at, "due_on", part.due_on, new_due, note)
     part.due_on = part.extended_to = new_due
     part.check_on = CHECK_NOW
 
@@ -66,6 +66,6 @@ def report_period(
     session: Session, part: Assignment, period: str, actor: Actor, at: datetime, note: str = ""
 ) -> None:
     """A periodic report for a recurring task: that period's ladder stops."""
-    _record(session, part, actor, at, "report", part.last_report_period, period, note)
+    record_change(session, part, actor, at, "report", part.last_report_period, period, note)
     part.last_report_period = period
     part.check_on = CHECK_NOW

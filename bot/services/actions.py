@@ -1,0 +1,295 @@
+"""What officers and heads do from a chat: close a part, report progress, ask for more
+time, decide on it. Each takes a session and plain values, checks who may do it, records
+the change (who, which chat, which message, when, old → new) and says what to answer.
+Every transport calls these; none of them sees a Telegram ``Update``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.domain.calendar import WorkCalendar
+from bot.models import (
+    Agency,
+    Assignment,
+    Chat,
+    ChatRole,
+    ExtensionRequest,
+    Notice,
+    Outbox,
+    Plan,
+    RequestState,
+    Role,
+    SentMessage,
+    Status,
+    Task,
+)
+from bot.render import answer
+from bot.services.assignments import Actor, extend, mark_done, record_change
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, and where: the same for every channel."""
+
+    channel: str
+    chat_key: str
+    user_id: str
+    user_name: str = ""
+    message_id: str | None = None
+    is_admin: bool = False
+    chat_title: str = ""
+    private: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        who = f"{self.channel}:{self.user_id}" + (f" ({self.user_name})" if self.user_name else "")
+        return Actor(who[:128], chat_id=self.chat_key, message_id=self.message_id)
+
+
+@dataclass
+class Answer:
+    html: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+_CODE = re.compile(r"^(?:nv)?(\d{1,9})$", re.IGNORECASE)
+
+
+def part_by_code(session: Session, code: str) -> Assignment | None:
+    m = _CODE.match(code.strip().lstrip("#"))
+    return session.get(Assignment, int(m.group(1))) if m else None
+
+
+def code_of(part: Assignment) -> str:
+    return f"NV{part.id}"
+
+
+def describe(session: Session, part: Assignment) -> dict[str, Any]:
+    task = session.get(Task, part.task_id)
+    agency = session.get(Agency, part.agency_id)
+    assert task is not None and agency is not None
+    plan = session.get(Plan, task.plan_id)
+    assert plan is not None
+    return {"code": code_of(part), "task": task.text, "task_key": task.key, "plan": plan.number,
+            "agency": agency.name, "due": part.due_on, "progress": part.progress,
+            "status": part.status, "role": part.role}  # fmt: skip
+
+
+def _leads(session: Session, part: Assignment) -> list[str]:
+    rows = session.exec(
+        select(Agency.name)
+        .join(Assignment, col(Assignment.agency_id) == col(Agency.id))
+        .where(Assignment.task_id == part.task_id, Assignment.role == Role.LEAD)
+    ).all()
+    return list(rows)
+
+
+def _may_act(chat: Chat, sender: Sender, part: Assignment) -> bool:
+    """Only the lead agency's own chats (or an admin) change a part."""
+    if sender.is_admin:
+        return True
+    return (
+        chat.agency_id == part.agency_id
+        and part.role == Role.LEAD
+        and chat.role in (ChatRole.GROUP, ChatRole.HEAD)
+    )
+
+
+def _coordinates(session: Session, chat: Chat, part: Assignment) -> Assignment | None:
+    """The coordinating part of the same task held by this chat's agency, if any."""
+    return session.exec(
+        select(Assignment).where(
+            Assignment.task_id == part.task_id,
+            Assignment.agency_id == chat.agency_id,
+            Assignment.role == Role.COORDINATE,
+        )
+    ).first()
+
+
+def _refusal(session: Session, part: Assignment, what: str) -> Answer:
+    return Answer(
+        answer("refused", what=what, part=describe(session, part), leads=_leads(session, part))
+    )
+
+
+def close(
+    session: Session, chat: Chat, sender: Sender, part: Assignment, now: datetime,
+    note: str = "", evidence: tuple[str, ...] = (),
+) -> Answer:  # fmt: skip
+    if not _may_act(chat, sender, part):
+        return _note_or_refuse(session, chat, sender, part, now, note, "đánh dấu hoàn thành")
+    if part.status == Status.DONE:
+        return Answer(answer("already_done", part=describe(session, part)))
+    if part.status == Status.CANCELLED:
+        return Answer(answer("cancelled", part=describe(session, part)))
+    full_note = "; ".join(x for x in (note, *(f"Minh chứng: {e}" for e in evidence)) if x)
+    mark_done(session, part, sender.actor, now, full_note)
+    return Answer(
+        answer("done_ok", part=describe(session, part), evidence=evidence, who=sender.user_name)
+    )
+
+
+def progress(
+    session: Session, chat: Chat, sender: Sender, part: Assignment, now: datetime,
+    percent: int | None, note: str = "",
+) -> Answer:  # fmt: skip
+    if not _may_act(chat, sender, part):
+        return _note_or_refuse(session, chat, sender, part, now, note, "báo cáo tiến độ")
+    if part.status in (Status.DONE, Status.CANCELLED):
+        return Answer(answer("already_done", part=describe(session, part)))
+    if percent is not None and percent != part.progress:
+        record_change(session, part, sender.actor, now, "progress", part.progress, percent, note)
+        part.progress = percent
+    else:
+        record_change(session, part, sender.actor, now, "note", None, None, note)
+    return Answer(answer("progress_ok", part=describe(session, part), percent=percent, note=note))
+
+
+def _note_or_refuse(
+    session: Session,
+    chat: Chat,
+    sender: Sender,
+    part: Assignment,
+    now: datetime,
+    note: str,
+    what: str,
+) -> Answer:
+    """A coordinating agency adds a note to the task; anyone else gets a polite refusal."""
+    own = _coordinates(session, chat, part) if chat.agency_id else None
+    if own is not None and note:
+        record_change(session, own, sender.actor, now, "note", None, None, note)
+        return Answer(answer("note_ok", part=describe(session, part), leads=_leads(session, part)))
+    return _refusal(session, part, what)
+
+
+def request_extension(
+    session: Session, chat: Chat, sender: Sender, part: Assignment, now: datetime,
+    until: date | None, reason: str, cal: WorkCalendar,
+) -> Answer:  # fmt: skip
+    if not _may_act(chat, sender, part):
+        return _refusal(session, part, "xin gia hạn")
+    if part.status != Status.OPEN:
+        return Answer(answer("already_done", part=describe(session, part)))
+    today = cal.local(now).date()
+    if until is None:
+        return Answer(answer("extension_needs_date", part=describe(session, part)))
+    if until <= today or (part.due_on is not None and until <= part.due_on):
+        return Answer(answer("extension_bad_date", part=describe(session, part), until=until))
+    request = ExtensionRequest(
+        assignment_id=part.id, until=until, reason=reason, requested_by=sender.actor.who,  # type: ignore[arg-type]
+        requested_in_chat_id=chat.id, requested_at=now,
+    )  # fmt: skip
+    session.add(request)
+    session.flush()
+    record_change(session, part, sender.actor, now, "extension_request", part.due_on, until, reason)
+    heads = _chats(session, part.agency_id, ChatRole.HEAD) or _admin_chats(session)
+    details = describe(session, part)
+    text = answer(
+        "extension_to_head", part=details, until=until, reason=reason, who=sender.user_name
+    )
+    buttons = [[("✅ Duyệt", f"ea:{request.id}"), ("✖️ Không duyệt", f"er:{request.id}")]]
+    for head in heads:
+        _notify(session, head, f"extension:{request.id}:{head.id}", text, now, buttons)
+    return Answer(answer("extension_requested", part=details, until=until, heads=bool(heads)))
+
+
+def decide_extension(
+    session: Session, chat: Chat, sender: Sender, request_id: int, approve: bool, now: datetime
+) -> Answer:
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        return Answer(answer("not_found", code=f"đề nghị {request_id}"))
+    part = session.get(Assignment, request.assignment_id)
+    assert part is not None
+    allowed = sender.is_admin or (chat.role == ChatRole.HEAD and chat.agency_id == part.agency_id)
+    if not allowed:
+        return Answer(answer("refused_decision", part=describe(session, part)))
+    if request.state != RequestState.PENDING:
+        return Answer(answer("already_decided", request=request, part=describe(session, part)))
+    request.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    request.decided_by, request.decided_at = sender.actor.who, now
+    session.add(request)
+    if approve:
+        extend(session, part, request.until, sender.actor, now, request.reason)
+    else:
+        record_change(
+            session, part, sender.actor, now, "extension_rejected", None, request.until, ""
+        )
+    details = describe(session, part)
+    for group in _chats(session, part.agency_id, ChatRole.GROUP):
+        _notify(session, group, f"decision:{request.id}:{group.id}",
+                answer("extension_decided_group", part=details, approve=approve, until=request.until),
+                now)  # fmt: skip
+    return Answer(answer("extension_decided", part=details, approve=approve, until=request.until))
+
+
+def open_parts(
+    session: Session, chat: Chat, *, overdue_on: date | None = None
+) -> list[dict[str, Any]]:
+    """The chat's agency's open parts (all agencies' for a coordinator or admin chat)."""
+    query = select(Assignment).where(Assignment.status == Status.OPEN)
+    if chat.role in (ChatRole.GROUP, ChatRole.HEAD):
+        query = query.where(Assignment.agency_id == chat.agency_id)
+    if overdue_on is not None:
+        query = query.where(col(Assignment.due_on) < overdue_on, Assignment.role == Role.LEAD)
+    rows = session.exec(query.order_by(col(Assignment.due_on), col(Assignment.id))).all()
+    return [describe(session, part) for part in rows]
+
+
+def parts_of_message(session: Session, chat: Chat, message_key: str) -> list[Assignment]:
+    """The parts a bot message (that a user replied to) was about, for this chat."""
+    sent = session.exec(
+        select(SentMessage).where(
+            SentMessage.chat_id == chat.id, SentMessage.message_key == message_key
+        )
+    ).first()
+    if sent is None:
+        return []
+    ids = session.exec(
+        select(Notice.assignment_id).where(
+            Notice.outbox_id == sent.outbox_id, Notice.chat_id == chat.id
+        )
+    ).all()
+    parts = [session.get(Assignment, i) for i in dict.fromkeys(ids)]
+    return [p for p in parts if p is not None and p.status == Status.OPEN]
+
+
+def _chats(session: Session, agency_id: int, role: ChatRole) -> list[Chat]:
+    return list(
+        session.exec(
+            select(Chat).where(Chat.agency_id == agency_id, Chat.role == role, col(Chat.active))
+        ).all()
+    )
+
+
+def _admin_chats(session: Session) -> list[Chat]:
+    return list(
+        session.exec(select(Chat).where(Chat.role == ChatRole.ADMIN, col(Chat.active))).all()
+    )
+
+
+def _notify(
+    session: Session, chat: Chat, key: str, text: str, now: datetime,
+    buttons: list[list[tuple[str, str]]] | None = None,
+) -> None:  # fmt: skip
+    """A message to another chat goes through the outbox, like every notice."""
+    assert chat.id is not None
+    if session.exec(select(Outbox.id).where(Outbox.key == key)).first() is not None:
+        return
+    session.add(
+        Outbox(
+            key=key,
+            chat_id=chat.id,
+            kind="notice",
+            parts=[text],
+            buttons=[[list(b) for b in row] for row in (buttons or [])],
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,85 @@
+"""Binding chats to agencies with one-time codes made by an admin on the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.models import Agency, Chat, ChatRole, LinkCode
+from bot.services.chats import ensure_chat
+
+# No 0/O, 1/I/L: codes are read aloud over the phone and typed on a phone.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+DEFAULT_TTL = timedelta(hours=48)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode()).hexdigest()
+
+
+def create_link_code(
+    session: Session,
+    *,
+    agency: Agency | None,
+    role: ChatRole,
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+) -> str:
+    if role != ChatRole.ADMIN and agency is None:
+        raise ValueError("a group, head or coordinator chat belongs to an agency")
+    code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    session.add(
+        LinkCode(
+            code_hash=_hash(code),
+            agency_id=agency.id if agency else None,
+            role=role,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    return f"{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True)
+class Bound:
+    chat: Chat
+    agency: Agency | None
+
+
+@dataclass(frozen=True)
+class NotBound:
+    reason: str  # "unknown" | "used" | "expired"
+
+
+def redeem(
+    session: Session, code: str, *, channel: str, chat_key: str, title: str, now: datetime
+) -> Bound | NotBound:
+    link = session.exec(select(LinkCode).where(LinkCode.code_hash == _hash(code))).first()
+    if link is None:
+        return NotBound("unknown")
+    if link.used_at is not None:
+        return NotBound("used")
+    if link.expires_at <= now:
+        return NotBound("expired")
+    agency = session.get(Agency, link.agency_id) if link.agency_id else None
+    chat = ensure_chat(session, channel=channel, chat_key=chat_key, role=ChatRole(link.role),
+                       agency=agency, title=title)  # fmt: skip
+    session.flush()
+    link.used_at, link.used_by_chat_id = now, chat.id
+    session.add(link)
+    return Bound(chat, agency)
+
+
+def unbind(session: Session, chat: Chat) -> None:
+    chat.active = False
+    session.add(chat)
+
+
+def find_chat(session: Session, channel: str, chat_key: str) -> Chat | None:
+    return session.exec(
+        select(Chat).where(Chat.channel == channel, Chat.chat_key == chat_key, Chat.active == True)  # noqa: E712
+    ).first()
