@@ -26,6 +26,21 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
     config_file: Path | None = None  # the reminder ladder and office hours (TOML)
+    telegram_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook server listens for the world
+    webhook_port: int = 8443
+    admin_telegram_ids: frozenset[str] = frozenset()
+    zalo_token: str | None = None
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = None
+    admin_zalo_ids: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:  # never print a token
+        return f"Settings(database_url=…, telegram={'on' if self.telegram_token else 'off'}, zalo={'on' if self.zalo_token else 'off'})"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -40,11 +55,32 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
+        try:
+            port = int(values.get("WEBHOOK_PORT", "8443"))
+        except ValueError:
+            raise SettingsError("WEBHOOK_PORT: a port number, like 8443") from None
         settings = cls(
             database_url=_secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL,
             timezone=values.get("DONDOC_TIMEZONE", "Asia/Ho_Chi_Minh"),
             config_file=Path(values.get("DONDOC_CONFIG", "dondoc.toml")),
+            telegram_token=_secret(values, "TELEGRAM_BOT_TOKEN"),
+            telegram_base_url=values.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
+            telegram_webhook_url=values.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=_secret(values, "TELEGRAM_WEBHOOK_SECRET"),
+            webhook_listen=values.get("WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104
+            webhook_port=port,
+            admin_telegram_ids=_ids(values, "ADMIN_TELEGRAM_IDS"),
+            zalo_token=_secret(values, "ZALO_BOT_TOKEN"),
+            zalo_base_url=values.get("ZALO_BASE_URL") or "https://bot-api.zaloplatforms.com/bot",
+            zalo_webhook_url=values.get("ZALO_WEBHOOK_URL") or None,
+            zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
+            admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
         )
+        for channel in ("TELEGRAM", "ZALO"):
+            if values.get(f"{channel}_WEBHOOK_URL") and not _secret(
+                values, f"{channel}_WEBHOOK_SECRET"
+            ):
+                raise SettingsError(f"{channel}_WEBHOOK_SECRET: a webhook needs a secret token")
         try:
             settings.tz  # noqa: B018 - validate now, not at the first reminder
         except (ZoneInfoNotFoundError, ValueError):
@@ -66,3 +102,11 @@ def _secret(values: Mapping[str, str], name: str) -> str | None:
         except OSError as exc:
             raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
     return values.get(name) or None
+
+
+def _ids(values: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = [x.strip() for x in values.get(name, "").replace(";", ",").split(",") if x.strip()]
+    bad = [x for x in raw if not x.lstrip("-").isdigit()]
+    if bad and name.startswith("ADMIN_TELEGRAM"):
+        raise SettingsError(f"{name}: Telegram user ids are numbers, got {', '.join(bad)}")
+    return frozenset(raw)

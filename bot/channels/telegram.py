@@ -1,0 +1,215 @@
+"""Telegram through python-telegram-bot: the sending channel and the update handlers.
+
+Handlers are thin: an update becomes an ``Incoming`` (or button data), one call to
+``bot.handlers.core`` inside a transaction, and the answers go back as HTML replies.
+Sending respects Telegram's limits through PTB's ``AIORateLimiter`` (about 30 messages a
+second overall, 20 a minute per group). The bot's token is part of every request URL:
+httpx's request log is silenced and a logging filter blanks the token anywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import ChatMigrated as TgChatMigrated
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
+from bot.db import session_scope
+from bot.handlers.core import Incoming, handle_button, handle_message
+from bot.models import Chat
+from bot.services.actions import Answer, Sender
+from bot.services.calendar import load_calendar
+
+log = logging.getLogger(__name__)
+
+# Errors that mean the chat is gone for the bot, not that one message was wrong.
+_CHAT_GONE = ("chat not found", "bot was kicked", "group chat was deactivated", "not enough rights",
+              "have no rights", "bot is not a member", "user is deactivated", "bot was blocked")  # fmt: skip
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot's token in every log record, whatever logger wrote it."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<token>")
+            record.msg, record.args = message, None
+        return True
+
+
+def protect_logs(*secrets: str) -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
+    redact = RedactToken(*secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    logging.getLogger().addFilter(redact)
+
+
+def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.bot = application.bot
+
+    async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
+        try:
+            message = await self.bot.send_message(
+                chat_id=int(chat_key), text=html, parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(buttons), disable_web_page_preview=True,
+            )  # fmt: skip
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            raise TransientError(
+                str(exc), wait if isinstance(wait, int | float) else wait.total_seconds()
+            ) from None
+        except TgChatMigrated as exc:
+            raise ChatMigrated(str(exc.new_chat_id)) from None
+        except Forbidden as exc:
+            raise PermanentError(exc.message) from None
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in _CHAT_GONE):
+                raise PermanentError(exc.message) from None
+            raise TransientError(exc.message) from None
+        except (NetworkError, TelegramError) as exc:
+            raise TransientError(str(exc)) from None
+        return str(message.message_id)
+
+
+def build_application(
+    token: str,
+    *,
+    engine: Engine,
+    base_url: str,
+    admin_ids: frozenset[str],
+    clock: Callable[[], datetime],
+    transport: httpx.AsyncBaseTransport | None = None,
+    rate_limit: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application with dondoc's handlers. ``transport`` lets tests stand in
+    for Telegram's servers at the HTTP level."""
+    kwargs = {"transport": transport} if transport is not None else None
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .request(HTTPXRequest(connection_pool_size=8, httpx_kwargs=kwargs))
+        .get_updates_request(HTTPXRequest(httpx_kwargs=kwargs))
+    )
+    if rate_limit:
+        limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB's builder generics
+    app = builder.build()
+    app.bot_data.update(engine=engine, admin_ids=admin_ids, clock=clock)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))
+    app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, _on_message))
+    app.add_handler(CallbackQueryHandler(_on_button))
+    return app
+
+
+def _sender(update: Update, context: ContextTypes.DEFAULT_TYPE, message_id: str | None) -> Sender:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return Sender(
+        channel="telegram", chat_key=str(chat.id), user_id=str(user.id), user_name=user.full_name,
+        message_id=message_id, is_admin=str(user.id) in context.bot_data["admin_ids"],
+        chat_title=chat.title or user.full_name, private=chat.type == "private",
+    )  # fmt: skip
+
+
+async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    text = message.text or message.caption or ""
+    attachment = ""
+    if message.document:
+        attachment = f"tệp “{message.document.file_name or 'không tên'}” (telegram:{message.document.file_id})"
+    elif message.photo:
+        attachment = f"ảnh (telegram:{message.photo[-1].file_id})"
+    if not text and not attachment:
+        return
+    replied = message.reply_to_message
+    reply_to = (
+        str(replied.message_id)
+        if replied and replied.from_user and replied.from_user.id == context.bot.id
+        else None
+    )
+    incoming = Incoming(
+        _sender(update, context, str(message.message_id)), text, reply_to, attachment
+    )
+    with session_scope(context.bot_data["engine"]) as session:
+        answers = handle_message(
+            session, incoming, context.bot_data["clock"](), load_calendar(session)
+        )
+    for item in answers:
+        await _reply(message, item)
+
+
+async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    message_id = str(query.message.message_id) if query.message else None
+    with session_scope(context.bot_data["engine"]) as session:
+        answers = handle_button(session, _sender(update, context, message_id), query.data,
+                                context.bot_data["clock"](), load_calendar(session))  # fmt: skip
+    await query.answer()
+    if isinstance(query.message, Message):
+        for item in answers:
+            await _reply(query.message, item)
+
+
+async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: follow it, so that bindings and reminders go on."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    with session_scope(context.bot_data["engine"]) as session:
+        chat = session.exec(
+            select(Chat).where(Chat.channel == "telegram", Chat.chat_key == str(message.chat.id))
+        ).first()
+        if chat is not None:
+            chat.chat_key = str(message.migrate_to_chat_id)
+            session.add(chat)
+
+
+async def _reply(message: Message, item: Answer) -> None:
+    await message.reply_html(
+        item.html, reply_markup=keyboard(item.buttons), disable_web_page_preview=True
+    )
