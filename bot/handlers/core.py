@@ -52,7 +52,12 @@ def handle_message(
     reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=cal.local(now).date())
     if isinstance(reply, Unclear) and not incoming.attachment:
         return [Answer(answer("unclear"))]
-    parts = actions.parts_of_message(session, chat, incoming.reply_to) if incoming.reply_to else []
+    # In a private chat (and on Zalo, which has no reply threading) an answer without a
+    # reply refers to the last message the bot sent there.
+    context = incoming.reply_to or (
+        actions.last_message_to(session, chat) if sender.private else None
+    )
+    parts = actions.parts_of_message(session, chat, context) if context else []
     if len(parts) != 1:
         candidates = parts or _own_open(session, chat)
         if not candidates:

@@ -260,6 +260,14 @@ def parts_of_message(session: Session, chat: Chat, message_key: str) -> list[Ass
     return [p for p in parts if p is not None and p.status == Status.OPEN]
 
 
+def last_message_to(session: Session, chat: Chat) -> str | None:
+    return session.exec(
+        select(SentMessage.message_key)
+        .where(SentMessage.chat_id == chat.id)
+        .order_by(col(SentMessage.id).desc())
+    ).first()
+
+
 def _chats(session: Session, agency_id: int, role: ChatRole) -> list[Chat]:
     return list(
         session.exec(

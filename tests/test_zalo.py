@@ -1,0 +1,166 @@
+"""The same story on Zalo, against a fake of its Bot API: binding, a reminder, "xong ạ",
+a refused close, an extension approved by the head, 2,000-character messages, the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
+from bot.db import session_scope
+from bot.domain.calendar import WorkCalendar
+from bot.models import Agency, ChatRole, Status
+from bot.scheduler.dispatcher import dispatch
+from bot.scheduler.planner import plan
+from bot.scheduler.settings import SchedulerSettings
+from bot.services.binding import create_link_code
+from tests.fake_zalo import FakeZalo
+from tests.province import Province, at, build_province
+
+NOW = at(date(2024, 12, 20), 8)
+SETTINGS = SchedulerSettings()
+CAL = WorkCalendar()
+
+
+@pytest.fixture
+async def zalo(engine: Engine) -> AsyncIterator[tuple[ZaloClient, FakeZalo, Province]]:
+    province = build_province(engine)
+    fake = FakeZalo()
+    client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
+    stop = asyncio.Event()
+    poller = asyncio.create_task(
+        poll(
+            client,
+            engine=engine,
+            admin_ids=frozenset({"z-admin"}),
+            clock=lambda: NOW,
+            stop=stop,
+            wait=1,
+        )
+    )
+    yield client, fake, province
+    stop.set()
+    await poller
+    await client.close()
+
+
+def code(province: Province, agency: str, role: ChatRole) -> str:
+    with session_scope(province.engine) as s:
+        return create_link_code(
+            s, agency=s.get(Agency, province.agencies[agency]), role=role, now=NOW
+        )
+
+
+async def say(fake: FakeZalo, chat: str, user: str, text: str) -> dict[str, Any]:
+    before = len(fake.sent)
+    await fake.push(FakeZalo.update(chat, user, text))
+    return (await fake.wait_sent(before + 1))[-1]
+
+
+async def tick(client: ZaloClient, province: Province, moment: Any = NOW) -> None:
+    with session_scope(province.engine) as s:
+        plan(s, moment, settings=SETTINGS, cal=CAL)
+    await dispatch(
+        province.engine,
+        {"zalo": ZaloChannel(client)},
+        moment,
+        worker="z",
+        settings=SETTINGS,
+        cal=CAL,
+    )
+
+
+async def test_the_story_on_zalo(zalo: Any) -> None:
+    client, fake, province = zalo
+    assert (
+        "Đã liên kết"
+        in (
+            await say(
+                fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}"
+            )
+        )["text"]
+    )
+    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    await say(fake, "zc-stp", "zu-701", f"/lienket {code(province, 'so-tu-phap', ChatRole.GROUP)}")
+    first = province.add_task("31/12/2024", text="Rà soát <quy trình> & biểu mẫu")
+    await tick(client, province)
+    reminder = (await fake.wait_sent(4))[-1]
+    assert reminder["chat_id"] == "zc-syt" and "<b>" not in reminder["text"]
+    assert "Rà soát <quy trình> & biểu mẫu" in reminder["text"]  # plain text: no HTML escapes
+    assert f"/xong NV{first}" in reminder["text"]  # buttons become typed commands
+
+    assert "Đã ghi nhận" in (await say(fake, "zc-syt", "zu-501", "Xong ạ"))["text"]
+    assert province.part(first).status == Status.DONE
+
+    second = province.add_task("31/12/2024", text="Công khai thủ tục")
+    refusal = await say(fake, "zc-stp", "zu-701", f"/xong NV{second}")
+    assert "không thể" in refusal["text"] and "Sở Y tế" in refusal["text"]
+    assert province.part(second).status == Status.OPEN
+
+    requested = await say(
+        fake, "zc-syt", "zu-501", f"/giahan NV{second} 15/01/2025 chờ ý kiến Sở Tư pháp"
+    )
+    assert "Đã gửi đề nghị gia hạn" in requested["text"]
+    await tick(client, province, at(date(2024, 12, 20), 9))
+    to_head = next(m for m in reversed(await fake.wait_sent(8)) if m["chat_id"] == "zc-head")
+    assert "/duyet" in to_head["text"] and "chờ ý kiến Sở Tư pháp" in to_head["text"]
+    command = next(line for line in to_head["text"].splitlines() if "/duyet" in line).split("→ ")[1]
+    assert "Chỉ Thủ trưởng" in (await say(fake, "zc-syt", "zu-501", command))["text"]
+    assert "Đã duyệt" in (await say(fake, "zc-head", "zu-601", command))["text"]
+    assert province.part(second).due_on == date(2025, 1, 15)
+    count = len(fake.sent)
+    await tick(client, province, at(date(2025, 1, 6), 8))
+    restarted = (await fake.wait_sent(count + 1))[-1]
+    assert restarted["chat_id"] == "zc-syt" and "Còn 7 ngày làm việc" in restarted["text"]
+
+
+async def test_long_reminders_are_cut_under_2000_characters(zalo: Any) -> None:
+    client, fake, province = zalo
+    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    for i in range(12):
+        province.add_task("31/12/2024", text=f"Nhiệm vụ {i}: " + "rà soát thủ tục hành chính " * 10)
+    await tick(client, province)
+    messages = (await fake.wait_sent(3))[1:]
+    assert len(messages) >= 2 and all(len(m["text"]) <= 2000 for m in messages)
+    assert all(f"Nhiệm vụ {i}:" in "".join(m["text"] for m in messages) for i in range(12))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
+    build_province(engine)
+    fake = FakeZalo()
+    client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
+    hook = ZaloWebhook(
+        client, secret="webhook-s3cret", engine=engine, admin_ids=frozenset(), clock=lambda: NOW
+    )
+    port = _free_port()
+    await hook.start("127.0.0.1", port, public_url="https://dondoc.example/zalo")
+    assert (
+        "setWebhook",
+        {"url": "https://dondoc.example/zalo", "secret_token": "webhook-s3cret"},
+    ) in fake.calls
+    body = {"ok": True, "result": FakeZalo.update("zc-1", "zu-1", "/start")}
+    async with httpx.AsyncClient() as http:
+        url = f"http://127.0.0.1:{port}/zalo"
+        missing = await http.post(url, json=body)
+        wrong = await http.post(url, json=body, headers={"X-Bot-Api-Secret-Token": "guess"})
+        right = await http.post(
+            url, json=body, headers={"X-Bot-Api-Secret-Token": "webhook-s3cret"}
+        )
+    assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+    assert len(fake.sent) == 1 and "chưa được liên kết" in fake.sent[0]["text"]
+    assert fake.paths == {"/botzalo-secret-token/setWebhook", "/botzalo-secret-token/sendMessage"}
+    await hook.stop()
+    await client.close()
