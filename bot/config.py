@@ -37,6 +37,7 @@ class Settings:
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: str | None = None
+    zalo_webhook_port: int = 8444
     admin_zalo_ids: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # never print a token
@@ -55,10 +56,8 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
-        try:
-            port = int(values.get("WEBHOOK_PORT", "8443"))
-        except ValueError:
-            raise SettingsError("WEBHOOK_PORT: a port number, like 8443") from None
+        port = _port(values, "WEBHOOK_PORT", 8443)
+        zalo_port = _port(values, "ZALO_WEBHOOK_PORT", 8444)
         settings = cls(
             database_url=_secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL,
             timezone=values.get("DONDOC_TIMEZONE", "Asia/Ho_Chi_Minh"),
@@ -74,6 +73,7 @@ class Settings:
             zalo_base_url=values.get("ZALO_BASE_URL") or "https://bot-api.zaloplatforms.com/bot",
             zalo_webhook_url=values.get("ZALO_WEBHOOK_URL") or None,
             zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
+            zalo_webhook_port=zalo_port,
             admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
         )
         for channel in ("TELEGRAM", "ZALO"):
@@ -110,3 +110,13 @@ def _ids(values: Mapping[str, str], name: str) -> frozenset[str]:
     if bad and name.startswith("ADMIN_TELEGRAM"):
         raise SettingsError(f"{name}: Telegram user ids are numbers, got {', '.join(bad)}")
     return frozenset(raw)
+
+
+def _port(values: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        port = int(values.get(name) or default)
+    except ValueError:
+        raise SettingsError(f"{name}: a port number, like {default}") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"{name}: {port} is not a port")
+    return port

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings, SettingsError
+from bot.db import make_engine, upgrade
 from bot.importers.errors import ImportFailed
 from bot.scheduler.settings import SchedulerSettings
 
@@ -59,3 +62,15 @@ def fail(exc: Exception) -> typer.Exit:
     else:
         err.print(f"[red]Không nhập được:[/] {exc}", highlight=False)
     return typer.Exit(1)
+
+
+def open_db(settings: Settings) -> Engine:
+    """The database, migrated to the latest schema first (a no-op when it already is)."""
+    try:
+        upgrade(settings.database_url)
+    except OperationalError as exc:
+        err.print(
+            f"[red]Không mở được cơ sở dữ liệu ({settings.database_url.split('://')[0]}):[/] {exc.orig}"
+        )
+        raise typer.Exit(2) from None
+    return make_engine(settings.database_url)

@@ -14,8 +14,19 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.cli.common import SEED, Format, app, db_app, err, fail, import_app, load_settings, out
-from bot.db import make_engine, session_scope, upgrade
+from bot.cli.common import (
+    SEED,
+    Format,
+    app,
+    db_app,
+    err,
+    fail,
+    import_app,
+    load_settings,
+    open_db,
+    out,
+)
+from bot.db import session_scope, upgrade
 from bot.importers.agencies import import_agencies
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
@@ -37,7 +48,7 @@ def db_upgrade() -> None:
 @import_app.command("agencies")
 def import_agencies_cmd(file: Path) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    engine = make_engine(load_settings().database_url)
+    engine = open_db(load_settings())
     try:
         with session_scope(engine) as session:
             report = import_agencies(session, file)
@@ -73,7 +84,7 @@ def import_tasks_cmd(
     meta = PlanMeta(
         number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
     )
-    engine = make_engine(load_settings().database_url)
+    engine = open_db(load_settings())
     report: PlanImportReport | None = None
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
@@ -124,8 +135,7 @@ def seed_cmd(
 ) -> None:
     """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch và các nhóm chat console của tỉnh mẫu."""
     settings = load_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = open_db(settings)
     reports: list[PlanImportReport] = []
     try:
         with session_scope(engine) as session:
@@ -162,7 +172,7 @@ def tasks_cmd(
     """Liệt kê phần việc của các cơ quan, lọc theo cơ quan, kế hoạch, hạn."""
     settings = load_settings()
     day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
-    engine = make_engine(settings.database_url)
+    engine = open_db(settings)
     with session_scope(engine) as session:
         agency_row = find_agency(session, agency) if agency else None
         if agency and agency_row is None:

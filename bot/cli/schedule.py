@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import signal
 import sys
 import tempfile
 from dataclasses import asdict
@@ -28,6 +26,7 @@ from bot.cli.common import (
     fail,
     load_scheduler_settings,
     load_settings,
+    open_db,
     out,
 )
 from bot.db import make_engine, session_scope, upgrade
@@ -37,7 +36,6 @@ from bot.models import Agency, CalendarOverride
 from bot.render import vn_date
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import tick
-from bot.scheduler.service import SchedulerService
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
@@ -64,7 +62,7 @@ def preview_cmd(
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     moment = _moment(at, settings.tz)
-    engine = make_engine(settings.database_url)
+    engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)
         if not cal.in_window(moment):
@@ -105,7 +103,7 @@ def tick_cmd(
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     moment = _moment(at, settings.tz) if at else datetime.now(settings.tz)
-    engine = make_engine(settings.database_url)
+    engine = open_db(settings)
     result = asyncio.run(tick(engine, _channels(), moment, settings=sched))
     out.print(
         f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
@@ -173,7 +171,7 @@ RUNG_LABELS = {
 def calendar_list(year: Annotated[int, typer.Option(help="Năm")] = 0) -> None:
     """Ngày nghỉ lễ và các ngày điều chỉnh riêng của tỉnh trong năm."""
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session)
         overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
@@ -207,7 +205,7 @@ def calendar_work(day: str, note: Annotated[str, typer.Option(help="Lý do")] = 
 @calendar_app.command("remove")
 def calendar_remove(day: str) -> None:
     """Bỏ điều chỉnh của một ngày, trở về lịch chung."""
-    engine = make_engine(load_settings().database_url)
+    engine = open_db(load_settings())
     with session_scope(engine) as session:
         removed = remove_override(session, _day(day))
     out.print("Đã bỏ điều chỉnh." if removed else "Ngày này không có điều chỉnh.")
@@ -216,7 +214,7 @@ def calendar_remove(day: str) -> None:
 @calendar_app.command("import")
 def calendar_import(file: Path) -> None:
     """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
-    engine = make_engine(load_settings().database_url)
+    engine = open_db(load_settings())
     try:
         with session_scope(engine) as session:
             count = import_overrides(session, file)
@@ -234,36 +232,7 @@ def _day(text: str) -> date:
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:
-    engine = make_engine(load_settings().database_url)
+    engine = open_db(load_settings())
     with session_scope(engine) as session:
         set_override(session, _day(text), working=working, note=note)
     out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")
-
-
-@app.command("run")
-def run_cmd() -> None:
-    """Chạy bot: bộ lập lịch nhắc việc và các kênh, dừng gọn khi nhận Ctrl+C hoặc SIGTERM."""
-    settings = load_settings()
-    sched = load_scheduler_settings(settings)
-    engine = make_engine(settings.database_url)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        service = SchedulerService(
-            engine, _channels(), sched, clock=lambda: datetime.now(settings.tz)
-        )
-        service.start()
-        out.print(f"dondoc đang chạy: nhắc việc mỗi {sched.tick_seconds} giây. Ctrl+C để dừng.")
-        await service.run_once()  # do not wait a whole interval for the first tick
-        await stop.wait()
-        await service.stop()
-        out.print("dondoc đã dừng.")
-
-    asyncio.run(main())
-    engine.dispose()

@@ -1,0 +1,242 @@
+"""Commands that run the bot and manage its chats: run, link, chats, unlink, console."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+import typer
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from bot.channels import Channel
+from bot.channels.console import ConsoleChannel, plain
+from bot.cli.common import app, err, load_scheduler_settings, load_settings, open_db, out
+from bot.config import Settings
+from bot.db import session_scope
+from bot.handlers.core import Incoming, handle_message
+from bot.models import Agency, Chat, ChatRole
+from bot.render import vn_date
+from bot.scheduler.runner import tick
+from bot.scheduler.service import SchedulerService
+from bot.services.actions import Sender
+from bot.services.binding import create_link_code, find_chat
+from bot.services.calendar import load_calendar
+from bot.services.chats import ensure_chat
+from bot.services.register import find_agency
+
+log = logging.getLogger("bot")
+
+
+@app.command("link")
+def link_cmd(
+    agency: Annotated[
+        str, typer.Argument(help="Tên hoặc mã cơ quan (bỏ trống với --role admin)")
+    ] = "",
+    role: Annotated[
+        ChatRole, typer.Option(help="group, head, coordinator hoặc admin")
+    ] = ChatRole.GROUP,
+    hours: Annotated[int, typer.Option(help="Mã còn hiệu lực trong bao nhiêu giờ")] = 48,
+) -> None:
+    """Cấp mã liên kết một lần: gõ /lienket MÃ trong nhóm (hoặc chat riêng) cần liên kết."""
+    settings = load_settings()
+    engine = open_db(settings)
+    now = datetime.now(settings.tz)
+    with session_scope(engine) as session:
+        found = find_agency(session, agency) if agency else None
+        if role != ChatRole.ADMIN and found is None:
+            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
+            raise typer.Exit(1)
+        code = create_link_code(
+            session, agency=found, role=role, now=now, ttl=timedelta(hours=hours)
+        )
+        name = found.name if found else "quản trị"
+    expires = now + timedelta(hours=hours)
+    out.print(f"Mã liên kết cho {name} ({role.value}): [bold]{code}[/]", highlight=False)
+    out.print(f"Gõ /lienket {code} trong nhóm cần liên kết. Dùng được một lần, hết hạn lúc "
+              f"{expires:%H:%M} {vn_date(expires.date())}.", highlight=False)  # fmt: skip
+
+
+@app.command("chats")
+def chats_cmd() -> None:
+    """Các nhóm/chat đã liên kết."""
+    engine = open_db(load_settings())
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Chat, Agency).join(Agency, isouter=True).where(col(Chat.active))
+        ).all()
+    table = Table(title=f"Nhóm/chat đã liên kết ({len(rows)})")
+    for column in ("Kênh", "Mã chat", "Tên", "Cơ quan", "Vai trò"):
+        table.add_column(column)
+    for chat, agency in rows:
+        table.add_row(
+            chat.channel, chat.chat_key, chat.title, agency.name if agency else "", chat.role
+        )
+    out.print(table)
+
+
+@app.command("unlink")
+def unlink_cmd(channel: str, chat_id: str) -> None:
+    """Bỏ liên kết một nhóm/chat (ví dụ: dondoc unlink telegram -1001234567890)."""
+    engine = open_db(load_settings())
+    with session_scope(engine) as session:
+        chat = find_chat(session, channel, chat_id)
+        if chat is not None:
+            chat.active = False
+            session.add(chat)
+    out.print("Đã bỏ liên kết." if chat else "Không có nhóm/chat nào như vậy đang liên kết.")
+
+
+@app.command("run")
+def run_cmd() -> None:
+    """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
+    settings = load_settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from bot.channels.telegram import protect_logs
+
+    protect_logs(*(t for t in (settings.telegram_token, settings.zalo_token) if t))
+    asyncio.run(_run(settings))
+
+
+async def _run(settings: Settings) -> None:
+    sched = load_scheduler_settings(settings)
+    engine = open_db(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def clock() -> datetime:  # the one place the bot reads the clock
+        return datetime.now(settings.tz)
+
+    channels: dict[str, Channel] = {"console": ConsoleChannel()}
+    closers: list[Any] = []
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel, build_application
+
+        tg = build_application(settings.telegram_token, engine=engine, base_url=settings.telegram_base_url,
+                               admin_ids=settings.admin_telegram_ids, clock=clock)  # fmt: skip
+        await tg.initialize()
+        await tg.start()
+        assert tg.updater is not None
+        if settings.telegram_webhook_url:
+            path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"
+            await tg.updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                                           url_path=path, webhook_url=settings.telegram_webhook_url,
+                                           secret_token=settings.telegram_webhook_secret)  # fmt: skip
+        else:
+            await tg.updater.start_polling(drop_pending_updates=False)
+        channels["telegram"] = TelegramChannel(tg)
+        closers.append(_stop_telegram(tg))
+    if settings.zalo_token:
+        from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
+
+        client = ZaloClient(settings.zalo_token, settings.zalo_base_url)
+        channels["zalo"] = ZaloChannel(client)
+        if settings.zalo_webhook_url and settings.zalo_webhook_secret:
+            hook = ZaloWebhook(client, secret=settings.zalo_webhook_secret, engine=engine,
+                               admin_ids=settings.admin_zalo_ids, clock=clock,
+                               path=urlparse(settings.zalo_webhook_url).path or "/zalo")  # fmt: skip
+            await hook.start(
+                settings.webhook_listen, settings.zalo_webhook_port, settings.zalo_webhook_url
+            )
+            closers.append(hook.stop())
+        else:
+            task = asyncio.create_task(poll(client, engine=engine, admin_ids=settings.admin_zalo_ids,
+                                            clock=clock, stop=stop))  # fmt: skip
+            closers.append(task)
+        closers.append(client.close())
+    service = SchedulerService(engine, channels, sched, clock=clock)
+    service.start()
+    names = ", ".join(channels)
+    out.print(
+        f"dondoc đang chạy: kênh {names}; nhắc việc mỗi {sched.tick_seconds} giây. Ctrl+C để dừng."
+    )
+    await service.run_once()  # do not wait a whole interval for the first tick
+    await stop.wait()
+    await service.stop()
+    for closer in closers:
+        await closer
+    engine.dispose()
+    out.print("dondoc đã dừng.")
+
+
+async def _stop_telegram(tg: Any) -> None:
+    await tg.updater.stop()
+    await tg.stop()
+    await tg.shutdown()
+
+
+@app.command("console")
+def console_cmd(
+    agency: Annotated[str, typer.Option(help="Cơ quan mà bạn đóng vai cán bộ")] = "Sở Nội vụ",
+    at: Annotated[
+        str, typer.Option(help="Thời điểm bắt đầu, “yyyy-mm-dd HH:MM”")
+    ] = "2024-12-20 08:00",
+) -> None:
+    """Đóng vai cán bộ trong nhóm của một cơ quan, trên terminal, không cần token.
+
+    Gõ như trong nhóm chat (xong ạ, 70%, /nhiemvu…); “:tick yyyy-mm-dd HH:MM” để chuyển
+    thời gian và nhận tin nhắc; “:q” để thoát.
+    """
+    settings = load_settings()
+    sched = load_scheduler_settings(settings)
+    engine = open_db(settings)
+    with session_scope(engine) as session:
+        found = find_agency(session, agency)
+        if found is None:
+            err.print(
+                f"[red]Không tìm thấy cơ quan “{agency}”. Chạy “dondoc seed” để có tỉnh mẫu.[/]"
+            )
+            raise typer.Exit(1)
+        chat = ensure_chat(session, channel="console", chat_key=f"nhom:{found.code}", role=ChatRole.GROUP,
+                           agency=found, title=f"Nhóm {found.name}")  # fmt: skip
+        chat_key, name = chat.chat_key, found.name
+    moment = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.tz)
+    mine = _OnlyChat(chat_key)
+    out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát.", highlight=False)
+    asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
+    for line in sys.stdin:
+        text = line.strip()
+        if text in (":q", ":quit"):
+            break
+        if text.startswith(":tick"):
+            try:
+                moment = datetime.strptime(text[5:].strip(), "%Y-%m-%d %H:%M").replace(
+                    tzinfo=settings.tz
+                )
+            except ValueError:
+                out.print("Gõ “:tick yyyy-mm-dd HH:MM”.")
+                continue
+            asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
+            continue
+        if not text:
+            continue
+        sender = Sender("console", chat_key, "console-user", "Cán bộ (console)", private=True,
+                        chat_title=f"Nhóm {name}")  # fmt: skip
+        with session_scope(engine) as session:
+            answers = handle_message(
+                session, Incoming(sender, text), moment, load_calendar(session, sched.hours)
+            )
+        for item in answers:
+            out.print(f"🤖 {plain(item.html)}", markup=False, highlight=False)
+    engine.dispose()
+
+
+class _OnlyChat(ConsoleChannel):
+    """Prints only what goes to the player's chat; the rest is delivered silently."""
+
+    def __init__(self, chat_key: str) -> None:
+        super().__init__()
+        self.chat_key = chat_key
+
+    async def send(self, chat_key: str, html_text: str, buttons: Any = None) -> str:
+        self.quiet = chat_key != self.chat_key
+        return await super().send(chat_key, html_text, buttons)
