@@ -13,6 +13,6 @@ RUN pip install --no-cache-dir -e . && useradd --create-home dondoc && mkdir /da
 
 USER dondoc
 VOLUME /data
-# Migrate on start, then run the given command (default: the demo register).
-ENTRYPOINT ["sh", "-c", "dondoc db upgrade >/dev/null && exec dondoc \"$@\"", "dondoc"]
+# Every command migrates the database first; the default one prints the demo register.
+ENTRYPOINT ["dondoc"]
 CMD ["demo"]

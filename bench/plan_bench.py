@@ -1,7 +1,7 @@
 """How long one ``plan()`` takes, by register size and by how much is due.
 
-    .venv/bin/python bench/plan_bench.py            # 100k and 1M parts (SQLite files)
-    .venv/bin/python bench/plan_bench.py --sizes 20000 200000 --repeat 5
+    .venv/bin/python -m bench.plan_bench            # 100k and 1M parts (SQLite files)
+    .venv/bin/python -m bench.plan_bench --sizes 20000 200000 --repeat 5
 
 For each register: N parts over N/10 tasks and 1,000 agencies (one group chat each).
 "Due" parts are on the day of their 3-days-ahead reminder; the rest are months away.

@@ -1,0 +1,83 @@
+"""Time from an officer's reply arriving to its commit and the bot's acknowledgement.
+
+    .venv/bin/python -m bench.reply_bench [--replies 300]
+
+The real python-telegram-bot application polls a fake Bot API (in-process, over httpx's
+mock transport); each reply "/xong NV…" is queued as an update, and the clock stops when
+the fake receives the bot's answer, which is sent after the transaction committed.
+SQLite file in a temporary folder. Prints p50/p95/max; asserts nothing.
+
+The rate limiter is off here: with it, Telegram's own limit of 20 messages a minute per
+group (which the bot respects) would be measured instead of dondoc's processing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from bot.channels.telegram import build_application
+from bot.db import make_engine, session_scope, upgrade
+from bot.models import Agency, Assignment, ChatRole, Status
+from bot.services.binding import create_link_code
+from tests.fake_telegram import FakeTelegram
+from tests.province import at, build_province
+
+NOW = at(date(2024, 12, 20), 8)
+
+
+async def run(replies: int) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="dondoc-reply-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        province = build_province(engine)
+        parts = [province.add_task("31/12/2024", text=f"Nhiệm vụ {i}") for i in range(replies)]
+        fake = FakeTelegram()
+        app = build_application("1:bench", engine=engine, base_url="http://bot-api.invalid/bot",
+                                admin_ids=frozenset(), clock=lambda: NOW, transport=fake.transport,
+                                rate_limit=False)  # fmt: skip
+        latencies = []
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=1)
+            with session_scope(engine) as s:
+                code = create_link_code(s, agency=s.get(Agency, province.agencies["so-y-te"]),
+                                        role=ChatRole.GROUP, now=NOW)  # fmt: skip
+            await fake.say(-100, 501, f"/lienket {code}")
+            await fake.wait_sent(1)
+            for i, part in enumerate(parts):
+                start = time.perf_counter()
+                await fake.say(-100, 501, f"/xong NV{part}")
+                await fake.wait_sent(i + 2)
+                latencies.append(time.perf_counter() - start)
+            await app.updater.stop()
+            await app.stop()
+        with session_scope(engine) as s:
+            done = sum(s.get(Assignment, p).status == Status.DONE for p in parts)  # type: ignore[union-attr]
+        assert done == replies, f"only {done} of {replies} closed"
+        engine.dispose()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--replies", type=int, default=300)
+    args = parser.parse_args()
+    latencies = sorted(asyncio.run(run(args.replies)))
+    ms = [x * 1000 for x in latencies]
+    p95 = ms[max(0, int(len(ms) * 0.95) - 1)]
+    print(f"{len(ms)} replies, reply → commit → acknowledgement: p50 {statistics.median(ms):.1f} ms, "
+          f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
