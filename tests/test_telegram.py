@@ -259,3 +259,29 @@ async def test_the_webhook_checks_telegrams_secret_header(engine: Engine) -> Non
         assert len(fake.sent) == 1
         await app.updater.stop()
         await app.stop()
+
+
+async def test_a_file_sent_with_xong_is_kept_as_evidence(bot: Any) -> None:
+    app, fake, province = bot
+    await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
+    only = province.add_task("31/12/2024")
+    await tick(app, province)
+    reminder = (await fake.wait_sent(2))[-1]
+    await fake.say(SYT_GROUP, OFFICER, "xong ạ", reply_to=reminder["message_id"],
+                   document={"file_id": "BQACAgU-bc", "file_unique_id": "u1", "file_name": "BC-125.pdf"})  # fmt: skip
+    assert "BC-125.pdf" in (await fake.wait_sent(3))[-1]["text"]
+    assert part(province, only).status == Status.DONE
+    with Session(province.engine) as s:
+        audit = s.exec(select(StatusUpdate).where(StatusUpdate.assignment_id == only,
+                                                  StatusUpdate.field == "status")).one()  # fmt: skip
+        assert "BC-125.pdf" in audit.note and "BQACAgU-bc" in audit.note
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_binding(bot: Any) -> None:
+    app, fake, province = bot
+    await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
+    await fake.push({"message": {"message_id": 77, "date": 1734656400, "migrate_to_chat_id": -1009876,
+                                 "chat": {"id": SYT_GROUP, "type": "group", "title": "Nhóm"},
+                                 "from": {"id": OFFICER, "is_bot": False, "first_name": "An"}}})  # fmt: skip
+    await fake.say(-1009876, OFFICER, "/start")
+    assert "Sở Y tế" in (await fake.wait_sent(2))[-1]["text"]
