@@ -278,7 +278,7 @@ async def test_a_file_sent_with_xong_is_kept_as_evidence(bot: Any) -> None:
 
 
 async def test_a_group_that_becomes_a_supergroup_keeps_its_binding(bot: Any) -> None:
-    app, fake, province = bot
+    _app, fake, province = bot
     await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
     await fake.push({"message": {"message_id": 77, "date": 1734656400, "migrate_to_chat_id": -1009876,
                                  "chat": {"id": SYT_GROUP, "type": "group", "title": "Nhóm"},
