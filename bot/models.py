@@ -227,7 +227,9 @@ class Notice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=160)  # assignment:stage@period:chat
-    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    # About a plan part or a late administrative file: exactly one of the two is set.
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    file_id: int | None = Field(default=None, foreign_key="tthcfile.id", index=True)
     chat_id: int = Field(foreign_key="chat.id")
     stage: str = Field(max_length=32)
     period: str = Field(max_length=32)
@@ -290,3 +292,61 @@ class ExtensionRequest(SQLModel, table=True):
     requested_at: datetime = _ts(nullable=False)
     decided_by: str | None = Field(default=None, max_length=128)
     decided_at: datetime | None = _ts(nullable=True)
+
+
+class FileStatus(StrEnum):
+    OPEN = "open"  # being handled: can still be late
+    RETURNED = "returned"  # the result was given to the applicant
+    CLOSED = "closed"  # withdrawn, refused: no result is owed
+
+
+class TthcFile(SQLModel, table=True):
+    """A dossier (hồ sơ) of an administrative procedure, from a one-stop system's export."""
+
+    __table_args__ = (Index("ix_tthcfile_status_check", "status", "check_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)  # mã hồ sơ
+    procedure: str = ""
+    field: str = ""
+    applicant_name: str = ""
+    applicant_address: str = ""
+    applicant_phone: str = Field(default="", max_length=32)
+    agency_id: int = Field(foreign_key="agency.id", index=True)  # the agency holding it now
+    received_at: datetime = _ts(nullable=False)
+    processing_days: int | None = None  # working days, when the export gives them
+    original_due_on: date  # the first appointment date
+    due_on: date = Field(index=True)  # the appointment now (moved once by an apology)
+    status: str = Field(default=FileStatus.OPEN, max_length=16)
+    status_text: str = ""  # as the export says it
+    returned_at: datetime | None = _ts(nullable=True)
+    check_on: date = Field(default_factory=lambda: CHECK_NOW)
+    source_line: int | None = None
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ApologyState(StrEnum):
+    ASK_REASON = "ask_reason"  # the bot asked for the reason
+    ASK_DATE = "ask_date"  # …then for the new appointment date
+    PENDING = "pending"  # waiting for the head
+    SENT_BACK = "sent_back"  # the head asked for changes: to be redone
+    APPROVED = "approved"  # numbered, sent to the group as a .docx
+
+
+class Apology(SQLModel, table=True):
+    """The letter of apology and new appointment (văn bản xin lỗi) for one late file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: int = Field(foreign_key="tthcfile.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)  # the agency that owes it
+    state: str = Field(max_length=16)
+    reason: str = ""
+    new_due_on: date | None = None
+    original_due_on: date
+    number: str | None = Field(default=None, max_length=32)  # "12/PXL-SYT", once approved
+    started_by: str = Field(max_length=128)
+    chat_id: int | None = Field(default=None, foreign_key="chat.id")
+    started_at: datetime = _ts(nullable=False)
+    decided_by: str | None = Field(default=None, max_length=128)
+    approved_at: datetime | None = _ts(nullable=True)
+    note: str = ""  # the head's remark when sending it back

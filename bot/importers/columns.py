@@ -32,9 +32,28 @@ _RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
     ],
 }
 
+_RULES["files"] = [
+    (
+        "applicant",
+        (("chu", "ho", "so"), ("nguoi", "nop"), ("to", "chuc", "ca", "nhan"), ("applicant",)),
+    ),
+    ("code", (("ma", "ho", "so"), ("ma",), ("code",))),
+    ("procedure", (("thu", "tuc"), ("procedure",))),
+    ("field", (("linh", "vuc"), ("field",))),
+    ("address", (("dia", "chi"), ("address",))),
+    ("phone", (("dien", "thoai"), ("phone",))),
+    ("agency", (("don", "vi"), ("co", "quan"), ("agency",))),
+    ("days", (("thoi", "han"), ("so", "ngay"), ("days",))),
+    ("due", (("hen",), ("due",))),
+    ("returned", (("tra", "ket", "qua"), ("ngay", "tra"), ("returned",))),
+    ("received", (("tiep", "nhan"), ("ngay", "nop"), ("received",))),
+    ("status", (("trang", "thai"), ("tinh", "trang"), ("status",))),
+]
+
 REQUIRED = {
     "tasks": ("task", "deadline"),
     "agencies": ("name", "kind"),
+    "files": ("code", "agency", "received"),
 }
 
 LABELS = {
@@ -51,6 +70,17 @@ LABELS = {
     "kind": "Loại",
     "parent": "Cơ quan cấp trên",
     "aliases": "Tên gọi khác",
+    "applicant": "Chủ hồ sơ",
+    "procedure": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "address": "Địa chỉ",
+    "phone": "Số điện thoại",
+    "agency": "Đơn vị xử lý",
+    "days": "Thời hạn giải quyết (ngày làm việc)",
+    "due": "Ngày hẹn trả",
+    "returned": "Ngày trả kết quả",
+    "received": "Ngày tiếp nhận",
+    "status": "Trạng thái",
 }
 
 

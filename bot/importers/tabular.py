@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -124,9 +125,90 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return f"{value:%d/%m/%Y}"
+        return (
+            f"{value:%d/%m/%Y %H:%M}"
+            if (value.hour, value.minute) != (0, 0)
+            else f"{value:%d/%m/%Y}"
+        )
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def iter_rows(path: Path) -> Iterator[Row]:
+    """Rows one at a time, for exports too big to hold in memory (a one-stop system's).
+
+    The encoding is recognised from the file's start; XLSX is read in read-only mode
+    (merged cells are not filled: exports have none).
+    """
+    if not path.is_file():
+        raise FileProblem(path, "không tìm thấy tệp")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        yield from _iter_xlsx(path)
+        return
+    if suffix not in {".csv", ".tsv", ".txt"}:
+        raise FileProblem(
+            path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
+        )
+    with path.open("rb") as raw:
+        head = raw.read(65536)
+    if not head.strip():
+        raise FileProblem(path, "tệp trống")
+    encoding = _encoding(path, head)
+    with path.open(encoding=encoding, newline="", errors="strict") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                sample, delimiters=",;\t"
+            )
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(handle, dialect)
+        try:
+            for cells in reader:
+                text = [unicodedata.normalize("NFC", c) for c in cells]
+                bad = next((c for c in text if _CONTROL.search(c)), None)
+                if bad is not None:
+                    raise FileProblem(path, f"dòng {reader.line_num}: có ký tự lạ (sai bảng mã?)")
+                yield Row(reader.line_num - sum(c.count("\n") for c in cells), tuple(text))
+        except UnicodeDecodeError:
+            raise FileProblem(
+                path, f"dòng {reader.line_num + 1}: sai bảng mã, hãy lưu lại dạng “CSV UTF-8”"
+            ) from None
+        except csv.Error as exc:
+            raise FileProblem(path, f"dòng {reader.line_num}: CSV hỏng ({exc})") from None
+
+
+def _encoding(path: Path, head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:  # a character cut by the 64 KiB window
+            return "utf-8-sig"
+    guess = from_bytes(head, cp_isolation=["cp1258", "cp1252"]).best()
+    if guess is None:
+        raise FileProblem(path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”")
+    return str(guess.encoding)
+
+
+def _iter_xlsx(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise FileProblem(path, f"không mở được tệp Excel ({exc.__class__.__name__})") from None
+    try:
+        for number, values in enumerate(
+            workbook.worksheets[0].iter_rows(values_only=True), start=1
+        ):
+            yield Row(number, tuple(_cell_text(v) for v in values))
+    finally:
+        workbook.close()

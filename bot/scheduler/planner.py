@@ -178,7 +178,7 @@ def _reminder(
         session.add(
             NoticeRow(
                 key=key,
-                assignment_id=d.assignment.id,  # type: ignore[arg-type]
+                assignment_id=d.assignment.id,
                 chat_id=chat.id,  # type: ignore[arg-type]
                 stage=d.notice.stage.name,
                 period=d.notice.period,

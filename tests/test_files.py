@@ -1,0 +1,131 @@
+"""Late administrative files: the export importer and the due-date counting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.db import session_scope
+from bot.domain.calendar import VIETNAM, WorkCalendar
+from bot.domain.tthc import FileSettings, due_date
+from bot.importers.errors import ImportFailed
+from bot.importers.files import import_files
+from bot.models import FileStatus, TthcFile
+
+CAL = WorkCalendar()
+HEADER = ("Mã hồ sơ,Tên thủ tục,Lĩnh vực,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
+          "Ngày hẹn trả,Thời hạn giải quyết (ngày làm việc),Trạng thái,Ngày trả kết quả\n")  # fmt: skip
+
+
+def export(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def load(engine: Engine, path: Path) -> object:
+    with session_scope(engine) as s:
+        return import_files(s, path, cal=CAL)
+
+
+def files(engine: Engine) -> dict[str, TthcFile]:
+    with Session(engine) as s:
+        return {f.code: f for f in s.exec(select(TthcFile))}
+
+
+@pytest.mark.parametrize(
+    ("received", "days", "cutoff", "due"),
+    [
+        (datetime(2025, 1, 22, 9, 0), 5, None, date(2025, 2, 5)),  # across Tết 2025
+        (datetime(2025, 1, 22, 16, 0), 5, time(15), date(2025, 2, 6)),  # after 15:00: next day's
+        (datetime(2025, 1, 22, 14, 59), 5, time(15), date(2025, 2, 5)),
+        (datetime(2025, 1, 25, 10, 0), 5, None, date(2025, 2, 10)),  # online on a Saturday of Tết
+        (datetime(2025, 4, 25, 9, 0), 1, None, date(2025, 4, 26)),  # the Saturday worked in 2025
+        (datetime(2024, 12, 27, 9, 0), 3, None, date(2025, 1, 2)),  # 1/1 is a holiday
+    ],
+)
+def test_due_date_by_the_civil_code(
+    received: datetime, days: int, cutoff: time | None, due: date
+) -> None:
+    assert due_date(received.replace(tzinfo=VIETNAM), days, CAL, cutoff) == due
+
+
+def test_an_export_with_vietnamese_headers(registry_engine: Engine, tmp_path: Path) -> None:
+    path = export(tmp_path,
+        "STP-0001,Cấp Phiếu lý lịch tư pháp,Lý lịch tư pháp,Nguyễn Văn An,12 Đồng Khởi,0912345678,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
+        "STP-0002,Cấp Phiếu lý lịch tư pháp,Lý lịch tư pháp,Trần Thị Bình,3 Võ Thị Sáu,0987654321,Sở Tư pháp,20/01/2025 10:00,24/01/2025,,Đã trả kết quả,23/01/2025 16:00",
+    )  # fmt: skip
+    report = load(registry_engine, path)
+    assert (report.created, report.updated) == (2, 0)  # type: ignore[attr-defined]
+    found = files(registry_engine)
+    assert found["STP-0001"].due_on == date(2025, 2, 5) == found["STP-0001"].original_due_on
+    assert (
+        found["STP-0001"].status == FileStatus.OPEN
+        and found["STP-0001"].applicant_phone == "0912345678"
+    )
+    assert (
+        found["STP-0002"].due_on == date(2025, 1, 24)
+        and found["STP-0002"].status == FileStatus.RETURNED
+    )
+    assert found["STP-0002"].returned_at == datetime(2025, 1, 23, 16, 0, tzinfo=VIETNAM)
+
+
+def test_short_english_headers_work_too(registry_engine: Engine, tmp_path: Path) -> None:
+    path = export(tmp_path, "A1,Chứng thực,Chứng thực,Lê Cường,Sở Tư pháp,02/01/2025 08:00,1,open",
+                  header="code,procedure,field,applicant,agency,received,days,status\n")  # fmt: skip
+    load(registry_engine, path)
+    assert files(registry_engine)["A1"].due_on == date(2025, 1, 3)
+
+
+def test_the_daily_reimport_updates_in_place_and_deletes_nothing(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    load(registry_engine, export(tmp_path,
+        "F-1,Thủ tục A,,An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
+        "F-2,Thủ tục B,,Bình,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,"))  # fmt: skip
+    report = load(registry_engine, export(tmp_path,
+        "F-1,Thủ tục A,,An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đã trả kết quả,04/02/2025 10:00"))  # fmt: skip
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)  # type: ignore[attr-defined]
+    found = files(registry_engine)
+    assert found["F-1"].status == FileStatus.RETURNED
+    assert found["F-2"].status == FileStatus.OPEN  # not in today's export: kept as it was
+
+
+def test_bad_rows_are_listed_by_line_and_nothing_is_imported(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = export(tmp_path,
+        "G-1,Thủ tục,,An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
+        "G-2,Thủ tục,,An,,,Sở Ngoại vụ,22/01/2025 09:00,,5,Đang xử lý,",
+        "G-3,Thủ tục,,An,,,Sở Tư pháp,31/02/2025 09:00,,5,Đang xử lý,",
+        "G-4,Thủ tục,,An,,,Sở Tư pháp,22/01/2025 09:00,,,Đang xử lý,",
+        "G-1,Thủ tục,,An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
+    )  # fmt: skip
+    with pytest.raises(ImportFailed) as failure:
+        load(registry_engine, path)
+    lines = failure.value.lines()
+    assert [e.line for e in failure.value.errors] == [3, 4, 5, 6]
+    assert "Sở Ngoại vụ" in lines[0] and "có phải: Sở Nội vụ" in lines[0]
+    assert (
+        "ngày tiếp nhận" in lines[1] and "thời hạn giải quyết" in lines[2] and "lặp lại" in lines[3]
+    )
+    assert files(registry_engine) == {}
+
+
+def test_a_missing_column_is_named(registry_engine: Engine, tmp_path: Path) -> None:
+    path = export(tmp_path, "X,Sở Tư pháp", header="Mã hồ sơ,Đơn vị xử lý\n")
+    with pytest.raises(ImportFailed, match="Ngày tiếp nhận"):
+        load(registry_engine, path)
+
+
+def test_the_sample_export_of_the_demo_province(registry_engine: Engine) -> None:
+    report = load(registry_engine, Path(__file__).resolve().parent.parent / "seed" / "files.csv")
+    assert report.rows == 60 and report.by_kind["open"] > 30  # type: ignore[attr-defined]
+
+
+def test_cutoff_hour_is_a_setting() -> None:
+    assert FileSettings().cutoff is None
