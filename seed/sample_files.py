@@ -41,7 +41,7 @@ STREETS = ["Phạm Văn Thuận", "Đồng Khởi", "Võ Thị Sáu", "Nguyễn 
 def rows(count: int = 60) -> list[list[str]]:
     rng = random.Random(2025)
     out = []
-    start = datetime(2025, 1, 2, 7, 30)
+    start = datetime(2025, 1, 2, 7, 30)  # noqa: DTZ001 - local wall-clock times, as exports write them
     for i in range(count):
         agency, procedure, field, days, prefix = rng.choice(PROCEDURES)
         received = start + timedelta(
