@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.domain.calendar import VIETNAM, WorkCalendar
@@ -149,3 +149,49 @@ def test_the_sample_export_of_the_demo_province(registry_engine: Engine) -> None
 
 def test_cutoff_hour_is_a_setting() -> None:
     assert FileSettings().cutoff is None
+
+
+def walk(engine: Engine, days: list[date]) -> list[tuple[date, str, str]]:
+    """One tick a day at 08:00: (day, stage, chat title) of every new file notice."""
+    from bot.models import Chat, Notice
+    from bot.scheduler.planner import plan
+    from bot.scheduler.settings import SchedulerSettings
+    from tests.province import at
+
+    seen: list[tuple[date, str, str]] = []
+    for day in days:
+        with session_scope(engine) as s:
+            before = len(s.exec(select(Notice.id).where(Notice.file_id != None)).all())  # noqa: E711
+            plan(s, at(day), settings=SchedulerSettings(), cal=CAL)
+            s.flush()
+            rows = s.exec(
+                select(Notice, Chat)
+                .join(Chat)
+                .where(col(Notice.file_id).is_not(None))
+                .order_by(col(Notice.id))
+            ).all()
+            seen += [(day, n.stage, c.chat_key) for n, c in rows[before:]]
+    return seen
+
+
+def test_a_file_walks_through_every_stage_across_tet(engine: Engine, tmp_path: Path) -> None:
+    from tests.province import build_province
+
+    build_province(engine)
+    load(
+        engine,
+        export(
+            tmp_path,
+            "T-1,Cấp phiếu lý lịch tư pháp,,Nguyễn Văn An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
+        ),
+    )
+    days = [date(2025, 1, d) for d in range(20, 32)] + [date(2025, 2, d) for d in range(1, 11)]
+    assert walk(engine, days) == [
+        (date(2025, 1, 24), "due_soon", "group:so-tu-phap"),  # 3 working days ahead, before Tết
+        (date(2025, 2, 4), "must_apologize", "group:so-tu-phap"),  # the last day for the letter
+        (date(2025, 2, 5), "late_head", "group:so-tu-phap"),  # due, no approved letter
+        (date(2025, 2, 5), "late_head", "head:so-tu-phap"),
+        (date(2025, 2, 6), "late_coordinator", "group:so-tu-phap"),
+        (date(2025, 2, 6), "late_coordinator", "head:so-tu-phap"),
+        (date(2025, 2, 6), "late_coordinator", "coordinator"),
+    ]

@@ -39,6 +39,7 @@ from bot.models import (
     Notice as NoticeRow,
 )
 from bot.render import blocks, split_message
+from bot.scheduler.files_planner import plan_files
 from bot.scheduler.settings import SchedulerSettings
 
 NEVER = date(9999, 12, 31)
@@ -57,6 +58,7 @@ class PlannedMessage:
 class PlanResult:
     checked: int = 0  # parts looked at
     messages: list[PlannedMessage] = field(default_factory=list)
+    file_notices: list[dict[str, Any]] = field(default_factory=list)  # late-file warnings
 
     def count_by_stage(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -120,6 +122,8 @@ def plan(
     for chat, items in per_chat.values():
         result.messages.append(_reminder(session, chat, items, now, cal))
     result.messages.extend(_unspecified_list(session, now, today, settings, cal))
+    result.file_notices = plan_files(session, now, settings=settings.files, cal=cal,
+                                     legal_basis=settings.apology.legal_basis)  # fmt: skip
     session.flush()
     return result
 

@@ -15,6 +15,20 @@ from typing import Any
 from bot.config import SettingsError
 from bot.domain.calendar import OfficeHours
 from bot.domain.policy import Ladder
+from bot.domain.tthc import FileSettings
+
+
+@dataclass(frozen=True)
+class ApologySettings:
+    """The letter's legal basis and form: configuration, since the rules change (2025)."""
+
+    legal_basis: str = "Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ"
+    form_name: str = "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
+    form_number: str = "Mẫu số 04"
+    place: str = "Biên Hòa"
+    signer_title: str = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+    desk: str = "Bộ phận Một cửa"
+    number_suffix: str = "PXL"
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,8 @@ class SchedulerSettings:
     # transient failure is retried before the admins are told.
     lease_seconds: int = 120
     max_attempts: int = 8
+    files: FileSettings = field(default_factory=FileSettings)
+    apology: ApologySettings = field(default_factory=ApologySettings)
 
     @classmethod
     def load(cls, path: Path | None) -> SchedulerSettings:
@@ -66,7 +82,19 @@ def _from_toml(data: dict[str, Any]) -> SchedulerSettings:
     weekday = int(unspecified.get("weekday", 0))
     if not 0 <= weekday <= 6:
         raise ValueError("unspecified.weekday: 0 (Monday) to 6 (Sunday)")
+    files = data.get("files", {})
+    cutoff = files.get("cutoff")
+    apology = {
+        k: str(v)
+        for k, v in data.get("apology", {}).items()
+        if k in ApologySettings.__dataclass_fields__
+    }
     return SchedulerSettings(
+        files=FileSettings(
+            warn_days=int(files.get("warn_days", 3)),
+            cutoff=time.fromisoformat(cutoff) if cutoff else None,
+        ),
+        apology=ApologySettings(**apology),
         ladder=ladder,
         hours=office,
         tick_seconds=int(data.get("scheduler", {}).get("tick_seconds", 60)),
