@@ -80,7 +80,7 @@ def plan_files(
     per_chat: dict[int, tuple[Chat, list[tuple[str, Any]]]] = {}
     for file, agency, decision in due:
         targets: dict[int | None, Chat] = {}
-        for audience in decision.stage.audience:
+        for audience in sorted(decision.stage.audience):
             route = (
                 (agency.id, audience.value)
                 if audience in (Audience.GROUP, Audience.HEAD)
