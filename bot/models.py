@@ -211,6 +211,9 @@ class Outbox(SQLModel, table=True):
     buttons: list[list[list[str]]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # A document sent after the text, rendered at sending time from the database
+    # (``{"kind": "apology", "id": 7}``): the row stays small and the letter current.
+    attachment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     state: str = Field(default=OutboxState.PENDING, max_length=16)
     attempts: int = 0
     sent_parts: int = 0  # parts already delivered: a retry goes on after them

@@ -35,13 +35,18 @@ class Channel(Protocol):
         """Send one message (HTML, within the channel's size limit); return its id."""
         ...
 
+    async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
+        """Send a file (the apology letter); return the message's id."""
+        ...
+
 
 def buttons_as_text(buttons: Buttons | None) -> str:
     """For channels without buttons: the commands that do the same, one per line."""
     if not buttons:
         return ""
     commands = {"d": "/xong {}", "p": "/tiendo {} 70%", "e": "/giahan {} NGÀY lý do",
-                "ea": "/duyet {}", "er": "/khongduyet {}"}  # fmt: skip
+                "ea": "/duyet {}", "er": "/khongduyet {}", "x": "/xinloi {}", "aa": "/duyetxl {}",
+                "ab": "/tralai {}"}  # fmt: skip
     lines = []
     for row in buttons:
         for label, data in row:

@@ -24,6 +24,7 @@ class ConsoleChannel:
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.sent: list[tuple[str, str]] = []
+        self.documents: list[tuple[str, str, bytes]] = []
 
     async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
         self.sent.append((chat_key, html_text))
@@ -32,3 +33,9 @@ class ConsoleChannel:
             tail = f"\n{commands}" if commands else ""
             self.stream.write(f"\n──── → {chat_key} ────\n{plain(html_text)}{tail}\n")
         return uuid.uuid4().hex[:16]  # unique across runs, like a real channel's ids
+
+    async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
+        self.documents.append((chat_key, filename, data))
+        if not self.quiet:
+            self.stream.write(f"\n──── → {chat_key} ────\n📎 {filename} ({len(data):,} byte)\n")
+        return uuid.uuid4().hex[:16]

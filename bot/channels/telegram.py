@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.error import ChatMigrated as TgChatMigrated
@@ -36,6 +36,7 @@ from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.models import Chat
+from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
 
@@ -88,11 +89,21 @@ class TelegramChannel:
         self.bot = application.bot
 
     async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
+        return await self._call(
+            self.bot.send_message(chat_id=int(chat_key), text=html, parse_mode=ParseMode.HTML,
+                                  reply_markup=keyboard(buttons), disable_web_page_preview=True)
+        )  # fmt: skip
+
+    async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
+        return await self._call(
+            self.bot.send_document(
+                chat_id=int(chat_key), document=InputFile(data, filename=filename)
+            )
+        )
+
+    async def _call(self, request: Any) -> str:
         try:
-            message = await self.bot.send_message(
-                chat_id=int(chat_key), text=html, parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(buttons), disable_web_page_preview=True,
-            )  # fmt: skip
+            message = await request
         except RetryAfter as exc:
             wait = exc.retry_after
             raise TransientError(
@@ -120,6 +131,7 @@ def build_application(
     clock: Callable[[], datetime],
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limit: bool = True,
+    apology: ApologySettings | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application with dondoc's handlers. ``transport`` lets tests stand in
     for Telegram's servers at the HTTP level."""
@@ -135,7 +147,7 @@ def build_application(
         limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB's builder generics
     app = builder.build()
-    app.bot_data.update(engine=engine, admin_ids=admin_ids, clock=clock)
+    app.bot_data.update(engine=engine, admin_ids=admin_ids, clock=clock, apology=apology)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))
     app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, _on_message))
     app.add_handler(CallbackQueryHandler(_on_button))
@@ -174,9 +186,8 @@ async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _sender(update, context, str(message.message_id)), text, reply_to, attachment
     )
     with session_scope(context.bot_data["engine"]) as session:
-        answers = handle_message(
-            session, incoming, context.bot_data["clock"](), load_calendar(session)
-        )
+        answers = handle_message(session, incoming, context.bot_data["clock"](), load_calendar(session),
+                                 context.bot_data.get("apology"))  # fmt: skip
     for item in answers:
         await _reply(message, item)
 
@@ -188,7 +199,8 @@ async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message_id = str(query.message.message_id) if query.message else None
     with session_scope(context.bot_data["engine"]) as session:
         answers = handle_button(session, _sender(update, context, message_id), query.data,
-                                context.bot_data["clock"](), load_calendar(session))  # fmt: skip
+                                context.bot_data["clock"](), load_calendar(session),
+                                context.bot_data.get("apology"))  # fmt: skip
     await query.answer()
     if isinstance(query.message, Message):
         for item in answers:

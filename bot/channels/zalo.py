@@ -28,6 +28,7 @@ from bot.channels.console import plain
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
 from bot.render import split_message
+from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Sender
 from bot.services.calendar import load_calendar
 
@@ -95,6 +96,13 @@ class ZaloChannel:
             last = str((result or {}).get("message_id", ""))
         return last
 
+    async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
+        # Zalo's Bot API sends no files: say where the letter is, so nothing is silently lost.
+        note = (f"📎 Văn bản {filename} ({len(data):,} byte) đã sẵn sàng: quản trị viên tải bằng lệnh "
+                f"“dondoc apologies” hoặc xem trong nhóm Telegram của cơ quan.")  # fmt: skip
+        result = await self.client.call("sendMessage", chat_id=chat_key, text=note)
+        return str((result or {}).get("message_id", ""))
+
 
 def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
     """Webhook bodies come wrapped ({"ok": …, "result": {...}}) or flat."""
@@ -108,7 +116,7 @@ def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
 
 async def handle_update(
     update: dict[str, Any], *, client: ZaloClient, engine: Engine, admin_ids: frozenset[str],
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime], apology: ApologySettings | None = None,
 ) -> None:  # fmt: skip
     message = _update_message(update)
     if message is None or not message.get("text"):
@@ -122,9 +130,8 @@ async def handle_update(
         private=str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE",
     )  # fmt: skip
     with session_scope(engine) as session:
-        answers = handle_message(
-            session, Incoming(sender, str(message["text"])), clock(), load_calendar(session)
-        )
+        answers = handle_message(session, Incoming(sender, str(message["text"])), clock(), load_calendar(session),
+                                 apology)  # fmt: skip
     channel = ZaloChannel(client)
     for item in answers:
         try:

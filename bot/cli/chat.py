@@ -122,7 +122,8 @@ async def _run(settings: Settings) -> None:
         from bot.channels.telegram import TelegramChannel, build_application
 
         tg = build_application(settings.telegram_token, engine=engine, base_url=settings.telegram_base_url,
-                               admin_ids=settings.admin_telegram_ids, clock=clock)  # fmt: skip
+                               admin_ids=settings.admin_telegram_ids, clock=clock,
+                               apology=sched.apology)  # fmt: skip
         await tg.initialize()
         await tg.start()
         assert tg.updater is not None
@@ -223,7 +224,11 @@ def console_cmd(
                         chat_title=f"Nhóm {name}")  # fmt: skip
         with session_scope(engine) as session:
             answers = handle_message(
-                session, Incoming(sender, text), moment, load_calendar(session, sched.hours)
+                session,
+                Incoming(sender, text),
+                moment,
+                load_calendar(session, sched.hours),
+                sched.apology,
             )
         for item in answers:
             out.print(f"🤖 {plain(item.html)}", markup=False, highlight=False)

@@ -19,7 +19,8 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
 from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
-from bot.services import actions
+from bot.scheduler.settings import ApologySettings
+from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
 from bot.services.binding import Bound, find_chat, redeem, unbind
 
@@ -36,17 +37,23 @@ _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?\s*(.*)$", re.DOTALL)
 
 
 def handle_message(
-    session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar
-) -> list[Answer]:
+    session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
+    apology_settings: ApologySettings | None = None,
+) -> list[Answer]:  # fmt: skip
     sender, text = incoming.sender, incoming.text.strip()
     chat = find_chat(session, sender.channel, sender.chat_key)
+    settings = apology_settings or ApologySettings()
     command = _COMMAND.match(text)
     if command:
-        return _command(
-            session, chat, incoming, command.group(1).lower(), command.group(2).strip(), now, cal
-        )
+        name, args = command.group(1).lower(), command.group(2).strip()
+        if name in ("xinloi", "duyetxl", "tralai"):
+            return _apology_command(session, chat, sender, name, args, now, cal, settings)
+        return _command(session, chat, incoming, name, args, now, cal)
     if chat is None:
         return [Answer(answer("not_bound"))] if sender.private else []
+    draft = apology.active_draft(session, chat, sender)
+    if draft is not None:  # the bot asked this person for the letter's reason or date
+        return [apology.continue_draft(session, draft, text, now, cal, settings)]
     if incoming.reply_to is None and not sender.private:
         return []  # talk among officers in the group: not for the bot
     reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=cal.local(now).date())
@@ -68,12 +75,17 @@ def handle_message(
 
 
 def handle_button(
-    session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar
-) -> list[Answer]:
+    session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar,
+    apology_settings: ApologySettings | None = None,
+) -> list[Answer]:  # fmt: skip
     chat = find_chat(session, sender.channel, sender.chat_key)
     if chat is None:
         return [Answer(answer("not_bound"))]
     kind, _, ident = data.partition(":")
+    if kind in ("x", "aa", "ab"):
+        name = {"x": "xinloi", "aa": "duyetxl", "ab": "tralai"}[kind]
+        return _apology_command(session, chat, sender, name, ident, now, cal,
+                                apology_settings or ApologySettings())  # fmt: skip
     if kind in ("ea", "er") and ident.isdigit():
         return [actions.decide_extension(session, chat, sender, int(ident), kind == "ea", now)]
     part = actions.part_by_code(session, ident)
@@ -158,6 +170,25 @@ def _command(
             actions.request_extension(session, chat, sender, part, now, reply.until, reason, cal)
         ]
     return [Answer(answer("help"))]
+
+
+def _apology_command(
+    session: Session, chat: Chat | None, sender: Sender, name: str, args: str, now: datetime,
+    cal: WorkCalendar, settings: ApologySettings,
+) -> list[Answer]:  # fmt: skip
+    if chat is None:
+        return [Answer(answer("not_bound"))]
+    ident = args.split()[0] if args else ""
+    if name == "xinloi":
+        file = apology.file_by_code(session, ident) if ident else None
+        if file is None:
+            return [Answer(answer("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ"))]
+        return [apology.start(session, chat, sender, file, now)]
+    if not ident.isdigit():
+        return [Answer(answer("help"))]
+    return [
+        apology.decide(session, chat, sender, int(ident), name == "duyetxl", now, cal, settings)
+    ]
 
 
 def _apply(

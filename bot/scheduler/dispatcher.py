@@ -61,7 +61,7 @@ async def dispatch(
     for outbox_id in _candidates(engine, list(channels), now, limit):
         if not _claim(engine, outbox_id, worker, now, settings.lease_seconds):
             continue  # another dispatcher has it
-        await _deliver(engine, channels, outbox_id, worker, now, settings, result)
+        await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
     return result
 
 
@@ -106,6 +106,7 @@ async def _deliver(
     worker: str,
     now: datetime,
     settings: SchedulerSettings,
+    cal: WorkCalendar,
     result: DispatchResult,
 ) -> None:
     with Session(engine) as session:
@@ -115,6 +116,9 @@ async def _deliver(
         assert chat is not None
         parts, first, chat_key = list(outbox.parts), outbox.sent_parts, chat.chat_key
         buttons = [[(str(b[0]), str(b[1])) for b in row] for row in outbox.buttons]
+        document = (
+            _document(session, outbox.attachment, settings, cal) if outbox.attachment else None
+        )
         channel = channels[chat.channel]
         active = chat.active
     if not active:
@@ -122,9 +126,14 @@ async def _deliver(
         result.failed += 1
         return
     try:
-        for index in range(first, len(parts)):
-            last = index == len(parts) - 1
-            message_key = await channel.send(chat_key, parts[index], buttons if last else None)
+        # The document, if any, is one more part: sent once, after the text.
+        for index in range(first, len(parts) + (document is not None)):
+            if index == len(parts):
+                assert document is not None
+                message_key = await channel.send_document(chat_key, *document)
+            else:
+                last = index == len(parts) - 1
+                message_key = await channel.send(chat_key, parts[index], buttons if last else None)
             if not _record_part(engine, outbox_id, worker, index + 1, message_key, now):
                 return  # the lease ran out and another dispatcher took over
     except ChatMigrated as moved:
@@ -157,6 +166,16 @@ async def _deliver(
     else:
         _finish(engine, outbox_id, OutboxState.SENT, now)
         result.sent += 1
+
+
+def _document(
+    session: Session, attachment: dict[str, object], settings: SchedulerSettings, cal: WorkCalendar
+) -> tuple[str, bytes] | None:
+    if attachment.get("kind") == "apology":
+        from bot.services.apology import letter_docx
+
+        return letter_docx(session, int(str(attachment["id"])), settings.apology, cal)
+    return None
 
 
 def _record_part(

@@ -1,0 +1,1 @@
+"""Documents and exports: the apology letter, publication pages, statistics."""
