@@ -159,3 +159,71 @@ def test_the_buttons_on_a_must_apologise_warning_start_the_letter(province: Prov
     assert "lý do" in press(province.engine, OFFICER, data)
     with Session(province.engine) as s:
         assert s.exec(select(Outbox)).all()
+
+
+def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_path: Path) -> None:
+    from bot.reports.apologies import letters, records, to_csv, to_html
+
+    build_province(engine)
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Thời hạn giải quyết (ngày làm việc),"
+        "Trạng thái,Ngày trả kết quả\n"
+        "A-ONTIME,Chứng thực,Lê Văn Em,Sở Tư pháp,22/01/2025 09:00,5,Đã trả kết quả,04/02/2025 10:00\n"
+        "A-TIMELY,Lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
+        "A-AFTER,Lý lịch tư pháp,Võ Thị Giang,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
+        "A-NONE,Lý lịch tư pháp,Đặng Quốc Huy,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
+        "A-OPEN,Lý lịch tư pháp,Bùi Ngọc Khánh,Sở Tư pháp,03/02/2025 09:00,10,Đang xử lý,\n",
+        encoding="utf-8",
+    )
+    with session_scope(engine) as s:
+        import_files(s, path, cal=CAL)
+
+    def write_letter(code: str, when: Any) -> None:
+        say(engine, OFFICER, f"/xinloi {code}", when)
+        say(engine, OFFICER, "Chờ xác minh của cơ quan công an", when)
+        say(engine, OFFICER, "14/02/2025", when)
+        with Session(engine) as s:
+            pending = s.exec(select(Apology).where(Apology.state == ApologyState.PENDING)).one()
+        press(engine, HEAD, f"aa:{pending.id}", when)
+
+    write_letter("A-TIMELY", at(date(2025, 2, 4), 9))  # the day before the appointment
+    write_letter("A-AFTER", at(date(2025, 2, 7), 9))  # two working days too late
+    with Session(engine) as s:
+        [record] = records(s, date(2025, 2, 1), date(2025, 2, 28), date(2025, 2, 10), CAL)
+        published = letters(s, date(2025, 2, 1), date(2025, 2, 28), CAL)
+    assert (record.files, record.on_time, record.late, record.pending) == (5, 1, 3, 1)
+    assert (record.timely_letter, record.late_letter, record.no_letter) == (1, 1, 1)
+    assert record.on_time_rate == 0.25
+    assert [p["file_code"] for p in published] == ["A-TIMELY", "A-AFTER"]
+    assert [p["number"] for p in published] == ["01/PXL-STP", "02/PXL-STP"]
+    assert [p["timely"] for p in published] == [True, False]
+    page = to_html(published, [record], date(2025, 2, 1), date(2025, 2, 28))
+    assert "01/PXL-STP" in page and "A-AFTER" in page and "Phạm T. D." in page
+    assert "Phạm Thu Dung" not in page  # names are shortened for publication
+    assert "25.0%" in page
+    table = to_csv(published)
+    assert table.startswith("\ufeffnumber,date,agency") and "02/PXL-STP" in table
+
+
+def test_the_apologies_command_writes_csv_and_html(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"}
+    run = [sys.executable, "-m", "bot"]
+    subprocess.run([*run, "seed"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    out = subprocess.run([*run, "apologies", "--from", "2025-01-01", "--to", "2025-03-31", "--out", "cong-khai",
+                          "--today", "2025-03-31"], env=env, cwd=tmp_path, check=True, capture_output=True,
+                         text=True)  # fmt: skip
+    assert "Sở Tư pháp" in out.stdout
+    html = (tmp_path / "cong-khai" / "xin-loi-20250101-20250331.html").read_text(encoding="utf-8")
+    assert "CÔNG KHAI VĂN BẢN XIN LỖI" in html and "Sở Tư pháp" in html
+    assert (tmp_path / "cong-khai" / "xin-loi-20250101-20250331.csv").exists()
+    listing = subprocess.run([*run, "files", "--late", "--today", "2025-03-31", "--format", "json"], env=env,
+                             cwd=tmp_path, check=True, capture_output=True, text=True)  # fmt: skip
+    import json
+
+    late = json.loads(listing.stdout)
+    assert late and all(f["working_days_left"] < 0 for f in late)

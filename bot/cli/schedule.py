@@ -118,6 +118,13 @@ def simulate_cmd(
     end: Annotated[str, typer.Option("--to", help="Ngày kết thúc, yyyy-mm-dd")] = "2024-12-31",
     at: Annotated[str, typer.Option(help="Giờ chạy mỗi ngày, HH:MM")] = "08:00",
     quiet: Annotated[bool, typer.Option("--quiet", help="Chỉ in bảng tổng kết")] = False,
+    apologies: Annotated[
+        bool,
+        typer.Option(
+            "--xin-loi/--khong-xin-loi",
+            help="Đóng vai cán bộ soạn và Thủ trưởng duyệt văn bản xin lỗi",
+        ),
+    ] = True,
     fmt: Annotated[
         Format, typer.Option("--format", help="table hoặc json (tổng kết)")
     ] = Format.table,
@@ -138,7 +145,7 @@ def simulate_cmd(
         console = ConsoleChannel(quiet=quiet or fmt is Format.json)
         result = asyncio.run(
             replay(engine, {"console": console}, first, last, at=time.fromisoformat(at),
-                   tz=settings.tz, settings=sched)
+                   tz=settings.tz, settings=sched, play_apologies=apologies)
         )  # fmt: skip
         engine.dispose()
     if fmt is Format.json:
@@ -151,9 +158,20 @@ def simulate_cmd(
         table.add_row(RUNG_LABELS.get(stage, stage), str(count))
     if result.unspecified_lists:
         table.add_row("Danh sách việc chưa có ngày (quản trị)", str(result.unspecified_lists))
+    for stage, count in result.file_stages.items():
+        table.add_row(FILE_LABELS[stage], str(count))
+    if result.letters:
+        table.add_row("Văn bản xin lỗi được duyệt và gửi (.docx)", str(result.letters))
     out.print(table)
     out.print(f"{result.messages} tin nhắn đã gửi qua console tới {result.chats} nhóm/chat.")
 
+
+FILE_LABELS = {
+    "due_soon": "Hồ sơ TTHC sắp đến hạn",
+    "must_apologize": "Hồ sơ phải xin lỗi (hạn chót gửi văn bản)",
+    "late_head": "Hồ sơ đến hạn chưa có kết quả (báo Thủ trưởng)",
+    "late_coordinator": "Hồ sơ trễ hạn (báo cơ quan đôn đốc)",
+}
 
 RUNG_LABELS = {
     "before-7": "Trước hạn 7 ngày làm việc",

@@ -9,17 +9,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.channels import Channel
-from bot.models import Notice, Outbox, OutboxState
+from bot.db import session_scope
+from bot.models import Agency, Apology, ApologyState, Notice, Outbox, OutboxState, TthcFile
 from bot.scheduler.runner import tick
 from bot.scheduler.settings import SchedulerSettings
 
 
 @dataclass
 class Summary:
-    stages: dict[str, int]  # notices by stage, in ladder order
+    stages: dict[str, int]  # plan notices by stage, in ladder order
+    file_stages: dict[str, int]  # late-file notices by stage
+    letters: int  # apology letters approved
     unspecified_lists: int
     messages: int  # chat messages delivered (a long one counts each of its parts)
     chats: int
@@ -43,14 +46,46 @@ async def replay(
     at: time,
     tz: ZoneInfo,
     settings: SchedulerSettings,
+    play_apologies: bool = False,
 ) -> Summary:
+    """One tick a day. With ``play_apologies``, each file that reaches "phải xin lỗi" gets
+    its letter from a simulated officer, approved by a simulated head, through the same
+    chat handlers a person would use; the next tick delivers the Word letter."""
     day = first
     while day <= last:
-        await tick(
-            engine, channels, datetime.combine(day, at, tz), settings=settings, worker="simulate"
-        )
+        moment = datetime.combine(day, at, tz)
+        await tick(engine, channels, moment, settings=settings, worker="simulate")
+        if play_apologies:
+            _play_apologies(engine, moment, settings)
         day += timedelta(days=1)
     return summary(engine)
+
+
+def _play_apologies(engine: Engine, now: datetime, settings: SchedulerSettings) -> None:
+    from bot.handlers.core import Incoming, handle_button, handle_message
+    from bot.services.actions import Sender
+    from bot.services.calendar import load_calendar
+
+    with session_scope(engine) as session:
+        cal = load_calendar(session, settings.hours)
+        due = session.exec(
+            select(TthcFile, Agency)
+            .join(Notice, col(Notice.file_id) == col(TthcFile.id))
+            .join(Agency, col(TthcFile.agency_id) == col(Agency.id))
+            .where(Notice.stage == "must_apologize", Notice.created_at == now)
+        ).all()
+        for file, agency in {f.id: (f, a) for f, a in due}.values():
+            officer = Sender("console", f"nhom:{agency.code}", "mo-phong", "Cán bộ (mô phỏng)")
+            new_date = cal.add_working_days(file.due_on, 5)
+            for text in (f"/xinloi {file.code}", "Hồ sơ cần xác minh thêm với cơ quan liên quan (mô phỏng)",
+                         f"{new_date:%d/%m/%Y}"):  # fmt: skip
+                handle_message(session, Incoming(officer, text), now, cal, settings.apology)
+            letter = session.exec(select(Apology).where(Apology.file_id == file.id)).first()
+            if letter is not None:
+                head = Sender(
+                    "console", f"thu-truong:{agency.code}", "mo-phong-tt", "Thủ trưởng (mô phỏng)"
+                )
+                handle_button(session, head, f"aa:{letter.id}", now, cal, settings.apology)
 
 
 def stage_order(stage: str) -> tuple[int, int]:
@@ -61,10 +96,21 @@ def stage_order(stage: str) -> tuple[int, int]:
 
 def summary(engine: Engine) -> Summary:
     with Session(engine) as session:
-        stages = Counter(session.exec(select(Notice.stage)).all())
+        stages = Counter(
+            session.exec(select(Notice.stage).where(col(Notice.assignment_id).is_not(None))).all()
+        )
+        file_stages = Counter(
+            session.exec(select(Notice.stage).where(col(Notice.file_id).is_not(None))).all()
+        )
         sent = session.exec(select(Outbox).where(Outbox.state == OutboxState.SENT)).all()
+        approved = len(
+            session.exec(select(Apology.id).where(Apology.state == ApologyState.APPROVED)).all()
+        )
+    order = ("due_soon", "must_apologize", "late_head", "late_coordinator")
     return Summary(
         stages={s: stages[s] for s in sorted(stages, key=stage_order)},
+        file_stages={s: file_stages[s] for s in order if s in file_stages},
+        letters=approved,
         unspecified_lists=sum(1 for o in sent if o.kind == "unspecified"),
         messages=sum(o.sent_parts for o in sent),
         chats=len({o.chat_id for o in sent}),

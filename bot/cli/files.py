@@ -1,0 +1,164 @@
+"""Commands on administrative-procedure files: import the export, list, publish letters."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from bot.cli.common import (
+    Format,
+    app,
+    err,
+    fail,
+    import_app,
+    load_scheduler_settings,
+    load_settings,
+    open_db,
+    out,
+)
+from bot.db import session_scope
+from bot.importers.errors import ImportFailed
+from bot.importers.files import import_files
+from bot.importers.tabular import FileProblem
+from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
+from bot.reports.apologies import letters, records, to_csv, to_html
+from bot.services.calendar import load_calendar
+from bot.services.register import find_agency
+
+
+@import_app.command("files")
+def import_files_cmd(file: Path) -> None:
+    """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
+    settings = load_settings()
+    sched = load_scheduler_settings(settings)
+    engine = open_db(settings)
+    try:
+        with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
+            job = bar.add_task(f"Đang nhập {file.name}", total=None)
+            report = import_files(session, file, cal=load_calendar(session, sched.hours), settings=sched.files,
+                                  progress=lambda done: bar.update(job, completed=done))  # fmt: skip
+    except (ImportFailed, FileProblem) as exc:
+        raise fail(exc) from None
+    kinds = report.by_kind
+    out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "
+              f"giữ nguyên {report.unchanged:,} (đang giải quyết {kinds.get('open', 0):,}, "
+              f"đã trả {kinds.get('returned', 0):,}).")  # fmt: skip
+
+
+@app.command("files")
+def files_cmd(
+    agency: Annotated[str, typer.Option(help="Tên hoặc mã cơ quan")] = "",
+    at_risk: Annotated[
+        bool, typer.Option("--at-risk", help="Sắp đến hạn (trong số ngày cảnh báo)")
+    ] = False,
+    late: Annotated[bool, typer.Option("--late", help="Đã quá hạn, chưa có kết quả")] = False,
+    without_letter: Annotated[
+        bool, typer.Option("--without-letter", help="Chưa có văn bản xin lỗi được duyệt")
+    ] = False,
+    today: Annotated[str, typer.Option(help="Ngày xét, yyyy-mm-dd (mặc định: hôm nay)")] = "",
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
+) -> None:
+    """Liệt kê hồ sơ TTHC đang giải quyết, lọc theo cơ quan, sắp đến hạn, trễ hạn, chưa xin lỗi."""
+    settings = load_settings()
+    sched = load_scheduler_settings(settings)
+    engine = open_db(settings)
+    with Session(engine) as session:
+        cal = load_calendar(session, sched.hours)
+        day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+        query = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
+        found = find_agency(session, agency) if agency else None
+        if agency and found is None:
+            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
+            raise typer.Exit(1)
+        if found is not None:
+            query = query.where(TthcFile.agency_id == found.id)
+        approved = set(
+            session.exec(
+                select(Apology.file_id).where(Apology.state == ApologyState.APPROVED)
+            ).all()
+        )
+        rows: list[dict[str, Any]] = []
+        for file, holder in session.exec(query.order_by(col(TthcFile.due_on))).all():
+            left = cal.working_days_between(day, cal.on_or_after(file.due_on))
+            if late and left >= 0:
+                continue
+            if at_risk and not 0 <= left <= sched.files.warn_days:
+                continue
+            if without_letter and file.id in approved:
+                continue
+            rows.append({"code": file.code, "procedure": file.procedure, "agency": holder.name,
+                         "applicant": file.applicant_name, "received": cal.local(file.received_at).date().isoformat(),
+                         "due": file.due_on.isoformat(), "working_days_left": left,
+                         "letter": file.id in approved, "status": file.status_text})  # fmt: skip
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["code"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
+    table = Table(title=f"Hồ sơ đang giải quyết ({len(rows)})")
+    for column in ("Mã hồ sơ", "Thủ tục", "Đơn vị", "Hẹn trả", "Còn (ngày LV)", "Xin lỗi"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r["code"], r["procedure"][:50], r["agency"], r["due"], str(r["working_days_left"]),
+                      "đã duyệt" if r["letter"] else "")  # fmt: skip
+    out.print(table)
+
+
+@app.command("apologies")
+def apologies_cmd(
+    start: Annotated[str, typer.Option("--from", help="Từ ngày, yyyy-mm-dd")],
+    end: Annotated[str, typer.Option("--to", help="Đến ngày, yyyy-mm-dd")],
+    folder: Annotated[Path, typer.Option("--out", help="Thư mục ghi tệp CSV và HTML")] = Path("."),
+    today: Annotated[str, typer.Option(help="Ngày xét hồ sơ còn mở (mặc định: hôm nay)")] = "",
+) -> None:
+    """Xuất văn bản xin lỗi trong kỳ (CSV, trang HTML để công khai) và thống kê theo cơ quan."""
+    settings = load_settings()
+    sched = load_scheduler_settings(settings)
+    engine = open_db(settings)
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+    with Session(engine) as session:
+        cal = load_calendar(session, sched.hours)
+        rows = letters(session, first, last, cal)
+        stats = records(session, first, last, day, cal)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"xin-loi-{first:%Y%m%d}-{last:%Y%m%d}"
+    (folder / f"{stem}.csv").write_text(to_csv(rows), encoding="utf-8")
+    (folder / f"{stem}.html").write_text(to_html(rows, stats, first, last), encoding="utf-8")
+    if not out.is_terminal:
+        out.width = max(out.width, 160)  # piped to a file: no terminal to wrap for
+    table = Table(title=f"Hồ sơ có hẹn trả từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}")
+    for column in (
+        "Cơ quan",
+        "Hồ sơ",
+        "Đúng hạn",
+        "Tỷ lệ",
+        "Trễ",
+        "Xin lỗi kịp thời",
+        "Xin lỗi muộn",
+        "Chưa xin lỗi",
+    ):
+        table.add_column(column, justify="left" if column == "Cơ quan" else "right")
+    for s in stats:
+        rate = f"{s.on_time_rate:.0%}" if s.on_time_rate is not None else "–"
+        table.add_row(s.agency, str(s.files), str(s.on_time), rate, str(s.late), str(s.timely_letter),
+                      str(s.late_letter), str(s.no_letter))  # fmt: skip
+    out.print(table)
+    out.print(
+        f"{len(rows)} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
+        highlight=False,
+    )
