@@ -90,11 +90,12 @@ def import_files(
     seen: set[str] = set()
     batch: list[dict[str, Any]] = []
     now = utcnow()
+    header_cells = {n: clean(header_row.cells[i]) for n, i in header.items()}
     for row in rows:
         if row.is_blank():
             continue
         cells = {n: clean(row.cells[i]) if i < len(row.cells) else "" for n, i in header.items()}
-        if cells == {n: clean(header_row.cells[i]) for n, i in header.items()}:
+        if cells == header_cells:
             continue  # the header again
         record = _record(row, cells, registry, ids, agencies, cal, settings, errors)
         if record is None:
