@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +27,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[dict[str, Any]] = []  # every message the bot sent, as returned
         self.tokens: set[str] = set()
+        self.documents: list[tuple[int, str, bytes]] = []
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
         self._changed = asyncio.Condition()
@@ -38,7 +40,7 @@ class FakeTelegram:
     async def handle(self, request: httpx.Request) -> httpx.Response:
         token_part, method = request.url.path.strip("/").rsplit("/", 1)
         self.tokens.add(token_part)
-        params = _params(request)
+        params = _params(request) if method != "sendDocument" else {}
         self.calls.append((method, params))
         if method == "getMe":
             return _ok(BOT)
@@ -50,6 +52,21 @@ class FakeTelegram:
                     int(params.get("offset") or 0), float(params.get("timeout") or 0)
                 )
             )
+        if method == "sendDocument":  # multipart: the chat id and the file, as real bytes
+            body = request.content
+            chat = re.search(rb'name="chat_id"\r\n\r\n(-?\d+)', body)
+            name = re.search(rb'filename="([^"]+)"', body)
+            assert chat and name, "sendDocument without chat_id or file"
+            start = body.index(b"\r\n\r\n", name.end()) + 4
+            data = body[start : body.index(b"\r\n--", start)]
+            message = {"message_id": next(self._message_ids), "date": DATE, "from": BOT,
+                       "chat": {"id": int(chat.group(1)), "type": "group"},
+                       "document": {"file_id": "doc", "file_unique_id": "d", "file_name": name.group(1).decode()}}  # fmt: skip
+            async with self._changed:
+                self.documents.append((int(chat.group(1)), name.group(1).decode(), data))
+                self.sent.append(message)
+                self._changed.notify_all()
+            return _ok(message)
         if method == "sendMessage":
             if self.fail_next is not None:
                 error, self.fail_next = self.fail_next, None

@@ -285,3 +285,41 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_binding(bot: Any) -> 
                                  "from": {"id": OFFICER, "is_bot": False, "first_name": "An"}}})  # fmt: skip
     await fake.say(-1009876, OFFICER, "/start")
     assert "Sở Y tế" in (await fake.wait_sent(2))[-1]["text"]
+
+
+async def test_an_approved_apology_letter_reaches_the_group_as_a_word_file(
+    bot: Any, tmp_path: Any
+) -> None:
+    from bot.importers.files import import_files
+    from bot.reports.letter import text_of
+
+    app, fake, province = bot
+    await bind(fake, province, STP_GROUP, OTHER_OFFICER, "so-tu-phap", ChatRole.GROUP)
+    await bind(fake, province, 602, 602, "so-tu-phap", ChatRole.HEAD)
+    export = tmp_path / "export.csv"
+    export.write_text("Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Thời hạn giải quyết (ngày làm việc)\n"
+                      "LLTP-9,Cấp Phiếu lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,16/12/2024 09:00,5\n",
+                      encoding="utf-8")  # fmt: skip
+    with session_scope(province.engine) as s:
+        import_files(s, export, cal=CAL)
+    for text in ("/xinloi LLTP-9", "Chờ kết quả xác minh của Công an tỉnh", "27/12/2024"):
+        count = len(fake.sent)
+        await fake.say(STP_GROUP, OTHER_OFFICER, text)
+        await fake.wait_sent(count + 1)
+    await tick(app, province)
+    draft = next(
+        m for m in reversed(await fake.wait_sent(len(fake.sent))) if m["chat"]["id"] == 602
+    )
+    count = len(fake.sent)
+    await fake.press(
+        602,
+        602,
+        draft["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        draft["message_id"],
+    )
+    assert "01/PXL-STP" in (await fake.wait_sent(count + 1))[-1]["text"]
+    await tick(app, province, at(date(2024, 12, 20), 9))
+    await fake.wait_sent(count + 3)
+    [(chat, name, data)] = fake.documents
+    assert (chat, name) == (STP_GROUP, "xin-loi-LLTP-9.docx")
+    assert "01/PXL-STP" in text_of(data) and "27/12/2024" in text_of(data)
