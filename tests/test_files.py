@@ -197,3 +197,31 @@ def test_a_file_walks_through_every_stage_across_tet(engine: Engine, tmp_path: P
             (date(2025, 2, 6), "late_coordinator", "coordinator"),
         ]
     )
+
+
+def test_an_xlsx_export_with_real_dates(registry_engine: Engine, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["DANH SÁCH HỒ SƠ TIẾP NHẬN"])  # a title line above the header, as exports have
+    sheet.append(["Mã hồ sơ", "Tên thủ tục", "Chủ hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả",
+                  "Trạng thái"])  # fmt: skip
+    sheet.append(
+        [
+            "X-1",
+            "Đăng ký khai sinh",
+            "Hoàng Minh Em",
+            "UBND phường Tân Phong",
+            datetime(2025, 1, 22, 15, 30),
+            datetime(2025, 1, 24),
+            "Đang xử lý",
+        ]
+    )  # noqa: DTZ001 - Excel has no zones
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    load(registry_engine, path)
+    found = files(registry_engine)["X-1"]
+    assert found.due_on == date(2025, 1, 24)
+    assert found.received_at == datetime(2025, 1, 22, 15, 30, tzinfo=VIETNAM)
