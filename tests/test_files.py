@@ -208,17 +208,11 @@ def test_an_xlsx_export_with_real_dates(registry_engine: Engine, tmp_path: Path)
     sheet.append(["DANH SÁCH HỒ SƠ TIẾP NHẬN"])  # a title line above the header, as exports have
     sheet.append(["Mã hồ sơ", "Tên thủ tục", "Chủ hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả",
                   "Trạng thái"])  # fmt: skip
-    sheet.append(
-        [
-            "X-1",
-            "Đăng ký khai sinh",
-            "Hoàng Minh Em",
-            "UBND phường Tân Phong",
-            datetime(2025, 1, 22, 15, 30),
-            datetime(2025, 1, 24),
-            "Đang xử lý",
-        ]
-    )  # noqa: DTZ001 - Excel has no zones
+    # Excel stores wall-clock times without a zone: Vietnam's, by convention.
+    received = datetime(2025, 1, 22, 15, 30, tzinfo=VIETNAM).replace(tzinfo=None)
+    due = datetime(2025, 1, 24, tzinfo=VIETNAM).replace(tzinfo=None)
+    sheet.append(["X-1", "Đăng ký khai sinh", "Hoàng Minh Em", "UBND phường Tân Phong", received, due,
+                  "Đang xử lý"])  # fmt: skip
     path = tmp_path / "export.xlsx"
     book.save(path)
     load(registry_engine, path)
