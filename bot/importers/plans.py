@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,10 @@ from bot.models import (
     Role,
     Section,
     Status,
-    StatusUpdate,
     Task,
     utcnow,
 )
+from bot.services.assignments import Actor, record_change
 from bot.services.register import find_agency, load_registry, plan_by_number
 
 Progress = Callable[[int, int], None]
@@ -200,6 +200,7 @@ def _sync_assignments(
         for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))
     }
     now = utcnow()
+    who = Actor(actor)
     assert task.id is not None
     for agency_id, role in parts.items():
         assignment = current.pop(agency_id, None)
@@ -209,7 +210,7 @@ def _sync_assignments(
             session.flush()
             assert assignment.id is not None
             report.assignments_new += 1
-            _audit(session, assignment.id, actor, "created", None, Status.OPEN, now)
+            record_change(session, assignment, who, now, "created", None, Status.OPEN)
             report.assignments_total += 1
             continue
         assert assignment.id is not None
@@ -223,9 +224,8 @@ def _sync_assignments(
         reset = task_changed
         for name, old, new in changes:
             if old != new:
-                _audit(session, assignment.id, actor, name, old, new, now)
+                record_change(session, assignment, who, now, name, old, new)
                 setattr(assignment, name, new)
-                assignment.updated_at = now
                 reset = True
         if reset:
             assignment.check_on = CHECK_NOW  # the ladder is worked out again
@@ -234,34 +234,7 @@ def _sync_assignments(
     for assignment in current.values():
         if assignment.status != Status.CANCELLED:
             assert assignment.id is not None
-            _audit(
-                session,
-                assignment.id,
-                actor,
-                "status",
-                assignment.status,
-                Status.CANCELLED,
-                now,
-                note="không còn được giao trong kế hoạch khi nhập lại",
-            )
+            record_change(session, assignment, who, now, "status", assignment.status, Status.CANCELLED,
+                          "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
             assignment.status = Status.CANCELLED
-            assignment.updated_at = now
-            session.add(assignment)
             report.assignments_cancelled += 1
-
-
-def _audit(
-    session: Session, assignment_id: int, actor: str, field_name: str,
-    old: object, new: object, at: datetime, note: str = "",
-) -> None:  # fmt: skip
-    session.add(
-        StatusUpdate(
-            assignment_id=assignment_id,
-            actor=actor,
-            field=field_name,
-            at=at,
-            old=None if old is None else str(old),
-            new=None if new is None else str(new),
-            note=note,
-        )
-    )

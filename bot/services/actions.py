@@ -188,14 +188,14 @@ def request_extension(
     session.add(request)
     session.flush()
     record_change(session, part, sender.actor, now, "extension_request", part.due_on, until, reason)
-    heads = _chats(session, part.agency_id, ChatRole.HEAD) or _admin_chats(session)
+    heads = chats_of(session, part.agency_id, ChatRole.HEAD) or admin_chats(session)
     details = describe(session, part)
     text = answer(
         "extension_to_head", part=details, until=until, reason=reason, who=sender.user_name
     )
     buttons = [[("✅ Duyệt", f"ea:{request.id}"), ("✖️ Không duyệt", f"er:{request.id}")]]
     for head in heads:
-        _notify(session, head, f"extension:{request.id}:{head.id}", text, now, buttons)
+        notify(session, head, f"extension:{request.id}:{head.id}", text, now, buttons)
     return Answer(answer("extension_requested", part=details, until=until, heads=bool(heads)))
 
 
@@ -222,8 +222,8 @@ def decide_extension(
             session, part, sender.actor, now, "extension_rejected", None, request.until, ""
         )
     details = describe(session, part)
-    for group in _chats(session, part.agency_id, ChatRole.GROUP):
-        _notify(session, group, f"decision:{request.id}:{group.id}",
+    for group in chats_of(session, part.agency_id, ChatRole.GROUP):
+        notify(session, group, f"decision:{request.id}:{group.id}",
                 answer("extension_decided_group", part=details, approve=approve, until=request.until),
                 now)  # fmt: skip
     return Answer(answer("extension_decided", part=details, approve=approve, until=request.until))
@@ -268,7 +268,7 @@ def last_message_to(session: Session, chat: Chat) -> str | None:
     ).first()
 
 
-def _chats(session: Session, agency_id: int, role: ChatRole) -> list[Chat]:
+def chats_of(session: Session, agency_id: int, role: ChatRole) -> list[Chat]:
     return list(
         session.exec(
             select(Chat).where(Chat.agency_id == agency_id, Chat.role == role, col(Chat.active))
@@ -276,13 +276,13 @@ def _chats(session: Session, agency_id: int, role: ChatRole) -> list[Chat]:
     )
 
 
-def _admin_chats(session: Session) -> list[Chat]:
+def admin_chats(session: Session) -> list[Chat]:
     return list(
         session.exec(select(Chat).where(Chat.role == ChatRole.ADMIN, col(Chat.active))).all()
     )
 
 
-def _notify(
+def notify(
     session: Session, chat: Chat, key: str, text: str, now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
 ) -> None:  # fmt: skip

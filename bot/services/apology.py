@@ -30,7 +30,7 @@ from bot.models import (
 from bot.render import answer, short_date
 from bot.reports.letter import fill
 from bot.scheduler.settings import ApologySettings
-from bot.services.actions import Answer, Sender, _admin_chats, _chats, _notify
+from bot.services.actions import Answer, Sender, admin_chats, chats_of, notify
 
 DRAFTING = (ApologyState.ASK_REASON, ApologyState.ASK_DATE)
 
@@ -110,11 +110,11 @@ def continue_draft(
     session.add(letter)
     session.flush()
     draft = letter_fields(session, letter, settings, cal, now)
-    heads = _chats(session, file.agency_id, ChatRole.HEAD) or _admin_chats(session)
+    heads = chats_of(session, file.agency_id, ChatRole.HEAD) or admin_chats(session)
     text_to_head = answer("apology_to_head", file=info, letter=draft, reason=letter.reason)
     buttons = [[("✅ Duyệt văn bản", f"aa:{letter.id}"), ("↩️ Trả lại", f"ab:{letter.id}")]]
     for head in heads:
-        _notify(
+        notify(
             session,
             head,
             f"apology:{letter.id}:{letter.reason}:{until}:{head.id}",
@@ -140,12 +140,12 @@ def decide(
     if letter.state != ApologyState.PENDING:
         return Answer(answer("apology_already_decided", file=info, state=letter.state))
     letter.decided_by = sender.actor.who
-    groups = _chats(session, letter.agency_id, ChatRole.GROUP)
+    groups = chats_of(session, letter.agency_id, ChatRole.GROUP)
     if not approve:
         letter.state = ApologyState.SENT_BACK
         session.add(letter)
         for group in groups:
-            _notify(session, group, f"apology-back:{letter.id}:{now.isoformat()}:{group.id}",
+            notify(session, group, f"apology-back:{letter.id}:{now.isoformat()}:{group.id}",
                     answer("apology_sent_back", file=info), now)  # fmt: skip
         return Answer(answer("apology_decided", file=info, approve=False, number=None))
     letter.state, letter.approved_at = ApologyState.APPROVED, now
@@ -215,11 +215,11 @@ def _second_move(
     session: Session, file: TthcFile, info: dict[str, Any], sender: Sender, now: datetime
 ) -> None:
     text = answer("apology_second_move_alert", file=info, who=sender.user_name)
-    targets = _chats(session, file.agency_id, ChatRole.HEAD) + list(
+    targets = chats_of(session, file.agency_id, ChatRole.HEAD) + list(
         session.exec(select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))).all()
     )
     for chat in targets:
-        _notify(session, chat, f"second-move:{file.id}:{chat.id}", text, now)
+        notify(session, chat, f"second-move:{file.id}:{chat.id}", text, now)
 
 
 def _describe(session: Session, file: TthcFile) -> dict[str, Any]:
