@@ -7,12 +7,14 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
+from sqlmodel import Session
 
 from bot.cli.common import (
     SEED,
@@ -27,7 +29,7 @@ from bot.cli.common import (
     out,
 )
 from bot.db import session_scope, upgrade
-from bot.importers.agencies import import_agencies
+from bot.importers.agencies import import_agencies, slug
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
@@ -227,3 +229,47 @@ def demo_cmd(
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
     tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
+
+
+class ReportFormat(StrEnum):
+    xlsx = "xlsx"
+    html = "html"
+
+
+@app.command("report")
+def report_cmd(
+    plan: Annotated[str, typer.Option(help="Số kế hoạch, ví dụ 126/KH-UBND")],
+    period: Annotated[str, typer.Option(help="Kỳ: 2024-Q4, 2024-H1, 2024-11 hoặc 2024")],
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="xlsx hoặc html")
+    ] = ReportFormat.xlsx,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Tệp ghi ra (mặc định: theo số kế hoạch)")
+    ] = None,
+) -> None:
+    """Báo cáo định kỳ của một kế hoạch: từng nhiệm vụ, cơ quan, kết quả, minh chứng, tổng hợp."""
+    from bot.reports.plan_report import build, period_bounds, to_html, to_xlsx
+    from bot.services.calendar import load_calendar
+    from bot.services.register import plan_by_number
+
+    try:
+        start, end = period_bounds(period)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    engine = open_db(load_settings())
+    with Session(engine) as session:
+        found = plan_by_number(session, plan)
+        if found is None:
+            err.print(f"[red]Không có kế hoạch “{plan}”.[/]")
+            raise typer.Exit(1)
+        report = build(session, found, start, end, load_calendar(session))
+    target = output or Path(f"bao-cao-{slug(found.number)}-{period.lower()}.{fmt.value}")
+    if fmt is ReportFormat.xlsx:
+        target.write_bytes(to_xlsx(report))
+    else:
+        target.write_text(to_html(report), encoding="utf-8")
+    totals = report.totals
+    out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — đúng hạn {totals['on_time']}, "
+              f"trễ {totals['late']}, quá hạn {totals['overdue']}, đang làm {totals['open']}, "
+              f"chưa có hạn {totals['no_date']}.", highlight=False)  # fmt: skip
