@@ -246,6 +246,7 @@ def report_cmd(
     output: Annotated[
         Path | None, typer.Option("--out", help="Tệp ghi ra (mặc định: theo số kế hoạch)")
     ] = None,
+    chart: Annotated[Path | None, typer.Option(help="Ghi thêm biểu đồ PNG theo cơ quan")] = None,
 ) -> None:
     """Báo cáo định kỳ của một kế hoạch: từng nhiệm vụ, cơ quan, kết quả, minh chứng, tổng hợp."""
     from bot.reports.plan_report import build, period_bounds, to_html, to_xlsx
@@ -269,6 +270,11 @@ def report_cmd(
         target.write_bytes(to_xlsx(report))
     else:
         target.write_text(to_html(report), encoding="utf-8")
+    if chart is not None:
+        from bot.reports.charts import agency_bars
+
+        title = f"Kế hoạch {found.number}: kết quả đến {end:%d/%m/%Y}"
+        chart.write_bytes(agency_bars(report.by_agency(), title))
     totals = report.totals
     out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — đúng hạn {totals['on_time']}, "
               f"trễ {totals['late']}, quá hạn {totals['overdue']}, đang làm {totals['open']}, "

@@ -26,6 +26,7 @@ OUTCOMES = {
     "late": "Hoàn thành trễ hạn",
     "overdue": "Quá hạn, chưa hoàn thành",
     "open": "Đang thực hiện",
+    "recurring": "Thường xuyên, báo cáo định kỳ",
     "no_date": "Chưa xác định thời hạn",
     "cancelled": "Đã hủy",
 }
@@ -123,20 +124,20 @@ def build(session: Session, plan: Plan, start: date, end: date, cal: WorkCalenda
                 part.due_on,
                 done_day,
                 part.progress,
-                _outcome(part, done_day, end),
+                _outcome(part, task, done_day, end),
                 "; ".join(notes.get(part.id, [])),
             )
         )
     return report
 
 
-def _outcome(part: Assignment, done: date | None, end: date) -> str:
+def _outcome(part: Assignment, task: Task, done: date | None, end: date) -> str:
     if part.status == Status.CANCELLED:
         return "cancelled"
     if done is not None:
         return "on_time" if part.due_on is None or done <= part.due_on else "late"
     if part.due_on is None:
-        return "no_date"
+        return "recurring" if task.deadline_kind == "recurring" else "no_date"
     return "overdue" if part.due_on < end else "open"
 
 
