@@ -188,9 +188,13 @@ async def test_an_extension_approved_by_the_head_restarts_the_ladder(bot: Any) -
     assert part(province, target).due_on == date(2025, 1, 15)
     await tick(app, province, at(date(2024, 12, 20), 10))  # the group hears of it
     assert "duyệt gia hạn" in (await fake.wait_sent(8))[-1]["text"]
-    await tick(app, province, at(date(2025, 1, 6), 8))  # 7 working days before 15/01
-    restarted = (await fake.wait_sent(9))[-1]
-    assert restarted["chat"]["id"] == SYT_GROUP and "Còn 7 ngày làm việc" in restarted["text"]
+    await tick(
+        app, province, at(date(2025, 1, 6), 8)
+    )  # 7 working days before 15/01 (and Monday's digest)
+    sent = await fake.wait_sent(10)
+    restarted = next(m for m in sent[8:] if m["chat"]["id"] == SYT_GROUP)
+    assert "Còn 7 ngày làm việc" in restarted["text"]
+    assert any("Tuần này ở Sở Y tế" in m["text"] for m in sent[8:] if m["chat"]["id"] == SYT_HEAD)
 
 
 async def test_anything_unclear_gets_a_short_help(bot: Any) -> None:

@@ -137,6 +137,14 @@ def _command(
                 )
             )
         ]
+    if name == "baocao":
+        if chat.agency_id is None:
+            return [Answer(answer("help"))]
+        from bot.reports.digest import head_digest, render_head_digest
+
+        agency = session.get(Agency, chat.agency_id)
+        assert agency is not None
+        return [Answer(part) for part in render_head_digest(head_digest(session, agency, now, cal))]
     if name == "quahan":
         overdue = actions.open_parts(session, chat, overdue_on=today)
         return [Answer(answer("tasks", parts=overdue, title="Việc đã quá hạn"))]

@@ -122,6 +122,7 @@ def plan(
     for chat, items in per_chat.values():
         result.messages.append(_reminder(session, chat, items, now, cal))
     result.messages.extend(_unspecified_list(session, now, today, settings, cal))
+    result.messages.extend(_head_digests(session, now, settings, cal))
     result.file_notices = plan_files(session, now, settings=settings.files, cal=cal,
                                      legal_basis=settings.apology.legal_basis)  # fmt: skip
     session.flush()
@@ -315,6 +316,30 @@ def _unspecified_list(
         session.add(outbox)
         messages.append(PlannedMessage(admin, "unspecified", parts, [{"stage": "unspecified"}]))
     return messages
+
+
+def _head_digests(
+    session: Session, now: datetime, settings: SchedulerSettings, cal: WorkCalendar
+) -> list[PlannedMessage]:
+    """Once a week (Monday 08:00 by default), each bound head gets the agency's digest."""
+    from bot.reports.digest import head_digest, render_head_digest
+
+    local = cal.local(now)
+    if local.weekday() != settings.digest_weekday or local.time() < settings.digest_at:
+        return []
+    year, week, _ = local.date().isocalendar()
+    planned = []
+    heads = session.exec(select(Chat).where(Chat.role == ChatRole.HEAD, col(Chat.active))).all()
+    for head in heads:
+        key = f"digest:{year}-W{week:02d}:{head.id}"
+        agency = session.get(Agency, head.agency_id) if head.agency_id else None
+        if agency is None or not _outbox_missing(session, key):
+            continue
+        parts = render_head_digest(head_digest(session, agency, now, cal))
+        session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
+                           next_attempt_at=now, created_at=now))  # fmt: skip
+        planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
+    return planned
 
 
 def _outbox_missing(session: Session, key: str) -> bool:

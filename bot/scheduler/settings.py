@@ -43,6 +43,9 @@ class SchedulerSettings:
     # transient failure is retried before the admins are told.
     lease_seconds: int = 120
     max_attempts: int = 8
+    # The heads' weekly digest.
+    digest_weekday: int = 0  # Monday
+    digest_at: time = time(8, 0)
     files: FileSettings = field(default_factory=FileSettings)
     apology: ApologySettings = field(default_factory=ApologySettings)
 
@@ -82,6 +85,7 @@ def _from_toml(data: dict[str, Any]) -> SchedulerSettings:
     weekday = int(unspecified.get("weekday", 0))
     if not 0 <= weekday <= 6:
         raise ValueError("unspecified.weekday: 0 (Monday) to 6 (Sunday)")
+    digest = data.get("digest", {})
     files = data.get("files", {})
     cutoff = files.get("cutoff")
     apology = {
@@ -90,6 +94,8 @@ def _from_toml(data: dict[str, Any]) -> SchedulerSettings:
         if k in ApologySettings.__dataclass_fields__
     }
     return SchedulerSettings(
+        digest_weekday=int(digest.get("weekday", 0)),
+        digest_at=time.fromisoformat(digest.get("at", "08:00")),
         files=FileSettings(
             warn_days=int(files.get("warn_days", 3)),
             cutoff=time.fromisoformat(cutoff) if cutoff else None,

@@ -1,0 +1,94 @@
+"""The head's weekly digest: its content on a known register, once a week, and /baocao."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.db import make_engine, session_scope
+from bot.domain.calendar import WorkCalendar
+from bot.handlers.core import Incoming, handle_message
+from bot.models import Agency, Assignment, ExtensionRequest, Outbox, RequestState
+from bot.reports.digest import head_digest
+from bot.scheduler.planner import plan
+from bot.scheduler.settings import SchedulerSettings
+from bot.services.actions import Sender
+from bot.services.assignments import Actor, mark_done, record_change
+from tests.province import Province, at, build_province
+
+CAL = WorkCalendar()
+MONDAY = at(date(2024, 12, 23), 8)
+
+
+def register(engine: Engine) -> tuple[Province, dict[str, int]]:
+    province = build_province(engine)
+    parts = {
+        "on_time": province.add_task("20/12/2024", text="Rà soát quy trình nội bộ"),
+        "late": province.add_task("13/12/2024", text="Công khai thủ tục hành chính"),
+        "soon": province.add_task("30/12/2024", text="Báo cáo quý IV"),
+        "reason": province.add_task("10/12/2024", text="Tập huấn cán bộ một cửa"),
+        "silent": province.add_task("12/12/2024", text="Số hóa hồ sơ"),
+        "later": province.add_task("31/03/2025", text="Tổng kết năm"),
+    }
+    with session_scope(engine) as s:
+        get = lambda key: s.get(Assignment, parts[key])  # noqa: E731
+        mark_done(s, get("on_time"), Actor("telegram:501"), at(date(2024, 12, 19), 10))  # type: ignore[arg-type]
+        mark_done(s, get("late"), Actor("telegram:501"), at(date(2024, 12, 18), 10))  # type: ignore[arg-type]
+        record_change(s, get("reason"), Actor("telegram:501", "group:so-y-te"), at(date(2024, 12, 12), 9),  # type: ignore[arg-type]
+                      "note", None, None, "chờ kinh phí")  # fmt: skip
+        s.add(ExtensionRequest(assignment_id=parts["soon"], until=date(2025, 1, 10), reason="chờ số liệu",
+                               requested_by="telegram:501", requested_at=at(date(2024, 12, 20), 9)))  # fmt: skip
+    return province, parts
+
+
+def test_the_digest_names_what_matters(engine: Engine) -> None:
+    register(engine)
+    with Session(engine) as s:
+        agency = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
+        d = head_digest(s, agency, MONDAY, CAL)
+    assert [(x["task"], x["late"]) for x in d["done"]] == [
+        ("Rà soát quy trình nội bộ", False), ("Công khai thủ tục hành chính", True)]  # fmt: skip
+    assert [x["task"] for x in d["soon"]] == ["Báo cáo quý IV"]
+    assert [(x["task"], x["reason"]) for x in d["overdue"]] == [
+        ("Tập huấn cán bộ một cửa", True), ("Số hóa hồ sơ", False)]  # fmt: skip
+    assert d["overdue"][0]["late"] == 9  # 10/12 → 23/12 in working days
+    assert d["no_reason"] == 1 and [e["code"] for e in d["extensions"]] == [d["soon"][0]["code"]]
+    assert all(x["plan"] == "126/KH-UBND" for x in d["done"] + d["soon"] + d["overdue"])
+
+
+def test_sent_once_per_head_per_week_across_a_restart(engine: Engine, db_url: str) -> None:
+    register(engine)
+    settings = SchedulerSettings()
+    for moment in (at(date(2024, 12, 23), 7, 45), MONDAY, at(date(2024, 12, 23), 9)):
+        with session_scope(engine) as s:
+            plan(s, moment, settings=settings, cal=CAL)
+    engine.dispose()
+    restarted = make_engine(db_url)
+    with session_scope(restarted) as s:
+        plan(s, at(date(2024, 12, 23), 10), settings=settings, cal=CAL)
+    with Session(restarted) as s:
+        digests = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
+    assert len(digests) == 3  # one per head chat (Sở Nội vụ, Sở Y tế, Sở Tư pháp)
+    text = next(d.parts[0] for d in digests if "Sở Y tế" in d.parts[0])
+    assert "Hoàn thành trong tuần: 2" in text and "Quá hạn: 2" in text and "chưa báo lý do" in text
+    with session_scope(restarted) as s:
+        plan(s, at(date(2024, 12, 30), 8), settings=settings, cal=CAL)
+        assert (
+            len(s.exec(select(Outbox).where(Outbox.kind == "digest")).all()) == 6
+        )  # the next week's
+    restarted.dispose()
+
+
+def test_baocao_asks_for_it_on_demand(engine: Engine) -> None:
+    register(engine)
+    head = Sender("console", "head:so-y-te", "601", "Trần Thị Bình")
+    with session_scope(engine) as s:
+        answers = handle_message(s, Incoming(head, "/baocao"), MONDAY, CAL)
+        pending = s.exec(select(ExtensionRequest)).one()
+    text = "\n".join(a.html for a in answers)
+    assert (
+        "Tuần này ở Sở Y tế" in text and "Báo cáo quý IV" in text and f"/duyet {pending.id}" in text
+    )
+    assert pending.state == RequestState.PENDING
