@@ -70,13 +70,15 @@ def test_sent_once_per_head_per_week_across_a_restart(engine: Engine, db_url: st
         plan(s, at(date(2024, 12, 23), 10), settings=settings, cal=CAL)
     with Session(restarted) as s:
         digests = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
-    assert len(digests) == 3  # one per head chat (Sở Nội vụ, Sở Y tế, Sở Tư pháp)
+    assert (
+        len(digests) == 4
+    )  # one per head chat (Sở Nội vụ, Sở Y tế, Sở Tư pháp), one to the coordinator
     text = next(d.parts[0] for d in digests if "Sở Y tế" in d.parts[0])
     assert "Hoàn thành trong tuần: 2" in text and "Quá hạn: 2" in text and "chưa báo lý do" in text
     with session_scope(restarted) as s:
         plan(s, at(date(2024, 12, 30), 8), settings=settings, cal=CAL)
         assert (
-            len(s.exec(select(Outbox).where(Outbox.kind == "digest")).all()) == 6
+            len(s.exec(select(Outbox).where(Outbox.kind == "digest")).all()) == 8
         )  # the next week's
     restarted.dispose()
 
@@ -92,3 +94,23 @@ def test_baocao_asks_for_it_on_demand(engine: Engine) -> None:
         "Tuần này ở Sở Y tế" in text and "Báo cáo quý IV" in text and f"/duyet {pending.id}" in text
     )
     assert pending.state == RequestState.PENDING
+
+
+def test_the_coordinator_digest_ranks_and_names(engine: Engine) -> None:
+    from bot.reports.digest import coordinator_digest, render_coordinator_digest
+
+    province, _ = register(engine)
+    province.add_task("05/12/2024", text="Việc của Sở Tư pháp", lead="so-tu-phap")
+    with Session(engine) as s:
+        d = coordinator_digest(s, MONDAY, CAL)
+    ranking = {r["agency"]: (r["on_time"], r["not"]) for r in d["ranking"]}
+    assert ranking == {"Sở Y tế": (1, 3), "Sở Tư pháp": (0, 1)}  # 1 on time; 1 late + 2 overdue
+    assert [r["agency"] for r in d["ranking"]] == ["Sở Y tế", "Sở Tư pháp"]
+    assert [x["task"] for x in d["worst"]][:1] == ["Việc của Sở Tư pháp"]  # the longest overdue
+    assert d["unbound"] == [] and d["unspecified"] == 0
+    text = "\n".join(render_coordinator_digest(d))
+    assert "Tổng hợp toàn tỉnh" in text and "Sở Y tế: 25% (1/4)" in text
+    with session_scope(engine) as s:
+        plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
+        sent = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
+    assert any("Tổng hợp toàn tỉnh" in o.parts[0] for o in sent)

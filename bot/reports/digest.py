@@ -152,3 +152,74 @@ def _files(
 
 def render_head_digest(digest: dict[str, Any]) -> list[str]:
     return split_message(blocks("digest_head.html.j2", {"d": digest}, []))
+
+
+def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> dict[str, Any]:
+    """The province-wide view: who completes on time, the worst overdue items, agencies the
+    bot cannot reach or that do not answer, deadlines without a date, apology compliance."""
+    from bot.reports.apologies import records
+
+    today = cal.local(now).date()
+    rows = session.exec(
+        select(Assignment, Task, Plan, Agency)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(Assignment.role == Role.LEAD, col(Assignment.status).in_([Status.OPEN, Status.DONE]))
+    ).all()
+    done_at = {
+        u.assignment_id: cal.local(u.at).date()
+        for u in session.exec(
+            select(StatusUpdate).where(
+                StatusUpdate.field == "status", StatusUpdate.new == Status.DONE
+            )
+        )
+    }
+    score: dict[str, list[int]] = {}  # agency → [on time, late or overdue]
+    worst: list[dict[str, Any]] = []
+    open_by_agency: dict[int, str] = {}
+    unspecified = set()
+    for part, task, plan, agency in rows:
+        counts = score.setdefault(agency.name, [0, 0])
+        if part.status == Status.OPEN:
+            open_by_agency[agency.id] = agency.name  # type: ignore[index]
+            if task.deadline_kind == "unspecified":
+                unspecified.add(task.id)
+        if part.due_on is None:
+            continue
+        finished = done_at.get(part.id)  # type: ignore[arg-type]
+        if part.status == Status.DONE and finished is not None:
+            counts[0 if finished <= part.due_on else 1] += 1
+        elif part.due_on < today:
+            counts[1] += 1
+            late = cal.working_days_between(cal.on_or_after(part.due_on), today)
+            worst.append({"agency": agency.name, "plan": plan.number, "task_key": task.key, "task": task.text,
+                          "code": f"NV{part.id}", "late": late})  # fmt: skip
+    ranking: list[dict[str, Any]] = sorted(
+        ({"agency": name, "on_time": c[0], "not": c[1], "rate": c[0] / (c[0] + c[1])}
+         for name, c in score.items() if c[0] + c[1]),
+        key=lambda r: (-float(r["rate"]), str(r["agency"])),
+    )  # fmt: skip
+    bound = {
+        c.agency_id
+        for c in session.exec(select(Chat).where(Chat.role == ChatRole.GROUP, col(Chat.active)))
+    }
+    unbound = sorted(name for agency_id, name in open_by_agency.items() if agency_id not in bound)
+    silent = sorted(
+        name for agency_id, name in open_by_agency.items()
+        if agency_id in bound and _silent_groups(session, session.get(Agency, agency_id), today, cal)  # type: ignore[arg-type]
+    )  # fmt: skip
+    quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    files = [r for r in records(session, quarter - timedelta(days=90), today, today, cal) if r.late]
+    return {
+        "today": today, "ranking": ranking[:_LIMIT], "ranking_count": len(ranking),
+        "bottom": ranking[-5:] if len(ranking) > _LIMIT else [],
+        "worst": sorted(worst, key=lambda x: -int(x["late"]))[:10], "overdue_count": len(worst),
+        "unbound": unbound, "silent": silent, "unspecified": len(unspecified),
+        "files": [{"agency": r.agency, "late": r.late, "timely": r.timely_letter, "after": r.late_letter,
+                   "none": r.no_letter} for r in files],
+    }  # fmt: skip
+
+
+def render_coordinator_digest(digest: dict[str, Any]) -> list[str]:
+    return split_message(blocks("digest_coordinator.html.j2", {"d": digest}, []))

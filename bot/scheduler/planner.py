@@ -321,8 +321,14 @@ def _unspecified_list(
 def _head_digests(
     session: Session, now: datetime, settings: SchedulerSettings, cal: WorkCalendar
 ) -> list[PlannedMessage]:
-    """Once a week (Monday 08:00 by default), each bound head gets the agency's digest."""
-    from bot.reports.digest import head_digest, render_head_digest
+    """Once a week (Monday 08:00 by default): each bound head gets the agency's digest, each
+    coordinator chat the province's."""
+    from bot.reports.digest import (
+        coordinator_digest,
+        head_digest,
+        render_coordinator_digest,
+        render_head_digest,
+    )
 
     local = cal.local(now)
     if local.weekday() != settings.digest_weekday or local.time() < settings.digest_at:
@@ -339,6 +345,18 @@ def _head_digests(
         session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
                            next_attempt_at=now, created_at=now))  # fmt: skip
         planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
+    coordinators = session.exec(
+        select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))
+    ).all()
+    province: list[str] | None = None  # built once, for every coordinator chat
+    for chat in coordinators:
+        key = f"digest:{year}-W{week:02d}:{chat.id}"
+        if not _outbox_missing(session, key):
+            continue
+        province = province or render_coordinator_digest(coordinator_digest(session, now, cal))
+        session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province,  # type: ignore[arg-type]
+                           next_attempt_at=now, created_at=now))  # fmt: skip
+        planned.append(PlannedMessage(chat, "digest", province, [{"stage": "digest"}]))
     return planned
 
 
