@@ -40,7 +40,7 @@ class FakeTelegram:
     async def handle(self, request: httpx.Request) -> httpx.Response:
         token_part, method = request.url.path.strip("/").rsplit("/", 1)
         self.tokens.add(token_part)
-        params = _params(request) if method != "sendDocument" else {}
+        params = _params(request) if method not in ("sendDocument", "sendPhoto") else {}
         self.calls.append((method, params))
         if method == "getMe":
             return _ok(BOT)
@@ -52,7 +52,10 @@ class FakeTelegram:
                     int(params.get("offset") or 0), float(params.get("timeout") or 0)
                 )
             )
-        if method == "sendDocument":  # multipart: the chat id and the file, as real bytes
+        if method in (
+            "sendDocument",
+            "sendPhoto",
+        ):  # multipart: the chat id and the file, as real bytes
             body = request.content
             chat = re.search(rb'name="chat_id"\r\n\r\n(-?\d+)', body)
             name = re.search(rb'filename="([^"]+)"', body)

@@ -114,3 +114,28 @@ def test_the_coordinator_digest_ranks_and_names(engine: Engine) -> None:
         plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
         sent = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
     assert any("Tổng hợp toàn tỉnh" in o.parts[0] for o in sent)
+
+
+def test_the_digest_goes_out_with_its_chart(engine: Engine) -> None:
+    import asyncio
+    import io
+
+    from PIL import Image
+
+    from bot.channels.console import ConsoleChannel
+    from bot.scheduler.dispatcher import dispatch
+
+    register(engine)
+    with session_scope(engine) as s:
+        plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
+    channel = ConsoleChannel(quiet=True)
+    asyncio.run(
+        dispatch(
+            engine, {"console": channel}, MONDAY, worker="t", settings=SchedulerSettings(), cal=CAL
+        )
+    )
+    charts = {chat: name for chat, name, _ in channel.documents}
+    assert charts["head:so-y-te"] == "so-y-te-20241223.png"
+    assert charts["coordinator"] == "tong-hop-20241223.png"
+    png = next(data for chat, _, data in channel.documents if chat == "head:so-y-te")
+    assert Image.open(io.BytesIO(png)).format == "PNG"

@@ -194,7 +194,11 @@ async def test_an_extension_approved_by_the_head_restarts_the_ladder(bot: Any) -
     sent = await fake.wait_sent(10)
     restarted = next(m for m in sent[8:] if m["chat"]["id"] == SYT_GROUP)
     assert "Còn 7 ngày làm việc" in restarted["text"]
-    assert any("Tuần này ở Sở Y tế" in m["text"] for m in sent[8:] if m["chat"]["id"] == SYT_HEAD)
+    assert any(
+        "Tuần này ở Sở Y tế" in m.get("text", "") for m in sent[8:] if m["chat"]["id"] == SYT_HEAD
+    )
+    await fake.wait_sent(11)  # …and the digest's chart, as a photo
+    assert any(name.endswith(".png") and chat == SYT_HEAD for chat, name, _ in fake.documents)
 
 
 async def test_anything_unclear_gets_a_short_help(bot: Any) -> None:

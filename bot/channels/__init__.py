@@ -39,6 +39,10 @@ class Channel(Protocol):
         """Send a file (the apology letter); return the message's id."""
         ...
 
+    async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
+        """Send a picture (a digest's chart); return the message's id."""
+        ...
+
 
 def buttons_as_text(buttons: Buttons | None) -> str:
     """For channels without buttons: the commands that do the same, one per line."""

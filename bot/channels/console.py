@@ -39,3 +39,6 @@ class ConsoleChannel:
         if not self.quiet:
             self.stream.write(f"\n──── → {chat_key} ────\n📎 {filename} ({len(data):,} byte)\n")
         return uuid.uuid4().hex[:16]
+
+    async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
+        return await self.send_document(chat_key, filename, data)

@@ -101,6 +101,11 @@ class TelegramChannel:
             )
         )
 
+    async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
+        return await self._call(
+            self.bot.send_photo(chat_id=int(chat_key), photo=InputFile(data, filename=filename))
+        )
+
     async def _call(self, request: Any) -> str:
         try:
             message = await request

@@ -103,6 +103,11 @@ class ZaloChannel:
         result = await self.client.call("sendMessage", chat_id=chat_key, text=note)
         return str((result or {}).get("message_id", ""))
 
+    async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
+        # Zalo's sendPhoto takes a public URL, which dondoc does not serve; the digest's text
+        # already carries every figure of the chart.
+        return ""
+
 
 def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
     """Webhook bodies come wrapped ({"ok": …, "result": {...}}) or flat."""

@@ -223,3 +223,16 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
 
 def render_coordinator_digest(digest: dict[str, Any]) -> list[str]:
     return split_message(blocks("digest_coordinator.html.j2", {"d": digest}, []))
+
+
+def head_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """One bar for the agency: done on time, done late (this week), due soon, overdue."""
+    late = sum(1 for x in digest["done"] if x["late"])
+    return [(digest["agency"], {"on_time": digest["done_count"] - late, "late": late,
+                                "open": digest["soon_count"], "overdue": digest["overdue_count"]})]  # fmt: skip
+
+
+def coordinator_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    return [
+        (r["agency"], {"on_time": r["on_time"], "overdue": r["not"]}) for r in digest["ranking"]
+    ]

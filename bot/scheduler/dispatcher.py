@@ -117,8 +117,9 @@ async def _deliver(
         parts, first, chat_key = list(outbox.parts), outbox.sent_parts, chat.chat_key
         buttons = [[(str(b[0]), str(b[1])) for b in row] for row in outbox.buttons]
         document = (
-            _document(session, outbox.attachment, settings, cal) if outbox.attachment else None
+            _document(session, outbox.attachment, settings, cal, now) if outbox.attachment else None
         )
+        as_photo = bool(outbox.attachment and outbox.attachment.get("kind") == "chart")
         channel = channels[chat.channel]
         active = chat.active
     if not active:
@@ -130,7 +131,8 @@ async def _deliver(
         for index in range(first, len(parts) + (document is not None)):
             if index == len(parts):
                 assert document is not None
-                message_key = await channel.send_document(chat_key, *document)
+                send = channel.send_photo if as_photo else channel.send_document
+                message_key = await send(chat_key, *document)
             else:
                 last = index == len(parts) - 1
                 message_key = await channel.send(chat_key, parts[index], buttons if last else None)
@@ -169,8 +171,31 @@ async def _deliver(
 
 
 def _document(
-    session: Session, attachment: dict[str, object], settings: SchedulerSettings, cal: WorkCalendar
-) -> tuple[str, bytes] | None:
+    session: Session, attachment: dict[str, object], settings: SchedulerSettings, cal: WorkCalendar,
+    now: datetime,
+) -> tuple[str, bytes] | None:  # fmt: skip
+    if attachment.get("kind") == "chart":
+        from bot.reports.charts import agency_bars
+        from bot.reports.digest import (
+            coordinator_chart_rows,
+            coordinator_digest,
+            head_chart_rows,
+            head_digest,
+        )
+
+        agency = (
+            session.get(Agency, attachment["agency_id"]) if attachment.get("agency_id") else None
+        )
+        today = cal.local(now).date()
+        if agency is None:
+            rows = coordinator_chart_rows(coordinator_digest(session, now, cal))
+            return f"tong-hop-{today:%Y%m%d}.png", agency_bars(
+                rows, f"Tỷ lệ đúng hạn theo cơ quan – {today:%d/%m/%Y}"
+            )
+        rows = head_chart_rows(head_digest(session, agency, now, cal))
+        return f"{agency.code}-{today:%Y%m%d}.png", agency_bars(
+            rows, f"{agency.name} – tuần đến {today:%d/%m/%Y}"
+        )
     if attachment.get("kind") == "apology":
         from bot.services.apology import letter_docx
 

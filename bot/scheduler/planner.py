@@ -343,7 +343,8 @@ def _head_digests(
             continue
         parts = render_head_digest(head_digest(session, agency, now, cal))
         session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
-                           next_attempt_at=now, created_at=now))  # fmt: skip
+                           attachment={"kind": "chart", "agency_id": agency.id}, next_attempt_at=now,
+                           created_at=now))  # fmt: skip
         planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
     coordinators = session.exec(
         select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))
@@ -355,7 +356,8 @@ def _head_digests(
             continue
         province = province or render_coordinator_digest(coordinator_digest(session, now, cal))
         session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province,  # type: ignore[arg-type]
-                           next_attempt_at=now, created_at=now))  # fmt: skip
+                           attachment={"kind": "chart", "agency_id": None}, next_attempt_at=now,
+                           created_at=now))  # fmt: skip
         planned.append(PlannedMessage(chat, "digest", province, [{"stage": "digest"}]))
     return planned
 
