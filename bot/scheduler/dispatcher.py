@@ -176,26 +176,9 @@ def _document(
 ) -> tuple[str, bytes] | None:  # fmt: skip
     if attachment.get("kind") == "chart":
         from bot.reports.charts import agency_bars
-        from bot.reports.digest import (
-            coordinator_chart_rows,
-            coordinator_digest,
-            head_chart_rows,
-            head_digest,
-        )
 
-        agency = (
-            session.get(Agency, attachment["agency_id"]) if attachment.get("agency_id") else None
-        )
-        today = cal.local(now).date()
-        if agency is None:
-            rows = coordinator_chart_rows(coordinator_digest(session, now, cal))
-            return f"tong-hop-{today:%Y%m%d}.png", agency_bars(
-                rows, f"Tỷ lệ đúng hạn theo cơ quan – {today:%d/%m/%Y}"
-            )
-        rows = head_chart_rows(head_digest(session, agency, now, cal))
-        return f"{agency.code}-{today:%Y%m%d}.png", agency_bars(
-            rows, f"{agency.name} – tuần đến {today:%d/%m/%Y}"
-        )
+        rows = [(str(name), dict(counts)) for name, counts in attachment["rows"]]  # type: ignore[attr-defined]
+        return str(attachment["filename"]), agency_bars(rows, str(attachment["title"]))
     if attachment.get("kind") == "apology":
         from bot.services.apology import letter_docx
 

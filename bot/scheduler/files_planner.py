@@ -30,6 +30,7 @@ from bot.models import (
     TthcFile,
 )
 from bot.render import blocks, split_message
+from bot.scheduler.notices import existing_keys
 
 _MAX_BUTTONS = 8
 
@@ -94,11 +95,7 @@ def plan_files(
                 (notice_key, (file, agency, decision))
             )
     keys = [k for _, items in per_chat.values() for k, _ in items]
-    existing = (
-        set(session.exec(select(Notice.key).where(col(Notice.key).in_(keys))).all())
-        if keys
-        else set()
-    )
+    existing = existing_keys(session, keys)
     planned: list[dict[str, Any]] = []
     for chat, items in per_chat.values():
         fresh = [(k, v) for k, v in items if k not in existing]

@@ -40,10 +40,10 @@ from bot.models import (
 )
 from bot.render import blocks, split_message
 from bot.scheduler.files_planner import plan_files
+from bot.scheduler.notices import existing_keys
 from bot.scheduler.settings import SchedulerSettings
 
 NEVER = date(9999, 12, 31)
-_CHUNK = 500
 
 
 @dataclass
@@ -108,7 +108,7 @@ def plan(
 
     targets = _route(session, due)
     keys = [f"{d.assignment.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
-    existing = _existing_keys(session, keys)
+    existing = existing_keys(session, keys)
     per_chat: dict[int, tuple[Chat, list[tuple[str, _Due]]]] = {}
     for d, chats in targets:
         for chat in chats:
@@ -158,14 +158,6 @@ def _route(session: Session, due: Sequence[_Due]) -> list[tuple[_Due, list[Chat]
             targets.update({c.id: c for c in found})
         routed.append((d, list(targets.values())))
     return routed
-
-
-def _existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i : i + _CHUNK]
-        found.update(session.exec(select(NoticeRow.key).where(col(NoticeRow.key).in_(chunk))).all())
-    return found
 
 
 def _reminder(
@@ -324,7 +316,9 @@ def _head_digests(
     """Once a week (Monday 08:00 by default): each bound head gets the agency's digest, each
     coordinator chat the province's."""
     from bot.reports.digest import (
+        coordinator_chart_rows,
         coordinator_digest,
+        head_chart_rows,
         head_digest,
         render_coordinator_digest,
         render_head_digest,
@@ -341,25 +335,42 @@ def _head_digests(
         agency = session.get(Agency, head.agency_id) if head.agency_id else None
         if agency is None or not _outbox_missing(session, key):
             continue
-        parts = render_head_digest(head_digest(session, agency, now, cal))
+        digest = head_digest(session, agency, now, cal)
+        parts = render_head_digest(digest)
+        chart = _chart(f"{agency.code}-{local:%Y%m%d}.png", f"{agency.name} – tuần đến {local:%d/%m/%Y}",
+                       head_chart_rows(digest))  # fmt: skip
         session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
-                           attachment={"kind": "chart", "agency_id": agency.id}, next_attempt_at=now,
-                           created_at=now))  # fmt: skip
+                           attachment=chart, next_attempt_at=now, created_at=now))  # fmt: skip
         planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
     coordinators = session.exec(
         select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))
     ).all()
-    province: list[str] | None = None  # built once, for every coordinator chat
+    province: tuple[list[str], dict[str, Any]] | None = (
+        None  # built once, for every coordinator chat
+    )
     for chat in coordinators:
         key = f"digest:{year}-W{week:02d}:{chat.id}"
         if not _outbox_missing(session, key):
             continue
-        province = province or render_coordinator_digest(coordinator_digest(session, now, cal))
-        session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province,  # type: ignore[arg-type]
-                           attachment={"kind": "chart", "agency_id": None}, next_attempt_at=now,
-                           created_at=now))  # fmt: skip
-        planned.append(PlannedMessage(chat, "digest", province, [{"stage": "digest"}]))
+        if province is None:
+            digest = coordinator_digest(session, now, cal)
+            province = (render_coordinator_digest(digest),
+                        _chart(f"tong-hop-{local:%Y%m%d}.png", f"Tỷ lệ đúng hạn theo cơ quan – {local:%d/%m/%Y}",
+                               coordinator_chart_rows(digest)))  # fmt: skip
+        session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province[0],  # type: ignore[arg-type]
+                           attachment=province[1], next_attempt_at=now, created_at=now))  # fmt: skip
+        planned.append(PlannedMessage(chat, "digest", province[0], [{"stage": "digest"}]))
     return planned
+
+
+def _chart(filename: str, title: str, rows: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:
+    """A chart attachment holding its figures: drawn when sent, the same numbers as the text."""
+    return {
+        "kind": "chart",
+        "filename": filename,
+        "title": title,
+        "rows": [[n, c] for n, c in rows],
+    }
 
 
 def _outbox_missing(session: Session, key: str) -> bool:
