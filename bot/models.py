@@ -125,6 +125,11 @@ class Task(SQLModel, table=True):
     lead_text: str = ""
     coordinate_text: str = ""
     source_line: int | None = None
+    # An admin's deadline ("31/12/2027", "Quý IV/2027") for a cell the reader could not
+    # read, or read wrongly; a re-import keeps it while the plan's cell is still the one
+    # it was set for (``deadline_set_for``), and drops it when the plan changes the cell.
+    deadline_set_to: str | None = None
+    deadline_set_for: str | None = None
 
 
 class Assignment(SQLModel, table=True):

@@ -115,7 +115,9 @@ def test_unspecified_is_never_reminded() -> None:
 
 def test_ongoing_task_asks_for_a_quarterly_report() -> None:
     item = Item(
-        Recurring(Period.QUARTERLY, ongoing=True, since=2024), None, starts_on=date(2024, 10, 15)
+        Recurring(Period.QUARTERLY, ongoing=True, starts_on=date(2024, 1, 1)),
+        None,
+        starts_on=date(2024, 10, 15),
     )
     first = decide(item, date(2024, 12, 20), CAL, LADDER)
     assert [(n.stage.name, n.period) for n in first.notices] == [("before-7", "2024-Q4")]
@@ -130,7 +132,7 @@ def test_ongoing_task_asks_for_a_quarterly_report() -> None:
 
 
 def test_yearly_task_anchored_to_a_day() -> None:
-    item = Item(Recurring(Period.YEARLY, day_month=(15, 12), since=2024), None)
+    item = Item(Recurring(Period.YEARLY, anchor=(11, 15), starts_on=date(2024, 1, 1)), None)
     decision = decide(item, date(2024, 12, 6), CAL, LADDER)
     assert [(n.stage.name, n.due) for n in decision.notices] == [("before-7", date(2024, 12, 16))]
 

@@ -21,7 +21,8 @@ from bot.domain.deadlines import (
 )
 
 D = DueDate
-Q = Recurring(Period.QUARTERLY, ongoing=True, since=2024)
+Y2024 = date(2024, 1, 1)
+Q = Recurring(Period.QUARTERLY, ongoing=True, starts_on=Y2024)
 
 CASES = [
     # phrase, plan year, expected
@@ -57,14 +58,14 @@ CASES = [
     ("THƯỜNG XUYÊN.", 2024, Q),
     ("Thường\nxuyên", 2024, Q),
     ("thuong xuyen", 2024, Q),
-    ("Hàng năm", 2022, Recurring(Period.YEARLY, since=2022)),
-    ("Hằng năm", 2022, Recurring(Period.YEARLY, since=2022)),
-    ("Hằng quý", 2024, Recurring(Period.QUARTERLY, since=2024)),
+    ("Hàng năm", 2022, Recurring(Period.YEARLY, starts_on=date(2022, 1, 1))),
+    ("Hằng năm", 2022, Recurring(Period.YEARLY, starts_on=date(2022, 1, 1))),
+    ("Hằng quý", 2024, Recurring(Period.QUARTERLY, starts_on=Y2024)),
     ("Hằng tháng", None, Recurring(Period.MONTHLY)),
-    ("Định kỳ 6 tháng", 2024, Recurring(Period.HALF_YEARLY, since=2024)),
-    ("trước 15/12 hằng năm", 2024, Recurring(Period.YEARLY, day_month=(15, 12), since=2024)),
-    ("Theo chế độ báo cáo định kỳ", 2024, Recurring(Period.QUARTERLY, since=2024)),
-    ("Theo chế độ báo cáo định ký", 2024, Recurring(Period.QUARTERLY, since=2024)),
+    ("Định kỳ 6 tháng", 2024, Recurring(Period.HALF_YEARLY, starts_on=Y2024)),
+    ("trước 15/12 hằng năm", 2024, Recurring(Period.YEARLY, anchor=(11, 15), starts_on=Y2024)),
+    ("Theo chế độ báo cáo định kỳ", 2024, Recurring(Period.QUARTERLY, starts_on=Y2024)),
+    ("Theo chế độ báo cáo định ký", 2024, Recurring(Period.QUARTERLY, starts_on=Y2024)),
 ]
 
 UNSPECIFIED = [

@@ -1,11 +1,30 @@
 """Read a plan's deadline cell (Tiến độ) the way an officer would.
 
-The parser is a pure function of the cell text, the plan's year (for cells that name
-none) and, optionally, the task's result cell (which sometimes carries milestones:
-"Đến 31/12/2022: Hoàn thành 90%; Đến 31/01/2023: Hoàn thành 100%").
+:func:`parse_deadline` is a pure function of the cell text, the plan's year and date
+(for cells that name no year, or count from the day the plan was signed) and the task's
+result cell (which sometimes carries milestones: "Đến 31/12/2022: Hoàn thành 90%; Đến
+31/01/2023: Hoàn thành 100%"). The words are read by the grammar in
+:mod:`bot.domain.time_phrases`; this module decides what a reading means:
 
-It never guesses: a phrase that names no date ("Theo kế hoạch", "Theo quy định") is
-``Unspecified`` with a reason the admin can read, and it never raises.
+- a range or a list is due at the end of the last period named ("Quý I, II/2027" →
+  30/06/2027); a year written once at the end belongs to every member;
+- "trước" a day is that day; "trước" a longer period is the end of the period before
+  it ("Trước năm 2028" → 31/12/2027); "chậm nhất / không quá / đến hết" a period is
+  its end;
+- qualifiers narrow the window (:data:`QUALIFIER_WINDOWS`): "đầu tháng" is by the 10th,
+  "giữa năm" by 30/6, "cuối quý III" by 30/9; one with no clear window is unspecified;
+- a start without an end ("Từ quý III/2028") is an ongoing task reported each quarter
+  from that start, never a due date on the start;
+- "10 ngày kể từ ngày ký" counts from the plan's date, in calendar days unless the text
+  says "ngày làm việc";
+- "Năm học 2027-2028" ends on the school year's last day (31/5 by default);
+- "Trước ngày 25 hằng tháng" is due on that day of each period;
+- "Đã xong" in the deadline column means the part is already done.
+
+It never guesses and never raises: anything the grammar does not fully consume, or a
+cell that names no date ("Theo kế hoạch"), is ``Unspecified`` with a reason the admin
+can read; a date that cannot exist (31/02, year 9999) is ``Unspecified`` and ``invalid``.
+Every result explains itself: :meth:`describe` says the date and why.
 """
 
 from __future__ import annotations
@@ -13,11 +32,12 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
+from bot.domain import time_phrases as tp
 from bot.domain.text import clean, fold, fold_aligned
 
 
@@ -34,16 +54,38 @@ PERIOD_LABELS = {
     Period.HALF_YEARLY: "6 tháng một lần",
     Period.YEARLY: "hằng năm",
 }
+PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, Period.YEARLY: 12}
+
+# The years a deadline may fall in: a date outside them is a typing error ("31/12/9999").
+YEARS = range(2000, 2101)
+
+#: How each qualifier narrows a month, a quarter or a year: the last day of the window,
+#: as (month of the period, 1-based; day, or 0 for the month's last day). A qualifier not
+#: listed for a unit has no clear window and makes the deadline unspecified.
+QUALIFIER_WINDOWS: dict[str, dict[str, tuple[int, int]]] = {
+    "month": {"dau": (1, 10), "giua": (1, 20), "cuoi": (1, 0), "nua dau": (1, 15),
+              "nua cuoi": (1, 0), "tuan dau": (1, 7), "tuan cuoi": (1, 0), "tuan 1": (1, 7),
+              "tuan 2": (1, 14), "tuan 3": (1, 21), "tuan 4": (1, 28)},
+    "quarter": {"dau": (1, 0), "giua": (2, 0), "cuoi": (3, 0), "nua cuoi": (3, 0),
+                "tuan dau": (1, 7), "tuan cuoi": (3, 0)},
+    "year": {"dau": (3, 0), "giua": (6, 0), "cuoi": (12, 0), "nua dau": (6, 0),
+             "nua cuoi": (12, 0), "tuan dau": (1, 7), "tuan cuoi": (12, 0)},
+}  # fmt: skip
+_QUALIFIER_LABELS = {"dau": "đầu", "giua": "giữa", "cuoi": "cuối", "nua dau": "nửa đầu",
+                     "nua cuoi": "nửa cuối", "tuan dau": "tuần đầu", "tuan cuoi": "tuần cuối"}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class DueDate:
+    """One date by which the part is due (a calendar date, Asia/Ho_Chi_Minh)."""
+
     on: date
+    reading: str = field(default="", compare=False)  # why this date, in Vietnamese
 
     kind = "date"
 
     def describe(self) -> str:
-        return f"Hạn {self.on:%d/%m/%Y}"
+        return f"Hạn {self.on:%d/%m/%Y}" + (f" — {self.reading}" if self.reading else "")
 
 
 @dataclass(frozen=True)
@@ -51,25 +93,34 @@ class Recurring:
     """A task done again each period; its check-in is a periodic report.
 
     ``ongoing`` marks "Thường xuyên" (no period of its own: the report period is the
-    default one). ``day_month`` anchors a yearly task to a day ("trước 15/12 hằng năm").
-    ``since`` is the first year, when the plan gives one.
+    default one). ``anchor`` is the due day in each period as (months after the
+    period's first month, day of that month): "trước 15/12 hằng năm" is (11, 15),
+    "trước ngày 10 tháng cuối quý" is (2, 10); without one, a period is due on its last
+    day. No period ending before ``starts_on`` or starting after ``ends_on`` is asked for.
     """
 
     period: Period
     ongoing: bool = False
-    day_month: tuple[int, int] | None = None
-    since: int | None = None
+    anchor: tuple[int, int] | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    reading: str = field(default="", compare=False)
 
     kind = "recurring"
 
     def describe(self) -> str:
         label = PERIOD_LABELS[self.period]
         if self.ongoing:
-            return f"Thường xuyên (báo cáo {label})"
-        if self.day_month:
-            day, month = self.day_month
-            return f"Trước {day:02d}/{month:02d} {label}"
-        return label[0].upper() + label[1:]
+            text = f"Thường xuyên (báo cáo {label})"
+        elif self.anchor:
+            text = f"{label[0].upper()}{label[1:]}, hạn {_anchor_label(self.period, self.anchor)}"
+        else:
+            text = label[0].upper() + label[1:]
+        if self.starts_on and self.starts_on.timetuple().tm_yday > 1:
+            text += f", từ {self.starts_on:%d/%m/%Y}"
+        if self.ends_on:
+            text += f", đến {self.ends_on:%d/%m/%Y}"
+        return text + (f" — {self.reading}" if self.reading else "")
 
 
 @dataclass(frozen=True)
@@ -89,6 +140,18 @@ class Milestones:
 
 
 @dataclass(frozen=True)
+class Done:
+    """The deadline column says the work is already done ("Đã thực hiện xong")."""
+
+    words: str
+
+    kind = "done"
+
+    def describe(self) -> str:
+        return f"Đã xong theo kế hoạch: “{self.words}”"
+
+
+@dataclass(frozen=True)
 class Unspecified:
     """No date to remind by. ``invalid`` marks a date that was written but cannot exist."""
 
@@ -101,7 +164,13 @@ class Unspecified:
         return f"Chưa xác định ngày ({self.reason})"
 
 
-Deadline = DueDate | Recurring | Milestones | Unspecified
+Deadline = DueDate | Recurring | Milestones | Done | Unspecified
+
+
+class WorkingDays(Protocol):
+    """The part of the working-day calendar that counts "N ngày làm việc"."""
+
+    def add_working_days(self, day: date, n: int) -> date: ...
 
 
 def final_date(deadline: Deadline) -> date | None:
@@ -113,107 +182,284 @@ def final_date(deadline: Deadline) -> date | None:
     return None
 
 
-# --- patterns, all on folded text (no diacritics, lower case, single spaces) -------------
-
-_FULL_DATE = re.compile(r"(?<!\d)(\d{1,2}) ?[/.-] ?(\d{1,2}) ?[/.-] ?(\d{4})(?!\d)")
-_WORDY_DATE = re.compile(r"ngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})")
-_DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2}) ?/ ?(\d{1,2})(?![\d/])")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_QUARTER = re.compile(r"quy ?(iv|iii|ii|i|[1-4])\b(?: ?(?:/|-|nam) ?(\d{4}))?")
-_HALF = re.compile(r"6 thang (dau|cuoi) nam(?: ?(\d{4}))?")
-_MONTH = re.compile(r"thang ?(\d{1,2})(?: ?(?:/|-|nam) ?(\d{4}))?(?!\d)")
-_YEAR_RANGE = re.compile(r"(?<!\d)(\d{4}) ?(?:-|–|den) ?(\d{4})(?!\d)")
-_YEAR = re.compile(r"(?<![\d/])(\d{4})(?![\d/])")
 _MILESTONE = re.compile(r"(?:den|truoc)(?:\s+ngay)?\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*:?")
-
-_RECURRENCES: tuple[tuple[re.Pattern[str], Period, bool], ...] = (
-    (re.compile(r"thuong xuyen|lien tuc"), Period.QUARTERLY, True),
-    (re.compile(r"(?:hang|moi) thang"), Period.MONTHLY, False),
-    (re.compile(r"(?:hang|moi) quy|dinh ky (?:hang )?quy"), Period.QUARTERLY, False),
-    (
-        re.compile(r"dinh ky 6 thang|6 thang (?:mot|1) lan|(?:hang|moi) 6 thang"),
-        Period.HALF_YEARLY,
-        False,
-    ),
-    (re.compile(r"(?:hang|moi) nam|dinh ky (?:hang )?nam"), Period.YEARLY, False),
-    # Plan 336 asks for reports "cùng kỳ với báo cáo quý": a periodic report is quarterly.
-    (re.compile(r"bao cao dinh ky|che do bao cao|\bdinh ky\b"), Period.QUARTERLY, False),
-)
-
-_VAGUE = re.compile(r"^(?:theo|khi|tuy|sau khi|ngay khi|kip thoi)\b")
-_WITHIN_YEAR = re.compile(r"\b(?:trong|ca|suot) nam\b")
 _NO_YEAR = "ô không ghi năm và kế hoạch không có năm"
 
 
-def parse_deadline(text: str, *, plan_year: int | None = None, result: str = "") -> Deadline:
-    """Parse a deadline cell. ``plan_year`` fills in cells like "Trong năm" or "Quý II"."""
-    folded = fold(text).strip(" .;,:")
+class _Unclear(Exception):
+    """The words were read but give no date; ``invalid`` when the date cannot exist."""
+
+    def __init__(self, reason: str, *, invalid: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.invalid = invalid
+
+
+@dataclass(frozen=True)
+class _Context:
+    plan_year: int | None
+    plan_date: date | None
+    school_year_end: tuple[int, int]
+    calendar: WorkingDays | None
+
+
+def parse_deadline(
+    text: str,
+    *,
+    plan_year: int | None = None,
+    plan_date: date | None = None,
+    result: str = "",
+    school_year_end: tuple[int, int] = (5, 31),
+    calendar: WorkingDays | None = None,
+) -> Deadline:
+    """Read a deadline cell into a :data:`Deadline`; never raises.
+
+    ``plan_year`` fills cells like "Trong năm" or "Quý II" (default: ``plan_date``'s
+    year); ``plan_date`` is the day the plan was signed, the start of "N ngày kể từ ngày
+    ký"; ``school_year_end`` is (month, day) of a school year's last day; ``calendar``
+    counts "ngày làm việc" (without one such a cell is unspecified).
+    """
+    original = clean(text).strip(" .;,:")
     milestones = _milestones(result) or _milestones(text)
-    if milestones is not None and (len(milestones.items) > 1 or not folded):
+    if milestones is not None and (len(milestones.items) > 1 or not original):
         return milestones
-    if not folded:
+    if not original:
         return Unspecified("ô tiến độ để trống")
+    year = plan_year or (plan_date.year if plan_date else None)
+    context = _Context(year, plan_date, school_year_end, calendar)
+    parsed = tp.read(original)
     try:
-        return _parse(folded, plan_year, clean(text).strip(" .;,:"))
-    except ValueError as exc:  # a date that does not exist, like 31/02/2024
-        return Unspecified(f"ngày không có thật: {exc}", invalid=True)
+        return _meaning(parsed, original, context)
+    except _Unclear as exc:
+        return Unspecified(exc.reason, invalid=exc.invalid)
 
 
-def _parse(t: str, plan_year: int | None, original: str) -> Deadline:
-    full = [_date(d, m, y) for d, m, y in _FULL_DATE.findall(t) + _WORDY_DATE.findall(t)]
-    recurrence = next(((p, ongoing) for rx, p, ongoing in _RECURRENCES if rx.search(t)), None)
-    if full and recurrence is None:
-        return DueDate(max(full))
+def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
+    reading = parsed.reading
+    if reading is None:
+        unread = f"; chưa hiểu phần “{parsed.leftover}”" if parsed.leftover else ""
+        raise _Unclear(f"không đọc được thời hạn: “{original}”{unread}")
+    if isinstance(reading, tp.Vague):
+        raise _Unclear(f"không nêu ngày cụ thể: “{original}”")
+    if isinstance(reading, tp.Status):
+        return Done(original)
+    if isinstance(reading, tp.AfterEvent):
+        raise _Unclear(f"hạn tính từ một sự việc chưa có ngày: “{original}”")
+    if isinstance(reading, tp.Relative):
+        return _relative(reading, ctx)
+    if isinstance(reading, tp.Since):
+        return _since(reading, ctx)
+    if isinstance(reading, tp.Repeat):
+        return _repeat(reading, ctx)
+    return _bounded(reading, ctx)
 
-    if recurrence is not None:
-        period, ongoing = recurrence
-        anchor = _DAY_MONTH.search(t) if period is Period.YEARLY else None
-        day_month = (int(anchor.group(1)), int(anchor.group(2))) if anchor else None
-        if day_month is not None:
-            _date(str(day_month[0]), str(day_month[1]), "2024")  # validate: 2024 is a leap year
-        return Recurring(period, ongoing=ongoing, day_month=day_month, since=plan_year)
 
-    if m := _QUARTER.search(t):
-        year = _year(m.group(2), plan_year)
+def _bounded(reading: tp.Bounded, ctx: _Context) -> DueDate:
+    spans, inferred = _fill_years(reading.members, ctx)
+    last = spans[-1]
+    start, end = _window(last, ctx)
+    label = _label(last)
+    if reading.before and last.unit != "day" and last.qualifier is None:
+        on, words = (
+            start - timedelta(days=1),
+            f"trước {label}: hết ngày {start - timedelta(days=1):%d/%m/%Y}",
+        )
+    elif last.unit == "day" or last.qualifier is not None:
+        on, words = end, label
+    else:
+        on, words = end, f"hết {label}"
+    if len(spans) > 1:
+        words += f", mốc cuối của {len(spans)} mốc"
+    if inferred:
+        if ctx.plan_date is not None and on < ctx.plan_date:
+            raise _Unclear(
+                f"{label} đã qua khi kế hoạch ban hành ({ctx.plan_date:%d/%m/%Y}) "
+                "mà ô không ghi năm"
+            )
+        words += " (năm của kế hoạch)"
+    return DueDate(on, words)
+
+
+def _since(reading: tp.Since, ctx: _Context) -> Recurring:
+    (span,), _ = _fill_years((reading.span,), ctx)
+    start, _end = _window(span, ctx)
+    period = Period.YEARLY if reading.yearly else Period.QUARTERLY
+    words = f"bắt đầu từ {_label(span)}, chưa có hạn kết thúc: báo cáo {PERIOD_LABELS[period]}"
+    return Recurring(period, ongoing=True, starts_on=start, reading=words)
+
+
+def _repeat(reading: tp.Repeat, ctx: _Context) -> Deadline:
+    if reading.unsupported:
+        label = {"tuan": "hằng tuần", "ngay": "hằng ngày"}.get(reading.unsupported, "")
+        raise _Unclear(f"việc làm {label}: chỉ nhắc được theo tháng, quý, 6 tháng hoặc năm")
+    if reading.ambiguous_anchor:
+        raise _Unclear("không rõ hạn rơi vào ngày nào của kỳ báo cáo")
+    period = Period(reading.period) if reading.period else Period.QUARTERLY
+    if reading.window and all(s.year is None for s in reading.window) and reading.period:
+        return _in_each_year(reading, period)
+    window = _fill_years(reading.window, ctx)[0] if reading.window else ()
+    if reading.dated_first and reading.start is None:
+        # "Tháng 12/2026 và thực hiện thường xuyên": done by the date, then kept up.
+        then = "thực hiện thường xuyên" if reading.ongoing else PERIOD_LABELS[period]
+        on = _window(window[-1], ctx)[1]
+        return DueDate(on, f"hết {_label(window[-1])}, sau đó {then}")
+    starts_on = date(ctx.plan_year, 1, 1) if ctx.plan_year else None
+    ends_on = None
+    if reading.start is not None:
+        (span,), _ = _fill_years((reading.start,), ctx)
+        starts_on = _window(span, ctx)[0]
+    elif window:
+        starts_on = _window(window[0], ctx)[0]
+    if window:
+        ends_on = _window(window[-1], ctx)[1]
+    if reading.anchor is not None:
+        offset, day = reading.anchor
+        if day > calendar.monthrange(2024, offset % 12 + 1)[1]:  # 2024: a leap year
+            raise _Unclear(f"không có ngày {day} trong tháng đó", invalid=True)
+    return Recurring(period, reading.ongoing, reading.anchor, starts_on, ends_on)
+
+
+def _in_each_year(reading: tp.Repeat, period: Period) -> Recurring:
+    """ "Tháng 6 và tháng 12 hằng năm", "Quý IV hằng năm": periods named inside each year.
+
+    Months evenly spread over the year at the ends of its quarters or halves are that
+    period; one month or quarter in a yearly task is its due day; anything else has no
+    single rule and is unspecified.
+    """
+    ends = sorted(
+        {s.n * 3 if s.unit == "quarter" else s.n for s in reading.window if not s.qualifier}
+    )
+    if len(ends) != len(reading.window) or any(
+        s.unit not in ("month", "quarter") for s in reading.window
+    ):
+        raise _Unclear("không rõ hạn rơi vào ngày nào trong năm")
+    for size, each in ((3, Period.QUARTERLY), (6, Period.HALF_YEARLY)):
+        if ends == list(range(size, 13, size)):
+            return Recurring(each, reading.ongoing)
+    if len(ends) == 1 and period is Period.YEARLY and 1 <= ends[0] <= 12:
+        return Recurring(
+            period, reading.ongoing, anchor=(ends[0] - 1, _month_end(2001, ends[0]).day)
+        )
+    raise _Unclear("nhiều mốc trong năm không theo một kỳ đều")
+
+
+def _relative(reading: tp.Relative, ctx: _Context) -> DueDate:
+    if ctx.plan_date is None:
+        raise _Unclear("hạn tính từ ngày ký kế hoạch, nhưng kế hoạch chưa có ngày ban hành")
+    base = ctx.plan_date
+    unit_words = {"day": "ngày", "working_day": "ngày làm việc", "week": "tuần", "month": "tháng"}
+    if reading.unit == "working_day":
+        if ctx.calendar is None:
+            raise _Unclear("cần lịch ngày làm việc để tính hạn")
+        on = ctx.calendar.add_working_days(base, reading.count)
+    elif reading.unit == "month":
+        months = base.month - 1 + reading.count
+        year, month = base.year + months // 12, months % 12 + 1
+        on = date(year, month, min(base.day, calendar.monthrange(year, month)[1]))
+    else:
+        on = base + timedelta(days=reading.count * (7 if reading.unit == "week" else 1))
+    if on.year not in YEARS:
+        raise _Unclear(f"năm {on.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}", invalid=True)
+    words = f"{reading.count} {unit_words[reading.unit]} kể từ ngày ký kế hoạch ({base:%d/%m/%Y})"
+    return DueDate(on, words)
+
+
+def _fill_years(spans: tuple[tp.Span, ...], ctx: _Context) -> tuple[tuple[tp.Span, ...], bool]:
+    """Give every member a year: the next written one, else the one before, else the plan's.
+
+    Returns the spans and whether the plan's year was used.
+    """
+    out: list[tp.Span] = []
+    inferred = False
+    for i, span in enumerate(spans):
+        year = span.year
+        if year is None and span.unit != "plan_year":
+            year = next((s.year for s in spans[i + 1 :] if s.year is not None), None)
+        if year is None and span.unit != "plan_year":
+            year = next((s.year for s in reversed(spans[:i]) if s.year is not None), None)
         if year is None:
-            return Unspecified(_NO_YEAR)
-        quarter = _ROMAN.get(m.group(1)) or int(m.group(1))
-        return DueDate(_month_end(year, quarter * 3))
+            if ctx.plan_year is None:
+                raise _Unclear(_NO_YEAR)
+            year, inferred = ctx.plan_year, True
+        if year not in YEARS:
+            raise _Unclear(f"năm {year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}", invalid=True)
+        unit = "year" if span.unit == "plan_year" else span.unit
+        out.append(tp.Span(unit, span.n, span.month, year, span.qualifier))
+    return tuple(out), inferred
 
-    if m := _HALF.search(t):
-        year = _year(m.group(2), plan_year)
-        if year is None:
-            return Unspecified(_NO_YEAR)
-        return DueDate(_month_end(year, 6 if m.group(1) == "dau" else 12))
 
-    if m := _MONTH.search(t):
-        year = _year(m.group(2), plan_year)
-        month = int(m.group(1))
-        if not 1 <= month <= 12:
-            return Unspecified(f"không có tháng {month}", invalid=True)
-        if year is None:
-            return Unspecified(_NO_YEAR)
-        return DueDate(_month_end(year, month))
+def _window(span: tp.Span, ctx: _Context) -> tuple[date, date]:
+    """The first and last day a span (with its year filled in) covers."""
+    assert span.year is not None
+    y = span.year
+    if span.unit == "day":
+        try:
+            day = date(y, span.month, span.n)
+        except ValueError:
+            raise _Unclear(f"ngày không có thật: {span.n}/{span.month}/{y}", invalid=True) from None
+        if span.qualifier:
+            raise _Unclear(f"“{_QUALIFIER_LABELS.get(span.qualifier, span.qualifier)}” một ngày")
+        return day, day
+    if span.unit == "month":
+        if not 1 <= span.n <= 12:
+            raise _Unclear(f"không có tháng {span.n}", invalid=True)
+        first, months = date(y, span.n, 1), 1
+    elif span.unit == "quarter":
+        if not 1 <= span.n <= 4:
+            raise _Unclear(f"không có quý {span.n}", invalid=True)
+        first, months = date(y, span.n * 3 - 2, 1), 3
+    elif span.unit in ("first_months", "last_months"):
+        first = date(y, 1 if span.unit == "first_months" else 13 - span.n, 1)
+        months = span.n
+    elif span.unit == "school_year":
+        if span.qualifier not in (None, "cuoi"):
+            raise _Unclear(f"“{_label(span)}” không có mốc rõ ràng")
+        end_month, end_day = ctx.school_year_end
+        return date(y - 1, 9, 1), date(y, end_month, end_day)
+    else:
+        first, months = date(y, 1, 1), 12
+    last = _month_end(first.year, first.month + months - 1)
+    if span.qualifier is None:
+        return first, last
+    windows = QUALIFIER_WINDOWS.get(span.unit, {})
+    if span.qualifier not in windows:
+        raise _Unclear(f"“{_label(span)}” không có mốc rõ ràng")
+    nth_month, last_day = windows[span.qualifier]
+    end_month = first.month + nth_month - 1
+    end = _month_end(y, end_month) if last_day == 0 else date(y, end_month, last_day)
+    return first, end
 
-    if m := _YEAR_RANGE.search(t):
-        return DueDate(date(int(m.group(2)), 12, 31))
 
-    if m := _YEAR.search(t):
-        return DueDate(date(int(m.group(1)), 12, 31))
+def _label(span: tp.Span) -> str:
+    """The span in the words of a plan: "quý III/2027", "đầu tháng 9/2027"."""
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}
+    y = span.year
+    base = {
+        "day": f"ngày {span.n:02d}/{span.month:02d}/{y}",
+        "month": f"tháng {span.n}/{y}",
+        "quarter": f"quý {roman.get(span.n, span.n)}/{y}",
+        "first_months": f"{span.n} tháng đầu năm {y}",
+        "last_months": f"{span.n} tháng cuối năm {y}",
+        "school_year": f"năm học {(y or 1) - 1}-{y}",
+    }.get(span.unit, f"năm {y}")
+    if span.qualifier is None:
+        return base
+    q = span.qualifier
+    word = _QUALIFIER_LABELS.get(q) or f"tuần thứ {q.split()[-1]}"
+    return f"{word} {base}"
 
-    if (m := _DAY_MONTH.search(t)) and re.search(r"\b(?:truoc|den|han)\b", t):
-        if plan_year is None:
-            return Unspecified(_NO_YEAR)
-        return DueDate(_date(m.group(1), m.group(2), str(plan_year)))
 
-    if _WITHIN_YEAR.search(t) or t in {"nam", "trong nam"}:
-        if plan_year is None:
-            return Unspecified(_NO_YEAR)
-        return DueDate(date(plan_year, 12, 31))
-
-    if _VAGUE.search(t):
-        return Unspecified(f"không nêu ngày cụ thể: “{original}”")
-    return Unspecified(f"không đọc được thời hạn: “{original}”")
+def _anchor_label(period: Period, anchor: tuple[int, int]) -> str:
+    offset, day = anchor
+    size = PERIOD_MONTHS[period]
+    if period is Period.YEARLY:
+        return f"ngày {day:02d}/{offset + 1:02d}"
+    if period is Period.MONTHLY:
+        return f"ngày {day} " + ("tháng sau" if offset else "hằng tháng")
+    unit = "quý" if period is Period.QUARTERLY else "kỳ"
+    nth = offset % size + 1
+    which = "đầu" if nth == 1 else "cuối" if nth == size else f"thứ {nth}"
+    return f"ngày {day} tháng {which} {unit}" + (" sau" if offset >= size else "")
 
 
 def _milestones(text: str) -> Milestones | None:
@@ -225,26 +471,24 @@ def _milestones(text: str) -> Milestones | None:
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(original)
         note = clean(original[m.end() : end]).strip(" -;,.")
+        day, month, year = (int(g) for g in m.groups())
         try:
-            items.append(Milestone(_date(*m.groups()), note))
+            on = date(year, month, day)
         except ValueError:
             return None
+        if year not in YEARS:
+            return None
+        items.append(Milestone(on, note))
     return Milestones(tuple(sorted(items, key=lambda item: item.on)))
-
-
-def _date(day: str, month: str, year: str) -> date:
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        raise ValueError(f"{day}/{month}/{year}") from None
 
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _year(text: str | None, plan_year: int | None) -> int | None:
-    return int(text) if text else plan_year
+def reads_as_date(text: str) -> bool:
+    """Whether ``text`` (folded) looks like a deadline someone typed (for admin input)."""
+    return bool(re.search(r"\d", fold(text)))
 
 
 # --- storage: a deadline as plain JSON-able values, and back -------------------------------
@@ -252,32 +496,46 @@ def _year(text: str | None, plan_year: int | None) -> int | None:
 
 def to_record(deadline: Deadline) -> dict[str, Any]:
     if isinstance(deadline, DueDate):
-        return {"on": deadline.on.isoformat()}
+        return {"on": deadline.on.isoformat(), "reading": deadline.reading}
     if isinstance(deadline, Recurring):
         return {
             "period": deadline.period.value,
             "ongoing": deadline.ongoing,
-            "day_month": list(deadline.day_month) if deadline.day_month else None,
-            "since": deadline.since,
+            "anchor": list(deadline.anchor) if deadline.anchor else None,
+            "starts_on": deadline.starts_on.isoformat() if deadline.starts_on else None,
+            "ends_on": deadline.ends_on.isoformat() if deadline.ends_on else None,
+            "reading": deadline.reading,
         }
     if isinstance(deadline, Milestones):
         return {"items": [{"on": m.on.isoformat(), "note": m.note} for m in deadline.items]}
+    if isinstance(deadline, Done):
+        return {"words": deadline.words}
     return {"reason": deadline.reason, "invalid": deadline.invalid}
 
 
 def from_record(kind: str, record: dict[str, Any]) -> Deadline:
     if kind == DueDate.kind:
-        return DueDate(date.fromisoformat(record["on"]))
+        return DueDate(date.fromisoformat(record["on"]), record.get("reading", ""))
     if kind == Recurring.kind:
-        day_month = record.get("day_month")
+        anchor = record.get("anchor")
+        if anchor is None and record.get("day_month"):  # stored before anchors: (day, month)
+            day, month = record["day_month"]
+            anchor = [int(month) - 1, int(day)]
+        starts_on = record.get("starts_on")
+        if starts_on is None and record.get("since"):  # stored before start dates: a year
+            starts_on = f"{int(record['since']):04d}-01-01"
         return Recurring(
             Period(record["period"]),
             ongoing=bool(record.get("ongoing")),
-            day_month=(int(day_month[0]), int(day_month[1])) if day_month else None,
-            since=record.get("since"),
+            anchor=(int(anchor[0]), int(anchor[1])) if anchor else None,
+            starts_on=date.fromisoformat(starts_on) if starts_on else None,
+            ends_on=date.fromisoformat(record["ends_on"]) if record.get("ends_on") else None,
+            reading=record.get("reading", ""),
         )
     if kind == Milestones.kind:
         return Milestones(
             tuple(Milestone(date.fromisoformat(i["on"]), i["note"]) for i in record["items"])
         )
+    if kind == Done.kind:
+        return Done(record.get("words", ""))
     return Unspecified(record.get("reason", ""), invalid=bool(record.get("invalid")))

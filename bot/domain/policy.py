@@ -13,6 +13,7 @@ not the backlog. The caller remembers what was sent (by stage and period) and sk
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -166,14 +167,14 @@ def _periods(item: Item, today: date) -> list[tuple[str, date, bool]] | None:
         items = deadline.items
         return [(f"m:{m.on.isoformat()}", m.on, i == len(items) - 1) for i, m in enumerate(items)]
     if isinstance(deadline, Recurring):
-        if deadline.since and today.year < deadline.since:
-            return []
         start, end = _period_bounds(deadline, today)
         previous = _period_bounds(deadline, start - _ONE_DAY)
         found = []
         for bounds in (previous, (start, end)):
             key = _period_key(deadline.period, bounds[0])
-            if deadline.since and bounds[0].year < deadline.since:
+            if deadline.starts_on and bounds[1] < deadline.starts_on:
+                continue
+            if deadline.ends_on and bounds[0] > deadline.ends_on:
                 continue
             if item.starts_on and bounds[1] < item.starts_on:
                 continue
@@ -200,13 +201,13 @@ def _period_bounds(deadline: Recurring, day: date) -> tuple[date, date]:
 
 
 def _anchored_due(deadline: Recurring, bounds: tuple[date, date]) -> date:
-    if deadline.day_month and deadline.period is Period.YEARLY:
-        day, month = deadline.day_month
-        try:
-            return date(bounds[0].year, month, day)
-        except ValueError:  # 29/02 in a common year
-            return date(bounds[0].year, month, day - 1)
-    return bounds[1]
+    """The period's due day: its anchor (months after its first month, day), else its end."""
+    if deadline.anchor is None:
+        return bounds[1]
+    offset, day = deadline.anchor
+    months = bounds[0].month - 1 + offset
+    year, month = bounds[0].year + months // 12, months % 12 + 1
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def _period_key(period: Period, start: date) -> str:

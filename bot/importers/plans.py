@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.deadlines import Unspecified, final_date, to_record
+from bot.domain.deadlines import Done, Unspecified, final_date, to_record
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
@@ -30,7 +30,8 @@ from bot.models import (
     Task,
     utcnow,
 )
-from bot.services.assignments import Actor, record_change
+from bot.services.assignments import Actor, mark_done, record_change
+from bot.services.calendar import load_calendar
 from bot.services.register import find_agency, load_registry, plan_by_number
 
 Progress = Callable[[int, int], None]
@@ -57,6 +58,9 @@ class PlanImportReport:
     assignments_total: int = 0
     unspecified: list[UnspecifiedLine] = field(default_factory=list)
     general_refs: list[str] = field(default_factory=list)
+    deadlines_kept: list[str] = field(default_factory=list)  # set by an admin, cell unchanged
+    deadlines_dropped: list[str] = field(default_factory=list)  # set by an admin, cell changed
+    done_in_plan: int = 0  # parts the plan itself marks as done ("Đã xong")
 
     @property
     def tasks_total(self) -> int:
@@ -77,8 +81,13 @@ def import_plan(
     meta: PlanMeta | None = None,
     default_lead: str = "",
     progress: Progress | None = None,
+    school_year_end: tuple[int, int] = (5, 31),
 ) -> PlanImportReport:
-    """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row."""
+    """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row.
+
+    A deadline an admin set (``dondoc tasks set-deadline``) stays while the task's cell in
+    the plan is the one it was set for. ``school_year_end`` is (month, day).
+    """
     rows = read_rows(path)
     registry, ids = load_registry(session)
     header_meta, meta_errors = read_meta(rows)
@@ -86,7 +95,8 @@ def import_plan(
     issuer = find_agency(session, merged.issuer) if merged.issuer else None
     parsed = parse_plan_rows(
         rows, registry, meta=merged, scope=issuer.code if issuer else None,
-        default_lead=default_lead,
+        default_lead=default_lead, calendar=load_calendar(session),
+        school_year_end=school_year_end,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
     _check_plan(path, rows[0].line, parsed, issuer is not None)
@@ -128,6 +138,14 @@ def import_plan(
             "section_id": section_ids.get(row.section_key or ""),
         }
         task = existing.pop(row.key, None)
+        if task is not None and task.deadline_set_to is not None:
+            if task.deadline_set_for == row.cell("deadline"):
+                for f in ("deadline_kind", "due_on", "recurrence", "deadline_detail"):
+                    values[f] = getattr(task, f)
+                report.deadlines_kept.append(row.key)
+            else:
+                task.deadline_set_to = task.deadline_set_for = None
+                report.deadlines_dropped.append(row.key)
         changed = task is None
         if task is None:
             task = Task(plan_id=plan.id, key=row.key, **values)
@@ -144,8 +162,9 @@ def import_plan(
         parts = {ids[c]: Role.LEAD for c in row.lead.codes}
         for c in row.coordinate.codes:
             parts.setdefault(ids[c], Role.COORDINATE)
-        _sync_assignments(session, task, parts, values["due_on"], changed, actor, report)
-        if isinstance(row.deadline, Unspecified):
+        done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
+        _sync_assignments(session, task, parts, values["due_on"], changed, actor, report, done)
+        if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
             report.unspecified.append(
                 UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
             )
@@ -194,7 +213,12 @@ def _sync_assignments(
     task_changed: bool,
     actor: str,
     report: PlanImportReport,
+    done: bool = False,
 ) -> None:
+    """Each agency's part of ``task``, created, updated or cancelled to match the plan.
+
+    ``done``: the plan's deadline cell says the work is done, so open parts are closed.
+    """
     current = {
         a.agency_id: a
         for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))
@@ -212,6 +236,8 @@ def _sync_assignments(
             report.assignments_new += 1
             record_change(session, assignment, who, now, "created", None, Status.OPEN)
             report.assignments_total += 1
+            if done:
+                _close_as_done_in_plan(session, assignment, who, now, report)
             continue
         assert assignment.id is not None
         changes: list[tuple[str, object, object]] = [
@@ -227,6 +253,8 @@ def _sync_assignments(
                 record_change(session, assignment, who, now, name, old, new)
                 setattr(assignment, name, new)
                 reset = True
+        if done and assignment.status == Status.OPEN:
+            _close_as_done_in_plan(session, assignment, who, now, report)
         if reset:
             assignment.check_on = CHECK_NOW  # the ladder is worked out again
         session.add(assignment)
@@ -238,3 +266,11 @@ def _sync_assignments(
                           "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
             assignment.status = Status.CANCELLED
             report.assignments_cancelled += 1
+
+
+def _close_as_done_in_plan(
+    session: Session, part: Assignment, who: Actor, now: datetime, report: PlanImportReport
+) -> None:
+    mark_done(session, part, who, now, "tiến độ trong kế hoạch ghi đã xong")
+    session.add(part)
+    report.done_in_plan += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.agencies import Match, Registry, describe_unknown
-from bot.domain.deadlines import Deadline, Unspecified, parse_deadline
+from bot.domain.deadlines import Deadline, Unspecified, WorkingDays, parse_deadline
 from bot.domain.text import clean, fold
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.tabular import Row
@@ -115,7 +115,11 @@ def parse_plan_rows(
     meta: PlanMeta,
     scope: str | None,
     default_lead: str = "",
+    calendar: WorkingDays | None = None,
+    school_year_end: tuple[int, int] = (5, 31),
 ) -> ParsedPlan:
+    """Validated tasks of a plan's table. ``calendar`` counts "N ngày làm việc" deadlines;
+    ``school_year_end`` is (month, day) of a school year's last day."""
     errors: list[RowError] = []
     header_at = _header_at(rows)
     if header_at is None:
@@ -193,6 +197,14 @@ def parse_plan_rows(
 
     for task in tasks:
         _resolve(task, meta, registry, scope, default_lead, errors)
+        task.deadline = parse_deadline(
+            task.cell("deadline"), plan_year=meta.plan_year, plan_date=meta.issued_on,
+            result=task.cell("result"), calendar=calendar, school_year_end=school_year_end,
+        )  # fmt: skip
+        if isinstance(task.deadline, Unspecified) and task.deadline.invalid:
+            errors.append(
+                RowError(task.line, f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}")
+            )
     return ParsedPlan(meta, sections, tasks, errors)
 
 
@@ -206,13 +218,6 @@ def _resolve(
 ) -> None:
     if not task.cell("task"):
         errors.append(RowError(task.line, "thiếu nội dung nhiệm vụ"))
-    task.deadline = parse_deadline(
-        task.cell("deadline"), plan_year=meta.plan_year, result=task.cell("result")
-    )
-    if isinstance(task.deadline, Unspecified) and task.deadline.invalid:
-        errors.append(
-            RowError(task.line, f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}")
-        )
     lead_text = task.cell("lead") or default_lead
     task.cells["lead"] = lead_text
     task.lead = registry.match(lead_text, scope=scope)

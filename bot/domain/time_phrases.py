@@ -1,0 +1,658 @@
+"""A small grammar of Vietnamese time expressions, as plans write them in "Tiến độ".
+
+The text is folded (no diacritics, lower case) one character for one, cut into tokens
+(words, numbers, punctuation), and read by the productions below. Each production is a
+method that takes a token position and returns what it read and the position after it,
+or ``None``; alternatives are tried in order, and a reading counts only when it
+consumes the whole cell. *Partial understanding is not a reading*: what is left over is
+reported, with the original words, so that the admin sees what was not understood.
+
+    cell      := status | repeat | relative | since | bounded
+    status    := "đã" verb+ …                       "Đã thực hiện xong"
+    repeat    := (freq | anchor | window)+          "Định kỳ hằng quý, trước ngày 10 tháng cuối quý"
+    relative  := [by] N unit "kể từ" anchor          "trong vòng 45 ngày kể từ ngày ban hành"
+    since     := "từ" member ["trở đi"]              "Từ quý III/2028"
+    bounded   := [marker+] members                  "Chậm nhất trước ngày 20/11 năm 2027"
+    members   := member (conn member')*             "Quý I, II/2027", "Tháng 9-10/2027"
+    member    := [qualifier] (date | day | month | quarter | first months | school year | year)
+    qualifier := đầu | giữa | cuối | nửa đầu | nửa cuối | tuần đầu | tuần cuối | tuần thứ N
+    conn      := , ; - và hoặc đến tới
+
+``member'`` may leave out its unit ("Quý I, II": the II is a quarter) and its year (a
+year written once at the end belongs to every member). This module only reads; what a
+reading means as a due date (plan year, qualifier windows, start vs end) is decided in
+:mod:`bot.domain.deadlines`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from bot.domain.text import fold_aligned
+
+T = TypeVar("T")
+
+# --- what a reading is made of ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A period named in the text; ``year`` is ``None`` when the text leaves it out.
+
+    ``unit``: "day" (``n`` = day, ``month``), "month" (``n``), "quarter" (``n`` 1–4),
+    "first_months" (the first ``n`` months of the year), "last_months" (the last ``n``),
+    "year", "school_year" (``year`` = the year it ends in), "plan_year" (a bare "năm":
+    the plan's year).
+    """
+
+    unit: str
+    n: int = 0
+    month: int = 0
+    year: int | None = None
+    qualifier: str | None = None  # "dau", "giua", "cuoi", "nua dau", "nua cuoi", "tuan N"…
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """One or more periods; the deadline is the end of the last one.
+
+    ``before``: the text says "trước": before a day is that day, before a longer period
+    is the end of the period before it ("Trước năm 2028" → 31/12/2027).
+    """
+
+    members: tuple[Span, ...]
+    before: bool = False
+
+
+@dataclass(frozen=True)
+class Since:
+    """A start without an end ("Từ quý III/2028"): ongoing from the start of ``span``."""
+
+    span: Span
+    yearly: bool = False  # "… và các năm tiếp theo"
+
+
+@dataclass(frozen=True)
+class Relative:
+    """``count`` units after the plan is signed or issued ("10 ngày kể từ ngày ký")."""
+
+    count: int
+    unit: str  # "day", "working_day", "week", "month"
+
+
+@dataclass(frozen=True)
+class AfterEvent:
+    """Counted from an event that is not the plan's date ("kể từ ngày nhận được …")."""
+
+    words: str
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A task done each period. ``anchor`` is (months from the period's start, day).
+
+    ``period``: "monthly", "quarterly", "half_yearly", "yearly", or ``None`` for an
+    ongoing task with no period of its own ("Thường xuyên"). ``unsupported`` names a
+    frequency the reminders cannot follow (weekly, daily).
+    """
+
+    period: str | None
+    ongoing: bool = False
+    anchor: tuple[int, int] | None = None
+    ambiguous_anchor: bool = False
+    window: tuple[Span, ...] = ()
+    start: Span | None = None
+    unsupported: str | None = None
+    dated_first: bool = False  # "Tháng 12/2026 và thực hiện thường xuyên": a date, then ongoing
+
+
+@dataclass(frozen=True)
+class Status:
+    """The cell says the work is done ("Đã xong", "Đã thực hiện xong")."""
+
+    words: str
+
+
+@dataclass(frozen=True)
+class Vague:
+    """A phrase that names no date ("Theo kế hoạch", "Kịp thời", "Khi có yêu cầu")."""
+
+
+Reading = Bounded | Since | Relative | AfterEvent | Repeat | Status | Vague
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What :func:`read` found: a reading, or the words it could not read."""
+
+    reading: Reading | None
+    leftover: str = ""  # the original words from the first one not understood
+    notes: tuple[str, ...] = field(default=())  # parenthesised remarks with no time words
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[0-9]+|[a-z]+|[^\sa-z0-9]")
+_DASHES = {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-"}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
+          "ix": 9, "x": 10, "xi": 11, "xii": 12}  # fmt: skip
+# Words that make a parenthesised remark part of the deadline rather than a note.
+_TIME_WORDS = frozenset(
+    ("ngay", "thang", "quy", "qui", "nam", "tuan", "truoc", "sau", "den", "tu", "han", "hang",
+     "moi", "dinh", "ky", "thuong", "xuyen", "dau", "giua", "cuoi", "nua", "cham", "lien")
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str  # folded
+    start: int  # offset in the original text
+    end: int
+
+    @property
+    def number(self) -> int | None:
+        return int(self.text) if self.text.isascii() and self.text.isdigit() else None
+
+
+def _tokens(original: str) -> tuple[list[_Tok], list[str]]:
+    """Tokens of the folded text; parenthesised remarks without time words are set aside."""
+    folded = "".join(_DASHES.get(ch, ch) for ch in fold_aligned(original))
+    toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    notes: list[str] = []
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        if toks[i].text in "([":
+            close = next((j for j in range(i + 1, len(toks)) if toks[j].text in ")]"), None)
+            if close is not None:
+                inner = toks[i + 1 : close]
+                if inner and not any(t.text in _TIME_WORDS or t.number for t in inner):
+                    notes.append(original[inner[0].start : inner[-1].end].strip())
+                    i = close + 1
+                    continue
+        out.append(toks[i])
+        i += 1
+    return out, notes
+
+
+def read(text: str) -> Parsed:
+    """Read a deadline cell. Never raises; an unread cell has ``reading=None``."""
+    original = unicodedata.normalize("NFC", text)
+    toks, notes = _tokens(original)
+    parser = _Parser(toks)
+    reading = parser.cell()
+    if reading is not None:
+        return Parsed(reading, notes=tuple(notes))
+    at = parser.furthest
+    leftover = original[toks[at].start :].strip() if at < len(toks) else ""
+    return Parsed(None, leftover=" ".join(leftover.split()), notes=tuple(notes))
+
+
+# --- the productions -------------------------------------------------------------------
+
+_Result = tuple[T, int] | None
+
+_CONNECTORS = (",", ";", "-", "va", "hoac", "den", "toi", "&", "+", "/")
+_LEAD_VERBS = ("thoi han hoan thanh", "thoi gian hoan thanh", "thoi han", "thoi gian",
+               "tien do", "hoan thanh", "thuc hien", "trien khai", "xong", "ket thuc",
+               "ban hanh", "to chuc", "bao cao", "tong hop", "gui")  # fmt: skip
+_BY_MARKERS = ("cham nhat la", "cham nhat vao", "cham nhat", "khong qua", "khong muon hon",
+               "han chot", "han", "den het", "den", "het", "trong vong", "trong", "vao",
+               "ca", "suot", "xong trong", "xong truoc")  # fmt: skip
+_QUALIFIERS = ("nua dau", "nua cuoi", "tuan dau", "tuan cuoi", "thuong tuan", "trung tuan",
+               "ha tuan", "dau", "giua", "cuoi")  # fmt: skip
+_QUALIFIER_ALIASES = {"thuong tuan": "dau", "trung tuan": "giua", "ha tuan": "cuoi"}
+_VAGUE = ("theo", "khi", "tuy", "sau khi", "ngay khi", "kip thoi", "dot xuat", "som",
+          "can cu", "phu hop", "truoc khi", "dong thoi")  # fmt: skip
+_REPEAT_FILLERS = ("va", "hoac", "theo", "che do", "gui bao cao", "bao cao", "thuc hien",
+                   "dot xuat", "trong", "cua", "nop", "nhiem vu", "la", "tung giai doan",
+                   "mot lan", "1 lan")  # fmt: skip
+_PERIOD_WORDS = (("6 thang", "half_yearly"), ("nua nam", "half_yearly"),
+                 ("thang", "monthly"), ("quy", "quarterly"), ("qui", "quarterly"),
+                 ("nam", "yearly"), ("tuan", "weekly"), ("ngay", "daily"))  # fmt: skip
+
+
+class _Parser:
+    def __init__(self, toks: list[_Tok]) -> None:
+        self.t = toks
+        self.furthest = 0
+
+    # -- terminals --
+    def _see(self, i: int) -> None:
+        self.furthest = max(self.furthest, i)
+
+    def word(self, i: int, phrase: str) -> int | None:
+        """Match ``phrase`` ("cham nhat") as consecutive tokens from ``i``."""
+        parts = phrase.split()
+        if i + len(parts) > len(self.t):
+            return None
+        if all(self.t[i + k].text == p for k, p in enumerate(parts)):
+            self._see(i + len(parts))
+            return i + len(parts)
+        return None
+
+    def one_of(self, i: int, phrases: tuple[str, ...]) -> _Result[str]:
+        for phrase in phrases:
+            j = self.word(i, phrase)
+            if j is not None:
+                return phrase, j
+        return None
+
+    def num(self, i: int, lo: int = 0, hi: int = 10**9, digits: int | None = None) -> _Result[int]:
+        n = self.t[i].number if i < len(self.t) else None
+        if n is None or not lo <= n <= hi or digits not in (None, len(self.t[i].text)):
+            return None
+        self._see(i + 1)
+        return n, i + 1
+
+    def year(self, i: int) -> _Result[int]:
+        return self.num(i, digits=4)
+
+    def roman_or_num(self, i: int, hi: int) -> _Result[int]:
+        if i < len(self.t) and (n := _ROMAN.get(self.t[i].text)) and n <= hi:
+            self._see(i + 1)
+            return n, i + 1
+        # Out-of-range numbers are read here and flagged by the meaning (month 13).
+        return self.num(i, 0, 99)
+
+    def end(self, i: int) -> bool:
+        """Only punctuation and lead verbs ("Trong quý III năm 2026, hoàn thành") remain."""
+        while True:
+            while i < len(self.t) and self.t[i].text in ".;,:!":
+                i += 1
+            verb = self.one_of(i, _LEAD_VERBS)
+            if verb is None:
+                return i == len(self.t)
+            i = verb[1]
+
+    def skip_punct(self, i: int) -> int:
+        while i < len(self.t) and self.t[i].text in ".;,:-()[]":
+            i += 1
+        return i
+
+    def many(self, i: int, phrases: tuple[str, ...]) -> tuple[list[str], int]:
+        found = []
+        while (m := self.one_of(i, phrases)) is not None:
+            found.append(m[0])
+            i = m[1]
+        return found, i
+
+    # -- the cell --
+    def cell(self) -> Reading | None:
+        # Lead verbs ("Hoàn thành trong quý IV") carry no time: skipped before any reading.
+        start = self.skip_punct(0)
+        while (verb := self.one_of(start, _LEAD_VERBS)) is not None:
+            start = self.skip_punct(verb[1])
+        for production in (self.status, self.repeat, self.relative, self.bounded, self.since):
+            got = production(start)
+            if got is not None and self.end(got[1]):
+                return got[0]
+        if self.one_of(0, _VAGUE) is not None or self.one_of(start, _VAGUE) is not None:
+            return Vague()
+        return None
+
+    def status(self, i: int) -> _Result[Reading]:
+        j = self.word(i, "da")
+        if j is None:
+            return None
+        verbs, k = self.many(j, (*_LEAD_VERBS, "co", "xay dung"))
+        if not verbs:
+            return None
+        # Anything after "Đã xong" is the evidence ("Đã xong (QĐ số 12/QĐ-UBND)").
+        return Status(" ".join(t.text for t in self.t[i:k])), len(self.t)
+
+    # -- bounded periods: "Quý I, II/2027", "Trước năm 2028", "Từ tháng 2 đến tháng 5/2027" --
+    def bounded(self, i: int) -> _Result[Reading]:
+        markers, j = self.many(i, ("truoc", *_BY_MARKERS))
+        before = any(m.startswith("truoc") or m == "xong truoc" for m in markers)
+        if (k := self.word(j, "tu")) is not None:  # "từ X đến Y": needs the end
+            got = self.members(k)
+            if got is None or len(got[0]) < 2:
+                return None
+            return Bounded(got[0], before), got[1]
+        k = self.word(j, "giai doan")
+        got = self.members(j if k is None else k)
+        if got is None:
+            return None
+        members, j = got
+        if k is not None and members[0].unit != "year":
+            return None
+        return Bounded(members, before), j
+
+    def since(self, i: int) -> _Result[Reading]:
+        j = self.one_of(i, ("bat dau tu", "ke tu", "tu"))
+        got = self.member(i if j is None else j[1])
+        if got is None:
+            return None
+        span, k = got
+        k = self.skip_punct(k)
+        yearly = going_on = False
+        if (m := self.one_of(k, ("tro di", "tro ve sau", "ve sau"))) is not None:
+            k, going_on = m[1], True
+        elif (m := self.one_of(k, ("va cac nam tiep theo", "va nhung nam tiep theo",
+                                   "va cac nam sau", "va nhung nam sau"))) is not None:  # fmt: skip
+            k, yearly = m[1], True
+        if j is None and not (going_on or yearly):
+            return None  # without "từ", only "… trở đi" or "… các năm tiếp theo" says it starts
+        return Since(span, yearly), k
+
+    def members(self, i: int) -> _Result[tuple[Span, ...]]:
+        got = self.member(i)
+        if got is None:
+            return None
+        spans, j = [got[0]], got[1]
+        while True:
+            conn = self.one_of(j, _CONNECTORS)
+            if conn is None:
+                break
+            k = conn[1]
+            if (m := self.one_of(k, ("den", "va", "nam"))) is not None and m[0] != "nam":
+                k = m[1]  # "- đến", ", và"
+            nxt = self.member(k) or self.continuation(k, spans[-1])
+            if nxt is None:
+                break
+            spans.append(nxt[0])
+            j = nxt[1]
+        return tuple(spans), j
+
+    def continuation(self, i: int, previous: Span) -> _Result[Span]:
+        """A member that leaves out its unit: the II in "Quý I, II/2027"."""
+        hi = {"quarter": 4, "month": 12}.get(previous.unit)
+        if hi is None:
+            return None
+        got = self.roman_or_num(i, hi)
+        if got is None or (self.t[i].number is not None and len(self.t[i].text) > 2):
+            return None
+        n, j = got
+        if self.word(j, "/") is not None and self.num(j + 1, digits=None) and not self.year(j + 1):
+            return None  # "9/10" is a day, not a month
+        year, j = self.year_suffix(j)
+        return Span(previous.unit, n, year=year), j
+
+    def year_suffix(self, i: int) -> tuple[int | None, int]:
+        j = self.skip_punct(i) if i < len(self.t) and self.t[i].text == "," else i
+        for sep in ("/", "-", ".", "nam", ""):
+            k = self.word(j, sep) if sep else j
+            if k is not None and (y := self.year(k)) is not None:
+                return y[0], y[1]
+        return None, i
+
+    def member(self, i: int) -> _Result[Span]:
+        qual = self.one_of(i, _QUALIFIERS)
+        if qual is not None or (qual := self.week_ordinal(i)) is not None:
+            j = self.word(qual[1], "cua") or qual[1]
+            got = self.month(j) or self.quarter(j) or self.school_year(j) or self.year_member(j)
+            if got is None:
+                return None
+            q = _QUALIFIER_ALIASES.get(qual[0], qual[0])
+            return replace(got[0], qualifier=q), got[1]
+        for production in (
+            self.full_date, self.day, self.first_months, self.month, self.quarter,
+            self.school_year, self.year_member,
+        ):  # fmt: skip
+            got = production(i)
+            if got is not None:
+                return got
+        return None
+
+    def week_ordinal(self, i: int) -> _Result[str]:
+        j = self.word(i, "tuan thu")
+        if j is None:
+            return None
+        n = self.roman_or_num(j, 5)
+        return (f"tuan {n[0]}", n[1]) if n else None
+
+    def full_date(self, i: int) -> _Result[Span]:
+        j = self.word(i, "ngay") or i
+        d = self.num(j, 0, 99)
+        if d is not None and (s1 := self.one_of(d[1], ("/", ".", "-"))) is not None:
+            m = self.num(s1[1], 0, 99)
+            if m is not None and (s2 := self.word(m[1], s1[0])) is not None:
+                y = self.year(s2)
+                if y is not None:
+                    return Span("day", d[0], m[0], y[0]), y[1]
+        return None
+
+    def day(self, i: int) -> _Result[Span]:
+        """ "20/11", "20/11 năm 2027", "ngày 15 tháng 10 năm 2024"."""
+        j = self.word(i, "ngay")
+        d = self.num(j if j is not None else i, 0, 99)
+        if d is None or (d[0] > 31 and j is None):
+            return None
+        k = self.word(d[1], "/") or (self.word(d[1], "thang") if j is not None else None)
+        if k is None:
+            return None
+        m = self.num(k, 0, 99)
+        if m is None or (self.year(k) is not None):
+            return None
+        year, end = self.year_suffix(m[1])
+        if self.word(m[1], "/") is not None and year is None:
+            return None  # "30/11/24": a two-digit year is not guessed
+        return Span("day", d[0], m[0], year), end
+
+    def month(self, i: int) -> _Result[Span]:
+        j = self.word(i, "thang")
+        if j is None:
+            # "09/2027" with no word: a month of a year.
+            m = self.num(i, 0, 99)
+            if m is not None and self.word(m[1], "/") is not None:
+                y = self.year(m[1] + 1)
+                if y is not None:
+                    return Span("month", m[0], year=y[0]), y[1]
+            return None
+        m = self.roman_or_num(j, 12)
+        if m is None:
+            return None
+        if self.word(m[1], "/") is not None and self.year(m[1] + 1) is None:
+            return None
+        year, k = self.year_suffix(m[1])
+        return Span("month", m[0], year=year), k
+
+    def quarter(self, i: int) -> _Result[Span]:
+        q = self.one_of(i, ("quy", "qui", "q"))
+        if q is None:
+            return None
+        n = self.roman_or_num(q[1], 4)
+        if n is None:
+            return None
+        year, k = self.year_suffix(n[1])
+        return Span("quarter", n[0], year=year), k
+
+    def first_months(self, i: int) -> _Result[Span]:
+        """ "6 tháng đầu năm 2025", "9 tháng đầu năm", "nửa đầu năm" is a qualifier."""
+        n = self.num(i, 1, 12)
+        if n is None or (j := self.word(n[1], "thang")) is None:
+            return None
+        which = self.one_of(j, ("dau", "cuoi"))
+        if which is None or (k := self.word(which[1], "nam")) is None:
+            return None
+        year = self.year(k)
+        unit = "first_months" if which[0] == "dau" else "last_months"
+        return Span(unit, n[0], year=year[0] if year else None), year[1] if year else k
+
+    def school_year(self, i: int) -> _Result[Span]:
+        j = self.word(i, "nam hoc")
+        if j is None or (a := self.year(j)) is None:
+            return None
+        sep = self.one_of(a[1], ("-", "/", "den"))
+        if sep is None or (b := self.year(sep[1])) is None or b[0] != a[0] + 1:
+            return None
+        return Span("school_year", year=b[0]), b[1]
+
+    def year_member(self, i: int) -> _Result[Span]:
+        j = self.word(i, "nam")
+        y = self.year(j if j is not None else i)
+        if y is not None:
+            if self.word(y[1], "/") is not None:
+                return None
+            return Span("year", year=y[0]), y[1]
+        if j is not None and self.word(j, "hoc") is None:
+            return Span("plan_year"), j  # "Trong năm": the plan's year
+        return None
+
+    # -- relative to the plan: "trong vòng 45 ngày kể từ ngày ban hành Kế hoạch" --
+    def relative(self, i: int) -> _Result[Reading]:
+        _, j = self.many(i, ("trong thoi han", "trong vong", "trong", "sau", "cham nhat",
+                             "khong qua", "toi da", "truoc"))  # fmt: skip
+        n = self.num(j, 1, 3650)
+        if n is None:
+            return None
+        units = (("ngay lam viec", "working_day"), ("ngay", "day"), ("tuan", "week"),
+                 ("thang", "month"))  # fmt: skip
+        unit = next(((u, at) for w, u in units if (at := self.word(n[1], w)) is not None), None)
+        if unit is None:
+            return None
+        k = self.one_of(self.skip_punct(unit[1]), ("ke tu", "tinh tu", "sau khi", "sau", "tu"))
+        if k is None:
+            return None
+        rest = [t.text for t in self.t[k[1] :]]
+        self._see(len(self.t))
+        words = " ".join(rest)
+        signed = re.search(r"\b(?:ky|ban hanh)\b", words) and not re.search(
+            r"\b(?:nhan|co|ket thuc|hoan thanh|phe duyet)\b", words
+        )
+        if signed:
+            return Relative(n[0], unit[0]), len(self.t)
+        return AfterEvent(words), len(self.t)
+
+    # -- recurring: "Trước ngày 25 hằng tháng", "Định kỳ hằng quý, trước ngày 10 tháng cuối quý" --
+    def repeat(self, i: int) -> _Result[Reading]:
+        period: str | None = None
+        periodic = False  # a bare "định kỳ": periodic, quarterly unless a period is named
+        ongoing = False
+        anchors: list[tuple[str, int, int, str | None]] = []
+        window: list[Span] = []
+        start: Span | None = None
+        unsupported: str | None = None
+        dated_first = False
+        j = i
+        while True:
+            j = self.skip_punct(j)
+            _, j = self.many(j, _REPEAT_FILLERS)
+            if self.end(j):
+                break
+            if (k := self.one_of(j, ("thuong xuyen", "lien tuc"))) is not None:
+                ongoing, j = True, k[1]
+            elif (f := self.frequency(j)) is not None:
+                (found, unsupported_word), j = f
+                if unsupported_word:
+                    unsupported = unsupported_word
+                elif found == "periodic":
+                    periodic = True
+                else:
+                    period = found
+            elif (a := self.anchor(j)) is not None:
+                anchors.append(a[0])
+                period = period or a[0][3]  # only "hằng tháng" inside an anchor names one
+                j = a[1]
+            elif (k := self.one_of(j, ("bat dau tu", "tu"))) is not None and (
+                m := self.member(k[1])
+            ) is not None:
+                start, j = m
+            elif (g := self.bounded(j)) is not None and isinstance(g[0], Bounded):
+                first = not (period or periodic or ongoing or anchors or window)
+                dated_first = dated_first or (first and g[0].members[-1].year is not None)
+                window.extend(g[0].members)
+                j = g[1]
+            else:
+                break
+        if period is None and periodic:
+            period = "quarterly"  # "Báo cáo định kỳ": a periodic report is quarterly
+        if period is None and not ongoing and unsupported is None:
+            return None
+        anchor, ambiguous = self.resolve_anchor(anchors, period)
+        reading = Repeat(
+            period, ongoing, anchor, ambiguous, tuple(window), start, unsupported, dated_first
+        )
+        return reading, j
+
+    def frequency(self, i: int) -> _Result[tuple[str | None, str | None]]:
+        lead = self.one_of(i, ("dinh ky hang", "dinh ky moi", "dinh ky", "hang", "moi"))
+        if lead is not None:
+            for word, period in _PERIOD_WORDS:
+                if (k := self.word(lead[1], word)) is not None:
+                    if period in ("weekly", "daily"):
+                        return (None, word), k
+                    return (period, None), k
+            if lead[0] == "dinh ky":
+                return ("periodic", None), lead[1]
+            return None
+        n = self.num(i, 1, 12)
+        if n is not None and (k := self.word(n[1], "thang")) is not None:
+            for sep in ("mot lan", "1 lan", "/ lan", "/ 1 lan"):
+                if (m := self.word(k, sep)) is not None and n[0] in (1, 3, 6, 12):
+                    period = {1: "monthly", 3: "quarterly", 6: "half_yearly", 12: "yearly"}[n[0]]
+                    return (period, None), m
+        return None
+
+    def anchor(self, i: int) -> _Result[tuple[str, int, int, str | None]]:
+        """A day in each period: (which month, month offset, day, the period it implies)."""
+        _, j = self.many(i, ("truoc", "cham nhat", "vao", "la", "khong qua"))
+        k = self.word(j, "ngay") or j
+        if k == j and j == i:
+            return None
+        d = self.num(k, 1, 31)
+        if d is None:
+            return None
+        k = d[1]
+        if (slash := self.word(k, "/")) is not None and (mm := self.num(slash, 1, 12)) is not None:
+            if self.word(mm[1], "/") is not None:
+                return None  # a full date: not an anchor
+            return ("yearly", mm[0] - 1, d[0], None), mm[1]
+        k = self.word(k, "cua") or k
+        if (each := self.one_of(k, ("hang thang", "moi thang"))) is not None:
+            return ("monthly", 0, d[0], "monthly"), each[1]
+        if (m := self.word(k, "thang")) is None:
+            return ("bare", 0, d[0], None), k
+        if (n := self.num(m, 1, 12)) is not None and self.word(n[1], "/") is None:
+            return ("yearly", n[0] - 1, d[0], None), n[1]
+        which = self.one_of(m, ("dau", "giua", "cuoi cung", "cuoi", "thu", "sau", "tiep theo",
+                                "ke tiep"))  # fmt: skip
+        if which is None:
+            return ("this_month", 0, d[0], None), m
+        k = which[1]
+        ordinal = {"dau": 1, "giua": 2, "cuoi": -1, "cuoi cung": -1}.get(which[0])
+        if which[0] == "thu" and (n := self.roman_or_num(k, 12)) is not None:
+            ordinal, k = n[0], n[1]
+        if which[0] in ("sau", "tiep theo", "ke tiep"):
+            return ("next_month", 1, d[0], None), k
+        k = self.word(k, "cua") or k
+        of = self.one_of(k, ("quy", "nam", "ky"))
+        nxt = False
+        if of is not None:
+            k = of[1]
+            if (s := self.one_of(k, ("sau", "tiep theo", "ke tiep"))) is not None:
+                nxt, k = True, s[1]
+        kind = f"{'next_' if nxt else ''}{of[0] if of else 'ky'}:{ordinal}"
+        return (kind, 0, d[0], None), k
+
+    @staticmethod
+    def resolve_anchor(
+        anchors: list[tuple[str, int, int, str | None]], period: str | None
+    ) -> tuple[tuple[int, int] | None, bool]:
+        """(months from the period's start, day) for the one anchor, if it is clear."""
+        if not anchors:
+            return None, False
+        if len(anchors) > 1 or period is None:
+            return None, True
+        kind, offset, day, _ = anchors[0]
+        size = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}[period]
+        if kind in ("monthly", "this_month", "bare") and period == "monthly":
+            return (0, day), False
+        if kind == "next_month" and period == "monthly":
+            return (1, day), False
+        if kind == "yearly" and period == "yearly":
+            return (offset, day), False
+        if ":" in kind:
+            scope, ordinal_text = kind.split(":")
+            ordinal = int(ordinal_text)
+            base = scope.removeprefix("next_")
+            fits = {"quarterly": ("quy", "ky"), "yearly": ("nam", "ky"), "half_yearly": ("ky",)}
+            if base in fits.get(period, ()):
+                month = size - 1 if ordinal == -1 else ordinal - 1
+                if 0 <= month < size:
+                    return (month + (size if scope.startswith("next_") else 0), day), False
+        return None, True  # "Hằng quý, trước ngày 15": the 15th of which month?
