@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +40,8 @@ class Settings:
     zalo_webhook_secret: str | None = None
     zalo_webhook_port: int = 8444
     admin_zalo_ids: frozenset[str] = frozenset()
+    # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
+    school_year_end: tuple[int, int] = (5, 31)
 
     def __repr__(self) -> str:  # never print a token
         return f"Settings(database_url=…, telegram={'on' if self.telegram_token else 'off'}, zalo={'on' if self.zalo_token else 'off'})"
@@ -75,6 +78,7 @@ class Settings:
             zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
             zalo_webhook_port=zalo_port,
             admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
+            school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", (5, 31)),
         )
         for channel in ("TELEGRAM", "ZALO"):
             if values.get(f"{channel}_WEBHOOK_URL") and not _secret(
@@ -110,6 +114,19 @@ def _ids(values: Mapping[str, str], name: str) -> frozenset[str]:
     if bad and name.startswith("ADMIN_TELEGRAM"):
         raise SettingsError(f"{name}: Telegram user ids are numbers, got {', '.join(bad)}")
     return frozenset(raw)
+
+
+def _day_month(values: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A day of every year written dd/mm ("31/05"), as (month, day)."""
+    raw = values.get(name)
+    if not raw:
+        return default
+    try:
+        day, month = (int(x) for x in raw.split("/"))
+        date(2001, month, day)  # 2001: not a leap year, so 29/02 is refused
+    except ValueError:
+        raise SettingsError(f"{name}: a day of the year as dd/mm, like 31/05") from None
+    return month, day
 
 
 def _port(values: Mapping[str, str], name: str, default: int) -> int:

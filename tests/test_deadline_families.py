@@ -440,3 +440,14 @@ def test_no_published_cell_is_read_to_a_wrong_date(cell: str, plan_date: str, re
         assert "recurring" in reading or reading.startswith("start"), (cell, got, reading)
     if isinstance(got, Done):
         assert reading == "done"
+
+
+def test_the_school_year_setting_is_validated() -> None:
+    from bot.config import Settings, SettingsError
+
+    assert Settings.load({"DONDOC_SCHOOL_YEAR_END": "30/06"}, env_file=None).school_year_end == (
+        6,
+        30,
+    )
+    with pytest.raises(SettingsError, match="DONDOC_SCHOOL_YEAR_END"):
+        Settings.load({"DONDOC_SCHOOL_YEAR_END": "31/02"}, env_file=None)

@@ -331,6 +331,9 @@ def test_unspecified_deadlines_go_to_the_admins_once_a_week(province: Province) 
     lists = [o for o in province.outbox() if o.kind == "unspecified"]
     assert len(lists) == 1
     assert "Theo kế hoạch" in lists[0].parts[0] and "Sở Y tế" in lists[0].parts[0]
+    # It says why, and how an admin gives the date.
+    assert "không nêu ngày cụ thể" in lists[0].parts[0]
+    assert "dondoc tasks set-deadline NV" in lists[0].parts[0]
     run_plan(province, at(monday + timedelta(days=7), 8))  # the next week's list
     assert len([o for o in province.outbox() if o.kind == "unspecified"]) == 2
 
@@ -365,3 +368,11 @@ def test_status_of_closed_parts_is_left_alone(province: Province) -> None:
         assert part is not None
         part.status = Status.SNOOZED
     assert run_plan(province, at(date(2025, 1, 10))) == 0
+
+
+def test_a_reminder_says_why_its_date_was_chosen(province: Province) -> None:
+    province.add_task("Cuối quý IV/2024")
+    province.add_task("Giữa tháng 12/2024", lead="so-noi-vu")
+    run_plan(province, at(date(2024, 12, 11), 8))  # 7 working days before 20/12
+    texts = " ".join(part for o in province.outbox() for part in o.parts)
+    assert "(giữa tháng 12/2024)" in texts

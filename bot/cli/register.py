@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +35,8 @@ from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.services.assignments import Actor
+from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
 from bot.services.register import find_agency, list_assignments
 
@@ -86,13 +88,15 @@ def import_tasks_cmd(
     meta = PlanMeta(
         number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
     )
-    engine = open_db(load_settings())
+    settings = load_settings()
+    engine = open_db(settings)
     report: PlanImportReport | None = None
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
             report = import_plan(
                 session, file, meta=meta, default_lead=lead,
+                school_year_end=settings.school_year_end,
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )  # fmt: skip
             if dry_run:
@@ -158,8 +162,16 @@ def seed_cmd(
     )
 
 
-@app.command("tasks")
+tasks_app = typer.Typer(
+    help="Phần việc của các cơ quan: liệt kê (mặc định), đặt thời hạn.",
+    invoke_without_command=True,
+)
+app.add_typer(tasks_app, name="tasks")
+
+
+@tasks_app.callback()
 def tasks_cmd(
+    ctx: typer.Context,
     agency: Annotated[str, typer.Option(help="Tên hoặc mã cơ quan")] = "",
     plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
     overdue: Annotated[bool, typer.Option("--overdue", help="Chỉ việc đã quá hạn")] = False,
@@ -172,6 +184,15 @@ def tasks_cmd(
     fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
 ) -> None:
     """Liệt kê phần việc của các cơ quan, lọc theo cơ quan, kế hoạch, hạn."""
+    if ctx.invoked_subcommand is None:
+        _print_tasks(agency=agency, plan=plan, overdue=overdue, due_within=due_within,
+                     unspecified=unspecified, include_closed=include_closed, today=today, fmt=fmt)  # fmt: skip
+
+
+def _print_tasks(
+    *, agency: str, plan: str, overdue: bool, due_within: int | None, unspecified: bool,
+    include_closed: bool, today: str, fmt: Format,
+) -> None:  # fmt: skip
     settings = load_settings()
     day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
     engine = open_db(settings)
@@ -211,6 +232,35 @@ def tasks_cmd(
     out.print(table)
 
 
+@tasks_app.command("set-deadline")
+def set_deadline_cmd(
+    code: Annotated[str, typer.Argument(help="Mã phần việc, ví dụ NV12")],
+    deadline: Annotated[str, typer.Argument(help="Ngày (31/12/2027) hoặc cụm “Quý IV/2027”")],
+) -> None:
+    """Đặt thời hạn cho nhiệm vụ mà ô Tiến độ không đọc được (hoặc đọc sai).
+
+    Ghi vào nhật ký thay đổi; nhập lại kế hoạch vẫn giữ thời hạn này nếu ô Tiến độ
+    trong kế hoạch không đổi.
+    """
+    settings = load_settings()
+    engine = open_db(settings)
+    try:
+        with session_scope(engine) as session:
+            done = set_deadline(
+                session, code=code, text=deadline, actor=Actor("cli:admin"),
+                at=datetime.now(UTC), school_year_end=settings.school_year_end,
+            )  # fmt: skip
+    except DeadlineNotSet as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(
+        f"Kế hoạch {done.plan}, mục {done.task_key} (tiến độ ghi “{done.cell}”):\n"
+        f"  trước: {done.old}\n  nay:   {done.new}\n"
+        f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
+        highlight=False,
+    )
+
+
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -224,10 +274,10 @@ def demo_cmd(
     out.print(
         f"\n[bold]Sở Nội vụ, ngày {date.fromisoformat(today):%d/%m/%Y}: việc đến hạn trong 60 ngày[/]"
     )
-    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
+    _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
-    tasks_cmd(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
+    _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
-from bot.domain.deadlines import Recurring, Unspecified, from_record
+from bot.domain.deadlines import DueDate, Recurring, Unspecified, from_record
 from bot.domain.policy import Audience, Item, Notice, decide
 from bot.models import (
     ROLE_LABELS,
@@ -222,6 +222,12 @@ def _view(d: _Due, chat: Chat) -> dict[str, Any]:
         "working_days": d.notice.working_days,
         "escalated_to": escalated,
         "due": d.notice.due,
+        # Why this date, while it is still the plan's own (not an extension or a period).
+        "reading": deadline.reading
+        if isinstance(deadline, DueDate)
+        and d.notice.due == deadline.on
+        and not d.assignment.extended_to
+        else "",
         "plan": d.plan.number,
         "plan_date": d.plan.issued_on,
         "task_key": d.task.key,
@@ -271,7 +277,7 @@ def _unspecified_list(
     if not todo:
         return []
     rows = session.exec(
-        select(Task, Plan, Agency)
+        select(Task, Plan, Agency, Assignment.id)
         .join(Plan, col(Task.plan_id) == col(Plan.id))
         .join(Assignment, col(Assignment.task_id) == col(Task.id))
         .join(Agency, col(Assignment.agency_id) == col(Agency.id))
@@ -283,11 +289,14 @@ def _unspecified_list(
         .order_by(col(Plan.number), col(Task.position))
     ).all()
     tasks: dict[int | None, dict[str, Any]] = {}
-    for task, plan_row, agency in rows:
+    for task, plan_row, agency, part_id in rows:
+        reason = from_record(task.deadline_kind, task.deadline_detail)
         entry = tasks.setdefault(
             task.id,
             {"plan": plan_row.number, "task_key": task.key, "task": task.text,
-             "deadline_text": task.deadline_text or "(trống)", "leads": []},
+             "deadline_text": task.deadline_text or "(trống)", "leads": [],
+             "code": f"NV{part_id}",
+             "reason": reason.reason if isinstance(reason, Unspecified) else ""},
         )  # fmt: skip
         entry["leads"].append(agency.name)
     if not tasks:

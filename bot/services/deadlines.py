@@ -1,0 +1,121 @@
+"""An admin sets the deadline the reader could not read, or read wrongly.
+
+The deadline is the task's: every agency's part follows it (except a part whose due
+date an approved extension moved). The plan's own cell stays as it was; a re-import of
+the same plan keeps the admin's deadline while that cell is unchanged
+(:func:`bot.importers.plans.import_plan`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from bot.domain.deadlines import (
+    Deadline,
+    Done,
+    DueDate,
+    Unspecified,
+    final_date,
+    from_record,
+    parse_deadline,
+    to_record,
+)
+from bot.models import CHECK_NOW, Assignment, Plan, Status, Task
+from bot.services.assignments import Actor, record_change
+from bot.services.calendar import load_calendar
+
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+_CODE = re.compile(r"^\s*(?:nv)?\s*([0-9]{1,9})\s*$", re.IGNORECASE)
+
+
+class DeadlineNotSet(ValueError):
+    """The code names no part, or the text names no date; the message is for the admin."""
+
+
+@dataclass(frozen=True)
+class DeadlineSet:
+    task_key: str
+    plan: str
+    cell: str  # the plan's own words, unchanged
+    old: str
+    new: str
+    parts_moved: int  # parts whose due date changed (extended parts keep theirs)
+
+
+def set_deadline(
+    session: Session,
+    *,
+    code: str,
+    text: str,
+    actor: Actor,
+    at: datetime,
+    school_year_end: tuple[int, int] = (5, 31),
+) -> DeadlineSet:
+    """Give the task of part ``code`` ("NV12") the deadline ``text``.
+
+    ``text`` is a date (dd/mm/yyyy or yyyy-mm-dd) or any phrase the reader understands
+    ("Quý IV/2027", "Hằng quý"), read against the plan's year and date. Each part gets an
+    audit row (``deadline``, and ``due_on`` where it moves) and is looked at again by the
+    next tick. Raises :class:`DeadlineNotSet` for an unknown code or a text with no date.
+    """
+    match = _CODE.match(code)
+    part = session.get(Assignment, int(match.group(1))) if match else None
+    if part is None:
+        raise DeadlineNotSet(f"không có phần việc “{code}” (mã dạng NV12, xem dondoc tasks)")
+    task = session.get(Task, part.task_id)
+    assert task is not None
+    plan = session.get(Plan, task.plan_id)
+    assert plan is not None
+    deadline = _read(session, text, plan, school_year_end)
+    old = from_record(task.deadline_kind, task.deadline_detail)
+    task.deadline_kind = deadline.kind
+    task.due_on = final_date(deadline)
+    task.recurrence = getattr(getattr(deadline, "period", None), "value", None)
+    task.deadline_detail = to_record(deadline)
+    task.deadline_set_to = text.strip()
+    task.deadline_set_for = task.deadline_text
+    session.add(task)
+    moved = 0
+    parts = session.exec(
+        select(Assignment).where(
+            Assignment.task_id == task.id, Assignment.status != Status.CANCELLED
+        )
+    ).all()
+    for p in parts:
+        note = f"quản trị viên đặt thời hạn: “{text.strip()}”"
+        record_change(session, p, actor, at, "deadline", old.describe(), deadline.describe(), note)
+        new_due = p.extended_to or task.due_on
+        if new_due != p.due_on:
+            record_change(session, p, actor, at, "due_on", p.due_on, new_due, note)
+            p.due_on = new_due
+            moved += 1
+        p.check_on = CHECK_NOW
+        session.add(p)
+    return DeadlineSet(
+        task.key, plan.number, task.deadline_text, old.describe(), deadline.describe(), moved
+    )
+
+
+def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, int]) -> Deadline:
+    if iso := _ISO.match(text):
+        try:
+            day = date(*(int(g) for g in iso.groups()))
+        except ValueError:
+            raise DeadlineNotSet(f"ngày “{text}” không có thật") from None
+        return DueDate(day, "do quản trị viên đặt")
+    deadline = parse_deadline(
+        text, plan_year=plan.year, plan_date=plan.issued_on, calendar=load_calendar(session),
+        school_year_end=school_year_end,
+    )  # fmt: skip
+    if isinstance(deadline, Unspecified):
+        raise DeadlineNotSet(
+            f"chưa đặt được thời hạn: {deadline.reason}. "
+            "Ghi một ngày (31/12/2027) hoặc một cụm như “Quý IV/2027”"
+        )
+    if isinstance(deadline, Done):
+        raise DeadlineNotSet("“đã xong” không phải thời hạn: hãy dùng /xong trong nhóm")
+    return deadline
