@@ -126,6 +126,22 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             f"(giữ nguyên):[/] {', '.join(report.tasks_missing)}",
             highlight=False,
         )
+    if report.done_in_plan:
+        out.print(
+            f"{report.done_in_plan} phần việc kế hoạch ghi “đã xong”: {verb}ghi là hoàn thành."
+        )
+    if report.deadlines_kept:
+        out.print(
+            f"Giữ thời hạn quản trị viên đã đặt cho {len(report.deadlines_kept)} nhiệm vụ "
+            f"(ô Tiến độ không đổi): {', '.join(report.deadlines_kept)}",
+            highlight=False,
+        )
+    if report.deadlines_dropped:
+        out.print(
+            f"[yellow]Bỏ thời hạn quản trị viên đã đặt cho {len(report.deadlines_dropped)} nhiệm "
+            f"vụ vì kế hoạch đã sửa ô Tiến độ:[/] {', '.join(report.deadlines_dropped)}",
+            highlight=False,
+        )
     if report.unspecified:
         out.print(
             f"[yellow]{len(report.unspecified)} nhiệm vụ chưa có ngày cụ thể, cần quản trị "

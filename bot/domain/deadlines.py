@@ -38,7 +38,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain import time_phrases as tp
-from bot.domain.text import clean, fold, fold_aligned
+from bot.domain.text import clean, fold_aligned
 
 
 class Period(StrEnum):
@@ -284,7 +284,7 @@ def _since(reading: tp.Since, ctx: _Context) -> Recurring:
     (span,), _ = _fill_years((reading.span,), ctx)
     start, _end = _window(span, ctx)
     period = Period.YEARLY if reading.yearly else Period.QUARTERLY
-    words = f"bắt đầu từ {_label(span)}, chưa có hạn kết thúc: báo cáo {PERIOD_LABELS[period]}"
+    words = f"bắt đầu từ {_label(span)}, chưa ghi hạn kết thúc"
     return Recurring(period, ongoing=True, starts_on=start, reading=words)
 
 
@@ -484,11 +484,6 @@ def _milestones(text: str) -> Milestones | None:
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def reads_as_date(text: str) -> bool:
-    """Whether ``text`` (folded) looks like a deadline someone typed (for admin input)."""
-    return bool(re.search(r"\d", fold(text)))
 
 
 # --- storage: a deadline as plain JSON-able values, and back -------------------------------
