@@ -213,6 +213,21 @@ SCHOOL_YEARS = [
     ("năm học 2026–2027", D(date(2027, 5, 31))),
     ("Cuối năm học 2027-2028", D(date(2028, 5, 31))),
     ("Trong năm học 2027-2028", D(date(2028, 5, 31))),
+    ("Năm học 2027/2028", D(date(2028, 5, 31))),
+    ("Hết năm học 2027-2028", D(date(2028, 5, 31))),
+    ("Kết thúc năm học 2027-2028", D(date(2028, 5, 31))),
+    ("Chậm nhất cuối năm học 2027-2028", D(date(2028, 5, 31))),
+    ("Năm học 2027-2028 và 2028-2029", D(date(2029, 5, 31))),
+    ("Năm học 2027-2028, năm học 2028-2029", D(date(2029, 5, 31))),
+    ("Trước năm học 2027-2028", D(date(2027, 8, 31))),
+    ("Hoàn thành trong năm học 2026 - 2027", D(date(2027, 5, 31))),
+    ("NĂM HỌC 2027-2028", D(date(2028, 5, 31))),
+    ("Từ năm học 2026-2027 đến năm học 2028-2029", D(date(2029, 5, 31))),
+]
+SCHOOL_YEARS_NOT_READ = [
+    "Năm học 2027-2029",
+    "Đầu năm học 2027-2028",
+    "Các năm học 2026-2027, 2027-2028",
 ]
 
 STATUS_WORDS = [
@@ -324,6 +339,11 @@ def test_recurring_without_a_clear_day_is_unspecified(text: str) -> None:
 @pytest.mark.parametrize(("text", "expected"), both_ways(SCHOOL_YEARS))
 def test_a_school_year_ends_on_its_last_day(text: str, expected: DueDate) -> None:
     assert read(text) == expected
+
+
+@pytest.mark.parametrize("text", SCHOOL_YEARS_NOT_READ)
+def test_a_school_year_that_does_not_hold_together_is_unspecified(text: str) -> None:
+    assert isinstance(read(text), Unspecified)
 
 
 def test_the_school_years_last_day_is_a_setting() -> None:

@@ -220,7 +220,10 @@ def parse_deadline(
     counts "ngày làm việc" (without one such a cell is unspecified).
     """
     original = clean(text).strip(" .;,:")
-    milestones = _milestones(result) or _milestones(text)
+    milestones = _milestones(result)
+    in_cell = _milestones(text)  # in the deadline cell, only dates that each carry a note
+    if milestones is None and in_cell is not None and all(m.note for m in in_cell.items):
+        milestones = in_cell
     if milestones is not None and (len(milestones.items) > 1 or not original):
         return milestones
     if not original:

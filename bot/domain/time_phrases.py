@@ -351,7 +351,11 @@ class _Parser:
             k = conn[1]
             if (m := self.one_of(k, ("den", "va", "nam"))) is not None and m[0] != "nam":
                 k = m[1]  # "- đến", ", và"
-            nxt = self.member(k) or self.continuation(k, spans[-1])
+            # After a school year, "2028-2029" is the next school year, not two years.
+            if spans[-1].unit == "school_year":
+                nxt = self.continuation(k, spans[-1]) or self.member(k)
+            else:
+                nxt = self.member(k) or self.continuation(k, spans[-1])
             if nxt is None:
                 break
             spans.append(nxt[0])
@@ -360,6 +364,8 @@ class _Parser:
 
     def continuation(self, i: int, previous: Span) -> _Result[Span]:
         """A member that leaves out its unit: the II in "Quý I, II/2027"."""
+        if previous.unit == "school_year":  # "Năm học 2027-2028 và 2028-2029"
+            return self.school_year_numbers(i)
         hi = {"quarter": 4, "month": 12}.get(previous.unit)
         if hi is None:
             return None
@@ -475,7 +481,10 @@ class _Parser:
 
     def school_year(self, i: int) -> _Result[Span]:
         j = self.word(i, "nam hoc")
-        if j is None or (a := self.year(j)) is None:
+        return None if j is None else self.school_year_numbers(j)
+
+    def school_year_numbers(self, j: int) -> _Result[Span]:
+        if (a := self.year(j)) is None:
             return None
         sep = self.one_of(a[1], ("-", "/", "den"))
         if sep is None or (b := self.year(sep[1])) is None or b[0] != a[0] + 1:
