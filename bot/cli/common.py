@@ -24,7 +24,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(calendar_app, name="calendar")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, even in a log file
 SEED = Path(__file__).resolve().parent.parent.parent / "seed"
 
 

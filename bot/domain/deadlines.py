@@ -32,7 +32,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -56,6 +56,7 @@ PERIOD_LABELS = {
 }
 PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, Period.YEARLY: 12}
 
+MAX_CELL = 500  # characters: a longer "Tiến độ" cell is prose, not a deadline
 # The years a deadline may fall in: a date outside them is a typing error ("31/12/9999").
 YEARS = range(2000, 2101)
 
@@ -220,8 +221,13 @@ def parse_deadline(
     counts "ngày làm việc" (without one such a cell is unspecified).
     """
     original = clean(text).strip(" .;,:")
-    milestones = _milestones(result)
-    in_cell = _milestones(text)  # in the deadline cell, only dates that each carry a note
+    if len(original) > MAX_CELL:
+        return Unspecified(f"ô tiến độ dài {len(original)} ký tự: quá dài để là một thời hạn")
+    try:
+        milestones = _milestones(result)
+        in_cell = _milestones(text)  # in the deadline cell, only dates that each carry a note
+    except _Unclear as exc:
+        return Unspecified(exc.reason, invalid=exc.invalid)
     if milestones is None and in_cell is not None and all(m.note for m in in_cell.items):
         milestones = in_cell
     if milestones is not None and (len(milestones.items) > 1 or not original):
@@ -240,7 +246,11 @@ def parse_deadline(
 def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     reading = parsed.reading
     if reading is None:
-        unread = f"; chưa hiểu phần “{parsed.leftover}”" if parsed.leftover else ""
+        unread = (
+            f"; chưa hiểu phần “{parsed.leftover}”"
+            if parsed.leftover and parsed.leftover != original
+            else ""
+        )
         raise _Unclear(f"không đọc được thời hạn: “{original}”{unread}")
     if isinstance(reading, tp.Vague):
         raise _Unclear(f"không nêu ngày cụ thể: “{original}”")
@@ -254,11 +264,17 @@ def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
         return _since(reading, ctx)
     if isinstance(reading, tp.Repeat):
         return _repeat(reading, ctx)
-    return _bounded(reading, ctx)
+    return _bounded(reading, ctx, parsed.notes)
 
 
-def _bounded(reading: tp.Bounded, ctx: _Context) -> DueDate:
-    spans, inferred = _fill_years(reading.members, ctx)
+def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueDate:
+    if notes and len(reading.members) > 1:
+        # "Quý II/2027 (đối với cấp tỉnh); Quý IV/2027 (đối với cấp huyện)"
+        raise _Unclear(f"các mốc có ghi chú riêng ({'; '.join(notes)}): cần hạn cho từng cơ quan")
+    spans, inferred = _fill_years(reading.members, ctx, ranged=reading.is_range)
+    ends = [_window(s, ctx)[1] for s in spans]
+    if ends != sorted(ends):
+        raise _Unclear("các mốc không theo thứ tự thời gian")
     last = spans[-1]
     start, end = _window(last, ctx)
     label = _label(last)
@@ -271,8 +287,12 @@ def _bounded(reading: tp.Bounded, ctx: _Context) -> DueDate:
         on, words = end, label
     else:
         on, words = end, f"hết {label}"
-    if len(spans) > 1:
-        words += f", mốc cuối của {len(spans)} mốc"
+    if reading.is_range:
+        words += ", cuối khoảng thời gian"
+    elif len(spans) > 1:
+        words += f", mốc cuối trong {len(spans)} mốc"
+    if on.year not in YEARS:
+        raise _Unclear(f"năm {on.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}", invalid=True)
     if inferred:
         if ctx.plan_date is not None and on < ctx.plan_date:
             raise _Unclear(
@@ -286,7 +306,7 @@ def _bounded(reading: tp.Bounded, ctx: _Context) -> DueDate:
 def _since(reading: tp.Since, ctx: _Context) -> Recurring:
     (span,), _ = _fill_years((reading.span,), ctx)
     start, _end = _window(span, ctx)
-    period = Period.YEARLY if reading.yearly else Period.QUARTERLY
+    period = Period(reading.period)
     words = f"bắt đầu từ {_label(span)}, chưa ghi hạn kết thúc"
     return Recurring(period, ongoing=True, starts_on=start, reading=words)
 
@@ -298,27 +318,31 @@ def _repeat(reading: tp.Repeat, ctx: _Context) -> Deadline:
     if reading.ambiguous_anchor:
         raise _Unclear("không rõ hạn rơi vào ngày nào của kỳ báo cáo")
     period = Period(reading.period) if reading.period else Period.QUARTERLY
+    ends_on = None
+    if reading.until is not None:
+        (until,), _ = _fill_years((reading.until,), ctx)
+        ends_on = _window(until, ctx)[1]
+    starts_on = date(ctx.plan_year, 1, 1) if ctx.plan_year else None
     if reading.window and all(s.year is None for s in reading.window) and reading.period:
-        return _in_each_year(reading, period)
+        return replace(_in_each_year(reading, period), starts_on=starts_on, ends_on=ends_on)
     window = _fill_years(reading.window, ctx)[0] if reading.window else ()
     if reading.dated_first and reading.start is None:
         # "Tháng 12/2026 và thực hiện thường xuyên": done by the date, then kept up.
         then = "thực hiện thường xuyên" if reading.ongoing else PERIOD_LABELS[period]
         on = _window(window[-1], ctx)[1]
         return DueDate(on, f"hết {_label(window[-1])}, sau đó {then}")
-    starts_on = date(ctx.plan_year, 1, 1) if ctx.plan_year else None
-    ends_on = None
     if reading.start is not None:
         (span,), _ = _fill_years((reading.start,), ctx)
         starts_on = _window(span, ctx)[0]
     elif window:
         starts_on = _window(window[0], ctx)[0]
     if window:
-        ends_on = _window(window[-1], ctx)[1]
+        ends_on = min(_window(window[-1], ctx)[1], ends_on or date.max)
     if reading.anchor is not None:
         offset, day = reading.anchor
-        if day > calendar.monthrange(2024, offset % 12 + 1)[1]:  # 2024: a leap year
-            raise _Unclear(f"không có ngày {day} trong tháng đó", invalid=True)
+        month = offset % 12 + 1
+        if day > calendar.monthrange(2024, month)[1]:  # 2024: a leap year
+            raise _Unclear(f"không có ngày {day}/{month:02d}", invalid=True)
     return Recurring(period, reading.ongoing, reading.anchor, starts_on, ends_on)
 
 
@@ -367,28 +391,51 @@ def _relative(reading: tp.Relative, ctx: _Context) -> DueDate:
     return DueDate(on, words)
 
 
-def _fill_years(spans: tuple[tp.Span, ...], ctx: _Context) -> tuple[tuple[tp.Span, ...], bool]:
+def _fill_years(
+    spans: tuple[tp.Span, ...], ctx: _Context, *, ranged: bool = False
+) -> tuple[tuple[tp.Span, ...], bool]:
     """Give every member a year: the next written one, else the one before, else the plan's.
 
-    Returns the spans and whether the plan's year was used.
+    A member that borrows a year and would then fall out of order moves by a year:
+    "Tháng 11/2027 - tháng 2" ends in February 2028; in a range, "Tháng 12 - tháng 2/2028"
+    starts in December 2027. Returns the spans and whether the plan's year was used.
     """
     out: list[tp.Span] = []
     inferred = False
     for i, span in enumerate(spans):
-        year = span.year
+        year, shift = span.year, 0
         if year is None and span.unit != "plan_year":
-            year = next((s.year for s in spans[i + 1 :] if s.year is not None), None)
-        if year is None and span.unit != "plan_year":
-            year = next((s.year for s in reversed(spans[:i]) if s.year is not None), None)
+            later = next((s for s in spans[i + 1 :] if s.year is not None), None)
+            if later is not None:
+                year = later.year
+                if ranged and _ends(_with_year(span, year), ctx) > _ends(later, ctx):
+                    shift = -1
+            elif any(s.year is not None for s in spans[:i]):
+                year = out[-1].year
+                if _ends(_with_year(span, year), ctx) < _ends(out[-1], ctx):
+                    shift = 1
         if year is None:
             if ctx.plan_year is None:
                 raise _Unclear(_NO_YEAR)
             year, inferred = ctx.plan_year, True
+        year += shift
         if year not in YEARS:
             raise _Unclear(f"năm {year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}", invalid=True)
-        unit = "year" if span.unit == "plan_year" else span.unit
-        out.append(tp.Span(unit, span.n, span.month, year, span.qualifier))
+        out.append(_with_year(span, year))
     return tuple(out), inferred
+
+
+def _with_year(span: tp.Span, year: int | None) -> tp.Span:
+    unit = "year" if span.unit == "plan_year" else span.unit
+    return tp.Span(unit, span.n, span.month, year, span.qualifier)
+
+
+def _ends(span: tp.Span, ctx: _Context) -> date:
+    """The last day of a span, for ordering; a span that cannot exist sorts first."""
+    try:
+        return _window(span, ctx)[1]
+    except _Unclear:
+        return date.min
 
 
 def _window(span: tp.Span, ctx: _Context) -> tuple[date, date]:
@@ -458,7 +505,7 @@ def _anchor_label(period: Period, anchor: tuple[int, int]) -> str:
     if period is Period.YEARLY:
         return f"ngày {day:02d}/{offset + 1:02d}"
     if period is Period.MONTHLY:
-        return f"ngày {day} " + ("tháng sau" if offset else "hằng tháng")
+        return f"ngày {day}" + (" tháng sau" if offset else "")
     unit = "quý" if period is Period.QUARTERLY else "kỳ"
     nth = offset % size + 1
     which = "đầu" if nth == 1 else "cuối" if nth == size else f"thứ {nth}"
@@ -473,14 +520,14 @@ def _milestones(text: str) -> Milestones | None:
     items = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(original)
-        note = clean(original[m.end() : end]).strip(" -;,.")
+        note = clean(original[m.end() : end]).strip(" -;,.:()[]")
         day, month, year = (int(g) for g in m.groups())
         try:
             on = date(year, month, day)
         except ValueError:
-            return None
+            raise _Unclear(f"mốc “{m.group().strip(' :')}” không có thật", invalid=True) from None
         if year not in YEARS:
-            return None
+            raise _Unclear(f"mốc năm {year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}", invalid=True)
         items.append(Milestone(on, note))
     return Milestones(tuple(sorted(items, key=lambda item: item.on)))
 

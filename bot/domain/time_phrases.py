@@ -65,6 +65,7 @@ class Bounded:
 
     members: tuple[Span, ...]
     before: bool = False
+    is_range: bool = False  # "Tháng 9-10/2027", "Từ … đến …", "Giai đoạn 2026-2031"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Since:
     """A start without an end ("Từ quý III/2028"): ongoing from the start of ``span``."""
 
     span: Span
-    yearly: bool = False  # "… và các năm tiếp theo"
+    period: str = "quarterly"  # "… và các năm tiếp theo": yearly
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Repeat:
     start: Span | None = None
     unsupported: str | None = None
     dated_first: bool = False  # "Tháng 12/2026 và thực hiện thường xuyên": a date, then ongoing
+    until: Span | None = None  # "… đến năm 2030"
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,12 @@ class Parsed:
 # --- tokens -----------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[0-9]+|[a-z]+|[^\sa-z0-9]")
-_DASHES = {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-"}
+# Look-alikes typed or pasted from Word and PDFs, as the ASCII the grammar reads.
+_LOOK_ALIKES = str.maketrans(
+    {**{ch: "-" for ch in "–—−‐‑‒―－﹣⁃"}, **{ch: "/" for ch in "⁄∕／"},
+     **{ch: None for ch in "\u00ad\u200b\u200c\u200d\u2060\ufeff\x00"}}
+)  # fmt: skip
+_BULLETS = "•+*·◦▪-–"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8,
           "ix": 9, "x": 10, "xi": 11, "xii": 12}  # fmt: skip
 # Words that make a parenthesised remark part of the deadline rather than a note.
@@ -154,19 +161,27 @@ class _Tok:
 
     @property
     def number(self) -> int | None:
-        return int(self.text) if self.text.isascii() and self.text.isdigit() else None
+        ascii_digits = self.text.isascii() and self.text.isdigit()
+        return int(self.text) if ascii_digits and len(self.text) <= 9 else None
 
 
 def _tokens(original: str) -> tuple[list[_Tok], list[str]]:
     """Tokens of the folded text; parenthesised remarks without time words are set aside."""
-    folded = "".join(_DASHES.get(ch, ch) for ch in fold_aligned(original))
+    folded = fold_aligned(original)
     toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    # The nearest closing bracket after each token, found in one pass from the right.
+    closes: list[int | None] = [None] * len(toks)
+    nearest: int | None = None
+    for k in range(len(toks) - 1, -1, -1):
+        closes[k] = nearest
+        if toks[k].text in ")]":
+            nearest = k
     notes: list[str] = []
     out: list[_Tok] = []
     i = 0
     while i < len(toks):
         if toks[i].text in "([":
-            close = next((j for j in range(i + 1, len(toks)) if toks[j].text in ")]"), None)
+            close = closes[i]
             if close is not None:
                 inner = toks[i + 1 : close]
                 if inner and not any(t.text in _TIME_WORDS or t.number for t in inner):
@@ -178,16 +193,37 @@ def _tokens(original: str) -> tuple[list[_Tok], list[str]]:
     return out, notes
 
 
+def normalise(text: str) -> str:
+    """The cell as the grammar reads it: NFC, look-alike dashes and slashes as ASCII,
+    full-width forms and Roman numeral signs ("Ⅳ") as their letters, no invisible marks."""
+    text = unicodedata.normalize("NFC", text).translate(_LOOK_ALIKES)
+    return "".join(
+        unicodedata.normalize("NFKC", ch)
+        if "\uff01" <= ch <= "\uff5e" or "\u2160" <= ch <= "\u217f"
+        else ch
+        for ch in text
+    )
+
+
 def read(text: str) -> Parsed:
-    """Read a deadline cell. Never raises; an unread cell has ``reading=None``."""
-    original = unicodedata.normalize("NFC", text)
+    """Read a deadline cell. Never raises; an unread cell has ``reading=None``.
+
+    ``leftover`` quotes the original words from the first one not understood; it is empty
+    when nothing at all was understood.
+    """
+    original = normalise(text)
     toks, notes = _tokens(original)
     parser = _Parser(toks)
     reading = parser.cell()
     if reading is not None:
         return Parsed(reading, notes=tuple(notes))
     at = parser.furthest
-    leftover = original[toks[at].start :].strip() if at < len(toks) else ""
+    # Quote from the first word not understood, with the brackets or marks before it.
+    while 0 < at < len(toks) and not toks[at - 1].text.isalnum():
+        at -= 1
+    leftover = original[toks[at].start :].strip() if 0 < at < len(toks) else ""
+    if not any(ch.isalnum() for ch in leftover):
+        leftover = ""  # a stray bracket says nothing: the whole cell is quoted instead
     return Parsed(None, leftover=" ".join(leftover.split()), notes=tuple(notes))
 
 
@@ -196,17 +232,25 @@ def read(text: str) -> Parsed:
 _Result = tuple[T, int] | None
 
 _CONNECTORS = (",", ";", "-", "va", "hoac", "den", "toi", "&", "+", "/")
-_LEAD_VERBS = ("thoi han hoan thanh", "thoi gian hoan thanh", "thoi han", "thoi gian",
+_LEAD_VERBS = ("du kien", "thoi han hoan thanh", "thoi gian hoan thanh", "thoi han", "thoi gian",
                "tien do", "hoan thanh", "thuc hien", "trien khai", "xong", "ket thuc",
                "ban hanh", "to chuc", "bao cao", "tong hop", "gui")  # fmt: skip
 _BY_MARKERS = ("cham nhat la", "cham nhat vao", "cham nhat", "khong qua", "khong muon hon",
                "han chot", "han", "den het", "den", "het", "trong vong", "trong", "vao",
                "ca", "suot", "xong trong", "xong truoc")  # fmt: skip
-_QUALIFIERS = ("nua dau", "nua cuoi", "tuan dau", "tuan cuoi", "thuong tuan", "trung tuan",
+_QUALIFIERS = ("nua dau", "nua cuoi", "tuan dau tien", "tuan cuoi cung", "tuan dau", "tuan cuoi", "thuong tuan", "trung tuan",
                "ha tuan", "dau", "giua", "cuoi")  # fmt: skip
-_QUALIFIER_ALIASES = {"thuong tuan": "dau", "trung tuan": "giua", "ha tuan": "cuoi"}
+_QUALIFIER_ALIASES = {"thuong tuan": "dau", "trung tuan": "giua", "ha tuan": "cuoi",
+                      "tuan dau tien": "tuan dau", "tuan cuoi cung": "tuan cuoi"}  # fmt: skip
 _VAGUE = ("theo", "khi", "tuy", "sau khi", "ngay khi", "kip thoi", "dot xuat", "som",
           "can cu", "phu hop", "truoc khi", "dong thoi")  # fmt: skip
+# "ngày ký", "ngày ban hành Kế hoạch (này)", "ngày Kế hoạch được ký ban hành", "ngày ký
+# Quyết định này": the plan's own date. Any other document or event has no date here.
+_THIS_PLAN = r"(?:(?:ke hoach|kh)(?: nay)?|(?:quyet dinh|van ban|de an|chuong trinh) nay)"
+_PLAN_SIGNED = re.compile(
+    rf"ngay (?:(?:ky|ban hanh|ky ban hanh)(?: {_THIS_PLAN})?"
+    rf"|{_THIS_PLAN} (?:duoc )?(?:ky|ban hanh|ky ban hanh))"
+)
 _REPEAT_FILLERS = ("va", "hoac", "theo", "che do", "gui bao cao", "bao cao", "thuc hien",
                    "dot xuat", "trong", "cua", "nop", "nhiem vu", "la", "tung giai doan",
                    "mot lan", "1 lan")  # fmt: skip
@@ -219,6 +263,7 @@ class _Parser:
     def __init__(self, toks: list[_Tok]) -> None:
         self.t = toks
         self.furthest = 0
+        self.ranged = False
 
     # -- terminals --
     def _see(self, i: int) -> None:
@@ -282,15 +327,18 @@ class _Parser:
 
     # -- the cell --
     def cell(self) -> Reading | None:
-        # Lead verbs ("Hoàn thành trong quý IV") carry no time: skipped before any reading.
-        start = self.skip_punct(0)
+        # Bullets, and lead verbs ("Hoàn thành trong quý IV"), carry no time.
+        start = 0
+        while start < len(self.t) and self.t[start].text in _BULLETS:
+            start += 1
+        start = self.skip_punct(start)
         while (verb := self.one_of(start, _LEAD_VERBS)) is not None:
             start = self.skip_punct(verb[1])
         for production in (self.status, self.repeat, self.relative, self.bounded, self.since):
             got = production(start)
             if got is not None and self.end(got[1]):
                 return got[0]
-        if self.one_of(0, _VAGUE) is not None or self.one_of(start, _VAGUE) is not None:
+        if self.one_of(start, _VAGUE) is not None:
             return Vague()
         return None
 
@@ -301,18 +349,29 @@ class _Parser:
         verbs, k = self.many(j, (*_LEAD_VERBS, "co", "xay dung"))
         if not verbs:
             return None
-        # Anything after "Đã xong" is the evidence ("Đã xong (QĐ số 12/QĐ-UBND)").
+        # What follows "Đã xong" is its evidence ("Đã xong (QĐ số 12/QĐ-UBND)", "năm 2026"),
+        # unless it says the work goes on: "Đã hoàn thành 50%", "Đã triển khai, đang …".
+        rest = " ".join(t.text for t in self.t[k:])
+        if rest and not re.match(r"^(?:[(:,.;]|tai |theo |nam \d{4}|vao |ngay )", rest):
+            return None
+        if re.search(r"%|\b(?:dang|tiep|mot phan|chua|con|se|thuong xuyen|dinh ky|hang)\b", rest):
+            return None
+        self._see(len(self.t))
         return Status(" ".join(t.text for t in self.t[i:k])), len(self.t)
 
     # -- bounded periods: "Quý I, II/2027", "Trước năm 2028", "Từ tháng 2 đến tháng 5/2027" --
     def bounded(self, i: int) -> _Result[Reading]:
         markers, j = self.many(i, ("truoc", *_BY_MARKERS))
         before = any(m.startswith("truoc") or m == "xong truoc" for m in markers)
+        if (k := self.word(j, "tu nay den")) is not None:  # "Từ nay đến năm 2030"
+            k = self.word(k, "het") or k
+            got = self.members(k)
+            return None if got is None else (Bounded(got[0][-1:], before, True), got[1])
         if (k := self.word(j, "tu")) is not None:  # "từ X đến Y": needs the end
             got = self.members(k)
             if got is None or len(got[0]) < 2:
                 return None
-            return Bounded(got[0], before), got[1]
+            return Bounded(got[0], before, True), got[1]
         k = self.word(j, "giai doan")
         got = self.members(j if k is None else k)
         if got is None:
@@ -320,7 +379,7 @@ class _Parser:
         members, j = got
         if k is not None and members[0].unit != "year":
             return None
-        return Bounded(members, before), j
+        return Bounded(members, before, k is not None or self.ranged), j
 
     def since(self, i: int) -> _Result[Reading]:
         j = self.one_of(i, ("bat dau tu", "ke tu", "tu"))
@@ -329,17 +388,29 @@ class _Parser:
             return None
         span, k = got
         k = self.skip_punct(k)
-        yearly = going_on = False
+        period, going_on = "quarterly", False
         if (m := self.one_of(k, ("tro di", "tro ve sau", "ve sau"))) is not None:
             k, going_on = m[1], True
-        elif (m := self.one_of(k, ("va cac nam tiep theo", "va nhung nam tiep theo",
-                                   "va cac nam sau", "va nhung nam sau"))) is not None:  # fmt: skip
-            k, yearly = m[1], True
-        if j is None and not (going_on or yearly):
+        elif (following := self.following_periods(k)) is not None:
+            (period, k), going_on = following, True
+        if j is None and not going_on:
             return None  # without "từ", only "… trở đi" or "… các năm tiếp theo" says it starts
-        return Since(span, yearly), k
+        return Since(span, period), k
+
+    def following_periods(self, i: int) -> _Result[str]:
+        """ "và các năm (quý, tháng) tiếp theo": the period it goes on in."""
+        j = self.word(i, "va")
+        if j is None:
+            return None
+        j = self.word(j, "cac") or self.word(j, "nhung") or j
+        unit = self.one_of(j, ("nam", "quy", "thang"))
+        if unit is None or (after := self.one_of(unit[1], ("tiep theo", "sau", "ke tiep"))) is None:
+            return None
+        return {"nam": "yearly", "quy": "quarterly", "thang": "monthly"}[unit[0]], after[1]
 
     def members(self, i: int) -> _Result[tuple[Span, ...]]:
+        """Members joined by connectors; sets ``ranged`` when a connector makes a range."""
+        self.ranged = False
         got = self.member(i)
         if got is None:
             return None
@@ -349,8 +420,9 @@ class _Parser:
             if conn is None:
                 break
             k = conn[1]
-            if (m := self.one_of(k, ("den", "va", "nam"))) is not None and m[0] != "nam":
-                k = m[1]  # "- đến", ", và"
+            if (m := self.one_of(k, ("den het", "den", "va", "het"))) is not None:
+                k = m[1]  # "- đến", ", và", "đến hết"
+            ranged = conn[0] in ("-", "den", "toi") or (m is not None and m[0] != "va")
             # After a school year, "2028-2029" is the next school year, not two years.
             if spans[-1].unit == "school_year":
                 nxt = self.continuation(k, spans[-1]) or self.member(k)
@@ -360,6 +432,7 @@ class _Parser:
                 break
             spans.append(nxt[0])
             j = nxt[1]
+            self.ranged = self.ranged or ranged
         return tuple(spans), j
 
     def continuation(self, i: int, previous: Span) -> _Result[Span]:
@@ -428,7 +501,7 @@ class _Parser:
         d = self.num(j if j is not None else i, 0, 99)
         if d is None or (d[0] > 31 and j is None):
             return None
-        k = self.word(d[1], "/") or (self.word(d[1], "thang") if j is not None else None)
+        k = self.word(d[1], "/") or self.word(d[1], "thang")
         if k is None:
             return None
         m = self.num(k, 0, 99)
@@ -487,9 +560,14 @@ class _Parser:
         if (a := self.year(j)) is None:
             return None
         sep = self.one_of(a[1], ("-", "/", "den"))
-        if sep is None or (b := self.year(sep[1])) is None or b[0] != a[0] + 1:
+        if sep is None:
             return None
-        return Span("school_year", year=b[0]), b[1]
+        if (b := self.year(sep[1])) is not None and b[0] == a[0] + 1:
+            return Span("school_year", year=b[0]), b[1]
+        short = self.num(sep[1], digits=2)  # "Năm học 2027-28"
+        if short is not None and short[0] == (a[0] + 1) % 100:
+            return Span("school_year", year=a[0] + 1), short[1]
+        return None
 
     def year_member(self, i: int) -> _Result[Span]:
         j = self.word(i, "nam")
@@ -520,10 +598,7 @@ class _Parser:
         rest = [t.text for t in self.t[k[1] :]]
         self._see(len(self.t))
         words = " ".join(rest)
-        signed = re.search(r"\b(?:ky|ban hanh)\b", words) and not re.search(
-            r"\b(?:nhan|co|ket thuc|hoan thanh|phe duyet)\b", words
-        )
-        if signed:
+        if _PLAN_SIGNED.fullmatch(words.strip(" .;,")):
             return Relative(n[0], unit[0]), len(self.t)
         return AfterEvent(words), len(self.t)
 
@@ -535,6 +610,7 @@ class _Parser:
         anchors: list[tuple[str, int, int, str | None]] = []
         window: list[Span] = []
         start: Span | None = None
+        until: Span | None = None
         unsupported: str | None = None
         dated_first = False
         j = i
@@ -561,7 +637,15 @@ class _Parser:
                 m := self.member(k[1])
             ) is not None:
                 start, j = m
+            elif (k := self.one_of(j, ("den het", "den", "toi"))) is not None and (
+                m := self.member(k[1])
+            ) is not None:
+                until, j = m  # "Tháng 12 hằng năm đến năm 2030"
             elif (g := self.bounded(j)) is not None and isinstance(g[0], Bounded):
+                # A window is a stretch of time ("trong năm 2027", "giai đoạn 2026-2030");
+                # a day or a "trước" is a due date this reading cannot place.
+                if g[0].before or any(m.unit == "day" for m in g[0].members):
+                    return None
                 first = not (period or periodic or ongoing or anchors or window)
                 dated_first = dated_first or (first and g[0].members[-1].year is not None)
                 window.extend(g[0].members)
@@ -574,7 +658,15 @@ class _Parser:
             return None
         anchor, ambiguous = self.resolve_anchor(anchors, period)
         reading = Repeat(
-            period, ongoing, anchor, ambiguous, tuple(window), start, unsupported, dated_first
+            period,
+            ongoing,
+            anchor,
+            ambiguous,
+            tuple(window),
+            start,
+            unsupported,
+            dated_first,
+            until,
         )
         return reading, j
 

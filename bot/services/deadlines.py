@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from bot.domain.deadlines import (
+    YEARS,
     Deadline,
     Done,
     DueDate,
@@ -101,11 +102,15 @@ def set_deadline(
 
 
 def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, int]) -> Deadline:
+    if not text.strip():
+        raise DeadlineNotSet("chưa nhập thời hạn: ghi một ngày (31/12/2027) hoặc “Quý IV/2027”")
     if iso := _ISO.match(text):
         try:
             day = date(*(int(g) for g in iso.groups()))
         except ValueError:
             raise DeadlineNotSet(f"ngày “{text}” không có thật") from None
+        if day.year not in YEARS:
+            raise DeadlineNotSet(f"năm {day.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}")
         return DueDate(day, "do quản trị viên đặt")
     deadline = parse_deadline(
         text, plan_year=plan.year, plan_date=plan.issued_on, calendar=load_calendar(session),
@@ -113,8 +118,7 @@ def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, i
     )  # fmt: skip
     if isinstance(deadline, Unspecified):
         raise DeadlineNotSet(
-            f"chưa đặt được thời hạn: {deadline.reason}. "
-            "Ghi một ngày (31/12/2027) hoặc một cụm như “Quý IV/2027”"
+            f"{deadline.reason}. Ghi một ngày (31/12/2027) hoặc một cụm như “Quý IV/2027”"
         )
     if isinstance(deadline, Done):
         raise DeadlineNotSet("“đã xong” không phải thời hạn: hãy dùng /xong trong nhóm")
