@@ -253,7 +253,7 @@ _PLAN_SIGNED = re.compile(
 )
 _REPEAT_FILLERS = ("va", "hoac", "theo", "che do", "gui bao cao", "bao cao", "thuc hien",
                    "dot xuat", "trong", "cua", "nop", "nhiem vu", "la", "tung giai doan",
-                   "mot lan", "1 lan")  # fmt: skip
+                   "mot lan", "1 lan", "to chuc", "trien khai", "cap nhat")  # fmt: skip
 _PERIOD_WORDS = (("6 thang", "half_yearly"), ("nua nam", "half_yearly"),
                  ("thang", "monthly"), ("quy", "quarterly"), ("qui", "quarterly"),
                  ("nam", "yearly"), ("tuan", "weekly"), ("ngay", "daily"))  # fmt: skip
