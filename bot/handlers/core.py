@@ -199,9 +199,7 @@ def _apology_command(
     letter_id = parse_id(ident)
     if letter_id is None:
         return [Answer(answer("help"))]
-    return [
-        apology.decide(session, chat, sender, letter_id, name == "duyetxl", now, cal, settings)
-    ]
+    return [apology.decide(session, chat, sender, letter_id, name == "duyetxl", now, cal, settings)]
 
 
 def _apply(

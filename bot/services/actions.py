@@ -304,3 +304,18 @@ def notify(
             created_at=now,
         )
     )
+
+
+def alert_admins(
+    session: Session, subject: str, text: str, now: datetime, *, skip_chat_id: int | None = None
+) -> int:
+    """Tell every active admin chat (but ``skip_chat_id``) once about ``subject``: the
+    outbox key carries it, so the same subject alerts nobody twice. Returns how many chats
+    were told."""
+    told = 0
+    for admin in admin_chats(session):
+        if admin.id == skip_chat_id:
+            continue
+        notify(session, admin, f"alert:{subject}:{admin.id}"[:160], text, now)
+        told += 1
+    return told
