@@ -45,16 +45,21 @@ NOT_AN_ANSWER = [
     "xong rồi hả anh", "xong roi ha", "xong không anh", "có xong không", "co xong khong",
     "hoàn thành rồi chứ?", "xong k", "Đã hoàn thành hết chưa chị ơi", "✅?", "70% rồi à?",
     "100% chưa?", "xong chưa? em cần gấp", "bao giờ xong", "bao gio xong", "khi nào hoàn thành",
-    "Việc này ai xong rồi", "xong rồi phải không", "xong roi dung khong",
+    "Việc này ai xong rồi", "xong rồi phải không", "xong roi dung khong", "xong ko", "xong hk",
+    "xong chưa z", "Sở Tư pháp hoàn thành chưa?", "xong rồi ư", "xong đâu mà", "xong？",
     # conditions and intentions
     "nếu xong thì báo anh nhé", "neu xong thi bao anh nhe", "khi xong em sẽ báo",
     "khi xong em se bao", "xong thì em báo ạ", "xong thi em bao a", "em sẽ hoàn thành trong tuần",
     "Sau khi hoàn thành sẽ gửi báo cáo", "giả sử xong trước Tết",
-    "Dự kiến hoàn thành 100% vào thứ Sáu",
+    "Dự kiến hoàn thành 100% vào thứ Sáu", "cần xong trước 30/12", "mai xong",
+    "phải hoàn thành trước thứ 6",
+    # not sure of it
+    "hình như xong rồi", "có lẽ đã hoàn thành", "chắc xong rồi",
     # someone else's words
     "anh Nam bảo xong rồi", "anh nam noi la xong roi", "nghe nói bên đó đã xong",
     "nghe noi ben do da xong", "họ báo là hoàn thành rồi", "Chị ấy xong rồi",
-    "Phòng Tư pháp huyện cho biết đã hoàn thành",
+    "Phòng Tư pháp huyện cho biết đã hoàn thành", "bên Sở Tư pháp xong rồi",
+    "phía huyện đã hoàn thành",
 ]  # fmt: skip
 
 # Real answers close to the phrasings above that must keep working.
@@ -62,7 +67,9 @@ STILL_DONE = [
     "Xong rồi ạ. Anh xem giúp em nhé?", "Báo cáo: đã xong ạ", "bao cao da xong a",
     "Em đảm bảo đã xong", "Hồ sơ đã xong", "ho so da xong", "lúc 9h đã xong",
     "Báo cáo bảo hiểm đã xong", "de an da hoan thanh", "Việc này thì xong rồi ạ",
-    "Đã xong hết rồi nhé", "xong rồi anh ạ",
+    "Đã xong hết rồi nhé", "xong rồi anh ạ", "bên em xong rồi", "Bên mình đã hoàn thành ạ",
+    "chắc chắn đã xong", "xong rồi nha", "đã xong, mai em gửi bản giấy", "can bo da xong",
+    "da co van ban, xong roi", "nop muon nhung da xong", "file dinh kem da xong roi",
 ]  # fmt: skip
 
 UNCLEAR = ["ok", "cảm ơn", "???", "họp lúc 9h", "150%", "👍", "anh ơi", "báo cáo gửi ở đâu ạ"]

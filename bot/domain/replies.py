@@ -97,26 +97,35 @@ def parse_reply(text: str, *, today: date) -> Reply:
 # without diacritics, except where that folded form is another common word: those are
 # matched folded only when the whole message is written without diacritics, or never
 # ("a" is far more often "ạ", politeness, than "à", a question; "ho" is "hồ" in "hồ sơ").
-_QUESTION_END = ("chưa", "không", "ko", "k", "hông", "hem", "à", "hả", "hở", "hử", "nhỉ", "chứ",
-                 "sao", "nào", "hén", "ha")  # fmt: skip
-_TRAILING = ("anh", "chị", "em", "ạ", "a", "vậy", "thế", "đấy", "đó", "ơi", "rồi", "ấy", "sếp",
-             "bạn", "ad", "admin", "bot", "nữa", "luôn", "hết", "cả", "nhé")  # fmt: skip
+_QUESTION_END = ("chưa", "không", "ko", "k", "kh", "khg", "kg", "hk", "hok", "hông", "hem", "à",
+                 "hả", "hở", "hử", "ư", "nhỉ", "nhở", "chứ", "sao", "nào", "hén", "ha", "ta")  # fmt: skip
+_TRAILING = ("anh", "chị", "em", "ạ", "a", "vậy", "zậy", "z", "v", "thế", "đấy", "đó", "ơi", "rồi",
+             "ấy", "sếp", "bạn", "ad", "admin", "bot", "nữa", "luôn", "hết", "cả", "nhé", "nha",
+             "nhe", "nhen")  # fmt: skip
 _INTERROGATIVE = ("bao giờ", "khi nào", "lúc nào", "bao lâu", "tại sao", "vì sao", "thế nào",
                   "ra sao", "làm sao", "có phải", "phải không", "đúng không", "được không",
                   "ai", "đâu", "hay chưa", "hay không")  # fmt: skip
 _CONDITIONAL = ("nếu", "giả sử", "giả như", "trường hợp", "hễ", "miễn là", "khi", "sau khi",
-                "để", "sẽ", "định", "dự kiến", "phấn đấu", "cố gắng", "hy vọng", "hi vọng",
-                "mong")  # fmt: skip
+                "để", "sẽ", "định", "dự kiến", "phấn đấu", "cố gắng", "cố", "hy vọng", "hi vọng",
+                "mong", "muốn", "cần", "phải", "nên", "hãy", "đợi", "chờ", "mai", "ngày mai",
+                "tuần sau", "tuần tới", "tháng sau", "tháng tới",
+                # not sure of it: "hình như xong rồi", "chắc là xong"
+                "hình như", "có lẽ", "chắc là", "không biết", "chưa biết", "không rõ", "chưa rõ",
+                "nghe đâu")  # fmt: skip
 _REPORTED = ("nghe nói", "nghe bảo", "thấy bảo", "thấy nói", "cho biết", "cho hay", "báo là",
              "báo rằng", "nói là", "nói rằng", "bảo là", "bảo rằng", "anh ấy", "chị ấy", "ông ấy",
              "bà ấy", "cô ấy", "em ấy", "cậu ấy", "họ", "người ta", "bên đó", "bên kia", "bên ấy",
              "phòng kia", "đơn vị kia", "đơn vị đó")  # fmt: skip
 _SAYING = ("bảo", "nói", "kể")  # a verb of saying right before the answer: "anh Nam bảo xong"
 _PLAIN_ONLY = {"khi", "ai", "se", "nao", "sao", "ha", "hen", "chu", "hong", "hem", "do", "the",
-               "ay", "thi", "mong", "dinh", "ke"}  # fmt: skip
-_NEVER_FOLDED = {"a", "bao", "noi", "ho", "de", "dau"}
+               "ay", "thi", "mong", "ke", "mai", "ta", "u", "phai", "hay"}  # fmt: skip
+# "bên Sở Tư pháp xong rồi" is about another unit; "bên em xong rồi" is the writer's own.
+_OWN_SIDE = ("em", "e", "mình", "tôi", "tui", "tớ", "chúng", "này", "ta", "tao")
+# "có" (to have), "cán bộ", "cho" (for), "nền", "muộn" (late), "đổi", "đính kèm"…
+_NEVER_FOLDED = {"a", "bao", "noi", "ho", "de", "dau", "co", "can", "cho", "nen", "muon", "doi",
+                 "dinh"}  # fmt: skip
 _SIGNAL = re.compile(r"\b(?:xong|hoan thanh|hoan tat|done|finished|complete[d]?)\b|[0-9]\s*%")
-_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+_SENTENCE = re.compile(r"[^.!?？;\n]+[.!?？;\n]*")
 _ANSWER_WORDS = ("xong", "done", "finished", "complete", "completed")
 
 
@@ -162,7 +171,7 @@ def _has(words: list[str], forms: tuple[str, ...], plain: bool) -> bool:
 def _asks(sentence: str, plain: bool) -> bool:
     """A question: a "?", a question particle at the end ("xong chưa anh", "xong rồi à",
     "có xong không"), or a question word ("bao giờ xong", "ai xong rồi")."""
-    if "?" in sentence:
+    if "?" in sentence or "？" in sentence:
         return True
     words = _words(sentence)
     while words and _is(words[-1], _TRAILING, plain) and not _is(words[-1], _QUESTION_END, plain):
@@ -190,6 +199,11 @@ def _supposes(sentence: str, plain: bool) -> bool:
         trimmed = trimmed[:-1]
     if trimmed and _is(trimmed[-1], _SAYING, plain) and trimmed[-2:-1] != ["đảm"]:
         return True  # "đảm bảo đã xong" (I assure you it is done) is the writer's own word
+    for word, following in zip(before, [*before[1:], ""][: len(before)], strict=True):
+        if _is(word, ("bên", "phía"), plain) and following and not _is(following, _OWN_SIDE, plain):
+            return True
+        if word == "chắc" and following != "chắn":  # "chắc xong rồi": probably
+            return True
     return any(_is(w, ("thì",), plain) for w in after)
 
 
