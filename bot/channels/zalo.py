@@ -180,9 +180,12 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), min(60, 2**failures))
             continue
         for update in updates:
-            await handle_update(
-                update, client=client, engine=engine, admin_ids=admin_ids, clock=clock
-            )
+            try:
+                await handle_update(
+                    update, client=client, engine=engine, admin_ids=admin_ids, clock=clock
+                )
+            except Exception:  # a malformed update must not stop the polling
+                log.exception("zalo: cannot handle an update")
 
 
 class _WebhookHandler(RequestHandler):
