@@ -143,3 +143,12 @@ def test_extension_reason() -> None:
 @given(st.text())
 def test_never_raises(text: str) -> None:
     assert parse_reply(text, today=TODAY) is not None
+
+
+@pytest.mark.parametrize(
+    ("caption", "asking"),
+    [("file này được chưa anh?", True), ("gửi ai ạ", True), ("báo cáo đây ạ", False), ("", False)],
+)
+def test_words_sent_with_a_file_say_whether_they_ask(caption: str, asking: bool) -> None:
+    reply = parse_reply(caption, today=TODAY)
+    assert isinstance(reply, Unclear) and reply.asking is asking

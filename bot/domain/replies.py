@@ -41,6 +41,9 @@ class Extension:
 @dataclass(frozen=True)
 class Unclear:
     text: str
+    # It asks or supposes something ("xong chưa?", "file này được chưa anh?"): a file sent
+    # with these words is not an answer either.
+    asking: bool = False
 
 
 Reply = Done | Progress | Extension | Unclear
@@ -74,7 +77,7 @@ def parse_reply(text: str, *, today: date) -> Reply:
     if _EXTENSION.search(folded):  # "cho em xin gia hạn được không ạ?" is still a request
         return Extension(_extension_date(folded, today), _reason(raw))
     if not _asserts(raw):
-        return Unclear(raw)
+        return Unclear(raw, asking=True)
     percent = _PERCENT.search(folded)
     if percent:
         value = parse_percent(percent.group(1))
@@ -89,7 +92,7 @@ def parse_reply(text: str, *, today: date) -> Reply:
         return Progress(None, raw)
     if _DONE.search(folded):
         return Done(note=_note(raw), evidence=evidence_in(raw))
-    return Unclear(raw)
+    return Unclear(raw, asking=_asks_anything(raw))
 
 
 # --- questions, conditions, reported speech ---------------------------------------------
@@ -145,6 +148,12 @@ def _asserts(raw: str) -> bool:
     plain = fold(raw) == " ".join(raw.lower().split())
     carrying = [s for s in sentences if _carries_answer(s)]
     return not carrying or any(not (_asks(s, plain) or _supposes(s, plain)) for s in carrying)
+
+
+def _asks_anything(raw: str) -> bool:
+    plain = fold(raw) == " ".join(raw.lower().split())
+    sentences = [s.strip() for s in _SENTENCE.findall(raw) if s.strip()]
+    return any(_asks(s, plain) for s in sentences)
 
 
 def _words(text: str) -> list[str]:

@@ -58,8 +58,8 @@ def handle_message(
     if incoming.reply_to is None and not sender.private:
         return []  # talk among officers in the group: not for the bot
     reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=cal.local(now).date())
-    if isinstance(reply, Unclear) and not incoming.attachment:
-        return [Answer(answer("unclear"))]
+    if isinstance(reply, Unclear) and (reply.asking or not incoming.attachment):
+        return [Answer(answer("unclear"))]  # a file sent with a question is no answer either
     # In a private chat (and on Zalo, which has no reply threading) an answer without a
     # reply refers to the last message the bot sent there.
     context = incoming.reply_to or (
