@@ -304,3 +304,37 @@ async def test_odd_numbers_in_buttons_get_an_answer(chat: Any, data: str) -> Non
     assert FAILED not in answer and all(FAILED not in str(a.get("text", "")) for a in answered)
     with Session(province.engine) as s:
         assert all(p.status == Status.OPEN for p in s.exec(select(Assignment)).all())
+
+
+async def test_a_message_telegram_refuses_is_not_retried_and_the_chat_stays(chat: Any) -> None:
+    app, fake, province = chat
+    await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
+    province.add_task("31/12/2024")
+    fake.fail_next = {"error_code": 400, "description": "Bad Request: can't parse entities"}
+    await tick(app, province)
+    [row] = [o for o in province.outbox() if o.chat_id == _chat_id(province, SYT_GROUP)]
+    assert (row.state, row.attempts) == (OutboxState.FAILED, 1)  # no retry loop
+    with Session(province.engine) as s:
+        assert s.exec(select(Chat).where(Chat.chat_key == str(SYT_GROUP))).one().active
+        told = s.exec(
+            select(Outbox).where(col(Outbox.key).startswith(f"alert:outbox:{row.id}:"))
+        ).all()
+    assert len(told) == 1 and "không gửi được" in told[0].parts[0]
+
+
+def test_a_migration_onto_an_unbound_chat_carries_the_binding_over(engine: Engine) -> None:
+    from bot.services.chats import follow_migration
+
+    province = build_province(engine)
+    with session_scope(engine) as s:
+        old = Chat(channel="telegram", chat_key=str(SYT_GROUP), role=ChatRole.GROUP,
+                   agency_id=province.agencies["so-y-te"], title="Nhóm Sở Y tế")  # fmt: skip
+        unbound = Chat(channel="telegram", chat_key=str(SUPERGROUP), role=ChatRole.GROUP,
+                       agency_id=province.agencies["so-tu-phap"], active=False)  # fmt: skip
+        s.add_all([old, unbound])
+    with session_scope(engine) as s:
+        kept = follow_migration(s, "telegram", str(SYT_GROUP), str(SUPERGROUP), NOW)
+        assert kept is not None and kept.chat_key == str(SUPERGROUP) and kept.active
+        assert kept.agency_id == province.agencies["so-y-te"]
+    with Session(engine) as s:
+        assert not s.exec(select(Chat).where(Chat.chat_key == str(SYT_GROUP))).one().active
