@@ -1,11 +1,14 @@
 """Words live in templates/. One Jinja2 environment, HTML-escaped for Telegram's HTML mode.
 
 A message is built from blocks (a header, one block per item, a footer) so that a long
-one is split between items, under Telegram's 4096-character limit.
+one is split between items, under its channel's limit (:func:`split_message`, the one
+splitter). Text that users typed is shown back shortened (the ``echo`` filter).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
@@ -15,7 +18,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# sendMessage's text: "1-4096 characters after entities parsing" (Telegram Bot API).
 TELEGRAM_LIMIT = 4096
+# Zalo's Bot API sendMessage: plain text of at most 2,000 characters.
+ZALO_LIMIT = 2000
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
@@ -41,6 +47,7 @@ def environment() -> Environment:
     )
     env.filters["vn_date"] = vn_date
     env.filters["short_date"] = short_date
+    env.filters["echo"] = echo
     return env
 
 
@@ -53,44 +60,126 @@ def blocks(template: str, header: dict[str, Any], items: Sequence[Any], **ctx: A
     return [b for b in [*rendered, footer] if b]
 
 
-def split_message(parts: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Join blocks into messages of at most ``limit`` characters, cutting between blocks.
+def visible_length(html_text: str) -> int:
+    """What Telegram counts against its limit: the text left after HTML parsing (tags
+    dropped, entities such as ``&amp;`` as one character), in UTF-16 code units, as
+    Telegram measures text (an emoji outside the BMP counts 2). Never less than the
+    number of characters, so a text within it is within any per-character limit too."""
+    text = html.unescape(_TAG.sub("", html_text))
+    return len(text.encode("utf-16-le")) // 2
 
-    A single block longer than the limit is cut at line breaks (or hard, as a last resort).
+
+def split_message(parts: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join HTML blocks into messages whose visible length (:func:`visible_length`) is at
+    most ``limit``, cutting between blocks.
+
+    A block longer than the limit is cut at a line break, else at a space, else anywhere;
+    never inside a tag or an entity, and a tag open at a cut is closed before it and
+    opened again after it, so every message is valid HTML on its own. The one splitter:
+    the planner, the dispatcher and every chat answer use it with their channel's limit.
     """
     messages: list[str] = []
-    current = ""
+    current, size = "", 0
     for block in parts:
         for piece in _pieces(block, limit):
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
+            length = visible_length(piece)
+            if not current:
+                current, size = piece, length
+            elif size + 2 + length <= limit:
+                current, size = f"{current}\n\n{piece}", size + 2 + length
             else:
                 messages.append(current)
-                current = piece
+                current, size = piece, length
     if current:
         messages.append(current)
-    return messages
+    return [m for m in messages if html.unescape(_TAG.sub("", m)).strip()]
+
+
+def split_smaller(html_text: str) -> list[str] | None:
+    """A message the channel refused as too long, in pieces of half its visible length;
+    ``None`` when it is too short to be the problem (then it is refused for good)."""
+    length = visible_length(html_text)
+    if length <= _SMALLEST:
+        return None
+    return split_message([html_text], max(length // 2, _SMALLEST))
+
+
+_SMALLEST = 64
+_TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9-]+)")
+
+
+def _units(token: str) -> int:
+    if token.startswith("<"):
+        return 0
+    text = html.unescape(token) if token.startswith("&") else token
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _pieces(block: str, limit: int) -> list[str]:
-    if len(block) <= limit:
+    if visible_length(block) <= limit:
         return [block]
+    tokens = _TOKEN.findall(block)
     pieces: list[str] = []
-    current = ""
-    for line in block.split("\n"):
-        while len(line) > limit:
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = line
-    if current:
-        pieces.append(current)
-    return pieces
+    start, opened = 0, list[str]()  # tags open at the start of the current piece
+    while start < len(tokens):
+        stack, size, end = list(opened), 0, start
+        soft: dict[str, tuple[int, list[str]]] = {}  # the last line break and space, if any
+        while end < len(tokens):
+            units = _units(tokens[end])
+            if size + units > limit:
+                break
+            _track(tokens[end], stack)
+            size += units
+            end += 1
+            if tokens[end - 1] in ("\n", " "):
+                soft[tokens[end - 1]] = (end, list(stack))
+        if end < len(tokens) and soft:  # prefer a line break, then a space, to a hard cut
+            end, stack = soft.get("\n") or soft[" "]
+        if end == start:  # one token wider than the whole limit: send it alone
+            end, stack = start + 1, list(opened)
+            _track(tokens[start], stack)
+        body = "".join(tokens[start:end])
+        reopen = "".join(f"<{t}>" for t in opened)
+        close = "".join(f"</{_name(t)}>" for t in reversed(stack))
+        pieces.append(f"{reopen}{body}{close}".strip("\n "))
+        start, opened = end, stack
+    return [p for p in pieces if p]
+
+
+def _name(tag: str) -> str:
+    return tag.split()[0]
+
+
+def _track(token: str, stack: list[str]) -> None:
+    """Keep the open tags (with their attributes) as a cut must close and reopen them."""
+    m = _TAG_NAME.match(token) if token.startswith("<") else None
+    if m is None or token.endswith("/>"):
+        return
+    closing, name = m.group(1), m.group(2).lower()
+    if closing:
+        for i in range(len(stack) - 1, -1, -1):
+            if _name(stack[i]).lower() == name:
+                del stack[i:]
+                break
+    else:
+        stack.append(token[1:-1].strip())
+
+
+ECHO_LIMIT = 200  # characters of a user's own text repeated back to them
+
+
+def echo(text: object, limit: int = ECHO_LIMIT) -> str:
+    """A user's text shown back (a note, a code, a reason): at most ``limit`` characters,
+    cut at a word with "…". The whole text stays in the audit trail; this is only what a
+    chat shows of it."""
+    value = " ".join(str(text or "").split())
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
 
 
 def answer(name: str, **ctx: Any) -> str:

@@ -8,9 +8,11 @@ awaits "the bot has sent N messages", never a clock.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,6 +34,10 @@ class FakeTelegram:
         self._message_ids = itertools.count(5000)
         self._changed = asyncio.Condition()
         self.fail_next: dict[str, Any] | None = None  # an error answer for the next sendMessage
+        # Telegram's own check: at most this many UTF-16 units of text after entity parsing.
+        self.max_length = 4096
+        self.migrated: dict[int, int] = {}  # a group that became a supergroup: old → new id
+        self.answered: list[dict[str, Any]] = []  # answerCallbackQuery calls
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -44,7 +50,12 @@ class FakeTelegram:
         self.calls.append((method, params))
         if method == "getMe":
             return _ok(BOT)
-        if method in ("deleteWebhook", "setWebhook", "answerCallbackQuery", "close", "logOut"):
+        if method == "answerCallbackQuery":
+            async with self._changed:
+                self.answered.append(params)
+                self._changed.notify_all()
+            return _ok(True)
+        if method in ("deleteWebhook", "setWebhook", "close", "logOut"):
             return _ok(True)
         if method == "getUpdates":
             return _ok(
@@ -74,6 +85,9 @@ class FakeTelegram:
             if self.fail_next is not None:
                 error, self.fail_next = self.fail_next, None
                 return httpx.Response(error.get("error_code", 400), json={"ok": False, **error})
+            refused = self._refuse(params)
+            if refused is not None:
+                return refused
             message = {
                 "message_id": next(self._message_ids), "date": DATE, "from": BOT,
                 "chat": {"id": int(params["chat_id"]), "type": "group" if int(params["chat_id"]) < 0 else "private"},
@@ -90,6 +104,33 @@ class FakeTelegram:
         return httpx.Response(
             404, json={"ok": False, "error_code": 404, "description": "Not Found"}
         )
+
+    def _refuse(self, params: dict[str, Any]) -> httpx.Response | None:
+        """What Telegram answers to a message it will not send, with its own wording."""
+        chat = int(params["chat_id"])
+        if chat in self.migrated:
+            return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                          {"migrate_to_chat_id": self.migrated[chat]})  # fmt: skip
+        text = str(params.get("text", ""))
+        if params.get("parse_mode") == "HTML":
+            parsed = _Entities()
+            try:
+                parsed.feed(text)
+                parsed.close()
+                parsed.check()
+            except ValueError as exc:
+                return _error(400, f"Bad Request: can't parse entities: {exc}")
+            text = parsed.visible
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(text.encode("utf-16-le")) // 2 > self.max_length:
+            return _error(400, "Bad Request: message is too long")
+        return None
+
+    async def wait_answered(self, count: int) -> list[dict[str, Any]]:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.answered) >= count), 10)
+            return list(self.answered)
 
     async def _updates(self, offset: int, wait: float) -> list[dict[str, Any]]:
         async with self._changed:
@@ -159,6 +200,48 @@ def _params(request: httpx.Request) -> dict[str, Any]:
         except ValueError:
             params[key] = value
     return params
+
+
+_ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+            "tg-spoiler", "span", "blockquote", "tg-emoji"}  # fmt: skip
+
+
+class _Entities(HTMLParser):
+    """Telegram's HTML mode: known tags only, each closed in order; the visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.visible = ""
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in _ALLOWED:
+            raise ValueError(f'unsupported start tag "{tag}"')
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            raise ValueError(f'can\'t find end tag corresponding to start tag "{tag}"')
+
+    def handle_data(self, data: str) -> None:
+        self.visible += data
+
+    def check(self) -> None:
+        if self.stack:
+            raise ValueError(f'can\'t find end tag corresponding to start tag "{self.stack[-1]}"')
+        if "<" in self.rawdata:
+            raise ValueError("unclosed start tag")
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> httpx.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return httpx.Response(code, json=body)
+
+
+def visible_text(html_text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text))
 
 
 def _ok(result: Any) -> httpx.Response:

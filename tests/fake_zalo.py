@@ -18,6 +18,7 @@ class FakeZalo:
         self.paths: set[str] = set()
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
+        self.max_length = 2000  # Zalo's limit for a text message
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -48,7 +49,7 @@ class FakeZalo:
             return httpx.Response(200, json={"ok": True, "result": update})
         if method == "sendMessage":
             text = str(params["text"])
-            if len(text) > 2000:
+            if len(text) > self.max_length:
                 return httpx.Response(
                     400, json={"ok": False, "error_code": 400, "description": "text too long"}
                 )

@@ -14,7 +14,7 @@ from bot.channels.console import ConsoleChannel
 from bot.db import make_engine, session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, OutboxState, SentMessage, Status
-from bot.render import TELEGRAM_LIMIT
+from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import _claim, dispatch
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import make_scheduler, tick
@@ -109,7 +109,7 @@ def test_long_messages_are_split_under_telegrams_limit(province: Province) -> No
     run_plan(province, at(date(2024, 12, 20)))
     [message] = province.outbox()
     assert len(message.parts) > 1
-    assert all(len(p) <= TELEGRAM_LIMIT for p in message.parts)
+    assert all(visible_length(p) <= TELEGRAM_LIMIT for p in message.parts)
     joined = "\n".join(message.parts)
     assert all(f"Nhiệm vụ số {i}:" in joined for i in range(60))
 

@@ -331,3 +331,15 @@ async def test_an_approved_apology_letter_reaches_the_group_as_a_word_file(
     [(chat, name, data)] = fake.documents
     assert (chat, name) == (STP_GROUP, "xin-loi-LLTP-9.docx")
     assert "01/PXL-STP" in text_of(data) and "27/12/2024" in text_of(data)
+
+
+async def test_a_file_sent_with_a_question_is_not_an_answer(bot: Any) -> None:
+    app, fake, province = bot
+    await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
+    only = province.add_task("31/12/2024")
+    await tick(app, province)
+    reminder = (await fake.wait_sent(2))[-1]
+    await fake.say(SYT_GROUP, OFFICER, "file này được chưa anh?", reply_to=reminder["message_id"],
+                   document={"file_id": "BQACAgU-dt", "file_unique_id": "u2", "file_name": "du-thao.docx"})  # fmt: skip
+    assert "chưa hiểu" in (await fake.wait_sent(3))[-1]["text"]
+    assert part(province, only).status == Status.OPEN

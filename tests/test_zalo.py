@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
-from bot.models import Agency, ChatRole, Status
+from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, Status
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
 from bot.scheduler.settings import SchedulerSettings
@@ -133,6 +134,51 @@ async def test_long_reminders_are_cut_under_2000_characters(zalo: Any) -> None:
     messages = (await fake.wait_sent(3))[1:]
     assert len(messages) >= 2 and all(len(m["text"]) <= 2000 for m in messages)
     assert all(f"Nhiệm vụ {i}:" in "".join(m["text"] for m in messages) for i in range(12))
+
+
+async def test_a_text_zalo_finds_too_long_is_split_and_the_chat_stays(zalo: Any) -> None:
+    client, fake, province = zalo
+    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    for i in range(6):
+        province.add_task("31/12/2024", text=f"Nhiệm vụ {i}: " + "rà soát thủ tục hành chính " * 6)
+    fake.max_length = 700  # a server stricter than its documentation
+    await tick(client, province)
+    messages = [m["text"] for m in fake.sent[1:]]
+    assert len(messages) >= 2 and all(len(t) <= 700 for t in messages)
+    assert all(f"Nhiệm vụ {i}:" in "".join(messages) for i in range(6))
+    with Session(province.engine) as s:
+        assert s.exec(select(Chat).where(Chat.chat_key == "zc-syt")).one().active
+        [row] = [o for o in s.exec(select(Outbox)).all() if o.chat_id == s.exec(
+            select(Chat.id).where(Chat.chat_key == "zc-syt")).one()]  # fmt: skip
+        assert (row.state, row.attempts) == (OutboxState.SENT, 1)
+
+
+async def test_a_question_on_zalo_is_not_an_answer(zalo: Any) -> None:
+    client, fake, province = zalo
+    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    only = province.add_task("31/12/2024")
+    await tick(client, province)
+    await fake.wait_sent(2)
+    for question in ("hoàn thành chưa anh?", "xong chua vay", "anh Nam bảo xong rồi"):
+        assert "chưa hiểu" in (await say(fake, "zc-syt", "zu-501", question))["text"]
+    assert province.part(only).status == Status.OPEN
+
+
+async def test_odd_numbers_and_failures_on_zalo_get_an_answer_and_polling_goes_on(
+    zalo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _client, fake, province = zalo
+    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    for command in ("/duyet ²", "/duyet " + "9" * 30, "/duyetxl ²", "/xinloi " + "1" * 30):
+        assert "gặp lỗi" not in (await say(fake, "zc-head", "zu-601", command))["text"]
+
+    def broken(*_args: Any, **_kw: Any) -> Any:
+        raise RuntimeError("a bug somewhere below the handler")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("bot.channels.zalo.handle_message", broken)
+        assert "gặp lỗi" in (await say(fake, "zc-head", "zu-601", "/nhiemvu"))["text"]
+    assert "Hướng dẫn" in (await say(fake, "zc-head", "zu-601", "/trogiup"))["text"]
 
 
 def _free_port() -> int:

@@ -1,8 +1,18 @@
-"""Transports: how a message reaches a chat. The dispatcher is the only caller."""
+"""Transports: how a message reaches a chat.
+
+Every text meets its channel's size limit in one way: :func:`bot.render.split_message`
+with the channel's ``limit``. The dispatcher splits the outbox's parts so (and keeps
+each piece's message id, so a retry sends nothing twice); answers in a chat go through
+:func:`send_pieces`. A channel that still refuses a text as too long raises
+:class:`TooLong`: the text is split smaller, never sent again as it was.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
+
+from bot.render import split_message, split_smaller
 
 
 class TransientError(Exception):
@@ -15,6 +25,14 @@ class TransientError(Exception):
 
 class PermanentError(Exception):
     """This chat cannot be reached any more (bot removed, chat deleted)."""
+
+
+class MessageRejected(Exception):
+    """The channel refuses this message (not the chat): sending it again changes nothing."""
+
+
+class TooLong(MessageRejected):
+    """The channel refuses this message as too long (Telegram: 400 "message is too long")."""
 
 
 class ChatMigrated(Exception):
@@ -30,9 +48,11 @@ Buttons = list[list[tuple[str, str]]]  # rows of (label, callback data)
 
 class Channel(Protocol):
     name: str
+    limit: int  # the most a message may hold, as :func:`bot.render.visible_length` counts
 
     async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
-        """Send one message (HTML, within the channel's size limit); return its id."""
+        """Send one message (HTML, within ``limit``); return its id. Raises
+        :class:`TooLong` if the channel still finds it too long."""
         ...
 
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
@@ -42,6 +62,26 @@ class Channel(Protocol):
     async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
         """Send a picture (a digest's chart); return the message's id."""
         ...
+
+
+async def send_pieces(
+    send_one: Callable[[str, bool], Awaitable[str]], html: str, limit: int
+) -> list[str]:
+    """Send ``html`` as as many messages as ``limit`` needs, through ``send_one(piece,
+    is_last)`` (buttons go under the last); a piece refused as too long is split smaller
+    and the pieces sent instead. Returns the messages' ids."""
+    queue = split_message([html], limit)
+    ids: list[str] = []
+    while queue:
+        piece = queue.pop(0)
+        try:
+            ids.append(await send_one(piece, not queue))
+        except TooLong:
+            smaller = split_smaller(piece)
+            if smaller is None:
+                raise
+            queue[:0] = smaller
+    return ids
 
 
 def buttons_as_text(buttons: Buttons | None) -> str:

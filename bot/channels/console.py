@@ -9,6 +9,7 @@ import uuid
 from typing import TextIO
 
 from bot.channels import Buttons, buttons_as_text
+from bot.render import TELEGRAM_LIMIT
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -19,6 +20,7 @@ def plain(text: str) -> str:
 
 class ConsoleChannel:
     name = "console"
+    limit = TELEGRAM_LIMIT  # the demo shows messages as Telegram would get them
 
     def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
         self.stream = stream or sys.stdout

@@ -9,6 +9,7 @@ httpx's request log is silenced and a logging filter blanks the token anywhere e
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -16,8 +17,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.error import ChatMigrated as TgChatMigrated
@@ -32,13 +39,23 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
+from bot.channels import (
+    Buttons,
+    ChatMigrated,
+    MessageRejected,
+    PermanentError,
+    TooLong,
+    TransientError,
+    send_pieces,
+)
+from bot.channels.console import plain as plain_text
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
-from bot.models import Chat
+from bot.render import TELEGRAM_LIMIT, answer
 from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
+from bot.services.chats import follow_migration
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +101,23 @@ def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
 
 class TelegramChannel:
     name = "telegram"
+    limit = TELEGRAM_LIMIT
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.bot = application.bot
 
-    async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
+    async def send(
+        self, chat_key: str, html: str, buttons: Buttons | None = None, reply_to: str | None = None
+    ) -> str:
+        quote = (
+            ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
         return await self._call(
             self.bot.send_message(chat_id=int(chat_key), text=html, parse_mode=ParseMode.HTML,
-                                  reply_markup=keyboard(buttons), disable_web_page_preview=True)
+                                  reply_markup=keyboard(buttons), disable_web_page_preview=True,
+                                  reply_parameters=quote)
         )  # fmt: skip
 
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
@@ -119,9 +145,13 @@ class TelegramChannel:
         except Forbidden as exc:
             raise PermanentError(exc.message) from None
         except BadRequest as exc:
-            if any(marker in exc.message.lower() for marker in _CHAT_GONE):
+            reason = exc.message.lower()
+            if any(marker in reason for marker in _CHAT_GONE):
                 raise PermanentError(exc.message) from None
-            raise TransientError(exc.message) from None
+            if "too long" in reason:  # 400 "Bad Request: message is too long"
+                raise TooLong(exc.message) from None
+            # The same request would be refused again: this message, not the chat, is wrong.
+            raise MessageRejected(exc.message) from None
         except (NetworkError, TelegramError) as exc:
             raise TransientError(str(exc)) from None
         return str(message.message_id)
@@ -156,6 +186,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))
     app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, _on_message))
     app.add_handler(CallbackQueryHandler(_on_button))
+    app.add_error_handler(_on_error)
     return app
 
 
@@ -194,7 +225,7 @@ async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         answers = handle_message(session, incoming, context.bot_data["clock"](), load_calendar(session),
                                  context.bot_data.get("apology"))  # fmt: skip
     for item in answers:
-        await _reply(message, item)
+        await _reply(context, message, item)
 
 
 async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -209,7 +240,7 @@ async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     if isinstance(query.message, Message):
         for item in answers:
-            await _reply(query.message, item)
+            await _reply(context, query.message, item)
 
 
 async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,15 +249,39 @@ async def _on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is None or message.migrate_to_chat_id is None:
         return
     with session_scope(context.bot_data["engine"]) as session:
-        chat = session.exec(
-            select(Chat).where(Chat.channel == "telegram", Chat.chat_key == str(message.chat.id))
-        ).first()
-        if chat is not None:
-            chat.chat_key = str(message.migrate_to_chat_id)
-            session.add(chat)
+        follow_migration(session, "telegram", str(message.chat.id), str(message.migrate_to_chat_id),
+                         context.bot_data["clock"]())  # fmt: skip
 
 
-async def _reply(message: Message, item: Answer) -> None:
-    await message.reply_html(
-        item.html, reply_markup=keyboard(item.buttons), disable_web_page_preview=True
-    )
+async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, item: Answer) -> None:
+    """An answer in the chat it answers, split to Telegram's limit (buttons on the last)."""
+    channel = TelegramChannel(context.application)
+
+    async def send_one(piece: str, last: bool) -> str:
+        return await channel.send(str(message.chat.id), piece, item.buttons if last else None,
+                                  reply_to=str(message.message_id))  # fmt: skip
+
+    await send_pieces(send_one, item.html, channel.limit)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whatever went wrong, the user hears of it and a pressed button stops spinning."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    text = answer("failed")
+    if update.callback_query is not None:
+        acknowledged = False
+        with contextlib.suppress(TelegramError):  # already answered before the failure?
+            acknowledged = await update.callback_query.answer(
+                text=plain_text(text)[:200], show_alert=True
+            )
+        if acknowledged:
+            return
+    chat = update.effective_chat
+    if chat is None or update.effective_message is None:
+        return
+    with contextlib.suppress(TelegramError, TransientError, MessageRejected, PermanentError):
+        await TelegramChannel(context.application).send(
+            str(chat.id), text, reply_to=str(update.effective_message.message_id)
+        )

@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from typing import Any
 
 import httpx
@@ -23,17 +24,24 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as TornadoApp
 from tornado.web import RequestHandler
 
-from bot.channels import Buttons, PermanentError, TransientError, buttons_as_text
+from bot.channels import (
+    Buttons,
+    MessageRejected,
+    PermanentError,
+    TooLong,
+    TransientError,
+    buttons_as_text,
+    send_pieces,
+)
 from bot.channels.console import plain
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
-from bot.render import split_message
+from bot.render import ZALO_LIMIT, answer
 from bot.scheduler.settings import ApologySettings
-from bot.services.actions import Sender
+from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
 
 log = logging.getLogger(__name__)
-ZALO_LIMIT = 2000
 
 
 class ZaloClient:
@@ -63,6 +71,8 @@ class ZaloClient:
         if code == 429 or code >= 500:
             retry = (body.get("parameters") or {}).get("retry_after")
             raise TransientError(f"{method}: {code} {description}", float(retry) if retry else None)
+        if "too long" in description.lower():
+            raise TooLong(f"{method}: {code} {description}")
         raise PermanentError(f"{method}: {code} {description}")
 
     async def get_updates(self, wait: int = 30) -> list[dict[str, Any]]:
@@ -82,19 +92,23 @@ class ZaloClient:
 
 class ZaloChannel:
     name = "zalo"
+    limit = ZALO_LIMIT
 
     def __init__(self, client: ZaloClient) -> None:
         self.client = client
 
     async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
-        text = plain(html)
+        """Plain text; the commands that stand for the buttons go under it, in a message
+        of their own if they do not fit (split, like every text, by the one splitter)."""
         commands = buttons_as_text(buttons)
-        pieces = split_message([text, commands] if commands else [text], ZALO_LIMIT)
-        last = ""
-        for piece in pieces:
-            result = await self.client.call("sendMessage", chat_id=chat_key, text=piece)
-            last = str((result or {}).get("message_id", ""))
-        return last
+        full = f"{html}\n\n{escape(commands)}" if commands else html
+
+        async def send_one(piece: str, _last: bool) -> str:
+            result = await self.client.call("sendMessage", chat_id=chat_key, text=plain(piece))
+            return str((result or {}).get("message_id", ""))
+
+        ids = await send_pieces(send_one, full, self.limit)
+        return ids[-1] if ids else ""
 
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
         # Zalo's Bot API sends no files: say where the letter is, so nothing is silently lost.
@@ -134,14 +148,18 @@ async def handle_update(
         chat_title=str(user.get("display_name") or user.get("name") or ""),
         private=str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE",
     )  # fmt: skip
-    with session_scope(engine) as session:
-        answers = handle_message(session, Incoming(sender, str(message["text"])), clock(), load_calendar(session),
-                                 apology)  # fmt: skip
+    try:
+        with session_scope(engine) as session:
+            answers = handle_message(session, Incoming(sender, str(message["text"])), clock(),
+                                     load_calendar(session), apology)  # fmt: skip
+    except Exception:  # one bad update must not stop the others: the sender hears of it
+        log.exception("zalo: update from %s failed", sender.chat_key)
+        answers = [Answer(answer("failed"))]
     channel = ZaloChannel(client)
     for item in answers:
         try:
             await channel.send(sender.chat_key, item.html, item.buttons)
-        except (TransientError, PermanentError) as exc:
+        except (TransientError, PermanentError, MessageRejected) as exc:
             log.warning("zalo: cannot answer %s: %s", sender.chat_key, exc)
 
 
@@ -162,9 +180,12 @@ async def poll(
                 await asyncio.wait_for(stop.wait(), min(60, 2**failures))
             continue
         for update in updates:
-            await handle_update(
-                update, client=client, engine=engine, admin_ids=admin_ids, clock=clock
-            )
+            try:
+                await handle_update(
+                    update, client=client, engine=engine, admin_ids=admin_ids, clock=clock
+                )
+            except Exception:  # a malformed update must not stop the polling
+                log.exception("zalo: cannot handle an update")
 
 
 class _WebhookHandler(RequestHandler):

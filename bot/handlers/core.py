@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.numbers import parse_id
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
 from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
@@ -57,8 +58,8 @@ def handle_message(
     if incoming.reply_to is None and not sender.private:
         return []  # talk among officers in the group: not for the bot
     reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=cal.local(now).date())
-    if isinstance(reply, Unclear) and not incoming.attachment:
-        return [Answer(answer("unclear"))]
+    if isinstance(reply, Unclear) and (reply.asking or not incoming.attachment):
+        return [Answer(answer("unclear"))]  # a file sent with a question is no answer either
     # In a private chat (and on Zalo, which has no reply threading) an answer without a
     # reply refers to the last message the bot sent there.
     context = incoming.reply_to or (
@@ -86,8 +87,11 @@ def handle_button(
         name = {"x": "xinloi", "aa": "duyetxl", "ab": "tralai"}[kind]
         return _apology_command(session, chat, sender, name, ident, now, cal,
                                 apology_settings or ApologySettings())  # fmt: skip
-    if kind in ("ea", "er") and ident.isdigit():
-        return [actions.decide_extension(session, chat, sender, int(ident), kind == "ea", now)]
+    if kind in ("ea", "er"):
+        request_id = parse_id(ident)
+        if request_id is None:
+            return [Answer(answer("unclear"))]
+        return [actions.decide_extension(session, chat, sender, request_id, kind == "ea", now)]
     part = actions.part_by_code(session, ident)
     if part is None:
         return [Answer(answer("not_found", code=ident))]
@@ -149,10 +153,10 @@ def _command(
         overdue = actions.open_parts(session, chat, overdue_on=today)
         return [Answer(answer("tasks", parts=overdue, title="Việc đã quá hạn"))]
     if name in ("duyet", "khongduyet"):
-        ident = args.split()[0] if args else ""
-        if not ident.isdigit():
+        request_id = parse_id(args.split()[0]) if args else None
+        if request_id is None:
             return [Answer(answer("help"))]
-        return [actions.decide_extension(session, chat, sender, int(ident), name == "duyet", now)]
+        return [actions.decide_extension(session, chat, sender, request_id, name == "duyet", now)]
     if name in ("xong", "tiendo", "giahan"):
         code, _, rest = args.partition(" ")
         part = actions.part_by_code(session, code) if code else None
@@ -192,11 +196,10 @@ def _apology_command(
         if file is None:
             return [Answer(answer("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ"))]
         return [apology.start(session, chat, sender, file, now)]
-    if not ident.isdigit():
+    letter_id = parse_id(ident)
+    if letter_id is None:
         return [Answer(answer("help"))]
-    return [
-        apology.decide(session, chat, sender, int(ident), name == "duyetxl", now, cal, settings)
-    ]
+    return [apology.decide(session, chat, sender, letter_id, name == "duyetxl", now, cal, settings)]
 
 
 def _apply(

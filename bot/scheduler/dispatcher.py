@@ -5,6 +5,12 @@ whose lease ran out), so two dispatchers never both take it. Each part that a ch
 accepts is committed with its message id before the next is sent; a retry goes on after
 the last committed part.
 
+Each part is split to the channel's limit before the first send (the split is kept, so a
+retry counts the same pieces); a piece the channel still finds too long is split smaller,
+never sent again as it was. One row that fails in a way nobody foresaw is put back with
+a backoff (failed after ``max_attempts``), the admins are told once, and the pass goes
+on with the other rows.
+
 What is guaranteed: a notice is never lost (its row stays until sent or marked failed)
 and is sent once, except in one window: a crash after the channel accepted a part and
 before that part was committed. That part is then sent again when the lease expires
@@ -13,6 +19,7 @@ before that part was committed. That part is then sent again when the lease expi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,12 +28,23 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel, ChatMigrated, PermanentError, TransientError
+from bot.channels import (
+    Channel,
+    ChatMigrated,
+    MessageRejected,
+    PermanentError,
+    TooLong,
+    TransientError,
+)
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
-from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, SentMessage
-from bot.render import blocks, split_message
+from bot.models import Agency, Chat, Outbox, OutboxState, SentMessage
+from bot.render import answer, blocks, split_message, split_smaller
 from bot.scheduler.settings import SchedulerSettings
+from bot.services.actions import alert_admins
+from bot.services.chats import follow_migration
+
+log = logging.getLogger(__name__)
 
 _BACKOFF_BASE = 30.0  # seconds; doubles with each attempt
 _BACKOFF_MAX = 3600.0
@@ -61,8 +79,42 @@ async def dispatch(
     for outbox_id in _candidates(engine, list(channels), now, limit):
         if not _claim(engine, outbox_id, worker, now, settings.lease_seconds):
             continue  # another dispatcher has it
-        await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
+        try:
+            await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
+        except Exception as exc:  # one bad row must not stop the others
+            log.exception("outbox %s failed", outbox_id)
+            _set_aside(engine, outbox_id, now, settings, exc, result)
     return result
+
+
+def _set_aside(
+    engine: Engine, outbox_id: int, now: datetime, settings: SchedulerSettings, exc: Exception,
+    result: DispatchResult,
+) -> None:  # fmt: skip
+    """A row that failed unexpectedly: back to pending with a backoff (failed once it has
+    had its attempts), the admins told once about it. Never left in ``sending``."""
+    reason = f"{exc.__class__.__name__}: {exc}"
+    try:
+        with session_scope(engine) as session:
+            outbox = session.get(Outbox, outbox_id)
+            assert outbox is not None
+            chat = session.get(Chat, outbox.chat_id)
+            failed = outbox.attempts >= settings.max_attempts
+            outbox.state = OutboxState.FAILED if failed else OutboxState.PENDING
+            outbox.lease_until = None
+            outbox.next_attempt_at = now + timedelta(seconds=backoff(outbox.attempts))
+            outbox.last_error = reason[:2000]
+            session.add(outbox)
+            title = (chat.title or f"{chat.channel}:{chat.chat_key}") if chat else "?"
+            text = answer("message_failed", chat=title, reason=reason, attempts=outbox.attempts)
+            alert_admins(session, f"outbox:{outbox_id}", text, now, skip_chat_id=outbox.chat_id)
+    except Exception:  # the database itself is failing: the lease brings the row back
+        log.exception("outbox %s: cannot set it aside", outbox_id)
+        return
+    if failed:
+        result.failed += 1
+    else:
+        result.retried += 1
 
 
 def _due_condition(now: datetime):  # type: ignore[no-untyped-def]
@@ -121,37 +173,60 @@ async def _deliver(
         )
         as_photo = bool(outbox.attachment and outbox.attachment.get("kind") == "chart")
         channel = channels[chat.channel]
-        active = chat.active
+        active, channel_name = chat.active, chat.channel
     if not active:
         _finish(engine, outbox_id, OutboxState.FAILED, now, error="chat đã tạm ngưng")
         result.failed += 1
         return
+    fitted = [piece for part in parts for piece in split_message([part], channel.limit)]
+    if fitted != parts and not _replace_parts(engine, outbox_id, worker, parts, fitted):
+        return  # the lease ran out and another dispatcher took over
+    parts = fitted
     try:
         # The document, if any, is one more part: sent once, after the text.
-        for index in range(first, len(parts) + (document is not None)):
+        index = first
+        while index < len(parts) + (document is not None):
             if index == len(parts):
                 assert document is not None
                 send = channel.send_photo if as_photo else channel.send_document
                 message_key = await send(chat_key, *document)
             else:
                 last = index == len(parts) - 1
-                message_key = await channel.send(chat_key, parts[index], buttons if last else None)
+                try:
+                    message_key = await channel.send(
+                        chat_key, parts[index], buttons if last else None
+                    )
+                except TooLong:
+                    smaller = split_smaller(parts[index])
+                    if smaller is None:
+                        raise
+                    fitted = [*parts[:index], *smaller, *parts[index + 1 :]]
+                    if not _replace_parts(engine, outbox_id, worker, parts, fitted):
+                        return
+                    parts = fitted
+                    continue
             if not _record_part(engine, outbox_id, worker, index + 1, message_key, now):
                 return  # the lease ran out and another dispatcher took over
+            index += 1
     except ChatMigrated as moved:
         with session_scope(engine) as session:
-            chat_row = session.get(Chat, outbox.chat_id)
-            assert chat_row is not None
-            chat_row.chat_key = moved.new_chat_key
-            session.add(chat_row)
+            follow_migration(session, channel_name, chat_key, moved.new_chat_key, now)
         _retry(engine, outbox_id, now, 0.0, str(moved))
         result.retried += 1
+    except MessageRejected as exc:  # this message, not the chat: no retry, the chat stays
+        _finish(engine, outbox_id, OutboxState.FAILED, now, error=str(exc))
+        with Session(engine) as session:
+            attempts = session.get(Outbox, outbox_id).attempts  # type: ignore[union-attr]
+        _alert_admins(engine, outbox.chat_id, str(exc), now, kind="message_failed",
+                      attempts=attempts, subject=f"outbox:{outbox_id}")  # fmt: skip
+        result.failed += 1
     except TransientError as exc:
         with Session(engine) as session:
             attempts = session.get(Outbox, outbox_id).attempts  # type: ignore[union-attr]
         if attempts >= settings.max_attempts:
             _finish(engine, outbox_id, OutboxState.FAILED, now, error=str(exc))
-            _alert_admins(engine, outbox.chat_id, f"gửi thất bại {attempts} lần: {exc}", now)
+            _alert_admins(engine, outbox.chat_id, str(exc), now, kind="message_failed",
+                          attempts=attempts, subject=f"outbox:{outbox_id}")  # fmt: skip
             result.failed += 1
         else:
             _retry(engine, outbox_id, now, backoff(attempts, exc.retry_after), str(exc))
@@ -229,24 +304,35 @@ def _retry(engine: Engine, outbox_id: int, now: datetime, wait: float, error: st
         session.add(outbox)
 
 
-def _alert_admins(engine: Engine, chat_id: int, reason: str, now: datetime) -> None:
-    """Tell every admin chat (but the broken one) that a chat cannot be reached."""
+def _replace_parts(
+    engine: Engine, outbox_id: int, worker: str, before: list[str], after: list[str]
+) -> bool:
+    """Keep the pieces a row is sent as, so that a retry counts the same pieces."""
+    with session_scope(engine) as session:
+        outbox = session.get(Outbox, outbox_id)
+        assert outbox is not None
+        if outbox.claimed_by != worker or list(outbox.parts) != before:
+            return False
+        outbox.parts = after
+        session.add(outbox)
+    return True
+
+
+def _alert_admins(
+    engine: Engine, chat_id: int, reason: str, now: datetime, *, kind: str = "chat_gone",
+    attempts: int = 0, subject: str = "",
+) -> None:  # fmt: skip
+    """Tell every admin chat (but the one concerned): a chat cannot be reached any more
+    (``chat_gone``), or one message could not be sent (``message_failed``)."""
     with session_scope(engine) as session:
         chat = session.get(Chat, chat_id)
         assert chat is not None
         agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
-        admins = session.exec(
-            select(Chat).where(Chat.role == ChatRole.ADMIN, Chat.active == True, Chat.id != chat_id)  # noqa: E712
-        ).all()
-        header = {"chat": chat.title or f"{chat.channel}:{chat.chat_key}",
-                  "agency": agency.name if agency else "", "reason": reason}  # fmt: skip
-        parts = split_message(blocks("alert.html.j2", header, []))
-        for admin in admins:
-            assert admin.id is not None
-            key = f"alert:{chat_id}:{admin.id}:{now:%Y%m%d%H%M}"
-            if session.exec(select(Outbox.id).where(Outbox.key == key)).first() is None:
-                session.add(
-                    Outbox(
-                        key=key, chat_id=admin.id, kind="alert", parts=parts, next_attempt_at=now
-                    )
-                )
+        title = chat.title or f"{chat.channel}:{chat.chat_key}"
+        if kind == "message_failed":
+            text = answer("message_failed", chat=title, reason=reason, attempts=attempts)
+        else:
+            header = {"chat": title, "agency": agency.name if agency else "", "reason": reason}
+            text = "\n\n".join(blocks("alert.html.j2", header, []))
+        alert_admins(session, subject or f"chat:{chat_id}:{now:%Y%m%d%H%M}", text, now,
+                     skip_chat_id=chat_id)  # fmt: skip

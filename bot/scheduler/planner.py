@@ -6,16 +6,22 @@ one message. It runs in the caller's transaction: a crash before the commit leav
 nothing behind, and the next tick plans the same notices again. Its cost follows what
 is due: it reads only the parts whose ``check_on`` day has come (an indexed column),
 and moves ``check_on`` to the day the next stage can fire.
+
+One bad part (a deadline whose arithmetic overflows, a record that cannot be read) or
+one failing section (a digest, the files' warnings) must not stop the rest: it is
+logged, the admins are told once, the part is looked at again the next day, and the
+tick goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -38,12 +44,15 @@ from bot.models import (
 from bot.models import (
     Notice as NoticeRow,
 )
-from bot.render import blocks, split_message
+from bot.render import answer, blocks, split_message
 from bot.scheduler.files_planner import plan_files
 from bot.scheduler.notices import existing_keys
 from bot.scheduler.settings import SchedulerSettings
+from bot.services.actions import alert_admins
 
 NEVER = date(9999, 12, 31)
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -94,17 +103,24 @@ def plan(
     ).all()
     for assignment, task, plan_row, agency in rows:
         result.checked += 1
-        item = Item(
-            deadline=from_record(task.deadline_kind, task.deadline_detail),
-            due=assignment.due_on,
-            lead=assignment.role == Role.LEAD,
-            last_report_period=assignment.last_report_period,
-            starts_on=plan_row.issued_on,
-        )
-        decision = decide(item, today, cal, settings.ladder)
+        try:
+            item = Item(
+                deadline=from_record(task.deadline_kind, task.deadline_detail),
+                due=assignment.due_on,
+                lead=assignment.role == Role.LEAD,
+                last_report_period=assignment.last_report_period,
+                starts_on=plan_row.issued_on,
+            )
+            decision = decide(item, today, cal, settings.ladder)
+            found = [_Due(assignment, task, plan_row, agency, n) for n in decision.notices]
+            for d in found:
+                _view(d, None)  # what the message will show can be built, too
+        except Exception as exc:  # isolate the part, whatever it is
+            _part_failed(session, assignment, task, plan_row, agency, exc, today, now)
+            continue
         assignment.check_on = decision.next_check or NEVER
         session.add(assignment)
-        due.extend(_Due(assignment, task, plan_row, agency, n) for n in decision.notices)
+        due.extend(found)
 
     targets = _route(session, due)
     keys = [f"{d.assignment.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
@@ -121,12 +137,46 @@ def plan(
 
     for chat, items in per_chat.values():
         result.messages.append(_reminder(session, chat, items, now, cal))
-    result.messages.extend(_unspecified_list(session, now, today, settings, cal))
+    result.messages.extend(
+        _isolated(session, now, "danh sách việc chưa có hạn", list,
+                  lambda: _unspecified_list(session, now, today, settings, cal))
+    )  # fmt: skip
     result.messages.extend(_head_digests(session, now, settings, cal))
-    result.file_notices = plan_files(session, now, settings=settings.files, cal=cal,
-                                     legal_basis=settings.apology.legal_basis)  # fmt: skip
+    result.file_notices = _isolated(
+        session, now, "cảnh báo hồ sơ TTHC", list,
+        lambda: plan_files(session, now, settings=settings.files, cal=cal,
+                           legal_basis=settings.apology.legal_basis),
+    )  # fmt: skip
     session.flush()
     return result
+
+
+def _part_failed(
+    session: Session, assignment: Assignment, task: Task, plan_row: Plan, agency: Agency,
+    exc: Exception, today: date, now: datetime,
+) -> None:  # fmt: skip
+    """Log a part the planner cannot handle, tell the admins once, look again tomorrow."""
+    log.exception("planner: part %s failed", assignment.id)
+    assignment.check_on = today + timedelta(days=1)
+    session.add(assignment)
+    text = answer("part_failed", code=f"NV{assignment.id}", plan=plan_row.number,
+                  task_key=task.key, agency=agency.name, reason=f"{exc.__class__.__name__}: {exc}")  # fmt: skip
+    alert_admins(session, f"plan-part:{assignment.id}", text, now)
+
+
+def _isolated(
+    session: Session, now: datetime, what: str, empty: Callable[[], T], step: Callable[[], T]
+) -> T:
+    """Run one section of the tick in a savepoint; if it fails, undo what it wrote, log
+    it, tell the admins once a day, and go on without it."""
+    try:
+        with session.begin_nested():
+            return step()
+    except Exception as exc:  # isolate the section, whatever it is
+        log.exception("planner: %s failed", what)
+        text = answer("step_failed", what=what, reason=f"{exc.__class__.__name__}: {exc}")
+        alert_admins(session, f"plan-step:{what}:{now:%Y%m%d}", text, now)
+        return empty()
 
 
 def _route(session: Session, due: Sequence[_Due]) -> list[tuple[_Due, list[Chat]]]:
@@ -207,7 +257,7 @@ def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]
     ]  # fmt: skip
 
 
-def _view(d: _Due, chat: Chat) -> dict[str, Any]:
+def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:
     deadline = from_record(d.task.deadline_kind, d.task.deadline_detail)
     audience = d.notice.stage.audience
     escalated = (
@@ -235,7 +285,7 @@ def _view(d: _Due, chat: Chat) -> dict[str, Any]:
         "result": d.task.result or d.task.target,
         "agency": d.agency.name,
         "role_label": ROLE_LABELS[Role(d.assignment.role)].lower(),
-        "chat_role": chat.role,
+        "chat_role": chat.role if chat else "",
     }
 
 
@@ -344,10 +394,17 @@ def _head_digests(
         agency = session.get(Agency, head.agency_id) if head.agency_id else None
         if agency is None or not _outbox_missing(session, key):
             continue
-        digest = head_digest(session, agency, now, cal)
-        parts = render_head_digest(digest)
-        chart = _chart(f"{agency.code}-{local:%Y%m%d}.png", f"{agency.name} – tuần đến {local:%d/%m/%Y}",
-                       head_chart_rows(digest))  # fmt: skip
+
+        def build(agency: Agency = agency) -> tuple[list[str], dict[str, Any]] | None:
+            digest = head_digest(session, agency, now, cal)
+            return render_head_digest(digest), _chart(
+                f"{agency.code}-{local:%Y%m%d}.png",
+                f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
+
+        built = _isolated(session, now, f"báo cáo tuần của {agency.name}", lambda: None, build)
+        if built is None:
+            continue
+        parts, chart = built
         session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
                            attachment=chart, next_attempt_at=now, created_at=now))  # fmt: skip
         planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
@@ -362,10 +419,18 @@ def _head_digests(
         if not _outbox_missing(session, key):
             continue
         if province is None:
-            digest = coordinator_digest(session, now, cal)
-            province = (render_coordinator_digest(digest),
+
+            def build_province() -> tuple[list[str], dict[str, Any]] | None:
+                digest = coordinator_digest(session, now, cal)
+                return (render_coordinator_digest(digest),
                         _chart(f"tong-hop-{local:%Y%m%d}.png", f"Tỷ lệ đúng hạn theo cơ quan – {local:%d/%m/%Y}",
                                coordinator_chart_rows(digest)))  # fmt: skip
+
+            province = _isolated(
+                session, now, "báo cáo tuần toàn tỉnh", lambda: None, build_province
+            )
+            if province is None:
+                break
         session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province[0],  # type: ignore[arg-type]
                            attachment=province[1], next_attempt_at=now, created_at=now))  # fmt: skip
         planned.append(PlannedMessage(chat, "digest", province[0], [{"stage": "digest"}]))

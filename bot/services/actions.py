@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.numbers import parse_id
 from bot.models import (
     Agency,
     Assignment,
@@ -58,12 +59,14 @@ class Answer:
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
-_CODE = re.compile(r"^(?:nv)?(\d{1,9})$", re.IGNORECASE)
+_CODE = re.compile(r"^(?:nv)?(.+)$", re.IGNORECASE)
 
 
 def part_by_code(session: Session, code: str) -> Assignment | None:
+    """A part by its code ("NV12", "nv12", "#12", "12"); ``None`` for anything else."""
     m = _CODE.match(code.strip().lstrip("#"))
-    return session.get(Assignment, int(m.group(1))) if m else None
+    ident = parse_id(m.group(1)) if m else None
+    return session.get(Assignment, ident) if ident is not None else None
 
 
 def code_of(part: Assignment) -> str:
@@ -301,3 +304,18 @@ def notify(
             created_at=now,
         )
     )
+
+
+def alert_admins(
+    session: Session, subject: str, text: str, now: datetime, *, skip_chat_id: int | None = None
+) -> int:
+    """Tell every active admin chat (but ``skip_chat_id``) once about ``subject``: the
+    outbox key carries it, so the same subject alerts nobody twice. Returns how many chats
+    were told."""
+    told = 0
+    for admin in admin_chats(session):
+        if admin.id == skip_chat_id:
+            continue
+        notify(session, admin, f"alert:{subject}:{admin.id}"[:160], text, now)
+        told += 1
+    return told

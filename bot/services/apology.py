@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.numbers import parse_id
 from bot.domain.replies import parse_reply
 from bot.models import (
     CHECK_NOW,
@@ -37,8 +38,9 @@ DRAFTING = (ApologyState.ASK_REASON, ApologyState.ASK_DATE)
 
 def file_by_code(session: Session, code: str) -> TthcFile | None:
     found = session.exec(select(TthcFile).where(TthcFile.code == code.strip())).first()
-    if found is None and code.strip().isdigit():
-        found = session.get(TthcFile, int(code.strip()))
+    ident = parse_id(code) if found is None else None
+    if ident is not None:
+        found = session.get(TthcFile, ident)
     return found
 
 

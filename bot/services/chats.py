@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from datetime import datetime
 
-from bot.models import Agency, Chat, ChatRole
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState
+from bot.render import answer
+from bot.services.actions import alert_admins
 
 COORDINATING = ("so-noi-vu", "vp-ubnd")  # Sở Nội vụ and Văn phòng UBND tỉnh "theo dõi, đôn đốc"
 
@@ -44,3 +49,48 @@ def bind_console_chats(session: Session) -> int:
                 title="Quản trị viên")  # fmt: skip
     session.flush()
     return len(agencies) * 2 + len(COORDINATING) + 1
+
+
+def follow_migration(
+    session: Session, channel: str, old_key: str, new_key: str, now: datetime
+) -> Chat | None:
+    """A group that became a supergroup (a new chat id): its chat follows it.
+
+    If the new id is already bound (someone ran /lienket in the new group), the two are
+    merged: the bound chat is kept, the old one is deactivated, the messages still to
+    send move to the kept one, and the admins are told once. Returns the chat to use.
+    """
+    old = session.exec(
+        select(Chat).where(Chat.channel == channel, Chat.chat_key == old_key)
+    ).first()
+    if old is None:
+        return None
+    new = session.exec(
+        select(Chat).where(Chat.channel == channel, Chat.chat_key == new_key)
+    ).first()
+    if new is None:
+        old.chat_key = new_key
+        session.add(old)
+        return old
+    if new.id == old.id or not old.active:
+        return new
+    if not new.active:  # bound once and unbound since: the old binding goes on under the new id
+        new.agency_id, new.role, new.active = old.agency_id, old.role, True
+        new.title = new.title or old.title
+    old.active = False
+    session.add_all([old, new])
+    session.flush()
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.chat_id) == old.id,
+               col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING]))
+        .values(chat_id=new.id)
+    )  # fmt: skip
+    names = {a.id: a.name for a in session.exec(
+        select(Agency).where(col(Agency.id).in_([old.agency_id, new.agency_id]))
+    ).all()}  # fmt: skip
+    text = answer("chat_merged", channel=channel, old_key=old_key, new_key=new_key,
+                  title=new.title or old.title, old_agency=names.get(old.agency_id, ""),
+                  new_agency=names.get(new.agency_id, ""), old_role=old.role, new_role=new.role)  # fmt: skip
+    alert_admins(session, f"merged:{old.id}:{new.id}", text, now)
+    return new
