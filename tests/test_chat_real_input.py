@@ -14,7 +14,16 @@ from sqlmodel import Session, col, select
 
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.db import session_scope
-from bot.models import Assignment, Chat, ChatRole, Outbox, OutboxState, Status, StatusUpdate
+from bot.models import (
+    Assignment,
+    Chat,
+    ChatRole,
+    ExtensionRequest,
+    Outbox,
+    OutboxState,
+    Status,
+    StatusUpdate,
+)
 from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import dispatch
 from bot.services.actions import notify
@@ -338,3 +347,13 @@ def test_a_migration_onto_an_unbound_chat_carries_the_binding_over(engine: Engin
         assert kept.agency_id == province.agencies["so-y-te"]
     with Session(engine) as s:
         assert not s.exec(select(Chat).where(Chat.chat_key == str(SYT_GROUP))).one().active
+
+
+async def test_an_extension_to_a_date_years_away_is_refused(chat: Any) -> None:
+    _app, fake, province = chat
+    await bind(fake, province, SYT_GROUP, OFFICER, "so-y-te", ChatRole.GROUP)
+    target = province.add_task("31/12/2024")
+    [answer] = await ask(fake, SYT_GROUP, OFFICER, f"/giahan NV{target} 31/12/9999 chờ số liệu")
+    assert "không hợp lệ" in answer and "Đã gửi" not in answer
+    with Session(province.engine) as s:
+        assert s.exec(select(ExtensionRequest)).all() == []

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.deadlines import YEARS
 from bot.domain.numbers import parse_id
 from bot.models import (
     Agency,
@@ -182,7 +183,12 @@ def request_extension(
     today = cal.local(now).date()
     if until is None:
         return Answer(answer("extension_needs_date", part=describe(session, part)))
-    if until <= today or (part.due_on is not None and until <= part.due_on):
+    # A date years away is a typing slip ("31/12/9999"), not a request a head can weigh.
+    if (
+        until <= today
+        or (part.due_on is not None and until <= part.due_on)
+        or until.year not in YEARS
+    ):
         return Answer(answer("extension_bad_date", part=describe(session, part), until=until))
     request = ExtensionRequest(
         assignment_id=part.id, until=until, reason=reason, requested_by=sender.actor.who,  # type: ignore[arg-type]
