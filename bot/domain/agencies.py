@@ -108,15 +108,16 @@ class Unknown:
     cell: str = ""
     reason: str = ""  # why, when it is not simply missing from the registry
 
-    def describe(self) -> str:
+    def describe(self, *, with_cell: bool = True) -> str:
+        """The fragment, why it is not read, the closest names, and the whole cell."""
         what = f"“{self.text}”"
         notes = [self.reason] if self.reason else []
         if self.suggestions:
             notes.append(f"có phải: {', '.join(self.suggestions)}?")
         if notes:
             what += f" ({'; '.join(notes)})"
-        if self.cell and self.cell.strip() != self.text:
-            what += f" trong ô “{self.cell.strip()}”"
+        if with_cell and self.cell and " ".join(self.cell.split()) != self.text:
+            what += f" trong ô “{' '.join(self.cell.split())}”"
         return what
 
 
@@ -144,7 +145,39 @@ Reading = Match
 
 
 def describe_unknown(items: Iterable[Unknown]) -> str:
-    return "; ".join(u.describe() for u in items)
+    """Fragments of one cell, then the cell once: “A” (…); “B” (…) trong ô “…”."""
+    items = list(items)
+    text = "; ".join(u.describe(with_cell=False) for u in items)
+    cells = {" ".join(u.cell.split()) for u in items if u.cell} - {u.text for u in items}
+    if len(cells) == 1:
+        text += f" trong ô “{cells.pop()}”"
+    elif cells:
+        return "; ".join(u.describe() for u in items)
+    return text
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """One agency's part of a task, from both of its cells."""
+
+    code: str
+    role: RoleHint
+    scope: str
+
+
+def assign(lead: Match, coordinate: Match) -> list[Assigned]:
+    """Each agency's part: its role is the column's unless the cell says otherwise ("Sở
+    Tư pháp phối hợp" in a lead cell); an agency named in both columns leads."""
+    parts: dict[str, Assigned] = {}
+    for column, reading in (("lead", lead), ("coordinate", coordinate)):
+        for p in reading.parts:
+            role: RoleHint = p.role or column  # type: ignore[assignment]
+            old = parts.get(p.code)
+            if old is None:
+                parts[p.code] = Assigned(p.code, role, p.scope)
+            elif old.role == "coordinate" and role == "lead":
+                parts[p.code] = Assigned(p.code, role, p.scope or old.scope)
+    return list(parts.values())
 
 
 # --- tokens ------------------------------------------------------------------------------
