@@ -381,6 +381,10 @@ def _head_label(head: tuple[str, ...]) -> str:
 # --- the registry and the reader ----------------------------------------------------------
 
 
+_UBND = ("uy", "ban", "nhan", "dan")
+_LOCAL = (Kind.PROVINCE, Kind.DISTRICT, Kind.COMMUNE)
+
+
 class Registry:
     """The agencies a plan can name, indexed for reading cells."""
 
@@ -394,6 +398,9 @@ class Registry:
             for name in (e.name, *e.aliases):
                 for seq in _key_words(name):
                     self._trie.add(seq, _Target("entry", e.code))
+                    place = seq[4:]  # "UBND huyện Trảng Bom" is also "huyện Trảng Bom"
+                    if e.kind in _LOCAL and seq[:4] == _UBND and len(place) >= 2:
+                        self._trie.add(place, _Target("entry", e.code))
                     if e.kind in (Kind.DEPARTMENT, Kind.OTHER) and seq[-1] != "tinh":
                         self._trie.add((*seq, "tinh"), _Target("entry", e.code))
                 k = " ".join(_words(name))
@@ -426,6 +433,8 @@ class Registry:
     def starts_strong(self, toks: list[_Tok], pos: int) -> bool:
         """A registered name or a strong class starts at ``pos``: a new item begins."""
         found = self.walk(toks, pos)
+        if found is None and (title := _TITLES.walk(toks, pos)):
+            found = self.walk(toks, title[0])  # "…, Chủ tịch UBND các huyện"
         return found is not None and any(
             t.what == "entry" or (t.what == "class" and t.strong) for t in found.targets
         )
@@ -438,7 +447,7 @@ class Registry:
             return self._local()
         if target == "central+local":
             return self._kinds.get(Kind.MINISTRY, []) + self._local()
-        return list(self._kinds.get(Kind(target), []))
+        return [c for kind in target.split("+") for c in self._kinds.get(Kind(kind), [])]
 
     def _local(self) -> list[str]:
         levels = (
@@ -551,7 +560,7 @@ class _Reader:
             self.role = _role_of(self.toks, pos)
             return role[0]
         if _GENERAL.walk(self.toks, pos) is not None:
-            end = self._text_end(pos)
+            end = self._text_end(pos, general=True)
             self.general.append(self.text(pos, end))
             self._mention(pos, end)
             self.joined = False
@@ -571,6 +580,14 @@ class _Reader:
 
     def _list_head(self, pos: int) -> int | None:
         """ "Các Sở: Tài chính, Xây dựng": the items after the colon are each a Sở."""
+        found = _KNOWN.walk(self.toks, pos)
+        if found is not None and found[0] < len(self.toks) and self.toks[found[0]].kind == _COLON:
+            kinds = {t.value for t in found[1] if t.what == "class"}
+            # "Các sở, ngành: Nội vụ, Y tế": each item is a Sở (a Bộ for "các bộ, ngành:").
+            for kind in ("so", "bo"):
+                if kind in kinds:
+                    self.list_head, self.joined = (kind,), True
+                    return found[0] + 1
         start = pos + 1 if self.toks[pos].text == "cac" else pos
         for head, _label in _HEADS:
             end = _match_seq(self.toks, start, head)
@@ -595,11 +612,17 @@ class _Reader:
         if found is None and self.joined and self.last_head:
             found = self.reg.walk(self.toks, pos, self.last_head)
             prefix = self.last_head if found else ()
-        if found is None:
+        if found is None or self._vague(found):
             return None
         self._found(pos, found, prefix)
         self.joined = False
         return found.end
+
+    def _vague(self, found: _Found) -> bool:
+        """ "Các đơn vị" outside a department's plan names nobody: a general group."""
+        return all(t.what == "class" for t in found.targets) and all(
+            self.reg.expand(t.value, self.scope) is None for t in found.targets
+        )
 
     def _found(self, pos: int, found: _Found, prefix: tuple[str, ...]) -> None:
         via = self.text(pos, found.end)
@@ -676,7 +699,7 @@ class _Reader:
                 part = self.parts[i]
                 self.parts[i] = replace(part, scope=text or part.scope, role=role or part.role)
 
-    def _text_end(self, pos: int) -> int:
+    def _text_end(self, pos: int, *, general: bool = False) -> int:
         """Where a scope or a general phrase starting at ``pos`` ends: at the clause's end,
         or at a comma before a registered name (a new item). Parentheses stay inside."""
         i = pos
@@ -689,13 +712,16 @@ class _Reader:
                 depth += 1
             elif t.kind == _CLOSE:
                 depth = max(0, depth - 1)
-            elif depth == 0 and self._ends_text(i):
+            elif depth == 0 and self._ends_text(i, general):
                 break
             i += 1
         return i
 
-    def _ends_text(self, i: int) -> bool:
+    def _ends_text(self, i: int, general: bool = False) -> bool:
         t = self.toks[i]
+        if general and (joined := _CONNECTORS.walk(self.toks, i)) is not None:
+            # "các cơ quan trung ương … và Chủ tịch UBND các cấp": a group, then agencies.
+            return joined[0] < len(self.toks) and self.reg.starts_strong(self.toks, joined[0])
         if t.kind == _SEP:
             # Items of a numbered cell end only at the next number: "; " is inside them.
             return not self.numbered or t.text == "-"

@@ -40,6 +40,7 @@ ABBREVIATIONS: dict[str, str] = {
     "cchc": "cai cach hanh chinh",
     "tthc": "thu tuc hanh chinh",
     "cqcm": "co quan chuyen mon",
+    "cq cm": "co quan chuyen mon",
     "tp": "thanh pho",
 }
 
@@ -70,6 +71,8 @@ _FIELDS = (
     "Y tế",
     "Ngoại vụ",
     "Dân tộc và Tôn giáo",
+    "Quy hoạch - Kiến trúc",
+    "An toàn thực phẩm",
 )
 OFFICIAL_NAMES: tuple[str, ...] = (
     *(f"Sở {f}" for f in _FIELDS),
@@ -115,8 +118,7 @@ TITLES: tuple[str, ...] = (
     "Lãnh đạo",
     "Trưởng",
     "Bộ trưởng",
-    "Chánh Văn phòng",
-    "Chánh Thanh tra",
+    "Chánh",
 )
 
 # Classes of agencies. The target is a registry kind's value, or one of:
@@ -158,6 +160,9 @@ CLASSES: tuple[tuple[str, str, bool], ...] = (
     ("UBND các huyện, thành phố, thị xã", "huyen", True),
     ("UBND các huyện, thị xã, thành phố thuộc tỉnh", "huyen", True),
     ("UBND huyện, thị xã, thành phố", "huyen", True),
+    ("UBND các huyện, thị xã", "huyen", True),
+    ("UBND quận, huyện", "huyen", True),
+    ("UBND quận - huyện", "huyen", True),
     ("UBND các quận, huyện", "huyen", True),
     ("UBND các quận, huyện, thị xã", "huyen", True),
     ("UBND các quận, huyện, thị xã, thành phố", "huyen", True),
@@ -177,6 +182,12 @@ CLASSES: tuple[tuple[str, str, bool], ...] = (
     ("các xã, phường, thị trấn", "xa", True),
     ("các xã, phường, đặc khu", "xa", True),
     ("cấp xã", "xa", True),
+    ("xã, phường, thị trấn", "xa", True),
+    ("UBND cấp huyện, cấp xã", "huyen+xa", True),
+    ("UBND quận, huyện, xã, phường, thị trấn", "huyen+xa", True),
+    ("UBND các quận, huyện, xã, phường, thị trấn", "huyen+xa", True),
+    ("UBND các cấp", "tinh+huyen+xa", True),
+    ("chính quyền các cấp", "tinh+huyen+xa", True),
     ("địa phương", "local", False),
     ("các địa phương", "local", False),
     ("UBND các địa phương", "local", True),
@@ -264,6 +275,7 @@ ROLE_WORDS: tuple[str, ...] = (
     "lập",
     "có trách nhiệm",
     "chịu trách nhiệm",
+    "là",
     "theo",
     "đối với",
     "ở",
