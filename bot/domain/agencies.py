@@ -579,21 +579,26 @@ class _Reader:
         return None
 
     def _list_head(self, pos: int) -> int | None:
-        """ "Các Sở: Tài chính, Xây dựng": the items after the colon are each a Sở."""
+        """ "Các Sở: Tài chính, Xây dựng", "Các sở, ngành: Nội vụ, Y tế": each item after
+        the colon is a Sở. Only when the first item is one ("Các sở, ban, ngành: rà soát
+        TTHC" is the class, and its scope)."""
+        heads: list[tuple[int, tuple[str, ...]]] = []
         found = _KNOWN.walk(self.toks, pos)
-        if found is not None and found[0] < len(self.toks) and self.toks[found[0]].kind == _COLON:
+        if found is not None:
             kinds = {t.value for t in found[1] if t.what == "class"}
-            # "Các sở, ngành: Nội vụ, Y tế": each item is a Sở (a Bộ for "các bộ, ngành:").
-            for kind in ("so", "bo"):
-                if kind in kinds:
-                    self.list_head, self.joined = (kind,), True
-                    return found[0] + 1
+            heads += [(found[0], (kind,)) for kind in ("so", "bo") if kind in kinds]
         start = pos + 1 if self.toks[pos].text == "cac" else pos
         for head, _label in _HEADS:
             end = _match_seq(self.toks, start, head)
-            if end is not None and end < len(self.toks) and self.toks[end].kind == _COLON:
-                self.list_head = head
-                self.joined = True
+            if end is not None:
+                heads.append((end, head))
+        for end, head in heads:
+            if (
+                end < len(self.toks)
+                and self.toks[end].kind == _COLON
+                and self.reg.walk(self.toks, end + 1, head) is not None
+            ):
+                self.list_head, self.joined = head, True
                 return end + 1
         return None
 

@@ -41,6 +41,7 @@ ABBREVIATIONS: dict[str, str] = {
     "tthc": "thu tuc hanh chinh",
     "cqcm": "co quan chuyen mon",
     "cq cm": "co quan chuyen mon",
+    "cm": "chuyen mon",
     "tp": "thanh pho",
 }
 
