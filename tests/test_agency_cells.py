@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.agencies import AgencyEntry, Kind, Match, Registry, assign, describe_unknown
 from bot.importers.tabular import read_rows
@@ -34,6 +36,9 @@ EXTRA = [
     AgencyEntry("hoi-phu-nu", "Hội Liên hiệp Phụ nữ tỉnh", Kind.OTHER),
     AgencyEntry("x-tam-phuoc", "UBND xã Tam Phước", Kind.COMMUNE, "h-bien-hoa"),
     AgencyEntry("h-thu-duc", "UBND thành phố Thủ Đức", Kind.DISTRICT),
+    *(AgencyEntry(f"h-{slug}", f"UBND huyện {name}", Kind.DISTRICT) for slug, name in [
+        ("an-lao", "An Lão"), ("vinh-thanh", "Vĩnh Thạnh"), ("van-canh", "Vân Canh"),
+        ("hoai-an", "Hoài Ân"), ("tay-son", "Tây Sơn"), ("phu-cat", "Phù Cát")]),
     AgencyEntry("viettel", "Tập đoàn Công nghiệp - Viễn thông Quân đội", Kind.OTHER,
                 aliases=("Tập đoàn Viettel",)),
 ]  # fmt: skip
@@ -441,3 +446,98 @@ def test_cells_collected_from_published_documents(row: dict[str, str]) -> None:
     for bare in (False, True):
         check(registry, row["cell"], row["expected"], bare, **want)
     assert row["source"].startswith("https://") or row["source"].startswith("http://")
+
+
+# --- no silent drop ------------------------------------------------------------------------
+
+
+def _unique_names(registry: Registry) -> list[tuple[str, str]]:
+    """(code, name or alias) for every name that names one agency only: "Văn phòng Sở"
+    names a unit of each department, so it alone is rightly reported as ambiguous."""
+    owners: dict[str, set[str]] = {}
+    for code, e in registry.entries.items():
+        for name in (e.name, *e.aliases):
+            owners.setdefault(strip_marks(name).lower(), set()).add(code)
+    return sorted(
+        (code, name)
+        for code, e in registry.entries.items()
+        for name in (e.name, *e.aliases)
+        if len(owners[strip_marks(name).lower()]) == 1
+    )
+
+
+NAMES = _unique_names(PROVINCE)
+
+
+@pytest.mark.parametrize(("code", "name"), NAMES, ids=[n for _, n in NAMES])
+def test_every_registered_name_alone_reads_as_its_agency(code: str, name: str) -> None:
+    for text in (name, strip_marks(name), name.upper()):
+        reading = PROVINCE.match(text)
+        assert reading.codes == (code,), (text, describe_unknown(reading.unknown))
+        assert reading.unknown == ()
+
+
+# Scopes after which a name is another part. ("Sở A tham mưu Sở B": B is the object, a
+# mention; the test below covers it.)
+_SCOPES = [
+    "", "", " (đối với cơ sở y tế, bệnh viện)", " theo chức năng, nhiệm vụ được giao",
+    ": tổng hợp dự toán", " chủ trì", " xây dựng kế hoạch", " tổng kết", " ở địa phương",
+    " thực hiện", " là đầu mối",
+]  # fmt: skip
+_OTHERS = [
+    "Các sở, ban, ngành", "UBND cấp huyện", "UBND các xã, phường, thị trấn",
+    "các doanh nghiệp, hợp tác xã", "các cơ quan, đơn vị có liên quan", "cơ sở giáo dục",
+]  # fmt: skip
+_SEPARATORS = [", ", "; ", " và ", "\n", " - ", " ", ",\n", "; và "]
+
+
+@st.composite
+def cells(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A cell as plans write it, and the codes of the registered names put in it."""
+    items: list[str] = []
+    codes: list[str] = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.booleans()):
+            code, name = draw(st.sampled_from(NAMES))
+            items.append(name + draw(st.sampled_from(_SCOPES)))
+            codes.append(code)
+        else:
+            items.append(draw(st.sampled_from(_OTHERS)))
+    numbered = draw(st.booleans()) and len(items) > 1
+    if numbered:
+        cell = " ".join(f"{i}. {item};" for i, item in enumerate(items, start=1))
+    else:
+        cell = items[0]
+        for item in items[1:]:
+            cell += draw(st.sampled_from(_SEPARATORS)) + item
+    if draw(st.booleans()):
+        cell = strip_marks(cell)
+    return cell, codes
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells())
+def test_a_registered_name_in_a_cell_always_yields_its_agency(case: tuple[str, list[str]]) -> None:
+    cell, codes = case
+    reading = PROVINCE.match(cell)
+    missing = set(codes) - set(reading.codes)
+    assert not missing, (cell, missing, describe_unknown(reading.unknown))
+
+
+_WORDS = ["tham mưu", "theo dõi", "và", "xây dựng", "kế hoạch", "năm 2024", ",", ";", "(",
+          ")", "các", "đối với", "trình", "tổng hợp", "báo cáo", "abc", "1.", "-", ":"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS), max_size=6),
+    st.sampled_from(NAMES),
+    st.lists(st.sampled_from(_WORDS), max_size=6),
+)
+def test_a_registered_name_among_any_words_is_read_or_shown_never_dropped(
+    before: list[str], named: tuple[str, str], after: list[str]
+) -> None:
+    code, name = named
+    cell = " ".join([*before, name, *after])
+    reading = PROVINCE.match(cell)
+    assert code in reading.codes or code in reading.mentions, (cell, reading)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -198,7 +199,11 @@ _BULLETS = "-–—+•*·"
 
 
 def _raw_tokens(text: str) -> list[_Tok]:
-    folded = fold_aligned(text)
+    """Tokens of NFC ``text``, with offsets into it; a line break is a separator."""
+    text = unicodedata.normalize("NFC", text)
+    folded = "".join(
+        "\n" if ch == "\n" else f for ch, f in zip(text, fold_aligned(text), strict=True)
+    )
     out: list[_Tok] = []
     for m in _RAW.finditer(folded):
         s, e, t = m.start(), m.end(), m.group()
@@ -358,13 +363,26 @@ def _phrases(items: Iterable[str]) -> _Trie:
 
 
 _ROLE_WORDS = _phrases(words.ROLE_WORDS)
+_COORDINATING = _phrases(words.COORDINATING)
 _CUTTING = _phrases(words.CUTTING_ROLE_WORDS)
 _GENERAL = _phrases(words.GENERAL_HEADS)
 _CONNECTORS = _phrases(words.CONNECTORS)
 _TITLES = _phrases(words.TITLES)
 _HEADS = sorted(((_words(h), h) for h in words.LIST_HEADS), key=lambda hl: -len(hl[0]))
 _ROLE_LABELS = [(_words(p), role) for p, role in words.ROLE_LABELS]
+# Role words that take an agency as object ("tham mưu UBND tỉnh"), and plural markers.
+_LINKING = [_words(p) for p in words.ROLE_WORDS if p not in words.CLOSING_ROLE_WORDS] + [
+    ("cac",),
+    ("nhung",),
+]
 _LEAD_WORDS = {("chu", "tri"), ("la", "co", "quan", "chu", "tri"), ("lam", "dau", "moi")}
+
+
+_PLURALS = [
+    (_words(plural), _words(head))
+    for full, head in words.PLURAL_HEADS
+    for plural in (full, full.removeprefix("UBND "))
+]
 
 
 def _head_of(seq: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -487,9 +505,9 @@ class _Reader:
 
     def __init__(self, registry: Registry, cell: str, scope: str | None) -> None:
         self.reg = registry
-        self.cell = cell
+        self.cell = unicodedata.normalize("NFC", cell)  # token offsets are into NFC text
         self.scope = scope
-        self.toks = _tokens(cell)
+        self.toks = _tokens(self.cell)
         self.markers = _item_markers(self.toks)
         self.numbered = len(self.markers) >= 2
         self.parts: list[Part] = []
@@ -553,6 +571,10 @@ class _Reader:
             return head
         if (found_name := self._name(pos)) is not None:
             return found_name
+        if co := _COORDINATING.walk(self.toks, pos):
+            # "Sở Y tế chủ trì, phối hợp với các sở, ngành": the agencies after it coordinate.
+            self.items, self.role, self.joined = [], "coordinate", True
+            return co[0]
         if self.items and (role := _ROLE_WORDS.walk(self.toks, pos)):
             return self._scope(pos, self.items)
         if self.items == [] and (role := _ROLE_WORDS.walk(self.toks, pos)):
@@ -582,6 +604,8 @@ class _Reader:
         """ "Các Sở: Tài chính, Xây dựng", "Các sở, ngành: Nội vụ, Y tế": each item after
         the colon is a Sở. Only when the first item is one ("Các sở, ban, ngành: rà soát
         TTHC" is the class, and its scope)."""
+        if title := _TITLES.walk(self.toks, pos):
+            pos = title[0]  # "Chủ tịch UBND các huyện An Lão, …"
         heads: list[tuple[int, tuple[str, ...]]] = []
         found = _KNOWN.walk(self.toks, pos)
         if found is not None:
@@ -592,6 +616,17 @@ class _Reader:
             end = _match_seq(self.toks, start, head)
             if end is not None:
                 heads.append((end, head))
+        for plural, head in _PLURALS:
+            # "UBND các huyện An Lão, Vĩnh Thạnh": named districts, not all of them.
+            end = _match_seq(self.toks, pos, plural)
+            if (
+                end is not None
+                and end < len(self.toks)
+                and self.toks[end].kind == _WORD
+                and self.reg.walk(self.toks, end, head) is not None
+            ):
+                self.list_head, self.joined = head, True
+                return end
         for end, head in heads:
             if (
                 end < len(self.toks)
@@ -610,6 +645,11 @@ class _Reader:
             prefix = self.list_head if found else ()
         if found is None:
             found = self.reg.walk(self.toks, pos)
+            if self.toks[pos].text in ("cac", "nhung") and pos + 1 < len(self.toks):
+                # "các Bộ phận Một cửa": an article before a name, not the class "các bộ".
+                named = self.reg.walk(self.toks, pos + 1)
+                if named is not None and (found is None or named.end > found.end):
+                    pos, found = pos + 1, named
         if found is None and (title := _TITLES.walk(self.toks, pos)):
             after = self.reg.walk(self.toks, title[0])
             if after is not None:
@@ -719,13 +759,31 @@ class _Reader:
                 depth = max(0, depth - 1)
             elif depth == 0 and self._ends_text(i, general):
                 break
+            elif t.kind == _WORD and (name := self.reg._trie.walk(self.toks, i)) is not None:
+                i = name[0]  # a name inside the text stays whole ("Lao động - Thương binh")
+                continue
             i += 1
         return i
 
     def _ends_text(self, i: int, general: bool = False) -> bool:
         t = self.toks[i]
-        if general and (joined := _CONNECTORS.walk(self.toks, i)) is not None:
-            # "các cơ quan trung ương … và Chủ tịch UBND các cấp": a group, then agencies.
+        after = i + 1 if t.kind == _COMMA else i
+        if after < len(self.toks) and _COORDINATING.walk(self.toks, after) is not None:
+            return True  # "chủ trì, phối hợp với …": the coordinating agencies follow
+        if t.kind == _WORD and i > 0 and self.toks[i - 1].kind == _WORD:
+            # "các doanh nghiệp BHXH tỉnh": a separator is missing. But "các cơ quan thuộc
+            # UBND tỉnh" names UBND tỉnh as an object, and "cơ sở y tế" is no "Sở Y tế":
+            # a new item starts with a capital after a word that takes no object.
+            before = tuple(x.text for x in self.toks[max(0, i - 6) : i] if x.kind == _WORD)
+            if (
+                not any(before[-len(seq) :] == seq for seq in _LINKING)
+                and self.cell[t.start].isupper()
+                and self.reg.starts_strong(self.toks, i)
+            ):
+                return True
+        if (joined := _CONNECTORS.walk(self.toks, i)) is not None:
+            # "các cơ quan trung ương … và Chủ tịch UBND các cấp", "Sở Y tế theo chức năng,
+            # nhiệm vụ và Bưu điện tỉnh": the text ends, another agency follows.
             return joined[0] < len(self.toks) and self.reg.starts_strong(self.toks, joined[0])
         if t.kind == _SEP:
             # Items of a numbered cell end only at the next number: "; " is inside them.

@@ -111,6 +111,18 @@ LIST_HEADS: tuple[str, ...] = (
     "Cục",
 )
 
+# A plural head followed by names: "UBND các huyện An Lão, Vĩnh Thạnh" names those two.
+PLURAL_HEADS: tuple[tuple[str, str], ...] = (
+    ("UBND các huyện", "UBND huyện"),
+    ("UBND các thị xã", "UBND thị xã"),
+    ("UBND các thành phố", "UBND thành phố"),
+    ("UBND các xã", "UBND xã"),
+    ("UBND các phường", "UBND phường"),
+)
+
+# "A chủ trì, phối hợp với B, C": B and C coordinate.
+COORDINATING: tuple[str, ...] = ("phối hợp với", "phối hợp cùng", "cùng phối hợp với")
+
 # Titles before a name: "Giám đốc Sở Y tế" is Sở Y tế's part.
 TITLES: tuple[str, ...] = (
     "Thủ trưởng",
@@ -293,6 +305,22 @@ ROLE_WORDS: tuple[str, ...] = (
     "của",
     "khi",
 )
+# Role words after which a name is a new part, not an object: "Sở Nội vụ chủ trì Sở Tư
+# pháp phối hợp" lacks a comma, "Sở Nội vụ tham mưu UBND tỉnh" does not.
+CLOSING_ROLE_WORDS: tuple[str, ...] = (
+    "chủ trì",
+    "là cơ quan chủ trì",
+    "làm đầu mối",
+    "đầu mối",
+    "thực hiện",
+    "triển khai",
+    "tổng kết",
+    "sơ kết",
+    "có liên quan",
+    "liên quan",
+    "được kiểm tra",
+)
+
 # Role words that may cut a name the registry does not know: only those that no agency
 # name contains ("Ban Quản lý dự án", "Phòng Tổ chức" must stay whole).
 CUTTING_ROLE_WORDS: tuple[str, ...] = (
