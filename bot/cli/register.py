@@ -143,7 +143,7 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             out.print(f"dòng {row.line} ({row.task_key}):", highlight=False)
             for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
                 for line in explain_cell(reading, column, report.agency_names):
-                    out.print(f"  {line}", highlight=False, markup=False)
+                    out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("seed")

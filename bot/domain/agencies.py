@@ -642,6 +642,8 @@ class _Reader:
         prefix: tuple[str, ...] = ()
         if self.list_head:
             found = self.reg.walk(self.toks, pos, self.list_head)
+            if found is not None and all(t.what == "class" for t in found.targets):
+                found = None
             prefix = self.list_head if found else ()
         if found is None:
             found = self.reg.walk(self.toks, pos)
@@ -656,6 +658,8 @@ class _Reader:
                 pos, found = title[0], after
         if found is None and self.joined and self.last_head:
             found = self.reg.walk(self.toks, pos, self.last_head)
+            if found is not None and all(t.what == "class" for t in found.targets):
+                found = None  # "Sở Nội vụ, ngành" is no "sở, ngành": a shorthand names one
             prefix = self.last_head if found else ()
         if found is None or self._vague(found):
             return None

@@ -385,8 +385,6 @@ GENERAL_HEADS: tuple[str, ...] = (
     "các cơ quan",
     "các đơn vị",
     "các doanh nghiệp",
-    "các ngành",
-    "ngành",
     "lực lượng",
     "thành viên",
     "tổ công tác",
