@@ -118,6 +118,8 @@ CLASSES = [
     ("Ủy ban nhân dân các huyện, thị xã, thành phố", "@huyen", {}),
     ("Các sở, ngành, UBND các huyện, thành phố", "@so @huyen", {}),
     ("Các sở, ban, ngành có liên quan", "@so", {"scopes": {"so-y-te": "có liên quan"}}),
+    ("Sở Nội vụ, các sở, ngành liên quan", "@so",
+     {"scopes": {"so-noi-vu": "", "so-y-te": "liên quan"}}),
     ("UBND các xã, phường, đặc khu", "@xa", {}),
     ("Văn phòng UBND tỉnh, các sở, ban, ngành", "@so", {}),
 ]  # fmt: skip
@@ -251,6 +253,11 @@ ROLES = [
     ("Sở Xây dựng, Sở Nội vụ xây dựng quy chế", "so-xay-dung so-noi-vu", {}),
     ("Sở Xây dựng tổng hợp, báo cáo", "so-xay-dung",
      {"scopes": {"so-xay-dung": "tổng hợp, báo cáo"}}),
+    ("Sở Công Thương (chủ trì), Sở Tài chính (phối hợp)", "so-cong-thuong so-tai-chinh",
+     {"roles": {"so-cong-thuong": "lead", "so-tai-chinh": "coordinate"}}),
+    ("Sở Nội vụ chủ trì, phối hợp với Sở Tư pháp, các doanh nghiệp", "so-noi-vu so-tu-phap",
+     {"roles": {"so-noi-vu": "lead", "so-tu-phap": "coordinate"},
+      "general": ["các doanh nghiệp"]}),
 ]  # fmt: skip
 
 
@@ -317,6 +324,8 @@ SEPARATORS = [
     ("Sở Y tế\nSở Giáo dục và Đào tạo", "so-y-te so-gddt", {}),
     ("Sở Nội vụ - Sở Tư pháp", "so-noi-vu so-tu-phap", {}),
     ("Sở Lao động - Thương binh và Xã hội Sở Y tế", "so-ldtbxh so-y-te", {}),
+    ("Các sở, ban, ngành Tỉnh Đoàn", "@so tinh-doan", {}),
+    ("Các sở, ban, ngành\nTỉnh Đoàn", "@so tinh-doan", {}),
 ]  # fmt: skip
 
 

@@ -317,17 +317,26 @@ class _Trie:
         self, toks: list[_Tok], pos: int, prefix: tuple[str, ...] = ()
     ) -> tuple[int, list[_Target]] | None:
         """The longest entry starting at ``pos`` (after ``prefix``): (end, targets)."""
+        found = self.walk_all(toks, pos, prefix)
+        return found[-1] if found else None
+
+    def walk_all(
+        self, toks: list[_Tok], pos: int, prefix: tuple[str, ...] = ()
+    ) -> list[tuple[int, list[_Target]]]:
+        """Every entry starting at ``pos`` (after ``prefix``), shortest first."""
         node: dict[str, Any] = self.root
         for w in prefix:
             nxt = node.get(w)
             if not isinstance(nxt, dict):
-                return None
+                return []
             node = nxt
-        best: tuple[int, list[_Target]] | None = None
+        found: list[tuple[int, list[_Target]]] = []
         i = pos
         while i < len(toks):
             t = toks[i]
-            if t.kind in (_JOIN, _SEP) and t.text not in (";",):
+            if t.kind == _SEP and t.text != ";" and found and found[-1][0] == i:
+                break  # a whole name ends at a line break or a bullet: the next line is new
+            if t.kind in (_JOIN, _SEP) and t.text != ";":
                 i += 1  # "Lao động - Thương binh", a name broken over two lines
                 continue
             step = t.text if t.kind in (_WORD, _COMMA) else None
@@ -338,12 +347,11 @@ class _Trie:
             i += 1
             ends = node.get(_END)
             if isinstance(ends, list) and t.kind == _WORD:
-                best = (i, ends)
-        return best
+                found.append((i, ends))
+        return found
 
 
 _KNOWN = _Trie()
-_CLASS_TARGETS: dict[tuple[str, ...], tuple[str, bool]] = {}
 for _phrase, _target, _strong in words.CLASSES:
     for _seq in _key_words(_phrase):
         _KNOWN.add(_seq, _Target("class", _target, _strong))
@@ -364,6 +372,7 @@ def _phrases(items: Iterable[str]) -> _Trie:
 
 _ROLE_WORDS = _phrases(words.ROLE_WORDS)
 _COORDINATING = _phrases(words.COORDINATING)
+_QUALIFIERS = [_words(p) for p in ("có liên quan", "liên quan", "được kiểm tra", "được chọn")]
 _CUTTING = _phrases(words.CUTTING_ROLE_WORDS)
 _GENERAL = _phrases(words.GENERAL_HEADS)
 _CONNECTORS = _phrases(words.CONNECTORS)
@@ -439,14 +448,17 @@ class Registry:
 
     def walk(self, toks: list[_Tok], pos: int, prefix: tuple[str, ...] = ()) -> _Found | None:
         """The longest name or class at ``pos``: the registry's first, then the lexicon's."""
-        mine = self._trie.walk(toks, pos, prefix)
-        known = _KNOWN.walk(toks, pos, prefix)
-        if mine is None and known is None:
-            return None
-        if known is None or (mine is not None and mine[0] >= known[0]):
-            assert mine is not None
-            return _Found(mine[0], mine[1])
-        return _Found(known[0], known[1])
+        found = self.walk_all(toks, pos, prefix)
+        return found[-1] if found else None
+
+    def walk_all(self, toks: list[_Tok], pos: int, prefix: tuple[str, ...] = ()) -> list[_Found]:
+        """Every name or class at ``pos``, shortest first; at one end the registry's."""
+        by_end: dict[int, list[_Target]] = {}
+        for end, targets in _KNOWN.walk_all(toks, pos, prefix):
+            by_end[end] = targets
+        for end, targets in self._trie.walk_all(toks, pos, prefix):
+            by_end[end] = targets
+        return [_Found(end, by_end[end]) for end in sorted(by_end)]
 
     def starts_strong(self, toks: list[_Tok], pos: int) -> bool:
         """A registered name or a strong class starts at ``pos``: a new item begins."""
@@ -663,9 +675,34 @@ class _Reader:
             prefix = self.last_head if found else ()
         if found is None or self._vague(found):
             return None
+        found = self._whole(pos, found, prefix)
         self._found(pos, found, prefix)
         self.joined = False
         return found.end
+
+    def _whole(self, pos: int, found: _Found, prefix: tuple[str, ...]) -> _Found:
+        """The longest name, unless it leaves the next words unreadable where a shorter one
+        does not: "Các sở, ban, ngành Tỉnh Đoàn" is the class and Tỉnh Đoàn, not "các sở,
+        ban, ngành tỉnh" and an unknown "Đoàn". Partial understanding is not a reading."""
+        if self._readable_at(found.end):
+            return found
+        shorter = [f for f in self.reg.walk_all(self.toks, pos, prefix) if f.end < found.end]
+        for candidate in reversed(shorter):
+            after = self.reg.walk(self.toks, candidate.end)
+            if after is not None and after.end > found.end:
+                return candidate  # the two names read further than the one
+        return found
+
+    def _readable_at(self, i: int) -> bool:
+        if i >= len(self.toks) or self.toks[i].kind != _WORD:
+            return True
+        return (
+            any(
+                trie.walk(self.toks, i) is not None
+                for trie in (_ROLE_WORDS, _GENERAL, _CONNECTORS, _COORDINATING, _TITLES)
+            )
+            or self.reg.walk(self.toks, i) is not None
+        )
 
     def _vague(self, found: _Found) -> bool:
         """ "Các đơn vị" outside a department's plan names nobody: a general group."""
@@ -726,13 +763,14 @@ class _Reader:
                 break
         if not self.items:
             return pos + 1  # "(Sở Nội vụ)": read what is inside
-        self._set_scope(
-            self.items[-1:], self.text(pos + 1, end - (self.toks[end - 1].kind == _CLOSE))
-        )
+        inside = self.text(pos + 1, end - (self.toks[end - 1].kind == _CLOSE))
+        self._set_scope(self.items[-1:], inside, _role_of(self.toks, pos + 1))  # "(chủ trì)"
         self._mention(pos + 1, end)
         return end
 
     def _scope(self, pos: int, items: list[_Item]) -> int:
+        if _match_any(self.toks, pos, _QUALIFIERS):
+            items = items[-1:]  # "Sở Nội vụ, các sở, ngành liên quan": only the group's
         end = self._text_end(pos)
         self._set_scope(items, self.text(pos, end), _role_of(self.toks, pos))
         self._mention(pos, end)
@@ -838,6 +876,10 @@ def _role_of(toks: list[_Tok], pos: int) -> RoleHint | None:
     return None
 
 
+def _match_any(toks: list[_Tok], pos: int, seqs: list[tuple[str, ...]]) -> bool:
+    return any(_match_seq(toks, pos, seq) is not None for seq in seqs)
+
+
 def _match_seq(toks: list[_Tok], pos: int, seq: tuple[str, ...]) -> int | None:
     i = pos
     for w in seq:
@@ -881,15 +923,16 @@ def _item_markers(toks: list[_Tok]) -> dict[int, int]:
 
 
 def _merge(parts: list[Part]) -> tuple[Part, ...]:
-    """One part per agency: a name written twice (seed 000) is one part; scopes join."""
+    """One part per agency: a name written twice (seed 000) is one part."""
     merged: dict[str, Part] = {}
     for p in parts:
         if p.code not in merged:
             merged[p.code] = p
             continue
         old = merged[p.code]
-        scope = old.scope
-        if p.scope and p.scope not in scope:
-            scope = f"{scope}; {p.scope}" if scope else p.scope
+        # Named once without a scope, the agency has the whole task; else the scopes add up.
+        scope = "" if not (old.scope and p.scope) else old.scope
+        if scope and p.scope not in scope:
+            scope = f"{scope}; {p.scope}"
         merged[p.code] = replace(old, scope=scope, role=old.role or p.role)
     return tuple(merged.values())
