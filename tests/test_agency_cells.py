@@ -39,6 +39,8 @@ EXTRA = [
     *(AgencyEntry(f"h-{slug}", f"UBND huyện {name}", Kind.DISTRICT) for slug, name in [
         ("an-lao", "An Lão"), ("vinh-thanh", "Vĩnh Thạnh"), ("van-canh", "Vân Canh"),
         ("hoai-an", "Hoài Ân"), ("tay-son", "Tây Sơn"), ("phu-cat", "Phù Cát")]),
+    AgencyEntry("bao-tra-vinh", "Báo Trà Vinh", Kind.OTHER),
+    AgencyEntry("dai-tra-vinh", "Đài Phát thanh và Truyền hình Trà Vinh", Kind.OTHER),
     AgencyEntry("viettel", "Tập đoàn Công nghiệp - Viễn thông Quân đội", Kind.OTHER,
                 aliases=("Tập đoàn Viettel",)),
 ]  # fmt: skip

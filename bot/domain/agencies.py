@@ -593,7 +593,9 @@ class _Reader:
             # A role with nobody before it ("Phối hợp với các sở"): the role, then names.
             self.role = _role_of(self.toks, pos)
             return role[0]
-        if _GENERAL.walk(self.toks, pos) is not None:
+        title = _TITLES.walk(self.toks, pos)
+        if _GENERAL.walk(self.toks, title[0] if title else pos) is not None:
+            # "Thủ trưởng các cơ quan cấp tỉnh có liên quan": a group, with its heads
             end = self._text_end(pos, general=True)
             self.general.append(self.text(pos, end))
             self._mention(pos, end)

@@ -131,6 +131,7 @@ TITLES: tuple[str, ...] = (
     "Lãnh đạo",
     "Trưởng",
     "Bộ trưởng",
+    "Tổng Biên tập",
     "Chánh",
 )
 
