@@ -123,6 +123,7 @@ CLASSES = [
     ("Sở Nội vụ, các sở, ngành liên quan", "@so",
      {"scopes": {"so-noi-vu": "", "so-y-te": "liên quan"}}),
     ("UBND các xã, phường, đặc khu", "@xa", {}),
+    ("UBND huyện, thành phố", "@huyen", {}),
     ("Văn phòng UBND tỉnh, các sở, ban, ngành", "@so", {}),
 ]  # fmt: skip
 CENTRAL_CLASSES = [
@@ -255,6 +256,11 @@ ROLES = [
     ("Sở Xây dựng, Sở Nội vụ xây dựng quy chế", "so-xay-dung so-noi-vu", {}),
     ("Sở Xây dựng tổng hợp, báo cáo", "so-xay-dung",
      {"scopes": {"so-xay-dung": "tổng hợp, báo cáo"}}),
+    ("Chủ trì: Sở Nội vụ; Phối hợp: Sở Tư pháp, Sở Tài chính",
+     "so-noi-vu so-tu-phap so-tai-chinh",
+     {"roles": {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-tai-chinh": "coordinate"}}),
+    ("Cơ quan thường trực: Sở Nội vụ", "so-noi-vu", {"roles": {"so-noi-vu": "lead"}}),
+    ("Phối hợp với Sở Y tế", "so-y-te", {"roles": {"so-y-te": "coordinate"}}),
     ("Sở Công Thương (chủ trì), Sở Tài chính (phối hợp)", "so-cong-thuong so-tai-chinh",
      {"roles": {"so-cong-thuong": "lead", "so-tai-chinh": "coordinate"}}),
     ("Sở Nội vụ chủ trì, phối hợp với Sở Tư pháp, các doanh nghiệp", "so-noi-vu so-tu-phap",
@@ -353,6 +359,7 @@ GENERAL = [
     ("các cơ sở khám bệnh, chữa bệnh", "", {"general": ["các cơ sở khám bệnh, chữa bệnh"]}),
     ("Các doanh nghiệp và UBND cấp xã", "@xa", {"general": ["Các doanh nghiệp"]}),
     ("Các đơn vị", "", {"general": ["Các đơn vị"]}),
+    ("Các thành viên Ban Chỉ đạo", "", {"general": ["Các thành viên Ban Chỉ đạo"]}),
     ("Hiệp hội doanh nghiệp tỉnh, Sở Kế hoạch và Đầu tư", "so-khdt",
      {"general": ["Hiệp hội doanh nghiệp tỉnh"]}),
 ]  # fmt: skip
@@ -379,6 +386,7 @@ OFFICIAL = [
     ("Sở Văn hóa Thể thao và Du lịch", "so-vhttdl", {}),
     ("Sở Lao động Thương binh và Xã hội; Sở Nội vụ", "so-ldtbxh so-noi-vu", {}),
     ("Sở LĐTB&XH, Sở VHTTDL", "so-ldtbxh so-vhttdl", {}),
+    ("Sở TN&MT, Sở NN&PTNT, Sở GTVT, Sở XD", "so-tnmt so-nnptnt so-gtvt so-xay-dung", {}),
     ("Giám đốc Sở Văn hóa, Thể thao và Du lịch", "so-vhttdl", {}),
     ("Sở Văn hóa, Thể thao và Du lịch (đối với di tích), UBND cấp huyện", "so-vhttdl @huyen",
      {"scopes": {"so-vhttdl": "đối với di tích"}}),

@@ -196,7 +196,10 @@ class CellReader:
             self.role = lx.role_of(self.toks, pos)
             return role[0]
         title = lx.TITLES.walk(self.toks, pos)
-        if lx.GENERAL.walk(self.toks, title[0] if title else pos) is not None:
+        start = title[0] if title else pos
+        if start + 1 < len(self.toks) and self.toks[start].text in ("cac", "nhung"):
+            start += 1  # "Các thành viên Ban Chỉ đạo"
+        if lx.GENERAL.walk(self.toks, start) is not None:
             # "Thủ trưởng các cơ quan cấp tỉnh có liên quan": a group, with its heads
             end = self._text_end(pos, general=True)
             self.general.append(self.text(pos, end))

@@ -36,6 +36,7 @@ ABBREVIATIONS: dict[str, str] = {
     "kh cn": "khoa hoc va cong nghe",
     "khcn": "khoa hoc va cong nghe",
     "gtvt": "giao thong van tai",
+    "xd": "xay dung",
     "bhxh": "bao hiem xa hoi",
     "cchc": "cai cach hanh chinh",
     "tthc": "thu tuc hanh chinh",
@@ -174,6 +175,7 @@ CLASSES: tuple[tuple[str, str, bool], ...] = (
     ("UBND các huyện, thành phố, thị xã", "huyen", True),
     ("UBND các huyện, thị xã, thành phố thuộc tỉnh", "huyen", True),
     ("UBND huyện, thị xã, thành phố", "huyen", True),
+    ("UBND huyện, thành phố", "huyen", True),
     ("UBND các huyện, thị xã", "huyen", True),
     ("UBND quận, huyện", "huyen", True),
     ("UBND quận - huyện", "huyen", True),
@@ -349,6 +351,9 @@ CUTTING_ROLE_WORDS: tuple[str, ...] = (
 # A role written before the names: "Chủ trì: Sở Nội vụ; Phối hợp: Sở Tư pháp".
 ROLE_LABELS: tuple[tuple[str, str], ...] = (
     ("đơn vị chủ trì", "lead"),
+    ("cơ quan thường trực", "lead"),
+    ("cơ quan đầu mối", "lead"),
+    ("đơn vị đầu mối", "lead"),
     ("cơ quan chủ trì", "lead"),
     ("chủ trì", "lead"),
     ("đơn vị phối hợp", "coordinate"),
