@@ -14,6 +14,7 @@ from bot.db import session_scope
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.models import Agency, Assignment, Role, StatusUpdate, Task
+from bot.services.register import list_unassigned
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -84,6 +85,11 @@ def test_a_lead_of_only_general_groups_is_imported_and_flagged_for_an_admin(
         ("3", "Các cơ quan, đơn vị có liên quan")
     ]
     assert parts(registry_engine, "3") == {"so-noi-vu": (Role.COORDINATE, "")}
+    with Session(registry_engine) as s:
+        waiting = list_unassigned(s)
+    assert [(t.plan, t.task_key, t.lead_text) for t in waiting] == [
+        ("77/KH-UBND", "3", "Các cơ quan, đơn vị có liên quan")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -122,3 +128,10 @@ def test_dry_run_shows_how_each_agency_cell_was_read(db_url: str, tmp_path: Path
     assert "nhắc đến, không giao phần việc: Ủy ban nhân dân tỉnh" in out
     assert "nhóm chung, không nhắc việc: “các doanh nghiệp”" in out
     assert "1 nhiệm vụ chưa rõ cơ quan chủ trì" in out and "dòng 7 (3)" in out
+
+    subprocess.run([*run, "import", "tasks", str(path)], env=env, check=True,
+                   capture_output=True, cwd=tmp_path)  # fmt: skip
+    waiting = subprocess.run([*run, "unassigned"], env=env, check=True, capture_output=True,
+                             text=True, cwd=tmp_path)  # fmt: skip
+    assert "Nhiệm vụ chưa rõ cơ quan chủ trì (1)" in waiting.stdout
+    assert "Các cơ quan, đơn vị có liên quan" in waiting.stdout

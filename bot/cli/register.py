@@ -37,7 +37,7 @@ from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
 from bot.services.demo import seed_demo
-from bot.services.register import find_agency, list_assignments
+from bot.services.register import find_agency, list_assignments, list_unassigned
 
 
 @db_app.command("upgrade")
@@ -137,6 +137,7 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         )
         for c in report.unclear_leads:
             out.print(f"  dòng {c.line} ({c.task_key}): “{c.text}”", highlight=False)
+        out.print("  (xem lại bằng: dondoc unassigned)", highlight=False)
     if dry_run:
         out.print("\n[bold]Cách đọc cột cơ quan của từng dòng[/]")
         for row in report.readings:
@@ -253,6 +254,24 @@ def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[st
     for unknown in reading.unknown:
         lines.append(f"  chưa đọc được: {unknown.describe(with_cell=False)}")
     return lines
+
+
+@app.command("unassigned")
+def unassigned_cmd(
+    plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
+) -> None:
+    """Nhiệm vụ chưa rõ cơ quan chủ trì (ô chủ trì chỉ nêu nhóm chung), chờ quản trị viên giao."""
+    engine = open_db(load_settings())
+    with session_scope(engine) as session:
+        tasks = list_unassigned(session, plan=plan or None)
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
+    table = Table(title=f"Nhiệm vụ chưa rõ cơ quan chủ trì ({len(tasks)})")
+    for column in ("Kế hoạch", "Mục", "Nhiệm vụ", "Ô chủ trì"):
+        table.add_column(column, overflow="fold")
+    for t in tasks:
+        table.add_row(t.plan, t.task_key, _short(t.task, 70), t.lead_text)
+    out.print(table)
 
 
 def _short(text: str, limit: int) -> str:
