@@ -560,3 +560,28 @@ def test_a_registered_name_among_any_words_is_read_or_shown_never_dropped(
     cell = " ".join([*before, name, *after])
     reading = PROVINCE.match(cell)
     assert code in reading.codes or code in reading.mentions, (cell, reading)
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "spec"),
+    [
+        ("Sở Nội vụ", "snv"),
+        ("Sở Nội vụ tỉnh", "snv"),
+        ("UBND tỉnh", "ubnd"),
+        ("Sở Nội vụ tham mưu UBND tỉnh", "snv"),
+        ("huyện Trảng Bom, Công an tỉnh", "h-tb ca"),
+    ],
+)
+def test_a_registry_of_full_official_names_reads_the_short_forms_plans_use(
+    cell: str, spec: str, bare: bool
+) -> None:
+    registry = Registry(
+        [
+            AgencyEntry("snv", "Sở Nội vụ tỉnh Đồng Nai", Kind.DEPARTMENT),
+            AgencyEntry("ubnd", "Ủy ban nhân dân tỉnh Đồng Nai", Kind.PROVINCE),
+            AgencyEntry("ca", "Công an tỉnh Đồng Nai", Kind.OTHER),
+            AgencyEntry("h-tb", "Ủy ban nhân dân huyện Trảng Bom", Kind.DISTRICT),
+        ]
+    )
+    check(registry, cell, spec, bare)

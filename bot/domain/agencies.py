@@ -119,6 +119,25 @@ _UBND = ("uy", "ban", "nhan", "dan")
 _LOCAL = (Kind.PROVINCE, Kind.DISTRICT, Kind.COMMUNE)
 
 
+def _variants(seq: tuple[str, ...], kind: Kind) -> set[tuple[str, ...]]:
+    """How plans shorten a registered name: "UBND huyện Trảng Bom" is also "huyện Trảng
+    Bom"; "Sở Nội vụ" also "Sở Nội vụ tỉnh"; "Sở Nội vụ tỉnh Đồng Nai" also "Sở Nội vụ
+    tỉnh" and "Sở Nội vụ"; "UBND tỉnh Đồng Nai" also "UBND tỉnh"."""
+    out = {seq}
+    place = seq[4:]
+    if kind in _LOCAL and seq[:4] == _UBND and len(place) >= 2:
+        out.add(place)
+    provincial = kind in (Kind.DEPARTMENT, Kind.OTHER)
+    if provincial and seq[-1] != "tinh":
+        out.add((*seq, "tinh"))
+    if (provincial or kind is Kind.PROVINCE) and "tinh" in seq[1:-1]:
+        at = seq.index("tinh", 1)
+        out.add(seq[: at + 1])
+        if provincial:
+            out.add(seq[:at])
+    return out
+
+
 class Registry:
     """The agencies a plan can name, indexed for reading cells."""
 
@@ -131,12 +150,8 @@ class Registry:
         for e in self.entries.values():
             for name in (e.name, *e.aliases):
                 for seq in lx.key_words(name):
-                    self._trie.add(seq, lx.Target("entry", e.code))
-                    place = seq[4:]  # "UBND huyện Trảng Bom" is also "huyện Trảng Bom"
-                    if e.kind in _LOCAL and seq[:4] == _UBND and len(place) >= 2:
-                        self._trie.add(place, lx.Target("entry", e.code))
-                    if e.kind in (Kind.DEPARTMENT, Kind.OTHER) and seq[-1] != "tinh":
-                        self._trie.add((*seq, "tinh"), lx.Target("entry", e.code))
+                    for variant in _variants(seq, e.kind):
+                        self._trie.add(variant, lx.Target("entry", e.code))
                 k = " ".join(lx.words_of(name))
                 if e.code not in self._keys[k]:
                     self._keys[k].append(e.code)
