@@ -201,7 +201,7 @@ class CellReader:
             start += 1  # "Các thành viên Ban Chỉ đạo"
         if lx.GENERAL.walk(self.toks, start) is not None:
             # "Thủ trưởng các cơ quan cấp tỉnh có liên quan": a group, with its heads
-            end = self._text_end(pos, general=True)
+            end = self._text_end(pos)
             self.general.append(self.text(pos, end))
             self._mention(pos, end)
             self.joined = False
@@ -393,7 +393,7 @@ class CellReader:
                 part = self.parts[i]
                 self.parts[i] = replace(part, scope=text or part.scope, role=role or part.role)
 
-    def _text_end(self, pos: int, *, general: bool = False) -> int:
+    def _text_end(self, pos: int) -> int:
         """Where a scope or a general phrase starting at ``pos`` ends: at the clause's end,
         or at a comma before a registered name (a new item). Parentheses stay inside."""
         i = pos
@@ -406,7 +406,7 @@ class CellReader:
                 depth += 1
             elif t.kind == lx.CLOSE:
                 depth = max(0, depth - 1)
-            elif depth == 0 and self._ends_text(i, general):
+            elif depth == 0 and self._ends_text(i):
                 break
             elif t.kind == lx.WORD and (name := self.reg.names_at(self.toks, i)) is not None:
                 i = name[0]  # a name inside the text stays whole ("Lao động - Thương binh")
@@ -414,7 +414,7 @@ class CellReader:
             i += 1
         return i
 
-    def _ends_text(self, i: int, general: bool = False) -> bool:
+    def _ends_text(self, i: int) -> bool:
         t = self.toks[i]
         after = i + 1 if t.kind == lx.COMMA else i
         if after < len(self.toks) and lx.COORDINATING.walk(self.toks, after) is not None:
