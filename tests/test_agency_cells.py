@@ -261,6 +261,8 @@ ROLES = [
      {"roles": {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-tai-chinh": "coordinate"}}),
     ("Cơ quan thường trực: Sở Nội vụ", "so-noi-vu", {"roles": {"so-noi-vu": "lead"}}),
     ("Phối hợp với Sở Y tế", "so-y-te", {"roles": {"so-y-te": "coordinate"}}),
+    ("Giao Sở Tư pháp chủ trì, phối hợp với các sở, ban, ngành", "@so",
+     {"roles": {"so-tu-phap": "lead", "so-y-te": "coordinate"}}),
     ("Sở Công Thương (chủ trì), Sở Tài chính (phối hợp)", "so-cong-thuong so-tai-chinh",
      {"roles": {"so-cong-thuong": "lead", "so-tai-chinh": "coordinate"}}),
     ("Sở Nội vụ chủ trì, phối hợp với Sở Tư pháp, các doanh nghiệp", "so-noi-vu so-tu-phap",

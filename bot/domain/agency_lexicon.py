@@ -223,6 +223,7 @@ CUTTING = phrases(words.CUTTING_ROLE_WORDS)
 GENERAL = phrases(words.GENERAL_HEADS)
 CONNECTORS = phrases(words.CONNECTORS)
 TITLES = phrases(words.TITLES)
+OPENINGS = phrases(words.OPENINGS)
 HEADS = sorted(((words_of(h), h) for h in words.LIST_HEADS), key=lambda hl: -len(hl[0]))
 ROLE_LABELS = [(words_of(p), role) for p, role in words.ROLE_LABELS]
 # Role words that take an agency as object ("tham mưu UBND tỉnh"), and plural markers.

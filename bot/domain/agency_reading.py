@@ -212,11 +212,15 @@ class CellReader:
         return pos < len(self.toks) and self.toks[pos].kind == lx.WORD
 
     def _role_label(self, pos: int) -> int | None:
+        """ "Chủ trì: …", "Cơ quan phối hợp: …" give the role; "Giao …" only opens."""
         for seq, role in lx.ROLE_LABELS:
             end = lx.match_seq(self.toks, pos, seq)
             if end is not None and end < len(self.toks) and self.toks[end].kind == lx.COLON:
                 self.role = role  # type: ignore[assignment]
                 return end + 1
+        opening = lx.OPENINGS.walk(self.toks, pos)
+        if opening is not None and self.reg.starts_strong(self.toks, opening[0]):
+            return opening[0]
         return None
 
     def _list_head(self, pos: int) -> int | None:

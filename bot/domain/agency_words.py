@@ -396,5 +396,8 @@ GENERAL_HEADS: tuple[str, ...] = (
     "tổ công tác",
 )
 
+# Words that open a cell written as a sentence: "Giao Sở Tư pháp chủ trì, …".
+OPENINGS: tuple[str, ...] = ("giao", "giao cho", "đề nghị", "yêu cầu")
+
 # Words that join items: "Sở Nội vụ và Sở Y tế", a line starting "Và các đơn vị…".
 CONNECTORS: tuple[str, ...] = ("và", "cùng", "cùng với", "với", "hoặc")
