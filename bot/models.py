@@ -145,6 +145,9 @@ class Assignment(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     role: str = Field(max_length=16)
+    # What this agency's part covers, as the plan wrote it: "đối với cơ sở y tế", the text
+    # of a numbered item ("tổng hợp dự toán"), "tham mưu UBND tỉnh".
+    scope: str = ""
     status: str = Field(default=Status.OPEN, max_length=16)
     progress: int = 0
     due_on: date | None = None  # the date reminders follow: the plan's, or an extension's

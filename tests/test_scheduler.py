@@ -121,6 +121,16 @@ def test_user_text_is_escaped_in_html(province: Province) -> None:
     assert "Báo cáo &lt;b&gt;gấp&lt;/b&gt; &amp; đầy đủ" in text
 
 
+def test_a_reminder_says_what_the_agencys_part_covers(province: Province) -> None:
+    part_id = province.add_task(DEC_31)
+    with session_scope(province.engine) as s:
+        part = s.get(Assignment, part_id)
+        assert part is not None
+        part.scope = "đối với cơ sở y tế"
+    run_plan(province, at(date(2024, 12, 20)))
+    assert "Phần việc của đơn vị: đối với cơ sở y tế" in province.outbox()[0].parts[0]
+
+
 def test_a_done_reply_stops_the_ladder(province: Province) -> None:
     part_id = province.add_task(DEC_31)
     run_tick(province, at(date(2024, 12, 20)))

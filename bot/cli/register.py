@@ -29,6 +29,7 @@ from bot.cli.common import (
     out,
 )
 from bot.db import session_scope, upgrade
+from bot.domain.agencies import Match
 from bot.importers.agencies import import_agencies, slug
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
@@ -38,7 +39,7 @@ from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
-from bot.services.register import find_agency, list_assignments
+from bot.services.register import find_agency, list_assignments, list_unassigned
 
 
 @db_app.command("upgrade")
@@ -149,6 +150,23 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         )
         for u in report.unspecified:
             out.print(f"  dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}", highlight=False)
+    if report.unclear_leads:
+        out.print(
+            f"[yellow]{len(report.unclear_leads)} nhiệm vụ chưa rõ cơ quan chủ trì, cần quản "
+            "trị viên giao:[/]"
+        )
+        for c in report.unclear_leads:
+            out.print(f"  dòng {c.line} ({c.task_key}): “{c.text}”", highlight=False)
+        out.print("  (xem lại bằng: dondoc unassigned)", highlight=False)
+    if dry_run:
+        out.print("\n[bold]Cách đọc thời hạn và cột cơ quan của từng dòng[/]")
+        for row in report.readings:
+            out.print(f"dòng {row.line} ({row.task_key}):", highlight=False)
+            out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
+                      markup=False, soft_wrap=True)  # fmt: skip
+            for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
+                for line in explain_cell(reading, column, report.agency_names):
+                    out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("seed")
@@ -275,6 +293,53 @@ def set_deadline_cmd(
         f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
         highlight=False,
     )
+
+
+_LIST_AT_MOST = 4
+
+
+def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[str]:
+    """Lines that say how one cell was read: each fragment → agencies, role and scope;
+    names mentioned without a part; general groups; words left unread."""
+    if not reading.cell.strip():
+        return []
+    lines = [f"{ROLE_LABELS[column]} “{' '.join(reading.cell.split())}”"]
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for part in reading.parts:
+        role = ROLE_LABELS[Role(part.role)] if part.role else ROLE_LABELS[column]
+        groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
+    for (via, role, scope), members in groups.items():
+        shown = ", ".join(members[:_LIST_AT_MOST])
+        if len(members) > _LIST_AT_MOST:
+            shown += f", … ({len(members)} cơ quan)"
+        tail = f"; phạm vi: {scope}" if scope else ""
+        lines.append(f"  “{via}” → {shown} ({role}{tail})")
+    if reading.mentions:
+        mentioned = ", ".join(names[c] for c in reading.mentions)
+        lines.append(f"  nhắc đến, không giao phần việc: {mentioned}")
+    for text in reading.general:
+        lines.append(f"  nhóm chung, không nhắc việc: “{text}”")
+    for unknown in reading.unknown:
+        lines.append(f"  chưa đọc được: {unknown.describe(with_cell=False)}")
+    return lines
+
+
+@app.command("unassigned")
+def unassigned_cmd(
+    plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
+) -> None:
+    """Nhiệm vụ chưa rõ cơ quan chủ trì (ô chủ trì chỉ nêu nhóm chung), chờ quản trị viên giao."""
+    engine = open_db(load_settings())
+    with session_scope(engine) as session:
+        tasks = list_unassigned(session, plan=plan or None)
+    if not out.is_terminal:
+        out.width = max(out.width, 160)
+    table = Table(title=f"Nhiệm vụ chưa rõ cơ quan chủ trì ({len(tasks)})")
+    for column in ("Kế hoạch", "Mục", "Nhiệm vụ", "Ô chủ trì"):
+        table.add_column(column, overflow="fold")
+    for t in tasks:
+        table.add_row(t.plan, t.task_key, _short(t.task, 70), t.lead_text)
+    out.print(table)
 
 
 def _short(text: str, limit: int) -> str:

@@ -67,7 +67,7 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
                 RowError(
                     row.line,
                     f"loại “{cells.get('kind', '')}” không hợp lệ "
-                    "(tinh, so, huyen, xa, phong hoặc khac)",
+                    "(tinh, so, huyen, xa, phong, bo hoặc khac)",
                 )
             )
         parsed.append((row.line, cells))

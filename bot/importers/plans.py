@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.deadlines import Done, Unspecified, final_date, to_record
+from bot.domain.agencies import Match, assign
+from bot.domain.deadlines import Done, Unspecified, final_date, from_record, to_record
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
@@ -46,6 +47,28 @@ class UnspecifiedLine:
 
 
 @dataclass
+class RowReading:
+    """How one row's agency cells were read, for ``--dry-run`` to show."""
+
+    line: int
+    task_key: str
+    lead: Match
+    coordinate: Match
+    deadline_cell: str = ""
+    deadline: str = ""  # the reading in words: "Hạn 30/09/2027 — cuối quý III/2027"
+
+
+@dataclass
+class UnclearLead:
+    """A task whose lead cell names only groups ("các cơ quan, đơn vị có liên quan"):
+    imported with no lead part, for an admin to assign."""
+
+    line: int
+    task_key: str
+    text: str
+
+
+@dataclass
 class PlanImportReport:
     plan: str
     created: bool = False
@@ -61,6 +84,9 @@ class PlanImportReport:
     deadlines_kept: list[str] = field(default_factory=list)  # set by an admin, cell unchanged
     deadlines_dropped: list[str] = field(default_factory=list)  # set by an admin, cell changed
     done_in_plan: int = 0  # parts the plan itself marks as done ("Đã xong")
+    readings: list[RowReading] = field(default_factory=list)
+    unclear_leads: list[UnclearLead] = field(default_factory=list)
+    agency_names: dict[str, str] = field(default_factory=dict)  # code → name, to explain
 
     @property
     def tasks_total(self) -> int:
@@ -103,6 +129,7 @@ def import_plan(
 
     plan = plan_by_number(session, parsed.meta.number)
     report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
+    report.agency_names = {code: e.name for code, e in registry.entries.items()}
     if plan is None:
         plan = Plan(number=parsed.meta.number)
     plan.issued_on = parsed.meta.issued_on or plan.issued_on
@@ -159,9 +186,7 @@ def import_plan(
             report.tasks_unchanged += 1
         session.add(task)
         session.flush()
-        parts = {ids[c]: Role.LEAD for c in row.lead.codes}
-        for c in row.coordinate.codes:
-            parts.setdefault(ids[c], Role.COORDINATE)
+        parts = {ids[p.code]: (Role(p.role), p.scope) for p in assign(row.lead, row.coordinate)}
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         _sync_assignments(session, task, parts, values["due_on"], changed, actor, report, done)
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
@@ -169,6 +194,12 @@ def import_plan(
                 UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
             )
         report.general_refs.extend(row.lead.general + row.coordinate.general)
+        shown = from_record(values["deadline_kind"], values["deadline_detail"]).describe()
+        report.readings.append(
+            RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown)
+        )
+        if row.lead.only_general:
+            report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
             progress(done, len(parsed.tasks))
     report.tasks_missing = sorted(existing)
@@ -208,7 +239,7 @@ def _upsert_sections(session: Session, plan_id: int, parsed: ParsedPlan) -> dict
 def _sync_assignments(
     session: Session,
     task: Task,
-    parts: dict[int, Role],
+    parts: dict[int, tuple[Role, str]],
     due_on: date | None,
     task_changed: bool,
     actor: str,
@@ -226,10 +257,12 @@ def _sync_assignments(
     now = utcnow()
     who = Actor(actor)
     assert task.id is not None
-    for agency_id, role in parts.items():
+    for agency_id, (role, scope) in parts.items():
         assignment = current.pop(agency_id, None)
         if assignment is None:
-            assignment = Assignment(task_id=task.id, agency_id=agency_id, role=role, due_on=due_on)
+            assignment = Assignment(
+                task_id=task.id, agency_id=agency_id, role=role, scope=scope, due_on=due_on
+            )
             session.add(assignment)
             session.flush()
             assert assignment.id is not None
@@ -242,6 +275,7 @@ def _sync_assignments(
         assert assignment.id is not None
         changes: list[tuple[str, object, object]] = [
             ("role", assignment.role, role),
+            ("scope", assignment.scope, scope),
             # An approved extension outlives a re-import of the plan.
             ("due_on", assignment.due_on, assignment.extended_to or due_on),
         ]

@@ -224,7 +224,7 @@ def _resolve(
     task.coordinate = registry.match(task.cell("coordinate"), scope=scope)
     if not lead_text:
         errors.append(RowError(task.line, "thiếu cơ quan chủ trì"))
-    elif not task.lead.codes and not task.lead.unknown:
+    elif not task.lead.codes and not task.lead.unknown and not task.lead.general:
         errors.append(
             RowError(task.line, f"cơ quan chủ trì “{lead_text}” không chỉ ra cơ quan cụ thể nào")
         )

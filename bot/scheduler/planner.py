@@ -283,6 +283,7 @@ def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:
         "task_key": d.task.key,
         "task": d.task.text,
         "result": d.task.result or d.task.target,
+        "scope": d.assignment.scope,
         "agency": d.agency.name,
         "role_label": ROLE_LABELS[Role(d.assignment.role)].lower(),
         "chat_role": chat.role if chat else "",

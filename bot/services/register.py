@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.domain.agencies import AgencyEntry, Kind, Registry
 from bot.domain.deadlines import Unspecified
 from bot.domain.text import key
-from bot.models import Agency, Assignment, Plan, Status, Task
+from bot.models import Agency, Assignment, Plan, Role, Status, Task
 
 
 def load_registry(session: Session) -> tuple[Registry, dict[str, int]]:
@@ -107,6 +107,37 @@ def list_assignments(
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class UnassignedTask:
+    """A task no agency leads yet: its lead cell named only groups ("các cơ quan, đơn vị có
+    liên quan"). It is imported and waits for an admin to name the lead."""
+
+    plan: str
+    task_key: str
+    task: str
+    lead_text: str
+
+
+def list_unassigned(session: Session, *, plan: str | None = None) -> list[UnassignedTask]:
+    """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"."""
+    led = (
+        select(Assignment.task_id)
+        .where(Assignment.role == Role.LEAD, Assignment.status != Status.CANCELLED)
+        .scalar_subquery()
+    )
+    query = (
+        select(Task, Plan)
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .where(col(Task.id).not_in(led))
+        .order_by(col(Plan.number), col(Task.position))
+    )
+    if plan:
+        query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
+    return [
+        UnassignedTask(p.number, t.key, t.text, t.lead_text) for t, p in session.exec(query).all()
+    ]
 
 
 def plan_by_number(session: Session, number: str) -> Plan | None:

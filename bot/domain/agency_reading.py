@@ -1,0 +1,496 @@
+"""The reading of one agency cell: each agency's part, what is only mentioned, general
+groups, and the fragments nothing reads. See :mod:`bot.domain.agencies` for the rules."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from bot.domain import agency_lexicon as lx
+from bot.domain.agency_lexicon import RoleHint
+
+if TYPE_CHECKING:
+    from bot.domain.agencies import Registry
+
+
+@dataclass(frozen=True)
+class Part:
+    """One agency named by a cell, with what its part covers."""
+
+    code: str
+    via: str  # the words that named it: "Sở Y tế", "Các sở, ban, ngành"
+    scope: str = ""  # "đối với cơ sở y tế", "tham mưu UBND tỉnh", an item's text
+    role: RoleHint | None = None  # when the cell says it ("Sở Tư pháp phối hợp")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A fragment of a cell that names no known agency."""
+
+    text: str
+    suggestions: tuple[str, ...]
+    cell: str = ""
+    reason: str = ""  # why, when it is not simply missing from the registry
+
+    def describe(self, *, with_cell: bool = True) -> str:
+        """The fragment, why it is not read, the closest names, and the whole cell."""
+        what = f"“{self.text}”"
+        notes = [self.reason] if self.reason else []
+        if self.suggestions:
+            notes.append(f"có phải: {', '.join(self.suggestions)}?")
+        if notes:
+            what += f" ({'; '.join(notes)})"
+        if with_cell and self.cell and " ".join(self.cell.split()) != self.text:
+            what += f" trong ô “{' '.join(self.cell.split())}”"
+        return what
+
+
+@dataclass(frozen=True)
+class Match:
+    """The reading of one cell."""
+
+    parts: tuple[Part, ...] = ()
+    unknown: tuple[Unknown, ...] = ()
+    general: tuple[str, ...] = ()  # "các cơ quan, đơn vị có liên quan": kept as text
+    mentions: tuple[str, ...] = ()  # codes named inside a scope: "tham mưu UBND tỉnh"
+    cell: str = ""
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The agencies named, in order, once each."""
+        return tuple(dict.fromkeys(p.code for p in self.parts))
+
+    @property
+    def only_general(self) -> bool:
+        """The cell names only groups that are not agencies: nobody to remind yet."""
+        return bool(self.general) and not self.parts and not self.unknown
+
+
+Reading = Match
+
+
+def describe_unknown(items: Iterable[Unknown]) -> str:
+    """Fragments of one cell, then the cell once: “A” (…); “B” (…) trong ô “…”."""
+    items = list(items)
+    text = "; ".join(u.describe(with_cell=False) for u in items)
+    cells = {" ".join(u.cell.split()) for u in items if u.cell} - {u.text for u in items}
+    if len(cells) == 1:
+        text += f" trong ô “{cells.pop()}”"
+    elif cells:
+        return "; ".join(u.describe() for u in items)
+    return text
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """One agency's part of a task, from both of its cells."""
+
+    code: str
+    role: RoleHint
+    scope: str
+
+
+def assign(lead: Match, coordinate: Match) -> list[Assigned]:
+    """Each agency's part: its role is the column's unless the cell says otherwise ("Sở
+    Tư pháp phối hợp" in a lead cell); an agency named in both columns leads."""
+    parts: dict[str, Assigned] = {}
+    for column, reading in (("lead", lead), ("coordinate", coordinate)):
+        for p in reading.parts:
+            role: RoleHint = p.role or column  # type: ignore[assignment]
+            old = parts.get(p.code)
+            if old is None:
+                parts[p.code] = Assigned(p.code, role, p.scope)
+            elif old.role == "coordinate" and role == "lead":
+                parts[p.code] = Assigned(p.code, role, p.scope or old.scope)
+    return list(parts.values())
+
+
+@dataclass
+class _Item:
+    parts: list[int] = field(default_factory=list)  # indices into the reader's parts
+    scoped: bool = False
+
+
+class CellReader:
+    """One left-to-right pass over one cell."""
+
+    def __init__(self, registry: Registry, cell: str, scope: str | None) -> None:
+        self.reg = registry
+        self.cell = unicodedata.normalize("NFC", cell)  # token offsets are into NFC text
+        self.scope = scope
+        self.toks = lx.tokenize(self.cell)
+        self.markers = lx.item_markers(self.toks)
+        self.numbered = len(self.markers) >= 2
+        self.parts: list[Part] = []
+        self.unknown: list[Unknown] = []
+        self.general: list[str] = []
+        self.mentions: list[str] = []
+        # the current clause (between separators)
+        self.items: list[_Item] = []
+        self.list_head: tuple[str, ...] | None = None
+        self.last_head: tuple[str, ...] | None = None
+        self.role: RoleHint | None = None
+        self.joined = False  # the last token was a comma or "và": a list goes on
+
+    def read(self) -> Match:
+        """The whole cell, read."""
+        pos = 0
+        while pos < len(self.toks):
+            pos = self._step(pos)
+        return Match(
+            parts=_merge(self.parts),
+            unknown=tuple(self.unknown),
+            general=tuple(dict.fromkeys(self.general)),
+            mentions=tuple(c for c in dict.fromkeys(self.mentions) if c not in
+                           {p.code for p in self.parts}),
+            cell=self.cell,
+        )  # fmt: skip
+
+    def text(self, start: int, end: int) -> str:
+        """The original words of tokens ``start``..``end``, trimmed of separators."""
+        if start >= end:
+            return ""
+        raw = self.cell[self.toks[start].start : self.toks[end - 1].end]
+        return " ".join(raw.split()).strip(" ,;:.-–")
+
+    def _clause_end(self) -> None:
+        self.items, self.list_head, self.last_head, self.role = [], None, None, None
+        self.joined = False
+
+    def _step(self, pos: int) -> int:
+        t = self.toks[pos]
+        if pos in self.markers:
+            self._clause_end()
+            return self.markers[pos]
+        if t.kind == lx.SEP:
+            self._clause_end()
+            return pos + 1
+        if t.kind in (lx.COMMA, lx.JOIN, lx.CLOSE):
+            self.joined = self.joined or t.kind == lx.COMMA
+            return pos + 1
+        if t.kind == lx.OPEN:
+            return self._parenthesis(pos)
+        if t.kind == lx.COLON:
+            if self.items:
+                return self._scope(pos + 1, self.items)
+            return pos + 1
+        if (found := lx.CONNECTORS.walk(self.toks, pos)) and self._next_is_item(found[0]):
+            self.joined = True
+            return found[0]
+        if not self.items and (label := self._role_label(pos)):
+            return label
+        if head := self._list_head(pos):
+            return head
+        if (found_name := self._name(pos)) is not None:
+            return found_name
+        if co := lx.COORDINATING.walk(self.toks, pos):
+            # "Sở Y tế chủ trì, phối hợp với các sở, ngành": the agencies after it coordinate.
+            self.items, self.role, self.joined = [], "coordinate", True
+            return co[0]
+        if self.items and (role := lx.ROLE_WORDS.walk(self.toks, pos)):
+            return self._scope(pos, self.items)
+        if self.items == [] and (role := lx.ROLE_WORDS.walk(self.toks, pos)):
+            # A role with nobody before it ("Phối hợp với các sở"): the role, then names.
+            self.role = lx.role_of(self.toks, pos)
+            return role[0]
+        title = lx.TITLES.walk(self.toks, pos)
+        start = title[0] if title else pos
+        if start + 1 < len(self.toks) and self.toks[start].text in ("cac", "nhung"):
+            start += 1  # "Các thành viên Ban Chỉ đạo"
+        if lx.GENERAL.walk(self.toks, start) is not None:
+            # "Thủ trưởng các cơ quan cấp tỉnh có liên quan": a group, with its heads
+            end = self._text_end(pos)
+            self.general.append(self.text(pos, end))
+            self._mention(pos, end)
+            self.joined = False
+            return end
+        return self._unknown(pos)
+
+    def _next_is_item(self, pos: int) -> bool:
+        return pos < len(self.toks) and self.toks[pos].kind == lx.WORD
+
+    def _role_label(self, pos: int) -> int | None:
+        """ "Chủ trì: …", "Cơ quan phối hợp: …" give the role; "Giao …" only opens."""
+        for seq, role in lx.ROLE_LABELS:
+            end = lx.match_seq(self.toks, pos, seq)
+            if end is not None and end < len(self.toks) and self.toks[end].kind == lx.COLON:
+                self.role = role  # type: ignore[assignment]
+                return end + 1
+        opening = lx.OPENINGS.walk(self.toks, pos)
+        if opening is not None and self.reg.starts_strong(self.toks, opening[0]):
+            return opening[0]
+        return None
+
+    def _list_head(self, pos: int) -> int | None:
+        """ "Các Sở: Tài chính, Xây dựng", "Các sở, ngành: Nội vụ, Y tế": each item after
+        the colon is a Sở. Only when the first item is one ("Các sở, ban, ngành: rà soát
+        TTHC" is the class, and its scope)."""
+        if title := lx.TITLES.walk(self.toks, pos):
+            pos = title[0]  # "Chủ tịch UBND các huyện An Lão, …"
+        heads: list[tuple[int, tuple[str, ...]]] = []
+        found = lx.KNOWN.walk(self.toks, pos)
+        if found is not None:
+            kinds = {t.value for t in found[1] if t.what == "class"}
+            heads += [(found[0], (kind,)) for kind in ("so", "bo") if kind in kinds]
+        start = pos + 1 if self.toks[pos].text == "cac" else pos
+        for head, _label in lx.HEADS:
+            end = lx.match_seq(self.toks, start, head)
+            if end is not None:
+                heads.append((end, head))
+        for plural, head in lx.PLURALS:
+            # "UBND các huyện An Lão, Vĩnh Thạnh": named districts, not all of them.
+            end = lx.match_seq(self.toks, pos, plural)
+            if (
+                end is not None
+                and end < len(self.toks)
+                and self.toks[end].kind == lx.WORD
+                and self.reg.walk(self.toks, end, head) is not None
+            ):
+                self.list_head, self.joined = head, True
+                return end
+        for end, head in heads:
+            if (
+                end < len(self.toks)
+                and self.toks[end].kind == lx.COLON
+                and self.reg.walk(self.toks, end + 1, head) is not None
+            ):
+                self.list_head, self.joined = head, True
+                return end + 1
+        return None
+
+    def _name(self, pos: int) -> int | None:
+        found: lx.Found | None = None
+        prefix: tuple[str, ...] = ()
+        if self.list_head:
+            found = self.reg.walk(self.toks, pos, self.list_head)
+            if found is not None and all(t.what == "class" for t in found.targets):
+                found = None
+            prefix = self.list_head if found else ()
+        if found is None:
+            found = self.reg.walk(self.toks, pos)
+            if self.toks[pos].text in ("cac", "nhung") and pos + 1 < len(self.toks):
+                # "các Bộ phận Một cửa": an article before a name, not the class "các bộ".
+                named = self.reg.walk(self.toks, pos + 1)
+                if named is not None and (found is None or named.end > found.end):
+                    pos, found = pos + 1, named
+        if found is None and (title := lx.TITLES.walk(self.toks, pos)):
+            after = self.reg.walk(self.toks, title[0])
+            if after is not None:
+                pos, found = title[0], after
+        if found is None and self.joined and self.last_head:
+            found = self.reg.walk(self.toks, pos, self.last_head)
+            if found is not None and all(t.what == "class" for t in found.targets):
+                found = None  # "Sở Nội vụ, ngành" is no "sở, ngành": a shorthand names one
+            prefix = self.last_head if found else ()
+        if found is None or self._vague(found):
+            return None
+        found = self._whole(pos, found, prefix)
+        self._found(pos, found, prefix)
+        self.joined = False
+        return found.end
+
+    def _whole(self, pos: int, found: lx.Found, prefix: tuple[str, ...]) -> lx.Found:
+        """The longest name, unless it leaves the next words unreadable where a shorter one
+        does not: "Các sở, ban, ngành Tỉnh Đoàn" is the class and Tỉnh Đoàn, not "các sở,
+        ban, ngành tỉnh" and an unknown "Đoàn". Partial understanding is not a reading."""
+        if self._readable_at(found.end):
+            return found
+        shorter = [f for f in self.reg.walk_all(self.toks, pos, prefix) if f.end < found.end]
+        for candidate in reversed(shorter):
+            after = self.reg.walk(self.toks, candidate.end)
+            if after is not None and after.end > found.end:
+                return candidate  # the two names read further than the one
+        return found
+
+    def _readable_at(self, i: int) -> bool:
+        if i >= len(self.toks) or self.toks[i].kind != lx.WORD:
+            return True
+        return (
+            any(
+                trie.walk(self.toks, i) is not None
+                for trie in (lx.ROLE_WORDS, lx.GENERAL, lx.CONNECTORS, lx.COORDINATING, lx.TITLES)
+            )
+            or self.reg.walk(self.toks, i) is not None
+        )
+
+    def _vague(self, found: lx.Found) -> bool:
+        """ "Các đơn vị" outside a department's plan names nobody: a general group."""
+        return all(t.what == "class" for t in found.targets) and all(
+            self.reg.expand(t.value, self.scope) is None for t in found.targets
+        )
+
+    def _found(self, pos: int, found: lx.Found, prefix: tuple[str, ...]) -> None:
+        via = self.text(pos, found.end)
+        if prefix:
+            via = f"{lx.head_label(prefix)} {via}"  # "Xây dựng" in "Các Sở: …, Xây dựng"
+        entries = [t.value for t in found.targets if t.what == "entry"]
+        classes = [t for t in found.targets if t.what == "class"]
+        item = _Item()
+        seq = tuple(t.text for t in self.toks[pos : found.end] if t.kind == lx.WORD)
+        self.last_head = lx.head_of((*prefix, *seq)) if not classes else None
+        if entries:
+            codes = self._resolve(entries)
+            if codes is None:
+                names = tuple(self.reg.name(c) for c in entries)[:3]
+                self.unknown.append(
+                    Unknown(via, names, self.cell, "có nhiều cơ quan trùng tên, cần ghi rõ")
+                )
+                return
+        elif classes:
+            expanded = self.reg.expand(classes[0].value, self.scope)
+            if expanded is None:
+                self.general.append(via)
+                return
+            if not expanded:
+                self.unknown.append(
+                    Unknown(via, (), self.cell, "danh mục chưa có cơ quan nào thuộc nhóm này")
+                )
+                return
+            codes = expanded
+        else:
+            self.unknown.append(Unknown(via, self.reg.suggest(via, self.scope), self.cell))
+            return
+        for code in codes:
+            item.parts.append(len(self.parts))
+            self.parts.append(Part(code, via, role=self.role))
+        self.items.append(item)
+
+    def _resolve(self, codes: list[str]) -> list[str] | None:
+        if len(codes) == 1:
+            return codes
+        scoped = [c for c in codes if self.reg.entries[c].parent == self.scope]
+        return scoped[:1] or None
+
+    def _parenthesis(self, pos: int) -> int:
+        depth, end = 0, pos
+        while end < len(self.toks):
+            kind = self.toks[end].kind
+            depth += kind == lx.OPEN
+            depth -= kind == lx.CLOSE
+            end += 1
+            if depth == 0:
+                break
+        if not self.items:
+            return pos + 1  # "(Sở Nội vụ)": read what is inside
+        inside = self.text(pos + 1, end - (self.toks[end - 1].kind == lx.CLOSE))
+        self._set_scope(self.items[-1:], inside, lx.role_of(self.toks, pos + 1))  # "(chủ trì)"
+        self._mention(pos + 1, end)
+        return end
+
+    def _scope(self, pos: int, items: list[_Item]) -> int:
+        if lx.match_any(self.toks, pos, lx.QUALIFIERS):
+            items = items[-1:]  # "Sở Nội vụ, các sở, ngành liên quan": only the group's
+        end = self._text_end(pos)
+        self._set_scope(items, self.text(pos, end), lx.role_of(self.toks, pos))
+        self._mention(pos, end)
+        self.joined = False
+        return end
+
+    def _set_scope(self, items: list[_Item], text: str, role: RoleHint | None = None) -> None:
+        for item in items:
+            if item.scoped:
+                continue
+            item.scoped = True
+            for i in item.parts:
+                part = self.parts[i]
+                self.parts[i] = replace(part, scope=text or part.scope, role=role or part.role)
+
+    def _text_end(self, pos: int) -> int:
+        """Where a scope or a general phrase starting at ``pos`` ends: at the clause's end,
+        or at a comma before a registered name (a new item). Parentheses stay inside."""
+        i = pos
+        depth = 0
+        while i < len(self.toks):
+            t = self.toks[i]
+            if i in self.markers and depth == 0:
+                break
+            if t.kind == lx.OPEN:
+                depth += 1
+            elif t.kind == lx.CLOSE:
+                depth = max(0, depth - 1)
+            elif depth == 0 and self._ends_text(i):
+                break
+            elif t.kind == lx.WORD and (name := self.reg.names_at(self.toks, i)) is not None:
+                i = name[0]  # a name inside the text stays whole ("Lao động - Thương binh")
+                continue
+            i += 1
+        return i
+
+    def _ends_text(self, i: int) -> bool:
+        t = self.toks[i]
+        after = i + 1 if t.kind == lx.COMMA else i
+        if after < len(self.toks) and lx.COORDINATING.walk(self.toks, after) is not None:
+            return True  # "chủ trì, phối hợp với …": the coordinating agencies follow
+        if t.kind == lx.WORD and i > 0 and self.toks[i - 1].kind == lx.WORD:
+            # "các doanh nghiệp BHXH tỉnh": a separator is missing. But "các cơ quan thuộc
+            # UBND tỉnh" names UBND tỉnh as an object, and "cơ sở y tế" is no "Sở Y tế":
+            # a new item starts with a capital after a word that takes no object.
+            before = tuple(x.text for x in self.toks[max(0, i - 6) : i] if x.kind == lx.WORD)
+            if (
+                not any(before[-len(seq) :] == seq for seq in lx.LINKING)
+                and self.cell[t.start].isupper()
+                and self.reg.starts_strong(self.toks, i)
+            ):
+                return True
+        if (joined := lx.CONNECTORS.walk(self.toks, i)) is not None:
+            # "các cơ quan trung ương … và Chủ tịch UBND các cấp", "Sở Y tế theo chức năng,
+            # nhiệm vụ và Bưu điện tỉnh": the text ends, another agency follows.
+            return joined[0] < len(self.toks) and self.reg.starts_strong(self.toks, joined[0])
+        if t.kind == lx.SEP:
+            # Items of a numbered cell end only at the next number: "; " is inside them.
+            return not self.numbered or t.text == "-"
+        return (
+            t.kind == lx.COMMA
+            and i + 1 < len(self.toks)
+            and self.reg.starts_strong(self.toks, i + 1)
+        )
+
+    def _mention(self, start: int, end: int) -> None:
+        i = start
+        while i < end:
+            found = self.reg.names_at(self.toks[:end], i)
+            if found is not None:
+                codes = [t.value for t in found[1] if t.what == "entry"]
+                resolved = self._resolve(codes) if codes else None
+                self.mentions.extend(resolved or [])
+                i = found[0]
+            else:
+                i += 1
+
+    def _unknown(self, pos: int) -> int:
+        """A fragment nothing reads: up to the next comma, bracket, separator, role word
+        that no name contains, or registered name."""
+        i = pos + 1
+        while i < len(self.toks):
+            t = self.toks[i]
+            if t.kind in (lx.COMMA, lx.SEP, lx.OPEN, lx.COLON) or i in self.markers:
+                break
+            if t.kind == lx.WORD and (
+                lx.CUTTING.walk(self.toks, i) is not None or self.reg.starts_strong(self.toks, i)
+            ):
+                break
+            i += 1
+        text = self.text(pos, i)
+        if text:
+            self.unknown.append(Unknown(text, self.reg.suggest(text, self.scope), self.cell))
+            self.items.append(_Item())  # a role word after it belongs to it, not to others
+        self.joined = False
+        return i
+
+
+def _merge(parts: list[Part]) -> tuple[Part, ...]:
+    """One part per agency: a name written twice (seed 000) is one part."""
+    merged: dict[str, Part] = {}
+    for p in parts:
+        if p.code not in merged:
+            merged[p.code] = p
+            continue
+        old = merged[p.code]
+        # Named once without a scope, the agency has the whole task; else the scopes add up.
+        scope = "" if not (old.scope and p.scope) else old.scope
+        if scope and p.scope not in scope:
+            scope = f"{scope}; {p.scope}"
+        merged[p.code] = replace(old, scope=scope, role=old.role or p.role)
+    return tuple(merged.values())
