@@ -30,7 +30,7 @@ def slug(name: str) -> str:
 
 
 def import_agencies(session: Session, path: Path) -> AgencyImportReport:
-    rows = read_rows(path)
+    rows = read_rows(path, "agencies")
     header_at = next(
         (i for i, r in enumerate(rows) if is_header(map_header(r.cells, "agencies"), "agencies")),
         None,

@@ -71,7 +71,7 @@ def import_files(
 ) -> FileImportReport:  # fmt: skip
     """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows."""
     settings = settings or FileSettings()
-    rows = iter_rows(path)
+    rows = iter_rows(path, "files")
     header_row = _header(path, rows)
     header = map_header(header_row.cells, "files")
     missing = [LABELS[c] for c in REQUIRED["files"] if c not in header]
@@ -182,6 +182,11 @@ def _record(
     returned = parse_moment(cells["returned"], cal) if cells.get("returned") else None
     if cells.get("returned") and returned is None:
         bad.append(f"ngày trả kết quả “{cells['returned']}” không hợp lệ")
+    if received is not None and due is not None and due < received.date():
+        bad.append(
+            f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received:%d/%m/%Y}: "
+            "một hồ sơ không thể hẹn trả trước khi nhận"
+        )
     if bad:
         errors.append(RowError(row.line, "; ".join(bad)))
         return None

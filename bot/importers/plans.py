@@ -79,7 +79,7 @@ def import_plan(
     progress: Progress | None = None,
 ) -> PlanImportReport:
     """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row."""
-    rows = read_rows(path)
+    rows = read_rows(path, "tasks")
     registry, ids = load_registry(session)
     header_meta, meta_errors = read_meta(rows)
     merged = header_meta.merged(meta or PlanMeta())
