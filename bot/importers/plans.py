@@ -30,7 +30,7 @@ from bot.models import (
     Task,
     utcnow,
 )
-from bot.services.assignments import Actor, record_change
+from bot.services.assignments import Actor, close_part, record_change
 from bot.services.register import find_agency, load_registry, plan_by_number
 
 Progress = Callable[[int, int], None]
@@ -234,7 +234,6 @@ def _sync_assignments(
     for assignment in current.values():
         if assignment.status != Status.CANCELLED:
             assert assignment.id is not None
-            record_change(session, assignment, who, now, "status", assignment.status, Status.CANCELLED,
-                          "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
-            assignment.status = Status.CANCELLED
+            close_part(session, assignment, Status.CANCELLED, who, now,
+                       "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
             report.assignments_cancelled += 1
