@@ -6,17 +6,19 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import app, err, load_scheduler_settings, load_settings, open_db, out
+from bot.cli.transports import Transports, open_transports
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
@@ -24,6 +26,7 @@ from bot.models import Agency, Chat, ChatRole
 from bot.render import vn_date
 from bot.scheduler.runner import tick
 from bot.scheduler.service import SchedulerService
+from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from bot.services.binding import create_link_code, find_chat
 from bot.services.calendar import load_calendar
@@ -116,15 +119,24 @@ async def _run(settings: Settings) -> None:
     def clock() -> datetime:  # the one place the bot reads the clock
         return datetime.now(settings.tz)
 
-    channels: dict[str, Channel] = {"console": ConsoleChannel()}
-    closers: list[Any] = []
-    if settings.telegram_token:
-        from bot.channels.telegram import TelegramChannel, build_application
+    async with open_transports(settings, engine, sched, clock) as opened:
+        await _serve(settings, engine, sched, clock, opened, stop)
+    engine.dispose()
+    out.print("dondoc đã dừng.")
 
-        tg = build_application(settings.telegram_token, engine=engine, base_url=settings.telegram_base_url,
-                               admin_ids=settings.admin_telegram_ids, clock=clock,
-                               apology=sched.apology)  # fmt: skip
-        await tg.initialize()
+
+async def _serve(
+    settings: Settings,
+    engine: Engine,
+    sched: SchedulerSettings,
+    clock: Callable[[], datetime],
+    opened: Transports,
+    stop: asyncio.Event,
+) -> None:
+    """Receive on every opened channel and run the reminders until ``stop``."""
+    closers: list[Any] = []
+    if opened.telegram is not None:
+        tg = opened.telegram
         await tg.start()
         assert tg.updater is not None
         if settings.telegram_webhook_url:
@@ -134,13 +146,11 @@ async def _run(settings: Settings) -> None:
                                            secret_token=settings.telegram_webhook_secret)  # fmt: skip
         else:
             await tg.updater.start_polling(drop_pending_updates=False)
-        channels["telegram"] = TelegramChannel(tg)
         closers.append(_stop_telegram(tg))
-    if settings.zalo_token:
-        from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
+    if opened.zalo is not None:
+        from bot.channels.zalo import ZaloWebhook, poll
 
-        client = ZaloClient(settings.zalo_token, settings.zalo_base_url)
-        channels["zalo"] = ZaloChannel(client)
+        client = opened.zalo
         if settings.zalo_webhook_url and settings.zalo_webhook_secret:
             hook = ZaloWebhook(client, secret=settings.zalo_webhook_secret, engine=engine,
                                admin_ids=settings.admin_zalo_ids, clock=clock,
@@ -153,7 +163,7 @@ async def _run(settings: Settings) -> None:
             task = asyncio.create_task(poll(client, engine=engine, admin_ids=settings.admin_zalo_ids,
                                             clock=clock, stop=stop))  # fmt: skip
             closers.append(task)
-        closers.append(client.close())
+    channels = opened.channels
     service = SchedulerService(engine, channels, sched, clock=clock)
     service.start()
     names = ", ".join(channels)
@@ -165,14 +175,11 @@ async def _run(settings: Settings) -> None:
     await service.stop()
     for closer in closers:
         await closer
-    engine.dispose()
-    out.print("dondoc đã dừng.")
 
 
 async def _stop_telegram(tg: Any) -> None:
     await tg.updater.stop()
-    await tg.stop()
-    await tg.shutdown()
+    await tg.stop()  # the application is shut down when the transports close
 
 
 @app.command("console")

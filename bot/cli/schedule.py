@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     Format,
@@ -29,13 +29,16 @@ from bot.cli.common import (
     open_db,
     out,
 )
+from bot.cli.transports import open_transports
+from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
 from bot.models import Agency, CalendarOverride
 from bot.render import vn_date
 from bot.scheduler.planner import plan
-from bot.scheduler.runner import tick
+from bot.scheduler.runner import TickResult, tick
+from bot.scheduler.settings import SchedulerSettings
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
@@ -49,8 +52,12 @@ def _moment(text: str, tz: ZoneInfo) -> datetime:
         raise typer.Exit(2) from None
 
 
-def _channels() -> dict[str, Channel]:
-    return {"console": ConsoleChannel()}
+async def _tick(
+    settings: Settings, engine: Engine, sched: SchedulerSettings, moment: datetime
+) -> TickResult:
+    """One tick through every configured channel (Telegram, Zalo, the console)."""
+    async with open_transports(settings, engine, sched, lambda: moment) as opened:
+        return await tick(engine, opened.channels, moment, settings=sched)
 
 
 @app.command("preview")
@@ -104,7 +111,7 @@ def tick_cmd(
     sched = load_scheduler_settings(settings)
     moment = _moment(at, settings.tz) if at else datetime.now(settings.tz)
     engine = open_db(settings)
-    result = asyncio.run(tick(engine, _channels(), moment, settings=sched))
+    result = asyncio.run(_tick(settings, engine, sched, moment))
     out.print(
         f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
         f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
