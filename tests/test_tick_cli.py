@@ -37,7 +37,7 @@ def test_tick_sends_through_telegram_and_zalo(dondoc: Dondoc, tmp_path: Path) ->
     with serve(telegram.handle) as tg_url, serve(zalo.handle) as zalo_url:
         cron = Dondoc(tmp_path, TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_BASE_URL=f"{tg_url}/bot",
                       ZALO_BOT_TOKEN="456:def", ZALO_BASE_URL=f"{zalo_url}/bot")  # fmt: skip
-        result = cron.ok("tick", "--at", "2024-12-20 08:00")
+        result = cron.ok("tick", "--at", "20/12/2024 08:00")
     assert "gửi 2" in result.output, result.output
     [to_group] = [m for m in telegram.sent if m["chat"]["id"] == -1001234567890]
     assert "Rà soát thủ tục hành chính nội bộ" in to_group["text"]

@@ -22,6 +22,7 @@ from bot.domain.agencies import Registry
 from bot.domain.calendar import WorkCalendar
 from bot.domain.text import clean
 from bot.domain.tthc import FileSettings, due_date, file_kind
+from bot.domain.when import moment_in
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import RowError
@@ -31,11 +32,6 @@ from bot.services.register import load_registry
 
 BATCH = 2000
 MAX_ERRORS = 200  # a broken export can have millions of bad rows: show the first ones
-
-_DATETIME = re.compile(
-    r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+(\d{1,2})[:h](\d{2})(?::\d{2})?)?\s*$"
-)
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
 
 @dataclass
@@ -49,20 +45,7 @@ class FileImportReport:
 
 def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
     """ "22/01/2025 14:30", "22/01/2025", "2025-01-22 14:30:00" → an aware local time."""
-    m = _DATETIME.match(text)
-    if m:
-        day, month, year, hour, minute = m.groups()
-    else:
-        m = _ISO.match(text)
-        if not m:
-            return None
-        year, month, day, hour, minute = m.groups()
-    try:
-        return datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), tzinfo=cal.tz
-        )
-    except ValueError:
-        return None
+    return moment_in(text, cal.tz)
 
 
 def import_files(
