@@ -214,7 +214,7 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
     assert "25.0%" in page
     table = to_csv(published)
     assert table.startswith("\ufeffSố văn bản,Ngày,Cơ quan,Mã hồ sơ") and "02/PXL-STP" in table
-    assert "A-TIMELY,Cấp" in table and ",có\r\n" in table
+    assert "A-TIMELY,Lý lịch tư pháp" in table and ",có\r\n" in table and "05/02/2025" in table
 
 
 def test_the_apologies_command_writes_csv_and_html(tmp_path: Path) -> None:
