@@ -14,32 +14,40 @@ import matplotlib
 matplotlib.use("Agg")  # no display: a server, a CI machine
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+from bot.domain.collation import vietnamese_key
 
 SERIES = (
-    ("on_time", "Đúng hạn", "#2e7d32"),
-    ("late", "Hoàn thành trễ", "#f9a825"),
+    ("on_time", "Hoàn thành đúng hạn", "#2e7d32"),
+    ("late", "Hoàn thành trễ hạn", "#f9a825"),
     ("open", "Đang làm", "#90a4ae"),
-    ("overdue", "Quá hạn", "#c62828"),
+    ("overdue", "Quá hạn, chưa xong", "#c62828"),
 )
 WIDTH_PX = 1200
 DPI = 150
 
 
 def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes:
-    """Stacked horizontal bars per agency: done on time, done late, open, overdue."""
+    """Stacked horizontal bars of counts per agency (done on time, done late, open, overdue
+    and still open), agencies in Vietnamese alphabetical order. The title says what the
+    bars count; the legend shows only the kinds drawn."""
+    rows = sorted(rows, key=lambda row: vietnamese_key(row[0]))
     names = [_short(name) for name, _ in rows] or ["(không có dữ liệu)"]
     height_px = max(400, 120 + 56 * len(names))
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
     left = [0] * len(names)
-    for key, label, colour in SERIES:
+    shown = [s for s in SERIES if any(counts.get(s[0], 0) for _, counts in rows)] or list(SERIES)
+    for key, label, colour in shown:
         values = [counts.get(key, 0) for _, counts in rows] or [0]
         axes.barh(names, values, left=left, color=colour, label=label)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.invert_yaxis()
     axes.set_title(title, fontsize=12, loc="left", pad=10)
     axes.set_xlabel("Số phần việc (chủ trì)")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half tasks
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09 - 6 / height_px * 10), fontsize=9,
-                frameon=False, ncols=4)  # fmt: skip
+                frameon=False, ncols=len(shown))  # fmt: skip
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     out = io.BytesIO()

@@ -316,7 +316,7 @@ def _head_digests(
     """Once a week (Monday 08:00 by default): each bound head gets the agency's digest, each
     coordinator chat the province's."""
     from bot.reports.digest import (
-        coordinator_chart_rows,
+        coordinator_chart,
         coordinator_digest,
         head_chart_rows,
         head_digest,
@@ -355,8 +355,7 @@ def _head_digests(
         if province is None:
             digest = coordinator_digest(session, now, cal)
             province = (render_coordinator_digest(digest),
-                        _chart(f"tong-hop-{local:%Y%m%d}.png", f"Tỷ lệ đúng hạn theo cơ quan – {local:%d/%m/%Y}",
-                               coordinator_chart_rows(digest)))  # fmt: skip
+                        _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest)))  # fmt: skip
         session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province[0],  # type: ignore[arg-type]
                            attachment=province[1], next_attempt_at=now, created_at=now))  # fmt: skip
         planned.append(PlannedMessage(chat, "digest", province[0], [{"stage": "digest"}]))
