@@ -7,6 +7,7 @@ diacritics without any system font.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -34,7 +35,9 @@ def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes
     bars count; the legend shows only the kinds drawn."""
     rows = sorted(rows, key=lambda row: vietnamese_key(row[0]))
     names = [_short(name) for name, _ in rows] or ["(không có dữ liệu)"]
-    height_px = max(400, 120 + 56 * len(names))
+    # Across the whole figure, from its left edge: long agency names push the axes right.
+    wrapped = "\n".join(textwrap.fill(line, 95) for line in title.splitlines())
+    height_px = max(400, 120 + 56 * len(names) + 24 * wrapped.count("\n"))
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
     left = [0] * len(names)
     shown = [s for s in SERIES if any(counts.get(s[0], 0) for _, counts in rows)] or list(SERIES)
@@ -43,13 +46,12 @@ def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes
         axes.barh(names, values, left=left, color=colour, label=label)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.invert_yaxis()
-    axes.set_title(title, fontsize=12, loc="left", pad=10)
+    figure.suptitle(wrapped, x=0.01, ha="left", fontsize=11)
     axes.set_xlabel("Số phần việc (chủ trì)")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half tasks
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09 - 6 / height_px * 10), fontsize=9,
-                frameon=False, ncols=len(shown))  # fmt: skip
+    figure.legend(loc="lower center", fontsize=9, frameon=False, ncols=len(shown))
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 40 / height_px, 1, 1))  # the legend's strip at the bottom
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     plt.close(figure)

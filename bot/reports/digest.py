@@ -249,7 +249,7 @@ def _chart_rows(ranking: list[dict[str, Any]]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def left_out_note(names: Sequence[str], room: int = 110) -> str:
+def left_out_note(names: Sequence[str], room: int = 150) -> str:
     """ "và 12 cơ quan khác: A, B, C…", the names as far as a line holds them."""
     ordered = sorted(names, key=vietnamese_key)
     text = f"và {len(ordered)} cơ quan khác: "
