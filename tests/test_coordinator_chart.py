@@ -89,6 +89,10 @@ def test_names_sort_in_vietnamese_alphabetical_order() -> None:
     assert ordered.index("Đài Phát thanh và Truyền hình") > ordered.index("Cục Thuế tỉnh")
     assert ordered.index("Đài Phát thanh và Truyền hình") < ordered.index("Sở Công Thương")
     assert ordered[-3:] == ["Thanh tra tỉnh", "Ủy ban nhân dân tỉnh", "Văn phòng UBND tỉnh"]
+    # Syllable by syllable, as a dictionary: the tone of "Giao" decides before "thông".
+    assert sorted(["Sở Giáo dục và Đào tạo", "Sở Giao thông vận tải"], key=vietnamese_key) == [
+        "Sở Giao thông vận tải", "Sở Giáo dục và Đào tạo"
+    ]  # fmt: skip
     assert sorted(["ma", "mạ", "mã", "mà", "má", "mả"], key=vietnamese_key) == [
         "ma", "mà", "mả", "mã", "má", "mạ"
     ]  # fmt: skip

@@ -276,7 +276,7 @@ def report_cmd(
     if chart is not None:
         from bot.reports.charts import agency_bars
 
-        title = f"Kế hoạch {found.number}: kết quả đến {end:%d/%m/%Y}"
+        title = f"Kế hoạch {found.number}: phần việc chủ trì theo kết quả, đến {end:%d/%m/%Y}"
         chart.write_bytes(agency_bars(report.by_agency(), title))
     totals = report.totals
     out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — đúng hạn {totals['on_time']}, "

@@ -19,11 +19,14 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.domain.collation import vietnamese_key
 
+# The outcomes a part can have, in the plan report's words; every counted part is drawn.
 SERIES = (
     ("on_time", "Hoàn thành đúng hạn", "#2e7d32"),
     ("late", "Hoàn thành trễ hạn", "#f9a825"),
-    ("open", "Đang làm", "#90a4ae"),
-    ("overdue", "Quá hạn, chưa xong", "#c62828"),
+    ("open", "Đang thực hiện", "#90a4ae"),
+    ("overdue", "Quá hạn, chưa hoàn thành", "#c62828"),
+    ("recurring", "Thường xuyên, báo cáo định kỳ", "#64b5f6"),
+    ("no_date", "Chưa xác định thời hạn", "#d7ccc8"),
 )
 WIDTH_PX = 1200
 DPI = 150
@@ -49,9 +52,10 @@ def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes
     figure.suptitle(wrapped, x=0.01, ha="left", fontsize=11)
     axes.set_xlabel("Số phần việc (chủ trì)")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half tasks
-    figure.legend(loc="lower center", fontsize=9, frameon=False, ncols=len(shown))
+    figure.legend(loc="lower center", fontsize=9, frameon=False, ncols=min(len(shown), 4))
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout(rect=(0, 40 / height_px, 1, 1))  # the legend's strip at the bottom
+    legend_px = 40 if len(shown) <= 4 else 64
+    figure.tight_layout(rect=(0, legend_px / height_px, 1, 1))  # the legend's strip at the bottom
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     plt.close(figure)
