@@ -24,6 +24,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from charset_normalizer import from_bytes
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
@@ -195,8 +196,6 @@ def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Ro
     exporters' files) and formatted empty cells (Excel keeps them down to row 1,048,576)
     do not count. Merged ranges are appended to ``merged`` once the rows are read.
     """
-    from openpyxl import load_workbook  # slow to import; only XLSX imports pay for it
-
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
