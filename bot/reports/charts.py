@@ -24,6 +24,7 @@ SERIES = (
     ("on_time", "Hoàn thành đúng hạn", "#2e7d32"),
     ("late", "Hoàn thành trễ hạn", "#f9a825"),
     ("open", "Đang thực hiện", "#90a4ae"),
+    ("soon", "Đến hạn trong 2 tuần tới", "#90a4ae"),
     ("overdue", "Quá hạn, chưa hoàn thành", "#c62828"),
     ("recurring", "Thường xuyên, báo cáo định kỳ", "#64b5f6"),
     ("no_date", "Chưa xác định thời hạn", "#d7ccc8"),

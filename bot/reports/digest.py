@@ -232,7 +232,7 @@ def head_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
     """One bar for the agency: done on time, done late (this week), due soon, overdue."""
     late = sum(1 for x in digest["done"] if x["late"])
     return [(digest["agency"], {"on_time": digest["done_count"] - late, "late": late,
-                                "open": digest["soon_count"], "overdue": digest["overdue_count"]})]  # fmt: skip
+                                "soon": digest["soon_count"], "overdue": digest["overdue_count"]})]  # fmt: skip
 
 
 _CHART_LIMIT = 15  # bars a phone shows legibly
