@@ -78,6 +78,9 @@ class Agency(SQLModel, table=True):
     kind: str = Field(max_length=16)
     parent_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The agency's symbol in its letters' numbers ("07/PXL-STP"): unique, so that two
+    # agencies whose names share initials never issue the same number.
+    letter_symbol: str | None = Field(default=None, unique=True, index=True, max_length=16)
 
 
 class Plan(SQLModel, table=True):
@@ -288,6 +291,7 @@ class RequestState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # the part was closed (done, cancelled) before a decision
 
 
 class ExtensionRequest(SQLModel, table=True):

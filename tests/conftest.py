@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
+from tests.cli import Dondoc
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -115,3 +116,12 @@ def registry_engine(engine: Engine) -> Engine:
     with session_scope(engine) as session:
         import_agencies(session, SEED / "agencies.csv")
     return engine
+
+
+@pytest.fixture
+def dondoc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dondoc:
+    """An admin's shell in an empty folder, with the demo province's agency registry."""
+    monkeypatch.chdir(tmp_path)
+    run = Dondoc(tmp_path)
+    run.ok("import", "agencies", str(SEED / "agencies.csv"))
+    return run

@@ -89,7 +89,8 @@ def build_province(engine: Engine) -> Province:
     province = Province(engine)
     with session_scope(engine) as s:
         for code, name, kind in AGENCIES:
-            agency = Agency(code=code, name=name, kind=kind, aliases=[])
+            symbol = "".join(w[0] for w in code.split("-")).upper()  # SNV, SYT, STP
+            agency = Agency(code=code, name=name, kind=kind, aliases=[], letter_symbol=symbol)
             s.add(agency)
             s.flush()
             assert agency.id is not None

@@ -17,7 +17,7 @@ def registry() -> Registry:
     rows = read_rows(SEED / "agencies.csv")
     entries = []
     for r in rows[1:]:
-        code, name, kind, parent, aliases = r.cells
+        code, name, kind, parent, aliases, *_letter_symbol = r.cells
         entries.append(
             AgencyEntry(
                 code, name, Kind(kind), parent or None, tuple(a for a in aliases.split("|") if a)

@@ -17,7 +17,7 @@ from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.importers.files import import_files
-from bot.models import Apology, ApologyState, Outbox, TthcFile
+from bot.models import Agency, Apology, ApologyState, Outbox, TthcFile
 from bot.reports.letter import text_of
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.settings import SchedulerSettings
@@ -131,6 +131,16 @@ def test_a_second_move_is_refused_and_escalated(province: Province) -> None:
         assert len(s.exec(select(Apology)).all()) == 1
 
 
+def test_the_letter_number_carries_the_registry_symbol(province: Province) -> None:
+    engine = province.engine
+    with session_scope(engine) as s:
+        s.get(Agency, province.agencies["so-tu-phap"]).letter_symbol = "STP-ĐN"  # type: ignore[union-attr]
+    say(engine, OFFICER, "/xinloi LLTP-0001")
+    say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh")
+    say(engine, OFFICER, "20/02/2025")
+    assert "01/PXL-STP-ĐN" in press(engine, HEAD, f"aa:{letter(engine).id}")
+
+
 def test_only_the_agency_holding_the_file_writes_the_letter(province: Province) -> None:
     engine = province.engine
     assert "Sở Tư pháp" in say(engine, OTHER, "/xinloi LLTP-0001")
@@ -203,7 +213,8 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
     assert "Phạm Thu Dung" not in page  # names are shortened for publication
     assert "25.0%" in page
     table = to_csv(published)
-    assert table.startswith("\ufeffnumber,date,agency") and "02/PXL-STP" in table
+    assert table.startswith("\ufeffSố văn bản,Ngày,Cơ quan,Mã hồ sơ") and "02/PXL-STP" in table
+    assert "A-TIMELY,Lý lịch tư pháp" in table and ",có\r\n" in table and "05/02/2025" in table
 
 
 def test_the_apologies_command_writes_csv_and_html(tmp_path: Path) -> None:

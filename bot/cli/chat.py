@@ -6,29 +6,41 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel
 from bot.channels.console import ConsoleChannel, plain
-from bot.cli.common import app, err, load_scheduler_settings, load_settings, open_db, out
+from bot.cli.common import (
+    agency_or_exit,
+    app,
+    err,
+    load_scheduler_settings,
+    load_settings,
+    open_db,
+    out,
+    parse_moment,
+)
+from bot.cli.transports import Transports, open_transports
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, Chat, ChatRole
 from bot.render import vn_date
 from bot.scheduler.runner import tick
 from bot.scheduler.service import SchedulerService
+from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from bot.services.binding import create_link_code, find_chat
 from bot.services.calendar import load_calendar
 from bot.services.chats import ensure_chat
-from bot.services.register import find_agency
 
 log = logging.getLogger("bot")
 
@@ -48,10 +60,10 @@ def link_cmd(
     engine = open_db(settings)
     now = datetime.now(settings.tz)
     with session_scope(engine) as session:
-        found = find_agency(session, agency) if agency else None
-        if role != ChatRole.ADMIN and found is None:
-            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
-            raise typer.Exit(1)
+        if not agency and role != ChatRole.ADMIN:
+            err.print("Thiếu tên cơ quan (chỉ --role admin mới không cần).", style="red")
+            raise typer.Exit(2)
+        found = agency_or_exit(session, agency) if agency else None
         code = create_link_code(
             session, agency=found, role=role, now=now, ttl=timedelta(hours=hours)
         )
@@ -80,8 +92,12 @@ def chats_cmd() -> None:
     out.print(table)
 
 
-@app.command("unlink")
-def unlink_cmd(channel: str, chat_id: str) -> None:
+# A Telegram group's id is negative ("-1001234567890"): an argument, not an option.
+@app.command("unlink", context_settings={"ignore_unknown_options": True})
+def unlink_cmd(
+    channel: Annotated[str, typer.Argument(help="telegram, zalo hoặc console")],
+    chat_id: Annotated[str, typer.Argument(help="Mã chat, như trong “dondoc chats”")],
+) -> None:
     """Bỏ liên kết một nhóm/chat (ví dụ: dondoc unlink telegram -1001234567890)."""
     engine = open_db(load_settings())
     with session_scope(engine) as session:
@@ -116,15 +132,24 @@ async def _run(settings: Settings) -> None:
     def clock() -> datetime:  # the one place the bot reads the clock
         return datetime.now(settings.tz)
 
-    channels: dict[str, Channel] = {"console": ConsoleChannel()}
-    closers: list[Any] = []
-    if settings.telegram_token:
-        from bot.channels.telegram import TelegramChannel, build_application
+    async with open_transports(settings, engine, sched, clock) as opened:
+        await _serve(settings, engine, sched, clock, opened, stop)
+    engine.dispose()
+    out.print("dondoc đã dừng.")
 
-        tg = build_application(settings.telegram_token, engine=engine, base_url=settings.telegram_base_url,
-                               admin_ids=settings.admin_telegram_ids, clock=clock,
-                               apology=sched.apology)  # fmt: skip
-        await tg.initialize()
+
+async def _serve(
+    settings: Settings,
+    engine: Engine,
+    sched: SchedulerSettings,
+    clock: Callable[[], datetime],
+    opened: Transports,
+    stop: asyncio.Event,
+) -> None:
+    """Receive on every opened channel and run the reminders until ``stop``."""
+    closers: list[Any] = []
+    if opened.telegram is not None:
+        tg = opened.telegram
         await tg.start()
         assert tg.updater is not None
         if settings.telegram_webhook_url:
@@ -134,13 +159,11 @@ async def _run(settings: Settings) -> None:
                                            secret_token=settings.telegram_webhook_secret)  # fmt: skip
         else:
             await tg.updater.start_polling(drop_pending_updates=False)
-        channels["telegram"] = TelegramChannel(tg)
         closers.append(_stop_telegram(tg))
-    if settings.zalo_token:
-        from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
+    if opened.zalo is not None:
+        from bot.channels.zalo import ZaloWebhook, poll
 
-        client = ZaloClient(settings.zalo_token, settings.zalo_base_url)
-        channels["zalo"] = ZaloChannel(client)
+        client = opened.zalo
         if settings.zalo_webhook_url and settings.zalo_webhook_secret:
             hook = ZaloWebhook(client, secret=settings.zalo_webhook_secret, engine=engine,
                                admin_ids=settings.admin_zalo_ids, clock=clock,
@@ -153,7 +176,7 @@ async def _run(settings: Settings) -> None:
             task = asyncio.create_task(poll(client, engine=engine, admin_ids=settings.admin_zalo_ids,
                                             clock=clock, stop=stop))  # fmt: skip
             closers.append(task)
-        closers.append(client.close())
+    channels = opened.channels
     service = SchedulerService(engine, channels, sched, clock=clock)
     service.start()
     names = ", ".join(channels)
@@ -165,42 +188,34 @@ async def _run(settings: Settings) -> None:
     await service.stop()
     for closer in closers:
         await closer
-    engine.dispose()
-    out.print("dondoc đã dừng.")
 
 
 async def _stop_telegram(tg: Any) -> None:
     await tg.updater.stop()
-    await tg.stop()
-    await tg.shutdown()
+    await tg.stop()  # the application is shut down when the transports close
 
 
 @app.command("console")
 def console_cmd(
     agency: Annotated[str, typer.Option(help="Cơ quan mà bạn đóng vai cán bộ")] = "Sở Nội vụ",
     at: Annotated[
-        str, typer.Option(help="Thời điểm bắt đầu, “yyyy-mm-dd HH:MM”")
-    ] = "2024-12-20 08:00",
+        str, typer.Option(help="Thời điểm bắt đầu, “dd/mm/yyyy HH:MM”")
+    ] = "20/12/2024 08:00",
 ) -> None:
     """Đóng vai cán bộ trong nhóm của một cơ quan, trên terminal, không cần token.
 
-    Gõ như trong nhóm chat (xong ạ, 70%, /nhiemvu…); “:tick yyyy-mm-dd HH:MM” để chuyển
+    Gõ như trong nhóm chat (xong ạ, 70%, /nhiemvu…); “:tick dd/mm/yyyy HH:MM” để chuyển
     thời gian và nhận tin nhắc; “:q” để thoát.
     """
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     engine = open_db(settings)
+    moment = parse_moment(at, "--at", settings.tz, sched.hours.start)
     with session_scope(engine) as session:
-        found = find_agency(session, agency)
-        if found is None:
-            err.print(
-                f"[red]Không tìm thấy cơ quan “{agency}”. Chạy “dondoc seed” để có tỉnh mẫu.[/]"
-            )
-            raise typer.Exit(1)
+        found = agency_or_exit(session, agency)
         chat = ensure_chat(session, channel="console", chat_key=f"nhom:{found.code}", role=ChatRole.GROUP,
                            agency=found, title=f"Nhóm {found.name}")  # fmt: skip
         chat_key, name = chat.chat_key, found.name
-    moment = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.tz)
     mine = _OnlyChat(chat_key)
     out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát.", highlight=False)
     asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
@@ -209,13 +224,11 @@ def console_cmd(
         if text in (":q", ":quit"):
             break
         if text.startswith(":tick"):
-            try:
-                moment = datetime.strptime(text[5:].strip(), "%Y-%m-%d %H:%M").replace(
-                    tzinfo=settings.tz
-                )
-            except ValueError:
-                out.print("Gõ “:tick yyyy-mm-dd HH:MM”.")
+            read = moment_in(text[5:].strip(), settings.tz, sched.hours.start)
+            if read is None:
+                out.print("Gõ “:tick dd/mm/yyyy HH:MM”.")
                 continue
+            moment = read
             asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
             continue
         if not text:

@@ -2,20 +2,124 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import csv
+import errno
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from enum import Enum, StrEnum
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from typer._click import exceptions as usage  # typer ships its own click
+from typer.core import TyperGroup
 
 from bot.config import Settings, SettingsError
 from bot.db import make_engine, upgrade
+from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
+from bot.models import Agency
 from bot.scheduler.settings import SchedulerSettings
 
-app = typer.Typer(help="dondoc: đôn đốc thực hiện kế hoạch của các cơ quan.", no_args_is_help=True)
+
+class OptionError(usage.BadParameter):
+    """A bad value for an option, explained in Vietnamese by the command itself."""
+
+
+_ERRNO = {
+    errno.ENOENT: "không có tệp hoặc thư mục này",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.EISDIR: "đây là một thư mục, không phải tệp",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.ENOSPC: "hết chỗ trên đĩa",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+}
+
+
+def _hint(exc: usage.BadParameter) -> str:
+    if exc.param_hint:
+        hints = [exc.param_hint] if isinstance(exc.param_hint, str) else list(exc.param_hint)
+        return " / ".join(hints)
+    if exc.param is None:
+        return "giá trị"
+    if exc.param.param_type_name == "option":
+        return " / ".join(exc.param.opts)
+    return (exc.param.name or "").upper()  # an argument, shown as in the help
+
+
+def vietnamese(exc: Exception) -> str:
+    """One line, in Vietnamese, for whatever stopped a command."""
+    if isinstance(exc, usage.NoSuchOption):
+        close = f" (có phải {', '.join(exc.possibilities)}?)" if exc.possibilities else ""
+        return f"Không có tùy chọn {exc.option_name}{close}. Xem “dondoc … --help”."
+    if isinstance(exc, usage.MissingParameter):
+        return f"Thiếu {_hint(exc)}. Xem “dondoc … --help”."
+    if isinstance(exc, OptionError):
+        return f"{_hint(exc)}: {exc.message}"
+    if isinstance(exc, usage.BadParameter):
+        descriptor = getattr(exc.param, "type_descriptor", None)
+        kind = getattr(descriptor, "annotation", None)
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            return f"{_hint(exc)}: chỉ nhận {', '.join(str(m.value) for m in kind)}."
+        if kind is int:
+            return f"{_hint(exc)}: cần một số nguyên."
+        return f"{_hint(exc)}: giá trị không hợp lệ."
+    if isinstance(exc, usage.UsageError):
+        if m := re.match(r"No such command '(.*)'", exc.message):
+            return f"Không có lệnh “{m.group(1)}”. Xem “dondoc --help”."
+        if m := re.match(r"Got unexpected extra arguments? \((.*)\)", exc.message):
+            return f"Thừa tham số: {m.group(1)}. Xem “dondoc … --help”."
+        return f"Lệnh không hợp lệ ({exc.message}). Xem “dondoc --help”."
+    if isinstance(exc, OSError):
+        why = _ERRNO.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"Không đọc/ghi được{where}: {why}."
+    return (
+        f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {exc}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
+    )
+
+
+class VietnameseGroup(TyperGroup):
+    """Every error ends as one Vietnamese line on stderr, never a traceback."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None,
+        complete_var: str | None = None, standalone_mode: bool = True, **extra: Any,
+    ) -> Any:  # fmt: skip
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except usage.NoArgsIsHelpError as exc:
+            out.print(exc.format_message(), markup=False, highlight=False)
+            code = 0
+        except typer.Abort:
+            err.print("Đã dừng.")
+            code = 1
+        except Exception as exc:
+            if os.environ.get("DONDOC_DEBUG") == "1":
+                raise
+            err.print(vietnamese(exc), style="red", markup=False, highlight=False)
+            code = 2 if isinstance(exc, usage.UsageError) else 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=VietnameseGroup,
+    help="dondoc: đôn đốc thực hiện kế hoạch của các cơ quan.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 import_app = typer.Typer(help="Nhập dữ liệu từ tệp CSV/XLSX.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Lịch làm việc: ngày nghỉ thêm, ngày làm bù.", no_args_is_help=True)
@@ -24,7 +128,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(calendar_app, name="calendar")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)  # one error, one line, even in a log file
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 SEED = Path(__file__).resolve().parent.parent.parent / "seed"
 
 
@@ -32,6 +136,65 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+class TextFormat(StrEnum):
+    """For commands whose output is text, not a table: no CSV to offer."""
+
+    table = "table"
+    json = "json"
+
+
+def parse_day(text: str, option: str) -> date:
+    """A date option: dd/mm/yyyy as users write it, or ISO yyyy-mm-dd."""
+    read = read_moment(text)
+    if read is None or read[1] is not None:
+        raise OptionError(f"“{text}” không phải một ngày (dd/mm/yyyy, ví dụ 31/12/2024)",
+                          param_hint=option)  # fmt: skip
+    return read[0]
+
+
+def parse_moment(text: str, option: str, tz: ZoneInfo, default: time) -> datetime:
+    """A moment option: "20/12/2024 08:00" (or ISO); a day alone means ``default`` then."""
+    read = read_moment(text)
+    if read is None:
+        raise OptionError(f"“{text}” không phải thời điểm (dd/mm/yyyy HH:MM, ví dụ "
+                          "“20/12/2024 08:00”, giờ Việt Nam)", param_hint=option)  # fmt: skip
+    return datetime.combine(read[0], read[1] or default, tzinfo=tz)
+
+
+def today_or(text: str, option: str, tz: ZoneInfo) -> date:
+    return parse_day(text, option) if text else datetime.now(tz).date()
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """CSV to stdout as Excel opens it: UTF-8 with a BOM, so the diacritics survive."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def agency_or_exit(session: Session, text: str) -> Agency:
+    """The agency named on the command line, or an error suggesting the closest names."""
+    from bot.services.register import find_agency, load_registry
+
+    found = find_agency(session, text)
+    if found is not None:
+        return found
+    registry, ids = load_registry(session)
+    matched = registry.match(text)
+    if len(matched.codes) > 1:
+        names = [a.name for c in matched.codes if (a := session.get(Agency, ids[c])) is not None]
+        message = f"“{text}” chỉ nhiều cơ quan ({', '.join(names)}): hãy ghi rõ một cơ quan."
+    else:
+        hint = matched.unknown[0].describe() if matched.unknown else f"“{text}”"
+        message = f"Không tìm thấy cơ quan {hint}."
+    err.print(message, style="red", markup=False, highlight=False)
+    raise typer.Exit(1)
 
 
 def load_settings() -> Settings:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.cli.common import (
     Format,
+    agency_or_exit,
     app,
     err,
     fail,
@@ -24,6 +24,9 @@ from bot.cli.common import (
     load_settings,
     open_db,
     out,
+    parse_day,
+    today_or,
+    write_csv,
 )
 from bot.db import session_scope
 from bot.importers.errors import ImportFailed
@@ -32,7 +35,6 @@ from bot.importers.tabular import FileProblem
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.reports.apologies import letters, records, to_csv, to_html
 from bot.services.calendar import load_calendar
-from bot.services.register import find_agency
 
 
 @import_app.command("files")
@@ -64,7 +66,7 @@ def files_cmd(
     without_letter: Annotated[
         bool, typer.Option("--without-letter", help="Chưa có văn bản xin lỗi được duyệt")
     ] = False,
-    today: Annotated[str, typer.Option(help="Ngày xét, yyyy-mm-dd (mặc định: hôm nay)")] = "",
+    today: Annotated[str, typer.Option(help="Ngày xét, dd/mm/yyyy (mặc định: hôm nay)")] = "",
     fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
 ) -> None:
     """Liệt kê hồ sơ TTHC đang giải quyết, lọc theo cơ quan, sắp đến hạn, trễ hạn, chưa xin lỗi."""
@@ -73,12 +75,9 @@ def files_cmd(
     engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)
-        day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+        day = today_or(today, "--today", settings.tz)
         query = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
-        found = find_agency(session, agency) if agency else None
-        if agency and found is None:
-            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
-            raise typer.Exit(1)
+        found = agency_or_exit(session, agency) if agency else None
         if found is not None:
             query = query.where(TthcFile.agency_id == found.id)
         approved = set(
@@ -103,9 +102,13 @@ def files_cmd(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["code"])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(
+            ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Chủ hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả",
+             "Còn (ngày làm việc)", "Có văn bản xin lỗi", "Trạng thái"],
+            ([r["code"], r["procedure"], r["agency"], r["applicant"], _dmy(r["received"]),
+              _dmy(r["due"]), r["working_days_left"], "có" if r["letter"] else "", r["status"]]
+             for r in rows),
+        )  # fmt: skip
         return
     if not out.is_terminal:
         out.width = max(out.width, 160)
@@ -113,15 +116,15 @@ def files_cmd(
     for column in ("Mã hồ sơ", "Thủ tục", "Đơn vị", "Hẹn trả", "Còn (ngày LV)", "Xin lỗi"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["code"], r["procedure"][:50], r["agency"], r["due"], str(r["working_days_left"]),
+        table.add_row(r["code"], r["procedure"][:50], r["agency"], _dmy(r["due"]), str(r["working_days_left"]),
                       "đã duyệt" if r["letter"] else "")  # fmt: skip
     out.print(table)
 
 
 @app.command("apologies")
 def apologies_cmd(
-    start: Annotated[str, typer.Option("--from", help="Từ ngày, yyyy-mm-dd")],
-    end: Annotated[str, typer.Option("--to", help="Đến ngày, yyyy-mm-dd")],
+    start: Annotated[str, typer.Option("--from", help="Từ ngày, dd/mm/yyyy")],
+    end: Annotated[str, typer.Option("--to", help="Đến ngày, dd/mm/yyyy")],
     folder: Annotated[Path, typer.Option("--out", help="Thư mục ghi tệp CSV và HTML")] = Path("."),
     today: Annotated[str, typer.Option(help="Ngày xét hồ sơ còn mở (mặc định: hôm nay)")] = "",
 ) -> None:
@@ -129,8 +132,8 @@ def apologies_cmd(
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     engine = open_db(settings)
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
-    day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    day = today_or(today, "--today", settings.tz)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)
         rows = letters(session, first, last, cal)
@@ -162,3 +165,7 @@ def apologies_cmd(
         f"{len(rows)} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
         highlight=False,
     )
+
+
+def _dmy(iso: str) -> str:
+    return f"{date.fromisoformat(iso):%d/%m/%Y}"

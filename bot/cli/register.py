@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +18,8 @@ from sqlmodel import Session
 from bot.cli.common import (
     SEED,
     Format,
+    OptionError,
+    agency_or_exit,
     app,
     db_app,
     err,
@@ -27,6 +28,9 @@ from bot.cli.common import (
     load_settings,
     open_db,
     out,
+    parse_day,
+    today_or,
+    write_csv,
 )
 from bot.db import session_scope, upgrade
 from bot.domain.agencies import Match
@@ -36,10 +40,11 @@ from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.render import short_date
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
-from bot.services.register import find_agency, list_assignments, list_unassigned
+from bot.services.register import list_assignments, list_unassigned
 
 
 @db_app.command("upgrade")
@@ -81,11 +86,7 @@ def import_tasks_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
 ) -> None:
     """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
-    try:
-        issued_on = datetime.strptime(issued, "%d/%m/%Y").date() if issued else None  # noqa: DTZ007
-    except ValueError:
-        err.print(f"[red]--date “{issued}” không đúng dạng dd/mm/yyyy[/]")
-        raise typer.Exit(2) from None
+    issued_on = parse_day(issued, "--date") if issued else None
     meta = PlanMeta(
         number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
     )
@@ -214,7 +215,7 @@ def tasks_cmd(
         bool, typer.Option("--unspecified", help="Chỉ việc chưa có ngày cụ thể")
     ] = False,
     include_closed: Annotated[bool, typer.Option("--all", help="Cả việc đã xong/đã hủy")] = False,
-    today: Annotated[str, typer.Option(help="Ngày tính hạn, yyyy-mm-dd (mặc định: hôm nay)")] = "",
+    today: Annotated[str, typer.Option(help="Ngày tính hạn, dd/mm/yyyy (mặc định: hôm nay)")] = "",
     fmt: Annotated[Format, typer.Option("--format", help="table, csv hoặc json")] = Format.table,
 ) -> None:
     """Liệt kê phần việc của các cơ quan, lọc theo cơ quan, kế hoạch, hạn."""
@@ -228,13 +229,10 @@ def _print_tasks(
     include_closed: bool, today: str, fmt: Format,
 ) -> None:  # fmt: skip
     settings = load_settings()
-    day = date.fromisoformat(today) if today else datetime.now(settings.tz).date()
+    day = today_or(today, "--today", settings.tz)
     engine = open_db(settings)
     with session_scope(engine) as session:
-        agency_row = find_agency(session, agency) if agency else None
-        if agency and agency_row is None:
-            err.print(f"[red]Không tìm thấy cơ quan “{agency}”.[/]")
-            raise typer.Exit(1)
+        agency_row = agency_or_exit(session, agency) if agency else None
         lines = list_assignments(
             session, today=day, agency=agency_row, plan=plan or None, overdue=overdue,
             due_within=due_within, unspecified=unspecified, include_closed=include_closed,
@@ -246,22 +244,25 @@ def _print_tasks(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is Format.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["plan", "task_key", "task", "agency", "role", "status", "progress",
-                         "deadline_text", "deadline", "due_on"])  # fmt: skip
-        for x in lines:
-            writer.writerow([x.plan, x.task_key, x.task, x.agency, x.role, x.status, x.progress,
-                             x.deadline_text, x.deadline, x.due_on or ""])  # fmt: skip
+        write_csv(
+            ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái", "Tiến độ (%)",
+             "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn"],
+            ([x.code, x.plan, x.task_key, x.task, x.agency, ROLE_LABELS[Role(x.role)],
+              STATUS_LABELS[Status(x.status)], x.progress, "có" if x.overdue else "",
+              x.deadline_text, x.deadline, short_date(x.due_on)] for x in lines),
+        )  # fmt: skip
         return
     if not out.is_terminal:
         out.width = max(out.width, 160)  # piped to a file: no terminal to wrap for
     table = Table(title=f"Phần việc ({len(lines)})", show_lines=False)
-    for column in ("Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Thời hạn", "Trạng thái"):
+    for column in ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Thời hạn",
+                   "Trạng thái", "Tiến độ"):  # fmt: skip
         table.add_column(column, overflow="fold")
     for x in lines:
+        status = STATUS_LABELS[Status(x.status)] + (" ⚠️ quá hạn" if x.overdue else "")
         table.add_row(
-            x.plan, x.task_key, _short(x.task, 70), x.agency, ROLE_LABELS[Role(x.role)],
-            x.deadline, STATUS_LABELS[Status(x.status)],
+            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, ROLE_LABELS[Role(x.role)],
+            x.deadline, status, f"{x.progress}%",
         )  # fmt: skip
     out.print(table)
 
@@ -348,13 +349,12 @@ def _short(text: str, limit: int) -> str:
 
 @app.command("demo")
 def demo_cmd(
-    today: Annotated[str, typer.Option(help="Ngày xem sổ, yyyy-mm-dd")] = "2024-11-25",
+    today: Annotated[str, typer.Option(help="Ngày xem sổ, dd/mm/yyyy")] = "25/11/2024",
 ) -> None:
     """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của Sở Nội vụ (chạy lại nhiều lần vẫn an toàn)."""
+    day = parse_day(today, "--today")
     seed_cmd(SEED)
-    out.print(
-        f"\n[bold]Sở Nội vụ, ngày {date.fromisoformat(today):%d/%m/%Y}: việc đến hạn trong 60 ngày[/]"
-    )
+    out.print(f"\n[bold]Sở Nội vụ, ngày {day:%d/%m/%Y}: việc đến hạn trong 60 ngày[/]")
     _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
               include_closed=False, today=today, fmt=Format.table)  # fmt: skip
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
@@ -397,6 +397,10 @@ def report_cmd(
             raise typer.Exit(1)
         report = build(session, found, start, end, load_calendar(session))
     target = output or Path(f"bao-cao-{slug(found.number)}-{period.lower()}.{fmt.value}")
+    for option, path in (("--out", target), ("--chart", chart)):
+        if path is not None and not path.parent.is_dir():
+            raise OptionError(f"thư mục “{path.parent}” không tồn tại: hãy tạo trước hoặc chọn "
+                              "thư mục khác", param_hint=option)  # fmt: skip
     if fmt is ReportFormat.xlsx:
         target.write_bytes(to_xlsx(report))
     else:
@@ -404,7 +408,7 @@ def report_cmd(
     if chart is not None:
         from bot.reports.charts import agency_bars
 
-        title = f"Kế hoạch {found.number}: kết quả đến {end:%d/%m/%Y}"
+        title = f"Kế hoạch {found.number}: phần việc chủ trì theo kết quả, đến {end:%d/%m/%Y}"
         chart.write_bytes(agency_bars(report.by_agency(), title))
     totals = report.totals
     out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — đúng hạn {totals['on_time']}, "

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
-    Format,
+    OptionError,
+    TextFormat,
     app,
     calendar_app,
     err,
@@ -28,40 +29,48 @@ from bot.cli.common import (
     load_settings,
     open_db,
     out,
+    parse_day,
+    parse_moment,
 )
+from bot.cli.transports import open_transports
+from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
 from bot.models import Agency, CalendarOverride
-from bot.render import vn_date
+from bot.render import WEEKDAYS, vn_date
 from bot.scheduler.planner import plan
-from bot.scheduler.runner import tick
+from bot.scheduler.runner import TickResult, tick
+from bot.scheduler.settings import SchedulerSettings
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
 
 
-def _moment(text: str, tz: ZoneInfo) -> datetime:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
-    except ValueError:
-        err.print(f"[red]“{text}” không đúng dạng “yyyy-mm-dd HH:MM” (giờ Việt Nam)[/]")
-        raise typer.Exit(2) from None
+def _moment(text: str, sched: SchedulerSettings, tz: ZoneInfo) -> datetime:
+    """``--at``: a day alone means the start of that day's office hours."""
+    return parse_moment(text, "--at", tz, sched.hours.start)
 
 
-def _channels() -> dict[str, Channel]:
-    return {"console": ConsoleChannel()}
+async def _tick(
+    settings: Settings, engine: Engine, sched: SchedulerSettings, moment: datetime
+) -> TickResult:
+    """One tick through every configured channel (Telegram, Zalo, the console)."""
+    async with open_transports(settings, engine, sched, lambda: moment) as opened:
+        return await tick(engine, opened.channels, moment, settings=sched)
 
 
 @app.command("preview")
 def preview_cmd(
-    at: Annotated[str, typer.Option(help="Thời điểm, “yyyy-mm-dd HH:MM” giờ Việt Nam")],
-    fmt: Annotated[Format, typer.Option("--format", help="table (chữ) hoặc json")] = Format.table,
+    at: Annotated[str, typer.Option(help="Thời điểm, “dd/mm/yyyy HH:MM” giờ Việt Nam")],
+    fmt: Annotated[
+        TextFormat, typer.Option("--format", help="table (chữ) hoặc json")
+    ] = TextFormat.table,
 ) -> None:
     """In mọi tin nhắn sẽ gửi vào thời điểm đó, không gửi và không ghi gì."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    moment = _moment(at, settings.tz)
+    moment = _moment(at, sched, settings.tz)
     engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)
@@ -85,7 +94,7 @@ def preview_cmd(
             for m in result.messages
         ]
         session.rollback()  # a preview changes nothing
-    if fmt is Format.json:
+    if fmt is TextFormat.json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     for message in payload:
@@ -97,14 +106,16 @@ def preview_cmd(
 
 @app.command("tick")
 def tick_cmd(
-    at: Annotated[str, typer.Option(help="Chạy như thể vào lúc này (mặc định: bây giờ)")] = "",
+    at: Annotated[
+        str, typer.Option(help="Chạy như thể vào lúc này, “dd/mm/yyyy HH:MM” (mặc định: bây giờ)")
+    ] = "",
 ) -> None:
     """Chạy một lượt: lập danh sách việc đến hạn rồi gửi qua các kênh đã cấu hình."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    moment = _moment(at, settings.tz) if at else datetime.now(settings.tz)
+    moment = _moment(at, sched, settings.tz) if at else datetime.now(settings.tz)
     engine = open_db(settings)
-    result = asyncio.run(tick(engine, _channels(), moment, settings=sched))
+    result = asyncio.run(_tick(settings, engine, sched, moment))
     out.print(
         f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
         f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
@@ -114,8 +125,8 @@ def tick_cmd(
 
 @app.command("simulate")
 def simulate_cmd(
-    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu, yyyy-mm-dd")] = "2024-06-03",
-    end: Annotated[str, typer.Option("--to", help="Ngày kết thúc, yyyy-mm-dd")] = "2024-12-31",
+    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu, dd/mm/yyyy")] = "03/06/2024",
+    end: Annotated[str, typer.Option("--to", help="Ngày kết thúc, dd/mm/yyyy")] = "31/12/2024",
     at: Annotated[str, typer.Option(help="Giờ chạy mỗi ngày, HH:MM")] = "08:00",
     quiet: Annotated[bool, typer.Option("--quiet", help="Chỉ in bảng tổng kết")] = False,
     apologies: Annotated[
@@ -126,13 +137,17 @@ def simulate_cmd(
         ),
     ] = True,
     fmt: Annotated[
-        Format, typer.Option("--format", help="table hoặc json (tổng kết)")
-    ] = Format.table,
+        TextFormat, typer.Option("--format", help="table hoặc json (tổng kết)")
+    ] = TextFormat.table,
 ) -> None:
     """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu (CSDL tạm), qua kênh console, rồi tổng kết."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    first, last = _day(start), _day(end)
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    try:
+        daily = time.fromisoformat(at)
+    except ValueError:
+        raise OptionError(f"“{at}” không phải giờ (HH:MM)", param_hint="--at") from None
     with tempfile.TemporaryDirectory(prefix="dondoc-sim-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'simulate.db'}"
         upgrade(url)
@@ -142,13 +157,13 @@ def simulate_cmd(
                 seed_demo(session)
         except (ImportFailed, FileProblem) as exc:
             raise fail(exc) from None
-        console = ConsoleChannel(quiet=quiet or fmt is Format.json)
+        console = ConsoleChannel(quiet=quiet or fmt is TextFormat.json)
         result = asyncio.run(
-            replay(engine, {"console": console}, first, last, at=time.fromisoformat(at),
+            replay(engine, {"console": console}, first, last, at=daily,
                    tz=settings.tz, settings=sched, play_apologies=apologies)
         )  # fmt: skip
         engine.dispose()
-    if fmt is Format.json:
+    if fmt is TextFormat.json:
         sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: số lần nhắc theo bậc")
@@ -187,36 +202,45 @@ RUNG_LABELS = {
 
 @calendar_app.command("list")
 def calendar_list(year: Annotated[int, typer.Option(help="Năm")] = 0) -> None:
-    """Ngày nghỉ lễ và các ngày điều chỉnh riêng của tỉnh trong năm."""
+    """Ngày nghỉ lễ, ngày làm bù của cả nước và các ngày điều chỉnh riêng của tỉnh trong năm."""
     settings = load_settings()
     engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session)
         overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
     year = year or datetime.now(settings.tz).year
+    notes = {o.day: o.note for o in overrides}
+    national_work = set(cal.national_make_up_days(year))
     table = Table(title=f"Lịch năm {year}")
-    for column in ("Ngày", "", "Ghi chú"):
+    for column in ("Ngày", "Thứ", "", "Ghi chú"):
         table.add_column(column)
     day = date(year, 1, 1)
     while day.year == year:
         name = cal.holiday_name(day)
-        if (name and day.weekday() < 5) or day in cal.extra_work or day in cal.extra_off:
+        local = day in cal.extra_work or day in cal.extra_off
+        if (name and day.weekday() < 5) or local or day in national_work:
             working = cal.is_working_day(day)
-            note = next((o.note for o in overrides if o.day == day), name or "")
-            table.add_row(vn_date(day), "làm việc" if working else "nghỉ", note)
+            if day in notes:
+                note = notes[day] or ("Làm bù (tỉnh)" if working else "Nghỉ (tỉnh)")
+            elif day in national_work:
+                note = "Làm bù theo lịch nghỉ của cả nước"
+            else:
+                note = name or ""
+            table.add_row(f"{day:%d/%m/%Y}", WEEKDAYS[day.weekday()], "làm việc" if working else "nghỉ",
+                          note)  # fmt: skip
         day += timedelta(days=1)
     out.print(table)
 
 
 @calendar_app.command("off")
 def calendar_off(day: str, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
-    """Thêm một ngày nghỉ (yyyy-mm-dd)."""
+    """Thêm một ngày nghỉ (dd/mm/yyyy)."""
     _set_day(day, working=False, note=note)
 
 
 @calendar_app.command("work")
 def calendar_work(day: str, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
-    """Thêm một ngày làm bù (yyyy-mm-dd), ví dụ thứ Bảy làm bù."""
+    """Thêm một ngày làm bù (dd/mm/yyyy), ví dụ thứ Bảy làm bù."""
     _set_day(day, working=True, note=note)
 
 
@@ -242,11 +266,7 @@ def calendar_import(file: Path) -> None:
 
 
 def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]“{text}” không đúng dạng yyyy-mm-dd[/]")
-        raise typer.Exit(2) from None
+    return parse_day(text, "DAY")
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:

@@ -34,7 +34,8 @@ class OfficeHours:
 
 @cache
 def _vietnam() -> holidays.HolidayBase:
-    return holidays.country_holidays("VN")  # years are added as dates are asked about
+    # Vietnamese names ("Giỗ Tổ Hùng Vương"); years are added as dates are asked about.
+    return holidays.country_holidays("VN", language="vi")
 
 
 @cache
@@ -88,6 +89,13 @@ class WorkCalendar:
             before = sum(self._year(y)[0][-1] for y in range(_EPOCH, day.year))
             self._before[day.year] = before
         return before + self._year(day.year)[0][day.timetuple().tm_yday - 1]
+
+    def national_make_up_days(self, year: int) -> list[date]:
+        """The Saturdays (or Sundays) the government made working days in exchange for a
+        weekday off, e.g. Saturday 26/4/2025 for Friday 2/5/2025."""
+        public = self._public
+        _ = date(year, 1, 1) in public  # loads the year's data, swaps included
+        return sorted(d for d in public.weekend_workdays if d.year == year)
 
     def holiday_name(self, day: date) -> str | None:
         name = self._public.get(day)

@@ -29,8 +29,41 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key(name)).strip("-")[:64]
 
 
+_SYMBOL = re.compile(r"[A-ZĐ0-9&.-]{1,16}")
+
+
+def _check_symbols(
+    parsed: list[tuple[int, dict[str, str]]], existing: dict[str, Agency], errors: list[RowError]
+) -> None:
+    """Each agency's letter symbol (the "STP" of "07/PXL-STP") is its own.
+
+    A row without one gets its code's initials, when no other agency has them: Sở Tài
+    nguyên và Môi trường and Sở Thông tin và Truyền thông would both be "ST", and their
+    letters would share numbers, so such a clash asks for the symbol to be written.
+    """
+    owners: dict[str, str] = {
+        a.letter_symbol: f"cơ quan “{a.name}” đã có trong danh mục"
+        for a in existing.values()
+        if a.letter_symbol and a.code not in {c["code"] for _, c in parsed}
+    }
+    for line, cells in parsed:
+        given = cells.get("symbol", "").upper()
+        symbol = given or "".join(w[0] for w in cells["code"].split("-") if w).upper()
+        cells["symbol"] = symbol
+        if not _SYMBOL.fullmatch(symbol):
+            errors.append(RowError(line, f"ký hiệu văn bản “{symbol}” không hợp lệ "
+                                         "(chữ in hoa, số, “-”, “&”, tối đa 16 ký tự)"))  # fmt: skip
+            continue
+        if symbol in owners:
+            how = "" if given else " (suy từ mã, vì cột Ký hiệu văn bản để trống)"
+            errors.append(RowError(line, f"ký hiệu văn bản “{symbol}”{how} trùng với {owners[symbol]}: "
+                                         "mỗi cơ quan cần một ký hiệu riêng"))  # fmt: skip
+            continue
+        owners[symbol] = f"dòng {line} ({cells['name']})"
+
+
 def import_agencies(session: Session, path: Path) -> AgencyImportReport:
-    rows = read_rows(path)
+    rows = read_rows(path, "agencies")
     header_at = next(
         (i for i, r in enumerate(rows) if is_header(map_header(r.cells, "agencies"), "agencies")),
         None,
@@ -73,6 +106,7 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         parsed.append((row.line, cells))
 
     existing = {a.code: a for a in session.exec(select(Agency)).all()}
+    _check_symbols(parsed, existing, errors)
     names = {key(a.name): a.code for a in existing.values()}
     names.update({key(c["name"]): c["code"] for _, c in parsed})
     for line, cells in parsed:
@@ -89,7 +123,8 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         assert kind is not None  # validated above
         aliases = [clean(a) for a in re.split(r"[|;]", cells.get("aliases", "")) if clean(a)]
         agency = by_code.get(cells["code"])
-        values: dict[str, Any] = {"name": cells["name"], "kind": kind.value, "aliases": aliases}
+        values: dict[str, Any] = {"name": cells["name"], "kind": kind.value, "aliases": aliases,
+                                  "letter_symbol": cells["symbol"]}  # fmt: skip
         if agency is None:
             agency = Agency(code=cells["code"], **values)
             report.created += 1

@@ -28,6 +28,7 @@ _RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
         ("parent", (("cap", "tren"), ("truc", "thuoc"), ("parent",))),
         ("aliases", (("ten", "khac"), ("ten", "goi", "khac"), ("viet", "tat"), ("aliases",))),
         ("kind", (("loai",), ("kind",))),
+        ("symbol", (("ky", "hieu"), ("symbol",))),
         ("name", (("ten",), ("name",), ("co", "quan"))),
     ],
 }
@@ -70,6 +71,7 @@ LABELS = {
     "kind": "Loại",
     "parent": "Cơ quan cấp trên",
     "aliases": "Tên gọi khác",
+    "symbol": "Ký hiệu văn bản",
     "applicant": "Chủ hồ sơ",
     "procedure": "Tên thủ tục",
     "field": "Lĩnh vực",

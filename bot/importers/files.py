@@ -22,6 +22,7 @@ from bot.domain.agencies import Registry
 from bot.domain.calendar import WorkCalendar
 from bot.domain.text import clean
 from bot.domain.tthc import FileSettings, due_date, file_kind
+from bot.domain.when import moment_in
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import RowError
@@ -31,11 +32,6 @@ from bot.services.register import load_registry
 
 BATCH = 2000
 MAX_ERRORS = 200  # a broken export can have millions of bad rows: show the first ones
-
-_DATETIME = re.compile(
-    r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?:[ T,]+(\d{1,2})[:h](\d{2})(?::\d{2})?)?\s*$"
-)
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
 
 @dataclass
@@ -49,20 +45,7 @@ class FileImportReport:
 
 def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
     """ "22/01/2025 14:30", "22/01/2025", "2025-01-22 14:30:00" → an aware local time."""
-    m = _DATETIME.match(text)
-    if m:
-        day, month, year, hour, minute = m.groups()
-    else:
-        m = _ISO.match(text)
-        if not m:
-            return None
-        year, month, day, hour, minute = m.groups()
-    try:
-        return datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), tzinfo=cal.tz
-        )
-    except ValueError:
-        return None
+    return moment_in(text, cal.tz)
 
 
 def import_files(
@@ -71,7 +54,7 @@ def import_files(
 ) -> FileImportReport:  # fmt: skip
     """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows."""
     settings = settings or FileSettings()
-    rows = iter_rows(path)
+    rows = iter_rows(path, "files")
     header_row = _header(path, rows)
     header = map_header(header_row.cells, "files")
     missing = [LABELS[c] for c in REQUIRED["files"] if c not in header]
@@ -182,6 +165,11 @@ def _record(
     returned = parse_moment(cells["returned"], cal) if cells.get("returned") else None
     if cells.get("returned") and returned is None:
         bad.append(f"ngày trả kết quả “{cells['returned']}” không hợp lệ")
+    if received is not None and due is not None and due < received.date():
+        bad.append(
+            f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received:%d/%m/%Y}: "
+            "một hồ sơ không thể hẹn trả trước khi nhận"
+        )
     if bad:
         errors.append(RowError(row.line, "; ".join(bad)))
         return None

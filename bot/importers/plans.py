@@ -31,7 +31,7 @@ from bot.models import (
     Task,
     utcnow,
 )
-from bot.services.assignments import Actor, mark_done, record_change
+from bot.services.assignments import Actor, close_part, mark_done, record_change
 from bot.services.calendar import load_calendar
 from bot.services.register import find_agency, load_registry, plan_by_number
 
@@ -114,7 +114,7 @@ def import_plan(
     A deadline an admin set (``dondoc tasks set-deadline``) stays while the task's cell in
     the plan is the one it was set for. ``school_year_end`` is (month, day).
     """
-    rows = read_rows(path)
+    rows = read_rows(path, "tasks")
     registry, ids = load_registry(session)
     header_meta, meta_errors = read_meta(rows)
     merged = header_meta.merged(meta or PlanMeta())
@@ -296,9 +296,8 @@ def _sync_assignments(
     for assignment in current.values():
         if assignment.status != Status.CANCELLED:
             assert assignment.id is not None
-            record_change(session, assignment, who, now, "status", assignment.status, Status.CANCELLED,
-                          "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
-            assignment.status = Status.CANCELLED
+            close_part(session, assignment, Status.CANCELLED, who, now,
+                       "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
             report.assignments_cancelled += 1
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from bot.domain.agencies import Match, Registry, describe_unknown
 from bot.domain.deadlines import Deadline, Unspecified, WorkingDays, parse_deadline
 from bot.domain.text import clean, fold
+from bot.domain.when import read_moment
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.tabular import Row
 
@@ -306,7 +307,7 @@ def _read_meta(rows: list[Row], errors: list[RowError]) -> PlanMeta:
 
 def parse_date(text: str) -> date:
     """dd/mm/yyyy (as written in Vietnam) or ISO yyyy-mm-dd."""
-    m = re.fullmatch(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*", text)
-    if m:
-        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    return date.fromisoformat(text.strip())
+    read = read_moment(text)
+    if read is None or read[1] is not None:
+        raise ValueError(f"not a date: {text!r}")
+    return read[0]

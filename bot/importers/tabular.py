@@ -2,22 +2,32 @@
 
 CSV: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text"), and the Windows code
 pages Excel uses on Vietnamese machines (cp1258) are recognised; the delimiter (comma,
-semicolon or tab) is sniffed. XLSX: the first sheet, merged cells filled from their
-top-left cell (a deadline merged over several tasks applies to each of them).
+semicolon or tab) is the one under which the table's header row reads, and quoting is
+always RFC 4180's. XLSX: the first sheet, up to its last value (never its stated
+dimension), merged cells filled from their top-left cell (a deadline merged over
+several tasks applies to each of them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from charset_normalizer import from_bytes
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
 
 
 class FileProblem(Exception):
@@ -41,37 +51,52 @@ class Row:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read_rows(path: Path) -> list[Row]:
-    if not path.is_file():
-        raise FileProblem(path, "không tìm thấy tệp")
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        rows = _read_xlsx(path)
-    elif suffix in {".csv", ".tsv", ".txt"}:
-        rows = _read_csv(path)
+def read_rows(path: Path, table: str | None = None) -> list[Row]:
+    """Every row of the file. ``table`` ("tasks", "files", "agencies") names the header
+    the table must have, so that a CSV's delimiter is read from its header row."""
+    _check_path(path)
+    if path.suffix.lower() in _EXCEL:
+        merged: list[CellRange] = []
+        rows = list(_xlsx_rows(path, merged))
+        rows = _fill_merged(rows, merged)
     else:
-        raise FileProblem(
-            path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
-        )
+        rows = _read_csv(path, table)
     if not any(not r.is_blank() for r in rows):
         raise FileProblem(path, "tệp trống")
     return rows
 
 
+_EXCEL = {".xlsx", ".xlsm"}
+_TEXT = {".csv", ".tsv", ".txt"}
+
+
+def _check_path(path: Path) -> None:
+    if not path.is_file():
+        raise FileProblem(path, "không tìm thấy tệp")
+    suffix = path.suffix.lower()
+    if suffix not in _EXCEL | _TEXT:
+        raise FileProblem(
+            path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
+        )
+
+
 def decode(path: Path, data: bytes) -> str:
     """Bytes → text, or a clear error when the encoding cannot be recognised."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            guess = from_bytes(data, cp_isolation=["cp1258", "cp1252", "utf_16"]).best()
-            if guess is None:
-                raise FileProblem(
-                    path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”"
-                ) from None
-            text = str(guess)
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                guess = from_bytes(data, cp_isolation=["cp1258", "cp1252", "utf_16"]).best()
+                if guess is None:
+                    raise FileProblem(
+                        path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”"
+                    ) from None
+                text = str(guess)
+    except UnicodeDecodeError as exc:
+        raise _decoding_problem(path, data, exc) from None
     bad = _CONTROL.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
@@ -84,16 +109,62 @@ def decode(path: Path, data: bytes) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _read_csv(path: Path) -> list[Row]:
+def _decoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError) -> FileProblem:
+    """Where the bytes stop being text: the line, counted in the part that decodes."""
+    line = data[: exc.start].decode(exc.encoding, errors="replace").count("\n") + 1
+    return FileProblem(path, f"dòng {line}: {_undecodable(exc, len(data))}")
+
+
+def _undecodable(exc: UnicodeDecodeError, size: int) -> str:
+    if exc.encoding.replace("_", "-").startswith("utf-16") and size % 2:
+        return "tệp UTF-16 bị cắt cụt (số byte lẻ): hãy lưu hoặc xuất lại tệp"
+    return f"sai bảng mã ({exc.encoding}): hãy lưu lại tệp dạng “CSV UTF-8”"
+
+
+_DELIMITERS = (",", ";", "\t")
+_HEADER_SEARCH = 50  # records looked at for the header row
+
+
+class _Rfc4180(csv.excel):
+    """Excel's CSV (RFC 4180: ``""`` inside a quoted cell is one quote); only the
+    delimiter varies."""
+
+
+def _dialect(sample: str, table: str | None) -> type[csv.Dialect]:
+    """The delimiter under which the table's header row reads as a header; otherwise the
+    sniffer's. Lines above the header (a plan's title, number, date) often hold commas
+    that mislead a sniffer looking at the whole sample. Only the delimiter is taken:
+    the quoting stays RFC 4180's whatever the sniffer thinks of it."""
+    from bot.importers.columns import is_header, map_header
+
+    delimiter = ","
+    found: list[tuple[int, int, str]] = []
+    if table is not None:
+        for candidate in _DELIMITERS:
+            reader = csv.reader(io.StringIO(sample, newline=""), _Rfc4180, delimiter=candidate)
+            try:
+                for index, cells in enumerate(itertools.islice(reader, _HEADER_SEARCH)):
+                    mapping = map_header(cells, table)
+                    if is_header(mapping, table):
+                        found.append((index, -len(mapping), candidate))
+                        break
+            except csv.Error:
+                continue
+    if found:
+        delimiter = min(found)[2]
+    else:
+        with contextlib.suppress(csv.Error):  # no pattern at all: a comma
+            delimiter = csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
+    return type("_Dialect", (_Rfc4180,), {"delimiter": delimiter})
+
+
+_SAMPLE = 65536
+
+
+def _read_csv(path: Path, table: str | None) -> list[Row]:
     text = decode(path, path.read_bytes())
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:8192], delimiters=",;\t"
-        )
-    except csv.Error:
-        dialect = csv.excel
     rows: list[Row] = []
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:_SAMPLE], table))
     try:
         for cells in reader:
             # line_num is the last physical line of the record; report its first line.
@@ -104,21 +175,92 @@ def _read_csv(path: Path) -> list[Row]:
     return rows
 
 
-def _read_xlsx(path: Path) -> list[Row]:
-    from openpyxl import load_workbook  # slow to import; only XLSX imports pay for it
+_MISSING = object()  # a formula cell whose value was never calculated
 
+
+class _SheetParser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's streaming sheet parser, telling a formula with no saved value (as
+    scripts write them) from an empty cell."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = _MISSING
+        return cell
+
+
+def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Row]:
+    """The first sheet's rows that hold a value, each cut after its last value.
+
+    The sheet is read as its XML holds it: the stored ``<dimension>`` (wrong in some
+    exporters' files) and formatted empty cells (Excel keeps them down to row 1,048,576)
+    do not count. Merged ranges are appended to ``merged`` once the rows are read.
+    """
     try:
-        workbook = load_workbook(path, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileProblem(path, f"không mở được tệp Excel ({exc.__class__.__name__})") from None
-    sheet = workbook.worksheets[0]
-    values = [[_cell_text(c.value) for c in row] for row in sheet.iter_rows()]
-    for merged in sheet.merged_cells.ranges:
-        top = values[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
-                values[r - 1][c - 1] = top
-    return [Row(i + 1, tuple(cells)) for i, cells in enumerate(values)]
+    try:
+        sheet = workbook.worksheets[0]
+        # openpyxl's read-only sheet trusts <dimension>; its parser, used directly, does not.
+        with sheet._get_source() as source:
+            parser = _SheetParser(
+                source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
+            )  # fmt: skip
+            try:
+                for number, cells in parser.parse():
+                    values = {
+                        c["column"]: c["value"] for c in cells if c["value"] not in (None, "")
+                    }
+                    if not values:
+                        continue
+                    blank = [c for c, v in values.items() if v is _MISSING]
+                    if blank:
+                        where = ", ".join(f"{get_column_letter(c)}{number}" for c in blank)
+                        raise FileProblem(
+                            path,
+                            f"trang tính “{sheet.title}”, dòng {number}, ô {where}: công thức chưa có "
+                            "giá trị (tệp do chương trình tạo, chưa được tính): hãy mở tệp bằng "
+                            "Excel rồi lưu lại, hoặc gõ giá trị vào ô",
+                        )
+                    width = max(values)
+                    yield Row(number, tuple(_cell_text(values.get(i)) for i in range(1, width + 1)))
+            except (ParseError, ValueError, KeyError, IndexError) as exc:
+                raise FileProblem(
+                    path, f"trang tính “{sheet.title}” hỏng ({exc.__class__.__name__})"
+                ) from None
+            if merged is not None and parser.merged_cells is not None:
+                merged.extend(CellRange(m.ref) for m in parser.merged_cells.mergeCell)
+    finally:
+        workbook.close()
+
+
+def _fill_merged(rows: list[Row], merged: list[CellRange]) -> list[Row]:
+    """Each merged range's cells take its top-left value (a deadline merged over several
+    tasks applies to each), clipped to the rows and columns that hold data."""
+    if not merged or not rows:
+        return rows
+    at = {r.line: i for i, r in enumerate(rows)}
+    cells = [list(r.cells) for r in rows]
+    last_row = rows[-1].line
+    last_col = max(len(c) for c in cells)
+    for rng in merged:
+        top = at.get(rng.min_row)
+        if top is None or rng.min_col > len(cells[top]):
+            continue  # nothing in its top-left cell
+        value = cells[top][rng.min_col - 1]
+        for line in range(rng.min_row, min(rng.max_row, last_row) + 1):
+            index = at.get(line)
+            if index is None:
+                continue  # a row with no value of its own stays out
+            row = cells[index]
+            right = min(rng.max_col, last_col)
+            if len(row) < right:
+                row.extend([""] * (right - len(row)))
+            for col in range(rng.min_col, right + 1):
+                row[col - 1] = value
+    return [Row(r.line, tuple(c)) for r, c in zip(rows, cells, strict=True)]
 
 
 def _cell_text(value: object) -> str:
@@ -137,48 +279,37 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def iter_rows(path: Path) -> Iterator[Row]:
+def iter_rows(path: Path, table: str | None = None) -> Iterator[Row]:
     """Rows one at a time, for exports too big to hold in memory (a one-stop system's).
 
-    The encoding is recognised from the file's start; XLSX is read in read-only mode
-    (merged cells are not filled: exports have none).
+    The encoding is recognised from the file's start; XLSX is streamed (merged cells are
+    not filled: exports have none).
     """
-    if not path.is_file():
-        raise FileProblem(path, "không tìm thấy tệp")
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        yield from _iter_xlsx(path)
+    _check_path(path)
+    if path.suffix.lower() in _EXCEL:
+        yield from _xlsx_rows(path)
         return
-    if suffix not in {".csv", ".tsv", ".txt"}:
-        raise FileProblem(
-            path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
-        )
     with path.open("rb") as raw:
-        head = raw.read(65536)
+        head = raw.read(_SAMPLE)
     if not head.strip():
         raise FileProblem(path, "tệp trống")
     encoding = _encoding(path, head)
     with path.open(encoding=encoding, newline="", errors="strict") as handle:
-        sample = handle.read(8192)
-        handle.seek(0)
+        reader: Any = None
         try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-                sample, delimiters=",;\t"
-            )
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(handle, dialect)
-        try:
+            sample = handle.read(_SAMPLE // 2)
+            handle.seek(0)
+            reader = csv.reader(handle, _dialect(sample, table))
             for cells in reader:
                 text = [unicodedata.normalize("NFC", c) for c in cells]
                 bad = next((c for c in text if _CONTROL.search(c)), None)
                 if bad is not None:
                     raise FileProblem(path, f"dòng {reader.line_num}: có ký tự lạ (sai bảng mã?)")
                 yield Row(reader.line_num - sum(c.count("\n") for c in cells), tuple(text))
-        except UnicodeDecodeError:
-            raise FileProblem(
-                path, f"dòng {reader.line_num + 1}: sai bảng mã, hãy lưu lại dạng “CSV UTF-8”"
-            ) from None
+        except UnicodeDecodeError as exc:
+            line = reader.line_num + 1 if reader is not None else 1
+            why = _undecodable(exc, path.stat().st_size)
+            raise FileProblem(path, f"dòng {line}: {why}") from None
         except csv.Error as exc:
             raise FileProblem(path, f"dòng {reader.line_num}: CSV hỏng ({exc})") from None
 
@@ -196,19 +327,3 @@ def _encoding(path: Path, head: bytes) -> str:
     if guess is None:
         raise FileProblem(path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”")
     return str(guess.encoding)
-
-
-def _iter_xlsx(path: Path) -> Iterator[Row]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise FileProblem(path, f"không mở được tệp Excel ({exc.__class__.__name__})") from None
-    try:
-        for number, values in enumerate(
-            workbook.worksheets[0].iter_rows(values_only=True), start=1
-        ):
-            yield Row(number, tuple(_cell_text(v) for v in values))
-    finally:
-        workbook.close()

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
-from bot.render import environment
+from bot.render import environment, short_date
 
 
 @dataclass
@@ -112,12 +112,13 @@ def shorten(name: str) -> str:
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    fields = ["number", "date", "agency", "file_code", "procedure", "applicant", "original_due", "new_due",
-              "reason", "timely"]  # fmt: skip
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: row[k] for k in fields})
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["Số văn bản", "Ngày", "Cơ quan", "Mã hồ sơ", "Thủ tục", "Người nộp",
+                     "Ngày hẹn trả", "Ngày hẹn mới", "Lý do", "Xin lỗi trước hạn"])  # fmt: skip
+    for r in rows:
+        writer.writerow([r["number"], short_date(r["date"]), r["agency"], r["file_code"], r["procedure"],
+                         r["applicant"], short_date(r["original_due"]), short_date(r["new_due"]), r["reason"],
+                         "có" if r["timely"] else "không"])  # fmt: skip
     return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads the diacritics
 
 

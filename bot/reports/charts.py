@@ -7,6 +7,7 @@ diacritics without any system font.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -14,34 +15,48 @@ import matplotlib
 matplotlib.use("Agg")  # no display: a server, a CI machine
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
+from bot.domain.collation import vietnamese_key
+
+# The outcomes a part can have, in the plan report's words; every counted part is drawn.
 SERIES = (
-    ("on_time", "Đúng hạn", "#2e7d32"),
-    ("late", "Hoàn thành trễ", "#f9a825"),
-    ("open", "Đang làm", "#90a4ae"),
-    ("overdue", "Quá hạn", "#c62828"),
+    ("on_time", "Hoàn thành đúng hạn", "#2e7d32"),
+    ("late", "Hoàn thành trễ hạn", "#f9a825"),
+    ("open", "Đang thực hiện", "#90a4ae"),
+    ("soon", "Đến hạn trong 2 tuần tới", "#90a4ae"),
+    ("overdue", "Quá hạn, chưa hoàn thành", "#c62828"),
+    ("recurring", "Thường xuyên, báo cáo định kỳ", "#64b5f6"),
+    ("no_date", "Chưa xác định thời hạn", "#d7ccc8"),
 )
 WIDTH_PX = 1200
 DPI = 150
 
 
 def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes:
-    """Stacked horizontal bars per agency: done on time, done late, open, overdue."""
+    """Stacked horizontal bars of counts per agency (done on time, done late, open, overdue
+    and still open), agencies in Vietnamese alphabetical order. The title says what the
+    bars count; the legend shows only the kinds drawn."""
+    rows = sorted(rows, key=lambda row: vietnamese_key(row[0]))
     names = [_short(name) for name, _ in rows] or ["(không có dữ liệu)"]
-    height_px = max(400, 120 + 56 * len(names))
+    # Across the whole figure, from its left edge: long agency names push the axes right.
+    wrapped = "\n".join(textwrap.fill(line, 95) for line in title.splitlines())
+    height_px = max(400, 120 + 56 * len(names) + 24 * wrapped.count("\n"))
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
     left = [0] * len(names)
-    for key, label, colour in SERIES:
+    shown = [s for s in SERIES if any(counts.get(s[0], 0) for _, counts in rows)] or list(SERIES)
+    for key, label, colour in shown:
         values = [counts.get(key, 0) for _, counts in rows] or [0]
         axes.barh(names, values, left=left, color=colour, label=label)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.invert_yaxis()
-    axes.set_title(title, fontsize=12, loc="left", pad=10)
+    figure.suptitle(wrapped, x=0.01, ha="left", fontsize=11)
     axes.set_xlabel("Số phần việc (chủ trì)")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09 - 6 / height_px * 10), fontsize=9,
-                frameon=False, ncols=4)  # fmt: skip
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half tasks
+    figure.legend(loc="lower center", fontsize=9, frameon=False, ncols=min(len(shown), 4))
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    legend_px = 40 if len(shown) <= 4 else 64
+    figure.tight_layout(rect=(0, legend_px / height_px, 1, 1))  # the legend's strip at the bottom
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     plt.close(figure)

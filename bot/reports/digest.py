@@ -8,12 +8,14 @@ with no letter). Each item names the plan and the task.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.collation import vietnamese_key
 from bot.models import (
     Agency,
     Apology,
@@ -175,12 +177,12 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
             )
         )
     }
-    score: dict[str, list[int]] = {}  # agency → [on time, late or overdue]
+    score: dict[str, list[int]] = {}  # agency → [done on time, done late, overdue and open]
     worst: list[dict[str, Any]] = []
     open_by_agency: dict[int, str] = {}
     unspecified = set()
     for part, task, plan, agency in rows:
-        counts = score.setdefault(agency.name, [0, 0])
+        counts = score.setdefault(agency.name, [0, 0, 0])
         if part.status == Status.OPEN:
             open_by_agency[agency.id] = agency.name  # type: ignore[index]
             if task.deadline_kind == "unspecified":
@@ -191,14 +193,14 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
         if part.status == Status.DONE and finished is not None:
             counts[0 if finished <= part.due_on else 1] += 1
         elif part.due_on < today:
-            counts[1] += 1
+            counts[2] += 1
             late = cal.working_days_between(cal.on_or_after(part.due_on), today)
             worst.append({"agency": agency.name, "plan": plan.number, "task_key": task.key, "task": task.text,
                           "code": f"NV{part.id}", "late": late})  # fmt: skip
     ranking: list[dict[str, Any]] = sorted(
-        ({"agency": name, "on_time": c[0], "not": c[1], "rate": c[0] / (c[0] + c[1])}
-         for name, c in score.items() if c[0] + c[1]),
-        key=lambda r: (-float(r["rate"]), str(r["agency"])),
+        ({"agency": name, "on_time": c[0], "late": c[1], "overdue": c[2], "not": c[1] + c[2],
+          "rate": c[0] / sum(c)} for name, c in score.items() if sum(c)),
+        key=lambda r: (-float(r["rate"]), vietnamese_key(str(r["agency"]))),
     )  # fmt: skip
     bound = {
         c.agency_id
@@ -213,6 +215,7 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
     files = [r for r in records(session, quarter - timedelta(days=90), today, today, cal) if r.late]
     return {
         "today": today, "ranking": ranking[:_LIMIT], "ranking_count": len(ranking),
+        "chart": _chart_rows(ranking),
         "bottom": ranking[-5:] if len(ranking) > _LIMIT else [],
         "worst": sorted(worst, key=lambda x: -int(x["late"]))[:10], "overdue_count": len(worst),
         "unbound": unbound, "silent": silent, "unspecified": len(unspecified),
@@ -229,10 +232,40 @@ def head_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
     """One bar for the agency: done on time, done late (this week), due soon, overdue."""
     late = sum(1 for x in digest["done"] if x["late"])
     return [(digest["agency"], {"on_time": digest["done_count"] - late, "late": late,
-                                "open": digest["soon_count"], "overdue": digest["overdue_count"]})]  # fmt: skip
+                                "soon": digest["soon_count"], "overdue": digest["overdue_count"]})]  # fmt: skip
 
 
-def coordinator_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
-    return [
-        (r["agency"], {"on_time": r["on_time"], "overdue": r["not"]}) for r in digest["ranking"]
-    ]
+_CHART_LIMIT = 15  # bars a phone shows legibly
+
+
+def _chart_rows(ranking: list[dict[str, Any]]) -> dict[str, Any]:
+    """The agencies the coordinator most needs to see (most overdue, then most done late),
+    and the names of those left out."""
+    worst = sorted(ranking, key=lambda r: (-r["overdue"], -r["late"], vietnamese_key(r["agency"])))
+    return {
+        "rows": [[r["agency"], {"on_time": r["on_time"], "late": r["late"], "overdue": r["overdue"]}]
+                 for r in worst[:_CHART_LIMIT]],
+        "left_out": [r["agency"] for r in worst[_CHART_LIMIT:]],
+    }  # fmt: skip
+
+
+def left_out_note(names: Sequence[str], room: int = 150) -> str:
+    """ "và 12 cơ quan khác: A, B, C…", the names as far as a line holds them."""
+    ordered = sorted(names, key=vietnamese_key)
+    text = f"và {len(ordered)} cơ quan khác: "
+    listed = ", ".join(ordered)
+    return text + (
+        listed if len(text) + len(listed) <= room else listed[: room - len(text) - 1] + "…"
+    )
+
+
+def coordinator_chart(digest: dict[str, Any]) -> tuple[str, list[tuple[str, dict[str, int]]]]:
+    """The chart's title and bars: counts of lead parts per agency, by outcome."""
+    chart = digest["chart"]
+    title = (
+        f"Phần việc chủ trì theo cơ quan: đúng hạn, trễ hạn, quá hạn – {digest['today']:%d/%m/%Y}"
+    )
+    if chart["left_out"]:
+        title += (f"\n{len(chart['rows'])} cơ quan nhiều việc quá hạn nhất; "
+                  f"{left_out_note(chart['left_out'])}")  # fmt: skip
+    return title, [(name, counts) for name, counts in chart["rows"]]

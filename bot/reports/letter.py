@@ -1,8 +1,9 @@
 """The apology letter (văn bản xin lỗi và hẹn lại) as a Word document, from a template.
 
-``templates/xin_loi.docx`` holds ``{{field}}`` placeholders, each in a run of its own
-(the template is made by ``build_template``, so Word never splits one). Filling it is a
-text replacement that keeps the template's layout and fonts.
+``templates/xin_loi.docx`` holds ``{{field}}`` placeholders (Jinja2). A province may edit
+the template in Word, which splits a placeholder over several runs as soon as any part
+of it is retyped or reformatted: ``docxtpl`` joins them again before rendering, keeps
+the template's layout and fonts, and escapes the values for XML.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, UndefinedError
 
 from bot.render import TEMPLATES
 
@@ -29,19 +32,13 @@ def fill(fields: dict[str, str], template: Path = TEMPLATE) -> bytes:
     missing = [f for f in FIELDS if f not in fields]
     if missing:
         raise ValueError(f"letter fields missing: {', '.join(missing)}")
-    document = Document(str(template))
-    paragraphs = list(document.paragraphs)
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                paragraphs.extend(cell.paragraphs)
-    for paragraph in paragraphs:
-        for run in paragraph.runs:
-            if "{{" in run.text:
-                text = run.text
-                for name, value in fields.items():
-                    text = text.replace("{{" + name + "}}", value)
-                run.text = text
+    document = DocxTemplate(str(template))
+    # A placeholder the template has but the fields lack is a bug, not an empty blank.
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    try:
+        document.render(fields, jinja_env=env)
+    except UndefinedError as exc:
+        raise ValueError(f"template {template.name}: {exc.message}") from None
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.collation import vietnamese_key
 from bot.models import ROLE_LABELS, Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
 from bot.render import environment
 
@@ -89,7 +90,8 @@ class PlanReport:
         for line in self.lines:
             if line.role == Role.LEAD:
                 table.setdefault(line.agency, Counter())[line.outcome] += 1
-        return [(name, {k: c.get(k, 0) for k in OUTCOMES}) for name, c in sorted(table.items())]
+        ordered = sorted(table.items(), key=lambda item: vietnamese_key(item[0]))
+        return [(name, {k: c.get(k, 0) for k in OUTCOMES}) for name, c in ordered]
 
 
 def build(session: Session, plan: Plan, start: date, end: date, cal: WorkCalendar) -> PlanReport:

@@ -376,7 +376,7 @@ def _head_digests(
     """Once a week (Monday 08:00 by default): each bound head gets the agency's digest, each
     coordinator chat the province's."""
     from bot.reports.digest import (
-        coordinator_chart_rows,
+        coordinator_chart,
         coordinator_digest,
         head_chart_rows,
         head_digest,
@@ -424,8 +424,7 @@ def _head_digests(
             def build_province() -> tuple[list[str], dict[str, Any]] | None:
                 digest = coordinator_digest(session, now, cal)
                 return (render_coordinator_digest(digest),
-                        _chart(f"tong-hop-{local:%Y%m%d}.png", f"Tỷ lệ đúng hạn theo cơ quan – {local:%d/%m/%Y}",
-                               coordinator_chart_rows(digest)))  # fmt: skip
+                        _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest)))  # fmt: skip
 
             province = _isolated(
                 session, now, "báo cáo tuần toàn tỉnh", lambda: None, build_province

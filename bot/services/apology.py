@@ -209,8 +209,9 @@ def _next_number(session: Session, letter: Apology, settings: ApologySettings, c
     ).one()  # fmt: skip
     agency = session.get(Agency, letter.agency_id)
     assert agency is not None
-    short = "".join(w[0] for w in agency.code.split("-") if w).upper()
-    return f"{approved + 1:02d}/{settings.number_suffix}-{short}"
+    # The registry's symbol is unique; an agency made before it had one uses its code.
+    symbol = agency.letter_symbol or agency.code.upper()
+    return f"{approved + 1:02d}/{settings.number_suffix}-{symbol}"
 
 
 def _second_move(

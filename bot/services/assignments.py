@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from bot.models import CHECK_NOW, Assignment, Status, StatusUpdate
+from bot.models import (
+    CHECK_NOW,
+    Assignment,
+    ExtensionRequest,
+    RequestState,
+    Status,
+    StatusUpdate,
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,35 @@ def mark_done(
     session: Session, part: Assignment, actor: Actor, at: datetime, note: str = ""
 ) -> None:
     """The agency finished its part: the ladder stops."""
-    if part.status != Status.DONE:
-        record_change(session, part, actor, at, "status", part.status, Status.DONE, note)
-        part.status = Status.DONE
+    close_part(session, part, Status.DONE, actor, at, note)
     if part.progress != 100:
         record_change(session, part, actor, at, "progress", part.progress, 100)
         part.progress = 100
+
+
+def close_part(
+    session: Session, part: Assignment, status: Status, actor: Actor, at: datetime, note: str = ""
+) -> None:
+    """The part is done or cancelled: what was waiting on it ends with it. A request for
+    more time still pending is withdrawn, so no head is asked to decide on closed work."""
+    if part.status != status:
+        record_change(session, part, actor, at, "status", part.status, status, note)
+        part.status = status
+    pending = session.exec(
+        select(ExtensionRequest).where(
+            ExtensionRequest.assignment_id == part.id,
+            ExtensionRequest.state == RequestState.PENDING,
+        )
+    ).all()
+    for request in pending:
+        request.state, request.decided_by, request.decided_at = (
+            RequestState.WITHDRAWN,
+            actor.who,
+            at,
+        )
+        session.add(request)
+        record_change(session, part, actor, at, "extension_withdrawn", request.until, None,
+                      "việc đã đóng trước khi Thủ trưởng quyết định")  # fmt: skip
 
 
 def extend(

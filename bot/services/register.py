@@ -44,6 +44,7 @@ def find_agency(session: Session, name_or_code: str) -> Agency | None:
 
 @dataclass(frozen=True)
 class TaskLine:
+    code: str  # "NV12": what officers type in /xong, /tiendo, /giahan
     plan: str
     task_key: str
     task: str
@@ -54,6 +55,7 @@ class TaskLine:
     deadline_text: str
     deadline: str
     due_on: date | None
+    overdue: bool = False  # still open after its due date
 
 
 def list_assignments(
@@ -68,6 +70,7 @@ def list_assignments(
     include_closed: bool = False,
 ) -> list[TaskLine]:
     from bot.domain.deadlines import from_record
+    from bot.services.actions import code_of
 
     due = col(Assignment.due_on)
     query = (
@@ -94,6 +97,7 @@ def list_assignments(
         deadline = from_record(task.deadline_kind, task.deadline_detail)
         lines.append(
             TaskLine(
+                code=code_of(assignment),
                 plan=plan_row.number,
                 task_key=task.key,
                 task=task.text,
@@ -104,6 +108,9 @@ def list_assignments(
                 deadline_text=task.deadline_text,
                 deadline=deadline.describe(),
                 due_on=assignment.due_on,
+                overdue=assignment.status == Status.OPEN
+                and assignment.due_on is not None
+                and assignment.due_on < today,
             )
         )
     return lines

@@ -1,0 +1,126 @@
+"""The CLI speaks its users' language: day-first dates, one Vietnamese line per error,
+only the formats it has, codes and progress in listings, CSV that Excel opens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, create_engine, select
+
+from bot.db import session_scope
+from bot.models import Agency, Chat, ChatRole
+from bot.services.chats import ensure_chat
+from tests.cli import Dondoc, one_error_line
+
+PLAN = (
+    "Số kế hoạch,99/KH-UBND\n"
+    "STT,Nhiệm vụ cụ thể,Tiến độ,Cơ quan chủ trì\n"
+    "1,Rà soát thủ tục hành chính nội bộ,31/12/2024,Sở Nội vụ\n"
+    "2,Tổng kết công tác cải cách hành chính,Quý I/2025,Sở Nội vụ\n"
+)
+EXPORT = (
+    "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái\n"
+    "TP-1,Chứng thực bản sao,Lê Văn Cường,Sở Tư pháp,02/01/2025 09:00,07/01/2025,Đang xử lý\n"
+)
+
+
+@pytest.fixture
+def admin(dondoc: Dondoc, tmp_path: Path) -> Dondoc:
+    (tmp_path / "plan.csv").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "export.csv").write_text(EXPORT, encoding="utf-8")
+    dondoc.ok("import", "tasks", "plan.csv", "--date", "05/01/2024")
+    dondoc.ok("import", "files", "export.csv")
+    return dondoc
+
+
+def test_every_date_option_takes_day_first_and_iso(admin: Dondoc) -> None:
+    listed = json.loads(admin.ok("tasks", "--today", "31/12/2024", "--format", "json").stdout)
+    assert [x["overdue"] for x in listed] == [False, False]
+    listed = json.loads(admin.ok("tasks", "--today", "02/01/2025", "--format", "json").stdout)
+    assert [x["overdue"] for x in listed] == [True, False]
+    assert (
+        json.loads(admin.ok("tasks", "--today", "2025-01-02", "--format", "json").stdout) == listed
+    )
+    assert "TP-1" in admin.ok("files", "--late", "--today", "08/01/2025").stdout
+    admin.ok("apologies", "--from", "01/01/2025", "--to", "31/03/2025", "--out", "ck",
+             "--today", "31/03/2025")  # fmt: skip
+    assert "tin nhắn sẽ được gửi" in admin.ok("preview", "--at", "20/12/2024").stdout
+    assert "Đã xét" in admin.ok("tick", "--at", "20/12/2024 08:00").stdout
+    assert "nghỉ" in admin.ok("calendar", "off", "03/09/2025", "--note", "Nghỉ theo tỉnh").stdout
+    assert "Đã bỏ" in admin.ok("calendar", "remove", "03/09/2025").stdout
+
+
+def test_simulate_takes_day_first_dates(dondoc: Dondoc) -> None:
+    result = dondoc.ok("simulate", "--from", "02/12/2024", "--to", "03/12/2024", "--quiet")
+    assert "Mô phỏng 02/12/2024 – 03/12/2024" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["tasks", "--today", "31/13/2024"], "--today: “31/13/2024” không phải một ngày"),
+        (["preview", "--at", "hôm qua"], "--at: “hôm qua” không phải thời điểm"),
+        (["apologies", "--from", "2025/01/01", "--to", "31/03/2025"], "--from: “2025/01/01”"),
+        (["report", "--plan", "99/KH-UBND", "--period", "2024-Q4", "--out", "khong-co/bc.xlsx"],
+         "--out: thư mục “khong-co” không tồn tại"),
+        (["tasks", "--format", "xml"], "--format: chỉ nhận table, csv, json."),
+        (["preview", "--at", "20/12/2024", "--format", "csv"], "--format: chỉ nhận table, json."),
+        (["simulate", "--format", "csv"], "--format: chỉ nhận table, json."),
+        (["tasks", "--due-within", "mười"], "--due-within: cần một số nguyên."),
+        (["tasks", "--qua-han"], "Không có tùy chọn --qua-han"),
+        (["nhiemvu"], "Không có lệnh “nhiemvu”"),
+        (["report", "--period", "2024-Q4"], "Thiếu --plan"),
+        (["tasks", "--agency", "Sở Nộ vụ"], "Không tìm thấy cơ quan “Sở Nộ vụ” (có phải: Sở Nội vụ?)"),
+        (["files", "--agency", "So Tu phap x"], "Không tìm thấy cơ quan"),
+        (["link", "Sở Y tá"], "(có phải: Sở Y tế?)"),
+        (["import", "tasks", "khong-co.csv"], "khong-co.csv: không tìm thấy tệp"),
+    ],
+)  # fmt: skip
+def test_every_error_is_one_vietnamese_line(admin: Dondoc, args: list[str], said: str) -> None:
+    output = one_error_line(admin(*args))
+    assert said in output, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    for english in ("Error", "Invalid", "Usage", "No such", "Missing"):
+        assert english not in output
+
+
+def test_unlink_a_telegram_group_as_the_help_shows_it(admin: Dondoc) -> None:
+    engine = create_engine(admin.env["DATABASE_URL"])
+    with session_scope(engine) as s:
+        agency = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
+        ensure_chat(s, channel="telegram", chat_key="-1001234567890", role=ChatRole.GROUP,
+                    agency=agency, title="Nhóm Sở Y tế")  # fmt: skip
+    assert "dondoc unlink telegram -1001234567890" in admin.ok("unlink", "--help").stdout
+    assert "Đã bỏ liên kết" in admin.ok("unlink", "telegram", "-1001234567890").stdout
+    with Session(engine) as s:
+        assert not s.exec(select(Chat).where(Chat.chat_key == "-1001234567890")).one().active
+
+
+def test_tasks_show_the_code_the_progress_and_an_overdue_mark(admin: Dondoc) -> None:
+    table = admin.ok("tasks", "--today", "02/01/2025").stdout
+    assert "NV1" in table and "NV2" in table and "0%" in table
+    [overdue_line] = [line for line in table.splitlines() if "quá hạn" in line]
+    assert "NV1" in overdue_line
+    [first, _] = json.loads(admin.ok("tasks", "--today", "02/01/2025", "--format", "json").stdout)
+    assert (first["code"], first["progress"], first["overdue"]) == ("NV1", 0, True)
+
+
+def test_csv_exports_open_in_excel(admin: Dondoc) -> None:
+    tasks = admin.ok("tasks", "--today", "02/01/2025", "--format", "csv").stdout_bytes
+    assert tasks.startswith("\ufeffMã,Kế hoạch,Mục,Nhiệm vụ,Cơ quan".encode())
+    assert b"NV1,99/KH-UBND" in tasks and "Chủ trì".encode() in tasks
+    files = admin.ok("files", "--today", "08/01/2025", "--format", "csv").stdout_bytes
+    assert files.startswith("\ufeffMã hồ sơ,Tên thủ tục,Đơn vị xử lý".encode())
+    assert b"07/01/2025" in files
+
+
+def test_the_calendar_in_vietnamese_with_the_national_make_up_days(admin: Dondoc) -> None:
+    table = admin.ok("calendar", "list", "--year", "2025").stdout
+    assert "Giỗ Tổ Hùng Vương" in table and "Quốc khánh" in table
+    assert "Hung" not in table and "Day" not in table
+    [make_up] = [line for line in table.splitlines() if line.startswith("│ 26/04/2025")]
+    assert "Thứ Bảy" in make_up and "làm việc" in make_up and "Làm bù" in make_up
+    assert "2025-" not in table
