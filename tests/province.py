@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db import session_scope
+from bot.domain.agencies import AgencyEntry, Kind
 from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import final_date, parse_deadline, to_record
+from bot.importers.tabular import read_rows
 from bot.models import Agency, Assignment, Chat, ChatRole, Notice, Outbox, Plan, Role, Task
 from bot.services.chats import ensure_chat
 
@@ -120,3 +123,14 @@ def build_province(engine: Engine) -> Province:
 def chat_ids(engine: Engine) -> dict[int, Chat]:
     with Session(engine) as s:
         return {c.id: c for c in s.exec(select(Chat)).all() if c.id is not None}
+
+
+def seed_agency_entries() -> list[AgencyEntry]:
+    """The demo province's registry (seed/agencies.csv) as the matcher's entries."""
+    rows = read_rows(Path(__file__).resolve().parent.parent / "seed" / "agencies.csv")
+    entries = []
+    for r in rows[1:]:
+        code, name, kind, parent, aliases = r.cells[:5]  # then the letter symbol
+        aliases_found = tuple(a for a in aliases.split("|") if a)
+        entries.append(AgencyEntry(code, name, Kind(kind), parent or None, aliases_found))
+    return entries

@@ -6,24 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.agencies import AgencyEntry, Kind, Registry, parse_kind
-from bot.importers.tabular import read_rows
+from bot.domain.agencies import Kind, Registry, parse_kind
+from tests.province import seed_agency_entries
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 
 
 @pytest.fixture(scope="module")
 def registry() -> Registry:
-    rows = read_rows(SEED / "agencies.csv")
-    entries = []
-    for r in rows[1:]:
-        code, name, kind, parent, aliases, *_letter_symbol = r.cells
-        entries.append(
-            AgencyEntry(
-                code, name, Kind(kind), parent or None, tuple(a for a in aliases.split("|") if a)
-            )
-        )
-    return Registry(entries)
+    return Registry(seed_agency_entries())
 
 
 def codes(registry: Registry, cell: str, scope: str | None = None) -> set[str]:

@@ -13,21 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.agencies import AgencyEntry, Kind, Match, Registry, assign, describe_unknown
-from bot.importers.tabular import read_rows
+from tests.province import seed_agency_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = Path(__file__).resolve().parent / "data" / "published_agency_cells.csv"
-
-
-def seed_entries() -> list[AgencyEntry]:
-    rows = read_rows(ROOT / "seed" / "agencies.csv")
-    entries = []
-    for r in rows[1:]:
-        code, name, kind, parent, aliases = r.cells
-        entries.append(
-            AgencyEntry(code, name, Kind(kind), parent or None, tuple(a for a in aliases.split("|") if a))
-        )  # fmt: skip
-    return entries
 
 
 EXTRA = [
@@ -57,13 +46,13 @@ CENTRAL = [
     AgencyEntry("tinh-dong-nai", "UBND tỉnh Đồng Nai", Kind.PROVINCE),
     AgencyEntry("ban-to-chuc-tw", "Ban Tổ chức Trung ương", Kind.OTHER),
 ]
-PROVINCE = Registry([*seed_entries(), *EXTRA])
+PROVINCE = Registry([*seed_agency_entries(), *EXTRA])
 NATIONAL = Registry(CENTRAL)
 REGISTRIES = {"tinh": PROVINCE, "trung-uong": NATIONAL}
 
 
 def without(*codes: str) -> Registry:
-    return Registry(e for e in [*seed_entries(), *EXTRA] if e.code not in codes)
+    return Registry(e for e in [*seed_agency_entries(), *EXTRA] if e.code not in codes)
 
 
 def strip_marks(text: str) -> str:
