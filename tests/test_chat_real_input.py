@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.channels.telegram import TelegramChannel, build_application
+from bot.channels.telegram import TelegramChannel
 from bot.db import session_scope
 from bot.models import (
     Assignment,
@@ -30,7 +30,6 @@ from bot.services.actions import notify
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.province import Province, at, build_province
 from tests.test_telegram import (
-    ADMIN,
     CAL,
     HEAD,
     NOW,
@@ -38,8 +37,8 @@ from tests.test_telegram import (
     SETTINGS,
     SYT_GROUP,
     SYT_HEAD,
-    TOKEN,
     bind,
+    running_bot,
     tick,
 )
 
@@ -49,18 +48,8 @@ FAILED = "gặp lỗi"  # the words of the answer to an update that failed
 
 @pytest.fixture
 async def chat(engine: Engine) -> AsyncIterator[tuple[Any, FakeTelegram, Province]]:
-    province = build_province(engine)
-    fake = FakeTelegram()
-    app = build_application(TOKEN, engine=engine, base_url="http://bot-api.invalid/bot",
-                            admin_ids=frozenset({str(ADMIN)}), clock=lambda: NOW,
-                            transport=fake.transport)  # fmt: skip
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=1)
-        yield app, fake, province
-        await app.updater.stop()
-        await app.stop()
+    async with running_bot(engine) as running:
+        yield running
 
 
 async def ask(fake: FakeTelegram, chat_id: int, user: int, text: str, **kw: Any) -> list[str]:

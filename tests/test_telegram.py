@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,13 @@ SYT_GROUP, SYT_HEAD, STP_GROUP = -100, 601, -200  # chats: the head's is private
 
 @pytest.fixture
 async def bot(engine: Engine) -> AsyncIterator[tuple[Any, FakeTelegram, Province]]:
+    async with running_bot(engine) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_bot(engine: Engine) -> AsyncIterator[tuple[Any, FakeTelegram, Province]]:
+    """The demo province's bot on the real python-telegram-bot stack, polling a fake API."""
     province = build_province(engine)
     fake = FakeTelegram()
     app = build_application(TOKEN, engine=engine, base_url="http://bot-api.invalid/bot",
