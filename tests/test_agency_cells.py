@@ -108,9 +108,10 @@ CLASSES = [
     ("UBND cấp huyện, UBND cấp xã", "@huyen @xa", {}),
     ("Ủy ban nhân dân các huyện, thị xã, thành phố", "@huyen", {}),
     ("Các sở, ngành, UBND các huyện, thành phố", "@so @huyen", {}),
-    ("Các sở, ban, ngành có liên quan", "@so", {"scopes": {"so-y-te": "có liên quan"}}),
-    ("Sở Nội vụ, các sở, ngành liên quan", "@so",
-     {"scopes": {"so-noi-vu": "", "so-y-te": "liên quan"}}),
+    # "the relevant ones" are not all of them: a group, kept as text (see RELEVANT below)
+    ("Các sở, ban, ngành có liên quan", "", {"general": ["Các sở, ban, ngành có liên quan"]}),
+    ("Sở Nội vụ, các sở, ngành liên quan", "so-noi-vu",
+     {"scopes": {"so-noi-vu": ""}, "general": ["các sở, ngành liên quan"]}),
     ("UBND các xã, phường, đặc khu", "@xa", {}),
     ("UBND huyện, thành phố", "@huyen", {}),
     ("Văn phòng UBND tỉnh, các sở, ban, ngành", "@so", {}),
@@ -120,7 +121,7 @@ CENTRAL_CLASSES = [
     ("các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ", "@bo", {}),
     ("Các bộ, ngành, địa phương", "@bo @tinh", {}),
     ("Các bộ, ngành; UBND các tỉnh, thành phố trực thuộc trung ương", "@bo @tinh", {}),
-    ("Bộ Nội vụ, các bộ, ngành liên quan", "@bo", {"scopes": {"bo-y-te": "liên quan"}}),
+    ("Bộ Nội vụ, các bộ, ngành liên quan", "bo-noi-vu", {"general": ["các bộ, ngành liên quan"]}),
 ]
 
 

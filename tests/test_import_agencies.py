@@ -56,8 +56,8 @@ def test_each_part_keeps_its_scope_and_the_role_the_cell_gives(
         "so-tu-phap": (Role.COORDINATE, "đối với văn bản, quy định"),
     }
     assert parts(registry_engine, "2") == {
-        "so-tu-phap": (Role.LEAD, "chủ trì"),
-        "so-noi-vu": (Role.COORDINATE, "phối hợp"),
+        "so-tu-phap": (Role.LEAD, ""),  # a bare role word is a role, not a scope
+        "so-noi-vu": (Role.COORDINATE, ""),
     }
     assert parts(registry_engine, "4") == {"so-noi-vu": (Role.LEAD, "tham mưu UBND tỉnh")}
     assert "các doanh nghiệp" in report.general_refs
@@ -125,7 +125,7 @@ def test_dry_run_shows_how_each_agency_cell_was_read(db_url: str, tmp_path: Path
     assert "dòng 5 (1):" in out
     assert "Tiến độ “Quý I/2025” → Hạn 31/03/2025 — hết quý I/2025" in out  # why this date
     assert "“Sở Tài chính” → Sở Tài chính (chủ trì; phạm vi: tổng hợp dự toán)" in out
-    assert "“Sở Nội vụ” → Sở Nội vụ (phối hợp; phạm vi: phối hợp)" in out
+    assert "“Sở Nội vụ” → Sở Nội vụ (phối hợp)" in out
     assert "nhắc đến, không giao phần việc: Ủy ban nhân dân tỉnh" in out
     assert "nhóm chung, không nhắc việc: “các doanh nghiệp”" in out
     assert "1 nhiệm vụ chưa rõ cơ quan chủ trì" in out and "dòng 7 (3)" in out

@@ -219,6 +219,8 @@ def phrases(items: Iterable[str]) -> Trie:
 ROLE_WORDS = phrases(words.ROLE_WORDS)
 COORDINATING = phrases(words.COORDINATING)
 QUALIFIERS = [words_of(p) for p in ("có liên quan", "liên quan", "được kiểm tra", "được chọn")]
+# After a class, these pick the relevant ones: not all of them, so a group kept as text.
+RELEVANT = [words_of(p) for p in ("có liên quan", "liên quan", "có trách nhiệm liên quan")]
 CUTTING = phrases(words.CUTTING_ROLE_WORDS)
 GENERAL = phrases(words.GENERAL_HEADS)
 CONNECTORS = phrases(words.CONNECTORS)
@@ -269,6 +271,33 @@ def role_of(toks: list[Tok], pos: int) -> RoleHint | None:
         return "coordinate"
     if any(seq[: len(w)] == w for w in LEAD_WORDS):
         return "lead"
+    return None
+
+
+_BARE_ROLES = {
+    *LEAD_WORDS,
+    ("phoi", "hop"),
+    ("la", "don", "vi", "chu", "tri"),
+    *(words_of(p) for p, _role in words.ROLE_LABELS),
+}
+_BARE_TAILS = {(), ("thuc", "hien"), ("trien", "khai"), ("trien", "khai", "thuc", "hien")}
+
+
+def bare_role(toks: list[Tok], start: int, end: int) -> bool:
+    """The words ``start``..``end`` only say the role ("chủ trì", "(phối hợp)", "chủ trì
+    thực hiện", "cơ quan chủ trì"): a role, not a scope."""
+    seq = tuple(t.text for t in toks[start:end] if t.kind == WORD)
+    if any(t.kind not in (WORD, JOIN) for t in toks[start:end]):
+        return False
+    return any(seq[: len(role)] == role and seq[len(role) :] in _BARE_TAILS for role in _BARE_ROLES)
+
+
+def qualifier_end(toks: list[Tok], pos: int) -> int | None:
+    """Where a qualifier that picks the relevant ones of a class ends: "có liên quan"."""
+    for seq in RELEVANT:
+        end = match_seq(toks, pos, seq)
+        if end is not None:
+            return end
     return None
 
 

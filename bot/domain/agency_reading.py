@@ -287,6 +287,14 @@ class CellReader:
         if found is None or self._vague(found):
             return None
         found = self._whole(pos, found, prefix)
+        if all(t.what == "class" for t in found.targets) and (
+            end := lx.qualifier_end(self.toks, found.end)
+        ):
+            # "Các sở, ngành có liên quan": the relevant ones, not all of them: a group.
+            self.general.append(self.text(pos, end))
+            self.items.append(_Item())  # a role word after it belongs to it, not to others
+            self.joined, self.last_head = False, None
+            return end
         self._found(pos, found, prefix)
         self.joined = False
         return found.end
@@ -374,7 +382,8 @@ class CellReader:
                 break
         if not self.items:
             return pos + 1  # "(Sở Nội vụ)": read what is inside
-        inside = self.text(pos + 1, end - (self.toks[end - 1].kind == lx.CLOSE))
+        close = end - (self.toks[end - 1].kind == lx.CLOSE)
+        inside = "" if lx.bare_role(self.toks, pos + 1, close) else self.text(pos + 1, close)
         self._set_scope(self.items[-1:], inside, lx.role_of(self.toks, pos + 1))  # "(chủ trì)"
         self._mention(pos + 1, end)
         return end
@@ -383,7 +392,8 @@ class CellReader:
         if lx.match_any(self.toks, pos, lx.QUALIFIERS):
             items = items[-1:]  # "Sở Nội vụ, các sở, ngành liên quan": only the group's
         end = self._text_end(pos)
-        self._set_scope(items, self.text(pos, end), lx.role_of(self.toks, pos))
+        text = "" if lx.bare_role(self.toks, pos, end) else self.text(pos, end)
+        self._set_scope(items, text, lx.role_of(self.toks, pos))
         self._mention(pos, end)
         self.joined = False
         return end

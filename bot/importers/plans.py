@@ -60,8 +60,9 @@ class RowReading:
 
 @dataclass
 class UnclearLead:
-    """A task whose lead cell names only groups ("các cơ quan, đơn vị có liên quan"):
-    imported with no lead part, for an admin to assign."""
+    """A task imported with no lead part, for an admin to assign: its lead cell names only
+    groups ("các cơ quan, đơn vị có liên quan") or only coordinating agencies ("Sở Tư pháp
+    phối hợp"). The same tasks ``dondoc unassigned`` lists."""
 
     line: int
     task_key: str
@@ -198,7 +199,7 @@ def import_plan(
         report.readings.append(
             RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown)
         )
-        if row.lead.only_general:
+        if not any(role is Role.LEAD for role, _scope in parts.values()):
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
             progress(done, len(parsed.tasks))
