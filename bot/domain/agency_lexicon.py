@@ -233,6 +233,9 @@ LINKING = [words_of(p) for p in words.ROLE_WORDS if p not in words.CLOSING_ROLE_
     ("cac",),
     ("nhung",),
 ]
+# Role words whose object can be an agency: "hướng dẫn Sở Nội vụ, Sở Tài chính" names
+# both as objects (mentioned), not as parts.
+OBJECT_VERBS = phrases(words.OBJECT_VERBS)
 LEAD_WORDS = {("chu", "tri"), ("la", "co", "quan", "chu", "tri"), ("lam", "dau", "moi")}
 
 

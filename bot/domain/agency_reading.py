@@ -133,6 +133,9 @@ class CellReader:
         self.last_head: tuple[str, ...] | None = None
         self.role: RoleHint | None = None
         self.joined = False  # the last token was a comma or "và": a list goes on
+        # a bracket whose coordinating agencies are read as parts: (its closing bracket,
+        # the role and items to restore there)
+        self.restore: tuple[int, RoleHint | None, list[_Item]] | None = None
 
     def read(self) -> Match:
         """The whole cell, read."""
@@ -168,6 +171,11 @@ class CellReader:
             self._clause_end()
             return pos + 1
         if t.kind in (lx.COMMA, lx.JOIN, lx.CLOSE):
+            if self.restore is not None and self.restore[0] == pos:
+                # "Sở Tài chính (chủ trì, phối hợp với Sở Xây dựng), Sở Y tế": the
+                # coordinating agencies end with the bracket.
+                _, self.role, self.items = self.restore
+                self.restore = None
             self.joined = self.joined or t.kind == lx.COMMA
             return pos + 1
         if t.kind == lx.OPEN:
@@ -185,10 +193,11 @@ class CellReader:
             return head
         if (found_name := self._name(pos)) is not None:
             return found_name
-        if co := lx.COORDINATING.walk(self.toks, pos):
-            # "Sở Y tế chủ trì, phối hợp với các sở, ngành": the agencies after it coordinate.
+        if (co := self._coordinating(pos)) is not None:
+            # "Sở Y tế chủ trì, phối hợp với các sở, ngành", "Sở Tài chính phối hợp Sở Xây
+            # dựng": the agencies after it coordinate; the ones before keep their role.
             self.items, self.role, self.joined = [], "coordinate", True
-            return co[0]
+            return co
         if self.items and (role := lx.ROLE_WORDS.walk(self.toks, pos)):
             return self._scope(pos, self.items)
         if self.items == [] and (role := lx.ROLE_WORDS.walk(self.toks, pos)):
@@ -207,6 +216,20 @@ class CellReader:
             self.joined = False
             return end
         return self._unknown(pos)
+
+    def _coordinating(self, pos: int) -> int | None:
+        """Where "phối hợp với" ends at ``pos``; a bare "phối hợp" too when an agency
+        follows it ("Sở Tài chính phối hợp Sở Xây dựng"), not at the end of an item
+        ("Sở Nội vụ phối hợp": a role)."""
+        if co := lx.COORDINATING.walk(self.toks, pos):
+            return co[0]
+        end = lx.match_seq(self.toks, pos, ("phoi", "hop"))
+        if end is None or end >= len(self.toks) or self.toks[end].kind != lx.WORD:
+            return None
+        start = end + 1 if self.toks[end].text in ("cac", "nhung") else end
+        if self.reg.walk(self.toks, start) is not None or self.reg.walk(self.toks, end):
+            return end
+        return None
 
     def _next_is_item(self, pos: int) -> bool:
         return pos < len(self.toks) and self.toks[pos].kind == lx.WORD
@@ -383,6 +406,19 @@ class CellReader:
         if not self.items:
             return pos + 1  # "(Sở Nội vụ)": read what is inside
         close = end - (self.toks[end - 1].kind == lx.CLOSE)
+        for k in range(pos + 1, close):
+            if self._coordinating(k) is not None and (
+                k == pos + 1 or self.toks[k - 1].kind in (lx.COMMA, lx.WORD)
+            ):
+                # "(chủ trì, phối hợp với Sở Xây dựng)": the role, then coordinating parts
+                cut = k - (self.toks[k - 1].kind == lx.COMMA)
+                before = "" if lx.bare_role(self.toks, pos + 1, cut) else self.text(pos + 1, cut)
+                role = lx.role_of(self.toks, pos + 1) if cut > pos + 1 else None
+                self._set_scope(self.items[-1:], before, role)
+                self._mention(pos + 1, k)
+                if close < len(self.toks):
+                    self.restore = (close, self.role, self.items)
+                return k
         inside = "" if lx.bare_role(self.toks, pos + 1, close) else self.text(pos + 1, close)
         self._set_scope(self.items[-1:], inside, lx.role_of(self.toks, pos + 1))  # "(chủ trì)"
         self._mention(pos + 1, end)
@@ -409,8 +445,10 @@ class CellReader:
 
     def _text_end(self, pos: int) -> int:
         """Where a scope or a general phrase starting at ``pos`` ends: at the clause's end,
-        or at a comma before a registered name (a new item). Parentheses stay inside."""
-        i = pos
+        or at a comma before a registered name (a new item). Parentheses stay inside. The
+        agencies listed right after a verb that takes one as object are its objects, all of
+        them ("hướng dẫn Sở Nội vụ, Sở Tài chính"), up to one that has its own verb."""
+        i = self._objects_end(pos)
         depth = 0
         while i < len(self.toks):
             t = self.toks[i]
@@ -428,10 +466,38 @@ class CellReader:
             i += 1
         return i
 
+    def _objects_end(self, pos: int) -> int:
+        """After "tham mưu", "hướng dẫn", "trình"… (not "phối hợp"): where the list of
+        registered agencies that are its objects ends; ``pos`` when none follows it."""
+        verb = lx.OBJECT_VERBS.walk(self.toks, pos)
+        if verb is None:
+            return pos
+        i = start = verb[0]
+        first = True
+        while (name := self.reg.names_at(self.toks, i)) is not None:
+            if not first and self._has_own_verb(name[0]):
+                return start  # "…, Sở Tư pháp phối hợp": a new part, not an object
+            i, first = name[0], False
+            start = i
+            j = i
+            if j < len(self.toks) and self.toks[j].kind == lx.COMMA:
+                j += 1
+            if (joined := lx.CONNECTORS.walk(self.toks, j)) is not None:
+                j = joined[0]
+            if j == i or j >= len(self.toks):
+                break
+            i = j
+        return start if not first else pos
+
+    def _has_own_verb(self, i: int) -> bool:
+        return i < len(self.toks) and (
+            lx.role_of(self.toks, i) is not None or self._coordinating(i) is not None
+        )
+
     def _ends_text(self, i: int) -> bool:
         t = self.toks[i]
         after = i + 1 if t.kind == lx.COMMA else i
-        if after < len(self.toks) and lx.COORDINATING.walk(self.toks, after) is not None:
+        if after < len(self.toks) and self._coordinating(after) is not None:
             return True  # "chủ trì, phối hợp với …": the coordinating agencies follow
         if t.kind == lx.WORD and i > 0 and self.toks[i - 1].kind == lx.WORD:
             # "các doanh nghiệp BHXH tỉnh": a separator is missing. But "các cơ quan thuộc

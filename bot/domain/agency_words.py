@@ -324,6 +324,27 @@ CLOSING_ROLE_WORDS: tuple[str, ...] = (
     "được kiểm tra",
 )
 
+# Role words that take agencies as objects: "Sở Tư pháp hướng dẫn Sở Nội vụ, Sở Tài
+# chính" guides both (they are mentioned, not given parts). "phối hợp (với)" is not one:
+# the agencies after it coordinate.
+OBJECT_VERBS: tuple[str, ...] = (
+    "tham mưu",
+    "tham mưu cho",
+    "trình",
+    "hướng dẫn",
+    "giúp",
+    "báo cáo",
+    "đôn đốc",
+    "kiểm tra",
+    "chỉ đạo",
+    "theo dõi",
+    "giám sát",
+    "đánh giá",
+    "cung cấp cho",
+    "gửi",
+    "hỗ trợ",
+)
+
 # Role words that may cut a name the registry does not know: only those that no agency
 # name contains ("Ban Quản lý dự án", "Phòng Tổ chức" must stay whole).
 CUTTING_ROLE_WORDS: tuple[str, ...] = (
