@@ -138,6 +138,36 @@ def _variants(seq: tuple[str, ...], kind: Kind) -> set[tuple[str, ...]]:
     return out
 
 
+_LEVELS = (
+    ("huyen",),
+    ("thanh", "pho"),
+    ("thi", "xa"),
+    ("quan",),
+    ("xa",),
+    ("phuong",),
+    ("thi", "tran"),
+    ("dac", "khu"),
+    ("tinh",),
+)
+
+
+def _member_forms(seq: tuple[str, ...], kind: Kind) -> set[tuple[str, ...]]:
+    """How a class's member is written after it: "Trảng Bom" in "UBND các huyện: Trảng
+    Bom" (a district or a city), "Tài chính" in "Các sở: Tài chính", "Y tế" in "các bộ
+    (trừ Y tế)". Only names that have such a head."""
+    if kind in _LOCAL and seq[:4] == _UBND:
+        rest = seq[4:]
+        for level in _LEVELS:
+            if rest[: len(level)] == level and len(rest) > len(level):
+                return {rest[len(level) :]}
+        return set()
+    head = {Kind.DEPARTMENT: "so", Kind.MINISTRY: "bo"}.get(kind)
+    if head and seq[0] == head and len(seq) > 1:
+        rest = seq[1:]
+        return {rest, rest[:-1]} if rest[-1] == "tinh" and len(rest) > 1 else {rest}
+    return set()
+
+
 class Registry:
     """The agencies a plan can name, indexed for reading cells."""
 
@@ -147,11 +177,18 @@ class Registry:
         self._units: dict[str, list[str]] = defaultdict(list)
         self._kinds: dict[Kind, list[str]] = defaultdict(list)
         self._keys: dict[str, list[str]] = defaultdict(list)  # for suggestions
+        self._members: dict[Kind, lx.Trie] = defaultdict(lx.Trie)
+        self._places: dict[Kind, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for e in self.entries.values():
             for name in (e.name, *e.aliases):
                 for seq in lx.key_words(name):
                     for variant in _variants(seq, e.kind):
                         self._trie.add(variant, lx.Target("entry", e.code))
+                    for form in _member_forms(seq, e.kind):
+                        self._members[e.kind].add(form, lx.Target("entry", e.code))
+                        place = " ".join(w for w in form if w != ",")
+                        if e.code not in self._places[e.kind][place]:
+                            self._places[e.kind][place].append(e.code)
                 k = " ".join(lx.words_of(name))
                 if e.code not in self._keys[k]:
                     self._keys[k].append(e.code)
@@ -217,11 +254,40 @@ class Registry:
                 return list(self._kinds[kind])
         return []
 
+    def members_at(
+        self, toks: list[lx.Tok], pos: int, kinds: Iterable[Kind]
+    ) -> tuple[int, list[str]] | None:
+        """The longest member of one of ``kinds`` written without its head at ``pos``
+        ("Trảng Bom" after "UBND các huyện"): (end, codes)."""
+        best: tuple[int, list[str]] | None = None
+        for kind in kinds:
+            found = self._members[kind].walk(toks, pos) if kind in self._members else None
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], [t.value for t in found[1]])
+        return best
+
+    def suggest_member(self, text: str, kinds: Iterable[Kind]) -> tuple[str, ...]:
+        """Up to three members of ``kinds`` whose names are close to ``text``."""
+        k = " ".join(t.text for t in lx.tokenize(text) if t.kind == lx.WORD)
+        names: list[str] = []
+        for kind in kinds:
+            places = self._places.get(kind, {})
+            for close in difflib.get_close_matches(k, list(places), n=3, cutoff=0.6):
+                names.extend(self.entries[c].name for c in places[close])
+        return tuple(dict.fromkeys(names))[:3]
+
     def suggest(self, text: str, scope: str | None) -> tuple[str, ...]:
         """Up to three registered names close to ``text``, for an error message."""
         k = " ".join(t.text for t in lx.tokenize(text) if t.kind == lx.WORD)
         close = difflib.get_close_matches(k, list(self._keys), n=3, cutoff=0.6)
         names: list[str] = []
+        for kind in (Kind.DISTRICT, Kind.COMMUNE, Kind.DEPARTMENT, Kind.MINISTRY):
+            # "Long Khánh" in "UBND huyện Trảng Bom, Long Khánh": UBND thành phố Long Khánh
+            places = self._places.get(kind, {})
+            for place in difflib.get_close_matches(k, list(places), n=3, cutoff=0.8):
+                names.extend(self.entries[c].name for c in places[place])
+        if names:
+            return tuple(dict.fromkeys(names))[:3]
         for c in close:
             for code in self._keys[c]:
                 entry = self.entries[code]

@@ -233,6 +233,7 @@ LINKING = [words_of(p) for p in words.ROLE_WORDS if p not in words.CLOSING_ROLE_
     ("cac",),
     ("nhung",),
 ]
+EXCLUSIONS = phrases(words.EXCLUSIONS)
 # Role words whose object can be an agency: "hướng dẫn Sở Nội vụ, Sở Tài chính" names
 # both as objects (mentioned), not as parts.
 OBJECT_VERBS = phrases(words.OBJECT_VERBS)

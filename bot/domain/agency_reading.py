@@ -12,7 +12,7 @@ from bot.domain import agency_lexicon as lx
 from bot.domain.agency_lexicon import RoleHint
 
 if TYPE_CHECKING:
-    from bot.domain.agencies import Registry
+    from bot.domain.agencies import Kind, Registry
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Match:
     general: tuple[str, ...] = ()  # "các cơ quan, đơn vị có liên quan": kept as text
     mentions: tuple[str, ...] = ()  # codes named inside a scope: "tham mưu UBND tỉnh"
     cell: str = ""
+    excluded: tuple[str, ...] = ()  # codes a class leaves out: "(trừ Sở Y tế)"
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -127,6 +128,11 @@ class CellReader:
         self.unknown: list[Unknown] = []
         self.general: list[str] = []
         self.mentions: list[str] = []
+        self.excluded: list[str] = []
+        # "UBND các huyện: Trảng Bom, Long Khánh": the kinds whose members are written
+        # without their head in this clause, and the bracket that ends the list
+        self.member_kinds: tuple[Kind, ...] = ()
+        self.member_close: int | None = None
         # the current clause (between separators)
         self.items: list[_Item] = []
         self.list_head: tuple[str, ...] | None = None
@@ -149,6 +155,7 @@ class CellReader:
             mentions=tuple(c for c in dict.fromkeys(self.mentions) if c not in
                            {p.code for p in self.parts}),
             cell=self.cell,
+            excluded=tuple(dict.fromkeys(self.excluded)),
         )  # fmt: skip
 
     def text(self, start: int, end: int) -> str:
@@ -160,6 +167,7 @@ class CellReader:
 
     def _clause_end(self) -> None:
         self.items, self.list_head, self.last_head, self.role = [], None, None, None
+        self.member_kinds, self.member_close = (), None
         self.joined = False
 
     def _step(self, pos: int) -> int:
@@ -171,6 +179,8 @@ class CellReader:
             self._clause_end()
             return pos + 1
         if t.kind in (lx.COMMA, lx.JOIN, lx.CLOSE):
+            if pos == self.member_close:
+                self.member_kinds, self.member_close = (), None
             if self.restore is not None and self.restore[0] == pos:
                 # "Sở Tài chính (chủ trì, phối hợp với Sở Xây dựng), Sở Y tế": the
                 # coordinating agencies end with the bracket.
@@ -189,6 +199,8 @@ class CellReader:
             return found[0]
         if not self.items and (label := self._role_label(pos)):
             return label
+        if (members := self._class_members(pos)) is not None:
+            return members
         if head := self._list_head(pos):
             return head
         if (found_name := self._name(pos)) is not None:
@@ -246,6 +258,162 @@ class CellReader:
             return opening[0]
         return None
 
+    def _class_kinds(self, found: lx.Found) -> tuple[Kind, ...]:
+        from bot.domain.agencies import Kind
+
+        kinds: list[Kind] = []
+        for t in found.targets:
+            if t.what != "class":
+                return ()
+            for value in t.value.split("+"):
+                if value in {k.value for k in Kind}:
+                    kinds.append(Kind(value))
+        return tuple(dict.fromkeys(kinds))
+
+    def _class_members(self, pos: int) -> int | None:
+        """A class followed by the members it means: "UBND các huyện: Trảng Bom, Long
+        Khánh", "UBND các huyện (Trảng Bom)", "UBND các huyện Trảng Bom" name those only;
+        "Các sở, ban, ngành (trừ Sở Y tế)" all but those."""
+        found = self.reg.walk(self.toks, pos)
+        if found is None or not (kinds := self._class_kinds(found)):
+            return None
+        n, i = len(self.toks), found.end
+        bracket = i < n and self.toks[i].kind == lx.OPEN
+        listed = i < n and self.toks[i].kind in (lx.COLON, lx.OPEN)
+        start = i + 1 if i < n and self.toks[i].kind in (lx.COLON, lx.OPEN, lx.COMMA) else i
+        if (excl := lx.EXCLUSIONS.walk(self.toks, start)) is not None:
+            return self._exclusion(pos, found, kinds, excl[0], bracket)
+        if not listed:
+            # written right after the class, a member must be read as one
+            if i >= n or self.toks[i].kind != lx.WORD:
+                return None
+            if self.reg.members_at(self.toks, i, kinds) is None:
+                return None
+        else:
+            starts = self._item_starts(start, bracket)
+            if not starts:
+                return None
+            known = [
+                s for s in starts
+                if self.reg.members_at(self.toks, s, kinds) or self.reg.names_at(self.toks, s)
+            ]  # fmt: skip
+            if not known and not all(self._name_like(s) for s in starts):
+                return None  # "Các sở, ban, ngành: rà soát TTHC": the class, and its scope
+        self.member_kinds = kinds
+        self.member_close = self._bracket_end(i) if bracket else None
+        self.last_head = None
+        heads = {k.value for k in kinds} & {"so", "bo"}
+        # "Các Sở: Tài chính, Xây dựng": an official name the registry lacks is reported whole
+        self.list_head = (heads.pop(),) if len(heads) == 1 else None
+        self.joined = True
+        return start
+
+    def _item_starts(self, pos: int, bracket: bool) -> list[int]:
+        """Where the items of a list start, up to the clause's (or the bracket's) end."""
+        starts, i, depth = [pos], pos, 0
+        while i < len(self.toks):
+            t = self.toks[i]
+            if t.kind == lx.SEP or i in self.markers:
+                break
+            if t.kind == lx.OPEN:
+                depth += 1
+            elif t.kind == lx.CLOSE:
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and t.kind == lx.COMMA:
+                starts.append(i + 1)
+            elif depth == 0 and (joined := lx.CONNECTORS.walk(self.toks, i)) is not None:
+                starts.append(joined[0])
+                i = joined[0]
+                continue
+            i += 1
+        if bracket and (i >= len(self.toks) or self.toks[i].kind != lx.CLOSE):
+            return []
+        return [s for s in starts if s < len(self.toks) and self.toks[s].kind == lx.WORD]
+
+    def _bracket_end(self, pos: int) -> int:
+        depth, i = 0, pos
+        while i < len(self.toks):
+            depth += self.toks[i].kind == lx.OPEN
+            depth -= self.toks[i].kind == lx.CLOSE
+            if depth == 0:
+                return i
+            i += 1
+        return i
+
+    def _name_like(self, pos: int) -> bool:
+        """ "Trảng Bom", "Hố Nai 3": capitalised words, a place's name, not a role or text."""
+        end, count = pos, 0
+        while end < len(self.toks) and self.toks[end].kind in (lx.WORD, lx.JOIN):
+            if lx.CONNECTORS.walk(self.toks, end) is not None:
+                break
+            end += 1
+            count += 1
+        words = [t for t in self.toks[pos:end] if t.kind == lx.WORD]
+        if not words or count > 6:
+            return False
+        if any(trie.walk(self.toks, pos) for trie in (lx.ROLE_WORDS, lx.GENERAL, lx.TITLES)):
+            return False
+        return all(self.cell[t.start].isupper() or self.cell[t.start].isdigit() for t in words)
+
+    def _exclusion(
+        self, pos: int, found: lx.Found, kinds: tuple[Kind, ...], start: int, bracket: bool
+    ) -> int:
+        """ "Các sở, ban, ngành (trừ Sở Y tế, Sở Nội vụ)": the class but those agencies.
+        What cannot be read there is an error: an agency would get a part it was spared."""
+        i, out = start, list[str]()
+        end_kinds = (lx.SEP, lx.CLOSE) if bracket else (lx.SEP, lx.OPEN)
+        while i < len(self.toks) and self.toks[i].kind not in end_kinds and i not in self.markers:
+            t = self.toks[i]
+            if t.kind in (lx.COMMA, lx.JOIN):
+                i += 1
+                continue
+            if (joined := lx.CONNECTORS.walk(self.toks, i)) is not None and out:
+                i = joined[0]
+                continue
+            member = self.reg.members_at(self.toks, i, kinds)
+            name = self.reg.names_at(self.toks, i)
+            if name is not None and (member is None or name[0] >= member[0]):
+                codes = [t.value for t in name[1] if t.what == "entry"]
+                got: tuple[int, list[str]] | None = (name[0], self._resolve(codes) or [])
+            else:
+                got = member
+            if got is None or not got[1]:
+                break
+            out.extend(got[1])
+            i = got[0]
+        stop = i
+        while stop < len(self.toks) and self.toks[stop].kind not in end_kinds:
+            stop += 1  # what the exclusion says, whole, for an error
+        if bracket and stop < len(self.toks) and self.toks[stop].kind == lx.CLOSE:
+            stop += 1
+        via = self.text(pos, found.end)
+        if i < stop - bracket or not out:
+            what = self.text(i, stop - bracket) if out else self.text(start, stop - bracket)
+            self.unknown.append(
+                Unknown(what or self.text(pos, stop), self.reg.suggest(what, self.scope),
+                        self.cell, "cơ quan được trừ ra chưa đọc được"),
+            )  # fmt: skip
+            self.items.append(_Item())
+            return stop
+        codes = [c for c in self._expand(found) if c not in out]
+        self.excluded.extend(out)
+        item = _Item()
+        for code in codes:
+            item.parts.append(len(self.parts))
+            self.parts.append(Part(code, via, role=self.role))
+        self.items.append(item)
+        self.last_head, self.joined = None, False
+        return stop
+
+    def _expand(self, found: lx.Found) -> list[str]:
+        for t in found.targets:
+            expanded = self.reg.expand(t.value, self.scope)
+            if expanded:
+                return expanded
+        return []
+
     def _list_head(self, pos: int) -> int | None:
         """ "Các Sở: Tài chính, Xây dựng", "Các sở, ngành: Nội vụ, Y tế": each item after
         the colon is a Sở. Only when the first item is one ("Các sở, ban, ngành: rà soát
@@ -286,6 +454,11 @@ class CellReader:
     def _name(self, pos: int) -> int | None:
         found: lx.Found | None = None
         prefix: tuple[str, ...] = ()
+        if self.member_kinds and (member := self.reg.members_at(self.toks, pos, self.member_kinds)):
+            name = self.reg.names_at(self.toks, pos)
+            if name is None or name[0] < member[0]:
+                self._member(pos, member)
+                return member[0]
         if self.list_head:
             found = self.reg.walk(self.toks, pos, self.list_head)
             if found is not None and all(t.what == "class" for t in found.targets):
@@ -321,6 +494,24 @@ class CellReader:
         self._found(pos, found, prefix)
         self.joined = False
         return found.end
+
+    def _member(self, pos: int, member: tuple[int, list[str]]) -> None:
+        """ "Trảng Bom" in "UBND các huyện: Trảng Bom, …": the member, by its full name."""
+        codes = self._resolve(member[1])
+        via = self.text(pos, member[0])
+        if codes is None:
+            names = tuple(self.reg.name(c) for c in member[1])[:3]
+            self.unknown.append(
+                Unknown(via, names, self.cell, "có nhiều cơ quan trùng tên, cần ghi rõ")
+            )
+            self.items.append(_Item())
+            return
+        item = _Item()
+        for code in codes:
+            item.parts.append(len(self.parts))
+            self.parts.append(Part(code, self.reg.name(code), role=self.role))
+        self.items.append(item)
+        self.joined = False
 
     def _whole(self, pos: int, found: lx.Found, prefix: tuple[str, ...]) -> lx.Found:
         """The longest name, unless it leaves the next words unreadable where a shorter one
@@ -550,7 +741,11 @@ class CellReader:
             i += 1
         text = self.text(pos, i)
         if text:
-            self.unknown.append(Unknown(text, self.reg.suggest(text, self.scope), self.cell))
+            suggestions = self.reg.suggest(text, self.scope)
+            if self.member_kinds:
+                # "Nhơn Trạch" in "UBND các huyện: Trảng Bom, Nhơn Trạch": a member missing
+                suggestions = self.reg.suggest_member(text, self.member_kinds) or suggestions
+            self.unknown.append(Unknown(text, suggestions, self.cell))
             self.items.append(_Item())  # a role word after it belongs to it, not to others
         self.joined = False
         return i

@@ -345,6 +345,17 @@ OBJECT_VERBS: tuple[str, ...] = (
     "hỗ trợ",
 )
 
+# After a class, the agencies it leaves out: "Các sở, ban, ngành (trừ Sở Y tế)".
+EXCLUSIONS: tuple[str, ...] = (
+    "trừ",
+    "ngoại trừ",
+    "loại trừ",
+    "ngoài",
+    "không bao gồm",
+    "không gồm",
+    "không kể",
+)
+
 # Role words that may cut a name the registry does not know: only those that no agency
 # name contains ("Ban Quản lý dự án", "Phòng Tổ chức" must stay whole).
 CUTTING_ROLE_WORDS: tuple[str, ...] = (
