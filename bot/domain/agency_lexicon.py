@@ -271,8 +271,10 @@ class Found:
 def role_of(toks: list[Tok], pos: int) -> RoleHint | None:
     """The role the words at ``pos`` give: "phối hợp" coordinates, "chủ trì" leads."""
     seq = tuple(t.text for t in toks[pos : pos + 5] if t.kind == WORD)
-    if seq[:2] == ("phoi", "hop"):
-        return "coordinate"
+    if seq[:2] == ("phoi", "hop") or seq[1:4] in {("vi", "phoi", "hop"), ("quan", "phoi", "hop")}:
+        return "coordinate"  # "(đơn vị phối hợp)"
+    if seq[:2] in {("co", "quan"), ("don", "vi")} and seq[2:4] == ("chu", "tri"):
+        return "lead"  # "(cơ quan chủ trì)"
     if any(seq[: len(w)] == w for w in LEAD_WORDS):
         return "lead"
     return None

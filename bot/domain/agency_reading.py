@@ -732,7 +732,7 @@ class CellReader:
         i = pos + 1
         while i < len(self.toks):
             t = self.toks[i]
-            if t.kind in (lx.COMMA, lx.SEP, lx.OPEN, lx.COLON) or i in self.markers:
+            if t.kind in (lx.COMMA, lx.SEP, lx.OPEN, lx.CLOSE, lx.COLON) or i in self.markers:
                 break
             if t.kind == lx.WORD and (
                 lx.CUTTING.walk(self.toks, i) is not None or self.reg.starts_strong(self.toks, i)
