@@ -112,6 +112,8 @@ EXCLUDED = [
     ("UBND cấp xã, trừ UBND xã Hố Nai 3; Sở Nội vụ", "@xa so-noi-vu -x-ho-nai-3"),
     ("Các sở, ban, ngành (ngoại trừ Sở Văn hóa, Thể thao và Du lịch)", "@so -so-vhttdl"),
     ("Các sở, ban, ngành (không gồm Văn phòng UBND tỉnh)", "@so -vp-ubnd"),
+    ("Các sở, ban, ngành, trừ Sở Y tế, UBND cấp huyện", "@so @huyen -so-y-te"),
+    ("Cac so, ban, nganh tru So Y te; UBND cap xa", "@so @xa -so-y-te"),
 ]
 
 
@@ -154,6 +156,14 @@ RELEVANT = [
      {"general": ["các sở, ban, ngành liên quan"]}),
     ("Các sở, ngành có liên quan, UBND cấp huyện", "@huyen",
      {"general": ["Các sở, ngành có liên quan"]}),
+    # the qualifier after a list of classes picks from all of them
+    ("các sở, ban, ngành, địa phương liên quan", "",
+     {"general": ["các sở, ban, ngành, địa phương liên quan"]}),
+    ("Sở Nội vụ, các sở, ngành, UBND cấp huyện có liên quan", "so-noi-vu",
+     {"general": ["các sở, ngành, UBND cấp huyện có liên quan"]}),
+    ("Các sở, ngành khác có liên quan", "", {"general": ["Các sở, ngành khác có liên quan"]}),
+    ("UBND cấp huyện; các sở, ngành liên quan", "@huyen",
+     {"general": ["các sở, ngành liên quan"]}),
 ]  # fmt: skip
 
 

@@ -299,7 +299,10 @@ def bare_role(toks: list[Tok], start: int, end: int) -> bool:
 
 
 def qualifier_end(toks: list[Tok], pos: int) -> int | None:
-    """Where a qualifier that picks the relevant ones of a class ends: "có liên quan"."""
+    """Where a qualifier that picks the relevant ones of a class ends: "có liên quan",
+    "khác có liên quan"."""
+    if pos < len(toks) and toks[pos].text == "khac":
+        pos += 1
     for seq in RELEVANT:
         end = match_seq(toks, pos, seq)
         if end is not None:

@@ -129,6 +129,10 @@ class CellReader:
         self.general: list[str] = []
         self.mentions: list[str] = []
         self.excluded: list[str] = []
+        # classes listed one after another in this clause ("các sở, ban, ngành, địa
+        # phương"): where the run starts, and its items, for a qualifier after the last
+        self.run: tuple[int, list[_Item]] | None = None
+        self.dropped: set[int] = set()
         # "UBND các huyện: Trảng Bom, Long Khánh": the kinds whose members are written
         # without their head in this clause, and the bracket that ends the list
         self.member_kinds: tuple[Kind, ...] = ()
@@ -149,7 +153,7 @@ class CellReader:
         while pos < len(self.toks):
             pos = self._step(pos)
         return Match(
-            parts=_merge(self.parts),
+            parts=_merge([p for i, p in enumerate(self.parts) if i not in self.dropped]),
             unknown=tuple(self.unknown),
             general=tuple(dict.fromkeys(self.general)),
             mentions=tuple(c for c in dict.fromkeys(self.mentions) if c not in
@@ -168,6 +172,7 @@ class CellReader:
     def _clause_end(self) -> None:
         self.items, self.list_head, self.last_head, self.role = [], None, None, None
         self.member_kinds, self.member_close = (), None
+        self.run = None
         self.joined = False
 
     def _step(self, pos: int) -> int:
@@ -380,12 +385,21 @@ class CellReader:
             else:
                 got = member
             if got is None or not got[1]:
+                if not bracket and out and self.toks[i - 1].kind == lx.COMMA:
+                    # "Các sở, ngành, trừ Sở Y tế, UBND cấp huyện": the list goes on
+                    i -= 1
+                    stop = i
+                    break
+                stop = -1
                 break
             out.extend(got[1])
             i = got[0]
-        stop = i
-        while stop < len(self.toks) and self.toks[stop].kind not in end_kinds:
-            stop += 1  # what the exclusion says, whole, for an error
+        else:
+            stop = -1
+        if stop < 0:
+            stop = i
+            while stop < len(self.toks) and self.toks[stop].kind not in end_kinds:
+                stop += 1  # what the exclusion says, whole, for an error
         if bracket and stop < len(self.toks) and self.toks[stop].kind == lx.CLOSE:
             stop += 1
         via = self.text(pos, found.end)
@@ -486,8 +500,16 @@ class CellReader:
         if all(t.what == "class" for t in found.targets) and (
             end := lx.qualifier_end(self.toks, found.end)
         ):
-            # "Các sở, ngành có liên quan": the relevant ones, not all of them: a group.
-            self.general.append(self.text(pos, end))
+            # "Các sở, ngành có liên quan": the relevant ones, not all of them: a group; so
+            # are the classes listed just before ("các sở, ban, ngành, địa phương liên quan").
+            start = pos
+            if self.run is not None and self.joined:
+                start, run_items = self.run
+                for item in run_items:
+                    self.dropped.update(item.parts)
+                    item.parts = []
+            self.run = None
+            self.general.append(self.text(start, end))
             self.items.append(_Item())  # a role word after it belongs to it, not to others
             self.joined, self.last_head = False, None
             return end
@@ -553,6 +575,7 @@ class CellReader:
         seq = tuple(t.text for t in self.toks[pos : found.end] if t.kind == lx.WORD)
         self.last_head = lx.head_of((*prefix, *seq)) if not classes else None
         if entries:
+            self.run = None
             codes = self._resolve(entries)
             if codes is None:
                 names = tuple(self.reg.name(c) for c in entries)[:3]
@@ -561,6 +584,9 @@ class CellReader:
                 )
                 return
         elif classes:
+            if self.run is None or not self.joined:
+                self.run = (pos, [])
+            self.run[1].append(item)
             expanded = self.reg.expand(classes[0].value, self.scope)
             if expanded is None:
                 self.general.append(via)
@@ -626,6 +652,7 @@ class CellReader:
         return end
 
     def _set_scope(self, items: list[_Item], text: str, role: RoleHint | None = None) -> None:
+        self.run = None  # a class with its own scope is no longer a bare list item
         for item in items:
             if item.scoped:
                 continue
