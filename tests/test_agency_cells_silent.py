@@ -55,6 +55,10 @@ MEMBERS = [
     ("Các sở, ban, ngành: Tài chính, Y tế", "so-tai-chinh so-y-te", {}),
     ("UBND các huyện: Trảng Bom, Long Khánh chủ trì", "h-trang-bom h-long-khanh",
      {"roles": {"h-trang-bom": "lead", "h-long-khanh": "lead"}}),
+    ("UBND các thành phố: Biên Hòa, Long Khánh", "h-bien-hoa h-long-khanh", {}),
+    ("UBND các phường (Tân Phong, Xuân An)", "x-tan-phong x-xuan-an", {}),
+    ("Chủ tịch UBND các huyện: Trảng Bom, Long Khánh", "h-trang-bom h-long-khanh", {}),
+    ("Ủy ban nhân dân các xã: Hố Nai 3 và Tam Phước", "x-ho-nai-3 x-tam-phuoc", {}),
     # an unknown member is an error naming it, never the whole class
     ("UBND các huyện: Trảng Bom, Nhơn Trạch", "h-trang-bom", {"unknown": ["Nhơn Trạch"]}),
     ("UBND các huyện (Nhơn Trạch)", "", {"unknown": ["Nhơn Trạch"]}),

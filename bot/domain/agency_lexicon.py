@@ -240,6 +240,8 @@ OBJECT_VERBS = phrases(words.OBJECT_VERBS)
 LEAD_WORDS = {("chu", "tri"), ("la", "co", "quan", "chu", "tri"), ("lam", "dau", "moi")}
 
 
+# The registry kind a plural head's members are ("UBND các thành phố" → districts).
+PLURAL_KINDS = {words_of(head): kind for head, kind in words.PLURAL_KINDS.items()}
 PLURALS = [
     (words_of(plural), words_of(head))
     for full, head in words.PLURAL_HEADS

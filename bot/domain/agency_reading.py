@@ -263,6 +263,11 @@ class CellReader:
             return opening[0]
         return None
 
+    def _kind(self, value: str) -> Kind:
+        from bot.domain.agencies import Kind
+
+        return Kind(value)
+
     def _class_kinds(self, found: lx.Found) -> tuple[Kind, ...]:
         from bot.domain.agencies import Kind
 
@@ -279,14 +284,25 @@ class CellReader:
         """A class followed by the members it means: "UBND các huyện: Trảng Bom, Long
         Khánh", "UBND các huyện (Trảng Bom)", "UBND các huyện Trảng Bom" name those only;
         "Các sở, ban, ngành (trừ Sở Y tế)" all but those."""
+        if title := lx.TITLES.walk(self.toks, pos):
+            pos = title[0]  # "Chủ tịch UBND các huyện: Trảng Bom, Long Khánh"
         found = self.reg.walk(self.toks, pos)
-        if found is None or not (kinds := self._class_kinds(found)):
+        kinds = self._class_kinds(found) if found is not None else ()
+        plural = False
+        if not kinds:
+            # "UBND các thành phố: Biên Hòa, Long Khánh" is no class alone, but names members
+            for words, head in lx.PLURALS:
+                end = lx.match_seq(self.toks, pos, words)
+                if end is not None and (kind := lx.PLURAL_KINDS.get(head)):
+                    found, kinds, plural = lx.Found(end, []), (self._kind(kind),), True
+                    break
+        if found is None or not kinds:
             return None
         n, i = len(self.toks), found.end
         bracket = i < n and self.toks[i].kind == lx.OPEN
         listed = i < n and self.toks[i].kind in (lx.COLON, lx.OPEN)
         start = i + 1 if i < n and self.toks[i].kind in (lx.COLON, lx.OPEN, lx.COMMA) else i
-        if (excl := lx.EXCLUSIONS.walk(self.toks, start)) is not None:
+        if (excl := lx.EXCLUSIONS.walk(self.toks, start)) is not None and not plural:
             return self._exclusion(pos, found, kinds, excl[0], bracket)
         if not listed:
             # written right after the class, a member must be read as one

@@ -119,7 +119,16 @@ PLURAL_HEADS: tuple[tuple[str, str], ...] = (
     ("UBND các thành phố", "UBND thành phố"),
     ("UBND các xã", "UBND xã"),
     ("UBND các phường", "UBND phường"),
+    ("UBND các thị trấn", "UBND thị trấn"),
 )
+PLURAL_KINDS: dict[str, str] = {
+    "UBND huyện": "huyen",
+    "UBND thị xã": "huyen",
+    "UBND thành phố": "huyen",
+    "UBND xã": "xa",
+    "UBND phường": "xa",
+    "UBND thị trấn": "xa",
+}
 
 # "A chủ trì, phối hợp với B, C": B and C coordinate.
 COORDINATING: tuple[str, ...] = ("phối hợp với", "phối hợp cùng", "cùng phối hợp với")
