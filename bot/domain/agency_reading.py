@@ -694,6 +694,9 @@ class CellReader:
                 depth = max(0, depth - 1)
             elif depth == 0 and self._ends_text(i):
                 break
+            elif t.kind == lx.WORD and i > pos and (objects := self._objects_end(i)) > i:
+                i = objects  # "giúp UBND tỉnh hướng dẫn Sở Nội vụ, Sở Tài chính"
+                continue
             elif t.kind == lx.WORD and (name := self.reg.names_at(self.toks, i)) is not None:
                 i = name[0]  # a name inside the text stays whole ("Lao động - Thương binh")
                 continue
