@@ -9,9 +9,16 @@ is not a reading. Every word ends up in one of:
   name is never cut by a word inside it ("Sở Xây dựng", "Sở Văn hóa, Thể thao và Du
   lịch"); official names of departments and ministries are known even before the
   registry lists them, so an unregistered one is reported whole;
+- a class's **members** ("UBND các huyện: Trảng Bom, Long Khánh", "UBND các huyện (Trảng
+  Bom)", "Các sở: Tài chính, Y tế"): those only; an unknown member is an error. A class
+  with an **exclusion** ("(trừ Sở Y tế)", "ngoài …", "không bao gồm …"): all but those,
+  or an error. A class (or a list of classes) qualified "(có) liên quan" is general text;
 - the **scope** of the part just named: text in parentheses, after a colon, or after a
-  role word ("chủ trì", "tham mưu", "theo chức năng, nhiệm vụ"…), kept as written. A
-  numbered or bulleted item's text is its lead's scope;
+  role word ("tham mưu", "theo chức năng, nhiệm vụ"…), kept as written; a bare role
+  ("chủ trì", "(phối hợp)") is the part's role, not a scope. A numbered or bulleted
+  item's text is its lead's scope. Agencies after "phối hợp (với)" coordinate; agencies
+  right after a verb that takes an object ("hướng dẫn Sở Nội vụ, Sở Tài chính") are all
+  *mentioned*, up to one with its own role ("…, Sở Tư pháp phối hợp");
 - **general** text naming no agency ("các doanh nghiệp", "các cơ quan, đơn vị có liên
   quan"), kept but never reminded;
 - separators: commas, semicolons, "và", line breaks, bullets and item numbers;
