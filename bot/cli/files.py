@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 from bot.cli.common import (
+    File,
     Format,
     agency_or_exit,
     app,
@@ -38,7 +39,7 @@ from bot.services.calendar import load_calendar
 
 
 @import_app.command("files")
-def import_files_cmd(file: Path) -> None:
+def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)

@@ -267,8 +267,10 @@ def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Ro
     """
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileProblem(path, f"không mở được tệp Excel ({exc.__class__.__name__})") from None
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise FileProblem(
+            path, f"không phải tệp Excel (.xlsx) hợp lệ: {_not_excel(path)}"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         # openpyxl's read-only sheet trusts <dimension>; its parser, used directly, does not.
@@ -303,6 +305,23 @@ def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Ro
                 merged.extend(CellRange(m.ref) for m in parser.merged_cells.mergeCell)
     finally:
         workbook.close()
+
+
+def _not_excel(path: Path) -> str:
+    """What the file is instead, as far as its first bytes tell."""
+    with path.open("rb") as raw:
+        head = raw.read(4096)
+    if not head:
+        return "tệp rỗng"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "đây là tệp Excel 97–2003 (.xls): hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+    if head.startswith(b"PK"):
+        return "tệp nén không chứa bảng tính Excel, hoặc tệp bị hỏng: hãy mở bằng Excel rồi lưu lại"
+    if head.lstrip().startswith((b"<html", b"<!DOCTYPE", b"<table", b"<?xml")):
+        return "đây là trang HTML/XML mang đuôi .xlsx: hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+    if not _CONTROL.search(head.decode("utf-8", errors="replace")):  # text in some encoding
+        return "đây là văn bản (CSV?) mang đuôi .xlsx: hãy đổi đuôi thành .csv"
+    return "nội dung không phải bảng tính (tệp hỏng hoặc loại tệp khác)"
 
 
 def _fill_merged(rows: list[Row], merged: list[CellRange]) -> list[Row]:
