@@ -183,6 +183,15 @@ def parse_moment(text: str, option: str, tz: ZoneInfo, default: time) -> datetim
     return datetime.combine(_in_years(read[0], text, option), read[1] or default, tzinfo=tz)
 
 
+def day_range(start: str, end: str) -> tuple[date, date]:
+    """``--from`` and ``--to``: two days, the second not before the first."""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        raise OptionError(f"ngày kết thúc {last:%d/%m/%Y} trước ngày bắt đầu {first:%d/%m/%Y} "
+                          "(--from)", param_hint="--to")  # fmt: skip
+    return first, last
+
+
 def year_or_none(year: int, option: str) -> int | None:
     """A year option where 0 means “not given”."""
     return within(year, option, FIRST_YEAR, LAST_YEAR) if year else None

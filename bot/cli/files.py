@@ -18,6 +18,7 @@ from bot.cli.common import (
     Format,
     agency_or_exit,
     app,
+    day_range,
     err,
     fail,
     import_app,
@@ -25,7 +26,6 @@ from bot.cli.common import (
     load_settings,
     open_db,
     out,
-    parse_day,
     today_or,
     write_csv,
 )
@@ -133,7 +133,7 @@ def apologies_cmd(
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     engine = open_db(settings)
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    first, last = day_range(start, end)
     day = today_or(today, "--today", settings.tz)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)

@@ -427,8 +427,7 @@ def report_cmd(
     try:
         start, end = period_bounds(period)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise OptionError(str(exc), param_hint="--period") from None
     engine = open_db(load_settings())
     with Session(engine) as session:
         found = plan_by_number(session, plan)

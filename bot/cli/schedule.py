@@ -24,6 +24,7 @@ from bot.cli.common import (
     TextFormat,
     app,
     calendar_app,
+    day_range,
     err,
     fail,
     load_scheduler_settings,
@@ -148,10 +149,7 @@ def simulate_cmd(
     """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu (CSDL tạm), qua kênh console, rồi tổng kết."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
-    if last < first:
-        raise OptionError(f"ngày kết thúc {last:%d/%m/%Y} trước ngày bắt đầu {first:%d/%m/%Y} "
-                          "(--from)", param_hint="--to")  # fmt: skip
+    first, last = day_range(start, end)
     if (last - first).days >= SIMULATE_YEARS * 366:
         raise OptionError(f"mô phỏng dài nhất {SIMULATE_YEARS} năm ({last:%d/%m/%Y} cách "
                           f"{first:%d/%m/%Y} quá xa)", param_hint="--to")  # fmt: skip
