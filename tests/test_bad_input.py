@@ -196,3 +196,12 @@ def test_a_reimport_names_the_kept_deadlines_as_task_numbers(admin: Dondoc) -> N
     admin.ok("tasks", "set-deadline", "NV2", "31/12/2027")
     shown = admin.ok("import", "tasks", "plan.csv").stdout
     assert "Giữ thời hạn quản trị viên đã đặt cho 1 nhiệm vụ (ô Tiến độ không đổi): mục 2" in shown
+
+
+def test_the_console_refuses_a_tick_in_a_year_out_of_range(admin: Dondoc) -> None:
+    result = admin(
+        "console", "--agency", "Sở Nội vụ", "--at", "20/12/2024 08:00",
+        input=":tick 31/12/9999 23:59\n:tick 0001-01-01\n:q\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.count("năm từ 2000 đến 2100") == 2, result.output

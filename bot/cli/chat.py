@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
+    FIRST_YEAR,
+    LAST_YEAR,
     agency_or_exit,
     app,
     err,
@@ -241,8 +243,8 @@ def console_cmd(
             break
         if text.startswith(":tick"):
             read = moment_in(text[5:].strip(), settings.tz, sched.hours.start)
-            if read is None:
-                out.print("Gõ “:tick dd/mm/yyyy HH:MM”.")
+            if read is None or not FIRST_YEAR <= read.year <= LAST_YEAR:
+                out.print(f"Gõ “:tick dd/mm/yyyy HH:MM” (năm từ {FIRST_YEAR} đến {LAST_YEAR}).")
                 continue
             moment = read
             asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
