@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
+    FIRST_YEAR,
+    LAST_YEAR,
     agency_or_exit,
     app,
     err,
@@ -26,6 +28,7 @@ from bot.cli.common import (
     open_db,
     out,
     parse_moment,
+    within,
 )
 from bot.cli.transports import Transports, open_transports
 from bot.config import Settings
@@ -45,17 +48,22 @@ from bot.services.chats import ensure_chat
 log = logging.getLogger("bot")
 
 
+LINK_HOURS_MAX = 720  # a code lives at most 30 days
+
+
 @app.command("link")
 def link_cmd(
     agency: Annotated[
-        str, typer.Argument(help="Tên hoặc mã cơ quan (bỏ trống với --role admin)")
+        str,
+        typer.Argument(metavar="CƠ_QUAN", help="Tên hoặc mã cơ quan (bỏ trống với --role admin)"),
     ] = "",
     role: Annotated[
         ChatRole, typer.Option(help="group, head, coordinator hoặc admin")
     ] = ChatRole.GROUP,
-    hours: Annotated[int, typer.Option(help="Mã còn hiệu lực trong bao nhiêu giờ")] = 48,
+    hours: Annotated[int, typer.Option(help="Mã còn hiệu lực trong bao nhiêu giờ (1–720)")] = 48,
 ) -> None:
     """Cấp mã liên kết một lần: gõ /lienket MÃ trong nhóm (hoặc chat riêng) cần liên kết."""
+    within(hours, "--hours", 1, LINK_HOURS_MAX, " giờ")
     settings = load_settings()
     engine = open_db(settings)
     now = datetime.now(settings.tz)
@@ -92,13 +100,23 @@ def chats_cmd() -> None:
     out.print(table)
 
 
+CHANNELS = ("telegram", "zalo", "console")
+
+
 # A Telegram group's id is negative ("-1001234567890"): an argument, not an option.
 @app.command("unlink", context_settings={"ignore_unknown_options": True})
 def unlink_cmd(
-    channel: Annotated[str, typer.Argument(help="telegram, zalo hoặc console")],
-    chat_id: Annotated[str, typer.Argument(help="Mã chat, như trong “dondoc chats”")],
+    channel: Annotated[str, typer.Argument(metavar="KÊNH", help="telegram, zalo hoặc console")],
+    chat_id: Annotated[
+        str, typer.Argument(metavar="MÃ_CHAT", help="Mã chat, như trong “dondoc chats”")
+    ],
 ) -> None:
     """Bỏ liên kết một nhóm/chat (ví dụ: dondoc unlink telegram -1001234567890)."""
+    if channel.strip().lower() not in CHANNELS:
+        err.print(f"KÊNH: không có kênh “{channel}”: chỉ {', '.join(CHANNELS)}.", style="red",
+                  markup=False, highlight=False)  # fmt: skip
+        raise typer.Exit(1)
+    channel = channel.strip().lower()
     engine = open_db(load_settings())
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
@@ -225,8 +243,8 @@ def console_cmd(
             break
         if text.startswith(":tick"):
             read = moment_in(text[5:].strip(), settings.tz, sched.hours.start)
-            if read is None:
-                out.print("Gõ “:tick dd/mm/yyyy HH:MM”.")
+            if read is None or not FIRST_YEAR <= read.year <= LAST_YEAR:
+                out.print(f"Gõ “:tick dd/mm/yyyy HH:MM” (năm từ {FIRST_YEAR} đến {LAST_YEAR}).")
                 continue
             moment = read
             asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -54,7 +54,7 @@ def _hint(exc: usage.BadParameter) -> str:
         return "giá trị"
     if exc.param.param_type_name == "option":
         return " / ".join(exc.param.opts)
-    return (exc.param.name or "").upper()  # an argument, shown as in the help
+    return exc.param.metavar or (exc.param.name or "").upper()  # an argument, as in the help
 
 
 def vietnamese(exc: Exception) -> str:
@@ -132,6 +132,9 @@ err = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 SEED = Path(__file__).resolve().parent.parent.parent / "seed"
 
 
+File = Annotated[Path, typer.Argument(metavar="TỆP", help="Tệp CSV hoặc XLSX")]
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -145,13 +148,30 @@ class TextFormat(StrEnum):
     json = "json"
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a date on the command line may fall in
+
+
+def within(value: int, option: str, low: int, high: int, unit: str = "") -> int:
+    """A number option inside its sensible range, or a Vietnamese error naming it."""
+    if not low <= value <= high:
+        raise OptionError(f"cần một số từ {low} đến {high}{unit} (đã ghi {value})",
+                          param_hint=option)  # fmt: skip
+    return value
+
+
+def _in_years(day: date, text: str, option: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise OptionError(f"“{text}”: năm phải từ {FIRST_YEAR} đến {LAST_YEAR}", param_hint=option)
+    return day
+
+
 def parse_day(text: str, option: str) -> date:
     """A date option: dd/mm/yyyy as users write it, or ISO yyyy-mm-dd."""
     read = read_moment(text)
     if read is None or read[1] is not None:
         raise OptionError(f"“{text}” không phải một ngày (dd/mm/yyyy, ví dụ 31/12/2024)",
                           param_hint=option)  # fmt: skip
-    return read[0]
+    return _in_years(read[0], text, option)
 
 
 def parse_moment(text: str, option: str, tz: ZoneInfo, default: time) -> datetime:
@@ -160,7 +180,21 @@ def parse_moment(text: str, option: str, tz: ZoneInfo, default: time) -> datetim
     if read is None:
         raise OptionError(f"“{text}” không phải thời điểm (dd/mm/yyyy HH:MM, ví dụ "
                           "“20/12/2024 08:00”, giờ Việt Nam)", param_hint=option)  # fmt: skip
-    return datetime.combine(read[0], read[1] or default, tzinfo=tz)
+    return datetime.combine(_in_years(read[0], text, option), read[1] or default, tzinfo=tz)
+
+
+def day_range(start: str, end: str) -> tuple[date, date]:
+    """``--from`` and ``--to``: two days, the second not before the first."""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        raise OptionError(f"ngày kết thúc {last:%d/%m/%Y} trước ngày bắt đầu {first:%d/%m/%Y} "
+                          "(--from)", param_hint="--to")  # fmt: skip
+    return first, last
+
+
+def year_or_none(year: int, option: str) -> int | None:
+    """A year option where 0 means “not given”."""
+    return within(year, option, FIRST_YEAR, LAST_YEAR) if year else None
 
 
 def today_or(text: str, option: str, tz: ZoneInfo) -> date:

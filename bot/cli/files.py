@@ -14,9 +14,11 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 from bot.cli.common import (
+    File,
     Format,
     agency_or_exit,
     app,
+    day_range,
     err,
     fail,
     import_app,
@@ -24,7 +26,6 @@ from bot.cli.common import (
     load_settings,
     open_db,
     out,
-    parse_day,
     today_or,
     write_csv,
 )
@@ -38,7 +39,7 @@ from bot.services.calendar import load_calendar
 
 
 @import_app.command("files")
-def import_files_cmd(file: Path) -> None:
+def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
@@ -132,7 +133,7 @@ def apologies_cmd(
     settings = load_settings()
     sched = load_scheduler_settings(settings)
     engine = open_db(settings)
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    first, last = day_range(start, end)
     day = today_or(today, "--today", settings.tz)
     with Session(engine) as session:
         cal = load_calendar(session, sched.hours)

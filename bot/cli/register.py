@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.cli.common import (
     SEED,
+    File,
     Format,
     OptionError,
     agency_or_exit,
@@ -30,7 +31,9 @@ from bot.cli.common import (
     out,
     parse_day,
     today_or,
+    within,
     write_csv,
+    year_or_none,
 )
 from bot.db import session_scope, upgrade
 from bot.domain.agencies import Match
@@ -56,7 +59,7 @@ def db_upgrade() -> None:
 
 
 @import_app.command("agencies")
-def import_agencies_cmd(file: Path) -> None:
+def import_agencies_cmd(file: File) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
     engine = open_db(load_settings())
     try:
@@ -76,7 +79,7 @@ class _DryRun(Exception):
 
 @import_app.command("tasks")
 def import_tasks_cmd(
-    file: Path,
+    file: File,
     number: Annotated[str, typer.Option(help="Số kế hoạch, ví dụ 126/KH-UBND")] = "",
     issued: Annotated[str, typer.Option("--date", help="Ngày ban hành, dd/mm/yyyy")] = "",
     title: Annotated[str, typer.Option(help="Trích yếu")] = "",
@@ -88,7 +91,11 @@ def import_tasks_cmd(
     """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
     issued_on = parse_day(issued, "--date") if issued else None
     meta = PlanMeta(
-        number=number, issued_on=issued_on, year=year or None, title=title, issuer=issuer
+        number=number,
+        issued_on=issued_on,
+        year=year_or_none(year, "--year"),
+        title=title,
+        issuer=issuer,
     )
     settings = load_settings()
     engine = open_db(settings)
@@ -125,7 +132,7 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     if report.tasks_missing:
         out.print(
             f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
-            f"(giữ nguyên):[/] {', '.join(report.tasks_missing)}",
+            f"(giữ nguyên):[/] {_items(report.tasks_missing)}",
             highlight=False,
         )
     if report.done_in_plan:
@@ -135,13 +142,13 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     if report.deadlines_kept:
         out.print(
             f"Giữ thời hạn quản trị viên đã đặt cho {len(report.deadlines_kept)} nhiệm vụ "
-            f"(ô Tiến độ không đổi): {', '.join(report.deadlines_kept)}",
+            f"(ô Tiến độ không đổi): {_items(report.deadlines_kept)}",
             highlight=False,
         )
     if report.deadlines_dropped:
         out.print(
             f"[yellow]Bỏ thời hạn quản trị viên đã đặt cho {len(report.deadlines_dropped)} nhiệm "
-            f"vụ vì kế hoạch đã sửa ô Tiến độ:[/] {', '.join(report.deadlines_dropped)}",
+            f"vụ vì kế hoạch đã sửa ô Tiến độ:[/] {_items(report.deadlines_dropped)}",
             highlight=False,
         )
     if report.unspecified:
@@ -168,6 +175,11 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
                 for line in explain_cell(reading, column, report.agency_names):
                     out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _items(keys: list[str]) -> str:
+    """Task numbers as the plan writes them, never to be read as a count."""
+    return ", ".join(f"mục {k}" for k in keys)
 
 
 @app.command("seed")
@@ -210,7 +222,9 @@ def tasks_cmd(
     agency: Annotated[str, typer.Option(help="Tên hoặc mã cơ quan")] = "",
     plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
     overdue: Annotated[bool, typer.Option("--overdue", help="Chỉ việc đã quá hạn")] = False,
-    due_within: Annotated[int | None, typer.Option(help="Đến hạn trong N ngày tới")] = None,
+    due_within: Annotated[
+        int | None, typer.Option(help="Đến hạn trong N ngày tới (0–3650)")
+    ] = None,
     unspecified: Annotated[
         bool, typer.Option("--unspecified", help="Chỉ việc chưa có ngày cụ thể")
     ] = False,
@@ -224,14 +238,29 @@ def tasks_cmd(
                      unspecified=unspecified, include_closed=include_closed, today=today, fmt=fmt)  # fmt: skip
 
 
+DUE_WITHIN_MAX = 3650  # ten years of days
+
+
+def plan_or_exit(session: Session, number: str) -> None:
+    """A plan named with --plan must exist: an empty list would hide a typo."""
+    from bot.services.register import plan_by_number
+
+    if number and plan_by_number(session, number) is None:
+        err.print(f"Không có kế hoạch “{number}”.", style="red", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
 def _print_tasks(
     *, agency: str, plan: str, overdue: bool, due_within: int | None, unspecified: bool,
     include_closed: bool, today: str, fmt: Format,
 ) -> None:  # fmt: skip
+    if due_within is not None:
+        within(due_within, "--due-within", 0, DUE_WITHIN_MAX, " ngày")
     settings = load_settings()
     day = today_or(today, "--today", settings.tz)
     engine = open_db(settings)
     with session_scope(engine) as session:
+        plan_or_exit(session, plan)
         agency_row = agency_or_exit(session, agency) if agency else None
         lines = list_assignments(
             session, today=day, agency=agency_row, plan=plan or None, overdue=overdue,
@@ -269,8 +298,10 @@ def _print_tasks(
 
 @tasks_app.command("set-deadline")
 def set_deadline_cmd(
-    code: Annotated[str, typer.Argument(help="Mã phần việc, ví dụ NV12")],
-    deadline: Annotated[str, typer.Argument(help="Ngày (31/12/2027) hoặc cụm “Quý IV/2027”")],
+    code: Annotated[str, typer.Argument(metavar="MÃ", help="Mã phần việc, ví dụ NV12")],
+    deadline: Annotated[
+        str, typer.Argument(metavar="THỜI_HẠN", help="Ngày (31/12/2027) hoặc cụm “Quý IV/2027”")
+    ],
 ) -> None:
     """Đặt thời hạn cho nhiệm vụ mà ô Tiến độ không đọc được (hoặc đọc sai).
 
@@ -294,6 +325,14 @@ def set_deadline_cmd(
         f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
         highlight=False,
     )
+    today = datetime.now(settings.tz).date()
+    if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
+        out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế "
+                  f"hoạch ({done.plan_issued:%d/%m/%Y}): hãy kiểm tra lại năm.[/]", highlight=False)  # fmt: skip
+    if done.due_on is not None and done.due_on < today:
+        out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} đã qua (hôm nay "
+                  f"{today:%d/%m/%Y}): phần việc chưa xong của nhiệm vụ này quá hạn ngay và sẽ "
+                  "được nhắc ở lượt tới.[/]", highlight=False)  # fmt: skip
 
 
 _LIST_AT_MOST = 4
@@ -332,6 +371,7 @@ def unassigned_cmd(
     """Nhiệm vụ chưa rõ cơ quan chủ trì (ô chủ trì chỉ nêu nhóm chung), chờ quản trị viên giao."""
     engine = open_db(load_settings())
     with session_scope(engine) as session:
+        plan_or_exit(session, plan)
         tasks = list_unassigned(session, plan=plan or None)
     if not out.is_terminal:
         out.width = max(out.width, 160)
@@ -387,8 +427,7 @@ def report_cmd(
     try:
         start, end = period_bounds(period)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+        raise OptionError(str(exc), param_hint="--period") from None
     engine = open_db(load_settings())
     with Session(engine) as session:
         found = plan_by_number(session, plan)

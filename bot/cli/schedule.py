@@ -19,10 +19,12 @@ from sqlmodel import Session, col, select
 
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
+    File,
     OptionError,
     TextFormat,
     app,
     calendar_app,
+    day_range,
     err,
     fail,
     load_scheduler_settings,
@@ -31,6 +33,7 @@ from bot.cli.common import (
     out,
     parse_day,
     parse_moment,
+    year_or_none,
 )
 from bot.cli.transports import open_transports
 from bot.config import Settings
@@ -123,6 +126,9 @@ def tick_cmd(
     )
 
 
+SIMULATE_YEARS = 3  # a replay is day by day: longer would run for hours
+
+
 @app.command("simulate")
 def simulate_cmd(
     start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu, dd/mm/yyyy")] = "03/06/2024",
@@ -143,7 +149,10 @@ def simulate_cmd(
     """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu (CSDL tạm), qua kênh console, rồi tổng kết."""
     settings = load_settings()
     sched = load_scheduler_settings(settings)
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    first, last = day_range(start, end)
+    if (last - first).days >= SIMULATE_YEARS * 366:
+        raise OptionError(f"mô phỏng dài nhất {SIMULATE_YEARS} năm ({last:%d/%m/%Y} cách "
+                          f"{first:%d/%m/%Y} quá xa)", param_hint="--to")  # fmt: skip
     try:
         daily = time.fromisoformat(at)
     except ValueError:
@@ -201,14 +210,17 @@ RUNG_LABELS = {
 
 
 @calendar_app.command("list")
-def calendar_list(year: Annotated[int, typer.Option(help="Năm")] = 0) -> None:
+def calendar_list(
+    year: Annotated[int, typer.Option(help="Năm (mặc định: năm nay)")] = 0,
+) -> None:
     """Ngày nghỉ lễ, ngày làm bù của cả nước và các ngày điều chỉnh riêng của tỉnh trong năm."""
+    chosen = year_or_none(year, "--year")
     settings = load_settings()
     engine = open_db(settings)
     with Session(engine) as session:
         cal = load_calendar(session)
         overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
-    year = year or datetime.now(settings.tz).year
+    year = chosen or datetime.now(settings.tz).year
     notes = {o.day: o.note for o in overrides}
     national_work = set(cal.national_make_up_days(year))
     table = Table(title=f"Lịch năm {year}")
@@ -232,20 +244,23 @@ def calendar_list(year: Annotated[int, typer.Option(help="Năm")] = 0) -> None:
     out.print(table)
 
 
+_Day = Annotated[str, typer.Argument(metavar="NGÀY", help="Ngày, dd/mm/yyyy")]
+
+
 @calendar_app.command("off")
-def calendar_off(day: str, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
+def calendar_off(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
     """Thêm một ngày nghỉ (dd/mm/yyyy)."""
     _set_day(day, working=False, note=note)
 
 
 @calendar_app.command("work")
-def calendar_work(day: str, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
+def calendar_work(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
     """Thêm một ngày làm bù (dd/mm/yyyy), ví dụ thứ Bảy làm bù."""
     _set_day(day, working=True, note=note)
 
 
 @calendar_app.command("remove")
-def calendar_remove(day: str) -> None:
+def calendar_remove(day: _Day) -> None:
     """Bỏ điều chỉnh của một ngày, trở về lịch chung."""
     engine = open_db(load_settings())
     with session_scope(engine) as session:
@@ -254,7 +269,7 @@ def calendar_remove(day: str) -> None:
 
 
 @calendar_app.command("import")
-def calendar_import(file: Path) -> None:
+def calendar_import(file: File) -> None:
     """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
     engine = open_db(load_settings())
     try:
@@ -266,7 +281,7 @@ def calendar_import(file: Path) -> None:
 
 
 def _day(text: str) -> date:
-    return parse_day(text, "DAY")
+    return parse_day(text, "NGÀY")
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:

@@ -134,6 +134,17 @@ def parse_plan_rows(
     missing_cols = [LABELS[c] for c in ("task", "deadline") if c not in header]
     if "lead" not in header and not default_lead:
         missing_cols.append(LABELS["lead"])
+    if "lead" in header and default_lead:
+        column = rows[header_at].cells[header["lead"]].strip()
+        errors.append(
+            RowError(
+                rows[header_at].line,
+                f"bảng đã có cột “{column}” nên không dùng --lead “{default_lead}” (--lead chỉ "
+                "dành cho bảng không có cột cơ quan chủ trì): hãy bỏ --lead, ô chủ trì nào "
+                "trống thì điền vào tệp",
+            )
+        )
+        return ParsedPlan(meta, [], [], errors)
     if missing_cols:
         errors.append(RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols)))
         return ParsedPlan(meta, [], [], errors)

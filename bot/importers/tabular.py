@@ -16,7 +16,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,12 +31,14 @@ from openpyxl.worksheet.cell_range import CellRange
 
 
 class FileProblem(Exception):
-    """The file as a whole cannot be read; the message is for the admin."""
+    """The file as a whole cannot be read; the message is for the admin (“FILE:LINE: reason”
+    when one line is at fault)."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: Path, reason: str, line: int | None = None) -> None:
+        super().__init__(f"{path}:{line}: {reason}" if line is not None else f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -163,16 +165,83 @@ _SAMPLE = 65536
 
 def _read_csv(path: Path, table: str | None) -> list[Row]:
     text = decode(path, path.read_bytes())
-    rows: list[Row] = []
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:_SAMPLE], table))
+    return list(_csv_rows(path, io.StringIO(text, newline=""), _dialect(text[:_SAMPLE], table)))
+
+
+class _Lines:
+    """Feeds a CSV reader one physical line at a time, keeping the lines of the record
+    being read: where each record starts, and where a quote left open began."""
+
+    def __init__(self, source: Iterable[str]) -> None:
+        self._source = iter(source)
+        self.count = 0  # physical lines read so far
+        self.record: list[str] = []  # the lines of the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._source)
+        self.count += 1
+        self.record.append(line)
+        return line
+
+
+def _csv_rows(path: Path, source: Iterable[str], dialect: type[csv.Dialect]) -> Iterator[Row]:
+    """Records with the line each starts on. A quote opened and never closed would swallow
+    the rest of the file into one cell: that is an error at the line the quote opens."""
+    lines = _Lines(source)
+    reader = csv.reader(lines, dialect)
+    start = 1
+    last: tuple[Row, list[str]] | None = None  # held back: only the last can run to the end
     try:
         for cells in reader:
-            # line_num is the last physical line of the record; report its first line.
-            first = reader.line_num - sum(c.count("\n") for c in cells)
-            rows.append(Row(first, tuple(cells)))
-    except csv.Error as exc:
-        raise FileProblem(path, f"dòng {reader.line_num}: CSV hỏng ({exc})") from None
-    return rows
+            if last is not None:
+                yield last[0]
+            last, lines.record = (Row(start, tuple(cells)), lines.record), []
+            start = lines.count + 1
+    except csv.Error as exc:  # e.g. a quoted cell grown past the field limit
+        if _open_quote(lines.record, dialect.delimiter) is not None:
+            raise _unclosed(path, start, lines.record, dialect.delimiter) from None
+        raise FileProblem(path, f"CSV hỏng ({exc})", line=start) from None
+    if last is not None:
+        if _open_quote(last[1], dialect.delimiter) is not None:
+            raise _unclosed(path, last[0].line, last[1], dialect.delimiter)
+        yield last[0]
+
+
+def _unclosed(path: Path, start: int, record: list[str], delimiter: str) -> FileProblem:
+    line = start + (_open_quote(record, delimiter) or 0)
+    return FileProblem(
+        path,
+        f"dấu ngoặc kép mở ở dòng {line} chưa đóng (ô này nuốt hết phần còn lại của tệp): "
+        'hãy thêm dấu " đóng ô hoặc bỏ dấu " mở',
+        line=line,
+    )
+
+
+def _open_quote(record: list[str], delimiter: str) -> int | None:
+    """The index (within ``record``) of the line whose quote opens a cell that the record's
+    lines never close, read as the csv module reads it (``""`` inside quotes is a quote, a
+    quote inside an unquoted cell is text); None when every quote closes."""
+    opened: int | None = None
+    at_start = True
+    for index, line in enumerate(record):
+        i = 0
+        while i < len(line):
+            char = line[i]
+            if opened is not None:
+                if char == '"':
+                    if line[i + 1 : i + 2] == '"':
+                        i += 1
+                    else:
+                        opened, at_start = None, False
+            elif char == '"' and at_start:
+                opened = index
+            else:
+                at_start = char in (delimiter, "\r", "\n")
+            i += 1
+    return opened
 
 
 _MISSING = object()  # a formula cell whose value was never calculated
@@ -198,8 +267,10 @@ def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Ro
     """
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileProblem(path, f"không mở được tệp Excel ({exc.__class__.__name__})") from None
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise FileProblem(
+            path, f"không phải tệp Excel (.xlsx) hợp lệ: {_not_excel(path)}"
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         # openpyxl's read-only sheet trusts <dimension>; its parser, used directly, does not.
@@ -234,6 +305,23 @@ def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Ro
                 merged.extend(CellRange(m.ref) for m in parser.merged_cells.mergeCell)
     finally:
         workbook.close()
+
+
+def _not_excel(path: Path) -> str:
+    """What the file is instead, as far as its first bytes tell."""
+    with path.open("rb") as raw:
+        head = raw.read(4096)
+    if not head:
+        return "tệp rỗng"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "đây là tệp Excel 97–2003 (.xls): hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+    if head.startswith(b"PK"):
+        return "tệp nén không chứa bảng tính Excel, hoặc tệp bị hỏng: hãy mở bằng Excel rồi lưu lại"
+    if head.lstrip().startswith((b"<html", b"<!DOCTYPE", b"<table", b"<?xml")):
+        return "đây là trang HTML/XML mang đuôi .xlsx: hãy mở bằng Excel rồi lưu lại dạng .xlsx"
+    if not _CONTROL.search(head.decode("utf-8", errors="replace")):  # text in some encoding
+        return "đây là văn bản (CSV?) mang đuôi .xlsx: hãy đổi đuôi thành .csv"
+    return "nội dung không phải bảng tính (tệp hỏng hoặc loại tệp khác)"
 
 
 def _fill_merged(rows: list[Row], merged: list[CellRange]) -> list[Row]:
@@ -295,23 +383,19 @@ def iter_rows(path: Path, table: str | None = None) -> Iterator[Row]:
         raise FileProblem(path, "tệp trống")
     encoding = _encoding(path, head)
     with path.open(encoding=encoding, newline="", errors="strict") as handle:
-        reader: Any = None
+        sample = ""
+        counted = _Lines(handle)
         try:
             sample = handle.read(_SAMPLE // 2)
             handle.seek(0)
-            reader = csv.reader(handle, _dialect(sample, table))
-            for cells in reader:
-                text = [unicodedata.normalize("NFC", c) for c in cells]
-                bad = next((c for c in text if _CONTROL.search(c)), None)
-                if bad is not None:
-                    raise FileProblem(path, f"dòng {reader.line_num}: có ký tự lạ (sai bảng mã?)")
-                yield Row(reader.line_num - sum(c.count("\n") for c in cells), tuple(text))
+            for row in _csv_rows(path, counted, _dialect(sample, table)):
+                text = tuple(unicodedata.normalize("NFC", c) for c in row.cells)
+                if any(_CONTROL.search(c) for c in text):
+                    raise FileProblem(path, f"dòng {row.line}: có ký tự lạ (sai bảng mã?)")
+                yield Row(row.line, text)
         except UnicodeDecodeError as exc:
-            line = reader.line_num + 1 if reader is not None else 1
             why = _undecodable(exc, path.stat().st_size)
-            raise FileProblem(path, f"dòng {line}: {why}") from None
-        except csv.Error as exc:
-            raise FileProblem(path, f"dòng {reader.line_num}: CSV hỏng ({exc})") from None
+            raise FileProblem(path, f"dòng {counted.count + 1}: {why}") from None
 
 
 def _encoding(path: Path, head: bytes) -> str:

@@ -45,6 +45,8 @@ class DeadlineSet:
     old: str
     new: str
     parts_moved: int  # parts whose due date changed (extended parts keep theirs)
+    due_on: date | None = None  # the task's last due date now (None: recurring without end)
+    plan_issued: date | None = None  # the plan's date, to warn of a deadline before it
 
 
 def set_deadline(
@@ -97,8 +99,9 @@ def set_deadline(
         p.check_on = CHECK_NOW
         session.add(p)
     return DeadlineSet(
-        task.key, plan.number, task.deadline_text, old.describe(), deadline.describe(), moved
-    )
+        task.key, plan.number, task.deadline_text, old.describe(), deadline.describe(), moved,
+        task.due_on, plan.issued_on,
+    )  # fmt: skip
 
 
 def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, int]) -> Deadline:
