@@ -136,3 +136,16 @@ def test_dry_run_shows_how_each_agency_cell_was_read(db_url: str, tmp_path: Path
                              text=True, cwd=tmp_path)  # fmt: skip
     assert "Nhiệm vụ chưa rõ cơ quan chủ trì (1)" in waiting.stdout
     assert "Các cơ quan, đơn vị có liên quan" in waiting.stdout
+
+
+def test_dry_run_names_the_agencies_a_class_leaves_out(db_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "bot"]
+    subprocess.run([*run, "import", "agencies", str(SEED / "agencies.csv")], env=env, check=True,
+                   capture_output=True, cwd=tmp_path)  # fmt: skip
+    path = tmp_path / "plan.csv"
+    path.write_text(META + HEADER + '1,Rà soát,Quý I/2025,"Các sở, ban, ngành (trừ Sở Y tế)",,\n',
+                    encoding="utf-8")  # fmt: skip
+    dry = subprocess.run([*run, "import", "tasks", str(path), "--dry-run"], env=env, check=True,
+                         capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert "trừ ra, không giao phần việc: Sở Y tế" in dry.stdout

@@ -354,6 +354,9 @@ def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[st
             shown += f", … ({len(members)} cơ quan)"
         tail = f"; phạm vi: {scope}" if scope else ""
         lines.append(f"  “{via}” → {shown} ({role}{tail})")
+    if reading.excluded:
+        left_out = ", ".join(names[c] for c in reading.excluded)
+        lines.append(f"  trừ ra, không giao phần việc: {left_out}")
     if reading.mentions:
         mentioned = ", ".join(names[c] for c in reading.mentions)
         lines.append(f"  nhắc đến, không giao phần việc: {mentioned}")
