@@ -124,6 +124,12 @@ def admin(dondoc: Dondoc, tmp_path: Path) -> Dondoc:
         (["unlink", "whatsapp", "123"], "không có kênh “whatsapp”: chỉ telegram, zalo, console", 1),
         (["tasks", "--plan", "999/KH-XYZ"], "Không có kế hoạch “999/KH-XYZ”.", 1),
         (["unassigned", "--plan", "999/KH-XYZ"], "Không có kế hoạch “999/KH-XYZ”.", 1),
+        (["calendar", "list", "--year", "0"], "--year: cần một số từ 2000 đến 2100", 2),
+        (["unlink", "telegram", "abc"], "Không có nhóm/chat “abc” nào đang liên kết", 1),
+        (["link", "Sở Nội vụ", "thừa"], "Thừa tham số: thừa", 2),
+        (["tasks", "--due-within"], "--due-within: thiếu giá trị sau tùy chọn", 2),
+        (["tasks", "--overdue=3"], "--overdue: tùy chọn này không nhận giá trị", 2),
+        (["import", "tasks", "."], "đây là một thư mục, không phải tệp", 1),
     ],
 )  # fmt: skip
 def test_every_value_out_of_range_is_one_vietnamese_line(

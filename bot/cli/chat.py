@@ -123,7 +123,12 @@ def unlink_cmd(
         if chat is not None:
             chat.active = False
             session.add(chat)
-    out.print("Đã bỏ liên kết." if chat else "Không có nhóm/chat nào như vậy đang liên kết.")
+    if chat is None:
+        err.print(
+            f"Không có nhóm/chat “{chat_id}” nào đang liên kết trên {channel}: xem “dondoc chats”."
+        )
+        raise typer.Exit(1)
+    out.print("Đã bỏ liên kết.")
 
 
 @app.command("run")

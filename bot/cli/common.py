@@ -77,9 +77,13 @@ def vietnamese(exc: Exception) -> str:
     if isinstance(exc, usage.UsageError):
         if m := re.match(r"No such command '(.*)'", exc.message):
             return f"Không có lệnh “{m.group(1)}”. Xem “dondoc --help”."
-        if m := re.match(r"Got unexpected extra arguments? \((.*)\)", exc.message):
+        if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", exc.message):
             return f"Thừa tham số: {m.group(1)}. Xem “dondoc … --help”."
-        return f"Lệnh không hợp lệ ({exc.message}). Xem “dondoc --help”."
+        if m := re.match(r"Option '(.*)' requires an argument", exc.message):
+            return f"{m.group(1)}: thiếu giá trị sau tùy chọn. Xem “dondoc … --help”."
+        if m := re.match(r"Option '(.*)' does not take a value", exc.message):
+            return f"{m.group(1)}: tùy chọn này không nhận giá trị. Xem “dondoc … --help”."
+        return "Lệnh không hợp lệ. Xem “dondoc … --help”."
     if isinstance(exc, OSError):
         why = _ERRNO.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
         where = f" {exc.filename}" if exc.filename else ""
@@ -192,9 +196,9 @@ def day_range(start: str, end: str) -> tuple[date, date]:
     return first, last
 
 
-def year_or_none(year: int, option: str) -> int | None:
-    """A year option where 0 means “not given”."""
-    return within(year, option, FIRST_YEAR, LAST_YEAR) if year else None
+def year_or_none(year: int | None, option: str) -> int | None:
+    """A year option that may be left out (``None``); any year given must be in range."""
+    return None if year is None else within(year, option, FIRST_YEAR, LAST_YEAR)
 
 
 def today_or(text: str, option: str, tz: ZoneInfo) -> date:

@@ -84,7 +84,9 @@ def import_tasks_cmd(
     issued: Annotated[str, typer.Option("--date", help="Ngày ban hành, dd/mm/yyyy")] = "",
     title: Annotated[str, typer.Option(help="Trích yếu")] = "",
     issuer: Annotated[str, typer.Option(help="Cơ quan ban hành")] = "",
-    year: Annotated[int, typer.Option(help="Năm của kế hoạch, cho các ô “Trong năm”")] = 0,
+    year: Annotated[
+        int | None, typer.Option(help="Năm của kế hoạch, cho các ô “Trong năm”")
+    ] = None,
     lead: Annotated[str, typer.Option(help="Cơ quan chủ trì khi bảng không có cột này")] = "",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
 ) -> None:

@@ -211,7 +211,7 @@ RUNG_LABELS = {
 
 @calendar_app.command("list")
 def calendar_list(
-    year: Annotated[int, typer.Option(help="Năm (mặc định: năm nay)")] = 0,
+    year: Annotated[int | None, typer.Option(help="Năm (mặc định: năm nay)")] = None,
 ) -> None:
     """Ngày nghỉ lễ, ngày làm bù của cả nước và các ngày điều chỉnh riêng của tỉnh trong năm."""
     chosen = year_or_none(year, "--year")

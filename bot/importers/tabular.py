@@ -73,6 +73,8 @@ _TEXT = {".csv", ".tsv", ".txt"}
 
 
 def _check_path(path: Path) -> None:
+    if path.is_dir():
+        raise FileProblem(path, "đây là một thư mục, không phải tệp: ghi đường dẫn đến tệp")
     if not path.is_file():
         raise FileProblem(path, "không tìm thấy tệp")
     suffix = path.suffix.lower()
