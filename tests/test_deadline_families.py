@@ -160,6 +160,8 @@ RELATIVE = [
     ("15 ngày làm việc kể từ ngày ký", date(2027, 3, 22)),
     ("Trong thời hạn 20 ngày làm việc, kể từ ngày ký", date(2027, 3, 29)),
     ("Tối đa 90 ngày kể từ ngày ký", date(2027, 5, 30)),
+    ("30 ngày sau khi Kế hoạch được ban hành", date(2027, 3, 31)),
+    ("10 ngày sau khi ký", date(2027, 3, 11)),
 ]
 RELATIVE_TO_AN_EVENT = [
     "30 ngày kể từ ngày nhận được văn bản",
@@ -547,3 +549,9 @@ def test_the_school_year_setting_is_validated() -> None:
     )
     with pytest.raises(SettingsError, match="DONDOC_SCHOOL_YEAR_END"):
         Settings.load({"DONDOC_SCHOOL_YEAR_END": "31/02"}, env_file=None)
+
+
+def test_an_impossible_quarter_is_invalid_like_an_impossible_month() -> None:
+    for text in ("Quý V/2027", "Quý 5/2027", "Tháng 13/2027"):
+        got = read(text)
+        assert isinstance(got, Unspecified) and got.invalid, text

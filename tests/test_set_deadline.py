@@ -138,3 +138,16 @@ def test_cli_set_deadline_and_the_unspecified_list(tmp_path: Path) -> None:
     )
     refused = dondoc("tasks", "set-deadline", code, "khi nào xong", ok=False)
     assert "Traceback" not in refused.stderr and "Ghi một ngày" in refused.stderr
+
+
+def test_import_warns_of_tasks_due_before_the_plan_was_signed(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    body = PLAN.replace("Cuối quý III/2027", "Tháng 12/2026").replace(
+        "Theo kế hoạch của tỉnh", "30 ngày sau khi Kế hoạch được ban hành"
+    )
+    with session_scope(registry_engine) as s:
+        report = import_plan(s, write(tmp_path, body))
+    assert report.due_before_plan == ["2"] and report.plan_date == date(2027, 3, 1)
+    with Session(registry_engine) as s:  # counted from the plan's signing
+        assert {p.due_on for p in parts_of(s, "1")} == {date(2027, 3, 31)}

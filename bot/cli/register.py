@@ -153,6 +153,13 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             f"vụ vì kế hoạch đã sửa ô Tiến độ:[/] {_items(report.deadlines_dropped)}",
             highlight=False,
         )
+    if report.due_before_plan and report.plan_date:
+        out.print(
+            f"[yellow]{len(report.due_before_plan)} nhiệm vụ có hạn trước ngày ban hành kế hoạch "
+            f"({report.plan_date:%d/%m/%Y}), sẽ quá hạn ngay; kiểm tra lại ô Tiến độ hoặc đặt "
+            f"hạn bằng dondoc tasks set-deadline:[/] {_items(report.due_before_plan)}",
+            highlight=False,
+        )
     if report.unspecified:
         out.print(
             f"[yellow]{len(report.unspecified)} nhiệm vụ chưa có ngày cụ thể, cần quản trị "

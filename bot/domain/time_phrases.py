@@ -248,7 +248,7 @@ _VAGUE = ("theo", "khi", "tuy", "sau khi", "ngay khi", "kip thoi", "dot xuat", "
 # Quyết định này": the plan's own date. Any other document or event has no date here.
 _THIS_PLAN = r"(?:(?:ke hoach|kh)(?: nay)?|(?:quyet dinh|van ban|de an|chuong trinh) nay)"
 _PLAN_SIGNED = re.compile(
-    rf"ngay (?:(?:ky|ban hanh|ky ban hanh)(?: {_THIS_PLAN})?"
+    rf"(?:ngay )?(?:(?:ky|ban hanh|ky ban hanh)(?: {_THIS_PLAN})?"
     rf"|{_THIS_PLAN} (?:duoc )?(?:ky|ban hanh|ky ban hanh))"
 )
 _REPEAT_FILLERS = ("va", "hoac", "theo", "che do", "gui bao cao", "bao cao", "thuc hien",
@@ -297,7 +297,8 @@ class _Parser:
         return self.num(i, digits=4)
 
     def roman_or_num(self, i: int, hi: int) -> _Result[int]:
-        if i < len(self.t) and (n := _ROMAN.get(self.t[i].text)) and n <= hi:
+        # A Roman numeral past ``hi`` ("Quý V") is read, and flagged by the meaning.
+        if i < len(self.t) and (n := _ROMAN.get(self.t[i].text)) and n <= max(hi, 12):
             self._see(i + 1)
             return n, i + 1
         # Out-of-range numbers are read here and flagged by the meaning (month 13).

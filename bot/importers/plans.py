@@ -84,6 +84,9 @@ class PlanImportReport:
     general_refs: list[str] = field(default_factory=list)
     deadlines_kept: list[str] = field(default_factory=list)  # set by an admin, cell unchanged
     deadlines_dropped: list[str] = field(default_factory=list)  # set by an admin, cell changed
+    # Tasks due before the plan was signed: late from the first tick, so worth a second look.
+    due_before_plan: list[str] = field(default_factory=list)
+    plan_date: date | None = None
     done_in_plan: int = 0  # parts the plan itself marks as done ("Đã xong")
     readings: list[RowReading] = field(default_factory=list)
     unclear_leads: list[UnclearLead] = field(default_factory=list)
@@ -130,6 +133,7 @@ def import_plan(
 
     plan = plan_by_number(session, parsed.meta.number)
     report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
+    report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
     report.agency_names = {code: e.name for code, e in registry.entries.items()}
     if plan is None:
         plan = Plan(number=parsed.meta.number)
@@ -165,6 +169,8 @@ def import_plan(
             "source_line": row.line,
             "section_id": section_ids.get(row.section_key or ""),
         }
+        if plan.issued_on and values["due_on"] and values["due_on"] < plan.issued_on:
+            report.due_before_plan.append(row.key)
         task = existing.pop(row.key, None)
         if task is not None and task.deadline_set_to is not None:
             if task.deadline_set_for == row.cell("deadline"):
