@@ -283,3 +283,21 @@ def test_the_summary_counts_every_task_with_no_lead(
         waiting = list_unassigned(session)
     assert [u.task_key for u in report.unclear_leads] == ["1", "2", "3", "5"]
     assert [w.task_key for w in waiting] == ["1", "2", "3", "5"]
+
+
+# --- K1. a semicolon inside brackets lists, like a comma ---------------------------------------
+
+SEMICOLON_IN_BRACKETS = [
+    ("Các sở, ban, ngành (trừ Sở Y tế; Sở Nội vụ)", "@so -so-y-te -so-noi-vu"),
+    ("UBND các huyện (Trảng Bom; Long Khánh)", "h-trang-bom h-long-khanh"),
+    ("UBND các huyện (Trảng Bom; Long Khánh); Sở Y tế", "h-trang-bom h-long-khanh so-y-te"),
+    ("Các sở (trừ Y tế; Nội vụ)", "@so -so-y-te -so-noi-vu"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "spec"), SEMICOLON_IN_BRACKETS, ids=[c[0] for c in SEMICOLON_IN_BRACKETS]
+)
+def test_a_semicolon_inside_brackets_lists_like_a_comma(cell: str, spec: str, bare: bool) -> None:
+    read(cell, spec, bare)
