@@ -301,3 +301,28 @@ SEMICOLON_IN_BRACKETS = [
 )
 def test_a_semicolon_inside_brackets_lists_like_a_comma(cell: str, spec: str, bare: bool) -> None:
     read(cell, spec, bare)
+
+
+# --- K2. "phối hợp:" with a colon opens the coordinating agencies, as "phối hợp với" ----------
+
+COORDINATING_COLON = [
+    ("Sở Nội vụ (phối hợp: Sở Tư pháp)", {"so-noi-vu": "lead", "so-tu-phap": "coordinate"}),
+    ("Sở Nội vụ (chủ trì; phối hợp: Sở Tư pháp)",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate"}),
+    ("Sở Nội vụ (phối hợp: Sở Tư pháp; Sở Y tế)",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-y-te": "coordinate"}),
+    ("Sở Nội vụ (chủ trì, phối hợp với: Sở Tư pháp), Sở Y tế",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-y-te": "lead"}),
+    ("Sở Tài chính (phối hợp)", {"so-tai-chinh": "coordinate"}),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "roles"), COORDINATING_COLON, ids=[c[0] for c in COORDINATING_COLON]
+)
+def test_coordinating_after_a_colon(cell: str, roles: dict[str, str], bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert not reading.mentions

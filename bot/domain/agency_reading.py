@@ -239,14 +239,25 @@ class CellReader:
         follows it ("Sở Tài chính phối hợp Sở Xây dựng"), not at the end of an item
         ("Sở Nội vụ phối hợp": a role)."""
         if co := lx.COORDINATING.walk(self.toks, pos):
-            return co[0]
+            return self._after_colon(co[0])
         end = lx.match_seq(self.toks, pos, ("phoi", "hop"))
+        if end is not None and end < len(self.toks) and self.toks[end].kind == lx.COLON:
+            end += 1  # "(chủ trì; phối hợp: Sở Tư pháp)": the colon only opens the list
+            if self.reg.starts_strong(self.toks, end) or self.reg.walk(self.toks, end):
+                return end
+            return None
         if end is None or end >= len(self.toks) or self.toks[end].kind != lx.WORD:
             return None
         start = end + 1 if self.toks[end].text in ("cac", "nhung") else end
         if self.reg.walk(self.toks, start) is not None or self.reg.walk(self.toks, end):
             return end
         return None
+
+    def _after_colon(self, end: int) -> int:
+        """ "phối hợp với: Sở Tư pháp": past the colon that opens the list."""
+        if end + 1 < len(self.toks) and self.toks[end].kind == lx.COLON:
+            return end + 1
+        return end
 
     def _next_is_item(self, pos: int) -> bool:
         return pos < len(self.toks) and self.toks[pos].kind == lx.WORD
