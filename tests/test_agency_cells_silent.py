@@ -326,3 +326,38 @@ def test_coordinating_after_a_colon(cell: str, roles: dict[str, str], bare: bool
     assert not reading.unknown
     assert {a.code: a.role for a in assign(reading, Match())} == roles
     assert not reading.mentions
+
+
+# --- K3. an agency coordinating with a class it belongs to keeps its own part ---------------
+
+CLASS_AFTER_COORDINATING = [
+    ("Sở Nội vụ phối hợp với các sở, ngành (trừ Sở Y tế)", "so-noi-vu", {"so-y-te"}),
+    ("Sở Nội vụ phối hợp với các sở, ngành", "so-noi-vu", set()),
+    ("Sở Nội vụ chủ trì, phối hợp với các sở, ngành (trừ Sở Y tế)", "so-noi-vu", {"so-y-te"}),
+    ("UBND huyện Trảng Bom phối hợp với UBND cấp huyện", "h-trang-bom", set()),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "lead", "out"), CLASS_AFTER_COORDINATING, ids=[c[0] for c in CLASS_AFTER_COORDINATING]
+)
+def test_an_agency_coordinating_with_its_class_leads(
+    cell: str, lead: str, out: set[str], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    roles = {a.code: a.role for a in assign(reading, Match())}
+    assert roles[lead] == "lead"
+    others = {c for c, r in roles.items() if c != lead}
+    assert others and all(roles[c] == "coordinate" for c in others)
+    assert not others & out
+
+
+@BOTH
+@pytest.mark.parametrize("cell", ["các Sở Ngoại vụ", "Các Sở Ngoại vụ, Sở Y tế"])
+def test_an_article_before_a_name_is_no_class_and_exclusion(cell: str, bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert "so-ngoai-vu" in reading.codes
+    assert not reading.excluded

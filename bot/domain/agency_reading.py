@@ -309,6 +309,10 @@ class CellReader:
                     break
         if found is None or not kinds:
             return None
+        if self.toks[pos].text in ("cac", "nhung") and (
+            (named := self.reg.names_at(self.toks, pos + 1)) is not None and named[0] > found.end
+        ):
+            return None  # "các Sở Ngoại vụ": an article and a name, not "các sở" but "ngoài"
         n, i = len(self.toks), found.end
         bracket = i < n and self.toks[i].kind == lx.OPEN
         listed = i < n and self.toks[i].kind in (lx.COLON, lx.OPEN)
@@ -438,7 +442,7 @@ class CellReader:
             )  # fmt: skip
             self.items.append(_Item())
             return stop
-        codes = [c for c in self._expand(found) if c not in out]
+        codes = self._not_named([c for c in self._expand(found) if c not in out])
         self.excluded.extend(out)
         item = _Item()
         for code in codes:
@@ -623,7 +627,7 @@ class CellReader:
                     Unknown(via, (), self.cell, "danh mục chưa có cơ quan nào thuộc nhóm này")
                 )
                 return
-            codes = expanded
+            codes = self._not_named(expanded)
         else:
             self.unknown.append(Unknown(via, self.reg.suggest(via, self.scope), self.cell))
             return
@@ -631,6 +635,14 @@ class CellReader:
             item.parts.append(len(self.parts))
             self.parts.append(Part(code, via, role=self.role))
         self.items.append(item)
+
+    def _not_named(self, codes: list[str]) -> list[str]:
+        """A class the named agencies coordinate with ("Sở Nội vụ phối hợp với các sở,
+        ngành"): its other members; an agency named before keeps its own part."""
+        if self.role != "coordinate":
+            return codes
+        named = {p.code for i, p in enumerate(self.parts) if i not in self.dropped}
+        return [c for c in codes if c not in named]
 
     def _resolve(self, codes: list[str]) -> list[str] | None:
         if len(codes) == 1:
