@@ -361,3 +361,25 @@ def test_an_article_before_a_name_is_no_class_and_exclusion(cell: str, bare: boo
     assert not reading.unknown
     assert "so-ngoai-vu" in reading.codes
     assert not reading.excluded
+
+
+# --- K4. "the relevant ones" after an exclusion are a group too --------------------------------
+
+RELEVANT_AFTER_EXCLUSION = [
+    ("Các sở, ngành (trừ Sở Y tế) liên quan", "",
+     {"general": ["Các sở, ngành (trừ Sở Y tế) liên quan"]}),
+    ("Các sở, ban, ngành (trừ Sở Nội vụ) có liên quan", "",
+     {"general": ["Các sở, ban, ngành (trừ Sở Nội vụ) có liên quan"]}),
+    ("Các sở, ngành (trừ Sở Y tế) khác có liên quan; Sở Tư pháp", "so-tu-phap",
+     {"general": ["Các sở, ngành (trừ Sở Y tế) khác có liên quan"]}),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "spec", "want"), RELEVANT_AFTER_EXCLUSION, ids=[c[0] for c in RELEVANT_AFTER_EXCLUSION]
+)
+def test_the_relevant_ones_after_an_exclusion_are_a_group(
+    cell: str, spec: str, want: dict, bare: bool
+) -> None:
+    read(cell, spec, bare, **want)

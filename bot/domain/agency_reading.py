@@ -442,6 +442,12 @@ class CellReader:
             )  # fmt: skip
             self.items.append(_Item())
             return stop
+        if (qualified := lx.qualifier_end(self.toks, stop)) is not None:
+            # "Các sở, ngành (trừ Sở Y tế) liên quan": the relevant ones, a group
+            self.general.append(self.text(pos, qualified))
+            self.items.append(_Item())
+            self.last_head, self.joined = None, False
+            return qualified
         codes = self._not_named([c for c in self._expand(found) if c not in out])
         self.excluded.extend(out)
         item = _Item()
