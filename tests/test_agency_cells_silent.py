@@ -383,3 +383,29 @@ def test_the_relevant_ones_after_an_exclusion_are_a_group(
     cell: str, spec: str, want: dict, bare: bool
 ) -> None:
     read(cell, spec, bare, **want)
+
+
+# --- K5. the objects of a verb, also after a class, and after "cho", are only mentioned -------
+
+OBJECTS_AFTER_A_CLASS = [
+    ("Sở Nội vụ hướng dẫn UBND cấp huyện, Sở Y tế", {"so-noi-vu": "lead"}, ("so-y-te",)),
+    ("Sở Nội vụ kiểm tra UBND cấp huyện và Sở Y tế", {"so-noi-vu": "lead"}, ("so-y-te",)),
+    ("Sở Tài chính bố trí kinh phí cho Sở Y tế", {"so-tai-chinh": "lead"}, ("so-y-te",)),
+    ("Sở Tài chính bố trí kinh phí cho Sở Y tế, Sở Nội vụ", {"so-tai-chinh": "lead"},
+     ("so-y-te", "so-noi-vu")),
+    ("Sở Nội vụ hướng dẫn UBND cấp huyện, Sở Y tế phối hợp",
+     {"so-noi-vu": "lead", "so-y-te": "coordinate"}, ()),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "roles", "mentions"), OBJECTS_AFTER_A_CLASS, ids=[c[0] for c in OBJECTS_AFTER_A_CLASS]
+)
+def test_objects_after_a_class_or_cho_are_mentioned(
+    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert set(reading.mentions) == set(mentions)

@@ -740,7 +740,7 @@ class CellReader:
             return pos
         i = start = verb[0]
         first = True
-        while (name := self.reg.names_at(self.toks, i)) is not None:
+        while (name := self._object_at(i)) is not None:
             if not first and self._has_own_verb(name[0]):
                 return start  # "…, Sở Tư pháp phối hợp": a new part, not an object
             i, first = name[0], False
@@ -754,6 +754,13 @@ class CellReader:
                 break
             i = j
         return start if not first else pos
+
+    def _object_at(self, i: int) -> tuple[int, list[lx.Target]] | None:
+        """A registered name, or a class ("hướng dẫn UBND cấp huyện, Sở Y tế"), at ``i``."""
+        if (name := self.reg.names_at(self.toks, i)) is not None:
+            return name
+        found = self.reg.walk(self.toks, i)
+        return (found.end, found.targets) if found is not None else None
 
     def _has_own_verb(self, i: int) -> bool:
         return i < len(self.toks) and (
