@@ -409,3 +409,22 @@ def test_objects_after_a_class_or_cho_are_mentioned(
     assert not reading.unknown
     assert {a.code: a.role for a in assign(reading, Match())} == roles
     assert set(reading.mentions) == set(mentions)
+
+
+# --- K6. an exclusion that contradicts the cell is an error, never silent ---------------------
+
+CONTRADICTIONS = [
+    ("UBND các huyện: Trảng Bom, Long Khánh (trừ Trảng Bom)", "các cơ quan đã nêu tên"),
+    ("Sở Nội vụ (trừ Sở Y tế)", "các cơ quan đã nêu tên"),
+    ("UBND cấp huyện (trừ Sở Y tế)", "không thuộc"),
+    ("UBND các huyện (trừ Sở Y tế), Sở Nội vụ", "không thuộc"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "why"), CONTRADICTIONS, ids=[c[0] for c in CONTRADICTIONS])
+def test_a_contradicting_exclusion_is_an_error(cell: str, why: str, bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert reading.unknown
+    assert why in describe_unknown(reading.unknown)
+    assert "so-y-te" not in reading.codes

@@ -442,6 +442,15 @@ class CellReader:
             )  # fmt: skip
             self.items.append(_Item())
             return stop
+        members = set(self._expand(found))
+        if strangers := [c for c in out if c not in members]:
+            # "UBND cấp huyện (trừ Sở Y tế)": what is left out is not in the class
+            self.unknown.append(
+                Unknown(", ".join(self.reg.name(c) for c in strangers), (), self.cell,
+                        f"cơ quan được trừ ra không thuộc “{via}”"),
+            )  # fmt: skip
+            self.items.append(_Item())
+            return stop
         if (qualified := lx.qualifier_end(self.toks, stop)) is not None:
             # "Các sở, ngành (trừ Sở Y tế) liên quan": the relevant ones, a group
             self.general.append(self.text(pos, qualified))
@@ -668,6 +677,18 @@ class CellReader:
         if not self.items:
             return pos + 1  # "(Sở Nội vụ)": read what is inside
         close = end - (self.toks[end - 1].kind == lx.CLOSE)
+        if (excl := lx.EXCLUSIONS.walk(self.toks, pos + 1)) is not None:
+            at = excl[0] + (excl[0] < close and self.toks[excl[0]].kind == lx.COLON)
+            if self.reg.walk(self.toks, at) is not None or (
+                self.member_kinds and self.reg.members_at(self.toks, at, self.member_kinds)
+            ):
+                # "UBND các huyện: Trảng Bom, Long Khánh (trừ Trảng Bom)": nothing to leave
+                # out of named agencies; which is meant is for the writer to say
+                self.unknown.append(
+                    Unknown(self.text(pos + 1, close), (), self.cell,
+                            "chỉ trừ ra được khỏi một nhóm cơ quan, không khỏi các cơ quan đã nêu tên"),
+                )  # fmt: skip
+                return end
         for k in range(pos + 1, close):
             if self._coordinating(k) is not None and (
                 k == pos + 1 or self.toks[k - 1].kind in (lx.COMMA, lx.WORD)
