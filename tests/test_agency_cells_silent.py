@@ -428,3 +428,38 @@ def test_a_contradicting_exclusion_is_an_error(cell: str, why: str, bare: bool) 
     assert reading.unknown
     assert why in describe_unknown(reading.unknown)
     assert "so-y-te" not in reading.codes
+
+
+# --- K7. no misleading error: "giao" assigns, "trừ:" opens the agencies left out --------------
+
+ASSIGNING = [
+    ("UBND tỉnh giao Sở Nội vụ", {"so-noi-vu": "lead"}, ("ubnd-tinh",)),
+    ("UBND tỉnh giao cho Sở Nội vụ, Sở Y tế", {"so-noi-vu": "lead", "so-y-te": "lead"},
+     ("ubnd-tinh",)),
+    ("UBND tỉnh giao Sở Nội vụ chủ trì, phối hợp với Sở Y tế",
+     {"so-noi-vu": "lead", "so-y-te": "coordinate"}, ("ubnd-tinh",)),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "roles", "mentions"), ASSIGNING, ids=[c[0] for c in ASSIGNING])
+def test_giao_assigns_to_the_agencies_after_it(
+    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert set(reading.mentions) == set(mentions)
+
+
+EXCLUSION_COLON = [
+    ("Các sở, ban, ngành (trừ: Sở Y tế; Sở Nội vụ)", "@so -so-y-te -so-noi-vu"),
+    ("Các sở, ngành, trừ: Sở Y tế, Sở Nội vụ", "@so -so-y-te -so-noi-vu"),
+    ("Các sở, ban, ngành (trừ: Sở Y tế)", "@so -so-y-te"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "spec"), EXCLUSION_COLON, ids=[c[0] for c in EXCLUSION_COLON])
+def test_a_colon_after_the_exclusion_word_opens_the_list(cell: str, spec: str, bare: bool) -> None:
+    read(cell, spec, bare)

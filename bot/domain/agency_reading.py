@@ -157,7 +157,7 @@ class CellReader:
             unknown=tuple(self.unknown),
             general=tuple(dict.fromkeys(self.general)),
             mentions=tuple(c for c in dict.fromkeys(self.mentions) if c not in
-                           {p.code for p in self.parts}),
+                           {p.code for i, p in enumerate(self.parts) if i not in self.dropped}),
             cell=self.cell,
             excluded=tuple(dict.fromkeys(self.excluded)),
         )  # fmt: skip
@@ -210,6 +210,13 @@ class CellReader:
             return head
         if (found_name := self._name(pos)) is not None:
             return found_name
+        if self.items and (given := self._assigning(pos)) is not None:
+            # "UBND tỉnh giao Sở Nội vụ": the agencies before assign, the ones after do it
+            for item in self.items:
+                self.mentions.extend(self.parts[i].code for i in item.parts)
+                self.dropped.update(item.parts)
+            self.items, self.run, self.last_head, self.joined = [], None, None, True
+            return given
         if (co := self._coordinating(pos)) is not None:
             # "Sở Y tế chủ trì, phối hợp với các sở, ngành", "Sở Tài chính phối hợp Sở Xây
             # dựng": the agencies after it coordinate; the ones before keep their role.
@@ -258,6 +265,14 @@ class CellReader:
         if end + 1 < len(self.toks) and self.toks[end].kind == lx.COLON:
             return end + 1
         return end
+
+    def _assigning(self, pos: int) -> int | None:
+        """Where "giao" or "giao cho" ends at ``pos`` when an agency follows it."""
+        for seq in (("giao", "cho"), ("giao",)):
+            end = lx.match_seq(self.toks, pos, seq)
+            if end is not None and self.reg.starts_strong(self.toks, end):
+                return end
+        return None
 
     def _next_is_item(self, pos: int) -> bool:
         return pos < len(self.toks) and self.toks[pos].kind == lx.WORD
@@ -318,7 +333,8 @@ class CellReader:
         listed = i < n and self.toks[i].kind in (lx.COLON, lx.OPEN)
         start = i + 1 if i < n and self.toks[i].kind in (lx.COLON, lx.OPEN, lx.COMMA) else i
         if (excl := lx.EXCLUSIONS.walk(self.toks, start)) is not None and not plural:
-            return self._exclusion(pos, found, kinds, excl[0], bracket)
+            after = excl[0] + (excl[0] < n and self.toks[excl[0]].kind == lx.COLON)  # "trừ:"
+            return self._exclusion(pos, found, kinds, after, bracket)
         if not listed:
             # written right after the class, a member must be read as one
             if i >= n or self.toks[i].kind != lx.WORD:
