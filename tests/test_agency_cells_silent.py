@@ -283,3 +283,183 @@ def test_the_summary_counts_every_task_with_no_lead(
         waiting = list_unassigned(session)
     assert [u.task_key for u in report.unclear_leads] == ["1", "2", "3", "5"]
     assert [w.task_key for w in waiting] == ["1", "2", "3", "5"]
+
+
+# --- K1. a semicolon inside brackets lists, like a comma ---------------------------------------
+
+SEMICOLON_IN_BRACKETS = [
+    ("Các sở, ban, ngành (trừ Sở Y tế; Sở Nội vụ)", "@so -so-y-te -so-noi-vu"),
+    ("UBND các huyện (Trảng Bom; Long Khánh)", "h-trang-bom h-long-khanh"),
+    ("UBND các huyện (Trảng Bom; Long Khánh); Sở Y tế", "h-trang-bom h-long-khanh so-y-te"),
+    ("Các sở (trừ Y tế; Nội vụ)", "@so -so-y-te -so-noi-vu"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "spec"), SEMICOLON_IN_BRACKETS, ids=[c[0] for c in SEMICOLON_IN_BRACKETS]
+)
+def test_a_semicolon_inside_brackets_lists_like_a_comma(cell: str, spec: str, bare: bool) -> None:
+    read(cell, spec, bare)
+
+
+# --- K2. "phối hợp:" with a colon opens the coordinating agencies, as "phối hợp với" ----------
+
+COORDINATING_COLON = [
+    ("Sở Nội vụ (phối hợp: Sở Tư pháp)", {"so-noi-vu": "lead", "so-tu-phap": "coordinate"}),
+    ("Sở Nội vụ (chủ trì; phối hợp: Sở Tư pháp)",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate"}),
+    ("Sở Nội vụ (phối hợp: Sở Tư pháp; Sở Y tế)",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-y-te": "coordinate"}),
+    ("Sở Nội vụ (chủ trì, phối hợp với: Sở Tư pháp), Sở Y tế",
+     {"so-noi-vu": "lead", "so-tu-phap": "coordinate", "so-y-te": "lead"}),
+    ("Sở Tài chính (phối hợp)", {"so-tai-chinh": "coordinate"}),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "roles"), COORDINATING_COLON, ids=[c[0] for c in COORDINATING_COLON]
+)
+def test_coordinating_after_a_colon(cell: str, roles: dict[str, str], bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert not reading.mentions
+
+
+# --- K3. an agency coordinating with a class it belongs to keeps its own part ---------------
+
+CLASS_AFTER_COORDINATING = [
+    ("Sở Nội vụ phối hợp với các sở, ngành (trừ Sở Y tế)", "so-noi-vu", {"so-y-te"}),
+    ("Sở Nội vụ phối hợp với các sở, ngành", "so-noi-vu", set()),
+    ("Sở Nội vụ chủ trì, phối hợp với các sở, ngành (trừ Sở Y tế)", "so-noi-vu", {"so-y-te"}),
+    ("UBND huyện Trảng Bom phối hợp với UBND cấp huyện", "h-trang-bom", set()),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "lead", "out"), CLASS_AFTER_COORDINATING, ids=[c[0] for c in CLASS_AFTER_COORDINATING]
+)
+def test_an_agency_coordinating_with_its_class_leads(
+    cell: str, lead: str, out: set[str], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    roles = {a.code: a.role for a in assign(reading, Match())}
+    assert roles[lead] == "lead"
+    others = {c for c, r in roles.items() if c != lead}
+    assert others and all(roles[c] == "coordinate" for c in others)
+    assert not others & out
+
+
+@BOTH
+@pytest.mark.parametrize("cell", ["các Sở Ngoại vụ", "Các Sở Ngoại vụ, Sở Y tế"])
+def test_an_article_before_a_name_is_no_class_and_exclusion(cell: str, bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert "so-ngoai-vu" in reading.codes
+    assert not reading.excluded
+
+
+# --- K4. "the relevant ones" after an exclusion are a group too --------------------------------
+
+RELEVANT_AFTER_EXCLUSION = [
+    ("Các sở, ngành (trừ Sở Y tế) liên quan", "",
+     {"general": ["Các sở, ngành (trừ Sở Y tế) liên quan"]}),
+    ("Các sở, ban, ngành (trừ Sở Nội vụ) có liên quan", "",
+     {"general": ["Các sở, ban, ngành (trừ Sở Nội vụ) có liên quan"]}),
+    ("Các sở, ngành (trừ Sở Y tế) khác có liên quan; Sở Tư pháp", "so-tu-phap",
+     {"general": ["Các sở, ngành (trừ Sở Y tế) khác có liên quan"]}),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "spec", "want"), RELEVANT_AFTER_EXCLUSION, ids=[c[0] for c in RELEVANT_AFTER_EXCLUSION]
+)
+def test_the_relevant_ones_after_an_exclusion_are_a_group(
+    cell: str, spec: str, want: dict, bare: bool
+) -> None:
+    read(cell, spec, bare, **want)
+
+
+# --- K5. the objects of a verb, also after a class, and after "cho", are only mentioned -------
+
+OBJECTS_AFTER_A_CLASS = [
+    ("Sở Nội vụ hướng dẫn UBND cấp huyện, Sở Y tế", {"so-noi-vu": "lead"}, ("so-y-te",)),
+    ("Sở Nội vụ kiểm tra UBND cấp huyện và Sở Y tế", {"so-noi-vu": "lead"}, ("so-y-te",)),
+    ("Sở Tài chính bố trí kinh phí cho Sở Y tế", {"so-tai-chinh": "lead"}, ("so-y-te",)),
+    ("Sở Tài chính bố trí kinh phí cho Sở Y tế, Sở Nội vụ", {"so-tai-chinh": "lead"},
+     ("so-y-te", "so-noi-vu")),
+    ("Sở Nội vụ hướng dẫn UBND cấp huyện, Sở Y tế phối hợp",
+     {"so-noi-vu": "lead", "so-y-te": "coordinate"}, ()),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("cell", "roles", "mentions"), OBJECTS_AFTER_A_CLASS, ids=[c[0] for c in OBJECTS_AFTER_A_CLASS]
+)
+def test_objects_after_a_class_or_cho_are_mentioned(
+    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert set(reading.mentions) == set(mentions)
+
+
+# --- K6. an exclusion that contradicts the cell is an error, never silent ---------------------
+
+CONTRADICTIONS = [
+    ("UBND các huyện: Trảng Bom, Long Khánh (trừ Trảng Bom)", "các cơ quan đã nêu tên"),
+    ("Sở Nội vụ (trừ Sở Y tế)", "các cơ quan đã nêu tên"),
+    ("UBND cấp huyện (trừ Sở Y tế)", "không thuộc"),
+    ("UBND các huyện (trừ Sở Y tế), Sở Nội vụ", "không thuộc"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "why"), CONTRADICTIONS, ids=[c[0] for c in CONTRADICTIONS])
+def test_a_contradicting_exclusion_is_an_error(cell: str, why: str, bare: bool) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert reading.unknown
+    assert why in describe_unknown(reading.unknown)
+    assert "so-y-te" not in reading.codes
+
+
+# --- K7. no misleading error: "giao" assigns, "trừ:" opens the agencies left out --------------
+
+ASSIGNING = [
+    ("UBND tỉnh giao Sở Nội vụ", {"so-noi-vu": "lead"}, ("ubnd-tinh",)),
+    ("UBND tỉnh giao cho Sở Nội vụ, Sở Y tế", {"so-noi-vu": "lead", "so-y-te": "lead"},
+     ("ubnd-tinh",)),
+    ("UBND tỉnh giao Sở Nội vụ chủ trì, phối hợp với Sở Y tế",
+     {"so-noi-vu": "lead", "so-y-te": "coordinate"}, ("ubnd-tinh",)),
+]  # fmt: skip
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "roles", "mentions"), ASSIGNING, ids=[c[0] for c in ASSIGNING])
+def test_giao_assigns_to_the_agencies_after_it(
+    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
+) -> None:
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert set(reading.mentions) == set(mentions)
+
+
+EXCLUSION_COLON = [
+    ("Các sở, ban, ngành (trừ: Sở Y tế; Sở Nội vụ)", "@so -so-y-te -so-noi-vu"),
+    ("Các sở, ngành, trừ: Sở Y tế, Sở Nội vụ", "@so -so-y-te -so-noi-vu"),
+    ("Các sở, ban, ngành (trừ: Sở Y tế)", "@so -so-y-te"),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(("cell", "spec"), EXCLUSION_COLON, ids=[c[0] for c in EXCLUSION_COLON])
+def test_a_colon_after_the_exclusion_word_opens_the_list(cell: str, spec: str, bare: bool) -> None:
+    read(cell, spec, bare)

@@ -44,17 +44,23 @@ def _raw_tokens(text: str) -> list[Tok]:
         "\n" if ch == "\n" else f for ch, f in zip(text, fold_aligned(text), strict=True)
     )
     out: list[Tok] = []
+    depth = 0
     for m in _RAW.finditer(folded):
         s, e, t = m.start(), m.end(), m.group()
         if t[0].isalnum() or t[0] == "_":
             out.append(Tok(WORD, t, s, e))
+        elif t == ";" and depth > 0 and re.search(r"[)\]]", folded[e:].split("\n")[0]):
+            # "(trừ Sở Y tế; Sở Nội vụ)": inside brackets a semicolon lists, like a comma
+            out.append(Tok(COMMA, ",", s, e))
         elif t == "\n" or t == ";":
             out.append(Tok(SEP, t, s, e))
         elif t == ",":
             out.append(Tok(COMMA, t, s, e))
         elif t in "([":
+            depth += 1
             out.append(Tok(OPEN, t, s, e))
         elif t in ")]":
+            depth = max(0, depth - 1)
             out.append(Tok(CLOSE, t, s, e))
         elif t == ":":
             out.append(Tok(COLON, t, s, e))

@@ -157,7 +157,7 @@ class CellReader:
             unknown=tuple(self.unknown),
             general=tuple(dict.fromkeys(self.general)),
             mentions=tuple(c for c in dict.fromkeys(self.mentions) if c not in
-                           {p.code for p in self.parts}),
+                           {p.code for i, p in enumerate(self.parts) if i not in self.dropped}),
             cell=self.cell,
             excluded=tuple(dict.fromkeys(self.excluded)),
         )  # fmt: skip
@@ -210,6 +210,13 @@ class CellReader:
             return head
         if (found_name := self._name(pos)) is not None:
             return found_name
+        if self.items and (given := self._assigning(pos)) is not None:
+            # "UBND tỉnh giao Sở Nội vụ": the agencies before assign, the ones after do it
+            for item in self.items:
+                self.mentions.extend(self.parts[i].code for i in item.parts)
+                self.dropped.update(item.parts)
+            self.items, self.run, self.last_head, self.joined = [], None, None, True
+            return given
         if (co := self._coordinating(pos)) is not None:
             # "Sở Y tế chủ trì, phối hợp với các sở, ngành", "Sở Tài chính phối hợp Sở Xây
             # dựng": the agencies after it coordinate; the ones before keep their role.
@@ -239,13 +246,32 @@ class CellReader:
         follows it ("Sở Tài chính phối hợp Sở Xây dựng"), not at the end of an item
         ("Sở Nội vụ phối hợp": a role)."""
         if co := lx.COORDINATING.walk(self.toks, pos):
-            return co[0]
+            return self._after_colon(co[0])
         end = lx.match_seq(self.toks, pos, ("phoi", "hop"))
+        if end is not None and end < len(self.toks) and self.toks[end].kind == lx.COLON:
+            end += 1  # "(chủ trì; phối hợp: Sở Tư pháp)": the colon only opens the list
+            if self.reg.starts_strong(self.toks, end) or self.reg.walk(self.toks, end):
+                return end
+            return None
         if end is None or end >= len(self.toks) or self.toks[end].kind != lx.WORD:
             return None
         start = end + 1 if self.toks[end].text in ("cac", "nhung") else end
         if self.reg.walk(self.toks, start) is not None or self.reg.walk(self.toks, end):
             return end
+        return None
+
+    def _after_colon(self, end: int) -> int:
+        """ "phối hợp với: Sở Tư pháp": past the colon that opens the list."""
+        if end + 1 < len(self.toks) and self.toks[end].kind == lx.COLON:
+            return end + 1
+        return end
+
+    def _assigning(self, pos: int) -> int | None:
+        """Where "giao" or "giao cho" ends at ``pos`` when an agency follows it."""
+        for seq in (("giao", "cho"), ("giao",)):
+            end = lx.match_seq(self.toks, pos, seq)
+            if end is not None and self.reg.starts_strong(self.toks, end):
+                return end
         return None
 
     def _next_is_item(self, pos: int) -> bool:
@@ -298,12 +324,17 @@ class CellReader:
                     break
         if found is None or not kinds:
             return None
+        if self.toks[pos].text in ("cac", "nhung") and (
+            (named := self.reg.names_at(self.toks, pos + 1)) is not None and named[0] > found.end
+        ):
+            return None  # "các Sở Ngoại vụ": an article and a name, not "các sở" but "ngoài"
         n, i = len(self.toks), found.end
         bracket = i < n and self.toks[i].kind == lx.OPEN
         listed = i < n and self.toks[i].kind in (lx.COLON, lx.OPEN)
         start = i + 1 if i < n and self.toks[i].kind in (lx.COLON, lx.OPEN, lx.COMMA) else i
         if (excl := lx.EXCLUSIONS.walk(self.toks, start)) is not None and not plural:
-            return self._exclusion(pos, found, kinds, excl[0], bracket)
+            after = excl[0] + (excl[0] < n and self.toks[excl[0]].kind == lx.COLON)  # "trừ:"
+            return self._exclusion(pos, found, kinds, after, bracket)
         if not listed:
             # written right after the class, a member must be read as one
             if i >= n or self.toks[i].kind != lx.WORD:
@@ -427,7 +458,22 @@ class CellReader:
             )  # fmt: skip
             self.items.append(_Item())
             return stop
-        codes = [c for c in self._expand(found) if c not in out]
+        members = set(self._expand(found))
+        if strangers := [c for c in out if c not in members]:
+            # "UBND cấp huyện (trừ Sở Y tế)": what is left out is not in the class
+            self.unknown.append(
+                Unknown(", ".join(self.reg.name(c) for c in strangers), (), self.cell,
+                        f"cơ quan được trừ ra không thuộc “{via}”"),
+            )  # fmt: skip
+            self.items.append(_Item())
+            return stop
+        if (qualified := lx.qualifier_end(self.toks, stop)) is not None:
+            # "Các sở, ngành (trừ Sở Y tế) liên quan": the relevant ones, a group
+            self.general.append(self.text(pos, qualified))
+            self.items.append(_Item())
+            self.last_head, self.joined = None, False
+            return qualified
+        codes = self._not_named([c for c in self._expand(found) if c not in out])
         self.excluded.extend(out)
         item = _Item()
         for code in codes:
@@ -612,7 +658,7 @@ class CellReader:
                     Unknown(via, (), self.cell, "danh mục chưa có cơ quan nào thuộc nhóm này")
                 )
                 return
-            codes = expanded
+            codes = self._not_named(expanded)
         else:
             self.unknown.append(Unknown(via, self.reg.suggest(via, self.scope), self.cell))
             return
@@ -620,6 +666,14 @@ class CellReader:
             item.parts.append(len(self.parts))
             self.parts.append(Part(code, via, role=self.role))
         self.items.append(item)
+
+    def _not_named(self, codes: list[str]) -> list[str]:
+        """A class the named agencies coordinate with ("Sở Nội vụ phối hợp với các sở,
+        ngành"): its other members; an agency named before keeps its own part."""
+        if self.role != "coordinate":
+            return codes
+        named = {p.code for i, p in enumerate(self.parts) if i not in self.dropped}
+        return [c for c in codes if c not in named]
 
     def _resolve(self, codes: list[str]) -> list[str] | None:
         if len(codes) == 1:
@@ -639,6 +693,18 @@ class CellReader:
         if not self.items:
             return pos + 1  # "(Sở Nội vụ)": read what is inside
         close = end - (self.toks[end - 1].kind == lx.CLOSE)
+        if (excl := lx.EXCLUSIONS.walk(self.toks, pos + 1)) is not None:
+            at = excl[0] + (excl[0] < close and self.toks[excl[0]].kind == lx.COLON)
+            if self.reg.walk(self.toks, at) is not None or (
+                self.member_kinds and self.reg.members_at(self.toks, at, self.member_kinds)
+            ):
+                # "UBND các huyện: Trảng Bom, Long Khánh (trừ Trảng Bom)": nothing to leave
+                # out of named agencies; which is meant is for the writer to say
+                self.unknown.append(
+                    Unknown(self.text(pos + 1, close), (), self.cell,
+                            "chỉ trừ ra được khỏi một nhóm cơ quan, không khỏi các cơ quan đã nêu tên"),
+                )  # fmt: skip
+                return end
         for k in range(pos + 1, close):
             if self._coordinating(k) is not None and (
                 k == pos + 1 or self.toks[k - 1].kind in (lx.COMMA, lx.WORD)
@@ -711,7 +777,7 @@ class CellReader:
             return pos
         i = start = verb[0]
         first = True
-        while (name := self.reg.names_at(self.toks, i)) is not None:
+        while (name := self._object_at(i)) is not None:
             if not first and self._has_own_verb(name[0]):
                 return start  # "…, Sở Tư pháp phối hợp": a new part, not an object
             i, first = name[0], False
@@ -725,6 +791,13 @@ class CellReader:
                 break
             i = j
         return start if not first else pos
+
+    def _object_at(self, i: int) -> tuple[int, list[lx.Target]] | None:
+        """A registered name, or a class ("hướng dẫn UBND cấp huyện, Sở Y tế"), at ``i``."""
+        if (name := self.reg.names_at(self.toks, i)) is not None:
+            return name
+        found = self.reg.walk(self.toks, i)
+        return (found.end, found.targets) if found is not None else None
 
     def _has_own_verb(self, i: int) -> bool:
         return i < len(self.toks) and (

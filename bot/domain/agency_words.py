@@ -352,6 +352,7 @@ OBJECT_VERBS: tuple[str, ...] = (
     "cung cấp cho",
     "gửi",
     "hỗ trợ",
+    "cho",  # "bố trí kinh phí cho Sở Y tế": a beneficiary, not a part
 )
 
 # After a class, the agencies it leaves out: "Các sở, ban, ngành (trừ Sở Y tế)".
