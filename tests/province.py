@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.db import session_scope
 from bot.domain.agencies import AgencyEntry, Kind
 from bot.domain.calendar import VIETNAM
-from bot.domain.deadlines import final_date, parse_deadline, to_record
+from bot.domain.deadlines import final_date, parse_deadline, to_columns
 from bot.importers.tabular import read_rows
 from bot.models import Agency, Assignment, Chat, ChatRole, Notice, Outbox, Plan, Role, Task
 from bot.services.chats import ensure_chat
@@ -46,8 +46,7 @@ class Province:
             task = Task(
                 plan_id=self.plan_id, key=str(count + 1), number=str(count + 1), position=count,
                 text=text, result="Báo cáo kết quả", deadline_text=deadline,
-                deadline_kind=parsed.kind, due_on=final_date(parsed),
-                deadline_detail=to_record(parsed),
+                **to_columns(parsed),
             )  # fmt: skip
             s.add(task)
             s.flush()

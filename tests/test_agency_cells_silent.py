@@ -229,10 +229,7 @@ ROLES_IN_A_LEAD_CELL = [
 def test_roles_in_a_lead_cell(
     cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
 ) -> None:
-    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
-    assert not reading.unknown
-    assert {a.code: a.role for a in assign(reading, Match())} == roles
-    assert set(reading.mentions) == set(mentions)
+    assert_roles_and_mentions(cell, roles, mentions, bare)
 
 
 # --- C. a bare role word is a role, not a scope ------------------------------------------------
@@ -405,6 +402,13 @@ OBJECTS_AFTER_A_CLASS = [
 def test_objects_after_a_class_or_cho_are_mentioned(
     cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
 ) -> None:
+    assert_roles_and_mentions(cell, roles, mentions, bare)
+
+
+def assert_roles_and_mentions(
+    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
+) -> None:
+    """The cell reads whole: these agencies with these roles, and these only mentioned."""
     reading = PROVINCE.match(strip_marks(cell) if bare else cell)
     assert not reading.unknown
     assert {a.code: a.role for a in assign(reading, Match())} == roles
@@ -446,10 +450,7 @@ ASSIGNING = [
 def test_giao_assigns_to_the_agencies_after_it(
     cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
 ) -> None:
-    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
-    assert not reading.unknown
-    assert {a.code: a.role for a in assign(reading, Match())} == roles
-    assert set(reading.mentions) == set(mentions)
+    assert_roles_and_mentions(cell, roles, mentions, bare)
 
 
 EXCLUSION_COLON = [

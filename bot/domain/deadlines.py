@@ -538,6 +538,16 @@ def _month_end(year: int, month: int) -> date:
 
 # --- storage: a deadline as plain JSON-able values, and back -------------------------------
 
+#: The task columns a deadline is stored in (see :func:`to_columns`).
+DEADLINE_COLUMNS = ("deadline_kind", "due_on", "recurrence", "deadline_detail")
+
+
+def to_columns(deadline: Deadline) -> dict[str, Any]:
+    """The task's deadline columns: kind, final due date, recurrence period, detail."""
+    period = deadline.period.value if isinstance(deadline, Recurring) else None
+    return {"deadline_kind": deadline.kind, "due_on": final_date(deadline),
+            "recurrence": period, "deadline_detail": to_record(deadline)}  # fmt: skip
+
 
 def to_record(deadline: Deadline) -> dict[str, Any]:
     if isinstance(deadline, DueDate):

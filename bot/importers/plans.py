@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.domain.agencies import Match, assign
-from bot.domain.deadlines import Done, Unspecified, final_date, from_record, to_record
+from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
@@ -160,10 +160,7 @@ def import_plan(
             "target": row.cell("target"),
             "result": row.cell("result"),
             "deadline_text": row.cell("deadline"),
-            "deadline_kind": row.deadline.kind,
-            "due_on": final_date(row.deadline),
-            "recurrence": getattr(getattr(row.deadline, "period", None), "value", None),
-            "deadline_detail": to_record(row.deadline),
+            **to_columns(row.deadline),
             "lead_text": row.cell("lead"),
             "coordinate_text": row.cell("coordinate"),
             "source_line": row.line,
@@ -174,7 +171,7 @@ def import_plan(
         task = existing.pop(row.key, None)
         if task is not None and task.deadline_set_to is not None:
             if task.deadline_set_for == row.cell("deadline"):
-                for f in ("deadline_kind", "due_on", "recurrence", "deadline_detail"):
+                for f in DEADLINE_COLUMNS:
                     values[f] = getattr(task, f)
                 report.deadlines_kept.append(row.key)
             else:

@@ -208,7 +208,7 @@ def parse_plan_rows(
         tasks.append(TaskRow(row.line, tkey, number, group_key, len(tasks), cells))
 
     for task in tasks:
-        _resolve(task, meta, registry, scope, default_lead, errors)
+        _resolve(task, registry, scope, default_lead, errors)
         task.deadline = parse_deadline(
             task.cell("deadline"), plan_year=meta.plan_year, plan_date=meta.issued_on,
             result=task.cell("result"), calendar=calendar, school_year_end=school_year_end,
@@ -222,7 +222,6 @@ def parse_plan_rows(
 
 def _resolve(
     task: TaskRow,
-    meta: PlanMeta,
     registry: Registry,
     scope: str | None,
     default_lead: str,

@@ -20,10 +20,9 @@ from bot.domain.deadlines import (
     Done,
     DueDate,
     Unspecified,
-    final_date,
     from_record,
     parse_deadline,
-    to_record,
+    to_columns,
 )
 from bot.models import CHECK_NOW, Assignment, Plan, Status, Task
 from bot.services.assignments import Actor, record_change
@@ -75,10 +74,8 @@ def set_deadline(
     assert plan is not None
     deadline = _read(session, text, plan, school_year_end)
     old = from_record(task.deadline_kind, task.deadline_detail)
-    task.deadline_kind = deadline.kind
-    task.due_on = final_date(deadline)
-    task.recurrence = getattr(getattr(deadline, "period", None), "value", None)
-    task.deadline_detail = to_record(deadline)
+    for column, value in to_columns(deadline).items():
+        setattr(task, column, value)
     task.deadline_set_to = text.strip()
     task.deadline_set_for = task.deadline_text
     session.add(task)
