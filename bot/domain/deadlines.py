@@ -59,6 +59,8 @@ PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, 
 MAX_CELL = 500  # characters: a longer "Tiến độ" cell is prose, not a deadline
 # The years a deadline may fall in: a date outside them is a typing error ("31/12/9999").
 YEARS = range(2000, 2101)
+# (month, day): the last day of a school year ("Năm học 2027-2028"); a setting
+SCHOOL_YEAR_END = (5, 31)
 
 #: How each qualifier narrows a month, a quarter or a year: the last day of the window,
 #: as (month of the period, 1-based; day, or 0 for the month's last day). A qualifier not
@@ -210,7 +212,7 @@ def parse_deadline(
     plan_year: int | None = None,
     plan_date: date | None = None,
     result: str = "",
-    school_year_end: tuple[int, int] = (5, 31),
+    school_year_end: tuple[int, int] = SCHOOL_YEAR_END,
     calendar: WorkingDays | None = None,
 ) -> Deadline:
     """Read a deadline cell into a :data:`Deadline`; never raises.

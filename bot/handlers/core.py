@@ -15,12 +15,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.numbers import parse_id
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
 from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
-from bot.scheduler.settings import ApologySettings
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
 from bot.services.binding import Bound, find_chat, redeem, unbind
@@ -39,11 +39,10 @@ _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?\s*(.*)$", re.DOTALL)
 
 def handle_message(
     session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
-    apology_settings: ApologySettings | None = None,
+    settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
     sender, text = incoming.sender, incoming.text.strip()
     chat = find_chat(session, sender.channel, sender.chat_key)
-    settings = apology_settings or ApologySettings()
     command = _COMMAND.match(text)
     if command:
         name, args = command.group(1).lower(), command.group(2).strip()
@@ -77,7 +76,7 @@ def handle_message(
 
 def handle_button(
     session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar,
-    apology_settings: ApologySettings | None = None,
+    settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
     chat = find_chat(session, sender.channel, sender.chat_key)
     if chat is None:
@@ -85,8 +84,7 @@ def handle_button(
     kind, _, ident = data.partition(":")
     if kind in ("x", "aa", "ab"):
         name = {"x": "xinloi", "aa": "duyetxl", "ab": "tralai"}[kind]
-        return _apology_command(session, chat, sender, name, ident, now, cal,
-                                apology_settings or ApologySettings())  # fmt: skip
+        return _apology_command(session, chat, sender, name, ident, now, cal, settings)
     if kind in ("ea", "er"):
         request_id = parse_id(ident)
         if request_id is None:
