@@ -203,7 +203,7 @@ class _Context:
     plan_year: int | None
     plan_date: date | None
     school_year_end: tuple[int, int]
-    calendar: WorkingDays | None
+    cal: WorkingDays | None
 
 
 def parse_deadline(
@@ -213,13 +213,13 @@ def parse_deadline(
     plan_date: date | None = None,
     result: str = "",
     school_year_end: tuple[int, int] = SCHOOL_YEAR_END,
-    calendar: WorkingDays | None = None,
+    cal: WorkingDays | None = None,
 ) -> Deadline:
     """Read a deadline cell into a :data:`Deadline`; never raises.
 
     ``plan_year`` fills cells like "Trong năm" or "Quý II" (default: ``plan_date``'s
     year); ``plan_date`` is the day the plan was signed, the start of "N ngày kể từ ngày
-    ký"; ``school_year_end`` is (month, day) of a school year's last day; ``calendar``
+    ký"; ``school_year_end`` is (month, day) of a school year's last day; ``cal``
     counts "ngày làm việc" (without one such a cell is unspecified).
     """
     original = clean(text).strip(" .;,:")
@@ -237,7 +237,7 @@ def parse_deadline(
     if not original:
         return Unspecified("ô tiến độ để trống")
     year = plan_year or (plan_date.year if plan_date else None)
-    context = _Context(year, plan_date, school_year_end, calendar)
+    context = _Context(year, plan_date, school_year_end, cal)
     parsed = tp.read(original)
     try:
         return _meaning(parsed, original, context)
@@ -378,9 +378,9 @@ def _relative(reading: tp.Relative, ctx: _Context) -> DueDate:
     base = ctx.plan_date
     unit_words = {"day": "ngày", "working_day": "ngày làm việc", "week": "tuần", "month": "tháng"}
     if reading.unit == "working_day":
-        if ctx.calendar is None:
+        if ctx.cal is None:
             raise _Unclear("cần lịch ngày làm việc để tính hạn")
-        on = ctx.calendar.add_working_days(base, reading.count)
+        on = ctx.cal.add_working_days(base, reading.count)
     elif reading.unit == "month":
         months = base.month - 1 + reading.count
         year, month = base.year + months // 12, months % 12 + 1

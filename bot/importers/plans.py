@@ -127,7 +127,7 @@ def import_plan(
     issuer = find_agency(session, merged.issuer) if merged.issuer else None
     parsed = parse_plan_rows(
         rows, registry, meta=merged, scope=issuer.code if issuer else None,
-        default_lead=default_lead, calendar=load_calendar(session, settings.hours),
+        default_lead=default_lead, cal=load_calendar(session, settings.hours),
         school_year_end=settings.school_year_end,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors

@@ -114,7 +114,7 @@ def _read(session: Session, text: str, plan: Plan, settings: Settings) -> Deadli
             raise DeadlineNotSet(f"năm {day.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}")
         return DueDate(day, "do quản trị viên đặt")
     deadline = parse_deadline(
-        text, plan_year=plan.year, plan_date=plan.issued_on, calendar=load_calendar(session, settings.hours),
+        text, plan_year=plan.year, plan_date=plan.issued_on, cal=load_calendar(session, settings.hours),
         school_year_end=settings.school_year_end,
     )  # fmt: skip
     if isinstance(deadline, Unspecified):
