@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, time
 from pathlib import Path
@@ -167,84 +167,49 @@ class Settings:
 
 
 def _rules(path: Path) -> dict[str, Any]:
-    """The TOML file's sections as ``Settings`` fields; only the keys written are set, so
-    every default stays on its field."""
+    """The TOML file's tables as ``Settings`` fields. Only the keys written are set, so
+    every default stays on its field; a key dondoc does not know is an error (a typo
+    must not silently leave the default in force)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from None
-    where = ""
-    try:
-        where = "reminders, escalation"
-        reminders, escalation = _section(data, "reminders"), _section(data, "escalation")
-        ladder = _build(Ladder, {
-            "before": tuple(_int(n) for n in reminders["before"]) if "before" in reminders else None,
-            "on_due_day": _bool(reminders["on_due_day"]) if "on_due_day" in reminders else None,
-            "late_group": _opt(escalation, "group_after", _int),
-            "late_head": _opt(escalation, "head_after", _int),
-            "late_coordinator": _opt(escalation, "coordinator_after", _int),
-            "repeat_every": _opt(escalation, "repeat_every", _int),
-        })  # fmt: skip
-        where = "office_hours"
-        hours = _section(data, "office_hours")
-        office = _build(OfficeHours, {"start": _opt(hours, "start", _time),
-                                      "end": _opt(hours, "end", _time)})  # fmt: skip
-        where = "unspecified"
-        unspecified = _weekly(_section(data, "unspecified"))
-        where = "digest"
-        digest = _weekly(_section(data, "digest"))
-        where = "dispatch"
-        dispatch = _section(data, "dispatch")
-        dispatching = _build(DispatchSettings, {
-            "lease_seconds": _opt(dispatch, "lease_seconds", _int),
-            "max_attempts": _opt(dispatch, "max_attempts", _int),
-        })  # fmt: skip
-        where = "files"
-        files = _section(data, "files")
-        file_settings = _build(FileSettings, {"warn_days": _opt(files, "warn_days", _int),
-                                              "cutoff": _opt(files, "cutoff", _time)})  # fmt: skip
-        where = "apology"
-        apology = _section(data, "apology")
-        known = {f.name for f in fields(ApologySettings)}
-        unknown = sorted(set(apology) - known)
+    known = {table for rule in _RULES for table, _key in rule.keys}
+    for table, value in data.items():
+        if table not in known:
+            raise SettingsError(f"{path}: unknown table [{table}]")
+        if not isinstance(value, dict):
+            raise SettingsError(f"{path} [{table}]: must be a table, like [{table}]")
+        keys = {key for t, key in (k for rule in _RULES for k in rule.keys) if t == table}
+        unknown = sorted(set(value) - keys)
         if unknown:
-            raise ValueError(f"unknown key {', '.join(unknown)}")
-        letter = ApologySettings(**{k: str(v) for k, v in apology.items()})
-        where = "scheduler"
-        tick = _opt(_section(data, "scheduler"), "tick_seconds", _int)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SettingsError(f"{path} [{where}]: {exc}") from None
-    rules: dict[str, Any] = {"ladder": ladder, "hours": office, "unspecified": unspecified,
-                             "digest": digest, "dispatch": dispatching, "files": file_settings,
-                             "apology": letter}  # fmt: skip
-    if tick is not None:
-        rules["tick_seconds"] = tick
+            raise SettingsError(f"{path} [{table}]: unknown key {', '.join(unknown)}")
+    rules: dict[str, Any] = {}
+    for rule in _RULES:
+        written = {(t, k): data[t][k] for t, k in rule.keys if k in data.get(t, {})}
+        if not written:
+            continue
+        where = ", ".join(dict.fromkeys(t for t, _k in rule.keys))
+        try:
+            given = {rule.keys[tk][0]: rule.keys[tk][1](v) for tk, v in written.items()}
+            rules[rule.field] = given.pop("") if "" in given else rule.kind(**given)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{path} [{where}]: {exc}") from None
     try:
-        Settings(**rules)  # the checks across fields (tick_seconds)
+        Settings(**rules)  # the checks across fields
     except ValueError as exc:
-        raise SettingsError(f"{path} [scheduler]: {exc}") from None
+        raise SettingsError(f"{path}: {exc}") from None
     return rules
 
 
-def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
-    section = data.get(name, {})
-    if not isinstance(section, dict):
-        raise TypeError(f"[{name}] must be a table")
-    return section
+@dataclass(frozen=True)
+class _Rule:
+    """One ``Settings`` field from the file: ``keys`` maps (table, key) to the field of
+    ``kind`` it sets and how its value is read ("" for the whole field)."""
 
-
-def _build(kind: Any, given: dict[str, Any]) -> Any:
-    return kind(**{k: v for k, v in given.items() if v is not None})
-
-
-def _opt(section: dict[str, Any], key: str, convert: Any) -> Any:
-    return convert(section[key]) if key in section else None
-
-
-def _weekly(section: dict[str, Any]) -> Weekly:
-    weekly: Weekly = _build(Weekly, {"weekday": _opt(section, "weekday", _int),
-                                     "at": _opt(section, "at", _time)})  # fmt: skip
-    return weekly
+    field: str
+    kind: Any
+    keys: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]
 
 
 def _int(value: Any) -> int:
@@ -306,3 +271,42 @@ def _port(values: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name}: {port} is not a port")
     return port
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text in quotes, got {value!r}")
+    return value
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of whole numbers, like [7, 3, 1], got {value!r}")
+    return tuple(_int(n) for n in value)
+
+
+def _weekly(table: str) -> dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]:
+    return {(table, "weekday"): ("weekday", _int), (table, "at"): ("at", _time)}
+
+
+_RULES = (
+    _Rule("ladder", Ladder, {
+        ("reminders", "before"): ("before", _ints),
+        ("reminders", "on_due_day"): ("on_due_day", _bool),
+        ("escalation", "group_after"): ("late_group", _int),
+        ("escalation", "head_after"): ("late_head", _int),
+        ("escalation", "coordinator_after"): ("late_coordinator", _int),
+        ("escalation", "repeat_every"): ("repeat_every", _int),
+    }),
+    _Rule("hours", OfficeHours, {("office_hours", "start"): ("start", _time),
+                                 ("office_hours", "end"): ("end", _time)}),
+    _Rule("tick_seconds", int, {("scheduler", "tick_seconds"): ("", _int)}),
+    _Rule("unspecified", Weekly, _weekly("unspecified")),
+    _Rule("digest", Weekly, _weekly("digest")),
+    _Rule("dispatch", DispatchSettings, {("dispatch", "lease_seconds"): ("lease_seconds", _int),
+                                         ("dispatch", "max_attempts"): ("max_attempts", _int)}),
+    _Rule("files", FileSettings, {("files", "warn_days"): ("warn_days", _int),
+                                  ("files", "cutoff"): ("cutoff", _time)}),
+    _Rule("apology", ApologySettings,
+          {("apology", f.name): (f.name, _text) for f in fields(ApologySettings)}),
+)  # fmt: skip

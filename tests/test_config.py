@@ -78,12 +78,21 @@ def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:
         ("[dispatch]\nlease_seconds = 0\n", r"\[dispatch\]: lease_seconds"),
         ("[dispatch]\nmax_attempts = 2.5\n", r"\[dispatch\]: expected a whole number"),
         ("[files]\nwarn_days = 0\n", r"\[files\]: warn_days"),
-        ("[scheduler]\ntick_seconds = 1\n", r"\[scheduler\]: tick_seconds"),
+        ("[scheduler]\ntick_seconds = 1\n", r"tick_seconds: 5 to 3600"),
+        ("[escalation]\nhead_afer = 5\n", r"\[escalation\]: unknown key head_afer"),
+        ("[reminder]\nbefore = [5]\n", r"unknown table \[reminder\]"),
         ('[apology]\nplase = "Long Khánh"\n', r"\[apology\]: unknown key plase"),
-        ("digest = 3\n", r"\[digest\] must be a table"),
+        ("digest = 3\n", r"\[digest\]: must be a table"),
         ("[digest\n", r"rules\.toml"),
     ],
 )
 def test_every_weekday_hour_and_count_is_checked(tmp_path: Path, toml: str, named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         load(tmp_path, toml)
+
+
+def test_the_example_file_is_every_default() -> None:
+    example = Path(__file__).resolve().parent.parent / "dondoc.example.toml"
+    assert Settings.load({"DONDOC_CONFIG": str(example)}, env_file=None) == Settings(
+        config_file=example
+    )

@@ -43,7 +43,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
-from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.models import Role, Status
 from bot.render import short_date
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
@@ -286,8 +286,8 @@ def _print_tasks(
         write_csv(
             ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái", "Tiến độ (%)",
              "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn"],
-            ([x.code, x.plan, x.task_key, x.task, x.agency, ROLE_LABELS[Role(x.role)],
-              STATUS_LABELS[Status(x.status)], x.progress, "có" if x.overdue else "",
+            ([x.code, x.plan, x.task_key, x.task, x.agency, Role(x.role).label,
+              Status(x.status).label, x.progress, "có" if x.overdue else "",
               x.deadline_text, x.deadline, short_date(x.due_on)] for x in lines),
         )  # fmt: skip
         return
@@ -298,9 +298,9 @@ def _print_tasks(
                    "Trạng thái", "Tiến độ"):  # fmt: skip
         table.add_column(column, overflow="fold")
     for x in lines:
-        status = STATUS_LABELS[Status(x.status)] + (" ⚠️ quá hạn" if x.overdue else "")
+        status = Status(x.status).label + (" ⚠️ quá hạn" if x.overdue else "")
         table.add_row(
-            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, ROLE_LABELS[Role(x.role)],
+            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, Role(x.role).label,
             x.deadline, status, f"{x.progress}%",
         )  # fmt: skip
     out.print(table)
@@ -353,10 +353,10 @@ def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[st
     names mentioned without a part; general groups; words left unread."""
     if not reading.cell.strip():
         return []
-    lines = [f"{ROLE_LABELS[column]} “{' '.join(reading.cell.split())}”"]
+    lines = [f"{column.label} “{' '.join(reading.cell.split())}”"]
     groups: dict[tuple[str, str, str], list[str]] = {}
     for part in reading.parts:
-        role = ROLE_LABELS[Role(part.role)] if part.role else ROLE_LABELS[column]
+        role = Role(part.role).label if part.role else column.label
         groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
     for (via, role, scope), members in groups.items():
         shown = ", ".join(members[:_LIST_AT_MOST])

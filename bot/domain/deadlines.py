@@ -34,26 +34,20 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain import time_phrases as tp
+from bot.domain.labelled import Labelled
 from bot.domain.text import clean, fold_aligned
 
 
-class Period(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    HALF_YEARLY = "half_yearly"
-    YEARLY = "yearly"
+class Period(Labelled):
+    MONTHLY = "monthly", "hằng tháng"
+    QUARTERLY = "quarterly", "hằng quý"
+    HALF_YEARLY = "half_yearly", "6 tháng một lần"
+    YEARLY = "yearly", "hằng năm"
 
 
-PERIOD_LABELS = {
-    Period.MONTHLY: "hằng tháng",
-    Period.QUARTERLY: "hằng quý",
-    Period.HALF_YEARLY: "6 tháng một lần",
-    Period.YEARLY: "hằng năm",
-}
 PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, Period.YEARLY: 12}
 
 MAX_CELL = 500  # characters: a longer "Tiến độ" cell is prose, not a deadline
@@ -112,7 +106,7 @@ class Recurring:
     kind = "recurring"
 
     def describe(self) -> str:
-        label = PERIOD_LABELS[self.period]
+        label = self.period.label
         if self.ongoing:
             text = f"Thường xuyên (báo cáo {label})"
         elif self.anchor:
@@ -330,7 +324,7 @@ def _repeat(reading: tp.Repeat, ctx: _Context) -> Deadline:
     window = _fill_years(reading.window, ctx)[0] if reading.window else ()
     if reading.dated_first and reading.start is None:
         # "Tháng 12/2026 và thực hiện thường xuyên": done by the date, then kept up.
-        then = "thực hiện thường xuyên" if reading.ongoing else PERIOD_LABELS[period]
+        then = "thực hiện thường xuyên" if reading.ongoing else period.label
         on = _window(window[-1], ctx)[1]
         return DueDate(on, f"hết {_label(window[-1])}, sau đó {then}")
     if reading.start is not None:

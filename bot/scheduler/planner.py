@@ -31,7 +31,6 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import DueDate, Recurring, Unspecified, from_record
 from bot.domain.policy import Audience, Item, Notice, decide
 from bot.models import (
-    ROLE_LABELS,
     Agency,
     Assignment,
     Chat,
@@ -283,7 +282,7 @@ def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:
         "result": d.task.result or d.task.target,
         "scope": d.assignment.scope,
         "agency": d.agency.name,
-        "role_label": ROLE_LABELS[Role(d.assignment.role)].lower(),
+        "role_label": Role(d.assignment.role).label.lower(),
         "chat_role": chat.role if chat else "",
     }
 
