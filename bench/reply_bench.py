@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.channels.telegram import build_application
+from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.models import Agency, Assignment, ChatRole, Status
 from bot.services.binding import create_link_code
@@ -39,9 +40,10 @@ async def run(replies: int) -> list[float]:
         province = build_province(engine)
         parts = [province.add_task("31/12/2024", text=f"Nhiệm vụ {i}") for i in range(replies)]
         fake = FakeTelegram()
-        app = build_application("1:bench", engine=engine, base_url="http://bot-api.invalid/bot",
-                                admin_ids=frozenset(), clock=lambda: NOW, transport=fake.transport,
-                                rate_limit=False)  # fmt: skip
+        token = "1:bench"  # noqa: S105 - the fake API's, not a secret
+        settings = Settings(telegram_token=token, telegram_base_url="http://bot-api.invalid/bot")
+        app = build_application(settings, engine=engine, clock=lambda: NOW,
+                                transport=fake.transport, rate_limit=False)  # fmt: skip
         latencies = []
         async with app:
             await app.start()
