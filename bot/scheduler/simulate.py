@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.channels import Channel
 from bot.db import session_scope
+from bot.domain.verbs import APPROVE_APOLOGY, callback_data
 from bot.models import Agency, Apology, ApologyState, Notice, Outbox, OutboxState, TthcFile
 from bot.scheduler.runner import tick
 from bot.scheduler.settings import SchedulerSettings
@@ -85,7 +86,8 @@ def _play_apologies(engine: Engine, now: datetime, settings: SchedulerSettings) 
                 head = Sender(
                     "console", f"thu-truong:{agency.code}", "mo-phong-tt", "Thủ trưởng (mô phỏng)"
                 )
-                handle_button(session, head, f"aa:{letter.id}", now, cal, settings.apology)
+                handle_button(session, head, callback_data(APPROVE_APOLOGY, letter.id), now, cal,
+                              settings.apology)  # fmt: skip
 
 
 def stage_order(stage: str) -> tuple[int, int]:
