@@ -18,7 +18,7 @@ from bot.domain.verbs import (
     typed_equivalent,
 )
 
-WITH_BUTTONS = [v for v in VERBS if v.button_kind]
+WITH_BUTTONS = [v for v in VERBS if v.button]
 IDENTS = ("1", "12", "987654321", "2" * 40)
 
 COMMANDS = {
@@ -57,7 +57,7 @@ ON_THE_WIRE = {
 @pytest.mark.parametrize("ident", IDENTS)
 def test_button_data_round_trips(verb: Verb, ident: str) -> None:
     label, data = button(verb, ident)
-    assert label == verb.button_label
+    assert verb.button is not None and label == verb.button.label
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert parse_button(data) == (verb, ident)
     assert callback_data(verb, int(ident)) == data
@@ -94,6 +94,10 @@ def test_every_command_is_found(name: str, verb: Verb, suffix: str) -> None:
 
 def test_every_verb_is_in_the_table_of_commands() -> None:
     assert {v.name for v in COMMANDS.values()} == {v.name for v in VERBS}
+    names = [n for v in VERBS for n in (v.command, *v.aliases)]
+    kinds = [v.button.kind for v in VERBS if v.button]
+    assert len(set(names)) == len(names) and len(set(kinds)) == len(kinds)  # none names two
+    assert len({v.name for v in VERBS}) == len(VERBS)
 
 
 def test_unknown_commands_and_plain_text() -> None:
@@ -110,7 +114,8 @@ def test_every_button_has_a_command_typed_instead(verb: Verb) -> None:
     assert typed is not None and typed.startswith(f"/{verb.command} {verb.code(12)}")
     command = find_command(typed)
     assert command is not None and command.verb is verb  # what is typed does the same
-    assert buttons_as_text([[button(verb, 12)]]) == f"{verb.button_label} → {typed}"
+    assert verb.button is not None
+    assert buttons_as_text([[button(verb, 12)]]) == f"{verb.button.label} → {typed}"
 
 
 def test_zalo_text_for_a_reminder_is_unchanged() -> None:

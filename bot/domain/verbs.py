@@ -22,56 +22,46 @@ CALLBACK_DATA_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class VerbButton:
+    """The button of a verb, and the command typed instead where there are no buttons."""
+
+    kind: str  # the prefix of its callback data: "d" in "d:12"; never changes once sent
+    label: str  # "✅ Hoàn thành"
+    typed: str  # what to type instead of pressing it, "{}" for the code: "/xong {}"
+    code_prefix: str = ""  # the ident as a code to type: "NV" + "12"
+
+
+@dataclass(frozen=True)
 class Verb:
     name: str  # what the verb does, for code: "done", "approve_extension"
     command: str  # typed as /command, without the slash
-    aliases: tuple[str, ...] = ()
     usage: str = ""  # the command as the help shows it: "/xong MÃ [ghi chú]"
     purpose: str = ""  # what it does, as the help says it: "báo hoàn thành"
+    button: VerbButton | None = None
+    aliases: tuple[str, ...] = ()
     bound_only: bool = True  # refused in a chat not yet bound to an agency
-    button_kind: str = ""  # the prefix of its buttons' callback data; "" without buttons
-    button_label: str = ""  # "✅ Hoàn thành"
-    typed: str = ""  # what to type instead of pressing the button, "{}" for the code
-    code_prefix: str = ""  # a button's ident as a code to type: "NV" + "12"
 
     def code(self, ident: object) -> str:
         """The code a person types for a button's ident: "NV12" for a task's "12"."""
-        return f"{self.code_prefix}{ident}"
+        return f"{self.button.code_prefix if self.button else ''}{ident}"
 
 
+# The table: name, command, usage, purpose, button (kind, label, typed instead, code prefix).
 START = Verb("start", "start", bound_only=False)
 HELP = Verb("help", "trogiup", aliases=("help",), bound_only=False)
-BIND = Verb("bind", "lienket", usage="/lienket MÃ", purpose="liên kết nhóm với cơ quan",
-            bound_only=False)  # fmt: skip
-UNBIND = Verb("unbind", "huylienket", usage="/huylienket", purpose="bỏ liên kết")
-TASKS = Verb("tasks", "nhiemvu", usage="/nhiemvu", purpose="việc đang thực hiện, kèm mã (NV…)")
-OVERDUE = Verb("overdue", "quahan", usage="/quahan", purpose="việc đã quá hạn")
-REPORT = Verb("report", "baocao", usage="/baocao",
-              purpose="báo cáo tổng hợp của cơ quan (như bản gửi Thủ trưởng hằng tuần)")  # fmt: skip
-DONE = Verb("done", "xong", usage="/xong MÃ [ghi chú]", purpose="báo hoàn thành",
-            button_kind="d", button_label="✅ Hoàn thành", typed="/xong {}",
-            code_prefix="NV")  # fmt: skip
-PROGRESS = Verb("progress", "tiendo", usage="/tiendo MÃ 70% [ghi chú]", purpose="báo tiến độ",
-                button_kind="p", button_label="📝 Tiến độ", typed="/tiendo {} 70%",
-                code_prefix="NV")  # fmt: skip
-EXTEND = Verb("extend", "giahan", usage="/giahan MÃ 30/12/2025 lý do", purpose="xin gia hạn",
-              button_kind="e", button_label="⏳ Gia hạn", typed="/giahan {} NGÀY lý do",
-              code_prefix="NV")  # fmt: skip
-APPROVE_EXTENSION = Verb("approve_extension", "duyet", usage="/duyet SỐ",
-                         purpose="duyệt đề nghị gia hạn", button_kind="ea",
-                         button_label="✅ Duyệt", typed="/duyet {}")  # fmt: skip
-REJECT_EXTENSION = Verb("reject_extension", "khongduyet", usage="/khongduyet SỐ",
-                        purpose="không duyệt đề nghị gia hạn", button_kind="er",
-                        button_label="✖️ Không duyệt", typed="/khongduyet {}")  # fmt: skip
-APOLOGIZE = Verb("apologize", "xinloi", usage="/xinloi MÃ_HỒ_SƠ",
-                 purpose="soạn văn bản xin lỗi và hẹn lại", button_kind="x",
-                 button_label="✍️ Xin lỗi", typed="/xinloi {}")  # fmt: skip
-APPROVE_APOLOGY = Verb("approve_apology", "duyetxl", usage="/duyetxl SỐ",
-                       purpose="duyệt văn bản xin lỗi", button_kind="aa",
-                       button_label="✅ Duyệt văn bản", typed="/duyetxl {}")  # fmt: skip
-RETURN_APOLOGY = Verb("return_apology", "tralai", usage="/tralai SỐ",
-                      purpose="trả lại dự thảo văn bản xin lỗi", button_kind="ab",
-                      button_label="↩️ Trả lại", typed="/tralai {}")  # fmt: skip
+BIND = Verb("bind", "lienket", "/lienket MÃ", "liên kết nhóm với cơ quan", bound_only=False)
+UNBIND = Verb("unbind", "huylienket", "/huylienket", "bỏ liên kết")
+TASKS = Verb("tasks", "nhiemvu", "/nhiemvu", "việc đang thực hiện, kèm mã (NV…)")
+OVERDUE = Verb("overdue", "quahan", "/quahan", "việc đã quá hạn")
+REPORT = Verb("report", "baocao", "/baocao", "báo cáo tổng hợp của cơ quan (như bản gửi Thủ trưởng hằng tuần)")  # fmt: skip
+DONE = Verb("done", "xong", "/xong MÃ [ghi chú]", "báo hoàn thành", VerbButton("d", "✅ Hoàn thành", "/xong {}", "NV"))  # fmt: skip
+PROGRESS = Verb("progress", "tiendo", "/tiendo MÃ 70% [ghi chú]", "báo tiến độ", VerbButton("p", "📝 Tiến độ", "/tiendo {} 70%", "NV"))  # fmt: skip
+EXTEND = Verb("extend", "giahan", "/giahan MÃ 30/12/2025 lý do", "xin gia hạn", VerbButton("e", "⏳ Gia hạn", "/giahan {} NGÀY lý do", "NV"))  # fmt: skip
+APPROVE_EXTENSION = Verb("approve_extension", "duyet", "/duyet SỐ", "duyệt đề nghị gia hạn", VerbButton("ea", "✅ Duyệt", "/duyet {}"))  # fmt: skip
+REJECT_EXTENSION = Verb("reject_extension", "khongduyet", "/khongduyet SỐ", "không duyệt đề nghị gia hạn", VerbButton("er", "✖️ Không duyệt", "/khongduyet {}"))  # fmt: skip
+APOLOGIZE = Verb("apologize", "xinloi", "/xinloi MÃ_HỒ_SƠ", "soạn văn bản xin lỗi và hẹn lại", VerbButton("x", "✍️ Xin lỗi", "/xinloi {}"))  # fmt: skip
+APPROVE_APOLOGY = Verb("approve_apology", "duyetxl", "/duyetxl SỐ", "duyệt văn bản xin lỗi", VerbButton("aa", "✅ Duyệt văn bản", "/duyetxl {}"))  # fmt: skip
+RETURN_APOLOGY = Verb("return_apology", "tralai", "/tralai SỐ", "trả lại dự thảo văn bản xin lỗi", VerbButton("ab", "↩️ Trả lại", "/tralai {}"))  # fmt: skip
 
 VERBS: tuple[Verb, ...] = (
     START, HELP, BIND, UNBIND, TASKS, OVERDUE, REPORT, DONE, PROGRESS, EXTEND,
@@ -84,9 +74,7 @@ HELP_LINES: tuple[tuple[Verb, ...], ...] = (
 )  # fmt: skip
 
 _BY_COMMAND = {name: verb for verb in VERBS for name in (verb.command, *verb.aliases)}
-_BY_KIND = {verb.button_kind: verb for verb in VERBS if verb.button_kind}
-assert len(_BY_COMMAND) == sum(1 + len(v.aliases) for v in VERBS), "a command names two verbs"
-assert len(_BY_KIND) == sum(1 for v in VERBS if v.button_kind), "a button kind names two verbs"
+_BY_KIND = {verb.button.kind: verb for verb in VERBS if verb.button}
 
 _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?\s*(.*)$", re.DOTALL)
 
@@ -108,11 +96,15 @@ def find_command(text: str) -> Command | None:
     return Command(_BY_COMMAND.get(name), name, match.group(2).strip())
 
 
+def _button_of(verb: Verb) -> VerbButton:
+    if verb.button is None:
+        raise ValueError(f"/{verb.command} has no button")
+    return verb.button
+
+
 def callback_data(verb: Verb, ident: object) -> str:
     """The data a button of ``verb`` carries for ``ident`` (a task's or a letter's id)."""
-    if not verb.button_kind:
-        raise ValueError(f"/{verb.command} has no button")
-    data = f"{verb.button_kind}:{ident}"
+    data = f"{_button_of(verb).kind}:{ident}"
     if not 0 < len(data.encode()) <= CALLBACK_DATA_LIMIT:
         raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data[:80]!r}")
     return data
@@ -121,7 +113,7 @@ def callback_data(verb: Verb, ident: object) -> str:
 def button(verb: Verb, ident: object, suffix: str = "") -> tuple[str, str]:
     """(label, callback data) of a button; ``suffix`` tells apart buttons of one verb in a
     message (" NV12")."""
-    return f"{verb.button_label}{suffix}", callback_data(verb, ident)
+    return f"{_button_of(verb).label}{suffix}", callback_data(verb, ident)
 
 
 def parse_button(data: str) -> tuple[Verb, str] | None:
@@ -137,7 +129,7 @@ def typed_equivalent(data: str) -> str | None:
     if parsed is None:
         return None
     verb, ident = parsed
-    return verb.typed.format(verb.code(ident))
+    return _button_of(verb).typed.format(verb.code(ident))
 
 
 def help_lines() -> list[str]:

@@ -107,7 +107,8 @@ def handle_button(
         return [Answer(answer("unclear"))]
     verb, ident = pressed
     settings = apology_settings or ApologySettings()
-    return _BUTTONS[verb](_Call(session, chat, sender, ident, now, cal, settings))
+    handler = _BUTTONS.get(verb) or _COMMANDS[verb]
+    return handler(_Call(session, chat, sender, ident, now, cal, settings))
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def _decide_apology(approve: bool) -> _Handler:
     return handle
 
 
-# What each verb does, typed as a command and pressed as a button.
+# What each verb does when typed as a command.
 _COMMANDS: dict[Verb, _Handler] = {
     START: _start, HELP: _help, BIND: _bind, UNBIND: _unbind, TASKS: _tasks,
     OVERDUE: _overdue, REPORT: _report,
@@ -284,12 +285,11 @@ _COMMANDS: dict[Verb, _Handler] = {
     APOLOGIZE: _apologize, APPROVE_APOLOGY: _decide_apology(True),
     RETURN_APOLOGY: _decide_apology(False),
 }  # fmt: skip
+# A button does what its command does with the ident as the text after it, but these.
 _BUTTONS: dict[Verb, _Handler] = {
     DONE: _part_button(DONE), PROGRESS: _part_button(PROGRESS), EXTEND: _part_button(EXTEND),
     APPROVE_EXTENSION: _decide_extension(True, button=True),
     REJECT_EXTENSION: _decide_extension(False, button=True),
-    APOLOGIZE: _apologize, APPROVE_APOLOGY: _decide_apology(True),
-    RETURN_APOLOGY: _decide_apology(False),
 }  # fmt: skip
 
 
