@@ -1,19 +1,33 @@
-"""One typed settings object, read once from the environment (and ``.env``).
+"""Every setting of dondoc, in one typed object, read and validated once at start-up.
 
-A bad value stops the program at start-up with the variable's name; secrets can be read
-from a file named by ``<NAME>_FILE`` (Docker and systemd credentials).
+Two sources: the environment (and ``.env``) for the deployment (database, tokens,
+webhooks, admins), and a TOML file for the province's rules (the reminder ladder,
+office hours, the weekly lists and digests, the outbox's dispatch, late files, the
+apology letter). ``DONDOC_CONFIG`` names the file (default ``dondoc.toml`` in the
+working directory, if there is one); every key in it is optional and
+``dondoc.example.toml`` lists them all. A default is written once, on its field below.
+
+A bad value stops the program at start-up with the variable's (or key's) name; secrets
+can be read from a file named by ``<NAME>_FILE`` (Docker and systemd credentials).
+Times of day are local (Asia/Ho_Chi_Minh): dondoc works on Vietnam's clock and calendar.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, time
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 from dotenv import dotenv_values
+
+from bot.domain.calendar import VIETNAM, OfficeHours
+from bot.domain.deadlines import SCHOOL_YEAR_END
+from bot.domain.policy import Ladder
+from bot.domain.tthc import FileSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///dondoc.db"
 
@@ -23,10 +37,52 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """A moment of every week: ``weekday`` 0 (Monday) to 6 (Sunday), ``at`` local time."""
+
+    weekday: int = 0
+    at: time = time(8, 0)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday: 0 (Monday) to 6 (Sunday), got {self.weekday}")
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """How the outbox is sent: a claimed message stays with one worker ``lease_seconds``
+    (then another may take it); a transient failure is retried until ``max_attempts``,
+    then the message is failed and the admins are told."""
+
+    lease_seconds: int = 120
+    max_attempts: int = 8
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < 10:
+            raise ValueError(f"lease_seconds: at least 10, got {self.lease_seconds}")
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts: at least 1, got {self.max_attempts}")
+
+
+@dataclass(frozen=True)
+class ApologySettings:
+    """The apology letter's legal basis and form (Nghị định 61/2018/NĐ-CP, the form of
+    Thông tư 01/2018/TT-VPCP): configuration, since the rules change (Nghị định
+    118/2025/NĐ-CP renames the letter)."""
+
+    legal_basis: str = "Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ"
+    form_name: str = "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
+    form_number: str = "Mẫu số 04"
+    place: str = "Biên Hòa"
+    signer_title: str = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+    desk: str = "Bộ phận Một cửa"
+    number_suffix: str = "PXL"
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
-    timezone: str = "Asia/Ho_Chi_Minh"
-    config_file: Path | None = None  # the reminder ladder and office hours (TOML)
+    config_file: Path | None = None  # the TOML file the rules below came from, if any
     telegram_token: str | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
@@ -41,61 +97,139 @@ class Settings:
     zalo_webhook_port: int = 8444
     admin_zalo_ids: frozenset[str] = frozenset()
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
-    school_year_end: tuple[int, int] = (5, 31)
+    school_year_end: tuple[int, int] = SCHOOL_YEAR_END
+    # The province's rules (TOML).
+    ladder: Ladder = field(default_factory=Ladder)
+    hours: OfficeHours = field(default_factory=OfficeHours)
+    tick_seconds: int = 60
+    unspecified: Weekly = field(default_factory=Weekly)  # deadlines without a date, to admins
+    digest: Weekly = field(default_factory=Weekly)  # the heads' and coordinators' digest
+    dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    files: FileSettings = field(default_factory=FileSettings)
+    apology: ApologySettings = field(default_factory=ApologySettings)
+
+    def __post_init__(self) -> None:
+        if not 5 <= self.tick_seconds <= 3600:
+            raise ValueError(f"tick_seconds: 5 to 3600, got {self.tick_seconds}")
 
     def __repr__(self) -> str:  # never print a token
         return f"Settings(database_url=…, telegram={'on' if self.telegram_token else 'off'}, zalo={'on' if self.zalo_token else 'off'})"
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     @classmethod
     def load(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
     ) -> Settings:
+        """The environment over ``env_file``, then the TOML file ``DONDOC_CONFIG`` names.
+        Raises :class:`SettingsError` naming the first bad variable or key."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
-        port = _port(values, "WEBHOOK_PORT", 8443)
-        zalo_port = _port(values, "ZALO_WEBHOOK_PORT", 8444)
-        settings = cls(
-            database_url=_secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL,
-            timezone=values.get("DONDOC_TIMEZONE", "Asia/Ho_Chi_Minh"),
-            config_file=Path(values.get("DONDOC_CONFIG", "dondoc.toml")),
-            telegram_token=_secret(values, "TELEGRAM_BOT_TOKEN"),
-            telegram_base_url=values.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
-            telegram_webhook_url=values.get("TELEGRAM_WEBHOOK_URL") or None,
-            telegram_webhook_secret=_secret(values, "TELEGRAM_WEBHOOK_SECRET"),
-            webhook_listen=values.get("WEBHOOK_LISTEN") or "0.0.0.0",  # noqa: S104
-            webhook_port=port,
-            admin_telegram_ids=_ids(values, "ADMIN_TELEGRAM_IDS"),
-            zalo_token=_secret(values, "ZALO_BOT_TOKEN"),
-            zalo_base_url=values.get("ZALO_BASE_URL") or "https://bot-api.zaloplatforms.com/bot",
-            zalo_webhook_url=values.get("ZALO_WEBHOOK_URL") or None,
-            zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
-            zalo_webhook_port=zalo_port,
-            admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
-            school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", (5, 31)),
-        )
+        zone = values.get("DONDOC_TIMEZONE")
+        if zone and zone != VIETNAM.key:
+            raise SettingsError(
+                f"DONDOC_TIMEZONE: dondoc works on Vietnam's clock and calendar "
+                f"({VIETNAM.key}); remove this setting"
+            )
         for channel in ("TELEGRAM", "ZALO"):
             if values.get(f"{channel}_WEBHOOK_URL") and not _secret(
                 values, f"{channel}_WEBHOOK_SECRET"
             ):
                 raise SettingsError(f"{channel}_WEBHOOK_SECRET: a webhook needs a secret token")
-        try:
-            settings.tz  # noqa: B018 - validate now, not at the first reminder
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(
-                f"DONDOC_TIMEZONE: unknown time zone {settings.timezone!r}"
-            ) from None
-        if values.get("DONDOC_CONFIG") and not Path(values["DONDOC_CONFIG"]).is_file():
-            raise SettingsError(f"DONDOC_CONFIG: no file {values['DONDOC_CONFIG']}")
-        if "://" not in settings.database_url:
+        database_url = _secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
+        if "://" not in database_url:
             raise SettingsError("DATABASE_URL: expected a URL like sqlite:///dondoc.db")
-        return settings
+        named = values.get("DONDOC_CONFIG")
+        if named and not Path(named).is_file():
+            raise SettingsError(f"DONDOC_CONFIG: no file {named}")
+        config_file = Path(named or "dondoc.toml")
+        rules = _rules(config_file) if config_file.is_file() else {}
+        return cls(
+            database_url=database_url,
+            config_file=config_file if config_file.is_file() else None,
+            telegram_token=_secret(values, "TELEGRAM_BOT_TOKEN"),
+            telegram_base_url=values.get("TELEGRAM_BASE_URL") or cls.telegram_base_url,
+            telegram_webhook_url=values.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=_secret(values, "TELEGRAM_WEBHOOK_SECRET"),
+            webhook_listen=values.get("WEBHOOK_LISTEN") or cls.webhook_listen,
+            webhook_port=_port(values, "WEBHOOK_PORT", cls.webhook_port),
+            admin_telegram_ids=_ids(values, "ADMIN_TELEGRAM_IDS"),
+            zalo_token=_secret(values, "ZALO_BOT_TOKEN"),
+            zalo_base_url=values.get("ZALO_BASE_URL") or cls.zalo_base_url,
+            zalo_webhook_url=values.get("ZALO_WEBHOOK_URL") or None,
+            zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
+            zalo_webhook_port=_port(values, "ZALO_WEBHOOK_PORT", cls.zalo_webhook_port),
+            admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
+            school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
+            **rules,
+        )
+
+
+def _rules(path: Path) -> dict[str, Any]:
+    """The TOML file's tables as ``Settings`` fields. Only the keys written are set, so
+    every default stays on its field; a key dondoc does not know is an error (a typo
+    must not silently leave the default in force)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    known = {table for rule in _RULES for table, _key in rule.keys}
+    for table, value in data.items():
+        if table not in known:
+            raise SettingsError(f"{path}: unknown table [{table}]")
+        if not isinstance(value, dict):
+            raise SettingsError(f"{path} [{table}]: must be a table, like [{table}]")
+        keys = {key for t, key in (k for rule in _RULES for k in rule.keys) if t == table}
+        unknown = sorted(set(value) - keys)
+        if unknown:
+            raise SettingsError(f"{path} [{table}]: unknown key {', '.join(unknown)}")
+    rules: dict[str, Any] = {}
+    for rule in _RULES:
+        written = {(t, k): data[t][k] for t, k in rule.keys if k in data.get(t, {})}
+        if not written:
+            continue
+        where = ", ".join(dict.fromkeys(t for t, _k in rule.keys))
+        try:
+            given = {rule.keys[tk][0]: rule.keys[tk][1](v) for tk, v in written.items()}
+            rules[rule.field] = given.pop("") if "" in given else rule.kind(**given)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{path} [{where}]: {exc}") from None
+    try:
+        Settings(**rules)  # the checks across fields
+    except ValueError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    return rules
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One ``Settings`` field from the file: ``keys`` maps (table, key) to the field of
+    ``kind`` it sets and how its value is read ("" for the whole field)."""
+
+    field: str
+    kind: Any
+    keys: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f'expected a time like "08:00", got {value!r}')
+    return time.fromisoformat(value)
 
 
 def _secret(values: Mapping[str, str], name: str) -> str | None:
@@ -137,3 +271,42 @@ def _port(values: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name}: {port} is not a port")
     return port
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text in quotes, got {value!r}")
+    return value
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of whole numbers, like [7, 3, 1], got {value!r}")
+    return tuple(_int(n) for n in value)
+
+
+def _weekly(table: str) -> dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]:
+    return {(table, "weekday"): ("weekday", _int), (table, "at"): ("at", _time)}
+
+
+_RULES = (
+    _Rule("ladder", Ladder, {
+        ("reminders", "before"): ("before", _ints),
+        ("reminders", "on_due_day"): ("on_due_day", _bool),
+        ("escalation", "group_after"): ("late_group", _int),
+        ("escalation", "head_after"): ("late_head", _int),
+        ("escalation", "coordinator_after"): ("late_coordinator", _int),
+        ("escalation", "repeat_every"): ("repeat_every", _int),
+    }),
+    _Rule("hours", OfficeHours, {("office_hours", "start"): ("start", _time),
+                                 ("office_hours", "end"): ("end", _time)}),
+    _Rule("tick_seconds", int, {("scheduler", "tick_seconds"): ("", _int)}),
+    _Rule("unspecified", Weekly, _weekly("unspecified")),
+    _Rule("digest", Weekly, _weekly("digest")),
+    _Rule("dispatch", DispatchSettings, {("dispatch", "lease_seconds"): ("lease_seconds", _int),
+                                         ("dispatch", "max_attempts"): ("max_attempts", _int)}),
+    _Rule("files", FileSettings, {("files", "warn_days"): ("warn_days", _int),
+                                  ("files", "cutoff"): ("cutoff", _time)}),
+    _Rule("apology", ApologySettings,
+          {("apology", f.name): (f.name, _text) for f in fields(ApologySettings)}),
+)  # fmt: skip

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.domain.labelled import Labelled
+
 CHECK_NOW = date(2000, 1, 1)
 
 
@@ -50,25 +52,16 @@ def _ts(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
-class Role(StrEnum):
-    LEAD = "lead"
-    COORDINATE = "coordinate"
+class Role(Labelled):
+    LEAD = "lead", "Chủ trì"
+    COORDINATE = "coordinate", "Phối hợp"
 
 
-class Status(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    SNOOZED = "snoozed"
-
-
-STATUS_LABELS = {
-    Status.OPEN: "Đang thực hiện",
-    Status.DONE: "Hoàn thành",
-    Status.CANCELLED: "Đã hủy",
-    Status.SNOOZED: "Tạm dừng nhắc",
-}
-ROLE_LABELS = {Role.LEAD: "Chủ trì", Role.COORDINATE: "Phối hợp"}
+class Status(Labelled):
+    OPEN = "open", "Đang thực hiện"
+    DONE = "done", "Hoàn thành"
+    CANCELLED = "cancelled", "Đã hủy"
+    SNOOZED = "snoozed", "Tạm dừng nhắc"
 
 
 class Agency(SQLModel, table=True):
@@ -178,11 +171,11 @@ class StatusUpdate(SQLModel, table=True):
     note: str = ""
 
 
-class ChatRole(StrEnum):
-    GROUP = "group"
-    HEAD = "head"
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
+class ChatRole(Labelled):
+    GROUP = "group", "nhóm công tác"
+    HEAD = "head", "Thủ trưởng"
+    COORDINATOR = "coordinator", "cơ quan theo dõi, đôn đốc"
+    ADMIN = "admin", "quản trị viên"
 
 
 class Chat(SQLModel, table=True):

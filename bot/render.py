@@ -17,6 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.models import ChatRole
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # sendMessage's text: "1-4096 characters after entities parsing" (Telegram Bot API).
 TELEGRAM_LIMIT = 4096
@@ -48,6 +50,7 @@ def environment() -> Environment:
     env.filters["vn_date"] = vn_date
     env.filters["short_date"] = short_date
     env.filters["echo"] = echo
+    env.globals["ChatRole"] = ChatRole  # its members carry the words for each kind of chat
     return env
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.agencies import AgencyEntry, Kind
 from bot.domain.calendar import VIETNAM
@@ -77,6 +78,9 @@ class Province:
         with Session(self.engine) as s:
             return list(s.exec(select(Outbox).order_by(Outbox.id)).all())  # type: ignore[arg-type]
 
+
+# The default settings: the ladder, office hours, digests and the apology letter as shipped.
+SETTINGS = Settings()
 
 AGENCIES = [
     ("so-noi-vu", "Sở Nội vụ", "so"),

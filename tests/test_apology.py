@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.console import ConsoleChannel
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.handlers.core import Incoming, handle_button, handle_message
@@ -20,12 +21,11 @@ from bot.importers.files import import_files
 from bot.models import Agency, Apology, ApologyState, Outbox, TthcFile
 from bot.reports.letter import text_of
 from bot.scheduler.dispatcher import dispatch
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from tests.province import Province, at, build_province
 
 CAL = WorkCalendar()
-SETTINGS = SchedulerSettings()
+SETTINGS = Settings()
 OFFICER = Sender("console", "group:so-tu-phap", "501", "Nguyễn Văn An")
 HEAD = Sender("console", "head:so-tu-phap", "601", "Trần Thị Bình")
 OTHER = Sender("console", "group:so-y-te", "701", "Lê Văn Cường")
@@ -44,18 +44,20 @@ def province(engine: Engine, tmp_path: Path) -> Province:
         encoding="utf-8",
     )
     with session_scope(engine) as s:
-        import_files(s, path, cal=CAL)
+        import_files(s, path, cal=CAL, settings=SETTINGS.files)
     return province
 
 
 def say(engine: Engine, who: Sender, text: str, now: Any = FEB_4) -> str:
     with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_message(s, Incoming(who, text), now, CAL))
+        return "\n".join(
+            a.html for a in handle_message(s, Incoming(who, text), now, CAL, SETTINGS.apology)
+        )
 
 
 def press(engine: Engine, who: Sender, data: str, now: Any = FEB_4) -> str:
     with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_button(s, who, data, now, CAL))
+        return "\n".join(a.html for a in handle_button(s, who, data, now, CAL, SETTINGS.apology))
 
 
 def send_all(engine: Engine, now: Any = FEB_4) -> ConsoleChannel:
@@ -187,7 +189,7 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
         encoding="utf-8",
     )
     with session_scope(engine) as s:
-        import_files(s, path, cal=CAL)
+        import_files(s, path, cal=CAL, settings=SETTINGS.files)
 
     def write_letter(code: str, when: Any) -> None:
         say(engine, OFFICER, f"/xinloi {code}", when)

@@ -1,23 +1,34 @@
+"""Settings: one object from the environment and the province's TOML file, checked once."""
+
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, Settings, SettingsError
+from bot.config import DEFAULT_DATABASE_URL, Settings, SettingsError, Weekly
 
 
-def test_defaults_when_nothing_is_set() -> None:
+def load(tmp_path: Path, toml: str, **environ: str) -> Settings:
+    path = tmp_path / "rules.toml"
+    path.write_text(toml, encoding="utf-8")
+    return Settings.load({"DONDOC_CONFIG": str(path), **environ}, env_file=None)
+
+
+def test_defaults_when_nothing_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     settings = Settings.load(environ={}, env_file=None)
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert str(settings.tz) == "Asia/Ho_Chi_Minh"
+    assert settings == Settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL and settings.config_file is None
+    assert settings.digest == Weekly(0, time(8)) and settings.dispatch.max_attempts == 8
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("DATABASE_URL=sqlite:///from-file.db\nDONDOC_TIMEZONE=UTC\n")
+    env_file.write_text("DATABASE_URL=sqlite:///from-file.db\nADMIN_ZALO_IDS=z1\n")
     settings = Settings.load(environ={"DATABASE_URL": "sqlite:///from-env.db"}, env_file=env_file)
-    assert (settings.database_url, settings.timezone) == ("sqlite:///from-env.db", "UTC")
+    assert (settings.database_url, settings.admin_zalo_ids) == ("sqlite:///from-env.db", {"z1"})
 
 
 def test_secret_from_a_file(tmp_path: Path) -> None:
@@ -31,10 +42,57 @@ def test_secret_from_a_file(tmp_path: Path) -> None:
     ("environ", "names"),
     [
         ({"DATABASE_URL": "dondoc.db"}, "DATABASE_URL"),
-        ({"DONDOC_TIMEZONE": "Mars/Olympus"}, "DONDOC_TIMEZONE"),
+        ({"DONDOC_TIMEZONE": "UTC"}, "DONDOC_TIMEZONE: .*Asia/Ho_Chi_Minh"),
         ({"DATABASE_URL_FILE": "/nonexistent/secret"}, "DATABASE_URL_FILE"),
+        ({"DONDOC_CONFIG": "/nonexistent/dondoc.toml"}, "DONDOC_CONFIG"),
+        ({"ZALO_WEBHOOK_URL": "https://x.example/zalo"}, "ZALO_WEBHOOK_SECRET"),
+        ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(environ: dict[str, str], names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         Settings.load(environ=environ, env_file=None)
+
+
+def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:
+    settings = load(tmp_path, '[digest]\nweekday = 4\n[dispatch]\nmax_attempts = 3\n'
+                              '[apology]\nplace = "Long Khánh"\n[files]\ncutoff = "15:00"\n')  # fmt: skip
+    assert settings.digest == Weekly(4, time(8))  # "at" keeps its default
+    assert settings.dispatch.max_attempts == 3 and settings.dispatch.lease_seconds == 120
+    assert settings.apology.place == "Long Khánh" and settings.apology.number_suffix == "PXL"
+    assert settings.files.cutoff == time(15) and settings.files.warn_days == 3
+    assert settings.unspecified == Weekly() and settings.ladder == Settings().ladder
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("[digest]\nweekday = 7\n", r"\[digest\]: weekday"),
+        ("[unspecified]\nweekday = -1\n", r"\[unspecified\]: weekday"),
+        ('[digest]\nat = "25:00"\n', r"\[digest\]"),
+        ('[office_hours]\nstart = "18:00"\n', r"\[office_hours\]"),
+        ("[escalation]\nhead_after = 0\n", r"\[reminders, escalation\]"),
+        ("[reminders]\nbefore = [3, -1]\n", r"\[reminders, escalation\]"),
+        ('[reminders]\nbefore = ["ba"]\n', r"\[reminders, escalation\]: expected a whole number"),
+        ("[reminders]\non_due_day = 1\n", "true or false"),
+        ("[dispatch]\nlease_seconds = 0\n", r"\[dispatch\]: lease_seconds"),
+        ("[dispatch]\nmax_attempts = 2.5\n", r"\[dispatch\]: expected a whole number"),
+        ("[files]\nwarn_days = 0\n", r"\[files\]: warn_days"),
+        ("[scheduler]\ntick_seconds = 1\n", r"tick_seconds: 5 to 3600"),
+        ("[escalation]\nhead_afer = 5\n", r"\[escalation\]: unknown key head_afer"),
+        ("[reminder]\nbefore = [5]\n", r"unknown table \[reminder\]"),
+        ('[apology]\nplase = "Long Khánh"\n', r"\[apology\]: unknown key plase"),
+        ("digest = 3\n", r"\[digest\]: must be a table"),
+        ("[digest\n", r"rules\.toml"),
+    ],
+)
+def test_every_weekday_hour_and_count_is_checked(tmp_path: Path, toml: str, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load(tmp_path, toml)
+
+
+def test_the_example_file_is_every_default() -> None:
+    example = Path(__file__).resolve().parent.parent / "dondoc.example.toml"
+    assert Settings.load({"DONDOC_CONFIG": str(example)}, env_file=None) == Settings(
+        config_file=example
+    )

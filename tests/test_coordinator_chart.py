@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
@@ -15,7 +16,6 @@ from bot.models import Agency, Assignment, Outbox
 from bot.reports.charts import agency_bars
 from bot.reports.digest import coordinator_chart, coordinator_digest
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.assignments import Actor, mark_done
 from tests.province import Province, at, build_province
 
@@ -75,7 +75,7 @@ def test_bars_count_each_outcome_and_name_the_agencies_left_out(engine: Engine) 
 def test_the_digest_attachment_carries_that_title_and_those_bars(engine: Engine) -> None:
     province_of_twenty(engine)
     with session_scope(engine) as s:
-        plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
+        plan(s, MONDAY, settings=Settings(), cal=CAL)
         [chart] = [o.attachment for o in s.exec(select(Outbox)) if o.attachment and
                    o.attachment.get("filename", "").startswith("tong-hop")]  # fmt: skip
     assert chart["title"].startswith("Phần việc chủ trì theo cơ quan")

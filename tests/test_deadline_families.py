@@ -29,7 +29,7 @@ PLAN_DATE = date(2027, 3, 1)
 
 def read(text: str, **kw: object) -> object:
     kw.setdefault("plan_date", PLAN_DATE)
-    return parse_deadline(text, calendar=WorkCalendar(), **kw)  # type: ignore[arg-type]
+    return parse_deadline(text, cal=WorkCalendar(), **kw)  # type: ignore[arg-type]
 
 
 def both_ways(cases: list[tuple[str, object]]) -> list[tuple[str, object]]:

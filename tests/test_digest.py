@@ -7,16 +7,16 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.db import make_engine, session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, Assignment, ExtensionRequest, Outbox, RequestState
 from bot.reports.digest import head_digest
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from bot.services.assignments import Actor, mark_done, record_change
-from tests.province import Province, at, build_province
+from tests.province import SETTINGS, Province, at, build_province
 
 CAL = WorkCalendar()
 MONDAY = at(date(2024, 12, 23), 8)
@@ -60,7 +60,7 @@ def test_the_digest_names_what_matters(engine: Engine) -> None:
 
 def test_sent_once_per_head_per_week_across_a_restart(engine: Engine, db_url: str) -> None:
     register(engine)
-    settings = SchedulerSettings()
+    settings = Settings()
     for moment in (at(date(2024, 12, 23), 7, 45), MONDAY, at(date(2024, 12, 23), 9)):
         with session_scope(engine) as s:
             plan(s, moment, settings=settings, cal=CAL)
@@ -87,7 +87,7 @@ def test_baocao_asks_for_it_on_demand(engine: Engine) -> None:
     register(engine)
     head = Sender("console", "head:so-y-te", "601", "Trần Thị Bình")
     with session_scope(engine) as s:
-        answers = handle_message(s, Incoming(head, "/baocao"), MONDAY, CAL)
+        answers = handle_message(s, Incoming(head, "/baocao"), MONDAY, CAL, SETTINGS.apology)
         pending = s.exec(select(ExtensionRequest)).one()
     text = "\n".join(a.html for a in answers)
     assert (
@@ -111,7 +111,7 @@ def test_the_coordinator_digest_ranks_and_names(engine: Engine) -> None:
     text = "\n".join(render_coordinator_digest(d))
     assert "Tổng hợp toàn tỉnh" in text and "Sở Y tế: 25% (1/4)" in text
     with session_scope(engine) as s:
-        plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
+        plan(s, MONDAY, settings=Settings(), cal=CAL)
         sent = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
     assert any("Tổng hợp toàn tỉnh" in o.parts[0] for o in sent)
 
@@ -127,12 +127,10 @@ def test_the_digest_goes_out_with_its_chart(engine: Engine) -> None:
 
     register(engine)
     with session_scope(engine) as s:
-        plan(s, MONDAY, settings=SchedulerSettings(), cal=CAL)
+        plan(s, MONDAY, settings=Settings(), cal=CAL)
     channel = ConsoleChannel(quiet=True)
     asyncio.run(
-        dispatch(
-            engine, {"console": channel}, MONDAY, worker="t", settings=SchedulerSettings(), cal=CAL
-        )
+        dispatch(engine, {"console": channel}, MONDAY, worker="t", settings=Settings(), cal=CAL)
     )
     charts = {chat: name for chat, name, _ in channel.documents}
     assert charts["head:so-y-te"] == "so-y-te-20241223.png"

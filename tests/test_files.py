@@ -15,6 +15,7 @@ from bot.domain.tthc import FileSettings, due_date
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.models import FileStatus, TthcFile
+from tests.province import SETTINGS
 
 CAL = WorkCalendar()
 HEADER = ("Mã hồ sơ,Tên thủ tục,Lĩnh vực,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
@@ -29,7 +30,7 @@ def export(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
 
 def load(engine: Engine, path: Path) -> object:
     with session_scope(engine) as s:
-        return import_files(s, path, cal=CAL)
+        return import_files(s, path, cal=CAL, settings=SETTINGS.files)
 
 
 def files(engine: Engine) -> dict[str, TthcFile]:
@@ -153,16 +154,16 @@ def test_cutoff_hour_is_a_setting() -> None:
 
 def walk(engine: Engine, days: list[date]) -> list[tuple[date, str, str]]:
     """One tick a day at 08:00: (day, stage, chat title) of every new file notice."""
+    from bot.config import Settings
     from bot.models import Chat, Notice
     from bot.scheduler.planner import plan
-    from bot.scheduler.settings import SchedulerSettings
     from tests.province import at
 
     seen: list[tuple[date, str, str]] = []
     for day in days:
         with session_scope(engine) as s:
             before = len(s.exec(select(Notice.id).where(Notice.file_id != None)).all())  # noqa: E711
-            plan(s, at(day), settings=SchedulerSettings(), cal=CAL)
+            plan(s, at(day), settings=Settings(), cal=CAL)
             s.flush()
             rows = s.exec(
                 select(Notice, Chat)

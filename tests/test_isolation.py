@@ -11,15 +11,15 @@ from sqlmodel import Session, col, select
 
 from bot.channels import Buttons
 from bot.channels.console import ConsoleChannel
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Outbox, OutboxState
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 from tests.province import Province, at, build_province
 
-SETTINGS = SchedulerSettings()
+SETTINGS = Settings()
 CAL = WorkCalendar()
 FRIDAY = at(date(2024, 12, 20))
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError
-from bot.scheduler.settings import SchedulerSettings
+from bot.config import Settings, SettingsError
 
 
 def dondoc(
@@ -73,18 +72,24 @@ def test_calendar_changes_move_the_ladder(tmp_path: Path) -> None:
     assert "0 tin nhắn" not in dondoc(tmp_path, "preview", "--at", "2024-12-20 08:00").stdout
 
 
-def test_settings_file(tmp_path: Path) -> None:
-    path = tmp_path / "dondoc.toml"
+def test_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where "dondoc.toml" is looked for without DONDOC_CONFIG
+    path = tmp_path / "rules.toml"
     path.write_text(
         '[office_hours]\nstart = "08:00"\nend = "16:30"\n[reminders]\nbefore = [5, 2]\n'
         "[escalation]\nhead_after = 2\nrepeat_every = 3\n",
         encoding="utf-8",
     )
-    settings = SchedulerSettings.load(path)
+    settings = Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
+    assert settings.config_file == path
     assert settings.hours.start == time(8) and settings.hours.end == time(16, 30)
     assert settings.ladder.before == (5, 2) and settings.ladder.late_head == 2
     assert settings.ladder.repeat_every == 3 and settings.ladder.late_coordinator == 7
-    assert SchedulerSettings.load(tmp_path / "absent.toml") == SchedulerSettings()
+    assert Settings.load({}, env_file=None) == Settings()  # no file: every default
+    path.rename(tmp_path / "dondoc.toml")  # found in the working directory
+    assert Settings.load({}, env_file=None).ladder.before == (5, 2)
+    with pytest.raises(SettingsError, match="DONDOC_CONFIG: no file"):
+        Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
     path.write_text("[escalation]\ngroup_after = 5\nhead_after = 2\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"dondoc\.toml"):
-        SchedulerSettings.load(path)
+    with pytest.raises(SettingsError, match=r"rules\.toml \[reminders, escalation\]"):
+        Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
 from bot.channels.console import ConsoleChannel
+from bot.config import Settings
 from bot.db import make_engine, session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, OutboxState, SentMessage, Status
@@ -18,11 +19,10 @@ from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import _claim, dispatch
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import make_scheduler, tick
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.assignments import Actor, extend, mark_done
 from tests.province import Province, at, build_province
 
-SETTINGS = SchedulerSettings()
+SETTINGS = Settings()
 CAL = WorkCalendar()
 DEC_31 = "31/12/2024"
 
@@ -205,7 +205,7 @@ def test_a_dispatcher_that_died_is_taken_over_after_its_lease(province: Province
     assert message.id is not None
     moment = at(date(2024, 12, 20), 8, 1)
     assert _claim(
-        province.engine, message.id, "dead", moment, SETTINGS.lease_seconds
+        province.engine, message.id, "dead", moment, SETTINGS.dispatch.lease_seconds
     )  # then crashed
     channel = ConsoleChannel(quiet=True)
     soon = asyncio.run(dispatch(province.engine, {"console": channel}, moment + timedelta(seconds=60),
@@ -365,7 +365,7 @@ def test_the_tick_job_coalesces_and_never_overlaps() -> None:
     async def job() -> None:
         return None
 
-    scheduler = make_scheduler(job, SchedulerSettings(tick_seconds=60))
+    scheduler = make_scheduler(job, Settings(tick_seconds=60))
     [registered] = scheduler.get_jobs()
     assert registered.coalesce is True and registered.max_instances == 1
     assert registered.trigger.interval == timedelta(seconds=60)

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from bot.channels.console import ConsoleChannel
+from bot.config import Settings
 from bot.scheduler.service import SchedulerService
-from bot.scheduler.settings import SchedulerSettings
 from tests.province import at, build_province
 
 
@@ -21,7 +21,7 @@ async def test_service_owns_one_coalescing_tick_job(engine: Engine) -> None:
     province = build_province(engine)
     province.add_task("31/12/2024")
     channel = ConsoleChannel(quiet=True)
-    service = SchedulerService(engine, {"console": channel}, SchedulerSettings(tick_seconds=30),
+    service = SchedulerService(engine, {"console": channel}, Settings(tick_seconds=30),
                                clock=lambda: at(date(2024, 12, 20)))  # fmt: skip
     service.start()
     [job] = service.scheduler.get_jobs()

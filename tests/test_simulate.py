@@ -15,20 +15,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels.console import ConsoleChannel
+from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
-from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import from_record
 from bot.domain.policy import Audience, Item, Ladder, decide, fixed_stages, stage_label
 from bot.models import Assignment, Chat, ChatRole, Plan, Role, Status, Task
-from bot.scheduler.settings import SchedulerSettings
 from bot.scheduler.simulate import Summary, replay
 from bot.services.calendar import load_calendar
 from bot.services.demo import seed_demo
+from tests.province import SETTINGS
 
 FIRST, LAST = date(2024, 12, 2), date(2025, 1, 17)
 
 
-def expected_by_stage(engine: Engine, settings: SchedulerSettings) -> Counter[str]:
+def expected_by_stage(engine: Engine, settings: Settings) -> Counter[str]:
     """Day by day, every part through the pure policy; each new notice times its chats."""
     with Session(engine) as s:
         cal = load_calendar(s, settings.hours)
@@ -71,11 +71,11 @@ def test_simulation_counts_match_the_ladder(tmp_path: Path) -> None:
     upgrade(url)
     engine = make_engine(url)
     with session_scope(engine) as s:
-        seed_demo(s)
-    settings = SchedulerSettings()
+        seed_demo(s, SETTINGS)
+    settings = Settings()
     expected = expected_by_stage(engine, settings)
     console = ConsoleChannel(quiet=True)
-    summary = asyncio.run(replay(engine, {"console": console}, FIRST, LAST, at=time(8), tz=VIETNAM,
+    summary = asyncio.run(replay(engine, {"console": console}, FIRST, LAST, at=time(8),
                                  settings=settings))  # fmt: skip
     assert summary.stages == dict(expected)
     assert {"before-7", "before-3", "before-1", "due", "late-1", "late-3", "late-7"} <= set(

@@ -20,7 +20,7 @@ from bot.importers.plans import import_plan
 from bot.models import Agency, ChatRole, ExtensionRequest, RequestState, Status
 from bot.services.actions import Sender
 from bot.services.chats import ensure_chat
-from tests.province import Province, at, build_province
+from tests.province import SETTINGS, Province, at, build_province
 
 CAL = WorkCalendar()
 NOW = at(date(2024, 12, 20), 9)
@@ -30,12 +30,14 @@ HEAD = Sender("console", "head:so-y-te", "601", "Trần Thị Bình")
 
 def say(engine: Engine, who: Sender, text: str) -> str:
     with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_message(s, Incoming(who, text), NOW, CAL))
+        return "\n".join(
+            a.html for a in handle_message(s, Incoming(who, text), NOW, CAL, SETTINGS.apology)
+        )
 
 
 def press(engine: Engine, who: Sender, data: str) -> str:
     with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_button(s, who, data, NOW, CAL))
+        return "\n".join(a.html for a in handle_button(s, who, data, NOW, CAL, SETTINGS.apology))
 
 
 def requests(engine: Engine) -> list[ExtensionRequest]:
@@ -69,7 +71,7 @@ def test_a_part_cancelled_by_a_reimport_withdraws_its_request(
     head = "Số kế hoạch,99/KH-UBND\nSTT,Nhiệm vụ cụ thể,Tiến độ,Cơ quan chủ trì\n"
     plan.write_text(head + "1,Rà soát TTHC,31/12/2024,Sở Y tế\n", encoding="utf-8")
     with session_scope(registry_engine) as s:
-        import_plan(s, plan)
+        import_plan(s, plan, settings=SETTINGS)
         syt = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
     with session_scope(registry_engine) as s:
         ensure_chat(s, channel="console", chat_key="group:so-y-te", role=ChatRole.GROUP,
@@ -78,7 +80,7 @@ def test_a_part_cancelled_by_a_reimport_withdraws_its_request(
     assert [r.state for r in requests(registry_engine)] == [RequestState.PENDING]
     plan.write_text(head + "1,Rà soát TTHC,31/12/2024,Sở Tư pháp\n", encoding="utf-8")
     with session_scope(registry_engine) as s:
-        import_plan(s, plan)
+        import_plan(s, plan, settings=SETTINGS)
     assert [r.state for r in requests(registry_engine)] == [RequestState.WITHDRAWN]
 
 

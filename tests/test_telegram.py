@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,19 +17,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.telegram import TelegramChannel, build_application, protect_logs
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Assignment, Chat, ChatRole, Status, StatusUpdate
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.binding import create_link_code
 from tests.fake_telegram import FakeTelegram
 from tests.province import Province, at, build_province
 
 TOKEN = "123456:TEST-token-never-logged"
 NOW = at(date(2024, 12, 20), 8)
-SETTINGS = SchedulerSettings()
+SETTINGS = Settings()
+TELEGRAM = Settings(telegram_token=TOKEN, telegram_base_url="http://bot-api.invalid/bot")
 CAL = WorkCalendar()
 OFFICER, HEAD, OTHER_OFFICER, ADMIN = 501, 601, 701, 901  # Telegram user ids
 SYT_GROUP, SYT_HEAD, STP_GROUP = -100, 601, -200  # chats: the head's is private
@@ -45,9 +47,8 @@ async def running_bot(engine: Engine) -> AsyncIterator[tuple[Any, FakeTelegram, 
     """The demo province's bot on the real python-telegram-bot stack, polling a fake API."""
     province = build_province(engine)
     fake = FakeTelegram()
-    app = build_application(TOKEN, engine=engine, base_url="http://bot-api.invalid/bot",
-                            admin_ids=frozenset({str(ADMIN)}), clock=lambda: NOW,
-                            transport=fake.transport)  # fmt: skip
+    app = build_application(replace(TELEGRAM, admin_telegram_ids=frozenset({str(ADMIN)})),
+                            engine=engine, clock=lambda: NOW, transport=fake.transport)  # fmt: skip
     async with app:
         await app.start()
         assert app.updater is not None
@@ -247,8 +248,7 @@ def _free_port() -> int:
 async def test_the_webhook_checks_telegrams_secret_header(engine: Engine) -> None:
     build_province(engine)
     fake = FakeTelegram()
-    app = build_application(TOKEN, engine=engine, base_url="http://bot-api.invalid/bot",
-                            admin_ids=frozenset(), clock=lambda: NOW, transport=fake.transport)  # fmt: skip
+    app = build_application(TELEGRAM, engine=engine, clock=lambda: NOW, transport=fake.transport)
     port = _free_port()
     update = {"update_id": 1, "message": {"message_id": 1, "date": 1734656400, "text": "/start",
               "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
@@ -317,7 +317,7 @@ async def test_an_approved_apology_letter_reaches_the_group_as_a_word_file(
                       "LLTP-9,Cấp Phiếu lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,16/12/2024 09:00,5\n",
                       encoding="utf-8")  # fmt: skip
     with session_scope(province.engine) as s:
-        import_files(s, export, cal=CAL)
+        import_files(s, export, cal=CAL, settings=SETTINGS.files)
     for text in ("/xinloi LLTP-9", "Chờ kết quả xác minh của Công an tỉnh", "27/12/2024"):
         count = len(fake.sent)
         await fake.say(STP_GROUP, OTHER_OFFICER, text)

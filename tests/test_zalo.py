@@ -7,6 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,18 +16,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
+from bot.config import ApologySettings, Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
-from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, Status
+from bot.importers.files import import_files
+from bot.models import Agency, Apology, Chat, ChatRole, Outbox, OutboxState, Status
+from bot.reports.letter import text_of
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
+from bot.services.apology import letter_docx
 from bot.services.binding import create_link_code
 from tests.fake_zalo import FakeZalo
 from tests.province import Province, at, build_province
 
 NOW = at(date(2024, 12, 20), 8)
-SETTINGS = SchedulerSettings()
+SETTINGS = Settings()
 CAL = WorkCalendar()
 
 
@@ -40,7 +44,7 @@ async def zalo(engine: Engine) -> AsyncIterator[tuple[ZaloClient, FakeZalo, Prov
         poll(
             client,
             engine=engine,
-            admin_ids=frozenset({"z-admin"}),
+            settings=Settings(admin_zalo_ids=frozenset({"z-admin"})),
             clock=lambda: NOW,
             stop=stop,
             wait=1,
@@ -192,7 +196,10 @@ async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
     fake = FakeZalo()
     client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
     hook = ZaloWebhook(
-        client, secret="webhook-s3cret", engine=engine, admin_ids=frozenset(), clock=lambda: NOW
+        client,
+        engine=engine,
+        settings=Settings(zalo_webhook_secret="webhook-s3cret"),
+        clock=lambda: NOW,
     )
     port = _free_port()
     await hook.start("127.0.0.1", port, public_url="https://dondoc.example/zalo")
@@ -213,3 +220,53 @@ async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
     assert fake.paths == {"/botzalo-secret-token/setWebhook", "/botzalo-secret-token/sendMessage"}
     await hook.stop()
     await client.close()
+
+
+async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """dondoc.toml's [apology] reaches the Zalo handlers: the number's suffix and the
+    letter's place are the province's, not the defaults."""
+    province = build_province(engine)
+    settings = Settings(apology=ApologySettings(number_suffix="XLHS", place="Long Khánh"))
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,"
+        "Thời hạn giải quyết (ngày làm việc),Trạng thái\n"
+        "LLTP-0001,Cấp Phiếu lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,22/01/2025 09:00,5,"
+        "Đang xử lý\n",
+        encoding="utf-8",
+    )
+    with session_scope(engine) as s:
+        import_files(s, export, cal=CAL, settings=settings.files)
+    fake = FakeZalo()
+    client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
+    stop = asyncio.Event()
+    feb_4 = at(date(2025, 2, 4), 9)
+    poller = asyncio.create_task(
+        poll(client, engine=engine, settings=settings, clock=lambda: feb_4, stop=stop, wait=1)
+    )
+    try:
+        for chat, user, role in (
+            ("zc-stp", "zu-701", ChatRole.GROUP),
+            ("zc-stp-head", "zu-702", ChatRole.HEAD),
+        ):
+            with session_scope(engine) as s:
+                found = s.get(Agency, province.agencies["so-tu-phap"])
+                bound = create_link_code(s, agency=found, role=role, now=feb_4)
+            assert "Đã liên kết" in (await say(fake, chat, user, f"/lienket {bound}"))["text"]
+        await say(fake, "zc-stp", "zu-701", "/xinloi LLTP-0001")
+        await say(fake, "zc-stp", "zu-701", "Chờ kết quả xác minh của Công an tỉnh")
+        assert "Đã gửi dự thảo" in (await say(fake, "zc-stp", "zu-701", "20/02/2025"))["text"]
+        with Session(engine) as s:
+            letter = s.exec(select(Apology)).one()
+        approved = await say(fake, "zc-stp-head", "zu-702", f"/duyetxl {letter.id}")
+        assert "01/XLHS-STP" in approved["text"]
+    finally:
+        stop.set()
+        await poller
+        await client.close()
+    with Session(engine) as s:
+        assert s.exec(select(Apology)).one().number == "01/XLHS-STP"
+        _name, docx = letter_docx(s, letter.id, settings.apology, CAL)  # type: ignore[arg-type]
+    assert "Long Khánh" in text_of(docx) and "Biên Hòa" not in text_of(docx)

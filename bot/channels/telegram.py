@@ -49,10 +49,10 @@ from bot.channels import (
     send_pieces,
 )
 from bot.channels.console import plain as plain_text
+from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.render import TELEGRAM_LIMIT, answer
-from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
 from bot.services.chats import follow_migration
@@ -158,23 +158,24 @@ class TelegramChannel:
 
 
 def build_application(
-    token: str,
+    settings: Settings,
     *,
     engine: Engine,
-    base_url: str,
-    admin_ids: frozenset[str],
     clock: Callable[[], datetime],
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limit: bool = True,
-    apology: ApologySettings | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application with dondoc's handlers. ``transport`` lets tests stand in
-    for Telegram's servers at the HTTP level."""
+    """The PTB application with dondoc's handlers, for ``settings.telegram_token`` at
+    ``settings.telegram_base_url``; admins are ``settings.admin_telegram_ids``.
+    ``transport`` lets tests stand in for Telegram's servers at the HTTP level.
+    Raises ValueError without a token."""
+    if not settings.telegram_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     kwargs = {"transport": transport} if transport is not None else None
     builder = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(base_url)
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_base_url)
         .request(HTTPXRequest(connection_pool_size=8, httpx_kwargs=kwargs))
         .get_updates_request(HTTPXRequest(httpx_kwargs=kwargs))
     )
@@ -182,7 +183,7 @@ def build_application(
         limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB's builder generics
     app = builder.build()
-    app.bot_data.update(engine=engine, admin_ids=admin_ids, clock=clock, apology=apology)
+    app.bot_data.update(engine=engine, settings=settings, clock=clock)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))
     app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, _on_message))
     app.add_handler(CallbackQueryHandler(_on_button))
@@ -190,12 +191,17 @@ def build_application(
     return app
 
 
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    settings: Settings = context.bot_data["settings"]
+    return settings
+
+
 def _sender(update: Update, context: ContextTypes.DEFAULT_TYPE, message_id: str | None) -> Sender:
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     return Sender(
         channel="telegram", chat_key=str(chat.id), user_id=str(user.id), user_name=user.full_name,
-        message_id=message_id, is_admin=str(user.id) in context.bot_data["admin_ids"],
+        message_id=message_id, is_admin=str(user.id) in _settings(context).admin_telegram_ids,
         chat_title=chat.title or user.full_name, private=chat.type == "private",
     )  # fmt: skip
 
@@ -222,8 +228,9 @@ async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _sender(update, context, str(message.message_id)), text, reply_to, attachment
     )
     with session_scope(context.bot_data["engine"]) as session:
-        answers = handle_message(session, incoming, context.bot_data["clock"](), load_calendar(session),
-                                 context.bot_data.get("apology"))  # fmt: skip
+        settings = _settings(context)
+        answers = handle_message(session, incoming, context.bot_data["clock"](),
+                                 load_calendar(session, settings.hours), settings.apology)  # fmt: skip
     for item in answers:
         await _reply(context, message, item)
 
@@ -234,9 +241,10 @@ async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     message_id = str(query.message.message_id) if query.message else None
     with session_scope(context.bot_data["engine"]) as session:
+        settings = _settings(context)
         answers = handle_button(session, _sender(update, context, message_id), query.data,
-                                context.bot_data["clock"](), load_calendar(session),
-                                context.bot_data.get("apology"))  # fmt: skip
+                                context.bot_data["clock"](), load_calendar(session, settings.hours),
+                                settings.apology)  # fmt: skip
     await query.answer()
     if isinstance(query.message, Message):
         for item in answers:

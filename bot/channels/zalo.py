@@ -34,10 +34,10 @@ from bot.channels import (
     send_pieces,
 )
 from bot.channels.console import plain
+from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
 from bot.render import ZALO_LIMIT, answer
-from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
 
@@ -134,9 +134,11 @@ def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def handle_update(
-    update: dict[str, Any], *, client: ZaloClient, engine: Engine, admin_ids: frozenset[str],
-    clock: Callable[[], datetime], apology: ApologySettings | None = None,
+    update: dict[str, Any], *, client: ZaloClient, engine: Engine, settings: Settings,
+    clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
+    """One update from Zalo: read it as the chat handlers do, answer in the same chat.
+    Admins are the Zalo user ids of ``settings.admin_zalo_ids``."""
     message = _update_message(update)
     if message is None or not message.get("text"):
         return
@@ -144,14 +146,14 @@ async def handle_update(
     sender = Sender(
         channel="zalo", chat_key=str(chat.get("id")), user_id=str(user.get("id")),
         user_name=str(user.get("display_name") or user.get("name") or ""),
-        message_id=str(message.get("message_id") or ""), is_admin=str(user.get("id")) in admin_ids,
+        message_id=str(message.get("message_id") or ""), is_admin=str(user.get("id")) in settings.admin_zalo_ids,
         chat_title=str(user.get("display_name") or user.get("name") or ""),
         private=str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE",
     )  # fmt: skip
     try:
         with session_scope(engine) as session:
             answers = handle_message(session, Incoming(sender, str(message["text"])), clock(),
-                                     load_calendar(session), apology)  # fmt: skip
+                                     load_calendar(session, settings.hours), settings.apology)  # fmt: skip
     except Exception:  # one bad update must not stop the others: the sender hears of it
         log.exception("zalo: update from %s failed", sender.chat_key)
         answers = [Answer(answer("failed"))]
@@ -164,7 +166,7 @@ async def handle_update(
 
 
 async def poll(
-    client: ZaloClient, *, engine: Engine, admin_ids: frozenset[str], clock: Callable[[], datetime],
+    client: ZaloClient, *, engine: Engine, settings: Settings, clock: Callable[[], datetime],
     stop: asyncio.Event, wait: int = 30,
 ) -> None:  # fmt: skip
     """Long polling until ``stop`` is set; a failed call is retried with a short backoff."""
@@ -182,7 +184,7 @@ async def poll(
         for update in updates:
             try:
                 await handle_update(
-                    update, client=client, engine=engine, admin_ids=admin_ids, clock=clock
+                    update, client=client, engine=engine, settings=settings, clock=clock
                 )
             except Exception:  # a malformed update must not stop the polling
                 log.exception("zalo: cannot handle an update")
@@ -203,20 +205,23 @@ class _WebhookHandler(RequestHandler):
             self.set_status(400)
             return
         await handle_update(update, client=self.hook.client, engine=self.hook.engine,
-                            admin_ids=self.hook.admin_ids, clock=self.hook.clock)  # fmt: skip
+                            settings=self.hook.settings, clock=self.hook.clock)  # fmt: skip
         self.set_status(200)
         self.finish({"ok": True})
 
 
 class ZaloWebhook:
-    """A small HTTP server for Zalo's webhook; requests without the secret get 403."""
+    """A small HTTP server for Zalo's webhook; requests without the secret
+    (``settings.zalo_webhook_secret``) get 403."""
 
     def __init__(
-        self, client: ZaloClient, *, secret: str, engine: Engine, admin_ids: frozenset[str],
+        self, client: ZaloClient, *, engine: Engine, settings: Settings,
         clock: Callable[[], datetime], path: str = "/zalo",
     ) -> None:  # fmt: skip
-        self.client, self.secret, self.engine = client, secret, engine
-        self.admin_ids, self.clock, self.path = admin_ids, clock, path
+        if not settings.zalo_webhook_secret:
+            raise ValueError("a Zalo webhook needs ZALO_WEBHOOK_SECRET")
+        self.client, self.secret, self.engine = client, settings.zalo_webhook_secret, engine
+        self.settings, self.clock, self.path = settings, clock, path
         self._server: HTTPServer | None = None
 
     async def start(self, listen: str, port: int, public_url: str | None = None) -> None:

@@ -23,7 +23,6 @@ from bot.cli.common import (
     agency_or_exit,
     app,
     err,
-    load_scheduler_settings,
     load_settings,
     open_db,
     out,
@@ -33,13 +32,13 @@ from bot.cli.common import (
 from bot.cli.transports import Transports, open_transports
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, Chat, ChatRole
 from bot.render import vn_date
 from bot.scheduler.runner import tick
 from bot.scheduler.service import SchedulerService
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from bot.services.binding import create_link_code, find_chat
 from bot.services.calendar import load_calendar
@@ -66,7 +65,7 @@ def link_cmd(
     within(hours, "--hours", 1, LINK_HOURS_MAX, " giờ")
     settings = load_settings()
     engine = open_db(settings)
-    now = datetime.now(settings.tz)
+    now = datetime.now(VIETNAM)
     with session_scope(engine) as session:
         if not agency and role != ChatRole.ADMIN:
             err.print("Thiếu tên cơ quan (chỉ --role admin mới không cần).", style="red")
@@ -145,7 +144,6 @@ def run_cmd() -> None:
 
 
 async def _run(settings: Settings) -> None:
-    sched = load_scheduler_settings(settings)
     engine = open_db(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -153,10 +151,10 @@ async def _run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     def clock() -> datetime:  # the one place the bot reads the clock
-        return datetime.now(settings.tz)
+        return datetime.now(VIETNAM)
 
-    async with open_transports(settings, engine, sched, clock) as opened:
-        await _serve(settings, engine, sched, clock, opened, stop)
+    async with open_transports(settings, engine, clock) as opened:
+        await _serve(settings, engine, clock, opened, stop)
     engine.dispose()
     out.print("dondoc đã dừng.")
 
@@ -164,7 +162,6 @@ async def _run(settings: Settings) -> None:
 async def _serve(
     settings: Settings,
     engine: Engine,
-    sched: SchedulerSettings,
     clock: Callable[[], datetime],
     opened: Transports,
     stop: asyncio.Event,
@@ -188,23 +185,22 @@ async def _serve(
 
         client = opened.zalo
         if settings.zalo_webhook_url and settings.zalo_webhook_secret:
-            hook = ZaloWebhook(client, secret=settings.zalo_webhook_secret, engine=engine,
-                               admin_ids=settings.admin_zalo_ids, clock=clock,
+            hook = ZaloWebhook(client, engine=engine, settings=settings, clock=clock,
                                path=urlparse(settings.zalo_webhook_url).path or "/zalo")  # fmt: skip
             await hook.start(
                 settings.webhook_listen, settings.zalo_webhook_port, settings.zalo_webhook_url
             )
             closers.append(hook.stop())
         else:
-            task = asyncio.create_task(poll(client, engine=engine, admin_ids=settings.admin_zalo_ids,
+            task = asyncio.create_task(poll(client, engine=engine, settings=settings,
                                             clock=clock, stop=stop))  # fmt: skip
             closers.append(task)
     channels = opened.channels
-    service = SchedulerService(engine, channels, sched, clock=clock)
+    service = SchedulerService(engine, channels, settings, clock=clock)
     service.start()
     names = ", ".join(channels)
     out.print(
-        f"dondoc đang chạy: kênh {names}; nhắc việc mỗi {sched.tick_seconds} giây. Ctrl+C để dừng."
+        f"dondoc đang chạy: kênh {names}; nhắc việc mỗi {settings.tick_seconds} giây. Ctrl+C để dừng."
     )
     await service.run_once()  # do not wait a whole interval for the first tick
     await stop.wait()
@@ -231,9 +227,8 @@ def console_cmd(
     thời gian và nhận tin nhắc; “:q” để thoát.
     """
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
     engine = open_db(settings)
-    moment = parse_moment(at, "--at", settings.tz, sched.hours.start)
+    moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)
         chat = ensure_chat(session, channel="console", chat_key=f"nhom:{found.code}", role=ChatRole.GROUP,
@@ -241,18 +236,20 @@ def console_cmd(
         chat_key, name = chat.chat_key, found.name
     mine = _OnlyChat(chat_key)
     out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát.", highlight=False)
-    asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
+    asyncio.run(tick(engine, {"console": mine}, moment, settings=settings, worker="console"))
     for line in sys.stdin:
         text = line.strip()
         if text in (":q", ":quit"):
             break
         if text.startswith(":tick"):
-            read = moment_in(text[5:].strip(), settings.tz, sched.hours.start)
+            read = moment_in(text[5:].strip(), VIETNAM, settings.hours.start)
             if read is None or not FIRST_YEAR <= read.year <= LAST_YEAR:
                 out.print(f"Gõ “:tick dd/mm/yyyy HH:MM” (năm từ {FIRST_YEAR} đến {LAST_YEAR}).")
                 continue
             moment = read
-            asyncio.run(tick(engine, {"console": mine}, moment, settings=sched, worker="console"))
+            asyncio.run(
+                tick(engine, {"console": mine}, moment, settings=settings, worker="console")
+            )
             continue
         if not text:
             continue
@@ -263,8 +260,8 @@ def console_cmd(
                 session,
                 Incoming(sender, text),
                 moment,
-                load_calendar(session, sched.hours),
-                sched.apology,
+                load_calendar(session, settings.hours),
+                settings.apology,
             )
         for item in answers:
             out.print(f"🤖 {plain(item.html)}", markup=False, highlight=False)

@@ -28,7 +28,6 @@ from bot.db import make_engine, upgrade
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
 from bot.models import Agency
-from bot.scheduler.settings import SchedulerSettings
 
 
 class OptionError(usage.BadParameter):
@@ -240,14 +239,6 @@ def load_settings() -> Settings:
         return Settings.load()
     except SettingsError as exc:
         err.print(f"[red]Cấu hình sai:[/] {exc}")
-        raise typer.Exit(2) from None
-
-
-def load_scheduler_settings(settings: Settings) -> SchedulerSettings:
-    try:
-        return SchedulerSettings.load(settings.config_file)
-    except SettingsError as exc:
-        err.print(f"[red]Cấu hình nhắc việc sai:[/] {exc}")
         raise typer.Exit(2) from None
 
 

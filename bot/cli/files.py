@@ -22,7 +22,6 @@ from bot.cli.common import (
     err,
     fail,
     import_app,
-    load_scheduler_settings,
     load_settings,
     open_db,
     out,
@@ -30,6 +29,7 @@ from bot.cli.common import (
     write_csv,
 )
 from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.importers.tabular import FileProblem
@@ -42,12 +42,11 @@ from bot.services.calendar import load_calendar
 def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
     engine = open_db(settings)
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
-            report = import_files(session, file, cal=load_calendar(session, sched.hours), settings=sched.files,
+            report = import_files(session, file, cal=load_calendar(session, settings.hours), settings=settings.files,
                                   progress=lambda done: bar.update(job, completed=done))  # fmt: skip
     except (ImportFailed, FileProblem) as exc:
         raise fail(exc) from None
@@ -72,11 +71,10 @@ def files_cmd(
 ) -> None:
     """Liệt kê hồ sơ TTHC đang giải quyết, lọc theo cơ quan, sắp đến hạn, trễ hạn, chưa xin lỗi."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
     engine = open_db(settings)
     with Session(engine) as session:
-        cal = load_calendar(session, sched.hours)
-        day = today_or(today, "--today", settings.tz)
+        cal = load_calendar(session, settings.hours)
+        day = today_or(today, "--today", VIETNAM)
         query = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
         found = agency_or_exit(session, agency) if agency else None
         if found is not None:
@@ -91,7 +89,7 @@ def files_cmd(
             left = cal.working_days_between(day, cal.on_or_after(file.due_on))
             if late and left >= 0:
                 continue
-            if at_risk and not 0 <= left <= sched.files.warn_days:
+            if at_risk and not 0 <= left <= settings.files.warn_days:
                 continue
             if without_letter and file.id in approved:
                 continue
@@ -131,12 +129,11 @@ def apologies_cmd(
 ) -> None:
     """Xuất văn bản xin lỗi trong kỳ (CSV, trang HTML để công khai) và thống kê theo cơ quan."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
     engine = open_db(settings)
     first, last = day_range(start, end)
-    day = today_or(today, "--today", settings.tz)
+    day = today_or(today, "--today", VIETNAM)
     with Session(engine) as session:
-        cal = load_calendar(session, sched.hours)
+        cal = load_calendar(session, settings.hours)
         rows = letters(session, first, last, cal)
         stats = records(session, first, last, day, cal)
     folder.mkdir(parents=True, exist_ok=True)

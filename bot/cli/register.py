@@ -37,12 +37,13 @@ from bot.cli.common import (
 )
 from bot.db import session_scope, upgrade
 from bot.domain.agencies import Match
+from bot.domain.calendar import VIETNAM
 from bot.importers.agencies import import_agencies, slug
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
-from bot.models import ROLE_LABELS, STATUS_LABELS, Role, Status
+from bot.models import Role, Status
 from bot.render import short_date
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
@@ -107,7 +108,7 @@ def import_tasks_cmd(
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
             report = import_plan(
                 session, file, meta=meta, default_lead=lead,
-                school_year_end=settings.school_year_end,
+                settings=settings,
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )  # fmt: skip
             if dry_run:
@@ -201,7 +202,7 @@ def seed_cmd(
     reports: list[PlanImportReport] = []
     try:
         with session_scope(engine) as session:
-            reports = seed_demo(session, folder)
+            reports = seed_demo(session, settings, folder)
     except (ImportFailed, FileProblem) as exc:
         raise fail(exc) from None
     table = Table(title="Dữ liệu mẫu đã nhập")
@@ -266,7 +267,7 @@ def _print_tasks(
     if due_within is not None:
         within(due_within, "--due-within", 0, DUE_WITHIN_MAX, " ngày")
     settings = load_settings()
-    day = today_or(today, "--today", settings.tz)
+    day = today_or(today, "--today", VIETNAM)
     engine = open_db(settings)
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
@@ -285,8 +286,8 @@ def _print_tasks(
         write_csv(
             ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái", "Tiến độ (%)",
              "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn"],
-            ([x.code, x.plan, x.task_key, x.task, x.agency, ROLE_LABELS[Role(x.role)],
-              STATUS_LABELS[Status(x.status)], x.progress, "có" if x.overdue else "",
+            ([x.code, x.plan, x.task_key, x.task, x.agency, Role(x.role).label,
+              Status(x.status).label, x.progress, "có" if x.overdue else "",
               x.deadline_text, x.deadline, short_date(x.due_on)] for x in lines),
         )  # fmt: skip
         return
@@ -297,9 +298,9 @@ def _print_tasks(
                    "Trạng thái", "Tiến độ"):  # fmt: skip
         table.add_column(column, overflow="fold")
     for x in lines:
-        status = STATUS_LABELS[Status(x.status)] + (" ⚠️ quá hạn" if x.overdue else "")
+        status = Status(x.status).label + (" ⚠️ quá hạn" if x.overdue else "")
         table.add_row(
-            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, ROLE_LABELS[Role(x.role)],
+            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, Role(x.role).label,
             x.deadline, status, f"{x.progress}%",
         )  # fmt: skip
     out.print(table)
@@ -323,7 +324,7 @@ def set_deadline_cmd(
         with session_scope(engine) as session:
             done = set_deadline(
                 session, code=code, text=deadline, actor=Actor("cli:admin"),
-                at=datetime.now(UTC), school_year_end=settings.school_year_end,
+                at=datetime.now(UTC), settings=settings,
             )  # fmt: skip
     except DeadlineNotSet as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
@@ -334,7 +335,7 @@ def set_deadline_cmd(
         f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
         highlight=False,
     )
-    today = datetime.now(settings.tz).date()
+    today = datetime.now(VIETNAM).date()
     if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
         out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế "
                   f"hoạch ({done.plan_issued:%d/%m/%Y}): hãy kiểm tra lại năm.[/]", highlight=False)  # fmt: skip
@@ -352,10 +353,10 @@ def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[st
     names mentioned without a part; general groups; words left unread."""
     if not reading.cell.strip():
         return []
-    lines = [f"{ROLE_LABELS[column]} “{' '.join(reading.cell.split())}”"]
+    lines = [f"{column.label} “{' '.join(reading.cell.split())}”"]
     groups: dict[tuple[str, str, str], list[str]] = {}
     for part in reading.parts:
-        role = ROLE_LABELS[Role(part.role)] if part.role else ROLE_LABELS[column]
+        role = Role(part.role).label if part.role else column.label
         groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
     for (via, role, scope), members in groups.items():
         shown = ", ".join(members[:_LIST_AT_MOST])
@@ -440,13 +441,14 @@ def report_cmd(
         start, end = period_bounds(period)
     except ValueError as exc:
         raise OptionError(str(exc), param_hint="--period") from None
-    engine = open_db(load_settings())
+    settings = load_settings()
+    engine = open_db(settings)
     with Session(engine) as session:
         found = plan_by_number(session, plan)
         if found is None:
             err.print(f"[red]Không có kế hoạch “{plan}”.[/]")
             raise typer.Exit(1)
-        report = build(session, found, start, end, load_calendar(session))
+        report = build(session, found, start, end, load_calendar(session, settings.hours))
     target = output or Path(f"bao-cao-{slug(found.number)}-{period.lower()}.{fmt.value}")
     for option, path in (("--out", target), ("--chart", chart)):
         if path is not None and not path.parent.is_dir():

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -27,7 +26,6 @@ from bot.cli.common import (
     day_range,
     err,
     fail,
-    load_scheduler_settings,
     load_settings,
     open_db,
     out,
@@ -38,29 +36,27 @@ from bot.cli.common import (
 from bot.cli.transports import open_transports
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
+from bot.domain.calendar import VIETNAM
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
 from bot.models import Agency, CalendarOverride
 from bot.render import WEEKDAYS, vn_date
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import TickResult, tick
-from bot.scheduler.settings import SchedulerSettings
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
 from bot.services.demo import seed_demo
 
 
-def _moment(text: str, sched: SchedulerSettings, tz: ZoneInfo) -> datetime:
+def _moment(text: str, settings: Settings) -> datetime:
     """``--at``: a day alone means the start of that day's office hours."""
-    return parse_moment(text, "--at", tz, sched.hours.start)
+    return parse_moment(text, "--at", VIETNAM, settings.hours.start)
 
 
-async def _tick(
-    settings: Settings, engine: Engine, sched: SchedulerSettings, moment: datetime
-) -> TickResult:
+async def _tick(settings: Settings, engine: Engine, moment: datetime) -> TickResult:
     """One tick through every configured channel (Telegram, Zalo, the console)."""
-    async with open_transports(settings, engine, sched, lambda: moment) as opened:
-        return await tick(engine, opened.channels, moment, settings=sched)
+    async with open_transports(settings, engine, lambda: moment) as opened:
+        return await tick(engine, opened.channels, moment, settings=settings)
 
 
 @app.command("preview")
@@ -72,15 +68,14 @@ def preview_cmd(
 ) -> None:
     """In mọi tin nhắn sẽ gửi vào thời điểm đó, không gửi và không ghi gì."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
-    moment = _moment(at, sched, settings.tz)
+    moment = _moment(at, settings)
     engine = open_db(settings)
     with Session(engine) as session:
-        cal = load_calendar(session, sched.hours)
+        cal = load_calendar(session, settings.hours)
         if not cal.in_window(moment):
             err.print(f"Ngoài giờ làm việc: tin nhắn chờ đến {vn_date(cal.next_window(moment).date())} "
                       f"{cal.next_window(moment):%H:%M}.")  # fmt: skip
-        result = plan(session, moment, settings=sched, cal=cal)
+        result = plan(session, moment, settings=settings, cal=cal)
         agencies = {a.id: a.name for a in session.exec(select(Agency))}
         payload: list[dict[str, Any]] = [
             {
@@ -115,10 +110,9 @@ def tick_cmd(
 ) -> None:
     """Chạy một lượt: lập danh sách việc đến hạn rồi gửi qua các kênh đã cấu hình."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
-    moment = _moment(at, sched, settings.tz) if at else datetime.now(settings.tz)
+    moment = _moment(at, settings) if at else datetime.now(VIETNAM)
     engine = open_db(settings)
-    result = asyncio.run(_tick(settings, engine, sched, moment))
+    result = asyncio.run(_tick(settings, engine, moment))
     out.print(
         f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
         f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
@@ -148,7 +142,6 @@ def simulate_cmd(
 ) -> None:
     """Chạy lại thang nhắc việc từng ngày trên tỉnh mẫu (CSDL tạm), qua kênh console, rồi tổng kết."""
     settings = load_settings()
-    sched = load_scheduler_settings(settings)
     first, last = day_range(start, end)
     if (last - first).days >= SIMULATE_YEARS * 366:
         raise OptionError(f"mô phỏng dài nhất {SIMULATE_YEARS} năm ({last:%d/%m/%Y} cách "
@@ -163,13 +156,13 @@ def simulate_cmd(
         engine = make_engine(url)
         try:
             with session_scope(engine) as session:
-                seed_demo(session)
+                seed_demo(session, settings)
         except (ImportFailed, FileProblem) as exc:
             raise fail(exc) from None
         console = ConsoleChannel(quiet=quiet or fmt is TextFormat.json)
         result = asyncio.run(
             replay(engine, {"console": console}, first, last, at=daily,
-                   tz=settings.tz, settings=sched, play_apologies=apologies)
+                   settings=settings, play_apologies=apologies)
         )  # fmt: skip
         engine.dispose()
     if fmt is TextFormat.json:
@@ -178,7 +171,7 @@ def simulate_cmd(
     table = Table(title=f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: số lần nhắc theo bậc")
     table.add_column("Bậc")
     table.add_column("Số lần nhắc", justify="right")
-    for label, count in result.rungs(sched.ladder).items():
+    for label, count in result.rungs(settings.ladder).items():
         table.add_row(label, str(count))
     if result.unspecified_lists:
         table.add_row("Danh sách việc chưa có ngày (quản trị)", str(result.unspecified_lists))
@@ -199,9 +192,9 @@ def calendar_list(
     settings = load_settings()
     engine = open_db(settings)
     with Session(engine) as session:
-        cal = load_calendar(session)
+        cal = load_calendar(session, settings.hours)
         overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
-    year = chosen or datetime.now(settings.tz).year
+    year = chosen or datetime.now(VIETNAM).year
     notes = {o.day: o.note for o in overrides}
     national_work = set(cal.national_make_up_days(year))
     table = Table(title=f"Lịch năm {year}")

@@ -19,7 +19,6 @@ from bot.channels import Channel
 from bot.channels.console import ConsoleChannel
 from bot.cli.common import err
 from bot.config import Settings
-from bot.scheduler.settings import SchedulerSettings
 
 
 @dataclass
@@ -33,7 +32,6 @@ class Transports:
 async def open_transports(
     settings: Settings,
     engine: Engine,
-    sched: SchedulerSettings,
     clock: Callable[[], datetime],
 ) -> AsyncIterator[Transports]:
     opened = Transports(channels={"console": ConsoleChannel()})
@@ -44,10 +42,7 @@ async def open_transports(
             from bot.channels.telegram import TelegramChannel, build_application, protect_logs
 
             protect_logs(settings.telegram_token)
-            app = build_application(settings.telegram_token, engine=engine,
-                                    base_url=settings.telegram_base_url,
-                                    admin_ids=settings.admin_telegram_ids, clock=clock,
-                                    apology=sched.apology)  # fmt: skip
+            app = build_application(settings, engine=engine, clock=clock)
             try:
                 await app.initialize()
             except TelegramError as exc:

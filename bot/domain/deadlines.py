@@ -34,31 +34,27 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain import time_phrases as tp
+from bot.domain.labelled import Labelled
 from bot.domain.text import clean, fold_aligned
 
 
-class Period(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    HALF_YEARLY = "half_yearly"
-    YEARLY = "yearly"
+class Period(Labelled):
+    MONTHLY = "monthly", "hằng tháng"
+    QUARTERLY = "quarterly", "hằng quý"
+    HALF_YEARLY = "half_yearly", "6 tháng một lần"
+    YEARLY = "yearly", "hằng năm"
 
 
-PERIOD_LABELS = {
-    Period.MONTHLY: "hằng tháng",
-    Period.QUARTERLY: "hằng quý",
-    Period.HALF_YEARLY: "6 tháng một lần",
-    Period.YEARLY: "hằng năm",
-}
 PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, Period.YEARLY: 12}
 
 MAX_CELL = 500  # characters: a longer "Tiến độ" cell is prose, not a deadline
 # The years a deadline may fall in: a date outside them is a typing error ("31/12/9999").
 YEARS = range(2000, 2101)
+# (month, day): the last day of a school year ("Năm học 2027-2028"); a setting
+SCHOOL_YEAR_END = (5, 31)
 
 #: How each qualifier narrows a month, a quarter or a year: the last day of the window,
 #: as (month of the period, 1-based; day, or 0 for the month's last day). A qualifier not
@@ -110,7 +106,7 @@ class Recurring:
     kind = "recurring"
 
     def describe(self) -> str:
-        label = PERIOD_LABELS[self.period]
+        label = self.period.label
         if self.ongoing:
             text = f"Thường xuyên (báo cáo {label})"
         elif self.anchor:
@@ -201,7 +197,7 @@ class _Context:
     plan_year: int | None
     plan_date: date | None
     school_year_end: tuple[int, int]
-    calendar: WorkingDays | None
+    cal: WorkingDays | None
 
 
 def parse_deadline(
@@ -210,14 +206,14 @@ def parse_deadline(
     plan_year: int | None = None,
     plan_date: date | None = None,
     result: str = "",
-    school_year_end: tuple[int, int] = (5, 31),
-    calendar: WorkingDays | None = None,
+    school_year_end: tuple[int, int] = SCHOOL_YEAR_END,
+    cal: WorkingDays | None = None,
 ) -> Deadline:
     """Read a deadline cell into a :data:`Deadline`; never raises.
 
     ``plan_year`` fills cells like "Trong năm" or "Quý II" (default: ``plan_date``'s
     year); ``plan_date`` is the day the plan was signed, the start of "N ngày kể từ ngày
-    ký"; ``school_year_end`` is (month, day) of a school year's last day; ``calendar``
+    ký"; ``school_year_end`` is (month, day) of a school year's last day; ``cal``
     counts "ngày làm việc" (without one such a cell is unspecified).
     """
     original = clean(text).strip(" .;,:")
@@ -235,7 +231,7 @@ def parse_deadline(
     if not original:
         return Unspecified("ô tiến độ để trống")
     year = plan_year or (plan_date.year if plan_date else None)
-    context = _Context(year, plan_date, school_year_end, calendar)
+    context = _Context(year, plan_date, school_year_end, cal)
     parsed = tp.read(original)
     try:
         return _meaning(parsed, original, context)
@@ -328,7 +324,7 @@ def _repeat(reading: tp.Repeat, ctx: _Context) -> Deadline:
     window = _fill_years(reading.window, ctx)[0] if reading.window else ()
     if reading.dated_first and reading.start is None:
         # "Tháng 12/2026 và thực hiện thường xuyên": done by the date, then kept up.
-        then = "thực hiện thường xuyên" if reading.ongoing else PERIOD_LABELS[period]
+        then = "thực hiện thường xuyên" if reading.ongoing else period.label
         on = _window(window[-1], ctx)[1]
         return DueDate(on, f"hết {_label(window[-1])}, sau đó {then}")
     if reading.start is not None:
@@ -376,9 +372,9 @@ def _relative(reading: tp.Relative, ctx: _Context) -> DueDate:
     base = ctx.plan_date
     unit_words = {"day": "ngày", "working_day": "ngày làm việc", "week": "tuần", "month": "tháng"}
     if reading.unit == "working_day":
-        if ctx.calendar is None:
+        if ctx.cal is None:
             raise _Unclear("cần lịch ngày làm việc để tính hạn")
-        on = ctx.calendar.add_working_days(base, reading.count)
+        on = ctx.cal.add_working_days(base, reading.count)
     elif reading.unit == "month":
         months = base.month - 1 + reading.count
         year, month = base.year + months // 12, months % 12 + 1

@@ -19,7 +19,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.domain.calendar import WorkCalendar
-from bot.domain.deadlines import Deadline, DueDate, Milestones, Period, Recurring
+from bot.domain.deadlines import PERIOD_MONTHS, Deadline, DueDate, Milestones, Period, Recurring
 
 
 class Audience(StrEnum):
@@ -250,7 +250,7 @@ def _periods(item: Item, today: date) -> list[tuple[str, date, bool]] | None:
 
 
 def _period_bounds(deadline: Recurring, day: date) -> tuple[date, date]:
-    months = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.HALF_YEARLY: 6, Period.YEARLY: 12}
+    months = PERIOD_MONTHS
     size = months[deadline.period]
     first_month = (day.month - 1) // size * size + 1
     start = date(day.year, first_month, 1)

@@ -74,6 +74,10 @@ class FileSettings:
     warn_days: int = 3  # "sắp đến hạn", working days ahead
     cutoff: time | None = None  # receipts after this hour count from the next working day
 
+    def __post_init__(self) -> None:
+        if not 0 < self.warn_days <= 30:
+            raise ValueError(f"warn_days: 1 to 30 working days, got {self.warn_days}")
+
 
 @dataclass(frozen=True)
 class FileStage:

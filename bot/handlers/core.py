@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.numbers import parse_id
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
@@ -41,7 +42,6 @@ from bot.domain.verbs import (
 )
 from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
-from bot.scheduler.settings import ApologySettings
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
 from bot.services.binding import Bound, find_chat, redeem, unbind
@@ -57,11 +57,10 @@ class Incoming:
 
 def handle_message(
     session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
-    apology_settings: ApologySettings | None = None,
+    settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
     sender, text = incoming.sender, incoming.text.strip()
     chat = find_chat(session, sender.channel, sender.chat_key)
-    settings = apology_settings or ApologySettings()
     command = find_command(text)
     if command:
         call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment)
@@ -97,7 +96,7 @@ def handle_message(
 
 def handle_button(
     session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar,
-    apology_settings: ApologySettings | None = None,
+    settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
     chat = find_chat(session, sender.channel, sender.chat_key)
     if chat is None:
@@ -106,7 +105,6 @@ def handle_button(
     if pressed is None:  # data no button of the bot carries
         return [Answer(answer("unclear"))]
     verb, ident = pressed
-    settings = apology_settings or ApologySettings()
     handler = _BUTTONS.get(verb) or _COMMANDS[verb]
     return handler(_Call(session, chat, sender, ident, now, cal, settings))
 

@@ -49,11 +49,10 @@ def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
 
 
 def import_files(
-    session: Session, path: Path, *, cal: WorkCalendar, settings: FileSettings | None = None,
+    session: Session, path: Path, *, cal: WorkCalendar, settings: FileSettings,
     progress: Callable[[int], None] | None = None,
 ) -> FileImportReport:  # fmt: skip
     """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows."""
-    settings = settings or FileSettings()
     rows = iter_rows(path, "files")
     header_row = _header(path, rows)
     header = map_header(header_row.cells, "files")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.domain.agencies import Match, assign
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
@@ -110,13 +111,14 @@ def import_plan(
     *,
     meta: PlanMeta | None = None,
     default_lead: str = "",
+    settings: Settings,
     progress: Progress | None = None,
-    school_year_end: tuple[int, int] = (5, 31),
 ) -> PlanImportReport:
     """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row.
 
     A deadline an admin set (``dondoc tasks set-deadline``) stays while the task's cell in
-    the plan is the one it was set for. ``school_year_end`` is (month, day).
+    the plan is the one it was set for. Deadlines are read with the province's calendar
+    and ``settings.school_year_end``.
     """
     rows = read_rows(path, "tasks")
     registry, ids = load_registry(session)
@@ -125,8 +127,8 @@ def import_plan(
     issuer = find_agency(session, merged.issuer) if merged.issuer else None
     parsed = parse_plan_rows(
         rows, registry, meta=merged, scope=issuer.code if issuer else None,
-        default_lead=default_lead, calendar=load_calendar(session),
-        school_year_end=school_year_end,
+        default_lead=default_lead, cal=load_calendar(session, settings.hours),
+        school_year_end=settings.school_year_end,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
     _check_plan(path, rows[0].line, parsed, issuer is not None)

@@ -116,10 +116,10 @@ def parse_plan_rows(
     meta: PlanMeta,
     scope: str | None,
     default_lead: str = "",
-    calendar: WorkingDays | None = None,
-    school_year_end: tuple[int, int] = (5, 31),
+    cal: WorkingDays,
+    school_year_end: tuple[int, int],
 ) -> ParsedPlan:
-    """Validated tasks of a plan's table. ``calendar`` counts "N ngày làm việc" deadlines;
+    """Validated tasks of a plan's table. ``cal`` counts "N ngày làm việc" deadlines;
     ``school_year_end`` is (month, day) of a school year's last day."""
     errors: list[RowError] = []
     header_at = _header_at(rows)
@@ -211,7 +211,7 @@ def parse_plan_rows(
         _resolve(task, registry, scope, default_lead, errors)
         task.deadline = parse_deadline(
             task.cell("deadline"), plan_year=meta.plan_year, plan_date=meta.issued_on,
-            result=task.cell("result"), calendar=calendar, school_year_end=school_year_end,
+            result=task.cell("result"), cal=cal, school_year_end=school_year_end,
         )  # fmt: skip
         if isinstance(task.deadline, Unspecified) and task.deadline.invalid:
             errors.append(

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
-from bot.models import ROLE_LABELS, Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
+from bot.models import Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
 from bot.render import environment
 
 OUTCOMES = {
@@ -161,7 +161,7 @@ def to_xlsx(report: PlanReport) -> bytes:
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for line in report.lines:
-        sheet.append([line.task_key, line.task, line.agency, ROLE_LABELS[Role(line.role)], line.due, line.done,
+        sheet.append([line.task_key, line.task, line.agency, Role(line.role).label, line.due, line.done,
                       100 if line.done else line.progress, OUTCOMES[line.outcome], line.evidence])  # fmt: skip
     sheet.append([])
     sheet.append(["Tổng hợp (phần việc chủ trì)"])
@@ -186,5 +186,9 @@ def to_xlsx(report: PlanReport) -> bytes:
 
 def to_html(report: PlanReport) -> str:
     template = environment().get_template("plan_report.html.j2")
-    context: dict[str, Any] = {"r": report, "outcomes": OUTCOMES, "roles": ROLE_LABELS}
+    context: dict[str, Any] = {
+        "r": report,
+        "outcomes": OUTCOMES,
+        "roles": {r.value: r.label for r in Role},
+    }
     return template.render(**context)

@@ -36,11 +36,11 @@ from bot.channels import (
     TooLong,
     TransientError,
 )
+from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Chat, Outbox, OutboxState, SentMessage
 from bot.render import answer, blocks, split_message, split_smaller
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import alert_admins
 from bot.services.chats import follow_migration
 
@@ -69,7 +69,7 @@ async def dispatch(
     now: datetime,
     *,
     worker: str,
-    settings: SchedulerSettings,
+    settings: Settings,
     cal: WorkCalendar,
     limit: int = 200,
 ) -> DispatchResult:
@@ -77,7 +77,7 @@ async def dispatch(
     if not cal.in_window(now) or not channels:
         return result
     for outbox_id in _candidates(engine, list(channels), now, limit):
-        if not _claim(engine, outbox_id, worker, now, settings.lease_seconds):
+        if not _claim(engine, outbox_id, worker, now, settings.dispatch.lease_seconds):
             continue  # another dispatcher has it
         try:
             await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
@@ -88,7 +88,7 @@ async def dispatch(
 
 
 def _set_aside(
-    engine: Engine, outbox_id: int, now: datetime, settings: SchedulerSettings, exc: Exception,
+    engine: Engine, outbox_id: int, now: datetime, settings: Settings, exc: Exception,
     result: DispatchResult,
 ) -> None:  # fmt: skip
     """A row that failed unexpectedly: back to pending with a backoff (failed once it has
@@ -99,7 +99,7 @@ def _set_aside(
             outbox = session.get(Outbox, outbox_id)
             assert outbox is not None
             chat = session.get(Chat, outbox.chat_id)
-            failed = outbox.attempts >= settings.max_attempts
+            failed = outbox.attempts >= settings.dispatch.max_attempts
             outbox.state = OutboxState.FAILED if failed else OutboxState.PENDING
             outbox.lease_until = None
             outbox.next_attempt_at = now + timedelta(seconds=backoff(outbox.attempts))
@@ -157,7 +157,7 @@ async def _deliver(
     outbox_id: int,
     worker: str,
     now: datetime,
-    settings: SchedulerSettings,
+    settings: Settings,
     cal: WorkCalendar,
     result: DispatchResult,
 ) -> None:
@@ -223,7 +223,7 @@ async def _deliver(
     except TransientError as exc:
         with Session(engine) as session:
             attempts = session.get(Outbox, outbox_id).attempts  # type: ignore[union-attr]
-        if attempts >= settings.max_attempts:
+        if attempts >= settings.dispatch.max_attempts:
             _finish(engine, outbox_id, OutboxState.FAILED, now, error=str(exc))
             _alert_admins(engine, outbox.chat_id, str(exc), now, kind="message_failed",
                           attempts=attempts, subject=f"outbox:{outbox_id}")  # fmt: skip
@@ -246,7 +246,7 @@ async def _deliver(
 
 
 def _document(
-    session: Session, attachment: dict[str, object], settings: SchedulerSettings, cal: WorkCalendar,
+    session: Session, attachment: dict[str, object], settings: Settings, cal: WorkCalendar,
     now: datetime,
 ) -> tuple[str, bytes] | None:  # fmt: skip
     if attachment.get("kind") == "chart":

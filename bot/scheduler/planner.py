@@ -26,12 +26,12 @@ from typing import Any, TypeVar
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import DueDate, Recurring, Unspecified, from_record
 from bot.domain.policy import Audience, Item, Notice, decide
 from bot.domain.verbs import DONE, EXTEND, PROGRESS, button
 from bot.models import (
-    ROLE_LABELS,
     Agency,
     Assignment,
     Chat,
@@ -48,7 +48,6 @@ from bot.models import (
 from bot.render import answer, blocks, split_message
 from bot.scheduler.files_planner import plan_files
 from bot.scheduler.notices import existing_keys
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import alert_admins
 
 NEVER = date(9999, 12, 31)
@@ -87,9 +86,7 @@ class _Due:
     notice: Notice
 
 
-def plan(
-    session: Session, now: datetime, *, settings: SchedulerSettings, cal: WorkCalendar
-) -> PlanResult:
+def plan(session: Session, now: datetime, *, settings: Settings, cal: WorkCalendar) -> PlanResult:
     result = PlanResult()
     if not cal.in_window(now):
         return result  # quiet hours, weekends, holidays: the next window will do it
@@ -282,7 +279,7 @@ def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:
         "result": d.task.result or d.task.target,
         "scope": d.assignment.scope,
         "agency": d.agency.name,
-        "role_label": ROLE_LABELS[Role(d.assignment.role)].lower(),
+        "role_label": Role(d.assignment.role).label.lower(),
         "chat_role": chat.role if chat else "",
     }
 
@@ -312,10 +309,10 @@ def _outbox(
 
 
 def _unspecified_list(
-    session: Session, now: datetime, today: date, settings: SchedulerSettings, cal: WorkCalendar
+    session: Session, now: datetime, today: date, settings: Settings, cal: WorkCalendar
 ) -> list[PlannedMessage]:
     local = cal.local(now)
-    if local.weekday() != settings.unspecified_weekday or local.time() < settings.unspecified_at:
+    if local.weekday() != settings.unspecified.weekday or local.time() < settings.unspecified.at:
         return []
     year, week, _ = today.isocalendar()
     admins = session.exec(
@@ -368,7 +365,7 @@ def _unspecified_list(
 
 
 def _head_digests(
-    session: Session, now: datetime, settings: SchedulerSettings, cal: WorkCalendar
+    session: Session, now: datetime, settings: Settings, cal: WorkCalendar
 ) -> list[PlannedMessage]:
     """Once a week (Monday 08:00 by default): each bound head gets the agency's digest, each
     coordinator chat the province's."""
@@ -382,7 +379,7 @@ def _head_digests(
     )
 
     local = cal.local(now)
-    if local.weekday() != settings.digest_weekday or local.time() < settings.digest_at:
+    if local.weekday() != settings.digest.weekday or local.time() < settings.digest.at:
         return []
     year, week, _ = local.date().isocalendar()
     planned = []

@@ -11,10 +11,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.channels import Channel
+from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
 from bot.scheduler.dispatcher import DispatchResult, dispatch
 from bot.scheduler.planner import PlanResult, plan
-from bot.scheduler.settings import SchedulerSettings
 from bot.services.calendar import load_calendar
 
 
@@ -29,7 +30,7 @@ async def tick(
     channels: Mapping[str, Channel],
     now: datetime,
     *,
-    settings: SchedulerSettings,
+    settings: Settings,
     worker: str = "dondoc",
 ) -> TickResult:
     """Plan what is due at ``now``, commit, then send it. Safe to run again at any time."""
@@ -40,11 +41,9 @@ async def tick(
     return TickResult(planned, dispatched)
 
 
-def make_scheduler(
-    job: Callable[[], Awaitable[object]], settings: SchedulerSettings
-) -> AsyncIOScheduler:
+def make_scheduler(job: Callable[[], Awaitable[object]], settings: Settings) -> AsyncIOScheduler:
     """The tick job. Missed runs coalesce into one; a run never overlaps the previous one."""
-    scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
+    scheduler = AsyncIOScheduler(timezone=VIETNAM)
     scheduler.add_job(
         job,
         IntervalTrigger(seconds=settings.tick_seconds),

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot.channels import Channel
+from bot.config import Settings
 from bot.scheduler.runner import make_scheduler, tick
-from bot.scheduler.settings import SchedulerSettings
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class SchedulerService:
         self,
         engine: Engine,
         channels: Mapping[str, Channel],
-        settings: SchedulerSettings,
+        settings: Settings,
         clock: Callable[[], datetime],
         worker: str = "dondoc",
     ) -> None:

@@ -6,19 +6,19 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels import Channel
+from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
 from bot.domain.policy import Ladder, stage_label, stage_offset
 from bot.domain.tthc import FILE_STAGES, MUST_APOLOGIZE, file_stage_label
 from bot.domain.verbs import APPROVE_APOLOGY, callback_data
 from bot.models import Agency, Apology, ApologyState, Notice, Outbox, OutboxState, TthcFile
 from bot.scheduler.runner import tick
-from bot.scheduler.settings import SchedulerSettings
 
 
 @dataclass
@@ -51,8 +51,7 @@ async def replay(
     last: date,
     *,
     at: time,
-    tz: ZoneInfo,
-    settings: SchedulerSettings,
+    settings: Settings,
     play_apologies: bool = False,
 ) -> Summary:
     """One tick a day. With ``play_apologies``, each file that reaches "phải xin lỗi" gets
@@ -60,7 +59,7 @@ async def replay(
     chat handlers a person would use; the next tick delivers the Word letter."""
     day = first
     while day <= last:
-        moment = datetime.combine(day, at, tz)
+        moment = datetime.combine(day, at, VIETNAM)
         await tick(engine, channels, moment, settings=settings, worker="simulate")
         if play_apologies:
             _play_apologies(engine, moment, settings)
@@ -68,7 +67,7 @@ async def replay(
     return summary(engine)
 
 
-def _play_apologies(engine: Engine, now: datetime, settings: SchedulerSettings) -> None:
+def _play_apologies(engine: Engine, now: datetime, settings: Settings) -> None:
     from bot.handlers.core import Incoming, handle_button, handle_message
     from bot.services.actions import Sender
     from bot.services.calendar import load_calendar

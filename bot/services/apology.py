@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.numbers import parse_id
 from bot.domain.replies import parse_reply
@@ -31,7 +32,6 @@ from bot.models import (
 )
 from bot.render import answer, short_date
 from bot.reports.letter import fill
-from bot.scheduler.settings import ApologySettings
 from bot.services.actions import Answer, Sender, admin_chats, chats_of, notify
 
 DRAFTING = (ApologyState.ASK_REASON, ApologyState.ASK_DATE)

@@ -12,7 +12,9 @@ from bot.importers.tabular import read_rows
 from bot.models import CalendarOverride
 
 
-def load_calendar(session: Session, hours: OfficeHours | None = None) -> WorkCalendar:
+def load_calendar(session: Session, hours: OfficeHours) -> WorkCalendar:
+    """The national calendar (holidays, the government's swaps) with the province's own
+    days off and make-up days from the database, and its office ``hours``."""
     overrides = session.exec(select(CalendarOverride)).all()
     return WorkCalendar(
         extra_off=[o.day for o in overrides if not o.working],

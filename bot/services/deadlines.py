@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.domain.deadlines import (
     YEARS,
     Deadline,
@@ -55,7 +56,7 @@ def set_deadline(
     text: str,
     actor: Actor,
     at: datetime,
-    school_year_end: tuple[int, int] = (5, 31),
+    settings: Settings,
 ) -> DeadlineSet:
     """Give the task of part ``code`` ("NV12") the deadline ``text``.
 
@@ -72,7 +73,7 @@ def set_deadline(
     assert task is not None
     plan = session.get(Plan, task.plan_id)
     assert plan is not None
-    deadline = _read(session, text, plan, school_year_end)
+    deadline = _read(session, text, plan, settings)
     old = from_record(task.deadline_kind, task.deadline_detail)
     for column, value in to_columns(deadline).items():
         setattr(task, column, value)
@@ -101,7 +102,7 @@ def set_deadline(
     )  # fmt: skip
 
 
-def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, int]) -> Deadline:
+def _read(session: Session, text: str, plan: Plan, settings: Settings) -> Deadline:
     if not text.strip():
         raise DeadlineNotSet("chưa nhập thời hạn: ghi một ngày (31/12/2027) hoặc “Quý IV/2027”")
     if iso := _ISO.match(text):
@@ -113,8 +114,8 @@ def _read(session: Session, text: str, plan: Plan, school_year_end: tuple[int, i
             raise DeadlineNotSet(f"năm {day.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[-1]}")
         return DueDate(day, "do quản trị viên đặt")
     deadline = parse_deadline(
-        text, plan_year=plan.year, plan_date=plan.issued_on, calendar=load_calendar(session),
-        school_year_end=school_year_end,
+        text, plan_year=plan.year, plan_date=plan.issued_on, cal=load_calendar(session, settings.hours),
+        school_year_end=settings.school_year_end,
     )  # fmt: skip
     if isinstance(deadline, Unspecified):
         raise DeadlineNotSet(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.importers.agencies import import_agencies
 from bot.importers.files import import_files
 from bot.importers.plans import PlanImportReport, import_plan
@@ -15,10 +16,12 @@ from bot.services.chats import bind_console_chats
 SEED = Path(__file__).resolve().parent.parent.parent / "seed"
 
 
-def seed_demo(session: Session, folder: Path = SEED) -> list[PlanImportReport]:
+def seed_demo(session: Session, settings: Settings, folder: Path = SEED) -> list[PlanImportReport]:
     import_agencies(session, folder / "agencies.csv")
-    reports = [import_plan(session, path) for path in sorted((folder / "plans").glob("*.csv"))]
+    plans = sorted((folder / "plans").glob("*.csv"))
+    reports = [import_plan(session, path, settings=settings) for path in plans]
     import_overrides(session, folder / "calendar.csv")
-    import_files(session, folder / "files.csv", cal=load_calendar(session))
+    import_files(session, folder / "files.csv", cal=load_calendar(session, settings.hours),
+                 settings=settings.files)  # fmt: skip
     bind_console_chats(session)
     return reports
