@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.domain.verbs import typed_equivalent
 from bot.render import split_message, split_smaller
 
 
@@ -88,14 +89,10 @@ def buttons_as_text(buttons: Buttons | None) -> str:
     """For channels without buttons: the commands that do the same, one per line."""
     if not buttons:
         return ""
-    commands = {"d": "/xong {}", "p": "/tiendo {} 70%", "e": "/giahan {} NGÀY lý do",
-                "ea": "/duyet {}", "er": "/khongduyet {}", "x": "/xinloi {}", "aa": "/duyetxl {}",
-                "ab": "/tralai {}"}  # fmt: skip
     lines = []
     for row in buttons:
         for label, data in row:
-            kind, _, ident = data.partition(":")
-            if kind in commands:
-                code = f"NV{ident}" if kind in ("d", "p", "e") else ident
-                lines.append(f"{label} → {commands[kind].format(code)}")
+            command = typed_equivalent(data)
+            if command is not None:
+                lines.append(f"{label} → {command}")
     return "\n".join(lines)

@@ -171,35 +171,16 @@ def simulate_cmd(
     table = Table(title=f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: số lần nhắc theo bậc")
     table.add_column("Bậc")
     table.add_column("Số lần nhắc", justify="right")
-    for stage, count in result.rungs().items():
-        table.add_row(RUNG_LABELS.get(stage, stage), str(count))
+    for label, count in result.rungs(settings.ladder).items():
+        table.add_row(label, str(count))
     if result.unspecified_lists:
         table.add_row("Danh sách việc chưa có ngày (quản trị)", str(result.unspecified_lists))
-    for stage, count in result.file_stages.items():
-        table.add_row(FILE_LABELS[stage], str(count))
+    for label, count in result.file_rungs().items():
+        table.add_row(label, str(count))
     if result.letters:
         table.add_row("Văn bản xin lỗi được duyệt và gửi (.docx)", str(result.letters))
     out.print(table)
     out.print(f"{result.messages} tin nhắn đã gửi qua console tới {result.chats} nhóm/chat.")
-
-
-FILE_LABELS = {
-    "due_soon": "Hồ sơ TTHC sắp đến hạn",
-    "must_apologize": "Hồ sơ phải xin lỗi (hạn chót gửi văn bản)",
-    "late_head": "Hồ sơ đến hạn chưa có kết quả (báo Thủ trưởng)",
-    "late_coordinator": "Hồ sơ trễ hạn (báo cơ quan đôn đốc)",
-}
-
-RUNG_LABELS = {
-    "before-7": "Trước hạn 7 ngày làm việc",
-    "before-3": "Trước hạn 3 ngày làm việc",
-    "before-1": "Trước hạn 1 ngày làm việc",
-    "due": "Đúng ngày hạn",
-    "late-1": "Quá hạn 1 ngày (nhóm)",
-    "late-3": "Quá hạn 3 ngày (nhóm, Thủ trưởng)",
-    "late-7": "Quá hạn 7 ngày (cả cơ quan đôn đốc, quản trị)",
-    "nhắc lại": "Nhắc lại khi vẫn quá hạn (nhóm, Thủ trưởng)",
-}
 
 
 @calendar_app.command("list")

@@ -52,15 +52,34 @@ class Stage:
     name: str  # "before-3", "due", "late-1", "late-12"
     offset: int  # working days from the due date; negative before it
     audience: frozenset[Audience]
+    repeat: bool = False  # a repeat after the last fixed stage, every ``repeat_every`` days
 
     @property
     def overdue(self) -> bool:
         return self.offset > 0
 
+    @property
+    def label(self) -> str:
+        """What the stage is, for people: "Quá hạn 3 ngày (nhóm, Thủ trưởng)". Repeats
+        share one label: they are one line in a summary."""
+        if self.repeat:
+            return f"Nhắc lại khi vẫn quá hạn ({_audience_label(self.audience)})"
+        if self.offset < 0:
+            return f"Trước hạn {-self.offset} ngày làm việc"
+        if self.offset == 0:
+            return "Đúng ngày hạn"
+        return f"Quá hạn {self.offset} ngày ({_audience_label(self.audience)})"
+
 
 _GROUP = frozenset({Audience.GROUP})
 _HEAD = frozenset({Audience.GROUP, Audience.HEAD})
 _ALL = frozenset(Audience)
+
+
+def _audience_label(audience: frozenset[Audience]) -> str:
+    if Audience.COORDINATOR in audience:
+        return "cả cơ quan đôn đốc, quản trị"
+    return "nhóm, Thủ trưởng" if Audience.HEAD in audience else "nhóm"
 
 
 def fixed_stages(ladder: Ladder) -> list[Stage]:
@@ -75,6 +94,48 @@ def fixed_stages(ladder: Ladder) -> list[Stage]:
     else:
         stages[-1] = Stage(stages[-1].name, stages[-1].offset, _ALL)
     return stages
+
+
+def _repeat_stage(offset: int) -> Stage:
+    return Stage(f"late-{offset}", offset, _HEAD, repeat=True)
+
+
+def stage_offset(name: str) -> int | None:
+    """The working days from the due date a stage's name says: "before-3" → -3, "due" → 0,
+    "late-12" → 12; ``None`` for a name no ladder makes."""
+    if name == "due":
+        return 0
+    kind, _, days = name.partition("-")
+    if kind not in ("before", "late") or not days.isdigit() or int(days) <= 0:
+        return None
+    return -int(days) if kind == "before" else int(days)
+
+
+def stage_named(name: str, ladder: Ladder) -> Stage | None:
+    """The stage a notice's ``name`` stands for on ``ladder``: one of its fixed stages or a
+    repeat after the last. ``None`` if the ladder makes no such stage (it was changed)."""
+    stages = fixed_stages(ladder)
+    for stage in stages:
+        if stage.name == name:
+            return stage
+    offset = stage_offset(name)
+    if offset is not None and offset > stages[-1].offset:
+        return _repeat_stage(offset)
+    return None
+
+
+def stage_label(name: str, ladder: Ladder) -> str:
+    """The label of the stage ``name`` on ``ladder`` (see :attr:`Stage.label`); for a name
+    the ladder no longer makes (sent before a change), what the name itself says."""
+    stage = stage_named(name, ladder)
+    if stage is not None:
+        return stage.label
+    offset = stage_offset(name)
+    if offset is None:
+        return name
+    if offset > 0:
+        return f"Quá hạn {offset} ngày"
+    return Stage(name, offset, _GROUP).label
 
 
 @dataclass(frozen=True)
@@ -145,7 +206,7 @@ def _ladder_step(
         if offset > last:
             n = last + (offset - last) // ladder.repeat_every * ladder.repeat_every
             if n > last:
-                current = Stage(f"late-{n}", n, _HEAD)
+                current = _repeat_stage(n)
         future.append(
             last + ((max(offset, last) - last) // ladder.repeat_every + 1) * ladder.repeat_every
         )

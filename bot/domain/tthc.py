@@ -83,14 +83,29 @@ class FileSettings:
 class FileStage:
     name: str  # due_soon | must_apologize | late_head | late_coordinator
     audience: frozenset[Audience]
+    label: str  # what the stage is, for people
 
 
-DUE_SOON = FileStage("due_soon", frozenset({Audience.GROUP}))
-MUST_APOLOGIZE = FileStage("must_apologize", frozenset({Audience.GROUP}))
-LATE_HEAD = FileStage("late_head", frozenset({Audience.GROUP, Audience.HEAD}))
-LATE_COORDINATOR = FileStage(
-    "late_coordinator", frozenset({Audience.GROUP, Audience.HEAD, Audience.COORDINATOR})
+DUE_SOON = FileStage("due_soon", frozenset({Audience.GROUP}), "Hồ sơ TTHC sắp đến hạn")
+MUST_APOLOGIZE = FileStage(
+    "must_apologize", frozenset({Audience.GROUP}), "Hồ sơ phải xin lỗi (hạn chót gửi văn bản)"
 )
+LATE_HEAD = FileStage(
+    "late_head",
+    frozenset({Audience.GROUP, Audience.HEAD}),
+    "Hồ sơ đến hạn chưa có kết quả (báo Thủ trưởng)",
+)
+LATE_COORDINATOR = FileStage(
+    "late_coordinator",
+    frozenset({Audience.GROUP, Audience.HEAD, Audience.COORDINATOR}),
+    "Hồ sơ trễ hạn (báo cơ quan đôn đốc)",
+)
+FILE_STAGES = (DUE_SOON, MUST_APOLOGIZE, LATE_HEAD, LATE_COORDINATOR)  # in the order they come
+
+
+def file_stage_label(name: str) -> str:
+    """The label of the files stage ``name`` (the name itself for one no longer made)."""
+    return next((s.label for s in FILE_STAGES if s.name == name), name)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """Chat commands, replies and buttons, the same for every channel.
 
 A transport turns its update into an ``Incoming`` (or button data), calls one of these
-functions inside a transaction, and sends back the answers. Commands: /start,
-/lienket MÃ, /huylienket, /nhiemvu, /xong MÃ [ghi chú], /tiendo MÃ N% [ghi chú],
-/giahan MÃ NGÀY lý do, /quahan, /trogiup. A reply to a reminder is read by
-``bot.domain.replies``.
+functions inside a transaction, and sends back the answers. The commands and buttons are
+the verbs of :mod:`bot.domain.verbs`; each has its handler here (``_COMMANDS``,
+``_BUTTONS``). A reply to a reminder is read by ``bot.domain.replies``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,27 @@ from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.numbers import parse_id
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
+from bot.domain.verbs import (
+    APOLOGIZE,
+    APPROVE_APOLOGY,
+    APPROVE_EXTENSION,
+    BIND,
+    DONE,
+    EXTEND,
+    HELP,
+    OVERDUE,
+    PROGRESS,
+    REJECT_EXTENSION,
+    REPORT,
+    RETURN_APOLOGY,
+    START,
+    TASKS,
+    UNBIND,
+    Verb,
+    find_command,
+    help_lines,
+    parse_button,
+)
 from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
 from bot.services import actions, apology
@@ -34,23 +55,22 @@ class Incoming:
     attachment: str = ""  # a file sent with the text: kept as evidence
 
 
-_COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?\s*(.*)$", re.DOTALL)
-
-
 def handle_message(
     session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
     settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
     sender, text = incoming.sender, incoming.text.strip()
     chat = find_chat(session, sender.channel, sender.chat_key)
-    command = _COMMAND.match(text)
+    command = find_command(text)
     if command:
-        name, args = command.group(1).lower(), command.group(2).strip()
-        if name in ("xinloi", "duyetxl", "tralai"):
-            return _apology_command(session, chat, sender, name, args, now, cal, settings)
-        return _command(session, chat, incoming, name, args, now, cal)
+        call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment)
+        if command.verb is None:  # a command the bot does not know
+            return _help(call) if chat is not None else _not_bound()
+        if command.verb.bound_only and chat is None:
+            return _not_bound()
+        return _COMMANDS[command.verb](call)
     if chat is None:
-        return [Answer(answer("not_bound"))] if sender.private else []
+        return _not_bound() if sender.private else []
     draft = apology.active_draft(session, chat, sender)
     if draft is not None:  # the bot asked this person for the letter's reason or date
         return [apology.continue_draft(session, draft, text, now, cal, settings)]
@@ -80,124 +100,195 @@ def handle_button(
 ) -> list[Answer]:  # fmt: skip
     chat = find_chat(session, sender.channel, sender.chat_key)
     if chat is None:
-        return [Answer(answer("not_bound"))]
-    kind, _, ident = data.partition(":")
-    if kind in ("x", "aa", "ab"):
-        name = {"x": "xinloi", "aa": "duyetxl", "ab": "tralai"}[kind]
-        return _apology_command(session, chat, sender, name, ident, now, cal, settings)
-    if kind in ("ea", "er"):
-        request_id = parse_id(ident)
-        if request_id is None:
-            return [Answer(answer("unclear"))]
-        return [actions.decide_extension(session, chat, sender, request_id, kind == "ea", now)]
-    part = actions.part_by_code(session, ident)
-    if part is None:
-        return [Answer(answer("not_found", code=ident))]
-    if kind == "d":
-        return [actions.close(session, chat, sender, part, now)]
-    if kind == "p":
-        return [Answer(answer("usage", command="tiendo").replace("MÃ", actions.code_of(part)))]
-    if kind == "e":
-        return [Answer(answer("extension_needs_date", part=actions.describe(session, part)))]
-    return [Answer(answer("unclear"))]
+        return _not_bound()
+    pressed = parse_button(data)
+    if pressed is None:  # data no button of the bot carries
+        return [Answer(answer("unclear"))]
+    verb, ident = pressed
+    handler = _BUTTONS.get(verb) or _COMMANDS[verb]
+    return handler(_Call(session, chat, sender, ident, now, cal, settings))
 
 
-def _command(
-    session: Session, chat: Chat | None, incoming: Incoming, name: str, args: str,
-    now: datetime, cal: WorkCalendar,
-) -> list[Answer]:  # fmt: skip
-    sender = incoming.sender
-    if name == "start":
-        if chat is None:
-            return [Answer(answer("start_unbound"))]
-        agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
-        return [Answer(answer("start_bound", agency=agency.name if agency else "", role=chat.role))]
-    if name in ("trogiup", "help"):
-        return [Answer(answer("help"))]
-    if name == "lienket":
-        if not args:
-            return [Answer(answer("bind_usage"))]
-        result = redeem(session, args.split()[0], channel=sender.channel, chat_key=sender.chat_key,
-                        title=sender.chat_title, now=now)  # fmt: skip
-        if isinstance(result, Bound):
-            name_ = result.agency.name if result.agency else ""
-            return [Answer(answer("bound", agency=name_, role=result.chat.role))]
-        return [Answer(answer("bind_failed", reason=result.reason))]
+@dataclass(frozen=True)
+class _Call:
+    """One command or button press: who, where, and the text after the command (for a
+    button, the ident its data carries)."""
+
+    session: Session
+    chat: Chat | None  # None only for the verbs that work in a chat not yet bound
+    sender: Sender
+    args: str
+    now: datetime
+    cal: WorkCalendar
+    settings: ApologySettings
+    attachment: str = ""
+
+    @property
+    def bound(self) -> Chat:
+        assert self.chat is not None, "a verb that needs a bound chat"
+        return self.chat
+
+    @property
+    def first_arg(self) -> str:
+        return self.args.split()[0] if self.args else ""
+
+
+_Handler = Callable[[_Call], list[Answer]]
+
+
+def _not_bound() -> list[Answer]:
+    return [Answer(answer("not_bound"))]
+
+
+def _help(call: _Call) -> list[Answer]:
+    return [Answer(answer("help", commands=help_lines()))]
+
+
+def _start(call: _Call) -> list[Answer]:
+    chat = call.chat
     if chat is None:
-        return [Answer(answer("not_bound"))]
-    if name == "huylienket":
-        if not sender.is_admin:
-            return [Answer(answer("admin_only"))]
-        unbind(session, chat)
-        return [Answer(answer("unbound_ok"))]
-    today = cal.local(now).date()
-    if name == "nhiemvu":
-        return [
-            Answer(
-                answer(
-                    "tasks", parts=actions.open_parts(session, chat), title="Việc đang thực hiện"
-                )
-            )
-        ]
-    if name == "baocao":
-        if chat.agency_id is None:
-            return [Answer(answer("help"))]
-        from bot.reports.digest import head_digest, render_head_digest
+        return [Answer(answer("start_unbound"))]
+    agency = call.session.get(Agency, chat.agency_id) if chat.agency_id else None
+    return [Answer(answer("start_bound", agency=agency.name if agency else "", role=chat.role))]
 
-        agency = session.get(Agency, chat.agency_id)
-        assert agency is not None
-        return [Answer(part) for part in render_head_digest(head_digest(session, agency, now, cal))]
-    if name == "quahan":
-        overdue = actions.open_parts(session, chat, overdue_on=today)
-        return [Answer(answer("tasks", parts=overdue, title="Việc đã quá hạn"))]
-    if name in ("duyet", "khongduyet"):
-        request_id = parse_id(args.split()[0]) if args else None
+
+def _bind(call: _Call) -> list[Answer]:
+    if not call.args:
+        return [Answer(answer("bind_usage"))]
+    sender = call.sender
+    result = redeem(call.session, call.first_arg, channel=sender.channel, chat_key=sender.chat_key,
+                    title=sender.chat_title, now=call.now)  # fmt: skip
+    if isinstance(result, Bound):
+        name = result.agency.name if result.agency else ""
+        return [Answer(answer("bound", agency=name, role=result.chat.role))]
+    return [Answer(answer("bind_failed", reason=result.reason))]
+
+
+def _unbind(call: _Call) -> list[Answer]:
+    if not call.sender.is_admin:
+        return [Answer(answer("admin_only"))]
+    unbind(call.session, call.bound)
+    return [Answer(answer("unbound_ok"))]
+
+
+def _tasks(call: _Call) -> list[Answer]:
+    parts = actions.open_parts(call.session, call.bound)
+    return [Answer(answer("tasks", parts=parts, title="Việc đang thực hiện"))]
+
+
+def _overdue(call: _Call) -> list[Answer]:
+    today = call.cal.local(call.now).date()
+    overdue = actions.open_parts(call.session, call.bound, overdue_on=today)
+    return [Answer(answer("tasks", parts=overdue, title="Việc đã quá hạn"))]
+
+
+def _report(call: _Call) -> list[Answer]:
+    chat = call.bound
+    if chat.agency_id is None:
+        return _help(call)
+    from bot.reports.digest import head_digest, render_head_digest
+
+    agency = call.session.get(Agency, chat.agency_id)
+    assert agency is not None
+    digest = head_digest(call.session, agency, call.now, call.cal)
+    return [Answer(part) for part in render_head_digest(digest)]
+
+
+def _decide_extension(approve: bool, *, button: bool) -> _Handler:
+    def handle(call: _Call) -> list[Answer]:
+        request_id = parse_id(call.first_arg) if call.args else None
         if request_id is None:
-            return [Answer(answer("help"))]
-        return [actions.decide_extension(session, chat, sender, request_id, name == "duyet", now)]
-    if name in ("xong", "tiendo", "giahan"):
-        code, _, rest = args.partition(" ")
-        part = actions.part_by_code(session, code) if code else None
+            return [Answer(answer("unclear"))] if button else _help(call)
+        return [actions.decide_extension(call.session, call.bound, call.sender, request_id,
+                                         approve, call.now)]  # fmt: skip
+
+    return handle
+
+
+def _part_command(verb: Verb) -> _Handler:
+    """/xong, /tiendo, /giahan: a task's code, then what is said of it."""
+
+    def handle(call: _Call) -> list[Answer]:
+        code, _, rest = call.args.partition(" ")
         if not code:
-            return [Answer(answer("usage", command=name))]
+            return [Answer(answer("usage", usage=verb.usage))]
+        part = actions.part_by_code(call.session, code)
         if part is None:
             return [Answer(answer("not_found", code=code))]
-        if name == "xong":
+        session, chat, sender, now = call.session, call.bound, call.sender, call.now
+        today = call.cal.local(now).date()
+        if verb is DONE:
             return [actions.close(session, chat, sender, part, now, rest.strip(),
-                                  evidence_in(f"{rest} {incoming.attachment}"))]  # fmt: skip
-        if name == "tiendo":
+                                  evidence_in(f"{rest} {call.attachment}"))]  # fmt: skip
+        if verb is PROGRESS:
             reply = parse_reply(rest, today=today)
             if not isinstance(reply, Progress | Done) or (
                 isinstance(reply, Progress) and reply.percent is None
             ):
-                return [Answer(answer("usage", command=name))]
+                return [Answer(answer("usage", usage=verb.usage))]
             percent = 100 if isinstance(reply, Done) else reply.percent
             return [actions.progress(session, chat, sender, part, now, percent, rest.strip())]
-        reply = parse_reply(f"gia hạn {rest}", today=today)
-        assert isinstance(reply, Extension)
+        extension = parse_reply(f"gia hạn {rest}", today=today)
+        assert isinstance(extension, Extension)
         reason = re.sub(r"^\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?\s*", "", rest).strip()
-        return [
-            actions.request_extension(session, chat, sender, part, now, reply.until, reason, cal)
-        ]
-    return [Answer(answer("help"))]
+        return [actions.request_extension(session, chat, sender, part, now, extension.until,
+                                          reason, call.cal)]  # fmt: skip
+
+    return handle
 
 
-def _apology_command(
-    session: Session, chat: Chat | None, sender: Sender, name: str, args: str, now: datetime,
-    cal: WorkCalendar, settings: ApologySettings,
-) -> list[Answer]:  # fmt: skip
-    if chat is None:
-        return [Answer(answer("not_bound"))]
-    ident = args.split()[0] if args else ""
-    if name == "xinloi":
-        file = apology.file_by_code(session, ident) if ident else None
-        if file is None:
-            return [Answer(answer("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ"))]
-        return [apology.start(session, chat, sender, file, now)]
-    letter_id = parse_id(ident)
-    if letter_id is None:
-        return [Answer(answer("help"))]
-    return [apology.decide(session, chat, sender, letter_id, name == "duyetxl", now, cal, settings)]
+def _part_button(verb: Verb) -> _Handler:
+    """✅ 📝 ⏳ under a reminder: the data carries the task's id."""
+
+    def handle(call: _Call) -> list[Answer]:
+        session = call.session
+        part = actions.part_by_code(session, call.args)
+        if part is None:
+            return [Answer(answer("not_found", code=call.args))]
+        if verb is DONE:
+            return [actions.close(session, call.bound, call.sender, part, call.now)]
+        if verb is PROGRESS:
+            return [Answer(answer("usage", usage=verb.usage).replace("MÃ", actions.code_of(part)))]
+        return [Answer(answer("extension_needs_date", part=actions.describe(session, part)))]
+
+    return handle
+
+
+def _apologize(call: _Call) -> list[Answer]:
+    ident = call.first_arg
+    file = apology.file_by_code(call.session, ident) if ident else None
+    if file is None:
+        return [Answer(answer("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ"))]
+    return [apology.start(call.session, call.bound, call.sender, file, call.now)]
+
+
+def _decide_apology(approve: bool) -> _Handler:
+    def handle(call: _Call) -> list[Answer]:
+        letter_id = parse_id(call.first_arg)
+        if letter_id is None:
+            return _help(call)
+        return [apology.decide(call.session, call.bound, call.sender, letter_id, approve,
+                               call.now, call.cal, call.settings)]  # fmt: skip
+
+    return handle
+
+
+# What each verb does when typed as a command.
+_COMMANDS: dict[Verb, _Handler] = {
+    START: _start, HELP: _help, BIND: _bind, UNBIND: _unbind, TASKS: _tasks,
+    OVERDUE: _overdue, REPORT: _report,
+    DONE: _part_command(DONE), PROGRESS: _part_command(PROGRESS), EXTEND: _part_command(EXTEND),
+    APPROVE_EXTENSION: _decide_extension(True, button=False),
+    REJECT_EXTENSION: _decide_extension(False, button=False),
+    APOLOGIZE: _apologize, APPROVE_APOLOGY: _decide_apology(True),
+    RETURN_APOLOGY: _decide_apology(False),
+}  # fmt: skip
+# A button does what its command does with the ident as the text after it, but these.
+_BUTTONS: dict[Verb, _Handler] = {
+    DONE: _part_button(DONE), PROGRESS: _part_button(PROGRESS), EXTEND: _part_button(EXTEND),
+    APPROVE_EXTENSION: _decide_extension(True, button=True),
+    REJECT_EXTENSION: _decide_extension(False, button=True),
+}  # fmt: skip
 
 
 def _apply(

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.policy import Audience
-from bot.domain.tthc import FileSettings, decide_file
+from bot.domain.tthc import MUST_APOLOGIZE, FileSettings, decide_file
+from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     Agency,
     Apology,
@@ -107,8 +108,8 @@ def plan_files(
                   "today": today, "count": len(views)}  # fmt: skip
         parts = split_message(blocks("files.html.j2", header, views))
         digest = hashlib.sha256("\n".join(k for k, _ in fresh).encode()).hexdigest()[:20]
-        buttons = [[[f"✍️ Xin lỗi {v['code']}", f"x:{v['file_id']}"]] for v in views
-                   if v["stage"] == "must_apologize" and chat.role == ChatRole.GROUP][:_MAX_BUTTONS]  # fmt: skip
+        buttons = [[list(button(APOLOGIZE, v["file_id"], f" {v['code']}"))] for v in views
+                   if v["stage"] == MUST_APOLOGIZE.name and chat.role == ChatRole.GROUP][:_MAX_BUTTONS]  # fmt: skip
         outbox = Outbox(key=f"files:{chat.id}:{digest}", chat_id=chat.id, kind="files", parts=parts,  # type: ignore[arg-type]
                         buttons=buttons, next_attempt_at=now, created_at=now)  # fmt: skip
         session.add(outbox)

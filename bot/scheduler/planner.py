@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import DueDate, Recurring, Unspecified, from_record
 from bot.domain.policy import Audience, Item, Notice, decide
+from bot.domain.verbs import DONE, EXTEND, PROGRESS, button
 from bot.models import (
     Agency,
     Assignment,
@@ -237,7 +238,7 @@ _MAX_BUTTON_ROWS = 8  # more tasks than this: the message says which commands to
 
 
 def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]:
-    """✅ 📝 ⏳ for each task of a group's reminder (callback data well under 64 bytes)."""
+    """✅ 📝 ⏳ for each task of a group's reminder."""
     if chat.role != ChatRole.GROUP:
         return []
     ids = list(dict.fromkeys(d.assignment.id for _, d in items if d.assignment.role == Role.LEAD))
@@ -245,13 +246,9 @@ def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]
         return []
 
     def label(i: int | None) -> str:
-        return f" NV{i}" if len(ids) > 1 else ""
+        return f" {DONE.code(i)}" if len(ids) > 1 else ""
 
-    return [
-        [[f"✅ Hoàn thành{label(i)}", f"d:{i}"], [f"📝 Tiến độ{label(i)}", f"p:{i}"],
-         [f"⏳ Gia hạn{label(i)}", f"e:{i}"]]
-        for i in ids
-    ]  # fmt: skip
+    return [[list(button(verb, i, label(i))) for verb in (DONE, PROGRESS, EXTEND)] for i in ids]
 
 
 def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from bot.channels import Channel
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
+from bot.domain.policy import Ladder, stage_label, stage_offset
+from bot.domain.tthc import FILE_STAGES, MUST_APOLOGIZE, file_stage_label
+from bot.domain.verbs import APPROVE_APOLOGY, callback_data
 from bot.models import Agency, Apology, ApologyState, Notice, Outbox, OutboxState, TthcFile
 from bot.scheduler.runner import tick
 
@@ -27,14 +30,18 @@ class Summary:
     messages: int  # chat messages delivered (a long one counts each of its parts)
     chats: int
 
-    def rungs(self) -> dict[str, int]:
-        """The same counts with the repeats after the last rung added up as one line."""
-        fixed = ("before-", "due", "late-1", "late-3", "late-7")
+    def rungs(self, ladder: Ladder) -> dict[str, int]:
+        """The counts by the label of their stage on ``ladder``, in ladder order; the
+        repeats after the last rung share one label, so they add up as one line."""
         out: dict[str, int] = {}
         for stage, count in self.stages.items():
-            name = stage if stage.startswith(fixed[:2]) or stage in fixed else "nhắc lại"
-            out[name] = out.get(name, 0) + count
+            label = stage_label(stage, ladder)
+            out[label] = out.get(label, 0) + count
         return out
+
+    def file_rungs(self) -> dict[str, int]:
+        """The late-file counts by the label of their stage."""
+        return {file_stage_label(stage): count for stage, count in self.file_stages.items()}
 
 
 async def replay(
@@ -71,7 +78,7 @@ def _play_apologies(engine: Engine, now: datetime, settings: Settings) -> None:
             select(TthcFile, Agency)
             .join(Notice, col(Notice.file_id) == col(TthcFile.id))
             .join(Agency, col(TthcFile.agency_id) == col(Agency.id))
-            .where(Notice.stage == "must_apologize", Notice.created_at == now)
+            .where(Notice.stage == MUST_APOLOGIZE.name, Notice.created_at == now)
         ).all()
         for file, agency in {f.id: (f, a) for f, a in due}.values():
             officer = Sender("console", f"nhom:{agency.code}", "mo-phong", "Cán bộ (mô phỏng)")
@@ -84,13 +91,14 @@ def _play_apologies(engine: Engine, now: datetime, settings: Settings) -> None:
                 head = Sender(
                     "console", f"thu-truong:{agency.code}", "mo-phong-tt", "Thủ trưởng (mô phỏng)"
                 )
-                handle_button(session, head, f"aa:{letter.id}", now, cal, settings.apology)
+                handle_button(session, head, callback_data(APPROVE_APOLOGY, letter.id), now, cal,
+                              settings.apology)  # fmt: skip
 
 
 def stage_order(stage: str) -> tuple[int, int]:
-    kind, _, n = stage.partition("-")
-    rank = {"before": 0, "due": 1, "late": 2}.get(kind, 3)
-    return rank, -int(n) if kind == "before" else int(n or 0)
+    """Ladder order: by working days from the due date; names no ladder makes last."""
+    offset = stage_offset(stage)
+    return (0, offset) if offset is not None else (1, 0)
 
 
 def summary(engine: Engine) -> Summary:
@@ -105,10 +113,9 @@ def summary(engine: Engine) -> Summary:
         approved = len(
             session.exec(select(Apology.id).where(Apology.state == ApologyState.APPROVED)).all()
         )
-    order = ("due_soon", "must_apologize", "late_head", "late_coordinator")
     return Summary(
         stages={s: stages[s] for s in sorted(stages, key=stage_order)},
-        file_stages={s: file_stages[s] for s in order if s in file_stages},
+        file_stages={s.name: file_stages[s.name] for s in FILE_STAGES if s.name in file_stages},
         letters=approved,
         unspecified_lists=sum(1 for o in sent if o.kind == "unspecified"),
         messages=sum(o.sent_parts for o in sent),

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import YEARS
 from bot.domain.numbers import parse_id
+from bot.domain.verbs import APPROVE_EXTENSION, REJECT_EXTENSION, button
 from bot.models import (
     Agency,
     Assignment,
@@ -202,7 +203,7 @@ def request_extension(
     text = answer(
         "extension_to_head", part=details, until=until, reason=reason, who=sender.user_name
     )
-    buttons = [[("✅ Duyệt", f"ea:{request.id}"), ("✖️ Không duyệt", f"er:{request.id}")]]
+    buttons = [[button(APPROVE_EXTENSION, request.id), button(REJECT_EXTENSION, request.id)]]
     for head in heads:
         notify(session, head, f"extension:{request.id}:{head.id}", text, now, buttons)
     return Answer(answer("extension_requested", part=details, until=until, heads=bool(heads)))

@@ -18,6 +18,7 @@ from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.numbers import parse_id
 from bot.domain.replies import parse_reply
+from bot.domain.verbs import APPROVE_APOLOGY, RETURN_APOLOGY, button
 from bot.models import (
     CHECK_NOW,
     Agency,
@@ -114,7 +115,7 @@ def continue_draft(
     draft = letter_fields(session, letter, settings, cal, now)
     heads = chats_of(session, file.agency_id, ChatRole.HEAD) or admin_chats(session)
     text_to_head = answer("apology_to_head", file=info, letter=draft, reason=letter.reason)
-    buttons = [[("✅ Duyệt văn bản", f"aa:{letter.id}"), ("↩️ Trả lại", f"ab:{letter.id}")]]
+    buttons = [[button(APPROVE_APOLOGY, letter.id), button(RETURN_APOLOGY, letter.id)]]
     for head in heads:
         notify(
             session,
