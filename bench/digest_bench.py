@@ -20,13 +20,13 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import DueDate, to_record
 from bot.models import Agency, Assignment, Chat, Plan, StatusUpdate, Task
 from bot.reports.digest import coordinator_digest, head_digest
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 
 MONDAY = datetime(2024, 12, 23, 8, 0, tzinfo=VIETNAM)
 
@@ -91,7 +91,7 @@ def main() -> None:
             province = time.perf_counter() - t0
         with Session(engine) as s:
             t0 = time.perf_counter()
-            plan(s, MONDAY, settings=SchedulerSettings(), cal=cal)
+            plan(s, MONDAY, settings=Settings(), cal=cal)
             planned = time.perf_counter() - t0
             s.rollback()
         n = len(agencies)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.importers.agencies import import_agencies
 from bot.importers.files import import_files
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 AGENCIES = ["Sở Tư pháp", "Sở Tài nguyên và Môi trường", "Sở Kế hoạch và Đầu tư", "Sở Y tế",
@@ -65,23 +65,23 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         cal = WorkCalendar()
+        settings = Settings()
         with session_scope(engine) as s:
             import_agencies(s, SEED / "agencies.csv")
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            report = import_files(s, export, cal=cal)
+            report = import_files(s, export, cal=cal, settings=settings.files)
         seconds = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"import: {report.rows:,} files in {seconds:.1f} s = {report.rows / seconds:,.0f} rows/s; "
               f"peak RSS {before:.0f} MB before, {peak:.0f} MB after ({report.by_kind})")  # fmt: skip
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            again = import_files(s, export, cal=cal)
+            again = import_files(s, export, cal=cal, settings=settings.files)
         seconds = time.perf_counter() - t0
         print(f"re-import (daily update, nothing changed): {again.rows / seconds:,.0f} rows/s")
         now = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
-        settings = SchedulerSettings()
         for label in ("first tick (every open file looked at)", "next tick (only what is due)"):
             with Session(engine) as s:
                 t0 = time.perf_counter()

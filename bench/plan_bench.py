@@ -21,12 +21,12 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import DueDate, to_record
 from bot.models import CHECK_NOW, Agency, Assignment, Chat, Plan, Task
 from bot.scheduler.planner import plan
-from bot.scheduler.settings import SchedulerSettings
 
 NOW = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
 TODAY = NOW.date()
@@ -76,7 +76,7 @@ def build(url: str, parts: int, due: int) -> None:
 
 def measure(url: str, repeat: int) -> tuple[float, int, int]:
     engine = make_engine(url)
-    settings = SchedulerSettings()
+    settings = Settings()
     cal = WorkCalendar()
     cal.is_working_day(TODAY)  # build the calendar's year tables outside the timing
     times = []
