@@ -18,7 +18,7 @@ from bot.models import Assignment, Chat, OutboxState, SentMessage, Status
 from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import _claim, dispatch
 from bot.scheduler.planner import plan
-from bot.scheduler.runner import make_scheduler, tick
+from bot.scheduler.runner import tick
 from bot.services.assignments import Actor, extend, mark_done
 from tests.province import Province, at, build_province
 
@@ -359,16 +359,6 @@ def test_cost_follows_what_is_due(province: Province) -> None:
     assert again.checked == 0  # …then only on the day its next stage can fire
     assert province.part(far[0]).check_on == date(2026, 12, 22)
     assert province.part(near).check_on == date(2024, 12, 26)
-
-
-def test_the_tick_job_coalesces_and_never_overlaps() -> None:
-    async def job() -> None:
-        return None
-
-    scheduler = make_scheduler(job, Settings(tick_seconds=60))
-    [registered] = scheduler.get_jobs()
-    assert registered.coalesce is True and registered.max_instances == 1
-    assert registered.trigger.interval == timedelta(seconds=60)
 
 
 def test_status_of_closed_parts_is_left_alone(province: Province) -> None:

@@ -1,21 +1,21 @@
-"""Commands that run the bot and manage its chats: run, link, chats, unlink, console."""
+"""Commands that run the bot and manage its chats: run, link, chats, unlink, console.
+
+``run`` is a thin call into :mod:`bot.app`, which composes the running bot.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
 import sys
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlparse
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from bot.app import clock, configure_logging, run, tick_once
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     FIRST_YEAR,
@@ -24,28 +24,21 @@ from bot.cli.common import (
     app,
     err,
     load_settings,
-    open_db,
+    migrated_engine,
     out,
     parse_moment,
     within,
 )
-from bot.cli.transports import Transports, open_transports
-from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
-from bot.models import Agency, Chat, ChatRole
+from bot.models import ChatRole
 from bot.render import vn_date
-from bot.scheduler.runner import tick
-from bot.scheduler.service import SchedulerService
 from bot.services.actions import Sender
-from bot.services.binding import create_link_code, find_chat
+from bot.services.binding import create_link_code, find_chat, linked_chats
 from bot.services.calendar import load_calendar
 from bot.services.chats import ensure_chat
-
-log = logging.getLogger("bot")
-
 
 LINK_HOURS_MAX = 720  # a code lives at most 30 days
 
@@ -64,8 +57,8 @@ def link_cmd(
     """Cấp mã liên kết một lần: gõ /lienket MÃ trong nhóm (hoặc chat riêng) cần liên kết."""
     within(hours, "--hours", 1, LINK_HOURS_MAX, " giờ")
     settings = load_settings()
-    engine = open_db(settings)
-    now = datetime.now(VIETNAM)
+    engine = migrated_engine(settings)
+    now = clock()
     with session_scope(engine) as session:
         if not agency and role != ChatRole.ADMIN:
             err.print("Thiếu tên cơ quan (chỉ --role admin mới không cần).", style="red")
@@ -84,18 +77,14 @@ def link_cmd(
 @app.command("chats")
 def chats_cmd() -> None:
     """Các nhóm/chat đã liên kết."""
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     with Session(engine) as session:
-        rows = session.exec(
-            select(Chat, Agency).join(Agency, isouter=True).where(col(Chat.active))
-        ).all()
-    table = Table(title=f"Nhóm/chat đã liên kết ({len(rows)})")
+        chats = linked_chats(session)
+    table = Table(title=f"Nhóm/chat đã liên kết ({len(chats)})")
     for column in ("Kênh", "Mã chat", "Tên", "Cơ quan", "Vai trò"):
         table.add_column(column)
-    for chat, agency in rows:
-        table.add_row(
-            chat.channel, chat.chat_key, chat.title, agency.name if agency else "", chat.role
-        )
+    for chat in chats:
+        table.add_row(chat.channel, chat.chat_key, chat.title, chat.agency, chat.role)
     out.print(table)
 
 
@@ -116,7 +105,7 @@ def unlink_cmd(
                   markup=False, highlight=False)  # fmt: skip
         raise typer.Exit(1)
     channel = channel.strip().lower()
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
         if chat is not None:
@@ -134,84 +123,15 @@ def unlink_cmd(
 def run_cmd() -> None:
     """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
     settings = load_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    from bot.channels.telegram import protect_logs
+    configure_logging(settings)
+    engine = migrated_engine(settings)
 
-    protect_logs(*(t for t in (settings.telegram_token, settings.zalo_token) if t))
-    asyncio.run(_run(settings))
+    def ready(channels: Sequence[str]) -> None:
+        out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
+                  "giây. Ctrl+C để dừng.")  # fmt: skip
 
-
-async def _run(settings: Settings) -> None:
-    engine = open_db(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-    def clock() -> datetime:  # the one place the bot reads the clock
-        return datetime.now(VIETNAM)
-
-    async with open_transports(settings, engine, clock) as opened:
-        await _serve(settings, engine, clock, opened, stop)
-    engine.dispose()
+    asyncio.run(run(settings, engine, ready=ready))
     out.print("dondoc đã dừng.")
-
-
-async def _serve(
-    settings: Settings,
-    engine: Engine,
-    clock: Callable[[], datetime],
-    opened: Transports,
-    stop: asyncio.Event,
-) -> None:
-    """Receive on every opened channel and run the reminders until ``stop``."""
-    closers: list[Any] = []
-    if opened.telegram is not None:
-        tg = opened.telegram
-        await tg.start()
-        assert tg.updater is not None
-        if settings.telegram_webhook_url:
-            path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"
-            await tg.updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                                           url_path=path, webhook_url=settings.telegram_webhook_url,
-                                           secret_token=settings.telegram_webhook_secret)  # fmt: skip
-        else:
-            await tg.updater.start_polling(drop_pending_updates=False)
-        closers.append(_stop_telegram(tg))
-    if opened.zalo is not None:
-        from bot.channels.zalo import ZaloWebhook, poll
-
-        client = opened.zalo
-        if settings.zalo_webhook_url and settings.zalo_webhook_secret:
-            hook = ZaloWebhook(client, engine=engine, settings=settings, clock=clock,
-                               path=urlparse(settings.zalo_webhook_url).path or "/zalo")  # fmt: skip
-            await hook.start(
-                settings.webhook_listen, settings.zalo_webhook_port, settings.zalo_webhook_url
-            )
-            closers.append(hook.stop())
-        else:
-            task = asyncio.create_task(poll(client, engine=engine, settings=settings,
-                                            clock=clock, stop=stop))  # fmt: skip
-            closers.append(task)
-    channels = opened.channels
-    service = SchedulerService(engine, channels, settings, clock=clock)
-    service.start()
-    names = ", ".join(channels)
-    out.print(
-        f"dondoc đang chạy: kênh {names}; nhắc việc mỗi {settings.tick_seconds} giây. Ctrl+C để dừng."
-    )
-    await service.run_once()  # do not wait a whole interval for the first tick
-    await stop.wait()
-    await service.stop()
-    for closer in closers:
-        await closer
-
-
-async def _stop_telegram(tg: Any) -> None:
-    await tg.updater.stop()
-    await tg.stop()  # the application is shut down when the transports close
 
 
 @app.command("console")
@@ -227,7 +147,7 @@ def console_cmd(
     thời gian và nhận tin nhắc; “:q” để thoát.
     """
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)
@@ -236,7 +156,7 @@ def console_cmd(
         chat_key, name = chat.chat_key, found.name
     mine = _OnlyChat(chat_key)
     out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát.", highlight=False)
-    asyncio.run(tick(engine, {"console": mine}, moment, settings=settings, worker="console"))
+    asyncio.run(tick_once(settings, engine, moment, console_only=mine, worker="console"))
     for line in sys.stdin:
         text = line.strip()
         if text in (":q", ":quit"):
@@ -247,9 +167,7 @@ def console_cmd(
                 out.print(f"Gõ “:tick dd/mm/yyyy HH:MM” (năm từ {FIRST_YEAR} đến {LAST_YEAR}).")
                 continue
             moment = read
-            asyncio.run(
-                tick(engine, {"console": mine}, moment, settings=settings, worker="console")
-            )
+            asyncio.run(tick_once(settings, engine, moment, console_only=mine, worker="console"))
             continue
         if not text:
             continue

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from typer._click import exceptions as usage  # typer ships its own click
 from typer.core import TyperGroup
 
+from bot.app import clock
 from bot.config import Settings, SettingsError
 from bot.db import make_engine, upgrade
 from bot.domain.when import read_moment
@@ -201,7 +202,7 @@ def year_or_none(year: int | None, option: str) -> int | None:
 
 
 def today_or(text: str, option: str, tz: ZoneInfo) -> date:
-    return parse_day(text, option) if text else datetime.now(tz).date()
+    return parse_day(text, option) if text else clock().astimezone(tz).date()
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -256,8 +257,15 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def open_db(settings: Settings) -> Engine:
-    """The database, migrated to the latest schema first (a no-op when it already is)."""
+def migrated_engine(settings: Settings) -> Engine:
+    """Migrate the database to the latest schema, then open it: the engine every command uses.
+
+    Migrating is deliberate, read-only commands included: a fresh SQLite file (the
+    default) works at once, and no command meets a schema older than its code. Upgrading
+    a database already at the head is a no-op. When a deployment migrates at start, the
+    commands that only read can open it with ``bot.db.make_engine`` instead. A database
+    that cannot be reached ends the command with one Vietnamese line (exit code 2).
+    """
     try:
         upgrade(settings.database_url)
     except OperationalError as exc:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.cli.common import (
     File,
@@ -23,7 +24,7 @@ from bot.cli.common import (
     fail,
     import_app,
     load_settings,
-    open_db,
+    migrated_engine,
     out,
     today_or,
     write_csv,
@@ -33,16 +34,16 @@ from bot.domain.calendar import VIETNAM
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.importers.tabular import FileProblem
-from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.reports.apologies import letters, records, to_csv, to_html
 from bot.services.calendar import load_calendar
+from bot.services.files import open_files
 
 
 @import_app.command("files")
 def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
@@ -71,42 +72,26 @@ def files_cmd(
 ) -> None:
     """Liệt kê hồ sơ TTHC đang giải quyết, lọc theo cơ quan, sắp đến hạn, trễ hạn, chưa xin lỗi."""
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     with Session(engine) as session:
         cal = load_calendar(session, settings.hours)
         day = today_or(today, "--today", VIETNAM)
-        query = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
         found = agency_or_exit(session, agency) if agency else None
-        if found is not None:
-            query = query.where(TthcFile.agency_id == found.id)
-        approved = set(
-            session.exec(
-                select(Apology.file_id).where(Apology.state == ApologyState.APPROVED)
-            ).all()
-        )
-        rows: list[dict[str, Any]] = []
-        for file, holder in session.exec(query.order_by(col(TthcFile.due_on))).all():
-            left = cal.working_days_between(day, cal.on_or_after(file.due_on))
-            if late and left >= 0:
-                continue
-            if at_risk and not 0 <= left <= settings.files.warn_days:
-                continue
-            if without_letter and file.id in approved:
-                continue
-            rows.append({"code": file.code, "procedure": file.procedure, "agency": holder.name,
-                         "applicant": file.applicant_name, "received": cal.local(file.received_at).date().isoformat(),
-                         "due": file.due_on.isoformat(), "working_days_left": left,
-                         "letter": file.id in approved, "status": file.status_text})  # fmt: skip
+        rows = open_files(session, cal, day, agency_id=found.id if found else None, late=late,
+                          at_risk_days=settings.files.warn_days if at_risk else None,
+                          without_letter=without_letter)  # fmt: skip
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        payload = [asdict(r) for r in rows]
+        sys.stdout.write(
+            json.dumps(payload, ensure_ascii=False, indent=2, default=date.isoformat) + "\n"
+        )
         return
     if fmt is Format.csv:
         write_csv(
             ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Chủ hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả",
              "Còn (ngày làm việc)", "Có văn bản xin lỗi", "Trạng thái"],
-            ([r["code"], r["procedure"], r["agency"], r["applicant"], _dmy(r["received"]),
-              _dmy(r["due"]), r["working_days_left"], "có" if r["letter"] else "", r["status"]]
-             for r in rows),
+            ([r.code, r.procedure, r.agency, r.applicant, f"{r.received:%d/%m/%Y}", f"{r.due:%d/%m/%Y}",
+              r.working_days_left, "có" if r.letter else "", r.status] for r in rows),
         )  # fmt: skip
         return
     if not out.is_terminal:
@@ -115,8 +100,8 @@ def files_cmd(
     for column in ("Mã hồ sơ", "Thủ tục", "Đơn vị", "Hẹn trả", "Còn (ngày LV)", "Xin lỗi"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["code"], r["procedure"][:50], r["agency"], _dmy(r["due"]), str(r["working_days_left"]),
-                      "đã duyệt" if r["letter"] else "")  # fmt: skip
+        table.add_row(r.code, r.procedure[:50], r.agency, f"{r.due:%d/%m/%Y}", str(r.working_days_left),
+                      "đã duyệt" if r.letter else "")  # fmt: skip
     out.print(table)
 
 
@@ -129,7 +114,7 @@ def apologies_cmd(
 ) -> None:
     """Xuất văn bản xin lỗi trong kỳ (CSV, trang HTML để công khai) và thống kê theo cơ quan."""
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     first, last = day_range(start, end)
     day = today_or(today, "--today", VIETNAM)
     with Session(engine) as session:
@@ -163,7 +148,3 @@ def apologies_cmd(
         f"{len(rows)} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
         highlight=False,
     )
-
-
-def _dmy(iso: str) -> str:
-    return f"{date.fromisoformat(iso):%d/%m/%Y}"

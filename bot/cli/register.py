@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
+from bot.app import clock
 from bot.cli.common import (
     SEED,
     File,
@@ -27,7 +28,7 @@ from bot.cli.common import (
     fail,
     import_app,
     load_settings,
-    open_db,
+    migrated_engine,
     out,
     parse_day,
     today_or,
@@ -62,7 +63,7 @@ def db_upgrade() -> None:
 @import_app.command("agencies")
 def import_agencies_cmd(file: File) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     try:
         with session_scope(engine) as session:
             report = import_agencies(session, file)
@@ -101,7 +102,7 @@ def import_tasks_cmd(
         issuer=issuer,
     )
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     report: PlanImportReport | None = None
     try:
         with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
@@ -198,7 +199,7 @@ def seed_cmd(
 ) -> None:
     """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch và các nhóm chat console của tỉnh mẫu."""
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     reports: list[PlanImportReport] = []
     try:
         with session_scope(engine) as session:
@@ -268,7 +269,7 @@ def _print_tasks(
         within(due_within, "--due-within", 0, DUE_WITHIN_MAX, " ngày")
     settings = load_settings()
     day = today_or(today, "--today", VIETNAM)
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
         agency_row = agency_or_exit(session, agency) if agency else None
@@ -319,12 +320,13 @@ def set_deadline_cmd(
     trong kế hoạch không đổi.
     """
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
+    now = clock()
     try:
         with session_scope(engine) as session:
             done = set_deadline(
                 session, code=code, text=deadline, actor=Actor("cli:admin"),
-                at=datetime.now(UTC), settings=settings,
+                at=now.astimezone(UTC), settings=settings,
             )  # fmt: skip
     except DeadlineNotSet as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
@@ -335,7 +337,7 @@ def set_deadline_cmd(
         f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
         highlight=False,
     )
-    today = datetime.now(VIETNAM).date()
+    today = now.date()
     if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
         out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế "
                   f"hoạch ({done.plan_issued:%d/%m/%Y}): hãy kiểm tra lại năm.[/]", highlight=False)  # fmt: skip
@@ -382,7 +384,7 @@ def unassigned_cmd(
     plan: Annotated[str, typer.Option(help="Số kế hoạch")] = "",
 ) -> None:
     """Nhiệm vụ chưa rõ cơ quan chủ trì (ô chủ trì chỉ nêu nhóm chung), chờ quản trị viên giao."""
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
         tasks = list_unassigned(session, plan=plan or None)
@@ -442,7 +444,7 @@ def report_cmd(
     except ValueError as exc:
         raise OptionError(str(exc), param_hint="--period") from None
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     with Session(engine) as session:
         found = plan_by_number(session, plan)
         if found is None:

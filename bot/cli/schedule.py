@@ -7,15 +7,15 @@ import json
 import sys
 import tempfile
 from dataclasses import asdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from bot.app import clock, tick_once
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     File,
@@ -27,36 +27,27 @@ from bot.cli.common import (
     err,
     fail,
     load_settings,
-    open_db,
+    migrated_engine,
     out,
     parse_day,
     parse_moment,
     year_or_none,
 )
-from bot.cli.transports import open_transports
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
-from bot.models import Agency, CalendarOverride
 from bot.render import WEEKDAYS, vn_date
-from bot.scheduler.planner import plan
-from bot.scheduler.runner import TickResult, tick
 from bot.scheduler.simulate import replay
-from bot.services.calendar import import_overrides, load_calendar, remove_override, set_override
+from bot.services.calendar import import_overrides, notable_days, remove_override, set_override
 from bot.services.demo import seed_demo
+from bot.services.preview import preview
 
 
 def _moment(text: str, settings: Settings) -> datetime:
     """``--at``: a day alone means the start of that day's office hours."""
     return parse_moment(text, "--at", VIETNAM, settings.hours.start)
-
-
-async def _tick(settings: Settings, engine: Engine, moment: datetime) -> TickResult:
-    """One tick through every configured channel (Telegram, Zalo, the console)."""
-    async with open_transports(settings, engine, lambda: moment) as opened:
-        return await tick(engine, opened.channels, moment, settings=settings)
 
 
 @app.command("preview")
@@ -69,37 +60,21 @@ def preview_cmd(
     """In mọi tin nhắn sẽ gửi vào thời điểm đó, không gửi và không ghi gì."""
     settings = load_settings()
     moment = _moment(at, settings)
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
     with Session(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        if not cal.in_window(moment):
-            err.print(f"Ngoài giờ làm việc: tin nhắn chờ đến {vn_date(cal.next_window(moment).date())} "
-                      f"{cal.next_window(moment):%H:%M}.")  # fmt: skip
-        result = plan(session, moment, settings=settings, cal=cal)
-        agencies = {a.id: a.name for a in session.exec(select(Agency))}
-        payload: list[dict[str, Any]] = [
-            {
-                "chat": m.chat.title or m.chat.chat_key,
-                "channel": m.chat.channel,
-                "chat_id": m.chat.chat_key,
-                "agency": agencies.get(m.chat.agency_id, ""),
-                "role": m.chat.role,
-                "kind": m.kind,
-                "stages": sorted({n["stage"] for n in m.notices}),
-                "assignments": [n["assignment_id"] for n in m.notices if "assignment_id" in n],
-                "text": "\n\n".join(m.parts),
-            }
-            for m in result.messages
-        ]
-        session.rollback()  # a preview changes nothing
+        planned = preview(session, moment, settings)
+    if planned.held_until is not None:
+        err.print(f"Ngoài giờ làm việc: tin nhắn chờ đến {vn_date(planned.held_until.date())} "
+                  f"{planned.held_until:%H:%M}.")  # fmt: skip
     if fmt is TextFormat.json:
+        payload = [asdict(m) for m in planned.messages]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    for message in payload:
-        out.print(f"\n[bold]──── → {message['chat']} ({message['channel']}:{message['chat_id']})[/]",
+    for message in planned.messages:
+        out.print(f"\n[bold]──── → {message.chat} ({message.channel}:{message.chat_id})[/]",
                   highlight=False)  # fmt: skip
-        out.print(plain(message["text"]), markup=False, highlight=False)
-    out.print(f"\n{len(payload)} tin nhắn sẽ được gửi.")
+        out.print(plain(message.text), markup=False, highlight=False)
+    out.print(f"\n{len(planned.messages)} tin nhắn sẽ được gửi.")
 
 
 @app.command("tick")
@@ -110,9 +85,9 @@ def tick_cmd(
 ) -> None:
     """Chạy một lượt: lập danh sách việc đến hạn rồi gửi qua các kênh đã cấu hình."""
     settings = load_settings()
-    moment = _moment(at, settings) if at else datetime.now(VIETNAM)
-    engine = open_db(settings)
-    result = asyncio.run(_tick(settings, engine, moment))
+    moment = _moment(at, settings) if at else clock()
+    engine = migrated_engine(settings)
+    result = asyncio.run(tick_once(settings, engine, moment))
     out.print(
         f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
         f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
@@ -190,31 +165,16 @@ def calendar_list(
     """Ngày nghỉ lễ, ngày làm bù của cả nước và các ngày điều chỉnh riêng của tỉnh trong năm."""
     chosen = year_or_none(year, "--year")
     settings = load_settings()
-    engine = open_db(settings)
+    engine = migrated_engine(settings)
+    year = chosen or clock().year
     with Session(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
-    year = chosen or datetime.now(VIETNAM).year
-    notes = {o.day: o.note for o in overrides}
-    national_work = set(cal.national_make_up_days(year))
+        days = notable_days(session, settings.hours, year)
     table = Table(title=f"Lịch năm {year}")
     for column in ("Ngày", "Thứ", "", "Ghi chú"):
         table.add_column(column)
-    day = date(year, 1, 1)
-    while day.year == year:
-        name = cal.holiday_name(day)
-        local = day in cal.extra_work or day in cal.extra_off
-        if (name and day.weekday() < 5) or local or day in national_work:
-            working = cal.is_working_day(day)
-            if day in notes:
-                note = notes[day] or ("Làm bù (tỉnh)" if working else "Nghỉ (tỉnh)")
-            elif day in national_work:
-                note = "Làm bù theo lịch nghỉ của cả nước"
-            else:
-                note = name or ""
-            table.add_row(f"{day:%d/%m/%Y}", WEEKDAYS[day.weekday()], "làm việc" if working else "nghỉ",
-                          note)  # fmt: skip
-        day += timedelta(days=1)
+    for d in days:
+        table.add_row(f"{d.day:%d/%m/%Y}", WEEKDAYS[d.day.weekday()], "làm việc" if d.working else "nghỉ",
+                      d.note)  # fmt: skip
     out.print(table)
 
 
@@ -236,7 +196,7 @@ def calendar_work(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] =
 @calendar_app.command("remove")
 def calendar_remove(day: _Day) -> None:
     """Bỏ điều chỉnh của một ngày, trở về lịch chung."""
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     with session_scope(engine) as session:
         removed = remove_override(session, _day(day))
     out.print("Đã bỏ điều chỉnh." if removed else "Ngày này không có điều chỉnh.")
@@ -245,7 +205,7 @@ def calendar_remove(day: _Day) -> None:
 @calendar_app.command("import")
 def calendar_import(file: File) -> None:
     """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     try:
         with session_scope(engine) as session:
             count = import_overrides(session, file)
@@ -259,7 +219,7 @@ def _day(text: str) -> date:
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:
-    engine = open_db(load_settings())
+    engine = migrated_engine(load_settings())
     with session_scope(engine) as session:
         set_override(session, _day(text), working=working, note=note)
     out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.models import Agency, Chat, ChatRole, LinkCode
 from bot.services.chats import ensure_chat
@@ -83,3 +83,23 @@ def find_chat(session: Session, channel: str, chat_key: str) -> Chat | None:
     return session.exec(
         select(Chat).where(Chat.channel == channel, Chat.chat_key == chat_key, Chat.active == True)  # noqa: E712
     ).first()
+
+
+@dataclass(frozen=True)
+class LinkedChat:
+    """A chat bound to an agency (or to no agency: an admin's chat), as listed to admins."""
+
+    channel: str
+    chat_key: str
+    title: str
+    agency: str  # the agency's name, "" for none
+    role: str
+
+
+def linked_chats(session: Session) -> list[LinkedChat]:
+    """Every active chat, with its agency's name."""
+    rows = session.exec(
+        select(Chat, Agency).join(Agency, isouter=True).where(col(Chat.active))
+    ).all()
+    return [LinkedChat(chat.channel, chat.chat_key, chat.title, agency.name if agency else "", chat.role)
+            for chat, agency in rows]  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.calendar import OfficeHours, WorkCalendar
 from bot.importers.tabular import read_rows
@@ -21,6 +22,40 @@ def load_calendar(session: Session, hours: OfficeHours) -> WorkCalendar:
         extra_work=[o.day for o in overrides if o.working],
         hours=hours,
     )
+
+
+@dataclass(frozen=True)
+class NotableDay:
+    """A day of the year that is not an ordinary weekday or weekend."""
+
+    day: date
+    working: bool
+    note: str  # the province's note, else why (a holiday's name, a national make-up day)
+
+
+def notable_days(session: Session, hours: OfficeHours, year: int) -> list[NotableDay]:
+    """The year's weekday holidays, national make-up days and the province's own days off
+    and make-up days, in order."""
+    cal = load_calendar(session, hours)
+    overrides = session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day))).all()
+    notes = {o.day: o.note for o in overrides}
+    national_work = set(cal.national_make_up_days(year))
+    found: list[NotableDay] = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        name = cal.holiday_name(day)
+        local = day in cal.extra_work or day in cal.extra_off
+        if (name and day.weekday() < 5) or local or day in national_work:
+            working = cal.is_working_day(day)
+            if day in notes:
+                note = notes[day] or ("Làm bù (tỉnh)" if working else "Nghỉ (tỉnh)")
+            elif day in national_work:
+                note = "Làm bù theo lịch nghỉ của cả nước"
+            else:
+                note = name or ""
+            found.append(NotableDay(day, working, note))
+        day += timedelta(days=1)
+    return found
 
 
 def set_override(session: Session, day: date, *, working: bool, note: str = "") -> None:

@@ -1,23 +1,46 @@
-"""The scheduler's lifecycle inside the bot's process: start with it, stop with it."""
+"""The periodic tick: ``tick`` every ``tick_seconds``, inside the bot's event loop.
+
+APScheduler's ``AsyncIOScheduler`` runs the job: missed runs coalesce into one and a run
+never overlaps the previous one. A tick that fails is logged and the next one runs as
+planned. The clock is not read here: the composition root (``bot.app``) passes it in.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from bot.channels import Channel
 from bot.config import Settings
-from bot.scheduler.runner import make_scheduler, tick
+from bot.domain.calendar import VIETNAM
+from bot.scheduler.runner import tick
 
 log = logging.getLogger(__name__)
 
 
-class SchedulerService:
-    """Runs ``tick`` every ``tick_seconds``. The clock is read here, at the edge, only."""
+def make_scheduler(job: Callable[[], Awaitable[object]], settings: Settings) -> AsyncIOScheduler:
+    """The tick job. Missed runs coalesce into one; a run never overlaps the previous one."""
+    scheduler = AsyncIOScheduler(timezone=VIETNAM)
+    scheduler.add_job(
+        job,
+        IntervalTrigger(seconds=settings.tick_seconds),
+        id="tick",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=settings.tick_seconds,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+class PeriodicTick:
+    """Runs ``tick`` at ``clock()`` every ``settings.tick_seconds`` once started."""
 
     def __init__(
         self,
@@ -32,6 +55,7 @@ class SchedulerService:
         self.scheduler = make_scheduler(self.run_once, settings)
 
     async def run_once(self) -> None:
+        """One tick now; an error is logged, never raised (the next tick runs anyway)."""
         try:
             result = await tick(self.engine, self.channels, self.clock(), settings=self.settings,
                                 worker=self.worker)  # fmt: skip
