@@ -8,7 +8,8 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -25,9 +26,10 @@ from typer.core import TyperGroup
 
 from bot.app import clock
 from bot.config import Settings, SettingsError
-from bot.db import make_engine, upgrade
+from bot.db import make_engine, session_scope, upgrade
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
+from bot.importers.tabular import FileProblem
 from bot.models import Agency
 
 
@@ -243,7 +245,19 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def fail(exc: Exception) -> typer.Exit:
+@contextmanager
+def import_transaction(engine: Engine) -> Iterator[Session]:
+    """One import, one transaction: a bad file writes nothing, and its errors are printed
+    by file and line before the command exits with 1."""
+    try:
+        with session_scope(engine) as session:
+            yield session
+    except (ImportFailed, FileProblem) as exc:
+        _print_import_errors(exc)
+        raise typer.Exit(1) from None
+
+
+def _print_import_errors(exc: ImportFailed | FileProblem) -> None:
     if isinstance(exc, ImportFailed):
         unknown = sum("không có trong danh mục" in e.reason for e in exc.errors)
         err.print(
@@ -254,7 +268,6 @@ def fail(exc: Exception) -> typer.Exit:
             err.print(f"  {line}", markup=False, highlight=False)
     else:
         err.print(f"[red]Không nhập được:[/] {exc}", highlight=False)
-    return typer.Exit(1)
 
 
 def migrated_engine(settings: Settings) -> Engine:

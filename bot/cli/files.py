@@ -21,19 +21,16 @@ from bot.cli.common import (
     app,
     day_range,
     err,
-    fail,
     import_app,
+    import_transaction,
     load_settings,
     migrated_engine,
     out,
     today_or,
     write_csv,
 )
-from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
-from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
-from bot.importers.tabular import FileProblem
 from bot.reports.apologies import letters, records, to_csv, to_html
 from bot.services.calendar import load_calendar
 from bot.services.files import open_files
@@ -44,13 +41,11 @@ def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
     engine = migrated_engine(settings)
-    try:
-        with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
-            job = bar.add_task(f"Đang nhập {file.name}", total=None)
-            report = import_files(session, file, cal=load_calendar(session, settings.hours), settings=settings.files,
-                                  progress=lambda done: bar.update(job, completed=done))  # fmt: skip
-    except (ImportFailed, FileProblem) as exc:
-        raise fail(exc) from None
+    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+        job = bar.add_task(f"Đang nhập {file.name}", total=None)
+        report = import_files(session, file, cal=load_calendar(session, settings.hours),
+                              settings=settings.files,
+                              progress=lambda done: bar.update(job, completed=done))  # fmt: skip
     kinds = report.by_kind
     out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "
               f"giữ nguyên {report.unchanged:,} (đang giải quyết {kinds.get('open', 0):,}, "

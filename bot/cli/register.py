@@ -25,8 +25,8 @@ from bot.cli.common import (
     app,
     db_app,
     err,
-    fail,
     import_app,
+    import_transaction,
     load_settings,
     migrated_engine,
     out,
@@ -40,10 +40,8 @@ from bot.db import session_scope, upgrade
 from bot.domain.agencies import Match
 from bot.domain.calendar import VIETNAM
 from bot.importers.agencies import import_agencies, slug
-from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
-from bot.importers.tabular import FileProblem
 from bot.models import Role, Status
 from bot.render import short_date
 from bot.services.assignments import Actor
@@ -63,12 +61,8 @@ def db_upgrade() -> None:
 @import_app.command("agencies")
 def import_agencies_cmd(file: File) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    engine = migrated_engine(load_settings())
-    try:
-        with session_scope(engine) as session:
-            report = import_agencies(session, file)
-    except (ImportFailed, FileProblem) as exc:
-        raise fail(exc) from None
+    with import_transaction(migrated_engine(load_settings())) as session:
+        report = import_agencies(session, file)
     out.print(
         f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
         f"giữ nguyên {report.unchanged}."
@@ -105,21 +99,27 @@ def import_tasks_cmd(
     engine = migrated_engine(settings)
     report: PlanImportReport | None = None
     try:
-        with session_scope(engine) as session, Progress(console=err, transient=True) as bar:
+        with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
             report = import_plan(
-                session, file, meta=meta, default_lead=lead,
-                settings=settings,
+                session, file, meta=meta, default_lead=lead, settings=settings,
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )  # fmt: skip
             if dry_run:
-                raise _DryRun
+                raise _DryRun  # rolls the transaction back: a preview writes nothing
     except _DryRun:
         pass
-    except (ImportFailed, FileProblem) as exc:
-        raise fail(exc) from None
     assert report is not None
     _print_plan_report(report, dry_run=dry_run)
+
+
+def _for_the_admin(what: str, lines: list[str], then: str = "") -> None:
+    """Rows of the import an admin must complete: how many, then one line each."""
+    if not lines:
+        return
+    out.print(f"[yellow]{len(lines)} {what}:[/]")
+    for line in [*lines, then] if then else lines:
+        out.print(f"  {line}", markup=False, highlight=False)
 
 
 def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
@@ -162,21 +162,15 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             f"hạn bằng dondoc tasks set-deadline:[/] {_items(report.due_before_plan)}",
             highlight=False,
         )
-    if report.unspecified:
-        out.print(
-            f"[yellow]{len(report.unspecified)} nhiệm vụ chưa có ngày cụ thể, cần quản trị "
-            "viên bổ sung:[/]"
-        )
-        for u in report.unspecified:
-            out.print(f"  dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}", highlight=False)
-    if report.unclear_leads:
-        out.print(
-            f"[yellow]{len(report.unclear_leads)} nhiệm vụ chưa rõ cơ quan chủ trì, cần quản "
-            "trị viên giao:[/]"
-        )
-        for c in report.unclear_leads:
-            out.print(f"  dòng {c.line} ({c.task_key}): “{c.text}”", highlight=False)
-        out.print("  (xem lại bằng: dondoc unassigned)", highlight=False)
+    _for_the_admin(
+        "nhiệm vụ chưa có ngày cụ thể, cần quản trị viên bổ sung",
+        [f"dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}" for u in report.unspecified],
+    )
+    _for_the_admin(
+        "nhiệm vụ chưa rõ cơ quan chủ trì, cần quản trị viên giao",
+        [f"dòng {c.line} ({c.task_key}): “{c.text}”" for c in report.unclear_leads],
+        then="(xem lại bằng: dondoc unassigned)",
+    )
     if dry_run:
         out.print("\n[bold]Cách đọc thời hạn và cột cơ quan của từng dòng[/]")
         for row in report.readings:
@@ -200,12 +194,8 @@ def seed_cmd(
     """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch và các nhóm chat console của tỉnh mẫu."""
     settings = load_settings()
     engine = migrated_engine(settings)
-    reports: list[PlanImportReport] = []
-    try:
-        with session_scope(engine) as session:
-            reports = seed_demo(session, settings, folder)
-    except (ImportFailed, FileProblem) as exc:
-        raise fail(exc) from None
+    with import_transaction(engine) as session:
+        reports = seed_demo(session, settings, folder)
     table = Table(title="Dữ liệu mẫu đã nhập")
     for column in ("Kế hoạch", "Nhiệm vụ", "Phần việc", "Chưa có ngày"):
         table.add_column(column, justify="right" if column != "Kế hoạch" else "left")

@@ -25,7 +25,7 @@ from bot.cli.common import (
     calendar_app,
     day_range,
     err,
-    fail,
+    import_transaction,
     load_settings,
     migrated_engine,
     out,
@@ -36,8 +36,6 @@ from bot.cli.common import (
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM
-from bot.importers.errors import ImportFailed
-from bot.importers.tabular import FileProblem
 from bot.render import WEEKDAYS, vn_date
 from bot.scheduler.simulate import replay
 from bot.services.calendar import import_overrides, notable_days, remove_override, set_override
@@ -129,11 +127,8 @@ def simulate_cmd(
         url = f"sqlite:///{Path(tmp) / 'simulate.db'}"
         upgrade(url)
         engine = make_engine(url)
-        try:
-            with session_scope(engine) as session:
-                seed_demo(session, settings)
-        except (ImportFailed, FileProblem) as exc:
-            raise fail(exc) from None
+        with import_transaction(engine) as session:
+            seed_demo(session, settings)
         console = ConsoleChannel(quiet=quiet or fmt is TextFormat.json)
         result = asyncio.run(
             replay(engine, {"console": console}, first, last, at=daily,
@@ -205,12 +200,8 @@ def calendar_remove(day: _Day) -> None:
 @calendar_app.command("import")
 def calendar_import(file: File) -> None:
     """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
-    engine = migrated_engine(load_settings())
-    try:
-        with session_scope(engine) as session:
-            count = import_overrides(session, file)
-    except (ImportFailed, FileProblem) as exc:
-        raise fail(exc) from None
+    with import_transaction(migrated_engine(load_settings())) as session:
+        count = import_overrides(session, file)
     out.print(f"Đã nhập {count} ngày điều chỉnh.")
 
 
