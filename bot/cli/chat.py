@@ -43,7 +43,7 @@ from bot.scheduler.settings import SchedulerSettings
 from bot.services.actions import Sender
 from bot.services.binding import create_link_code, find_chat
 from bot.services.calendar import load_calendar
-from bot.services.chats import ensure_chat
+from bot.services.chats import deactivate_chat, ensure_chat
 
 log = logging.getLogger("bot")
 
@@ -117,12 +117,12 @@ def unlink_cmd(
                   markup=False, highlight=False)  # fmt: skip
         raise typer.Exit(1)
     channel = channel.strip().lower()
-    engine = open_db(load_settings())
+    settings = load_settings()
+    engine = open_db(settings)
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
         if chat is not None:
-            chat.active = False
-            session.add(chat)
+            deactivate_chat(session, chat, datetime.now(settings.tz), tell_admins=False)
     if chat is None:
         err.print(
             f"Không có nhóm/chat “{chat_id}” nào đang liên kết trên {channel}: xem “dondoc chats”."

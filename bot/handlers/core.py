@@ -23,7 +23,8 @@ from bot.render import answer
 from bot.scheduler.settings import ApologySettings
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
-from bot.services.binding import Bound, find_chat, redeem, unbind
+from bot.services.binding import Bound, find_chat, redeem
+from bot.services.chats import deactivate_chat
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _command(
     if name == "huylienket":
         if not sender.is_admin:
             return [Answer(answer("admin_only"))]
-        unbind(session, chat)
+        deactivate_chat(session, chat, now, tell_admins=False)
         return [Answer(answer("unbound_ok"))]
     today = cal.local(now).date()
     if name == "nhiemvu":
