@@ -201,7 +201,8 @@ class OutboxState(StrEnum):
 
 
 class Outbox(SQLModel, table=True):
-    """One message to one chat. The planner inserts; only the dispatcher sends."""
+    """One message to one chat, written and claimed through ``bot.services.outbox``;
+    only the dispatcher sends."""
 
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 

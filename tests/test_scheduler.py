@@ -16,10 +16,11 @@ from bot.db import make_engine, session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, OutboxState, SentMessage, Status
 from bot.render import TELEGRAM_LIMIT, visible_length
-from bot.scheduler.dispatcher import _claim, dispatch
+from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import tick
 from bot.services.assignments import Actor, extend, mark_done
+from bot.services.outbox import claim
 from tests.province import Province, at, build_province
 
 SETTINGS = Settings()
@@ -204,7 +205,7 @@ def test_a_dispatcher_that_died_is_taken_over_after_its_lease(province: Province
     [message] = province.outbox()
     assert message.id is not None
     moment = at(date(2024, 12, 20), 8, 1)
-    assert _claim(
+    assert claim(
         province.engine, message.id, "dead", moment, SETTINGS.dispatch.lease_seconds
     )  # then crashed
     channel = ConsoleChannel(quiet=True)

@@ -38,7 +38,7 @@ from bot.render import vn_date
 from bot.services.actions import Sender
 from bot.services.binding import create_link_code, find_chat, linked_chats
 from bot.services.calendar import load_calendar
-from bot.services.chats import ensure_chat
+from bot.services.chats import deactivate_chat, ensure_chat
 
 LINK_HOURS_MAX = 720  # a code lives at most 30 days
 
@@ -109,8 +109,7 @@ def unlink_cmd(
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
         if chat is not None:
-            chat.active = False
-            session.add(chat)
+            deactivate_chat(session, chat, clock(), tell_admins=False)
     if chat is None:
         err.print(
             f"Không có nhóm/chat “{chat_id}” nào đang liên kết trên {channel}: xem “dondoc chats”."

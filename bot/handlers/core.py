@@ -44,7 +44,8 @@ from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
-from bot.services.binding import Bound, find_chat, redeem, unbind
+from bot.services.binding import Bound, find_chat, redeem
+from bot.services.chats import deactivate_chat
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _bind(call: _Call) -> list[Answer]:
 def _unbind(call: _Call) -> list[Answer]:
     if not call.sender.is_admin:
         return [Answer(answer("admin_only"))]
-    unbind(call.session, call.bound)
+    deactivate_chat(call.session, call.bound, call.now, tell_admins=False)
     return [Answer(answer("unbound_ok"))]
 
 

@@ -19,19 +19,10 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.policy import Audience
 from bot.domain.tthc import MUST_APOLOGIZE, FileSettings, decide_file
 from bot.domain.verbs import APOLOGIZE, button
-from bot.models import (
-    Agency,
-    Apology,
-    ApologyState,
-    Chat,
-    ChatRole,
-    FileStatus,
-    Notice,
-    Outbox,
-    TthcFile,
-)
+from bot.models import Agency, Apology, ApologyState, Chat, ChatRole, FileStatus, Notice, TthcFile
 from bot.render import blocks, split_message
 from bot.scheduler.notices import existing_keys
+from bot.services.outbox import enqueue
 
 _MAX_BUTTONS = 8
 
@@ -110,10 +101,9 @@ def plan_files(
         digest = hashlib.sha256("\n".join(k for k, _ in fresh).encode()).hexdigest()[:20]
         buttons = [[list(button(APOLOGIZE, v["file_id"], f" {v['code']}"))] for v in views
                    if v["stage"] == MUST_APOLOGIZE.name and chat.role == ChatRole.GROUP][:_MAX_BUTTONS]  # fmt: skip
-        outbox = Outbox(key=f"files:{chat.id}:{digest}", chat_id=chat.id, kind="files", parts=parts,  # type: ignore[arg-type]
-                        buttons=buttons, next_attempt_at=now, created_at=now)  # fmt: skip
-        session.add(outbox)
-        session.flush()
+        outbox = enqueue(session, key=f"files:{chat.id}:{digest}", chat=chat, kind="files",
+                         parts=parts, now=now, buttons=buttons)  # fmt: skip
+        assert outbox is not None  # its notices are new: so is the digest of their keys
         for key, (file, _, decision) in fresh:
             session.add(Notice(key=key, file_id=file.id, chat_id=chat.id, stage=decision.stage.name,  # type: ignore[arg-type]
                                period=file.due_on.isoformat(), outbox_id=outbox.id, created_at=now))  # type: ignore[arg-type]  # fmt: skip

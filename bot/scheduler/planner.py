@@ -49,6 +49,7 @@ from bot.render import answer, blocks, split_message
 from bot.scheduler.files_planner import plan_files
 from bot.scheduler.notices import existing_keys
 from bot.services.actions import alert_admins
+from bot.services.outbox import enqueue, queued
 
 NEVER = date(9999, 12, 31)
 log = logging.getLogger(__name__)
@@ -299,12 +300,9 @@ def _outbox(
     session: Session, chat: Chat, kind: str, parts: list[str], keys: Iterable[str], now: datetime
 ) -> Outbox:
     digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:20]
-    outbox = Outbox(
-        key=f"{kind}:{chat.id}:{digest}", chat_id=chat.id, kind=kind, parts=parts,  # type: ignore[arg-type]
-        next_attempt_at=now, created_at=now,
-    )  # fmt: skip
-    session.add(outbox)
-    session.flush()
+    outbox = enqueue(session, key=f"{kind}:{chat.id}:{digest}", chat=chat, kind=kind, parts=parts,
+                     now=now)  # fmt: skip
+    assert outbox is not None  # its notices are new: so is the digest of their keys
     return outbox
 
 
@@ -318,7 +316,7 @@ def _unspecified_list(
     admins = session.exec(
         select(Chat).where(Chat.role == ChatRole.ADMIN, Chat.active == True)  # noqa: E712
     ).all()
-    todo = [a for a in admins if _outbox_missing(session, f"unspecified:{year}-W{week:02d}:{a.id}")]
+    todo = [a for a in admins if not queued(session, f"unspecified:{year}-W{week:02d}:{a.id}")]
     if not todo:
         return []
     rows = session.exec(
@@ -351,15 +349,8 @@ def _unspecified_list(
     parts = split_message(blocks("unspecified.html.j2", header, views))
     messages = []
     for admin in todo:
-        outbox = Outbox(
-            key=f"unspecified:{year}-W{week:02d}:{admin.id}",
-            chat_id=admin.id,  # type: ignore[arg-type]
-            kind="unspecified",
-            parts=parts,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(outbox)
+        enqueue(session, key=f"unspecified:{year}-W{week:02d}:{admin.id}", chat=admin,
+                kind="unspecified", parts=parts, now=now)  # fmt: skip
         messages.append(PlannedMessage(admin, "unspecified", parts, [{"stage": "unspecified"}]))
     return messages
 
@@ -387,7 +378,7 @@ def _head_digests(
     for head in heads:
         key = f"digest:{year}-W{week:02d}:{head.id}"
         agency = session.get(Agency, head.agency_id) if head.agency_id else None
-        if agency is None or not _outbox_missing(session, key):
+        if agency is None or queued(session, key):
             continue
 
         def build(agency: Agency = agency) -> tuple[list[str], dict[str, Any]] | None:
@@ -400,8 +391,7 @@ def _head_digests(
         if built is None:
             continue
         parts, chart = built
-        session.add(Outbox(key=key, chat_id=head.id, kind="digest", parts=parts,  # type: ignore[arg-type]
-                           attachment=chart, next_attempt_at=now, created_at=now))  # fmt: skip
+        enqueue(session, key=key, chat=head, kind="digest", parts=parts, now=now, attachment=chart)
         planned.append(PlannedMessage(head, "digest", parts, [{"stage": "digest"}]))
     coordinators = session.exec(
         select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))
@@ -411,7 +401,7 @@ def _head_digests(
     )
     for chat in coordinators:
         key = f"digest:{year}-W{week:02d}:{chat.id}"
-        if not _outbox_missing(session, key):
+        if queued(session, key):
             continue
         if province is None:
 
@@ -425,8 +415,8 @@ def _head_digests(
             )
             if province is None:
                 break
-        session.add(Outbox(key=key, chat_id=chat.id, kind="digest", parts=province[0],  # type: ignore[arg-type]
-                           attachment=province[1], next_attempt_at=now, created_at=now))  # fmt: skip
+        enqueue(session, key=key, chat=chat, kind="digest", parts=province[0], now=now,
+                attachment=province[1])  # fmt: skip
         planned.append(PlannedMessage(chat, "digest", province[0], [{"stage": "digest"}]))
     return planned
 
@@ -439,7 +429,3 @@ def _chart(filename: str, title: str, rows: list[tuple[str, dict[str, int]]]) ->
         "title": title,
         "rows": [[n, c] for n, c in rows],
     }
-
-
-def _outbox_missing(session: Session, key: str) -> bool:
-    return session.exec(select(Outbox.id).where(Outbox.key == key)).first() is None

@@ -24,7 +24,6 @@ from bot.models import (
     ChatRole,
     ExtensionRequest,
     Notice,
-    Outbox,
     Plan,
     RequestState,
     Role,
@@ -34,6 +33,7 @@ from bot.models import (
 )
 from bot.render import answer
 from bot.services.assignments import Actor, extend, mark_done, record_change
+from bot.services.outbox import enqueue
 
 
 @dataclass(frozen=True)
@@ -296,21 +296,9 @@ def notify(
     session: Session, chat: Chat, key: str, text: str, now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
 ) -> None:  # fmt: skip
-    """A message to another chat goes through the outbox, like every notice."""
-    assert chat.id is not None
-    if session.exec(select(Outbox.id).where(Outbox.key == key)).first() is not None:
-        return
-    session.add(
-        Outbox(
-            key=key,
-            chat_id=chat.id,
-            kind="notice",
-            parts=[text],
-            buttons=[[list(b) for b in row] for row in (buttons or [])],
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    """A message to another chat goes through the outbox, like every notice (once per key)."""
+    enqueue(session, key=key, chat=chat, kind="notice", parts=[text], now=now,
+            buttons=buttons or ())  # fmt: skip
 
 
 def alert_admins(

@@ -27,12 +27,12 @@ from bot.models import (
     Chat,
     ChatRole,
     FileStatus,
-    Outbox,
     TthcFile,
 )
 from bot.render import answer, short_date
 from bot.reports.letter import fill
 from bot.services.actions import Answer, Sender, admin_chats, chats_of, notify
+from bot.services.outbox import enqueue
 
 DRAFTING = (ApologyState.ASK_REASON, ApologyState.ASK_DATE)
 
@@ -158,12 +158,10 @@ def decide(
     session.add_all([letter, file])
     session.flush()
     for group in groups:
-        assert group.id is not None
-        session.add(Outbox(key=f"apology-letter:{letter.id}:{group.id}", chat_id=group.id, kind="apology",
-                           parts=[answer("apology_approved_group", file=info, number=letter.number,
-                                         until=letter.new_due_on)],
-                           attachment={"kind": "apology", "id": letter.id}, next_attempt_at=now,
-                           created_at=now))  # fmt: skip
+        enqueue(session, key=f"apology-letter:{letter.id}:{group.id}", chat=group, kind="apology",
+                parts=[answer("apology_approved_group", file=info, number=letter.number,
+                              until=letter.new_due_on)],
+                now=now, attachment={"kind": "apology", "id": letter.id})  # fmt: skip
     return Answer(answer("apology_decided", file=info, approve=True, number=letter.number))
 
 

@@ -74,11 +74,6 @@ def redeem(
     return Bound(chat, agency)
 
 
-def unbind(session: Session, chat: Chat) -> None:
-    chat.active = False
-    session.add(chat)
-
-
 def find_chat(session: Session, channel: str, chat_key: str) -> Chat | None:
     return session.exec(
         select(Chat).where(Chat.channel == channel, Chat.chat_key == chat_key, Chat.active == True)  # noqa: E712

@@ -1,4 +1,10 @@
-"""Chats bound to agencies (the binding flow by code comes with the chat channels)."""
+"""Chats bound to agencies, and what happens to a chat after a channel's error.
+
+The one place a chat is deactivated (``deactivate_chat``: unlinked by an admin, or gone
+for the bot) or follows its group to a new id (``follow_migration``), and where the
+admins are told that a chat or one message could not be reached (``message_failed``).
+The dispatcher, the Telegram transport and the CLI all call these.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState
-from bot.render import answer
+from bot.render import answer, blocks
 from bot.services.actions import alert_admins
 
 COORDINATING = ("so-noi-vu", "vp-ubnd")  # Sở Nội vụ and Văn phòng UBND tỉnh "theo dõi, đôn đốc"
@@ -94,3 +100,34 @@ def follow_migration(
                   new_agency=names.get(new.agency_id, ""), old_role=old.role, new_role=new.role)  # fmt: skip
     alert_admins(session, f"merged:{old.id}:{new.id}", text, now)
     return new
+
+
+def deactivate_chat(
+    session: Session, chat: Chat, now: datetime, *, reason: str = "", tell_admins: bool = True
+) -> None:
+    """The bot stops writing to ``chat`` (its messages still to send fail when their turn
+    comes). With ``tell_admins``, every other admin chat is told why (``reason``), once
+    per minute at most."""
+    chat.active = False
+    session.add(chat)
+    if not tell_admins:
+        return
+    agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
+    header = {"chat": _title(chat), "agency": agency.name if agency else "", "reason": reason}
+    text = "\n\n".join(blocks("alert.html.j2", header, []))
+    alert_admins(session, f"chat:{chat.id}:{now:%Y%m%d%H%M}", text, now, skip_chat_id=chat.id)
+
+
+def message_failed(session: Session, outbox_id: int, reason: str, now: datetime) -> None:
+    """Tell the admins (but the chat concerned) that one message could not be sent; the
+    chat stays. Once per message, whatever the number of attempts."""
+    row = session.get(Outbox, outbox_id)
+    assert row is not None
+    chat = session.get(Chat, row.chat_id)
+    title = _title(chat) if chat else "?"
+    text = answer("message_failed", chat=title, reason=reason, attempts=row.attempts)
+    alert_admins(session, f"outbox:{outbox_id}", text, now, skip_chat_id=row.chat_id)
+
+
+def _title(chat: Chat) -> str:
+    return chat.title or f"{chat.channel}:{chat.chat_key}"

@@ -1,0 +1,204 @@
+"""The outbox: every message the bot sends on its own, one row per message, in one store.
+
+Writers (the planner, the chat services) ``enqueue`` rows in their own transaction; the
+dispatcher takes them out with ``due`` and ``claim``, records each part the channel
+accepted with ``record_part``, and ends the row with ``finish``, ``fail`` or ``retry``.
+
+A row holds ``parts`` (HTML strings, sent in order), ``buttons`` under the last part
+(rows of ``[label, callback data]``) and an optional ``attachment`` rendered when sent
+(``{"kind": "apology", "id": 7}``, ``{"kind": "chart", ...}``). All times are aware
+datetimes (the database keeps UTC); every wait and lease is in seconds.
+
+What the store guarantees, with the dispatcher's protocol (claim, then for each part:
+send, ``record_part``; then ``finish``):
+
+- a key is enqueued once: a second ``enqueue`` with the same key adds nothing;
+- a row is claimed by one worker at a time: ``claim`` is a conditional UPDATE (pending and
+  due, or ``sending`` with a lease that ran out), so two dispatchers never both take it;
+- each accepted part is committed with its message id before the next is sent, and a
+  worker whose lease ran out (another one took the row over) can record nothing more;
+- a notice is never lost (its row stays until sent or marked failed) and is sent once,
+  except in one window: a crash after the channel accepted a part and before that part
+  was committed. That part is then sent again when the lease expires (at least once,
+  never silently dropped).
+
+``enqueue`` and ``queued`` run in the caller's session; the dispatcher's calls take the
+engine and commit before they return, which the guarantees above rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.db import session_scope
+from bot.models import Chat, Outbox, OutboxState, SentMessage
+
+_ERROR_MAX = 2000  # characters of an error kept on the row
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    chat: Chat,
+    kind: str,
+    parts: Sequence[str],
+    now: datetime,
+    buttons: Sequence[Sequence[Sequence[str]]] = (),
+    attachment: dict[str, Any] | None = None,
+) -> Outbox | None:
+    """Add a message for ``chat``, due at ``now``, unless a row with ``key`` is already there.
+
+    Returns the new row, flushed (its ``id`` is set), or ``None`` when the key was already
+    enqueued (whatever its state): the caller adds nothing tied to it then. ``key`` is at
+    most 160 characters; ``kind`` names what the message is (reminder, digest, notice…).
+    """
+    assert chat.id is not None
+    if queued(session, key):
+        return None
+    row = Outbox(
+        key=key,
+        chat_id=chat.id,
+        kind=kind,
+        parts=list(parts),
+        buttons=[[list(button) for button in line] for line in buttons],
+        attachment=attachment,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def queued(session: Session, key: str) -> bool:
+    """Whether a row with ``key`` was ever enqueued (sent, failed or still to send)."""
+    return session.exec(select(Outbox.id).where(Outbox.key == key)).first() is not None
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(col(Outbox.state) == OutboxState.PENDING, col(Outbox.next_attempt_at) <= now),
+        and_(col(Outbox.state) == OutboxState.SENDING, col(Outbox.lease_until) < now),
+    )
+
+
+def due(engine: Engine, channels: Sequence[str], now: datetime, limit: int) -> list[int]:
+    """Ids of at most ``limit`` rows to chats on ``channels`` that may be claimed at ``now``
+    (pending and due, or claimed by a worker whose lease ran out), oldest first."""
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Outbox.id)
+            .join(Chat, col(Outbox.chat_id) == col(Chat.id))
+            .where(_due(now), col(Chat.channel).in_(channels))
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        ).all()
+    return [i for i in ids if i is not None]
+
+
+def claim(engine: Engine, outbox_id: int, worker: str, now: datetime, lease_seconds: int) -> bool:
+    """Take the row for ``worker`` until ``now + lease_seconds`` and count one attempt.
+
+    ``False`` when it is not due: sent, failed, waiting for its next attempt, or claimed
+    by a worker whose lease has not run out. Committed before it returns.
+    """
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == outbox_id, _due(now))
+            .values(
+                state=OutboxState.SENDING,
+                claimed_by=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=col(Outbox.attempts) + 1,
+            )
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
+
+
+def record_part(
+    engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime
+) -> bool:
+    """The channel accepted a part as ``message_key``: ``sent_parts`` are now delivered (a
+    retry goes on after them) and a reply to that message leads back to the row.
+
+    ``False`` (nothing recorded) when ``worker`` no longer holds the row.
+    """
+    with session_scope(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        if row.claimed_by != worker:
+            return False
+        row.sent_parts = sent_parts
+        session.add(row)
+        session.add(
+            SentMessage(
+                outbox_id=outbox_id, chat_id=row.chat_id, message_key=message_key, sent_at=now
+            )
+        )
+    return True
+
+
+def replace_parts(
+    engine: Engine, outbox_id: int, worker: str, before: list[str], after: list[str]
+) -> bool:
+    """Keep the pieces a row is sent as (split to a channel's limit), so that a retry counts
+    the same pieces. ``False`` when ``worker`` no longer holds the row or its parts changed."""
+    with session_scope(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        if row.claimed_by != worker or list(row.parts) != before:
+            return False
+        row.parts = after
+        session.add(row)
+    return True
+
+
+def attempts(engine: Engine, outbox_id: int) -> int:
+    """How many times the row was claimed (the current claim included)."""
+    with Session(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        return row.attempts
+
+
+def finish(engine: Engine, outbox_id: int, now: datetime) -> None:
+    """Every part was delivered: the row is ``sent`` at ``now`` and never taken again."""
+    _end(engine, outbox_id, OutboxState.SENT, now, "")
+
+
+def fail(engine: Engine, outbox_id: int, now: datetime, error: str) -> None:
+    """The row is given up: ``failed`` with ``error``, never taken again."""
+    _end(engine, outbox_id, OutboxState.FAILED, now, error)
+
+
+def retry(engine: Engine, outbox_id: int, now: datetime, wait_seconds: float, error: str) -> None:
+    """Back to ``pending``, due ``wait_seconds`` after ``now``; the parts already delivered
+    are not sent again."""
+    with session_scope(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        row.state = OutboxState.PENDING
+        row.lease_until = None
+        row.next_attempt_at = now + timedelta(seconds=wait_seconds)
+        row.last_error = error[:_ERROR_MAX]
+        session.add(row)
+
+
+def _end(engine: Engine, outbox_id: int, state: OutboxState, now: datetime, error: str) -> None:
+    with session_scope(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        row.state = state
+        row.lease_until = None
+        row.last_error = error[:_ERROR_MAX]
+        if state == OutboxState.SENT:
+            row.sent_at = now
+        session.add(row)
