@@ -11,8 +11,9 @@ from sqlmodel import Session
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.importers.files import import_files
-from bot.services.binding import LinkedChat, find_chat, linked_chats, unbind
+from bot.services.binding import LinkedChat, find_chat, linked_chats
 from bot.services.calendar import NotableDay, notable_days, set_override
+from bot.services.chats import deactivate_chat
 from bot.services.files import open_files
 from bot.services.preview import preview
 from tests.province import SETTINGS, at, build_province
@@ -30,7 +31,7 @@ def test_linked_chats_name_their_agency_and_leave_out_unlinked_ones(engine: Engi
     with session_scope(engine) as s:
         chat = find_chat(s, "console", "head:so-tu-phap")
         assert chat is not None
-        unbind(s, chat)
+        deactivate_chat(s, chat, at(date(2024, 12, 20)), tell_admins=False)
     with Session(engine) as s:
         chats = {c.chat_key: c for c in linked_chats(s)}
     assert chats["group:so-y-te"] == LinkedChat(
