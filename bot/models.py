@@ -17,7 +17,9 @@ from sqlmodel import Field, SQLModel
 
 from bot.domain.labelled import Labelled
 
+# ``check_on`` (parts, files): look at it at the next tick, or never again (no stage left).
 CHECK_NOW = date(2000, 1, 1)
+CHECK_NEVER = date(9999, 12, 31)
 
 
 def utcnow() -> datetime:

@@ -87,7 +87,7 @@ def tick_cmd(
     engine = migrated_engine(settings)
     result = asyncio.run(tick_once(settings, engine, moment))
     out.print(
-        f"Đã xét {result.planned.checked} phần việc, lập {len(result.planned.messages)} tin nhắn; "
+        f"Đã xét {result.planned.checked} phần việc và hồ sơ đến ngày xem lại, lập {len(result.planned.messages)} tin nhắn; "
         f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
         f"lỗi {result.dispatched.failed}."
     )

@@ -1,0 +1,87 @@
+"""Once a week, the digests: each bound head gets the agency's, each coordinator chat the
+province's, with a chart drawn from the same figures when the message is sent.
+
+The day and hour are ``settings.digest`` (Monday 08:00 by default). One digest that
+cannot be built is left out (the admins are told); the others go on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from bot.domain.calendar import WorkCalendar
+from bot.models import Agency, Chat, ChatRole
+from bot.reports.digest import (
+    coordinator_chart,
+    coordinator_digest,
+    head_chart_rows,
+    head_digest,
+    render_coordinator_digest,
+    render_head_digest,
+)
+from bot.scheduler.planners.messages import Planned, PlannedMessage, isolated, weekly_key
+from bot.services.outbox import enqueue, queued
+
+_Built = tuple[list[str], dict[str, Any]]  # the text's parts, the chart's attachment
+
+
+def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkCalendar) -> Planned:
+    """This week's digests for every head and coordinator chat that has not had them."""
+    key = weekly_key("digest", now, settings.digest, cal)
+    if key is None:
+        return Planned()
+    local = cal.local(now)
+    planned = Planned()
+    heads = session.exec(select(Chat).where(Chat.role == ChatRole.HEAD, col(Chat.active))).all()
+    for head in heads:
+        agency = session.get(Agency, head.agency_id) if head.agency_id else None
+        if agency is None or queued(session, f"{key}:{head.id}"):
+            continue
+
+        def build(agency: Agency = agency) -> _Built | None:
+            digest = head_digest(session, agency, now, cal)
+            return render_head_digest(digest), _chart(
+                f"{agency.code}-{local:%Y%m%d}.png",
+                f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
+
+        built = isolated(session, now, f"báo cáo tuần của {agency.name}", lambda: None, build)
+        if built is not None:
+            _send(session, head, f"{key}:{head.id}", built, now, planned)
+    coordinators = session.exec(
+        select(Chat).where(Chat.role == ChatRole.COORDINATOR, col(Chat.active))
+    ).all()
+    todo = [c for c in coordinators if not queued(session, f"{key}:{c.id}")]
+    if todo:
+
+        def build_province() -> _Built | None:
+            digest = coordinator_digest(session, now, cal)
+            return (render_coordinator_digest(digest),
+                    _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest)))  # fmt: skip
+
+        province = isolated(session, now, "báo cáo tuần toàn tỉnh", lambda: None, build_province)
+        if province is not None:
+            for chat in todo:  # built once, for every coordinator chat
+                _send(session, chat, f"{key}:{chat.id}", province, now, planned)
+    return planned
+
+
+def _send(
+    session: Session, chat: Chat, key: str, built: _Built, now: datetime, planned: Planned
+) -> None:
+    parts, chart = built
+    enqueue(session, key=key, chat=chat, kind="digest", parts=parts, now=now, attachment=chart)
+    planned.messages.append(PlannedMessage(chat, "digest", parts, [{"stage": "digest"}]))
+
+
+def _chart(filename: str, title: str, rows: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:
+    """A chart attachment holding its figures: drawn when sent, the same numbers as the text."""
+    return {
+        "kind": "chart",
+        "filename": filename,
+        "title": title,
+        "rows": [[n, c] for n, c in rows],
+    }
