@@ -1,4 +1,5 @@
-"""Fixtures: a migrated database per test, on a real SQLite file or a real PostgreSQL.
+"""Fixtures: a migrated database per test, on a real SQLite file or a real PostgreSQL,
+and the demo province built in it (``tests.province``).
 
 PostgreSQL: ``TEST_POSTGRES_URL`` names a server to use; otherwise a throw-away cluster is
 started from the local PostgreSQL binaries (``initdb``/``pg_ctl``). Where neither exists the
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
 from tests.cli import Dondoc
+from tests.province import Province, build_province
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -108,6 +110,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def province(engine: Engine) -> Province:
+    """The demo province (``build_province``): three agencies, their chats, an empty plan."""
+    return build_province(engine)
 
 
 @pytest.fixture

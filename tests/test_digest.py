@@ -9,17 +9,13 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine, session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, Assignment, ExtensionRequest, Outbox, RequestState
 from bot.reports.digest import head_digest
 from bot.scheduler.planner import plan
 from bot.services.actions import Sender
 from bot.services.assignments import Actor, mark_done, record_change
-from tests.province import SETTINGS, Province, at, build_province
-
-CAL = WorkCalendar()
-MONDAY = at(date(2024, 12, 23), 8)
+from tests.province import CAL, MONDAY, SETTINGS, Province, at, build_province
 
 
 def register(engine: Engine) -> tuple[Province, dict[str, int]]:

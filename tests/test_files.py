@@ -10,14 +10,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.domain.calendar import VIETNAM, WorkCalendar
+from bot.domain.calendar import VIETNAM
 from bot.domain.tthc import FileSettings, due_date
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.models import FileStatus, TthcFile
-from tests.province import SETTINGS
+from tests.province import CAL, SETTINGS
 
-CAL = WorkCalendar()
 HEADER = ("Mã hồ sơ,Tên thủ tục,Lĩnh vực,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
           "Ngày hẹn trả,Thời hạn giải quyết (ngày làm việc),Trạng thái,Ngày trả kết quả\n")  # fmt: skip
 

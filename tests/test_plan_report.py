@@ -15,13 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine, session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Plan, Role, Status, Task
 from bot.reports.plan_report import build, period_bounds, to_html, to_xlsx
 from bot.services.assignments import Actor, mark_done
-from tests.province import Province, at, build_province
-
-CAL = WorkCalendar()
+from tests.province import CAL, Province, at, build_province
 
 
 @pytest.mark.parametrize(
