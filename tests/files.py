@@ -51,6 +51,15 @@ COLUMNS = {
 assert list(COLUMNS) == [f.name for f in fields(LateFile)]
 
 
+def labels(*names: str) -> list[str]:
+    """The export's header cells for the ``LateFile`` fields ``names``, in that order."""
+    return [COLUMNS[n] for n in names]
+
+
+# The columns of a short export: an appointment date, no number of working days.
+SHORT = ("code", "procedure", "holder", "agency", "received", "due", "status")
+
+
 def late_files_export(folder: Path, *rows: LateFile, name: str = "export.csv") -> Path:
     """``folder/name``: a UTF-8 CSV export holding ``rows``, with the columns they use."""
     used = [c for c in COLUMNS if any(getattr(r, c) is not None for r in rows)]
