@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
-from tests.cli import Dondoc
+from tests.cli import Dondoc, dondoc_process
 from tests.province import Province, build_province
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,14 @@ def registry_engine(engine: Engine) -> Engine:
     with session_scope(engine) as session:
         import_agencies(session, SEED / "agencies.csv")
     return engine
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the seeded demo province (``dondoc seed``), one per test module."""
+    folder = tmp_path_factory.mktemp("demo")
+    dondoc_process(folder, "seed")
+    return folder
 
 
 @pytest.fixture
