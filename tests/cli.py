@@ -1,7 +1,11 @@
-"""Running ``dondoc`` in-process as an admin would type it, on a fresh SQLite file."""
+"""Running ``dondoc`` as an admin would type it, on a fresh SQLite file: in-process
+(``Dondoc``), or as a real ``python -m bot`` process (``dondoc_process``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
@@ -25,6 +29,16 @@ class Dondoc:
         result = self(*args)
         assert result.exit_code == 0, result.output
         return result
+
+
+def dondoc_process(
+    folder: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS…`` as a process in ``folder``, on its SQLite file; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, text=True, capture_output=True, check=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'dondoc.db'}", **(env or {})}, cwd=folder,
+    )  # fmt: skip
 
 
 def one_error_line(result: Result) -> str:

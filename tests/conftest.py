@@ -1,4 +1,5 @@
-"""Fixtures: a migrated database per test, on a real SQLite file or a real PostgreSQL.
+"""Fixtures: a migrated database per test, on a real SQLite file or a real PostgreSQL,
+and the demo province built in it (``tests.province``).
 
 PostgreSQL: ``TEST_POSTGRES_URL`` names a server to use; otherwise a throw-away cluster is
 started from the local PostgreSQL binaries (``initdb``/``pg_ctl``). Where neither exists the
@@ -23,7 +24,8 @@ from sqlalchemy.engine import Engine
 
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
-from tests.cli import Dondoc
+from tests.cli import Dondoc, dondoc_process
+from tests.province import Province, build_province
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -111,11 +113,25 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def province(engine: Engine) -> Province:
+    """The demo province (``build_province``): three agencies, their chats, an empty plan."""
+    return build_province(engine)
+
+
+@pytest.fixture
 def registry_engine(engine: Engine) -> Engine:
     """A database holding the demo province's agency registry."""
     with session_scope(engine) as session:
         import_agencies(session, SEED / "agencies.csv")
     return engine
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the seeded demo province (``dondoc seed``), one per test module."""
+    folder = tmp_path_factory.mktemp("demo")
+    dondoc_process(folder, "seed")
+    return folder
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ class FakeTelegram:
                           {"migrate_to_chat_id": self.migrated[chat]})  # fmt: skip
         text = str(params.get("text", ""))
         if params.get("parse_mode") == "HTML":
-            parsed = _Entities()
+            parsed = Entities()
             try:
                 parsed.feed(text)
                 parsed.close()
@@ -206,7 +206,7 @@ _ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "co
             "tg-spoiler", "span", "blockquote", "tg-emoji"}  # fmt: skip
 
 
-class _Entities(HTMLParser):
+class Entities(HTMLParser):
     """Telegram's HTML mode: known tags only, each closed in order; the visible text."""
 
     def __init__(self) -> None:

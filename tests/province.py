@@ -1,4 +1,5 @@
-"""A small province for tests: named agencies, their chats, and tasks made to measure."""
+"""The world tests share: a small province (named agencies, their chats, tasks made to
+measure), the shipped settings and calendar, and the moments the stories happen at."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.agencies import AgencyEntry, Kind
-from bot.domain.calendar import VIETNAM
+from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import final_date, parse_deadline, to_columns
 from bot.importers.tabular import read_rows
 from bot.models import Agency, Assignment, Chat, ChatRole, Notice, Outbox, Plan, Role, Task
@@ -81,6 +82,13 @@ class Province:
 
 # The default settings: the ladder, office hours, digests and the apology letter as shipped.
 SETTINGS = Settings()
+# The working-day calendar as shipped: Vietnam's holidays and swapped days.
+CAL = WorkCalendar()
+
+# The moments the stories happen at.
+FRIDAY = at(date(2024, 12, 20))  # 8:00, eleven days before the 31/12/2024 deadlines
+MONDAY = at(date(2024, 12, 23), 8)  # the weekly digests' morning
+FEB_4 = at(date(2025, 2, 4), 9)  # the apology story: the day before a file falls due
 
 AGENCIES = [
     ("so-noi-vu", "Sở Nội vụ", "so"),

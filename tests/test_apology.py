@@ -3,7 +3,6 @@ approved by the head, numbered, sent as a Word document; a second move is refuse
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,58 +11,29 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.channels.console import ConsoleChannel
-from bot.config import Settings
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
-from bot.handlers.core import Incoming, handle_button, handle_message
-from bot.importers.files import import_files
 from bot.models import Agency, Apology, ApologyState, Outbox, TthcFile
 from bot.reports.letter import text_of
-from bot.scheduler.dispatcher import dispatch
 from bot.services.actions import Sender
-from tests.province import Province, at, build_province
+from tests.chat import press, say, send_all
+from tests.files import LateFile, add_late_files
+from tests.province import CAL, FEB_4, SETTINGS, Province, at, build_province
 
-CAL = WorkCalendar()
-SETTINGS = Settings()
 OFFICER = Sender("console", "group:so-tu-phap", "501", "Nguyễn Văn An")
 HEAD = Sender("console", "head:so-tu-phap", "601", "Trần Thị Bình")
 OTHER = Sender("console", "group:so-y-te", "701", "Lê Văn Cường")
-FEB_4 = at(date(2025, 2, 4), 9)
 
 
 @pytest.fixture
-def province(engine: Engine, tmp_path: Path) -> Province:
-    province = build_province(engine)
-    path = tmp_path / "export.csv"
-    path.write_text(
-        "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
-        "Thời hạn giải quyết (ngày làm việc),Trạng thái\n"
-        "LLTP-0001,Cấp Phiếu lý lịch tư pháp số 1,Phạm Thu Dung,12 Đồng Khởi,0912345678,Sở Tư pháp,"
-        "22/01/2025 09:00,5,Đang xử lý\n",
-        encoding="utf-8",
-    )
-    with session_scope(engine) as s:
-        import_files(s, path, cal=CAL, settings=SETTINGS.files)
+def province(province: Province, tmp_path: Path) -> Province:
+    """The demo province holding one file of Sở Tư pháp's, received 22/01/2025, 5 working days."""
+    add_late_files(
+        province.engine,
+        tmp_path,
+        LateFile("LLTP-0001", "Cấp Phiếu lý lịch tư pháp số 1", address="12 Đồng Khởi",
+                 phone="0912345678", status="Đang xử lý"),
+    )  # fmt: skip
     return province
-
-
-def say(engine: Engine, who: Sender, text: str, now: Any = FEB_4) -> str:
-    with session_scope(engine) as s:
-        return "\n".join(
-            a.html for a in handle_message(s, Incoming(who, text), now, CAL, SETTINGS.apology)
-        )
-
-
-def press(engine: Engine, who: Sender, data: str, now: Any = FEB_4) -> str:
-    with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_button(s, who, data, now, CAL, SETTINGS.apology))
-
-
-def send_all(engine: Engine, now: Any = FEB_4) -> ConsoleChannel:
-    channel = ConsoleChannel(quiet=True)
-    asyncio.run(dispatch(engine, {"console": channel}, now, worker="t", settings=SETTINGS, cal=CAL))
-    return channel
 
 
 def letter(engine: Engine) -> Apology:
@@ -78,32 +48,34 @@ def the_file(engine: Engine) -> TthcFile:
 
 def test_drafted_sent_back_redone_approved_and_sent_as_a_word_document(province: Province) -> None:
     engine = province.engine
-    assert "lý do" in say(engine, OFFICER, "/xinloi LLTP-0001")
-    assert "ngày hẹn trả mới" in say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh")
-    assert "ngày nghỉ" in say(engine, OFFICER, "22/02/2025")  # a Saturday
-    assert "Đã gửi dự thảo" in say(engine, OFFICER, "20/02/2025")
+    assert "lý do" in say(engine, OFFICER, "/xinloi LLTP-0001", FEB_4)
+    assert "ngày hẹn trả mới" in say(
+        engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh", FEB_4
+    )
+    assert "ngày nghỉ" in say(engine, OFFICER, "22/02/2025", FEB_4)  # a Saturday
+    assert "Đã gửi dự thảo" in say(engine, OFFICER, "20/02/2025", FEB_4)
     assert letter(engine).state == ApologyState.PENDING
-    to_head = send_all(engine)
+    to_head = send_all(engine, FEB_4)
     [(chat, draft)] = to_head.sent
     assert chat == "head:so-tu-phap" and "Chờ kết quả xác minh của Công an tỉnh" in draft
     [[approve, send_back]] = next(o.buttons for o in province.outbox() if o.kind == "notice")
     assert approve[1].startswith("aa:") and send_back[1].startswith("ab:")
 
     # The officer cannot approve; the head sends it back.
-    assert "Chỉ Thủ trưởng" in press(engine, OFFICER, approve[1])
-    assert "trả lại" in press(engine, HEAD, send_back[1]).lower()
-    assert "soạn lại" in send_all(engine).sent[0][1]
+    assert "Chỉ Thủ trưởng" in press(engine, OFFICER, approve[1], FEB_4)
+    assert "trả lại" in press(engine, HEAD, send_back[1], FEB_4).lower()
+    assert "soạn lại" in send_all(engine, FEB_4).sent[0][1]
     # Redone with another date, approved.
-    say(engine, OFFICER, "/xinloi LLTP-0001")
-    say(engine, OFFICER, "Hồ sơ phải xin ý kiến Bộ Tư pháp về quốc tịch của người yêu cầu")
-    say(engine, OFFICER, "21/02/2025")
-    send_all(engine)
-    decided = press(engine, HEAD, f"aa:{letter(engine).id}")
+    say(engine, OFFICER, "/xinloi LLTP-0001", FEB_4)
+    say(engine, OFFICER, "Hồ sơ phải xin ý kiến Bộ Tư pháp về quốc tịch của người yêu cầu", FEB_4)
+    say(engine, OFFICER, "21/02/2025", FEB_4)
+    send_all(engine, FEB_4)
+    decided = press(engine, HEAD, f"aa:{letter(engine).id}", FEB_4)
     assert "01/PXL-STP" in decided
     assert the_file(engine).due_on == date(2025, 2, 21)
     assert the_file(engine).original_due_on == date(2025, 2, 5)
 
-    delivered = send_all(engine)
+    delivered = send_all(engine, FEB_4)
     assert delivered.sent[0][0] == "group:so-tu-phap" and "01/PXL-STP" in delivered.sent[0][1]
     [(chat, name, docx)] = delivered.documents
     assert (chat, name) == ("group:so-tu-phap", "xin-loi-LLTP-0001.docx")
@@ -119,11 +91,11 @@ def test_drafted_sent_back_redone_approved_and_sent_as_a_word_document(province:
 
 def test_a_second_move_is_refused_and_escalated(province: Province) -> None:
     engine = province.engine
-    say(engine, OFFICER, "/xinloi LLTP-0001")
-    say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh")
-    say(engine, OFFICER, "20/02/2025")
-    press(engine, HEAD, f"aa:{letter(engine).id}")
-    send_all(engine)
+    say(engine, OFFICER, "/xinloi LLTP-0001", FEB_4)
+    say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh", FEB_4)
+    say(engine, OFFICER, "20/02/2025", FEB_4)
+    press(engine, HEAD, f"aa:{letter(engine).id}", FEB_4)
+    send_all(engine, FEB_4)
     refused = say(engine, OFFICER, "/xinloi LLTP-0001", at(date(2025, 2, 19), 9))
     assert "một lần" in refused
     alerts = send_all(engine, at(date(2025, 2, 19), 9)).sent
@@ -137,25 +109,25 @@ def test_the_letter_number_carries_the_registry_symbol(province: Province) -> No
     engine = province.engine
     with session_scope(engine) as s:
         s.get(Agency, province.agencies["so-tu-phap"]).letter_symbol = "STP-ĐN"  # type: ignore[union-attr]
-    say(engine, OFFICER, "/xinloi LLTP-0001")
-    say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh")
-    say(engine, OFFICER, "20/02/2025")
-    assert "01/PXL-STP-ĐN" in press(engine, HEAD, f"aa:{letter(engine).id}")
+    say(engine, OFFICER, "/xinloi LLTP-0001", FEB_4)
+    say(engine, OFFICER, "Chờ kết quả xác minh của Công an tỉnh", FEB_4)
+    say(engine, OFFICER, "20/02/2025", FEB_4)
+    assert "01/PXL-STP-ĐN" in press(engine, HEAD, f"aa:{letter(engine).id}", FEB_4)
 
 
 def test_only_the_agency_holding_the_file_writes_the_letter(province: Province) -> None:
     engine = province.engine
-    assert "Sở Tư pháp" in say(engine, OTHER, "/xinloi LLTP-0001")
+    assert "Sở Tư pháp" in say(engine, OTHER, "/xinloi LLTP-0001", FEB_4)
     with Session(engine) as s:
         assert s.exec(select(Apology)).all() == []
-    assert "Không tìm thấy" in say(engine, OFFICER, "/xinloi KHONG-CO")
+    assert "Không tìm thấy" in say(engine, OFFICER, "/xinloi KHONG-CO", FEB_4)
 
 
 def test_the_new_date_must_follow_the_current_one(province: Province) -> None:
     engine = province.engine
-    say(engine, OFFICER, "/xinloi LLTP-0001")
-    say(engine, OFFICER, "Thiếu giấy tờ xác minh nhân thân")
-    assert "sau 05/02/2025" in say(engine, OFFICER, "05/02/2025")
+    say(engine, OFFICER, "/xinloi LLTP-0001", FEB_4)
+    say(engine, OFFICER, "Thiếu giấy tờ xác minh nhân thân", FEB_4)
+    assert "sau 05/02/2025" in say(engine, OFFICER, "05/02/2025", FEB_4)
     assert letter(engine).state == ApologyState.ASK_DATE
 
 
@@ -168,7 +140,7 @@ def test_the_buttons_on_a_must_apologise_warning_start_the_letter(province: Prov
     assert "Phải xin lỗi hôm nay" in warning.parts[0]
     [[label, data]] = warning.buttons[0]
     assert data.startswith("x:") and "LLTP-0001" in label
-    assert "lý do" in press(province.engine, OFFICER, data)
+    assert "lý do" in press(province.engine, OFFICER, data, FEB_4)
     with Session(province.engine) as s:
         assert s.exec(select(Outbox)).all()
 
@@ -177,19 +149,17 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
     from bot.reports.apologies import letters, records, to_csv, to_html
 
     build_province(engine)
-    path = tmp_path / "export.csv"
-    path.write_text(
-        "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Thời hạn giải quyết (ngày làm việc),"
-        "Trạng thái,Ngày trả kết quả\n"
-        "A-ONTIME,Chứng thực,Lê Văn Em,Sở Tư pháp,22/01/2025 09:00,5,Đã trả kết quả,04/02/2025 10:00\n"
-        "A-TIMELY,Lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
-        "A-AFTER,Lý lịch tư pháp,Võ Thị Giang,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
-        "A-NONE,Lý lịch tư pháp,Đặng Quốc Huy,Sở Tư pháp,22/01/2025 09:00,5,Đang xử lý,\n"
-        "A-OPEN,Lý lịch tư pháp,Bùi Ngọc Khánh,Sở Tư pháp,03/02/2025 09:00,10,Đang xử lý,\n",
-        encoding="utf-8",
-    )
-    with session_scope(engine) as s:
-        import_files(s, path, cal=CAL, settings=SETTINGS.files)
+    waiting = {"A-TIMELY": "Phạm Thu Dung", "A-AFTER": "Võ Thị Giang", "A-NONE": "Đặng Quốc Huy"}
+    add_late_files(
+        engine,
+        tmp_path,
+        LateFile("A-ONTIME", "Chứng thực", holder="Lê Văn Em", status="Đã trả kết quả",
+                 returned="04/02/2025 10:00"),
+        *(LateFile(code, "Lý lịch tư pháp", holder=who, status="Đang xử lý")
+          for code, who in waiting.items()),
+        LateFile("A-OPEN", "Lý lịch tư pháp", holder="Bùi Ngọc Khánh", received="03/02/2025 09:00",
+                 days=10, status="Đang xử lý"),
+    )  # fmt: skip
 
     def write_letter(code: str, when: Any) -> None:
         say(engine, OFFICER, f"/xinloi {code}", when)
@@ -199,7 +169,7 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
             pending = s.exec(select(Apology).where(Apology.state == ApologyState.PENDING)).one()
         press(engine, HEAD, f"aa:{pending.id}", when)
 
-    write_letter("A-TIMELY", at(date(2025, 2, 4), 9))  # the day before the appointment
+    write_letter("A-TIMELY", FEB_4)  # the day before the appointment
     write_letter("A-AFTER", at(date(2025, 2, 7), 9))  # two working days too late
     with Session(engine) as s:
         [record] = records(s, date(2025, 2, 1), date(2025, 2, 28), date(2025, 2, 10), CAL)

@@ -10,9 +10,10 @@ from sqlmodel import Session, create_engine, select
 
 from bot.models import CalendarOverride, Task, TthcFile
 from tests.cli import Dondoc, one_error_line
+from tests.files import SHORT, labels
 
 PLAN_HEAD = "Số kế hoạch,77/KH-UBND\nSTT,Nhiệm vụ cụ thể,Tiến độ,Cơ quan chủ trì\n"
-FILES_HEAD = "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái\n"
+FILES_HEAD = ",".join(labels(*SHORT)) + "\n"
 FILE_ROW = "TP-{n},Chứng thực,Lê Văn An,Sở Tư pháp,02/01/2025 09:00,07/01/2025,Đang xử lý\n"
 
 

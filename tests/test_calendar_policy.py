@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import DueDate, Milestone, Milestones, Period, Recurring, Unspecified
 from bot.domain.policy import Audience, Item, Ladder, decide, period_of
-from tests.province import at
+from tests.province import CAL, at
 
-CAL = WorkCalendar()
 LADDER = Ladder()
 G, H, C, A = Audience.GROUP, Audience.HEAD, Audience.COORDINATOR, Audience.ADMINS
 

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-
-def dondoc(tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, text=True, capture_output=True, check=True,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'dondoc.db'}", **(env or {})}, cwd=tmp_path,
-    )  # fmt: skip
-    return result.stdout
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("chat")
-    dondoc(folder, "seed")
-    return folder
+from tests.cli import dondoc_process as dondoc
 
 
 def test_link_prints_a_one_time_code(demo: Path) -> None:
-    output = dondoc(demo, "link", "Sở Y tế", "--role", "head")
+    output = dondoc(demo, "link", "Sở Y tế", "--role", "head").stdout
     assert re.search(r"Mã liên kết cho Sở Y tế \(head\): [A-Z2-9]{4}-[A-Z2-9]{4}", output)
     assert "Dùng được một lần" in output
 
 
 def test_a_person_plays_an_officer_in_the_console(demo: Path) -> None:
     output = dondoc(demo, "console", "--agency", "Sở Y tế", "--at", "2024-12-20 08:00",
-                    stdin="/nhiemvu\nxong ạ\nhọp lúc mấy giờ?\n:q\n")  # fmt: skip
+                    stdin="/nhiemvu\nxong ạ\nhọp lúc mấy giờ?\n:q\n").stdout  # fmt: skip
     assert "Bạn là cán bộ trong nhóm Sở Y tế" in output
     assert "Nhắc việc – Sở Y tế" in output  # the reminder, printed to the player
     assert "Việc đang thực hiện" in output
@@ -44,4 +26,4 @@ def test_a_person_plays_an_officer_in_the_console(demo: Path) -> None:
 
 
 def test_chats_lists_the_demo_bindings(demo: Path) -> None:
-    assert "nhom:so-noi-vu" in dondoc(demo, "chats")
+    assert "nhom:so-noi-vu" in dondoc(demo, "chats").stdout

@@ -28,13 +28,11 @@ from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import dispatch
 from bot.services.actions import notify
 from tests.fake_telegram import FakeTelegram, visible_text
-from tests.province import Province, at, build_province
+from tests.province import CAL, SETTINGS, Province, at, build_province
 from tests.test_telegram import (
-    CAL,
     HEAD,
     NOW,
     OFFICER,
-    SETTINGS,
     SYT_GROUP,
     SYT_HEAD,
     bind,

@@ -13,6 +13,7 @@ from bot.db import session_scope
 from bot.models import Agency, Chat, ChatRole
 from bot.services.chats import ensure_chat
 from tests.cli import Dondoc, one_error_line
+from tests.files import LateFile, late_files_export
 
 PLAN = (
     "Số kế hoạch,99/KH-UBND\n"
@@ -20,16 +21,14 @@ PLAN = (
     "1,Rà soát thủ tục hành chính nội bộ,31/12/2024,Sở Nội vụ\n"
     "2,Tổng kết công tác cải cách hành chính,Quý I/2025,Sở Nội vụ\n"
 )
-EXPORT = (
-    "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái\n"
-    "TP-1,Chứng thực bản sao,Lê Văn Cường,Sở Tư pháp,02/01/2025 09:00,07/01/2025,Đang xử lý\n"
-)
+FILE = LateFile("TP-1", "Chứng thực bản sao", holder="Lê Văn Cường", received="02/01/2025 09:00",
+                due="07/01/2025", days=None, status="Đang xử lý")  # fmt: skip
 
 
 @pytest.fixture
 def admin(dondoc: Dondoc, tmp_path: Path) -> Dondoc:
     (tmp_path / "plan.csv").write_text(PLAN, encoding="utf-8")
-    (tmp_path / "export.csv").write_text(EXPORT, encoding="utf-8")
+    late_files_export(tmp_path, FILE)
     dondoc.ok("import", "tasks", "plan.csv", "--date", "05/01/2024")
     dondoc.ok("import", "files", "export.csv")
     return dondoc

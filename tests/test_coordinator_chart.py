@@ -10,17 +10,14 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
 from bot.models import Agency, Assignment, Outbox
 from bot.reports.charts import agency_bars
 from bot.reports.digest import coordinator_chart, coordinator_digest
 from bot.scheduler.planner import plan
 from bot.services.assignments import Actor, mark_done
-from tests.province import Province, at, build_province
+from tests.province import CAL, MONDAY, Province, at, build_province
 
-CAL = WorkCalendar()
-MONDAY = at(date(2024, 12, 23), 8)
 NAMES = ["Ủy ban nhân dân tỉnh", "Văn phòng UBND tỉnh", "Đài Phát thanh và Truyền hình",
          "Ban Dân tộc", "Công an tỉnh", "Cục Thuế tỉnh", "Sở Xây dựng", "Sở Tài chính",
          "Sở Giáo dục và Đào tạo", "Sở Công Thương", "Sở Văn hóa, Thể thao và Du lịch",

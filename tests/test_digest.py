@@ -9,17 +9,13 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine, session_scope
-from bot.domain.calendar import WorkCalendar
-from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, Assignment, ExtensionRequest, Outbox, RequestState
 from bot.reports.digest import head_digest
 from bot.scheduler.planner import plan
 from bot.services.actions import Sender
 from bot.services.assignments import Actor, mark_done, record_change
-from tests.province import SETTINGS, Province, at, build_province
-
-CAL = WorkCalendar()
-MONDAY = at(date(2024, 12, 23), 8)
+from tests.chat import say
+from tests.province import CAL, MONDAY, Province, at, build_province
 
 
 def register(engine: Engine) -> tuple[Province, dict[str, int]]:
@@ -86,10 +82,9 @@ def test_sent_once_per_head_per_week_across_a_restart(engine: Engine, db_url: st
 def test_baocao_asks_for_it_on_demand(engine: Engine) -> None:
     register(engine)
     head = Sender("console", "head:so-y-te", "601", "Trần Thị Bình")
-    with session_scope(engine) as s:
-        answers = handle_message(s, Incoming(head, "/baocao"), MONDAY, CAL, SETTINGS.apology)
+    text = say(engine, head, "/baocao", MONDAY)
+    with Session(engine) as s:
         pending = s.exec(select(ExtensionRequest)).one()
-    text = "\n".join(a.html for a in answers)
     assert (
         "Tuần này ở Sở Y tế" in text and "Báo cáo quý IV" in text and f"/duyet {pending.id}" in text
     )

@@ -10,16 +10,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.domain.calendar import VIETNAM, WorkCalendar
+from bot.domain.calendar import VIETNAM
 from bot.domain.tthc import FileSettings, due_date
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.models import FileStatus, TthcFile
-from tests.province import SETTINGS
+from tests.files import COLUMNS, SHORT, LateFile, add_late_files, labels
+from tests.province import CAL, SETTINGS
 
-CAL = WorkCalendar()
-HEADER = ("Mã hồ sơ,Tên thủ tục,Lĩnh vực,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
-          "Ngày hẹn trả,Thời hạn giải quyết (ngày làm việc),Trạng thái,Ngày trả kết quả\n")  # fmt: skip
+HEADER = ",".join(COLUMNS.values()) + "\n"
 
 
 def export(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
@@ -154,7 +153,6 @@ def test_cutoff_hour_is_a_setting() -> None:
 
 def walk(engine: Engine, days: list[date]) -> list[tuple[date, str, str]]:
     """One tick a day at 08:00: (day, stage, chat title) of every new file notice."""
-    from bot.config import Settings
     from bot.models import Chat, Notice
     from bot.scheduler.planner import plan
     from tests.province import at
@@ -163,7 +161,7 @@ def walk(engine: Engine, days: list[date]) -> list[tuple[date, str, str]]:
     for day in days:
         with session_scope(engine) as s:
             before = len(s.exec(select(Notice.id).where(Notice.file_id != None)).all())  # noqa: E711
-            plan(s, at(day), settings=Settings(), cal=CAL)
+            plan(s, at(day), settings=SETTINGS, cal=CAL)
             s.flush()
             rows = s.exec(
                 select(Notice, Chat)
@@ -179,12 +177,10 @@ def test_a_file_walks_through_every_stage_across_tet(engine: Engine, tmp_path: P
     from tests.province import build_province
 
     build_province(engine)
-    load(
+    add_late_files(
         engine,
-        export(
-            tmp_path,
-            "T-1,Cấp phiếu lý lịch tư pháp,,Nguyễn Văn An,,,Sở Tư pháp,22/01/2025 09:00,,5,Đang xử lý,",
-        ),
+        tmp_path,
+        LateFile("T-1", "Cấp phiếu lý lịch tư pháp", holder="Nguyễn Văn An", status="Đang xử lý"),
     )
     days = [date(2025, 1, d) for d in range(20, 32)] + [date(2025, 2, d) for d in range(1, 11)]
     assert sorted(walk(engine, days)) == sorted(
@@ -207,8 +203,7 @@ def test_an_xlsx_export_with_real_dates(registry_engine: Engine, tmp_path: Path)
     sheet = book.active
     assert sheet is not None
     sheet.append(["DANH SÁCH HỒ SƠ TIẾP NHẬN"])  # a title line above the header, as exports have
-    sheet.append(["Mã hồ sơ", "Tên thủ tục", "Chủ hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả",
-                  "Trạng thái"])  # fmt: skip
+    sheet.append(labels(*SHORT))
     # Excel stores wall-clock times without a zone: Vietnam's, by convention.
     received = datetime(2025, 1, 22, 15, 30, tzinfo=VIETNAM).replace(tzinfo=None)
     due = datetime(2025, 1, 24, tzinfo=VIETNAM).replace(tzinfo=None)

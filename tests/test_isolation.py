@@ -5,28 +5,15 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels import Buttons
 from bot.channels.console import ConsoleChannel
-from bot.config import Settings
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Outbox, OutboxState
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
-from tests.province import Province, at, build_province
-
-SETTINGS = Settings()
-CAL = WorkCalendar()
-FRIDAY = at(date(2024, 12, 20))
-
-
-@pytest.fixture
-def province(engine: Engine) -> Province:
-    return build_province(engine)
+from tests.province import CAL, FRIDAY, SETTINGS, Province, at
 
 
 def alerts(province: Province, prefix: str) -> list[Outbox]:

@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine, session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Plan, Role, Status, Task
 from bot.reports.plan_report import build, period_bounds, to_html, to_xlsx
 from bot.services.assignments import Actor, mark_done
-from tests.province import Province, at, build_province
-
-CAL = WorkCalendar()
+from tests.province import CAL, Province, at
 
 
 @pytest.mark.parametrize(
@@ -39,8 +35,9 @@ def test_bad_period_is_explained() -> None:
 
 
 @pytest.fixture
-def province(engine: Engine) -> Province:
-    province = build_province(engine)
+def province(province: Province) -> Province:
+    """The demo province's plan: done on time, done late, overdue, open, and one with no date."""
+    engine = province.engine
     on_time = province.add_task("30/11/2024", text="Rà soát quy trình")
     late = province.add_task("15/11/2024", text="Công khai thủ tục", lead="so-tu-phap")
     province.add_task(

@@ -16,6 +16,7 @@ from sqlmodel import Session, create_engine, select
 from bot.importers.tabular import read_rows
 from bot.models import Task, TthcFile
 from tests.cli import Dondoc, one_error_line
+from tests.files import SHORT, LateFile, labels, late_files_export
 
 PLAN_HEAD = [
     "STT",
@@ -24,8 +25,7 @@ PLAN_HEAD = [
     "Đơn vị chủ trì",
     "Đơn vị phối hợp",
 ]
-FILES_HEAD = ["Mã hồ sơ", "Tên thủ tục", "Chủ hồ sơ", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả",
-              "Trạng thái"]  # fmt: skip
+FILES_HEAD = labels(*SHORT)
 
 
 def plan_book() -> Workbook:
@@ -178,13 +178,13 @@ def test_quoted_cells_keep_rfc4180_quotes_whatever_the_sniffer_says(
 def test_a_file_received_after_its_appointment_is_refused_by_line(
     dondoc: Dondoc, tmp_path: Path
 ) -> None:
-    path = tmp_path / "export.csv"
-    path.write_text(
-        ",".join(FILES_HEAD) + "\n"
-        "A-1,Chứng thực,Lê Cường,Sở Tư pháp,22/01/2025 09:00,24/01/2025,Đang xử lý\n"
-        "A-2,Chứng thực,Lê Cường,Sở Tư pháp,25/01/2025 09:00,20/01/2025,Đang xử lý\n",
-        encoding="utf-8",
-    )
+    path = late_files_export(
+        tmp_path,
+        *(LateFile(code, "Chứng thực", holder="Lê Cường", received=received, due=due, days=None,
+                   status="Đang xử lý")
+          for code, received, due in (("A-1", "22/01/2025 09:00", "24/01/2025"),
+                                      ("A-2", "25/01/2025 09:00", "20/01/2025"))),
+    )  # fmt: skip
     output = one_error_line(dondoc("import", "files", str(path)))
     assert f"{path}:3:" in output and "20/01/2025" in output and "25/01/2025" in output
     assert f"{path}:2:" not in output

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import time
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings, SettingsError
-
-
-def dondoc(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'dondoc.db'}", **(env or {})},
-        cwd=tmp_path, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    dondoc(folder, "seed")
-    return folder
+from tests.cli import dondoc_process as dondoc
 
 
 def test_preview_lists_messages_as_json_and_changes_nothing(demo: Path) -> None:

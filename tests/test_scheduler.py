@@ -6,31 +6,20 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels import Buttons, ChatMigrated, PermanentError, TransientError
 from bot.channels.console import ConsoleChannel
-from bot.config import Settings
 from bot.db import make_engine, session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, OutboxState, SentMessage, Status
 from bot.render import TELEGRAM_LIMIT, visible_length
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
 from bot.scheduler.runner import tick
 from bot.services.assignments import Actor, extend, mark_done
-from bot.services.outbox import claim
-from tests.province import Province, at, build_province
+from tests.province import CAL, SETTINGS, Province, at
 
-SETTINGS = Settings()
-CAL = WorkCalendar()
 DEC_31 = "31/12/2024"
-
-
-@pytest.fixture
-def province(engine: Engine) -> Province:
-    return build_province(engine)
 
 
 def run_plan(province: Province, moment: object) -> int:
@@ -205,9 +194,16 @@ def test_a_dispatcher_that_died_is_taken_over_after_its_lease(province: Province
     [message] = province.outbox()
     assert message.id is not None
     moment = at(date(2024, 12, 20), 8, 1)
-    assert claim(
-        province.engine, message.id, "dead", moment, SETTINGS.dispatch.lease_seconds
-    )  # then crashed
+
+    class DiesOnSend(ConsoleChannel):
+        async def send(self, chat_key: str, html_text: str, buttons: Buttons | None = None) -> str:
+            raise KeyboardInterrupt  # the process dies after taking the message
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(dispatch(province.engine, {"console": DiesOnSend(quiet=True)}, moment,
+                             worker="dead", settings=SETTINGS, cal=CAL))  # fmt: skip
+    [taken] = province.outbox()
+    assert (taken.state, taken.claimed_by, taken.sent_parts) == (OutboxState.SENDING, "dead", 0)
     channel = ConsoleChannel(quiet=True)
     soon = asyncio.run(dispatch(province.engine, {"console": channel}, moment + timedelta(seconds=60),
                                 worker="b", settings=SETTINGS, cal=CAL))  # fmt: skip

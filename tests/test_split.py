@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import TELEGRAM_LIMIT, echo, split_message, split_smaller, visible_length
-from tests.fake_telegram import _Entities, visible_text
+from tests.fake_telegram import Entities, visible_text
 
 _WORDS = st.sampled_from(["rà soát", "thủ tục", "&amp;", "&lt;Sở&gt;", "😀", "NV12", "x" * 70,
                           "\n", "\n\n", " ", "đơn giản hóa"])  # fmt: skip
@@ -24,7 +24,7 @@ _HTML = st.recursive(
 
 
 def _valid(piece: str) -> bool:
-    parser = _Entities()
+    parser = Entities()
     try:
         parser.feed(piece)
         parser.close()

@@ -12,32 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
-from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.importers.agencies import import_agencies
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.models import Agency, ChatRole, ExtensionRequest, RequestState, Status
 from bot.services.actions import Sender
 from bot.services.chats import ensure_chat
+from tests.chat import press, say
 from tests.province import SETTINGS, Province, at, build_province
 
-CAL = WorkCalendar()
 NOW = at(date(2024, 12, 20), 9)
 OFFICER = Sender("console", "group:so-y-te", "501", "Nguyễn Văn An")
 HEAD = Sender("console", "head:so-y-te", "601", "Trần Thị Bình")
-
-
-def say(engine: Engine, who: Sender, text: str) -> str:
-    with session_scope(engine) as s:
-        return "\n".join(
-            a.html for a in handle_message(s, Incoming(who, text), NOW, CAL, SETTINGS.apology)
-        )
-
-
-def press(engine: Engine, who: Sender, data: str) -> str:
-    with session_scope(engine) as s:
-        return "\n".join(a.html for a in handle_button(s, who, data, NOW, CAL, SETTINGS.apology))
 
 
 def requests(engine: Engine) -> list[ExtensionRequest]:
@@ -49,16 +35,16 @@ def test_closing_a_task_withdraws_its_pending_extension_request(engine: Engine) 
     province: Province = build_province(engine)
     target = province.add_task("31/12/2024")
     assert "Đã gửi đề nghị gia hạn" in say(
-        engine, OFFICER, f"/giahan NV{target} 15/01/2025 chờ số liệu"
+        engine, OFFICER, f"/giahan NV{target} 15/01/2025 chờ số liệu", NOW
     )
     [request] = requests(engine)
     assert request.state == RequestState.PENDING
-    say(engine, OFFICER, f"/xong NV{target}")
+    say(engine, OFFICER, f"/xong NV{target}", NOW)
     assert province.part(target).status == Status.DONE
     [request] = requests(engine)
     assert request.state == RequestState.WITHDRAWN and request.decided_at is not None
     # The head's late press changes nothing and says why.
-    answer = press(engine, HEAD, f"ea:{request.id}")
+    answer = press(engine, HEAD, f"ea:{request.id}", NOW)
     assert "không còn hiệu lực" in answer
     assert province.part(target).due_on == date(2024, 12, 31)
     assert province.part(target).extended_to is None
@@ -76,7 +62,7 @@ def test_a_part_cancelled_by_a_reimport_withdraws_its_request(
     with session_scope(registry_engine) as s:
         ensure_chat(s, channel="console", chat_key="group:so-y-te", role=ChatRole.GROUP,
                     agency=s.get(Agency, syt.id), title="Nhóm Sở Y tế")  # fmt: skip
-    say(registry_engine, OFFICER, "/giahan NV1 15/01/2025 chờ số liệu")
+    say(registry_engine, OFFICER, "/giahan NV1 15/01/2025 chờ số liệu", NOW)
     assert [r.state for r in requests(registry_engine)] == [RequestState.PENDING]
     plan.write_text(head + "1,Rà soát TTHC,31/12/2024,Sở Tư pháp\n", encoding="utf-8")
     with session_scope(registry_engine) as s:

@@ -19,19 +19,16 @@ from sqlmodel import Session, select
 from bot.channels.telegram import TelegramChannel, build_application, protect_logs
 from bot.config import Settings
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Assignment, Chat, ChatRole, Status, StatusUpdate
-from bot.scheduler.dispatcher import dispatch
-from bot.scheduler.planner import plan
 from bot.services.binding import create_link_code
+from tests import chat as shared
 from tests.fake_telegram import FakeTelegram
-from tests.province import Province, at, build_province
+from tests.files import LateFile, add_late_files
+from tests.province import FRIDAY, Province, at, build_province
 
 TOKEN = "123456:TEST-token-never-logged"
-NOW = at(date(2024, 12, 20), 8)
-SETTINGS = Settings()
+NOW = FRIDAY
 TELEGRAM = Settings(telegram_token=TOKEN, telegram_base_url="http://bot-api.invalid/bot")
-CAL = WorkCalendar()
 OFFICER, HEAD, OTHER_OFFICER, ADMIN = 501, 601, 701, 901  # Telegram user ids
 SYT_GROUP, SYT_HEAD, STP_GROUP = -100, 601, -200  # chats: the head's is private
 
@@ -73,10 +70,7 @@ async def bind(
 
 
 async def tick(app: Any, province: Province, moment: Any = NOW) -> None:
-    with session_scope(province.engine) as s:
-        plan(s, moment, settings=SETTINGS, cal=CAL)
-    await dispatch(province.engine, {"telegram": TelegramChannel(app)}, moment, worker="t",
-                   settings=SETTINGS, cal=CAL)  # fmt: skip
+    await shared.tick(province.engine, {"telegram": TelegramChannel(app)}, moment)
 
 
 def part(province: Province, assignment_id: int) -> Assignment:
@@ -306,18 +300,12 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_binding(bot: Any) -> 
 async def test_an_approved_apology_letter_reaches_the_group_as_a_word_file(
     bot: Any, tmp_path: Any
 ) -> None:
-    from bot.importers.files import import_files
     from bot.reports.letter import text_of
 
     app, fake, province = bot
     await bind(fake, province, STP_GROUP, OTHER_OFFICER, "so-tu-phap", ChatRole.GROUP)
     await bind(fake, province, 602, 602, "so-tu-phap", ChatRole.HEAD)
-    export = tmp_path / "export.csv"
-    export.write_text("Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Thời hạn giải quyết (ngày làm việc)\n"
-                      "LLTP-9,Cấp Phiếu lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,16/12/2024 09:00,5\n",
-                      encoding="utf-8")  # fmt: skip
-    with session_scope(province.engine) as s:
-        import_files(s, export, cal=CAL, settings=SETTINGS.files)
+    add_late_files(province.engine, tmp_path, LateFile("LLTP-9", received="16/12/2024 09:00"))
     for text in ("/xinloi LLTP-9", "Chờ kết quả xác minh của Công an tỉnh", "27/12/2024"):
         count = len(fake.sent)
         await fake.say(STP_GROUP, OTHER_OFFICER, text)

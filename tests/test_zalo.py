@@ -18,20 +18,16 @@ from sqlmodel import Session, select
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, poll
 from bot.config import ApologySettings, Settings
 from bot.db import session_scope
-from bot.domain.calendar import WorkCalendar
-from bot.importers.files import import_files
 from bot.models import Agency, Apology, Chat, ChatRole, Outbox, OutboxState, Status
 from bot.reports.letter import text_of
-from bot.scheduler.dispatcher import dispatch
-from bot.scheduler.planner import plan
 from bot.services.apology import letter_docx
 from bot.services.binding import create_link_code
+from tests import chat as shared
 from tests.fake_zalo import FakeZalo
-from tests.province import Province, at, build_province
+from tests.files import LateFile, add_late_files
+from tests.province import CAL, FEB_4, FRIDAY, Province, at, build_province
 
-NOW = at(date(2024, 12, 20), 8)
-SETTINGS = Settings()
-CAL = WorkCalendar()
+NOW = FRIDAY
 
 
 @pytest.fixture
@@ -70,16 +66,7 @@ async def say(fake: FakeZalo, chat: str, user: str, text: str) -> dict[str, Any]
 
 
 async def tick(client: ZaloClient, province: Province, moment: Any = NOW) -> None:
-    with session_scope(province.engine) as s:
-        plan(s, moment, settings=SETTINGS, cal=CAL)
-    await dispatch(
-        province.engine,
-        {"zalo": ZaloChannel(client)},
-        moment,
-        worker="z",
-        settings=SETTINGS,
-        cal=CAL,
-    )
+    await shared.tick(province.engine, {"zalo": ZaloChannel(client)}, moment, worker="z")
 
 
 async def test_the_story_on_zalo(zalo: Any) -> None:
@@ -229,22 +216,12 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
     letter's place are the province's, not the defaults."""
     province = build_province(engine)
     settings = Settings(apology=ApologySettings(number_suffix="XLHS", place="Long Khánh"))
-    export = tmp_path / "export.csv"
-    export.write_text(
-        "Mã hồ sơ,Tên thủ tục,Chủ hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,"
-        "Thời hạn giải quyết (ngày làm việc),Trạng thái\n"
-        "LLTP-0001,Cấp Phiếu lý lịch tư pháp,Phạm Thu Dung,Sở Tư pháp,22/01/2025 09:00,5,"
-        "Đang xử lý\n",
-        encoding="utf-8",
-    )
-    with session_scope(engine) as s:
-        import_files(s, export, cal=CAL, settings=settings.files)
+    add_late_files(engine, tmp_path, LateFile("LLTP-0001", status="Đang xử lý"), settings=settings)
     fake = FakeZalo()
     client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
     stop = asyncio.Event()
-    feb_4 = at(date(2025, 2, 4), 9)
     poller = asyncio.create_task(
-        poll(client, engine=engine, settings=settings, clock=lambda: feb_4, stop=stop, wait=1)
+        poll(client, engine=engine, settings=settings, clock=lambda: FEB_4, stop=stop, wait=1)
     )
     try:
         for chat, user, role in (
@@ -253,7 +230,7 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
         ):
             with session_scope(engine) as s:
                 found = s.get(Agency, province.agencies["so-tu-phap"])
-                bound = create_link_code(s, agency=found, role=role, now=feb_4)
+                bound = create_link_code(s, agency=found, role=role, now=FEB_4)
             assert "Đã liên kết" in (await say(fake, chat, user, f"/lienket {bound}"))["text"]
         await say(fake, "zc-stp", "zu-701", "/xinloi LLTP-0001")
         await say(fake, "zc-stp", "zu-701", "Chờ kết quả xác minh của Công an tỉnh")
