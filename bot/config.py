@@ -212,16 +212,20 @@ class _Rule:
     keys: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {value!r}")
-    return value
+def _expect(kind: type, what: str) -> Callable[[Any], Any]:
+    """A reader of one TOML value that must be of ``kind`` (a bool is not a number)."""
+
+    def read(value: Any) -> Any:
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise TypeError(f"expected {what}, got {value!r}")
+        return value
+
+    return read
 
 
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
+_int = _expect(int, "a whole number")
+_bool = _expect(bool, "true or false")
+_text = _expect(str, "text in quotes")
 
 
 def _time(value: Any) -> time:
@@ -271,12 +275,6 @@ def _port(values: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name}: {port} is not a port")
     return port
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text in quotes, got {value!r}")
-    return value
 
 
 def _ints(value: Any) -> tuple[int, ...]:

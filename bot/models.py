@@ -1,7 +1,9 @@
-"""Tables. Queries live in ``bot.services``; rules live in ``bot.domain``.
+"""The tables (SQLModel), and the enumerations stored in them with their Vietnamese labels.
 
-Times are stored as UTC-aware datetimes; dates (deadlines) are plain calendar dates in
-Vietnam's calendar.
+Rules live in ``bot.domain`` and never touch these rows; queries live where they are
+used (``bot.services``, the importers, the planners, the reports). The schema changes
+only through Alembic (``migrations/``). Times are stored as UTC-aware datetimes; dates
+(deadlines, days off) are plain calendar dates in Vietnam's calendar.
 """
 
 from __future__ import annotations
@@ -64,6 +66,15 @@ class Status(Labelled):
     DONE = "done", "Hoàn thành"
     CANCELLED = "cancelled", "Đã hủy"
     SNOOZED = "snoozed", "Tạm dừng nhắc"
+
+
+class ChatRole(Labelled):
+    """What a chat is to the bot: an agency's group, its head, the coordinator, an admin."""
+
+    GROUP = "group", "nhóm công tác"
+    HEAD = "head", "Thủ trưởng"
+    COORDINATOR = "coordinator", "cơ quan theo dõi, đôn đốc"
+    ADMIN = "admin", "quản trị viên"
 
 
 class Agency(SQLModel, table=True):
@@ -173,13 +184,6 @@ class StatusUpdate(SQLModel, table=True):
     note: str = ""
 
 
-class ChatRole(Labelled):
-    GROUP = "group", "nhóm công tác"
-    HEAD = "head", "Thủ trưởng"
-    COORDINATOR = "coordinator", "cơ quan theo dõi, đôn đốc"
-    ADMIN = "admin", "quản trị viên"
-
-
 class Chat(SQLModel, table=True):
     """A chat the bot talks to, bound to an agency in a role."""
 
@@ -211,7 +215,9 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=160)
     chat_id: int = Field(foreign_key="chat.id", index=True)
-    kind: str = Field(max_length=32)  # reminder | unspecified | alert
+    # reminder | files | digest | unspecified (planners) | notice (a message to another
+    # chat: extensions, alerts to admins) | apology (the approved letter)
+    kind: str = Field(max_length=32)
     parts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Buttons under the last part: rows of [label, callback data]. Channels without
     # buttons (Zalo, console) show them as numbered text commands.

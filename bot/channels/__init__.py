@@ -1,10 +1,21 @@
-"""Transports: how a message reaches a chat.
+"""The channels (console, Telegram, Zalo): what every transport offers and how it fails.
 
-Every text meets its channel's size limit in one way: :func:`bot.render.split_message`
-with the channel's ``limit``. The dispatcher splits the outbox's parts so (and keeps
-each piece's message id, so a retry sends nothing twice); answers in a chat go through
-:func:`send_pieces`. A channel that still refuses a text as too long raises
-:class:`TooLong`: the text is split smaller, never sent again as it was.
+- :class:`Channel` is what the dispatcher and the chat answers send through: a text
+  (HTML within ``limit``, buttons under it), a document, a picture; each returns the
+  message's id. Each transport module also turns its updates into the chat handlers'
+  ``Incoming`` (``bot.handlers.core``).
+- The errors a channel raises say what failed, so that the dispatcher can classify
+  them: :class:`TransientError` (try again, after ``retry_after`` if told),
+  :class:`PermanentError` (this chat is gone: ``bot.services.chats.deactivate_chat``),
+  :class:`ChatMigrated` (follow the group to its new id), :class:`MessageRejected`
+  (this message, not the chat) and :class:`TooLong`.
+- Every text meets its channel's size limit in one way: :func:`bot.render.split_message`
+  with the channel's ``limit``. The dispatcher splits the outbox's parts so (and keeps
+  each piece's message id, so a retry sends nothing twice); answers in a chat go
+  through :func:`send_pieces`. A text the channel still refuses as too long is split
+  smaller, never sent again as it was.
+- :func:`buttons_as_text`: for channels without buttons, the commands that do the same
+  (from the verb table, ``bot.domain.verbs``).
 """
 
 from __future__ import annotations

@@ -10,19 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
 from bot.cli.common import (
-    File,
     Format,
     agency_or_exit,
     app,
     day_range,
-    err,
-    import_app,
-    import_transaction,
     load_settings,
     migrated_engine,
     out,
@@ -30,26 +25,9 @@ from bot.cli.common import (
     write_csv,
 )
 from bot.domain.calendar import VIETNAM
-from bot.importers.files import import_files
 from bot.reports.apologies import letters, records, to_csv, to_html
 from bot.services.calendar import load_calendar
 from bot.services.files import open_files
-
-
-@import_app.command("files")
-def import_files_cmd(file: File) -> None:
-    """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
-    settings = load_settings()
-    engine = migrated_engine(settings)
-    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
-        job = bar.add_task(f"Đang nhập {file.name}", total=None)
-        report = import_files(session, file, cal=load_calendar(session, settings.hours),
-                              settings=settings.files,
-                              progress=lambda done: bar.update(job, completed=done))  # fmt: skip
-    kinds = report.by_kind
-    out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "
-              f"giữ nguyên {report.unchanged:,} (đang giải quyết {kinds.get('open', 0):,}, "
-              f"đã trả {kinds.get('returned', 0):,}).")  # fmt: skip
 
 
 @app.command("files")

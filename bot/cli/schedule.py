@@ -1,4 +1,4 @@
-"""Commands on reminders: preview a moment, run one tick, replay a period, the calendar."""
+"""Commands on reminders: preview a moment, run one tick, replay a period."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import sys
 import tempfile
 from dataclasses import asdict
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -18,27 +18,22 @@ from sqlmodel import Session
 from bot.app import clock, tick_once
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
-    File,
     OptionError,
     TextFormat,
     app,
-    calendar_app,
     day_range,
     err,
     import_transaction,
     load_settings,
     migrated_engine,
     out,
-    parse_day,
     parse_moment,
-    year_or_none,
 )
 from bot.config import Settings
-from bot.db import make_engine, session_scope, upgrade
+from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM
-from bot.render import WEEKDAYS, vn_date
+from bot.render import vn_date
 from bot.scheduler.simulate import replay
-from bot.services.calendar import import_overrides, notable_days, remove_override, set_override
 from bot.services.demo import seed_demo
 from bot.services.preview import preview
 
@@ -151,66 +146,3 @@ def simulate_cmd(
         table.add_row("Văn bản xin lỗi được duyệt và gửi (.docx)", str(result.letters))
     out.print(table)
     out.print(f"{result.messages} tin nhắn đã gửi qua console tới {result.chats} nhóm/chat.")
-
-
-@calendar_app.command("list")
-def calendar_list(
-    year: Annotated[int | None, typer.Option(help="Năm (mặc định: năm nay)")] = None,
-) -> None:
-    """Ngày nghỉ lễ, ngày làm bù của cả nước và các ngày điều chỉnh riêng của tỉnh trong năm."""
-    chosen = year_or_none(year, "--year")
-    settings = load_settings()
-    engine = migrated_engine(settings)
-    year = chosen or clock().year
-    with Session(engine) as session:
-        days = notable_days(session, settings.hours, year)
-    table = Table(title=f"Lịch năm {year}")
-    for column in ("Ngày", "Thứ", "", "Ghi chú"):
-        table.add_column(column)
-    for d in days:
-        table.add_row(f"{d.day:%d/%m/%Y}", WEEKDAYS[d.day.weekday()], "làm việc" if d.working else "nghỉ",
-                      d.note)  # fmt: skip
-    out.print(table)
-
-
-_Day = Annotated[str, typer.Argument(metavar="NGÀY", help="Ngày, dd/mm/yyyy")]
-
-
-@calendar_app.command("off")
-def calendar_off(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
-    """Thêm một ngày nghỉ (dd/mm/yyyy)."""
-    _set_day(day, working=False, note=note)
-
-
-@calendar_app.command("work")
-def calendar_work(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] = "") -> None:
-    """Thêm một ngày làm bù (dd/mm/yyyy), ví dụ thứ Bảy làm bù."""
-    _set_day(day, working=True, note=note)
-
-
-@calendar_app.command("remove")
-def calendar_remove(day: _Day) -> None:
-    """Bỏ điều chỉnh của một ngày, trở về lịch chung."""
-    engine = migrated_engine(load_settings())
-    with session_scope(engine) as session:
-        removed = remove_override(session, _day(day))
-    out.print("Đã bỏ điều chỉnh." if removed else "Ngày này không có điều chỉnh.")
-
-
-@calendar_app.command("import")
-def calendar_import(file: File) -> None:
-    """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
-    with import_transaction(migrated_engine(load_settings())) as session:
-        count = import_overrides(session, file)
-    out.print(f"Đã nhập {count} ngày điều chỉnh.")
-
-
-def _day(text: str) -> date:
-    return parse_day(text, "NGÀY")
-
-
-def _set_day(text: str, *, working: bool, note: str) -> None:
-    engine = migrated_engine(load_settings())
-    with session_scope(engine) as session:
-        set_override(session, _day(text), working=working, note=note)
-    out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")

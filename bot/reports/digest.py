@@ -35,6 +35,7 @@ from bot.models import (
     TthcFile,
 )
 from bot.render import blocks, split_message
+from bot.services.register import parts_in_full
 
 _LIMIT = 15  # items per section: a head reads one screen, the rest is "…và N việc khác"
 _ANSWERS = ("status", "progress", "note", "extension_request")
@@ -163,11 +164,9 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
 
     today = cal.local(now).date()
     rows = session.exec(
-        select(Assignment, Task, Plan, Agency)
-        .join(Task, col(Assignment.task_id) == col(Task.id))
-        .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-        .where(Assignment.role == Role.LEAD, col(Assignment.status).in_([Status.OPEN, Status.DONE]))
+        parts_in_full().where(
+            Assignment.role == Role.LEAD, col(Assignment.status).in_([Status.OPEN, Status.DONE])
+        )
     ).all()
     done_at = {
         u.assignment_id: cal.local(u.at).date()

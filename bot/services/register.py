@@ -7,11 +7,23 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot.domain.agencies import AgencyEntry, Kind, Registry
 from bot.domain.deadlines import Unspecified
 from bot.domain.text import key
 from bot.models import Agency, Assignment, Plan, Role, Status, Task
+
+
+def parts_in_full() -> Select[Assignment, Task, Plan, Agency]:
+    """Each agency's part of a task with the task, its plan and the agency: the query
+    the register, the ladder and the digests narrow with their own ``where``."""
+    return (
+        select(Assignment, Task, Plan, Agency)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+    )
 
 
 def load_registry(session: Session) -> tuple[Registry, dict[str, int]]:
@@ -73,12 +85,7 @@ def list_assignments(
     from bot.services.actions import code_of
 
     due = col(Assignment.due_on)
-    query = (
-        select(Assignment, Task, Plan, Agency)
-        .join(Task, col(Assignment.task_id) == col(Task.id))
-        .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-    )
+    query = parts_in_full()
     if not include_closed:
         query = query.where(col(Assignment.status).in_([Status.OPEN, Status.SNOOZED]))
     if agency is not None:

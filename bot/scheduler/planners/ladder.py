@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
@@ -32,6 +32,7 @@ from bot.scheduler.planners.messages import (
 )
 from bot.scheduler.planners.routing import Routes
 from bot.services.actions import alert_admins
+from bot.services.register import parts_in_full
 
 _MAX_BUTTON_ROWS = 8  # more tasks than this: the message says which commands to type
 log = logging.getLogger(__name__)
@@ -50,11 +51,7 @@ def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCa
     """Reminders and escalations due at ``now`` (``settings.ladder``), one message per chat."""
     today = cal.local(now).date()
     rows = session.exec(
-        select(Assignment, Task, Plan, Agency)
-        .join(Task, col(Assignment.task_id) == col(Task.id))
-        .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-        .where(Assignment.status == Status.OPEN, col(Assignment.check_on) <= today)
+        parts_in_full().where(Assignment.status == Status.OPEN, col(Assignment.check_on) <= today)
     ).all()
     due: list[_Due] = []
     for assignment, task, plan_row, agency in rows:

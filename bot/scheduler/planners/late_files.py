@@ -20,8 +20,6 @@ from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
     Agency,
-    Apology,
-    ApologyState,
     Chat,
     ChatRole,
     FileStatus,
@@ -35,6 +33,7 @@ from bot.scheduler.planners.messages import (
     existing_keys,
 )
 from bot.scheduler.planners.routing import Routes
+from bot.services.apology import with_approved_letter
 
 _MAX_BUTTONS = 8
 
@@ -52,14 +51,7 @@ def plan_late_files(
     ).all()
     if not rows:
         return Planned()
-    approved = set(
-        session.exec(
-            select(Apology.file_id).where(
-                Apology.state == ApologyState.APPROVED,
-                col(Apology.file_id).in_([f.id for f, _ in rows]),
-            )
-        ).all()
-    )
+    approved = with_approved_letter(session, [f.id for f, _ in rows])
     due: list[tuple[TthcFile, Agency, Any]] = []
     for file, agency in rows:
         decision = decide_file(

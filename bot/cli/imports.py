@@ -1,0 +1,218 @@
+"""Imports from files: ``dondoc import agencies|tasks|files`` and ``dondoc calendar import``.
+
+Each import is one transaction (``import_transaction``): a bad file writes nothing and
+its errors are listed by file and line. ``--dry-run`` shows what a plan would become
+(and how each deadline and agency cell was read) without writing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from bot.cli.common import (
+    File,
+    calendar_app,
+    err,
+    import_app,
+    import_transaction,
+    load_settings,
+    migrated_engine,
+    out,
+    parse_day,
+    year_or_none,
+)
+from bot.domain.agencies import Match
+from bot.importers.agencies import import_agencies
+from bot.importers.files import import_files
+from bot.importers.plans import PlanImportReport, import_plan
+from bot.importers.rows import PlanMeta
+from bot.models import Role
+from bot.services.calendar import import_overrides, load_calendar
+
+
+@import_app.command("agencies")
+def import_agencies_cmd(file: File) -> None:
+    """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
+    with import_transaction(migrated_engine(load_settings())) as session:
+        report = import_agencies(session, file)
+    out.print(
+        f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
+        f"giữ nguyên {report.unchanged}."
+    )
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction so that a dry run rolls back everything."""
+
+
+@import_app.command("tasks")
+def import_tasks_cmd(
+    file: File,
+    number: Annotated[str, typer.Option(help="Số kế hoạch, ví dụ 126/KH-UBND")] = "",
+    issued: Annotated[str, typer.Option("--date", help="Ngày ban hành, dd/mm/yyyy")] = "",
+    title: Annotated[str, typer.Option(help="Trích yếu")] = "",
+    issuer: Annotated[str, typer.Option(help="Cơ quan ban hành")] = "",
+    year: Annotated[
+        int | None, typer.Option(help="Năm của kế hoạch, cho các ô “Trong năm”")
+    ] = None,
+    lead: Annotated[str, typer.Option(help="Cơ quan chủ trì khi bảng không có cột này")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
+) -> None:
+    """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
+    issued_on = parse_day(issued, "--date") if issued else None
+    meta = PlanMeta(
+        number=number,
+        issued_on=issued_on,
+        year=year_or_none(year, "--year"),
+        title=title,
+        issuer=issuer,
+    )
+    settings = load_settings()
+    engine = migrated_engine(settings)
+    report: PlanImportReport | None = None
+    try:
+        with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+            job = bar.add_task(f"Đang nhập {file.name}", total=None)
+            report = import_plan(
+                session, file, meta=meta, default_lead=lead, settings=settings,
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )  # fmt: skip
+            if dry_run:
+                raise _DryRun  # rolls the transaction back: a preview writes nothing
+    except _DryRun:
+        pass
+    assert report is not None
+    _print_plan_report(report, dry_run=dry_run)
+
+
+def _for_the_admin(what: str, lines: list[str], then: str = "") -> None:
+    """Rows of the import an admin must complete: how many, then one line each."""
+    if not lines:
+        return
+    out.print(f"[yellow]{len(lines)} {what}:[/]")
+    for line in [*lines, then] if then else lines:
+        out.print(f"  {line}", markup=False, highlight=False)
+
+
+def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
+    head = "Xem trước (chưa ghi gì)" if dry_run else "Đã nhập"
+    verb = "sẽ " if dry_run else ""
+    out.print(
+        f"{head} kế hoạch {report.plan}{' (mới)' if report.created else ''}: "
+        f"{report.tasks_total} nhiệm vụ ({verb}thêm {report.tasks_new}, {verb}sửa "
+        f"{report.tasks_changed}, giữ nguyên {report.tasks_unchanged}); "
+        f"{report.assignments_total} phần việc của cơ quan ({verb}thêm {report.assignments_new}, "
+        f"{verb}hủy {report.assignments_cancelled}).",
+        highlight=False,
+    )
+    if report.tasks_missing:
+        out.print(
+            f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
+            f"(giữ nguyên):[/] {_items(report.tasks_missing)}",
+            highlight=False,
+        )
+    if report.done_in_plan:
+        out.print(
+            f"{report.done_in_plan} phần việc kế hoạch ghi “đã xong”: {verb}ghi là hoàn thành."
+        )
+    if report.deadlines_kept:
+        out.print(
+            f"Giữ thời hạn quản trị viên đã đặt cho {len(report.deadlines_kept)} nhiệm vụ "
+            f"(ô Tiến độ không đổi): {_items(report.deadlines_kept)}",
+            highlight=False,
+        )
+    if report.deadlines_dropped:
+        out.print(
+            f"[yellow]Bỏ thời hạn quản trị viên đã đặt cho {len(report.deadlines_dropped)} nhiệm "
+            f"vụ vì kế hoạch đã sửa ô Tiến độ:[/] {_items(report.deadlines_dropped)}",
+            highlight=False,
+        )
+    if report.due_before_plan and report.plan_date:
+        out.print(
+            f"[yellow]{len(report.due_before_plan)} nhiệm vụ có hạn trước ngày ban hành kế hoạch "
+            f"({report.plan_date:%d/%m/%Y}), sẽ quá hạn ngay; kiểm tra lại ô Tiến độ hoặc đặt "
+            f"hạn bằng dondoc tasks set-deadline:[/] {_items(report.due_before_plan)}",
+            highlight=False,
+        )
+    _for_the_admin(
+        "nhiệm vụ chưa có ngày cụ thể, cần quản trị viên bổ sung",
+        [f"dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}" for u in report.unspecified],
+    )
+    _for_the_admin(
+        "nhiệm vụ chưa rõ cơ quan chủ trì, cần quản trị viên giao",
+        [f"dòng {c.line} ({c.task_key}): “{c.text}”" for c in report.unclear_leads],
+        then="(xem lại bằng: dondoc unassigned)",
+    )
+    if dry_run:
+        out.print("\n[bold]Cách đọc thời hạn và cột cơ quan của từng dòng[/]")
+        for row in report.readings:
+            out.print(f"dòng {row.line} ({row.task_key}):", highlight=False)
+            out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
+                      markup=False, soft_wrap=True)  # fmt: skip
+            for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
+                for line in explain_cell(reading, column, report.agency_names):
+                    out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _items(keys: list[str]) -> str:
+    """Task numbers as the plan writes them, never to be read as a count."""
+    return ", ".join(f"mục {k}" for k in keys)
+
+
+@import_app.command("files")
+def import_files_cmd(file: File) -> None:
+    """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
+    settings = load_settings()
+    engine = migrated_engine(settings)
+    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+        job = bar.add_task(f"Đang nhập {file.name}", total=None)
+        report = import_files(session, file, cal=load_calendar(session, settings.hours),
+                              settings=settings.files,
+                              progress=lambda done: bar.update(job, completed=done))  # fmt: skip
+    kinds = report.by_kind
+    out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "
+              f"giữ nguyên {report.unchanged:,} (đang giải quyết {kinds.get('open', 0):,}, "
+              f"đã trả {kinds.get('returned', 0):,}).")  # fmt: skip
+
+
+@calendar_app.command("import")
+def calendar_import(file: File) -> None:
+    """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
+    with import_transaction(migrated_engine(load_settings())) as session:
+        count = import_overrides(session, file)
+    out.print(f"Đã nhập {count} ngày điều chỉnh.")
+
+
+_LIST_AT_MOST = 4
+
+
+def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[str]:
+    """Lines that say how one cell was read: each fragment → agencies, role and scope;
+    names mentioned without a part; general groups; words left unread."""
+    if not reading.cell.strip():
+        return []
+    lines = [f"{column.label} “{' '.join(reading.cell.split())}”"]
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for part in reading.parts:
+        role = Role(part.role).label if part.role else column.label
+        groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
+    for (via, role, scope), members in groups.items():
+        shown = ", ".join(members[:_LIST_AT_MOST])
+        if len(members) > _LIST_AT_MOST:
+            shown += f", … ({len(members)} cơ quan)"
+        tail = f"; phạm vi: {scope}" if scope else ""
+        lines.append(f"  “{via}” → {shown} ({role}{tail})")
+    if reading.excluded:
+        left_out = ", ".join(names[c] for c in reading.excluded)
+        lines.append(f"  trừ ra, không giao phần việc: {left_out}")
+    if reading.mentions:
+        mentioned = ", ".join(names[c] for c in reading.mentions)
+        lines.append(f"  nhắc đến, không giao phần việc: {mentioned}")
+    for text in reading.general:
+        lines.append(f"  nhóm chung, không nhắc việc: “{text}”")
+    for unknown in reading.unknown:
+        lines.append(f"  chưa đọc được: {unknown.describe(with_cell=False)}")
+    return lines
