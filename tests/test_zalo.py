@@ -247,3 +247,19 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
         assert s.exec(select(Apology)).one().number == "01/XLHS-STP"
         _name, docx = letter_docx(s, letter.id, settings.apology, CAL)  # type: ignore[arg-type]
     assert "Long Khánh" in text_of(docx) and "Biên Hòa" not in text_of(docx)
+
+
+async def test_weekly_digests_on_zalo_are_delivered_week_after_week(zalo: Any) -> None:
+    """Zalo sends no pictures, so a digest's chart is a part with no message: it must not
+    be recorded as one (two weeks of empty message ids would collide)."""
+    client, fake, province = zalo
+    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    province.add_task("31/03/2025")
+    for monday in (date(2025, 1, 6), date(2025, 1, 13)):
+        await tick(client, province, at(monday, 8))
+    with Session(province.engine) as s:
+        head = s.exec(select(Chat).where(Chat.chat_key == "zc-head")).one()
+        digests = s.exec(
+            select(Outbox).where(Outbox.kind == "digest", Outbox.chat_id == head.id)
+        ).all()
+    assert [(o.state, o.sent_parts) for o in digests] == [(OutboxState.SENT, 2)] * 2

@@ -127,7 +127,9 @@ def record_part(
     engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime
 ) -> bool:
     """The channel accepted a part as ``message_key``: ``sent_parts`` are now delivered (a
-    retry goes on after them) and a reply to that message leads back to the row.
+    retry goes on after them) and a reply to that message leads back to the row. An empty
+    ``message_key`` is a part the channel had nothing to show for (Zalo leaves a digest's
+    chart out): it counts as delivered, and there is no message to reply to.
 
     ``False`` (nothing recorded) when ``worker`` no longer holds the row.
     """
@@ -138,11 +140,9 @@ def record_part(
             return False
         row.sent_parts = sent_parts
         session.add(row)
-        session.add(
-            SentMessage(
-                outbox_id=outbox_id, chat_id=row.chat_id, message_key=message_key, sent_at=now
-            )
-        )
+        if message_key:
+            session.add(SentMessage(outbox_id=outbox_id, chat_id=row.chat_id,
+                                    message_key=message_key, sent_at=now))  # fmt: skip
     return True
 
 
