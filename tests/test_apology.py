@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.db import session_scope
-from bot.models import Agency, Apology, ApologyState, Outbox, TthcFile
+from bot.models import Agency, Apology, ApologyState, Outbox, SentMessage, TthcFile
+from bot.render import answer
 from bot.reports.letter import text_of
 from bot.services.actions import Sender
 from tests.chat import press, say, send_all
@@ -143,6 +144,27 @@ def test_the_buttons_on_a_must_apologise_warning_start_the_letter(province: Prov
     assert "lý do" in press(province.engine, OFFICER, data, FEB_4)
     with Session(province.engine) as s:
         assert s.exec(select(Outbox)).all()
+
+
+def test_a_reply_to_a_late_file_warning_asks_which_task_and_changes_nothing(
+    province: Province,
+) -> None:
+    """A warning about a file covers no task: "xong ạ" under it is no answer to a task."""
+    from bot.handlers.core import Incoming, handle_message
+    from bot.scheduler.planner import plan
+
+    engine = province.engine
+    with session_scope(engine) as s:
+        plan(s, at(date(2025, 2, 4), 8), settings=SETTINGS, cal=CAL)
+    send_all(engine, FEB_4)
+    with Session(engine) as s:
+        [warning] = [o for o in s.exec(select(Outbox)).all() if o.kind == "files"]
+        [sent] = s.exec(select(SentMessage).where(SentMessage.outbox_id == warning.id)).all()
+    with session_scope(engine) as s:
+        answers = handle_message(s, Incoming(OFFICER, "xong ạ", reply_to=sent.message_key),
+                                 FEB_4, CAL, SETTINGS.apology)  # fmt: skip
+    assert [a.html for a in answers] == [answer("unclear")]  # Sở Tư pháp has no open task
+    assert the_file(engine).status == "open"
 
 
 def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_path: Path) -> None:

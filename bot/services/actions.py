@@ -263,9 +263,10 @@ def parts_of_message(session: Session, chat: Chat, message_key: str) -> list[Ass
         return []
     ids = session.exec(
         select(Notice.assignment_id).where(
-            Notice.outbox_id == sent.outbox_id, Notice.chat_id == chat.id
+            Notice.outbox_id == sent.outbox_id, Notice.chat_id == chat.id,
+            col(Notice.assignment_id).is_not(None),  # a late-file warning covers no part
         )
-    ).all()
+    ).all()  # fmt: skip
     parts = [session.get(Assignment, i) for i in dict.fromkeys(ids)]
     return [p for p in parts if p is not None and p.status == Status.OPEN]
 
