@@ -161,8 +161,10 @@ class Assignment(SQLModel, table=True):
     progress: int = 0
     due_on: date | None = None  # the date reminders follow: the plan's, or an extension's
     extended_to: date | None = None  # set by an approved extension; re-imports keep it
-    # The planner looks at a part again on this day (the next stage's day); a change to
-    # the part resets it to CHECK_NOW. It keeps each tick's cost to what is due.
+    # The planner looks at an open part again on this day (the next stage's day); what
+    # moves its ladder (an extension, a report for a period, a re-import that changes the
+    # deadline, set-deadline) resets it to CHECK_NOW. A closed part is never read again.
+    # It keeps each tick's cost to what is due.
     check_on: date = Field(default_factory=lambda: CHECK_NOW)
     last_report_period: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts(nullable=False, default=utcnow)
