@@ -1,8 +1,15 @@
 """Engine, sessions and migrations.
 
 SQLite is the embedded default: WAL so that the bot and a CLI command can work at once,
-foreign keys on, and a busy timeout instead of "database is locked" errors. Any other
-SQLAlchemy URL (PostgreSQL for a province-wide deployment) is taken as it is.
+foreign keys on, and a busy timeout instead of "database is locked" errors. SQLAlchemy,
+not the sqlite3 module, begins SQLite's transactions (the recipe in SQLAlchemy's SQLite
+dialect documentation, "Serializable isolation / Savepoints / Transactional DDL"):
+sqlite3 would begin one only at the first write, so a SAVEPOINT taken before it (a
+planner's section) would commit when released, outside the tick's transaction. A
+transaction that writes (:func:`session_scope`) begins IMMEDIATE: it waits for the
+write lock at its start, within the busy timeout, rather than failing when it first
+writes after another connection did. Any other SQLAlchemy URL (PostgreSQL for a
+province-wide deployment) is taken as it is.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -24,12 +31,14 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy begins the transactions (_sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -37,10 +46,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed if the block ends normally, rolled back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One transaction that writes: committed if the block ends normally, rolled back
+    otherwise (on SQLite it holds the write lock from its start)."""
+    writing = engine.execution_options(sqlite_begin="IMMEDIATE")  # a few µs: a view, no copy
+    with Session(writing, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
