@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.domain.calendar import VIETNAM, OfficeHours
 from bot.domain.deadlines import SCHOOL_YEAR_END
@@ -123,7 +125,11 @@ class Settings:
         Raises :class:`SettingsError` naming the first bad variable or key."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+            try:
+                read = dotenv_values(env_file)
+            except UnicodeDecodeError:
+                raise SettingsError(f"{env_file}: not UTF-8 text; save the file as UTF-8") from None
+            values.update({k: v for k, v in read.items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
         zone = values.get("DONDOC_TIMEZONE")
@@ -138,12 +144,17 @@ class Settings:
             ):
                 raise SettingsError(f"{channel}_WEBHOOK_SECRET: a webhook needs a secret token")
         database_url = _secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
-        if "://" not in database_url:
-            raise SettingsError("DATABASE_URL: expected a URL like sqlite:///dondoc.db")
+        _check_database_url(database_url)
+        for name in ("TELEGRAM_BASE_URL", "TELEGRAM_WEBHOOK_URL", "ZALO_BASE_URL",
+                     "ZALO_WEBHOOK_URL"):  # fmt: skip
+            if values.get(name) and not values[name].startswith(("https://", "http://")):
+                raise SettingsError(f"{name}: expected a URL like https://…, got {values[name]!r}")
         named = values.get("DONDOC_CONFIG")
         if named and not Path(named).is_file():
             raise SettingsError(f"DONDOC_CONFIG: no file {named}")
         config_file = Path(named or "dondoc.toml")
+        if config_file.exists() and not config_file.is_file():
+            raise SettingsError(f"{config_file}: a folder, not the rules file")
         rules = _rules(config_file) if config_file.is_file() else {}
         return cls(
             database_url=database_url,
@@ -172,10 +183,16 @@ def _rules(path: Path) -> dict[str, Any]:
     must not silently leave the default in force)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     known = {table for rule in _RULES for table, _key in rule.keys}
     for table, value in data.items():
+        if table not in known and not isinstance(value, dict):
+            tables = sorted({t for rule in _RULES for t, k in rule.keys if k == table})
+            inside = f" inside [{tables[0]}]" if tables else " inside a table"
+            raise SettingsError(f"{path}: {table} must be written{inside}")
         if table not in known:
             raise SettingsError(f"{path}: unknown table [{table}]")
         if not isinstance(value, dict):
@@ -189,12 +206,18 @@ def _rules(path: Path) -> dict[str, Any]:
         written = {(t, k): data[t][k] for t, k in rule.keys if k in data.get(t, {})}
         if not written:
             continue
-        where = ", ".join(dict.fromkeys(t for t, _k in rule.keys))
+        given: dict[str, Any] = {}
+        for (table, key), value in written.items():
+            name, read = rule.keys[(table, key)]
+            try:
+                given[name] = read(value)
+            except (TypeError, ValueError) as exc:
+                raise SettingsError(f"{path} [{table}] {key}: {exc}") from None
+        where = ", ".join(dict.fromkeys(f"[{t}]" for t, _k in written))
         try:
-            given = {rule.keys[tk][0]: rule.keys[tk][1](v) for tk, v in written.items()}
             rules[rule.field] = given.pop("") if "" in given else rule.kind(**given)
         except (TypeError, ValueError) as exc:
-            raise SettingsError(f"{path} [{where}]: {exc}") from None
+            raise SettingsError(f"{path} {where}: {exc}") from None
     try:
         Settings(**rules)  # the checks across fields
     except ValueError as exc:
@@ -225,15 +248,42 @@ def _expect(kind: type, what: str) -> Callable[[Any], Any]:
 
 _int = _expect(int, "a whole number")
 _bool = _expect(bool, "true or false")
-_text = _expect(str, "text in quotes")
+_quoted = _expect(str, "text in quotes")
+
+
+def _text(value: Any) -> str:
+    if not str(_quoted(value)).strip():
+        raise ValueError("must not be empty")
+    return str(value)
 
 
 def _time(value: Any) -> time:
     if isinstance(value, time):
         return value
-    if not isinstance(value, str):
-        raise TypeError(f'expected a time like "08:00", got {value!r}')
-    return time.fromisoformat(value)
+    try:
+        return time.fromisoformat(value) if isinstance(value, str) else _no_time(value)
+    except ValueError:
+        return _no_time(value)
+
+
+def _no_time(value: Any) -> time:
+    raise TypeError(f'expected a time of day like "08:00", got {value!r}')
+
+
+def _check_database_url(url: str) -> None:
+    """SQLite with a file, or PostgreSQL: the two databases dondoc is tested on."""
+    example = "expected sqlite:///dondoc.db or postgresql+psycopg://user:password@host/dondoc"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(f"DATABASE_URL: {example}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise SettingsError("DATABASE_URL: SQLite needs a file, like sqlite:///dondoc.db")
+    elif parsed.get_backend_name() != "postgresql":
+        raise SettingsError(
+            f"DATABASE_URL: {parsed.get_backend_name()} is not supported; {example}"
+        )
 
 
 def _secret(values: Mapping[str, str], name: str) -> str | None:

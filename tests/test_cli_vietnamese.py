@@ -123,3 +123,12 @@ def test_the_calendar_in_vietnamese_with_the_national_make_up_days(admin: Dondoc
     [make_up] = [line for line in table.splitlines() if line.startswith("│ 26/04/2025")]
     assert "Thứ Bảy" in make_up and "làm việc" in make_up and "Làm bù" in make_up
     assert "2025-" not in table
+
+
+def test_a_bad_rules_file_is_named_with_its_table_and_key(dondoc: Dondoc) -> None:
+    """The message is printed as it is: "[escalation]" is a TOML table, not console markup."""
+    (dondoc.folder / "dondoc.toml").write_text('[escalation]\nhead_after = "3"\n', encoding="utf-8")
+    result = dondoc("tasks")
+    assert result.exit_code == 2
+    assert "dondoc.toml [escalation] head_after: expected a whole number" in result.output
+    assert "Traceback" not in result.output

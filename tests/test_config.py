@@ -47,6 +47,13 @@ def test_secret_from_a_file(tmp_path: Path) -> None:
         ({"DONDOC_CONFIG": "/nonexistent/dondoc.toml"}, "DONDOC_CONFIG"),
         ({"ZALO_WEBHOOK_URL": "https://x.example/zalo"}, "ZALO_WEBHOOK_SECRET"),
         ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
+        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL: SQLite needs a file"),
+        ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL: mysql is not supported"),
+        ({"DATABASE_URL": "foo://bar"}, "DATABASE_URL"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "not a url", "TELEGRAM_WEBHOOK_SECRET": "s"},
+            "TELEGRAM_WEBHOOK_URL: expected a URL",
+        ),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(environ: dict[str, str], names: str) -> None:
@@ -68,15 +75,20 @@ def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:
     ("toml", "named"),
     [
         ("[digest]\nweekday = 7\n", r"\[digest\]: weekday"),
+        ('[escalation]\nhead_after = "3"\n', r"\[escalation\] head_after: expected a whole number"),
+        ("[escalation]\ngroup_after = 0\n", r"\[escalation\]: group_after: at least 1"),
+        ('[files]\ncutoff = "3pm"\n', r"\[files\] cutoff: expected a time of day"),
+        ("head_after = 3\n", r"head_after must be written inside \[escalation\]"),
+        ('[apology]\nplace = ""\n', r"\[apology\] place: must not be empty"),
         ("[unspecified]\nweekday = -1\n", r"\[unspecified\]: weekday"),
-        ('[digest]\nat = "25:00"\n', r"\[digest\]"),
+        ('[digest]\nat = "25:00"\n', r"\[digest\] at: expected a time of day"),
         ('[office_hours]\nstart = "18:00"\n', r"\[office_hours\]"),
-        ("[escalation]\nhead_after = 0\n", r"\[reminders, escalation\]"),
-        ("[reminders]\nbefore = [3, -1]\n", r"\[reminders, escalation\]"),
-        ('[reminders]\nbefore = ["ba"]\n', r"\[reminders, escalation\]: expected a whole number"),
+        ("[escalation]\nhead_after = 0\n", r"\[escalation\]: escalation days must grow"),
+        ("[reminders]\nbefore = [3, -1]\n", r"\[reminders\]: reminders ahead must be positive"),
+        ('[reminders]\nbefore = ["ba"]\n', r"\[reminders\] before: expected a whole number"),
         ("[reminders]\non_due_day = 1\n", "true or false"),
         ("[dispatch]\nlease_seconds = 0\n", r"\[dispatch\]: lease_seconds"),
-        ("[dispatch]\nmax_attempts = 2.5\n", r"\[dispatch\]: expected a whole number"),
+        ("[dispatch]\nmax_attempts = 2.5\n", r"\[dispatch\] max_attempts: expected a whole number"),
         ("[files]\nwarn_days = 0\n", r"\[files\]: warn_days"),
         ("[scheduler]\ntick_seconds = 1\n", r"tick_seconds: 5 to 3600"),
         ("[escalation]\nhead_afer = 5\n", r"\[escalation\]: unknown key head_afer"),
@@ -96,3 +108,23 @@ def test_the_example_file_is_every_default() -> None:
     assert Settings.load({"DONDOC_CONFIG": str(example)}, env_file=None) == Settings(
         config_file=example
     )
+
+
+def test_a_rules_file_not_in_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text('[apology]\nplace = "Biên Hòa"\n', encoding="utf-16")
+    with pytest.raises(SettingsError, match="not UTF-8 text"):
+        Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=sqlite:///x.db\n", encoding="utf-16")
+    with pytest.raises(SettingsError, match=r"\.env: not UTF-8 text"):
+        Settings.load({}, env_file=env_file)
+
+
+def test_a_folder_named_like_the_rules_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dondoc.toml").mkdir()
+    with pytest.raises(SettingsError, match="a folder, not the rules file"):
+        Settings.load({}, env_file=None)

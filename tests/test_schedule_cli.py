@@ -72,5 +72,7 @@ def test_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError, match="DONDOC_CONFIG: no file"):
         Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
     path.write_text("[escalation]\ngroup_after = 5\nhead_after = 2\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"rules\.toml \[reminders, escalation\]"):
+    with pytest.raises(
+        SettingsError, match=r"rules\.toml \[escalation\]: escalation days must grow"
+    ):
         Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)

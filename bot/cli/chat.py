@@ -82,9 +82,11 @@ def chats_cmd() -> None:
         chats = linked_chats(session)
     table = Table(title=f"Nhóm/chat đã liên kết ({len(chats)})")
     for column in ("Kênh", "Mã chat", "Tên", "Cơ quan", "Vai trò"):
-        table.add_column(column)
+        # the chat id is what "dondoc unlink" needs: never cut short
+        table.add_column(column, no_wrap=column == "Mã chat", overflow="fold")
     for chat in chats:
-        table.add_row(chat.channel, chat.chat_key, chat.title, chat.agency, chat.role)
+        role = f"{ChatRole(chat.role).label} ({chat.role})"  # the English word is --role's
+        table.add_row(chat.channel, chat.chat_key, chat.title, chat.agency, role)
     out.print(table)
 
 

@@ -241,7 +241,8 @@ def load_settings() -> Settings:
     try:
         return Settings.load()
     except SettingsError as exc:
-        err.print(f"[red]Cấu hình sai:[/] {exc}")
+        err.print("[red]Cấu hình sai:[/] ", end="")
+        err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 

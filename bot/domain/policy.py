@@ -40,9 +40,13 @@ class Ladder:
 
     def __post_init__(self) -> None:
         if any(n <= 0 for n in self.before):
-            raise ValueError("reminders ahead must be a positive number of working days")
-        if not 0 < self.late_group <= self.late_head <= self.late_coordinator:
-            raise ValueError("escalation days must grow: group ≤ head ≤ coordinator")
+            raise ValueError("reminders ahead must be positive numbers of working days")
+        if self.late_group <= 0:
+            raise ValueError("group_after: at least 1 working day late")
+        if not self.late_group <= self.late_head <= self.late_coordinator:
+            raise ValueError(
+                "escalation days must grow: group_after ≤ head_after ≤ coordinator_after"
+            )
         if self.repeat_every <= 0:
             raise ValueError("repeat_every must be positive")
 
