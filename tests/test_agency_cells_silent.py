@@ -223,16 +223,6 @@ ROLES_IN_A_LEAD_CELL = [
 ]  # fmt: skip
 
 
-@BOTH
-@pytest.mark.parametrize(
-    ("cell", "roles", "mentions"), ROLES_IN_A_LEAD_CELL, ids=[c[0] for c in ROLES_IN_A_LEAD_CELL]
-)
-def test_roles_in_a_lead_cell(
-    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
-) -> None:
-    assert_roles_and_mentions(cell, roles, mentions, bare)
-
-
 # --- C. a bare role word is a role, not a scope ------------------------------------------------
 
 BARE_ROLES = [
@@ -396,26 +386,6 @@ OBJECTS_AFTER_A_CLASS = [
 ]  # fmt: skip
 
 
-@BOTH
-@pytest.mark.parametrize(
-    ("cell", "roles", "mentions"), OBJECTS_AFTER_A_CLASS, ids=[c[0] for c in OBJECTS_AFTER_A_CLASS]
-)
-def test_objects_after_a_class_or_cho_are_mentioned(
-    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
-) -> None:
-    assert_roles_and_mentions(cell, roles, mentions, bare)
-
-
-def assert_roles_and_mentions(
-    cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
-) -> None:
-    """The cell reads whole: these agencies with these roles, and these only mentioned."""
-    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
-    assert not reading.unknown
-    assert {a.code: a.role for a in assign(reading, Match())} == roles
-    assert set(reading.mentions) == set(mentions)
-
-
 # --- K6. an exclusion that contradicts the cell is an error, never silent ---------------------
 
 CONTRADICTIONS = [
@@ -446,12 +416,22 @@ ASSIGNING = [
 ]  # fmt: skip
 
 
+# Roles in a lead cell (B1, B2), objects after a class or "cho" (K5), "giao" (K7): the cell
+# reads whole, to these agencies with these roles, and these only mentioned.
+ROLES_AND_MENTIONS = ROLES_IN_A_LEAD_CELL + OBJECTS_AFTER_A_CLASS + ASSIGNING
+
+
 @BOTH
-@pytest.mark.parametrize(("cell", "roles", "mentions"), ASSIGNING, ids=[c[0] for c in ASSIGNING])
-def test_giao_assigns_to_the_agencies_after_it(
+@pytest.mark.parametrize(
+    ("cell", "roles", "mentions"), ROLES_AND_MENTIONS, ids=[c[0] for c in ROLES_AND_MENTIONS]
+)
+def test_roles_and_mentions(
     cell: str, roles: dict[str, str], mentions: tuple[str, ...], bare: bool
 ) -> None:
-    assert_roles_and_mentions(cell, roles, mentions, bare)
+    reading = PROVINCE.match(strip_marks(cell) if bare else cell)
+    assert not reading.unknown
+    assert {a.code: a.role for a in assign(reading, Match())} == roles
+    assert set(reading.mentions) == set(mentions)
 
 
 EXCLUSION_COLON = [

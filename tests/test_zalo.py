@@ -52,10 +52,10 @@ async def zalo(engine: Engine) -> AsyncIterator[tuple[ZaloClient, FakeZalo, Prov
     await client.close()
 
 
-def code(province: Province, agency: str, role: ChatRole) -> str:
+def code(province: Province, agency: str, role: ChatRole, now: Any = NOW) -> str:
     with session_scope(province.engine) as s:
         return create_link_code(
-            s, agency=s.get(Agency, province.agencies[agency]), role=role, now=NOW
+            s, agency=s.get(Agency, province.agencies[agency]), role=role, now=now
         )
 
 
@@ -228,9 +228,7 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
             ("zc-stp", "zu-701", ChatRole.GROUP),
             ("zc-stp-head", "zu-702", ChatRole.HEAD),
         ):
-            with session_scope(engine) as s:
-                found = s.get(Agency, province.agencies["so-tu-phap"])
-                bound = create_link_code(s, agency=found, role=role, now=FEB_4)
+            bound = code(province, "so-tu-phap", role, FEB_4)
             assert "Đã liên kết" in (await say(fake, chat, user, f"/lienket {bound}"))["text"]
         await say(fake, "zc-stp", "zu-701", "/xinloi LLTP-0001")
         await say(fake, "zc-stp", "zu-701", "Chờ kết quả xác minh của Công an tỉnh")

@@ -47,15 +47,13 @@ def file_by_code(session: Session, code: str) -> TthcFile | None:
 
 def with_approved_letter(session: Session, file_ids: list[int | None]) -> set[int]:
     """Which of these files have an approved letter: their appointment moved, once."""
-    return {
-        file_id
-        for file_id in session.exec(
+    return set(
+        session.exec(
             select(Apology.file_id).where(
                 Apology.state == ApologyState.APPROVED, col(Apology.file_id).in_(file_ids)
             )
         ).all()
-        if file_id is not None
-    }
+    )
 
 
 def active_draft(session: Session, chat: Chat, sender: Sender) -> Apology | None:

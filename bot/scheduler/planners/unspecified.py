@@ -14,9 +14,10 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import Unspecified, from_record
-from bot.models import Agency, Assignment, Chat, ChatRole, Plan, Role, Status, Task
+from bot.models import Agency, Assignment, Plan, Role, Status, Task
 from bot.render import blocks, split_message
 from bot.scheduler.planners.messages import Planned, PlannedMessage, weekly_key
+from bot.services.actions import admin_chats
 from bot.services.outbox import enqueue, queued
 
 
@@ -27,8 +28,7 @@ def plan_unspecified(
     key = weekly_key("unspecified", now, settings.unspecified, cal)
     if key is None:
         return Planned()
-    admins = session.exec(select(Chat).where(Chat.role == ChatRole.ADMIN, col(Chat.active))).all()
-    todo = [a for a in admins if not queued(session, f"{key}:{a.id}")]
+    todo = [a for a in admin_chats(session) if not queued(session, f"{key}:{a.id}")]
     if not todo:
         return Planned()
     rows = session.exec(
