@@ -74,13 +74,17 @@ async def open_channels(
     person playing an officer on the terminal). Closed again on the way out."""
     opened = OpenedChannels(channels={"console": console_only or ConsoleChannel()})
     remote = console_only is None
+    tokens = [t for t in (settings.telegram_token, settings.zalo_token) if t and remote]
+    if tokens:  # before any request: tokens are part of the API's URLs, which get logged
+        from bot.channels.telegram import protect_logs
+
+        protect_logs(*tokens)
     try:
         if remote and settings.telegram_token:
             from telegram.error import TelegramError
 
-            from bot.channels.telegram import TelegramChannel, build_application, protect_logs
+            from bot.channels.telegram import TelegramChannel, build_application
 
-            protect_logs(settings.telegram_token)
             application = build_application(settings, engine=engine, clock=clock)
             try:
                 await application.initialize()
@@ -111,14 +115,11 @@ async def tick_once(
         return await tick(engine, opened.channels, now, settings=settings, worker=worker)
 
 
-def configure_logging(settings: Settings) -> None:
-    """Log lines with their time, and never a token (they are part of request URLs)."""
+def configure_logging() -> None:
+    """Log lines with their time; :func:`open_channels` then keeps every token out of them."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from bot.channels.telegram import protect_logs
-
-    protect_logs(*(t for t in (settings.telegram_token, settings.zalo_token) if t))
 
 
 async def run(

@@ -124,7 +124,7 @@ def unlink_cmd(
 def run_cmd() -> None:
     """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
     settings = load_settings()
-    configure_logging(settings)
+    configure_logging()
     engine = migrated_engine(settings)
 
     def ready(channels: Sequence[str]) -> None:
