@@ -15,6 +15,7 @@ Times of day are local (Asia/Ho_Chi_Minh): dondoc works on Vietnam's clock and c
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -139,10 +140,18 @@ class Settings:
                 f"({VIETNAM.key}); remove this setting"
             )
         for channel in ("TELEGRAM", "ZALO"):
-            if values.get(f"{channel}_WEBHOOK_URL") and not _secret(
-                values, f"{channel}_WEBHOOK_SECRET"
-            ):
+            url, secret = (
+                values.get(f"{channel}_WEBHOOK_URL"),
+                _secret(values, f"{channel}_WEBHOOK_SECRET"),
+            )
+            if url and not secret:
                 raise SettingsError(f"{channel}_WEBHOOK_SECRET: a webhook needs a secret token")
+            if url and not url.startswith("https://"):
+                raise SettingsError(f"{channel}_WEBHOOK_URL: a webhook is an https:// URL")
+            # Telegram's setWebhook secret_token: "1-256 characters. Only characters A-Z,
+            # a-z, 0-9, _ and - are allowed" (Bot API); the same rule is kept for Zalo.
+            if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                raise SettingsError(f"{channel}_WEBHOOK_SECRET: 1 to 256 of A-Z, a-z, 0-9, _ and -")
         database_url = _secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
         _check_database_url(database_url)
         for name in ("TELEGRAM_BASE_URL", "TELEGRAM_WEBHOOK_URL", "ZALO_BASE_URL",

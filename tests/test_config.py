@@ -52,7 +52,15 @@ def test_secret_from_a_file(tmp_path: Path) -> None:
         ({"DATABASE_URL": "foo://bar"}, "DATABASE_URL"),
         (
             {"TELEGRAM_WEBHOOK_URL": "not a url", "TELEGRAM_WEBHOOK_SECRET": "s"},
-            "TELEGRAM_WEBHOOK_URL: expected a URL",
+            "TELEGRAM_WEBHOOK_URL: a webhook is an https:// URL",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "http://x.example/hook", "TELEGRAM_WEBHOOK_SECRET": "s"},
+            "TELEGRAM_WEBHOOK_URL: a webhook is an https:// URL",
+        ),
+        (
+            {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "abc def!"},
+            "ZALO_WEBHOOK_SECRET: 1 to 256 of",
         ),
     ],
 )
@@ -83,7 +91,8 @@ def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:
         ("[unspecified]\nweekday = -1\n", r"\[unspecified\]: weekday"),
         ('[digest]\nat = "25:00"\n', r"\[digest\] at: expected a time of day"),
         ('[office_hours]\nstart = "18:00"\n', r"\[office_hours\]"),
-        ("[escalation]\nhead_after = 0\n", r"\[escalation\]: escalation days must grow"),
+        ("[escalation]\nhead_after = -3\n", r"\[escalation\]: head_after: at least 1"),
+        ("[escalation]\nhead_after = 9\n", r"\[escalation\]: escalation days must grow"),
         ("[reminders]\nbefore = [3, -1]\n", r"\[reminders\]: reminders ahead must be positive"),
         ('[reminders]\nbefore = ["ba"]\n', r"\[reminders\] before: expected a whole number"),
         ("[reminders]\non_due_day = 1\n", "true or false"),

@@ -140,6 +140,12 @@ def test_extension_reason() -> None:
     assert reply == Extension(date(2024, 12, 30), "chờ số liệu của các huyện")
 
 
+@pytest.mark.parametrize("written", ["31/02/2025", "31/02", "30/13"])
+def test_an_extension_to_no_real_day_says_which_day(written: str) -> None:
+    reply = parse_reply(f"xin gia hạn đến {written} vì chờ số liệu", today=TODAY)
+    assert reply == Extension(None, "chờ số liệu", no_such_day=written)
+
+
 @given(st.text())
 def test_never_raises(text: str) -> None:
     assert parse_reply(text, today=TODAY) is not None

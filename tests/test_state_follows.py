@@ -106,3 +106,11 @@ def test_the_seed_registry_gives_every_agency_its_own_symbol(registry_engine: En
         symbols = [a.letter_symbol for a in s.exec(select(Agency))]
     assert all(symbols) and len(set(symbols)) == len(symbols)
     assert {"STNMT", "STTTT", "STP"} <= set(symbols)
+
+
+def test_an_extension_to_no_real_day_is_answered_with_that_day(engine: Engine) -> None:
+    province: Province = build_province(engine)
+    target = province.add_task("31/12/2024")
+    said = say(engine, OFFICER, f"/giahan NV{target} 31/02/2025 bận việc", NOW)
+    assert "Ngày 31/02/2025 không có thật" in said and f"/giahan NV{target}" in said
+    assert requests(engine) == []

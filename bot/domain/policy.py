@@ -41,8 +41,11 @@ class Ladder:
     def __post_init__(self) -> None:
         if any(n <= 0 for n in self.before):
             raise ValueError("reminders ahead must be positive numbers of working days")
-        if self.late_group <= 0:
-            raise ValueError("group_after: at least 1 working day late")
+        days_late = {"group_after": self.late_group, "head_after": self.late_head,
+                     "coordinator_after": self.late_coordinator}  # fmt: skip
+        for key, days in days_late.items():
+            if days <= 0:
+                raise ValueError(f"{key}: at least 1 working day late, got {days}")
         if not self.late_group <= self.late_head <= self.late_coordinator:
             raise ValueError(
                 "escalation days must grow: group_after ≤ head_after ≤ coordinator_after"

@@ -34,8 +34,9 @@ class Progress:
 
 @dataclass(frozen=True)
 class Extension:
-    until: date | None  # None: the officer did not say until when
+    until: date | None  # None: the officer did not say until when, or no real day
     reason: str = ""
+    no_such_day: str = ""  # the date as written when it is no real day ("31/02")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ def parse_reply(text: str, *, today: date) -> Reply:
     if not folded:
         return Unclear(raw)
     if _EXTENSION.search(folded):  # "cho em xin gia hạn được không ạ?" is still a request
-        return Extension(_extension_date(folded, today), _reason(raw))
+        until = _extension_date(folded, today)
+        written = _DATE.search(folded)
+        no_such_day = written.group(0).strip() if written and until is None else ""
+        return Extension(until, _reason(raw), no_such_day)
     if not _asserts(raw):
         return Unclear(raw, asking=True)
     percent = _PERCENT.search(folded)

@@ -233,7 +233,7 @@ def _part_command(verb: Verb) -> _Handler:
         assert isinstance(extension, Extension)
         reason = re.sub(r"^\s*\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?\s*", "", rest).strip()
         return [actions.request_extension(session, chat, sender, part, now, extension.until,
-                                          reason, call.cal)]  # fmt: skip
+                                          reason, call.cal, extension.no_such_day)]  # fmt: skip
 
     return handle
 
@@ -306,7 +306,7 @@ def _apply(
         return actions.progress(session, chat, sender, part, now, reply.percent, reply.note)
     if isinstance(reply, Extension):
         return actions.request_extension(
-            session, chat, sender, part, now, reply.until, reply.reason, cal
+            session, chat, sender, part, now, reply.until, reply.reason, cal, reply.no_such_day
         )
     return Answer(answer("unclear"))
 

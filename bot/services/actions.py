@@ -175,15 +175,18 @@ def _note_or_refuse(
 
 def request_extension(
     session: Session, chat: Chat, sender: Sender, part: Assignment, now: datetime,
-    until: date | None, reason: str, cal: WorkCalendar,
+    until: date | None, reason: str, cal: WorkCalendar, no_such_day: str = "",
 ) -> Answer:  # fmt: skip
+    """Ask the agency's head for more time until ``until``; ``no_such_day`` is the date the
+    officer wrote when it is no real day (then ``until`` is None and the answer says so)."""
     if not _may_act(chat, sender, part):
         return _refusal(session, part, "xin gia hạn")
     if part.status != Status.OPEN:
         return Answer(answer("already_done", part=describe(session, part)))
     today = cal.local(now).date()
     if until is None:
-        return Answer(answer("extension_needs_date", part=describe(session, part)))
+        return Answer(answer("extension_needs_date", part=describe(session, part),
+                             no_such_day=no_such_day))  # fmt: skip
     # A date years away is a typing slip ("31/12/9999"), not a request a head can weigh.
     if (
         until <= today
