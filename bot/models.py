@@ -89,6 +89,34 @@ class Agency(SQLModel, table=True):
     letter_symbol: str | None = Field(default=None, unique=True, index=True, max_length=16)
 
 
+class AgencyChange(SQLModel, table=True):
+    """The day an agency stopped existing as it was, how, and by which act.
+
+    ``kind`` is a :class:`bot.domain.agency_history.ChangeKind`; its successors are the
+    :class:`AgencySuccessor` rows (none for a dissolution without one). An agency
+    changes once: its successors carry its history on. ``applied_at`` is when its open
+    work, chats and requests were re-routed (``bot.services.agency_changes``); a change
+    recorded ahead of its date is applied by the first tick on that day.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", unique=True)
+    kind: str = Field(max_length=16)
+    effective_on: date  # the first day in Vietnam's calendar the agency is no longer as it was
+    act: str = Field(max_length=255)  # "Nghị quyết số 12/NQ-HĐND ngày 20/02/2025 của HĐND tỉnh"
+    recorded_by: str = Field(max_length=128)
+    recorded_at: datetime = _ts(nullable=False, default=utcnow)
+    applied_at: datetime | None = _ts(nullable=True)
+
+
+class AgencySuccessor(SQLModel, table=True):
+    """One agency that took on a changed agency's work, in the order the act names them."""
+
+    change_id: int = Field(foreign_key="agencychange.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    position: int = 0
+
+
 class Plan(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=64)  # "126/KH-UBND"

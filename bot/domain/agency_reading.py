@@ -23,6 +23,7 @@ class Part:
     via: str  # the words that named it: "Sở Y tế", "Các sở, ban, ngành"
     scope: str = ""  # "đối với cơ sở y tế", "tham mưu UBND tỉnh", an item's text
     role: RoleHint | None = None  # when the cell says it ("Sở Tư pháp phối hợp")
+    by_class: bool = False  # a member of a class ("Các sở, ban, ngành"), not named itself
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ class Assigned:
     code: str
     role: RoleHint
     scope: str
+    via: str = ""  # the words that named it
+    by_class: bool = False  # only as a member of a class ("UBND cấp huyện")
 
 
 def assign(lead: Match, coordinate: Match) -> list[Assigned]:
@@ -102,9 +105,13 @@ def assign(lead: Match, coordinate: Match) -> list[Assigned]:
             role: RoleHint = p.role or column  # type: ignore[assignment]
             old = parts.get(p.code)
             if old is None:
-                parts[p.code] = Assigned(p.code, role, p.scope)
-            elif old.role == "coordinate" and role == "lead":
-                parts[p.code] = Assigned(p.code, role, p.scope or old.scope)
+                parts[p.code] = Assigned(p.code, role, p.scope, p.via, p.by_class)
+                continue
+            if old.by_class and not p.by_class:  # named as itself: that is how it is known
+                old = replace(old, via=p.via, by_class=False)
+            if old.role == "coordinate" and role == "lead":
+                old = replace(old, role=role, scope=p.scope or old.scope)
+            parts[p.code] = old
     return list(parts.values())
 
 
@@ -478,7 +485,7 @@ class CellReader:
         item = _Item()
         for code in codes:
             item.parts.append(len(self.parts))
-            self.parts.append(Part(code, via, role=self.role))
+            self.parts.append(Part(code, via, role=self.role, by_class=True))
         self.items.append(item)
         self.last_head, self.joined = None, False
         return stop
@@ -664,7 +671,7 @@ class CellReader:
             return
         for code in codes:
             item.parts.append(len(self.parts))
-            self.parts.append(Part(code, via, role=self.role))
+            self.parts.append(Part(code, via, role=self.role, by_class=not entries))
         self.items.append(item)
 
     def _not_named(self, codes: list[str]) -> list[str]:
@@ -882,5 +889,11 @@ def _merge(parts: list[Part]) -> tuple[Part, ...]:
         scope = "" if not (old.scope and p.scope) else old.scope
         if scope and p.scope not in scope:
             scope = f"{scope}; {p.scope}"
-        merged[p.code] = replace(old, scope=scope, role=old.role or p.role)
+        merged[p.code] = replace(
+            old,
+            scope=scope,
+            role=old.role or p.role,
+            by_class=old.by_class and p.by_class,
+            via=old.via if not old.by_class else p.via,
+        )
     return tuple(merged.values())
