@@ -27,6 +27,7 @@ from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.importers.agencies import import_agencies
 from bot.importers.files import import_files
 from bot.scheduler.planner import plan
+from bot.services.demo import SEED_DAY as IMPORT_DAY
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 AGENCIES = ["Sở Tư pháp", "Sở Tài nguyên và Môi trường", "Sở Kế hoạch và Đầu tư", "Sở Y tế",
@@ -71,14 +72,14 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            report = import_files(s, export, cal=cal, settings=settings.files)
+            report = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
         seconds = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"import: {report.rows:,} files in {seconds:.1f} s = {report.rows / seconds:,.0f} rows/s; "
               f"peak RSS {before:.0f} MB before, {peak:.0f} MB after ({report.by_kind})")  # fmt: skip
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            again = import_files(s, export, cal=cal, settings=settings.files)
+            again = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
         seconds = time.perf_counter() - t0
         print(f"re-import (daily update, nothing changed): {again.rows / seconds:,.0f} rows/s")
         now = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)

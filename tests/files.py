@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.db import session_scope
 from bot.importers.files import FileImportReport, import_files
-from tests.province import CAL, SETTINGS
+from tests.province import CAL, IMPORT_DAY, SETTINGS
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,4 @@ def add_late_files(
     """Write ``rows`` as an export in ``folder`` and import it, as ``dondoc import files`` does."""
     path = late_files_export(folder, *rows)
     with session_scope(engine) as s:
-        return import_files(s, path, cal=CAL, settings=settings.files)
+        return import_files(s, path, cal=CAL, settings=settings.files, on=IMPORT_DAY)

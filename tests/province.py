@@ -82,6 +82,9 @@ class Province:
 
 # The default settings: the ladder, office hours, digests and the apology letter as shipped.
 SETTINGS = Settings()
+# The day the test province imports its plans and files: before the 2025 reorganisation,
+# so the seed's agencies are those of the day.
+IMPORT_DAY = date(2024, 11, 25)
 # The working-day calendar as shipped: Vietnam's holidays and swapped days.
 CAL = WorkCalendar()
 

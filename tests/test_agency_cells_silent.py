@@ -13,7 +13,7 @@ from bot.db import session_scope
 from bot.domain.agencies import Match, assign, describe_unknown
 from bot.importers.plans import import_plan
 from bot.services.register import list_unassigned
-from tests.province import SETTINGS
+from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_agency_cells import BOTH, PROVINCE, check, strip_marks, without
 
 
@@ -266,7 +266,7 @@ def test_the_summary_counts_every_task_with_no_lead(
     path = tmp_path / "plan.csv"
     path.write_text(PLAN, encoding="utf-8")
     with session_scope(registry_engine) as session:
-        report = import_plan(session, path, settings=SETTINGS)
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     with session_scope(registry_engine) as session:
         waiting = list_unassigned(session)
     assert [u.task_key for u in report.unclear_leads] == ["1", "2", "3", "5"]

@@ -129,3 +129,11 @@ def test_an_explicit_mapping_replaces_a_class_or_a_name() -> None:
     assert [(r.named, r.to) for r in result.rerouted] == [("UBND cấp huyện", ("UBND xã A",))]
     # Re-imported with the same mapping: the communes' parts are the ones held.
     assert routed(districts, JULY, held={"x-a"}, mapping=mapping) == {"x-a": ("lead", False)}
+
+
+def test_a_mapping_adds_the_new_parts_beside_a_former_agencys_old_one() -> None:
+    # The districts' parts were cancelled when they were dissolved; the admin re-imports
+    # the plan mapping the class: the communes get the work, the old parts stay.
+    districts = [lead("h-a", via="UBND cấp huyện", by_class=True)]
+    parts = routed(districts, JULY, held={"h-a"}, mapping={"h-a": ("x-a",)})
+    assert parts == {"h-a": ("lead", True), "x-a": ("lead", False)}

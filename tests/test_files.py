@@ -16,7 +16,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.models import FileStatus, TthcFile
 from tests.files import COLUMNS, SHORT, LateFile, add_late_files, labels
-from tests.province import CAL, SETTINGS
+from tests.province import CAL, IMPORT_DAY, SETTINGS
 
 HEADER = ",".join(COLUMNS.values()) + "\n"
 
@@ -29,7 +29,7 @@ def export(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
 
 def load(engine: Engine, path: Path) -> object:
     with session_scope(engine) as s:
-        return import_files(s, path, cal=CAL, settings=SETTINGS.files)
+        return import_files(s, path, cal=CAL, settings=SETTINGS.files, on=IMPORT_DAY)
 
 
 def files(engine: Engine) -> dict[str, TthcFile]:

@@ -20,7 +20,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.importers.tabular import FileProblem
 from bot.models import Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
-from tests.province import SETTINGS
+from tests.province import IMPORT_DAY, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -61,7 +61,7 @@ def test_whole_seed_imports_without_error(registry_engine: Engine) -> None:
     reports = []
     with session_scope(registry_engine) as session:
         for path in sorted((SEED / "plans").glob("*.csv")):
-            reports.append(import_plan(session, path, settings=SETTINGS))
+            reports.append(import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY))
     by_plan = {r.plan: r for r in reports}
     assert set(by_plan) == {"126/KH-UBND", "KH-SKHĐT-2023", "336/KH-UBND", "KH-STNMT-VP-2022",
                             "2228/QĐ-UBND"}  # fmt: skip
@@ -117,7 +117,7 @@ def test_broken_csv_names_line_and_reason_and_changes_nothing(
     before = counts(registry_engine)
     path = write(tmp_path, body)
     with pytest.raises(ImportFailed) as failure, session_scope(registry_engine) as session:
-        import_plan(session, path, settings=SETTINGS)
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert any(reason in line for line in failure.value.lines()), failure.value.lines()
     assert all(line.startswith(f"{path}:") for line in failure.value.lines())
     assert counts(registry_engine) == before
@@ -132,7 +132,7 @@ def test_every_bad_row_is_listed_not_just_the_first(
         + "1,Việc A,31/13/2025,Sở Nội vụ,,\n2,Việc B,Trong năm,Sở X,,\n3,Việc C,Trong năm,Sở Y tế,,\n"
     )
     with pytest.raises(ImportFailed) as failure, session_scope(registry_engine) as session:
-        import_plan(session, write(tmp_path, body), settings=SETTINGS)
+        import_plan(session, write(tmp_path, body), settings=SETTINGS, on=IMPORT_DAY)
     assert [e.line for e in failure.value.errors] == [5, 6]
 
 
@@ -146,7 +146,7 @@ def test_unreadable_files_are_refused_whole(
     path = tmp_path / "plan.csv"
     path.write_bytes(data)
     with pytest.raises(FileProblem, match=reason), session_scope(registry_engine) as session:
-        import_plan(session, path, settings=SETTINGS)
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert counts(registry_engine)[0] == 0
 
 
@@ -160,7 +160,9 @@ def test_excel_encodings_are_recognised(
         + "1,Rà soát thủ tục hành chính,Quý IV năm 2025,Sở Nội vụ,Sở Tư pháp,Báo cáo\n"
     )
     with session_scope(registry_engine) as session:
-        report = import_plan(session, write(tmp_path, body, encoding=encoding), settings=SETTINGS)
+        report = import_plan(
+            session, write(tmp_path, body, encoding=encoding), settings=SETTINGS, on=IMPORT_DAY
+        )
     assert report.tasks_new == 1 and report.assignments_new == 2
     with Session(registry_engine) as s:
         task = s.exec(select(Task)).one()
@@ -175,7 +177,7 @@ def test_reimport_updates_texts_and_keeps_statuses_and_history(
         META + HEADER + "1,Việc A,Quý I/2025,Sở Nội vụ,Sở Tư pháp,\n2,Việc B,Trong năm,Sở Y tế,,\n"
     )
     with session_scope(registry_engine) as session:
-        import_plan(session, write(tmp_path, first), settings=SETTINGS)
+        import_plan(session, write(tmp_path, first), settings=SETTINGS, on=IMPORT_DAY)
     with session_scope(registry_engine) as session:
         part = session.exec(select(Assignment).where(Assignment.role == Role.LEAD)).first()
         assert part is not None
@@ -188,7 +190,7 @@ def test_reimport_updates_texts_and_keeps_statuses_and_history(
         META + HEADER + "1,Việc A (sửa lời),Quý II/2025,Sở Nội vụ,,\n2,Việc B,Trong năm,Sở Y tế,,\n"
     )
     with session_scope(registry_engine) as session:
-        report = import_plan(session, write(tmp_path, second), settings=SETTINGS)
+        report = import_plan(session, write(tmp_path, second), settings=SETTINGS, on=IMPORT_DAY)
     assert (report.tasks_changed, report.tasks_unchanged, report.assignments_cancelled) == (1, 1, 1)
     with Session(registry_engine) as s:
         task = s.exec(select(Task).where(Task.key == "1")).one()
@@ -233,7 +235,7 @@ def test_xlsx_with_merged_deadline_cells(registry_engine: Engine, tmp_path: Path
     path = tmp_path / "plan.xlsx"
     book.save(path)
     with session_scope(registry_engine) as session:
-        report = import_plan(session, path, settings=SETTINGS)
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert report.plan == "12/KH-SNV" and report.tasks_new == 2
     with Session(registry_engine) as s:
         plan = s.exec(select(Plan)).one()

@@ -15,7 +15,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.models import Agency, Assignment, Role, StatusUpdate, Task
 from bot.services.register import list_unassigned
-from tests.province import SETTINGS
+from tests.province import IMPORT_DAY, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -50,7 +50,7 @@ def test_each_part_keeps_its_scope_and_the_role_the_cell_gives(
     path = tmp_path / "plan.csv"
     path.write_text(PLAN, encoding="utf-8")
     with session_scope(registry_engine) as session:
-        report = import_plan(session, path, settings=SETTINGS)
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert parts(registry_engine, "1") == {
         "so-tai-chinh": (Role.LEAD, "tổng hợp dự toán"),
         "so-noi-vu": (Role.LEAD, "hướng dẫn thực hiện"),
@@ -66,7 +66,7 @@ def test_each_part_keeps_its_scope_and_the_role_the_cell_gives(
     # A changed scope is a change to the part, kept in its history.
     path.write_text(PLAN.replace("tổng hợp dự toán", "tổng hợp, thẩm định dự toán"), "utf-8")
     with session_scope(registry_engine) as session:
-        import_plan(session, path, settings=SETTINGS)
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert parts(registry_engine, "1")["so-tai-chinh"] == (Role.LEAD, "tổng hợp, thẩm định dự toán")
     with Session(registry_engine) as s:
         changes = s.exec(select(StatusUpdate).where(StatusUpdate.field == "scope")).all()
@@ -81,7 +81,7 @@ def test_a_lead_of_only_general_groups_is_imported_and_flagged_for_an_admin(
     path = tmp_path / "plan.csv"
     path.write_text(PLAN, encoding="utf-8")
     with session_scope(registry_engine) as session:
-        report = import_plan(session, path, settings=SETTINGS)
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert [(u.task_key, u.text) for u in report.unclear_leads] == [
         ("3", "Các cơ quan, đơn vị có liên quan")
     ]
@@ -108,7 +108,7 @@ def test_an_unread_fragment_is_named_with_its_whole_cell(
     path = tmp_path / "plan.csv"
     path.write_text(META + HEADER + f'1,Việc A,Quý I/2025,"{lead}",,\n', encoding="utf-8")
     with pytest.raises(ImportFailed) as failure, session_scope(registry_engine) as session:
-        import_plan(session, path, settings=SETTINGS)
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     (line,) = failure.value.lines()
     assert fragment in line and f"trong ô “{lead}”" in line, line
 

@@ -16,7 +16,7 @@ from bot.services.calendar import NotableDay, notable_days, set_override
 from bot.services.chats import deactivate_chat
 from bot.services.files import open_files
 from bot.services.preview import preview
-from tests.province import SETTINGS, at, build_province
+from tests.province import IMPORT_DAY, SETTINGS, at, build_province
 
 EXPORT = (
     "Mã hồ sơ,Tên thủ tục,Lĩnh vực,Chủ hồ sơ,Địa chỉ,Số điện thoại,Đơn vị xử lý,Ngày tiếp nhận,"
@@ -60,7 +60,7 @@ def test_open_files_filtered_as_asked(registry_engine: Engine, tmp_path: Path) -
     path.write_text(EXPORT, encoding="utf-8")
     cal = WorkCalendar()
     with session_scope(registry_engine) as s:
-        import_files(s, path, cal=cal, settings=SETTINGS.files)
+        import_files(s, path, cal=cal, settings=SETTINGS.files, on=IMPORT_DAY)
     with Session(registry_engine) as s:
         every = open_files(s, cal, date(2025, 2, 6))
         late = open_files(s, cal, date(2025, 2, 6), late=True)

@@ -14,7 +14,7 @@ from bot.domain.text import fold
 from bot.importers.plans import import_plan
 from bot.models import Assignment, Status, Task
 from bot.services.register import find_agency, list_assignments
-from tests.province import SETTINGS
+from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_deadlines import CASES, UNSPECIFIED
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
@@ -24,7 +24,7 @@ SEED = Path(__file__).resolve().parent.parent / "seed"
 def seeded(registry_engine: Engine) -> Engine:
     with session_scope(registry_engine) as session:
         for path in sorted((SEED / "plans").glob("*.csv")):
-            import_plan(session, path, settings=SETTINGS)
+            import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     return registry_engine
 
 

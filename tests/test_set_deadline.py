@@ -19,7 +19,7 @@ from bot.importers.plans import import_plan
 from bot.models import Assignment, Status, StatusUpdate, Task
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
-from tests.province import SETTINGS
+from tests.province import IMPORT_DAY, SETTINGS
 
 NOW = datetime(2027, 3, 2, 2, 0, tzinfo=UTC)
 PLAN = """Số kế hoạch: 12/KH-UBND
@@ -47,7 +47,7 @@ def test_set_deadline_is_audited_and_survives_a_reimport(
 ) -> None:
     path = write(tmp_path, PLAN)
     with session_scope(registry_engine) as s:
-        import_plan(s, path, settings=SETTINGS)
+        import_plan(s, path, settings=SETTINGS, on=IMPORT_DAY)
     with session_scope(registry_engine) as s:
         code = f"NV{parts_of(s, '1')[0].id}"
         done = set_deadline(
@@ -63,14 +63,14 @@ def test_set_deadline_is_audited_and_survives_a_reimport(
         assert "Quý IV/2027" in trail[-1].note
 
     with session_scope(registry_engine) as s:  # the same plan again: the admin's date stays
-        report = import_plan(s, path, settings=SETTINGS)
+        report = import_plan(s, path, settings=SETTINGS, on=IMPORT_DAY)
     assert report.deadlines_kept == ["1"] and not report.unspecified
     with Session(registry_engine) as s:
         assert {p.due_on for p in parts_of(s, "1")} == {date(2027, 12, 31)}
 
     changed = PLAN.replace("Theo kế hoạch của tỉnh", "Quý II/2027")
     with session_scope(registry_engine) as s:  # the plan's own cell changed: the plan wins
-        report = import_plan(s, write(tmp_path, changed), settings=SETTINGS)
+        report = import_plan(s, write(tmp_path, changed), settings=SETTINGS, on=IMPORT_DAY)
     assert report.deadlines_dropped == ["1"]
     with Session(registry_engine) as s:
         assert {p.due_on for p in parts_of(s, "1")} == {date(2027, 6, 30)}
@@ -96,7 +96,7 @@ def test_set_deadline_refuses_what_it_cannot_use(
     registry_engine: Engine, tmp_path: Path, code: str, text: str, words: str
 ) -> None:
     with session_scope(registry_engine) as s:
-        import_plan(s, write(tmp_path, PLAN), settings=SETTINGS)
+        import_plan(s, write(tmp_path, PLAN), settings=SETTINGS, on=IMPORT_DAY)
     with Session(registry_engine) as s:
         first = f"NV{parts_of(s, '1')[0].id}"
     with pytest.raises(DeadlineNotSet, match=words), session_scope(registry_engine) as s:
@@ -110,7 +110,7 @@ def test_a_plan_that_says_done_imports_the_part_as_done(
     registry_engine: Engine, tmp_path: Path
 ) -> None:
     with session_scope(registry_engine) as s:
-        report = import_plan(s, write(tmp_path, PLAN), settings=SETTINGS)
+        report = import_plan(s, write(tmp_path, PLAN), settings=SETTINGS, on=IMPORT_DAY)
     assert report.done_in_plan == 1
     with Session(registry_engine) as s:
         (part,) = parts_of(s, "3")
@@ -150,7 +150,7 @@ def test_import_warns_of_tasks_due_before_the_plan_was_signed(
         "Theo kế hoạch của tỉnh", "30 ngày sau khi Kế hoạch được ban hành"
     )
     with session_scope(registry_engine) as s:
-        report = import_plan(s, write(tmp_path, body), settings=SETTINGS)
+        report = import_plan(s, write(tmp_path, body), settings=SETTINGS, on=IMPORT_DAY)
     assert report.due_before_plan == ["2"] and report.plan_date == date(2027, 3, 1)
     with Session(registry_engine) as s:  # counted from the plan's signing
         assert {p.due_on for p in parts_of(s, "1")} == {date(2027, 3, 31)}

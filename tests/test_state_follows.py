@@ -19,7 +19,7 @@ from bot.models import Agency, ChatRole, ExtensionRequest, RequestState, Status
 from bot.services.actions import Sender
 from bot.services.chats import ensure_chat
 from tests.chat import press, say
-from tests.province import SETTINGS, Province, at, build_province
+from tests.province import IMPORT_DAY, SETTINGS, Province, at, build_province
 
 NOW = at(date(2024, 12, 20), 9)
 OFFICER = Sender("console", "group:so-y-te", "501", "Nguyễn Văn An")
@@ -57,7 +57,7 @@ def test_a_part_cancelled_by_a_reimport_withdraws_its_request(
     head = "Số kế hoạch,99/KH-UBND\nSTT,Nhiệm vụ cụ thể,Tiến độ,Cơ quan chủ trì\n"
     plan.write_text(head + "1,Rà soát TTHC,31/12/2024,Sở Y tế\n", encoding="utf-8")
     with session_scope(registry_engine) as s:
-        import_plan(s, plan, settings=SETTINGS)
+        import_plan(s, plan, settings=SETTINGS, on=IMPORT_DAY)
         syt = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
     with session_scope(registry_engine) as s:
         ensure_chat(s, channel="console", chat_key="group:so-y-te", role=ChatRole.GROUP,
@@ -66,7 +66,7 @@ def test_a_part_cancelled_by_a_reimport_withdraws_its_request(
     assert [r.state for r in requests(registry_engine)] == [RequestState.PENDING]
     plan.write_text(head + "1,Rà soát TTHC,31/12/2024,Sở Tư pháp\n", encoding="utf-8")
     with session_scope(registry_engine) as s:
-        import_plan(s, plan, settings=SETTINGS)
+        import_plan(s, plan, settings=SETTINGS, on=IMPORT_DAY)
     assert [r.state for r in requests(registry_engine)] == [RequestState.WITHDRAWN]
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from bot.app import clock
 from bot.cli.common import (
     File,
     calendar_app,
@@ -59,6 +60,14 @@ def import_tasks_cmd(
         int | None, typer.Option(help="Năm của kế hoạch, cho các ô “Trong năm”")
     ] = None,
     lead: Annotated[str, typer.Option(help="Cơ quan chủ trì khi bảng không có cột này")] = "",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Giao việc của cơ quan/nhóm cũ cho cơ quan/nhóm mới, dạng “CŨ=MỚI”, ví dụ "
+            "“UBND cấp huyện=UBND cấp xã” (dùng nhiều lần được)",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
 ) -> None:
     """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
@@ -78,6 +87,7 @@ def import_tasks_cmd(
             job = bar.add_task(f"Đang nhập {file.name}", total=None)
             report = import_plan(
                 session, file, meta=meta, default_lead=lead, settings=settings,
+                on=clock().date(), mapping=mapping or (),
                 progress=lambda done, total: bar.update(job, completed=done, total=total),
             )  # fmt: skip
             if dry_run:
@@ -141,6 +151,7 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         "nhiệm vụ chưa có ngày cụ thể, cần quản trị viên bổ sung",
         [f"dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}" for u in report.unspecified],
     )
+    _print_rerouted(report)
     _for_the_admin(
         "nhiệm vụ chưa rõ cơ quan chủ trì, cần quản trị viên giao",
         [f"dòng {c.line} ({c.task_key}): “{c.text}”" for c in report.unclear_leads],
@@ -157,6 +168,22 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
                     out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
+def _print_rerouted(report: PlanImportReport) -> None:
+    """Former agencies the plan names, and who was given their parts: once per change,
+    with the rows."""
+    by_change: dict[str, list[str]] = {}
+    for r in report.rerouted:
+        by_change.setdefault(r.rerouted.how, []).append(f"{r.line} ({r.task_key})")
+    if not by_change:
+        return
+    out.print(
+        "[yellow]Kế hoạch ghi tên cơ quan đã thay đổi; phần việc giao cho cơ quan hiện nay:[/]"
+    )
+    for how, rows in by_change.items():
+        out.print(f"  {how}: dòng {', '.join(rows)}", markup=False, highlight=False,
+                  soft_wrap=True)  # fmt: skip
+
+
 def _items(keys: list[str]) -> str:
     """Task numbers as the plan writes them, never to be read as a count."""
     return ", ".join(f"mục {k}" for k in keys)
@@ -170,7 +197,7 @@ def import_files_cmd(file: File) -> None:
     with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
         report = import_files(session, file, cal=load_calendar(session, settings.hours),
-                              settings=settings.files,
+                              settings=settings.files, on=clock().date(),
                               progress=lambda done: bar.update(job, completed=done))  # fmt: skip
     kinds = report.by_kind
     out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "

@@ -141,8 +141,8 @@ class Routed:
 @dataclass(frozen=True)
 class Rerouted:
     """A former agency (or a class) named by the plan whose part went elsewhere: the
-    names as written and as registered, and how (:meth:`Succession.describe`, or the
-    admin's ``--map``)."""
+    names as written and as registered, and how, in a sentence ("Sở Kế hoạch và Đầu tư →
+    Sở Tài chính từ 01/03/2025 theo …", or "… theo --map “…”")."""
 
     named: str
     to: tuple[str, ...]
@@ -179,7 +179,11 @@ def route(
     ``assigned``: the parts as the plan names them (:func:`bot.domain.agencies.assign`).
     ``held``: codes of the agencies the task already has parts for. ``mapping``: an
     admin's explicit replacement, code → codes (``mapping_text`` code → how it was
-    written, for the report). ``agencies``: every registered agency by code.
+    written, for the report); it also applies beside a part a former agency already
+    has (that part stays as it was). ``agencies``: every registered agency by code.
+    Returns the parts (a ``kept`` one is to be left untouched), what was re-routed, and
+    errors in Vietnamese (a former agency with nobody to take its work; a class with no
+    member left).
     """
     mapping = mapping or {}
     held = set(held)
@@ -199,19 +203,21 @@ def route(
         if a.by_class:
             classes.setdefault(a.via, [])
         mine = history.lineage(a.code, day) & held
+        live = sorted(c for c in mine if history.exists(c, day))
         if mine:  # the task already has this work: the part stays where it is
-            live = [c for c in mine if history.exists(c, day)]
             code = live[0] if live else sorted(mine)[0]
             add(code, a, kept=not live)
             if a.by_class:
                 classes[a.via].append(code)
-            continue
-        if a.code in mapping:
+            if live or a.code not in mapping:
+                continue
+        if a.code in mapping:  # an explicit mapping, even beside the former agency's old part
             how = f"theo --map “{(mapping_text or {}).get(a.code, '')}”"
             for code in mapping[a.code]:
                 add(code, a, change=f"{names.get(a.code, a.code)} → {names.get(code, code)} {how}")
             named = a.via if a.by_class else names.get(a.code, a.code)
-            rerouted = Rerouted(named, tuple(names.get(c, c) for c in mapping[a.code]), how)
+            to = tuple(names.get(c, c) for c in mapping[a.code])
+            rerouted = Rerouted(named, to, f"{named} → {', '.join(to)} {how}")
             if rerouted not in out.rerouted:
                 out.rerouted.append(rerouted)
             if a.by_class and mapping[a.code]:

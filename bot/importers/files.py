@@ -19,15 +19,18 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.domain.agencies import Registry
+from bot.domain.agency_history import History
 from bot.domain.calendar import WorkCalendar
 from bot.domain.text import clean
 from bot.domain.tthc import FileSettings, due_date, file_kind
+from bot.domain.tthc import Kind as FileKind
 from bot.domain.when import moment_in
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import RowError
 from bot.importers.tabular import Row, iter_rows
 from bot.models import CHECK_NOW, Apology, ApologyState, TthcFile, utcnow
+from bot.services.agency_changes import load_history
 from bot.services.register import load_registry
 
 BATCH = 2000
@@ -49,10 +52,16 @@ def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
 
 
 def import_files(
-    session: Session, path: Path, *, cal: WorkCalendar, settings: FileSettings,
+    session: Session, path: Path, *, cal: WorkCalendar, settings: FileSettings, on: date,
     progress: Callable[[int], None] | None = None,
 ) -> FileImportReport:  # fmt: skip
-    """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows."""
+    """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows.
+
+    ``on`` is the import's day (Vietnam's calendar): a file still open whose agency no
+    longer exists that day goes to its successor (one; after a split or a dissolution
+    without one the row is an error asking for the agency that holds it now); a file
+    already returned or closed stays with the agency as it then was.
+    """
     rows = iter_rows(path, "files")
     header_row = _header(path, rows)
     header = map_header(header_row.cells, "files")
@@ -63,7 +72,7 @@ def import_files(
         raise ImportFailed(path, [RowError(header_row.line, "thiếu cột: " + ", ".join(missing))])
 
     registry, ids = load_registry(session)
-    agencies: dict[str, int | str] = {}  # cell → agency id, or the reason it is not one
+    holders = _Holders(registry, ids, load_history(session), on)
     moved = set(
         session.exec(select(Apology.file_id).where(Apology.state == ApologyState.APPROVED)).all()
     )
@@ -79,7 +88,7 @@ def import_files(
         cells = {n: clean(row.cells[i]) if i < len(row.cells) else "" for n, i in header.items()}
         if cells == header_cells:
             continue  # the header again
-        record = _record(row, cells, registry, ids, agencies, cal, settings, errors)
+        record = _record(row, cells, holders, cal, settings, errors)
         if record is None:
             continue
         if record["code"] in seen:
@@ -118,30 +127,51 @@ def _header(path: Path, rows: Iterator[Row]) -> Row:
     )
 
 
+class _Holders:
+    """The agency holding a file, read once per distinct cell."""
+
+    def __init__(self, registry: Registry, ids: dict[str, int], history: History, on: date) -> None:
+        self.registry, self.ids, self.history, self.on = registry, ids, history, on
+        self._read: dict[str, str] = {}  # cell → agency code, or "!" + why it is not one
+
+    def code(self, cell: str) -> str:
+        """The code ``cell`` names, or "!" and the reason."""
+        if cell not in self._read:
+            matched = self.registry.match(cell)
+            if len(matched.codes) == 1 and not matched.unknown:
+                self._read[cell] = matched.codes[0]
+            elif not cell:
+                self._read[cell] = "!thiếu đơn vị xử lý"
+            else:
+                hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
+                self._read[cell] = f"!đơn vị xử lý {hint} không có trong danh mục"
+        return self._read[cell]
+
+    def now_holding(self, code: str) -> int | str:
+        """The id of who holds an open file of ``code`` on the import's day, or why nobody."""
+        if (change := self.history.ended(code, self.on)) is None:
+            return self.ids[code]
+        successors = self.history.successors(code, self.on)
+        if len(successors) == 1:
+            return self.ids[successors[0].code]
+        names = {c: e.name for c, e in self.registry.entries.items()}
+        return (
+            f"đơn vị xử lý không còn: {change.describe(names)}; ghi đơn vị đang giữ hồ sơ "
+            "vào cột Đơn vị xử lý"
+        )
+
+
 def _record(
-    row: Row, cells: dict[str, str], registry: Registry, ids: dict[str, int],
-    agencies: dict[str, int | str], cal: WorkCalendar, settings: FileSettings, errors: list[RowError],
+    row: Row, cells: dict[str, str], holders: _Holders, cal: WorkCalendar,
+    settings: FileSettings, errors: list[RowError],
 ) -> dict[str, Any] | None:  # fmt: skip
     bad: list[str] = []
     code = cells.get("code", "")
     if not code:
         bad.append("thiếu mã hồ sơ")
-    agency_cell = cells.get("agency", "")
-    agency = agencies.get(agency_cell)
-    if agency is None:
-        matched = registry.match(agency_cell)
-        if len(matched.codes) == 1 and not matched.unknown:
-            agency = ids[matched.codes[0]]
-        else:
-            hint = matched.unknown[0].describe() if matched.unknown else f"“{agency_cell}”"
-            agency = (
-                f"đơn vị xử lý {hint} không có trong danh mục"
-                if agency_cell
-                else "thiếu đơn vị xử lý"
-            )
-        agencies[agency_cell] = agency
-    if isinstance(agency, str):
-        bad.append(agency)
+    holder = holders.code(cells.get("agency", ""))
+    if holder.startswith("!"):
+        bad.append(holder[1:])
     received = parse_moment(cells.get("received", ""), cal)
     if received is None:
         bad.append(f"ngày tiếp nhận “{cells.get('received', '')}” không hợp lệ (dd/mm/yyyy hh:mm)")
@@ -169,16 +199,24 @@ def _record(
             f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received:%d/%m/%Y}: "
             "một hồ sơ không thể hẹn trả trước khi nhận"
         )
+    status = file_kind(cells.get("status", ""), returned is not None)
+    agency = holders.ids.get(holder, 0)
+    if not bad and status is FileKind.OPEN:
+        agency_or_why = holders.now_holding(holder)
+        if isinstance(agency_or_why, str):
+            bad.append(agency_or_why)
+        else:
+            agency = agency_or_why
     if bad:
         errors.append(RowError(row.line, "; ".join(bad)))
         return None
-    assert received is not None and due is not None and isinstance(agency, int)
+    assert received is not None and due is not None
     return {
         "code": code, "procedure": cells.get("procedure", ""), "field": cells.get("field", ""),
         "applicant_name": cells.get("applicant", ""), "applicant_address": cells.get("address", ""),
         "applicant_phone": cells.get("phone", "")[:32], "agency_id": agency, "received_at": received,
         "processing_days": days, "due_on": due, "status_text": cells.get("status", ""),
-        "status": file_kind(cells.get("status", ""), returned is not None).value,
+        "status": status.value,
         "returned_at": returned, "source_line": row.line,
     }  # fmt: skip
 

@@ -4,26 +4,32 @@ Re-importing a plan (same number) updates texts and deadlines in place and keeps
 status, progress and history. An agency no longer named for a task has its part
 cancelled (recorded in the audit trail); tasks missing from the file are reported and
 left as they are, since a partial file is more likely than a withdrawn task.
+
+Agencies are those of the import's day: a former agency's part goes to its successor
+(said in the report and in the part's history), a class with no member left that day is
+an error unless the admin maps it (see :mod:`bot.domain.agency_history`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
-from bot.domain.agencies import Match, assign
+from bot.domain.agencies import Match, Registry, assign
+from bot.domain.agency_history import History, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
 from bot.models import (
     CHECK_NOW,
+    Agency,
     Assignment,
     Plan,
     Role,
@@ -32,6 +38,7 @@ from bot.models import (
     Task,
     utcnow,
 )
+from bot.services.agency_changes import load_history
 from bot.services.assignments import Actor, close_part, mark_done, record_change
 from bot.services.calendar import load_calendar
 from bot.services.register import find_agency, load_registry, plan_by_number
@@ -71,6 +78,15 @@ class UnclearLead:
 
 
 @dataclass
+class ReroutedLine:
+    """A row naming a former agency (or a class mapped by the admin), and where its part went."""
+
+    line: int
+    task_key: str
+    rerouted: Rerouted
+
+
+@dataclass
 class PlanImportReport:
     plan: str
     created: bool = False
@@ -92,6 +108,7 @@ class PlanImportReport:
     readings: list[RowReading] = field(default_factory=list)
     unclear_leads: list[UnclearLead] = field(default_factory=list)
     agency_names: dict[str, str] = field(default_factory=dict)  # code → name, to explain
+    rerouted: list[ReroutedLine] = field(default_factory=list)
 
     @property
     def tasks_total(self) -> int:
@@ -112,16 +129,21 @@ def import_plan(
     meta: PlanMeta | None = None,
     default_lead: str = "",
     settings: Settings,
+    on: date,
+    mapping: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> PlanImportReport:
     """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row.
 
-    A deadline an admin set (``dondoc tasks set-deadline``) stays while the task's cell in
-    the plan is the one it was set for. Deadlines are read with the province's calendar
-    and ``settings.school_year_end``.
+    ``on`` is the import's day (Vietnam's calendar): agencies are routed to who does their
+    work that day. ``mapping``: the admin's explicit replacements, each "OLD=NEW" as
+    written in a cell ("UBND cấp huyện=UBND cấp xã"). A deadline an admin set (``dondoc
+    tasks set-deadline``) stays while the task's cell in the plan is the one it was set
+    for. Deadlines are read with the province's calendar and ``settings.school_year_end``.
     """
     rows = read_rows(path, "tasks")
     registry, ids = load_registry(session)
+    history = load_history(session)
     header_meta, meta_errors = read_meta(rows)
     merged = header_meta.merged(meta or PlanMeta())
     issuer = find_agency(session, merged.issuer) if merged.issuer else None
@@ -131,9 +153,10 @@ def import_plan(
         school_year_end=settings.school_year_end,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
+    plan = plan_by_number(session, parsed.meta.number)
+    routings = _route_rows(session, parsed, registry, history, on, mapping, plan, rows[0].line)
     _check_plan(path, rows[0].line, parsed, issuer is not None)
 
-    plan = plan_by_number(session, parsed.meta.number)
     report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
     report.agency_names = {code: e.name for code, e in registry.entries.items()}
@@ -192,9 +215,13 @@ def import_plan(
             report.tasks_unchanged += 1
         session.add(task)
         session.flush()
-        parts = {ids[p.code]: (Role(p.role), p.scope) for p in assign(row.lead, row.coordinate)}
+        routing = routings[row.key]
+        parts = {ids[p.code]: p for p in routing.parts}
+        report.rerouted.extend(ReroutedLine(row.line, row.key, r) for r in routing.rerouted)
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
-        _sync_assignments(session, task, parts, values["due_on"], changed, actor, report, done)
+        led = _sync_assignments(
+            session, task, parts, values["due_on"], changed, actor, report, done
+        )
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
             report.unspecified.append(
                 UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
@@ -204,13 +231,77 @@ def import_plan(
         report.readings.append(
             RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown)
         )
-        if not any(role is Role.LEAD for role, _scope in parts.values()):
+        if not led:
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
             progress(done, len(parsed.tasks))
     report.tasks_missing = sorted(existing)
     report.general_refs = list(dict.fromkeys(report.general_refs))
     return report
+
+
+@dataclass
+class _Routing:
+    parts: list[Routed]
+    rerouted: list[Rerouted]
+
+
+def _route_rows(
+    session: Session, parsed: ParsedPlan, registry: Registry, history: History, on: date,
+    mapping: Sequence[str], plan: Plan | None, first_line: int,
+) -> dict[str, _Routing]:  # fmt: skip
+    """Each row's parts on the day ``on``; what cannot be routed is added to the plan's
+    errors, by line."""
+    agencies = {c: Registered(e.name, e.kind.value) for c, e in registry.entries.items()}
+    mapped, mapped_text = _read_mapping(registry, history, on, mapping, first_line, parsed.errors)
+    held: dict[str, set[str]] = {}
+    if plan is not None:
+        for task_key, code in session.exec(
+            select(Task.key, Agency.code)
+            .join(Assignment, col(Assignment.task_id) == col(Task.id))
+            .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+            .where(Task.plan_id == plan.id)
+        ):
+            held.setdefault(task_key, set()).add(code)
+    out: dict[str, _Routing] = {}
+    for row in parsed.tasks:
+        if row.lead is None or row.coordinate is None:
+            continue
+        routing = route(
+            assign(row.lead, row.coordinate), history=history, day=on, agencies=agencies,
+            held=held.get(row.key, ()), mapping=mapped, mapping_text=mapped_text,
+        )  # fmt: skip
+        parsed.errors.extend(RowError(row.line, e) for e in routing.errors)
+        out[row.key] = _Routing(routing.parts, routing.rerouted)
+    return out
+
+
+def _read_mapping(
+    registry: Registry, history: History, on: date, mapping: Sequence[str], first_line: int,
+    errors: list[RowError],
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:  # fmt: skip
+    """``--map "OLD=NEW"``: every agency OLD names (a class: its members) → those NEW
+    names that exist on ``on``."""
+    codes: dict[str, tuple[str, ...]] = {}
+    texts: dict[str, str] = {}
+    for given in mapping:
+        old, sep, new = (part.strip() for part in given.partition("="))
+        if not sep or not old or not new:
+            errors.append(RowError(first_line, f"--map “{given}”: cần dạng “CŨ=MỚI”, ví dụ "
+                                               "“UBND cấp huyện=UBND cấp xã”"))  # fmt: skip
+            continue
+        left, right = registry.match(old), registry.match(new)
+        targets = tuple(c for c in right.codes if history.exists(c, on))
+        if left.unknown or not left.codes:
+            errors.append(RowError(first_line, f"--map: không đọc được “{old}” thành cơ quan "
+                                               "hay nhóm cơ quan nào trong danh mục"))  # fmt: skip
+        elif right.unknown or not targets:
+            errors.append(RowError(first_line, f"--map: “{new}” không chỉ ra cơ quan nào còn "
+                                               f"hoạt động ngày {on:%d/%m/%Y}"))  # fmt: skip
+        else:
+            for code in left.codes:
+                codes[code], texts[code] = targets, f"{old}={new}"
+    return codes, texts
 
 
 def _check_plan(path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool) -> None:
@@ -245,15 +336,18 @@ def _upsert_sections(session: Session, plan_id: int, parsed: ParsedPlan) -> dict
 def _sync_assignments(
     session: Session,
     task: Task,
-    parts: dict[int, tuple[Role, str]],
+    parts: dict[int, Routed],
     due_on: date | None,
     task_changed: bool,
     actor: str,
     report: PlanImportReport,
     done: bool = False,
-) -> None:
-    """Each agency's part of ``task``, created, updated or cancelled to match the plan.
+) -> bool:
+    """Each agency's part of ``task``, created, updated or cancelled to match the plan;
+    True when the task has a lead part that is not cancelled (the test of ``dondoc
+    unassigned``).
 
+    A part ``kept`` (an agency that no longer exists already has it) is left as it is.
     ``done``: the plan's deadline cell says the work is done, so open parts are closed.
     """
     current = {
@@ -263,8 +357,17 @@ def _sync_assignments(
     now = utcnow()
     who = Actor(actor)
     assert task.id is not None
-    for agency_id, (role, scope) in parts.items():
+    led = False
+    for agency_id, part in parts.items():
+        role, scope = Role(part.role), part.scope
         assignment = current.pop(agency_id, None)
+        if part.kept:  # the agency as it then was: its part is history
+            led |= (
+                assignment is not None
+                and assignment.role == Role.LEAD
+                and (assignment.status != Status.CANCELLED)
+            )
+            continue
         if assignment is None:
             assignment = Assignment(
                 task_id=task.id, agency_id=agency_id, role=role, scope=scope, due_on=due_on
@@ -273,8 +376,9 @@ def _sync_assignments(
             session.flush()
             assert assignment.id is not None
             report.assignments_new += 1
-            record_change(session, assignment, who, now, "created", None, Status.OPEN)
+            record_change(session, assignment, who, now, "created", None, Status.OPEN, part.change)
             report.assignments_total += 1
+            led |= role is Role.LEAD
             if done:
                 _close_as_done_in_plan(session, assignment, who, now, report)
             continue
@@ -287,6 +391,7 @@ def _sync_assignments(
         ]
         if assignment.status == Status.CANCELLED:
             changes.append(("status", assignment.status, Status.OPEN))
+        led |= role is Role.LEAD
         reset = task_changed
         for name, old, new in changes:
             if old != new:
@@ -305,6 +410,7 @@ def _sync_assignments(
             close_part(session, assignment, Status.CANCELLED, who, now,
                        "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip
             report.assignments_cancelled += 1
+    return led
 
 
 def _close_as_done_in_plan(
