@@ -23,7 +23,7 @@ from bot.models import Assignment, Chat, ChatRole, Plan, Role, Status, Task
 from bot.scheduler.simulate import Summary, replay
 from bot.services.calendar import load_calendar
 from bot.services.demo import seed_demo
-from tests.province import SETTINGS
+from tests.province import SETTINGS, at
 
 FIRST, LAST = date(2024, 12, 2), date(2025, 1, 17)
 
@@ -71,7 +71,7 @@ def test_simulation_counts_match_the_ladder(tmp_path: Path) -> None:
     upgrade(url)
     engine = make_engine(url)
     with session_scope(engine) as s:
-        seed_demo(s, SETTINGS)
+        seed_demo(s, SETTINGS, at(FIRST))
     settings = Settings()
     expected = expected_by_stage(engine, settings)
     console = ConsoleChannel(quiet=True)

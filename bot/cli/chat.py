@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.app import clock, configure_logging, run, tick_once
 from bot.channels.console import ConsoleChannel, plain
@@ -33,9 +33,10 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
-from bot.models import ChatRole
+from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
+from bot.services.agency_changes import load_history
 from bot.services.binding import create_link_code, find_chat, linked_chats
 from bot.services.calendar import load_calendar
 from bot.services.chats import deactivate_chat, ensure_chat
@@ -64,6 +65,11 @@ def link_cmd(
             err.print("Thiếu tên cơ quan (chỉ --role admin mới không cần).", style="red")
             raise typer.Exit(2)
         found = agency_or_exit(session, agency) if agency else None
+        if found is not None and (change := load_history(session).ended(found.code, now.date())):
+            names = {a.code: a.name for a in session.exec(select(Agency))}
+            err.print(f"{change.describe(names)}: hãy cấp mã cho cơ quan hiện nay.",
+                      style="red", markup=False, highlight=False)  # fmt: skip
+            raise typer.Exit(1)
         code = create_link_code(
             session, agency=found, role=role, now=now, ttl=timedelta(hours=hours)
         )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.app import clock
 from bot.cli.common import (
@@ -27,7 +27,6 @@ from bot.cli.common import (
     load_settings,
     migrated_engine,
     out,
-    parse_day,
     today_or,
     within,
     write_csv,
@@ -35,8 +34,9 @@ from bot.cli.common import (
 from bot.db import session_scope, upgrade
 from bot.domain.calendar import VIETNAM
 from bot.importers.agencies import slug
-from bot.models import Role, Status
+from bot.models import Agency, Role, Status
 from bot.render import short_date
+from bot.services.agency_changes import load_history
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
@@ -54,12 +54,17 @@ def db_upgrade() -> None:
 @app.command("seed")
 def seed_cmd(
     folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu mẫu")] = SEED,
+    today: Annotated[
+        str, typer.Option(help="Ngày dựng tỉnh mẫu, dd/mm/yyyy (mặc định hôm nay)")
+    ] = "",
 ) -> None:
-    """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch và các nhóm chat console của tỉnh mẫu."""
+    """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch, hồ sơ, các nhóm chat console và các
+    thay đổi cơ quan năm 2025 của tỉnh mẫu."""
     settings = load_settings()
     engine = migrated_engine(settings)
+    now = _morning(today_or(today, "--today", VIETNAM)) if today else clock()
     with import_transaction(engine) as session:
-        reports = seed_demo(session, settings, folder)
+        reports, changes = seed_demo(session, settings, now, folder)
     table = Table(title="Dữ liệu mẫu đã nhập")
     for column in ("Kế hoạch", "Nhiệm vụ", "Phần việc", "Chưa có ngày"):
         table.add_column(column, justify="right" if column != "Kế hoạch" else "left")
@@ -70,8 +75,20 @@ def seed_cmd(
         f"Tổng: {len(reports)} kế hoạch, {sum(r.tasks_total for r in reports)} nhiệm vụ, "
         f"{sum(r.assignments_total for r in reports)} phần việc, "
         f"{sum(len(r.unspecified) for r in reports)} thời hạn chưa xác định; "
-        "mọi cơ quan đều có trong danh mục."
+        "mọi cơ quan đều có trong danh mục.",
+        highlight=False,
     )
+    if changes:
+        out.print(f"\n[bold]Thay đổi cơ quan đã áp dụng ({len(changes)}):[/]")
+        for change in changes:
+            out.print(f"  {change.description}: {change.parts_moved + change.parts_merged} "
+                      "phần việc đang mở chuyển sang cơ quan kế tục.",
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _morning(day: date) -> datetime:
+    """8:00 in Vietnam on ``day``: the moment a command given a day stands for."""
+    return datetime.combine(day, time(8), VIETNAM)
 
 
 tasks_app = typer.Typer(
@@ -127,6 +144,11 @@ def _print_tasks(
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
         agency_row = agency_or_exit(session, agency) if agency else None
+        if agency_row is not None and (change := load_history(session).ended(agency_row.code, day)):
+            names = {a.code: a.name for a in session.exec(select(Agency))}
+            err.print(f"{change.describe(names)}: việc đang mở của cơ quan này đã chuyển sang cơ "
+                      "quan kế tục; ở đây chỉ còn việc đã đóng trước đó.", style="yellow",
+                      markup=False, highlight=False)  # fmt: skip
         lines = list_assignments(
             session, today=day, agency=agency_row, plan=plan or None, overdue=overdue,
             due_within=due_within, unspecified=unspecified, include_closed=include_closed,
@@ -226,17 +248,23 @@ def _short(text: str, limit: int) -> str:
 
 @app.command("demo")
 def demo_cmd(
-    today: Annotated[str, typer.Option(help="Ngày xem sổ, dd/mm/yyyy")] = "25/11/2024",
+    today: Annotated[str, typer.Option(help="Ngày xem sổ, dd/mm/yyyy (mặc định hôm nay)")] = "",
 ) -> None:
-    """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của Sở Nội vụ (chạy lại nhiều lần vẫn an toàn)."""
-    day = parse_day(today, "--today")
-    seed_cmd(SEED)
+    """Dựng tỉnh mẫu từ seed/ và in sổ theo dõi của Sở Nội vụ và Sở Tài chính (chạy lại nhiều lần
+    vẫn an toàn)."""
+    day = today_or(today, "--today", VIETNAM)
+    seed_cmd(SEED, today)
+    shown = f"{day:%d/%m/%Y}"
     out.print(f"\n[bold]Sở Nội vụ, ngày {day:%d/%m/%Y}: việc đến hạn trong 60 ngày[/]")
     _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
-              include_closed=False, today=today, fmt=Format.table)  # fmt: skip
+                 include_closed=False, today=shown, fmt=Format.table)  # fmt: skip
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
     _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,
-              include_closed=False, today=today, fmt=Format.table)  # fmt: skip
+                 include_closed=False, today=shown, fmt=Format.table)  # fmt: skip
+    out.print(f"\n[bold]Sở Tài chính, ngày {day:%d/%m/%Y}: việc quá hạn (cả việc nhận từ Sở Kế "
+              "hoạch và Đầu tư khi sáp nhập)[/]")  # fmt: skip
+    _print_tasks(agency="Sở Tài chính", plan="", overdue=True, due_within=None, unspecified=False,
+                 include_closed=False, today=shown, fmt=Format.table)  # fmt: skip
 
 
 class ReportFormat(StrEnum):

@@ -123,7 +123,7 @@ def simulate_cmd(
         upgrade(url)
         engine = make_engine(url)
         with import_transaction(engine) as session:
-            seed_demo(session, settings)
+            seed_demo(session, settings, datetime.combine(first, daily, VIETNAM))
         console = ConsoleChannel(quiet=quiet or fmt is TextFormat.json)
         result = asyncio.run(
             replay(engine, {"console": console}, first, last, at=daily,

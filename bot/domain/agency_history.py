@@ -112,12 +112,16 @@ class History:
         walk(code, ())
         return tuple(out.values())
 
-    def lineage(self, code: str, day: date) -> set[str]:
-        """``code`` and every agency its work passed through up to ``day``."""
-        found = {code}
-        for s in self.successors(code, day):
-            found.add(s.code)
-            found.update(c.code for c in s.path)
+    def heirs(self, code: str) -> set[str]:
+        """``code`` and every agency its work passes to through every recorded change,
+        whatever its date: a part or a file any of them holds is this agency's work."""
+        found, todo = {code}, [code]
+        while todo:
+            change = self.changes.get(todo.pop())
+            for nxt in change.successors if change else ():
+                if nxt not in found:
+                    found.add(nxt)
+                    todo.append(nxt)
         return found
 
 
@@ -202,7 +206,7 @@ def route(
     for a in assigned:
         if a.by_class:
             classes.setdefault(a.via, [])
-        mine = history.lineage(a.code, day) & held
+        mine = history.heirs(a.code) & held
         live = sorted(c for c in mine if history.exists(c, day))
         if mine:  # the task already has this work: the part stays where it is
             code = live[0] if live else sorted(mine)[0]

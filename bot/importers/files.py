@@ -99,7 +99,7 @@ def import_files(
         report.by_kind[record["status"]] = report.by_kind.get(record["status"], 0) + 1
         batch.append(record)
         if len(batch) >= BATCH:
-            _write(session, batch, moved, report, now)
+            _write(session, batch, moved, report, now, holders)
             batch = []
             if progress:
                 progress(report.rows)
@@ -109,7 +109,7 @@ def import_files(
         raise ImportFailed(path, errors)
     if not report.rows:
         raise ImportFailed(path, [RowError(header_row.line, "tệp không có hồ sơ nào")])
-    _write(session, batch, moved, report, now)
+    _write(session, batch, moved, report, now, holders)
     return report
 
 
@@ -133,6 +133,7 @@ class _Holders:
     def __init__(self, registry: Registry, ids: dict[str, int], history: History, on: date) -> None:
         self.registry, self.ids, self.history, self.on = registry, ids, history, on
         self._read: dict[str, str] = {}  # cell → agency code, or "!" + why it is not one
+        self._codes = {i: c for c, i in ids.items()}
 
     def code(self, cell: str) -> str:
         """The code ``cell`` names, or "!" and the reason."""
@@ -146,6 +147,11 @@ class _Holders:
                 hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
                 self._read[cell] = f"!đơn vị xử lý {hint} không có trong danh mục"
         return self._read[cell]
+
+    def still_holds(self, holder_id: int, named_id: int) -> bool:
+        """The file's holder took the named agency's work on (a merge applied after an
+        earlier import of the same export): the file stays where it is."""
+        return self._codes[holder_id] in self.history.heirs(self._codes[named_id])
 
     def now_holding(self, code: str) -> int | str:
         """The id of who holds an open file of ``code`` on the import's day, or why nobody."""
@@ -226,7 +232,7 @@ _COMPARED = ("procedure", "field", "applicant_name", "applicant_address", "appli
 
 
 def _write(session: Session, batch: list[dict[str, Any]], moved: set[int], report: FileImportReport,
-           now: datetime) -> None:  # fmt: skip
+           now: datetime, holders: _Holders) -> None:  # fmt: skip
     if not batch:
         return
     existing = {
@@ -250,6 +256,10 @@ def _write(session: Session, batch: list[dict[str, Any]], moved: set[int], repor
             continue
         if current.id in moved:
             record["due_on"] = current.due_on  # the approved letter's date stands
+        if current.agency_id != record["agency_id"] and holders.still_holds(
+            current.agency_id, record["agency_id"]
+        ):
+            record["agency_id"] = current.agency_id
         if all(getattr(current, k) == record[k] for k in _COMPARED):
             report.unchanged += 1
             continue
