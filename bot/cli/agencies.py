@@ -182,15 +182,15 @@ def _new_agency(session: Session, old: Agency, name: str, code: str, symbol: str
         raise ChangeRefused("thiếu tên mới")
     code = code.strip() or slug(name)
     symbol = symbol.strip().upper() or "".join(w[0] for w in code.split("-") if w).upper()
-    if session.exec(select(Agency).where(Agency.code == code)).first() is not None:
+    registered = session.exec(select(Agency)).all()
+    if same := next((a for a in registered if key(a.name) == key(name)), None):
+        raise ChangeRefused(f"tên “{name}” đã có trong danh mục (mã “{same.code}”): dùng "
+                            f"“dondoc agencies merge {old.code} {same.code}”")  # fmt: skip
+    if any(a.code == code for a in registered):
         raise ChangeRefused(f"mã “{code}” đã có trong danh mục: chọn mã khác bằng --code")
-    for other in session.exec(select(Agency)).all():
-        if key(other.name) == key(name):
-            raise ChangeRefused(f"tên “{name}” đã có trong danh mục (mã “{other.code}”): dùng "
-                                f"“dondoc agencies merge {old.code} {other.code}”")  # fmt: skip
-        if other.letter_symbol == symbol:
-            raise ChangeRefused(f"ký hiệu văn bản “{symbol}” trùng với “{other.name}”: ghi ký hiệu "
-                                "riêng bằng --symbol")  # fmt: skip
+    if owner := next((a for a in registered if a.letter_symbol == symbol), None):
+        raise ChangeRefused(f"ký hiệu văn bản “{symbol}” trùng với “{owner.name}”: ghi ký hiệu "
+                            "riêng bằng --symbol")  # fmt: skip
     if not _SYMBOL.fullmatch(symbol):
         raise ChangeRefused(f"ký hiệu văn bản “{symbol}” không hợp lệ (chữ in hoa, số, “-”, “&”, "
                             "tối đa 16 ký tự)")  # fmt: skip
