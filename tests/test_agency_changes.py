@@ -18,6 +18,7 @@ from typer.testing import Result
 
 from bot.channels.console import ConsoleChannel
 from bot.db import make_engine, session_scope
+from bot.domain.deadlines import parse_deadline, to_columns
 from bot.models import (
     CHECK_NEVER,
     CHECK_NOW,
@@ -27,6 +28,7 @@ from bot.models import (
     Chat,
     ChatRole,
     ExtensionRequest,
+    Notice,
     Outbox,
     Plan,
     RequestState,
@@ -67,8 +69,9 @@ class World:
         """A task with a part for each (agency code, role): code → part id."""
         with session_scope(self.engine) as s:
             n = len(s.exec(select(Task.id)).all()) + 1
+            deadline = to_columns(parse_deadline(f"{due:%d/%m/%Y}", plan_year=due.year))
             task = Task(plan_id=self.plan_id, key=str(n), number=str(n), text=f"Nhiệm vụ {n}",
-                        deadline_kind="date", due_on=due)  # fmt: skip
+                        deadline_text=f"{due:%d/%m/%Y}", **deadline)  # fmt: skip
             s.add(task)
             s.flush()
             out = {}
@@ -506,3 +509,29 @@ def test_import_agency_changes_names_every_bad_row_and_writes_nothing(
         assert f"{path}:{line}: {why}" in output
     assert f"{path}:2:" not in output
     assert world.counts() == before and world.part(part).agency_id == world.id("so-gtvt")
+
+
+def test_after_a_merge_the_ladder_reminds_the_successors_chats(world: World) -> None:
+    part = world.task(("so-khdt", Role.LEAD), due=date(2025, 3, 5))["so-khdt"]
+    group = world.chat("so-khdt", ChatRole.GROUP)  # bound to Sở Tài chính by the merge
+    world.run.ok("agencies", "merge", "so-khdt", "so-tai-chinh", "--date", "01/03/2025",
+                 "--act", ACT_45)  # fmt: skip
+    _changes_at(world, NOW)
+    with Session(world.engine) as s:
+        reminded = s.exec(select(Notice.chat_id).where(Notice.assignment_id == part)).all()
+    assert group in reminded
+    assert world.part(part).check_on != CHECK_NOW  # the ladder worked it out again
+
+
+def test_import_agency_changes_reads_an_excel_file(world: World, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in CHANGES.splitlines():
+        sheet.append(line.split(","))
+    book.save(tmp_path / "thay-doi.xlsx")
+    output = world.run.ok("import", "agency-changes", str(tmp_path / "thay-doi.xlsx")).output
+    assert "ghi mới 3, giữ nguyên 0" in output
+    assert world.run.ok("agencies", "history").output.count("01/03/2025") == 2

@@ -376,7 +376,17 @@ def _absorb(
 ) -> None:
     """The heir's own part of the task takes on the old part: it leads if either led,
     follows the later due date and extension, covers both scopes, and is open again if
-    it had been cancelled (a done part stays done: the work is done)."""
+    it had been cancelled. A done part stays as it is: the work is done."""
+    if held.status != Status.DONE:
+        _take_on(session, step, held, part)
+    audit(session, held, step.actor, step.now, "agency", step.old.name, heir.name,
+          f"nhận phần việc {code_of(part)}: {step.notes.get(heir.id or 0, step.note)}")  # fmt: skip
+    held.check_on = CHECK_NOW
+    step.result.parts_merged += 1
+
+
+def _take_on(session: Session, step: _Step, held: Assignment, part: Assignment) -> None:
+    """Role, dates, scope and status of the old part, onto the heir's open part."""
     if part.role == Role.LEAD and held.role != Role.LEAD:
         audit(session, held, step.actor, step.now, "role", held.role, Role.LEAD, step.note)
         held.role = Role.LEAD
@@ -386,16 +396,12 @@ def _absorb(
     if part.extended_to is not None and (
         held.extended_to is None or part.extended_to > held.extended_to
     ):
-        held.extended_to = part.extended_to  # fmt: skip
+        held.extended_to = part.extended_to
     if part.scope and part.scope not in held.scope:
         held.scope = "; ".join(s for s in (held.scope, part.scope) if s)
     if held.status == Status.CANCELLED:
         audit(session, held, step.actor, step.now, "status", held.status, Status.OPEN, step.note)
         held.status = Status.OPEN
-    audit(session, held, step.actor, step.now, "agency", step.old.name, heir.name,
-          f"nhận phần việc {code_of(part)}: {step.notes.get(heir.id or 0, step.note)}")  # fmt: skip
-    held.check_on = CHECK_NOW
-    step.result.parts_merged += 1
 
 
 def _fold(session: Session, step: _Step, part: Assignment, survivor: Assignment) -> None:
