@@ -115,8 +115,9 @@ def print_summary(described: list[str], applied: list[AppliedChange], today: dat
             f"sẵn có {a.parts_merged}, hủy {len(a.parts_cancelled)}; đề nghị gia hạn chuyển theo "
             f"{a.requests_moved}.", highlight=False,
         )  # fmt: skip
-        out.print(f"  Nhóm/chat: chuyển liên kết {a.chats_rebound}, tạm ngưng {a.chats_closed} "
-                  "(đã báo vào từng nhóm).", highlight=False)  # fmt: skip
+        told = " (đã báo vào từng nhóm)" if a.chats_rebound + a.chats_closed else ""
+        out.print(f"  Nhóm/chat: chuyển liên kết {a.chats_rebound}, tạm ngưng {a.chats_closed}"
+                  f"{told}.", highlight=False)  # fmt: skip
         out.print(f"  Hồ sơ TTHC, văn bản xin lỗi đã chuyển: {a.files_moved}; mã liên kết chưa "
                   f"dùng đã chuyển: {a.codes_moved}.", highlight=False)  # fmt: skip
         if a.parts_cancelled:
