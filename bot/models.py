@@ -246,7 +246,8 @@ class Outbox(SQLModel, table=True):
     key: str = Field(unique=True, max_length=160)
     chat_id: int = Field(foreign_key="chat.id", index=True)
     # reminder | files | digest | unspecified (planners) | notice (a message to another
-    # chat: extensions, alerts to admins) | apology (the approved letter)
+    # chat: extensions, alerts to admins) | apology (the approved letter) | farewell (the
+    # last message to a chat closed because its agency ended: sent though it is inactive)
     kind: str = Field(max_length=32)
     parts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Buttons under the last part: rows of [label, callback data]. Channels without

@@ -27,6 +27,7 @@ from bot.cli.common import (
 )
 from bot.domain.agencies import Match
 from bot.importers.agencies import import_agencies
+from bot.importers.agency_changes import import_agency_changes
 from bot.importers.files import import_files
 from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
@@ -43,6 +44,26 @@ def import_agencies_cmd(file: File) -> None:
         f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
         f"giữ nguyên {report.unchanged}."
     )
+
+
+@import_app.command("agency-changes")
+def import_agency_changes_cmd(file: File) -> None:
+    """Nhập thay đổi của cơ quan (Ngày hiệu lực, Thay đổi, Cơ quan, Cơ quan kế tục, Văn bản)
+    rồi chuyển công việc của các thay đổi đã đến ngày. Nhập lại cùng tệp không đổi gì."""
+    from bot.app import clock
+    from bot.cli.agencies import print_summary
+    from bot.domain.calendar import VIETNAM
+    from bot.services.agency_changes import apply_due
+
+    now = clock()
+    today = now.astimezone(VIETNAM).date()
+    with import_transaction(migrated_engine(load_settings())) as session:
+        report = import_agency_changes(session, file, actor=f"import:{file.name}"[:128], now=now)
+        applied = apply_due(session, today, now)
+    out.print(
+        f"Thay đổi của cơ quan: ghi mới {len(report.created)}, giữ nguyên {report.unchanged}."
+    )
+    print_summary(report.created, applied, today)
 
 
 class _DryRun(Exception):

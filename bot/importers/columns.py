@@ -51,10 +51,22 @@ _RULES["files"] = [
     ("status", (("trang", "thai"), ("tinh", "trang"), ("status",))),
 ]
 
+# An agency renamed, merged, split or dissolved (``dondoc import agency-changes``). The
+# successors' column ("Cơ quan kế tục") comes before the agency's ("Cơ quan").
+_RULES["agency_changes"] = [
+    ("effective_on", (("ngay", "hieu", "luc"), ("ngay",), ("effective",), ("date",))),
+    ("successors", (("ke", "tuc"), ("nhan",), ("successors",))),
+    ("changed", (("co", "quan"), ("don", "vi"), ("agency",))),
+    ("change", (("thay", "doi"), ("hinh", "thuc"), ("change",), ("kind",))),
+    ("act", (("van", "ban"), ("can", "cu"), ("act",))),
+    ("note", (("ghi", "chu"), ("note",))),
+]
+
 REQUIRED = {
     "tasks": ("task", "deadline"),
     "agencies": ("name", "kind"),
     "files": ("code", "agency", "received"),
+    "agency_changes": ("changed", "change", "effective_on", "act"),
 }
 
 LABELS = {
@@ -83,6 +95,12 @@ LABELS = {
     "returned": "Ngày trả kết quả",
     "received": "Ngày tiếp nhận",
     "status": "Trạng thái",
+    "effective_on": "Ngày hiệu lực",
+    "successors": "Cơ quan kế tục",
+    "changed": "Cơ quan",
+    "change": "Thay đổi",
+    "act": "Văn bản",
+    "note": "Ghi chú",
 }
 
 

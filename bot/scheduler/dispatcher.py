@@ -129,7 +129,10 @@ async def _deliver(
         )
         as_photo = bool(outbox.attachment and outbox.attachment.get("kind") == "chart")
         channel = channels[chat.channel]
-        active, channel_name, chat_id = chat.active, chat.channel, chat.id
+        # A farewell is the last message to a chat closed on purpose (its agency ended,
+        # ``bot.services.agency_changes``): it goes out though the chat is no longer active.
+        active = chat.active or outbox.kind == store.FAREWELL
+        channel_name, chat_id = chat.channel, chat.id
     if not active:
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1

@@ -1,18 +1,23 @@
-"""One tick: plan what is due, commit, then dispatch. ``bot.scheduler.periodic`` repeats it."""
+"""One tick: apply the agencies' changes that are due, plan what is due, commit, then
+dispatch. ``bot.scheduler.periodic`` repeats it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.channels import Channel
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.calendar import WorkCalendar
 from bot.scheduler.dispatcher import DispatchResult, dispatch
 from bot.scheduler.planner import PlanResult, plan
+from bot.scheduler.planners.messages import isolated
+from bot.services.agency_changes import AppliedChange, apply_due
 from bot.services.calendar import load_calendar
 
 
@@ -20,6 +25,16 @@ from bot.services.calendar import load_calendar
 class TickResult:
     planned: PlanResult
     dispatched: DispatchResult
+    changes: list[AppliedChange] = field(default_factory=list)
+
+
+def apply_changes(session: Session, now: datetime, cal: WorkCalendar) -> list[AppliedChange]:
+    """The agencies' changes whose day (Vietnam's calendar) has come, applied at any hour:
+    the work must be with its new agency before the planners look at it. In a savepoint:
+    if it fails, it is undone, the admins are told, and the planners run all the same."""
+    today = cal.local(now).date()
+    return isolated(session, now, "chuyển công việc của cơ quan đã thay đổi", list,
+                    lambda: apply_due(session, today, now))  # fmt: skip
 
 
 async def tick(
@@ -33,6 +48,7 @@ async def tick(
     """Plan what is due at ``now``, commit, then send it. Safe to run again at any time."""
     with session_scope(engine) as session:
         cal = load_calendar(session, settings.hours)
+        changes = apply_changes(session, now, cal)
         planned = plan(session, now, settings=settings, cal=cal)
     dispatched = await dispatch(engine, channels, now, worker=worker, settings=settings, cal=cal)
-    return TickResult(planned, dispatched)
+    return TickResult(planned, dispatched, changes)

@@ -40,6 +40,9 @@ from bot.db import session_scope
 from bot.models import Chat, Outbox, OutboxState, SentMessage
 
 _ERROR_MAX = 2000  # characters of an error kept on the row
+#: ``Outbox.kind`` of the last message to a chat closed on purpose: the dispatcher sends
+#: it though the chat is no longer active (every other row to such a chat fails).
+FAREWELL = "farewell"
 
 
 def enqueue(

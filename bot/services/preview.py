@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.models import Agency
 from bot.scheduler.planner import plan
+from bot.scheduler.runner import apply_changes
 from bot.services.calendar import load_calendar
 
 
@@ -38,6 +39,7 @@ def preview(session: Session, now: datetime, settings: Settings) -> Preview:
     """Plan at ``now`` in ``session``, then roll back: the messages, and nothing changed."""
     cal = load_calendar(session, settings.hours)
     held_until = None if cal.in_window(now) else cal.next_window(now)
+    apply_changes(session, now, cal)  # as the tick does: the work is where it is on that day
     result = plan(session, now, settings=settings, cal=cal)
     agencies = {a.id: a.name for a in session.exec(select(Agency))}
     messages = [
