@@ -137,3 +137,14 @@ def test_a_mapping_adds_the_new_parts_beside_a_former_agencys_old_one() -> None:
     districts = [lead("h-a", via="UBND cấp huyện", by_class=True)]
     parts = routed(districts, JULY, held={"h-a"}, mapping={"h-a": ("x-a",)})
     assert parts == {"h-a": ("lead", True), "x-a": ("lead", False)}
+
+
+def test_on_an_earlier_day_the_part_where_the_merge_left_the_work_is_the_one() -> None:
+    # Seeded in 2024, merged in 2025, the 2024 import run again: the successor's part
+    # (not the former agency's, cancelled when it was folded in) is the task's.
+    before = date(2024, 11, 25)
+    assert routed([lead("so-khdt")], before, held={"so-khdt", "so-tai-chinh"}) == {
+        "so-tai-chinh": ("lead", False)
+    }
+    # Closed by the former agency before the merge, and never moved: still its part.
+    assert routed([lead("so-khdt")], before, held={"so-khdt"}) == {"so-khdt": ("lead", False)}

@@ -16,17 +16,10 @@ from bot.domain.agency_history import ChangeKind
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.importers.plans import import_plan
-from bot.models import (
-    Agency,
-    AgencyChange,
-    AgencySuccessor,
-    Assignment,
-    StatusUpdate,
-    Task,
-    TthcFile,
-)
+from bot.models import Agency, Assignment, StatusUpdate, Task, TthcFile
+from bot.services.agency_changes import apply_due, record_change
 from tests.files import LateFile, late_files_export
-from tests.province import CAL, SETTINGS
+from tests.province import CAL, SETTINGS, at
 
 ACT_45 = "Nghị định số 45/2025/NĐ-CP ngày 28/02/2025"
 ACT_72 = "Luật Tổ chức chính quyền địa phương số 72/2025/QH15, Điều 51 khoản 3"
@@ -45,15 +38,12 @@ PLAN = (
 def record(
     engine: Engine, code: str, kind: ChangeKind, on: date, act: str, *successors: str
 ) -> None:
-    """A change as the registry keeps it (how it is recorded is tested in test_agency_changes)."""
+    """Record a change and apply it as the tick does on ``TODAY``."""
     with session_scope(engine) as s:
-        ids = {a.code: a.id for a in s.exec(select(Agency))}
-        change = AgencyChange(agency_id=ids[code], kind=kind, effective_on=on, act=act,
-                              recorded_by="test")  # fmt: skip
-        s.add(change)
-        s.flush()
-        for i, successor in enumerate(successors):
-            s.add(AgencySuccessor(change_id=change.id, agency_id=ids[successor], position=i))
+        agencies = {a.code: a for a in s.exec(select(Agency))}
+        record_change(s, agency=agencies[code], kind=kind, on=on, act=act,
+                      successors=[agencies[c] for c in successors], actor="test", now=at(TODAY))  # fmt: skip
+        apply_due(s, TODAY, at(TODAY))
 
 
 @pytest.fixture

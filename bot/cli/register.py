@@ -255,8 +255,8 @@ def demo_cmd(
     day = today_or(today, "--today", VIETNAM)
     seed_cmd(SEED, today)
     shown = f"{day:%d/%m/%Y}"
-    out.print(f"\n[bold]Sở Nội vụ, ngày {day:%d/%m/%Y}: việc đến hạn trong 60 ngày[/]")
-    _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=60, unspecified=False,
+    out.print(f"\n[bold]Sở Nội vụ, ngày {day:%d/%m/%Y}: việc quá hạn[/]")
+    _print_tasks(agency="Sở Nội vụ", plan="", overdue=True, due_within=None, unspecified=False,
                  include_closed=False, today=shown, fmt=Format.table)  # fmt: skip
     out.print("\n[bold]Sở Nội vụ: việc chưa có ngày cụ thể (chờ quản trị viên bổ sung)[/]")
     _print_tasks(agency="Sở Nội vụ", plan="", overdue=False, due_within=None, unspecified=True,

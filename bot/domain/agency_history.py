@@ -207,13 +207,13 @@ def route(
         if a.by_class:
             classes.setdefault(a.via, [])
         mine = history.heirs(a.code) & held
-        live = sorted(c for c in mine if history.exists(c, day))
         if mine:  # the task already has this work: the part stays where it is
-            code = live[0] if live else sorted(mine)[0]
-            add(code, a, kept=not live)
+            code = _holder(mine, history, day)
+            kept = not history.exists(code, day)
+            add(code, a, kept=kept)
             if a.by_class:
                 classes[a.via].append(code)
-            if live or a.code not in mapping:
+            if not kept or a.code not in mapping:
                 continue
         if a.code in mapping:  # an explicit mapping, even beside the former agency's old part
             how = f"theo --map “{(mapping_text or {}).get(a.code, '')}”"
@@ -255,6 +255,15 @@ def route(
             out.errors.append(_empty_class(via, assigned, history, day, agencies))
     out.parts = list(parts.values())
     return out
+
+
+def _holder(held: set[str], history: History, day: date) -> str:
+    """Which of the parts a task has for one agency's work is that work's part: the one
+    of an agency that never changed (where re-routing left it), else one that exists on
+    ``day``, else the former agency's own (history, left as it is)."""
+    current = sorted(c for c in held if c not in history.changes)
+    existing = sorted(c for c in held if history.exists(c, day))
+    return (current or existing or sorted(held))[0]
 
 
 def _empty_class(
