@@ -197,7 +197,7 @@ def _check(
         if (ended := history.ended(s.code, on)) is not None:
             raise ChangeRefused(f"cơ quan kế tục “{s.name}” đã không còn từ ngày "
                                 f"{ended.on:%d/%m/%Y} ({ended.describe(names)})")  # fmt: skip
-        if agency.code in _downstream(history, s.code):
+        if agency.code in history.heirs(s.code):
             raise ChangeRefused(f"vòng lặp: công việc của {s.name} đã được ghi là chuyển về "
                                 f"{agency.name}")  # fmt: skip
 
@@ -206,19 +206,6 @@ def _count_reason(kind: ChangeKind, given: int) -> str:
     if kind is ChangeKind.SPLIT:
         return f"chia tách cần ít nhất hai cơ quan kế tục (đã ghi {given})"
     return f"{KIND_WORDS[kind]} cần đúng một cơ quan kế tục (đã ghi {given})"
-
-
-def _downstream(history: History, code: str) -> set[str]:
-    """Every agency ``code``'s work passes to, at any date."""
-    found: set[str] = set()
-    todo = [code]
-    while todo:
-        change = history.changes.get(todo.pop())
-        for nxt in change.successors if change else ():
-            if nxt not in found:
-                found.add(nxt)
-                todo.append(nxt)
-    return found
 
 
 @dataclass
