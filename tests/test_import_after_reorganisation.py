@@ -17,7 +17,9 @@ from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
 from bot.importers.plans import import_plan
 from bot.models import Agency, Assignment, StatusUpdate, Task, TthcFile
+from bot.reports.digest import coordinator_digest
 from bot.services.agency_changes import apply_due, record_change
+from bot.services.assignments import Actor, mark_done
 from tests.files import LateFile, late_files_export
 from tests.province import CAL, SETTINGS, at
 
@@ -223,3 +225,26 @@ def test_an_open_file_of_a_dissolved_agency_without_successor_is_an_error_by_lin
         "đơn vị xử lý không còn: UBND thành phố Biên Hòa giải thể từ 01/07/2025"
     )
     assert "ghi đơn vị đang giữ hồ sơ vào cột Đơn vị xử lý" in error.reason
+
+
+def test_the_coordinators_digest_counts_closed_work_as_it_was_and_open_work_under_the_successor(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    plan = PLAN.replace("Quý II/2026", "Quý II/2025").replace("Quý III/2026", "Quý III/2025")
+    with session_scope(registry_engine) as s:
+        import_plan(s, write(tmp_path, plan), settings=SETTINGS, on=date(2025, 1, 6))
+    with session_scope(registry_engine) as s:  # KHĐT finishes task 1 before the merge
+        part = s.exec(
+            select(Assignment)
+            .join(Agency)
+            .join(Task)
+            .where(Task.key == "1", Agency.code == "so-khdt")
+        ).one()
+        mark_done(s, part, Actor("test"), at(date(2025, 2, 20)))
+        s.add(part)
+    record(registry_engine, "so-khdt", ChangeKind.MERGED, MARCH, ACT_45, "so-tai-chinh")
+    with Session(registry_engine) as s:
+        digest = coordinator_digest(s, at(TODAY), CAL)
+    ranking = {r["agency"]: (r["on_time"], r["late"], r["overdue"]) for r in digest["ranking"]}
+    assert ranking["Sở Kế hoạch và Đầu tư"] == (1, 0, 0)  # its history, under its name
+    assert ranking["Sở Tài chính"] == (0, 0, 1)  # task 2, open and overdue, now its own
