@@ -66,6 +66,13 @@ class Status(Labelled):
     DONE = "done", "Hoàn thành"
     CANCELLED = "cancelled", "Đã hủy"
     SNOOZED = "snoozed", "Tạm dừng nhắc"
+    # Handed to the part its agency's successor already had (an agency merged, split…):
+    # the work goes on there; this row keeps the history under the agency as it was.
+    MOVED = "moved", "Đã chuyển cho cơ quan kế tục"
+
+
+#: Parts that carry no work of their own: never reminded, counted, nor reopened by a re-import.
+NO_WORK = (Status.CANCELLED, Status.MOVED)
 
 
 class ChatRole(Labelled):

@@ -201,14 +201,14 @@ def test_a_merge_moves_open_work_folds_it_into_a_part_the_task_has_and_tells_the
     assert (part.agency_id, part.status, part.check_on) == (tc, Status.OPEN, CHECK_NOW)
     assert world.audit(moved, "agency") == [(KHDT, TC, how)]
     # The task already had Sở Tài chính's part: it now leads, follows the later date and
-    # the extension, and takes the pending request; the old part is cancelled, saying why.
+    # the extension, and takes the pending request; the old part is marked moved, saying where.
     survivor, old = world.part(both["so-tai-chinh"]), world.part(both["so-khdt"])
     assert (survivor.role, survivor.due_on, survivor.extended_to) == (
         Role.LEAD, date(2025, 9, 30), date(2025, 9, 30))  # fmt: skip
     assert survivor.check_on == CHECK_NOW
-    assert (old.agency_id, old.status) == (world.id("so-khdt"), Status.CANCELLED)
+    assert (old.agency_id, old.status) == (world.id("so-khdt"), Status.MOVED)
     assert world.audit(both["so-khdt"], "status") == [
-        ("open", "cancelled", f"gộp vào NV{both['so-tai-chinh']}: {how}")
+        ("open", "moved", f"gộp vào NV{both['so-tai-chinh']}: {how}")
     ]
     with Session(world.engine) as s:
         request = s.exec(select(ExtensionRequest)).one()

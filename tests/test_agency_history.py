@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.agencies import Assigned
-from bot.domain.agency_history import Change, ChangeKind, History, Registered, route
+from bot.domain.agency_history import Change, ChangeKind, History, Mapped, Registered, route
 
 MARCH = date(2025, 3, 1)
 JULY = date(2025, 7, 1)
@@ -119,32 +119,68 @@ def test_a_class_keeps_its_members_that_exist_and_drops_the_others_quietly() -> 
     assert result.rerouted == [] and result.errors == []
 
 
-def test_an_explicit_mapping_replaces_a_class_or_a_name() -> None:
+CLASS_MAP = Mapped(("x-a",), "UBND cấp huyện=UBND cấp xã", classes_only=True)
+
+
+def test_an_explicit_mapping_replaces_a_class_and_gives_the_same_parts_every_time() -> None:
     districts = [lead(c, via="UBND cấp huyện", by_class=True) for c in ("h-a", "h-b")]
-    mapping = {"h-a": ("x-a",), "h-b": ("x-a",)}
-    text = {"h-a": "UBND cấp huyện=UBND cấp xã", "h-b": "UBND cấp huyện=UBND cấp xã"}
-    result = route(districts, history=HISTORY, day=JULY, agencies=AGENCIES, mapping=mapping,
-                   mapping_text=text)  # fmt: skip
+    mapping = {"h-a": CLASS_MAP, "h-b": CLASS_MAP}
+    result = route(districts, history=HISTORY, day=JULY, agencies=AGENCIES, mapping=mapping)
     assert [p.code for p in result.parts] == ["x-a"] and result.errors == []
     assert [(r.named, r.to) for r in result.rerouted] == [("UBND cấp huyện", ("UBND xã A",))]
     # Re-imported with the same mapping: the communes' parts are the ones held.
     assert routed(districts, JULY, held={"x-a"}, mapping=mapping) == {"x-a": ("lead", False)}
 
 
+def test_a_class_mapping_leaves_an_agency_named_by_itself_to_its_recorded_successor() -> None:
+    history = History([*HISTORY.changes.values(),
+                       Change("h-c", ChangeKind.DISSOLVED, JULY, ACT_72, ("x-a",))])  # fmt: skip
+    agencies = {
+        **AGENCIES,
+        "h-c": Registered("UBND huyện C", "huyen"),
+        "x-b": Registered("UBND xã B", "xa"),
+    }
+    mapping = {"h-c": Mapped(("x-a", "x-b"), "UBND cấp huyện=UBND cấp xã", classes_only=True)}
+    named = Assigned("h-c", "lead", "", "UBND huyện C")
+    result = route([named], history=history, day=JULY, agencies=agencies, mapping=mapping)
+    assert [p.code for p in result.parts] == ["x-a"]
+    # The same run again, now that x-a holds the part: nothing else appears or goes.
+    again = route(
+        [named], history=history, day=JULY, agencies=agencies, mapping=mapping, held={"x-a"}
+    )
+    assert [p.code for p in again.parts] == ["x-a"]
+
+
+def test_a_future_change_not_yet_applied_leaves_the_agency_its_own_parts() -> None:
+    # Sở Tài chính will merge into Sở Nội vụ in 2027; today both do their own parts.
+    history = History(
+        [Change("so-tai-chinh", ChangeKind.MERGED, date(2027, 4, 1), "NQ 9/2026", ("so-noi-vu",))]
+    )
+    parts = [
+        lead("so-tai-chinh", via="Các sở", by_class=True),
+        lead("so-noi-vu", via="Các sở", by_class=True),
+    ]
+    result = route(parts, history=history, day=date(2026, 11, 30), agencies=AGENCIES,
+                   held={"so-tai-chinh", "so-noi-vu"})  # fmt: skip
+    assert {p.code: p.kept for p in result.parts} == {"so-tai-chinh": False, "so-noi-vu": False}
+
+
+def test_an_applied_change_counts_whatever_day_is_asked_about() -> None:
+    applied = History(
+        [Change("so-khdt", ChangeKind.MERGED, MARCH, ACT_45, ("so-tai-chinh",), applied=True)]
+    )
+    before = date(2024, 11, 25)
+    assert applied.ended("so-khdt", before) is not None
+    # Its done part stays under it; the successor's part (where the merge left the work)
+    # is the one for its work.
+    result = route([lead("so-khdt")], history=applied, day=before, agencies=AGENCIES,
+                   held={"so-khdt", "so-tai-chinh"})  # fmt: skip
+    assert {p.code: p.kept for p in result.parts} == {"so-khdt": True, "so-tai-chinh": False}
+
+
 def test_a_mapping_adds_the_new_parts_beside_a_former_agencys_old_one() -> None:
     # The districts' parts were cancelled when they were dissolved; the admin re-imports
     # the plan mapping the class: the communes get the work, the old parts stay.
     districts = [lead("h-a", via="UBND cấp huyện", by_class=True)]
-    parts = routed(districts, JULY, held={"h-a"}, mapping={"h-a": ("x-a",)})
+    parts = routed(districts, JULY, held={"h-a"}, mapping={"h-a": CLASS_MAP})
     assert parts == {"h-a": ("lead", True), "x-a": ("lead", False)}
-
-
-def test_on_an_earlier_day_the_part_where_the_merge_left_the_work_is_the_one() -> None:
-    # Seeded in 2024, merged in 2025, the 2024 import run again: the successor's part
-    # (not the former agency's, cancelled when it was folded in) is the task's.
-    before = date(2024, 11, 25)
-    assert routed([lead("so-khdt")], before, held={"so-khdt", "so-tai-chinh"}) == {
-        "so-tai-chinh": ("lead", False)
-    }
-    # Closed by the former agency before the merge, and never moved: still its part.
-    assert routed([lead("so-khdt")], before, held={"so-khdt"}) == {"so-khdt": ("lead", False)}

@@ -119,12 +119,6 @@ def test_an_empty_class_is_an_error_by_line_offering_its_replacement_and_nothing
     assert ACT_72 in error.reason and "--map “UBND cấp huyện=UBND cấp xã”" in error.reason
     with Session(reorganised) as s:
         assert s.exec(select(Task)).all() == []
-    # The same plan on a day before the district level ended: the districts lead.
-    with session_scope(reorganised) as s:
-        import_plan(s, path, settings=SETTINGS, on=date(2025, 6, 30))
-    assert {c for c, (role, _) in parts(reorganised, "3").items() if role == "lead"} == {
-        "h-bien-hoa", "h-long-khanh", "h-trang-bom",
-    }  # fmt: skip
 
 
 def test_the_mapping_gives_the_class_s_work_to_the_class_named(
@@ -147,7 +141,7 @@ def test_the_mapping_gives_the_class_s_work_to_the_class_named(
 @pytest.mark.parametrize(
     ("given", "says"),
     [
-        ("UBND cấp huyện", "cần dạng “CŨ=MỚI”"),
+        ("UBND cấp huyện", "cần đúng một dấu “=”"),
         ("Sở Không Có=Sở Tài chính", "không đọc được “Sở Không Có”"),
         (
             "UBND cấp huyện=Sở Kế hoạch và Đầu tư",
@@ -248,3 +242,98 @@ def test_the_coordinators_digest_counts_closed_work_as_it_was_and_open_work_unde
     ranking = {r["agency"]: (r["on_time"], r["late"], r["overdue"]) for r in digest["ranking"]}
     assert ranking["Sở Kế hoạch và Đầu tư"] == (1, 0, 0)  # its history, under its name
     assert ranking["Sở Tài chính"] == (0, 0, 1)  # task 2, open and overdue, now its own
+
+
+CLASS_PLAN = (
+    "Số kế hoạch,13/KH-UBND\nNgày ban hành,05/01/2025\n\n"
+    "STT,Nhiệm vụ cụ thể,Tiến độ,Cơ quan chủ trì,Cơ quan phối hợp\n"
+    '1,Rà soát TTHC,Quý IV/2025,"Các sở, ban, ngành",\n'
+    "2,Niêm yết TTHC,Quý IV/2025,UBND cấp huyện,\n"
+    "3,Cấp phép xây dựng,Quý IV/2025,UBND thành phố Biên Hòa,\n"
+)
+
+
+def statuses(engine: Engine) -> dict[tuple[str, str], str]:
+    with Session(engine) as s:
+        rows = s.exec(
+            select(Task.key, Agency.code, Assignment.status)
+            .join(Assignment, col(Assignment.task_id) == col(Task.id))
+            .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        ).all()
+    return {(key, code): status for key, code, status in rows}
+
+
+def test_work_a_former_agency_finished_stays_finished_when_the_plan_is_imported_again(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = write(tmp_path, CLASS_PLAN)
+    with session_scope(registry_engine) as s:
+        import_plan(s, path, settings=SETTINGS, on=date(2025, 1, 6))
+    with session_scope(registry_engine) as s:
+        part = s.exec(
+            select(Assignment)
+            .join(Agency)
+            .join(Task)
+            .where(Task.key == "1", Agency.code == "so-khdt")
+        ).one()
+        mark_done(s, part, Actor("test"), at(date(2025, 2, 20)))
+        s.add(part)
+    record(registry_engine, "so-khdt", ChangeKind.MERGED, MARCH, ACT_45, "so-tai-chinh")
+    before = statuses(registry_engine)
+    with session_scope(registry_engine) as s:
+        report = import_plan(s, path, settings=SETTINGS, on=TODAY)
+    assert statuses(registry_engine) == before
+    assert before[("1", "so-khdt")] == "done"
+    assert (report.assignments_new, report.assignments_cancelled) == (0, 0)
+
+
+def test_a_change_recorded_ahead_of_its_day_changes_nothing_in_an_import_before_it(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = write(tmp_path, CLASS_PLAN)
+    with session_scope(registry_engine) as s:
+        import_plan(s, path, settings=SETTINGS, on=TODAY)
+    record(registry_engine, "so-tai-chinh", ChangeKind.MERGED, date(2027, 4, 1), "Nghị quyết số 9/NQ-HĐND",
+           "so-noi-vu")  # fmt: skip
+    before = statuses(registry_engine)
+    with session_scope(registry_engine) as s:
+        report = import_plan(s, path, settings=SETTINGS, on=TODAY)
+    assert statuses(registry_engine) == before
+    assert before[("1", "so-tai-chinh")] == "open"
+    assert report.assignments_cancelled == 0
+
+
+def test_a_class_mapping_does_not_override_an_agency_named_by_itself_and_runs_the_same_twice(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    record(registry_engine, "h-bien-hoa", ChangeKind.DISSOLVED, JULY, ACT_72, "x-tan-phong")
+    for district in ("h-long-khanh", "h-trang-bom"):
+        record(registry_engine, district, ChangeKind.DISSOLVED, JULY, ACT_72)
+    path = write(tmp_path, CLASS_PLAN)
+    maps = ["UBND cấp huyện=UBND cấp xã", "UBND huyện Trảng Bom=UBND xã Hố Nai 3"]
+    for _ in range(2):
+        with session_scope(registry_engine) as s:
+            report = import_plan(s, path, settings=SETTINGS, on=TODAY, mapping=maps)
+        now = statuses(registry_engine)
+        assert {c for (k, c), st in now.items() if k == "3" and st == "open"} == {"x-tan-phong"}
+        assert {c for (k, c), st in now.items() if k == "2" and st == "open"} == {
+            "x-tan-phong", "x-xuan-an", "x-ho-nai-3",
+        }  # fmt: skip
+    assert (report.assignments_new, report.assignments_cancelled) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("maps", "says"),
+    [
+        (["UBND cấp huyện=UBND cấp xã=Sở Nội vụ"], "cần đúng một dấu “=”"),
+        (["UBND cấp huyện=UBND cấp xã", "UBND cấp huyện=Sở Nội vụ"], "đã được giao theo --map"),
+    ],
+)
+def test_a_mapping_given_twice_or_with_two_signs_is_refused_naming_the_option_not_a_line(
+    reorganised: Engine, tmp_path: Path, maps: list[str], says: str
+) -> None:
+    with pytest.raises(ImportFailed) as failed, session_scope(reorganised) as s:
+        import_plan(s, write(tmp_path, PLAN), settings=SETTINGS, on=TODAY, mapping=maps)
+    (error,) = [e for e in failed.value.errors if e.line == 0]
+    assert says in error.reason and error.line == 0
+    assert f"{tmp_path / 'plan.csv'}: --map" in failed.value.lines()[0]

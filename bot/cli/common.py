@@ -261,9 +261,10 @@ def import_transaction(engine: Engine) -> Iterator[Session]:
 def _print_import_errors(exc: ImportFailed | FileProblem) -> None:
     if isinstance(exc, ImportFailed):
         unknown = sum("không có trong danh mục" in e.reason for e in exc.errors)
+        note = f" ({unknown} dòng có cơ quan chưa có trong danh mục)" if unknown else ""
         err.print(
-            f"[red]Không nhập được {exc.path}: {len(exc.errors)} lỗi "
-            f"({unknown} dòng có cơ quan chưa có trong danh mục); chưa ghi gì vào dữ liệu.[/]"
+            f"[red]Không nhập được {exc.path}: {len(exc.errors)} lỗi{note}; chưa ghi gì vào "
+            "dữ liệu.[/]"
         )
         for line in exc.lines():
             err.print(f"  {line}", markup=False, highlight=False)

@@ -180,6 +180,9 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     )
     if dry_run:
         out.print("\n[bold]Cách đọc thời hạn và cột cơ quan của từng dòng[/]")
+        moved: dict[int, list[str]] = {}
+        for r in report.rerouted:
+            moved.setdefault(r.line, []).append(r.rerouted.how)
         for row in report.readings:
             out.print(f"dòng {row.line} ({row.task_key}):", highlight=False)
             out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
@@ -187,6 +190,9 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
             for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
                 for line in explain_cell(reading, column, report.agency_names):
                     out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            for how in moved.get(row.line, []):
+                out.print(f"  giao cho cơ quan hiện nay: {how}", highlight=False, markup=False,
+                          soft_wrap=True)  # fmt: skip
 
 
 def _print_rerouted(report: PlanImportReport) -> None:

@@ -36,6 +36,7 @@ from bot.domain.calendar import VIETNAM
 from bot.importers.agencies import slug
 from bot.models import Agency, Role, Status
 from bot.render import short_date
+from bot.reports.plan_report import OUTCOMES
 from bot.services.agency_changes import load_history
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
@@ -316,6 +317,6 @@ def report_cmd(
         title = f"Kế hoạch {found.number}: phần việc chủ trì theo kết quả, đến {end:%d/%m/%Y}"
         chart.write_bytes(agency_bars(report.by_agency(), title))
     totals = report.totals
-    out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — đúng hạn {totals['on_time']}, "
-              f"trễ {totals['late']}, quá hạn {totals['overdue']}, đang làm {totals['open']}, "
-              f"chưa có hạn {totals['no_date']}.", highlight=False)  # fmt: skip
+    counted = ", ".join(f"{OUTCOMES[k].lower()} {n}" for k, n in totals.items() if n)
+    out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — {counted}.",
+              highlight=False)  # fmt: skip

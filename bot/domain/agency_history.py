@@ -49,6 +49,10 @@ class Change:
     on: date
     act: str  # "Nghị định số 45/2025/NĐ-CP ngày 28/02/2025"
     successors: tuple[str, ...] = ()
+    # Its work has been handed on (``bot.services.agency_changes.apply_due``): from then
+    # on the agency is treated as ended whatever day is asked about, since its parts and
+    # files already are with its successors.
+    applied: bool = False
 
     def describe(self, names: Mapping[str, str]) -> str:
         """ "Sở Kế hoạch và Đầu tư sáp nhập vào Sở Tài chính từ 01/03/2025 theo …"."""
@@ -88,9 +92,10 @@ class History:
         self.changes = {c.code: c for c in changes}
 
     def ended(self, code: str, day: date) -> Change | None:
-        """The change that ended ``code`` on or before ``day``; None while it exists."""
+        """The change that ended ``code`` on or before ``day``, or already applied; None
+        while it exists."""
         change = self.changes.get(code)
-        return change if change is not None and change.on <= day else None
+        return change if change is not None and (change.applied or change.on <= day) else None
 
     def exists(self, code: str, day: date) -> bool:
         return self.ended(code, day) is None
@@ -112,16 +117,15 @@ class History:
         walk(code, ())
         return tuple(out.values())
 
-    def heirs(self, code: str) -> set[str]:
+    def heirs(self, code: str) -> list[str]:
         """``code`` and every agency its work passes to through every recorded change,
-        whatever its date: a part or a file any of them holds is this agency's work."""
-        found, todo = {code}, [code]
-        while todo:
-            change = self.changes.get(todo.pop())
-            for nxt in change.successors if change else ():
-                if nxt not in found:
-                    found.add(nxt)
-                    todo.append(nxt)
+        whatever its date, nearest first: a part or a file any of them holds is this
+        agency's work."""
+        found, at = [code], 0
+        while at < len(found):
+            change = self.changes.get(found[at])
+            found.extend(n for n in (change.successors if change else ()) if n not in found)
+            at += 1
         return found
 
 
@@ -138,7 +142,7 @@ class Routed:
     code: str
     role: str
     scope: str
-    kept: bool = False  # an existing part of an agency that no longer exists: left as is
+    kept: bool = False  # a former agency's part: history, left as it is
     change: str = ""  # how the named agency led here, for the part's history
 
 
@@ -151,6 +155,17 @@ class Rerouted:
     named: str
     to: tuple[str, ...]
     how: str
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """An admin's explicit replacement (``--map "OLD=NEW"``) for one agency code."""
+
+    to: tuple[str, ...]  # the codes that take the work
+    text: str  # "UBND cấp huyện=UBND cấp xã", as written
+    # OLD was a class: it replaces the class's members, not an agency the plan names by
+    # itself (which keeps its own recorded successor).
+    classes_only: bool = False
 
 
 @dataclass
@@ -174,20 +189,29 @@ def route(
     history: History,
     day: date,
     held: Iterable[str] = (),
-    mapping: Mapping[str, tuple[str, ...]] | None = None,
-    mapping_text: Mapping[str, str] | None = None,
+    mapping: Mapping[str, Mapped] | None = None,
     agencies: Mapping[str, Registered],
 ) -> Routing:
     """Each part of one task as it stands on ``day``.
 
     ``assigned``: the parts as the plan names them (:func:`bot.domain.agencies.assign`).
-    ``held``: codes of the agencies the task already has parts for. ``mapping``: an
-    admin's explicit replacement, code → codes (``mapping_text`` code → how it was
-    written, for the report); it also applies beside a part a former agency already
-    has (that part stays as it was). ``agencies``: every registered agency by code.
-    Returns the parts (a ``kept`` one is to be left untouched), what was re-routed, and
-    errors in Vietnamese (a former agency with nobody to take its work; a class with no
-    member left).
+    ``held``: codes of the agencies the task already has parts for. ``mapping``: the
+    admin's explicit replacements by code; they win over the history, every time, so
+    that the same import gives the same parts. ``agencies``: every registered agency by
+    code. In order, an agency named (itself or as a class's member):
+
+    1. keeps the parts of its former selves the task has, untouched (``kept``): closed
+       work stays under the agency as it was;
+    2. is replaced as the admin mapped it;
+    3. is the part the task already has for its work, the nearest in its line of
+       successors that exists on ``day`` (where re-routing left it);
+    4. exists on ``day``: does its part itself;
+    5. as a class's member that no longer exists: drops out (the class's members that
+       exist carry its work);
+    6. else goes to its successors on ``day``, or is an error when it has none.
+
+    A class with no member left is an error offering the class that replaced it.
+    Returns the parts, what was re-routed, and the errors in Vietnamese.
     """
     mapping = mapping or {}
     held = set(held)
@@ -203,37 +227,39 @@ def route(
         elif old.role == "coordinate" and a.role == "lead":
             parts[code] = Routed(code, a.role, a.scope or old.scope, old.kept, old.change)
 
+    def rerouted(entry: Rerouted) -> None:
+        if entry not in out.rerouted:
+            out.rerouted.append(entry)
+
     for a in assigned:
-        if a.by_class:
-            classes.setdefault(a.via, [])
-        mine = history.heirs(a.code) & held
-        if mine:  # the task already has this work: the part stays where it is
-            code = _holder(mine, history, day)
-            kept = not history.exists(code, day)
-            add(code, a, kept=kept)
-            if a.by_class:
-                classes[a.via].append(code)
-            if not kept or a.code not in mapping:
-                continue
-        if a.code in mapping:  # an explicit mapping, even beside the former agency's old part
-            how = f"theo --map “{(mapping_text or {}).get(a.code, '')}”"
-            for code in mapping[a.code]:
-                add(code, a, change=f"{names.get(a.code, a.code)} → {names.get(code, code)} {how}")
+        members = classes.setdefault(a.via, []) if a.by_class else []
+        mine = [c for c in history.heirs(a.code) if c in held]
+        for code in mine:
+            if not history.exists(code, day):
+                add(code, a, kept=True)
+                members.append(code)
+        mapped = mapping.get(a.code)
+        if mapped is not None and (a.by_class or not mapped.classes_only):
             named = a.via if a.by_class else names.get(a.code, a.code)
-            to = tuple(names.get(c, c) for c in mapping[a.code])
-            rerouted = Rerouted(named, to, f"{named} → {', '.join(to)} {how}")
-            if rerouted not in out.rerouted:
-                out.rerouted.append(rerouted)
-            if a.by_class and mapping[a.code]:
-                classes[a.via].append(mapping[a.code][0])
+            to = tuple(names.get(c, c) for c in mapped.to)
+            how = f"{named} → {', '.join(to)} theo --map “{mapped.text}”"
+            for code in mapped.to:
+                add(code, a, change=how)
+            members.extend(mapped.to)
+            rerouted(Rerouted(named, to, how))
+            continue
+        live = [c for c in mine if history.exists(c, day)]
+        if live or mine:
+            if live:
+                add(live[0], a)
+                members.append(live[0])
             continue
         if history.exists(a.code, day):
             add(a.code, a)
-            if a.by_class:
-                classes[a.via].append(a.code)
+            members.append(a.code)
             continue
         if a.by_class:
-            continue  # a member that is gone; the class's live members carry its work
+            continue
         successors = history.successors(a.code, day)
         if not successors:
             change = history.ended(a.code, day)
@@ -246,7 +272,7 @@ def route(
             continue
         for s in successors:
             add(s.code, a, change=s.describe(names))
-        out.rerouted.append(
+        rerouted(
             Rerouted(names.get(a.code, a.code), tuple(names.get(s.code, s.code) for s in successors),
                      "; ".join(s.describe(names) for s in successors))
         )  # fmt: skip
@@ -255,15 +281,6 @@ def route(
             out.errors.append(_empty_class(via, assigned, history, day, agencies))
     out.parts = list(parts.values())
     return out
-
-
-def _holder(held: set[str], history: History, day: date) -> str:
-    """Which of the parts a task has for one agency's work is that work's part: the one
-    of an agency that never changed (where re-routing left it), else one that exists on
-    ``day``, else the former agency's own (history, left as it is)."""
-    current = sorted(c for c in held if c not in history.changes)
-    existing = sorted(c for c in held if history.exists(c, day))
-    return (current or existing or sorted(held))[0]
 
 
 def _empty_class(

@@ -14,4 +14,7 @@ class ImportFailed(Exception):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        return [f"{self.path}:{e.line}: {e.reason}" for e in self.errors]
+        """ "FILE:LINE: reason"; an error about the command's options (line 0) names the
+        file only."""
+        return [f"{self.path}:{e.line}: {e.reason}" if e.line else f"{self.path}: {e.reason}"
+                for e in self.errors]  # fmt: skip

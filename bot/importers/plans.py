@@ -22,13 +22,14 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain.agencies import Match, Registry, assign
-from bot.domain.agency_history import History, Registered, Rerouted, Routed, route
+from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
 from bot.models import (
     CHECK_NOW,
+    NO_WORK,
     Agency,
     Assignment,
     Plan,
@@ -154,8 +155,9 @@ def import_plan(
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
     plan = plan_by_number(session, parsed.meta.number)
-    routings = _route_rows(session, parsed, registry, history, on, mapping, plan, rows[0].line)
+    routings = _route_rows(session, parsed, registry, history, on, mapping, plan)
     _check_plan(path, rows[0].line, parsed, issuer is not None)
+    former = {ids[c] for c in registry.entries if not history.exists(c, on)}
 
     report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
@@ -220,7 +222,7 @@ def import_plan(
         report.rerouted.extend(ReroutedLine(row.line, row.key, r) for r in routing.rerouted)
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         led = _sync_assignments(
-            session, task, parts, values["due_on"], changed, actor, report, done
+            session, task, parts, values["due_on"], changed, actor, report, former, done
         )
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
             report.unspecified.append(
@@ -248,12 +250,12 @@ class _Routing:
 
 def _route_rows(
     session: Session, parsed: ParsedPlan, registry: Registry, history: History, on: date,
-    mapping: Sequence[str], plan: Plan | None, first_line: int,
+    mapping: Sequence[str], plan: Plan | None,
 ) -> dict[str, _Routing]:  # fmt: skip
     """Each row's parts on the day ``on``; what cannot be routed is added to the plan's
     errors, by line."""
     agencies = {c: Registered(e.name, e.kind.value) for c, e in registry.entries.items()}
-    mapped, mapped_text = _read_mapping(registry, history, on, mapping, first_line, parsed.errors)
+    mapped = _read_mapping(registry, history, on, mapping, parsed.errors)
     held: dict[str, set[str]] = {}
     if plan is not None:
         for task_key, code in session.exec(
@@ -269,7 +271,7 @@ def _route_rows(
             continue
         routing = route(
             assign(row.lead, row.coordinate), history=history, day=on, agencies=agencies,
-            held=held.get(row.key, ()), mapping=mapped, mapping_text=mapped_text,
+            held=held.get(row.key, ()), mapping=mapped,
         )  # fmt: skip
         parsed.errors.extend(RowError(row.line, e) for e in routing.errors)
         out[row.key] = _Routing(routing.parts, routing.rerouted)
@@ -277,31 +279,37 @@ def _route_rows(
 
 
 def _read_mapping(
-    registry: Registry, history: History, on: date, mapping: Sequence[str], first_line: int,
-    errors: list[RowError],
-) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:  # fmt: skip
-    """``--map "OLD=NEW"``: every agency OLD names (a class: its members) → those NEW
-    names that exist on ``on``."""
-    codes: dict[str, tuple[str, ...]] = {}
-    texts: dict[str, str] = {}
+    registry: Registry, history: History, on: date, mapping: Sequence[str], errors: list[RowError]
+) -> dict[str, Mapped]:
+    """``--map "OLD=NEW"``: every agency OLD names (a class: its members, and then only
+    where the plan names the class) → the agencies NEW names that exist on ``on``; a map
+    naming an agency itself wins over one naming its class. Errors are about the option,
+    not a line of the file (line 0)."""
+    mapped: dict[str, Mapped] = {}
     for given in mapping:
-        old, sep, new = (part.strip() for part in given.partition("="))
-        if not sep or not old or not new:
-            errors.append(RowError(first_line, f"--map “{given}”: cần dạng “CŨ=MỚI”, ví dụ "
-                                               "“UBND cấp huyện=UBND cấp xã”"))  # fmt: skip
-            continue
+        old, _, new = (part.strip() for part in given.partition("="))
         left, right = registry.match(old), registry.match(new)
         targets = tuple(c for c in right.codes if history.exists(c, on))
-        if left.unknown or not left.codes:
-            errors.append(RowError(first_line, f"--map: không đọc được “{old}” thành cơ quan "
-                                               "hay nhóm cơ quan nào trong danh mục"))  # fmt: skip
+        why = ""
+        if not old or not new or "=" in new:
+            why = "cần đúng một dấu “=”: “CŨ=MỚI”, ví dụ “UBND cấp huyện=UBND cấp xã”"
+        elif left.unknown or not left.codes:
+            why = f"không đọc được “{old}” thành cơ quan hay nhóm cơ quan nào trong danh mục"
         elif right.unknown or not targets:
-            errors.append(RowError(first_line, f"--map: “{new}” không chỉ ra cơ quan nào còn "
-                                               f"hoạt động ngày {on:%d/%m/%Y}"))  # fmt: skip
-        else:
-            for code in left.codes:
-                codes[code], texts[code] = targets, f"{old}={new}"
-    return codes, texts
+            why = f"“{new}” không chỉ ra cơ quan nào còn hoạt động ngày {on:%d/%m/%Y}"
+        classes_only = all(p.by_class for p in left.parts)
+        twice = [c for c in left.codes if c in mapped and mapped[c].classes_only == classes_only
+                 and mapped[c].text != given.strip()]  # fmt: skip
+        if not why and twice:
+            why = f"“{registry.name(twice[0])}” đã được giao theo --map “{mapped[twice[0]].text}”"
+        if why:
+            errors.append(RowError(0, f"--map “{given}”: {why}"))
+            continue
+        for code in left.codes:
+            # A map naming the agency itself is more precise than one naming its class.
+            if code not in mapped or mapped[code].classes_only:
+                mapped[code] = Mapped(targets, given.strip(), classes_only)
+    return mapped
 
 
 def _check_plan(path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool) -> None:
@@ -341,14 +349,16 @@ def _sync_assignments(
     task_changed: bool,
     actor: str,
     report: PlanImportReport,
+    former: set[int],
     done: bool = False,
 ) -> bool:
     """Each agency's part of ``task``, created, updated or cancelled to match the plan;
     True when the task has a lead part that is not cancelled (the test of ``dondoc
     unassigned``).
 
-    A part ``kept`` (an agency that no longer exists already has it) is left as it is.
-    ``done``: the plan's deadline cell says the work is done, so open parts are closed.
+    A part ``kept``, and any part of an agency in ``former`` (the ids of those that no
+    longer exist on the import's day), is history: left as it is. ``done``: the plan's
+    deadline cell says the work is done, so open parts are closed.
     """
     current = {
         a.agency_id: a
@@ -365,8 +375,9 @@ def _sync_assignments(
             led |= (
                 assignment is not None
                 and assignment.role == Role.LEAD
-                and (assignment.status != Status.CANCELLED)
+                and (assignment.status not in NO_WORK)
             )
+            report.assignments_total += assignment is not None
             continue
         if assignment is None:
             assignment = Assignment(
@@ -405,7 +416,7 @@ def _sync_assignments(
         session.add(assignment)
         report.assignments_total += 1
     for assignment in current.values():
-        if assignment.status != Status.CANCELLED:
+        if assignment.status not in NO_WORK and assignment.agency_id not in former:
             assert assignment.id is not None
             close_part(session, assignment, Status.CANCELLED, who, now,
                        "không còn được giao trong kế hoạch khi nhập lại")  # fmt: skip

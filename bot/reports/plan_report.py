@@ -30,6 +30,7 @@ OUTCOMES = {
     "recurring": "Thường xuyên, báo cáo định kỳ",
     "no_date": "Chưa xác định thời hạn",
     "cancelled": "Đã hủy",
+    "moved": Status.MOVED.label,
 }
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.IGNORECASE)
 
@@ -134,8 +135,8 @@ def build(session: Session, plan: Plan, start: date, end: date, cal: WorkCalenda
 
 
 def _outcome(part: Assignment, task: Task, done: date | None, end: date) -> str:
-    if part.status == Status.CANCELLED:
-        return "cancelled"
+    if part.status in (Status.CANCELLED, Status.MOVED):
+        return str(part.status)
     if done is not None:
         return "on_time" if part.due_on is None or done <= part.due_on else "late"
     if part.due_on is None:

@@ -18,6 +18,7 @@ from bot.domain.deadlines import YEARS
 from bot.domain.numbers import parse_id
 from bot.domain.verbs import APPROVE_EXTENSION, REJECT_EXTENSION, button
 from bot.models import (
+    NO_WORK,
     Agency,
     Assignment,
     Chat,
@@ -131,8 +132,8 @@ def close(
         return _note_or_refuse(session, chat, sender, part, now, note, "đánh dấu hoàn thành")
     if part.status == Status.DONE:
         return Answer(answer("already_done", part=describe(session, part)))
-    if part.status == Status.CANCELLED:
-        return Answer(answer("cancelled", part=describe(session, part)))
+    if part.status in NO_WORK:
+        return Answer(answer(str(part.status), part=describe(session, part)))
     full_note = "; ".join(x for x in (note, *(f"Minh chứng: {e}" for e in evidence)) if x)
     mark_done(session, part, sender.actor, now, full_note)
     return Answer(
@@ -146,7 +147,9 @@ def progress(
 ) -> Answer:  # fmt: skip
     if not _may_act(chat, sender, part):
         return _note_or_refuse(session, chat, sender, part, now, note, "báo cáo tiến độ")
-    if part.status in (Status.DONE, Status.CANCELLED):
+    if part.status in NO_WORK:
+        return Answer(answer(str(part.status), part=describe(session, part)))
+    if part.status == Status.DONE:
         return Answer(answer("already_done", part=describe(session, part)))
     if percent is not None and percent != part.progress:
         record_change(session, part, sender.actor, now, "progress", part.progress, percent, note)
@@ -181,6 +184,8 @@ def request_extension(
     officer wrote when it is no real day (then ``until`` is None and the answer says so)."""
     if not _may_act(chat, sender, part):
         return _refusal(session, part, "xin gia hạn")
+    if part.status in NO_WORK:
+        return Answer(answer(str(part.status), part=describe(session, part)))
     if part.status != Status.OPEN:
         return Answer(answer("already_done", part=describe(session, part)))
     today = cal.local(now).date()

@@ -25,6 +25,7 @@ from bot.domain.agency_history import Change, ChangeKind, History, Succession
 from bot.domain.text import key
 from bot.models import (
     CHECK_NOW,
+    NO_WORK,
     Agency,
     AgencyChange,
     AgencySuccessor,
@@ -99,6 +100,7 @@ def load_history(session: Session) -> History:
             on=c.effective_on,
             act=c.act,
             successors=tuple(successors[c.id or 0]),
+            applied=c.applied_at is not None,
         )
         for c in session.exec(select(AgencyChange))
     )
@@ -197,7 +199,7 @@ def _check(
         if (ended := history.ended(s.code, on)) is not None:
             raise ChangeRefused(f"cơ quan kế tục “{s.name}” đã không còn từ ngày "
                                 f"{ended.on:%d/%m/%Y} ({ended.describe(names)})")  # fmt: skip
-        if agency.code in history.heirs(s.code):
+        if agency.code in history.heirs(s.code):  # the work would come back to it
             raise ChangeRefused(f"vòng lặp: công việc của {s.name} đã được ghi là chuyển về "
                                 f"{agency.name}")  # fmt: skip
 
@@ -386,7 +388,7 @@ def _take_on(session: Session, step: _Step, held: Assignment, part: Assignment) 
         held.extended_to = part.extended_to
     if part.scope and part.scope not in held.scope:
         held.scope = "; ".join(s for s in (held.scope, part.scope) if s)
-    if held.status == Status.CANCELLED:
+    if held.status in NO_WORK:
         audit(session, held, step.actor, step.now, "status", held.status, Status.OPEN, step.note)
         held.status = Status.OPEN
 
@@ -406,7 +408,7 @@ def _fold(session: Session, step: _Step, part: Assignment, survivor: Assignment)
                   request.until, f"chuyển từ {code_of(part)}: {step.note}")  # fmt: skip
             step.result.requests_moved += 1
     session.flush()
-    close_part(session, part, Status.CANCELLED, step.actor, step.now,
+    close_part(session, part, Status.MOVED, step.actor, step.now,
                f"gộp vào {code_of(survivor)}: {step.note}")  # fmt: skip
 
 

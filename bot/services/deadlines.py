@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain.deadlines import (
@@ -25,7 +25,7 @@ from bot.domain.deadlines import (
     parse_deadline,
     to_columns,
 )
-from bot.models import CHECK_NOW, Assignment, Plan, Status, Task
+from bot.models import CHECK_NOW, NO_WORK, Assignment, Plan, Task
 from bot.services.assignments import Actor, record_change
 from bot.services.calendar import load_calendar
 
@@ -83,7 +83,7 @@ def set_deadline(
     moved = 0
     parts = session.exec(
         select(Assignment).where(
-            Assignment.task_id == task.id, Assignment.status != Status.CANCELLED
+            Assignment.task_id == task.id, col(Assignment.status).not_in(NO_WORK)
         )
     ).all()
     for p in parts:

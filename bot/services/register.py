@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import Select
 from bot.domain.agencies import AgencyEntry, Kind, Registry
 from bot.domain.deadlines import Unspecified
 from bot.domain.text import key
-from bot.models import Agency, Assignment, Plan, Role, Status, Task
+from bot.models import NO_WORK, Agency, Assignment, Plan, Role, Status, Task
 
 
 def parts_in_full() -> Select[Assignment, Task, Plan, Agency]:
@@ -138,7 +138,7 @@ def list_unassigned(session: Session, *, plan: str | None = None) -> list[Unassi
     """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"."""
     led = (
         select(Assignment.task_id)
-        .where(Assignment.role == Role.LEAD, Assignment.status != Status.CANCELLED)
+        .where(Assignment.role == Role.LEAD, col(Assignment.status).not_in(NO_WORK))
         .scalar_subquery()
     )
     query = (
