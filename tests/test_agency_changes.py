@@ -39,7 +39,9 @@ from bot.models import (
     TthcFile,
 )
 from bot.scheduler.runner import tick
-from bot.services.chats import ensure_chat
+from bot.services.actions import Sender
+from bot.services.chats import FormerAgency, bind_console_chats, ensure_chat
+from tests.chat import say
 from tests.cli import Dondoc, one_error_line
 from tests.province import SETTINGS, at
 
@@ -418,6 +420,12 @@ def test_a_failing_change_does_not_stop_the_planners(
          "Sở Tài nguyên và Môi trường đã có thay đổi: Sở Tài nguyên và Môi trường giải thể"),
         (("merge", "so-tai-chinh", "so-khdt", "--date", "01/04/2025", "--act", ACT_45),
          "vòng lặp"),
+        (("merge", "so-gtvt", "so-xay-dung", "--date", "01/03/2025", "--act",
+          "Nghị định của Chính phủ ngày 28/02/2025"),
+         "văn bản cần có số hiệu, ví dụ “Nghị định số 45/2025/NĐ-CP ngày 28/02/2025”"),
+        (("merge", "vp-ubnd", "tt-pvhcc", "--date", "01/03/2025", "--act", ACT_45),
+         "cơ quan kế tục “Trung tâm Phục vụ hành chính công tỉnh” là đơn vị trực thuộc Văn phòng "
+         "UBND tỉnh"),
     ],
 )  # fmt: skip
 def test_bad_input_says_why_in_one_line_and_writes_nothing(
@@ -535,3 +543,137 @@ def test_import_agency_changes_reads_an_excel_file(world: World, tmp_path: Path)
     output = world.run.ok("import", "agency-changes", str(tmp_path / "thay-doi.xlsx")).output
     assert "ghi mới 3, giữ nguyên 0" in output
     assert world.run.ok("agencies", "history").output.count("01/03/2025") == 2
+
+
+LONG_NAME = "Sở " + "Văn hóa và Thể thao " * 13  # 263 characters
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "not_says"),
+    [
+        (("so-tnmt", "Sở KH&ĐT"),
+         "“Sở KH&ĐT” đã là tên (hoặc tên gọi khác) của Sở Kế hoạch và Đầu tư: nếu Sở Tài nguyên "
+         "và Môi trường sáp nhập vào cơ quan này, dùng “dondoc agencies merge so-tnmt so-khdt”",
+         "mã “"),
+        (("so-tnmt", "so tai nguyen va MOI TRUONG"),
+         "“so tai nguyen va MOI TRUONG” là tên hiện nay của Sở Tài nguyên và Môi trường: tên mới "
+         "cần khác tên hiện nay", "merge"),
+        (("so-khdt", "Sở KH&ĐT"),
+         "“Sở KH&ĐT” đã là tên (hoặc tên gọi khác) của Sở Kế hoạch và Đầu tư: tên mới cần khác",
+         "merge"),
+        (("so-tnmt", LONG_NAME), f"tên mới dài {len(LONG_NAME.strip())} ký tự, quá 255 ký tự",
+         "value too long"),
+        (("so-tnmt", "Sở Môi trường", "--code", "Sở-Môi-trường"),
+         "mã “Sở-Môi-trường” không hợp lệ: chỉ gồm chữ thường không dấu, số và “-”", "ký hiệu"),
+        (("so-tnmt", "Sở Môi trường", "--code", "so_moi_truong"), "mã “so_moi_truong” không hợp lệ",
+         "ký hiệu"),
+        (("so-tnmt", "Sở Môi trường", "--code", "s" * 65), "tối đa 64 ký tự", "ký hiệu"),
+        (("so-tnmt", "Sở Môi trường", "--code", "-".join("abcdefghijklmnopq")),
+         "ký hiệu văn bản suy từ mã “a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q” (“ABCDEFGHIJKLMNOPQ”) "
+         "không dùng được: ghi ký hiệu bằng --symbol", "không hợp lệ"),
+        (("so-tnmt", "Sở Môi trường", "--code", "so-mt", "--symbol", "s mt"),
+         "ký hiệu văn bản “S MT” không hợp lệ", "suy từ mã"),
+    ],
+)  # fmt: skip
+def test_a_rename_refuses_a_name_code_or_symbol_that_cannot_be_the_new_agencys(
+    world: World, args: tuple[str, ...], says: str, not_says: str
+) -> None:
+    before = world.counts()
+
+    result = world.run("agencies", "rename", *args, "--date", "01/03/2025", "--act", ACT_45)
+
+    assert result.exit_code == 1, result.output
+    output = one_error_line(result)
+    assert says in output and not_says not in output
+    assert len(output.strip().splitlines()) == 1
+    assert world.counts() == before
+
+
+def test_a_rename_to_a_name_merely_containing_a_registered_one_is_recorded(world: World) -> None:
+    world.run.ok("agencies", "rename", "so-khdt", "Sở Tài chính - Kế hoạch", "--code", "so-tckh",
+                 "--date", "01/03/2025", "--act", ACT_45)  # fmt: skip
+    assert "Sở Tài chính - Kế hoạch" in world.run.ok("link", "so-tckh").output
+
+
+def test_import_agency_changes_names_an_act_without_number_and_a_merge_into_a_unit_by_line(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "thay-doi.csv"
+    path.write_text(
+        "Ngày hiệu lực,Thay đổi,Cơ quan,Cơ quan kế tục,Văn bản\n"
+        f"01/03/2025,sáp nhập,so-gtvt,so-xay-dung,{ACT_45}\n"
+        "01/03/2025,sáp nhập,so-tttt,so-khcn,Nghị định của Chính phủ ngày 28/02/2025\n"
+        f"01/03/2025,sáp nhập,Sở Kế hoạch và Đầu tư,Văn phòng Sở Kế hoạch và Đầu tư,{ACT_45}\n"
+        f"01/07/2025,giải thể,h-bien-hoa,x-tan-phong,{ACT_72}\n",  # a district to its ward: fine
+        encoding="utf-8",
+    )
+    before = world.counts()
+
+    result = world.run("import", "agency-changes", str(path))
+
+    output = one_error_line(result)
+    assert f"{path}:3: văn bản cần có số hiệu, ví dụ “Nghị định số 45/2025/NĐ-CP" in output
+    assert (f"{path}:4: cơ quan kế tục “Văn phòng Sở Kế hoạch và Đầu tư” là đơn vị trực thuộc "
+            f"{KHDT}: một cơ quan không thể sáp nhập vào đơn vị của chính nó") in output  # fmt: skip
+    assert f"{path}:2:" not in output and f"{path}:5:" not in output
+    assert world.counts() == before
+
+
+def test_console_chats_never_go_back_to_a_former_agency(world: World) -> None:
+    with session_scope(world.engine) as s:
+        bind_console_chats(s)
+    world.run.ok("agencies", "merge", "so-khdt", "so-tai-chinh", "--date", "01/03/2025",
+                 "--act", ACT_45)  # fmt: skip
+
+    with session_scope(world.engine) as s:  # as a second "dondoc seed" does
+        bound = bind_console_chats(s)
+    with Session(world.engine) as s:
+        chats = {c.chat_key: c.agency_id for c in s.exec(select(Chat).where(col(Chat.active)))}
+        khdt = s.exec(select(Agency).where(Agency.code == "so-khdt")).one()
+    assert chats["nhom:so-khdt"] == chats["thu-truong:so-khdt"] == world.id("so-tai-chinh")
+    assert world.id("so-khdt") not in chats.values()
+    assert bound == len(chats) - 2  # all but the former agency's group and head
+    with pytest.raises(FormerAgency), session_scope(world.engine) as s:
+        ensure_chat(s, channel="console", chat_key="nhom:so-khdt", role=ChatRole.GROUP,
+                    agency=khdt, title="Nhóm Sở Kế hoạch và Đầu tư")  # fmt: skip
+    merged = f"{KHDT} sáp nhập vào {TC} từ 01/03/2025 theo {ACT_45}"
+    for args, then in ((("console", "--agency", "so-khdt"), "hãy đóng vai cán bộ"),
+                       (("link", KHDT), "hãy cấp mã")):  # fmt: skip
+        result = world.run(*args, input=":q\n")
+        assert result.exit_code == 1, result.output
+        output = one_error_line(result)
+        assert output.strip() == f"{merged}: {then} cho cơ quan hiện nay."
+    with Session(world.engine) as s:
+        assert s.exec(select(Chat).where(Chat.chat_key == "nhom:so-khdt")).one().agency_id == (
+            world.id("so-tai-chinh")
+        )
+
+
+def test_a_refusal_names_only_the_leads_whose_part_is_still_theirs(world: World) -> None:
+    parts = world.task(("so-khdt", Role.LEAD), ("so-tai-chinh", Role.LEAD),
+                       ("so-y-te", Role.COORDINATE))  # fmt: skip
+    world.chat("so-y-te", ChatRole.GROUP)
+    world.run.ok("agencies", "merge", "so-khdt", "so-tai-chinh", "--date", "01/03/2025",
+                 "--act", ACT_45)  # fmt: skip
+    assert world.part(parts["so-khdt"]).status == Status.CANCELLED  # folded into Sở Tài chính's
+
+    said = say(world.engine, Sender("console", "group:so-y-te", "501", "Nguyễn Văn An"),
+               f"/xong NV{parts['so-tai-chinh']}", NOW)  # fmt: skip
+
+    assert "⛔" in said and f"do <b>{TC}</b> chủ trì" in said and KHDT not in said
+
+
+def test_tasks_of_an_agency_say_its_work_moved_only_once_the_change_is_applied(
+    world: World,
+) -> None:
+    world.task(("so-khdt", Role.LEAD))
+    world.run.ok("agencies", "merge", "so-khdt", "so-tai-chinh", "--date", "01/05/2025",
+                 "--act", ACT_45)  # fmt: skip
+
+    ahead = world.run.ok("tasks", "--agency", "so-khdt", "--today", "02/05/2025").output
+
+    assert "đã chuyển" not in ahead and "Phần việc (1)" in ahead
+    asyncio.run(tick(world.engine, {}, at(date(2025, 5, 2), 9), settings=SETTINGS))
+    applied = world.run.ok("tasks", "--agency", "so-khdt", "--today", "02/05/2025").output
+    assert f"{KHDT} sáp nhập vào {TC} từ 01/05/2025" in applied and "đã chuyển" in applied
+    assert "Phần việc (0)" in applied

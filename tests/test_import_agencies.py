@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -15,6 +16,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.models import Agency, Assignment, Role, StatusUpdate, Task
 from bot.services.register import list_unassigned
+from tests.cli import Dondoc, one_error_line
 from tests.province import IMPORT_DAY, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,3 +152,40 @@ def test_dry_run_names_the_agencies_a_class_leaves_out(db_url: str, tmp_path: Pa
     dry = subprocess.run([*run, "import", "tasks", str(path), "--dry-run"], env=env, check=True,
                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     assert "trừ ra, không giao phần việc: Sở Y tế" in dry.stdout
+
+
+def test_a_renamed_agency_keeps_its_former_name_as_an_alias(dondoc: Dondoc, tmp_path: Path) -> None:
+    registry = tmp_path / "co-quan.csv"
+    head = "Mã,Tên cơ quan,Loại,Cơ quan cấp trên,Tên gọi khác,Ký hiệu văn bản\n"
+    registry.write_text(head + "so-vhtt,Sở Văn hóa và Thông tin,so,,Sở VH&TT,SVHTT\n", "utf-8")
+    dondoc.ok("import", "agencies", str(registry))
+    registry.write_text(head + "so-vhtt,Sở Văn hóa và Thể thao,so,,Sở VH&TT,SVHTT\n", "utf-8")
+
+    renamed = dondoc.ok("import", "agencies", str(registry)).output
+    again = dondoc.ok("import", "agencies", str(registry)).output
+
+    assert "cập nhật 1" in renamed and "cập nhật 0" in again  # the kept name is no change
+    for name in ("Sở Văn hóa và Thông tin", "so van hoa va thong tin", "Sở VH&TT"):
+        assert "Mã liên kết cho Sở Văn hóa và Thể thao" in dondoc.ok("link", name).output
+    engine = create_engine(dondoc.env["DATABASE_URL"])
+    with Session(engine) as s:
+        agency = s.exec(select(Agency).where(Agency.code == "so-vhtt")).one()
+    engine.dispose()
+    assert agency.aliases == ["Sở VH&TT", "Sở Văn hóa và Thông tin"]
+
+
+def test_a_name_or_code_longer_than_the_registry_holds_is_named_by_line(
+    dondoc: Dondoc, tmp_path: Path
+) -> None:
+    registry = tmp_path / "co-quan.csv"
+    long_name = "Sở " + "Văn hóa và Thể thao " * 13
+    registry.write_text(
+        "Mã,Tên cơ quan,Loại,Cơ quan cấp trên,Tên gọi khác,Ký hiệu văn bản\n"
+        f"so-dai,{long_name},so,,,SDAI\n"
+        f"{'s' * 65},Sở Dài,so,,,SDAI2\n",
+        "utf-8",
+    )
+    result = dondoc("import", "agencies", str(registry))
+    output = one_error_line(result)
+    assert f"{registry}:2: tên cơ quan dài 262 ký tự, quá 255 ký tự" in output
+    assert f"{registry}:3: mã “{'s' * 65}” dài quá 64 ký tự" in output

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine
-from bot.models import Agency, AgencyChange, Assignment, Status, TthcFile
+from bot.models import Agency, AgencyChange, Assignment, Chat, Status, TthcFile
 from tests.cli import dondoc_process
 
 FORMER = ("so-khdt", "so-tttt", "so-tnmt", "so-nnptnt", "so-gtvt", "so-ldtbxh",
@@ -62,6 +62,16 @@ def test_the_demo_today_has_no_open_work_left_with_a_former_agency_and_reseeding
     assert parts["so-nnmt"] > 0 and parts["so-xay-dung"] > 0 and files["x-tan-phong"] > 0
     dondoc_process(tmp_path, "seed")
     assert open_work(tmp_path) == first
+    # The second seed binds no console chat back to a former agency: a former agency's
+    # chats stay with the successor its change gave them to.
+    engine = make_engine(f"sqlite:///{tmp_path / 'dondoc.db'}")
+    with Session(engine) as s:
+        bound = dict(s.exec(select(Chat.chat_key, Agency.code)
+                            .join(Agency, col(Chat.agency_id) == col(Agency.id))
+                            .where(Chat.channel == "console", col(Chat.active))).all())  # fmt: skip
+    engine.dispose()
+    assert not set(FORMER) & set(bound.values()), bound
+    assert bound["nhom:so-khdt"] == bound["thu-truong:so-khdt"] == "so-tai-chinh"
 
 
 def test_the_demo_shows_a_merged_agencys_open_work_under_its_successor(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from bot.db import session_scope
 from bot.domain.agency_history import ChangeKind
 from bot.domain.calendar import VIETNAM
 from bot.domain.text import clean, key
-from bot.importers.agencies import slug
+from bot.importers.agencies import CODE_MAX, NAME_MAX, slug
 from bot.models import Agency, AgencyChange
 from bot.services.agency_changes import (
     KIND_WORDS,
@@ -47,6 +47,7 @@ from bot.services.agency_changes import (
     record_change,
     successors_of,
 )
+from bot.services.register import load_registry
 
 agencies_app = typer.Typer(
     help="Cơ quan đổi tên, sáp nhập, chia tách, giải thể; lịch sử thay đổi.", no_args_is_help=True
@@ -173,26 +174,35 @@ def dissolve_cmd(
 
 
 _SYMBOL = re.compile(r"[A-ZĐ0-9&.-]{1,16}")
+_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _new_agency(session: Session, old: Agency, name: str, code: str, symbol: str) -> Agency:
     """The renamed agency: the new name, the old one's kind and parent; its code and
     letter symbol given or derived (as ``dondoc import agencies`` derives them)."""
     name = clean(name)
-    if not name:
-        raise ChangeRefused("thiếu tên mới")
-    code = code.strip() or slug(name)
-    symbol = symbol.strip().upper() or "".join(w[0] for w in code.split("-") if w).upper()
+    _check_new_name(session, old, name)
+    given_code, given_symbol = code.strip(), symbol.strip().upper()
+    code = given_code or slug(name).strip("-")
+    if not given_code and not _CODE.fullmatch(code):
+        raise ChangeRefused(f"không suy được mã từ tên “{name}”: ghi mã bằng --code (chữ thường "
+                            "không dấu, số và “-”, ví dụ so-nnmt)")  # fmt: skip
+    if len(code) > CODE_MAX or not _CODE.fullmatch(code):
+        raise ChangeRefused(f"mã “{code}” không hợp lệ: chỉ gồm chữ thường không dấu, số và “-” "
+                            f"(ví dụ so-nnmt), tối đa {CODE_MAX} ký tự")  # fmt: skip
+    symbol = given_symbol or "".join(w[0] for w in code.split("-") if w).upper()
+    derived = "" if given_symbol else f" (suy từ mã “{code}”)"
     registered = session.exec(select(Agency)).all()
-    if same := next((a for a in registered if key(a.name) == key(name)), None):
-        raise ChangeRefused(f"tên “{name}” đã có trong danh mục (mã “{same.code}”): dùng "
-                            f"“dondoc agencies merge {old.code} {same.code}”")  # fmt: skip
     if any(a.code == code for a in registered):
         raise ChangeRefused(f"mã “{code}” đã có trong danh mục: chọn mã khác bằng --code")
     if owner := next((a for a in registered if a.letter_symbol == symbol), None):
-        raise ChangeRefused(f"ký hiệu văn bản “{symbol}” trùng với “{owner.name}”: ghi ký hiệu "
-                            "riêng bằng --symbol")  # fmt: skip
+        raise ChangeRefused(f"ký hiệu văn bản “{symbol}”{derived} trùng với “{owner.name}”: ghi "
+                            "ký hiệu riêng bằng --symbol")  # fmt: skip
     if not _SYMBOL.fullmatch(symbol):
+        if derived:
+            raise ChangeRefused(f"ký hiệu văn bản suy từ mã “{code}” (“{symbol}”) không dùng "
+                                "được: ghi ký hiệu bằng --symbol (chữ in hoa, số, “-”, “&”, tối "
+                                "đa 16 ký tự)")  # fmt: skip
         raise ChangeRefused(f"ký hiệu văn bản “{symbol}” không hợp lệ (chữ in hoa, số, “-”, “&”, "
                             "tối đa 16 ký tự)")  # fmt: skip
     agency = Agency(code=code, name=name, kind=old.kind, parent_id=old.parent_id, aliases=[],
@@ -200,6 +210,40 @@ def _new_agency(session: Session, old: Agency, name: str, code: str, symbol: str
     session.add(agency)
     session.flush()
     return agency
+
+
+def _check_new_name(session: Session, old: Agency, name: str) -> None:
+    """The new name is given, fits the registry, is not the agency's own name, and does
+    not already read as a registered agency (its name or an alias): plans naming it
+    would then find two agencies, or the wrong one."""
+    if not name:
+        raise ChangeRefused("thiếu tên mới")
+    if len(name) > NAME_MAX:
+        raise ChangeRefused(f"tên mới dài {len(name)} ký tự, quá {NAME_MAX} ký tự: hãy ghi gọn "
+                            "hơn")  # fmt: skip
+    if key(name) == key(old.name):
+        raise ChangeRefused(f"“{name}” là tên hiện nay của {old.name}: tên mới cần khác tên "
+                            "hiện nay")  # fmt: skip
+    registered = session.exec(select(Agency)).all()
+    if same := next((a for a in registered if key(a.name) == key(name)), None):
+        raise ChangeRefused(f"tên “{name}” đã có trong danh mục (mã “{same.code}”): dùng "
+                            f"“dondoc agencies merge {old.code} {same.code}”")  # fmt: skip
+    registry, _ = load_registry(session)
+    matched = registry.match(name)
+    read = set(matched.codes) if matched.codes and not matched.unknown else set()
+    owners = [a for a in registered
+              if a.code in read or key(name) in {key(n) for n in (a.name, *a.aliases)}]  # fmt: skip
+    if not owners:
+        return
+    if [a.code for a in owners] == [old.code]:
+        hint = "tên mới cần khác tên hiện nay và các tên gọi khác của cơ quan"
+    elif len(owners) == 1:
+        hint = (f"nếu {old.name} sáp nhập vào cơ quan này, dùng “dondoc agencies merge "
+                f"{old.code} {owners[0].code}”; nếu không, chọn tên khác")  # fmt: skip
+    else:
+        hint = "chọn tên khác"
+    raise ChangeRefused(f"“{name}” đã là tên (hoặc tên gọi khác) của "
+                        f"{', '.join(a.name for a in owners)}: {hint}")  # fmt: skip
 
 
 @agencies_app.command("rename")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.app import clock, configure_logging, run, tick_once
 from bot.channels.console import ConsoleChannel, plain
@@ -36,12 +36,22 @@ from bot.handlers.core import Incoming, handle_message
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
-from bot.services.agency_changes import load_history
+from bot.services.agency_changes import former_agency
 from bot.services.binding import create_link_code, find_chat, linked_chats
 from bot.services.calendar import load_calendar
 from bot.services.chats import deactivate_chat, ensure_chat
 
 LINK_HOURS_MAX = 720  # a code lives at most 30 days
+
+
+def current_or_exit(session: Session, agency: Agency, today: date | None, what: str) -> None:
+    """An agency that no longer exists (its change applied, or with ``today`` its day
+    come) gets no chat: one red line naming the change (:meth:`Change.describe`), then
+    ``what`` to do for the agency of today; exit code 1."""
+    if (described := former_agency(session, agency, today)) is not None:
+        err.print(f"{described}: {what} cho cơ quan hiện nay.", style="red", markup=False,
+                  highlight=False)  # fmt: skip
+        raise typer.Exit(1)
 
 
 @app.command("link")
@@ -65,11 +75,8 @@ def link_cmd(
             err.print("Thiếu tên cơ quan (chỉ --role admin mới không cần).", style="red")
             raise typer.Exit(2)
         found = agency_or_exit(session, agency) if agency else None
-        if found is not None and (change := load_history(session).ended(found.code, now.date())):
-            names = {a.code: a.name for a in session.exec(select(Agency))}
-            err.print(f"{change.describe(names)}: hãy cấp mã cho cơ quan hiện nay.",
-                      style="red", markup=False, highlight=False)  # fmt: skip
-            raise typer.Exit(1)
+        if found is not None:
+            current_or_exit(session, found, now.astimezone(VIETNAM).date(), "hãy cấp mã")
         code = create_link_code(
             session, agency=found, role=role, now=now, ttl=timedelta(hours=hours)
         )
@@ -158,6 +165,7 @@ def console_cmd(
     moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)
+        current_or_exit(session, found, None, "hãy đóng vai cán bộ")
         chat = ensure_chat(session, channel="console", chat_key=f"nhom:{found.code}", role=ChatRole.GROUP,
                            agency=found, title=f"Nhóm {found.name}")  # fmt: skip
         chat_key, name = chat.chat_key, found.name

@@ -37,7 +37,7 @@ from bot.importers.agencies import slug
 from bot.models import Agency, Role, Status
 from bot.render import short_date
 from bot.reports.plan_report import OUTCOMES
-from bot.services.agency_changes import load_history
+from bot.services.agency_changes import former_agency, load_history
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
@@ -145,7 +145,8 @@ def _print_tasks(
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
         agency_row = agency_or_exit(session, agency) if agency else None
-        if agency_row is not None and (change := load_history(session).ended(agency_row.code, day)):
+        if (agency_row is not None and (change := load_history(session).ended(agency_row.code, day))
+                and former_agency(session, agency_row)):  # fmt: skip
             names = {a.code: a.name for a in session.exec(select(Agency))}
             err.print(f"{change.describe(names)}: việc đang mở của cơ quan này đã chuyển sang cơ "
                       "quan kế tục; ở đây chỉ còn việc đã đóng trước đó.", style="yellow",

@@ -1,4 +1,8 @@
-"""Import the agency registry: code, name, kind, parent, aliases. Upsert by code."""
+"""Import the agency registry: code, name, kind, parent, aliases. Upsert by code.
+
+An agency's names only grow: a row that renames an agency, or leaves out one of its
+aliases, keeps the former name among its aliases, so plans and commands written with it
+still find the agency."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def slug(name: str) -> str:
 
 
 _SYMBOL = re.compile(r"[A-ZĐ0-9&.-]{1,16}")
+NAME_MAX, CODE_MAX = 255, 64  # the registry's columns
 
 
 def _check_symbols(
@@ -62,6 +67,21 @@ def _check_symbols(
         owners[symbol] = f"dòng {line} ({cells['name']})"
 
 
+def _kept_names(agency: Agency, name: str, aliases: list[str], names: dict[str, str]) -> list[str]:
+    """The row's aliases, then the agency's former name and aliases the row leaves out:
+    a name once matched stays matchable (old plans, ``dondoc link "tên cũ"``), unless it
+    is now the name of another agency."""
+    kept = list(aliases)
+    seen = {key(name), *(key(a) for a in aliases)}
+    for former in (*agency.aliases, agency.name):
+        k = key(former)
+        if k in seen or names.get(k, agency.code) != agency.code:
+            continue
+        kept.append(former)
+        seen.add(k)
+    return kept
+
+
 def import_agencies(session: Session, path: Path) -> AgencyImportReport:
     rows = read_rows(path, "agencies")
     header_at = next(
@@ -88,7 +108,14 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         if not cells.get("name"):
             errors.append(RowError(row.line, "thiếu tên cơ quan"))
             continue
+        if len(cells["name"]) > NAME_MAX:
+            errors.append(RowError(row.line, f"tên cơ quan dài {len(cells['name'])} ký tự, quá "
+                                             f"{NAME_MAX} ký tự"))  # fmt: skip
+            continue
         cells["code"] = cells.get("code") or slug(cells["name"])
+        if len(cells["code"]) > CODE_MAX:
+            errors.append(RowError(row.line, f"mã “{cells['code']}” dài quá {CODE_MAX} ký tự"))
+            continue
         if cells["code"] in seen:
             errors.append(
                 RowError(row.line, f"mã “{cells['code']}” trùng với dòng {seen[cells['code']]}")
@@ -123,6 +150,8 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         assert kind is not None  # validated above
         aliases = [clean(a) for a in re.split(r"[|;]", cells.get("aliases", "")) if clean(a)]
         agency = by_code.get(cells["code"])
+        if agency is not None:
+            aliases = _kept_names(agency, cells["name"], aliases, names)
         values: dict[str, Any] = {"name": cells["name"], "kind": kind.value, "aliases": aliases,
                                   "letter_symbol": cells["symbol"]}  # fmt: skip
         if agency is None:

@@ -29,6 +29,7 @@ from bot.importers.tabular import Row, read_rows
 from bot.models import Agency, AgencyChange
 from bot.services.agency_changes import (
     ChangeRefused,
+    act_problem,
     agency_names,
     as_change,
     change_of,
@@ -64,7 +65,8 @@ def import_agency_changes(
 ) -> ChangesImportReport:
     """Record every change of the file (``actor``: who imports, e.g. "import:changes.csv";
     ``now``: aware). Raises :class:`ImportFailed` naming each bad row's line: unreadable
-    date or kind, unknown agency or successor, no act, a successor count that does not
+    date or kind, unknown agency or successor, no act or one without a number, a
+    successor that is one of the agency's own units, a successor count that does not
     fit the kind, a second different change for one agency, whatever
     :func:`bot.services.agency_changes.record_change` refuses."""
     rows = read_rows(path, TABLE)
@@ -120,8 +122,8 @@ def _read_row(session: Session, row: Row, header: dict[str, int]) -> _Read | Row
                             "dondoc import agencies)")  # fmt: skip
         else:
             successors.append(heir)
-    if not cells["act"]:
-        problems.append("thiếu văn bản (số, ngày của nghị định, nghị quyết hoặc quyết định)")
+    if (problem := act_problem(cells["act"])) is not None:
+        problems.append(problem)
     if problems:
         return RowError(row.line, "; ".join(problems))
     assert moment is not None and kind is not None and agency is not None

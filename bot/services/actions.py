@@ -88,11 +88,15 @@ def describe(session: Session, part: Assignment) -> dict[str, Any]:
 
 
 def _leads(session: Session, part: Assignment) -> list[str]:
+    """The agencies leading the task: parts open, snoozed or done (a cancelled part, or
+    one handed to a successor, leads nothing)."""
     rows = session.exec(
         select(Agency.name)
         .join(Assignment, col(Assignment.agency_id) == col(Agency.id))
-        .where(Assignment.task_id == part.task_id, Assignment.role == Role.LEAD)
-    ).all()
+        .where(Assignment.task_id == part.task_id, Assignment.role == Role.LEAD,
+               col(Assignment.status).in_([Status.OPEN, Status.SNOOZED, Status.DONE]))
+        .order_by(col(Assignment.id))
+    ).all()  # fmt: skip
     return list(rows)
 
 

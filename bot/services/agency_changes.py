@@ -14,6 +14,7 @@ The changes of 2025: provincial departments merged (Nghị định 45/2025/NĐ-C
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,22 @@ SUCCESSORS: dict[ChangeKind, tuple[int, int | None]] = {
 
 OPEN_WORK = (Status.OPEN, Status.SNOOZED)
 
+#: A document number: digits, a slash, maybe the year, then the symbol's first letter
+#: ("45/2025/NĐ-CP", "72/2025/QH15", "12/NQ-HĐND"); a date ("28/02/2025") is not one.
+_NUMBER = re.compile(r"(?<![\d/])\d+/(?:\d{4}/)?[^\W\d_]")
+
+
+def act_problem(act: str) -> str | None:
+    """Why ``act`` cannot name the act of a change (empty, too long, no number), or None."""
+    act = " ".join(act.split())
+    if not act:
+        return "thiếu văn bản (số, ngày của nghị định, nghị quyết hoặc quyết định)"
+    if len(act) > 255:
+        return "tên văn bản dài quá 255 ký tự"
+    if not _NUMBER.search(act):
+        return "văn bản cần có số hiệu, ví dụ “Nghị định số 45/2025/NĐ-CP ngày 28/02/2025”"
+    return None
+
 
 def parse_kind(text: str) -> ChangeKind | None:
     """ "sáp nhập", "sap nhap", "merged" → :class:`ChangeKind`; None for anything else."""
@@ -116,6 +133,18 @@ def change_of(session: Session, agency: Agency) -> AgencyChange | None:
     return session.exec(select(AgencyChange).where(AgencyChange.agency_id == agency.id)).first()
 
 
+def former_agency(session: Session, agency: Agency, today: date | None = None) -> str | None:
+    """How ``agency`` stopped existing (:meth:`Change.describe`) when its change is applied
+    or, given ``today`` (Vietnam's calendar), its day has come; None while it exists. A
+    chat or a link code is for the agency doing the work now, never for a former one."""
+    change = change_of(session, agency)
+    if change is None or (
+        change.applied_at is None and (today is None or change.effective_on > today)
+    ):
+        return None
+    return as_change(session, change).describe(agency_names(session))
+
+
 def successors_of(session: Session, change: AgencyChange) -> list[Agency]:
     """The change's successors in the order the act names them."""
     rows = session.exec(
@@ -151,10 +180,12 @@ def record_change(
     yet: :func:`apply_due` does it on the day.
 
     Raises :class:`ChangeRefused` (nothing written) when the agency already has a change,
-    the act is empty, the number of successors does not fit the kind (renamed and merged:
-    one; split: two or more; dissolved: any), a successor is the agency itself, named
-    twice, not registered, already ended on or before ``on``, or would hand the work
-    back to the agency (a cycle).
+    the act is empty or has no number (:func:`act_problem`), the number of successors
+    does not fit the kind (renamed and merged: one; split: two or more; dissolved: any),
+    a successor is the agency itself, named twice, not registered, one of the agency's
+    own units (for a rename or a merge: a district dissolved into its wards is fine),
+    already ended on or before ``on``, or would hand the work back to the agency (a
+    cycle).
     """
     act = " ".join(act.split())
     _check(session, agency, kind, on, act, successors)
@@ -180,10 +211,8 @@ def _check(
     if (done := history.changes.get(agency.code)) is not None:
         raise ChangeRefused(f"{agency.name} đã có thay đổi: {done.describe(names)}; mỗi cơ quan "
                             "chỉ thay đổi một lần (thay đổi tiếp theo ghi cho cơ quan kế tục)")  # fmt: skip
-    if not act:
-        raise ChangeRefused("thiếu văn bản (số, ngày của nghị định, nghị quyết hoặc quyết định)")
-    if len(act) > 255:
-        raise ChangeRefused("tên văn bản dài quá 255 ký tự")
+    if (problem := act_problem(act)) is not None:
+        raise ChangeRefused(problem)
     least, most = SUCCESSORS[kind]
     if len(successors) < least or (most is not None and len(successors) > most):
         raise ChangeRefused(_count_reason(kind, len(successors)))
@@ -196,12 +225,29 @@ def _check(
         if s.code in seen:
             raise ChangeRefused(f"cơ quan kế tục “{s.name}” được ghi hai lần")
         seen.add(s.code)
+        if kind in (ChangeKind.MERGED, ChangeKind.RENAMED) and _is_under(session, s, agency):
+            how = "sáp nhập vào" if kind is ChangeKind.MERGED else "đổi tên thành"
+            raise ChangeRefused(f"cơ quan kế tục “{s.name}” là đơn vị trực thuộc {agency.name}: "
+                                f"một cơ quan không thể {how} đơn vị của chính nó")  # fmt: skip
         if (ended := history.ended(s.code, on)) is not None:
             raise ChangeRefused(f"cơ quan kế tục “{s.name}” đã không còn từ ngày "
                                 f"{ended.on:%d/%m/%Y} ({ended.describe(names)})")  # fmt: skip
         if agency.code in history.heirs(s.code):  # the work would come back to it
             raise ChangeRefused(f"vòng lặp: công việc của {s.name} đã được ghi là chuyển về "
                                 f"{agency.name}")  # fmt: skip
+
+
+def _is_under(session: Session, unit: Agency, agency: Agency) -> bool:
+    """``unit`` is one of ``agency``'s units, at any depth (its parents lead to it)."""
+    seen: set[int] = set()
+    parent_id = unit.parent_id
+    while parent_id is not None and parent_id not in seen:
+        if parent_id == agency.id:
+            return True
+        seen.add(parent_id)
+        parent = session.get(Agency, parent_id)
+        parent_id = parent.parent_id if parent is not None else None
+    return False
 
 
 def _count_reason(kind: ChangeKind, given: int) -> str:

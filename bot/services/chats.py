@@ -13,11 +13,28 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState
+from bot.models import Agency, AgencyChange, Chat, ChatRole, Outbox, OutboxState
 from bot.render import answer, blocks
 from bot.services.actions import alert_admins
 
 COORDINATING = ("so-noi-vu", "vp-ubnd")  # Sở Nội vụ and Văn phòng UBND tỉnh "theo dõi, đôn đốc"
+
+
+class FormerAgency(Exception):
+    """A chat cannot be bound to an agency whose change has been applied: its work is
+    its successors' now (``dondoc link`` and ``dondoc console`` say so first)."""
+
+    def __init__(self, agency: Agency) -> None:
+        super().__init__(f"{agency.name} ({agency.code}) no longer exists")
+        self.agency = agency
+
+
+def former_ids(session: Session) -> set[int]:
+    """The agencies whose change has been applied (``AgencyChange.applied_at`` is set)."""
+    rows = session.exec(
+        select(AgencyChange.agency_id).where(col(AgencyChange.applied_at).is_not(None))
+    ).all()
+    return set(rows)
 
 
 def ensure_chat(
@@ -29,6 +46,11 @@ def ensure_chat(
     agency: Agency | None,
     title: str,
 ) -> Chat:
+    """The chat ``channel``/``chat_key``, created or bound anew to ``agency`` in ``role``.
+    Raises :class:`FormerAgency` for an agency whose change has been applied: a chat
+    that followed it to its successor is never bound back."""
+    if agency is not None and agency.id in former_ids(session):
+        raise FormerAgency(agency)
     chat = session.exec(
         select(Chat).where(Chat.channel == channel, Chat.chat_key == chat_key)
     ).first() or Chat(channel=channel, chat_key=chat_key, role=role)
@@ -39,22 +61,28 @@ def ensure_chat(
 
 
 def bind_console_chats(session: Session) -> int:
-    """The demo province's chats, on the console: a group and a head for each agency,
-    the coordinators (Sở Nội vụ, Văn phòng UBND tỉnh) and one admin."""
-    agencies = session.exec(select(Agency)).all()
+    """The demo province's chats, on the console: a group and a head for each agency
+    that still exists (a former agency's chats went to its successors when its change
+    was applied), the coordinators (Sở Nội vụ, Văn phòng UBND tỉnh) and one admin.
+    Returns how many chats were bound."""
+    former = former_ids(session)
+    agencies = [a for a in session.exec(select(Agency)).all() if a.id not in former]
+    bound = 1
     for agency in agencies:
         ensure_chat(session, channel="console", chat_key=f"nhom:{agency.code}", role=ChatRole.GROUP,
                     agency=agency, title=f"Nhóm {agency.name}")  # fmt: skip
         ensure_chat(session, channel="console", chat_key=f"thu-truong:{agency.code}",
                     role=ChatRole.HEAD, agency=agency, title=f"Thủ trưởng {agency.name}")  # fmt: skip
+        bound += 2
         if agency.code in COORDINATING:
             ensure_chat(session, channel="console", chat_key=f"dieu-phoi:{agency.code}",
                         role=ChatRole.COORDINATOR, agency=agency,
                         title=f"Theo dõi, đôn đốc – {agency.name}")  # fmt: skip
+            bound += 1
     ensure_chat(session, channel="console", chat_key="quan-tri", role=ChatRole.ADMIN, agency=None,
                 title="Quản trị viên")  # fmt: skip
     session.flush()
-    return len(agencies) * 2 + len(COORDINATING) + 1
+    return bound
 
 
 def follow_migration(
