@@ -70,6 +70,19 @@ def parts(engine: Engine, key: str) -> dict[str, tuple[str, str]]:
         return {code: (role, status) for code, role, status in rows}
 
 
+def finish(engine: Engine, task_key: str, code: str) -> None:
+    """The agency ``code`` marks its part of the task done, on 20/02/2025."""
+    with session_scope(engine) as s:
+        part = s.exec(
+            select(Assignment)
+            .join(Agency)
+            .join(Task)
+            .where(Task.key == task_key, Agency.code == code)
+        ).one()
+        mark_done(s, part, Actor("test"), at(date(2025, 2, 20)))
+        s.add(part)
+
+
 def write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "plan.csv"
     path.write_text(body, encoding="utf-8")
@@ -163,15 +176,7 @@ def test_reimporting_a_plan_after_its_agencies_changed_changes_nothing(
     path = write(tmp_path, PLAN)
     with session_scope(registry_engine) as s:
         import_plan(s, path, settings=SETTINGS, on=date(2025, 1, 6))
-    with session_scope(registry_engine) as s:  # KHĐT closes its part of task 1 before the merge
-        part = s.exec(
-            select(Assignment)
-            .join(Agency)
-            .join(Task)
-            .where(Task.key == "1", Agency.code == "so-khdt")
-        ).one()
-        part.status = "done"
-        s.add(part)
+    finish(registry_engine, "1", "so-khdt")  # KHĐT closes its part of task 1 before the merge
     record(registry_engine, "so-khdt", ChangeKind.MERGED, MARCH, ACT_45, "so-tai-chinh")
     for district in ("h-bien-hoa", "h-long-khanh", "h-trang-bom"):
         record(registry_engine, district, ChangeKind.DISSOLVED, JULY, ACT_72)
@@ -227,15 +232,7 @@ def test_the_coordinators_digest_counts_closed_work_as_it_was_and_open_work_unde
     plan = PLAN.replace("Quý II/2026", "Quý II/2025").replace("Quý III/2026", "Quý III/2025")
     with session_scope(registry_engine) as s:
         import_plan(s, write(tmp_path, plan), settings=SETTINGS, on=date(2025, 1, 6))
-    with session_scope(registry_engine) as s:  # KHĐT finishes task 1 before the merge
-        part = s.exec(
-            select(Assignment)
-            .join(Agency)
-            .join(Task)
-            .where(Task.key == "1", Agency.code == "so-khdt")
-        ).one()
-        mark_done(s, part, Actor("test"), at(date(2025, 2, 20)))
-        s.add(part)
+    finish(registry_engine, "1", "so-khdt")  # KHĐT finishes task 1 before the merge
     record(registry_engine, "so-khdt", ChangeKind.MERGED, MARCH, ACT_45, "so-tai-chinh")
     with Session(registry_engine) as s:
         digest = coordinator_digest(s, at(TODAY), CAL)
@@ -269,15 +266,7 @@ def test_work_a_former_agency_finished_stays_finished_when_the_plan_is_imported_
     path = write(tmp_path, CLASS_PLAN)
     with session_scope(registry_engine) as s:
         import_plan(s, path, settings=SETTINGS, on=date(2025, 1, 6))
-    with session_scope(registry_engine) as s:
-        part = s.exec(
-            select(Assignment)
-            .join(Agency)
-            .join(Task)
-            .where(Task.key == "1", Agency.code == "so-khdt")
-        ).one()
-        mark_done(s, part, Actor("test"), at(date(2025, 2, 20)))
-        s.add(part)
+    finish(registry_engine, "1", "so-khdt")
     record(registry_engine, "so-khdt", ChangeKind.MERGED, MARCH, ACT_45, "so-tai-chinh")
     before = statuses(registry_engine)
     with session_scope(registry_engine) as s:
