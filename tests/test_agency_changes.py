@@ -655,7 +655,7 @@ def test_a_refusal_names_only_the_leads_whose_part_is_still_theirs(world: World)
     world.chat("so-y-te", ChatRole.GROUP)
     world.run.ok("agencies", "merge", "so-khdt", "so-tai-chinh", "--date", "01/03/2025",
                  "--act", ACT_45)  # fmt: skip
-    assert world.part(parts["so-khdt"]).status == Status.CANCELLED  # folded into Sở Tài chính's
+    assert world.part(parts["so-khdt"]).status == Status.MOVED  # folded into Sở Tài chính's
 
     said = say(world.engine, Sender("console", "group:so-y-te", "501", "Nguyễn Văn An"),
                f"/xong NV{parts['so-tai-chinh']}", NOW)  # fmt: skip
