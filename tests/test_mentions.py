@@ -6,8 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from bot.channels.console import ConsoleChannel
 from bot.domain.mentions import strip_mentions
+from bot.handlers.core import Incoming, handle_message
+from bot.models import SentMessage, Status
+from bot.services.actions import Sender
+from tests.chat import say, tick
+from tests.province import CAL, FRIDAY, SETTINGS, build_province
 
 TODAY = date(2024, 12, 20)
 
@@ -54,3 +62,41 @@ def test_a_name_not_known_is_its_capitalised_words(text: str, left: str) -> None
 )
 def test_the_bots_known_name_comes_off_exactly(text: str, left: str) -> None:
     assert strip_mentions(text, ("Đôn Đốc",), today=TODAY) == left
+
+
+# --- In the handler: every channel, Telegram's groups keep their reply threading -------
+
+
+async def test_in_a_telegram_style_group_a_mention_is_no_reply_but_a_reply_is(
+    engine: Engine,
+) -> None:
+    """A group where the bot reads every message (Telegram): "@bot xong ạ" without a reply
+    is talk among officers; replying to the reminder it closes the task; "@bot /nhiemvu"
+    is the command."""
+    province = build_province(engine)
+    part = province.add_task("31/12/2024")
+    await tick(engine, {"console": ConsoleChannel(quiet=True)}, FRIDAY)
+    officer = Sender("console", "group:so-y-te", "u-501", "Lê Văn Cường")
+    assert say(engine, officer, "@dondoc_bot xong ạ", FRIDAY) == ""
+    assert province.part(part).status == Status.OPEN
+    assert f"NV{part}" in say(engine, officer, "@dondoc_bot /nhiemvu", FRIDAY)
+    with Session(engine) as s:
+        key = s.exec(
+            select(SentMessage.message_key).where(
+                SentMessage.chat_id == province.chats["group:so-y-te"]
+            )
+        ).first()
+        assert key is not None
+        incoming = Incoming(officer, "@dondoc_bot xong ạ", reply_to=key)
+        answers = handle_message(s, incoming, FRIDAY, CAL, SETTINGS.apology)
+        s.commit()
+    assert "Đã ghi nhận" in answers[0].html
+    assert province.part(part).status == Status.DONE
+
+
+async def test_a_mention_alone_in_a_private_chat_gets_the_help(engine: Engine) -> None:
+    build_province(engine)
+    head = Sender("console", "head:so-y-te", "u-601", private=True)
+    assert "Hướng dẫn" in say(engine, head, "@Đôn Đốc", FRIDAY)
+    stranger = Sender("console", "nowhere", "u-1", private=True)
+    assert "chưa được liên kết" in say(engine, stranger, "@Đôn Đốc", FRIDAY)
