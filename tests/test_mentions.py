@@ -41,6 +41,9 @@ TODAY = date(2024, 12, 20)
         ("/xong NV12", "/xong NV12"),
         ("gửi @Đôn Đốc xong", "gửi @Đôn Đốc xong"),  # only leading mentions
         ("@", ""),
+        ("@Đôn Đốc Chờ kết quả xác minh của Công an tỉnh", "Chờ kết quả xác minh của Công an tỉnh"),
+        ("@Đôn Đốc 20/02/2025", "20/02/2025"),  # the date an apology's draft asks for
+        ("@Đôn Đốc Xin gia hạn đến 30/12", "gia hạn đến 30/12"),  # the same request
     ],
 )
 def test_a_name_not_known_is_its_capitalised_words(text: str, left: str) -> None:

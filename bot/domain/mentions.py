@@ -7,9 +7,10 @@ mention is written in the text is not documented, so it is read as plain text. T
 users write "@dondoc_bot /xong NV12" the same way.
 
 A display name may hold spaces and Vietnamese letters. The bot's own names, when known,
-are taken off exactly; any other "@Name" is the "@" word and the capitalised words after
-it, up to a command, another mention, a word in lower case or a number, and never a
-word whose loss would change what the answer says ("@Bot Chưa xong" stays "Chưa xong").
+are taken off exactly (set ``ZALO_BOT_NAME``); any other "@Name" is the "@" word and the
+capitalised words after it, up to a command, another mention, a number or a word in
+lower case, never a word whose loss would change what the answer says ("@Bot Chưa xong"
+stays "Chưa xong") and never the first word of a sentence that is no answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
-from bot.domain.replies import parse_reply
+from bot.domain.replies import Unclear, parse_reply
 
 _SEPARATORS = " \t\n,:;-–"
 _WORD = re.compile(r"\S+")
@@ -51,17 +52,30 @@ def _after_name(text: str, names: list[str]) -> str | None:
 
 def _after_guessed_name(text: str, today: date) -> str:
     """The text after a name not known: its first word, then each capitalised word that
-    changes nothing of what the rest says."""
+    changes nothing of what the rest says and is followed by more of a name, the end, a
+    command, a number or an answer ("@Đôn Đốc xong ạ"), not by the start of a sentence
+    ("@Đôn Đốc Chờ kết quả xác minh" keeps "Chờ")."""
     if not text[:1] or text[:1].isspace():  # a lone "@" names no one
         return text
-    starts = [m.start() for m in _WORD.finditer(text)] + [len(text)]
+    found = list(_WORD.finditer(text))
+    words, starts = [m.group() for m in found], [m.start() for m in found] + [len(text)]
     taken = 1
-    while taken < len(starts) - 1 and _name_word(text[starts[taken] :]):
+    while taken < len(words) and _name_word(words[taken]):
         rest, shorter = text[starts[taken] :], text[starts[taken + 1] :]
         if type(parse_reply(rest, today=today)) is not type(parse_reply(shorter, today=today)):
             break
+        following = words[taken + 1] if taken + 1 < len(words) else ""
+        sentence = following[:1].isalpha() and not _name_word(following)
+        if sentence and not _answers(shorter, today):
+            break
         taken += 1
-    return text[starts[taken] :] if taken < len(starts) else ""
+    return text[starts[taken] :]
+
+
+def _answers(text: str, today: date) -> bool:
+    """Whether ``text`` reads as an answer, or as a question about one."""
+    reply = parse_reply(text, today=today)
+    return not isinstance(reply, Unclear) or reply.asking
 
 
 def _name_word(word: str) -> bool:
