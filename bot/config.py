@@ -99,6 +99,9 @@ class Settings:
     zalo_webhook_secret: str | None = None
     zalo_webhook_port: int = 8444
     admin_zalo_ids: frozenset[str] = frozenset()
+    # The Zalo bot's display name, as members pick it after "@" in a group
+    # (ZALO_BOT_NAME): taken off mentions, and named in reminders to a Zalo group.
+    zalo_bot_name: str = ""
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
     school_year_end: tuple[int, int] = SCHOOL_YEAR_END
     # The province's rules (TOML).
@@ -181,6 +184,7 @@ class Settings:
             zalo_webhook_secret=_secret(values, "ZALO_WEBHOOK_SECRET"),
             zalo_webhook_port=_port(values, "ZALO_WEBHOOK_PORT", cls.zalo_webhook_port),
             admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
+            zalo_bot_name=(values.get("ZALO_BOT_NAME") or "").strip().lstrip("@").strip(),
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
             **rules,
         )

@@ -232,6 +232,9 @@ class Chat(SQLModel, table=True):
     title: str = ""
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     role: str = Field(max_length=16)
+    # "group" or "private", as the channel said when the chat was bound; "" for a chat
+    # bound before it was recorded. A Zalo group hears only mentions of the bot.
+    kind: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     active: bool = True
     created_at: datetime = _ts(nullable=False, default=utcnow)
 

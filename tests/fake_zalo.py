@@ -87,3 +87,18 @@ class FakeZalo:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(self.sent) >= count), 10)
             return list(self.sent)
+
+
+# --- Groups (issue #18): a group's update, and text as it arrives with a mention -------
+# Zalo gives a bot in a group only the messages that mention it or quote it; how the
+# mention is written in the text is not documented, so it is faked as plain text.
+
+
+def group_update(chat_id: str, user_id: str, text: str, *, mention: str = "") -> dict[str, Any]:
+    """A message in the group ``chat_id`` ("chat_type": "GROUP"), ``@mention`` before it."""
+    return FakeZalo.update(chat_id, user_id, mentioned(text, mention), group=True)
+
+
+def mentioned(text: str, name: str) -> str:
+    """``text`` as written after picking the bot in the "@" list: "@Đôn Đốc xong ạ"."""
+    return f"@{name} {text}" if name else text

@@ -152,7 +152,10 @@ async def handle_update(
     )  # fmt: skip
     try:
         with session_scope(engine) as session:
-            answers = handle_message(session, Incoming(sender, str(message["text"])), clock(),
+            # Zalo delivers a group's messages to the bot only when it is mentioned or quoted.
+            incoming = Incoming(sender, str(message["text"]), addressed=True,
+                                bot_names=tuple(filter(None, [settings.zalo_bot_name])))  # fmt: skip
+            answers = handle_message(session, incoming, clock(),
                                      load_calendar(session, settings.hours), settings.apology)  # fmt: skip
     except Exception:  # one bad update must not stop the others: the sender hears of it
         log.exception("zalo: update from %s failed", sender.chat_key)

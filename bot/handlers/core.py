@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from bot.config import ApologySettings
 from bot.domain.calendar import WorkCalendar
+from bot.domain.mentions import strip_mentions
 from bot.domain.numbers import parse_id
 from bot.domain.replies import Done, Extension, Progress, Reply, Unclear, evidence_in, parse_reply
 from bot.domain.verbs import (
@@ -54,14 +55,22 @@ class Incoming:
     text: str
     reply_to: str | None = None  # the id of the bot message this replies to
     attachment: str = ""  # a file sent with the text: kept as evidence
+    # Every message of this chat that reaches the bot is meant for it, without a reply:
+    # in a Zalo group the bot receives only its mentions and quotes (Zalo Bot docs,
+    # "Tương tác với Bot trong Nhóm"), and Zalo's quote field is not documented.
+    addressed: bool = False
+    bot_names: tuple[str, ...] = ()  # the bot's display names, to take off a mention
 
 
 def handle_message(
     session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
     settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
-    sender, text = incoming.sender, incoming.text.strip()
+    sender, today = incoming.sender, cal.local(now).date()
+    text = strip_mentions(incoming.text, incoming.bot_names, today=today)
     chat = find_chat(session, sender.channel, sender.chat_key)
+    if not text and incoming.text.strip() and not incoming.attachment:  # "@Đôn Đốc" alone
+        return [Answer(answer("help", commands=help_lines()))] if chat else _not_bound()
     command = find_command(text)
     if command:
         call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment)
@@ -70,21 +79,20 @@ def handle_message(
         if command.verb.bound_only and chat is None:
             return _not_bound()
         return _COMMANDS[command.verb](call)
+    direct = sender.private or incoming.addressed
     if chat is None:
-        return _not_bound() if sender.private else []
+        return _not_bound() if direct else []
     draft = apology.active_draft(session, chat, sender)
     if draft is not None:  # the bot asked this person for the letter's reason or date
         return [apology.continue_draft(session, draft, text, now, cal, settings)]
-    if incoming.reply_to is None and not sender.private:
-        return []  # talk among officers in the group: not for the bot
-    reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=cal.local(now).date())
+    if incoming.reply_to is None and not direct:
+        return []  # talk among officers in a Telegram group: not for the bot
+    reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=today)
     if isinstance(reply, Unclear) and (reply.asking or not incoming.attachment):
         return [Answer(answer("unclear"))]  # a file sent with a question is no answer either
-    # In a private chat (and on Zalo, which has no reply threading) an answer without a
+    # In a private chat, and in a Zalo group (no reply threading), an answer without a
     # reply refers to the last message the bot sent there.
-    context = incoming.reply_to or (
-        actions.last_message_to(session, chat) if sender.private else None
-    )
+    context = incoming.reply_to or (actions.last_message_to(session, chat) if direct else None)
     parts = actions.parts_of_message(session, chat, context) if context else []
     if len(parts) != 1:
         candidates = parts or _own_open(session, chat)
@@ -158,7 +166,7 @@ def _bind(call: _Call) -> list[Answer]:
         return [Answer(answer("bind_usage"))]
     sender = call.sender
     result = redeem(call.session, call.first_arg, channel=sender.channel, chat_key=sender.chat_key,
-                    title=sender.chat_title, now=call.now)  # fmt: skip
+                    title=sender.chat_title, now=call.now, private=sender.private)  # fmt: skip
     if isinstance(result, Bound):
         name = result.agency.name if result.agency else ""
         return [Answer(answer("bound", agency=name, role=result.chat.role))]

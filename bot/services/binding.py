@@ -56,8 +56,13 @@ class NotBound:
 
 
 def redeem(
-    session: Session, code: str, *, channel: str, chat_key: str, title: str, now: datetime
-) -> Bound | NotBound:
+    session: Session, code: str, *, channel: str, chat_key: str, title: str, now: datetime,
+    private: bool | None = None,
+) -> Bound | NotBound:  # fmt: skip
+    """Bind the chat with a one-time code. Any chat may redeem one: a group, or an
+    officer's or a head's private chat (an agency may have several chats of a role, and
+    each receives its notices: ``bot.scheduler.planners.routing.Routes``). ``private``:
+    whether the channel said the chat is private, recorded as the chat's ``kind``."""
     link = session.exec(select(LinkCode).where(LinkCode.code_hash == _hash(code))).first()
     if link is None:
         return NotBound("unknown")
@@ -67,11 +72,15 @@ def redeem(
         return NotBound("expired")
     agency = session.get(Agency, link.agency_id) if link.agency_id else None
     chat = ensure_chat(session, channel=channel, chat_key=chat_key, role=ChatRole(link.role),
-                       agency=agency, title=title)  # fmt: skip
+                       agency=agency, title=title, kind=_kind(private))  # fmt: skip
     session.flush()
     link.used_at, link.used_by_chat_id = now, chat.id
     session.add(link)
     return Bound(chat, agency)
+
+
+def _kind(private: bool | None) -> str:
+    return "" if private is None else "private" if private else "group"
 
 
 def find_chat(session: Session, channel: str, chat_key: str) -> Chat | None:

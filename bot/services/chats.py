@@ -45,16 +45,19 @@ def ensure_chat(
     role: ChatRole,
     agency: Agency | None,
     title: str,
+    kind: str = "",
 ) -> Chat:
     """The chat ``channel``/``chat_key``, created or bound anew to ``agency`` in ``role``.
     Raises :class:`FormerAgency` for an agency whose change has been applied: a chat
-    that followed it to its successor is never bound back."""
+    that followed it to its successor is never bound back. ``kind``: "group" or
+    "private" when the channel says (kept as it was when not)."""
     if agency is not None and agency.id in former_ids(session):
         raise FormerAgency(agency)
     chat = session.exec(
         select(Chat).where(Chat.channel == channel, Chat.chat_key == chat_key)
     ).first() or Chat(channel=channel, chat_key=chat_key, role=role)
     chat.role, chat.title, chat.active = role, title, True
+    chat.kind = kind or chat.kind
     chat.agency_id = agency.id if agency else None
     session.add(chat)
     return chat

@@ -87,7 +87,8 @@ def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCa
             existing.add(key)
             assert chat.id is not None
             per_chat.setdefault(chat.id, (chat, []))[1].append((key, d))
-    messages = [_reminder(session, chat, items, now, cal) for chat, items in per_chat.values()]
+    messages = [_reminder(session, chat, items, now, cal, settings.zalo_bot_name)
+                for chat, items in per_chat.values()]  # fmt: skip
     return Planned(messages, looked_at=len(rows))
 
 
@@ -105,13 +106,15 @@ def _part_failed(
 
 
 def _reminder(
-    session: Session, chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar
-) -> PlannedMessage:
+    session: Session, chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar,
+    bot_name: str = "",
+) -> PlannedMessage:  # fmt: skip
     today = cal.local(now).date()
     items.sort(key=lambda kd: (-kd[1].notice.working_days, kd[1].plan.number, kd[1].task.position))
     views = [_view(d, chat) for _, d in items]
     agency = items[0][1].agency.name if chat.role in (ChatRole.GROUP, ChatRole.HEAD) else ""
-    header = {"chat_role": chat.role, "agency": agency, "today": today, "count": len(views)}
+    header = {"chat_role": chat.role, "agency": agency, "today": today, "count": len(views),
+              "mention": _mention(chat, bot_name), "example": _example(items)}  # fmt: skip
     parts = split_message(blocks("reminders.html.j2", header, views))
     notices = {
         key: {"assignment_id": d.assignment.id, "stage": d.notice.stage.name,
@@ -120,6 +123,20 @@ def _reminder(
     }  # fmt: skip
     enqueue_notices(session, chat, "reminder", parts, notices, now, _buttons(chat, items))
     return PlannedMessage(chat, "reminder", parts, views)
+
+
+def _example(items: list[tuple[str, _Due]]) -> str:
+    """The code shown in "/xong NV12": a part the chat's agency leads, if there is one."""
+    leads = [d for _, d in items if d.assignment.role == Role.LEAD] or [d for _, d in items]
+    return f"NV{leads[0].assignment.id}"
+
+
+def _mention(chat: Chat, bot_name: str) -> str | None:
+    """How to address the bot in this chat: ``None`` where it reads every message; in a
+    Zalo group the bot's display name ("" if not known), since the bot receives there
+    only the messages that mention it ("Bot sẽ nhận được sự kiện khi người dùng gõ @ và
+    chọn tên của Bot", Zalo Bot docs, "Tương tác với Bot trong Nhóm") or quote it."""
+    return bot_name if chat.channel == "zalo" and chat.kind == "group" else None
 
 
 def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]:
