@@ -309,6 +309,12 @@ def test_a_class_mapping_does_not_override_an_agency_named_by_itself_and_runs_th
             "x-tan-phong", "x-xuan-an", "x-ho-nai-3",
         }  # fmt: skip
     assert (report.assignments_new, report.assignments_cancelled) == (0, 0)
+    # Each map is told as what it maps: the class, and the agency by its own name.
+    assert {r.rerouted.how for r in report.rerouted if r.task_key == "2"} == {
+        "UBND cấp huyện → UBND phường Tân Phong, UBND phường Xuân An, UBND xã Hố Nai 3 theo "
+        "--map “UBND cấp huyện=UBND cấp xã”",
+        "UBND huyện Trảng Bom → UBND xã Hố Nai 3 theo --map “UBND huyện Trảng Bom=UBND xã Hố Nai 3”",
+    }
 
 
 @pytest.mark.parametrize(

@@ -240,7 +240,9 @@ def route(
                 members.append(code)
         mapped = mapping.get(a.code)
         if mapped is not None and (a.by_class or not mapped.classes_only):
-            named = a.via if a.by_class else names.get(a.code, a.code)
+            # A class's map speaks of the class; an agency's map of that agency, wherever
+            # the plan names it.
+            named = a.via if mapped.classes_only else names.get(a.code, a.code)
             to = tuple(names.get(c, c) for c in mapped.to)
             how = f"{named} → {', '.join(to)} theo --map “{mapped.text}”"
             for code in mapped.to:
