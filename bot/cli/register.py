@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.app import clock
 from bot.cli.common import (
@@ -34,10 +34,10 @@ from bot.cli.common import (
 from bot.db import session_scope, upgrade
 from bot.domain.calendar import VIETNAM
 from bot.importers.agencies import slug
-from bot.models import Agency, Role, Status
+from bot.models import Role, Status
 from bot.render import short_date
 from bot.reports.plan_report import OUTCOMES
-from bot.services.agency_changes import former_agency, load_history
+from bot.services.agency_changes import former_agency
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline
 from bot.services.demo import seed_demo
@@ -145,10 +145,9 @@ def _print_tasks(
     with session_scope(engine) as session:
         plan_or_exit(session, plan)
         agency_row = agency_or_exit(session, agency) if agency else None
-        if (agency_row is not None and (change := load_history(session).ended(agency_row.code, day))
-                and former_agency(session, agency_row)):  # fmt: skip
-            names = {a.code: a.name for a in session.exec(select(Agency))}
-            err.print(f"{change.describe(names)}: việc đang mở của cơ quan này đã chuyển sang cơ "
+        # Only once applied: before, the agency's open work is still its own.
+        if agency_row is not None and (moved := former_agency(session, agency_row)):
+            err.print(f"{moved}: việc đang mở của cơ quan này đã chuyển sang cơ "
                       "quan kế tục; ở đây chỉ còn việc đã đóng trước đó.", style="yellow",
                       markup=False, highlight=False)  # fmt: skip
         lines = list_assignments(
