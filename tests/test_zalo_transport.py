@@ -322,6 +322,22 @@ async def test_the_webhook_drops_a_redelivered_message(engine: Engine) -> None:
     assert [m["chat_id"] for m in fake.sent] == ["zu-1"]
 
 
+async def test_a_token_refused_by_setwebhook_stops_zalo_not_the_bot(engine: Engine) -> None:
+    province = build_province(engine)
+    fake = FakeZalo()
+    fake.fail("setWebhook", 401)
+    client = client_of(fake)
+    hook = ZaloWebhook(client, engine=engine, settings=Settings(zalo_webhook_secret="webhook-s3cret"),
+                       clock=lambda: NOW)  # fmt: skip
+    await hook.start("127.0.0.1", _free_port(), public_url="https://dondoc.example/zalo")
+    await hook.stop()
+    assert client.stopped is not None and fake.webhook is None
+    assert any("ngừng gửi" in a for a in admin_alerts(engine, province))
+    with pytest.raises(ChannelStopped):
+        await ZaloChannel(client).send("zu-1", "Xin chào")
+    await client.close()
+
+
 @pytest.mark.parametrize(
     ("secret", "url", "says"),
     [

@@ -356,13 +356,17 @@ class ZaloWebhook:
         self._server: HTTPServer | None = None
 
     async def start(self, listen: str, port: int, public_url: str | None = None) -> None:
-        """Listen, then (with ``public_url``, https) tell Zalo where to deliver."""
+        """Listen, then (with ``public_url``, https) tell Zalo where to deliver; a token
+        refused there stops Zalo (the admins are told), not the bot."""
         check_webhook(self.secret, public_url)
         app = TornadoApp([(self.path, _WebhookHandler, {"hook": self})])
         self._server = HTTPServer(app)
         self._server.listen(port, address=listen)
         if public_url:
-            await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
+            try:
+                await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
+            except ChannelStopped as exc:  # Zalo alone stops; the other channels go on
+                _stopped(self.engine, self.clock, exc)
 
     async def stop(self) -> None:
         if self._server is not None:
