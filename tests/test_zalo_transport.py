@@ -112,7 +112,10 @@ def sends(fake: FakeZalo) -> list[str]:
         (400, "Bad request: chat not found", PermanentError),
         (400, "Bad request - user does not exist", PermanentError),
         (404, "Not found: the bot was removed from the group", PermanentError),
+        (400, "Bad request: người dùng không tồn tại", PermanentError),
         (400, ERRORS[400], MessageRejected),  # names no chat: the chat stays
+        (404, "API không tồn tại", MessageRejected),
+        (400, "Bad request: The chat_id must not be empty", MessageRejected),
         (404, ERRORS[404], MessageRejected),
         (400, "Bad request: text too long", TooLong),
         (418, "", MessageRejected),
@@ -239,6 +242,24 @@ async def test_an_idle_poll_is_nothing_new_and_no_failure(engine: Engine, status
     await task
     await client.close()
     await _polling.close()
+
+
+async def test_a_quota_page_that_is_not_json_still_pauses() -> None:
+    """A 429 may come from a proxy as an HTML page (third-party report): the status is
+    enough; a non-JSON success is retried, never read as a refusal."""
+    answers = iter(
+        [httpx.Response(429, text="<html>429</html>"), httpx.Response(200, text="<html>")]
+    )
+
+    def answer(_request: httpx.Request) -> httpx.Response:
+        return next(answers)
+
+    client = ZaloClient("t", "http://zalo.invalid/bot", transport=httpx.MockTransport(answer))
+    with pytest.raises(ChannelPaused):
+        await client.call("sendMessage", chat_id="zu-1", text="x")
+    with pytest.raises(TransientError, match="not JSON"):
+        await client.call("sendMessage", chat_id="zu-1", text="x")
+    await client.close()
 
 
 async def test_one_update_or_a_list_of_them(engine: Engine) -> None:

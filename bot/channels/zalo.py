@@ -94,8 +94,10 @@ class ZaloClient:
         try:
             body = response.json()
         except ValueError:  # e.g. a proxy's HTML page: only the status is known
-            return False, response.status_code, f"HTTP {response.status_code}", None
+            body = None
         if not isinstance(body, dict):
+            if response.status_code < 400:  # an answer Zalo never gives: try again later
+                raise TransientError(f"{method}: HTTP {response.status_code}, not JSON")
             return False, response.status_code, f"HTTP {response.status_code}", None
         if body.get("ok"):
             return True, 0, "", body.get("result")
@@ -131,7 +133,7 @@ class ZaloClient:
 _CHAT_GONE = re.compile(
     r"\b(chat|user|recipient|group|conversation)\b[^.;]*\b(not found|not exist|does not exist|"
     r"no longer exists?)\b|\bbot\b[^.;]*\b(was |has been |is )?(removed|kicked|blocked)\b|"
-    r"không tồn tại|đã bị xóa khỏi nhóm",
+    r"\b(người dùng|nhóm|cuộc trò chuyện)\b[^.;]*không tồn tại|bot[^.;]*bị xóa khỏi nhóm",
     re.IGNORECASE,
 )
 
