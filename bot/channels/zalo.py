@@ -77,10 +77,14 @@ class ZaloClient:
         ok, code, description, result = await self._post(method, params)
         if ok:
             return result
+        raise self._failure(method, code, description)
+
+    def _failure(self, method: str, code: int, description: str) -> Exception:
+        """:func:`classify`'s error; a stop is remembered for every later call."""
         error = classify(method, code, description)
         if isinstance(error, ChannelStopped):
             self.stopped = str(error)
-        raise error
+        return error
 
     async def _post(self, method: str, params: dict[str, Any]) -> tuple[bool, int, str, Any]:
         """One request: (ok, error code, description, result). The URL holds the token, so
@@ -114,10 +118,7 @@ class ZaloClient:
         if not ok:
             if code == 408:
                 return []
-            error = classify("getUpdates", code, description)
-            if isinstance(error, ChannelStopped):
-                self.stopped = str(error)
-            raise error
+            raise self._failure("getUpdates", code, description)
         if isinstance(result, list):
             return [u for u in result if isinstance(u, dict)]
         return [result] if isinstance(result, dict) else []
