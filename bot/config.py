@@ -155,6 +155,10 @@ class Settings:
             # a-z, 0-9, _ and - are allowed" (Bot API); the same rule is kept for Zalo.
             if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
                 raise SettingsError(f"{channel}_WEBHOOK_SECRET: 1 to 256 of A-Z, a-z, 0-9, _ and -")
+            # Zalo's setWebhook secret_token: "Một khóa bí mật từ 8 tới 256 ký tự" (Zalo Bot
+            # Platform docs); its character set is not documented, so Telegram's is kept.
+            if channel == "ZALO" and secret and len(secret) < 8:
+                raise SettingsError("ZALO_WEBHOOK_SECRET: Zalo needs 8 to 256 characters")
         database_url = _secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
         _check_database_url(database_url)
         for name in ("TELEGRAM_BASE_URL", "TELEGRAM_WEBHOOK_URL", "ZALO_BASE_URL",

@@ -22,8 +22,12 @@ from bot.models import ChatRole
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # sendMessage's text: "1-4096 characters after entities parsing" (Telegram Bot API).
 TELEGRAM_LIMIT = 4096
-# Zalo's Bot API sendMessage: plain text of at most 2,000 characters.
-ZALO_LIMIT = 2000
+# Zalo's sendMessage ``text``: "độ dài từ 1 đến 2000 ký tự" (Zalo Bot Platform docs,
+# sendMessage). The unit is not documented (UNVERIFIED): dondoc counts UTF-16 code units
+# (an emoji outside the BMP counts 2, so never fewer than characters) and cuts at 1,900,
+# a margin under the 2,000 Zalo states.
+ZALO_TEXT_MAX = 2000
+ZALO_LIMIT = 1900
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
@@ -68,7 +72,11 @@ def visible_length(html_text: str) -> int:
     dropped, entities such as ``&amp;`` as one character), in UTF-16 code units, as
     Telegram measures text (an emoji outside the BMP counts 2). Never less than the
     number of characters, so a text within it is within any per-character limit too."""
-    text = html.unescape(_TAG.sub("", html_text))
+    return utf16_length(html.unescape(_TAG.sub("", html_text)))
+
+
+def utf16_length(text: str) -> int:
+    """``text``'s length in UTF-16 code units (an emoji outside the BMP counts 2)."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -116,8 +124,7 @@ _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9-]+)")
 def _units(token: str) -> int:
     if token.startswith("<"):
         return 0
-    text = html.unescape(token) if token.startswith("&") else token
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(html.unescape(token) if token.startswith("&") else token)
 
 
 def _pieces(block: str, limit: int) -> list[str]:

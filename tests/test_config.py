@@ -62,11 +62,29 @@ def test_secret_from_a_file(tmp_path: Path) -> None:
             {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "abc def!"},
             "ZALO_WEBHOOK_SECRET: 1 to 256 of",
         ),
+        (  # Zalo's setWebhook: a secret token of 8 to 256 characters
+            {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "short-7"},
+            "ZALO_WEBHOOK_SECRET: Zalo needs 8 to 256 characters",
+        ),
+        (
+            {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "s" * 257},
+            "ZALO_WEBHOOK_SECRET: 1 to 256 of",
+        ),
+        (
+            {"ZALO_WEBHOOK_URL": "http://x.example/zalo", "ZALO_WEBHOOK_SECRET": "webhook-s3cret"},
+            "ZALO_WEBHOOK_URL: a webhook is an https:// URL",
+        ),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(environ: dict[str, str], names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         Settings.load(environ=environ, env_file=None)
+
+
+def test_a_telegram_secret_under_8_characters_is_still_accepted() -> None:
+    """The 8-character floor is Zalo's alone; Telegram's rule is unchanged."""
+    environ = {"TELEGRAM_WEBHOOK_URL": "https://x.example/tg", "TELEGRAM_WEBHOOK_SECRET": "s"}
+    assert Settings.load(environ=environ, env_file=None).telegram_webhook_secret == "s"
 
 
 def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:

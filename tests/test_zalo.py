@@ -59,9 +59,10 @@ def code(province: Province, agency: str, role: ChatRole, now: Any = NOW) -> str
         )
 
 
-async def say(fake: FakeZalo, chat: str, user: str, text: str) -> dict[str, Any]:
+async def say(fake: FakeZalo, chat: str, text: str) -> dict[str, Any]:
+    """A user writes to the bot in their private chat (whose id is theirs) and it answers."""
     before = len(fake.sent)
-    await fake.push(FakeZalo.update(chat, user, text))
+    await fake.push(FakeZalo.private(chat, text))
     return (await fake.wait_sent(before + 1))[-1]
 
 
@@ -73,14 +74,12 @@ async def test_the_story_on_zalo(zalo: Any) -> None:
     client, fake, province = zalo
     assert (
         "Đã liên kết"
-        in (
-            await say(
-                fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}"
-            )
-        )["text"]
+        in (await say(fake, "zc-syt", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}"))[
+            "text"
+        ]
     )
-    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
-    await say(fake, "zc-stp", "zu-701", f"/lienket {code(province, 'so-tu-phap', ChatRole.GROUP)}")
+    await say(fake, "zc-head", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    await say(fake, "zc-stp", f"/lienket {code(province, 'so-tu-phap', ChatRole.GROUP)}")
     first = province.add_task("31/12/2024", text="Rà soát <quy trình> & biểu mẫu")
     await tick(client, province)
     reminder = (await fake.wait_sent(4))[-1]
@@ -88,24 +87,22 @@ async def test_the_story_on_zalo(zalo: Any) -> None:
     assert "Rà soát <quy trình> & biểu mẫu" in reminder["text"]  # plain text: no HTML escapes
     assert f"/xong NV{first}" in reminder["text"]  # buttons become typed commands
 
-    assert "Đã ghi nhận" in (await say(fake, "zc-syt", "zu-501", "Xong ạ"))["text"]
+    assert "Đã ghi nhận" in (await say(fake, "zc-syt", "Xong ạ"))["text"]
     assert province.part(first).status == Status.DONE
 
     second = province.add_task("31/12/2024", text="Công khai thủ tục")
-    refusal = await say(fake, "zc-stp", "zu-701", f"/xong NV{second}")
+    refusal = await say(fake, "zc-stp", f"/xong NV{second}")
     assert "không thể" in refusal["text"] and "Sở Y tế" in refusal["text"]
     assert province.part(second).status == Status.OPEN
 
-    requested = await say(
-        fake, "zc-syt", "zu-501", f"/giahan NV{second} 15/01/2025 chờ ý kiến Sở Tư pháp"
-    )
+    requested = await say(fake, "zc-syt", f"/giahan NV{second} 15/01/2025 chờ ý kiến Sở Tư pháp")
     assert "Đã gửi đề nghị gia hạn" in requested["text"]
     await tick(client, province, at(date(2024, 12, 20), 9))
     to_head = next(m for m in reversed(await fake.wait_sent(8)) if m["chat_id"] == "zc-head")
     assert "/duyet" in to_head["text"] and "chờ ý kiến Sở Tư pháp" in to_head["text"]
     command = next(line for line in to_head["text"].splitlines() if "/duyet" in line).split("→ ")[1]
-    assert "Chỉ Thủ trưởng" in (await say(fake, "zc-syt", "zu-501", command))["text"]
-    assert "Đã duyệt" in (await say(fake, "zc-head", "zu-601", command))["text"]
+    assert "Chỉ Thủ trưởng" in (await say(fake, "zc-syt", command))["text"]
+    assert "Đã duyệt" in (await say(fake, "zc-head", command))["text"]
     assert province.part(second).due_on == date(2025, 1, 15)
     count = len(fake.sent)
     await tick(client, province, at(date(2025, 1, 6), 8))  # also Monday's digest to the head
@@ -118,7 +115,7 @@ async def test_the_story_on_zalo(zalo: Any) -> None:
 
 async def test_long_reminders_are_cut_under_2000_characters(zalo: Any) -> None:
     client, fake, province = zalo
-    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    await say(fake, "zc-syt", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
     for i in range(12):
         province.add_task("31/12/2024", text=f"Nhiệm vụ {i}: " + "rà soát thủ tục hành chính " * 10)
     await tick(client, province)
@@ -129,7 +126,7 @@ async def test_long_reminders_are_cut_under_2000_characters(zalo: Any) -> None:
 
 async def test_a_text_zalo_finds_too_long_is_split_and_the_chat_stays(zalo: Any) -> None:
     client, fake, province = zalo
-    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    await say(fake, "zc-syt", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
     for i in range(6):
         province.add_task("31/12/2024", text=f"Nhiệm vụ {i}: " + "rà soát thủ tục hành chính " * 6)
     fake.max_length = 700  # a server stricter than its documentation
@@ -146,12 +143,12 @@ async def test_a_text_zalo_finds_too_long_is_split_and_the_chat_stays(zalo: Any)
 
 async def test_a_question_on_zalo_is_not_an_answer(zalo: Any) -> None:
     client, fake, province = zalo
-    await say(fake, "zc-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    await say(fake, "zc-syt", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
     only = province.add_task("31/12/2024")
     await tick(client, province)
     await fake.wait_sent(2)
     for question in ("hoàn thành chưa anh?", "xong chua vay", "anh Nam bảo xong rồi"):
-        assert "chưa hiểu" in (await say(fake, "zc-syt", "zu-501", question))["text"]
+        assert "chưa hiểu" in (await say(fake, "zc-syt", question))["text"]
     assert province.part(only).status == Status.OPEN
 
 
@@ -159,17 +156,17 @@ async def test_odd_numbers_and_failures_on_zalo_get_an_answer_and_polling_goes_o
     zalo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _client, fake, province = zalo
-    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    await say(fake, "zc-head", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
     for command in ("/duyet ²", "/duyet " + "9" * 30, "/duyetxl ²", "/xinloi " + "1" * 30):
-        assert "gặp lỗi" not in (await say(fake, "zc-head", "zu-601", command))["text"]
+        assert "gặp lỗi" not in (await say(fake, "zc-head", command))["text"]
 
     def broken(*_args: Any, **_kw: Any) -> Any:
         raise RuntimeError("a bug somewhere below the handler")
 
     with monkeypatch.context() as patched:
         patched.setattr("bot.channels.zalo.handle_message", broken)
-        assert "gặp lỗi" in (await say(fake, "zc-head", "zu-601", "/nhiemvu"))["text"]
-    assert "Hướng dẫn" in (await say(fake, "zc-head", "zu-601", "/trogiup"))["text"]
+        assert "gặp lỗi" in (await say(fake, "zc-head", "/nhiemvu"))["text"]
+    assert "Hướng dẫn" in (await say(fake, "zc-head", "/trogiup"))["text"]
 
 
 def _free_port() -> int:
@@ -194,7 +191,7 @@ async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
         "setWebhook",
         {"url": "https://dondoc.example/zalo", "secret_token": "webhook-s3cret"},
     ) in fake.calls
-    body = {"ok": True, "result": FakeZalo.update("zc-1", "zu-1", "/start")}
+    body = {"ok": True, "result": FakeZalo.private("zc-1", "/start")}
     async with httpx.AsyncClient() as http:
         url = f"http://127.0.0.1:{port}/zalo"
         missing = await http.post(url, json=body)
@@ -224,18 +221,15 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
         poll(client, engine=engine, settings=settings, clock=lambda: FEB_4, stop=stop, wait=1)
     )
     try:
-        for chat, user, role in (
-            ("zc-stp", "zu-701", ChatRole.GROUP),
-            ("zc-stp-head", "zu-702", ChatRole.HEAD),
-        ):
+        for chat, role in (("zc-stp", ChatRole.GROUP), ("zc-stp-head", ChatRole.HEAD)):
             bound = code(province, "so-tu-phap", role, FEB_4)
-            assert "Đã liên kết" in (await say(fake, chat, user, f"/lienket {bound}"))["text"]
-        await say(fake, "zc-stp", "zu-701", "/xinloi LLTP-0001")
-        await say(fake, "zc-stp", "zu-701", "Chờ kết quả xác minh của Công an tỉnh")
-        assert "Đã gửi dự thảo" in (await say(fake, "zc-stp", "zu-701", "20/02/2025"))["text"]
+            assert "Đã liên kết" in (await say(fake, chat, f"/lienket {bound}"))["text"]
+        await say(fake, "zc-stp", "/xinloi LLTP-0001")
+        await say(fake, "zc-stp", "Chờ kết quả xác minh của Công an tỉnh")
+        assert "Đã gửi dự thảo" in (await say(fake, "zc-stp", "20/02/2025"))["text"]
         with Session(engine) as s:
             letter = s.exec(select(Apology)).one()
-        approved = await say(fake, "zc-stp-head", "zu-702", f"/duyetxl {letter.id}")
+        approved = await say(fake, "zc-stp-head", f"/duyetxl {letter.id}")
         assert "01/XLHS-STP" in approved["text"]
     finally:
         stop.set()
@@ -251,7 +245,7 @@ async def test_weekly_digests_on_zalo_are_delivered_week_after_week(zalo: Any) -
     """Zalo sends no pictures, so a digest's chart is a part with no message: it must not
     be recorded as one (two weeks of empty message ids would collide)."""
     client, fake, province = zalo
-    await say(fake, "zc-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+    await say(fake, "zc-head", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
     province.add_task("31/03/2025")
     for monday in (date(2025, 1, 6), date(2025, 1, 13)):
         await tick(client, province, at(monday, 8))

@@ -25,7 +25,7 @@ from bot.models import Agency, Chat, ChatRole, Status, StatusUpdate
 from bot.scheduler.dispatcher import dispatch
 from bot.scheduler.planner import plan
 from bot.services.binding import create_link_code
-from tests.fake_zalo import FakeZalo, group_update
+from tests.fake_zalo import FakeZalo
 from tests.province import CAL, FRIDAY, SETTINGS, Province, at, build_province
 
 NOW = FRIDAY
@@ -77,11 +77,17 @@ async def _said(fake: FakeZalo, update: dict[str, Any]) -> str:
 
 def in_group(fake: FakeZalo, mention: str = BOT) -> Callable[[str, str, str], Any]:
     """``say(chat, user, text)`` in a Zalo group, the bot mentioned before the text."""
-    return lambda chat, user, text: _said(fake, group_update(chat, user, text, mention=mention))
+    return lambda chat, user, text: _said(fake, FakeZalo.group(chat, user, text, mention=mention))
 
 
 def in_private(fake: FakeZalo) -> Callable[[str, str, str], Any]:
-    return lambda chat, user, text: _said(fake, FakeZalo.update(chat, user, text))
+    """``say(chat, user, text)`` in a private chat, where Zalo's chat id is the user's id."""
+
+    def say(chat: str, user: str, text: str) -> Any:
+        assert chat == user, "a private chat's id is its user's id"
+        return _said(fake, FakeZalo.private(user, text))
+
+    return say
 
 
 async def tick(client: ZaloClient, province: Province, moment: Any = NOW, name: str = BOT) -> None:

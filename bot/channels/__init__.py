@@ -8,7 +8,10 @@
   them: :class:`TransientError` (try again, after ``retry_after`` if told),
   :class:`PermanentError` (this chat is gone: ``bot.services.chats.deactivate_chat``),
   :class:`ChatMigrated` (follow the group to its new id), :class:`MessageRejected`
-  (this message, not the chat) and :class:`TooLong`.
+  (this message, not the chat) and :class:`TooLong`; and two that concern the whole
+  channel, not a chat nor a message: :class:`ChannelPaused` (no more sends on this
+  channel in this pass: a quota) and :class:`ChannelStopped` (no more sends on it for
+  the rest of the process: its token is refused).
 - Every text meets its channel's size limit in one way: :func:`bot.render.split_message`
   with the channel's ``limit``. The dispatcher splits the outbox's parts so (and keeps
   each piece's message id, so a retry sends nothing twice); answers in a chat go
@@ -45,6 +48,16 @@ class MessageRejected(Exception):
 
 class TooLong(MessageRejected):
     """The channel refuses this message as too long (Telegram: 400 "message is too long")."""
+
+
+class ChannelPaused(TransientError):
+    """The whole channel must wait (Zalo: 429 "Quota exceeded"): nothing more is sent on
+    it in this dispatch pass, and the message keeps its place for a later one."""
+
+
+class ChannelStopped(Exception):
+    """The channel cannot send any more until the process restarts (Zalo: 401 "Token đã
+    hết hạn hoặc không hợp lệ"): no chat is at fault, the admins must fix the token."""
 
 
 class ChatMigrated(Exception):

@@ -1,9 +1,15 @@
 """Zalo's Bot API (Telegram-like) through httpx: sending, long polling and a webhook.
 
 Differences from Telegram that shape this module: plain text only, 2,000 characters a
-message, no buttons (the commands that do the same are written under the message), and
+message (counted here in UTF-16 units, cut at 1,900: ``bot.render.ZALO_LIMIT``), no buttons (the commands that do the same are written under the message), and
 no reply threading, so in a private chat a free-text answer refers to the last message
 the bot sent there.
+
+How Zalo fails is :func:`classify`'s (the docs' error table); one update per
+``getUpdates``, a webhook that blocks polling until ``deleteWebhook``, and redelivered
+updates dropped by ``message_id`` (:class:`SeenMessages`) are :func:`poll`'s and
+:class:`ZaloWebhook`'s. Sources: the Zalo Bot Platform docs (bot.zaloplatforms.com),
+as summarised with quotes in the project's Zalo fact check.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import contextlib
 import hmac
 import json
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -26,6 +34,8 @@ from tornado.web import RequestHandler
 
 from bot.channels import (
     Buttons,
+    ChannelPaused,
+    ChannelStopped,
     MessageRejected,
     PermanentError,
     TooLong,
@@ -37,15 +47,21 @@ from bot.channels.console import plain
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
-from bot.render import ZALO_LIMIT, answer
+from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, utf16_length
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
+from bot.services.chats import channel_stopped
 
 log = logging.getLogger(__name__)
 
 
 class ZaloClient:
-    """One HTTP client with timeouts; ``transport`` lets tests stand in for Zalo's servers."""
+    """One HTTP client with timeouts; ``transport`` lets tests stand in for Zalo's servers.
+
+    Every answer is ``{"ok", "result", "description", "error_code"}`` ("Phản hồi từ
+    API", Zalo Bot Platform docs); a failure is classified by :func:`classify`. Once the
+    token is refused (401) the client sends nothing more: every later call raises
+    :class:`ChannelStopped` at once, without a request."""
 
     def __init__(
         self, token: str, base_url: str, transport: httpx.AsyncBaseTransport | None = None
@@ -54,40 +70,94 @@ class ZaloClient:
             base_url=f"{base_url.rstrip('/')}{token}/", transport=transport,
             timeout=httpx.Timeout(10.0, read=40.0),
         )  # fmt: skip
+        self.stopped: str | None = None  # why the channel stopped, once it has
 
     async def call(self, method: str, **params: Any) -> Any:
+        """``method``'s result; raises what :func:`classify` makes of a failure."""
+        ok, code, description, result = await self._post(method, params)
+        if ok:
+            return result
+        raise self._failure(method, code, description)
+
+    def _failure(self, method: str, code: int, description: str) -> Exception:
+        """:func:`classify`'s error; a stop is remembered for every later call."""
+        error = classify(method, code, description)
+        if isinstance(error, ChannelStopped):
+            self.stopped = str(error)
+        return error
+
+    async def _post(self, method: str, params: dict[str, Any]) -> tuple[bool, int, str, Any]:
+        """One request: (ok, error code, description, result). The URL holds the token, so
+        a network failure is reported by its class only, never with the URL."""
+        if self.stopped is not None:
+            raise ChannelStopped(self.stopped)
         try:
             response = await self._client.post(method, json=params)
         except httpx.HTTPError as exc:
             raise TransientError(f"{method}: {exc.__class__.__name__}") from None
         try:
             body = response.json()
-        except ValueError:
-            raise TransientError(f"{method}: HTTP {response.status_code}") from None
+        except ValueError:  # e.g. a proxy's HTML page: only the status is known
+            body = None
+        if not isinstance(body, dict):
+            if response.status_code < 400:  # an answer Zalo never gives: try again later
+                raise TransientError(f"{method}: HTTP {response.status_code}, not JSON")
+            return False, response.status_code, f"HTTP {response.status_code}", None
         if body.get("ok"):
-            return body.get("result")
+            return True, 0, "", body.get("result")
         code = int(body.get("error_code") or response.status_code)
-        description = str(body.get("description") or "")
-        if code == 429 or code >= 500:
-            retry = (body.get("parameters") or {}).get("retry_after")
-            raise TransientError(f"{method}: {code} {description}", float(retry) if retry else None)
-        if "too long" in description.lower():
-            raise TooLong(f"{method}: {code} {description}")
-        raise PermanentError(f"{method}: {code} {description}")
+        return False, code, str(body.get("description") or ""), None
 
     async def get_updates(self, wait: int = 30) -> list[dict[str, Any]]:
-        try:
-            result = await self.call("getUpdates", timeout=str(wait))
-        except PermanentError as exc:
-            if " 408 " in f"{exc} ":  # the long poll ended with nothing new
+        """The next update, as a list of none or one. Zalo answers one update object per
+        call, not a list (Zalo Bot Platform docs, getUpdates: "dạng JSON object"); a list
+        is accepted too. A long poll that ends with nothing new answers 408 "Request
+        timeout" (observed by third parties, UNVERIFIED in the docs; HTTP status 200 or
+        408): that is no error, so no backoff."""
+        ok, code, description, result = await self._post("getUpdates", {"timeout": str(wait)})
+        if not ok:
+            if code == 408:
                 return []
-            raise
-        if result is None:
-            return []
-        return list(result) if isinstance(result, list) else [result]
+            raise self._failure("getUpdates", code, description)
+        if isinstance(result, list):
+            return [u for u in result if isinstance(u, dict)]
+        return [result] if isinstance(result, dict) else []
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+# A 400/404 that names the chat: the docs' error table gives only "Bad request" and "Not
+# found" with a free ``description`` ("vui lòng tham khảo thông tin trong trường
+# description"); how Zalo words a missing chat or a removed bot is UNVERIFIED, so only
+# these explicit wordings deactivate a chat. Anything else fails the message alone.
+_CHAT_GONE = re.compile(
+    r"\b(chat|user|recipient|group|conversation)\b[^.;]*\b(not found|not exist|does not exist|"
+    r"no longer exists?)\b|\bbot\b[^.;]*\b(was |has been |is )?(removed|kicked|blocked)\b|"
+    r"\b(người dùng|nhóm|cuộc trò chuyện)\b[^.;]*không tồn tại|bot[^.;]*bị xóa khỏi nhóm",
+    re.IGNORECASE,
+)
+
+
+def classify(method: str, code: int, description: str) -> Exception:
+    """What a Zalo failure means for dondoc, from the error table ("Bảng mã lỗi", Zalo Bot
+    Platform docs): 401 "Unauthorized - Token đã hết hạn hoặc không hợp lệ" stops the
+    channel; 429 "Quota exceeded" pauses it; 403 (documented as "Internal server error"),
+    408 "Request timeout" and 5xx are transient; 400/404 deactivate a chat only when the
+    description names the chat (:data:`_CHAT_GONE`), else they reject this message.
+    ``retry_after`` is not documented by Zalo, so none is read."""
+    reason = f"{method}: {code} {description}".strip()
+    if code == 401:
+        return ChannelStopped(reason)
+    if code == 429:
+        return ChannelPaused(reason)
+    if code in (403, 408) or code >= 500:
+        return TransientError(reason)
+    if "too long" in description.lower():
+        return TooLong(reason)
+    if code in (400, 404) and _CHAT_GONE.search(description):
+        return PermanentError(reason)
+    return MessageRejected(reason)
 
 
 class ZaloChannel:
@@ -104,7 +174,10 @@ class ZaloChannel:
         full = f"{html}\n\n{escape(commands)}" if commands else html
 
         async def send_one(piece: str, _last: bool) -> str:
-            result = await self.client.call("sendMessage", chat_id=chat_key, text=plain(piece))
+            text = plain(piece)
+            if utf16_length(text) > ZALO_TEXT_MAX:  # never sent only for Zalo to refuse it
+                raise TooLong(f"sendMessage: {utf16_length(text)} UTF-16 units")
+            result = await self.client.call("sendMessage", chat_id=chat_key, text=text)
             return str((result or {}).get("message_id", ""))
 
         ids = await send_pieces(send_one, full, self.limit)
@@ -133,16 +206,49 @@ def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
+class SeenMessages:
+    """The message ids lately seen in each chat, to drop an update Zalo delivers again
+    (webhook retries, a poll that ended as it answered). Bounded: ``per_chat`` ids in each
+    of the ``chats`` chats last heard from."""
+
+    def __init__(self, per_chat: int = 200, chats: int = 5000) -> None:
+        self.per_chat, self.chats = per_chat, chats
+        self._seen: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
+
+    def first_time(self, chat_key: str, message_id: str) -> bool:
+        """``True`` the first time ``message_id`` is seen in ``chat_key`` (and remember it);
+        a message without an id is always new."""
+        if not message_id:
+            return True
+        ids = self._seen.setdefault(chat_key, OrderedDict())
+        self._seen.move_to_end(chat_key)
+        if len(self._seen) > self.chats:
+            self._seen.popitem(last=False)
+        if message_id in ids:
+            return False
+        ids[message_id] = None
+        if len(ids) > self.per_chat:
+            ids.popitem(last=False)
+        return True
+
+
 async def handle_update(
     update: dict[str, Any], *, client: ZaloClient, engine: Engine, settings: Settings,
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime], seen: SeenMessages | None = None,
 ) -> None:  # fmt: skip
-    """One update from Zalo: read it as the chat handlers do, answer in the same chat.
-    Admins are the Zalo user ids of ``settings.admin_zalo_ids``."""
+    """One update from Zalo: read it as the chat handlers do, answer in the same chat;
+    one already ``seen`` (same chat, same ``message_id``) is dropped. Admins are the Zalo
+    user ids of ``settings.admin_zalo_ids``."""
     message = _update_message(update)
     if message is None or not message.get("text"):
         return
     chat, user = message.get("chat") or {}, message.get("from") or {}
+    if seen is not None and not seen.first_time(
+        str(chat.get("id")), str(message.get("message_id") or "")
+    ):
+        log.info("zalo: message %s in %s delivered again, dropped", message.get("message_id"),
+                 chat.get("id"))  # fmt: skip
+        return
     sender = Sender(
         channel="zalo", chat_key=str(chat.get("id")), user_id=str(user.get("id")),
         user_name=str(user.get("display_name") or user.get("name") or ""),
@@ -164,7 +270,7 @@ async def handle_update(
     for item in answers:
         try:
             await channel.send(sender.chat_key, item.html, item.buttons)
-        except (TransientError, PermanentError, MessageRejected) as exc:
+        except (TransientError, PermanentError, MessageRejected, ChannelStopped) as exc:
             log.warning("zalo: cannot answer %s: %s", sender.chat_key, exc)
 
 
@@ -172,25 +278,40 @@ async def poll(
     client: ZaloClient, *, engine: Engine, settings: Settings, clock: Callable[[], datetime],
     stop: asyncio.Event, wait: int = 30,
 ) -> None:  # fmt: skip
-    """Long polling until ``stop`` is set; a failed call is retried with a short backoff."""
-    failures = 0
+    """Long polling until ``stop`` is set. First ``deleteWebhook``: "getUpdates sẽ không
+    hoạt động nếu bạn đã thiết lập Webhook" (Zalo Bot Platform docs, getUpdates). An
+    idle poll (408) is no failure; a failed call is retried with a short backoff; a token
+    refused (401) ends polling and tells the admins (``chats.channel_stopped``)."""
+    seen, failures, webhook_deleted = SeenMessages(), 0, False
     while not stop.is_set():
         try:
+            if not webhook_deleted:
+                await client.call("deleteWebhook")
+                webhook_deleted = True
             updates = await client.get_updates(wait)
             failures = 0
-        except (TransientError, PermanentError) as exc:
+        except ChannelStopped as exc:
+            _stopped(engine, clock, exc)
+            return
+        except (TransientError, MessageRejected, PermanentError) as exc:
             failures += 1
-            log.warning("zalo getUpdates: %s", exc)
+            log.warning("zalo %s: %s", "getUpdates" if webhook_deleted else "deleteWebhook", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), min(60, 2**failures))
             continue
         for update in updates:
             try:
-                await handle_update(
-                    update, client=client, engine=engine, settings=settings, clock=clock
-                )
+                await handle_update(update, client=client, engine=engine, settings=settings,
+                                    clock=clock, seen=seen)  # fmt: skip
             except Exception:  # a malformed update must not stop the polling
                 log.exception("zalo: cannot handle an update")
+
+
+def _stopped(engine: Engine, clock: Callable[[], datetime], exc: ChannelStopped) -> None:
+    """The log and the admins (on every channel) hear that Zalo stopped."""
+    log.error("zalo stopped: %s", exc)
+    with session_scope(engine) as session:
+        channel_stopped(session, "zalo", str(exc), clock())
 
 
 class _WebhookHandler(RequestHandler):
@@ -208,31 +329,50 @@ class _WebhookHandler(RequestHandler):
             self.set_status(400)
             return
         await handle_update(update, client=self.hook.client, engine=self.hook.engine,
-                            settings=self.hook.settings, clock=self.hook.clock)  # fmt: skip
+                            settings=self.hook.settings, clock=self.hook.clock,
+                            seen=self.hook.seen)  # fmt: skip
         self.set_status(200)
         self.finish({"ok": True})
 
 
+def check_webhook(secret: str | None, public_url: str | None) -> None:
+    """Zalo's setWebhook: ``secret_token`` "từ 8 tới 256 ký tự" and a ``url`` "dạng HTTPS"
+    (Zalo Bot Platform docs, setWebhook). Raises ``ValueError`` saying which is wrong;
+    ``Settings.load`` refuses the same at start."""
+    if not secret or not 8 <= len(secret) <= 256:
+        raise ValueError("ZALO_WEBHOOK_SECRET: Zalo needs a secret token of 8 to 256 characters")
+    if public_url is not None and not public_url.startswith("https://"):
+        raise ValueError("ZALO_WEBHOOK_URL: Zalo sends updates only to an https:// URL")
+
+
 class ZaloWebhook:
     """A small HTTP server for Zalo's webhook; requests without the secret
-    (``settings.zalo_webhook_secret``) get 403."""
+    (``settings.zalo_webhook_secret``, in the ``X-Bot-Api-Secret-Token`` header, Zalo Bot
+    Platform docs, Webhook) get 403; an update delivered again is dropped."""
 
     def __init__(
         self, client: ZaloClient, *, engine: Engine, settings: Settings,
         clock: Callable[[], datetime], path: str = "/zalo",
     ) -> None:  # fmt: skip
-        if not settings.zalo_webhook_secret:
-            raise ValueError("a Zalo webhook needs ZALO_WEBHOOK_SECRET")
+        check_webhook(settings.zalo_webhook_secret, None)
+        assert settings.zalo_webhook_secret is not None
         self.client, self.secret, self.engine = client, settings.zalo_webhook_secret, engine
         self.settings, self.clock, self.path = settings, clock, path
+        self.seen = SeenMessages()
         self._server: HTTPServer | None = None
 
     async def start(self, listen: str, port: int, public_url: str | None = None) -> None:
+        """Listen, then (with ``public_url``, https) tell Zalo where to deliver; a token
+        refused there stops Zalo (the admins are told), not the bot."""
+        check_webhook(self.secret, public_url)
         app = TornadoApp([(self.path, _WebhookHandler, {"hook": self})])
         self._server = HTTPServer(app)
         self._server.listen(port, address=listen)
         if public_url:
-            await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
+            try:
+                await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
+            except ChannelStopped as exc:  # Zalo alone stops; the other channels go on
+                _stopped(self.engine, self.clock, exc)
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -8,7 +8,10 @@ after an error (a migration followed, a chat gone deactivated, the admins told) 
 
 Each part is split to the channel's limit before the first send (the split is kept, so a
 retry counts the same pieces); a piece the channel still finds too long is split smaller,
-never sent again as it was. One row that fails in a way nobody foresaw is put back with
+never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota)
+or stops (``ChannelStopped``: Zalo's token refused) is left alone for the rest of the
+pass; the row it was sending keeps its place and its attempts, no chat is touched, and
+for a stop the admins are told (``chats.channel_stopped``). One row that fails in a way nobody foresaw is put back with
 a backoff (failed after ``max_attempts``), the admins are told once, and the pass goes
 on with the other rows.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -25,6 +28,8 @@ from sqlmodel import Session
 
 from bot.channels import (
     Channel,
+    ChannelPaused,
+    ChannelStopped,
     ChatMigrated,
     MessageRejected,
     PermanentError,
@@ -37,7 +42,7 @@ from bot.domain.calendar import WorkCalendar
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
 from bot.services import outbox as store
-from bot.services.chats import deactivate_chat, follow_migration, message_failed
+from bot.services.chats import channel_stopped, deactivate_chat, follow_migration, message_failed
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,7 @@ class DispatchResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    paused: set[str] = field(default_factory=set)  # channels left alone for the rest of the pass
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -71,14 +77,22 @@ async def dispatch(
     result = DispatchResult()
     if not cal.in_window(now) or not channels:
         return result
-    for outbox_id in store.due(engine, list(channels), now, limit):
+    due = store.due(engine, list(channels), now, limit)
+    allowed = set(due)
+    for outbox_id in due:
+        if outbox_id not in allowed:
+            continue  # its channel paused or stopped in this pass
         if not store.claim(engine, outbox_id, worker, now, settings.dispatch.lease_seconds):
             continue  # another dispatcher has it
+        paused = len(result.paused)
         try:
             await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
         except Exception as exc:  # one bad row must not stop the others
             log.exception("outbox %s failed", outbox_id)
             _set_aside(engine, outbox_id, now, settings, exc, result)
+        if len(result.paused) > paused:  # the rows still due on the other channels
+            open_channels = [name for name in channels if name not in result.paused]
+            allowed = set(store.due(engine, open_channels, now, limit)) if open_channels else set()
     return result
 
 
@@ -167,6 +181,18 @@ async def _deliver(
             if not store.record_part(engine, outbox_id, worker, index + 1, message_key, now):
                 return  # the lease ran out and another dispatcher took over
             index += 1
+    except ChannelPaused as exc:  # the channel, not this message: it keeps its place
+        log.warning("%s paused for this pass: %s", channel_name, exc)
+        store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
+        result.paused.add(channel_name)
+        result.retried += 1
+    except ChannelStopped as exc:  # no chat is at fault: the admins must fix the channel
+        log.error("%s stopped: %s", channel_name, exc)
+        store.release(engine, outbox_id, now, 0.0, str(exc))
+        with session_scope(engine) as session:
+            channel_stopped(session, channel_name, str(exc), now)
+        result.paused.add(channel_name)
+        result.retried += 1
     except ChatMigrated as moved:
         with session_scope(engine) as session:
             follow_migration(session, channel_name, chat_key, moved.new_chat_key, now)

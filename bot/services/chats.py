@@ -2,7 +2,8 @@
 
 The one place a chat is deactivated (``deactivate_chat``: unlinked by an admin, or gone
 for the bot) or follows its group to a new id (``follow_migration``), and where the
-admins are told that a chat or one message could not be reached (``message_failed``).
+admins are told that a chat or one message could not be reached (``message_failed``),
+or that a whole channel stopped (``channel_stopped``).
 The dispatcher, the Telegram transport and the CLI all call these.
 """
 
@@ -158,6 +159,14 @@ def message_failed(session: Session, outbox_id: int, reason: str, now: datetime)
     title = _title(chat) if chat else "?"
     text = answer("message_failed", chat=title, reason=reason, attempts=row.attempts)
     alert_admins(session, f"outbox:{outbox_id}", text, now, skip_chat_id=row.chat_id)
+
+
+def channel_stopped(session: Session, channel: str, reason: str, now: datetime) -> int:
+    """A whole channel stopped (its token refused, :class:`bot.channels.ChannelStopped`):
+    the admins are told, on every channel, at most once a day; no chat is touched.
+    Returns how many admin chats were told."""
+    text = answer("channel_stopped", channel=channel.capitalize(), reason=reason)
+    return alert_admins(session, f"stopped:{channel}:{now:%Y%m%d}", text, now)
 
 
 def _title(chat: Chat) -> str:

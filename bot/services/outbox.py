@@ -195,6 +195,18 @@ def retry(engine: Engine, outbox_id: int, now: datetime, wait_seconds: float, er
         session.add(row)
 
 
+def release(engine: Engine, outbox_id: int, now: datetime, wait_seconds: float, error: str) -> None:
+    """Like :func:`retry`, but the attempt :func:`claim` counted is given back: the
+    channel, not the message, could not send (a paused or stopped channel), so the row
+    keeps its place and its attempts."""
+    retry(engine, outbox_id, now, wait_seconds, error)
+    with session_scope(engine) as session:
+        row = session.get(Outbox, outbox_id)
+        assert row is not None
+        row.attempts = max(row.attempts - 1, 0)
+        session.add(row)
+
+
 def _end(engine: Engine, outbox_id: int, state: OutboxState, now: datetime, error: str) -> None:
     with session_scope(engine) as session:
         row = session.get(Outbox, outbox_id)
