@@ -239,6 +239,17 @@ class Chat(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
+class ChannelUsage(SQLModel, table=True):
+    """The messages one channel carried in one month, both ways, counted by
+    ``bot.services.channel_usage``: Zalo's plans are reported to count what the bot sends
+    and what it receives against a monthly quota (the figures are not documented)."""
+
+    channel: str = Field(primary_key=True, max_length=16)
+    month: date = Field(primary_key=True)  # the month's first day, Vietnam's calendar
+    sent: int = 0  # messages the channel accepted from the bot
+    received: int = 0  # messages that reached the bot
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
