@@ -95,8 +95,10 @@ async def open_channels(
                 opened.channels["telegram"] = TelegramChannel(application)
         if remote and settings.zalo_token:
             from bot.channels.zalo import ZaloChannel, ZaloClient
+            from bot.services.channel_usage import UsageMeter
 
-            opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url)
+            meter = UsageMeter(engine, "zalo", settings, clock)
+            opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url, meter=meter)
             opened.channels["zalo"] = ZaloChannel(opened.zalo)
         yield opened
     finally:

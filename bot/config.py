@@ -102,6 +102,9 @@ class Settings:
     # The Zalo bot's display name, as members pick it after "@" in a group
     # (ZALO_BOT_NAME): taken off mentions, and named in reminders to a Zalo group.
     zalo_bot_name: str = ""
+    # Messages a month the Zalo bot's plan allows, both ways (ZALO_MONTHLY_QUOTA; Zalo does
+    # not publish the figure: read it in Zalo Bot Creator). None: counted, not limited.
+    zalo_monthly_quota: int | None = None
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
     school_year_end: tuple[int, int] = SCHOOL_YEAR_END
     # The province's rules (TOML).
@@ -189,6 +192,7 @@ class Settings:
             zalo_webhook_port=_port(values, "ZALO_WEBHOOK_PORT", cls.zalo_webhook_port),
             admin_zalo_ids=_ids(values, "ADMIN_ZALO_IDS"),
             zalo_bot_name=(values.get("ZALO_BOT_NAME") or "").strip().lstrip("@").strip(),
+            zalo_monthly_quota=_quota(values, "ZALO_MONTHLY_QUOTA"),
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
             **rules,
         )
@@ -332,6 +336,16 @@ def _day_month(values: Mapping[str, str], name: str, default: tuple[int, int]) -
     except ValueError:
         raise SettingsError(f"{name}: a day of the year as dd/mm, like 31/05") from None
     return month, day
+
+
+def _quota(values: Mapping[str, str], name: str) -> int | None:
+    """A number of messages a month ("3000", "3.000" or "3,000"), or None when not set."""
+    raw = (values.get(name) or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(f"{name}: the messages a month the bot's plan allows, like 3000")
+    return int(raw)
 
 
 def _port(values: Mapping[str, str], name: str, default: int) -> int:

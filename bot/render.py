@@ -41,6 +41,11 @@ def short_date(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
 
+def thousands(number: int) -> str:
+    """ "3.000": Vietnamese writes thousands with a dot."""
+    return f"{number:,}".replace(",", ".")
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -54,6 +59,7 @@ def environment() -> Environment:
     env.filters["vn_date"] = vn_date
     env.filters["short_date"] = short_date
     env.filters["echo"] = echo
+    env.filters["thousands"] = thousands
     env.globals["ChatRole"] = ChatRole  # its members carry the words for each kind of chat
     return env
 

@@ -132,3 +132,38 @@ def test_the_digest_goes_out_with_its_chart(engine: Engine) -> None:
     assert charts["coordinator"] == "tong-hop-20241223.png"
     png = next(data for chat, _, data in channel.documents if chat == "head:so-y-te")
     assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+def test_on_zalo_the_digests_are_short_and_the_coordinator_sees_the_quota(engine: Engine) -> None:
+    """A Zalo head and a Zalo coordinator get one message each, a line per section, no
+    chart; every coordinator reads how much of Zalo's month is used."""
+    from dataclasses import replace
+
+    from bot.models import Chat, ChatRole
+    from bot.services.channel_usage import count
+    from bot.services.chats import ensure_chat
+
+    province, _ = register(engine)
+    settings = replace(Settings(), zalo_monthly_quota=3_000)
+    with session_scope(engine) as s:
+        agency = s.get(Agency, province.agencies["so-y-te"])
+        for key, role in (("zh", ChatRole.HEAD), ("zc", ChatRole.COORDINATOR)):
+            ensure_chat(s, channel="zalo", chat_key=key, role=role, agency=agency, title=key)
+        count(s, "zalo", MONDAY, settings, sent=1_200, received=34)
+    with session_scope(engine) as s:
+        plan(s, MONDAY, settings=settings, cal=CAL)
+        chats = {c.id: c for c in s.exec(select(Chat))}
+        digests = {(chats[o.chat_id].channel, chats[o.chat_id].role): o
+                   for o in s.exec(select(Outbox).where(Outbox.kind == "digest"))}  # fmt: skip
+    head, coordinator = digests["zalo", ChatRole.HEAD], digests["zalo", ChatRole.COORDINATOR]
+    for row in (head, coordinator):
+        assert len(row.parts) == 1 and row.attachment is None
+    assert "⚠️ Quá hạn: 2 (1 việc chưa báo lý do)" in head.parts[0]
+    assert "Gõ /baocao" in head.parts[0] and "Công khai thủ tục" not in head.parts[0]
+    assert "📨 Zalo tháng 12/2024: 1.234/3.000 tin nhắn (41%)" in coordinator.parts[0]
+    full = digests["console", ChatRole.COORDINATOR]
+    assert full.attachment is not None and "1.234/3.000 tin nhắn (41%)" in " ".join(full.parts)
+    with Session(engine) as s:
+        [console_head] = s.exec(select(Outbox).where(
+            Outbox.kind == "digest", Outbox.chat_id == province.chats["head:so-y-te"])).all()  # fmt: skip
+    assert "Công khai thủ tục" in " ".join(console_head.parts)

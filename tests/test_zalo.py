@@ -242,8 +242,8 @@ async def test_a_letter_approved_on_zalo_follows_the_provinces_apology_settings(
 
 
 async def test_weekly_digests_on_zalo_are_delivered_week_after_week(zalo: Any) -> None:
-    """Zalo sends no pictures, so a digest's chart is a part with no message: it must not
-    be recorded as one (two weeks of empty message ids would collide)."""
+    """On Zalo a digest is one short message (each counts against the monthly quota) and
+    no chart (Zalo sends no pictures from dondoc), week after week."""
     client, fake, province = zalo
     await say(fake, "zc-head", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
     province.add_task("31/03/2025")
@@ -254,4 +254,8 @@ async def test_weekly_digests_on_zalo_are_delivered_week_after_week(zalo: Any) -
         digests = s.exec(
             select(Outbox).where(Outbox.kind == "digest", Outbox.chat_id == head.id)
         ).all()
-    assert [(o.state, o.sent_parts) for o in digests] == [(OutboxState.SENT, 2)] * 2
+    assert [(o.state, o.sent_parts, o.attachment) for o in digests] == [
+        (OutboxState.SENT, 1, None)
+    ] * 2
+    [text] = digests[0].parts
+    assert "Quá hạn:" in text and "Gõ /baocao để xem đầy đủ" in text

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -54,6 +54,13 @@ from bot.services.chats import channel_stopped
 
 log = logging.getLogger(__name__)
 
+# The methods that send a message, each one counted against the monthly quota.
+_MESSAGES = frozenset({"sendMessage", "sendPhoto", "sendSticker"})
+
+
+class Meter(Protocol):
+    def __call__(self, *, sent: int = 0, received: int = 0) -> None: ...
+
 
 class ZaloClient:
     """One HTTP client with timeouts; ``transport`` lets tests stand in for Zalo's servers.
@@ -64,18 +71,24 @@ class ZaloClient:
     :class:`ChannelStopped` at once, without a request."""
 
     def __init__(
-        self, token: str, base_url: str, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+        self, token: str, base_url: str, transport: httpx.AsyncBaseTransport | None = None,
+        meter: Meter | None = None,
+    ) -> None:  # fmt: skip
         self._client = httpx.AsyncClient(
             base_url=f"{base_url.rstrip('/')}{token}/", transport=transport,
             timeout=httpx.Timeout(10.0, read=40.0),
         )  # fmt: skip
         self.stopped: str | None = None  # why the channel stopped, once it has
+        # Counts each message Zalo accepted and each that reached the bot, against the
+        # plan's monthly quota (``bot.services.channel_usage.UsageMeter``).
+        self.meter = meter
 
     async def call(self, method: str, **params: Any) -> Any:
         """``method``'s result; raises what :func:`classify` makes of a failure."""
         ok, code, description, result = await self._post(method, params)
         if ok:
+            if method in _MESSAGES and self.meter is not None:
+                self.meter(sent=1)
             return result
         raise self._failure(method, code, description)
 
@@ -240,7 +253,7 @@ async def handle_update(
     one already ``seen`` (same chat, same ``message_id``) is dropped. Admins are the Zalo
     user ids of ``settings.admin_zalo_ids``."""
     message = _update_message(update)
-    if message is None or not message.get("text"):
+    if message is None:
         return
     chat, user = message.get("chat") or {}, message.get("from") or {}
     if seen is not None and not seen.first_time(
@@ -248,6 +261,10 @@ async def handle_update(
     ):
         log.info("zalo: message %s in %s delivered again, dropped", message.get("message_id"),
                  chat.get("id"))  # fmt: skip
+        return
+    if client.meter is not None:  # what reaches the bot counts against the quota too
+        client.meter(received=1)
+    if not message.get("text"):
         return
     sender = Sender(
         channel="zalo", chat_key=str(chat.get("id")), user_id=str(user.get("id")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cli import agencies, calendar, chat, files, imports, register, schedule  # noqa: F401 - they add their commands to the app
+from bot.cli import agencies, calendar, chat, files, health, imports, register, schedule  # noqa: F401 - they add their commands to the app
 from bot.cli.common import app
 
 

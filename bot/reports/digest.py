@@ -34,7 +34,8 @@ from bot.models import (
     Task,
     TthcFile,
 )
-from bot.render import blocks, split_message
+from bot.render import blocks, environment, split_message
+from bot.services.channel_usage import Usage
 from bot.services.register import parts_in_full
 
 _LIMIT = 15  # items per section: a head reads one screen, the rest is "…và N việc khác"
@@ -153,13 +154,19 @@ def _files(
             "late_no_letter": sum(1 for f in late if f.id not in with_letter)}  # fmt: skip
 
 
-def render_head_digest(digest: dict[str, Any]) -> list[str]:
-    return split_message(blocks("digest_head.html.j2", {"d": digest}, []))
+def render_head_digest(digest: dict[str, Any], *, short: bool = False) -> list[str]:
+    """The head's digest as messages; ``short``: one message, a line per section (Zalo,
+    where every message counts against the monthly quota)."""
+    return _render("digest_head.html.j2", digest, short)
 
 
-def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> dict[str, Any]:
+def coordinator_digest(
+    session: Session, now: datetime, cal: WorkCalendar, *, channels: Sequence[Usage] = ()
+) -> dict[str, Any]:
     """The province-wide view: who completes on time, the worst overdue items, agencies the
-    bot cannot reach or that do not answer, deadlines without a date, apology compliance."""
+    bot cannot reach or that do not answer, deadlines without a date, apology compliance;
+    and the messages each channel carried this month (``channels``:
+    ``bot.services.channel_usage.usages``)."""
     from bot.reports.apologies import records
 
     today = cal.local(now).date()
@@ -220,11 +227,20 @@ def coordinator_digest(session: Session, now: datetime, cal: WorkCalendar) -> di
         "unbound": unbound, "silent": silent, "unspecified": len(unspecified),
         "files": [{"agency": r.agency, "late": r.late, "timely": r.timely_letter, "after": r.late_letter,
                    "none": r.no_letter} for r in files],
+        "channels": list(channels),
     }  # fmt: skip
 
 
-def render_coordinator_digest(digest: dict[str, Any]) -> list[str]:
-    return split_message(blocks("digest_coordinator.html.j2", {"d": digest}, []))
+def render_coordinator_digest(digest: dict[str, Any], *, short: bool = False) -> list[str]:
+    """The coordinator's digest as messages; ``short`` as for :func:`render_head_digest`."""
+    return _render("digest_coordinator.html.j2", digest, short)
+
+
+def _render(template: str, digest: dict[str, Any], short: bool) -> list[str]:
+    if short:
+        module = environment().get_template(template).module
+        return split_message([str(module.short(digest)).strip()])  # type: ignore[attr-defined]
+    return split_message(blocks(template, {"d": digest}, []))
 
 
 def head_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:

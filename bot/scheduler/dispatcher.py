@@ -11,7 +11,8 @@ retry counts the same pieces); a piece the channel still finds too long is split
 never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota)
 or stops (``ChannelStopped``: Zalo's token refused) is left alone for the rest of the
 pass; the row it was sending keeps its place and its attempts, no chat is touched, and
-for a stop the admins are told (``chats.channel_stopped``). One row that fails in a way nobody foresaw is put back with
+for a stop the admins are told (``chats.channel_stopped``). So is a channel whose monthly
+quota is spent (``bot.services.channel_usage``): its notices are held, not sent. One row that fails in a way nobody foresaw is put back with
 a backoff (failed after ``max_attempts``), the admins are told once, and the pass goes
 on with the other rows.
 """
@@ -41,6 +42,7 @@ from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
+from bot.services import channel_usage
 from bot.services import outbox as store
 from bot.services.chats import channel_stopped, deactivate_chat, follow_migration, message_failed
 
@@ -55,6 +57,7 @@ class DispatchResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    held: int = 0  # messages kept in the outbox because their channel's quota is spent
     paused: set[str] = field(default_factory=set)  # channels left alone for the rest of the pass
 
 
@@ -147,6 +150,13 @@ async def _deliver(
         # ``bot.services.agency_changes``): it goes out though the chat is no longer active.
         active = chat.active or outbox.kind == store.FAREWELL
         channel_name, chat_id = chat.channel, chat.id
+        spent = _quota_spent(session, channel_name, now, settings)
+    if spent:  # the row keeps its place (and its attempts) until the month turns
+        log.info("%s: monthly quota spent, its notices are held", channel_name)
+        store.release(engine, outbox_id, now, 0.0, "hạn mức tháng của kênh đã hết")
+        result.paused.add(channel_name)
+        result.held += 1
+        return
     if not active:
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1
@@ -219,6 +229,18 @@ async def _deliver(
     else:
         store.finish(engine, outbox_id, now)
         result.sent += 1
+
+
+def _quota_spent(session: Session, channel: str, now: datetime, settings: Settings) -> bool:
+    """Whether ``channel``'s monthly quota is spent; if so the admins hear of it (once a
+    month, whatever the number of passes)."""
+    if channel_usage.quota(settings, channel) is None:
+        return False
+    counted = channel_usage.usage(session, channel, now, settings)
+    if counted.spent:
+        channel_usage.tell_admins(session, counted, "quota_spent", now)
+        session.commit()
+    return counted.spent
 
 
 def _give_up(engine: Engine, outbox_id: int, now: datetime, error: str) -> None:

@@ -24,9 +24,12 @@ from bot.reports.digest import (
     render_head_digest,
 )
 from bot.scheduler.planners.messages import Planned, PlannedMessage, isolated, weekly_key
+from bot.services.channel_usage import usages
 from bot.services.outbox import enqueue, queued
 
-_Built = tuple[list[str], dict[str, Any]]  # the text's parts, the chart's attachment
+# The full text's parts, the short text's (Zalo: each message counts against the monthly
+# quota, and a chart cannot be sent), the chart's attachment.
+_Built = tuple[list[str], list[str], dict[str, Any]]
 
 
 def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkCalendar) -> Planned:
@@ -44,7 +47,7 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
 
         def build(agency: Agency = agency) -> _Built | None:
             digest = head_digest(session, agency, now, cal)
-            return render_head_digest(digest), _chart(
+            return render_head_digest(digest), render_head_digest(digest, short=True), _chart(
                 f"{agency.code}-{local:%Y%m%d}.png",
                 f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
 
@@ -58,8 +61,8 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
     if todo:
 
         def build_province() -> _Built | None:
-            digest = coordinator_digest(session, now, cal)
-            return (render_coordinator_digest(digest),
+            digest = coordinator_digest(session, now, cal, channels=usages(session, now, settings))
+            return (render_coordinator_digest(digest), render_coordinator_digest(digest, short=True),
                     _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest)))  # fmt: skip
 
         province = isolated(session, now, "báo cáo tuần toàn tỉnh", lambda: None, build_province)
@@ -72,8 +75,9 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
 def _send(
     session: Session, chat: Chat, key: str, built: _Built, now: datetime, planned: Planned
 ) -> None:
-    parts, chart = built
-    enqueue(session, key=key, chat=chat, kind="digest", parts=parts, now=now, attachment=chart)
+    full, short, chart = built
+    parts, attachment = (short, None) if chat.channel == "zalo" else (full, chart)
+    enqueue(session, key=key, chat=chat, kind="digest", parts=parts, now=now, attachment=attachment)
     planned.messages.append(PlannedMessage(chat, "digest", parts, [{"stage": "digest"}]))
 
 

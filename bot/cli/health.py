@@ -1,0 +1,64 @@
+"""``dondoc health``: is the bot fit to work, in Vietnamese for the IT officer (or JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.app import clock
+from bot.cli.common import TextFormat, app, load_settings, out
+from bot.db import make_engine
+from bot.render import thousands
+from bot.services.health import Health, check
+
+
+@app.command("health")
+def health_cmd(
+    fmt: Annotated[
+        TextFormat, typer.Option("--format", help="table (chữ) hoặc json")
+    ] = TextFormat.table,
+) -> None:
+    """Kiểm tra tình trạng: cơ sở dữ liệu, hàng đợi tin nhắn, hạn mức tháng của từng kênh.
+    Mã thoát 0 khi hoạt động được, 1 khi có sự cố."""
+    settings = load_settings()
+    health = check(make_engine(settings.database_url), clock(), settings)
+    if fmt is TextFormat.json:
+        sys.stdout.write(json.dumps(_as_json(health), ensure_ascii=False, indent=2) + "\n")
+    else:
+        for line in _lines(health):
+            out.print(line, markup=False, highlight=False)
+    raise typer.Exit(0 if health.ok else 1)
+
+
+def _lines(health: Health) -> list[str]:
+    lines = [f"Cơ sở dữ liệu ({health.database}): "
+             + (f"cấu trúc {health.schema}, mới nhất" if health.ok else "CÓ SỰ CỐ")]  # fmt: skip
+    if health.ok:
+        oldest = (f", tin cũ nhất chờ {health.oldest_minutes:.0f} phút"
+                  if health.oldest_minutes is not None else "")  # fmt: skip
+        lines.append(f"Hàng đợi: {thousands(health.pending)} tin chờ gửi{oldest}")
+        lines.append(f"Tin gửi thất bại: {thousands(health.failed)}")
+        for u in health.channels:
+            limit = (f"/{thousands(u.quota)} tin nhắn ({u.share:.0%})"
+                     if u.quota and u.share is not None else " tin nhắn (không đặt hạn mức)")  # fmt: skip
+            lines.append(f"{u.channel.capitalize()} tháng {u.month:%m/%Y}: {thousands(u.used)}{limit}"
+                         f", gửi {thousands(u.sent)}, nhận {thousands(u.received)}")  # fmt: skip
+    lines += [f"Sự cố: {p}" for p in health.problems]
+    lines += [f"Cảnh báo: {w}" for w in health.warnings]
+    lines.append("Tình trạng: " + ("hoạt động được" if health.ok else "có sự cố"))
+    return lines
+
+
+def _as_json(health: Health) -> dict[str, object]:
+    return {
+        "ok": health.ok, "database": health.database, "schema": health.schema,
+        "latest": health.latest, "outbox_pending": health.pending,
+        "outbox_oldest_minutes": health.oldest_minutes, "outbox_failed": health.failed,
+        "channels": [{"channel": u.channel, "month": u.month.isoformat(), "sent": u.sent,
+                      "received": u.received, "quota": u.quota, "spent": u.spent}
+                     for u in health.channels],
+        "problems": health.problems, "warnings": health.warnings,
+    }  # fmt: skip
