@@ -154,6 +154,20 @@ async def test_a_mention_alone_gets_the_help_and_an_unbound_group_hears_why(zalo
     assert "Hướng dẫn" in await say("zg-syt", "zu-501", "/trogiup")
 
 
+async def test_a_quote_of_the_reminder_is_read_as_its_answer(zalo: Zalo) -> None:
+    """Quoting the bot's message reaches it without a mention, and no documented field
+    says which message was quoted: the text is read against the bot's last message."""
+    client, fake, province = zalo
+    await in_group(fake)(
+        "zg-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}"
+    )
+    part = province.add_task("31/12/2024")
+    await tick(client, province)
+    quoting = in_group(fake, mention="")
+    assert "Đã ghi nhận" in await quoting("zg-syt", "zu-501", "Xong rồi ạ")
+    assert province.part(part).status == Status.DONE
+
+
 async def test_a_question_by_mention_is_no_answer(zalo: Zalo) -> None:
     client, fake, province = zalo
     say = in_group(fake)
