@@ -12,9 +12,9 @@ never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quo
 or stops (``ChannelStopped``: Zalo's token refused) is left alone for the rest of the
 pass; the row it was sending keeps its place and its attempts, no chat is touched, and
 for a stop the admins are told (``chats.channel_stopped``). So is a channel whose monthly
-quota is spent (``bot.services.channel_usage``): its notices are held, not sent. One row that fails in a way nobody foresaw is put back with
-a backoff (failed after ``max_attempts``), the admins are told once, and the pass goes
-on with the other rows.
+quota is spent (``bot.services.channel_usage``): its notices are held, not sent. One row
+that fails in a way nobody foresaw is put back with a backoff (failed after
+``max_attempts``), the admins are told once, and the pass goes on with the other rows.
 """
 
 from __future__ import annotations
