@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
@@ -36,7 +39,6 @@ from bot.models import (
 )
 from bot.render import blocks, environment, split_message
 from bot.services.channel_usage import Usage
-from bot.services.register import parts_in_full
 
 _LIMIT = 15  # items per section: a head reads one screen, the rest is "…và N việc khác"
 _ANSWERS = ("status", "progress", "note", "extension_request")
@@ -45,113 +47,166 @@ _ANSWERS = ("status", "progress", "note", "extension_request")
 def head_digest(
     session: Session, agency: Agency, now: datetime, cal: WorkCalendar
 ) -> dict[str, Any]:
+    """One agency's digest at ``now`` (``/baocao``); :func:`head_digests` for many."""
+    return head_digests(session, [agency], now, cal)[agency.id]  # type: ignore[index]
+
+
+def head_digests(
+    session: Session, agencies: Sequence[Agency], now: datetime, cal: WorkCalendar
+) -> dict[int, dict[str, Any]]:
+    """Each agency's digest at ``now``, by agency id, from a few queries over all of them
+    (their lead parts, the audit rows that matter, extension requests, silent groups,
+    files and letters), whatever their number: the Monday step builds a thousand."""
     today = cal.local(now).date()
     monday = today - timedelta(days=7)  # "this week": the seven days before the digest
-    parts = session.exec(
-        select(Assignment, Task, Plan)
+    ids = [a.id for a in agencies if a.id is not None]
+    parts = session.execute(  # plain rows: no model built for each of thousands of parts
+        sa.select(col(Assignment.id), col(Assignment.agency_id), col(Assignment.status),
+                  col(Assignment.due_on), col(Task.key), col(Task.text), col(Plan.number))
         .join(Task, col(Assignment.task_id) == col(Task.id))
         .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .where(Assignment.agency_id == agency.id, Assignment.role == Role.LEAD)
-    ).all()
-    ids = [a.id for a, _, _ in parts]
-    updates = session.exec(
-        select(StatusUpdate).where(col(StatusUpdate.assignment_id).in_(ids))
-    ).all()
-    done_at = {
-        u.assignment_id: cal.local(u.at).date()
-        for u in updates
-        if u.field == "status" and u.new == Status.DONE
-    }
-    answered_after: dict[int, date] = {}
-    for u in updates:
-        if u.field in _ANSWERS and not u.actor.startswith("import:"):
-            day = cal.local(u.at).date()
-            answered_after[u.assignment_id] = max(day, answered_after.get(u.assignment_id, day))
-
-    def item(part: Assignment, task: Task, plan: Plan, **extra: Any) -> dict[str, Any]:
-        return {"code": f"NV{part.id}", "plan": plan.number, "task_key": task.key, "task": task.text,
-                "due": part.due_on, **extra}  # fmt: skip
-
-    done, soon, overdue = [], [], []
-    for part, task, plan in parts:
-        finished = done_at.get(part.id)  # type: ignore[arg-type]
-        if part.status == Status.DONE and finished and monday < finished <= today:
-            done.append(item(part, task, plan, late=bool(part.due_on and finished > part.due_on)))
-        if part.status != Status.OPEN or part.due_on is None:
-            continue
-        if today < part.due_on <= today + timedelta(days=14):
-            soon.append(
-                item(
-                    part,
-                    task,
-                    plan,
-                    left=cal.working_days_between(today, cal.on_or_after(part.due_on)),
-                )
-            )
-        elif part.due_on < today:
-            reason = answered_after.get(part.id, date.min) >= part.due_on  # type: ignore[arg-type]
-            late = cal.working_days_between(cal.on_or_after(part.due_on), today)
-            if late > 0:
-                overdue.append(item(part, task, plan, late=late, reason=reason))
-    overdue.sort(key=lambda x: -x["late"])
-    soon.sort(key=lambda x: x["due"])
-    pending = session.exec(
-        select(ExtensionRequest, Assignment)
+        .where(col(Assignment.agency_id).in_(ids), col(Assignment.role) == Role.LEAD)
+    ).all()  # fmt: skip
+    lead = select(Assignment.id).where(
+        col(Assignment.agency_id).in_(ids), Assignment.role == Role.LEAD
+    )
+    done_at = _done_on(session, cal, lead)
+    answered_after = {
+        part: cal.local(at).date()
+        for part, at in session.exec(
+            select(StatusUpdate.assignment_id, func.max(StatusUpdate.at))
+            .where(col(StatusUpdate.assignment_id).in_(lead), col(StatusUpdate.field).in_(_ANSWERS),
+                   ~col(StatusUpdate.actor).startswith("import:"))
+            .group_by(col(StatusUpdate.assignment_id))
+        )
+    }  # fmt: skip
+    pending: dict[int, list[dict[str, Any]]] = {}
+    for request, agency_id in session.exec(
+        select(ExtensionRequest, Assignment.agency_id)
         .join(Assignment, col(ExtensionRequest.assignment_id) == col(Assignment.id))
-        .where(Assignment.agency_id == agency.id, ExtensionRequest.state == RequestState.PENDING)
-    ).all()
+        .where(col(Assignment.agency_id).in_(ids), ExtensionRequest.state == RequestState.PENDING)
+        .order_by(col(ExtensionRequest.id))
+    ):
+        pending.setdefault(agency_id, []).append({"code": f"NV{request.assignment_id}", "until": request.until,
+                                                  "reason": request.reason, "id": request.id})  # fmt: skip
+    silent = _silent_groups(session, today, cal, ids)
+    files = _files(session, today, monday, cal, ids)
+
+    week: dict[int, dict[str, list[dict[str, Any]]]] = {
+        i: {"done": [], "soon": [], "overdue": []} for i in ids
+    }
+    for part_id, agency_id, status, due_on, key, text, number in parts:
+        item = {
+            "code": f"NV{part_id}",
+            "plan": number,
+            "task_key": key,
+            "task": text,
+            "due": due_on,
+        }
+        finished = done_at.get(part_id)
+        if status == Status.DONE and finished and monday < finished <= today:
+            week[agency_id]["done"].append({**item, "late": bool(due_on and finished > due_on)})
+        if status != Status.OPEN or due_on is None:
+            continue
+        if today < due_on <= today + timedelta(days=14):
+            left = cal.working_days_between(today, cal.on_or_after(due_on))
+            week[agency_id]["soon"].append({**item, "left": left})
+        elif due_on < today:
+            late = cal.working_days_between(cal.on_or_after(due_on), today)
+            reason = answered_after.get(part_id, date.min) >= due_on
+            if late > 0:
+                week[agency_id]["overdue"].append({**item, "late": late, "reason": reason})
+    digests = {}
+    for agency in agencies:
+        lists = week[agency.id]  # type: ignore[index]
+        done, soon, overdue = lists["done"], lists["soon"], lists["overdue"]
+        overdue.sort(key=lambda x: -x["late"])
+        soon.sort(key=lambda x: x["due"])
+        digests[agency.id] = {
+            "agency": agency.name, "today": today, "monday": monday,
+            "done": done[:_LIMIT], "done_count": len(done),
+            "soon": soon[:_LIMIT], "soon_count": len(soon),
+            "overdue": overdue[:_LIMIT], "overdue_count": len(overdue),
+            "no_reason": sum(1 for x in overdue if not x["reason"]),
+            "extensions": pending.get(agency.id, []),  # type: ignore[arg-type]
+            "silent": silent.get(agency.id, []),  # type: ignore[arg-type]
+            "files": files.get(agency.id, _NO_FILES),  # type: ignore[arg-type]
+        }  # fmt: skip
+    return digests  # type: ignore[return-value]
+
+
+def _done_on(session: Session, cal: WorkCalendar, parts: SelectOfScalar[Any]) -> dict[int, date]:
+    """The day (Vietnam) each of ``parts`` (a query of part ids) was last marked done."""
     return {
-        "agency": agency.name, "today": today, "monday": monday,
-        "done": done[:_LIMIT], "done_count": len(done),
-        "soon": soon[:_LIMIT], "soon_count": len(soon),
-        "overdue": overdue[:_LIMIT], "overdue_count": len(overdue),
-        "no_reason": sum(1 for x in overdue if not x["reason"]),
-        "extensions": [{"code": f"NV{a.id}", "until": r.until, "reason": r.reason, "id": r.id} for r, a in pending],
-        "silent": _silent_groups(session, agency, today, cal),
-        "files": _files(session, agency, today, monday, cal),
+        part: cal.local(at).date()
+        for part, at in session.exec(
+            select(StatusUpdate.assignment_id, func.max(StatusUpdate.at))
+            .where(col(StatusUpdate.assignment_id).in_(parts), StatusUpdate.field == "status",
+                   StatusUpdate.new == Status.DONE)
+            .group_by(col(StatusUpdate.assignment_id))
+        )
     }  # fmt: skip
 
 
-def _silent_groups(session: Session, agency: Agency, today: date, cal: WorkCalendar) -> list[str]:
-    """Groups reminded in the last two weeks that wrote nothing back since."""
+_NO_FILES = {"due_soon": 0, "late": 0, "issued": 0, "late_no_letter": 0}
+
+
+def _silent_groups(
+    session: Session, today: date, cal: WorkCalendar, agency_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """Per agency, its groups reminded in the last two weeks that wrote nothing back since."""
     since = datetime.combine(today - timedelta(days=14), datetime.min.time(), cal.tz)
-    silent = []
-    for chat in session.exec(select(Chat).where(Chat.agency_id == agency.id, Chat.role == ChatRole.GROUP,
-                                                col(Chat.active))):  # fmt: skip
-        reminded = session.exec(
-            select(Notice.id).where(Notice.chat_id == chat.id, col(Notice.created_at) >= since)
-        ).first()
-        answered = session.exec(
-            select(StatusUpdate.id).where(
-                StatusUpdate.chat_id == chat.chat_key, col(StatusUpdate.at) >= since
-            )
-        ).first()
-        if reminded is not None and answered is None:
-            silent.append(chat.title or chat.chat_key)
+    groups = session.exec(
+        select(Chat).where(col(Chat.agency_id).in_(agency_ids), Chat.role == ChatRole.GROUP,
+                           col(Chat.active))
+    ).all()  # fmt: skip
+    reminded = set(
+        session.exec(select(Notice.chat_id).where(col(Notice.created_at) >= since).distinct())
+    )
+    answered = set(
+        session.exec(select(StatusUpdate.chat_id).where(col(StatusUpdate.at) >= since).distinct())
+    )
+    silent: dict[int, list[str]] = {}
+    for chat in groups:
+        if chat.id in reminded and chat.chat_key not in answered:
+            silent.setdefault(chat.agency_id, []).append(chat.title or chat.chat_key)  # type: ignore[arg-type]
     return silent
 
 
 def _files(
-    session: Session, agency: Agency, today: date, monday: date, cal: WorkCalendar
-) -> dict[str, int]:
-    files = session.exec(
-        select(TthcFile).where(TthcFile.agency_id == agency.id, TthcFile.status == FileStatus.OPEN)
-    ).all()
-    letters = session.exec(
-        select(Apology).where(
-            Apology.agency_id == agency.id, Apology.state == ApologyState.APPROVED
-        )
-    ).all()
-    with_letter = {a.file_id for a in letters}
-    due_soon = sum(
-        1 for f in files if 0 <= cal.working_days_between(today, cal.on_or_after(f.due_on)) <= 3
+    session: Session, today: date, monday: date, cal: WorkCalendar, agency_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Per agency, its open files due within three working days, late, and late without
+    an approved letter; and the letters approved this week. Counted by appointment day,
+    so the calendar is asked once per day, not once per file."""
+    lettered = (
+        select(Apology.id)
+        .where(Apology.file_id == TthcFile.id, Apology.state == ApologyState.APPROVED)
+        .exists()
     )
-    late = [f for f in files if cal.on_or_after(f.due_on) < today]
-    issued = sum(
-        1 for a in letters if a.approved_at and monday <= cal.local(a.approved_at).date() <= today
-    )
-    return {"due_soon": due_soon, "late": len(late), "issued": issued,
-            "late_no_letter": sum(1 for f in late if f.id not in with_letter)}  # fmt: skip
+    counts: dict[int, dict[str, int]] = {}
+    for agency_id, due_on, has_letter, number in session.execute(
+        sa.select(col(TthcFile.agency_id), col(TthcFile.due_on), lettered, func.count())
+        .where(col(TthcFile.agency_id).in_(agency_ids), col(TthcFile.status) == FileStatus.OPEN)
+        .group_by(col(TthcFile.agency_id), col(TthcFile.due_on), lettered)
+    ):
+        figures = counts.setdefault(agency_id, dict(_NO_FILES))
+        due = cal.on_or_after(due_on)
+        if 0 <= cal.working_days_between(today, due) <= 3:
+            figures["due_soon"] += number
+        if due < today:
+            figures["late"] += number
+            figures["late_no_letter"] += 0 if has_letter else number
+    start = datetime.combine(monday, datetime.min.time(), cal.tz)
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), cal.tz)
+    for agency_id, number in session.exec(
+        select(Apology.agency_id, func.count())
+        .where(col(Apology.agency_id).in_(agency_ids), Apology.state == ApologyState.APPROVED,
+               col(Apology.approved_at) >= start, col(Apology.approved_at) < end)
+        .group_by(col(Apology.agency_id))
+    ):  # fmt: skip
+        counts.setdefault(agency_id, dict(_NO_FILES))["issued"] = number
+    return counts
 
 
 def render_head_digest(digest: dict[str, Any], *, short: bool = False) -> list[str]:
@@ -170,39 +225,37 @@ def coordinator_digest(
     from bot.reports.apologies import records
 
     today = cal.local(now).date()
-    rows = session.exec(
-        parts_in_full().where(
-            Assignment.role == Role.LEAD, col(Assignment.status).in_([Status.OPEN, Status.DONE])
-        )
-    ).all()
-    done_at = {
-        u.assignment_id: cal.local(u.at).date()
-        for u in session.exec(
-            select(StatusUpdate).where(
-                StatusUpdate.field == "status", StatusUpdate.new == Status.DONE
-            )
-        )
-    }
+    lead = col(Assignment.role) == Role.LEAD
+    rows = session.execute(  # plain rows: no model built for each part of the province
+        sa.select(col(Assignment.id), col(Assignment.status), col(Assignment.due_on),
+                  col(Task.id), col(Task.key), col(Task.text), col(Task.deadline_kind),
+                  col(Plan.number), col(Agency.id), col(Agency.name))
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(lead, col(Assignment.status).in_([Status.OPEN, Status.DONE]))
+    ).all()  # fmt: skip
+    done_at = _done_on(session, cal, select(Assignment.id).where(lead))
     score: dict[str, list[int]] = {}  # agency → [done on time, done late, overdue and open]
     worst: list[dict[str, Any]] = []
     open_by_agency: dict[int, str] = {}
     unspecified = set()
-    for part, task, plan, agency in rows:
-        counts = score.setdefault(agency.name, [0, 0, 0])
-        if part.status == Status.OPEN:
-            open_by_agency[agency.id] = agency.name  # type: ignore[index]
-            if task.deadline_kind == "unspecified":
-                unspecified.add(task.id)
-        if part.due_on is None:
+    for part_id, status, due_on, task_id, key, text, deadline_kind, number, agency_id, name in rows:
+        counts = score.setdefault(name, [0, 0, 0])
+        if status == Status.OPEN:
+            open_by_agency[agency_id] = name
+            if deadline_kind == "unspecified":
+                unspecified.add(task_id)
+        if due_on is None:
             continue
-        finished = done_at.get(part.id)  # type: ignore[arg-type]
-        if part.status == Status.DONE and finished is not None:
-            counts[0 if finished <= part.due_on else 1] += 1
-        elif part.due_on < today:
+        finished = done_at.get(part_id)
+        if status == Status.DONE and finished is not None:
+            counts[0 if finished <= due_on else 1] += 1
+        elif due_on < today:
             counts[2] += 1
-            late = cal.working_days_between(cal.on_or_after(part.due_on), today)
-            worst.append({"agency": agency.name, "plan": plan.number, "task_key": task.key, "task": task.text,
-                          "code": f"NV{part.id}", "late": late})  # fmt: skip
+            late = cal.working_days_between(cal.on_or_after(due_on), today)
+            worst.append({"agency": name, "plan": number, "task_key": key, "task": text,
+                          "code": f"NV{part_id}", "late": late})  # fmt: skip
     ranking: list[dict[str, Any]] = sorted(
         ({"agency": name, "on_time": c[0], "late": c[1], "overdue": c[2], "not": c[1] + c[2],
           "rate": c[0] / sum(c)} for name, c in score.items() if sum(c)),
@@ -213,10 +266,8 @@ def coordinator_digest(
         for c in session.exec(select(Chat).where(Chat.role == ChatRole.GROUP, col(Chat.active)))
     }
     unbound = sorted(name for agency_id, name in open_by_agency.items() if agency_id not in bound)
-    silent = sorted(
-        name for agency_id, name in open_by_agency.items()
-        if agency_id in bound and _silent_groups(session, session.get(Agency, agency_id), today, cal)  # type: ignore[arg-type]
-    )  # fmt: skip
+    quiet = _silent_groups(session, today, cal, list(open_by_agency))
+    silent = sorted(name for agency_id, name in open_by_agency.items() if quiet.get(agency_id))
     quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
     files = [r for r in records(session, quarter - timedelta(days=90), today, today, cal) if r.late]
     return {

@@ -19,7 +19,7 @@ from bot.reports.digest import (
     coordinator_chart,
     coordinator_digest,
     head_chart_rows,
-    head_digest,
+    head_digests,
     render_coordinator_digest,
     render_head_digest,
 )
@@ -40,13 +40,24 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
     local = cal.local(now)
     planned = Planned()
     heads = session.exec(select(Chat).where(Chat.role == ChatRole.HEAD, col(Chat.active))).all()
-    for head in heads:
-        agency = session.get(Agency, head.agency_id) if head.agency_id else None
-        if agency is None or queued(session, f"{key}:{head.id}"):
+    todo_heads = [
+        h for h in heads if h.agency_id is not None and not queued(session, f"{key}:{h.id}")
+    ]
+    agencies = {a.id: a for a in session.exec(
+        select(Agency).where(col(Agency.id).in_({h.agency_id for h in todo_heads})))}  # fmt: skip
+    # Every agency's figures from a few queries; each head's text built on its own, so one
+    # that fails leaves the others (the admins are told).
+    none: dict[int, dict[str, Any]] = {}
+    digests = isolated(session, now, "báo cáo tuần của các cơ quan", lambda: none,
+                       lambda: head_digests(session, list(agencies.values()), now, cal))  # fmt: skip
+    for head in todo_heads:
+        assert head.agency_id is not None
+        digest = digests.get(head.agency_id)
+        if digest is None:
             continue
+        agency = agencies[head.agency_id]
 
-        def build(agency: Agency = agency) -> _Built | None:
-            digest = head_digest(session, agency, now, cal)
+        def build(agency: Agency = agency, digest: dict[str, Any] = digest) -> _Built | None:
             return render_head_digest(digest), render_head_digest(digest, short=True), _chart(
                 f"{agency.code}-{local:%Y%m%d}.png",
                 f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
