@@ -168,6 +168,26 @@ async def test_a_quote_of_the_reminder_is_read_as_its_answer(zalo: Zalo) -> None
     assert province.part(part).status == Status.DONE
 
 
+async def test_with_two_tasks_reminded_a_quote_is_not_guessed(zalo: Zalo) -> None:
+    """Zalo does not say which message a quote answers: with two tasks reminded on two
+    days, "xong ạ" may be about the older one, so the bot asks for the code and closes
+    nothing; the code then closes the right one."""
+    client, fake, province = zalo
+    say = in_group(fake)
+    await say("zg-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    older = province.add_task("31/12/2024", text="Báo cáo chuyển đổi số")
+    await tick(client, province)
+    newer = province.add_task("02/01/2025", text="Rà soát thủ tục")
+    await tick(client, province, at(date(2024, 12, 23), 8))  # the newer one's reminder only
+    assert f"NV{older}" not in last_to(fake, "zg-syt")
+    asked = await say("zg-syt", "zu-501", "xong ạ, đã gửi báo cáo chuyển đổi số")
+    assert "chưa rõ tin này trả lời cho nhiệm vụ nào" in asked
+    assert f"NV{older}" in asked and f"NV{newer}" in asked
+    assert {province.part(p).status for p in (older, newer)} == {Status.OPEN}
+    assert "Đã ghi nhận" in await say("zg-syt", "zu-501", f"/xong NV{older}")
+    assert (province.part(older).status, province.part(newer).status) == (Status.DONE, Status.OPEN)
+
+
 async def test_a_question_by_mention_is_no_answer(zalo: Zalo) -> None:
     client, fake, province = zalo
     say = in_group(fake)

@@ -91,15 +91,23 @@ def handle_message(
     if isinstance(reply, Unclear) and (reply.asking or not incoming.attachment):
         return [Answer(answer("unclear"))]  # a file sent with a question is no answer either
     # In a private chat, and in a Zalo group (no reply threading), an answer without a
-    # reply refers to the last message the bot sent there.
+    # reply refers to the last message the bot sent there, but only when that cannot be
+    # mistaken: with other open tasks reminded in this chat, "xong ạ" may quote an older
+    # reminder (Zalo does not say which message was quoted), so the bot asks for the code.
     context = incoming.reply_to or (actions.last_message_to(session, chat) if direct else None)
     parts = actions.parts_of_message(session, chat, context) if context else []
+    several = False
+    if incoming.reply_to is None and len(parts) == 1:
+        reminded = actions.reminded_open_parts(session, chat)
+        several = any(p.id != parts[0].id for p in reminded)
+        if several:
+            parts = [parts[0], *(p for p in reminded if p.id != parts[0].id)]
     if len(parts) != 1:
         candidates = parts or _own_open(session, chat)
         if not candidates:
             return [Answer(answer("unclear"))]
         described = [actions.describe(session, p) for p in candidates]
-        return [Answer(answer("need_code", parts=described))]
+        return [Answer(answer("need_code", parts=described, several_reminders=several))]
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
 
 

@@ -283,6 +283,20 @@ def parts_of_message(session: Session, chat: Chat, message_key: str) -> list[Ass
     return [p for p in parts if p is not None and p.status == Status.OPEN]
 
 
+def reminded_open_parts(session: Session, chat: Chat) -> list[Assignment]:
+    """The open parts the bot has reminded this chat of, earliest due first."""
+    reminded = select(Notice.assignment_id).where(
+        Notice.chat_id == chat.id, col(Notice.assignment_id).is_not(None)
+    )
+    return list(
+        session.exec(
+            select(Assignment)
+            .where(col(Assignment.id).in_(reminded), Assignment.status == Status.OPEN)
+            .order_by(col(Assignment.due_on), col(Assignment.id))
+        ).all()
+    )
+
+
 def last_message_to(session: Session, chat: Chat) -> str | None:
     return session.exec(
         select(SentMessage.message_key)
