@@ -1,0 +1,252 @@
+"""The morning burst: 3·N due notices to N groups, sent through the real Telegram stack.
+
+    .venv/bin/python -m bench.burst_bench [--groups 1000] [--latency 0.05]
+
+A province of N agencies, each with a bound Telegram group (negative chat ids), and three
+notices per group in the outbox (``bot.services.outbox.enqueue``), due at 08:00 on a
+working day. The bot is built as in production (``build_application``, PTB's
+``AIORateLimiter`` on) and sends over real HTTP to :mod:`bench.fake_bot_api`, which
+enforces Telegram's limits and answers 429 like Telegram. :func:`drain` is how the
+outbox is emptied; it is the one function to change when the dispatcher changes.
+
+While the burst runs, an officer of the first group replies ``/xong NV…`` (after a third
+of the notices went out); the clock stops when the fake accepts the bot's answer.
+
+Figures (seconds, messages): end to end from the first pass to the last message the fake
+accepted; the same at production pace, derived from the measured passes (each pass is
+one tick; ticks come every ``Settings.tick_seconds``); messages per second and their
+share of 30 msg/s; 429 answers; the most messages in any one-second window and to one
+group in any 60-second window; the reply's answer time. SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bench.fake_bot_api import FakeBotApi, ServerThread, Traffic
+from bench.table import Figure
+from bot.channels import Channel
+from bot.channels.telegram import TelegramChannel, build_application
+from bot.config import Settings
+from bot.db import make_engine, session_scope, upgrade
+from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, Plan
+from bot.scheduler.runner import tick
+from bot.services.outbox import enqueue
+from tests.province import Province, at
+
+START = at(date(2024, 12, 20), 8)  # a working Friday, 08:00 in Vietnam
+NOTICES_PER_GROUP = 3
+TELEGRAM_PER_SECOND = 30  # Bot API FAQ: about 30 messages per second per bot
+ISSUE_GROUPS = 1000  # issue #13: 3,000 notices to 1,000 groups in ≤ 105 s
+OFFICER = 501  # the Telegram user who replies during the burst
+REPLY_TIMEOUT = 120.0  # seconds; a reply not answered by then counts as this
+
+
+def group_chat_id(i: int) -> int:
+    return -1_000_000 - i  # Telegram's group chat ids are negative
+
+
+@dataclass
+class Burst:
+    groups: int
+    notices: int
+    latency: float
+    seconds: float  # first pass's start → last message accepted
+    passes: list[float]  # each pass's duration, seconds
+    traffic: Traffic
+    reply_seconds: float  # reply written → its answer accepted (REPLY_TIMEOUT if none)
+    tick_seconds: int
+
+    @property
+    def per_second(self) -> float:
+        return self.traffic.messages / self.seconds if self.seconds else 0.0
+
+    @property
+    def production_seconds(self) -> float:
+        """End to end if each pass waited for its tick: every pass but the last takes at
+        least ``tick_seconds`` (a tick never overlaps the previous one)."""
+        *before, last = self.passes
+        return sum(max(p, self.tick_seconds) for p in before) + last
+
+
+def build(engine: Engine, groups: int) -> int:
+    """N agencies with a bound group each, 3·N notices due at ``START``, and one open
+    part of the first agency for the officer's reply (due months later, so the planner
+    adds nothing). Returns that part's id."""
+    with engine.begin() as conn:
+        conn.execute(insert(Agency), [{"code": f"a{i}", "name": f"Cơ quan {i}", "kind": "so", "aliases": []}
+                                      for i in range(groups)])  # fmt: skip
+        conn.execute(insert(Chat), [{"channel": "telegram", "chat_key": str(group_chat_id(i)), "title": f"Nhóm {i}",
+                                     "agency_id": i + 1, "role": ChatRole.GROUP, "active": True, "created_at": START}
+                                    for i in range(groups)])  # fmt: skip
+        conn.execute(insert(Plan), [{"number": "1/KH-BENCH", "issued_on": date(2024, 1, 2), "year": 2024,
+                                     "title": "bench", "issuer": "", "source": ""}])  # fmt: skip
+    with session_scope(engine) as s:
+        chats = list(s.exec(select(Chat).order_by(col(Chat.id))).all())
+        for n in range(NOTICES_PER_GROUP):  # round by round, as a morning's stages come
+            for i, chat in enumerate(chats):
+                task = n * groups + i + 1
+                html = (f"<b>Nhắc việc</b>: còn 3 ngày làm việc đến hạn (31/12/2024).\n"
+                        f"NV{task}. Rà soát thủ tục hành chính thuộc thẩm quyền của Cơ quan {i}.\n"
+                        f"Trả lời <code>/xong NV{task}</code> khi đã hoàn thành.")  # fmt: skip
+                enqueue(s, key=f"bench:{task}", chat=chat, kind="reminder", parts=[html], now=START,
+                        buttons=[[("Đã xong", f"done:{task}")]])  # fmt: skip
+    province = Province(engine, agencies={"a0": 1}, plan_id=1)
+    return province.add_task("30/06/2025", lead="a0", text="Việc trả lời trong giờ cao điểm")
+
+
+def remaining(engine: Engine) -> tuple[int, datetime | None]:
+    """Rows still to send, and when the earliest of them may be sent."""
+    with Session(engine) as s:
+        left = col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
+        count, first = s.exec(
+            select(func.count(), func.min(Outbox.next_attempt_at)).where(left)
+        ).one()
+    return int(count), first
+
+
+async def drain(
+    engine: Engine, channels: Mapping[str, Channel], clock: Callable[[], datetime],
+    settings: Settings,
+) -> list[float]:  # fmt: skip
+    """Empty the outbox the way production does today, pushed: one ``tick`` (at most 200
+    rows, ``bot.scheduler.dispatcher.dispatch``'s batch) after another, the next as soon
+    as the previous ended, or when the earliest row waiting for a retry is due. Returns
+    each pass's duration in seconds. The one function to change with the dispatcher."""
+    passes: list[float] = []
+    while True:
+        count, first = remaining(engine)
+        if not count:
+            return passes
+        now = clock()
+        if first is not None and first > now:
+            # Rows refused with 429 wait for their backoff; today's code waits too.
+            await asyncio.sleep((first - now).total_seconds())
+            continue
+        started = time.monotonic()
+        await tick(engine, channels, clock(), settings=settings, worker="bench")
+        passes.append(time.monotonic() - started)
+
+
+async def run(groups: int, latency: float) -> Burst:
+    """One burst of 3·``groups`` notices with ``latency`` seconds per request."""
+    # Each 429 is counted in the figures; PTB's limiter would also log it with a traceback.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+    fake = FakeBotApi(latency=latency)
+    server = ServerThread(fake)
+    with tempfile.TemporaryDirectory(prefix="dondoc-burst-") as tmp, server as base_url:
+        url = f"sqlite:///{Path(tmp) / 'burst.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        part = build(engine, groups)
+        origin = time.monotonic()
+
+        def clock() -> datetime:
+            return START + timedelta(seconds=time.monotonic() - origin)
+
+        settings = Settings(telegram_token="1:bench", telegram_base_url=base_url)  # noqa: S106 - the fake's
+        app = build_application(settings, engine=engine, clock=clock)
+        notices = NOTICES_PER_GROUP * groups
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=1)
+            channels = {"telegram": TelegramChannel(app)}
+            started = time.monotonic()
+            sending = asyncio.create_task(drain(engine, channels, clock, settings))
+            await server.run(fake.wait_for(
+                lambda: True if len(fake.accepted) >= notices // 3 else None, REPLY_TIMEOUT))  # fmt: skip
+            written = time.monotonic()
+            asked = await server.run(fake.say(group_chat_id(0), OFFICER, f"/xong NV{part}"))
+            answer = await server.run(fake.wait_for(
+                lambda: next((a for a in fake.accepted if a.reply_to == asked), None), REPLY_TIMEOUT))  # fmt: skip
+            passes = await sending
+            await app.updater.stop()
+            await app.stop()
+        engine.dispose()
+    traffic = fake.traffic()
+    return Burst(groups=groups, notices=notices, latency=latency, seconds=traffic.last - started,
+                 passes=passes, traffic=traffic, tick_seconds=settings.tick_seconds,
+                 reply_seconds=answer.at - written if answer else REPLY_TIMEOUT)  # fmt: skip
+
+
+def figures(scale: float) -> list[Figure]:
+    """The burst at ``scale`` × the issue's 1,000 groups, without and with 50 ms latency."""
+    groups = max(3, round(ISSUE_GROUPS * scale))
+    rows = []
+    for latency in (0.0, 0.05):
+        burst = asyncio.run(run(groups, latency))
+        rows.extend(burst_figures(burst))
+    return rows
+
+
+def burst_figures(b: Burst) -> list[Figure]:
+    where = f"{b.notices:,} notices/{b.groups:,} groups, {b.latency * 1000:.0f} ms latency"
+    ceiling = b.notices / (0.95 * TELEGRAM_PER_SECOND)  # 105 s for 3,000
+    scaled = "" if b.groups == ISSUE_GROUPS else f"105 s × {b.notices:,}/3,000"
+    return [
+        Figure(f"burst end to end, pushed ({where})", b.seconds, "s", ceiling, note=scaled),
+        Figure(
+            f"burst end to end, a pass per {b.tick_seconds} s tick, derived ({where})",
+            b.production_seconds,
+            "s",
+            ceiling,
+            note=scaled,
+        ),
+        Figure(
+            f"burst share of 30 msg/s, pushed ({where})",
+            100 * b.per_second / TELEGRAM_PER_SECOND,
+            "%",
+            95,
+            at_most=False,
+        ),
+        Figure(f"burst 429 answers ({where})", b.traffic.too_many, "", 0),
+        Figure(
+            f"burst most messages in a 1-s window ({where})", b.traffic.max_per_second, "msg", 30
+        ),
+        Figure(
+            f"burst most to one group in a 60-s window ({where})",
+            b.traffic.max_per_group_minute,
+            "msg",
+            20,
+        ),
+        Figure(
+            f"reply during the burst answered ({where})",
+            b.reply_seconds,
+            "s",
+            1.0,
+            note="" if b.reply_seconds < REPLY_TIMEOUT else "no answer: timeout",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--groups", type=int, default=ISSUE_GROUPS)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    args = parser.parse_args()
+    b = asyncio.run(run(args.groups, args.latency))
+    t = b.traffic
+    print(f"{b.notices:,} notices to {b.groups:,} groups, {b.latency * 1000:.0f} ms latency: "
+          f"{b.seconds:.1f} s pushed ({len(b.passes)} passes), {b.production_seconds:.0f} s at a pass per "
+          f"{b.tick_seconds} s tick; {b.per_second:.1f} msg/s = {100 * b.per_second / 30:.0f} % of 30 msg/s; "
+          f"{t.too_many} × 429; at most {t.max_per_second} in a second, {t.max_per_group_minute} to a group "
+          f"in a minute; reply answered in {b.reply_seconds * 1000:.0f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
