@@ -19,8 +19,9 @@ not count). A message over a limit is answered as Telegram answers flood control
 "parameters": {"retry_after": N}}``, N whole seconds until the window has room again.
 
 ``latency`` (seconds) delays every answer, half before the request is looked at and half
-after, as a network round trip would. Times are ``time.monotonic()`` seconds, the same
-clock in every thread, so a benchmark can compare its own marks with :attr:`accepted`.
+after, as a network round trip would. Times are ``clock()`` seconds (``time.monotonic()``
+unless given: the same clock in every thread), so a benchmark can compare its own marks
+with :attr:`accepted`.
 
 :class:`ServerThread` runs the fake in its own thread and event loop, so the bot's work
 does not delay the fake's clock and the fake's does not delay the bot.
@@ -52,9 +53,11 @@ _ACCEPTING = frozenset({"deleteWebhook", "setWebhook", "close", "logOut"})
 
 @dataclass(frozen=True)
 class Accepted:
-    """A message the fake accepted: when (monotonic seconds), to which chat, how."""
+    """A message the fake accepted: when (``clock`` seconds, and ``time.monotonic()``
+    seconds as ``real``), to which chat, how."""
 
     at: float
+    real: float
     chat_id: int
     method: str
     message_id: int
@@ -230,7 +233,7 @@ class FakeBotApi:
         reply = params.get("reply_parameters")
         reply_to = int(reply["message_id"]) if isinstance(reply, dict) else None
         await self._notify(lambda: self.accepted.append(
-            Accepted(now, chat_id, method, message_id, reply_to)))  # fmt: skip
+            Accepted(now, time.monotonic(), chat_id, method, message_id, reply_to)))  # fmt: skip
         chat_type = "group" if chat_id < 0 else "private"
         message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "from": BOT,
                                    "chat": {"id": chat_id, "type": chat_type}}  # fmt: skip
