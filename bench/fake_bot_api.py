@@ -66,11 +66,11 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Traffic:
-    """What the fake saw, in figures (times in seconds)."""
+    """What the fake saw, in figures (times in ``clock()`` seconds)."""
 
     messages: int
     too_many: int  # requests answered 429
-    first: float  # monotonic time of the first accepted message (0 without any)
+    first: float  # the first accepted message's time (0 without any)
     last: float
     max_per_second: int  # most messages accepted in any one-second window
     max_per_group_minute: int  # most messages to one group in any 60-second window
