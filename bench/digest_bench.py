@@ -5,7 +5,8 @@
 Each agency has a group and a head chat and ``--parts`` lead parts over a year of due
 dates, a third of them done (some late, with their audit rows). Measures all the heads'
 digests, the coordinator's, and the planner step that writes them all to the outbox on a
-Monday morning. SQLite file in a temporary folder; prints figures, asserts nothing.
+Monday morning, and the drawing of the charts that step attached (the dispatcher
+draws them when it sends). SQLite file in a temporary folder; prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import argparse
 import random
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import DueDate, to_record
-from bot.models import Agency, Assignment, Chat, Plan, StatusUpdate, Task
+from bot.models import Agency, Assignment, Chat, Outbox, Plan, StatusUpdate, Task
+from bot.reports.charts import agency_bars
 from bot.reports.digest import coordinator_digest, head_digest
 from bot.scheduler.planner import plan
 
@@ -68,22 +72,27 @@ def build(url: str, agencies: int, parts: int) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--agencies", type=int, default=1000)
-    parser.add_argument("--parts", type=int, default=20)
-    args = parser.parse_args()
+@dataclass
+class DigestRun:
+    agencies: int
+    parts: int
+    heads: float  # seconds: every head's digest
+    coordinator: float  # seconds: the coordinator's digest
+    monday: float  # seconds: Monday's planner step (every digest rendered into the outbox)
+    charts: float  # seconds: drawing every chart that step attached
+    drawn: int  # charts drawn
+
+
+def run(agencies: int, parts: int) -> DigestRun:
     with tempfile.TemporaryDirectory(prefix="dondoc-digest-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'digest.db'}"
-        build(url, args.agencies, args.parts)
+        build(url, agencies, parts)
         engine = make_engine(url)
         cal = WorkCalendar()
         with Session(engine) as s:
-            agencies = s.exec(select(Agency)).all()
+            found = s.exec(select(Agency)).all()
             t0 = time.perf_counter()
-            for agency in agencies:
+            for agency in found:
                 head_digest(s, agency, MONDAY, cal)
             heads = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -93,12 +102,55 @@ def main() -> None:
             t0 = time.perf_counter()
             plan(s, MONDAY, settings=Settings(), cal=cal)
             planned = time.perf_counter() - t0
+            attachments = [
+                a for a in s.exec(select(Outbox.attachment)).all() if a and a.get("kind") == "chart"
+            ]
+            t0 = time.perf_counter()
+            for chart in attachments:  # as the dispatcher draws them when it sends
+                agency_bars([(str(n), dict(c)) for n, c in chart["rows"]], str(chart["title"]))
+            charts = time.perf_counter() - t0
             s.rollback()
-        n = len(agencies)
-        print(f"{n:,} agencies, {n * args.parts:,} parts: all heads' digests {heads:.1f} s "
-              f"({heads / n * 1000:.1f} ms each); coordinator's digest {province:.1f} s; "
-              f"Monday's planner step (digests rendered into the outbox, plus due reminders) {planned:.1f} s")  # fmt: skip
         engine.dispose()
+    return DigestRun(len(found), parts, heads, province, planned, charts, len(attachments))
+
+
+def figures(scale: float) -> list[Figure]:
+    """Issue #13's digest goals at ``scale`` × its 1,000 agencies (20 parts each): every
+    head's digest and the coordinator's, with charts, < 10 s; the Monday step < 20 s."""
+    n = max(3, round(1000 * scale))
+    r = run(n, 20)
+    note = "" if n == 1000 else f"× {n:,}/1,000 agencies"
+    return [
+        Figure(
+            f"every digest with its chart, {n:,} agencies × 20 parts",
+            r.heads + r.coordinator + r.charts,
+            "s",
+            10 * n / 1000,
+            note=("10 s " + note).strip(),
+        ),
+        Figure(
+            f"Monday step with charts, {n:,} agencies",
+            r.monday + r.charts,
+            "s",
+            20 * n / 1000,
+            note=("20 s " + note).strip(),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--agencies", type=int, default=1000)
+    parser.add_argument("--parts", type=int, default=20)
+    args = parser.parse_args()
+    r = run(args.agencies, args.parts)
+    n = r.agencies
+    print(f"{n:,} agencies, {n * args.parts:,} parts: all heads' digests {r.heads:.1f} s "
+          f"({r.heads / n * 1000:.1f} ms each); coordinator's digest {r.coordinator:.1f} s; "
+          f"Monday's planner step (digests rendered into the outbox, plus due reminders) {r.monday:.1f} s; "
+          f"its {r.drawn:,} charts drawn in {r.charts:.1f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,11 +16,14 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
 
+from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
@@ -49,19 +52,27 @@ def write_export(path: Path, rows: int) -> None:
                              status])  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    args = parser.parse_args()
+@dataclass
+class FilesRun:
+    rows: int
+    rows_per_second: float  # the first import
+    reimport_per_second: float | None  # the same file again (None: not measured)
+    rss_before: float  # MB, the process's peak before the import
+    rss_after: float  # MB, its peak after the import and the first tick
+    first_tick: float  # seconds: every open file looked at
+    next_tick: float  # seconds: only what is due (nothing, a minute later)
+
+
+def run(
+    rows: int, *, reimport: bool = False, report: Callable[[str], object] = lambda _: None
+) -> FilesRun:
+    """Import an export of ``rows`` files, optionally again, then two ticks over them."""
     with tempfile.TemporaryDirectory(prefix="dondoc-files-") as tmp:
         export = Path(tmp) / "export.csv"
         t0 = time.perf_counter()
-        write_export(export, args.rows)
-        print(
-            f"export: {args.rows:,} rows, {export.stat().st_size / 1e6:.0f} MB, written in {time.perf_counter() - t0:.0f} s"
-        )
+        write_export(export, rows)
+        report(f"export: {rows:,} rows, {export.stat().st_size / 1e6:.0f} MB, written in "
+               f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
         url = f"sqlite:///{Path(tmp) / 'files.db'}"
         upgrade(url)
         engine = make_engine(url)
@@ -72,25 +83,64 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         with session_scope(engine) as s:
-            report = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
-        seconds = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"import: {report.rows:,} files in {seconds:.1f} s = {report.rows / seconds:,.0f} rows/s; "
-              f"peak RSS {before:.0f} MB before, {peak:.0f} MB after ({report.by_kind})")  # fmt: skip
-        t0 = time.perf_counter()
-        with session_scope(engine) as s:
-            again = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
-        seconds = time.perf_counter() - t0
-        print(f"re-import (daily update, nothing changed): {again.rows / seconds:,.0f} rows/s")
+            imported = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
+        rate = imported.rows / (time.perf_counter() - t0)
+        report(f"import: {imported.rows:,} files = {rate:,.0f} rows/s ({imported.by_kind})")
+        again = None
+        if reimport:
+            t0 = time.perf_counter()
+            with session_scope(engine) as s:
+                repeated = import_files(s, export, cal=cal, settings=settings.files, on=IMPORT_DAY)
+            again = repeated.rows / (time.perf_counter() - t0)
+            report(f"re-import (daily update, nothing changed): {again:,.0f} rows/s")
         now = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
+        ticks = []
         for label in ("first tick (every open file looked at)", "next tick (only what is due)"):
             with Session(engine) as s:
                 t0 = time.perf_counter()
                 plan(s, now, settings=settings, cal=cal)
                 s.commit()
-                print(f"{label}: {time.perf_counter() - t0:.2f} s")
+                ticks.append(time.perf_counter() - t0)
+                report(f"{label}: {ticks[-1]:.2f} s")
             now += timedelta(minutes=1)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        report(
+            f"peak RSS {before:.0f} MB before the import, {peak:.0f} MB after it and the first tick"
+        )
         engine.dispose()
+    return FilesRun(rows, rate, again, before, peak, ticks[0], ticks[1])
+
+
+def figures(scale: float) -> list[Figure]:
+    """Issue #13's import goals at ``scale`` × its 1,000,000-row export: ≥ 50,000 rows/s,
+    peak RSS of the whole process (import and first tick) < 200 MB, an idle tick ≤ 20 ms.
+    Meant for a fresh process: the peak RSS is the process's since it started."""
+    rows = max(1000, round(1_000_000 * scale))
+    r = run(rows)
+    at = "" if rows == 1_000_000 else f"goal for 1,000,000 rows; here {rows:,}"
+    return [
+        Figure(
+            f"files import, {rows:,}-row export", r.rows_per_second, "rows/s", 50_000, at_most=False
+        ),
+        Figure(f"peak RSS, import + first tick, {rows:,} rows", r.rss_after, "MB", 200, note=at),
+        Figure(f"first tick after the import, {rows:,} rows", r.first_tick, "s"),
+        Figure(
+            f"idle tick over the files of {rows:,} rows",
+            r.next_tick * 1000,
+            "ms",
+            20,
+            note=at or "no parts in this register",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    run(args.rows, reimport=True, report=print)
 
 
 if __name__ == "__main__":

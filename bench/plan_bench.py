@@ -6,21 +6,24 @@
 For each register: N parts over N/10 tasks and 1,000 agencies (one group chat each).
 "Due" parts are on the day of their 3-days-ahead reminder; the rest are months away.
 Each measured ``plan()`` runs in a transaction that is rolled back, so runs compare.
-Prints figures and ratios; it asserts nothing (CI does not run it).
+Prints figures and ratios; it asserts nothing. :func:`figures` gives ``python -m bench``
+its rows: there each tick is committed, as the issue's goals count it.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
@@ -75,6 +78,8 @@ def build(url: str, parts: int, due: int) -> None:
 
 
 def measure(url: str, repeat: int) -> tuple[float, int, int]:
+    """Median seconds of one ``plan()`` and its flush, rolled back after each run; the parts
+    looked at and the messages planned."""
     engine = make_engine(url)
     settings = Settings()
     cal = WorkCalendar()
@@ -91,6 +96,57 @@ def measure(url: str, repeat: int) -> tuple[float, int, int]:
             session.rollback()
     engine.dispose()
     return statistics.median(times), checked, messages
+
+
+def committed_ticks(url: str, repeat: int = 3) -> tuple[float, float]:
+    """Median seconds of one tick's ``plan()`` with its commit, then of the next tick a
+    minute later, when nothing more is due (the idle tick); each run on its own copy of
+    the register, so that every first tick finds the same work."""
+    source = Path(url.removeprefix("sqlite:///"))
+    settings, cal = Settings(), WorkCalendar()
+    cal.is_working_day(TODAY)
+    runs = []
+    for i in range(repeat):
+        copy = source.with_name(f"{source.stem}-{i}.db")
+        shutil.copyfile(source, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        seconds = []
+        for now in (NOW, NOW + timedelta(minutes=1)):
+            with Session(engine) as session:
+                start = time.perf_counter()
+                planned = plan(session, now, settings=settings, cal=cal)
+                session.commit()
+                seconds.append(time.perf_counter() - start)
+            if now == NOW:
+                assert planned.messages, "the copy holds the register's due parts"
+        engine.dispose()
+        copy.unlink()
+        runs.append(seconds)
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def figures(scale: float) -> list[Figure]:
+    """Issue #13's planner goals at ``scale`` × its sizes: a tick with 1,000 due over
+    100,000 parts (≤ 300 ms with the commit), the same due over ten times the register
+    (≤ 1.5× the time), and an idle tick over that larger register (≤ 20 ms)."""
+    parts = max(1000, round(100_000 * scale))
+    due = max(10, round(1000 * scale))
+    scaled = scale != 1
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dondoc-bench-") as tmp:
+        ticks = []
+        for i, size in enumerate((parts, 10 * parts)):
+            url = f"sqlite:///{Path(tmp) / f'r{i}.db'}"
+            build(url, size, due)
+            ticks.append(committed_ticks(url))
+    (small, _), (large, idle) = ticks
+    rows.append(Figure(f"tick, {due:,} due over {parts:,} parts, with commit, median of 3", small * 1000, "ms",
+                       300 * due / 1000, note=f"300 ms × {due:,}/1,000 due" if scaled else ""))  # fmt: skip
+    rows.append(Figure(f"tick over {10 * parts:,} parts ÷ over {parts:,}, {due:,} due", large / small,
+                       "×", 1.5))  # fmt: skip
+    rows.append(Figure(f"idle tick over {10 * parts:,} parts (no files)", idle * 1000, "ms", 20,
+                       note="goal for 1,000,000 parts and 1,000,000 files; files: next rows"))  # fmt: skip
+    return rows
 
 
 def main() -> None:

@@ -118,12 +118,12 @@ def build_province(engine: Engine) -> Province:
                 s.flush()
                 province.chats[f"{role.value}:{code}"] = chat.id  # type: ignore[assignment]
         snv = s.get(Agency, province.agencies["so-noi-vu"])
-        for key, role, agency in (
+        for key, role, owner in (
             ("coordinator", ChatRole.COORDINATOR, snv),
             ("admin", ChatRole.ADMIN, None),
         ):
             chat = ensure_chat(
-                s, channel="console", chat_key=key, role=role, agency=agency, title=key
+                s, channel="console", chat_key=key, role=role, agency=owner, title=key
             )
             s.flush()
             province.chats[key] = chat.id  # type: ignore[assignment]

@@ -1,0 +1,87 @@
+"""Every benchmark, one table: ``python -m bench [--size tiny|default|full|FACTOR]``.
+
+The size is a factor of issue #13's sizes (1,000 groups and 3,000 notices; 100,000 and
+1,000,000 parts; a 1,000,000-row files export; 1,000 agencies; 300 replies): ``full`` is
+1, ``default`` 0.1, ``tiny`` 0.005 (under a minute on two cores, for CI). Where the
+size is not the issue's, a goal that grows with the size is scaled and the row says so.
+
+Each benchmark runs in a fresh process (its peak memory and its event loop its own), one
+after the other. Speed never fails the command: it exits 0 whatever the figures, and
+non-zero only when a benchmark crashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+from bench import burst_bench, digest_bench, files_bench, plan_bench, reply_bench
+from bench.table import Figure, machine, render
+
+SIZES = {"tiny": 0.005, "default": 0.1, "full": 1.0}
+BENCHMARKS: tuple[tuple[str, Callable[[float], list[Figure]]], ...] = (
+    ("burst", burst_bench.figures),
+    ("plan", plan_bench.figures),
+    ("files", files_bench.figures),
+    ("digest", digest_bench.figures),
+    ("reply", reply_bench.figures),
+)
+
+
+def scale_of(size: str) -> float:
+    if size in SIZES:
+        return SIZES[size]
+    try:
+        value = float(size)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"tiny, default, full or a factor, not {size!r}") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"a factor above 0 and at most 10, not {size}")
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--size", default="default", help="tiny, default, full or a factor")
+    parser.add_argument("--only", nargs="+", choices=[name for name, _ in BENCHMARKS],
+                        help="run only these benchmarks")  # fmt: skip
+    args = parser.parse_args()
+    try:
+        scale = scale_of(args.size)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    figures: list[Figure] = []
+    crashed = []
+    started = time.perf_counter()
+    spawn = multiprocessing.get_context("spawn")
+    for name, measure in BENCHMARKS:
+        if args.only and name not in args.only:
+            continue
+        print(f"running {name}…", file=sys.stderr, flush=True)
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            try:
+                figures.extend(pool.submit(measure, scale).result())
+            except Exception:
+                crashed.append(name)
+                traceback.print_exc()
+    title = (f"dondoc benchmarks, size {args.size} (×{scale:g} of issue #13's sizes), "
+             f"{time.perf_counter() - started:.0f} s in all")  # fmt: skip
+    print(render(figures, title))
+    print(machine())
+    if crashed:
+        print(f"crashed: {', '.join(crashed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

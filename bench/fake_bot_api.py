@@ -1,0 +1,323 @@
+"""A fake Telegram Bot API over real HTTP (aiohttp), enforcing Telegram's rate limits.
+
+python-telegram-bot talks to it as to api.telegram.org: point ``base_url`` at
+``FakeBotApi.base_url`` (``http://127.0.0.1:PORT/bot``). It answers getMe, getUpdates
+(long polling, fed by :meth:`FakeBotApi.say`), deleteWebhook, setWebhook, close, logOut,
+answerCallbackQuery, sendMessage, sendDocument and sendPhoto with Telegram's JSON.
+
+Limits, from the Bot API FAQ, "My bot is hitting limits, how do I avoid this?"
+(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+
+- about 30 messages per second for one bot, over all chats (``per_second``);
+- at most 20 messages per minute to one group (``per_group_minute``); group chat ids are
+  negative;
+- about one message per second to one private chat (``per_private_second``).
+
+Each limit is a sliding window over the messages the fake accepted (a refused request does
+not count). A message over a limit is answered as Telegram answers flood control: HTTP 429,
+``{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after N",
+"parameters": {"retry_after": N}}``, N whole seconds until the window has room again.
+
+``latency`` (seconds) delays every answer, half before the request is looked at and half
+after, as a network round trip would. Times are ``clock()`` seconds (``time.monotonic()``
+unless given: the same clock in every thread), so a benchmark can compare its own marks
+with :attr:`accepted`.
+
+:class:`ServerThread` runs the fake in its own thread and event loop, so the bot's work
+does not delay the fake's clock and the fake's does not delay the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+T = TypeVar("T")
+
+BOT = {"id": 999, "is_bot": True, "first_name": "dondoc", "username": "dondoc_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False,
+       "supports_inline_queries": False}  # fmt: skip
+_SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
+_ACCEPTING = frozenset({"deleteWebhook", "setWebhook", "close", "logOut"})
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A message the fake accepted: when (``clock`` seconds, and ``time.monotonic()``
+    seconds as ``real``), to which chat, how."""
+
+    at: float
+    real: float
+    chat_id: int
+    method: str
+    message_id: int
+    reply_to: int | None
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What the fake saw, in figures (times in ``clock()`` seconds)."""
+
+    messages: int
+    too_many: int  # requests answered 429
+    first: float  # the first accepted message's time (0 without any)
+    last: float
+    max_per_second: int  # most messages accepted in any one-second window
+    max_per_group_minute: int  # most messages to one group in any 60-second window
+
+
+def max_in_window(times: Iterable[float], width: float) -> int:
+    """The most of ``times`` that fall in any half-open window ``[t, t + width)``."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, t in enumerate(ordered):
+        while ordered[start] <= t - width:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+class FakeBotApi:
+    """The fake server. ``start``/``stop`` and every method run in one event loop."""
+
+    def __init__(
+        self,
+        *,
+        per_second: int = 30,
+        per_group_minute: int = 20,
+        per_private_second: int = 1,
+        latency: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_second, self.per_group_minute = per_second, per_group_minute
+        self.per_private_second, self.latency, self.clock = per_private_second, latency, clock
+        self.accepted: list[Accepted] = []
+        self.too_many = 0
+        self.base_url = ""
+        self._recent: deque[float] = deque()  # accepted in the last second, all chats
+        self._per_chat: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(5000)
+        self._changed: asyncio.Condition | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Listen on a free port of 127.0.0.1; returns the ``base_url`` for the bot."""
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- what a test or a benchmark does -----------------------------------------------
+
+    async def say(self, chat_id: int, user_id: int, text: str) -> int:
+        """A person writes ``text`` in ``chat_id``: an update for getUpdates. Returns the
+        message's id."""
+        message_id = next(self._message_ids)
+        chat: dict[str, Any] = (
+            {"id": chat_id, "type": "supergroup", "title": "Nhóm công tác"}
+            if chat_id < 0
+            else {"id": chat_id, "type": "private", "first_name": "An"}
+        )
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()), "chat": chat, "text": text,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Nguyễn Văn An"},
+        }  # fmt: skip
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        await self._notify(lambda: self._updates.append(
+            {"update_id": next(self._update_ids), "message": message}))  # fmt: skip
+        return message_id
+
+    async def wait_for(self, ready: Callable[[], T | None], within: float) -> T | None:
+        """The first non-``None`` value of ``ready()``, checked whenever the fake accepts
+        something; ``None`` after ``within`` seconds."""
+        assert self._changed is not None
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: ready() is not None), within)
+            except TimeoutError:
+                return None
+            return ready()
+
+    def traffic(self) -> Traffic:
+        times = [a.at for a in self.accepted]
+        groups: defaultdict[int, list[float]] = defaultdict(list)
+        for a in self.accepted:
+            if a.chat_id < 0:
+                groups[a.chat_id].append(a.at)
+        return Traffic(
+            messages=len(times),
+            too_many=self.too_many,
+            first=min(times, default=0.0),
+            last=max(times, default=0.0),
+            max_per_second=max_in_window(times, 1.0),
+            max_per_group_minute=max((max_in_window(t, 60.0) for t in groups.values()), default=0),
+        )
+
+    # -- the API ---------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)  # the request's way to the server
+        response = await self._answer(request.match_info["method"], request)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)  # the answer's way back
+        return response
+
+    async def _answer(self, method: str, request: web.Request) -> web.Response:
+        params = await _params(request)
+        if method == "getMe":
+            return _ok(BOT)
+        if method in _ACCEPTING or method == "answerCallbackQuery":
+            return _ok(True)
+        if method == "getUpdates":
+            return _ok(await self._poll(int(params.get("offset") or 0),
+                                        float(params.get("timeout") or 0)))  # fmt: skip
+        if method in _SENDING:
+            return await self._send(method, params)
+        return _error(404, "Not Found")
+
+    async def _poll(self, offset: int, hold: float) -> list[dict[str, Any]]:
+        """getUpdates: the updates from ``offset``, held up to ``hold`` seconds for one."""
+        assert self._changed is not None
+        async with self._changed:
+
+            def pending() -> list[dict[str, Any]]:
+                return [u for u in self._updates if u["update_id"] >= offset]
+
+            if not pending() and hold:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), hold)
+                except TimeoutError:
+                    return []
+            return pending()
+
+    async def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        now = self.clock()
+        wait = self._wait(chat_id, now)
+        if wait > 0:
+            self.too_many += 1
+            retry = max(1, math.ceil(wait))
+            return _error(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        self._recent.append(now)
+        self._per_chat[chat_id].append(now)
+        message_id = next(self._message_ids)
+        reply = params.get("reply_parameters")
+        reply_to = int(reply["message_id"]) if isinstance(reply, dict) else None
+        await self._notify(lambda: self.accepted.append(
+            Accepted(now, time.monotonic(), chat_id, method, message_id, reply_to)))  # fmt: skip
+        chat_type = "group" if chat_id < 0 else "private"
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "from": BOT,
+                                   "chat": {"id": chat_id, "type": chat_type}}  # fmt: skip
+        if method == "sendMessage":
+            message["text"] = str(params.get("text", ""))
+        elif method == "sendDocument":
+            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": "d"}
+        else:
+            message["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": "p",
+                                 "width": 800, "height": 600}]  # fmt: skip
+        return _ok(message)
+
+    def _wait(self, chat_id: int, now: float) -> float:
+        """Seconds until a message to ``chat_id`` fits every limit (0: it fits now)."""
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        wait = 0.0
+        if len(self._recent) >= self.per_second:
+            wait = self._recent[-self.per_second] + 1.0 - now
+        window, limit = (
+            (60.0, self.per_group_minute) if chat_id < 0 else (1.0, self.per_private_second)
+        )
+        chat = self._per_chat[chat_id]
+        while chat and chat[0] <= now - window:
+            chat.popleft()
+        if len(chat) >= limit:
+            wait = max(wait, chat[-limit] + window - now)
+        return wait
+
+    async def _notify(self, change: Callable[[], object]) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            change()
+            self._changed.notify_all()
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """PTB's parameters: form fields (JSON-encoded values), multipart with files, or JSON."""
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    params: dict[str, Any] = {}
+    for key, value in (await request.post()).items():
+        if isinstance(value, str):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+    return params
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+class ServerThread:
+    """A :class:`FakeBotApi` served from its own thread and event loop.
+
+    ``with ServerThread(fake) as base_url: ...``; from the caller's loop,
+    ``await thread.run(fake.say(...))`` runs a coroutine in the fake's loop.
+    """
+
+    def __init__(self, fake: FakeBotApi) -> None:
+        self.fake = fake
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fake-bot-api",
+                                        daemon=True)  # fmt: skip
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
