@@ -340,12 +340,15 @@ def _day_month(values: Mapping[str, str], name: str, default: tuple[int, int]) -
 
 def _quota(values: Mapping[str, str], name: str) -> int | None:
     """A number of messages a month ("3000", "3.000" or "3,000"), or None when not set."""
-    raw = (values.get(name) or "").strip().replace(".", "").replace(",", "").replace(" ", "")
+    raw = (values.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) == 0:
+    # Thousands grouped by ".", "," or a space, never a fraction: "3,5" is no quota.
+    if not re.fullmatch(r"[0-9]+|[0-9]{1,3}([., ][0-9]{3})+", raw) or not int(
+        re.sub(r"\D", "", raw)
+    ):
         raise SettingsError(f"{name}: the messages a month the bot's plan allows, like 3000")
-    return int(raw)
+    return int(re.sub(r"\D", "", raw))
 
 
 def _port(values: Mapping[str, str], name: str, default: int) -> int:

@@ -7,9 +7,15 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlmodel import select
+
 from bot.config import Settings
-from bot.db import make_engine, session_scope
+from bot.db import make_engine, session_scope, upgrade
+from bot.models import Agency, ChatRole, Outbox
+from bot.services.actions import notify
 from bot.services.channel_usage import count
+from bot.services.chats import ensure_chat
 from tests.cli import Dondoc
 
 
@@ -27,14 +33,50 @@ def test_a_working_bot_and_its_zalo_month(dondoc: Dondoc) -> None:
 
 
 def test_a_database_behind_the_code_is_a_problem(tmp_path: Path) -> None:
-    run = Dondoc(tmp_path)  # a file nobody migrated
+    run = Dondoc(tmp_path)
+    upgrade(run.env["DATABASE_URL"], "0010")
     result = run("health")
-    assert result.exit_code == 1 and "chưa cập nhật cấu trúc" in result.output
+    assert result.exit_code == 1 and "chưa cập nhật cấu trúc (0010, cần 0011)" in result.output
     assert "Traceback" not in result.output
 
 
-def test_a_database_that_does_not_answer_is_a_problem(tmp_path: Path) -> None:
-    run = Dondoc(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'dondoc.db'}")
+def test_a_database_ahead_of_the_code_says_to_update_dondoc(tmp_path: Path) -> None:
+    run = Dondoc(tmp_path)
+    engine = make_engine(run.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('0042')"))
+    engine.dispose()
+    result = run("health")
+    assert result.exit_code == 1 and "mới hơn phiên bản dondoc này" in result.output
+
+
+def test_an_empty_database_is_named_and_left_empty(tmp_path: Path) -> None:
+    run = Dondoc(tmp_path)
+    make_engine(run.env["DATABASE_URL"]).connect().close()  # a file with no table
+    result = run("health")
+    assert result.exit_code == 1 and "Cơ sở dữ liệu trống" in result.output
+    assert "dondoc.db" in result.output
+
+
+def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "sai" / "dondoc.db"
+    run = Dondoc(tmp_path, DATABASE_URL=f"sqlite:///{missing}")
     result = run("health", "--format", "json")
-    assert result.exit_code == 1
-    assert "Không kết nối được cơ sở dữ liệu" in json.loads(result.output)["problems"][0]
+    assert result.exit_code == 1 and not missing.exists()
+    assert "Không có tệp cơ sở dữ liệu" in json.loads(result.output)["problems"][0]
+
+
+def test_messages_waiting_after_a_failure_are_shown_with_their_reason(dondoc: Dondoc) -> None:
+    """A channel stopped (a token refused) or paused (a quota) shows in health."""
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    with session_scope(engine) as s:
+        agency = s.exec(select(Agency)).first()
+        chat = ensure_chat(s, channel="zalo", chat_key="zg-1", role=ChatRole.GROUP,
+                           agency=agency, title="")  # fmt: skip
+        s.flush()
+        notify(s, chat, "test:1", "Nhắc việc", datetime.now(UTC))
+        row = s.exec(select(Outbox)).one()
+        row.last_error = "sendMessage: 401 Unauthorized - Token đã hết hạn hoặc không hợp lệ"
+    result = dondoc.ok("health")
+    assert "Zalo: 1 tin đang chờ gửi lại; lỗi gần nhất: sendMessage: 401" in result.output

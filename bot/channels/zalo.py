@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 from typing import Any, Protocol
@@ -47,8 +47,8 @@ from bot.channels.console import plain
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_message
-from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, utf16_length
-from bot.services.actions import Answer, Sender
+from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, thousands, utf16_length
+from bot.services.actions import Answer, Sender, alert_admins
 from bot.services.calendar import load_calendar
 from bot.services.chats import channel_stopped
 
@@ -90,7 +90,16 @@ class ZaloClient:
             if method in _MESSAGES and self.meter is not None:
                 self.meter(sent=1)
             return result
-        raise self._failure(method, code, description)
+        error = self._failure(method, code, description)
+        if code == 404 and isinstance(error, MessageRejected) and method != "getMe":
+            # "Not found - Yêu cầu truy cập không lệ" may be this request, or a wrong
+            # ZALO_BASE_URL or token that fails every call: getMe tells which.
+            known, probe_code, _text, _me = await self._post("getMe", {})
+            if not known and probe_code in (401, 404):
+                self.stopped = (f"{method}: 404 {description} (getMe: {probe_code}; kiểm tra "
+                                "ZALO_BASE_URL và ZALO_BOT_TOKEN)")  # fmt: skip
+                error = ChannelStopped(self.stopped)
+        raise error
 
     def _failure(self, method: str, code: int, description: str) -> Exception:
         """:func:`classify`'s error; a stop is remembered for every later call."""
@@ -118,8 +127,12 @@ class ZaloClient:
             return False, response.status_code, f"HTTP {response.status_code}", None
         if body.get("ok"):
             return True, 0, "", body.get("result")
-        code = int(body.get("error_code") or response.status_code)
-        return False, code, str(body.get("description") or ""), None
+        return (
+            False,
+            _error_code(body, response.status_code),
+            str(body.get("description") or ""),
+            None,
+        )
 
     async def get_updates(self, wait: int = 30) -> list[dict[str, Any]]:
         """The next update, as a list of none or one. Zalo answers one update object per
@@ -140,6 +153,17 @@ class ZaloClient:
         await self._client.aclose()
 
 
+def _error_code(body: dict[str, Any], status: int) -> int:
+    """The answer's ``error_code`` as a number; the HTTP status when it is missing or not
+    a number (an answer Zalo's docs never show must not stop the bot)."""
+    code = body.get("error_code")
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code
+    if isinstance(code, str) and code.strip().isdecimal():
+        return int(code)
+    return status if status >= 400 else 500
+
+
 # A 400/404 that names the chat: the docs' error table gives only "Bad request" and "Not
 # found" with a free ``description`` ("vui lòng tham khảo thông tin trong trường
 # description"); how Zalo words a missing chat or a removed bot is UNVERIFIED, so only
@@ -157,7 +181,8 @@ def classify(method: str, code: int, description: str) -> Exception:
     Platform docs): 401 "Unauthorized - Token đã hết hạn hoặc không hợp lệ" stops the
     channel; 429 "Quota exceeded" pauses it; 403 (documented as "Internal server error"),
     408 "Request timeout" and 5xx are transient; 400/404 deactivate a chat only when the
-    description names the chat (:data:`_CHAT_GONE`), else they reject this message.
+    description names the chat (:data:`_CHAT_GONE`), else they reject this message
+    (:meth:`ZaloClient.call` then tells a wrong address from a wrong message).
     ``retry_after`` is not documented by Zalo, so none is read."""
     reason = f"{method}: {code} {description}".strip()
     if code == 401:
@@ -198,8 +223,8 @@ class ZaloChannel:
 
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
         # Zalo's Bot API sends no files: say where the letter is, so nothing is silently lost.
-        note = (f"📎 Văn bản {filename} ({len(data):,} byte) đã sẵn sàng: quản trị viên tải bằng lệnh "
-                f"“dondoc apologies” hoặc xem trong nhóm Telegram của cơ quan.")  # fmt: skip
+        note = (f"📎 Văn bản {filename} ({thousands(len(data))} byte) đã sẵn sàng. Zalo không "
+                "gửi được tệp: quản trị viên lấy văn bản bằng lệnh “dondoc apologies”.")  # fmt: skip
         result = await self.client.call("sendMessage", chat_id=chat_key, text=note)
         return str((result or {}).get("message_id", ""))
 
@@ -209,14 +234,18 @@ class ZaloChannel:
         return ""
 
 
-def _update_message(update: dict[str, Any]) -> dict[str, Any] | None:
-    """Webhook bodies come wrapped ({"ok": …, "result": {...}}) or flat."""
-    if "result" in update and isinstance(update["result"], dict):
-        update = update["result"]
-    if not str(update.get("event_name", "")).startswith("message."):
+def _update_message(update: object) -> dict[str, Any] | None:
+    """The message of a ``message.*`` event that names its chat; None for anything else.
+    Webhook bodies come wrapped ({"ok": …, "result": {...}}) or flat."""
+    if not isinstance(update, dict):
         return None
-    message = update.get("message")
-    return message if isinstance(message, dict) else None
+    event: dict[str, Any] = update["result"] if isinstance(update.get("result"), dict) else update
+    if not str(event.get("event_name", "")).startswith("message."):
+        return None
+    message = event.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        return None
+    return message if message["chat"].get("id") not in (None, "") else None
 
 
 class SeenMessages:
@@ -254,8 +283,10 @@ async def handle_update(
     user ids of ``settings.admin_zalo_ids``."""
     message = _update_message(update)
     if message is None:
+        log.info("zalo: an update that is no message to a chat, ignored")
         return
-    chat, user = message.get("chat") or {}, message.get("from") or {}
+    chat: dict[str, Any] = message["chat"]
+    user: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
     if seen is not None and not seen.first_time(
         str(chat.get("id")), str(message.get("message_id") or "")
     ):
@@ -264,22 +295,29 @@ async def handle_update(
         return
     if client.meter is not None:  # what reaches the bot counts against the quota too
         client.meter(received=1)
-    if not message.get("text"):
-        return
+    # A picture's caption is read as its text ("xong ạ" under the photo of the result);
+    # a sticker, a voice note or a protected sender's message (Zalo's
+    # "message.unsupported.received") carries none: the sender hears what the bot reads.
+    text = str(message.get("text") or message.get("caption") or "").strip()
+    private = str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE"
     sender = Sender(
         channel="zalo", chat_key=str(chat.get("id")), user_id=str(user.get("id")),
         user_name=str(user.get("display_name") or user.get("name") or ""),
         message_id=str(message.get("message_id") or ""), is_admin=str(user.get("id")) in settings.admin_zalo_ids,
-        chat_title=str(user.get("display_name") or user.get("name") or ""),
-        private=str(chat.get("chat_type", "PRIVATE")).upper() == "PRIVATE",
+        # Zalo names no group in its updates: a group is shown by its agency and id.
+        chat_title=str(user.get("display_name") or user.get("name") or "") if private else "",
+        private=private,
     )  # fmt: skip
     try:
         with session_scope(engine) as session:
             # Zalo delivers a group's messages to the bot only when it is mentioned or quoted.
-            incoming = Incoming(sender, str(message["text"]), addressed=True,
+            incoming = Incoming(sender, text, addressed=True,
                                 bot_names=tuple(filter(None, [settings.zalo_bot_name])))  # fmt: skip
-            answers = handle_message(session, incoming, clock(),
-                                     load_calendar(session, settings.hours), settings.apology)  # fmt: skip
+            answers = (
+                handle_message(session, incoming, clock(), load_calendar(session, settings.hours),
+                               settings.apology)
+                if text else [Answer(answer("text_only"))]
+            )  # fmt: skip
     except Exception:  # one bad update must not stop the others: the sender hears of it
         log.exception("zalo: update from %s failed", sender.chat_key)
         answers = [Answer(answer("failed"))]
@@ -294,27 +332,38 @@ async def handle_update(
 async def poll(
     client: ZaloClient, *, engine: Engine, settings: Settings, clock: Callable[[], datetime],
     stop: asyncio.Event, wait: int = 30,
+    nap: Callable[[asyncio.Event, float], Awaitable[None]] | None = None,
 ) -> None:  # fmt: skip
-    """Long polling until ``stop`` is set. First ``deleteWebhook``: "getUpdates sẽ không
-    hoạt động nếu bạn đã thiết lập Webhook" (Zalo Bot Platform docs, getUpdates). An
-    idle poll (408) is no failure; a failed call is retried with a short backoff; a token
-    refused (401) ends polling and tells the admins (``chats.channel_stopped``)."""
+    """Long polling until ``stop`` is set (a poll under way is abandoned at once, so the
+    bot stops in time). First ``deleteWebhook``: "getUpdates sẽ không hoạt động nếu bạn
+    đã thiết lập Webhook" (Zalo Bot Platform docs, getUpdates); a refusal there (no webhook
+    to delete) does not keep polling from starting. An idle poll (408) is no failure; any
+    other failure, expected or not, is retried with a backoff up to a minute and never
+    ends polling, and after :data:`_DEAF_AFTER` failures in a row the admins are told (once
+    a day). A token refused (401) ends polling and tells the admins. ``nap(stop, seconds)``
+    waits out a backoff (until ``stop``): tests pass their own."""
     seen, failures, webhook_deleted = SeenMessages(), 0, False
+    nap = nap or _nap
     while not stop.is_set():
+        step = "getUpdates" if webhook_deleted else "deleteWebhook"
         try:
             if not webhook_deleted:
-                await client.call("deleteWebhook")
+                try:
+                    await client.call("deleteWebhook")
+                except (MessageRejected, PermanentError) as exc:  # nothing to delete
+                    log.info("zalo deleteWebhook refused (%s): polling all the same", exc)
                 webhook_deleted = True
-            updates = await client.get_updates(wait)
+            updates = await _unless_stopped(client.get_updates(wait), stop)
             failures = 0
         except ChannelStopped as exc:
             _stopped(engine, clock, exc)
             return
-        except (TransientError, MessageRejected, PermanentError) as exc:
+        except Exception as exc:  # polling must never die silently
             failures += 1
-            log.warning("zalo %s: %s", "getUpdates" if webhook_deleted else "deleteWebhook", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), min(60, 2**failures))
+            log.warning("zalo %s failed (%d in a row): %s", step, failures, exc)
+            if failures == _DEAF_AFTER:
+                _deaf(engine, clock, f"{step}: {exc}")
+            await nap(stop, min(60, 2**failures))
             continue
         for update in updates:
             try:
@@ -322,6 +371,43 @@ async def poll(
                                     clock=clock, seen=seen)  # fmt: skip
             except Exception:  # a malformed update must not stop the polling
                 log.exception("zalo: cannot handle an update")
+
+
+_DEAF_AFTER = 5  # failed polls in a row (about a minute of backoff) before the admins hear
+
+
+async def _nap(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _unless_stopped(
+    poll_once: Awaitable[list[dict[str, Any]]], stop: asyncio.Event
+) -> list[dict[str, Any]]:
+    """The poll's updates, or none when ``stop`` is set first (the poll is cancelled)."""
+    polling = asyncio.ensure_future(poll_once)
+    stopping = asyncio.ensure_future(stop.wait())
+    done, _pending = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (polling, stopping):
+        if task not in done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return polling.result() if polling in done else []
+
+
+def _deaf(engine: Engine, clock: Callable[[], datetime], reason: str) -> None:
+    """The log and the admins (on every channel, once a day) hear that Zalo's messages do
+    not reach the bot."""
+    log.error("zalo: messages do not reach the bot: %s", reason)
+    try:
+        with session_scope(engine) as session:
+            now = clock()
+            text = answer("channel_deaf", channel="Zalo", reason=reason)
+            alert_admins(session, f"deaf:zalo:{now:%Y%m%d}", text, now)
+    except Exception:  # the database may be what fails: the log has it
+        log.exception("zalo: cannot tell the admins")
 
 
 def _stopped(engine: Engine, clock: Callable[[], datetime], exc: ChannelStopped) -> None:
@@ -377,6 +463,7 @@ class ZaloWebhook:
         self.settings, self.clock, self.path = settings, clock, path
         self.seen = SeenMessages()
         self._server: HTTPServer | None = None
+        self._registering: asyncio.Task[None] | None = None
 
     async def start(self, listen: str, port: int, public_url: str | None = None) -> None:
         """Listen, then (with ``public_url``, https) tell Zalo where to deliver; a token
@@ -385,13 +472,42 @@ class ZaloWebhook:
         app = TornadoApp([(self.path, _WebhookHandler, {"hook": self})])
         self._server = HTTPServer(app)
         self._server.listen(port, address=listen)
-        if public_url:
-            try:
-                await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
-            except ChannelStopped as exc:  # Zalo alone stops; the other channels go on
-                _stopped(self.engine, self.clock, exc)
+        if public_url:  # the first try is waited for; retries go on in the background
+            tried = asyncio.Event()
+            self._registering = asyncio.create_task(self._register(public_url, tried))
+            await tried.wait()
+
+    async def _register(self, public_url: str, tried: asyncio.Event) -> None:
+        """``setWebhook``, retried with a backoff up to five minutes while Zalo fails; a
+        refusal (a token, a URL) or many failures tell the admins. ``tried`` is set after
+        the first try. Never raises: Zalo alone waits, the bot and its other channels go on."""
+        attempt = 0
+        try:
+            while True:
+                attempt += 1
+                try:
+                    await self.client.call("setWebhook", url=public_url, secret_token=self.secret)
+                    return
+                except ChannelStopped as exc:
+                    _stopped(self.engine, self.clock, exc)
+                    return
+                except (MessageRejected, PermanentError) as exc:  # the same request fails again
+                    _deaf(self.engine, self.clock, f"setWebhook: {exc}")
+                    return
+                except Exception as exc:
+                    log.warning("zalo setWebhook failed (%d in a row): %s", attempt, exc)
+                    if attempt == _DEAF_AFTER:
+                        _deaf(self.engine, self.clock, f"setWebhook: {exc}")
+                tried.set()
+                await asyncio.sleep(min(300, 2**attempt))
+        finally:
+            tried.set()
 
     async def stop(self) -> None:
+        if self._registering is not None:
+            self._registering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._registering
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()

@@ -83,8 +83,9 @@ def link_cmd(
         name = found.name if found else "quản trị"
     expires = now + timedelta(hours=hours)
     out.print(f"Mã liên kết cho {name} ({role.value}): [bold]{code}[/]", highlight=False)
-    out.print(f"Gõ /lienket {code} trong nhóm cần liên kết. Dùng được một lần, hết hạn lúc "
-              f"{expires:%H:%M} {vn_date(expires.date())}.", highlight=False)  # fmt: skip
+    out.print(f"Gõ /lienket {code} trong nhóm cần liên kết (nhóm Zalo: nhắc @tên bot rồi gõ "
+              f"/lienket {code}). Dùng được một lần, hết hạn lúc {expires:%H:%M} "
+              f"{vn_date(expires.date())}.", highlight=False)  # fmt: skip
 
 
 @app.command("chats")

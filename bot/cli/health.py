@@ -10,7 +10,6 @@ import typer
 
 from bot.app import clock
 from bot.cli.common import TextFormat, app, load_settings, out
-from bot.db import make_engine
 from bot.render import thousands
 from bot.services.health import Health, check
 
@@ -24,7 +23,7 @@ def health_cmd(
     """Kiểm tra tình trạng: cơ sở dữ liệu, hàng đợi tin nhắn, hạn mức tháng của từng kênh.
     Mã thoát 0 khi hoạt động được, 1 khi có sự cố."""
     settings = load_settings()
-    health = check(make_engine(settings.database_url), clock(), settings)
+    health = check(settings, clock())
     if fmt is TextFormat.json:
         sys.stdout.write(json.dumps(_as_json(health), ensure_ascii=False, indent=2) + "\n")
     else:

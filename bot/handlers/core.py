@@ -70,7 +70,7 @@ def handle_message(
     text = strip_mentions(incoming.text, incoming.bot_names, today=today)
     chat = find_chat(session, sender.channel, sender.chat_key)
     if not text and incoming.text.strip() and not incoming.attachment:  # "@Đôn Đốc" alone
-        return [Answer(answer("help", commands=help_lines()))] if chat else _not_bound()
+        return [_help_answer(sender)] if chat else _not_bound()
     command = find_command(text)
     if command:
         call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment)
@@ -109,6 +109,11 @@ def handle_message(
         described = [actions.describe(session, p) for p in candidates]
         return [Answer(answer("need_code", parts=described, several_reminders=several))]
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
+
+
+def _help_answer(sender: Sender) -> Answer:
+    zalo_group = sender.channel == "zalo" and not sender.private  # it hears only mentions
+    return Answer(answer("help", commands=help_lines(), zalo_group=zalo_group))
 
 
 def handle_button(
@@ -158,7 +163,7 @@ def _not_bound() -> list[Answer]:
 
 
 def _help(call: _Call) -> list[Answer]:
-    return [Answer(answer("help", commands=help_lines()))]
+    return [_help_answer(call.sender)]
 
 
 def _start(call: _Call) -> list[Answer]:

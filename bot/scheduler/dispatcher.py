@@ -11,8 +11,9 @@ retry counts the same pieces); a piece the channel still finds too long is split
 never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota)
 or stops (``ChannelStopped``: Zalo's token refused) is left alone for the rest of the
 pass; the row it was sending keeps its place and its attempts, no chat is touched, and
-for a stop the admins are told (``chats.channel_stopped``). So is a channel whose monthly
-quota is spent (``bot.services.channel_usage``): its notices are held, not sent. One row
+for a stop the admins are told (``chats.channel_stopped``). On a channel whose monthly
+quota is spent (``bot.services.channel_usage``) the scheduled messages
+(``outbox.SCHEDULED``) are held, looked at again hourly; messages between people go on. One row
 that fails in a way nobody foresaw is put back with a backoff (failed after
 ``max_attempts``), the admins are told once, and the pass goes on with the other rows.
 """
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 _BACKOFF_BASE = 30.0  # seconds; doubles with each attempt
 _BACKOFF_MAX = 3600.0
+_HOLD_SECONDS = 3600.0  # a message held for a spent quota is looked at again after this
 
 
 @dataclass
@@ -150,11 +152,12 @@ async def _deliver(
         # ``bot.services.agency_changes``): it goes out though the chat is no longer active.
         active = chat.active or outbox.kind == store.FAREWELL
         channel_name, chat_id = chat.channel, chat.id
-        spent = _quota_spent(session, channel_name, now, settings)
-    if spent:  # the row keeps its place (and its attempts) until the month turns
-        log.info("%s: monthly quota spent, its notices are held", channel_name)
-        store.release(engine, outbox_id, now, 0.0, "hạn mức tháng của kênh đã hết")
-        result.paused.add(channel_name)
+        spent = outbox.kind in store.SCHEDULED and _quota_spent(
+            session, channel_name, now, settings
+        )
+    if spent:  # kept, its attempts untouched; looked at again in an hour (a raised quota)
+        log.info("%s: monthly quota spent, a scheduled message is held", channel_name)
+        store.release(engine, outbox_id, now, _HOLD_SECONDS, "hạn mức tháng của kênh đã hết")
         result.held += 1
         return
     if not active:

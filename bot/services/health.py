@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, func
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import alembic_config
-from bot.models import Outbox, OutboxState
+from bot.models import Chat, Outbox, OutboxState
 from bot.services.channel_usage import Usage, usages
 
 
@@ -28,7 +29,7 @@ from bot.services.channel_usage import Usage, usages
 class Health:
     """The figures of one check; ``problems`` and ``warnings`` are Vietnamese sentences."""
 
-    database: str  # the backend's name: sqlite, postgresql
+    database: str  # its URL, without a password
     schema: str | None = None  # the database's migration revision
     latest: str | None = None  # the code's latest migration revision
     pending: int = 0  # outbox rows waiting or being sent
@@ -43,23 +44,52 @@ class Health:
         return not self.problems
 
 
-def check(engine: Engine, now: datetime, settings: Settings) -> Health:
-    """One health check at ``now`` (UTC-aware); never raises for a database that is down
-    or behind: that is a problem in the result."""
-    health = Health(database=engine.dialect.name)
+def check(settings: Settings, now: datetime) -> Health:
+    """One health check of ``settings.database_url`` at ``now`` (UTC-aware). Never
+    raises for a database that is missing, down, locked, behind or ahead: that is a
+    problem in the result. Opens the database without creating or migrating it, and
+    waits at most a few seconds for it."""
+    url = make_url(settings.database_url)
+    health = Health(database=url.render_as_string(hide_password=True))
     health.latest = ScriptDirectory.from_config(
         alembic_config(settings.database_url)
     ).get_current_head()
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).is_file():
+            health.problems.append(f"Không có tệp cơ sở dữ liệu {url.database}: kiểm tra "
+                                   "DATABASE_URL (đường dẫn, thư mục làm việc).")  # fmt: skip
+            return health
+        engine = create_engine(url, connect_args={"timeout": 3})
+    else:
+        engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        return _check(engine, health, now, settings)
+    finally:
+        engine.dispose()
+
+
+def _check(engine: Engine, health: Health, now: datetime, settings: Settings) -> Health:
     try:
         with engine.connect() as connection:
             health.schema = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        health.problems.append(f"Không kết nối được cơ sở dữ liệu: {exc.__class__.__name__}")
+        reason = getattr(exc, "orig", None) or exc.__class__.__name__
+        health.problems.append(f"Không đọc được cơ sở dữ liệu: {reason}")
+        return health
+    known = {s.revision for s in ScriptDirectory.from_config(
+        alembic_config(settings.database_url)).walk_revisions()}  # fmt: skip
+    if health.schema is None:
+        health.problems.append("Cơ sở dữ liệu trống (chưa có bảng nào): kiểm tra DATABASE_URL; "
+                               "nếu đúng là cơ sở dữ liệu mới, “dondoc run” sẽ tạo bảng khi chạy.")  # fmt: skip
+        return health
+    if health.schema not in known:
+        health.problems.append(f"Cơ sở dữ liệu ở cấu trúc {health.schema}, mới hơn phiên bản "
+                               "dondoc này: cập nhật dondoc rồi chạy lại.")  # fmt: skip
         return health
     if health.schema != health.latest:
         health.problems.append(
-            f"Cơ sở dữ liệu chưa cập nhật cấu trúc ({health.schema or 'trống'}, cần "
-            f"{health.latest}): khởi động lại “dondoc run”, lệnh này tự cập nhật khi chạy."
+            f"Cơ sở dữ liệu chưa cập nhật cấu trúc ({health.schema}, cần {health.latest}): "
+            "khởi động lại “dondoc run”, lệnh này tự cập nhật khi chạy."
         )
         return health
     with Session(engine) as session:
@@ -73,6 +103,19 @@ def check(engine: Engine, now: datetime, settings: Settings) -> Health:
             select(func.count()).where(Outbox.state == OutboxState.FAILED)
         ).one()
         health.channels = usages(session, now, settings)
+        # Messages put back after a failure, per channel, with the last reason: a channel
+        # stopped (a token refused) or paused (a quota) shows here.
+        for channel, count, last_id in session.exec(
+            select(Chat.channel, func.count(), func.max(Outbox.id))
+            .join(Chat, col(Outbox.chat_id) == col(Chat.id))
+            .where(col(Outbox.state) == OutboxState.PENDING, col(Outbox.last_error) != "")
+            .group_by(col(Chat.channel))
+        ):
+            row = session.get(Outbox, last_id)
+            health.warnings.append(
+                f"{channel.capitalize()}: {count} tin đang chờ gửi lại; lỗi gần nhất: "
+                f"{row.last_error[:200] if row else ''}"
+            )
     for usage in health.channels:
         if usage.spent:
             health.warnings.append(

@@ -43,6 +43,10 @@ _ERROR_MAX = 2000  # characters of an error kept on the row
 #: ``Outbox.kind`` of the last message to a chat closed on purpose: the dispatcher sends
 #: it though the chat is no longer active (every other row to such a chat fails).
 FAREWELL = "farewell"
+#: The kinds the planners write on their schedule (reminders, late-file lists, digests,
+#: deadlines to set). A channel whose monthly quota is spent holds these; messages
+#: between people (a notice of a request or a decision, an alert, a letter) still go.
+SCHEDULED = frozenset({"reminder", "files", "digest", "unspecified"})
 
 
 def enqueue(
@@ -143,10 +147,23 @@ def record_part(
             return False
         row.sent_parts = sent_parts
         session.add(row)
-        if message_key:
+        # A message id the channel gave before (Zalo's ids are not documented as unique)
+        # must not undo the record: the part was delivered, and would be sent again.
+        if message_key and not _known(session, row.chat_id, message_key):
             session.add(SentMessage(outbox_id=outbox_id, chat_id=row.chat_id,
                                     message_key=message_key, sent_at=now))  # fmt: skip
     return True
+
+
+def _known(session: Session, chat_id: int, message_key: str) -> bool:
+    return (
+        session.exec(
+            select(SentMessage.id).where(
+                SentMessage.chat_id == chat_id, SentMessage.message_key == message_key
+            )
+        ).first()
+        is not None
+    )
 
 
 def replace_parts(
