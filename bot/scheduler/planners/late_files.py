@@ -23,7 +23,6 @@ from bot.domain.tthc import MUST_APOLOGIZE, FileDecision, decide_file
 from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
-    CHECK_NOW,
     Agency,
     Chat,
     ChatRole,
@@ -87,7 +86,7 @@ def plan_late_files(
 def _open_files(session: Session, today: date) -> Iterator[Sequence[Row[Any]]]:
     """Open files whose check day has come, in pages ordered by (check day, id): each page
     starts after the last one's key, so a page moved on is never read twice."""
-    after: tuple[date, int] = (CHECK_NOW - timedelta(days=1), 0)
+    after: tuple[date, int] = (date.min, 0)
     while True:
         page = session.execute(
             select(*_COLUMNS)

@@ -120,7 +120,6 @@ def move_check_on(session: Session, model: type[Assignment] | type[TthcFile],
                 update(model)
                 .where(col(model.id).in_(ids[start : start + _CHUNK]))
                 .values(check_on=day)
-                .execution_options(synchronize_session=False)
             )
 
 
