@@ -14,14 +14,14 @@ province-wide deployment) is taken as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
@@ -74,3 +74,33 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same keys) into ``table`` with one executemany.
+
+    On SQLite the rows go to the driver as tuples, each value through its column type's
+    own bind processor (what SQLAlchemy would store, byte for byte) but without building
+    a statement's parameters per row: about three times faster for an import of a
+    million rows. Elsewhere, SQLAlchemy's executemany (pipelined by psycopg).
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    prep = conn.dialect.identifier_preparer
+    columns = []  # column by column: a processor is looked up once, not once per value
+    for name in names:
+        values = [r[name] for r in rows]
+        process = table.c[name].type.bind_processor(conn.dialect)
+        columns.append(
+            values if process is None else [v if v is None else process(v) for v in values]
+        )
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the table, not input
+        prep.format_table(table),
+        ", ".join(prep.quote(n) for n in names),
+        ", ".join("?" * len(names)),
+    )
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))

@@ -372,7 +372,8 @@ class FileStatus(StrEnum):
 class TthcFile(SQLModel, table=True):
     """A dossier (hồ sơ) of an administrative procedure, from a one-stop system's export."""
 
-    __table_args__ = (Index("ix_tthcfile_status_check", "status", "check_on"),)
+    # The files planner reads open files in pages by (check_on, id): see migration 0012.
+    __table_args__ = (Index("ix_tthcfile_status_check_id", "status", "check_on", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=64)  # mã hồ sơ

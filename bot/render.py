@@ -65,12 +65,21 @@ def environment() -> Environment:
 
 
 def blocks(template: str, header: dict[str, Any], items: Sequence[Any], **ctx: Any) -> list[str]:
-    """Render the template's ``header``, ``item`` and ``footer`` macros as blocks."""
-    module = environment().get_template(template).make_module(ctx)
-    rendered = [str(module.header(**header)).strip()]  # type: ignore[attr-defined]
-    rendered += [str(module.item(item)).strip() for item in items]  # type: ignore[attr-defined]
-    footer = str(module.footer(**header)).strip()  # type: ignore[attr-defined]
+    """Render the template's ``header``, ``item`` and ``footer`` macros as blocks: one
+    message's text, the template loaded once (its module kept when there is no ``ctx``)."""
+    module: Any = (
+        environment().get_template(template).make_module(ctx) if ctx else _module(template)
+    )
+    rendered = [str(module.header(**header)).strip()]
+    rendered += [str(module.item(item)).strip() for item in items]
+    footer = str(module.footer(**header)).strip()
     return [b for b in [*rendered, footer] if b]
+
+
+@cache
+def _module(template: str) -> Any:
+    """The template's macros, built once: a planner renders them for every message."""
+    return environment().get_template(template).make_module({})
 
 
 def visible_length(html_text: str) -> int:

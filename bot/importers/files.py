@@ -2,8 +2,11 @@
 
 The same export re-imported each day updates files in place (status, result date,
 holder); a file missing from today's export is left as it is. Rows are read one at a
-time and written in batches, so an export of a million files does not sit in memory.
-A file whose apology letter was approved keeps the letter's new date.
+time and written in batches of :data:`BATCH` (one SELECT of the codes already there, one
+executemany INSERT, one executemany UPDATE, plain rows, no models), so an export of a
+million files does not sit in memory: the codes already read, which tell a code repeated
+in the file, are kept in a temporary table, not in a Python set. A file whose apology
+letter was approved keeps the letter's new date.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, bindparam, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
 
+from bot.db import insert_rows
 from bot.domain.agencies import Registry
 from bot.domain.agency_history import History
 from bot.domain.calendar import WorkCalendar
-from bot.domain.text import clean
+from bot.domain.text import clean as clean_cell
 from bot.domain.tthc import FileSettings, due_date, file_kind
 from bot.domain.tthc import Kind as FileKind
 from bot.domain.when import moment_in
@@ -33,7 +38,7 @@ from bot.models import CHECK_NOW, Apology, ApologyState, TthcFile, utcnow
 from bot.services.agency_changes import load_history
 from bot.services.register import load_registry
 
-BATCH = 2000
+BATCH = 5000  # rows per write: a few MB, whatever the export's length
 MAX_ERRORS = 200  # a broken export can have millions of bad rows: show the first ones
 
 
@@ -78,39 +83,63 @@ def import_files(
     )
     report = FileImportReport()
     errors: list[RowError] = []
-    seen: set[str] = set()
     batch: list[dict[str, Any]] = []
-    now = utcnow()
-    header_cells = {n: clean(header_row.cells[i]) for n, i in header.items()}
+    cells_of = _Cells(header)
+    header_cells = cells_of(header_row)
+    writer = _Writer(session.connection(), moved, report, utcnow(), holders)
+    read = _Reader(holders, cal, settings)
     for row in rows:
         if row.is_blank():
             continue
-        cells = {n: clean(row.cells[i]) if i < len(row.cells) else "" for n, i in header.items()}
+        cells = cells_of(row)
         if cells == header_cells:
             continue  # the header again
-        record = _record(row, cells, holders, cal, settings, errors)
+        record = read(row, cells, errors)
         if record is None:
             continue
-        if record["code"] in seen:
-            errors.append(RowError(row.line, f"mã hồ sơ “{record['code']}” lặp lại trong tệp"))
-            continue
-        seen.add(record["code"])
-        report.rows += 1
-        report.by_kind[record["status"]] = report.by_kind.get(record["status"], 0) + 1
         batch.append(record)
         if len(batch) >= BATCH:
-            _write(session, batch, moved, report, now, holders)
+            writer.write(batch, errors)
             batch = []
             if progress:
                 progress(report.rows)
         if len(errors) >= MAX_ERRORS:
             break
+    writer.write(batch, errors)
+    writer.close()
     if errors:
         raise ImportFailed(path, errors)
     if not report.rows:
         raise ImportFailed(path, [RowError(header_row.line, "tệp không có hồ sơ nào")])
-    _write(session, batch, moved, report, now, holders)
     return report
+
+
+class _Cells:
+    """A row's cells by column name, cleaned; a value that repeats down a column (the
+    agency, the status, the procedure) is cleaned once."""
+
+    _REPEATING = frozenset({"agency", "status", "procedure", "field", "days"})
+    _MEMO_MAX = 20_000  # distinct values kept per import: a few MB at most
+
+    def __init__(self, header: dict[str, int]) -> None:
+        self.header = list(header.items())
+        self.memo: dict[str, str] = {}
+
+    def __call__(self, row: Row) -> dict[str, str]:
+        out: dict[str, str] = {}
+        width = len(row.cells)
+        for name, i in self.header:
+            cell = row.cells[i] if i < width else ""
+            if name not in self._REPEATING:
+                out[name] = clean_cell(cell)
+                continue
+            done = self.memo.get(cell)
+            if done is None:
+                if len(self.memo) >= self._MEMO_MAX:
+                    self.memo.clear()
+                done = self.memo[cell] = clean_cell(cell)
+            out[name] = done
+        return out
 
 
 def _header(path: Path, rows: Iterator[Row]) -> Row:
@@ -167,10 +196,42 @@ class _Holders:
         )
 
 
+class _Reader:
+    """Rows to records, with what repeats down an export worked out once: the due date
+    of a day, a cut-off side and a number of working days; the kind of a status text."""
+
+    def __init__(self, holders: _Holders, cal: WorkCalendar, settings: FileSettings) -> None:
+        self.holders, self.cal, self.settings = holders, cal, settings
+        self._due: dict[tuple[date, bool, int], date] = {}
+        self._kind: dict[tuple[str, bool], FileKind] = {}
+
+    def __call__(
+        self, row: Row, cells: dict[str, str], errors: list[RowError]
+    ) -> dict[str, Any] | None:
+        return _record(row, cells, self, errors)
+
+    def due_date(self, received: datetime, days: int) -> date:
+        cutoff = self.settings.cutoff
+        local = self.cal.local(received)
+        key = (local.date(), cutoff is not None and local.time() >= cutoff, days)
+        found = self._due.get(key)
+        if found is None:
+            found = self._due[key] = due_date(received, days, self.cal, cutoff)
+        return found
+
+    def kind(self, status_text: str, returned: bool) -> FileKind:
+        found = self._kind.get((status_text, returned))
+        if found is None:
+            if len(self._kind) >= 10_000:
+                self._kind.clear()
+            found = self._kind[(status_text, returned)] = file_kind(status_text, returned)
+        return found
+
+
 def _record(
-    row: Row, cells: dict[str, str], holders: _Holders, cal: WorkCalendar,
-    settings: FileSettings, errors: list[RowError],
-) -> dict[str, Any] | None:  # fmt: skip
+    row: Row, cells: dict[str, str], reader: _Reader, errors: list[RowError]
+) -> dict[str, Any] | None:
+    holders, cal = reader.holders, reader.cal
     bad: list[str] = []
     code = cells.get("code", "")
     if not code:
@@ -194,7 +255,7 @@ def _record(
         if due is None:
             bad.append(f"ngày hẹn trả “{cells['due']}” không hợp lệ")
     elif days is not None and received is not None:
-        due = due_date(received, days, cal, settings.cutoff)
+        due = reader.due_date(received, days)
     elif not bad:
         bad.append("thiếu ngày hẹn trả và thời hạn giải quyết")
     returned = parse_moment(cells["returned"], cal) if cells.get("returned") else None
@@ -205,7 +266,7 @@ def _record(
             f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received:%d/%m/%Y}: "
             "một hồ sơ không thể hẹn trả trước khi nhận"
         )
-    status = file_kind(cells.get("status", ""), returned is not None)
+    status = reader.kind(cells.get("status", ""), returned is not None)
     agency = holders.ids.get(holder, 0)
     if not bad and status is FileKind.OPEN:
         agency_or_why = holders.now_holding(holder)
@@ -231,50 +292,100 @@ _COMPARED = ("procedure", "field", "applicant_name", "applicant_address", "appli
              "processing_days", "due_on", "status_text", "status", "returned_at")  # fmt: skip
 
 
-def _write(session: Session, batch: list[dict[str, Any]], moved: set[int], report: FileImportReport,
-           now: datetime, holders: _Holders) -> None:  # fmt: skip
-    if not batch:
-        return
-    existing = {
-        f.code: f
-        for f in session.exec(
-            select(TthcFile).where(col(TthcFile.code).in_([r["code"] for r in batch]))
+_WRITTEN = (*_COMPARED, "received_at", "source_line", "check_on", "updated_at")
+# The codes read so far in this import, to tell a code repeated in the file: a temporary
+# table, so that a million codes cost the database's pages, not this process's memory.
+_SEEN = Table("dondoc_import_seen", MetaData(), Column("code", String(64), primary_key=True))
+
+
+class _Writer:
+    """Writes batches of records in the import's transaction, as plain rows."""
+
+    def __init__(self, conn: Connection, moved: set[int], report: FileImportReport,
+                 now: datetime, holders: _Holders) -> None:  # fmt: skip
+        self.conn, self.moved, self.report, self.now, self.holders = (
+            conn,
+            moved,
+            report,
+            now,
+            holders,
         )
-    }
-    new, changed = [], []
-    for record in batch:
-        current = existing.get(record["code"])
-        if current is None:
-            new.append(
-                {
-                    **record,
-                    "original_due_on": record["due_on"],
-                    "check_on": CHECK_NOW,
-                    "updated_at": now,
-                }
+        self.files = TthcFile.metadata.tables["tthcfile"]
+        on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS dondoc_import_seen "
+            f"(code VARCHAR(64) PRIMARY KEY){on_commit}"
+        )
+        conn.execute(_SEEN.delete())
+
+    def close(self) -> None:
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS dondoc_import_seen")
+
+    def write(self, batch: list[dict[str, Any]], errors: list[RowError]) -> None:
+        """Write ``batch`` (once the file has an error, only remember its codes: it will
+        all be rolled back); a code already read is an error on the line repeating it."""
+        fresh = self._first_seen(batch, errors)
+        if not fresh or errors:
+            return
+        self.report.rows += len(fresh)
+        for record in fresh:
+            kind = record["status"]
+            self.report.by_kind[kind] = self.report.by_kind.get(kind, 0) + 1
+        self._upsert(fresh)
+
+    def _first_seen(
+        self, batch: list[dict[str, Any]], errors: list[RowError]
+    ) -> list[dict[str, Any]]:
+        codes = [r["code"] for r in batch]
+        before = set(
+            self.conn.execute(sa_select(_SEEN.c.code).where(_SEEN.c.code.in_(codes))).scalars()
+        )
+        fresh: list[dict[str, Any]] = []
+        for record in batch:
+            if record["code"] in before:
+                errors.append(RowError(record["source_line"],
+                                       f"mã hồ sơ “{record['code']}” lặp lại trong tệp"))  # fmt: skip
+                continue
+            before.add(record["code"])
+            fresh.append(record)
+        if fresh:
+            insert_rows(self.conn, _SEEN, [{"code": r["code"]} for r in fresh])
+        return fresh
+
+    def _upsert(self, batch: list[dict[str, Any]]) -> None:
+        files = self.files
+        existing = {
+            row.code: row
+            for row in self.conn.execute(
+                sa_select(files.c.id, files.c.code, *(files.c[k] for k in _COMPARED)).where(
+                    files.c.code.in_([r["code"] for r in batch])
+                )
             )
-            continue
-        if current.id in moved:
-            record["due_on"] = current.due_on  # the approved letter's date stands
-        if current.agency_id != record["agency_id"] and holders.still_holds(
-            current.agency_id, record["agency_id"]
-        ):
-            record["agency_id"] = current.agency_id
-        if all(getattr(current, k) == record[k] for k in _COMPARED):
-            report.unchanged += 1
-            continue
-        values = {**record, "check_on": CHECK_NOW, "updated_at": now}
-        changed.append({"b_id": current.id, **{f"b_{k}": v for k, v in values.items()}})
-    if new:
-        session.execute(insert(TthcFile), new)
-        report.created += len(new)
-    if changed:
-        columns: dict[str, Any] = {
-            k: bindparam(f"b_{k}")
-            for k in (*_COMPARED, "received_at", "source_line", "check_on", "updated_at")
         }
-        session.connection().execute(
-            update(TthcFile).where(col(TthcFile.id) == bindparam("b_id")).values(**columns), changed
-        )
-        report.updated += len(changed)
-    session.expire_all()
+        new, changed = [], []
+        for record in batch:
+            current = existing.get(record["code"])
+            if current is None:
+                new.append({**record, "original_due_on": record["due_on"], "check_on": CHECK_NOW,
+                            "updated_at": self.now})  # fmt: skip
+                continue
+            if current.id in self.moved:
+                record["due_on"] = current.due_on  # the approved letter's date stands
+            if current.agency_id != record["agency_id"] and self.holders.still_holds(
+                current.agency_id, record["agency_id"]
+            ):
+                record["agency_id"] = current.agency_id
+            if all(getattr(current, k) == record[k] for k in _COMPARED):
+                self.report.unchanged += 1
+                continue
+            values = {**record, "check_on": CHECK_NOW, "updated_at": self.now}
+            changed.append({"b_id": current.id, **{f"b_{k}": values[k] for k in _WRITTEN}})
+        if new:
+            insert_rows(self.conn, files, new)
+            self.report.created += len(new)
+        if changed:
+            columns: dict[str, Any] = {k: bindparam(f"b_{k}") for k in _WRITTEN}
+            self.conn.execute(
+                update(files).where(files.c.id == bindparam("b_id")).values(**columns), changed
+            )
+            self.report.updated += len(changed)

@@ -176,6 +176,14 @@ def import_plan(
 
     section_ids = _upsert_sections(session, plan.id, parsed)
     existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+    # Every part of the plan's tasks, read once (not one query, and one flush, per task).
+    held_parts: dict[int, dict[int, Assignment]] = {}
+    for part in session.exec(
+        select(Assignment)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .where(Task.plan_id == plan.id)
+    ):
+        held_parts.setdefault(part.task_id, {})[part.agency_id] = part
     actor = f"import:{path.name}"
     for done, row in enumerate(parsed.tasks, start=1):
         assert row.deadline is not None and row.lead is not None and row.coordinate is not None
@@ -216,14 +224,17 @@ def import_plan(
         else:
             report.tasks_unchanged += 1
         session.add(task)
-        session.flush()
+        if task.id is None:
+            session.flush()  # a new task: its parts need its id
+        assert task.id is not None
         routing = routings[row.key]
         parts = {ids[p.code]: p for p in routing.parts}
         report.rerouted.extend(ReroutedLine(row.line, row.key, r) for r in routing.rerouted)
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         led = _sync_assignments(
-            session, task, parts, values["due_on"], changed, actor, report, former, done
-        )
+            session, task, parts, values["due_on"], changed, actor, report, former, done,
+            held_parts.pop(task.id, {}),
+        )  # fmt: skip
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
             report.unspecified.append(
                 UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
@@ -351,6 +362,7 @@ def _sync_assignments(
     report: PlanImportReport,
     former: set[int],
     done: bool = False,
+    current: dict[int, Assignment] | None = None,
 ) -> bool:
     """Each agency's part of ``task``, created, updated or cancelled to match the plan;
     True when the task has a lead part that is not cancelled (the test of ``dondoc
@@ -358,16 +370,16 @@ def _sync_assignments(
 
     A part ``kept``, and any part of an agency in ``former`` (the ids of those that no
     longer exist on the import's day), is history: left as it is. ``done``: the plan's
-    deadline cell says the work is done, so open parts are closed.
+    deadline cell says the work is done, so open parts are closed. ``current``: the
+    task's parts by agency id, as read with the plan's (none for a new task). New parts
+    are written with one flush for the task, then their history.
     """
-    current = {
-        a.agency_id: a
-        for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))
-    }
+    current = dict(current or {})
     now = utcnow()
     who = Actor(actor)
     assert task.id is not None
     led = False
+    created: list[tuple[Assignment, str]] = []
     for agency_id, part in parts.items():
         role, scope = Role(part.role), part.scope
         assignment = current.pop(agency_id, None)
@@ -384,14 +396,10 @@ def _sync_assignments(
                 task_id=task.id, agency_id=agency_id, role=role, scope=scope, due_on=due_on
             )
             session.add(assignment)
-            session.flush()
-            assert assignment.id is not None
+            created.append((assignment, part.change))
             report.assignments_new += 1
-            record_change(session, assignment, who, now, "created", None, Status.OPEN, part.change)
             report.assignments_total += 1
             led |= role is Role.LEAD
-            if done:
-                _close_as_done_in_plan(session, assignment, who, now, report)
             continue
         assert assignment.id is not None
         changes: list[tuple[str, object, object]] = [
@@ -415,6 +423,12 @@ def _sync_assignments(
             assignment.check_on = CHECK_NOW  # the ladder is worked out again
         session.add(assignment)
         report.assignments_total += 1
+    if created:
+        session.flush()  # the task's new parts get their ids at once
+    for assignment, change in created:
+        record_change(session, assignment, who, now, "created", None, Status.OPEN, change)
+        if done:
+            _close_as_done_in_plan(session, assignment, who, now, report)
     for assignment in current.values():
         if assignment.status not in NO_WORK and assignment.agency_id not in former:
             assert assignment.id is not None

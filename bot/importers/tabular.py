@@ -174,8 +174,9 @@ class _Lines:
     """Feeds a CSV reader one physical line at a time, keeping the lines of the record
     being read: where each record starts, and where a quote left open began."""
 
-    def __init__(self, source: Iterable[str]) -> None:
+    def __init__(self, source: Iterable[str], *, keep: bool = True) -> None:
         self._source = iter(source)
+        self._keep = keep  # False: only count (else every line of the file would stay)
         self.count = 0  # physical lines read so far
         self.record: list[str] = []  # the lines of the record being read
 
@@ -185,7 +186,8 @@ class _Lines:
     def __next__(self) -> str:
         line = next(self._source)
         self.count += 1
-        self.record.append(line)
+        if self._keep:
+            self.record.append(line)
         return line
 
 
@@ -386,15 +388,20 @@ def iter_rows(path: Path, table: str | None = None) -> Iterator[Row]:
     encoding = _encoding(path, head)
     with path.open(encoding=encoding, newline="", errors="strict") as handle:
         sample = ""
-        counted = _Lines(handle)
+        counted = _Lines(handle, keep=False)  # where a decoding error is; the lines are not kept
         try:
             sample = handle.read(_SAMPLE // 2)
             handle.seek(0)
             for row in _csv_rows(path, counted, _dialect(sample, table)):
-                text = tuple(unicodedata.normalize("NFC", c) for c in row.cells)
-                if any(_CONTROL.search(c) for c in text):
+                # The row's cells joined by a line break (a starter that composes with
+                # nothing, and no control character): one NFC pass and one search a row.
+                joined = "\n".join(row.cells)
+                if _CONTROL.search(joined):
                     raise FileProblem(path, f"dòng {row.line}: có ký tự lạ (sai bảng mã?)")
-                yield Row(row.line, text)
+                if joined.isascii() or unicodedata.is_normalized("NFC", joined):
+                    yield Row(row.line, tuple(row.cells))
+                else:
+                    yield Row(row.line, tuple(unicodedata.normalize("NFC", c) for c in row.cells))
         except UnicodeDecodeError as exc:
             why = _undecodable(exc, path.stat().st_size)
             raise FileProblem(path, f"dòng {counted.count + 1}: {why}") from None

@@ -22,17 +22,23 @@ send, ``record_part``; then ``finish``):
   was committed. That part is then sent again when the lease expires (at least once,
   never silently dropped).
 
-``enqueue`` and ``queued`` run in the caller's session; the dispatcher's calls take the
-engine and commit before they return, which the guarantees above rely on.
+``enqueue``, ``enqueue_many`` and ``queued`` run in the caller's session; the dispatcher's
+calls take the engine and commit before they return, which the guarantees above rely on.
+``enqueue_many`` is the planner's: one ``INSERT … ON CONFLICT (key) DO NOTHING`` for a
+whole tick's messages, so that two planners at once never write a key twice (the second
+waits for the first's commit, then skips the key) and the cost is one statement, not one
+flush per message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, Table, and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,6 +46,7 @@ from bot.db import session_scope
 from bot.models import Chat, Outbox, OutboxState, SentMessage
 
 _ERROR_MAX = 2000  # characters of an error kept on the row
+_BULK = 1000  # rows per bulk INSERT statement (SQLAlchemy batches them further by parameters)
 #: ``Outbox.kind`` of the last message to a chat closed on purpose: the dispatcher sends
 #: it though the chat is no longer active (every other row to such a chat fails).
 FAREWELL = "farewell"
@@ -82,6 +89,54 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to enqueue in bulk: the same fields as :func:`enqueue`'s, by chat id."""
+
+    key: str  # at most 160 characters
+    chat_id: int
+    kind: str
+    parts: Sequence[str]
+    buttons: Sequence[Sequence[Sequence[str]]] = ()
+    attachment: dict[str, Any] | None = None
+
+
+def enqueue_many(session: Session, messages: Sequence[NewMessage], now: datetime) -> dict[str, int]:
+    """Add every message whose key is not enqueued yet, due at ``now``, in one statement
+    per few hundred rows; returns key → id of the rows added (a key already there, even
+    one another transaction is adding, is skipped: it waits for that one's commit)."""
+    rows = [
+        {"key": m.key, "chat_id": m.chat_id, "kind": m.kind, "parts": list(m.parts),
+         "buttons": [[list(button) for button in line] for line in m.buttons],
+         "attachment": m.attachment, "state": OutboxState.PENDING.value, "attempts": 0,
+         "sent_parts": 0, "last_error": "", "next_attempt_at": now, "created_at": now}
+        for m in messages
+    ]  # fmt: skip
+    return insert_new(session, Outbox.metadata.tables["outbox"], rows, returning="id")
+
+
+def insert_new(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, returning: str
+) -> dict[str, Any]:
+    """Insert ``rows`` into ``table``, skipping each whose unique ``key`` is already there
+    (``ON CONFLICT (key) DO NOTHING`` on SQLite and PostgreSQL); returns key → the
+    ``returning`` column of the rows inserted. Runs in the caller's transaction."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        make(table)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.key, table.c[returning])
+    )
+    added: dict[str, Any] = {}
+    for start in range(0, len(rows), _BULK):
+        result = session.connection().execute(statement, list(rows[start : start + _BULK]))
+        added.update((key, value) for key, value in result.all())
+    return added
 
 
 def queued(session: Session, key: str) -> bool:

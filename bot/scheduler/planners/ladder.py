@@ -11,124 +11,169 @@ admins are told once, and it is looked at again the next day; the others go on.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row, select
 from sqlmodel import Session, col
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.deadlines import DueDate, Recurring, from_record
+from bot.domain.deadlines import Deadline, DueDate, Recurring, from_record
 from bot.domain.policy import Audience, Item, Notice, decide
 from bot.domain.verbs import DONE, EXTEND, PROGRESS, button
-from bot.models import CHECK_NEVER, Agency, Assignment, Chat, ChatRole, Plan, Role, Status, Task
+from bot.models import (
+    CHECK_NEVER,
+    Agency,
+    Assignment,
+    Chat,
+    ChatRole,
+    Plan,
+    Role,
+    Status,
+    Task,
+)
 from bot.render import answer, blocks, split_message
 from bot.scheduler.planners.messages import (
+    Outgoing,
     Planned,
     PlannedMessage,
-    enqueue_notices,
     existing_keys,
+    move_check_on,
+    write_messages,
 )
 from bot.scheduler.planners.routing import Routes
 from bot.services.actions import alert_admins
-from bot.services.register import parts_in_full
 
 _MAX_BUTTON_ROWS = 8  # more tasks than this: the message says which commands to type
 log = logging.getLogger(__name__)
 
 
+#: What the ladder reads of a part, its task, plan and agency: plain columns, no models.
+_COLUMNS: tuple[Any, ...] = (
+    col(Assignment.id).label("id"), col(Assignment.role).label("role"),
+    col(Assignment.due_on).label("due_on"), col(Assignment.extended_to).label("extended_to"),
+    col(Assignment.scope).label("scope"),
+    col(Assignment.last_report_period).label("last_report_period"),
+    col(Task.key).label("task_key"), col(Task.text).label("task"),
+    col(Task.result).label("result"), col(Task.target).label("target"),
+    col(Task.position).label("position"), col(Task.deadline_kind).label("deadline_kind"),
+    col(Task.deadline_detail).label("deadline_detail"), col(Plan.number).label("plan"),
+    col(Plan.issued_on).label("plan_date"), col(Agency.id).label("agency_id"),
+    col(Agency.name).label("agency"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Due:
-    assignment: Assignment
-    task: Task
-    plan: Plan
-    agency: Agency
+    part: Row[Any]  # the columns of ``_COLUMNS``
     notice: Notice
+    view: dict[str, Any]  # what the message shows of it, built once
+
+    @property
+    def assignment_id(self) -> int:
+        return int(self.part.id)
 
 
 def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCalendar) -> Planned:
-    """Reminders and escalations due at ``now`` (``settings.ladder``), one message per chat."""
+    """Reminders and escalations due at ``now`` (``settings.ladder``), one message per chat.
+
+    Reads only the open parts whose ``check_on`` day has come, as plain rows; moves each
+    part's ``check_on`` with one UPDATE per distinct day; writes every message and notice
+    in bulk (:func:`~bot.scheduler.planners.messages.write_messages`).
+    """
     today = cal.local(now).date()
-    rows = session.exec(
-        parts_in_full().where(Assignment.status == Status.OPEN, col(Assignment.check_on) <= today)
+    rows = session.execute(
+        select(*_COLUMNS)
+        .join(Task, col(Assignment.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(col(Assignment.status) == Status.OPEN, col(Assignment.check_on) <= today)
     ).all()
     due: list[_Due] = []
-    for assignment, task, plan_row, agency in rows:
+    next_check: dict[date, list[int]] = defaultdict(list)
+    for part in rows:
         try:
-            item = Item(
-                deadline=from_record(task.deadline_kind, task.deadline_detail),
-                due=assignment.due_on,
-                lead=assignment.role == Role.LEAD,
-                last_report_period=assignment.last_report_period,
-                starts_on=plan_row.issued_on,
-            )
-            decision = decide(item, today, cal, settings.ladder)
-            found = [_Due(assignment, task, plan_row, agency, n) for n in decision.notices]
-            for d in found:
-                _view(d, None)  # what the message will show can be built, too
+            found = _decide(part, today, cal, settings)
         except Exception as exc:  # isolate the part, whatever it is
-            _part_failed(session, assignment, task, plan_row, agency, exc, today, now)
+            _part_failed(session, part, exc, today, now)
+            next_check[today + timedelta(days=1)].append(part.id)
             continue
-        assignment.check_on = decision.next_check or CHECK_NEVER
-        session.add(assignment)
-        due.extend(found)
+        next_check[found[1]].append(part.id)
+        due.extend(found[0])
+    move_check_on(session, Assignment, next_check)
 
-    routes = Routes(session, {d.agency.id for d in due}) if due else None
-    targets = [(d, routes.chats(d.agency.id, d.notice.stage.audience)) for d in due if routes]
-    keys = [f"{d.assignment.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
+    routes = Routes(session, {d.part.agency_id for d in due}) if due else None
+    targets = [(d, routes.chats(d.part.agency_id, d.notice.stage.audience)) for d in due if routes]
+    keys = [f"{d.part.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
     existing = existing_keys(session, keys)
     per_chat: dict[int, tuple[Chat, list[tuple[str, _Due]]]] = {}
     for d, chats in targets:
         for chat in chats:
-            key = f"{d.assignment.id}:{d.notice.key}:{chat.id}"
+            key = f"{d.part.id}:{d.notice.key}:{chat.id}"
             if key in existing:
                 continue
             existing.add(key)
             assert chat.id is not None
             per_chat.setdefault(chat.id, (chat, []))[1].append((key, d))
-    messages = [_reminder(session, chat, items, now, cal, settings.zalo_bot_name)
+    outgoing = [_reminder(chat, items, now, cal, settings.zalo_bot_name)
                 for chat, items in per_chat.values()]  # fmt: skip
-    return Planned(messages, looked_at=len(rows))
+    return Planned(write_messages(session, outgoing, now, today), looked_at=len(rows))
+
+
+def _decide(
+    part: Row[Any], today: date, cal: WorkCalendar, settings: Settings
+) -> tuple[list[_Due], date]:
+    """The part's notices due ``today`` (each with its view), and its next check day."""
+    deadline = from_record(part.deadline_kind, part.deadline_detail)
+    item = Item(
+        deadline=deadline,
+        due=part.due_on,
+        lead=part.role == Role.LEAD,
+        last_report_period=part.last_report_period,
+        starts_on=part.plan_date,
+    )
+    decision = decide(item, today, cal, settings.ladder)
+    found = [_Due(part, n, _view(part, deadline, n)) for n in decision.notices]
+    return found, decision.next_check or CHECK_NEVER
 
 
 def _part_failed(
-    session: Session, assignment: Assignment, task: Task, plan_row: Plan, agency: Agency,
-    exc: Exception, today: date, now: datetime,
-) -> None:  # fmt: skip
-    """Log a part the planner cannot handle, tell the admins once, look again tomorrow."""
-    log.exception("planner: part %s failed", assignment.id)
-    assignment.check_on = today + timedelta(days=1)
-    session.add(assignment)
-    text = answer("part_failed", code=f"NV{assignment.id}", plan=plan_row.number,
-                  task_key=task.key, agency=agency.name, reason=f"{exc.__class__.__name__}: {exc}")  # fmt: skip
-    alert_admins(session, f"plan-part:{assignment.id}", text, now)
+    session: Session, part: Row[Any], exc: Exception, today: date, now: datetime
+) -> None:
+    """Log a part the planner cannot handle, tell the admins once; it is looked at again
+    tomorrow."""
+    log.exception("planner: part %s failed", part.id)
+    text = answer("part_failed", code=f"NV{part.id}", plan=part.plan, task_key=part.task_key,
+                  agency=part.agency, reason=f"{exc.__class__.__name__}: {exc}")  # fmt: skip
+    alert_admins(session, f"plan-part:{part.id}", text, now)
 
 
 def _reminder(
-    session: Session, chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar,
-    bot_name: str = "",
-) -> PlannedMessage:  # fmt: skip
+    chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar, bot_name: str = ""
+) -> Outgoing:
+    """One chat's message: its notices sorted (most late first), rendered once."""
     today = cal.local(now).date()
-    items.sort(key=lambda kd: (-kd[1].notice.working_days, kd[1].plan.number, kd[1].task.position))
-    views = [_view(d, chat) for _, d in items]
-    agency = items[0][1].agency.name if chat.role in (ChatRole.GROUP, ChatRole.HEAD) else ""
+    items.sort(key=lambda kd: (-kd[1].notice.working_days, kd[1].part.plan, kd[1].part.position))
+    views = [{**d.view, "chat_role": chat.role} for _, d in items]
+    agency = items[0][1].part.agency if chat.role in (ChatRole.GROUP, ChatRole.HEAD) else ""
     header = {"chat_role": chat.role, "agency": agency, "today": today, "count": len(views),
               "mention": _mention(chat, bot_name), "example": _example(items)}  # fmt: skip
     parts = split_message(blocks("reminders.html.j2", header, views))
     notices = {
-        key: {"assignment_id": d.assignment.id, "stage": d.notice.stage.name,
-              "period": d.notice.period}
+        key: {"assignment_id": d.part.id, "stage": d.notice.stage.name, "period": d.notice.period}
         for key, d in items
-    }  # fmt: skip
-    enqueue_notices(session, chat, "reminder", parts, notices, now, _buttons(chat, items))
-    return PlannedMessage(chat, "reminder", parts, views)
+    }
+    planned = PlannedMessage(chat, "reminder", parts, views)
+    return Outgoing(planned, notices, _buttons(chat, items))
 
 
 def _example(items: list[tuple[str, _Due]]) -> str:
     """The code shown in "/xong NV12": a part the chat's agency leads, if there is one."""
-    leads = [d for _, d in items if d.assignment.role == Role.LEAD] or [d for _, d in items]
-    return f"NV{leads[0].assignment.id}"
+    leads = [d for _, d in items if d.part.role == Role.LEAD] or [d for _, d in items]
+    return f"NV{leads[0].part.id}"
 
 
 def _mention(chat: Chat, bot_name: str) -> str | None:
@@ -143,7 +188,7 @@ def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]
     """✅ 📝 ⏳ for each task of a group's reminder."""
     if chat.role != ChatRole.GROUP:
         return []
-    ids = list(dict.fromkeys(d.assignment.id for _, d in items if d.assignment.role == Role.LEAD))
+    ids = list(dict.fromkeys(d.part.id for _, d in items if d.part.role == Role.LEAD))
     if not ids or len(ids) > _MAX_BUTTON_ROWS:
         return []
 
@@ -153,36 +198,34 @@ def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]
     return [[list(button(verb, i, label(i))) for verb in (DONE, PROGRESS, EXTEND)] for i in ids]
 
 
-def _view(d: _Due, chat: Chat | None) -> dict[str, Any]:
-    deadline = from_record(d.task.deadline_kind, d.task.deadline_detail)
-    audience = d.notice.stage.audience
+def _view(part: Row[Any], deadline: Deadline, notice: Notice) -> dict[str, Any]:
+    """What the message shows of one notice (the chat's role is added per chat)."""
+    audience = notice.stage.audience
     escalated = (
         "all" if Audience.COORDINATOR in audience else "head" if Audience.HEAD in audience else ""
     )
     return {
-        "code": f"NV{d.assignment.id}",
-        "assignment_id": d.assignment.id,
-        "stage": d.notice.stage.name,
-        "period": d.notice.period,
-        "period_label": _period_label(d.notice.period) if isinstance(deadline, Recurring) else "",
-        "working_days": d.notice.working_days,
+        "code": f"NV{part.id}",
+        "assignment_id": part.id,
+        "stage": notice.stage.name,
+        "period": notice.period,
+        "period_label": _period_label(notice.period) if isinstance(deadline, Recurring) else "",
+        "working_days": notice.working_days,
         "escalated_to": escalated,
-        "due": d.notice.due,
+        "due": notice.due,
         # Why this date, while it is still the plan's own (not an extension or a period).
         "reading": deadline.reading
-        if isinstance(deadline, DueDate)
-        and d.notice.due == deadline.on
-        and not d.assignment.extended_to
+        if isinstance(deadline, DueDate) and notice.due == deadline.on and not part.extended_to
         else "",
-        "plan": d.plan.number,
-        "plan_date": d.plan.issued_on,
-        "task_key": d.task.key,
-        "task": d.task.text,
-        "result": d.task.result or d.task.target,
-        "scope": d.assignment.scope,
-        "agency": d.agency.name,
-        "role_label": Role(d.assignment.role).label.lower(),
-        "chat_role": chat.role if chat else "",
+        "plan": part.plan,
+        "plan_date": part.plan_date,
+        "task_key": part.task_key,
+        "task": part.task,
+        "result": part.result or part.target,
+        "scope": part.scope,
+        "agency": part.agency,
+        "role_label": Role(part.role).label.lower(),
+        "chat_role": "",
     }
 
 

@@ -6,17 +6,18 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.config import Settings, Weekly
 from bot.domain.calendar import WorkCalendar
-from bot.models import Chat, Notice, Outbox
+from bot.models import Assignment, Chat, Notice, Outbox, TthcFile
 from bot.render import answer
 from bot.services.actions import alert_admins
-from bot.services.outbox import enqueue
+from bot.services.outbox import NewMessage, enqueue_many, insert_new
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -59,25 +60,95 @@ def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def enqueue_notices(
-    session: Session, chat: Chat, kind: str, parts: list[str], notices: dict[str, dict[str, Any]],
-    now: datetime, buttons: list[list[list[str]]] | None = None,
-) -> Outbox:  # fmt: skip
-    """One message to ``chat`` covering ``notices`` (by key, keys not yet planned, as
-    :func:`existing_keys` tells; each with the rest of its ``Notice`` row: the part or
-    file, stage, period). Its outbox key is a digest of theirs, so the same notices never
-    make a second message; each notice row points at the message."""
-    keys = sorted(notices)
-    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:20]
-    outbox = enqueue(session, key=f"{kind}:{chat.id}:{digest}", chat=chat, kind=kind,
-                     parts=parts, now=now, buttons=buttons or [])  # fmt: skip
-    assert outbox is not None  # its notices are new: so is the digest of their keys
-    assert chat.id is not None and outbox.id is not None
-    session.add_all(
-        Notice(key=key, chat_id=chat.id, outbox_id=outbox.id, created_at=now, **fields)
-        for key, fields in notices.items()
+@dataclass
+class Outgoing:
+    """A message a planner built and has not written yet: for whom, its parts and buttons,
+    and its notices (by key, keys not yet planned as :func:`existing_keys` tells; each
+    with the rest of its ``Notice`` row: ``assignment_id`` or ``file_id``, stage, period)."""
+
+    planned: PlannedMessage
+    notices: dict[str, dict[str, Any]]
+    buttons: list[list[list[str]]] = field(default_factory=list)
+
+    def outbox_key(self) -> str:
+        """A digest of the notices' keys: the same notices never make a second message."""
+        digest = hashlib.sha256("\n".join(sorted(self.notices)).encode()).hexdigest()[:20]
+        return f"{self.planned.kind}:{self.planned.chat.id}:{digest}"
+
+
+def write_messages(
+    session: Session, outgoing: Sequence[Outgoing], now: datetime, recheck_on: date
+) -> list[PlannedMessage]:
+    """Write ``outgoing`` in bulk: one INSERT per table for the outbox rows, then for their
+    notice rows, each ``ON CONFLICT (key) DO NOTHING``; returns the messages written.
+
+    Each notice key is written at most once, even by two planners at once (the second
+    waits for the first's commit at the conflicting key). A message that lost one of its
+    notices to another planner that way is withdrawn, its notices with it, and its parts
+    and files are looked at again on ``recheck_on`` (today): the notices no one has sent
+    yet are planned then, none twice and none lost.
+    """
+    if not outgoing:
+        return []
+    session.flush()  # the planner's own changes first: a withdrawal below comes after them
+    keys = [o.outbox_key() for o in outgoing]
+    ids = enqueue_many(
+        session, [_new_message(o, k) for o, k in zip(outgoing, keys, strict=True)], now
     )
-    return outbox
+    written = [(o, ids[k]) for o, k in zip(outgoing, keys, strict=True) if k in ids]
+    rows = [
+        {"key": key, "chat_id": o.planned.chat.id, "outbox_id": outbox_id, "created_at": now,
+         "assignment_id": None, "file_id": None, **fields}
+        for o, outbox_id in written
+        for key, fields in o.notices.items()
+    ]  # fmt: skip
+    added = insert_new(session, Notice.metadata.tables["notice"], rows, returning="id")
+    lost = [(o, i) for o, i in written if any(k not in added for k in o.notices)]
+    if lost:
+        _withdraw(session, lost, added, recheck_on)
+    kept = {i for _, i in written} - {i for _, i in lost}
+    return [o.planned for o, i in written if i in kept]
+
+
+def move_check_on(session: Session, model: type[Assignment] | type[TthcFile],
+                  by_day: dict[date, list[int]]) -> None:  # fmt: skip
+    """Set ``check_on`` of the rows of ``model`` by id: one UPDATE per day and few
+    hundred ids, whatever the number of rows (objects already in the session follow)."""
+    for day, ids in by_day.items():
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(
+                update(model)
+                .where(col(model.id).in_(ids[start : start + _CHUNK]))
+                .values(check_on=day)
+            )
+
+
+def _new_message(o: Outgoing, key: str) -> NewMessage:
+    assert o.planned.chat.id is not None
+    return NewMessage(key=key, chat_id=o.planned.chat.id, kind=o.planned.kind,
+                      parts=o.planned.parts, buttons=o.buttons)  # fmt: skip
+
+
+def _withdraw(
+    session: Session, lost: list[tuple[Outgoing, int]], added: dict[str, Any], recheck_on: date
+) -> None:
+    """Take back messages that another planner beat to one of their notices."""
+    log.warning("planner: %d message(s) raced another planner; planned again", len(lost))
+    notice_ids = [added[k] for o, _ in lost for k in o.notices if k in added]
+    for chunk in _chunks(notice_ids):
+        session.execute(delete(Notice).where(col(Notice.id).in_(chunk)))
+    for chunk in _chunks([i for _, i in lost]):
+        session.execute(delete(Outbox).where(col(Outbox.id).in_(chunk)))
+    for model, column in ((Assignment, "assignment_id"), (TthcFile, "file_id")):
+        again = {f[column] for o, _ in lost for f in o.notices.values() if f.get(column)}
+        for chunk in _chunks(sorted(again)):
+            session.execute(
+                update(model).where(col(model.id).in_(chunk)).values(check_on=recheck_on)
+            )
+
+
+def _chunks(values: Sequence[T]) -> list[Sequence[T]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
 def weekly_key(kind: str, now: datetime, when: Weekly, cal: WorkCalendar) -> str | None:

@@ -30,6 +30,18 @@ class Routes:
             own = chat.role in (ChatRole.GROUP, ChatRole.HEAD)
             self._by_route[(chat.agency_id if own else None, chat.role)].append(chat)
 
+    @classmethod
+    def everywhere(cls, session: Session) -> Routes:
+        """Every active chat: when the agencies are not known ahead (a stream of files)."""
+        routes = cls(session, ())
+        for chat in session.exec(
+            select(Chat).where(col(Chat.active), col(Chat.agency_id).is_not(None))
+        ):
+            own = chat.role in (ChatRole.GROUP, ChatRole.HEAD)
+            if own:
+                routes._by_route[(chat.agency_id, chat.role)].append(chat)
+        return routes
+
     def chats(self, agency_id: int | None, audience: Iterable[Audience]) -> list[Chat]:
         """The chats of ``audience`` for a notice of agency ``agency_id``, each once."""
         found: dict[int | None, Chat] = {}
