@@ -264,3 +264,19 @@ async def test_a_message_id_given_twice_does_not_send_a_message_twice(engine: En
     with Session(engine) as s:
         states = [o.state for o in s.exec(select(Outbox).where(Outbox.chat_id == chat.id))]
     assert states == [OutboxState.SENT] * 2 and result.retried == 0
+
+
+async def test_start_in_a_private_chat_tells_the_user_their_id(engine: Engine) -> None:
+    """ADMIN_ZALO_IDS lists Zalo user ids, which Zalo shows nowhere: the bot says it."""
+    build_province(engine)
+    fake = FakeZalo()
+    client = client_of(fake)
+    for update in (
+        FakeZalo.private("zu-7f3a", "/start"),
+        FakeZalo.group("zg-9", "zu-7f3a", "/start"),
+    ):
+        await handle_update(update, client=client, engine=engine, settings=Settings(),
+                            clock=lambda: NOW)  # fmt: skip
+    await client.close()
+    private, group = (m["text"] for m in fake.sent)
+    assert "Mã người dùng của bạn: zu-7f3a" in private and "zu-7f3a" not in group

@@ -168,8 +168,9 @@ def _help(call: _Call) -> list[Answer]:
 
 def _start(call: _Call) -> list[Answer]:
     chat = call.chat
-    if chat is None:
-        return [Answer(answer("start_unbound"))]
+    if chat is None:  # in a private chat, the user's id: what ADMIN_*_IDS lists
+        user_id = call.sender.user_id if call.sender.private else ""
+        return [Answer(answer("start_unbound", user_id=user_id))]
     agency = call.session.get(Agency, chat.agency_id) if chat.agency_id else None
     return [Answer(answer("start_bound", agency=agency.name if agency else "", role=chat.role))]
 
