@@ -156,6 +156,8 @@ async def test_a_quota_pauses_zalo_for_the_pass_and_the_messages_keep_their_plac
     assert zalo_rows(province.engine) == {"zc-syt": (OutboxState.PENDING, 0),
                                           "zc-stp": (OutboxState.PENDING, 0)}  # fmt: skip
     assert active(province.engine) == {"zc-syt": True, "zc-stp": True}
+    [told] = [a for a in admin_alerts(province.engine, province) if "tạm từ chối" in a]
+    assert "Zalo" in told and "Quota exceeded" in told  # a pause that lasts is not silent
     await send(client, province.engine, NOW + timedelta(minutes=1))
     assert sorted(m["chat_id"] for m in fake.sent) == ["zc-stp", "zc-syt"]
 

@@ -45,7 +45,13 @@ from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
 from bot.services import channel_usage
 from bot.services import outbox as store
-from bot.services.chats import channel_stopped, deactivate_chat, follow_migration, message_failed
+from bot.services.chats import (
+    channel_paused,
+    channel_stopped,
+    deactivate_chat,
+    follow_migration,
+    message_failed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +203,8 @@ async def _deliver(
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
         log.warning("%s paused for this pass: %s", channel_name, exc)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
+        with session_scope(engine) as session:
+            channel_paused(session, channel_name, str(exc), now)
         result.paused.add(channel_name)
         result.retried += 1
     except ChannelStopped as exc:  # no chat is at fault: the admins must fix the channel

@@ -169,5 +169,14 @@ def channel_stopped(session: Session, channel: str, reason: str, now: datetime) 
     return alert_admins(session, f"stopped:{channel}:{now:%Y%m%d}", text, now)
 
 
+def channel_paused(session: Session, channel: str, reason: str, now: datetime) -> int:
+    """A whole channel refused for a while (Zalo's 429 "Quota exceeded",
+    :class:`bot.channels.ChannelPaused`): the admins are told, on every channel, at most
+    once a day, so that a pause that never clears is not silent. Returns how many admin
+    chats were told."""
+    text = answer("channel_paused", channel=channel.capitalize(), reason=reason)
+    return alert_admins(session, f"paused:{channel}:{now:%Y%m%d}", text, now)
+
+
 def _title(chat: Chat) -> str:
     return chat.title or f"{chat.channel}:{chat.chat_key}"
