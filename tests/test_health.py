@@ -16,6 +16,7 @@ from bot.models import Agency, ChatRole, Outbox
 from bot.services.actions import notify
 from bot.services.channel_usage import count
 from bot.services.chats import ensure_chat
+from bot.services.outbox import CHANNEL_STOPPED
 from tests.cli import Dondoc
 
 LATEST = sorted(
@@ -66,6 +67,16 @@ def test_an_empty_database_is_named_and_left_empty(tmp_path: Path) -> None:
     assert "dondoc.db" in result.output
 
 
+def test_a_database_of_something_else_is_not_called_empty(tmp_path: Path) -> None:
+    run = Dondoc(tmp_path)
+    engine = make_engine(run.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE agency (id INTEGER)"))
+    engine.dispose()
+    result = run("health")
+    assert result.exit_code == 1 and "có 1 bảng nhưng không ghi phiên bản" in result.output
+
+
 def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "sai" / "dondoc.db"
     run = Dondoc(tmp_path, DATABASE_URL=f"sqlite:///{missing}")
@@ -84,6 +95,11 @@ def test_messages_waiting_after_a_failure_are_shown_with_their_reason(dondoc: Do
         s.flush()
         notify(s, chat, "test:1", "Nhắc việc", datetime.now(UTC))
         row = s.exec(select(Outbox)).one()
-        row.last_error = "sendMessage: 401 Unauthorized - Token đã hết hạn hoặc không hợp lệ"
-    result = dondoc.ok("health")
-    assert "Zalo: 1 tin đang chờ gửi lại; lỗi gần nhất: sendMessage: 401" in result.output
+        row.last_error = "sendMessage: 429 Quota exceeded"
+    result = dondoc.ok("health")  # a pause: the bot works, the messages wait
+    assert "Cảnh báo: Zalo: 1 tin đang chờ gửi lại; lỗi gần nhất: sendMessage: 429" in result.output
+    with session_scope(engine) as s:
+        row = s.exec(select(Outbox)).one()
+        row.last_error = f"{CHANNEL_STOPPED}sendMessage: 401 Unauthorized"
+    result = dondoc("health")  # a channel stopped is down: a monitor must see it
+    assert result.exit_code == 1 and "Sự cố: Zalo: 1 tin đang chờ gửi lại" in result.output

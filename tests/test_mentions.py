@@ -103,3 +103,13 @@ async def test_a_mention_alone_in_a_private_chat_gets_the_help(engine: Engine) -
     assert "Hướng dẫn" in say(engine, head, "@Đôn Đốc", FRIDAY)
     stranger = Sender("console", "nowhere", "u-1", private=True)
     assert "chưa được liên kết" in say(engine, stranger, "@Đôn Đốc", FRIDAY)
+
+
+def test_commands_shown_in_a_zalo_group_are_written_after_the_mention() -> None:
+    from bot.domain.mentions import mention_commands
+
+    text = "Gõ <code>/xong NV25</code> hoặc /tiendo NV25 70%; xem https://a.vn/xong và 12/2024"
+    assert mention_commands(text, "Đôn Đốc") == (
+        "Gõ <code>@Đôn Đốc /xong NV25</code> hoặc @Đôn Đốc /tiendo NV25 70%; "
+        "xem https://a.vn/xong và 12/2024"
+    )

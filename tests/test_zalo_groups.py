@@ -116,6 +116,7 @@ async def test_the_story_in_zalo_groups_by_mention(zalo: Zalo) -> None:
     client, fake, province = zalo
     say = in_group(fake)
     bound = await say("zg-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    assert "Gõ @Đôn Đốc /nhiemvu" in bound  # a command shown in a group is typed after the mention
     assert "Đã liên kết" in bound
     await say("zg-head", "zu-601", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
     with Session(province.engine) as s:
@@ -187,6 +188,23 @@ async def test_with_two_tasks_reminded_a_quote_is_not_guessed(zalo: Zalo) -> Non
     assert {province.part(p).status for p in (older, newer)} == {Status.OPEN}
     assert "Đã ghi nhận" in await say("zg-syt", "zu-501", f"/xong NV{older}")
     assert (province.part(older).status, province.part(newer).status) == (Status.DONE, Status.OPEN)
+
+
+async def test_a_member_cannot_move_a_bound_group_to_another_agency(zalo: Zalo) -> None:
+    """A code meant for another agency, typed in a bound group by any member, took the
+    group away from its agency without a word: now only an admin moves a chat."""
+    _client, fake, province = zalo
+    say = in_group(fake)
+    await say("zg-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    other = code(province, "so-tu-phap", ChatRole.GROUP)
+    refused = await say("zg-syt", "zu-9", f"/lienket {other}")
+    assert "đang liên kết với Sở Y tế" in refused and "quản trị viên" in refused
+    with Session(province.engine) as s:
+        chat = s.exec(select(Chat).where(Chat.chat_key == "zg-syt")).one()
+        assert chat.agency_id == province.agencies["so-y-te"]
+    again = await say("zg-syt", "zu-501", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+    assert "Đã liên kết" in again  # the same binding again changes nothing: allowed
+    assert "Đã liên kết" in await say("zg-stp", "zu-7", f"/lienket {other}")  # the code is unused
 
 
 async def test_a_question_by_mention_is_no_answer(zalo: Zalo) -> None:

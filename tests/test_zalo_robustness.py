@@ -280,3 +280,24 @@ async def test_start_in_a_private_chat_tells_the_user_their_id(engine: Engine) -
     await client.close()
     private, group = (m["text"] for m in fake.sent)
     assert "Mã người dùng của bạn: zu-7f3a" in private and "zu-7f3a" not in group
+
+
+async def test_an_answer_zalo_refuses_once_reaches_the_officer_later(zalo_group: Any) -> None:
+    """The progress was recorded but Zalo answered 503: the answer waits in the outbox
+    instead of being lost, and goes out with the next dispatch."""
+    from bot.channels.console import ConsoleChannel
+    from bot.scheduler.dispatcher import dispatch
+    from tests.province import CAL, SETTINGS
+
+    engine, _title = zalo_group
+    fake = FakeZalo()
+    client = client_of(fake)
+    fake.fail("sendMessage", 503, "Service Unavailable")
+    await handle_update(FakeZalo.group("zg-1", "zu-1", "/trogiup"), client=client, engine=engine,
+                        settings=Settings(), clock=lambda: NOW)  # fmt: skip
+    assert fake.sent == []
+    channels = {"zalo": ZaloChannel(client), "console": ConsoleChannel(quiet=True)}
+    await dispatch(engine, channels, NOW, worker="z", settings=SETTINGS, cal=CAL)
+    await client.close()
+    [later] = [m for m in fake.sent if m["chat_id"] == "zg-1"]
+    assert "Hướng dẫn" in later["text"]

@@ -113,6 +113,9 @@ def sends(fake: FakeZalo) -> list[str]:
         (400, "Bad request - user does not exist", PermanentError),
         (404, "Not found: the bot was removed from the group", PermanentError),
         (400, "Bad request: người dùng không tồn tại", PermanentError),
+        (403, "User has blocked the bot", TransientError),  # 403 is Zalo's server error
+        (400, "User has blocked the bot", PermanentError),
+        (404, "chat không tồn tại", PermanentError),
         (400, ERRORS[400], MessageRejected),  # names no chat: the chat stays
         (404, "API không tồn tại", MessageRejected),
         (400, "Bad request: The chat_id must not be empty", MessageRejected),

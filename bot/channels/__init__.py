@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Protocol
 
 from bot.domain.verbs import typed_equivalent
@@ -107,6 +108,13 @@ async def send_pieces(
                 raise
             queue[:0] = smaller
     return ids
+
+
+def with_commands(html: str, buttons: Buttons | None) -> str:
+    """``html`` with, under it, the commands that stand for its ``buttons`` (for channels
+    without buttons)."""
+    commands = buttons_as_text(buttons)
+    return f"{html}\n\n{escape(commands)}" if commands else html
 
 
 def buttons_as_text(buttons: Buttons | None) -> str:

@@ -23,7 +23,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from html import escape
 from typing import Any, Protocol
 
 import httpx
@@ -40,15 +39,17 @@ from bot.channels import (
     PermanentError,
     TooLong,
     TransientError,
-    buttons_as_text,
     send_pieces,
+    with_commands,
 )
 from bot.channels.console import plain
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain.mentions import mention_commands
 from bot.handlers.core import Incoming, handle_message
 from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, thousands, utf16_length
-from bot.services.actions import Answer, Sender, alert_admins
+from bot.services.actions import Answer, Sender, alert_admins, notify
+from bot.services.binding import find_chat
 from bot.services.calendar import load_calendar
 from bot.services.chats import channel_stopped
 
@@ -171,7 +172,8 @@ def _error_code(body: dict[str, Any], status: int) -> int:
 _CHAT_GONE = re.compile(
     r"\b(chat|user|recipient|group|conversation)\b[^.;]*\b(not found|not exist|does not exist|"
     r"no longer exists?)\b|\bbot\b[^.;]*\b(was |has been |is )?(removed|kicked|blocked)\b|"
-    r"\b(người dùng|nhóm|cuộc trò chuyện)\b[^.;]*không tồn tại|bot[^.;]*bị xóa khỏi nhóm",
+    r"\bblocked (the )?bot\b|"
+    r"\b(người dùng|nhóm|cuộc trò chuyện|chat)\b[^.;]*không tồn tại|bot[^.;]*bị xóa khỏi nhóm",
     re.IGNORECASE,
 )
 
@@ -208,8 +210,7 @@ class ZaloChannel:
     async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
         """Plain text; the commands that stand for the buttons go under it, in a message
         of their own if they do not fit (split, like every text, by the one splitter)."""
-        commands = buttons_as_text(buttons)
-        full = f"{html}\n\n{escape(commands)}" if commands else html
+        full = with_commands(html, buttons)
 
         async def send_one(piece: str, _last: bool) -> str:
             text = plain(piece)
@@ -322,11 +323,33 @@ async def handle_update(
         log.exception("zalo: update from %s failed", sender.chat_key)
         answers = [Answer(answer("failed"))]
     channel = ZaloChannel(client)
-    for item in answers:
+    bot = settings.zalo_bot_name or "tên bot"
+    for index, item in enumerate(answers):
+        html = with_commands(item.html, item.buttons)
+        if not private:  # in a group, every command shown is typed after the mention
+            html = mention_commands(html, bot).replace("@tên bot", f"@{bot}")
         try:
-            await channel.send(sender.chat_key, item.html, item.buttons)
-        except (TransientError, PermanentError, MessageRejected, ChannelStopped) as exc:
+            await channel.send(sender.chat_key, html)
+        except (TransientError, ChannelStopped) as exc:  # what was done stays done: say so later
+            log.warning("zalo: cannot answer %s now (%s): the outbox will", sender.chat_key, exc)
+            _answer_later(engine, sender, html, clock(), index)
+        except (PermanentError, MessageRejected) as exc:
             log.warning("zalo: cannot answer %s: %s", sender.chat_key, exc)
+
+
+def _answer_later(engine: Engine, sender: Sender, html: str, now: datetime, index: int) -> None:
+    """An answer Zalo did not take now goes to the outbox, which sends it with retries
+    (an officer's "xong" was recorded: they must hear so). A chat not bound has no outbox
+    row to hold it: only the log has it then."""
+    try:
+        with session_scope(engine) as session:
+            chat = find_chat(session, "zalo", sender.chat_key)
+            if chat is None:
+                return
+            key = f"answer:{chat.id}:{sender.message_id or now.timestamp()}:{index}"
+            notify(session, chat, key[:160], html, now)
+    except Exception:  # the database may be what fails: the log has it
+        log.exception("zalo: cannot keep the answer to %s", sender.chat_key)
 
 
 async def poll(
@@ -362,7 +385,7 @@ async def poll(
             failures += 1
             log.warning("zalo %s failed (%d in a row): %s", step, failures, exc)
             if failures == _DEAF_AFTER:
-                _deaf(engine, clock, f"{step}: {exc}")
+                _deaf(engine, clock, str(exc) if str(exc).startswith(step) else f"{step}: {exc}")
             await nap(stop, min(60, 2**failures))
             continue
         for update in updates:
@@ -428,7 +451,7 @@ class _WebhookHandler(RequestHandler):
             return
         try:
             update = json.loads(self.request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past any real update
             self.set_status(400)
             return
         await handle_update(update, client=self.hook.client, engine=self.hook.engine,

@@ -82,3 +82,15 @@ def _name_word(word: str) -> bool:
     """A word that may be part of a display name: "Đốc", "Nam"; not "/xong", "@Bot",
     "xong", "70%"."""
     return bool(word) and word[0].isupper()
+
+
+def mention_commands(text: str, name: str) -> str:
+    """Each command the bot knows in ``text``, written as a Zalo group must type it:
+    "gõ /nhiemvu" → "gõ @Đôn Đốc /nhiemvu" (a group's bot hears only mentions). ``name``:
+    the bot's display name, or a placeholder when it is not configured."""
+    from bot.domain.verbs import VERBS
+
+    commands = "|".join(sorted({c for v in VERBS for c in (v.command, *v.aliases)}, key=len,
+                               reverse=True))  # fmt: skip
+    pattern = re.compile(rf"(?<![\w@/.:])/(?:{commands})\b")
+    return pattern.sub(lambda m: f"@{name} {m.group(0)}", text)

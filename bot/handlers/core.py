@@ -45,7 +45,7 @@ from bot.models import Agency, Assignment, Chat, Role, Status
 from bot.render import answer
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
-from bot.services.binding import Bound, find_chat, redeem
+from bot.services.binding import Bound, code_target, find_chat, redeem
 from bot.services.chats import deactivate_chat
 
 
@@ -179,12 +179,26 @@ def _bind(call: _Call) -> list[Answer]:
     if not call.args:
         return [Answer(answer("bind_usage"))]
     sender = call.sender
+    bound = call.chat
+    if bound is not None and not sender.is_admin and not _same_binding(call, bound):
+        # A code meant for another agency must not quietly take a bound group away from
+        # its agency: only an admin moves a chat (or unbinds it first).
+        agency = call.session.get(Agency, bound.agency_id) if bound.agency_id else None
+        return [Answer(answer("bound_elsewhere", agency=agency.name if agency else "",
+                              role=bound.role))]  # fmt: skip
     result = redeem(call.session, call.first_arg, channel=sender.channel, chat_key=sender.chat_key,
                     title=sender.chat_title, now=call.now, private=sender.private)  # fmt: skip
     if isinstance(result, Bound):
         name = result.agency.name if result.agency else ""
         return [Answer(answer("bound", agency=name, role=result.chat.role))]
     return [Answer(answer("bind_failed", reason=result.reason))]
+
+
+def _same_binding(call: _Call, chat: Chat) -> bool:
+    """Whether the code binds ``chat`` to what it is bound to already (binding again
+    changes nothing then); an unknown code is left to ``redeem`` to refuse."""
+    link = code_target(call.session, call.first_arg)
+    return link is None or (link.agency_id == chat.agency_id and link.role == chat.role)
 
 
 def _unbind(call: _Call) -> list[Answer]:

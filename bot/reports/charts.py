@@ -6,15 +6,16 @@ diacritics without any system font.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
+import os
 import textwrap
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: a server, a CI machine
-
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.domain.collation import vietnamese_key
@@ -42,7 +43,9 @@ def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes
     # Across the whole figure, from its left edge: long agency names push the axes right.
     wrapped = "\n".join(textwrap.fill(line, 95) for line in title.splitlines())
     height_px = max(400, 120 + 56 * len(names) + 24 * wrapped.count("\n"))
-    figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
+    # A Figure of its own, not pyplot's global state: safe in any thread or worker.
+    figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
+    axes = figure.subplots()
     left = [0] * len(names)
     shown = [s for s in SERIES if any(counts.get(s[0], 0) for _, counts in rows)] or list(SERIES)
     for key, label, colour in shown:
@@ -59,8 +62,34 @@ def agency_bars(rows: Sequence[tuple[str, dict[str, int]]], title: str) -> bytes
     figure.tight_layout(rect=(0, legend_px / height_px, 1, 1))  # the legend's strip at the bottom
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
-    plt.close(figure)
     return out.getvalue()
+
+
+Rows = Sequence[tuple[str, dict[str, int]]]
+_CACHE_SIZE = 64  # charts kept: the coordinators' chart is the same for each of their chats
+_drawn: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_workers: ProcessPoolExecutor | None = None
+
+
+async def draw_agency_bars(rows: Rows, title: str) -> bytes:
+    """:func:`agency_bars` in a worker process, so that the event loop keeps sending: a
+    chart costs about 0.1 s of CPU, and a Monday's thousand digests would stall every
+    other message for minutes. The same figures and title give the same picture from a
+    small cache (the coordinators' chart, sent to each of their chats)."""
+    global _workers
+    key = (title, tuple((name, tuple(sorted(counts.items()))) for name, counts in rows))
+    if key in _drawn:
+        _drawn.move_to_end(key)
+        return _drawn[key]
+    if _workers is None:  # spawned, not forked: a fork of a running event loop is unsafe
+        _workers = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
+                                       mp_context=multiprocessing.get_context("spawn"))  # fmt: skip
+    loop = asyncio.get_running_loop()
+    png = await loop.run_in_executor(_workers, agency_bars, [(n, dict(c)) for n, c in rows], title)
+    _drawn[key] = png
+    if len(_drawn) > _CACHE_SIZE:
+        _drawn.popitem(last=False)
+    return png
 
 
 def _short(name: str, limit: int = 34) -> str:

@@ -209,7 +209,7 @@ async def _deliver(
         result.retried += 1
     except ChannelStopped as exc:  # no chat is at fault: the admins must fix the channel
         log.error("%s stopped: %s", channel_name, exc)
-        store.release(engine, outbox_id, now, 0.0, str(exc))
+        store.release(engine, outbox_id, now, 0.0, f"{store.CHANNEL_STOPPED}{exc}")
         with session_scope(engine) as session:
             channel_stopped(session, channel_name, str(exc), now)
         result.paused.add(channel_name)

@@ -63,7 +63,7 @@ def redeem(
     officer's or a head's private chat (an agency may have several chats of a role, and
     each receives its notices: ``bot.scheduler.planners.routing.Routes``). ``private``:
     whether the channel said the chat is private, recorded as the chat's ``kind``."""
-    link = session.exec(select(LinkCode).where(LinkCode.code_hash == _hash(code))).first()
+    link = code_target(session, code)
     if link is None:
         return NotBound("unknown")
     if link.used_at is not None:
@@ -77,6 +77,11 @@ def redeem(
     link.used_at, link.used_by_chat_id = now, chat.id
     session.add(link)
     return Bound(chat, agency)
+
+
+def code_target(session: Session, code: str) -> LinkCode | None:
+    """The link code ``code`` stands for (used or not, expired or not), if any."""
+    return session.exec(select(LinkCode).where(LinkCode.code_hash == _hash(code))).first()
 
 
 def _kind(private: bool | None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func
+from sqlalchemy import create_engine, func, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.db import alembic_config
 from bot.models import Chat, Outbox, OutboxState
 from bot.services.channel_usage import Usage, usages
+from bot.services.outbox import CHANNEL_STOPPED
 
 
 @dataclass
@@ -79,8 +80,13 @@ def _check(engine: Engine, health: Health, now: datetime, settings: Settings) ->
     known = {s.revision for s in ScriptDirectory.from_config(
         alembic_config(settings.database_url)).walk_revisions()}  # fmt: skip
     if health.schema is None:
-        health.problems.append("Cơ sở dữ liệu trống (chưa có bảng nào): kiểm tra DATABASE_URL; "
-                               "nếu đúng là cơ sở dữ liệu mới, “dondoc run” sẽ tạo bảng khi chạy.")  # fmt: skip
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+        health.problems.append(
+            f"Cơ sở dữ liệu có {len(tables)} bảng nhưng không ghi phiên bản cấu trúc của "
+            "dondoc: kiểm tra DATABASE_URL (có thể là cơ sở dữ liệu khác)." if tables else
+            "Cơ sở dữ liệu trống (chưa có bảng nào): kiểm tra DATABASE_URL; nếu đúng là cơ "
+            "sở dữ liệu mới, “dondoc run” sẽ tạo bảng khi chạy.")  # fmt: skip
         return health
     if health.schema not in known:
         health.problems.append(f"Cơ sở dữ liệu ở cấu trúc {health.schema}, mới hơn phiên bản "
@@ -112,10 +118,11 @@ def _check(engine: Engine, health: Health, now: datetime, settings: Settings) ->
             .group_by(col(Chat.channel))
         ):
             row = session.get(Outbox, last_id)
-            health.warnings.append(
-                f"{channel.capitalize()}: {count} tin đang chờ gửi lại; lỗi gần nhất: "
-                f"{row.last_error[:200] if row else ''}"
-            )
+            error = row.last_error[:200] if row else ""
+            said = f"{channel.capitalize()}: {count} tin đang chờ gửi lại; lỗi gần nhất: {error}"
+            # A channel stopped (its token refused) sends nothing until it is fixed.
+            stopped = error.startswith(CHANNEL_STOPPED)
+            (health.problems if stopped else health.warnings).append(said)
     for usage in health.channels:
         if usage.spent:
             health.warnings.append(

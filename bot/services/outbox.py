@@ -54,6 +54,9 @@ FAREWELL = "farewell"
 #: deadlines to set). A channel whose monthly quota is spent holds these; messages
 #: between people (a notice of a request or a decision, an alert, a letter) still go.
 SCHEDULED = frozenset({"reminder", "files", "digest", "unspecified"})
+#: How ``last_error`` begins on a row whose channel stopped (a token refused): the row
+#: waits for the channel, and ``dondoc health`` reports the channel down.
+CHANNEL_STOPPED = "kênh ngừng gửi: "
 
 
 def enqueue(
