@@ -120,15 +120,15 @@ class TelegramChannel:
             {"rate_limit_args": Queued(within)} if queued and self.limiter is not None else {}
         )
 
-    def delay(self, chat_key: str) -> float:
+    def delay(self, chat_key: str | None) -> float:
         """Seconds before a message to ``chat_key`` could go (a 429's pause, the chat's own
-        window); 0 without a limiter."""
+        window; ``None``: the pause only); 0 without a limiter."""
         if self.limiter is None:
             return 0.0
         try:
-            chat = int(chat_key)
+            chat = int(chat_key) if chat_key is not None else None
         except ValueError:
-            return 0.0
+            chat = None
         return self.limiter.delay(chat)
 
     async def send(

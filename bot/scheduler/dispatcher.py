@@ -93,8 +93,8 @@ class DispatchResult:
     held: int = 0  # messages kept in the outbox because their channel's quota is spent
     deferred: int = 0  # messages put back, attempt and place kept: no slot soon enough
     paused: set[str] = field(default_factory=set)  # channels left alone for the rest of the pass
-    # How long each paused channel asked to be left alone (seconds), when it said so.
-    pause_for: dict[str, float] = field(default_factory=dict)
+    # Until when each paused channel asked to be left alone, when it said so.
+    paused_until: dict[str, datetime] = field(default_factory=dict)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -149,7 +149,9 @@ class _Pass:
         self.settings, self.cal, self.clock, self.result = settings, cal, clock, result
         self.fixed_now, self.stop = now, stop
         self.lease = settings.dispatch.lease_seconds
-        self.tried: set[int] = set()  # each row once per pass
+        # A pass given its ``now`` takes each row once; a continuous one takes a row again
+        # as soon as it is due again (a notice refused with 429, once the pause is over).
+        self.tried: set[int] = set()
         self.held: dict[int, datetime] = {}  # chats whose window is full, until when
         self.busy: dict[asyncio.Task[None], store.DueRow] = {}  # the rows being sent
         # A pass given its ``now`` sends the rows that were there when it began; what it
@@ -165,7 +167,7 @@ class _Pass:
         keeps its own rate limits (it has ``delay``: Telegram), one at a time for the
         others (Zalo's limits are not published, and its monthly quota is checked before
         each message)."""
-        return self.settings.dispatch.in_flight if hasattr(self.channels[name], "delay") else 1
+        return self.settings.dispatch.in_flight if _keeps_limits(self.channels[name]) else 1
 
     async def drain(self) -> None:
         try:
@@ -192,15 +194,19 @@ class _Pass:
         for row in self.busy.values():
             if row.channel in free:
                 free[row.channel] -= 1
+        for name in list(free):
+            if _delay(self.channels[name], None) > _SOON:  # paused after a 429: nothing now
+                del free[name]
         open_channels = [name for name, room in free.items() if room > 0]
         if not open_channels:
             return []
-        moment = self.clock()
+        moment, now_fixed = self.clock(), self.fixed_now is not None
         self.held = {chat: until for chat, until in self.held.items() if until > moment}
         busy = {row.chat_id for row in self.busy.values()} | set(self.held)
         wanted = sum(free[name] for name in open_channels)
         rows = store.due_rows(self.engine, open_channels, self.now(), wanted * 4 + 16,
-                              skip_ids=self.tried, skip_chats=busy, upto=self.upto)  # fmt: skip
+                              skip_ids=self.tried if now_fixed else (), skip_chats=busy,
+                              upto=self.upto)  # fmt: skip
         picked: list[store.DueRow] = []
         for row in rows:
             if row.chat_id in busy or free[row.channel] <= 0:
@@ -228,9 +234,15 @@ class _Pass:
             _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result)
 
 
-def _delay(channel: Channel, chat_key: str) -> float:
-    """Seconds before ``channel`` could send to ``chat_key`` (0 for a channel that does not
-    say: console, Zalo)."""
+def _keeps_limits(channel: Channel) -> bool:
+    """Whether ``channel`` keeps its own rate limits and says how long a chat must wait
+    (``delay``: Telegram's shared limiter)."""
+    return callable(getattr(channel, "delay", None))
+
+
+def _delay(channel: Channel, chat_key: str | None) -> float:
+    """Seconds before ``channel`` could send to ``chat_key`` (``None``: to any chat; 0 for
+    a channel that does not say: console, Zalo)."""
     delay = getattr(channel, "delay", None)
     return float(delay(chat_key)) if callable(delay) else 0.0
 
@@ -307,10 +319,9 @@ class Sender:
                         cal=self._calendar(now), clock=self.clock, now=None, result=result,
                         stop=stop)  # fmt: skip
             await run.drain()
-        later = self.clock()
+        later = self.clock() + timedelta(seconds=self.settings.tick_seconds)
         for name in result.paused:
-            wait = result.pause_for.get(name) or float(self.settings.tick_seconds)
-            self.paused[name] = later + timedelta(seconds=wait)
+            self.paused[name] = result.paused_until.get(name, later)
         for name in ("sent", "retried", "failed", "held", "deferred"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
         return result
@@ -454,15 +465,19 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             index += 1
     except ChannelBusy as exc:  # no slot soon enough: the row waits its turn, attempt kept
         log.info("outbox %s: %s; it keeps its place", outbox_id, exc)
-        store.release(engine, outbox_id, now, 0.0, str(exc))
+        store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         result.deferred += 1
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
-        log.warning("%s paused for this pass: %s", channel_name, exc)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
-        result.paused.add(channel_name)
+        if _keeps_limits(channel):  # its limiter holds every send for the pause (Telegram)
+            log.warning("%s paused: %s", channel_name, exc)
+        else:
+            log.warning("%s paused for this pass: %s", channel_name, exc)
+            result.paused.add(channel_name)
         if exc.retry_after:
-            result.pause_for[channel_name] = max(
-                exc.retry_after, result.pause_for.get(channel_name, 0.0)
+            until = run.clock() + timedelta(seconds=exc.retry_after)
+            result.paused_until[channel_name] = max(
+                until, result.paused_until.get(channel_name, until)
             )
         result.retried += 1
     except ChannelStopped as exc:  # no chat is at fault: the admins must fix the channel
