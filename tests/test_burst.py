@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from telegram import Update
 
 from bot.channels.limits import SendLimiter
 from bot.channels.telegram import TelegramChannel, build_application
-from bot.config import LimitSettings, Settings
+from bot.config import DispatchSettings, LimitSettings, Settings
 from bot.db import session_scope
 from bot.models import Chat, ChatRole, Outbox, OutboxState
 from bot.scheduler.dispatcher import Sender
@@ -212,3 +212,35 @@ def test_two_dispatcher_processes_send_every_notice_exactly_once(
     assert {row.claimed_by for row in rows} == set(workers)
     elapsed = max(r.sent_at for r in rows if r.sent_at) - START  # type: ignore[operator]
     assert elapsed > 3 * timedelta(seconds=10)  # the passes outlasted the lease
+
+
+async def test_the_sender_wakes_when_a_row_is_added_not_at_its_next_look(engine: Engine) -> None:
+    """``dondoc run``: a row committed in the process is sent at once, though the sender
+    would look again only in a minute."""
+    with session_scope(engine) as s:
+        chat = Chat(channel="console", chat_key="nhom:so-y-te", role=ChatRole.GROUP)
+        s.add(chat)
+    sent = asyncio.Event()
+
+    class Console:
+        name, limit = "console", 4096
+
+        async def send(self, chat_key: str, html: str, buttons: object = None) -> str:
+            sent.set()
+            return "1"
+
+    settings = replace(SETTINGS, dispatch=DispatchSettings(poll_seconds=60))
+    sender = Sender(engine, {"console": Console()}, settings=settings,  # type: ignore[dict-item]
+                    clock=lambda: START, worker="host:2")  # fmt: skip
+    unwatch = sender.watch()
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    await asyncio.sleep(0.05)  # its first pass found nothing: it waits a minute now
+    with session_scope(engine) as s:
+        store.enqueue(s, key="wake:1", chat=chat, kind="notice", parts=["Đề nghị gia hạn"],
+                      now=START)  # fmt: skip
+    await asyncio.wait_for(sent.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    unwatch()
+    assert not left(engine)

@@ -32,8 +32,9 @@ async def test_no_second_holds_more_than_30_messages_and_they_are_spaced() -> No
     await time.run(*(send(-5000 - i) for i in range(150)))
     assert len(sent) == 150 and max_in_window(sent, 1.0) == 30
     gaps = [b - a for a, b in itertools.pairwise(sent)]
-    assert min(gaps) >= 1.02 / 30 - 1e-9  # never a burst, whatever a window's edge
-    assert sent[-1] - sent[0] == pytest.approx(149 * 1.02 / 30)  # the ceiling, no slower
+    assert min(gaps) >= 0.75 * 1.02 / 30 - 1e-9  # never a burst of 30 at once
+    assert max_in_window(sent, 1.02) == 30  # the margin kept
+    assert sent[-1] - sent[0] <= 149 * 1.02 / 30  # the ceiling, no slower
 
 
 async def test_a_group_gets_20_a_minute_and_a_person_one_a_second() -> None:
@@ -84,7 +85,7 @@ async def test_an_answer_takes_the_next_free_slot_before_queued_notices() -> Non
 
     await time.run(*(notice(i) for i in range(60)), answer())
     index = order.index("answer")
-    assert 14 <= index <= 17  # the notices granted in the first half second, then the answer
+    assert 18 <= index <= 22  # the notices granted in the first half second, then the answer
     assert order[index + 1 :] == [f"notice {i}" for i in range(index, 60)]  # then in their order
 
 

@@ -8,10 +8,11 @@ answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses ev
 
 :class:`SendLimiter` keeps the three limits (``bot.config.LimitSettings``):
 
-- overall, messages are *spaced* ``(1 s + margin) / per_second`` apart, never burst: any
-  one-second window then holds at most ``per_second`` messages, also where they arrive a
-  little early or late (a sliding log that lets 30 go at once would have the next 30 arrive
-  on the window's edge);
+- overall, at most ``per_second`` messages in any ``1 s + margin`` (a sliding log of the
+  last ones sent), and never two closer than three quarters of ``(1 s + margin) /
+  per_second``: no burst of 30 at once whose followers would arrive on the window's edge,
+  and a wake-up a few milliseconds late costs nothing (the log, not the spacing, sets the
+  pace);
 - to one group (negative chat id), at most ``per_group_minute`` in any 60 s; to one private
   chat, ``per_private_second`` in any second (each window widened by ``margin``);
 - a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
@@ -101,10 +102,11 @@ class SendLimiter:
     ) -> None:
         self.limits, self.clock, self.sleep = limits, clock, sleep
         margin = limits.margin_ms / 1000
-        self.spacing = (1.0 + margin) / limits.per_second
+        self.spacing = (1.0 + margin) / limits.per_second  # the average gap at the ceiling
+        self._overall = _Window(limits.per_second, 1.0 + margin)
         self._group = (limits.per_group_minute, 60.0 + margin)
         self._private = (limits.per_private_second, 1.0 + margin)
-        self._next = -math.inf  # the earliest time of the next message, overall
+        self._next = -math.inf  # the earliest time of the next message, by the spacing
         self._paused_until = -math.inf
         self._chats: dict[int, _Window] = {}
         self._waiting: list[_Ticket] = []  # kept sorted: answers first, then by arrival
@@ -180,7 +182,8 @@ class SendLimiter:
     def _ready_at(self, ticket: _Ticket, now: float) -> float:
         """When ``ticket`` could go: its chat's window, the pause, the overall spacing, and
         one spacing more for each ticket ahead of it that could take the same slot."""
-        own = max(self._chat_free_at(ticket.chat), self._paused_until, self._next)
+        own = max(self._chat_free_at(ticket.chat), self._paused_until, self._next,
+                  self._overall.free_at())  # fmt: skip
         if own > now:
             return own
         ahead = 0
@@ -189,12 +192,16 @@ class SendLimiter:
                 break
             if self._chat_free_at(other.chat) <= now:
                 ahead += 1
-        return own if ahead == 0 else max(now, self._next) + ahead * self.spacing
+        return (
+            own
+            if ahead == 0
+            else max(now, self._next, self._overall.free_at()) + ahead * self.spacing
+        )
 
     def _grant(self, ticket: _Ticket, now: float) -> None:
         self._waiting.remove(ticket)
-        # Spaced from the moment this one goes (a late wake-up never lets two go closer).
-        self._next = now + self.spacing
+        self._next = now + 0.75 * self.spacing
+        self._overall.times.append(now)
         if ticket.chat is not None:
             self._window(ticket.chat).times.append(now)
         self.granted += 1

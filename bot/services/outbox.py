@@ -220,7 +220,7 @@ def claim(engine: Engine, outbox_id: int, worker: str, now: datetime, lease_seco
 
 def record_part(
     engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime,
-    *, lease_until: datetime | None = None,
+    *, lease_until: datetime | None = None, last: bool = False,
 ) -> bool:  # fmt: skip
     """The channel accepted a part as ``message_key``: ``sent_parts`` are now delivered (a
     retry goes on after them) and a reply to that message leads back to the row. An empty
@@ -228,7 +228,8 @@ def record_part(
     chart out): it counts as delivered, and there is no message to reply to.
 
     ``False`` (nothing recorded) when ``worker`` no longer holds the row. ``lease_until``
-    renews the lease in the same transaction.
+    renews the lease in the same transaction; ``last`` ends the row as :func:`finish`
+    does, in the same transaction too.
     """
     with session_scope(engine) as session:
         row = session.get(Outbox, outbox_id)
@@ -238,6 +239,13 @@ def record_part(
         row.sent_parts = sent_parts
         if lease_until is not None:
             row.lease_until = lease_until
+        if last:
+            row.state, row.sent_at, row.lease_until, row.last_error = (
+                OutboxState.SENT,
+                now,
+                None,
+                "",
+            )
         session.add(row)
         if message_key:
             session.add(SentMessage(outbox_id=outbox_id, chat_id=row.chat_id,
