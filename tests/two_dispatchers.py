@@ -3,9 +3,9 @@
     python -m tests.two_dispatchers DATABASE_URL ORIGIN OUT
 
 Drains the outbox as ``dondoc run`` does (``Sender.drain_once``, as worker ``host:pid``)
-through a slow channel (30 ms a message) until nothing is left to send, on a clock that
-runs 50 times faster than the real one from ``ORIGIN`` (``time.monotonic()``, the same
-in every process): the 10 s lease lasts 0.2 s, the pass about a second (50 s). Each
+through a slow channel (100 ms a message) until nothing is left to send, on a clock that
+runs 10 times faster than the real one from ``ORIGIN`` (``time.monotonic()``, the same
+in every process): the 10 s lease lasts 1 s, a message 1 s, the pass about 3 s (30 s). Each
 message the channel sends is a line ``chat<TAB>text<TAB>worker`` in ``OUT``.
 """
 
@@ -26,12 +26,12 @@ from bot.models import Outbox, OutboxState
 from bot.scheduler.dispatcher import Sender, worker_id
 
 START = datetime(2024, 12, 20, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam, a Friday
-SPEED = 50.0
+SPEED = 10.0
 SETTINGS = Settings(dispatch=DispatchSettings(lease_seconds=10, in_flight=4))
 
 
 class SlowChannel:
-    """A channel that takes 30 ms a message and keeps its own limits (so it is sent to
+    """A channel that takes 100 ms a message and keeps its own limits (so it is sent to
     ``in_flight`` at a time)."""
 
     name = "console"
@@ -44,7 +44,7 @@ class SlowChannel:
         return 0.0
 
     async def send(self, chat_key: str, html: str, buttons: Buttons | None = None) -> str:
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(0.1)
         self.out.write(f"{chat_key}\t{html}\t{self.worker}\n")
         self.out.flush()
         return f"{chat_key}:{html}"
