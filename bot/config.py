@@ -86,7 +86,7 @@ class LimitSettings:
     per_second: int = 30
     per_group_minute: int = 20
     per_private_second: int = 1
-    margin_ms: int = 20
+    margin_ms: int = 35
 
     def __post_init__(self) -> None:
         for name in ("per_second", "per_group_minute", "per_private_second"):

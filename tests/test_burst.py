@@ -130,7 +130,8 @@ async def test_a_burst_stays_under_every_limit_and_sends_each_notice_once(burst:
     for at, chat, _text in burst.fake.accepted:
         per_group[chat].append(at)
     assert max(max_in_window(t, 60.0) for t in per_group.values()) == 20
-    # The 180 notices of the 60 small groups go at the ceiling: 30 a second less the margin.
+    # The 180 notices of the 60 small groups go at the ceiling: 30 a second less the margin
+    # (35 ms a second: 29.0).
     small = sorted(at for at, chat, _ in burst.fake.accepted if chat != -1060)
     rate = (len(small) - 1) / (small[-1] - small[0])
     assert 28.5 <= rate <= 30
@@ -155,7 +156,9 @@ async def test_an_officer_is_answered_before_the_queued_notices(burst: Burst) ->
 
     await asyncio.gather(drain(burst), burst.time.run(officer_writes()))
     [(answered, _chat, _text)] = [a for a in burst.fake.accepted if a[1] == OFFICER]
-    assert answered - asked[0] <= 2 * 1.02 / 30  # the next free slot, or the one after
+    # The next free slot: no notice went between the question and its answer.
+    assert not [at for at, chat, _ in burst.fake.accepted if asked[0] < at < answered]
+    assert answered - asked[0] < 0.5
     notices_after = [at for at, chat, _ in burst.fake.accepted if chat != OFFICER and at > answered]
     assert len(notices_after) > 50  # many notices were queued before it
 
