@@ -1,27 +1,20 @@
 """The morning burst: 3·N due notices to N groups, sent through the real Telegram stack.
 
-    .venv/bin/python -m bench.burst_bench [--groups 1000] [--latency 0.05] [--pushed]
+    .venv/bin/python -m bench.burst_bench [--groups 1000] [--latency 0.05]
 
 A province of N agencies, each with a bound Telegram group (negative chat ids), and three
 notices per group in the outbox (``bot.services.outbox.enqueue``), due at 08:00 on a
-working day. The bot is built as in production (``build_application``, PTB's
-``AIORateLimiter`` on) and sends over real HTTP to :mod:`bench.fake_bot_api`, which
-enforces Telegram's limits and answers 429 like Telegram. :func:`drain` is how the
-outbox is emptied; it is the one function to change when the dispatcher changes.
-
-Today that is one ``tick`` a minute (``Settings.tick_seconds``), each sending at most
-200 rows; "pushed" runs the same ticks back to back, today's dispatcher at its fastest.
-Between ticks nothing is sent: the :class:`SkippingClock` that the fake, the dispatcher
-and the figures share jumps over that idle time instead of waiting it out, so an hour's
-drain at production pace takes its sending time to measure. (PTB's own limiter keeps
-the event loop's clock, which does not jump: after a jump it may hold a message back a
-little longer than it would have, never send one earlier.)
+working day. The bot is built as in production (``build_application`` with dondoc's send
+limiter, the dispatcher's channel as ``bot.app`` opens it) and sends over real HTTP to
+:mod:`bench.fake_bot_api`, which enforces Telegram's limits and answers 429 like
+Telegram. :func:`drain` empties the outbox as ``dondoc run`` does: its continuous
+``Sender``, until nothing is left.
 
 While the burst runs, an officer of the first group replies ``/xong NV…`` (after a third
 of the notices went out); the clock stops, in real seconds, when the fake accepts the
 bot's answer.
 
-Figures (seconds, messages): end to end from the first tick to the last message the fake
+Figures (seconds, messages): end to end from the start to the last message the fake
 accepted; messages per second and their share of 30 msg/s; 429 answers; the most
 messages in any one-second window and to one group in any 60-second window; the reply's
 answer time. SQLite file in a temporary folder.
@@ -32,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import math
 import tempfile
 import time
 from collections.abc import Mapping
@@ -51,7 +43,7 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, Plan
-from bot.scheduler.runner import tick
+from bot.scheduler.dispatcher import Sender
 from bot.services.outbox import enqueue
 from tests.province import Province, at
 
@@ -72,9 +64,8 @@ class Burst:
     groups: int
     notices: int
     latency: float  # seconds per request
-    every: float  # seconds between ticks (0: back to back)
-    ticks: int
-    seconds: float  # first tick's start → last message accepted, on the skipping clock
+    sent: int  # messages the sender counted as sent
+    seconds: float  # the sender's start → last message accepted
     traffic: Traffic
     reply_seconds: float  # real seconds, reply written → its answer accepted
 
@@ -143,34 +134,23 @@ class SkippingClock:
 
 
 async def drain(
-    engine: Engine, channels: Mapping[str, Channel], clock: SkippingClock, settings: Settings,
-    every: float,
-) -> int:  # fmt: skip
-    """Empty the outbox as production does today: ``bot.scheduler.runner.tick`` (plan,
-    then ``dispatch`` at most 200 rows) once every ``every`` seconds, on APScheduler's
-    interval (an overrun skips to the next one); ``every=0``: back to back. A tick with
-    nothing due is skipped over to the earliest retry. Returns the number of ticks.
-    The one function to change with the dispatcher."""
-    ticks = 0
-    last: datetime | None = None
-    while True:
-        count, first = remaining(engine)
-        if not count:
-            return ticks
-        wake = clock.now() if first is None else max(clock.now(), first)
-        if last is not None and every:  # the next tick on the interval's grid
-            wake = last + timedelta(
-                seconds=every * max(1, math.ceil((wake - last).total_seconds() / every))
-            )
-        clock.skip_to(wake)
-        last = clock.now()
-        await tick(engine, channels, last, settings=settings, worker="bench")
-        ticks += 1
+    engine: Engine, channels: Mapping[str, Channel], clock: SkippingClock, settings: Settings
+) -> int:
+    """Empty the outbox as ``dondoc run`` does: its ``Sender``, woken by every row added
+    and passing every second, until no row is left to send. Returns the passes' count
+    of messages sent."""
+    sender = Sender(engine, channels, settings=settings, clock=clock.now, worker="bench")
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    while remaining(engine)[0]:  # noqa: ASYNC110 - the database tells when: polled, real time
+        await asyncio.sleep(0.2)
+    stop.set()
+    await running
+    return sender.totals.sent
 
 
-async def run(groups: int, latency: float, every: float) -> Burst:
-    """One burst of 3·``groups`` notices, ``latency`` seconds per request, a tick every
-    ``every`` seconds (0: back to back)."""
+async def run(groups: int, latency: float) -> Burst:
+    """One burst of 3·``groups`` notices, ``latency`` seconds per request."""
     # Each 429 is counted in the figures; PTB's limiter would also log it with a traceback.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     clock = SkippingClock()
@@ -188,61 +168,54 @@ async def run(groups: int, latency: float, every: float) -> Burst:
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(timeout=1)
-            channels = {"telegram": TelegramChannel(app)}
+            channels = {
+                "telegram": TelegramChannel(
+                    app, queued=True, within=settings.dispatch.lease_seconds / 4
+                )
+            }  # as bot.app
             started = clock()
-            sending = asyncio.create_task(drain(engine, channels, clock, settings, every))
+            sending = asyncio.create_task(drain(engine, channels, clock, settings))
             await server.run(fake.wait_for(
                 lambda: True if len(fake.accepted) >= notices // 3 else None, REPLY_TIMEOUT))  # fmt: skip
             written = time.monotonic()
             asked = await server.run(fake.say(group_chat_id(0), OFFICER, f"/xong NV{part}"))
             answer = await server.run(fake.wait_for(
                 lambda: next((a for a in fake.accepted if a.reply_to == asked), None), REPLY_TIMEOUT))  # fmt: skip
-            ticks = await sending
+            sent = await sending
             await app.updater.stop()
             await app.stop()
         engine.dispose()
     traffic = fake.traffic()
-    return Burst(groups=groups, notices=notices, latency=latency, every=every, ticks=ticks,
+    return Burst(groups=groups, notices=notices, latency=latency, sent=sent,
                  seconds=traffic.last - started, traffic=traffic,
                  reply_seconds=answer.real - written if answer else REPLY_TIMEOUT)  # fmt: skip
 
 
 def figures(scale: float) -> list[Figure]:
-    """The burst at ``scale`` × the issue's 1,000 groups, at production pace and pushed,
-    without and with 50 ms latency per request."""
+    """The burst at ``scale`` × the issue's 1,000 groups, without and with 50 ms latency
+    per request."""
     groups = max(3, round(ISSUE_GROUPS * scale))
-    every = Settings().tick_seconds
     rows = []
     for latency in (0.0, 0.05):
-        rows.extend(burst_figures(asyncio.run(run(groups, latency, every)), paced=True))
-        rows.extend(burst_figures(asyncio.run(run(groups, latency, 0)), paced=False))
+        rows.extend(burst_figures(asyncio.run(run(groups, latency))))
     return rows
 
 
-def burst_figures(b: Burst, *, paced: bool) -> list[Figure]:
-    """The goal rows of one burst; for a pushed one, only how fast and how many 429s."""
-    how = f"a tick per {b.every:.0f} s" if paced else "ticks pushed back to back"
+def burst_figures(b: Burst) -> list[Figure]:
+    """The goal rows of one burst."""
     where = f"({b.notices:,} to {b.groups:,} groups, {b.latency * 1000:.0f} ms)"
     ceiling = b.notices / (0.95 * TELEGRAM_PER_SECOND)  # 105 s for 3,000
     scaled = "" if b.groups == ISSUE_GROUPS else f"105 s × {b.notices:,}/3,000"
-    rows = [
-        Figure(f"burst, {how}: end to end {where}", b.seconds, "s", ceiling, note=scaled),
-        Figure(f"burst, {how}: share of 30 msg/s {where}", b.share, "%", 95, at_most=False),
-        Figure(f"burst, {how}: 429 answers {where}", b.traffic.too_many, "", 0),
-        Figure(f"burst, {how}: most in a 1-s window {where}", b.traffic.max_per_second, "msg", 30),
+    late = "" if b.reply_seconds < REPLY_TIMEOUT else "no answer: timeout"
+    t = b.traffic
+    return [
+        Figure(f"burst: end to end {where}", b.seconds, "s", ceiling, note=scaled),
+        Figure(f"burst: share of 30 msg/s {where}", b.share, "%", 95, at_most=False),
+        Figure(f"burst: 429 answers {where}", t.too_many, "", 0),
+        Figure(f"burst: most in a 1-s window {where}", t.max_per_second, "msg", 30),
+        Figure(f"burst: most to a group in 60 s {where}", t.max_per_group_minute, "msg", 20),
+        Figure(f"burst: reply answered {where}", b.reply_seconds, "s", 1.0, note=late),
     ]
-    if paced:
-        late = "" if b.reply_seconds < REPLY_TIMEOUT else "no answer: timeout"
-        rows += [
-            Figure(
-                f"burst, {how}: most to a group in 60 s {where}",
-                b.traffic.max_per_group_minute,
-                "msg",
-                20,
-            ),
-            Figure(f"burst, {how}: reply answered {where}", b.reply_seconds, "s", 1.0, note=late),
-        ]
-    return rows
 
 
 def main() -> None:
@@ -251,15 +224,13 @@ def main() -> None:
     )
     parser.add_argument("--groups", type=int, default=ISSUE_GROUPS)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
-    parser.add_argument("--pushed", action="store_true", help="ticks back to back")
     args = parser.parse_args()
-    every = 0 if args.pushed else Settings().tick_seconds
-    b = asyncio.run(run(args.groups, args.latency, every))
+    b = asyncio.run(run(args.groups, args.latency))
     t = b.traffic
-    print(f"{b.notices:,} notices to {b.groups:,} groups, {b.latency * 1000:.0f} ms latency, "
-          f"{b.ticks} ticks {f'every {every} s' if every else 'back to back'}: {b.seconds:.1f} s end to end, "
-          f"{b.per_second:.1f} msg/s = {b.share:.0f} % of 30 msg/s; {t.too_many} × 429; at most "
-          f"{t.max_per_second} in a second, {t.max_per_group_minute} to a group in a minute; "
+    print(f"{b.notices:,} notices to {b.groups:,} groups, {b.latency * 1000:.0f} ms latency: "
+          f"{b.seconds:.1f} s end to end, {b.per_second:.1f} msg/s = {b.share:.0f} % of 30 msg/s; "
+          f"{t.too_many} × 429; at most {t.max_per_second} in a second, "
+          f"{t.max_per_group_minute} to a group in a minute; "
           f"reply answered in {b.reply_seconds * 1000:.0f} ms")  # fmt: skip
 
 

@@ -7,9 +7,11 @@
   left out with a warning: its messages stay in the outbox for the next tick.
 - :func:`tick_once` is one tick through those channels (``dondoc tick``, ``dondoc console``).
 - :func:`run` is ``dondoc run``: the channels, then the receivers (Telegram polling or
-  webhook, Zalo polling or webhook), then the periodic tick, until ``stop`` (SIGINT or
-  SIGTERM); then the periodic tick stops, the receivers stop in reverse order, the
-  channels close and the engine is disposed.
+  webhook, Zalo polling or webhook), then the periodic tick (it plans) and the sender
+  (``bot.scheduler.dispatcher.Sender``: it drains the outbox continuously, woken by every
+  row added), until ``stop`` (SIGINT or SIGTERM); then the sender finishes the messages in
+  flight, the periodic tick stops, the receivers stop in reverse order, the channels close
+  and the engine is disposed. The process claims outbox rows as ``host:pid``.
 
 The database engine comes from the caller, migrated (``bot.cli.common.migrated_engine``,
 which turns a database that cannot be opened into one Vietnamese line); ``run`` owns it
@@ -19,6 +21,7 @@ from then on and disposes of it when it stops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -34,6 +37,7 @@ from bot.channels import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.domain.calendar import VIETNAM
+from bot.scheduler.dispatcher import Sender
 from bot.scheduler.periodic import PeriodicTick
 from bot.scheduler.runner import TickResult, tick
 
@@ -92,7 +96,11 @@ async def open_channels(
                 log.warning("Chưa kết nối được Telegram (%s); tin nhắn Telegram chờ lượt sau.", exc)
             else:
                 opened.telegram = application
-                opened.channels["telegram"] = TelegramChannel(application)
+                # The dispatcher's sends are queued notices: answers to people go first,
+                # and a notice waits for its slot at most a quarter of its lease.
+                opened.channels["telegram"] = TelegramChannel(
+                    application, queued=True, within=settings.dispatch.lease_seconds / 4
+                )
         if remote and settings.zalo_token:
             from bot.channels.zalo import ZaloChannel, ZaloClient
             from bot.services.channel_usage import UsageMeter
@@ -110,7 +118,7 @@ async def open_channels(
 
 async def tick_once(
     settings: Settings, engine: Engine, now: datetime, *, console_only: ConsoleChannel | None = None,
-    worker: str = "dondoc",
+    worker: str | None = None,
 ) -> TickResult:  # fmt: skip
     """One tick at ``now`` through the channels :func:`open_channels` opens."""
     async with open_channels(settings, engine, lambda: now, console_only=console_only) as opened:
@@ -142,14 +150,22 @@ async def run(
     try:
         async with open_channels(settings, engine, clock) as opened:
             receivers: list[Stopper] = []  # what stops each receiver started so far
-            periodic = PeriodicTick(engine, opened.channels, settings, clock=clock)
+            sender = Sender(engine, opened.channels, settings=settings, clock=clock)
+            unwatch = sender.watch()
+            periodic = PeriodicTick(engine, opened.channels, settings, clock=clock, sender=sender)
+            sending: asyncio.Task[None] | None = None
             try:
                 await _start_receivers(settings, engine, clock, opened, stop, receivers)
                 periodic.start()
                 ready(list(opened.channels))
                 await periodic.run_once()  # do not wait a whole interval for the first tick
+                await sender.drain_once()  # nor for its messages
+                sending = asyncio.create_task(sender.run(stop))
                 await stop.wait()
             finally:
+                if sending is not None:
+                    await _finish(sending)
+                unwatch()
                 await periodic.stop()
                 for stop_receiver in reversed(receivers):
                     await stop_receiver()
@@ -157,6 +173,18 @@ async def run(
         for sig in signals:
             loop.remove_signal_handler(sig)
         engine.dispose()
+
+
+async def _finish(sending: asyncio.Task[None], grace: float = 30.0) -> None:
+    """The sender stops claiming once ``stop`` is set; its messages in flight get ``grace``
+    seconds to end (a message cut short is sent again when its lease runs out)."""
+    done, _ = await asyncio.wait({sending}, timeout=grace)
+    if not done:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+    elif not sending.cancelled() and sending.exception() is not None:
+        log.error("the sender failed", exc_info=sending.exception())
 
 
 async def _start_receivers(

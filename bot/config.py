@@ -59,12 +59,41 @@ class DispatchSettings:
 
     lease_seconds: int = 120
     max_attempts: int = 8
+    # ``dondoc run`` drains the outbox continuously: at most ``in_flight`` messages being
+    # sent at once, and a look every ``poll_seconds`` for rows other processes added and
+    # retries that came due (rows added in the process wake it at once).
+    in_flight: int = 32
+    poll_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
             raise ValueError(f"lease_seconds: at least 10, got {self.lease_seconds}")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts: at least 1, got {self.max_attempts}")
+        if not 1 <= self.in_flight <= 256:
+            raise ValueError(f"in_flight: 1 to 256, got {self.in_flight}")
+        if not 0.1 <= self.poll_seconds <= 60:
+            raise ValueError(f"poll_seconds: 0.1 to 60, got {self.poll_seconds}")
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Telegram's limits on what one bot sends (Bot API FAQ, "My bot is hitting limits,
+    how do I avoid this?"): about 30 messages a second over all chats, 20 a minute to one
+    group, one a second to one private chat. ``margin_ms`` widens every window a little,
+    so that messages sent on a window's edge do not reach Telegram inside it."""
+
+    per_second: int = 30
+    per_group_minute: int = 20
+    per_private_second: int = 1
+    margin_ms: int = 35
+
+    def __post_init__(self) -> None:
+        for name in ("per_second", "per_group_minute", "per_private_second"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: at least 1, got {getattr(self, name)}")
+        if not 0 <= self.margin_ms <= 1000:
+            raise ValueError(f"margin_ms: 0 to 1000, got {self.margin_ms}")
 
 
 @dataclass(frozen=True)
@@ -114,6 +143,7 @@ class Settings:
     unspecified: Weekly = field(default_factory=Weekly)  # deadlines without a date, to admins
     digest: Weekly = field(default_factory=Weekly)  # the heads' and coordinators' digest
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     files: FileSettings = field(default_factory=FileSettings)
     apology: ApologySettings = field(default_factory=ApologySettings)
 
@@ -272,6 +302,12 @@ _bool = _expect(bool, "true or false")
 _quoted = _expect(str, "text in quotes")
 
 
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number of seconds, got {value!r}")
+    return float(value)
+
+
 def _text(value: Any) -> str:
     if not str(_quoted(value)).strip():
         raise ValueError("must not be empty")
@@ -386,7 +422,12 @@ _RULES = (
     _Rule("unspecified", Weekly, _weekly("unspecified")),
     _Rule("digest", Weekly, _weekly("digest")),
     _Rule("dispatch", DispatchSettings, {("dispatch", "lease_seconds"): ("lease_seconds", _int),
-                                         ("dispatch", "max_attempts"): ("max_attempts", _int)}),
+                                         ("dispatch", "max_attempts"): ("max_attempts", _int),
+                                         ("dispatch", "in_flight"): ("in_flight", _int),
+                                         ("dispatch", "poll_seconds"): ("poll_seconds", _seconds)}),
+    _Rule("limits", LimitSettings, {("limits", k): (k, _int) for k in
+                                    ("per_second", "per_group_minute", "per_private_second",
+                                     "margin_ms")}),
     _Rule("files", FileSettings, {("files", "warn_days"): ("warn_days", _int),
                                   ("files", "cutoff"): ("cutoff", _time)}),
     _Rule("apology", ApologySettings,

@@ -162,3 +162,43 @@ def test_one_way_to_deactivate_a_chat_tells_the_other_admins_once(
     assert not gone.active
     assert [(r.chat_id, r.kind) for r in rows] == [(admins[1].id, "notice")]
     assert "bot was kicked" in rows[0].parts[0]
+
+
+def test_claim_many_takes_only_the_rows_still_due_and_renew_only_for_their_holder(
+    engine: Engine, chat: Chat
+) -> None:
+    ids = [_enqueue(engine, chat, key=f"notice:{i}") for i in range(3)]
+    assert store.claim(engine, ids[1], "b", NOW, LEASE)  # another dispatcher has the second
+    later = NOW + timedelta(seconds=30)
+    assert store.claim_many(engine, ids, "a", later, LEASE) == [ids[0], ids[2]]
+    row = _row(engine, ids[0])
+    assert (row.claimed_by, row.attempts, row.lease_until) == (
+        "a",
+        1,
+        later + timedelta(seconds=LEASE),
+    )
+    assert store.claim_many(engine, ids, "c", later, LEASE) == []  # never two holders
+    assert store.renew(engine, ids[0], "a", later + timedelta(seconds=60), LEASE)
+    assert _row(engine, ids[0]).lease_until == later + timedelta(seconds=60 + LEASE)
+    assert not store.renew(engine, ids[1], "a", later, LEASE)  # not its row
+    expired = later + timedelta(seconds=60 + LEASE + 1)
+    assert not store.renew(engine, ids[2], "a", expired, LEASE)  # its lease ran out first
+    assert store.claim_many(engine, [ids[2]], "c", expired, LEASE) == [ids[2]]
+    assert not store.record_part(engine, ids[2], "a", 1, "m-1", expired)
+
+
+def test_the_last_part_recorded_ends_the_row_in_the_same_transaction(
+    engine: Engine, chat: Chat
+) -> None:
+    outbox_id = _enqueue(engine, chat, parts=1)
+    assert store.claim_many(engine, [outbox_id], "a", NOW, LEASE) == [outbox_id]
+    assert store.record_part(engine, outbox_id, "a", 1, "m-1", NOW, last=True,
+                             lease_until=NOW + timedelta(seconds=LEASE))  # fmt: skip
+    row = _row(engine, outbox_id)
+    assert (row.state, row.sent_at, row.lease_until, row.sent_parts) == (
+        OutboxState.SENT,
+        NOW,
+        None,
+        1,
+    )
+    assert store.claim_many(engine, [outbox_id], "b", NOW + timedelta(days=1), LEASE) == []

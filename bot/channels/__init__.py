@@ -10,8 +10,12 @@
   :class:`ChatMigrated` (follow the group to its new id), :class:`MessageRejected`
   (this message, not the chat) and :class:`TooLong`; and two that concern the whole
   channel, not a chat nor a message: :class:`ChannelPaused` (no more sends on this
-  channel in this pass: a quota) and :class:`ChannelStopped` (no more sends on it for
-  the rest of the process: its token is refused).
+  channel in this pass: a quota, Telegram's flood control), :class:`ChannelBusy` (no slot
+  soon enough under the rate limits: this message waits its turn) and
+  :class:`ChannelStopped` (no more sends on it for the rest of the process: its token is
+  refused).
+- A channel may also tell how long before it could send to a chat (``delay(chat_key)``,
+  seconds; Telegram's limiter): the dispatcher claims only messages it can send soon.
 - Every text meets its channel's size limit in one way: :func:`bot.render.split_message`
   with the channel's ``limit``. The dispatcher splits the outbox's parts so (and keeps
   each piece's message id, so a retry sends nothing twice); answers in a chat go
@@ -54,6 +58,11 @@ class TooLong(MessageRejected):
 class ChannelPaused(TransientError):
     """The whole channel must wait (Zalo: 429 "Quota exceeded"): nothing more is sent on
     it in this dispatch pass, and the message keeps its place for a later one."""
+
+
+class ChannelBusy(TransientError):
+    """The channel has no slot for this message soon enough (its rate limits are full for
+    longer than the sender can wait): the message keeps its place and its attempts."""
 
 
 class ChannelStopped(Exception):

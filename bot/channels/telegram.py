@@ -2,8 +2,10 @@
 
 Handlers are thin: an update becomes an ``Incoming`` (or button data), one call to
 ``bot.handlers.core`` inside a transaction, and the answers go back as HTML replies.
-Sending respects Telegram's limits through PTB's ``AIORateLimiter`` (about 30 messages a
-second overall, 20 a minute per group). The bot's token is part of every request URL:
+Every request goes through one shared limiter (``bot.channels.limits``: 30 messages a
+second overall, 20 a minute per group, one a second per person, a pause on 429), plugged
+into PTB as its rate limiter; the dispatcher's channel (``queued=True``) marks its sends as
+queued notices, so that answers to people go first. The bot's token is part of every request URL:
 httpx's request log is silenced and a logging filter blanks the token anywhere else.
 """
 
@@ -29,7 +31,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.error import ChatMigrated as TgChatMigrated
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -41,6 +42,8 @@ from telegram.request import HTTPXRequest
 
 from bot.channels import (
     Buttons,
+    ChannelBusy,
+    ChannelPaused,
     ChatMigrated,
     MessageRejected,
     PermanentError,
@@ -49,6 +52,7 @@ from bot.channels import (
     send_pieces,
 )
 from bot.channels.console import plain as plain_text
+from bot.channels.limits import Queued, SendLimiter, SlotMissed, TelegramLimiter
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
@@ -103,8 +107,29 @@ class TelegramChannel:
     name = "telegram"
     limit = TELEGRAM_LIMIT
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], *, queued: bool = False,
+        within: float | None = None,
+    ) -> None:  # fmt: skip
+        """``queued``: the dispatcher's sends (notices from the outbox), which yield to
+        answers and wait at most ``within`` seconds for a slot; otherwise answers."""
         self.bot = application.bot
+        limiter = application.bot.rate_limiter
+        self.limiter = limiter.limiter if isinstance(limiter, TelegramLimiter) else None
+        self.limit_args: dict[str, Any] = (
+            {"rate_limit_args": Queued(within)} if queued and self.limiter is not None else {}
+        )
+
+    def delay(self, chat_key: str | None) -> float:
+        """Seconds before a message to ``chat_key`` could go (a 429's pause, the chat's own
+        window; ``None``: the pause only); 0 without a limiter."""
+        if self.limiter is None:
+            return 0.0
+        try:
+            chat = int(chat_key) if chat_key is not None else None
+        except ValueError:
+            chat = None
+        return self.limiter.delay(chat)
 
     async def send(
         self, chat_key: str, html: str, buttons: Buttons | None = None, reply_to: str | None = None
@@ -117,29 +142,35 @@ class TelegramChannel:
         return await self._call(
             self.bot.send_message(chat_id=int(chat_key), text=html, parse_mode=ParseMode.HTML,
                                   reply_markup=keyboard(buttons), disable_web_page_preview=True,
-                                  reply_parameters=quote)
+                                  reply_parameters=quote, **self.limit_args)
         )  # fmt: skip
 
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
         return await self._call(
             self.bot.send_document(
-                chat_id=int(chat_key), document=InputFile(data, filename=filename)
+                chat_id=int(chat_key),
+                document=InputFile(data, filename=filename),
+                **self.limit_args,
             )
         )
 
     async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:
         return await self._call(
-            self.bot.send_photo(chat_id=int(chat_key), photo=InputFile(data, filename=filename))
+            self.bot.send_photo(
+                chat_id=int(chat_key), photo=InputFile(data, filename=filename), **self.limit_args
+            )
         )
 
     async def _call(self, request: Any) -> str:
         try:
             message = await request
-        except RetryAfter as exc:
+        except RetryAfter as exc:  # flood control is per bot: the limiter paused every send
             wait = exc.retry_after
-            raise TransientError(
+            raise ChannelPaused(
                 str(exc), wait if isinstance(wait, int | float) else wait.total_seconds()
             ) from None
+        except SlotMissed as exc:
+            raise ChannelBusy(str(exc), exc.wait) from None
         except TgChatMigrated as exc:
             raise ChatMigrated(str(exc.new_chat_id)) from None
         except Forbidden as exc:
@@ -164,11 +195,13 @@ def build_application(
     clock: Callable[[], datetime],
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limit: bool = True,
+    limiter: SendLimiter | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application with dondoc's handlers, for ``settings.telegram_token`` at
     ``settings.telegram_base_url``; admins are ``settings.admin_telegram_ids``.
-    ``transport`` lets tests stand in for Telegram's servers at the HTTP level.
-    Raises ValueError without a token."""
+    ``transport`` lets tests stand in for Telegram's servers at the HTTP level; every
+    request goes through ``limiter`` (one from ``settings.limits`` when not given), or
+    none with ``rate_limit=False``. Raises ValueError without a token."""
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     kwargs = {"transport": transport} if transport is not None else None
@@ -176,12 +209,15 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
-        .request(HTTPXRequest(connection_pool_size=8, httpx_kwargs=kwargs))
+        # A connection for each message the dispatcher may have in flight, and answers'.
+        .request(
+            HTTPXRequest(connection_pool_size=settings.dispatch.in_flight + 8, httpx_kwargs=kwargs)
+        )
         .get_updates_request(HTTPXRequest(httpx_kwargs=kwargs))
     )
     if rate_limit:
-        limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB's builder generics
+        shared = TelegramLimiter(limiter or SendLimiter(settings.limits))
+        builder = builder.rate_limiter(shared)  # type: ignore[arg-type]  # PTB's builder generics
     app = builder.build()
     app.bot_data.update(engine=engine, settings=settings, clock=clock)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))

@@ -1,4 +1,22 @@
-"""Drain the outbox to the channels: load a claimed row, send it, classify the error, apply.
+"""Drain the outbox to the channels: claim rows, send them concurrently, classify errors.
+
+Two ways to run it. :func:`dispatch` is one pass (``dondoc tick``, the tests): everything
+due at ``now`` is sent once and the pass returns its :class:`DispatchResult`. :class:`Sender`
+is ``dondoc run``'s: a long-lived task that drains the outbox continuously, woken when rows
+are added in this process (an INSERT into the outbox that commits) and every
+``poll_seconds`` (rows other processes added, retries that came due).
+
+A pass sends up to ``in_flight`` rows at once, one row per chat at a time (a chat's
+messages keep their order), under the channel's own limits (Telegram's shared limiter,
+``bot.channels.limits``): it claims only rows it can send soon (a chat whose window is
+full, or a channel paused by a 429, is left for later), in one conditional UPDATE for the
+rows it has room for.
+
+Leases hold: a row's lease runs from the clock at its claim; before each part the sender
+makes sure at least half of it is left (renewing it, or stopping if the row was taken
+over), the channel waits at most a quarter of it for a slot (``ChannelBusy`` otherwise:
+the row keeps its place), and each recorded part renews it. Each process claims as its
+own worker (:func:`worker_id`, ``host:pid``).
 
 The store (``bot.services.outbox``) claims the rows, records each part a channel accepted
 and ends them; its docstring states what is guaranteed (each message sent once, except
@@ -8,28 +26,37 @@ after an error (a migration followed, a chat gone deactivated, the admins told) 
 
 Each part is split to the channel's limit before the first send (the split is kept, so a
 retry counts the same pieces); a piece the channel still finds too long is split smaller,
-never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota)
-or stops (``ChannelStopped``: Zalo's token refused) is left alone for the rest of the
-pass; the row it was sending keeps its place and its attempts, no chat is touched, and
-for a stop the admins are told (``chats.channel_stopped``). On a channel whose monthly
+never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota,
+Telegram's flood control) or stops (``ChannelStopped``: Zalo's token refused) is left alone
+for the rest of the pass (the continuous sender: for its ``retry_after``, or a tick); the
+row it was sending keeps its place and its attempts, no chat is touched, and the admins
+are told (``chats.channel_stopped``, ``chats.channel_paused``). On a channel whose monthly
 quota is spent (``bot.services.channel_usage``) the scheduled messages
-(``outbox.SCHEDULED``) are held, looked at again hourly; messages between people go on. One row
-that fails in a way nobody foresaw is put back with a backoff (failed after
+(``outbox.SCHEDULED``) are held, looked at again hourly; messages between people go on. One
+row that fails in a way nobody foresaw is put back with a backoff (failed after
 ``max_attempts``), the admins are told once, and the pass goes on with the other rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import os
+import re
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.channels import (
     Channel,
+    ChannelBusy,
     ChannelPaused,
     ChannelStopped,
     ChatMigrated,
@@ -45,6 +72,7 @@ from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
 from bot.services import channel_usage
 from bot.services import outbox as store
+from bot.services.calendar import load_calendar
 from bot.services.chats import (
     channel_paused,
     channel_stopped,
@@ -60,19 +88,39 @@ _BACKOFF_MAX = 3600.0
 _HOLD_SECONDS = 3600.0  # a message held for a spent quota is looked at again after this
 
 
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+_SOON = 2.0  # seconds: a chat whose window opens later than this is left for later
+
+
 @dataclass
 class DispatchResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
     held: int = 0  # messages kept in the outbox because their channel's quota is spent
+    deferred: int = 0  # messages put back, attempt and place kept: no slot soon enough
     paused: set[str] = field(default_factory=set)  # channels left alone for the rest of the pass
+    # Until when each paused channel asked to be left alone, when it said so.
+    paused_until: dict[str, datetime] = field(default_factory=dict)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds to wait before the next attempt; the channel's ``retry_after`` wins if longer."""
     wait = min(_BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), _BACKOFF_MAX)
     return max(wait, retry_after or 0.0)
+
+
+def worker_id() -> str:
+    """This process as a worker that claims outbox rows: ``host:pid``, unique among the
+    processes sharing a database (``Outbox.claimed_by`` holds 64 characters)."""
+    return f"{socket.gethostname()[:48]}:{os.getpid()}"
+
+
+def _elapsed_from(now: datetime) -> Clock:
+    """``now`` plus the time that passed since: the clock of a pass given its ``now``."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
 
 
 async def dispatch(
@@ -83,28 +131,247 @@ async def dispatch(
     worker: str,
     settings: Settings,
     cal: WorkCalendar,
-    limit: int = 200,
+    clock: Clock | None = None,
 ) -> DispatchResult:
+    """One pass: every row due at ``now`` sent once (``in_flight`` at a time), stamped
+    ``now`` (sent at, next attempt). Leases run on ``clock`` (by default ``now`` plus the
+    time the pass has taken), so that they hold however long the pass is."""
     result = DispatchResult()
     if not cal.in_window(now) or not channels:
         return result
-    due = store.due(engine, list(channels), now, limit)
-    allowed = set(due)
-    for outbox_id in due:
-        if outbox_id not in allowed:
-            continue  # its channel paused or stopped in this pass
-        if not store.claim(engine, outbox_id, worker, now, settings.dispatch.lease_seconds):
-            continue  # another dispatcher has it
-        paused = len(result.paused)
-        try:
-            await _deliver(engine, channels, outbox_id, worker, now, settings, cal, result)
-        except Exception as exc:  # one bad row must not stop the others
-            log.exception("outbox %s failed", outbox_id)
-            _set_aside(engine, outbox_id, now, settings, exc, result)
-        if len(result.paused) > paused:  # the rows still due on the other channels
-            open_channels = [name for name in channels if name not in result.paused]
-            allowed = set(store.due(engine, open_channels, now, limit)) if open_channels else set()
+    run = _Pass(engine, channels, worker=worker, settings=settings, cal=cal,
+                clock=clock or _elapsed_from(now), now=now, result=result)  # fmt: skip
+    await run.drain()
     return result
+
+
+class _Pass:
+    """One pass over the outbox: claims what it can send soon, ``in_flight`` at a time."""
+
+    def __init__(
+        self, engine: Engine, channels: Mapping[str, Channel], *, worker: str,
+        settings: Settings, cal: WorkCalendar, clock: Clock, now: datetime | None,
+        result: DispatchResult, stop: asyncio.Event | None = None,
+    ) -> None:  # fmt: skip
+        self.engine, self.channels, self.worker = engine, channels, worker
+        self.settings, self.cal, self.clock, self.result = settings, cal, clock, result
+        self.fixed_now, self.stop = now, stop
+        self.lease = settings.dispatch.lease_seconds
+        # A pass given its ``now`` takes each row once; a continuous one takes a row again
+        # as soon as it is due again (a notice refused with 429, once the pause is over).
+        self.tried: set[int] = set()
+        self.held: dict[int, datetime] = {}  # chats whose window is full, until when
+        self.busy: dict[asyncio.Task[None], store.DueRow] = {}  # the rows being sent
+        # A pass given its ``now`` sends the rows that were there when it began; what it
+        # adds itself (an alert to the admins) goes in the next one.
+        self.upto = store.last_id(engine) if now is not None else None
+
+    def now(self) -> datetime:
+        """What events are stamped with, and what is due: the pass's ``now`` if it has one."""
+        return self.fixed_now or self.clock()
+
+    def capacity(self, name: str) -> int:
+        """How many messages ``name`` may have in flight: ``in_flight`` for a channel that
+        keeps its own rate limits (it has ``delay``: Telegram), one at a time for the
+        others (Zalo's limits are not published, and its monthly quota is checked before
+        each message)."""
+        return self.settings.dispatch.in_flight if _keeps_limits(self.channels[name]) else 1
+
+    async def drain(self) -> None:
+        try:
+            while True:
+                # Claims in batches: a quarter of the room at a time, or whatever is free
+                # when nothing is being sent (fewer statements than one claim per message).
+                room = sum(self.capacity(name) for name in self.channels) - len(self.busy)
+                batch = room >= max(1, self.settings.dispatch.in_flight // 4) or not self.busy
+                if batch and not (self.stop is not None and self.stop.is_set()):
+                    for row in self._claim():
+                        self.busy[asyncio.create_task(self._send(row))] = row
+                if not self.busy:
+                    return
+                done, _ = await asyncio.wait(self.busy, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del self.busy[task]
+                    task.result()  # only what must stop the pass gets here (a crash)
+        finally:
+            for task in self.busy:  # the pass itself was stopped: the leases bring them back
+                task.cancel()
+
+    def _claim(self) -> list[store.DueRow]:
+        """As many rows as the channels have room for, to chats not being sent to, that
+        can go soon; claimed in one statement."""
+        free = {
+            name: self.capacity(name) for name in self.channels if name not in self.result.paused
+        }
+        for row in self.busy.values():
+            if row.channel in free:
+                free[row.channel] -= 1
+        for name in list(free):
+            if _delay(self.channels[name], None) > _SOON:  # paused after a 429: nothing now
+                del free[name]
+        open_channels = [name for name, room in free.items() if room > 0]
+        if not open_channels:
+            return []
+        moment, now_fixed = self.clock(), self.fixed_now is not None
+        self.held = {chat: until for chat, until in self.held.items() if until > moment}
+        busy = {row.chat_id for row in self.busy.values()} | set(self.held)
+        wanted = sum(free[name] for name in open_channels)
+        rows = store.due_rows(self.engine, open_channels, self.now(), wanted * 4 + 16,
+                              skip_ids=self.tried if now_fixed else (), skip_chats=busy,
+                              upto=self.upto)  # fmt: skip
+        picked: list[store.DueRow] = []
+        for row in rows:
+            if row.chat_id in busy or free[row.channel] <= 0:
+                continue
+            delay = _delay(self.channels[row.channel], row.chat_key)
+            if delay > _SOON:  # its window is full, or the channel paused after a 429
+                self.held[row.chat_id] = moment + timedelta(seconds=delay)
+                busy.add(row.chat_id)
+                continue
+            picked.append(row)
+            busy.add(row.chat_id)
+            free[row.channel] -= 1
+        if not picked:
+            return []
+        self.tried.update(row.id for row in picked)
+        taken = set(store.claim_many(self.engine, [row.id for row in picked], self.worker,
+                                     self.clock(), self.lease))  # fmt: skip
+        return [row for row in picked if row.id in taken]
+
+    async def _send(self, row: store.DueRow) -> None:
+        try:
+            await _deliver(self, row.id)
+        except Exception as exc:  # one bad row must not stop the others
+            log.exception("outbox %s failed", row.id)
+            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result)
+
+
+def _keeps_limits(channel: Channel) -> bool:
+    """Whether ``channel`` keeps its own rate limits and says how long a chat must wait
+    (``delay``: Telegram's shared limiter)."""
+    return callable(getattr(channel, "delay", None))
+
+
+def _delay(channel: Channel, chat_key: str | None) -> float:
+    """Seconds before ``channel`` could send to ``chat_key`` (``None``: to any chat; 0 for
+    a channel that does not say: console, Zalo)."""
+    delay = getattr(channel, "delay", None)
+    return float(delay(chat_key)) if callable(delay) else 0.0
+
+
+class Sender:
+    """``dondoc run``'s dispatcher: drains the outbox continuously through ``channels``.
+
+    :meth:`wake` starts a pass at once (:meth:`watch` calls it whenever an INSERT into the
+    outbox commits on ``engine``); otherwise a pass runs every ``poll_seconds``. A channel
+    that paused is left alone for its ``retry_after`` (a tick's length if it did not say).
+    ``clock`` gives the time of day (leases, stamps); ``sleep`` waits between passes.
+    """
+
+    def __init__(
+        self, engine: Engine, channels: Mapping[str, Channel], *, settings: Settings,
+        clock: Clock, worker: str | None = None, sleep: Sleep = asyncio.sleep,
+    ) -> None:  # fmt: skip
+        self.engine, self.channels, self.settings = engine, channels, settings
+        self.clock, self.sleep = clock, sleep
+        self.worker = worker or worker_id()
+        self.paused: dict[str, datetime] = {}  # channel → until when
+        self.totals = DispatchResult()
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._cal: tuple[datetime, WorkCalendar] | None = None
+
+    def wake(self) -> None:
+        """Rows were added: start a pass now (from any thread)."""
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._wake.set)
+        else:
+            self._wake.set()
+
+    def watch(self) -> Callable[[], None]:
+        """Wake whenever a transaction that inserted into the outbox commits on the
+        engine, whatever wrote it (the tick's planner, a chat service). Returns what
+        stops watching."""
+        inserted = "dondoc_outbox_inserted"
+
+        def executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if _OUTBOX_INSERT.match(statement):
+                conn.info[inserted] = True
+
+        def committed(conn: Any) -> None:
+            if conn.info.pop(inserted, False):
+                self.wake()
+
+        def rolled_back(conn: Any) -> None:
+            conn.info.pop(inserted, None)
+
+        hooks = (("after_cursor_execute", executed), ("commit", committed),
+                 ("rollback", rolled_back))  # fmt: skip
+        for name, hook in hooks:
+            event.listen(self.engine, name, hook)
+
+        def unwatch() -> None:
+            for name, hook in hooks:
+                event.remove(self.engine, name, hook)
+
+        return unwatch
+
+    async def drain_once(self, stop: asyncio.Event | None = None) -> DispatchResult:
+        """One pass over what is due now (within office hours); claims nothing more once
+        ``stop`` is set."""
+        self._loop = asyncio.get_running_loop()
+        now = self.clock()
+        result = DispatchResult()
+        if not self._calendar(now).in_window(now):
+            return result
+        channels = {name: channel for name, channel in self.channels.items()
+                    if self.paused.get(name, now) <= now}  # fmt: skip
+        if channels:
+            run = _Pass(self.engine, channels, worker=self.worker, settings=self.settings,
+                        cal=self._calendar(now), clock=self.clock, now=None, result=result,
+                        stop=stop)  # fmt: skip
+            await run.drain()
+        later = self.clock() + timedelta(seconds=self.settings.tick_seconds)
+        for name in result.paused:
+            self.paused[name] = result.paused_until.get(name, later)
+        for name in ("sent", "retried", "failed", "held", "deferred"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
+        return result
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Passes until ``stop`` is set; the sends in flight then end, nothing new starts."""
+        self._loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                result = await self.drain_once(stop)
+            except Exception:  # the database is away: try again at the next poll
+                log.exception("dispatch pass failed")
+            else:
+                if result.sent or result.failed:
+                    log.info("sent %d, %d to retry, %d failed", result.sent, result.retried,
+                             result.failed)  # fmt: skip
+            await self._idle(stop)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until woken, stopped or ``poll_seconds`` have passed."""
+        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait()),
+                 asyncio.ensure_future(self.sleep(self.settings.dispatch.poll_seconds))]  # fmt: skip
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
+    def _calendar(self, now: datetime) -> WorkCalendar:
+        """The working calendar, read again once a tick (the admins may change it)."""
+        if self._cal is None or now - self._cal[0] > timedelta(seconds=self.settings.tick_seconds):
+            with Session(self.engine) as session:
+                self._cal = (now, load_calendar(session, self.settings.hours))
+        return self._cal[1]
+
+
+_OUTBOX_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?outbox\"?[\s(]", re.IGNORECASE)
 
 
 def _set_aside(
@@ -132,16 +399,9 @@ def _set_aside(
         result.retried += 1
 
 
-async def _deliver(
-    engine: Engine,
-    channels: Mapping[str, Channel],
-    outbox_id: int,
-    worker: str,
-    now: datetime,
-    settings: Settings,
-    cal: WorkCalendar,
-    result: DispatchResult,
-) -> None:
+async def _deliver(run: _Pass, outbox_id: int) -> None:
+    engine, worker, settings, result = run.engine, run.worker, run.settings, run.result
+    now = run.now()
     with Session(engine) as session:
         outbox = session.get(Outbox, outbox_id)
         assert outbox is not None
@@ -149,11 +409,14 @@ async def _deliver(
         assert chat is not None
         parts, first, chat_key = list(outbox.parts), outbox.sent_parts, chat.chat_key
         buttons = [[(str(b[0]), str(b[1])) for b in row] for row in outbox.buttons]
+        attachment = outbox.attachment
+        as_photo = bool(attachment and attachment.get("kind") == "chart")
         document = (
-            _document(session, outbox.attachment, settings, cal, now) if outbox.attachment else None
+            _document(session, attachment, settings, run.cal, now)
+            if attachment and not as_photo
+            else None
         )
-        as_photo = bool(outbox.attachment and outbox.attachment.get("kind") == "chart")
-        channel = channels[chat.channel]
+        channel = run.channels[chat.channel]
         # A farewell is the last message to a chat closed on purpose (its agency ended,
         # ``bot.services.agency_changes``): it goes out though the chat is no longer active.
         active = chat.active or outbox.kind == store.FAREWELL
@@ -161,6 +424,7 @@ async def _deliver(
         spent = outbox.kind in store.SCHEDULED and _quota_spent(
             session, channel_name, now, settings
         )
+        lease_until = outbox.lease_until
     if spent:  # kept, its attempts untouched; looked at again in an hour (a raised quota)
         log.info("%s: monthly quota spent, a scheduled message is held", channel_name)
         store.release(engine, outbox_id, now, _HOLD_SECONDS, "hạn mức tháng của kênh đã hết")
@@ -170,14 +434,30 @@ async def _deliver(
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1
         return
+    if attachment and as_photo:  # drawn away from the event loop: the other sends go on
+        document = await _chart(attachment)
     fitted = [piece for part in parts for piece in split_message([part], channel.limit)]
+    if fitted != parts:  # re-cut for a smaller channel (Zalo): fill each message again
+        fitted = split_message(parts, channel.limit)
     if fitted != parts and not store.replace_parts(engine, outbox_id, worker, parts, fitted):
         return  # the lease ran out and another dispatcher took over
     parts = fitted
+    lease = timedelta(seconds=run.lease)
+    finished = False
     try:
         # The document, if any, is one more part: sent once, after the text.
         index = first
         while index < len(parts) + (document is not None):
+            # At least half the lease left before a part goes: the channel waits at most a
+            # quarter of it for a slot, so the part is sent (or not) before the lease ends.
+            moment = run.clock()
+            if lease_until is None or moment > lease_until - lease / 2:
+                if not store.renew(engine, outbox_id, worker, moment, run.lease):
+                    log.warning(
+                        "outbox %s: the lease ran out, another dispatcher has it", outbox_id
+                    )
+                    return
+                lease_until = moment + lease
             if index == len(parts):
                 assert document is not None
                 send = channel.send_photo if as_photo else channel.send_document
@@ -197,15 +477,30 @@ async def _deliver(
                         return
                     parts = fitted
                     continue
-            if not store.record_part(engine, outbox_id, worker, index + 1, message_key, now):
+            lease_until = run.clock() + lease
+            finished = index + 1 == len(parts) + (document is not None)
+            if not store.record_part(engine, outbox_id, worker, index + 1, message_key, now,
+                                     lease_until=lease_until, last=finished):  # fmt: skip
                 return  # the lease ran out and another dispatcher took over
             index += 1
-    except ChannelPaused as exc:  # the channel, not this message: it keeps its place
-        log.warning("%s paused for this pass: %s", channel_name, exc)
+    except ChannelBusy as exc:  # no slot soon enough: the row waits its turn, attempt kept
+        log.info("outbox %s: %s; it keeps its place", outbox_id, exc)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
-        with session_scope(engine) as session:
-            channel_paused(session, channel_name, str(exc), now)
-        result.paused.add(channel_name)
+        result.deferred += 1
+    except ChannelPaused as exc:  # the channel, not this message: it keeps its place
+        store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
+        if _keeps_limits(channel):  # its limiter holds every send for the pause (Telegram)
+            log.warning("%s paused: %s", channel_name, exc)
+        else:
+            log.warning("%s paused for this pass: %s", channel_name, exc)
+            result.paused.add(channel_name)
+            with session_scope(engine) as session:  # a pause that lasts is not silent
+                channel_paused(session, channel_name, str(exc), now)
+        if exc.retry_after:
+            until = run.clock() + timedelta(seconds=exc.retry_after)
+            result.paused_until[channel_name] = max(
+                until, result.paused_until.get(channel_name, until)
+            )
         result.retried += 1
     except ChannelStopped as exc:  # no chat is at fault: the admins must fix the channel
         log.error("%s stopped: %s", channel_name, exc)
@@ -238,7 +533,8 @@ async def _deliver(
         store.fail(engine, outbox_id, now, str(exc))
         result.failed += 1
     else:
-        store.finish(engine, outbox_id, now)
+        if not finished:  # nothing was left to send (the last part recorded ends the row)
+            store.finish(engine, outbox_id, now)
         result.sent += 1
 
 
@@ -261,15 +557,19 @@ def _give_up(engine: Engine, outbox_id: int, now: datetime, error: str) -> None:
         message_failed(session, outbox_id, error, now)
 
 
+async def _chart(attachment: dict[str, Any]) -> tuple[str, bytes]:
+    """A digest's chart from the figures it carries, drawn in a worker process
+    (``charts.draw_agency_bars``): a chart costs about 0.1 s of CPU."""
+    from bot.reports.charts import draw_agency_bars
+
+    rows = [(str(name), dict(counts)) for name, counts in attachment["rows"]]
+    return str(attachment["filename"]), await draw_agency_bars(rows, str(attachment["title"]))
+
+
 def _document(
     session: Session, attachment: dict[str, object], settings: Settings, cal: WorkCalendar,
     now: datetime,
 ) -> tuple[str, bytes] | None:  # fmt: skip
-    if attachment.get("kind") == "chart":
-        from bot.reports.charts import agency_bars
-
-        rows = [(str(name), dict(counts)) for name, counts in attachment["rows"]]  # type: ignore[attr-defined]
-        return str(attachment["filename"]), agency_bars(rows, str(attachment["title"]))
     if attachment.get("kind") == "apology":
         from bot.services.apology import letter_docx
 

@@ -1,4 +1,5 @@
-"""The periodic tick: ``tick`` every ``tick_seconds``, inside the bot's event loop.
+"""The periodic tick: ``tick`` every ``tick_seconds``, inside the bot's event loop. With a
+continuous sender (``dondoc run``) the tick only plans and wakes it.
 
 APScheduler's ``AsyncIOScheduler`` runs the job: missed runs coalesce into one and a run
 never overlaps the previous one. A tick that fails is logged and the next one runs as
@@ -19,7 +20,8 @@ from sqlalchemy.engine import Engine
 from bot.channels import Channel
 from bot.config import Settings
 from bot.domain.calendar import VIETNAM
-from bot.scheduler.runner import tick
+from bot.scheduler.dispatcher import Sender
+from bot.scheduler.runner import plan_due, tick
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ def make_scheduler(job: Callable[[], Awaitable[object]], settings: Settings) -> 
 
 
 class PeriodicTick:
-    """Runs ``tick`` at ``clock()`` every ``settings.tick_seconds`` once started."""
+    """Runs ``tick`` at ``clock()`` every ``settings.tick_seconds`` once started; with a
+    ``sender``, plans only and wakes the sender (which sends continuously)."""
 
     def __init__(
         self,
@@ -48,14 +51,26 @@ class PeriodicTick:
         channels: Mapping[str, Channel],
         settings: Settings,
         clock: Callable[[], datetime],
-        worker: str = "dondoc",
+        worker: str | None = None,
+        sender: Sender | None = None,
     ) -> None:
         self.engine, self.channels, self.settings = engine, channels, settings
-        self.clock, self.worker = clock, worker
+        self.clock, self.worker, self.sender = clock, worker, sender
         self.scheduler = make_scheduler(self.run_once, settings)
 
     async def run_once(self) -> None:
         """One tick now; an error is logged, never raised (the next tick runs anyway)."""
+        if self.sender is not None:
+            try:
+                planned, _changes, _cal = plan_due(self.engine, self.clock(),
+                                                   settings=self.settings)  # fmt: skip
+            except Exception:  # one bad tick must not stop the next ones
+                log.exception("tick failed")
+                return
+            self.sender.wake()
+            if planned.messages:
+                log.info("tick: %d planned", len(planned.messages))
+            return
         try:
             result = await tick(self.engine, self.channels, self.clock(), settings=self.settings,
                                 worker=self.worker)  # fmt: skip

@@ -1,5 +1,6 @@
 """One tick: apply the agencies' changes that are due, plan what is due, commit, then
-dispatch. ``bot.scheduler.periodic`` repeats it."""
+dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans
+(:func:`plan_due`), and the continuous sender (``bot.scheduler.dispatcher.Sender``) sends."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.channels import Channel
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
-from bot.scheduler.dispatcher import DispatchResult, dispatch
+from bot.scheduler.dispatcher import DispatchResult, dispatch, worker_id
 from bot.scheduler.planner import PlanResult, plan
 from bot.scheduler.planners.messages import isolated
 from bot.services.agency_changes import AppliedChange, apply_due
@@ -37,18 +38,28 @@ def apply_changes(session: Session, now: datetime, cal: WorkCalendar) -> list[Ap
                     lambda: apply_due(session, today, now))  # fmt: skip
 
 
+def plan_due(
+    engine: Engine, now: datetime, *, settings: Settings
+) -> tuple[PlanResult, list[AppliedChange], WorkCalendar]:
+    """The agencies' changes applied and what is due at ``now`` planned, committed."""
+    with session_scope(engine) as session:
+        cal = load_calendar(session, settings.hours)
+        changes = apply_changes(session, now, cal)
+        planned = plan(session, now, settings=settings, cal=cal)
+    return planned, changes, cal
+
+
 async def tick(
     engine: Engine,
     channels: Mapping[str, Channel],
     now: datetime,
     *,
     settings: Settings,
-    worker: str = "dondoc",
+    worker: str | None = None,
 ) -> TickResult:
-    """Plan what is due at ``now``, commit, then send it. Safe to run again at any time."""
-    with session_scope(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        changes = apply_changes(session, now, cal)
-        planned = plan(session, now, settings=settings, cal=cal)
-    dispatched = await dispatch(engine, channels, now, worker=worker, settings=settings, cal=cal)
+    """Plan what is due at ``now``, commit, then send it (as ``worker``, this process's
+    :func:`worker_id` by default). Safe to run again at any time."""
+    planned, changes, cal = plan_due(engine, now, settings=settings)
+    dispatched = await dispatch(engine, channels, now, worker=worker or worker_id(),
+                                settings=settings, cal=cal)  # fmt: skip
     return TickResult(planned, dispatched, changes)

@@ -1,8 +1,9 @@
 """The outbox: every message the bot sends on its own, one row per message, in one store.
 
 Writers (the planner, the chat services) ``enqueue`` rows in their own transaction; the
-dispatcher takes them out with ``due`` and ``claim``, records each part the channel
-accepted with ``record_part``, and ends the row with ``finish``, ``fail`` or ``retry``.
+dispatcher takes them out with ``due``/``due_rows`` and ``claim``/``claim_many``, keeps its
+lease with ``renew``, records each part the channel accepted with ``record_part``, and ends
+the row with ``finish``, ``fail``, ``retry`` or ``release``.
 
 A row holds ``parts`` (HTML strings, sent in order), ``buttons`` under the last part
 (rows of ``[label, callback data]``) and an optional ``attachment`` rendered when sent
@@ -13,8 +14,10 @@ What the store guarantees, with the dispatcher's protocol (claim, then for each 
 send, ``record_part``; then ``finish``):
 
 - a key is enqueued once: a second ``enqueue`` with the same key adds nothing;
-- a row is claimed by one worker at a time: ``claim`` is a conditional UPDATE (pending and
-  due, or ``sending`` with a lease that ran out), so two dispatchers never both take it;
+- a row is claimed by one worker at a time: ``claim`` and ``claim_many`` are conditional
+  UPDATEs (pending and due, or ``sending`` with a lease that ran out), so two dispatchers
+  never both take it; a lease runs from the clock at the claim, and ``renew`` and
+  ``record_part`` extend it only for the worker that still holds it, before it runs out;
 - each accepted part is committed with its message id before the next is sent, and a
   worker whose lease ran out (another one took the row over) can record nothing more;
 - a notice is never lost (its row stays until sent or marked failed) and is sent once,
@@ -32,12 +35,12 @@ flush per message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, or_, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -168,6 +171,94 @@ def due(engine: Engine, channels: Sequence[str], now: datetime, limit: int) -> l
     return [i for i in ids if i is not None]
 
 
+@dataclass(frozen=True)
+class DueRow:
+    """A row that may be claimed, with what the dispatcher needs to choose among them."""
+
+    id: int
+    chat_id: int
+    channel: str
+    chat_key: str
+
+
+def due_rows(
+    engine: Engine, channels: Sequence[str], now: datetime, limit: int, *,
+    skip_ids: Collection[int] = (), skip_chats: Collection[int] = (), upto: int | None = None,
+) -> list[DueRow]:  # fmt: skip
+    """Like :func:`due`, with each row's chat, leaving out the rows ``skip_ids``, the chats
+    ``skip_chats`` (those the dispatcher is sending to already) and, with ``upto``, the
+    rows added after the row of that id (a pass that sends what was there when it began)."""
+    query = (
+        select(Outbox.id, Outbox.chat_id, Chat.channel, Chat.chat_key)
+        .join(Chat, col(Outbox.chat_id) == col(Chat.id))
+        .where(_due(now), col(Chat.channel).in_(channels))
+    )
+    if skip_ids:
+        query = query.where(col(Outbox.id).not_in(list(skip_ids)))
+    if skip_chats:
+        query = query.where(col(Outbox.chat_id).not_in(list(skip_chats)))
+    if upto is not None:
+        query = query.where(col(Outbox.id) <= upto)
+    with Session(engine) as session:
+        rows = session.exec(query.order_by(col(Outbox.id)).limit(limit)).all()
+    return [DueRow(i, c, channel, key) for i, c, channel, key in rows if i is not None]
+
+
+def last_id(engine: Engine) -> int:
+    """The id of the newest row (0 when there is none)."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.max(Outbox.id))).one() or 0)
+
+
+def claim_many(
+    engine: Engine, ids: Sequence[int], worker: str, now: datetime, lease_seconds: int
+) -> list[int]:
+    """:func:`claim` for several rows in one statement; returns the ids taken (those still
+    due at ``now``). On PostgreSQL the rows another dispatcher is claiming at this moment
+    are skipped (``FOR UPDATE SKIP LOCKED``) rather than waited for."""
+    if not ids:
+        return []
+    wanted: Any = list(ids)
+    if engine.dialect.name == "postgresql":
+        wanted = (
+            select(Outbox.id)
+            .where(col(Outbox.id).in_(list(ids)), _due(now))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    with session_scope(engine) as session:
+        taken = session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(wanted), _due(now))
+            .values(
+                state=OutboxState.SENDING,
+                claimed_by=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=col(Outbox.attempts) + 1,
+            )
+            .returning(col(Outbox.id))
+        ).scalars()
+        return sorted(int(i) for i in taken)
+
+
+def renew(engine: Engine, outbox_id: int, worker: str, now: datetime, lease_seconds: int) -> bool:
+    """``worker`` keeps the row until ``now + lease_seconds``; ``False`` (nothing changed)
+    when it no longer holds it or its lease ran out before ``now`` (another worker may
+    take it at any moment: nothing more may be sent)."""
+    with session_scope(engine) as session:
+        renewed = session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.id) == outbox_id,
+                col(Outbox.state) == OutboxState.SENDING,
+                col(Outbox.claimed_by) == worker,
+                col(Outbox.lease_until) >= now,
+            )
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+        )
+        return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult
+
+
 def claim(engine: Engine, outbox_id: int, worker: str, now: datetime, lease_seconds: int) -> bool:
     """Take the row for ``worker`` until ``now + lease_seconds`` and count one attempt.
 
@@ -189,14 +280,17 @@ def claim(engine: Engine, outbox_id: int, worker: str, now: datetime, lease_seco
 
 
 def record_part(
-    engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime
-) -> bool:
+    engine: Engine, outbox_id: int, worker: str, sent_parts: int, message_key: str, now: datetime,
+    *, lease_until: datetime | None = None, last: bool = False,
+) -> bool:  # fmt: skip
     """The channel accepted a part as ``message_key``: ``sent_parts`` are now delivered (a
     retry goes on after them) and a reply to that message leads back to the row. An empty
     ``message_key`` is a part the channel had nothing to show for (Zalo leaves a digest's
     chart out): it counts as delivered, and there is no message to reply to.
 
-    ``False`` (nothing recorded) when ``worker`` no longer holds the row.
+    ``False`` (nothing recorded) when ``worker`` no longer holds the row. ``lease_until``
+    renews the lease in the same transaction; ``last`` ends the row as :func:`finish`
+    does, in the same transaction too.
     """
     with session_scope(engine) as session:
         row = session.get(Outbox, outbox_id)
@@ -204,6 +298,15 @@ def record_part(
         if row.claimed_by != worker:
             return False
         row.sent_parts = sent_parts
+        if lease_until is not None:
+            row.lease_until = lease_until
+        if last:
+            row.state, row.sent_at, row.lease_until, row.last_error = (
+                OutboxState.SENT,
+                now,
+                None,
+                "",
+            )
         session.add(row)
         # A message id the channel gave before (Zalo's ids are not documented as unique)
         # must not undo the record: the part was delivered, and would be sent again.

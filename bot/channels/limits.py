@@ -1,0 +1,281 @@
+"""One limiter for everything the bot sends on Telegram: queued notices and answers to people.
+
+Telegram's Bot API FAQ, "My bot is hitting limits, how do I avoid this?"
+(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): avoid
+more than one message a second to one chat, no more than 20 messages a minute to one group,
+and about 30 messages a second over all chats for bulk notifications. Beyond that Telegram
+answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses every send.
+
+:class:`SendLimiter` keeps the three limits (``bot.config.LimitSettings``):
+
+- overall, at most ``per_second`` messages in any ``1 s + margin`` (a sliding log of the
+  last ones sent), and never two closer than three quarters of ``(1 s + margin) /
+  per_second``: no burst of 30 at once whose followers would arrive on the window's edge,
+  and a wake-up a few milliseconds late costs nothing (the log, not the spacing, sets the
+  pace);
+- to one group (negative chat id), at most ``per_group_minute`` in any 60 s; to one private
+  chat, ``per_private_second`` in any second (each window widened by ``margin``);
+- a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
+
+Who goes first: an answer to a person before any queued notice, then first come first
+served, among those whose chat's window allows them now: a notice waiting for its group's
+minute never holds back a message to another chat. A caller may say how long it can wait
+(``within``); if no slot is in sight by then it gets :class:`SlotMissed` at once instead of
+a slot later (the dispatcher's lease on the message would not hold so long).
+
+The clock and the sleep are arguments (``time.monotonic`` and ``asyncio.sleep`` by default)
+so that tests take time as an argument. Written here rather than taken from a library:
+aiolimiter and PTB's ``AIORateLimiter`` are leaky buckets (up to twice the rate within a
+second, no priorities); ``limits``' moving window has no injectable clock, no waiting and
+no priorities.
+
+:class:`TelegramLimiter` plugs it into python-telegram-bot through its documented extension
+point, ``telegram.ext.BaseRateLimiter``: every request PTB makes goes through it, replies
+from the handlers too. The dispatcher marks its sends with ``rate_limit_args=Queued(...)``;
+everything else is an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.config import LimitSettings
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# The Bot API methods that post a message to a chat: they count against the limits.
+_MESSAGES = frozenset({
+    "sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVideo", "sendAnimation",
+    "sendVoice", "sendVideoNote", "sendMediaGroup", "sendLocation", "sendVenue", "sendContact",
+    "sendPoll", "sendDice", "sendSticker", "sendInvoice", "copyMessage", "copyMessages",
+    "forwardMessage", "forwardMessages",
+})  # fmt: skip
+
+
+class SlotMissed(Exception):
+    """No slot to send within the time the caller said it could wait."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"no slot to send in the next {wait:.1f} s")
+        self.wait = wait
+
+
+@dataclass(order=True)
+class _Ticket:
+    queued: bool  # False (an answer) sorts first
+    seq: int
+    chat: int | None = field(compare=False)
+
+
+class _Window:
+    """At most ``count`` messages in any ``seconds``: the last ``count`` times kept."""
+
+    __slots__ = ("count", "seconds", "times")
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count, self.seconds = count, seconds
+        self.times: deque[float] = deque(maxlen=count)
+
+    def free_at(self) -> float:
+        """The earliest time one more message fits."""
+        if len(self.times) < self.count:
+            return -math.inf
+        return self.times[0] + self.seconds
+
+
+class SendLimiter:
+    """The bot's limits on Telegram, shared by every sender in the process."""
+
+    def __init__(
+        self, limits: LimitSettings, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.limits, self.clock, self.sleep = limits, clock, sleep
+        margin = limits.margin_ms / 1000
+        self.spacing = (1.0 + margin) / limits.per_second  # the average gap at the ceiling
+        self._overall = _Window(limits.per_second, 1.0 + margin)
+        self._group = (limits.per_group_minute, 60.0 + margin)
+        self._private = (limits.per_private_second, 1.0 + margin)
+        self._next = -math.inf  # the earliest time of the next message, by the spacing
+        self._paused_until = -math.inf
+        self._chats: dict[int, _Window] = {}
+        self._waiting: list[_Ticket] = []  # kept sorted: answers first, then by arrival
+        self._seq = itertools.count()
+        self._changed: asyncio.Event | None = None
+        self.granted = 0
+
+    # -- what senders call ---------------------------------------------------------------
+
+    async def acquire(
+        self, chat: int | None, *, queued: bool = False, within: float | None = None
+    ) -> None:
+        """Wait for a slot to send one message to ``chat`` (``None``: no chat's window);
+        ``queued`` for a notice from the outbox, which yields to every answer waiting.
+        Raises :class:`SlotMissed` as soon as no slot is in sight ``within`` seconds."""
+        ticket = _Ticket(queued, next(self._seq), chat)
+        self._insert(ticket)
+        deadline = None if within is None else self.clock() + within
+        try:
+            while True:
+                now = self.clock()
+                at = self._ready_at(ticket, now)
+                if at <= now:
+                    self._grant(ticket, now)
+                    return
+                if deadline is not None and at > deadline:
+                    raise SlotMissed(at - now)
+                await self._wait(at - now)
+        finally:
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+                self._notify()
+
+    async def unpaused(self) -> None:
+        """Wait out a pause after a 429 (for requests that are not messages)."""
+        while (wait := self._paused_until - self.clock()) > 0:
+            await self._wait(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram answered 429: nothing is sent for ``seconds``."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+        self._notify()
+
+    def delay(self, chat: int | None) -> float:
+        """Seconds before a message to ``chat`` could go, by the pause and the chat's own
+        window (not counting the messages queued ahead of it)."""
+        now = self.clock()
+        return max(0.0, self._paused_until - now, self._chat_free_at(chat) - now)
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _insert(self, ticket: _Ticket) -> None:
+        index = len(self._waiting)
+        while index and self._waiting[index - 1] > ticket:
+            index -= 1
+        self._waiting.insert(index, ticket)
+
+    def _window(self, chat: int) -> _Window:
+        window = self._chats.get(chat)
+        if window is None:
+            if len(self._chats) > 10_000:  # forget the chats whose windows are long past
+                now = self.clock()
+                self._chats = {
+                    c: w for c, w in self._chats.items() if w.times and w.times[-1] > now - 61
+                }
+            count, seconds = self._group if chat < 0 else self._private
+            window = self._chats[chat] = _Window(count, seconds)
+        return window
+
+    def _chat_free_at(self, chat: int | None) -> float:
+        return -math.inf if chat is None else self._window(chat).free_at()
+
+    def _ready_at(self, ticket: _Ticket, now: float) -> float:
+        """When ``ticket`` could go: its chat's window, the pause, the overall spacing, and
+        one spacing more for each ticket ahead of it that could take the same slot."""
+        own = max(self._chat_free_at(ticket.chat), self._paused_until, self._next,
+                  self._overall.free_at())  # fmt: skip
+        if own > now:
+            return own
+        ahead = 0
+        for other in self._waiting:
+            if other is ticket:
+                break
+            if self._chat_free_at(other.chat) <= now:
+                ahead += 1
+        return (
+            own
+            if ahead == 0
+            else max(now, self._next, self._overall.free_at()) + ahead * self.spacing
+        )
+
+    def _grant(self, ticket: _Ticket, now: float) -> None:
+        self._waiting.remove(ticket)
+        self._next = now + 0.75 * self.spacing
+        self._overall.times.append(now)
+        if ticket.chat is not None:
+            self._window(ticket.chat).times.append(now)
+        self.granted += 1
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` or until the queue changes, whichever comes first."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        changed = asyncio.ensure_future(self._changed.wait())
+        slept = asyncio.ensure_future(self.sleep(seconds))
+        try:
+            await asyncio.wait((changed, slept), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            changed.cancel()
+            slept.cancel()
+
+
+@dataclass(frozen=True)
+class Queued:
+    """``rate_limit_args`` of a queued notice: it yields to answers and waits at most
+    ``within`` seconds for its slot (``None``: as long as it takes)."""
+
+    within: float | None = None
+
+
+def _chat_id(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None  # "@channelname": no window of ours
+
+
+class TelegramLimiter(BaseRateLimiter[Queued]):
+    """:class:`SendLimiter` as python-telegram-bot's rate limiter (``ApplicationBuilder.
+    rate_limiter``). An answer refused with 429 is sent again once the pause is over; a
+    queued notice is not (its row keeps its place in the outbox: ``RetryAfter`` goes up)."""
+
+    def __init__(self, limiter: SendLimiter) -> None:
+        self.limiter = limiter
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Queued | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = _chat_id(data.get("chat_id")) if "chat_id" in data else None
+        queued = isinstance(rate_limit_args, Queued)
+        within = rate_limit_args.within if isinstance(rate_limit_args, Queued) else None
+        for attempt in (1, 2):
+            if endpoint in _MESSAGES:
+                await self.limiter.acquire(chat, queued=queued, within=within)
+            else:
+                await self.limiter.unpaused()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                self.limiter.pause(wait if isinstance(wait, int | float) else wait.total_seconds())
+                if queued or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
