@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from telegram import Update
 
+from bench.fake_bot_api import max_in_window
 from bot.channels.limits import SendLimiter
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import DispatchSettings, LimitSettings, Settings
@@ -31,7 +32,7 @@ from bot.models import Chat, ChatRole, Outbox, OutboxState
 from bot.scheduler.dispatcher import Sender
 from bot.services import outbox as store
 from tests.fake_telegram import DATE, FakeTelegram
-from tests.virtual_time import VirtualTime, max_in_window
+from tests.virtual_time import VirtualTime
 
 START = datetime(2024, 12, 20, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam, a Friday
 SETTINGS = Settings(

@@ -9,9 +9,10 @@ from collections import defaultdict
 
 import pytest
 
+from bench.fake_bot_api import max_in_window
 from bot.channels.limits import SendLimiter, SlotMissed
 from bot.config import LimitSettings
-from tests.virtual_time import VirtualTime, max_in_window
+from tests.virtual_time import VirtualTime
 
 GROUP, OTHER_GROUP, PERSON = -1001, -1002, 501
 

@@ -51,14 +51,3 @@ class VirtualTime:
             self.now = max(self.now, at)
             future.set_result(None)
         return [t.result() for t in tasks]
-
-
-def max_in_window(times: list[float], width: float) -> int:
-    """The most of ``times`` in any half-open window ``[t, t + width)``."""
-    ordered = sorted(times)
-    best = start = 0
-    for end, t in enumerate(ordered):
-        while ordered[start] <= t - width:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
