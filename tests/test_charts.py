@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from PIL import Image
 
@@ -28,3 +29,16 @@ def test_the_chart_grows_with_the_agencies() -> None:
     rows = [(f"Cơ quan số {i}", {"on_time": i}) for i in range(20)]
     image = Image.open(io.BytesIO(agency_bars(rows, "Hai mươi cơ quan")))
     assert image.size == (WIDTH_PX, 120 + 56 * 20)
+
+
+def test_charts_drawn_by_worker_processes_under_python_m_bot(tmp_path: Path) -> None:
+    """The dispatcher draws a digest's chart in a spawned worker, which imports the main
+    module again: ``python -m bot tick`` must send every chart and run its command once."""
+    from tests.cli import dondoc_process
+
+    dondoc_process(tmp_path, "seed")
+    ticked = dondoc_process(tmp_path, "tick", "--at", "25/11/2024 08:30")  # a Monday: digests
+    charts = [
+        line for line in ticked.stdout.splitlines() if line.startswith("📎") and ".png" in line
+    ]
+    assert len(charts) >= 2 and (ticked.stdout + ticked.stderr).count("Đã xét") == 1
