@@ -28,9 +28,12 @@ import asyncio
 import contextlib
 import itertools
 import json
+import socket
 from typing import Any
 
 import httpx
+
+from bot.channels.zalo import ZaloClient
 
 DATE = 1734656400000  # 2024-12-20 08:00 in Vietnam, in milliseconds as Zalo sends dates
 _message_ids = itertools.count(1)
@@ -204,3 +207,15 @@ def _ok(result: Any) -> httpx.Response:
 def _error(code: int, description: str | None = None) -> httpx.Response:
     body = {"ok": False, "error_code": code, "description": description or ERRORS[code]}
     return httpx.Response(code, json=body)
+
+
+def client_of(fake: FakeZalo) -> ZaloClient:
+    """dondoc's Zalo client, talking to ``fake`` instead of Zalo's servers."""
+    return ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
+
+
+def free_port() -> int:
+    """A local port nobody listens on, for a webhook server under test."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

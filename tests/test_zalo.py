@@ -4,7 +4,6 @@ a refused close, an extension approved by the head, 2,000-character messages, th
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -23,7 +22,7 @@ from bot.reports.letter import text_of
 from bot.services.apology import letter_docx
 from bot.services.binding import create_link_code
 from tests import chat as shared
-from tests.fake_zalo import FakeZalo
+from tests.fake_zalo import FakeZalo, free_port
 from tests.files import LateFile, add_late_files
 from tests.province import CAL, FEB_4, FRIDAY, Province, at, build_province
 
@@ -169,12 +168,6 @@ async def test_odd_numbers_and_failures_on_zalo_get_an_answer_and_polling_goes_o
     assert "Hướng dẫn" in (await say(fake, "zc-head", "/trogiup"))["text"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
     build_province(engine)
     fake = FakeZalo()
@@ -185,7 +178,7 @@ async def test_the_webhook_checks_the_secret_token(engine: Engine) -> None:
         settings=Settings(zalo_webhook_secret="webhook-s3cret"),
         clock=lambda: NOW,
     )
-    port = _free_port()
+    port = free_port()
     await hook.start("127.0.0.1", port, public_url="https://dondoc.example/zalo")
     assert (
         "setWebhook",

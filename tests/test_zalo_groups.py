@@ -154,6 +154,7 @@ async def test_a_mention_alone_gets_the_help_and_an_unbound_group_hears_why(zalo
     assert "Hướng dẫn" in await say("zg-syt", "zu-501", "")
     helped = await say("zg-syt", "zu-501", "/trogiup")
     assert "Hướng dẫn" in helped and "gõ @ rồi chọn tên bot" in helped  # how a group answers
+    assert "“@Đôn Đốc xong ạ”" in helped  # with the configured name
 
 
 async def test_a_quote_of_the_reminder_is_read_as_its_answer(zalo: Zalo) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any
 
 import httpx
@@ -19,14 +18,10 @@ from bot.channels import ChannelStopped, MessageRejected
 from bot.channels.zalo import ZaloChannel, ZaloClient, ZaloWebhook, handle_update, poll
 from bot.config import Settings
 from bot.models import Chat, Outbox
-from tests.fake_zalo import FakeZalo
+from tests.fake_zalo import FakeZalo, client_of, free_port
 from tests.province import FRIDAY, Province, build_province
 
 NOW = FRIDAY
-
-
-def client_of(fake: FakeZalo) -> ZaloClient:
-    return ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
 
 
 def alerts(engine: Engine, province: Province, words: str) -> list[str]:
@@ -125,7 +120,7 @@ async def test_a_webhook_zalo_cannot_set_at_start_leaves_the_bot_running(engine:
     client = client_of(fake)
     hook = ZaloWebhook(client, engine=engine, settings=Settings(zalo_webhook_secret="webhook-s3cret"),
                        clock=lambda: NOW)  # fmt: skip
-    await hook.start("127.0.0.1", _free_port(), public_url="https://dondoc.example/zalo")
+    await hook.start("127.0.0.1", free_port(), public_url="https://dondoc.example/zalo")
     assert client.stopped is None and fake.webhook is None  # tried, failed, still trying
     await hook.stop()
     await client.close()
@@ -173,7 +168,7 @@ async def test_the_webhook_answers_odd_bodies_without_an_error(engine: Engine) -
     client = client_of(fake)
     hook = ZaloWebhook(client, engine=engine, settings=Settings(zalo_webhook_secret="webhook-s3cret"),
                        clock=lambda: NOW)  # fmt: skip
-    port = _free_port()
+    port = free_port()
     await hook.start("127.0.0.1", port)
     async with httpx.AsyncClient() as http:
         answers = [(await http.post(f"http://127.0.0.1:{port}/zalo", json=body,
@@ -227,12 +222,6 @@ async def zalo_group(engine: Engine) -> tuple[Engine, str]:
     assert "Đã liên kết" in fake.sent[0]["text"]
     with Session(engine) as s:
         return engine, s.exec(select(Chat).where(Chat.chat_key == "zg-1")).one().title
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_a_message_id_given_twice_does_not_send_a_message_twice(engine: Engine) -> None:

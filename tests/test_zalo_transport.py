@@ -6,7 +6,6 @@ secret; texts measured in UTF-16 units under 2,000."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -41,15 +40,11 @@ from bot.render import TELEGRAM_LIMIT, ZALO_LIMIT, utf16_length
 from bot.scheduler.dispatcher import DispatchResult, dispatch
 from bot.services.actions import notify
 from bot.services.chats import ensure_chat
-from tests.fake_zalo import ERRORS, FakeZalo
+from tests.fake_zalo import ERRORS, FakeZalo, client_of, free_port
 from tests.province import CAL, FRIDAY, SETTINGS, Province, build_province
 
 NOW = FRIDAY
 CHATS = ("zc-syt", "zc-stp")  # two Zalo groups, bound to Sở Y tế and Sở Tư pháp
-
-
-def client_of(fake: FakeZalo) -> ZaloClient:
-    return ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
 
 
 @pytest.fixture
@@ -323,19 +318,13 @@ def test_seen_messages_are_remembered_per_chat_and_bounded() -> None:
 # --- the webhook ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_the_webhook_drops_a_redelivered_message(engine: Engine) -> None:
     build_province(engine)
     fake = FakeZalo()
     client = client_of(fake)
     hook = ZaloWebhook(client, engine=engine, settings=Settings(zalo_webhook_secret="webhook-s3cret"),
                        clock=lambda: NOW)  # fmt: skip
-    port = _free_port()
+    port = free_port()
     await hook.start("127.0.0.1", port, public_url="https://dondoc.example/zalo")
     assert fake.webhook == {"url": "https://dondoc.example/zalo", "secret_token": "webhook-s3cret"}
     url = f"http://127.0.0.1:{port}/zalo"
@@ -355,7 +344,7 @@ async def test_a_token_refused_by_setwebhook_stops_zalo_not_the_bot(engine: Engi
     client = client_of(fake)
     hook = ZaloWebhook(client, engine=engine, settings=Settings(zalo_webhook_secret="webhook-s3cret"),
                        clock=lambda: NOW)  # fmt: skip
-    await hook.start("127.0.0.1", _free_port(), public_url="https://dondoc.example/zalo")
+    await hook.start("127.0.0.1", free_port(), public_url="https://dondoc.example/zalo")
     await hook.stop()
     assert client.stopped is not None and fake.webhook is None
     assert any("ngừng gửi" in a for a in admin_alerts(engine, province))

@@ -327,7 +327,7 @@ async def handle_update(
     for index, item in enumerate(answers):
         html = with_commands(item.html, item.buttons)
         if not private:  # in a group, every command shown is typed after the mention
-            html = mention_commands(html, bot).replace("@tên bot", f"@{bot}")
+            html = mention_commands(html, bot)
         try:
             await channel.send(sender.chat_key, html)
         except (TransientError, ChannelStopped) as exc:  # what was done stays done: say so later

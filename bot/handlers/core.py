@@ -70,10 +70,11 @@ def handle_message(
     text = strip_mentions(incoming.text, incoming.bot_names, today=today)
     chat = find_chat(session, sender.channel, sender.chat_key)
     if not text and incoming.text.strip() and not incoming.attachment:  # "@Đôn Đốc" alone
-        return [_help_answer(sender)] if chat else _not_bound()
+        return [_help_answer(sender, incoming.bot_names)] if chat else _not_bound()
     command = find_command(text)
     if command:
-        call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment)
+        call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment,
+                     incoming.bot_names)  # fmt: skip
         if command.verb is None:  # a command the bot does not know
             return _help(call) if chat is not None else _not_bound()
         if command.verb.bound_only and chat is None:
@@ -111,9 +112,10 @@ def handle_message(
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
 
 
-def _help_answer(sender: Sender) -> Answer:
+def _help_answer(sender: Sender, bot_names: tuple[str, ...]) -> Answer:
     zalo_group = sender.channel == "zalo" and not sender.private  # it hears only mentions
-    return Answer(answer("help", commands=help_lines(), zalo_group=zalo_group))
+    bot = bot_names[0] if bot_names else "tên bot"
+    return Answer(answer("help", commands=help_lines(), zalo_group=zalo_group, bot=bot))
 
 
 def handle_button(
@@ -144,6 +146,7 @@ class _Call:
     cal: WorkCalendar
     settings: ApologySettings
     attachment: str = ""
+    bot_names: tuple[str, ...] = ()  # the bot's display names (Zalo's help names it)
 
     @property
     def bound(self) -> Chat:
@@ -163,7 +166,7 @@ def _not_bound() -> list[Answer]:
 
 
 def _help(call: _Call) -> list[Answer]:
-    return [_help_answer(call.sender)]
+    return [_help_answer(call.sender, call.bot_names)]
 
 
 def _start(call: _Call) -> list[Answer]:

@@ -52,9 +52,9 @@ def check(settings: Settings, now: datetime) -> Health:
     waits at most a few seconds for it."""
     url = make_url(settings.database_url)
     health = Health(database=url.render_as_string(hide_password=True))
-    health.latest = ScriptDirectory.from_config(
-        alembic_config(settings.database_url)
-    ).get_current_head()
+    scripts = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    health.latest = scripts.get_current_head()
+    known = {script.revision for script in scripts.walk_revisions()}
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         if not Path(url.database).is_file():
             health.problems.append(f"Không có tệp cơ sở dữ liệu {url.database}: kiểm tra "
@@ -64,12 +64,14 @@ def check(settings: Settings, now: datetime) -> Health:
     else:
         engine = create_engine(url, connect_args={"connect_timeout": 5})
     try:
-        return _check(engine, health, now, settings)
+        return _check(engine, health, now, settings, known)
     finally:
         engine.dispose()
 
 
-def _check(engine: Engine, health: Health, now: datetime, settings: Settings) -> Health:
+def _check(
+    engine: Engine, health: Health, now: datetime, settings: Settings, known: set[str]
+) -> Health:
     try:
         with engine.connect() as connection:
             health.schema = MigrationContext.configure(connection).get_current_revision()
@@ -77,8 +79,6 @@ def _check(engine: Engine, health: Health, now: datetime, settings: Settings) ->
         reason = getattr(exc, "orig", None) or exc.__class__.__name__
         health.problems.append(f"Không đọc được cơ sở dữ liệu: {reason}")
         return health
-    known = {s.revision for s in ScriptDirectory.from_config(
-        alembic_config(settings.database_url)).walk_revisions()}  # fmt: skip
     if health.schema is None:
         with engine.connect() as connection:
             tables = inspect(connection).get_table_names()
