@@ -559,7 +559,7 @@ def _give_up(engine: Engine, outbox_id: int, now: datetime, error: str) -> None:
 
 async def _chart(attachment: dict[str, Any]) -> tuple[str, bytes]:
     """A digest's chart from the figures it carries, drawn in a worker process
-    (``charts.draw_agency_bars``): a chart costs about 0.1 s of CPU."""
+    (``charts.draw_agency_bars``): tens of milliseconds of CPU each."""
     from bot.reports.charts import draw_agency_bars
 
     rows = [(str(name), dict(counts)) for name, counts in attachment["rows"]]
