@@ -132,3 +132,23 @@ async def test_a_cancelled_wait_leaves_no_ticket_behind() -> None:
         await waiting
     await time.run(shared.acquire(PERSON))
     assert shared.granted == 2
+
+
+async def test_answers_are_held_by_the_window_not_by_the_spacing() -> None:
+    """Replies one after another are answered at once; forty at once still keep 30 a second."""
+    time = VirtualTime()
+    shared = limiter(time)
+    granted: list[float] = []
+    start = time.now
+    for _ in range(5):  # each answer asked for as soon as the one before went
+        await shared.acquire(GROUP)
+        granted.append(time.now)
+    assert granted == [start] * 5
+
+    async def answer(chat: int) -> None:
+        await shared.acquire(chat)
+        granted.append(time.now)
+
+    await time.run(*(answer(-8000 - i) for i in range(40)))
+    window = 1 + LimitSettings().margin_ms / 1000
+    assert max_in_window(granted, window) == 30 and len(granted) == 45

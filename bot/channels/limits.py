@@ -9,10 +9,11 @@ answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses ev
 :class:`SendLimiter` keeps the three limits (``bot.config.LimitSettings``):
 
 - overall, at most ``per_second`` messages in any ``1 s + margin`` (a sliding log of the
-  last ones sent), and never two closer than three quarters of ``(1 s + margin) /
-  per_second``: no burst of 30 at once whose followers would arrive on the window's edge,
-  and a wake-up a few milliseconds late costs nothing (the log, not the spacing, sets the
-  pace);
+  last ones sent), and no two queued notices closer than three quarters of ``(1 s +
+  margin) / per_second``: no burst of 30 at once whose followers would arrive on the
+  window's edge, and a wake-up a few milliseconds late costs nothing (the log, not the
+  spacing, sets the pace). An answer to a person is held by the log only: an officer who
+  sends two replies in a row is not kept waiting for a spacing meant for bulk sends;
 - to one group (negative chat id), at most ``per_group_minute`` in any 60 s; to one private
   chat, ``per_private_second`` in any second (each window widened by ``margin``);
 - a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
@@ -182,7 +183,8 @@ class SendLimiter:
     def _ready_at(self, ticket: _Ticket, now: float) -> float:
         """When ``ticket`` could go: its chat's window, the pause, the overall spacing, and
         one spacing more for each ticket ahead of it that could take the same slot."""
-        own = max(self._chat_free_at(ticket.chat), self._paused_until, self._next,
+        spaced = self._next if ticket.queued else -math.inf
+        own = max(self._chat_free_at(ticket.chat), self._paused_until, spaced,
                   self._overall.free_at())  # fmt: skip
         if own > now:
             return own
