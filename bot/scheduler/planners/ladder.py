@@ -131,21 +131,30 @@ def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCa
         due.extend(found)
     move_check_on(session, Assignment, next_check)
 
-    routes = Routes(session, {d.part.agency_id for d in due}) if due else None
-    targets = [(d, routes.chats(d.part.agency_id, d.notice.stage.audience)) for d in due if routes]
-    keys = [f"{d.part.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
-    existing = existing_keys(session, keys)
-    per_chat: dict[int, tuple[Recipient, list[tuple[str, _Due]]]] = {}
-    for d, chats in targets:
-        for chat in chats:
+    if not due:
+        return Planned(looked_at=len(rows))
+    routes = Routes(session, {d.part.agency_id for d in due})
+    # Routed twice rather than kept: a list of chats per notice, held to the end of the
+    # tick, would be a thousand more objects for the garbage collector's oldest generation.
+
+    def routed(d: _Due) -> list[Recipient]:
+        return routes.chats(d.part.agency_id, d.notice.stage.audience)
+
+    existing = existing_keys(
+        session, [f"{d.part.id}:{d.notice.key}:{c.id}" for d in due for c in routed(d)]
+    )
+    chats: dict[int, Recipient] = {}
+    per_chat: dict[int, list[tuple[str, _Due]]] = {}
+    for d in due:
+        for chat in routed(d):
             key = f"{d.part.id}:{d.notice.key}:{chat.id}"
             if key in existing:
                 continue
             existing.add(key)
-            assert chat.id is not None
-            per_chat.setdefault(chat.id, (chat, []))[1].append((key, d))
-    outgoing = [_reminder(chat, items, now, cal, settings.zalo_bot_name)
-                for chat, items in per_chat.values()]  # fmt: skip
+            chats[chat.id] = chat
+            per_chat.setdefault(chat.id, []).append((key, d))
+    outgoing = [_reminder(chats[chat_id], items, now, cal, settings.zalo_bot_name)
+                for chat_id, items in per_chat.items()]  # fmt: skip
     return Planned(write_messages(session, outgoing, now, today), looked_at=len(rows))
 
 
@@ -197,18 +206,21 @@ def _mention(chat: Recipient, bot_name: str) -> str | None:
     return bot_name if chat.channel == "zalo" and chat.kind == "group" else None
 
 
-def _buttons(chat: Recipient, items: list[tuple[str, _Due]]) -> list[tuple[tuple[str, str], ...]]:
+def _buttons(
+    chat: Recipient, items: list[tuple[str, _Due]]
+) -> tuple[tuple[tuple[str, str], ...], ...]:
     """✅ 📝 ⏳ for each task of a group's reminder."""
     if chat.role != ChatRole.GROUP:
-        return []
+        return ()
     ids = list(dict.fromkeys(d.part.id for _, d in items if d.part.role == Role.LEAD))
     if not ids or len(ids) > _MAX_BUTTON_ROWS:
-        return []
+        return ()
 
     def label(i: int | None) -> str:
         return f" {DONE.code(i)}" if len(ids) > 1 else ""
 
-    return [tuple(button(verb, i, label(i)) for verb in (DONE, PROGRESS, EXTEND)) for i in ids]
+    # Tuples of strings: the garbage collector stops tracking them at its first pass.
+    return tuple(tuple(button(verb, i, label(i)) for verb in (DONE, PROGRESS, EXTEND)) for i in ids)
 
 
 def _view(part: Row[Any], deadline: Deadline, notice: Notice) -> dict[str, Any]:
