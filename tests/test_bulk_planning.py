@@ -75,6 +75,23 @@ def test_a_message_that_lost_one_notice_to_another_planner_is_planned_again_with
     assert len([o for o in province.outbox() if o.kind == "reminder"]) == 2
 
 
+def test_parts_that_share_a_deadline_are_still_each_reminded_for_themselves(
+    province: Province,
+) -> None:
+    """The planner asks the policy once per distinct question (deadline, due date, role,
+    last report): a coordinating part and an extended one of the same late task still get
+    their own answer, not the late lead's."""
+    extended = province.add_task("10/12/2024", coordinate=("so-tu-phap",))
+    late = province.add_task("10/12/2024", lead="so-tu-phap")
+    with session_scope(province.engine) as s:
+        part = s.get_one(ladder.Assignment, extended)
+        part.due_on = part.extended_to = date(2025, 1, 31)
+    with session_scope(province.engine) as s:
+        plan(s, at(DEC_20), settings=SETTINGS, cal=CAL)
+    assert {k.split(":")[0] for k in notice_keys(province)} == {str(late)}
+    assert {stage for stage, _ in province.notices()} == {"late-7"}
+
+
 def test_open_files_are_read_a_page_at_a_time_each_once(
     province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -202,3 +202,30 @@ def test_the_last_part_recorded_ends_the_row_in_the_same_transaction(
         1,
     )
     assert store.claim_many(engine, [outbox_id], "b", NOW + timedelta(days=1), LEASE) == []
+
+
+def test_the_planners_bulk_enqueue_stores_what_one_enqueue_stores(
+    engine: Engine, chat: Chat
+) -> None:
+    """A tick's messages go in by the hundred (on SQLite as hand-built multi-row INSERTs):
+    each column holds what the one-by-one ``enqueue`` writes, byte for byte, across
+    statement boundaries; a key already there is skipped, and its row left as it was."""
+    assert chat.id is not None
+    parts, buttons = ["🔔 <b>Nhắc việc – Sở Y tế</b>", "Phần 2 &amp; hết"], [[("✅ Xong", "d:7")]]
+    attachment = {"kind": "chart", "rows": [["Sở Y tế", {"late": 1}]]}
+    with session_scope(engine) as session:
+        store.enqueue(session, key="one", chat=chat, kind="reminder", parts=parts, now=NOW,
+                      buttons=buttons, attachment=attachment)  # fmt: skip
+        many = [store.NewMessage(key=f"many:{i}", chat_id=chat.id, kind="reminder", parts=parts,
+                                 buttons=buttons, attachment=attachment) for i in range(200)]  # fmt: skip
+        added = store.enqueue_many(
+            session, [*many, store.NewMessage("one", chat.id, "x", ["y"])], NOW
+        )
+    assert sorted(added) == sorted(m.key for m in many)
+    with engine.connect() as conn:
+        stored = {row.key: row for row in conn.exec_driver_sql("SELECT * FROM outbox")}
+    assert {key: row.id for key, row in stored.items() if key != "one"} == added
+    one = stored["one"]._asdict()
+    for message in many:
+        row = stored[message.key]._asdict()
+        assert {**row, "id": one["id"], "key": "one"} == one

@@ -6,8 +6,17 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import UndefinedError
 
-from bot.render import TELEGRAM_LIMIT, echo, split_message, split_smaller, visible_length
+from bot.render import (
+    TELEGRAM_LIMIT,
+    _split,
+    echo,
+    environment,
+    split_message,
+    split_smaller,
+    visible_length,
+)
 from tests.fake_telegram import Entities, visible_text
 
 _WORDS = st.sampled_from(["rà soát", "thủ tục", "&amp;", "&lt;Sở&gt;", "😀", "NV12", "x" * 70,
@@ -42,6 +51,24 @@ def test_every_piece_fits_parses_and_nothing_is_lost(blocks: list[str], limit: i
     assert all(_valid(m) for m in messages)
     shown = "".join(visible_text(m) for m in messages)
     assert "".join(shown.split()) == "".join("".join(visible_text(b) for b in blocks).split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HTML | st.just("") | st.just("&#128512;"), max_size=6),
+       st.integers(min_value=1, max_value=4096))  # fmt: skip
+def test_a_message_that_fits_whole_is_cut_as_the_long_way_would(
+    blocks: list[str], limit: int
+) -> None:
+    # split_message answers most messages from their HTML length alone: the same answer.
+    assert split_message(blocks, limit) == _split(blocks, limit)
+
+
+def test_a_template_reads_a_dicts_fields_and_its_methods_as_before() -> None:
+    env = environment()
+    shown = env.from_string("{{ n.code }} {{ n.items() | list | length }}")
+    assert shown.render(n={"code": "NV1", "items": 3}) == "NV1 2"  # .items: the method
+    with pytest.raises(UndefinedError):  # a field the dict lacks is an error, as before
+        env.from_string("{{ n.code }}").render(n={})
 
 
 def test_telegram_counts_the_text_after_parsing_in_utf16_units() -> None:

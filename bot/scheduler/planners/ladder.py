@@ -22,13 +22,12 @@ from sqlmodel import Session, col
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
 from bot.domain.deadlines import Deadline, DueDate, Recurring, from_record
-from bot.domain.policy import Audience, Item, Notice, decide
+from bot.domain.policy import Audience, Decision, Item, Notice, decide
 from bot.domain.verbs import DONE, EXTEND, PROGRESS, button
 from bot.models import (
     CHECK_NEVER,
     Agency,
     Assignment,
-    Chat,
     ChatRole,
     Plan,
     Role,
@@ -44,7 +43,7 @@ from bot.scheduler.planners.messages import (
     move_check_on,
     write_messages,
 )
-from bot.scheduler.planners.routing import Routes
+from bot.scheduler.planners.routing import Recipient, Routes
 from bot.services.actions import alert_admins
 
 _MAX_BUTTON_ROWS = 8  # more tasks than this: the message says which commands to type
@@ -57,7 +56,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Assignment.due_on).label("due_on"), col(Assignment.extended_to).label("extended_to"),
     col(Assignment.scope).label("scope"),
     col(Assignment.last_report_period).label("last_report_period"),
-    col(Task.key).label("task_key"), col(Task.text).label("task"),
+    col(Task.id).label("task_id"), col(Task.key).label("task_key"), col(Task.text).label("task"),
     col(Task.result).label("result"), col(Task.target).label("target"),
     col(Task.position).label("position"), col(Task.deadline_kind).label("deadline_kind"),
     col(Task.deadline_detail).label("deadline_detail"), col(Plan.number).label("plan"),
@@ -66,15 +65,40 @@ _COLUMNS: tuple[Any, ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Due:
     part: Row[Any]  # the columns of ``_COLUMNS``
     notice: Notice
     view: dict[str, Any]  # what the message shows of it, built once
 
-    @property
-    def assignment_id(self) -> int:
-        return int(self.part.id)
+
+class _Policy:
+    """The policy's decision for each part of one tick, asked once per distinct question:
+    a task's parts share its deadline, and those with the same due date, role and last
+    report share their notices and next check day (a decision is immutable)."""
+
+    def __init__(self, today: date, cal: WorkCalendar, settings: Settings) -> None:
+        self.today, self.cal, self.ladder = today, cal, settings.ladder
+        self._deadlines: dict[int, Deadline] = {}
+        self._decisions: dict[Item, Decision] = {}
+
+    def decide(self, part: Row[Any]) -> tuple[Deadline, Decision]:
+        deadline = self._deadlines.get(part.task_id)
+        if deadline is None:
+            deadline = from_record(part.deadline_kind, part.deadline_detail)
+            self._deadlines[part.task_id] = deadline
+        item = Item(
+            deadline=deadline,
+            due=part.due_on,
+            lead=part.role == Role.LEAD,
+            last_report_period=part.last_report_period,
+            starts_on=part.plan_date,
+        )
+        decision = self._decisions.get(item)
+        if decision is None:
+            decision = decide(item, self.today, self.cal, self.ladder)
+            self._decisions[item] = decision
+        return deadline, decision
 
 
 def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCalendar) -> Planned:
@@ -94,50 +118,44 @@ def plan_ladder(session: Session, now: datetime, settings: Settings, cal: WorkCa
     ).all()
     due: list[_Due] = []
     next_check: dict[date, list[int]] = defaultdict(list)
+    policy = _Policy(today, cal, settings)
     for part in rows:
         try:
-            found = _decide(part, today, cal, settings)
+            deadline, decision = policy.decide(part)
+            found = [_Due(part, n, _view(part, deadline, n)) for n in decision.notices]
         except Exception as exc:  # isolate the part, whatever it is
             _part_failed(session, part, exc, today, now)
             next_check[today + timedelta(days=1)].append(part.id)
             continue
-        next_check[found[1]].append(part.id)
-        due.extend(found[0])
+        next_check[decision.next_check or CHECK_NEVER].append(part.id)
+        due.extend(found)
     move_check_on(session, Assignment, next_check)
 
-    routes = Routes(session, {d.part.agency_id for d in due}) if due else None
-    targets = [(d, routes.chats(d.part.agency_id, d.notice.stage.audience)) for d in due if routes]
-    keys = [f"{d.part.id}:{d.notice.key}:{chat.id}" for d, chats in targets for chat in chats]
-    existing = existing_keys(session, keys)
-    per_chat: dict[int, tuple[Chat, list[tuple[str, _Due]]]] = {}
-    for d, chats in targets:
-        for chat in chats:
+    if not due:
+        return Planned(looked_at=len(rows))
+    routes = Routes(session, {d.part.agency_id for d in due})
+    # Routed twice rather than kept: a list of chats per notice, held to the end of the
+    # tick, would be a thousand more objects for the garbage collector's oldest generation.
+
+    def routed(d: _Due) -> list[Recipient]:
+        return routes.chats(d.part.agency_id, d.notice.stage.audience)
+
+    existing = existing_keys(
+        session, [f"{d.part.id}:{d.notice.key}:{c.id}" for d in due for c in routed(d)]
+    )
+    chats: dict[int, Recipient] = {}
+    per_chat: dict[int, list[tuple[str, _Due]]] = {}
+    for d in due:
+        for chat in routed(d):
             key = f"{d.part.id}:{d.notice.key}:{chat.id}"
             if key in existing:
                 continue
             existing.add(key)
-            assert chat.id is not None
-            per_chat.setdefault(chat.id, (chat, []))[1].append((key, d))
-    outgoing = [_reminder(chat, items, now, cal, settings.zalo_bot_name)
-                for chat, items in per_chat.values()]  # fmt: skip
+            chats[chat.id] = chat
+            per_chat.setdefault(chat.id, []).append((key, d))
+    outgoing = [_reminder(chats[chat_id], items, now, cal, settings.zalo_bot_name)
+                for chat_id, items in per_chat.items()]  # fmt: skip
     return Planned(write_messages(session, outgoing, now, today), looked_at=len(rows))
-
-
-def _decide(
-    part: Row[Any], today: date, cal: WorkCalendar, settings: Settings
-) -> tuple[list[_Due], date]:
-    """The part's notices due ``today`` (each with its view), and its next check day."""
-    deadline = from_record(part.deadline_kind, part.deadline_detail)
-    item = Item(
-        deadline=deadline,
-        due=part.due_on,
-        lead=part.role == Role.LEAD,
-        last_report_period=part.last_report_period,
-        starts_on=part.plan_date,
-    )
-    decision = decide(item, today, cal, settings.ladder)
-    found = [_Due(part, n, _view(part, deadline, n)) for n in decision.notices]
-    return found, decision.next_check or CHECK_NEVER
 
 
 def _part_failed(
@@ -152,7 +170,11 @@ def _part_failed(
 
 
 def _reminder(
-    chat: Chat, items: list[tuple[str, _Due]], now: datetime, cal: WorkCalendar, bot_name: str = ""
+    chat: Recipient,
+    items: list[tuple[str, _Due]],
+    now: datetime,
+    cal: WorkCalendar,
+    bot_name: str = "",
 ) -> Outgoing:
     """One chat's message: its notices sorted (most late first), rendered once."""
     today = cal.local(now).date()
@@ -176,7 +198,7 @@ def _example(items: list[tuple[str, _Due]]) -> str:
     return f"NV{leads[0].part.id}"
 
 
-def _mention(chat: Chat, bot_name: str) -> str | None:
+def _mention(chat: Recipient, bot_name: str) -> str | None:
     """How to address the bot in this chat: ``None`` where it reads every message; in a
     Zalo group the bot's display name ("" if not known), since the bot receives there
     only the messages that mention it ("Bot sẽ nhận được sự kiện khi người dùng gõ @ và
@@ -184,18 +206,21 @@ def _mention(chat: Chat, bot_name: str) -> str | None:
     return bot_name if chat.channel == "zalo" and chat.kind == "group" else None
 
 
-def _buttons(chat: Chat, items: list[tuple[str, _Due]]) -> list[list[list[str]]]:
+def _buttons(
+    chat: Recipient, items: list[tuple[str, _Due]]
+) -> tuple[tuple[tuple[str, str], ...], ...]:
     """✅ 📝 ⏳ for each task of a group's reminder."""
     if chat.role != ChatRole.GROUP:
-        return []
+        return ()
     ids = list(dict.fromkeys(d.part.id for _, d in items if d.part.role == Role.LEAD))
     if not ids or len(ids) > _MAX_BUTTON_ROWS:
-        return []
+        return ()
 
     def label(i: int | None) -> str:
         return f" {DONE.code(i)}" if len(ids) > 1 else ""
 
-    return [[list(button(verb, i, label(i))) for verb in (DONE, PROGRESS, EXTEND)] for i in ids]
+    # Tuples of strings: the garbage collector stops tracking them at its first pass.
+    return tuple(tuple(button(verb, i, label(i)) for verb in (DONE, PROGRESS, EXTEND)) for i in ids)
 
 
 def _view(part: Row[Any], deadline: Deadline, notice: Notice) -> dict[str, Any]:

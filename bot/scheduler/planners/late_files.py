@@ -24,7 +24,6 @@ from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
     Agency,
-    Chat,
     ChatRole,
     FileStatus,
     TthcFile,
@@ -38,7 +37,7 @@ from bot.scheduler.planners.messages import (
     move_check_on,
     write_messages,
 )
-from bot.scheduler.planners.routing import Routes
+from bot.scheduler.planners.routing import Recipient, Routes
 from bot.services.apology import with_approved_letter
 
 _MAX_BUTTONS = 8
@@ -56,7 +55,7 @@ _COLUMNS: tuple[Any, ...] = (
 class _ChatFiles:
     """What one chat is told about this tick: notice key → the file's view."""
 
-    chat: Chat
+    chat: Recipient
     items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -112,7 +111,7 @@ def _plan_page(
     """Decide each file of ``page``, move its check day, keep its notices not yet planned."""
     approved = with_approved_letter(session, [f.id for f in page])
     next_check: dict[date, list[int]] = defaultdict(list)
-    found: list[tuple[str, Chat, dict[str, Any]]] = []
+    found: list[tuple[str, Recipient, dict[str, Any]]] = []
     for file in page:
         moved = file.id in approved
         decision = decide_file(file.due_on, today, cal, settings.files, apology_approved=moved)

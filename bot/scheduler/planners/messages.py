@@ -16,6 +16,7 @@ from bot.config import Settings, Weekly
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, Notice, Outbox, TthcFile
 from bot.render import answer
+from bot.scheduler.planners.routing import Recipient
 from bot.services.actions import alert_admins
 from bot.services.outbox import NewMessage, enqueue_many, insert_new
 
@@ -24,12 +25,12 @@ log = logging.getLogger(__name__)
 _CHUNK = 500  # keys per query: well under every database's limit on bound parameters
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedMessage:
     """One message a planner put in the outbox: for whom, of what kind, its text in
     parts, and what it covers (one dict per notice, with at least its ``stage``)."""
 
-    chat: Chat
+    chat: Chat | Recipient  # a planner that routes many notices reads chats as plain rows
     kind: str  # reminder | files | digest | unspecified (Outbox.kind)
     parts: list[str]
     notices: list[dict[str, Any]] = field(default_factory=list)
@@ -60,7 +61,7 @@ def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     """A message a planner built and has not written yet: for whom, its parts and buttons,
     and its notices (by key, keys not yet planned as :func:`existing_keys` tells; each
@@ -68,7 +69,7 @@ class Outgoing:
 
     planned: PlannedMessage
     notices: dict[str, dict[str, Any]]
-    buttons: list[list[list[str]]] = field(default_factory=list)
+    buttons: Sequence[Sequence[Sequence[str]]] = ()
 
     def outbox_key(self) -> str:
         """A digest of the notices' keys: the same notices never make a second message."""
