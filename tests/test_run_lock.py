@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import create_engine, text
 
 from bot.cli.run_lock import lock_file, sqlite_file
@@ -150,6 +151,22 @@ def test_bots_on_two_sqlite_files_run_side_by_side(tmp_path: Path, bots: list[Bo
     first = start(bots, tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'dondoc.db'}")
     second = start(bots, tmp_path / "b", f"sqlite:///{tmp_path / 'b' / 'dondoc.db'}")
     assert first.stop() == 0 and second.stop() == 0
+
+
+def test_a_bot_in_another_container_is_not_named_by_a_pid_meaningless_here(
+    tmp_path: Path,
+) -> None:
+    # What a bot in another container on the same volume leaves: the flock held (here by
+    # this test) and, in the file, a pid that is no process of ours.
+    url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+    path = lock_file(tmp_path / "dondoc.db")
+    with FileLock(path, timeout=0):
+        path.write_text("999999999\n")
+        refused = second_run(tmp_path, url)
+    assert refused.returncode == 1, refused
+    message = refused.stderr.replace("\n", " ")
+    assert "Đã có một tiến trình “dondoc run” đang chạy" in message
+    assert "999999999" not in message and "dừng container của nó" in message
 
 
 @pytest.mark.postgres

@@ -62,13 +62,13 @@ def sole_run(database_url: str) -> Iterator[None]:
     except Timeout:
         pid = _holder(path)
         which = f" (số {pid})" if pid else ""
-        stop = "Ctrl+C ở nơi nó chạy" + (f", hoặc “kill {pid}”" if pid else "")
+        stop = f"“kill {pid}”" if pid else "dừng container của nó nếu nó chạy bằng Docker"
         err.print(
             f"Đã có một tiến trình “dondoc run”{which} đang chạy trên cơ sở dữ liệu {database}. "
-            f"Với SQLite, mỗi tệp dữ liệu chỉ chạy được một bot: hãy dừng tiến trình kia trước "
-            f"({stop}), hoặc dùng PostgreSQL (DATABASE_URL=postgresql+psycopg://…) để chạy "
-            "nhiều tiến trình. Các lệnh khác (import, health, tick…) vẫn dùng được khi bot "
-            "đang chạy.",
+            "Với SQLite, mỗi tệp dữ liệu chỉ chạy được một bot: hãy dừng tiến trình kia trước "
+            f"(Ctrl+C ở nơi nó chạy, hoặc {stop}), hoặc dùng PostgreSQL "
+            "(DATABASE_URL=postgresql+psycopg://…) để chạy nhiều tiến trình. Các lệnh khác "
+            "(import, health, tick…) vẫn dùng được khi bot đang chạy.",
             style="red", markup=False, highlight=False,
         )  # fmt: skip
         raise typer.Exit(1) from None
@@ -84,10 +84,20 @@ def _write_pid(fd: int) -> None:
     os.write(fd, f"{os.getpid()}\n".encode())
 
 
-def _holder(path: Path) -> str | None:
-    """The running bot's pid, if it has written it yet."""
+def _holder(path: Path) -> int | None:
+    """The running bot's pid, if it is a process here: a bot in another container (or on
+    another machine sharing the file) has a pid that means nothing, or something else,
+    in ours."""
     try:
-        pid = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
+        pid = int(path.read_text(encoding="ascii").strip())
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return pid if pid.isdigit() else None
+    if pid == os.getpid():  # pid 1 in two containers
+        return None
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return pid  # another user's process
+    except OSError:
+        return None
+    return pid
