@@ -29,6 +29,7 @@ from bot.cli.common import (
     parse_moment,
     within,
 )
+from bot.cli.run_lock import sole_run
 from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
@@ -139,13 +140,14 @@ def run_cmd() -> None:
     """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
     settings = load_settings()
     configure_logging()
-    engine = migrated_engine(settings)
+    with sole_run(settings.database_url):  # on SQLite, a second bot is refused
+        engine = migrated_engine(settings)
 
-    def ready(channels: Sequence[str]) -> None:
-        out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
-                  "giây. Ctrl+C để dừng.")  # fmt: skip
+        def ready(channels: Sequence[str]) -> None:
+            out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
+                      "giây. Ctrl+C để dừng.")  # fmt: skip
 
-    asyncio.run(run(settings, engine, ready=ready))
+        asyncio.run(run(settings, engine, ready=ready))
     out.print("dondoc đã dừng.")
 
 
