@@ -132,3 +132,21 @@ def test_a_bad_rules_file_is_named_with_its_table_and_key(dondoc: Dondoc) -> Non
     assert result.exit_code == 2
     assert "dondoc.toml [escalation] head_after: expected a whole number" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("typer_says", "said"),
+    [
+        ("File 'ke-hoach.csv' is not readable.", "TỆP: “ke-hoach.csv” không đọc được: tài khoản chạy dondoc không có quyền đọc"),
+        ("Path 'ke-hoach' is a directory.", "TỆP: “ke-hoach” là một thư mục, không phải tệp."),
+        ("File 'ke hoach.csv' does not exist.", "TỆP: “ke hoach.csv” không tồn tại."),
+    ],
+)  # fmt: skip
+def test_a_path_typer_refuses_is_named_with_the_reason(typer_says: str, said: str) -> None:
+    """A file the bot's own account cannot read (copied into its container as root) is
+    told as such, not as an invalid value. Typer's own words, as it checks a path."""
+    from typer._click import exceptions as usage
+
+    from bot.cli.common import vietnamese
+
+    assert vietnamese(usage.BadParameter(typer_says, param_hint="TỆP")).startswith(said)

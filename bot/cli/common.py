@@ -48,6 +48,18 @@ _ERRNO = {
 }
 
 
+_PATH_REFUSED = re.compile(
+    r"\w+ '(.*)' (does not exist|is a directory|is a file|is not readable|is not writable)\.$"
+)
+_PATH_WHY = {
+    "does not exist": "không tồn tại",
+    "is a directory": "là một thư mục, không phải tệp",
+    "is a file": "là một tệp, không phải thư mục",
+    "is not readable": "không đọc được: tài khoản chạy dondoc không có quyền đọc tệp này (chmod 644)",
+    "is not writable": "không ghi được: tài khoản chạy dondoc không có quyền ghi",
+}
+
+
 def _hint(exc: usage.BadParameter) -> str:
     if exc.param_hint:
         hints = [exc.param_hint] if isinstance(exc.param_hint, str) else list(exc.param_hint)
@@ -75,6 +87,8 @@ def vietnamese(exc: Exception) -> str:
             return f"{_hint(exc)}: chỉ nhận {', '.join(str(m.value) for m in kind)}."
         if kind is int:
             return f"{_hint(exc)}: cần một số nguyên."
+        if m := _PATH_REFUSED.match(exc.message):  # typer's checks of a path, by their words
+            return f"{_hint(exc)}: “{m.group(1)}” {_PATH_WHY[m.group(2)]}."
         return f"{_hint(exc)}: giá trị không hợp lệ."
     if isinstance(exc, usage.UsageError):
         if m := re.match(r"No such command '(.*)'", exc.message):
