@@ -20,7 +20,6 @@ of the ids before, one bit a file.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -189,13 +188,17 @@ _FIELDS = ("code", "procedure", "field", "applicant", "address", "phone", "agenc
            "days", "due", "returned", "status")  # fmt: skip
 _DAYS = re.compile(r"^\s*(\d{1,3})")
 _BAD: Any = object()  # a text that is not what its column needs
+# Joins a row's cells to tell a space at a cell's end: printable, and if a cell holds it
+# next to a space, the row is only cleaned the long way.
+_SEPARATOR = "¦"
+_SPACE_SEPARATOR, _SEPARATOR_SPACE = " " + _SEPARATOR, _SEPARATOR + " "
 
 
 class _Reader:
     """Rows to records, with what repeats down an export worked out once per distinct
-    text: the moment of a receipt or a result, a number of days, an appointment date,
-    the due date of a day, a cut-off side and a number of working days (the calendar is
-    pure), the kind of a status, the holder of an agency's open files."""
+    text: the moment of a receipt or a result and its stored form, a number of days, an
+    appointment date, the due date of a day, a cut-off side and a number of working days
+    (the calendar is pure), the kind of a status, an agency and who holds its open files."""
 
     def __init__(self, header: dict[str, int], header_cells: Sequence[str], holders: _Holders,
                  cal: WorkCalendar, settings: FileSettings, writer: _Writer) -> None:  # fmt: skip
@@ -211,26 +214,34 @@ class _Reader:
         self.header_values = self.clean(
             [header_cells[i] if i < width else "" for i in self.columns]
         )
-        self._received: dict[str, Any] = {}  # text → (moment, stored, local day, after cut-off)
+        self._agency: dict[str, Any] = {}  # text → (why not, agency id, who holds it open)
+        self._received: dict[str, Any] = {}  # text → (moment, stored, local day, due dates)
+        self._dues: dict[tuple[date, bool], dict[int, Any]] = {}  # (day, after cut-off) → …
         self._returned: dict[str, Any] = {}  # text → the moment stored
         self._days: dict[str, Any] = {}  # text → working days
-        self._due_text: dict[str, Any] = {}  # text → an appointment date
-        self._due: dict[tuple[date, bool, int], date] = {}
-        self._day: dict[date, Any] = {}  # date → stored
-        self._kind: dict[tuple[str, bool], str] = {}
+        self._due_text: dict[str, Any] = {}  # text → (date, stored)
+        self._kind: dict[str, str] = {}  # status text → kind, unless returned
 
     @staticmethod
     def clean(cells: Sequence[str]) -> list[str]:
-        """:func:`clean_cell` of each cell, worked on the cells joined by a NUL: one
-        normalisation and one split a row instead of one a cell. No cell holds a NUL (a
-        control character refused in a CSV, illegal in XLSX's XML; checked anyway), and a
-        NUL is a starter that composes with nothing, so the NFC of the whole is the NFC of
-        each cell joined."""
+        """:func:`clean_cell` of each cell, NFC already (:func:`iter_cells`). Most rows are
+        clean as they come: printable (no whitespace but the space), no space doubled or
+        at a cell's end, as one look at the cells joined tells; the others are worked on
+        joined by a NUL (one split a row instead of one a cell), or, should a cell hold a
+        NUL (a control character refused in a CSV, illegal in XLSX's XML), cell by cell."""
+        joined = _SEPARATOR.join(cells)
+        if (
+            joined.isprintable()
+            and "  " not in joined
+            and _SPACE_SEPARATOR not in joined
+            and _SEPARATOR_SPACE not in joined
+            and not joined.startswith(" ")
+            and not joined.endswith(" ")
+        ):
+            return list(cells)
         joined = "\0".join(cells)
-        if not joined.isascii():
-            joined = unicodedata.normalize("NFC", joined)
         out = " ".join(joined.split()).replace(" \0", "\0").replace("\0 ", "\0").split("\0")
-        if len(out) != len(cells):  # a NUL after all: cell by cell
+        if len(out) != len(cells):  # a NUL after all
             return [clean_cell(c) for c in cells]
         return out
 
@@ -240,10 +251,10 @@ class _Reader:
         """The records of ``rows``; a bad row goes to ``errors`` instead (reading stops at
         :data:`MAX_ERRORS`); blank rows and the header repeated on each page are skipped."""
         width, pick, spread, clean = self.width, self.pick, self.spread, self.clean
-        header_values, holders, ids = self.header_values, self.holders, self.holders.ids
-        holder_of, received_of, returned_of = holders.read, self._received, self._returned
-        days_of, due_text_of, due_of, day_of = self._days, self._due_text, self._due, self._day
-        kind_of, open_ = self._kind, FileKind.OPEN.value
+        header_values = self.header_values
+        agency_of, received_of, returned_of = self._agency, self._received, self._returned
+        days_of, due_text_of, kind_of = self._days, self._due_text, self._kind
+        open_, returned_kind = FileKind.OPEN.value, FileKind.RETURNED.value
         for line, cells in rows:
             if len(cells) < width:
                 cells = [*cells, *[""] * (width - len(cells))]
@@ -258,9 +269,9 @@ class _Reader:
             bad: list[str] = []
             if not code:
                 bad.append("thiếu mã hồ sơ")
-            holder = holder_of.get(agency_text) or holders.code(agency_text)
-            if holder.startswith("!"):
-                bad.append(holder[1:])
+            why_not, agency, holding = agency_of.get(agency_text) or self._read_agency(agency_text)
+            if why_not:
+                bad.append(why_not)
             received = received_of.get(received_text) or self._read_received(received_text)
             if received is _BAD:
                 bad.append(f"ngày tiếp nhận “{received_text}” không hợp lệ (dd/mm/yyyy hh:mm)")
@@ -271,15 +282,14 @@ class _Reader:
                 if days is _BAD:
                     bad.append(f"thời hạn giải quyết “{days_text}” không phải số ngày làm việc")
                     days = None
-            due = None
+            due = None  # (date, stored)
             if due_text:
                 due = due_text_of.get(due_text) or self._read_due(due_text)
                 if due is _BAD:
                     bad.append(f"ngày hẹn trả “{due_text}” không hợp lệ")
                     due = None
             elif days is not None and received is not None:
-                key = (received[2], received[3], days)
-                due = due_of.get(key) or self._due_date(key, received[0])
+                due = received[3].get(days) or self._due_date(received, days)
             elif not bad:
                 bad.append("thiếu ngày hẹn trả và thời hạn giải quyết")
             returned = None
@@ -288,31 +298,35 @@ class _Reader:
                 if returned is _BAD:
                     bad.append(f"ngày trả kết quả “{returned_text}” không hợp lệ")
                     returned = None
-            if received is not None and due is not None and due < received[2]:
+            if received is not None and due is not None and due[0] < received[2]:
                 bad.append(
-                    f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received[2]:%d/%m/%Y}: "
+                    f"ngày hẹn trả {due[0]:%d/%m/%Y} trước ngày tiếp nhận {received[2]:%d/%m/%Y}: "
                     "một hồ sơ không thể hẹn trả trước khi nhận"
                 )
-            is_returned = returned is not None
-            status = kind_of.get((status_text, is_returned)) or self._read_kind(
-                status_text, is_returned
-            )
-            agency = ids.get(holder, 0)
+            if returned is not None:
+                status = returned_kind  # whatever the status says
+            else:
+                status = kind_of.get(status_text) or self._read_kind(status_text)
             if not bad and status == open_:
-                agency_or_why = holders.now_holding(holder)
-                if isinstance(agency_or_why, str):
-                    bad.append(agency_or_why)
+                if isinstance(holding, str):
+                    bad.append(holding)
                 else:
-                    agency = agency_or_why
+                    agency = holding
             if bad:
                 errors.append(RowError(line, "; ".join(bad)))
                 if len(errors) >= MAX_ERRORS:
                     return
                 continue
             assert received is not None and due is not None
-            yield (code, procedure, field_, applicant, address, phone[:32], agency, days,
-                   day_of.get(due) or self._stored_day(due), status_text, status, returned,
-                   received[1], line)  # fmt: skip
+            yield (code, procedure, field_, applicant, address, phone[:32], agency, days, due[1],
+                   status_text, status, returned, received[1], line)  # fmt: skip
+
+    def _read_agency(self, text: str) -> Any:
+        code = self.holders.code(text)
+        found: tuple[str, int, int | str] = (code[1:], 0, 0)
+        if not code.startswith("!"):
+            found = ("", self.holders.ids[code], self.holders.now_holding(code))
+        return _remember(self._agency, text, found)
 
     def _read_received(self, text: str) -> Any:
         moment = parse_moment(text, self.cal)
@@ -320,8 +334,18 @@ class _Reader:
         if moment is not None:
             local = self.cal.local(moment)
             after = self.cutoff is not None and local.time() >= self.cutoff
-            found = (moment, self.stored_moment(moment), local.date(), after)
+            dues = self._dues.get((local.date(), after))
+            if dues is None:
+                dues = _remember(self._dues, (local.date(), after), {})
+            found = (moment, self.stored_moment(moment), local.date(), dues)
         return _remember(self._received, text, found)
+
+    def _due_date(self, received: Any, days: int) -> Any:
+        """The due date of ``days`` working days from ``received``, and its stored form,
+        kept with every receipt of that day on that side of the cut-off."""
+        due = due_date(received[0], days, self.cal, self.cutoff)
+        received[3][days] = found = (due, self.stored_day(due))
+        return found
 
     def _read_returned(self, text: str) -> Any:
         moment = parse_moment(text, self.cal)
@@ -334,17 +358,12 @@ class _Reader:
 
     def _read_due(self, text: str) -> Any:
         moment = parse_moment(text, self.cal)
-        return _remember(self._due_text, text, _BAD if moment is None else moment.date())
+        found = _BAD if moment is None else (moment.date(), self.stored_day(moment.date()))
+        return _remember(self._due_text, text, found)
 
-    def _due_date(self, key: tuple[date, bool, int], received: datetime) -> date:
-        return _remember(self._due, key, due_date(received, key[2], self.cal, self.cutoff))  # type: ignore[no-any-return]
-
-    def _stored_day(self, day: date) -> Any:
-        return _remember(self._day, day, self.stored_day(day))
-
-    def _read_kind(self, status_text: str, returned: bool) -> str:
-        kind = file_kind(status_text, returned).value
-        return _remember(self._kind, (status_text, returned), kind)  # type: ignore[no-any-return]
+    def _read_kind(self, status_text: str) -> str:
+        kind = file_kind(status_text, False).value
+        return _remember(self._kind, status_text, kind)  # type: ignore[no-any-return]
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:

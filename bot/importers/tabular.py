@@ -17,7 +17,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -382,7 +382,7 @@ def iter_rows(path: Path, table: str | None = None) -> Iterator[Row]:
 
 def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequence[str]]]:
     """:func:`iter_rows` as (line, cells), without a ``Row`` per record: what an import of
-    a million rows reads at the csv module's own speed.
+    a million rows reads at the csv module's own speed. The cells are NFC (an XLSX's too).
 
     A CSV's text is decoded, searched for control characters and checked for NFC a
     megabyte at a time, each piece ending at a line break, instead of record by record
@@ -397,7 +397,7 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
     _check_path(path)
     if path.suffix.lower() in _EXCEL:
         for row in _xlsx_rows(path):
-            yield row.line, row.cells
+            yield _nfc((row.line, row.cells))
         return
     with path.open("rb") as raw:
         head = raw.read(_SAMPLE)
@@ -406,8 +406,9 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
     encoding = _encoding(path, head)
     text = _Text(path, encoding)
     reader = csv.reader(text.lines(), dialect := _dialect(text.start(_SAMPLE // 2), table))
+    text.lines_read = lambda: reader.line_num
     start = 1
-    last: tuple[int, list[str]] | None = None  # held back: only the last can run to the end
+    last: tuple[int, Sequence[str]] | None = None  # held back: only the last can run to the end
     try:
         for cells in reader:
             if last is not None:
@@ -421,7 +422,7 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
         raise FileProblem(path, f"CSV hỏng ({exc})", line=start) from None
     if last is None:
         return
-    if text.control_line is not None:  # the text stops after that line: it is the last record's
+    if text.control:  # the text stops after that line: it is the last record's
         # …unless a quote left open makes that record run to the end of the file.
         opened = _open_quote(text.raw_lines(last[0], reader.line_num), dialect.delimiter)
         if opened is not None:
@@ -436,7 +437,7 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
     yield last if text.normalized else _nfc(last)
 
 
-def _nfc(record: tuple[int, list[str]]) -> tuple[int, list[str]]:
+def _nfc(record: tuple[int, Sequence[str]]) -> tuple[int, Sequence[str]]:
     # The cells joined by a line break (a starter that composes with nothing): one pass.
     joined = "\n".join(record[1])
     if joined.isascii() or unicodedata.is_normalized("NFC", joined):
@@ -449,14 +450,16 @@ _BLOCK = 1 << 20  # bytes decoded at a time
 
 class _Text:
     """A text file's lines, decoded and checked a piece of about :data:`_BLOCK` at a time,
-    each piece ending at a line break; where the lines are, for the errors."""
+    each piece ending at a line break."""
 
     def __init__(self, path: Path, encoding: str) -> None:
         self.path, self.encoding = path, encoding
         self.normalized = True  # every piece so far is NFC
-        self.control_line: int | None = None  # a control character's line: the text ends there
+        self.control = False  # a piece held a control character: the text ends after its line
         self.ends_with_break = True
-        self._lines_before = 0  # line breaks in the pieces handed out
+        # The lines read so far (the csv reader's count, once it reads): a piece is read
+        # once the reader has read every line of the pieces before.
+        self.lines_read: Callable[[], int] = lambda: 0
 
     def start(self, size: int) -> str:
         """The text's first ``size`` characters (or all of it), to read its dialect from;
@@ -475,6 +478,9 @@ class _Text:
 
     def _read(self) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+        # In UTF-8 and the Windows code pages a control character is its own byte: the
+        # bytes are searched (a table lookup a byte), the text only from where one is.
+        search = codecs.lookup(self.encoding).name not in _ASCII_BASED
         pending = ""
         with self.path.open("rb") as raw:
             while True:
@@ -483,30 +489,35 @@ class _Text:
                     pending += decoder.decode(block, final=not block)
                 except UnicodeDecodeError as exc:
                     good = exc.object[: exc.start].decode(exc.encoding, errors="replace")
-                    line = self._lines_before + _breaks(pending + good) + 1
+                    line = self.lines_read() + _breaks(pending + good) + 1
                     why = _undecodable(exc, self.path.stat().st_size)
                     raise FileProblem(self.path, f"dòng {line}: {why}") from None
+                search = search or len(block.translate(None, _CONTROL_BYTES)) < len(block)
                 cut = len(pending) if not block else _after_last_break(pending)
                 if cut:
                     piece, pending = pending[:cut], pending[cut:]
-                    piece = self._checked(piece)
-                    yield piece
-                    if self.control_line is not None:
+                    yield self._checked(piece, search)
+                    if self.control:
                         return
                 if not block:
                     return
 
-    def _checked(self, piece: str) -> str:
-        bad = _CONTROL.search(piece)
+    def _checked(self, piece: str, search: bool) -> str:
+        bad = _CONTROL.search(piece) if search else None
         if bad is not None:
-            self.control_line = self._lines_before + _breaks(piece[: bad.start()]) + 1
+            self.control = True
             piece = piece[: _line_end(piece, bad.start())]
         if self.normalized and not piece.isascii():
             # Without its quotes: a quote the csv module drops can join a letter and its mark.
-            self.normalized = unicodedata.is_normalized("NFC", piece.replace('"', ""))
-        self._lines_before += _breaks(piece)
+            self.normalized = unicodedata.is_normalized(
+                "NFC", piece.replace('"', "") if '"' in piece else piece
+            )
         self.ends_with_break = piece[-1] in "\r\n"
         return piece
+
+
+_ASCII_BASED = {"utf-8", "utf-8-sig", "cp1258", "cp1252", "ascii"}
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL
 
 
 def _string_io(piece: str) -> io.StringIO:
