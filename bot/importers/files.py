@@ -453,13 +453,20 @@ class _Writer:
         """(id, code, *_COMPARED) of the files of ``codes`` already there, as stored."""
         cursor: Any = self.conn.connection.cursor()
         try:
-            if self.postgres:
-                cursor.execute(self.select + "= ANY(%s)", (codes,))
+            if self.postgres:  # one text, not an array psycopg builds code by code
+                cursor.execute(
+                    self.select + "= ANY(string_to_array(%s, chr(31)))", (_US.join(codes),)
+                )
             else:
                 cursor.execute(self.select + f"IN ({', '.join('?' * len(codes))})", codes)
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+
+# Joins the codes sent to PostgreSQL: a code is a cleaned cell, and cleaning takes the
+# unit separator away (str.split counts it as a space).
+_US = "\x1f"
 
 
 def _repeated(record: _Record) -> RowError:
