@@ -402,14 +402,18 @@ class _Writer:
         too: the caller's transaction is rolled back."""
         if not batch:
             return
-        existing = {row[1]: row for row in self._existing([r[_CODE] for r in batch])}
+        codes = [r[_CODE] for r in batch]
+        existing = {row[1]: row for row in self._existing(codes)}
         kinds = Counter(map(itemgetter(_STATUS), batch))
-        repeats = len({r[_CODE] for r in batch}) < len(batch)
+        repeats = len(set(codes)) < len(batch)
         here: set[str] = set()
         before, seen, moved, tail = self.before, self.seen, self.moved, self.tail
         new: list[_Record] = []
         changed: list[_Record] = []
         unchanged = 0
+        if not existing and not repeats:  # a first import: every file new
+            new = [(*r, r[_DUE], *tail) for r in batch]  # original_due_on, check_on, updated_at
+            batch = []
         for record in batch:
             code = record[_CODE]
             if repeats:
