@@ -22,7 +22,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Column, Table, event, insert
+from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlmodel import Session, create_engine
 
@@ -115,8 +115,9 @@ def insert_values(
     conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Insert ``rows`` of values in the driver's form (:func:`driver_value`), in the order
-    of ``names``, in the connection's transaction: one executemany on SQLite, a ``COPY``
-    on PostgreSQL (several times faster than even a pipelined executemany of INSERTs)."""
+    of ``names``, in the connection's transaction: a ``COPY`` with psycopg (PostgreSQL;
+    several times faster than even a pipelined executemany of INSERTs), else one
+    executemany (SQLite)."""
     if not rows:
         return
     prep = conn.dialect.identifier_preparer
@@ -127,10 +128,8 @@ def insert_values(
             for row in _dates_as_text(table, names, rows):
                 copy.write_row(row)
         return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
-        return
-    marks = ", ".join("?" * len(names))
+    # The values are the driver's already: past SQLAlchemy's processing, straight to it.
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(names))
     conn.exec_driver_sql(f"INSERT INTO {into} VALUES ({marks})", list(rows))  # noqa: S608 - names from the table, not input
 
 
