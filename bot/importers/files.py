@@ -214,7 +214,7 @@ class _Reader:
         self.header_values = self.clean(
             [header_cells[i] if i < width else "" for i in self.columns]
         )
-        self._agency: dict[str, Any] = {}  # text → (why not, agency id, who holds it open)
+        self._agency: dict[str, Any] = {}  # text → (why it is not one, agency id, code)
         self._received: dict[str, Any] = {}  # text → (moment, stored, local day, due dates)
         self._dues: dict[tuple[date, bool], dict[int, Any]] = {}  # (day, after cut-off) → …
         self._returned: dict[str, Any] = {}  # text → the moment stored
@@ -252,7 +252,8 @@ class _Reader:
         :data:`MAX_ERRORS`); blank rows and the header repeated on each page are skipped."""
         width, pick, spread, clean = self.width, self.pick, self.spread, self.clean
         header_values = self.header_values
-        agency_of, received_of, returned_of = self._agency, self._received, self._returned
+        holders, agency_of = self.holders, self._agency
+        received_of, returned_of = self._received, self._returned
         days_of, due_text_of, kind_of = self._days, self._due_text, self._kind
         open_, returned_kind = FileKind.OPEN.value, FileKind.RETURNED.value
         for line, cells in rows:
@@ -269,7 +270,7 @@ class _Reader:
             bad: list[str] = []
             if not code:
                 bad.append("thiếu mã hồ sơ")
-            why_not, agency, holding = agency_of.get(agency_text) or self._read_agency(agency_text)
+            why_not, agency, holder = agency_of.get(agency_text) or self._read_agency(agency_text)
             if why_not:
                 bad.append(why_not)
             received = received_of.get(received_text) or self._read_received(received_text)
@@ -308,6 +309,7 @@ class _Reader:
             else:
                 status = kind_of.get(status_text) or self._read_kind(status_text)
             if not bad and status == open_:
+                holding = holders.now_holding(holder)
                 if isinstance(holding, str):
                     bad.append(holding)
                 else:
@@ -323,9 +325,7 @@ class _Reader:
 
     def _read_agency(self, text: str) -> Any:
         code = self.holders.code(text)
-        found: tuple[str, int, int | str] = (code[1:], 0, 0)
-        if not code.startswith("!"):
-            found = ("", self.holders.ids[code], self.holders.now_holding(code))
+        found = (code[1:], 0, "") if code.startswith("!") else ("", self.holders.ids[code], code)
         return _remember(self._agency, text, found)
 
     def _read_received(self, text: str) -> Any:
