@@ -1,11 +1,12 @@
 """Import a one-stop export of 1,000,000 files, then one planning tick over them.
 
-    .venv/bin/python -m bench.files_bench [--rows 1000000]
+    .venv/bin/python -m bench.files_bench [--rows 1000000] [--url postgresql+psycopg://…/empty]
 
 Reports rows per second, the process's peak resident memory before and after the import
 (the importer streams: the peak should not grow with the file), and how long one
-``plan()`` takes on that register. SQLite file in a temporary folder. Asserts
-nothing; CI does not run it.
+``plan()`` takes on that register. A SQLite file in a temporary folder, or the empty
+database ``--url`` names (PostgreSQL: the import writes with COPY). Asserts nothing; CI
+runs it tiny (tests/test_bench.py).
 """
 
 from __future__ import annotations
@@ -64,16 +65,18 @@ class FilesRun:
 
 
 def run(
-    rows: int, *, reimport: bool = False, report: Callable[[str], object] = lambda _: None
-) -> FilesRun:
-    """Import an export of ``rows`` files, optionally again, then two ticks over them."""
+    rows: int, *, reimport: bool = False, report: Callable[[str], object] = lambda _: None,
+    url: str | None = None,
+) -> FilesRun:  # fmt: skip
+    """Import an export of ``rows`` files, optionally again, then two ticks over them, in
+    the empty database at ``url`` (default: a SQLite file in a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="dondoc-files-") as tmp:
         export = Path(tmp) / "export.csv"
         t0 = time.perf_counter()
         write_export(export, rows)
         report(f"export: {rows:,} rows, {export.stat().st_size / 1e6:.0f} MB, written in "
                f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
-        url = f"sqlite:///{Path(tmp) / 'files.db'}"
+        url = url or f"sqlite:///{Path(tmp) / 'files.db'}"
         upgrade(url)
         engine = make_engine(url)
         cal = WorkCalendar()
@@ -139,8 +142,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--url", help="an empty database to import into, e.g. PostgreSQL's (default: SQLite)"
+    )
     args = parser.parse_args()
-    run(args.rows, reimport=True, report=print)
+    run(args.rows, reimport=True, report=print, url=args.url)
 
 
 if __name__ == "__main__":

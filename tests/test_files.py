@@ -14,9 +14,9 @@ from bot.domain.calendar import VIETNAM
 from bot.domain.tthc import FileSettings, due_date
 from bot.importers.errors import ImportFailed
 from bot.importers.files import import_files
-from bot.models import FileStatus, TthcFile
-from tests.files import COLUMNS, SHORT, LateFile, add_late_files, labels
-from tests.province import CAL, IMPORT_DAY, SETTINGS
+from bot.models import Apology, ApologyState, FileStatus, TthcFile
+from tests.files import COLUMNS, SHORT, LateFile, add_late_files, labels, late_files_export
+from tests.province import CAL, IMPORT_DAY, SETTINGS, at
 
 HEADER = ",".join(COLUMNS.values()) + "\n"
 
@@ -215,3 +215,63 @@ def test_an_xlsx_export_with_real_dates(registry_engine: Engine, tmp_path: Path)
     found = files(registry_engine)["X-1"]
     assert found.due_on == date(2025, 1, 24)
     assert found.received_at == datetime(2025, 1, 22, 15, 30, tzinfo=VIETNAM)
+
+
+def test_a_file_already_there_repeated_in_the_export_is_an_error_and_changes_nothing(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """Yesterday's export held K-1; today's holds it twice: the repeat is named by line
+    whether the file was there before the import or written by it."""
+    add_late_files(registry_engine, tmp_path, LateFile("K-1", status="Đang xử lý"))
+    path = late_files_export(
+        tmp_path,
+        LateFile("K-1", status="Đã trả kết quả", returned="29/01/2025 10:00"),
+        LateFile("K-2"),
+        LateFile("K-1"),
+        LateFile("K-2"),
+    )
+    with pytest.raises(ImportFailed) as failure:
+        load(registry_engine, path)
+    assert [(e.line, e.reason) for e in failure.value.errors] == [
+        (4, "mã hồ sơ “K-1” lặp lại trong tệp"),
+        (5, "mã hồ sơ “K-2” lặp lại trong tệp"),
+    ]
+    assert [(f.code, f.status) for f in files(registry_engine).values()] == [
+        ("K-1", FileStatus.OPEN)
+    ]
+
+
+def test_a_reimport_keeps_the_approved_letters_date_and_changes_nothing_else(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """The head approved a letter moving F-1's appointment (written by the bot, not the
+    import): the same export imported again finds the file as it is."""
+    path = late_files_export(tmp_path, LateFile("F-1", status="Đang xử lý"), LateFile("F-2"))
+    load(registry_engine, path)
+    with session_scope(registry_engine) as s:
+        moved = s.exec(select(TthcFile).where(TthcFile.code == "F-1")).one()
+        assert moved.id is not None and moved.due_on == date(2025, 2, 5)
+        moved.due_on = date(2025, 2, 21)
+        s.add(Apology(file_id=moved.id, agency_id=moved.agency_id, state=ApologyState.APPROVED,
+                      new_due_on=moved.due_on, original_due_on=date(2025, 2, 5),
+                      started_by="Nguyễn Văn An", started_at=at(date(2025, 2, 4))))  # fmt: skip
+    report = load(registry_engine, path)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)  # type: ignore[attr-defined]
+    assert files(registry_engine)["F-1"].due_on == date(2025, 2, 21)
+
+
+def test_an_imported_file_is_stored_exactly_as_the_models_store_it(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """The importer writes the driver's values itself: the same file written through the
+    model is stored the same, value for value, so that a re-import compares them raw."""
+    load(registry_engine, export(tmp_path,
+        "STP-0002,Cấp Phiếu lý lịch tư pháp,Lý lịch tư pháp,Trần Thị Bình,3 Võ Thị Sáu,0987654321,Sở Tư pháp,20/01/2025 10:00,24/01/2025,,Đã trả kết quả,23/01/2025 16:00"))  # fmt: skip
+    with session_scope(registry_engine) as s:
+        imported = s.exec(select(TthcFile)).one()
+        s.add(TthcFile.model_validate({**imported.model_dump(), "id": None, "code": "COPY"}))
+    table = TthcFile.metadata.tables["tthcfile"]
+    columns = [c.name for c in table.columns if c.name not in ("id", "code")]
+    with registry_engine.connect() as conn:
+        raw = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM tthcfile ORDER BY id").all()  # noqa: S608
+    assert raw[0] == raw[1]

@@ -1,28 +1,37 @@
 """Import a one-stop system's export of files (hồ sơ), streaming, in one transaction.
 
 The same export re-imported each day updates files in place (status, result date,
-holder); a file missing from today's export is left as it is. Rows are read one at a
-time and written in batches of :data:`BATCH` (one SELECT of the codes already there, one
-executemany INSERT, one executemany UPDATE, plain rows, no models), so an export of a
-million files does not sit in memory: the codes already read, which tell a code repeated
-in the file, are kept in a temporary table, not in a Python set. A file whose apology
+holder); a file missing from today's export is left as it is. A file whose apology
 letter was approved keeps the letter's new date.
+
+An export of a million files is read about as fast as the database writes it. Rows are
+read one at a time (:func:`iter_cells`) and written in batches of :data:`BATCH` (one
+SELECT of the codes already there, one executemany INSERT on SQLite or one COPY on
+PostgreSQL, one executemany UPDATE), so the export never sits in memory. On the way a
+row is a plain tuple of the values as the database stores them (no dict, no model), so
+that a file already there is compared with its row read back raw in one comparison;
+what repeats down an export (a receipt's moment, a due date, an agency, a status) is
+worked out once per distinct text. A code repeated in the file is found without
+remembering the codes read: a file already in the table when its code comes was either
+written by this import (its id is past the largest before it) or is marked in a bitmap
+of the ids before, one bit a file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, bindparam, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import Connection
 from sqlmodel import Session, select
 
-from bot.db import insert_rows
+from bot.db import driver_value, insert_values
 from bot.domain.agencies import Registry
 from bot.domain.agency_history import History
 from bot.domain.calendar import WorkCalendar
@@ -33,13 +42,14 @@ from bot.domain.when import moment_in
 from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import RowError
-from bot.importers.tabular import Row, iter_rows
+from bot.importers.tabular import iter_cells
 from bot.models import CHECK_NOW, Apology, ApologyState, TthcFile, utcnow
 from bot.services.agency_changes import load_history
 from bot.services.register import load_registry
 
 BATCH = 5000  # rows per write: a few MB, whatever the export's length
 MAX_ERRORS = 200  # a broken export can have millions of bad rows: show the first ones
+_MEMO_MAX = 20_000  # distinct texts remembered per column: a few MB at most
 
 
 @dataclass
@@ -67,14 +77,14 @@ def import_files(
     without one the row is an error asking for the agency that holds it now); a file
     already returned or closed stays with the agency as it then was.
     """
-    rows = iter_rows(path, "files")
-    header_row = _header(path, rows)
-    header = map_header(header_row.cells, "files")
+    rows = iter_cells(path, "files")
+    header_line, header_cells = _header(path, rows)
+    header = map_header(header_cells, "files")
     missing = [LABELS[c] for c in REQUIRED["files"] if c not in header]
     if "due" not in header and "days" not in header:
         missing.append(f"{LABELS['due']} hoặc {LABELS['days']}")
     if missing:
-        raise ImportFailed(path, [RowError(header_row.line, "thiếu cột: " + ", ".join(missing))])
+        raise ImportFailed(path, [RowError(header_line, "thiếu cột: " + ", ".join(missing))])
 
     registry, ids = load_registry(session)
     holders = _Holders(registry, ids, load_history(session), on)
@@ -83,20 +93,10 @@ def import_files(
     )
     report = FileImportReport()
     errors: list[RowError] = []
-    batch: list[dict[str, Any]] = []
-    cells_of = _Cells(header)
-    header_cells = cells_of(header_row)
     writer = _Writer(session.connection(), moved, report, utcnow(), holders)
-    read = _Reader(holders, cal, settings)
-    for row in rows:
-        if row.is_blank():
-            continue
-        cells = cells_of(row)
-        if cells == header_cells:
-            continue  # the header again
-        record = read(row, cells, errors)
-        if record is None:
-            continue
+    reader = _Reader(header, header_cells, holders, cal, settings, writer)
+    batch: list[_Record] = []
+    for record in reader.records(rows, errors):
         batch.append(record)
         if len(batch) >= BATCH:
             writer.write(batch, errors)
@@ -106,54 +106,23 @@ def import_files(
         if len(errors) >= MAX_ERRORS:
             break
     writer.write(batch, errors)
-    writer.close()
     if errors:
         raise ImportFailed(path, errors)
     if not report.rows:
-        raise ImportFailed(path, [RowError(header_row.line, "tệp không có hồ sơ nào")])
+        raise ImportFailed(path, [RowError(header_line, "tệp không có hồ sơ nào")])
     return report
 
 
-class _Cells:
-    """A row's cells by column name, cleaned; a value that repeats down a column (the
-    agency, the status, the procedure) is cleaned once."""
-
-    _REPEATING = frozenset({"agency", "status", "procedure", "field", "days"})
-    _MEMO_MAX = 20_000  # distinct values kept per import: a few MB at most
-
-    def __init__(self, header: dict[str, int]) -> None:
-        self.header = list(header.items())
-        self.memo: dict[str, str] = {}
-
-    def __call__(self, row: Row) -> dict[str, str]:
-        out: dict[str, str] = {}
-        width = len(row.cells)
-        for name, i in self.header:
-            cell = row.cells[i] if i < width else ""
-            if name not in self._REPEATING:
-                out[name] = clean_cell(cell)
-                continue
-            done = self.memo.get(cell)
-            if done is None:
-                if len(self.memo) >= self._MEMO_MAX:
-                    self.memo.clear()
-                done = self.memo[cell] = clean_cell(cell)
-            out[name] = done
-        return out
-
-
-def _header(path: Path, rows: Iterator[Row]) -> Row:
-    first: Row | None = None
-    for row in rows:
-        first = first or row
-        if is_header(map_header(row.cells, "files"), "files"):
-            return row
-        if row.line > 50:
+def _header(path: Path, rows: Iterator[tuple[int, Sequence[str]]]) -> tuple[int, Sequence[str]]:
+    first: int | None = None
+    for line, cells in rows:
+        first = first or line
+        if is_header(map_header(cells, "files"), "files"):
+            return line, cells
+        if line > 50:
             break
     need = ", ".join(LABELS[c] for c in REQUIRED["files"])
-    raise ImportFailed(
-        path, [RowError(first.line if first else 1, f"không thấy dòng tiêu đề (cần: {need})")]
-    )
+    raise ImportFailed(path, [RowError(first or 1, f"không thấy dòng tiêu đề (cần: {need})")])
 
 
 class _Holders:
@@ -161,21 +130,22 @@ class _Holders:
 
     def __init__(self, registry: Registry, ids: dict[str, int], history: History, on: date) -> None:
         self.registry, self.ids, self.history, self.on = registry, ids, history, on
-        self._read: dict[str, str] = {}  # cell → agency code, or "!" + why it is not one
+        self.read: dict[str, str] = {}  # cell → agency code, or "!" + why it is not one
+        self._holding: dict[str, int | str] = {}  # code → who holds its open files, or why nobody
         self._codes = {i: c for c, i in ids.items()}
 
     def code(self, cell: str) -> str:
         """The code ``cell`` names, or "!" and the reason."""
-        if cell not in self._read:
+        if cell not in self.read:
             matched = self.registry.match(cell)
             if len(matched.codes) == 1 and not matched.unknown:
-                self._read[cell] = matched.codes[0]
+                self.read[cell] = matched.codes[0]
             elif not cell:
-                self._read[cell] = "!thiếu đơn vị xử lý"
+                self.read[cell] = "!thiếu đơn vị xử lý"
             else:
                 hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
-                self._read[cell] = f"!đơn vị xử lý {hint} không có trong danh mục"
-        return self._read[cell]
+                self.read[cell] = f"!đơn vị xử lý {hint} không có trong danh mục"
+        return self.read[cell]
 
     def still_holds(self, holder_id: int, named_id: int) -> bool:
         """The file's holder took the named agency's work on (a merge applied after an
@@ -184,6 +154,12 @@ class _Holders:
 
     def now_holding(self, code: str) -> int | str:
         """The id of who holds an open file of ``code`` on the import's day, or why nobody."""
+        found = self._holding.get(code)
+        if found is None:
+            found = self._holding[code] = self._now_holding(code)
+        return found
+
+    def _now_holding(self, code: str) -> int | str:
         if (change := self.history.ended(code, self.on)) is None:
             return self.ids[code]
         successors = self.history.successors(code, self.on)
@@ -196,196 +172,306 @@ class _Holders:
         )
 
 
+# A file as the importer carries it: its values in the driver's form (driver_value), in
+# _RECORD's order; the columns compared with the file already there come after the code.
+_Record = tuple[Any, ...]
+_COMPARED = ("procedure", "field", "applicant_name", "applicant_address", "applicant_phone",
+             "agency_id", "processing_days", "due_on", "status_text", "status", "returned_at")  # fmt: skip
+_RECORD = ("code", *_COMPARED, "received_at", "source_line")
+_INSERTED = (*_RECORD, "original_due_on", "check_on", "updated_at")
+_CODE, _AGENCY, _DUE, _STATUS = (
+    _RECORD.index(c) for c in ("code", "agency_id", "due_on", "status")
+)
+_RECEIVED, _LINE = _RECORD.index("received_at"), _RECORD.index("source_line")
+# The export's columns as the reader spreads a row's cells; an absent one reads "".
+_FIELDS = ("code", "procedure", "field", "applicant", "address", "phone", "agency", "received",
+           "days", "due", "returned", "status")  # fmt: skip
+_DAYS = re.compile(r"^\s*(\d{1,3})")
+_BAD: Any = object()  # a text that is not what its column needs
+# Joins a row's cells to tell a space at a cell's end: printable, and if a cell holds it
+# next to a space, the row is only cleaned the long way.
+_SEPARATOR = "¦"
+_SPACE_SEPARATOR, _SEPARATOR_SPACE = " " + _SEPARATOR, _SEPARATOR + " "
+
+
 class _Reader:
-    """Rows to records, with what repeats down an export worked out once: the due date
-    of a day, a cut-off side and a number of working days; the kind of a status text."""
+    """Rows to records, with what repeats down an export worked out once per distinct
+    text: the moment of a receipt or a result and its stored form, a number of days, an
+    appointment date, the due date of a day, a cut-off side and a number of working days
+    (the calendar is pure), the kind of a status, an agency and who holds its open files."""
 
-    def __init__(self, holders: _Holders, cal: WorkCalendar, settings: FileSettings) -> None:
-        self.holders, self.cal, self.settings = holders, cal, settings
-        self._due: dict[tuple[date, bool, int], date] = {}
-        self._kind: dict[tuple[str, bool], FileKind] = {}
-
-    def __call__(
-        self, row: Row, cells: dict[str, str], errors: list[RowError]
-    ) -> dict[str, Any] | None:
-        return _record(row, cells, self, errors)
-
-    def due_date(self, received: datetime, days: int) -> date:
-        cutoff = self.settings.cutoff
-        local = self.cal.local(received)
-        key = (local.date(), cutoff is not None and local.time() >= cutoff, days)
-        found = self._due.get(key)
-        if found is None:
-            found = self._due[key] = due_date(received, days, self.cal, cutoff)
-        return found
-
-    def kind(self, status_text: str, returned: bool) -> FileKind:
-        found = self._kind.get((status_text, returned))
-        if found is None:
-            if len(self._kind) >= 10_000:
-                self._kind.clear()
-            found = self._kind[(status_text, returned)] = file_kind(status_text, returned)
-        return found
-
-
-def _record(
-    row: Row, cells: dict[str, str], reader: _Reader, errors: list[RowError]
-) -> dict[str, Any] | None:
-    holders, cal = reader.holders, reader.cal
-    bad: list[str] = []
-    code = cells.get("code", "")
-    if not code:
-        bad.append("thiếu mã hồ sơ")
-    holder = holders.code(cells.get("agency", ""))
-    if holder.startswith("!"):
-        bad.append(holder[1:])
-    received = parse_moment(cells.get("received", ""), cal)
-    if received is None:
-        bad.append(f"ngày tiếp nhận “{cells.get('received', '')}” không hợp lệ (dd/mm/yyyy hh:mm)")
-    days: int | None = None
-    if cells.get("days"):
-        digits = re.match(r"^\s*(\d{1,3})", cells["days"])
-        days = int(digits.group(1)) if digits else None
-        if days is None:
-            bad.append(f"thời hạn giải quyết “{cells['days']}” không phải số ngày làm việc")
-    due: date | None = None
-    if cells.get("due"):
-        moment = parse_moment(cells["due"], cal)
-        due = moment.date() if moment else None
-        if due is None:
-            bad.append(f"ngày hẹn trả “{cells['due']}” không hợp lệ")
-    elif days is not None and received is not None:
-        due = reader.due_date(received, days)
-    elif not bad:
-        bad.append("thiếu ngày hẹn trả và thời hạn giải quyết")
-    returned = parse_moment(cells["returned"], cal) if cells.get("returned") else None
-    if cells.get("returned") and returned is None:
-        bad.append(f"ngày trả kết quả “{cells['returned']}” không hợp lệ")
-    if received is not None and due is not None and due < received.date():
-        bad.append(
-            f"ngày hẹn trả {due:%d/%m/%Y} trước ngày tiếp nhận {received:%d/%m/%Y}: "
-            "một hồ sơ không thể hẹn trả trước khi nhận"
+    def __init__(self, header: dict[str, int], header_cells: Sequence[str], holders: _Holders,
+                 cal: WorkCalendar, settings: FileSettings, writer: _Writer) -> None:  # fmt: skip
+        self.holders, self.cal, self.cutoff = holders, cal, settings.cutoff
+        self.stored_moment, self.stored_day = writer.stored_moment, writer.stored_day
+        used = [name for name in _FIELDS if name in header]
+        self.columns = [header[name] for name in used]  # code, agency, received: 3 at least
+        self.width = max(self.columns) + 1
+        self.pick = itemgetter(*self.columns)
+        # The used cells, cleaned, then "" for any absent column: _FIELDS, in its order.
+        self.spread = itemgetter(*(used.index(n) if n in used else len(used) for n in _FIELDS))
+        width = len(header_cells)
+        self.header_values = self.clean(
+            [header_cells[i] if i < width else "" for i in self.columns]
         )
-    status = reader.kind(cells.get("status", ""), returned is not None)
-    agency = holders.ids.get(holder, 0)
-    if not bad and status is FileKind.OPEN:
-        agency_or_why = holders.now_holding(holder)
-        if isinstance(agency_or_why, str):
-            bad.append(agency_or_why)
-        else:
-            agency = agency_or_why
-    if bad:
-        errors.append(RowError(row.line, "; ".join(bad)))
-        return None
-    assert received is not None and due is not None
-    return {
-        "code": code, "procedure": cells.get("procedure", ""), "field": cells.get("field", ""),
-        "applicant_name": cells.get("applicant", ""), "applicant_address": cells.get("address", ""),
-        "applicant_phone": cells.get("phone", "")[:32], "agency_id": agency, "received_at": received,
-        "processing_days": days, "due_on": due, "status_text": cells.get("status", ""),
-        "status": status.value,
-        "returned_at": returned, "source_line": row.line,
-    }  # fmt: skip
+        self._agency: dict[str, Any] = {}  # text → (why it is not one, agency id, code)
+        self._received: dict[str, Any] = {}  # text → (moment, stored, local day, due dates)
+        self._dues: dict[tuple[date, bool], dict[int, Any]] = {}  # (day, after cut-off) → …
+        self._returned: dict[str, Any] = {}  # text → the moment stored
+        self._days: dict[str, Any] = {}  # text → working days
+        self._due_text: dict[str, Any] = {}  # text → (date, stored)
+        self._kind: dict[str, str] = {}  # status text → kind, unless returned
+
+    @staticmethod
+    def clean(cells: Sequence[str]) -> list[str]:
+        """:func:`clean_cell` of each cell, NFC already (:func:`iter_cells`). Most rows are
+        clean as they come: printable (no whitespace but the space), no space doubled or
+        at a cell's end, as one look at the cells joined tells; the others are worked on
+        joined by a NUL (one split a row instead of one a cell), or, should a cell hold a
+        NUL (a control character refused in a CSV, illegal in XLSX's XML), cell by cell."""
+        joined = _SEPARATOR.join(cells)
+        if (
+            joined.isprintable()
+            and "  " not in joined
+            and _SPACE_SEPARATOR not in joined
+            and _SEPARATOR_SPACE not in joined
+            and not joined.startswith(" ")
+            and not joined.endswith(" ")
+        ):
+            return list(cells)
+        joined = "\0".join(cells)
+        out = " ".join(joined.split()).replace(" \0", "\0").replace("\0 ", "\0").split("\0")
+        if len(out) != len(cells):  # a NUL after all
+            return [clean_cell(c) for c in cells]
+        return out
+
+    def records(
+        self, rows: Iterable[tuple[int, Sequence[str]]], errors: list[RowError]
+    ) -> Iterator[_Record]:
+        """The records of ``rows``; a bad row goes to ``errors`` instead (reading stops at
+        :data:`MAX_ERRORS`); blank rows and the header repeated on each page are skipped."""
+        width, pick, spread, clean = self.width, self.pick, self.spread, self.clean
+        header_values = self.header_values
+        holders, agency_of = self.holders, self._agency
+        received_of, returned_of = self._received, self._returned
+        days_of, due_text_of, kind_of = self._days, self._due_text, self._kind
+        open_, returned_kind = FileKind.OPEN.value, FileKind.RETURNED.value
+        for line, cells in rows:
+            if len(cells) < width:
+                cells = [*cells, *[""] * (width - len(cells))]
+            values = clean(pick(cells))
+            if values == header_values:
+                continue  # the header again
+            if not any(values) and not "".join(cells).strip():
+                continue  # a blank row
+            values.append("")
+            (code, procedure, field_, applicant, address, phone, agency_text, received_text,
+             days_text, due_text, returned_text, status_text) = spread(values)  # fmt: skip
+            bad: list[str] = []
+            if not code:
+                bad.append("thiếu mã hồ sơ")
+            why_not, agency, holder = agency_of.get(agency_text) or self._read_agency(agency_text)
+            if why_not:
+                bad.append(why_not)
+            received = received_of.get(received_text) or self._read_received(received_text)
+            if received is _BAD:
+                bad.append(f"ngày tiếp nhận “{received_text}” không hợp lệ (dd/mm/yyyy hh:mm)")
+                received = None
+            days = None
+            if days_text:
+                days = days_of.get(days_text) or self._read_days(days_text)
+                if days is _BAD:
+                    bad.append(f"thời hạn giải quyết “{days_text}” không phải số ngày làm việc")
+                    days = None
+            due = None  # (date, stored)
+            if due_text:
+                due = due_text_of.get(due_text) or self._read_due(due_text)
+                if due is _BAD:
+                    bad.append(f"ngày hẹn trả “{due_text}” không hợp lệ")
+                    due = None
+            elif days is not None and received is not None:
+                due = received[3].get(days) or self._due_date(received, days)
+            elif not bad:
+                bad.append("thiếu ngày hẹn trả và thời hạn giải quyết")
+            returned = None
+            if returned_text:
+                returned = returned_of.get(returned_text) or self._read_returned(returned_text)
+                if returned is _BAD:
+                    bad.append(f"ngày trả kết quả “{returned_text}” không hợp lệ")
+                    returned = None
+            if received is not None and due is not None and due[0] < received[2]:
+                bad.append(
+                    f"ngày hẹn trả {due[0]:%d/%m/%Y} trước ngày tiếp nhận {received[2]:%d/%m/%Y}: "
+                    "một hồ sơ không thể hẹn trả trước khi nhận"
+                )
+            if returned is not None:
+                status = returned_kind  # whatever the status says
+            else:
+                status = kind_of.get(status_text) or self._read_kind(status_text)
+            if not bad and status == open_:
+                holding = holders.now_holding(holder)
+                if isinstance(holding, str):
+                    bad.append(holding)
+                else:
+                    agency = holding
+            if bad:
+                errors.append(RowError(line, "; ".join(bad)))
+                if len(errors) >= MAX_ERRORS:
+                    return
+                continue
+            assert received is not None and due is not None
+            yield (code, procedure, field_, applicant, address, phone[:32], agency, days, due[1],
+                   status_text, status, returned, received[1], line)  # fmt: skip
+
+    def _read_agency(self, text: str) -> Any:
+        code = self.holders.code(text)
+        found = (code[1:], 0, "") if code.startswith("!") else ("", self.holders.ids[code], code)
+        return _remember(self._agency, text, found)
+
+    def _read_received(self, text: str) -> Any:
+        moment = parse_moment(text, self.cal)
+        found = _BAD
+        if moment is not None:
+            local = self.cal.local(moment)
+            after = self.cutoff is not None and local.time() >= self.cutoff
+            dues = self._dues.get((local.date(), after))
+            if dues is None:
+                dues = _remember(self._dues, (local.date(), after), {})
+            found = (moment, self.stored_moment(moment), local.date(), dues)
+        return _remember(self._received, text, found)
+
+    def _due_date(self, received: Any, days: int) -> Any:
+        """The due date of ``days`` working days from ``received``, and its stored form,
+        kept with every receipt of that day on that side of the cut-off."""
+        due = due_date(received[0], days, self.cal, self.cutoff)
+        received[3][days] = found = (due, self.stored_day(due))
+        return found
+
+    def _read_returned(self, text: str) -> Any:
+        moment = parse_moment(text, self.cal)
+        found = _BAD if moment is None else self.stored_moment(moment)
+        return _remember(self._returned, text, found)
+
+    def _read_days(self, text: str) -> Any:
+        digits = _DAYS.match(text)
+        return _remember(self._days, text, int(digits.group(1)) if digits else _BAD)
+
+    def _read_due(self, text: str) -> Any:
+        moment = parse_moment(text, self.cal)
+        found = _BAD if moment is None else (moment.date(), self.stored_day(moment.date()))
+        return _remember(self._due_text, text, found)
+
+    def _read_kind(self, status_text: str) -> str:
+        kind = file_kind(status_text, False).value
+        return _remember(self._kind, status_text, kind)  # type: ignore[no-any-return]
 
 
-_COMPARED = ("procedure", "field", "applicant_name", "applicant_address", "applicant_phone", "agency_id",
-             "processing_days", "due_on", "status_text", "status", "returned_at")  # fmt: skip
-
-
-_WRITTEN = (*_COMPARED, "received_at", "source_line", "check_on", "updated_at")
-# The codes read so far in this import, to tell a code repeated in the file: a temporary
-# table, so that a million codes cost the database's pages, not this process's memory.
-_SEEN = Table("dondoc_import_seen", MetaData(), Column("code", String(64), primary_key=True))
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 class _Writer:
-    """Writes batches of records in the import's transaction, as plain rows."""
+    """Writes batches of records in the import's transaction, as the driver's values."""
 
     def __init__(self, conn: Connection, moved: set[int], report: FileImportReport,
                  now: datetime, holders: _Holders) -> None:  # fmt: skip
-        self.conn, self.moved, self.report, self.now, self.holders = (
-            conn,
-            moved,
-            report,
-            now,
-            holders,
-        )
+        self.conn, self.moved, self.report, self.holders = conn, moved, report, holders
         self.files = TthcFile.metadata.tables["tthcfile"]
-        on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-        conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS dondoc_import_seen "
-            f"(code VARCHAR(64) PRIMARY KEY){on_commit}"
-        )
-        conn.execute(_SEEN.delete())
+        self.stored_moment = driver_value(conn.dialect, self.files.c.received_at)
+        self.stored_day = driver_value(conn.dialect, self.files.c.due_on)
+        self.tail = (self.stored_day(CHECK_NOW), self.stored_moment(now))  # check_on, updated_at
+        self.postgres = conn.dialect.name == "postgresql"
+        if self.postgres:
+            # One import of files at a time, so that a file past ``before`` is this one's
+            # (SQLite's writers queue already).
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('dondoc import files'))")
+        self.before: int = conn.exec_driver_sql("SELECT max(id) FROM tthcfile").scalar() or 0
+        self.seen = bytearray(self.before // 8 + 1)  # the files there before, read in this import
+        # Column names from this module, never from the file.
+        mark = "%s" if self.postgres else "?"
+        self.select = f"SELECT id, code, {', '.join(_COMPARED)} FROM tthcfile WHERE code "  # noqa: S608
+        assignments = ", ".join(f"{c} = {mark}" for c in (*_RECORD[1:], "check_on", "updated_at"))
+        self.update = f"UPDATE tthcfile SET {assignments} WHERE id = {mark}"  # noqa: S608
 
-    def close(self) -> None:
-        self.conn.exec_driver_sql("DROP TABLE IF EXISTS dondoc_import_seen")
-
-    def write(self, batch: list[dict[str, Any]], errors: list[RowError]) -> None:
-        """Write ``batch`` (once the file has an error, only remember its codes: it will
-        all be rolled back); a code already read is an error on the line repeating it."""
-        fresh = self._first_seen(batch, errors)
-        if not fresh or errors:
+    def write(self, batch: list[_Record], errors: list[RowError]) -> None:
+        """Write ``batch``; a code already read is an error on the line repeating it. The
+        rows are written even after an error, so that the repeats further down are told
+        too: the caller's transaction is rolled back."""
+        if not batch:
             return
-        self.report.rows += len(fresh)
-        for record in fresh:
-            kind = record["status"]
-            self.report.by_kind[kind] = self.report.by_kind.get(kind, 0) + 1
-        self._upsert(fresh)
-
-    def _first_seen(
-        self, batch: list[dict[str, Any]], errors: list[RowError]
-    ) -> list[dict[str, Any]]:
-        codes = [r["code"] for r in batch]
-        before = set(
-            self.conn.execute(sa_select(_SEEN.c.code).where(_SEEN.c.code.in_(codes))).scalars()
-        )
-        fresh: list[dict[str, Any]] = []
+        codes = [r[_CODE] for r in batch]
+        existing = {row[1]: row for row in self._existing(codes)}
+        kinds = Counter(map(itemgetter(_STATUS), batch))
+        repeats = len(set(codes)) < len(batch)
+        here: set[str] = set()
+        before, seen, moved, tail = self.before, self.seen, self.moved, self.tail
+        new: list[_Record] = []
+        changed: list[_Record] = []
+        unchanged = 0
+        if not existing and not repeats:  # a first import: every file new
+            new = [(*r, r[_DUE], *tail) for r in batch]  # original_due_on, check_on, updated_at
+            batch = []
         for record in batch:
-            if record["code"] in before:
-                errors.append(RowError(record["source_line"],
-                                       f"mã hồ sơ “{record['code']}” lặp lại trong tệp"))  # fmt: skip
-                continue
-            before.add(record["code"])
-            fresh.append(record)
-        if fresh:
-            insert_rows(self.conn, _SEEN, [{"code": r["code"]} for r in fresh])
-        return fresh
-
-    def _upsert(self, batch: list[dict[str, Any]]) -> None:
-        files = self.files
-        existing = {
-            row.code: row
-            for row in self.conn.execute(
-                sa_select(files.c.id, files.c.code, *(files.c[k] for k in _COMPARED)).where(
-                    files.c.code.in_([r["code"] for r in batch])
-                )
-            )
-        }
-        new, changed = [], []
-        for record in batch:
-            current = existing.get(record["code"])
+            code = record[_CODE]
+            if repeats:
+                if code in here:
+                    errors.append(_repeated(record))
+                    kinds[record[_STATUS]] -= 1
+                    continue
+                here.add(code)
+            current = existing.get(code)  # (id, code, *_COMPARED): record[i] is current[i + 1]
             if current is None:
-                new.append({**record, "original_due_on": record["due_on"], "check_on": CHECK_NOW,
-                            "updated_at": self.now})  # fmt: skip
+                new.append((*record, record[_DUE], *tail))  # original_due_on, check_on, updated_at
                 continue
-            if current.id in self.moved:
-                record["due_on"] = current.due_on  # the approved letter's date stands
-            if current.agency_id != record["agency_id"] and self.holders.still_holds(
-                current.agency_id, record["agency_id"]
-            ):
-                record["agency_id"] = current.agency_id
-            if all(getattr(current, k) == record[k] for k in _COMPARED):
-                self.report.unchanged += 1
+            file_id = current[0]
+            if file_id > before or seen[file_id >> 3] & (1 << (file_id & 7)):
+                errors.append(_repeated(record))
+                kinds[record[_STATUS]] -= 1
                 continue
-            values = {**record, "check_on": CHECK_NOW, "updated_at": self.now}
-            changed.append({"b_id": current.id, **{f"b_{k}": values[k] for k in _WRITTEN}})
+            seen[file_id >> 3] |= 1 << (file_id & 7)
+            if file_id in moved:  # the approved letter's date stands
+                record = (*record[:_DUE], current[_DUE + 1], *record[_DUE + 1 :])
+            holder = current[_AGENCY + 1]
+            if holder != record[_AGENCY] and self.holders.still_holds(holder, record[_AGENCY]):
+                record = (*record[:_AGENCY], holder, *record[_AGENCY + 1 :])
+            if current[2:] == record[1:_RECEIVED]:
+                unchanged += 1
+                continue
+            changed.append((*record[1:], *tail, file_id))
+        self.report.rows += len(new) + len(changed) + unchanged
+        self.report.unchanged += unchanged
+        for kind, count in kinds.items():
+            if count:
+                self.report.by_kind[kind] = self.report.by_kind.get(kind, 0) + count
         if new:
-            insert_rows(self.conn, files, new)
+            insert_values(self.conn, self.files, _INSERTED, new)
             self.report.created += len(new)
         if changed:
-            columns: dict[str, Any] = {k: bindparam(f"b_{k}") for k in _WRITTEN}
-            self.conn.execute(
-                update(files).where(files.c.id == bindparam("b_id")).values(**columns), changed
-            )
+            self.conn.exec_driver_sql(self.update, changed)
             self.report.updated += len(changed)
+
+    def _existing(self, codes: list[str]) -> list[tuple[Any, ...]]:
+        """(id, code, *_COMPARED) of the files of ``codes`` already there, as stored."""
+        cursor: Any = self.conn.connection.cursor()
+        try:
+            if self.postgres:  # one text, not an array psycopg builds code by code
+                cursor.execute(
+                    self.select + "= ANY(string_to_array(%s, chr(31)))", (_US.join(codes),)
+                )
+            else:
+                cursor.execute(self.select + f"IN ({', '.join('?' * len(codes))})", codes)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+
+# Joins the codes sent to PostgreSQL: a code is a cleaned cell, and cleaning takes the
+# unit separator away (str.split counts it as a space).
+_US = "\x1f"
+
+
+def _repeated(record: _Record) -> RowError:
+    return RowError(record[_LINE], f"mã hồ sơ “{record[_CODE]}” lặp lại trong tệp")
