@@ -1,4 +1,4 @@
-"""Rows written in bulk (db.insert_rows: an executemany on SQLite, a COPY on PostgreSQL)
+"""Rows written in bulk (db.insert_values: an executemany on SQLite, a COPY on PostgreSQL)
 read back as the models wrote them: dates, aware times, texts with what COPY escapes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.db import insert_rows, session_scope
+from bot.db import driver_value, insert_values, session_scope
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, TthcFile
 
@@ -28,8 +28,17 @@ def test_bulk_rows_read_back_as_written(registry_engine: Engine) -> None:
             ("B-2", "Cấp phiếu", datetime(2025, 2, 4, 16, 30, tzinfo=VIETNAM)),
         )
     ]  # fmt: skip
+    table = TthcFile.metadata.tables["tthcfile"]
+    names = list(rows[0])
     with session_scope(registry_engine) as s:
-        insert_rows(s.connection(), TthcFile.metadata.tables["tthcfile"], rows)
+        conn = s.connection()
+        stores = [
+            driver_value(conn.dialect, table.c[name]) for name in names
+        ]  # as the files import
+        values = [
+            tuple(store(row[n]) for store, n in zip(stores, names, strict=True)) for row in rows
+        ]
+        insert_values(conn, table, names, values)
     with Session(registry_engine) as s:
         found = {f.code: f for f in s.exec(select(TthcFile))}
     assert found["B-1"].procedure == 'Thủ tục "A"\\tab, \\N' and found["B-1"].returned_at is None

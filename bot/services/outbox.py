@@ -45,7 +45,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import driver_value, session_scope
 from bot.models import Chat, Outbox, OutboxState, SentMessage
 
 _ERROR_MAX = 2000  # characters of an error kept on the row
@@ -162,7 +162,7 @@ def _insert_new_sqlite(
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     names = list(rows[0])
-    processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    processors = [driver_value(dialect, table.c[n]) for n in names]
     per_statement = max(1, _SQLITE_VARIABLES // len(names))
     # Only the table's own names go into the text, quoted; every value is bound.
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "  # noqa: S608
@@ -176,9 +176,7 @@ def _insert_new_sqlite(
         for row in chunk:
             for i, process in enumerate(processors):
                 value = row[names[i]]
-                if process is None:
-                    values.append(value)
-                elif value is last[i][0]:
+                if value is last[i][0]:
                     values.append(last[i][1])
                 else:
                     last[i] = (value, process(value))
