@@ -152,3 +152,29 @@ async def test_answers_are_held_by_the_window_not_by_the_spacing() -> None:
     await time.run(*(answer(-8000 - i) for i in range(40)))
     window = 1 + LimitSettings().margin_ms / 1000
     assert max_in_window(granted, window) == 30 and len(granted) == 45
+
+
+async def test_a_message_held_up_after_its_grant_counts_from_when_it_could_arrive() -> None:
+    """Granted first, then held up before its request went (the event loop busy, a
+    garbage collection): it reaches Telegram among those granted after it. Counted from
+    its grant, the 31st would go a window after it, and Telegram would see 31 within a
+    second; counted from its answer, the 31st waits a window after the second one."""
+    time = VirtualTime()
+    shared = limiter(time)
+
+    async def burst() -> tuple[list[float], float]:
+        held_up = await shared.acquire(-9000, queued=True)
+        granted = [time.now]
+        for i in range(29):  # spaced as bulk notices are, each answered at once
+            shared.settled(await shared.acquire(-9001 - i, queued=True))
+            granted.append(time.now)
+            if i == 10:
+                shared.settled(held_up)  # its answer, a third of a second after its grant
+        await shared.acquire(-9100, queued=True)
+        return granted, time.now
+
+    granted, thirty_first = (await time.run(burst()))[0]
+    window = 1 + LimitSettings().margin_ms / 1000
+    assert thirty_first >= granted[1] + window - 1e-9 > granted[0] + window
+    arrivals = [granted[11], *granted[1:], thirty_first]  # the held-up one, as it went
+    assert max_in_window(arrivals, 1.0) <= 30

@@ -16,6 +16,12 @@ answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses ev
   sends two replies in a row is not kept waiting for a spacing meant for bulk sends;
 - to one group (negative chat id), at most ``per_group_minute`` in any 60 s; to one private
   chat, ``per_private_second`` in any second (each window widened by ``margin``);
+- each window counts a message from when it reached Telegram at the latest, as far as is
+  known: its grant, then, once Telegram answered, the answer's time; a new message is
+  compared by its arrival at the earliest, half the quickest round trip after its grant
+  (:meth:`SendLimiter.settled`). A message granted and then held up before its
+  request went (the event loop busy with a tick, a garbage collection) would otherwise
+  arrive with those granted after it, more than 30 in Telegram's second;
 - a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
 
 Who goes first: an answer to a person before any queued notice, then first come first
@@ -39,6 +45,7 @@ everything else is an answer.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import math
 import time
@@ -79,20 +86,42 @@ class _Ticket:
     chat: int | None = field(compare=False)
 
 
-class _Window:
-    """At most ``count`` messages in any ``seconds``: the last ``count`` times kept."""
+class Slot:
+    """One message let through: when, and when Telegram's answer came back (``None``
+    until then: :meth:`SendLimiter.settled`)."""
 
-    __slots__ = ("count", "seconds", "times")
+    __slots__ = ("answered", "granted")
+
+    def __init__(self, granted: float) -> None:
+        self.granted = granted
+        self.answered: float | None = None
+
+    def arrived_by(self, way: float) -> float:
+        """When the message reached Telegram at the latest, as far as is known: its grant
+        while no answer came back, then the answer less the way back (``way``)."""
+        if self.answered is None:
+            return self.granted
+        return max(self.granted, self.answered - way)
+
+
+class _Window:
+    """At most ``count`` messages in any ``seconds``, by the latest time each reached
+    Telegram: the last ``2 × count`` kept (a message held up after its grant can arrive
+    after some granted later)."""
+
+    __slots__ = ("count", "seconds", "slots")
 
     def __init__(self, count: int, seconds: float) -> None:
         self.count, self.seconds = count, seconds
-        self.times: deque[float] = deque(maxlen=count)
+        self.slots: deque[Slot] = deque(maxlen=2 * count)
 
-    def free_at(self) -> float:
-        """The earliest time one more message fits."""
-        if len(self.times) < self.count:
+    def free_at(self, way: float) -> float:
+        """The earliest arrival at which one more message fits, ``way`` the quickest one
+        way between the bot and Telegram."""
+        if len(self.slots) < self.count:
             return -math.inf
-        return self.times[0] + self.seconds
+        arrivals = (s.arrived_by(way) for s in self.slots)
+        return heapq.nlargest(self.count, arrivals)[-1] + self.seconds
 
 
 class SendLimiter:
@@ -108,6 +137,7 @@ class SendLimiter:
         self._group = (limits.per_group_minute, 60.0 + margin)
         self._private = (limits.per_private_second, 1.0 + margin)
         self._next = -math.inf  # the earliest time of the next message, by the spacing
+        self._quickest = math.inf  # the quickest request → answer seen
         self._paused_until = -math.inf
         self._chats: dict[int, _Window] = {}
         self._waiting: list[_Ticket] = []  # kept sorted: answers first, then by arrival
@@ -119,10 +149,11 @@ class SendLimiter:
 
     async def acquire(
         self, chat: int | None, *, queued: bool = False, within: float | None = None
-    ) -> None:
+    ) -> Slot:
         """Wait for a slot to send one message to ``chat`` (``None``: no chat's window);
         ``queued`` for a notice from the outbox, which yields to every answer waiting.
-        Raises :class:`SlotMissed` as soon as no slot is in sight ``within`` seconds."""
+        Raises :class:`SlotMissed` as soon as no slot is in sight ``within`` seconds.
+        Give the slot back to :meth:`settled` when Telegram has answered."""
         ticket = _Ticket(queued, next(self._seq), chat)
         self._insert(ticket)
         deadline = None if within is None else self.clock() + within
@@ -131,8 +162,7 @@ class SendLimiter:
                 now = self.clock()
                 at = self._ready_at(ticket, now)
                 if at <= now:
-                    self._grant(ticket, now)
-                    return
+                    return self._grant(ticket, now)
                 if deadline is not None and at > deadline:
                     raise SlotMissed(at - now)
                 await self._wait(at - now)
@@ -145,6 +175,23 @@ class SendLimiter:
         """Wait out a pause after a 429 (for requests that are not messages)."""
         while (wait := self._paused_until - self.clock()) > 0:
             await self._wait(wait)
+
+    def settled(self, slot: Slot) -> None:
+        """Telegram answered the message of ``slot`` (or its request failed): it arrived
+        one way before at the latest (half the quickest round trip seen, which only
+        shrinks). A message held up between its grant and its request (the event loop
+        busy, a garbage collection) is counted from when it could have arrived, so the
+        ones granted after it are not let through too soon; a new message is compared by
+        its arrival at the earliest, one way after its grant."""
+        slot.answered = self.clock()
+        self._quickest = min(self._quickest, slot.answered - slot.granted)
+        self._notify()
+
+    @property
+    def _way(self) -> float:
+        """One way between the bot and Telegram, at the least: half the quickest round
+        trip seen (0 before any)."""
+        return 0.0 if self._quickest == math.inf else self._quickest / 2
 
     def pause(self, seconds: float) -> None:
         """Telegram answered 429: nothing is sent for ``seconds``."""
@@ -171,21 +218,28 @@ class SendLimiter:
             if len(self._chats) > 10_000:  # forget the chats whose windows are long past
                 now = self.clock()
                 self._chats = {
-                    c: w for c, w in self._chats.items() if w.times and w.times[-1] > now - 61
+                    c: w
+                    for c, w in self._chats.items()
+                    if w.slots and w.slots[-1].granted > now - 61
                 }
             count, seconds = self._group if chat < 0 else self._private
             window = self._chats[chat] = _Window(count, seconds)
         return window
 
     def _chat_free_at(self, chat: int | None) -> float:
-        return -math.inf if chat is None else self._window(chat).free_at()
+        """When a message to ``chat`` could be granted by its window: a message arrives
+        one way after its grant at the earliest."""
+        return -math.inf if chat is None else self._window(chat).free_at(self._way) - self._way
+
+    def _overall_free_at(self) -> float:
+        return self._overall.free_at(self._way) - self._way
 
     def _ready_at(self, ticket: _Ticket, now: float) -> float:
         """When ``ticket`` could go: its chat's window, the pause, the overall spacing, and
         one spacing more for each ticket ahead of it that could take the same slot."""
         spaced = self._next if ticket.queued else -math.inf
         own = max(self._chat_free_at(ticket.chat), self._paused_until, spaced,
-                  self._overall.free_at())  # fmt: skip
+                  self._overall_free_at())  # fmt: skip
         if own > now:
             return own
         ahead = 0
@@ -197,17 +251,19 @@ class SendLimiter:
         return (
             own
             if ahead == 0
-            else max(now, self._next, self._overall.free_at()) + ahead * self.spacing
+            else max(now, self._next, self._overall_free_at()) + ahead * self.spacing
         )
 
-    def _grant(self, ticket: _Ticket, now: float) -> None:
+    def _grant(self, ticket: _Ticket, now: float) -> Slot:
         self._waiting.remove(ticket)
         self._next = now + 0.75 * self.spacing
-        self._overall.times.append(now)
+        slot = Slot(now)
+        self._overall.slots.append(slot)
         if ticket.chat is not None:
-            self._window(ticket.chat).times.append(now)
+            self._window(ticket.chat).slots.append(slot)
         self.granted += 1
         self._notify()
+        return slot
 
     def _notify(self) -> None:
         if self._changed is not None:
@@ -269,8 +325,9 @@ class TelegramLimiter(BaseRateLimiter[Queued]):
         queued = isinstance(rate_limit_args, Queued)
         within = rate_limit_args.within if isinstance(rate_limit_args, Queued) else None
         for attempt in (1, 2):
+            slot = None
             if endpoint in _MESSAGES:
-                await self.limiter.acquire(chat, queued=queued, within=within)
+                slot = await self.limiter.acquire(chat, queued=queued, within=within)
             else:
                 await self.limiter.unpaused()
             try:
@@ -280,4 +337,7 @@ class TelegramLimiter(BaseRateLimiter[Queued]):
                 self.limiter.pause(wait if isinstance(wait, int | float) else wait.total_seconds())
                 if queued or attempt == 2:
                     raise
+            finally:
+                if slot is not None:
+                    self.limiter.settled(slot)
         raise AssertionError("unreachable")  # pragma: no cover
