@@ -136,16 +136,39 @@ def unlink_cmd(
 
 @app.command("run")
 def run_cmd() -> None:
-    """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
+    """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM.
+    Trả lời /healthz và /metrics (Prometheus) ở cổng METRICS_PORT (mặc định 9100)."""
+    from bot.web.app import create_app
+    from bot.web.server import CannotListen, serving
+
     settings = load_settings()
     configure_logging()
     engine = migrated_engine(settings)
+    watched = ""
 
     def ready(channels: Sequence[str]) -> None:
         out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
-                  "giây. Ctrl+C để dừng.")  # fmt: skip
+                  f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
 
-    asyncio.run(run(settings, engine, ready=ready))
+    async def main() -> None:
+        nonlocal watched
+        if not settings.metrics_port:
+            await run(settings, engine, ready=ready)
+            return
+        stop = asyncio.Event()  # run's SIGINT/SIGTERM set it; the server stops after the bot
+        web = create_app(engine=engine, settings=settings, clock=clock, stop=stop)
+        async with serving(web, settings.metrics_listen, settings.metrics_port) as port:
+            watched = f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz và /metrics"
+            await run(settings, engine, ready=ready, stop=stop)
+
+    try:
+        asyncio.run(main())
+    except CannotListen as exc:
+        engine.dispose()
+        err.print(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
+                  "khác, hoặc METRICS_PORT=0 để không mở cổng này.", style="red", markup=False,
+                  highlight=False)  # fmt: skip
+        raise typer.Exit(1) from None
     out.print("dondoc đã dừng.")
 
 

@@ -68,6 +68,7 @@ from bot.channels import (
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
+from bot.metrics import MESSAGES_FAILED, MESSAGES_RATE_LIMITED, MESSAGES_SENT
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
 from bot.services import channel_usage
@@ -243,7 +244,8 @@ class _Pass:
             await _deliver(self, row.id)
         except Exception as exc:  # one bad row must not stop the others
             log.exception("outbox %s failed", row.id)
-            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result)
+            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result,
+                       row.channel)  # fmt: skip
 
 
 def _keeps_limits(channel: Channel) -> bool:
@@ -376,7 +378,7 @@ _OUTBOX_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?outbox\"?[\s(]", re.IGNORECA
 
 def _set_aside(
     engine: Engine, outbox_id: int, now: datetime, settings: Settings, exc: Exception,
-    result: DispatchResult,
+    result: DispatchResult, channel: str,
 ) -> None:  # fmt: skip
     """A row that failed unexpectedly: back to pending with a backoff (failed once it has
     had its attempts), the admins told once about it. Never left in ``sending``."""
@@ -395,6 +397,7 @@ def _set_aside(
         return
     if failed:
         result.failed += 1
+        MESSAGES_FAILED.labels(channel).inc()
     else:
         result.retried += 1
 
@@ -433,6 +436,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     if not active:
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1
+        MESSAGES_FAILED.labels(channel_name).inc()
         return
     if attachment and as_photo:  # drawn away from the event loop: the other sends go on
         document = await _chart(attachment)
@@ -488,6 +492,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         result.deferred += 1
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
+        MESSAGES_RATE_LIMITED.labels(channel_name).inc()
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         if _keeps_limits(channel):  # its limiter holds every send for the pause (Telegram)
             log.warning("%s paused: %s", channel_name, exc)
@@ -517,11 +522,13 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     except MessageRejected as exc:  # this message, not the chat: no retry, the chat stays
         _give_up(engine, outbox_id, now, str(exc))
         result.failed += 1
+        MESSAGES_FAILED.labels(channel_name).inc()
     except TransientError as exc:
         attempts = store.attempts(engine, outbox_id)
         if attempts >= settings.dispatch.max_attempts:
             _give_up(engine, outbox_id, now, str(exc))
             result.failed += 1
+            MESSAGES_FAILED.labels(channel_name).inc()
         else:
             store.retry(engine, outbox_id, now, backoff(attempts, exc.retry_after), str(exc))
             result.retried += 1
@@ -532,10 +539,12 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             deactivate_chat(session, chat_row, now, reason=str(exc))
         store.fail(engine, outbox_id, now, str(exc))
         result.failed += 1
+        MESSAGES_FAILED.labels(channel_name).inc()
     else:
         if not finished:  # nothing was left to send (the last part recorded ends the row)
             store.finish(engine, outbox_id, now)
         result.sent += 1
+        MESSAGES_SENT.labels(channel_name).inc()
 
 
 def _quota_spent(session: Session, channel: str, now: datetime, settings: Settings) -> bool:
