@@ -139,6 +139,8 @@ class Settings:
     # 0.0.0.0 for a Prometheus outside it to scrape).
     metrics_port: int | None = 9100
     metrics_listen: str = "127.0.0.1"
+    # Log lines as text, or one JSON object a line for a log collector (LOG_FORMAT).
+    log_format: str = "text"
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
     school_year_end: tuple[int, int] = SCHOOL_YEAR_END
     # The province's rules (TOML).
@@ -231,6 +233,7 @@ class Settings:
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
             metrics_port=_optional_port(values, "METRICS_PORT", cls.metrics_port),
             metrics_listen=values.get("METRICS_LISTEN") or cls.metrics_listen,
+            log_format=_log_format(values),
             **rules,
         )
 
@@ -411,6 +414,13 @@ def _optional_port(values: Mapping[str, str], name: str, default: int | None) ->
     if not values[name].strip() or values[name].strip() == "0":
         return None
     return _port(values, name, default or 0)
+
+
+def _log_format(values: Mapping[str, str]) -> str:
+    raw = (values.get("LOG_FORMAT") or "text").strip().lower()
+    if raw not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT: text or json, got {values['LOG_FORMAT']!r}")
+    return raw
 
 
 def _ints(value: Any) -> tuple[int, ...]:

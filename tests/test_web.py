@@ -243,7 +243,8 @@ def test_a_real_dondoc_run_serves_healthz_and_metrics_and_health_reads_its_tick(
     port = free_port()
     with serve_fake(fake.handle) as (api, loop):
         env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'dondoc.db'}", "METRICS_PORT": str(port),
-               "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": f"{api}/bot"}  # fmt: skip
+               "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": f"{api}/bot",
+               "LOG_FORMAT": "json"}  # fmt: skip
         with dondoc_run(tmp_path, env) as proc:
             assert proc.stdout is not None
             first = proc.stdout.readline()
@@ -277,6 +278,8 @@ def test_a_real_dondoc_run_serves_healthz_and_metrics_and_health_reads_its_tick(
             out, errors = proc.communicate(timeout=60)
             assert proc.returncode == 0, errors
             assert "dondoc đã dừng" in out and TOKEN not in out + errors
+            logged = [json.loads(line) for line in errors.splitlines()]  # LOG_FORMAT=json
+            assert {"time", "level", "logger", "message"} <= set(logged[0])
             assert get(f"{base}/healthz") is None  # the port closed with the bot
         # Another process reads the tick the bot recorded, and asks Telegram who it is.
         health = Dondoc(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"{api}/bot")(

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from bot.app import clock, configure_logging, run, tick_once
+from bot.app import clock, run, tick_once
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     FIRST_YEAR,
@@ -33,6 +33,7 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
+from bot.logs import configure_logging
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
@@ -142,7 +143,7 @@ def run_cmd() -> None:
     from bot.web.server import CannotListen, serving
 
     settings = load_settings()
-    configure_logging()
+    configure_logging(settings.log_format)
     engine = migrated_engine(settings)
     watched = ""
 
