@@ -140,7 +140,7 @@ def test_the_last_tick_and_the_oldest_message_waiting(dondoc: Dondoc) -> None:
         notify(s, chat, "test:1", "Nhắc việc", now - timedelta(minutes=90))
     result = dondoc.ok("health")
     local = now.astimezone(VIETNAM)
-    assert (f"Lượt nhắc việc gần nhất: {local:%H:%M:%S %d/%m/%Y}, mất 0.25 giây, thành công "
+    assert (f"Lượt nhắc việc gần nhất: {local:%H:%M:%S %d/%m/%Y}, mất 0,25 giây, thành công "
             "(tiến trình may-chu:4242)") in result.output  # fmt: skip
     assert "Hàng đợi: 1 tin chờ gửi, tin cũ nhất chờ 90 phút" in result.output
     assert "Cảnh báo: Chưa có lượt nhắc việc" not in result.output
@@ -215,4 +215,4 @@ async def test_a_telegram_api_too_slow_is_down() -> None:
         Settings(telegram_token=TOKEN, telegram_base_url="http://bot-api.invalid/bot"),
         within=0.05, transport=httpx.MockTransport(slow),
     )  # fmt: skip
-    assert not probe.ok and probe.error == "không trả lời trong 0.05 giây"
+    assert not probe.ok and probe.error == "không trả lời trong 0,05 giây"

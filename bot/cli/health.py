@@ -13,7 +13,7 @@ from bot.app import clock
 from bot.cli.common import TextFormat, app, load_settings, out
 from bot.domain.calendar import VIETNAM
 from bot.render import thousands
-from bot.services.health import Health, add_probes, check, probe_channels
+from bot.services.health import Health, add_probes, check, probe_channels, seconds_vn
 
 
 @app.command("health")
@@ -41,7 +41,7 @@ def _lines(health: Health) -> list[str]:
     if (tick := health.tick) is not None:
         state = f"lỗi: {tick.error[:200]}" if tick.error else "thành công"
         lines.append(f"Lượt nhắc việc gần nhất: {tick.started_at.astimezone(VIETNAM):%H:%M:%S %d/%m/%Y}, "
-                     f"mất {tick.seconds:.2f} giây, {state} (tiến trình {tick.worker})")  # fmt: skip
+                     f"mất {seconds_vn(tick.seconds)}, {state} (tiến trình {tick.worker})")  # fmt: skip
     if current:
         oldest = (f", tin cũ nhất chờ {health.oldest_minutes:.0f} phút"
                   if health.oldest_minutes is not None else "")  # fmt: skip

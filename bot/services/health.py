@@ -66,6 +66,12 @@ def backlog(session: Session, now: datetime) -> Backlog:
     return found
 
 
+def seconds_vn(seconds: float) -> str:
+    """“0,25 giây”, “5 giây”: Vietnamese writes a decimal comma."""
+    figure = f"{seconds:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"{figure} giây"
+
+
 @dataclass
 class Probe:
     """One channel's ``getMe``: the bot's name when it answered, why not otherwise."""
@@ -102,7 +108,7 @@ async def _probe_telegram(
             async with asyncio.timeout(within):  # DNS and all: httpx times each step only
                 response = await client.post("getMe")
         except TimeoutError:
-            return Probe("telegram", False, error=f"không trả lời trong {within:g} giây")
+            return Probe("telegram", False, error=f"không trả lời trong {seconds_vn(within)}")
         except httpx.HTTPError as exc:  # its text may hold the URL, hence the token
             return Probe("telegram", False, error=f"không kết nối được ({exc.__class__.__name__})")
     try:
@@ -125,7 +131,7 @@ async def _probe_zalo(
     try:
         me = await asyncio.wait_for(client.call("getMe"), within)
     except TimeoutError:
-        return Probe("zalo", False, error=f"không trả lời trong {within:g} giây")
+        return Probe("zalo", False, error=f"không trả lời trong {seconds_vn(within)}")
     except Exception as exc:  # the client's errors name the method and code, not the URL
         return Probe("zalo", False, error=str(exc).replace(token, "<token>"))
     finally:
