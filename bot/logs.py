@@ -22,16 +22,22 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)[ .-]?(?:[35789]|2\d)(?:[ .-]?\d){8}(?![\d])")
 
 
+def _masked(found: re.Match[str]) -> str:
+    return "<sđt …" + re.sub(r"\D", "", found.group())[-3:] + ">"
+
+
 class HidePhones(logging.Filter):
-    """Replaces a phone number in every record with its last three digits."""
+    """Replaces a phone number in every record, its traceback too, with its last three
+    digits."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:  # formatted once here, then masked
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _PHONE.sub(_masked, record.exc_text)
         message = record.getMessage()
         if _PHONE.search(message):
-            record.msg = _PHONE.sub(
-                lambda m: "<sđt …" + re.sub(r"\D", "", m.group())[-3:] + ">", message
-            )
-            record.args = None
+            record.msg, record.args = _PHONE.sub(_masked, message), None
         return True
 
 
@@ -55,8 +61,10 @@ class JsonLines(logging.Formatter):
         for name, value in record.__dict__.items():
             if name not in _STANDARD and name not in line:
                 line[name] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:  # without HidePhones (tests of this alone)
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
