@@ -19,6 +19,8 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.health import backlog
+
 CHANNELS = ("telegram", "zalo", "console")
 
 MESSAGES_SENT = Counter(
@@ -63,8 +65,6 @@ def start_series(channels: list[str]) -> None:
 
 def refresh_backlog(engine: Engine, now: datetime) -> None:
     """The outbox's backlog per channel and its oldest message's age, read now."""
-    from bot.services.health import backlog  # services import this module
-
     with Session(engine) as session:
         waiting = backlog(session, now)
     for channel in {*CHANNELS, *waiting.by_channel}:
