@@ -125,13 +125,6 @@ async def tick_once(
         return await tick(engine, opened.channels, now, settings=settings, worker=worker)
 
 
-def configure_logging() -> None:
-    """Log lines with their time; :func:`open_channels` then keeps every token out of them."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 async def run(
     settings: Settings,
     engine: Engine,

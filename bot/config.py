@@ -134,6 +134,13 @@ class Settings:
     # Messages a month the Zalo bot's plan allows, both ways (ZALO_MONTHLY_QUOTA; Zalo does
     # not publish the figure: read it in Zalo Bot Creator). None: counted, not limited.
     zalo_monthly_quota: int | None = None
+    # dondoc run's own HTTP port: /healthz and Prometheus' /metrics (METRICS_PORT; 0 or
+    # empty: none), on METRICS_LISTEN: this machine only by default (in a container, set
+    # 0.0.0.0 for a Prometheus outside it to scrape).
+    metrics_port: int | None = 9100
+    metrics_listen: str = "127.0.0.1"
+    # Log lines as text, or one JSON object a line for a log collector (LOG_FORMAT).
+    log_format: str = "text"
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
     school_year_end: tuple[int, int] = SCHOOL_YEAR_END
     # The province's rules (TOML).
@@ -224,6 +231,9 @@ class Settings:
             zalo_bot_name=(values.get("ZALO_BOT_NAME") or "").strip().lstrip("@").strip(),
             zalo_monthly_quota=_quota(values, "ZALO_MONTHLY_QUOTA"),
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
+            metrics_port=_optional_port(values, "METRICS_PORT", cls.metrics_port),
+            metrics_listen=values.get("METRICS_LISTEN") or cls.metrics_listen,
+            log_format=_log_format(values),
             **rules,
         )
 
@@ -395,6 +405,22 @@ def _port(values: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name}: {port} is not a port")
     return port
+
+
+def _optional_port(values: Mapping[str, str], name: str, default: int | None) -> int | None:
+    """A port, or None for "off" (0 or an empty value); ``default`` when not set."""
+    if name not in values:
+        return default
+    if not values[name].strip() or values[name].strip() == "0":
+        return None
+    return _port(values, name, default or 0)
+
+
+def _log_format(values: Mapping[str, str]) -> str:
+    raw = (values.get("LOG_FORMAT") or "text").strip().lower()
+    if raw not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT: text or json, got {values['LOG_FORMAT']!r}")
+    return raw
 
 
 def _ints(value: Any) -> tuple[int, ...]:

@@ -420,3 +420,14 @@ class Apology(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=128)
     approved_at: datetime | None = _ts(nullable=True)
     note: str = ""  # the head's remark when sending it back
+
+
+class TickRun(SQLModel, table=True):
+    """The last planning tick of each worker (``host:pid``), written by
+    ``bot.scheduler.periodic.PeriodicTick`` after every tick: ``dondoc health``, another
+    process, reads when the bot last planned, how long it took and whether it failed."""
+
+    worker: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = _ts(nullable=False, index=True)
+    seconds: float = 0.0  # how long the tick took
+    error: str = Field(default="", max_length=500)  # why it failed; empty when it worked

@@ -4,6 +4,7 @@ a real local port, for code that builds its own HTTP clients from settings (the 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,14 @@ Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
 @contextmanager
 def serve(handle: Handler) -> Iterator[str]:
     """Yields the base URL (``http://127.0.0.1:PORT``); the fake runs on its own loop."""
+    with serving(handle) as (url, _loop):
+        yield url
+
+
+@contextmanager
+def serving(handle: Handler) -> Iterator[tuple[str, asyncio.AbstractEventLoop]]:
+    """The base URL and the fake's loop, for a test that acts on the fake while a real
+    process talks to it (``asyncio.run_coroutine_threadsafe(fake.say(…), loop)``)."""
     loop = asyncio.new_event_loop()
     runner = threading.Thread(target=loop.run_forever, daemon=True)
     runner.start()
@@ -26,7 +35,11 @@ def serve(handle: Handler) -> Iterator[str]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             request = httpx.Request("POST", f"http://fake{self.path}",
                                     headers=dict(self.headers.items()), content=body)  # fmt: skip
-            response = asyncio.run_coroutine_threadsafe(handle(request), loop).result(30)
+            try:
+                response = asyncio.run_coroutine_threadsafe(handle(request), loop).result(30)
+            except (concurrent.futures.CancelledError, TimeoutError):  # the fake is closing
+                self.send_error(503)
+                return
             response.read()
             self.send_response(response.status_code)
             self.send_header("Content-Type", "application/json")
@@ -43,10 +56,20 @@ def serve(handle: Handler) -> Iterator[str]:
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}", loop
     finally:
+        # A request still waiting in the fake (a long poll from a process that has gone)
+        # ends now, not when the loop is collected.
+        asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(10)
         server.shutdown()
         server.server_close()
         loop.call_soon_threadsafe(loop.stop)
         runner.join(5)
         loop.close()
+
+
+async def _cancel_all() -> None:
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

@@ -1,23 +1,37 @@
-"""``dondoc health``: the database at the latest schema, the outbox's backlog and
-failures, and each channel's month against its quota; exit 0 when fit to work, else 1."""
+"""``dondoc health``: the database at the latest schema, the last planning tick, the
+outbox's backlog (its oldest message's age) and failures, each channel's month against its
+quota and its getMe over HTTP; exit 0 when fit to work, else 1."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
+from bot.domain.calendar import VIETNAM
 from bot.models import Agency, ChatRole, Outbox
+from bot.scheduler.periodic import PeriodicTick
 from bot.services.actions import notify
 from bot.services.channel_usage import count
 from bot.services.chats import ensure_chat
+from bot.services.health import probe_channels
 from bot.services.outbox import CHANNEL_STOPPED
 from tests.cli import Dondoc
+from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import FakeZalo, free_port
+from tests.http_bridge import serve
+
+TOKEN = "123456:TEST-token-never-shown"
+ZALO_TOKEN = "zalo-secret-token-never-shown"
 
 LATEST = sorted(
     p.name[:4] for p in (Path(__file__).parent.parent / "migrations" / "versions").glob("0*.py")
@@ -103,3 +117,102 @@ def test_messages_waiting_after_a_failure_are_shown_with_their_reason(dondoc: Do
         row.last_error = f"{CHANNEL_STOPPED}sendMessage: 401 Unauthorized"
     result = dondoc("health")  # a channel stopped is down: a monitor must see it
     assert result.exit_code == 1 and "Sự cố: Zalo: 1 tin đang chờ gửi lại" in result.output
+
+
+def tick_at(engine: Engine, now: datetime, seconds: float = 0.25) -> None:
+    """One periodic tick at ``now`` taking ``seconds``, as ``dondoc run`` runs it."""
+    readings = iter([100.0, 100.0 + seconds])
+    periodic = PeriodicTick(engine, {}, Settings(), clock=lambda: now, worker="may-chu:4242",
+                            timer=lambda: next(readings))  # fmt: skip
+    asyncio.run(periodic.run_once())
+
+
+def test_the_last_tick_and_the_oldest_message_waiting(dondoc: Dondoc) -> None:
+    assert "Cảnh báo: Chưa có lượt nhắc việc nào được ghi lại" in dondoc.ok("health").output
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    now = datetime.now(UTC)
+    tick_at(engine, now)
+    with session_scope(engine) as s:
+        agency = s.exec(select(Agency)).first()
+        chat = ensure_chat(s, channel="zalo", chat_key="zg-1", role=ChatRole.GROUP,
+                           agency=agency, title="")  # fmt: skip
+        s.flush()
+        notify(s, chat, "test:1", "Nhắc việc", now - timedelta(minutes=90))
+    result = dondoc.ok("health")
+    local = now.astimezone(VIETNAM)
+    assert (f"Lượt nhắc việc gần nhất: {local:%H:%M:%S %d/%m/%Y}, mất 0,25 giây, thành công "
+            "(tiến trình may-chu:4242)") in result.output  # fmt: skip
+    assert "Hàng đợi: 1 tin chờ gửi, tin cũ nhất chờ 90 phút" in result.output
+    assert "Cảnh báo: Chưa có lượt nhắc việc" not in result.output
+    figures = json.loads(dondoc.ok("health", "--format", "json").output)
+    assert figures["last_tick"] == {"started_at": now.isoformat(), "seconds": 0.25,
+                                    "worker": "may-chu:4242", "error": "", "stale": False}  # fmt: skip
+    assert 89.9 < figures["outbox_oldest_minutes"] < 95
+
+
+def test_a_failed_tick_is_a_problem_and_an_old_one_a_warning(
+    dondoc: Dondoc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    now = datetime.now(UTC)
+
+    async def away(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("bot.scheduler.periodic.tick", away)
+        tick_at(engine, now - timedelta(seconds=30), seconds=1.5)
+    result = dondoc("health")
+    local = (now - timedelta(seconds=30)).astimezone(VIETNAM)
+    assert result.exit_code == 1
+    assert (f"Sự cố: Lượt nhắc việc lúc {local:%H:%M:%S %d/%m/%Y} bị lỗi: RuntimeError: "
+            "database is away") in result.output  # fmt: skip
+    tick_at(engine, now - timedelta(hours=2))  # it worked, two hours ago: has the bot stopped?
+    result = dondoc.ok("health")
+    assert "Cảnh báo: Lượt nhắc việc gần nhất đã từ" in result.output
+    assert "(2 giờ trước): “dondoc run” có thể đã dừng hoặc bị treo." in result.output
+
+
+def test_each_channel_answers_getme_over_http(dondoc: Dondoc) -> None:
+    telegram, zalo = FakeTelegram(), FakeZalo()
+    with serve(telegram.handle) as tg_url, serve(zalo.handle) as zalo_url:
+        dondoc.env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"{tg_url}/bot",
+                          ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_BASE_URL=f"{zalo_url}/bot")  # fmt: skip
+        result = dondoc.ok("health")
+        figures = json.loads(dondoc.ok("health", "--format", "json").output)
+    assert "Telegram: trả lời getMe (dondoc_bot)" in result.output
+    assert "Zalo: trả lời getMe (bot.dondoc)" in result.output
+    assert figures["getme"] == [
+        {"channel": "telegram", "ok": True, "name": "dondoc_bot", "error": ""},
+        {"channel": "zalo", "ok": True, "name": "bot.dondoc", "error": ""},
+    ]
+    assert TOKEN not in result.output and ZALO_TOKEN not in result.output
+
+
+def test_a_channel_that_does_not_answer_getme_is_a_problem(dondoc: Dondoc) -> None:
+    zalo = FakeZalo()
+    zalo.fail("getMe", 401)
+    with serve(zalo.handle) as zalo_url:
+        dondoc.env.update(TELEGRAM_BOT_TOKEN=TOKEN,
+                          TELEGRAM_BASE_URL=f"http://127.0.0.1:{free_port()}/bot",  # nobody there
+                          ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_BASE_URL=f"{zalo_url}/bot")  # fmt: skip
+        result = dondoc("health")
+    assert result.exit_code == 1, result.output
+    assert "Telegram: KHÔNG trả lời getMe" in result.output
+    assert ("Sự cố: Telegram không trả lời getMe: không kết nối được (ConnectError). Kiểm tra "
+            "mạng, TELEGRAM_BOT_TOKEN và TELEGRAM_BASE_URL.") in result.output  # fmt: skip
+    assert "Sự cố: Zalo không trả lời getMe: getMe: 401" in result.output
+    assert "Tình trạng: có sự cố" in result.output
+    assert TOKEN not in result.output and ZALO_TOKEN not in result.output
+
+
+async def test_a_telegram_api_too_slow_is_down() -> None:
+    async def slow(_request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()  # never answers
+        raise AssertionError
+
+    [probe] = await probe_channels(
+        Settings(telegram_token=TOKEN, telegram_base_url="http://bot-api.invalid/bot"),
+        within=0.05, transport=httpx.MockTransport(slow),
+    )  # fmt: skip
+    assert not probe.ok and probe.error == "không trả lời trong 0,05 giây"

@@ -56,6 +56,7 @@ from bot.channels.limits import Queued, SendLimiter, SlotMissed, TelegramLimiter
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
+from bot.metrics import REPLIES_HANDLED
 from bot.render import TELEGRAM_LIMIT, answer
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
@@ -267,6 +268,7 @@ async def _on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         settings = _settings(context)
         answers = handle_message(session, incoming, context.bot_data["clock"](),
                                  load_calendar(session, settings.hours), settings.apology)  # fmt: skip
+    REPLIES_HANDLED.labels("telegram", "message").inc()
     for item in answers:
         await _reply(context, message, item)
 
@@ -281,6 +283,7 @@ async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         answers = handle_button(session, _sender(update, context, message_id), query.data,
                                 context.bot_data["clock"](), load_calendar(session, settings.hours),
                                 settings.apology)  # fmt: skip
+    REPLIES_HANDLED.labels("telegram", "button").inc()
     await query.answer()
     if isinstance(query.message, Message):
         for item in answers:

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from bot.app import clock, configure_logging, run, tick_once
+from bot.app import clock, run, tick_once
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     FIRST_YEAR,
@@ -34,6 +34,7 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
+from bot.logs import configure_logging
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
@@ -137,17 +138,40 @@ def unlink_cmd(
 
 @app.command("run")
 def run_cmd() -> None:
-    """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM."""
+    """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM.
+    Trả lời /healthz và /metrics (Prometheus) ở cổng METRICS_PORT (mặc định 9100)."""
+    from bot.web.app import create_app
+    from bot.web.server import CannotListen, serving
+
     settings = load_settings()
-    configure_logging()
+    configure_logging(settings.log_format)
     with sole_run(settings.database_url):  # on SQLite, a second bot is refused
         engine = migrated_engine(settings)
+        watched = ""
 
         def ready(channels: Sequence[str]) -> None:
             out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
-                      "giây. Ctrl+C để dừng.")  # fmt: skip
+                      f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
 
-        asyncio.run(run(settings, engine, ready=ready))
+        async def main() -> None:
+            nonlocal watched
+            if not settings.metrics_port:
+                await run(settings, engine, ready=ready)
+                return
+            stop = asyncio.Event()  # run's SIGINT/SIGTERM set it; the server stops after the bot
+            web = create_app(engine=engine, settings=settings, clock=clock, stop=stop)
+            async with serving(web, settings.metrics_listen, settings.metrics_port) as port:
+                watched = f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz và /metrics"
+                await run(settings, engine, ready=ready, stop=stop)
+
+        try:
+            asyncio.run(main())
+        except CannotListen as exc:
+            engine.dispose()
+            err.print(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
+                      "khác, hoặc METRICS_PORT=0 để không mở cổng này.", style="red", markup=False,
+                      highlight=False)  # fmt: skip
+            raise typer.Exit(1) from None
     out.print("dondoc đã dừng.")
 
 

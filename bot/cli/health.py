@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Annotated
@@ -10,8 +11,9 @@ import typer
 
 from bot.app import clock
 from bot.cli.common import TextFormat, app, load_settings, out
+from bot.domain.calendar import VIETNAM
 from bot.render import thousands
-from bot.services.health import Health, check
+from bot.services.health import Health, add_probes, check, probe_channels, seconds_vn
 
 
 @app.command("health")
@@ -20,10 +22,10 @@ def health_cmd(
         TextFormat, typer.Option("--format", help="table (chữ) hoặc json")
     ] = TextFormat.table,
 ) -> None:
-    """Kiểm tra tình trạng: cơ sở dữ liệu, hàng đợi tin nhắn, hạn mức tháng của từng kênh.
-    Mã thoát 0 khi hoạt động được, 1 khi có sự cố."""
+    """Kiểm tra tình trạng: cơ sở dữ liệu, lượt nhắc việc gần nhất, hàng đợi tin nhắn, hạn mức
+    tháng và getMe của từng kênh. Mã thoát 0 khi hoạt động được, 1 khi có sự cố."""
     settings = load_settings()
-    health = check(settings, clock())
+    health = add_probes(check(settings, clock()), asyncio.run(probe_channels(settings)))
     if fmt is TextFormat.json:
         sys.stdout.write(json.dumps(_as_json(health), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -33,9 +35,14 @@ def health_cmd(
 
 
 def _lines(health: Health) -> list[str]:
+    current = health.schema is not None and health.schema == health.latest
     lines = [f"Cơ sở dữ liệu ({health.database}): "
-             + (f"cấu trúc {health.schema}, mới nhất" if health.ok else "CÓ SỰ CỐ")]  # fmt: skip
-    if health.ok:
+             + (f"cấu trúc {health.schema}, mới nhất" if current else "CÓ SỰ CỐ")]  # fmt: skip
+    if (tick := health.tick) is not None:
+        state = f"lỗi: {tick.error[:200]}" if tick.error else "thành công"
+        lines.append(f"Lượt nhắc việc gần nhất: {tick.started_at.astimezone(VIETNAM):%H:%M:%S %d/%m/%Y}, "
+                     f"mất {seconds_vn(tick.seconds)}, {state} (tiến trình {tick.worker})")  # fmt: skip
+    if current:
         oldest = (f", tin cũ nhất chờ {health.oldest_minutes:.0f} phút"
                   if health.oldest_minutes is not None else "")  # fmt: skip
         lines.append(f"Hàng đợi: {thousands(health.pending)} tin chờ gửi{oldest}")
@@ -45,6 +52,9 @@ def _lines(health: Health) -> list[str]:
                      if u.quota and u.share is not None else " tin nhắn (không đặt hạn mức)")  # fmt: skip
             lines.append(f"{u.channel.capitalize()} tháng {u.month:%m/%Y}: {thousands(u.used)}{limit}"
                          f", gửi {thousands(u.sent)}, nhận {thousands(u.received)}")  # fmt: skip
+    for probe in health.probes:
+        said = f"trả lời getMe ({probe.name})" if probe.ok else "KHÔNG trả lời getMe"
+        lines.append(f"{probe.channel.capitalize()}: {said}")
     lines += [f"Sự cố: {p}" for p in health.problems]
     lines += [f"Cảnh báo: {w}" for w in health.warnings]
     lines.append("Tình trạng: " + ("hoạt động được" if health.ok else "có sự cố"))
@@ -56,6 +66,11 @@ def _as_json(health: Health) -> dict[str, object]:
         "ok": health.ok, "database": health.database, "schema": health.schema,
         "latest": health.latest, "outbox_pending": health.pending,
         "outbox_oldest_minutes": health.oldest_minutes, "outbox_failed": health.failed,
+        "last_tick": None if health.tick is None else {
+            "started_at": health.tick.started_at.isoformat(), "seconds": health.tick.seconds,
+            "worker": health.tick.worker, "error": health.tick.error, "stale": health.tick_stale},
+        "getme": [{"channel": p.channel, "ok": p.ok, "name": p.name, "error": p.error}
+                  for p in health.probes],
         "channels": [{"channel": u.channel, "month": u.month.isoformat(), "sent": u.sent,
                       "received": u.received, "quota": u.quota, "spent": u.spent}
                      for u in health.channels],

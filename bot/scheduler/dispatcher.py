@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -68,6 +69,7 @@ from bot.channels import (
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
+from bot.metrics import MESSAGES_FAILED, MESSAGES_RATE_LIMITED, MESSAGES_SENT
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
 from bot.services import channel_usage
@@ -243,7 +245,8 @@ class _Pass:
             await _deliver(self, row.id)
         except Exception as exc:  # one bad row must not stop the others
             log.exception("outbox %s failed", row.id)
-            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result)
+            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result,
+                       row.channel)  # fmt: skip
 
 
 def _keeps_limits(channel: Channel) -> bool:
@@ -376,7 +379,7 @@ _OUTBOX_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?outbox\"?[\s(]", re.IGNORECA
 
 def _set_aside(
     engine: Engine, outbox_id: int, now: datetime, settings: Settings, exc: Exception,
-    result: DispatchResult,
+    result: DispatchResult, channel: str,
 ) -> None:  # fmt: skip
     """A row that failed unexpectedly: back to pending with a backoff (failed once it has
     had its attempts), the admins told once about it. Never left in ``sending``."""
@@ -395,6 +398,7 @@ def _set_aside(
         return
     if failed:
         result.failed += 1
+        MESSAGES_FAILED.labels(channel).inc()
     else:
         result.retried += 1
 
@@ -433,6 +437,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     if not active:
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1
+        _tell(outbox_id, channel_name, chat_key, "failed", "chat inactive", MESSAGES_FAILED)
         return
     if attachment and as_photo:  # drawn away from the event loop: the other sends go on
         document = await _chart(attachment)
@@ -488,6 +493,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         result.deferred += 1
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
+        _tell(outbox_id, channel_name, chat_key, "rate_limited", "429, kept", MESSAGES_RATE_LIMITED)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         if _keeps_limits(channel):  # its limiter holds every send for the pause (Telegram)
             log.warning("%s paused: %s", channel_name, exc)
@@ -517,14 +523,17 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     except MessageRejected as exc:  # this message, not the chat: no retry, the chat stays
         _give_up(engine, outbox_id, now, str(exc))
         result.failed += 1
+        _tell(outbox_id, channel_name, chat_key, "failed", "message rejected", MESSAGES_FAILED)
     except TransientError as exc:
         attempts = store.attempts(engine, outbox_id)
         if attempts >= settings.dispatch.max_attempts:
             _give_up(engine, outbox_id, now, str(exc))
             result.failed += 1
+            _tell(outbox_id, channel_name, chat_key, "failed", "attempts spent", MESSAGES_FAILED)
         else:
             store.retry(engine, outbox_id, now, backoff(attempts, exc.retry_after), str(exc))
             result.retried += 1
+            _tell(outbox_id, channel_name, chat_key, "retry", f"attempt {attempts}")
     except PermanentError as exc:  # the chat is gone for the bot
         with session_scope(engine) as session:
             chat_row = session.get(Chat, chat_id)
@@ -532,10 +541,25 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             deactivate_chat(session, chat_row, now, reason=str(exc))
         store.fail(engine, outbox_id, now, str(exc))
         result.failed += 1
+        _tell(outbox_id, channel_name, chat_key, "failed", "chat gone", MESSAGES_FAILED)
     else:
         if not finished:  # nothing was left to send (the last part recorded ends the row)
             store.finish(engine, outbox_id, now)
         result.sent += 1
+        _tell(outbox_id, channel_name, chat_key, "sent", counter=MESSAGES_SENT)
+
+
+def _tell(
+    outbox_id: int, channel: str, chat_key: str, outcome: str, detail: str = "",
+    counter: Counter | None = None,
+) -> None:  # fmt: skip
+    """One log line for what became of one message (an operator follows a message by its
+    id and chat), and the counter ``/metrics`` shows for it."""
+    if counter is not None:
+        counter.labels(channel).inc()
+    log.info("outbox %s to %s %s: %s%s", outbox_id, channel, chat_key, outcome,
+             f" ({detail})" if detail else "",
+             extra={"outbox": outbox_id, "channel": channel, "chat": chat_key, "outcome": outcome})  # fmt: skip
 
 
 def _quota_spent(session: Session, channel: str, now: datetime, settings: Settings) -> bool:

@@ -1,17 +1,23 @@
 """Whether dondoc is fit to work, for ``dondoc health``: the database reached and at the
-latest schema, the outbox's backlog and failures, each channel's messages this month
-against its quota. Read only: the check never migrates nor writes.
+latest schema, the last planning tick (any ``dondoc run`` process: ``TickRun``), the
+outbox's backlog and failures, each channel's messages this month against its quota, and
+each configured channel's ``getMe`` (:func:`probe_channels`). Read only: the check never
+migrates nor writes.
 
-Healthy (exit 0) means the database answers at the latest schema; a spent quota or a
-backlog is reported as a warning, not a failure: the bot is alive and holding its notices.
+Healthy (exit 0) means the database answers at the latest schema, the last tick worked,
+and every configured channel answers ``getMe``; a spent quota, a backlog, a tick older
+than three intervals or none yet is a warning: the bot may be stopped on purpose, and
+``/healthz`` is the liveness check of a running one.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect
@@ -21,9 +27,130 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import alembic_config
-from bot.models import Chat, Outbox, OutboxState
+from bot.domain.calendar import VIETNAM
+from bot.models import Chat, Outbox, OutboxState, TickRun
 from bot.services.channel_usage import Usage, usages
 from bot.services.outbox import CHANNEL_STOPPED
+from bot.services.ticks import last_tick
+
+PROBE_TIMEOUT = 5.0  # seconds for a channel's getMe: an API that slow is as good as down
+
+
+@dataclass
+class Backlog:
+    """Outbox messages waiting or being sent, per channel, and the oldest one's age."""
+
+    by_channel: dict[str, int] = field(default_factory=dict)
+    oldest_seconds: float | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_channel.values())
+
+
+def backlog(session: Session, now: datetime) -> Backlog:
+    """The outbox's backlog at ``now`` (for ``dondoc health`` and ``/metrics``)."""
+    waiting = col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
+    found = Backlog()
+    oldest: datetime | None = None
+    for channel, count, first in session.exec(
+        select(Chat.channel, func.count(), func.min(Outbox.created_at))
+        .join(Chat, col(Outbox.chat_id) == col(Chat.id))
+        .where(waiting)
+        .group_by(col(Chat.channel))
+    ):
+        found.by_channel[channel] = count
+        oldest = first if oldest is None or first < oldest else oldest
+    if oldest is not None:
+        found.oldest_seconds = max((now - oldest).total_seconds(), 0.0)
+    return found
+
+
+def seconds_vn(seconds: float) -> str:
+    """“0,25 giây”, “5 giây”: Vietnamese writes a decimal comma."""
+    figure = f"{seconds:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"{figure} giây"
+
+
+@dataclass
+class Probe:
+    """One channel's ``getMe``: the bot's name when it answered, why not otherwise."""
+
+    channel: str
+    ok: bool
+    name: str = ""  # the bot's username (Telegram) or display name (Zalo)
+    error: str = ""
+
+
+async def probe_channels(
+    settings: Settings,
+    *,
+    within: float = PROBE_TIMEOUT,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Probe]:
+    """``getMe`` on each channel that has a token, at once, ``within`` seconds at most
+    each. The token is in the URL: it is never part of what is returned."""
+    probes = []
+    if settings.telegram_token:
+        probes.append(_probe_telegram(settings.telegram_base_url, settings.telegram_token,
+                                      within, transport))  # fmt: skip
+    if settings.zalo_token:
+        probes.append(_probe_zalo(settings.zalo_base_url, settings.zalo_token, within, transport))
+    return list(await asyncio.gather(*probes))
+
+
+async def _probe_telegram(
+    base_url: str, token: str, within: float, transport: httpx.AsyncBaseTransport | None
+) -> Probe:
+    async with httpx.AsyncClient(base_url=f"{base_url}{token}/", timeout=within,
+                                 transport=transport) as client:  # fmt: skip
+        try:
+            async with asyncio.timeout(within):  # DNS and all: httpx times each step only
+                response = await client.post("getMe")
+        except TimeoutError:
+            return Probe("telegram", False, error=f"không trả lời trong {seconds_vn(within)}")
+        except httpx.HTTPError as exc:  # its text may hold the URL, hence the token
+            return Probe("telegram", False, error=f"không kết nối được ({exc.__class__.__name__})")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("ok") and isinstance(body.get("result"), dict):
+        return Probe("telegram", True, name=str(body["result"].get("username") or ""))
+    said = body.get("description") if isinstance(body, dict) else None
+    error = f"HTTP {response.status_code}" + (f" {said}" if said else "")
+    return Probe("telegram", False, error=error.replace(token, "<token>"))
+
+
+async def _probe_zalo(
+    base_url: str, token: str, within: float, transport: httpx.AsyncBaseTransport | None
+) -> Probe:
+    from bot.channels.zalo import ZaloClient
+
+    client = ZaloClient(token, base_url, transport=transport)
+    try:
+        me = await asyncio.wait_for(client.call("getMe"), within)
+    except TimeoutError:
+        return Probe("zalo", False, error=f"không trả lời trong {seconds_vn(within)}")
+    except Exception as exc:  # the client's errors name the method and code, not the URL
+        return Probe("zalo", False, error=str(exc).replace(token, "<token>"))
+    finally:
+        await client.close()
+    name = (me.get("account_name") or me.get("display_name") or "") if isinstance(me, dict) else ""
+    return Probe("zalo", True, name=str(name))
+
+
+def add_probes(health: Health, probes: list[Probe]) -> Health:
+    """``probes`` into ``health``: a channel that does not answer is a problem."""
+    health.probes = probes
+    for probe in probes:
+        if not probe.ok:
+            variable = "TELEGRAM" if probe.channel == "telegram" else "ZALO"
+            health.problems.append(
+                f"{probe.channel.capitalize()} không trả lời getMe: {probe.error}. Kiểm tra "
+                f"mạng, {variable}_BOT_TOKEN và {variable}_BASE_URL."
+            )
+    return health
 
 
 @dataclass
@@ -36,7 +163,10 @@ class Health:
     pending: int = 0  # outbox rows waiting or being sent
     oldest_minutes: float | None = None  # age of the oldest of them, in minutes
     failed: int = 0  # outbox rows failed for good
+    tick: TickRun | None = None  # the last planning tick of any worker
+    tick_stale: bool = False  # older than three tick intervals
     channels: list[Usage] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)  # each channel's getMe
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -69,6 +199,41 @@ def check(settings: Settings, now: datetime) -> Health:
         engine.dispose()
 
 
+def stale_after(settings: Settings) -> timedelta:
+    """A tick older than this means planning stopped: three intervals, a minute at least
+    (APScheduler skips a run while the previous one lasts)."""
+    return timedelta(seconds=max(3 * settings.tick_seconds, 60))
+
+
+def _tick(session: Session, health: Health, now: datetime, settings: Settings) -> None:
+    health.tick = tick = last_tick(session)
+    if tick is None:
+        health.warnings.append("Chưa có lượt nhắc việc nào được ghi lại: “dondoc run” chưa chạy.")
+        return
+    local = tick.started_at.astimezone(VIETNAM)
+    if tick.error:
+        health.problems.append(f"Lượt nhắc việc lúc {local:%H:%M:%S %d/%m/%Y} bị lỗi: "
+                               f"{tick.error[:200]}")  # fmt: skip
+    if now - tick.started_at > stale_after(settings):
+        health.tick_stale = True
+        health.warnings.append(
+            f"Lượt nhắc việc gần nhất đã từ {local:%H:%M %d/%m/%Y} ({_ago(now - tick.started_at)}"
+            " trước): “dondoc run” có thể đã dừng hoặc bị treo."
+        )
+
+
+def _ago(elapsed: timedelta) -> str:
+    """“3 phút”, “2 giờ”, “5 ngày”: how long ago, roughly."""
+    seconds = int(elapsed.total_seconds())
+    if seconds < 120:
+        return f"{seconds} giây"
+    if seconds < 7200:
+        return f"{seconds // 60} phút"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} giờ"
+    return f"{seconds // 86400} ngày"
+
+
 def _check(
     engine: Engine, health: Health, now: datetime, settings: Settings, known: set[str]
 ) -> Health:
@@ -99,12 +264,11 @@ def _check(
         )
         return health
     with Session(engine) as session:
-        waiting = col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
-        health.pending, oldest = session.exec(
-            select(func.count(), func.min(Outbox.created_at)).where(waiting)
-        ).one()
-        if oldest is not None:
-            health.oldest_minutes = max((now - oldest).total_seconds() / 60, 0.0)
+        waiting = backlog(session, now)
+        health.pending = waiting.total
+        if waiting.oldest_seconds is not None:
+            health.oldest_minutes = waiting.oldest_seconds / 60
+        _tick(session, health, now, settings)
         health.failed = session.exec(
             select(func.count()).where(Outbox.state == OutboxState.FAILED)
         ).one()
