@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -146,9 +147,22 @@ async def test_a_question_on_zalo_is_not_an_answer(zalo: Any) -> None:
     only = province.add_task("31/12/2024")
     await tick(client, province)
     await fake.wait_sent(2)
+    handled = (
+        REGISTRY.get_sample_value(
+            "dondoc_replies_handled_total", {"channel": "zalo", "kind": "message"}
+        )
+        or 0
+    )
     for question in ("hoàn thành chưa anh?", "xong chua vay", "anh Nam bảo xong rồi"):
         assert "chưa hiểu" in (await say(fake, "zc-syt", question))["text"]
     assert province.part(only).status == Status.OPEN
+    # Each counted in /metrics, as on Telegram.
+    assert (
+        REGISTRY.get_sample_value(
+            "dondoc_replies_handled_total", {"channel": "zalo", "kind": "message"}
+        )
+        == handled + 3
+    )
 
 
 async def test_odd_numbers_and_failures_on_zalo_get_an_answer_and_polling_goes_on(

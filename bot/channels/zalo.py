@@ -47,6 +47,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.mentions import mention_commands
 from bot.handlers.core import Incoming, handle_message
+from bot.metrics import REPLIES_HANDLED
 from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, thousands, utf16_length
 from bot.services.actions import Answer, Sender, alert_admins, notify
 from bot.services.binding import find_chat
@@ -322,6 +323,8 @@ async def handle_update(
     except Exception:  # one bad update must not stop the others: the sender hears of it
         log.exception("zalo: update from %s failed", sender.chat_key)
         answers = [Answer(answer("failed"))]
+    else:
+        REPLIES_HANDLED.labels("zalo", "message").inc()
     channel = ZaloChannel(client)
     bot = settings.zalo_bot_name or "tên bot"
     for index, item in enumerate(answers):
