@@ -30,6 +30,12 @@ RUNNING = "dondoc đang chạy"
 STARTUP = 60.0  # seconds a bot may take to migrate and start on a busy machine
 
 
+def _env(database_url: str) -> dict[str, str]:
+    # No monitoring port: bots side by side on one machine would ask for the same one,
+    # and the lock, not the port, is what these tests are about.
+    return {**os.environ, "DATABASE_URL": database_url, "METRICS_PORT": "0"}
+
+
 class Bot:
     """One ``dondoc run`` process; its stdout is read line by line on a thread, so that a
     test waits for a line with a deadline instead of sleeping."""
@@ -39,7 +45,7 @@ class Bot:
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"], cwd=folder, text=True,
-                env={**os.environ, "DATABASE_URL": database_url},
+                env=_env(database_url),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
             )  # fmt: skip
         self.lines: queue.Queue[str | None] = queue.Queue()
@@ -102,7 +108,7 @@ def start(bots: list[Bot], folder: Path, database_url: str) -> Bot:
 def second_run(folder: Path, database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "run"], cwd=folder, text=True, capture_output=True,
-        env={**os.environ, "DATABASE_URL": database_url}, stdin=subprocess.DEVNULL, timeout=STARTUP,
+        env=_env(database_url), stdin=subprocess.DEVNULL, timeout=STARTUP,
     )  # fmt: skip
 
 
