@@ -19,9 +19,8 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.channels import CHANNELS
 from bot.services.health import backlog
-
-CHANNELS = ("telegram", "zalo", "console")
 
 MESSAGES_SENT = Counter(
     "dondoc_messages_sent", "Outbox messages a channel accepted, every part", ["channel"]

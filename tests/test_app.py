@@ -48,7 +48,8 @@ async def test_a_console_tick_leaves_telegram_and_zalo_closed(engine: Engine) ->
 
 
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"}
+    # No monitoring port: another bot on this machine may hold the default one.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "METRICS_PORT": "0"}
     subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=tmp_path, check=True,
                    capture_output=True)  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,

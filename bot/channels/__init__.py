@@ -34,6 +34,8 @@ from typing import Protocol
 from bot.domain.verbs import typed_equivalent
 from bot.render import split_message, split_smaller
 
+CHANNELS = ("telegram", "zalo", "console")  # the values of ``Chat.channel``
+
 
 class TransientError(Exception):
     """Try again later (network, rate limit). ``retry_after`` in seconds, when told."""

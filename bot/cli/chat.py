@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from bot.app import clock, run, tick_once
+from bot.channels import CHANNELS
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.common import (
     FIRST_YEAR,
@@ -105,9 +106,6 @@ def chats_cmd() -> None:
         role = f"{ChatRole(chat.role).label} ({chat.role})"  # the English word is --role's
         table.add_row(chat.channel, chat.chat_key, chat.title, chat.agency, role)
     out.print(table)
-
-
-CHANNELS = ("telegram", "zalo", "console")
 
 
 # A Telegram group's id is negative ("-1001234567890"): an argument, not an option.

@@ -245,8 +245,7 @@ class _Pass:
             await _deliver(self, row.id)
         except Exception as exc:  # one bad row must not stop the others
             log.exception("outbox %s failed", row.id)
-            _set_aside(self.engine, row.id, self.now(), self.settings, exc, self.result,
-                       row.channel)  # fmt: skip
+            _set_aside(self.engine, row, self.now(), self.settings, exc, self.result)
 
 
 def _keeps_limits(channel: Channel) -> bool:
@@ -378,12 +377,12 @@ _OUTBOX_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?outbox\"?[\s(]", re.IGNORECA
 
 
 def _set_aside(
-    engine: Engine, outbox_id: int, now: datetime, settings: Settings, exc: Exception,
-    result: DispatchResult, channel: str,
+    engine: Engine, row: store.DueRow, now: datetime, settings: Settings, exc: Exception,
+    result: DispatchResult,
 ) -> None:  # fmt: skip
     """A row that failed unexpectedly: back to pending with a backoff (failed once it has
     had its attempts), the admins told once about it. Never left in ``sending``."""
-    reason = f"{exc.__class__.__name__}: {exc}"
+    outbox_id, reason = row.id, f"{exc.__class__.__name__}: {exc}"
     try:
         attempts = store.attempts(engine, outbox_id)
         failed = attempts >= settings.dispatch.max_attempts
@@ -398,9 +397,12 @@ def _set_aside(
         return
     if failed:
         result.failed += 1
-        MESSAGES_FAILED.labels(channel).inc()
+        _tell(outbox_id, row.channel, row.chat_key, "failed", "unexpected error", MESSAGES_FAILED)
     else:
         result.retried += 1
+        _tell(
+            outbox_id, row.channel, row.chat_key, "retry", f"unexpected error, attempt {attempts}"
+        )
 
 
 async def _deliver(run: _Pass, outbox_id: int) -> None:
