@@ -4,7 +4,9 @@
 
 Reports rows per second, the process's peak resident memory before and after the import
 (the importer streams: the peak should not grow with the file), and how long one
-``plan()`` takes on that register. A SQLite file in a temporary folder, or the empty
+``plan()`` takes on that register. Every agency has its group and head chat bound and the
+province a coordinator chat, so the first tick warns of every late file of the year just
+imported: the largest warning it writes to one chat is reported too. A SQLite file in a temporary folder, or the empty
 database ``--url`` names (PostgreSQL: the import writes with COPY). Asserts nothing; CI
 runs it tiny (tests/test_bench.py).
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bench.table import Figure
 from bot.config import Settings
@@ -30,6 +32,7 @@ from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.importers.agencies import import_agencies
 from bot.importers.files import import_files
+from bot.models import Agency, Chat, ChatRole, Outbox
 from bot.scheduler.planner import plan
 from bot.services.demo import SEED_DAY as IMPORT_DAY
 
@@ -62,6 +65,7 @@ class FilesRun:
     rss_after: float  # MB, its peak after the import and the first tick
     first_tick: float  # seconds: every open file looked at
     next_tick: float  # seconds: only what is due (nothing, a minute later)
+    largest_warning: int  # Telegram messages in the largest warning to one chat
 
 
 def run(
@@ -83,6 +87,7 @@ def run(
         settings = Settings()
         with session_scope(engine) as s:
             import_agencies(s, SEED / "agencies.csv")
+            bind_chats(s)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         with session_scope(engine) as s:
@@ -110,8 +115,23 @@ def run(
         report(
             f"peak RSS {before:.0f} MB before the import, {peak:.0f} MB after it and the first tick"
         )
+        with Session(engine) as s:
+            sizes = [len(p) for p in s.exec(select(Outbox.parts).where(Outbox.kind == "files"))]
+        report(f"warnings written: {len(sizes):,}, the largest {max(sizes, default=0)} message(s)")
         engine.dispose()
-    return FilesRun(rows, rate, again, before, peak, ticks[0], ticks[1])
+    return FilesRun(rows, rate, again, before, peak, ticks[0], ticks[1], max(sizes, default=0))
+
+
+def bind_chats(session: Session) -> None:
+    """A group and a head chat for every agency, and the province's coordinator chat."""
+    chats = [Chat(channel="telegram", chat_key="-1000", title="Văn phòng UBND tỉnh",
+                  role=ChatRole.COORDINATOR, kind="group")]  # fmt: skip
+    for agency in session.exec(select(Agency)).all():
+        chats.append(Chat(channel="telegram", chat_key=f"-100{agency.id}", title=agency.name,
+                          agency_id=agency.id, role=ChatRole.GROUP, kind="group"))  # fmt: skip
+        chats.append(Chat(channel="telegram", chat_key=f"{agency.id}", title=agency.name,
+                          agency_id=agency.id, role=ChatRole.HEAD, kind="private"))  # fmt: skip
+    session.add_all(chats)
 
 
 def figures(scale: float) -> list[Figure]:
@@ -127,6 +147,13 @@ def figures(scale: float) -> list[Figure]:
         ),
         Figure(f"peak RSS, import + first tick, {rows:,} rows", r.rss_after, "MB", 200, note=at),
         Figure(f"first tick after the import, {rows:,} rows", r.first_tick, "s"),
+        Figure(
+            "largest late-file warning to one chat, first tick",
+            r.largest_warning,
+            "messages",
+            3,
+            note="the most urgent files named, the rest counted",
+        ),
         Figure(
             f"idle tick over the files of {rows:,} rows",
             r.next_tick * 1000,

@@ -455,7 +455,8 @@ _RULES = (
                                     ("per_second", "per_group_minute", "per_private_second",
                                      "margin_ms")}),
     _Rule("files", FileSettings, {("files", "warn_days"): ("warn_days", _int),
-                                  ("files", "cutoff"): ("cutoff", _time)}),
+                                  ("files", "cutoff"): ("cutoff", _time),
+                                  ("files", "listed"): ("listed", _int)}),
     _Rule("apology", ApologySettings,
           {("apology", f.name): (f.name, _text) for f in fields(ApologySettings)}),
 )  # fmt: skip

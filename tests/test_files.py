@@ -275,3 +275,96 @@ def test_an_imported_file_is_stored_exactly_as_the_models_store_it(
     with registry_engine.connect() as conn:
         raw = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM tthcfile ORDER BY id").all()  # noqa: S608
     assert raw[0] == raw[1]
+
+
+def test_an_export_full_of_old_late_files_makes_one_short_message_per_chat(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The most urgent files are named, the others counted by stage; each file is told of
+    once: the next day's tick says nothing more of them."""
+    from dataclasses import replace
+
+    from bot.models import Chat, Notice, Outbox
+    from bot.scheduler.planner import plan
+    from tests.province import build_province
+
+    settings = replace(SETTINGS, files=FileSettings(listed=10))
+    build_province(engine)
+    urgent = [LateFile(f"N-{i}", status="Đang xử lý") for i in range(3)]  # letter due 4/2/2025
+    old = [
+        LateFile(f"C-{i:02d}", received=f"{1 + i % 28:02d}/{1 + i % 12:02d}/2024 09:00",
+                 status="Đang xử lý")
+        for i in range(57)
+    ]  # fmt: skip
+    add_late_files(engine, tmp_path, *urgent, *old, settings=settings)
+
+    with session_scope(engine) as s:
+        plan(s, at(date(2025, 2, 4)), settings=settings, cal=CAL)
+    with Session(engine) as s:
+        group = s.exec(select(Chat).where(Chat.chat_key == "group:so-tu-phap")).one()
+        sent = s.exec(
+            select(Outbox).where(Outbox.chat_id == group.id, Outbox.kind == "files")
+        ).all()
+        notices = s.exec(select(Notice).where(Notice.chat_id == group.id)).all()
+    assert len(sent) == 1
+    text = "\n".join(sent[0].parts)
+    assert len(sent[0].parts) == 1
+    assert "60 hồ sơ" in text
+    assert "… và 50 hồ sơ khác: 50 đã trễ hạn." in text
+    assert "/hoso" in text
+    named = [code for code in [f.code for f in urgent + old] if f"<b>{code}</b>" in text]
+    # The three whose letter is due today first, then the oldest late ones.
+    assert named[:3] == ["N-0", "N-1", "N-2"]
+    assert len(named) == 10
+    by_due = sorted(files(engine).values(), key=lambda f: (f.due_on, f.id or 0))
+    oldest = [f.code for f in by_due if f.code.startswith("C-")][:7]
+    assert sorted(named[3:]) == sorted(oldest)
+    assert text.index("<b>N-2</b>") < min(text.index(f"<b>{code}</b>") for code in oldest)
+    assert sorted(n.stage for n in notices) == ["late_coordinator"] * 7 + ["must_apologize"] * 3
+
+    with session_scope(engine) as s:
+        again = plan(s, at(date(2025, 2, 5)), settings=settings, cal=CAL)
+    assert not [m for m in again.messages if m.kind == "files" and m.chat.id == group.id
+                and any(n["stage"] == "late_coordinator" for n in m.notices)]  # fmt: skip
+
+
+def test_hoso_lists_what_to_act_on_today_then_the_longest_late(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """/hoso answers at once however many files are open: each list cut, the counts whole;
+    an agency's chat sees its own files, the coordinator every agency's."""
+    from bot.services.actions import Sender
+    from tests.chat import say
+    from tests.province import FEB_4, build_province
+
+    build_province(engine)
+    add_late_files(
+        engine, tmp_path,
+        *[LateFile(f"N-{i}", status="Đang xử lý") for i in range(3)],  # due 5/2/2025
+        *[LateFile(f"C-{i:02d}", received=f"{1 + i:02d}/10/2024 09:00", status="Đang xử lý")
+          for i in range(25)],
+        *[LateFile(f"T-{i}", received="03/02/2025 09:00", status="Đang xử lý") for i in range(4)],
+        LateFile("YT-1", agency="Sở Y tế", received="02/10/2024 09:00", status="Đang xử lý"),
+    )  # fmt: skip
+    group = say(engine, Sender("console", "group:so-tu-phap", "501", "An"), "/hoso", FEB_4)
+    assert "Đến hạn hôm nay hoặc ngày làm việc tới (3)" in group
+    assert "Đã trễ hạn (25)" in group
+    assert "… và 5 hồ sơ trễ hạn khác." in group
+    assert "Còn trong hạn: 4 hồ sơ." in group
+    late = [f"C-{i:02d}" for i in range(25)]
+    assert [c for c in late if f"<b>{c}</b>" in group] == late[:20]  # the longest late first
+    assert group.index("<b>N-0</b>") < group.index("<b>C-00</b>")
+    assert "YT-1" not in group and "Sở Tư pháp" not in group  # its own files: no agency named
+
+    province = say(engine, Sender("console", "coordinator", "801", "Bình"), "/hoso", FEB_4)
+    assert "Đã trễ hạn (26)" in province
+    assert "<b>YT-1</b>" in province and "· Sở Y tế" in province
+
+    stranger = say(engine, Sender("console", "group:moi", "901", "Cường"), "/hoso", FEB_4)
+    assert "chưa được liên kết" in stranger and "C-00" not in stranger
+
+
+@pytest.mark.parametrize("listed", [0, -1, 101])
+def test_the_number_of_files_named_in_a_warning_is_bounded(listed: int) -> None:
+    with pytest.raises(ValueError, match="listed: 1 to 100"):
+        FileSettings(listed=listed)

@@ -33,6 +33,7 @@ COMMANDS = {
     "nhiemvu": verbs.TASKS,
     "quahan": verbs.OVERDUE,
     "baocao": verbs.REPORT,
+    "hoso": verbs.FILES,
     "lienket": verbs.BIND,
     "huylienket": verbs.UNBIND,
     "start": verbs.START,

@@ -73,10 +73,15 @@ def due_date(received: datetime, days: int, cal: WorkCalendar, cutoff: time | No
 class FileSettings:
     warn_days: int = 3  # "sắp đến hạn", working days ahead
     cutoff: time | None = None  # receipts after this hour count from the next working day
+    # Files named in one warning to one chat; the others are counted by stage and listed
+    # by /hoso. An export full of historic late files must not become a thousand messages.
+    listed: int = 20
 
     def __post_init__(self) -> None:
         if not 0 < self.warn_days <= 30:
             raise ValueError(f"warn_days: 1 to 30 working days, got {self.warn_days}")
+        if not 0 < self.listed <= 100:
+            raise ValueError(f"listed: 1 to 100 files, got {self.listed}")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,10 @@ LATE_COORDINATOR = FileStage(
     "Hồ sơ trễ hạn (báo cơ quan đôn đốc)",
 )
 FILE_STAGES = (DUE_SOON, MUST_APOLOGIZE, LATE_HEAD, LATE_COORDINATOR)  # in the order they come
+# The order a chat is told of its files in: what can still be done today first (the
+# letter's last day, then the files due today), then those still on time, then those
+# already late, for which nothing can be undone.
+BY_URGENCY = (MUST_APOLOGIZE, LATE_HEAD, DUE_SOON, LATE_COORDINATOR)
 
 
 def file_stage_label(name: str) -> str:

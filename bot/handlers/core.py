@@ -27,6 +27,7 @@ from bot.domain.verbs import (
     BIND,
     DONE,
     EXTEND,
+    FILES,
     HELP,
     OVERDUE,
     PROGRESS,
@@ -41,12 +42,13 @@ from bot.domain.verbs import (
     help_lines,
     parse_button,
 )
-from bot.models import Agency, Assignment, Chat, Role, Status
-from bot.render import answer
+from bot.models import Agency, Assignment, Chat, ChatRole, Role, Status
+from bot.render import answer, split_message
 from bot.services import actions, apology
 from bot.services.actions import Answer, Sender
 from bot.services.binding import Bound, code_target, find_chat, redeem
 from bot.services.chats import deactivate_chat
+from bot.services.files import files_at_hand
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,17 @@ def _report(call: _Call) -> list[Answer]:
     return [Answer(part) for part in render_head_digest(digest)]
 
 
+def _files(call: _Call) -> list[Answer]:
+    """/hoso: the files to act on today and the late ones, of the chat's agency (of every
+    agency in a coordinator's or an admin's chat)."""
+    chat = call.bound
+    own = chat.role in (ChatRole.GROUP, ChatRole.HEAD)
+    today = call.cal.local(call.now).date()
+    found = files_at_hand(call.session, call.cal, today, chat.agency_id if own else None)
+    text = answer("files", found=found, own=own, today=today)
+    return [Answer(part) for part in split_message([text])]
+
+
 def _decide_extension(approve: bool, *, button: bool) -> _Handler:
     def handle(call: _Call) -> list[Answer]:
         request_id = parse_id(call.first_arg) if call.args else None
@@ -316,7 +329,7 @@ def _decide_apology(approve: bool) -> _Handler:
 # What each verb does when typed as a command.
 _COMMANDS: dict[Verb, _Handler] = {
     START: _start, HELP: _help, BIND: _bind, UNBIND: _unbind, TASKS: _tasks,
-    OVERDUE: _overdue, REPORT: _report,
+    OVERDUE: _overdue, REPORT: _report, FILES: _files,
     DONE: _part_command(DONE), PROGRESS: _part_command(PROGRESS), EXTEND: _part_command(EXTEND),
     APPROVE_EXTENSION: _decide_extension(True, button=False),
     REJECT_EXTENSION: _decide_extension(False, button=False),

@@ -4,11 +4,19 @@ The same guarantees as the reminder ladder: one notice per file, stage, appointm
 date and chat (a unique key), grouped per chat per tick, in the caller's transaction;
 only files whose ``check_on`` day has come are read, a page at a time. The stages and their audiences are
 ``bot.domain.tthc``'s (Nghị định 61/2018/NĐ-CP).
+
+A chat is told of at most ``settings.files.listed`` files by name in one tick, the most
+urgent (``BY_URGENCY``, then the earliest appointment); the others of that tick are
+counted by stage in the same message and listed on demand by /hoso. They get no notice
+of their own: their check day has moved on, so no later tick tells of them again for
+the same stage. An export full of historic late files thus makes one message per chat,
+and the planner's memory holds ``listed`` files per chat, not the export.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +27,7 @@ from sqlmodel import Session, col
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.tthc import MUST_APOLOGIZE, FileDecision, decide_file
+from bot.domain.tthc import BY_URGENCY, MUST_APOLOGIZE, FileDecision, decide_file
 from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
@@ -51,12 +59,45 @@ _COLUMNS: tuple[Any, ...] = (
 )  # fmt: skip
 
 
+_RANK = {stage.name: rank for rank, stage in enumerate(BY_URGENCY)}
+
+
+@dataclass(slots=True)
+class _Found:
+    """A file to tell a chat of, not rendered yet: most are only counted in the end."""
+
+    key: str  # the notice's key
+    file: Row[Any]
+    decision: FileDecision
+    moved: bool  # on its new date, after an approved letter
+
+
 @dataclass
 class _ChatFiles:
-    """What one chat is told about this tick: notice key → the file's view."""
+    """What one chat is told about this tick: the ``listed`` most urgent files, kept in a
+    heap whose top is the least urgent of them, and how many others there are by stage."""
 
     chat: Recipient
-    items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    listed: int
+    heap: list[tuple[tuple[int, int, int], _Found]] = field(default_factory=list)
+    more: Counter[str] = field(default_factory=Counter)
+
+    def add(self, found: _Found) -> None:
+        stage = found.decision.stage
+        assert stage is not None
+        # Negated, so that the heap's top is the least urgent: the one to count instead.
+        rank = (-_RANK[stage.name], -found.file.due_on.toordinal(), -found.file.id)
+        if len(self.heap) < self.listed:
+            heapq.heappush(self.heap, (rank, found))
+            return
+        if rank > self.heap[0][0]:
+            rank, found = heapq.heapreplace(self.heap, (rank, found))
+        assert found.decision.stage is not None
+        self.more[found.decision.stage.name] += 1
+
+    def in_order(self) -> list[_Found]:
+        """The files listed, the most urgent first."""
+        return [f for _, f in sorted(self.heap, reverse=True)]
 
 
 def plan_late_files(
@@ -67,8 +108,9 @@ def plan_late_files(
 
     Open files whose ``check_on`` day has come are read a page at a time in the order of
     that day (an index), and each page's ``check_on`` moves on before the next is read:
-    a million open files after an import are never in memory at once. Only the notices
-    still to plan for a bound chat are kept; the messages are written in bulk.
+    a million open files after an import are never in memory at once. For each bound
+    chat the ``settings.files.listed`` most urgent files are kept, the others counted;
+    the messages are written in bulk.
     """
     today = cal.local(now).date()
     routes: Routes | None = None
@@ -78,7 +120,8 @@ def plan_late_files(
         looked_at += len(page)
         routes = routes or Routes.everywhere(session)
         _plan_page(session, page, today, cal, settings, routes, per_chat)
-    outgoing = [_message(c, today) for c in per_chat.values()]
+    legal_basis = settings.apology.legal_basis
+    outgoing = [_message(c, today, legal_basis, cal) for c in per_chat.values()]
     return Planned(write_messages(session, outgoing, now, today), looked_at=looked_at)
 
 
@@ -111,7 +154,7 @@ def _plan_page(
     """Decide each file of ``page``, move its check day, keep its notices not yet planned."""
     approved = with_approved_letter(session, [f.id for f in page])
     next_check: dict[date, list[int]] = defaultdict(list)
-    found: list[tuple[str, Recipient, dict[str, Any]]] = []
+    found: list[tuple[Recipient, _Found]] = []
     for file in page:
         moved = file.id in approved
         decision = decide_file(file.due_on, today, cal, settings.files, apology_approved=moved)
@@ -121,43 +164,41 @@ def _plan_page(
         )
         if decision.stage is None:
             continue
-        chats = routes.chats(file.agency_id, decision.stage.audience)
-        view = _view(file, decision, moved, settings.apology.legal_basis, cal) if chats else {}
-        for chat in chats:
+        for chat in routes.chats(file.agency_id, decision.stage.audience):
             key = f"file:{file.id}:{decision.stage.name}@{file.due_on.isoformat()}:{chat.id}"
-            found.append((key, chat, view))
+            found.append((chat, _Found(key, file, decision, moved)))
     move_check_on(session, TthcFile, next_check)
-    existing = existing_keys(session, [k for k, _, _ in found])
-    for key, chat, view in found:
-        if key not in existing:
-            assert chat.id is not None
-            per_chat.setdefault(chat.id, _ChatFiles(chat)).items.append((key, view))
+    existing = existing_keys(session, [f.key for _, f in found])
+    for chat, f in found:
+        if f.key not in existing:
+            per_chat.setdefault(chat.id, _ChatFiles(chat, settings.files.listed)).add(f)
 
 
-def _message(c: _ChatFiles, today: date) -> Outgoing:
+def _message(c: _ChatFiles, today: date, legal_basis: str, cal: WorkCalendar) -> Outgoing:
     """One chat's warning, rendered once, with a button for each file to apologise for."""
     chat = c.chat
-    views = [{**v, "chat_role": chat.role} for _, v in c.items]
+    listed = c.in_order()
+    views = [_view(f, chat.role, legal_basis, cal) for f in listed]
+    more = [{"stage": s.name, "count": c.more[s.name]} for s in BY_URGENCY if c.more[s.name]]
     header = {"chat_role": chat.role, "agency": views[0]["agency"] if chat.role != ChatRole.COORDINATOR else "",
-              "today": today, "count": len(views)}  # fmt: skip
+              "today": today, "count": len(views) + c.more.total(), "more": more}  # fmt: skip
     parts = split_message(blocks("files.html.j2", header, views))
     buttons = [[list(button(APOLOGIZE, v["file_id"], f" {v['code']}"))] for v in views
                if v["stage"] == MUST_APOLOGIZE.name and chat.role == ChatRole.GROUP][:_MAX_BUTTONS]  # fmt: skip
     notices = {
-        key: {"file_id": v["file_id"], "stage": v["stage"], "period": v["due"].isoformat()}
-        for key, v in c.items
+        f.key: {"file_id": v["file_id"], "stage": v["stage"], "period": v["due"].isoformat()}
+        for f, v in zip(listed, views, strict=True)
     }
     covered = [{"stage": v["stage"], "file": v["code"]} for v in views]
     return Outgoing(PlannedMessage(chat, "files", parts, covered), notices, buttons)
 
 
-def _view(
-    file: Row[Any], decision: FileDecision, moved: bool, legal_basis: str, cal: WorkCalendar
-) -> dict[str, Any]:
+def _view(found: _Found, chat_role: str, legal_basis: str, cal: WorkCalendar) -> dict[str, Any]:
+    file, decision = found.file, found.decision
     assert decision.stage is not None
     return {
         "file_id": file.id, "code": file.code, "procedure": file.procedure, "applicant": file.applicant,
         "received": cal.local(file.received_at).date(), "due": file.due_on, "agency": file.agency,
-        "stage": decision.stage.name, "working_days": decision.working_days, "chat_role": "",
-        "moved": moved, "legal_basis": legal_basis,
+        "stage": decision.stage.name, "working_days": decision.working_days, "chat_role": chat_role,
+        "moved": found.moved, "legal_basis": legal_basis,
     }  # fmt: skip
