@@ -32,7 +32,8 @@ from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import DueDate, to_record
 from bot.models import Agency, Assignment, Chat, Outbox, Plan, StatusUpdate, Task
-from bot.reports.charts import Rows, close_workers, draw_agency_bars
+from bot.reports.chart_kinds import Rows
+from bot.reports.charts import close_workers, draw_agency_bars
 from bot.reports.digest import coordinator_digest, head_digests
 from bot.scheduler.planner import plan
 
@@ -95,7 +96,10 @@ def draw(attachments: list[Mapping[str, Any]]) -> float:
     async def every(charts: Sequence[tuple[Rows, str]]) -> None:
         await asyncio.gather(*(draw_agency_bars(rows, title) for rows, title in charts))
 
-    warm_up = [([("Cơ quan", {"on_time": i})], f"{i}") for i in range(2 * (os.cpu_count() or 1))]
+    # One part at least in each: a chart with none is not drawn.
+    warm_up = [
+        ([("Cơ quan", {"on_time": i + 1})], f"{i}") for i in range(2 * (os.cpu_count() or 1))
+    ]
     charts = [([(str(n), dict(c)) for n, c in a["rows"]], str(a["title"])) for a in attachments]
     try:
         asyncio.run(every(warm_up))

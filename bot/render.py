@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.domain.numbers import thousands
 from bot.models import ChatRole
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -39,11 +40,6 @@ def vn_date(day: date) -> str:
 
 def short_date(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
-
-
-def thousands(number: int) -> str:
-    """ "3.000": Vietnamese writes thousands with a dot."""
-    return f"{number:,}".replace(",", ".")
 
 
 class _Environment(Environment):

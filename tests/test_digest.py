@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine, session_scope
-from bot.models import Agency, Assignment, ExtensionRequest, Outbox, RequestState
+from bot.models import (
+    Agency,
+    Assignment,
+    Chat,
+    ExtensionRequest,
+    Outbox,
+    OutboxState,
+    RequestState,
+)
 from bot.reports.digest import head_digest
 from bot.scheduler.planner import plan
 from bot.services.actions import Sender
 from bot.services.assignments import Actor, mark_done, record_change
+from bot.services.outbox import enqueue
 from tests.chat import say
 from tests.province import CAL, MONDAY, Province, at, build_province
 
@@ -167,3 +177,70 @@ def test_on_zalo_the_digests_are_short_and_the_coordinator_sees_the_quota(engine
         [console_head] = s.exec(select(Outbox).where(
             Outbox.kind == "digest", Outbox.chat_id == province.chats["head:so-y-te"])).all()  # fmt: skip
     assert "Công khai thủ tục" in " ".join(console_head.parts)
+
+
+NOTHING_TO_DRAW = "Chưa có nhiệm vụ nào để vẽ biểu đồ."
+
+
+def _dispatched(engine: Engine) -> Any:
+    """Every message the Monday's planner queued, sent on the console channel."""
+    import asyncio
+
+    from bot.channels.console import ConsoleChannel
+    from bot.scheduler.dispatcher import dispatch
+
+    channel = ConsoleChannel(quiet=True)
+    asyncio.run(
+        dispatch(engine, {"console": channel}, MONDAY, worker="t", settings=Settings(), cal=CAL)
+    )
+    return channel
+
+
+def test_a_head_with_nothing_to_draw_gets_the_digest_without_a_chart(engine: Engine) -> None:
+    """Sở Nội vụ and Sở Tư pháp lead nothing: their heads read the digest, and a line in
+    place of a chart of empty bars; Sở Y tế's head gets its chart, without that line."""
+    province, _ = register(engine)
+    with session_scope(engine) as s:
+        plan(s, MONDAY, settings=Settings(), cal=CAL)
+    digests = {o.chat_id: o for o in province.outbox() if o.kind == "digest"}
+    for code in ("so-noi-vu", "so-tu-phap"):
+        row = digests[province.chats[f"head:{code}"]]
+        assert row.attachment is None and NOTHING_TO_DRAW in row.parts[-1]
+    row = digests[province.chats["head:so-y-te"]]
+    assert row.attachment is not None and NOTHING_TO_DRAW not in " ".join(row.parts)
+    channel = _dispatched(engine)
+    assert {chat for chat, _, _ in channel.documents} == {"head:so-y-te", "coordinator"}
+    told = [text for chat, text in channel.sent if chat == "head:so-noi-vu"]
+    assert "Tuần này ở Sở Nội vụ" in told[0] and NOTHING_TO_DRAW in told[-1]
+    with Session(engine) as s:
+        assert {o.state for o in s.exec(select(Outbox))} == {OutboxState.SENT}
+
+
+def test_a_province_with_nothing_to_draw_gets_no_chart(engine: Engine) -> None:
+    """No lead part has an outcome yet: the coordinator's digest goes alone, saying so."""
+    province = build_province(engine)
+    with session_scope(engine) as s:
+        plan(s, MONDAY, settings=Settings(), cal=CAL)
+    [row] = [o for o in province.outbox() if o.chat_id == province.chats["coordinator"]]
+    assert row.attachment is None and "Tổng hợp toàn tỉnh" in row.parts[0]
+    assert NOTHING_TO_DRAW in row.parts[-1]
+    channel = _dispatched(engine)
+    assert channel.documents == []
+    assert NOTHING_TO_DRAW in [text for chat, text in channel.sent if chat == "coordinator"][-1]
+
+
+def test_a_digest_queued_with_an_empty_chart_goes_without_it(engine: Engine) -> None:
+    """A digest queued before empty charts were left out still carries one: its text is
+    sent and the message ends there, no picture drawn."""
+    province = build_province(engine)
+    empty = [["Sở Nội vụ", {"on_time": 0, "late": 0, "soon": 0, "overdue": 0}]]
+    with session_scope(engine) as s:
+        head = s.get(Chat, province.chats["head:so-noi-vu"])
+        assert head is not None
+        enqueue(s, key="digest:old", chat=head, kind="digest", parts=["Tuần này ở Sở Nội vụ"],
+                now=MONDAY, attachment={"kind": "chart", "filename": "so-noi-vu.png",
+                                        "title": "Sở Nội vụ", "rows": empty})  # fmt: skip
+    channel = _dispatched(engine)
+    assert channel.documents == [] and channel.sent == [("head:so-noi-vu", "Tuần này ở Sở Nội vụ")]
+    [row] = province.outbox()
+    assert row.state == OutboxState.SENT

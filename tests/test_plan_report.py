@@ -112,3 +112,24 @@ def test_the_report_command(tmp_path: Path) -> None:
         if row[0].value == "Tổng cộng"
     }
     assert totals["Tổng cộng"] == len(leads)
+
+
+def test_the_report_command_draws_no_chart_with_nothing_to_draw(tmp_path: Path) -> None:
+    """A plan with no lead part yet: the report is written, the chart is not (an empty one
+    would list every kind and show none), and the admin is told why."""
+    from bot.db import upgrade
+    from tests.cli import Dondoc
+    from tests.province import build_province
+
+    url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+    upgrade(url)
+    province = build_province(make_engine(url))
+    dondoc = Dondoc(tmp_path)
+    args = ("report", "--plan", "126/KH-UBND", "--period", "2024-Q4")
+    empty = dondoc.ok(*args, "--out", str(tmp_path / "r.xlsx"), "--chart", str(tmp_path / "a.png"))
+    assert "Chưa có nhiệm vụ nào để vẽ biểu đồ" in empty.output
+    assert (tmp_path / "r.xlsx").exists() and not (tmp_path / "a.png").exists()
+    province.add_task("10/12/2024")
+    drawn = dondoc.ok(*args, "--out", str(tmp_path / "r.xlsx"), "--chart", str(tmp_path / "b.png"))
+    assert "Chưa có nhiệm vụ nào" not in drawn.output
+    assert (tmp_path / "b.png").read_bytes().startswith(b"\x89PNG")

@@ -46,9 +46,10 @@ from bot.channels.console import plain
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.mentions import mention_commands
+from bot.domain.numbers import thousands
 from bot.handlers.core import Incoming, handle_message
 from bot.metrics import REPLIES_HANDLED
-from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, thousands, utf16_length
+from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, utf16_length
 from bot.services.actions import Answer, Sender, alert_admins, notify
 from bot.services.binding import find_chat
 from bot.services.calendar import load_calendar

@@ -12,7 +12,7 @@ import typer
 from bot.app import clock
 from bot.cli.common import TextFormat, app, load_settings, out
 from bot.domain.calendar import VIETNAM
-from bot.render import thousands
+from bot.domain.numbers import thousands
 from bot.services.health import Health, add_probes, check, probe_channels, seconds_vn
 
 

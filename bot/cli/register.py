@@ -312,11 +312,23 @@ def report_cmd(
     else:
         target.write_text(to_html(report), encoding="utf-8")
     if chart is not None:
-        from bot.reports.charts import agency_bars
-
-        title = f"Kế hoạch {found.number}: phần việc chủ trì theo kết quả, đến {end:%d/%m/%Y}"
-        chart.write_bytes(agency_bars(report.by_agency(), title))
+        _write_chart(chart, report.by_agency(), found.number, end)
     totals = report.totals
     counted = ", ".join(f"{OUTCOMES[k].lower()} {n}" for k, n in totals.items() if n)
     out.print(f"Đã ghi {target}: {sum(totals.values())} phần việc chủ trì — {counted}.",
               highlight=False)  # fmt: skip
+
+
+def _write_chart(
+    path: Path, rows: list[tuple[str, dict[str, int]]], number: str, end: date
+) -> None:
+    """The plan's chart by agency into ``path``; none when no lead part has an outcome to
+    draw (an empty chart would list every kind and show none), and the user is told."""
+    from bot.reports.chart_kinds import drawable
+    from bot.reports.charts import agency_bars
+
+    if not drawable(rows):
+        err.print(f"Chưa có nhiệm vụ nào để vẽ biểu đồ: không ghi {path}.", highlight=False)
+        return
+    title = f"Kế hoạch {number}: phần việc chủ trì theo kết quả, đến {end:%d/%m/%Y}"
+    path.write_bytes(agency_bars(rows, title))

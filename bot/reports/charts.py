@@ -5,11 +5,12 @@ diacritics without any system font.
 
 A Monday sends a chart with every head's digest: a thousand charts for a province of a
 thousand agencies. Building a matplotlib figure (axes, bars, legend) costs more than
-drawing it, so a process keeps one figure per shape (bars, kinds shown, title lines) and
-redraws it with each chart's numbers and names; the margins are measured from the
-chart's own labels, so a redrawn figure is the picture a fresh one would be. The legend,
-the same on every chart of a shape, is drawn once and its pixels put back on each
-redraw (matplotlib's blitting, as its animations do): text is what costs in a chart.
+drawing it, so a process keeps one figure per shape (bars, kinds shown, title lines,
+names on two lines) and redraws it with each chart's numbers and names; the margins are
+measured from the chart's own labels, so a redrawn figure is the picture a fresh one
+would be. The legend, the same on every chart of a shape, is drawn once and its pixels
+put back on each redraw (matplotlib's blitting, as its animations do): text is what
+costs in a chart.
 """
 
 from __future__ import annotations
@@ -27,51 +28,109 @@ from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
 from bot.domain.collation import vietnamese_key
+from bot.domain.numbers import thousands
+from bot.reports.chart_kinds import SERIES, Rows, drawable
 
-# The outcomes a part can have, in the plan report's words; every counted part is drawn.
-SERIES = (
-    ("on_time", "Hoàn thành đúng hạn", "#2e7d32"),
-    ("late", "Hoàn thành trễ hạn", "#f9a825"),
-    ("open", "Đang thực hiện", "#90a4ae"),
-    ("soon", "Đến hạn trong 2 tuần tới", "#90a4ae"),
-    ("overdue", "Quá hạn, chưa hoàn thành", "#c62828"),
-    ("recurring", "Thường xuyên, báo cáo định kỳ", "#64b5f6"),
-    ("no_date", "Chưa xác định thời hạn", "#d7ccc8"),
-)
 WIDTH_PX = 1200
 DPI = 150
 # Margins in pixels: the title's line and the space under it; the tick labels and the
-# axis label under the bars; the legend's strip (one row of up to four kinds, or two).
+# axis label under the bars; the legend's strip (rows of three kinds, of two under a
+# single bar).
 _TITLE_LINE_PX, _TOP_PX = 30, 24
 _AXIS_PX = 78
 _LEGEND_ROW_PX = 28
+_BAR_PX, _TWO_LINE_BAR_PX = 56, 64  # height per bar, by the lines of its agency's name
 _SIDE_PX = 16
 _MIN_LABEL_SHARE = 0.04  # a count is written in its segment of a single bar when it fits
-
-Rows = Sequence[tuple[str, dict[str, int]]]
+# An agency's name on at most two lines of this many characters: as wide as the one line
+# names used to be cut to, so the bars keep their room.
+LABEL_WIDTH = 34
 
 
 def agency_bars(rows: Rows, title: str) -> bytes:
     """Stacked horizontal bars of counts per agency (done on time, done late, open, overdue
     and still open), agencies in Vietnamese alphabetical order. The title says what the
     bars count; the legend shows only the kinds drawn. One agency's bar (a head's digest)
-    carries its counts written on it instead of an axis.
+    carries its counts written on it instead of an axis. ``rows`` must be
+    :func:`drawable`.
 
     Returns PNG bytes, :data:`WIDTH_PX` wide, at :data:`DPI`.
     """
+    if not drawable(rows):
+        raise ValueError("no part counted: nothing to draw")
     rows = sorted(rows, key=lambda row: vietnamese_key(row[0]))
-    names = [_short(name) for name, _ in rows] or ["(không có dữ liệu)"]
-    counts = [dict(c) for _, c in rows] or [{}]
+    names = labels([name for name, _ in rows])
+    counts = [dict(c) for _, c in rows]
     wrapped = "\n".join(textwrap.fill(line, 95) for line in title.splitlines())
-    shown = tuple(s for s in SERIES if any(c.get(s[0], 0) for c in counts)) or SERIES
-    return _canvas(len(names), shown, wrapped.count("\n") + 1).png(names, counts, wrapped)
+    shown = tuple(s for s in SERIES if any(c.get(s[0], 0) for c in counts))
+    two_lines = len(names) > 1 and any("\n" in name for name in names)
+    canvas = _canvas(len(names), shown, wrapped.count("\n") + 1, two_lines)
+    return canvas.png(names, counts, wrapped)
+
+
+def labels(names: Sequence[str]) -> list[str]:
+    """Each agency's name as the chart writes it: :func:`label`, and where two names would
+    read the same (long names alike at both ends), each from the word where it differs."""
+    first = [label(name) for name in names]
+    drawn = list(first)
+    for i, name in enumerate(names):
+        alike = [other for other, text in zip(names, first, strict=True)
+                 if text == first[i] and other != name]  # fmt: skip
+        if alike:
+            drawn[i] = label(name, max(_common_words(name, other) for other in alike))
+    return drawn
+
+
+def label(name: str, differs_at: int | None = None) -> str:
+    """``name`` on at most two lines of :data:`LABEL_WIDTH` characters, cut at words. A
+    longer one keeps its first line and, after "…", its last words: agencies of one kind
+    share their first words ("Ủy ban nhân dân huyện …") and differ at the end. With
+    ``differs_at`` (a word's index), the second line starts at that word instead."""
+    lines = textwrap.wrap(name, LABEL_WIDTH)
+    if len(lines) <= 2:
+        return "\n".join(lines)
+    words = name.split()
+    room = LABEL_WIDTH - 2  # "… " before the second line's words
+    if differs_at is None or differs_at >= len(words):
+        return f"{lines[0]}\n… {_last_words(words, room)}"
+    rest = textwrap.wrap(" ".join(words[differs_at:]), room - 2)  # room for " …" after
+    return f"{lines[0]}\n… {rest[0]}" + (" …" if len(rest) > 1 else "")
+
+
+def _last_words(words: list[str], room: int) -> str:
+    """The last of ``words`` that fit in ``room`` characters (the last word's end if none)."""
+    kept: list[str] = []
+    for word in reversed(words):
+        if len(" ".join([word, *kept])) > room:
+            break
+        kept.insert(0, word)
+    return " ".join(kept) or words[-1][-room:]
+
+
+def _common_words(one: str, other: str) -> int:
+    """How many words ``one`` and ``other`` begin with in common."""
+    shared = 0
+    for a, b in zip(one.split(), other.split(), strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (WCAG's contrast ratio): a
+    count written on a light segment (sky blue, yellow) in white would not be read."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "white"
 
 
 @dataclass
@@ -111,7 +170,7 @@ class _Canvas:
         for written, (rectangle,) in zip(self.counts_written, self.segments, strict=False):
             value = int(rectangle.get_width())
             written.set_position((rectangle.get_x() + value / 2, 0))
-            written.set_text(str(value))
+            written.set_text(thousands(value))
             written.set_visible(value > 0 and value >= _MIN_LABEL_SHARE * top)
         self.axes.set_xlim(0, top * 1.05)  # as autoscale would: 5 % past the longest bar
         self.axes.set_yticks(range(len(names)), names)
@@ -122,39 +181,50 @@ class _Canvas:
 
 
 _CANVASES = 8  # shapes kept per process: a figure holds its pixels (up to a few MB)
-_canvases: OrderedDict[tuple[int, tuple[str, ...], int], _Canvas] = OrderedDict()
+_canvases: OrderedDict[tuple[int, tuple[str, ...], int, bool], _Canvas] = OrderedDict()
 
 
-def _canvas(bars: int, shown: tuple[tuple[str, str, str], ...], title_lines: int) -> _Canvas:
-    key = (bars, tuple(k for k, _, _ in shown), title_lines)
+def _canvas(
+    bars: int, shown: tuple[tuple[str, str, str], ...], title_lines: int, two_lines: bool
+) -> _Canvas:
+    """The figure for charts of this shape; ``two_lines``: some names take two lines,
+    and every bar is given room for them (a single bar always has it)."""
+    key = (bars, tuple(k for k, _, _ in shown), title_lines, two_lines)
     if key in _canvases:
         _canvases.move_to_end(key)
         return _canvases[key]
     single = bars == 1
+    # A single bar's chart is shorter; three of the longest kinds' names fill the width.
+    columns = min(len(shown), 2 if single else 3)
+    legend_rows = -(-len(shown) // columns)
     extra_lines_px = _TITLE_LINE_PX * (title_lines - 1)
-    height_px = (300 if single else max(400, 120 + 56 * bars)) + extra_lines_px
+    bar_px = _TWO_LINE_BAR_PX if two_lines else _BAR_PX
+    bars_px = 120 + bar_px * bars + _LEGEND_ROW_PX * (legend_rows - 1)
+    height_px = (300 if single else max(400, bars_px)) + extra_lines_px
     figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
     axes = figure.subplots()
     segments = [
-        list(axes.barh(range(bars), [0] * bars, color=colour, label=label).patches)
-        for _, label, colour in shown
+        list(axes.barh(range(bars), [0] * bars, color=colour, label=kind).patches)
+        for _, kind, colour in shown
     ]
     axes.invert_yaxis()
+    # A name on two lines fits its bar's room at 9 points, not at the default 10.
+    axes.tick_params(axis="y", labelsize=9)
     axes.spines[["top", "right"]].set_visible(False)
     written: list[Text] = []
     if single:  # one bar: its counts on it, no axis to read them from
         axes.xaxis.set_visible(False)
         axes.spines[["bottom", "left"]].set_visible(False)
         axes.tick_params(axis="y", length=0)
-        written = [axes.text(0, 0, "", ha="center", va="center", color="white",
-                             fontsize=10, fontweight="bold") for _ in shown]  # fmt: skip
+        written = [axes.text(0, 0, "", ha="center", va="center", color=_ink(colour),
+                             fontsize=10, fontweight="bold") for _, _, colour in shown]  # fmt: skip
     else:
         axes.set_xlabel("Số phần việc (chủ trì)")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half tasks
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: thousands(round(x))))
     title = figure.suptitle("", x=0.01, ha="left", fontsize=11)
-    columns = min(len(shown), 2 if single else 4)  # a single bar's chart is shorter
     legend = figure.legend(loc="lower center", fontsize=9, frameon=False, ncols=columns)
-    legend_px = _LEGEND_ROW_PX * -(-len(shown) // columns) + 8
+    legend_px = _LEGEND_ROW_PX * legend_rows + 8
     axis_px = 12 if single else _AXIS_PX
     figure.subplots_adjust(
         right=1 - _SIDE_PX / WIDTH_PX,
@@ -206,7 +276,3 @@ def close_workers() -> None:
     if _workers is not None:
         _workers.shutdown(wait=True, cancel_futures=True)
         _workers = None
-
-
-def _short(name: str, limit: int = 34) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"

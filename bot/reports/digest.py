@@ -209,10 +209,13 @@ def _files(
     return counts
 
 
-def render_head_digest(digest: dict[str, Any], *, short: bool = False) -> list[str]:
+def render_head_digest(
+    digest: dict[str, Any], *, short: bool = False, chart: bool = True
+) -> list[str]:
     """The head's digest as messages; ``short``: one message, a line per section (Zalo,
-    where every message counts against the monthly quota)."""
-    return _render("digest_head.html.j2", digest, short)
+    where every message counts against the monthly quota). ``chart=False``: the digest
+    goes without its chart, having nothing to draw, and its last line says so."""
+    return _render("digest_head.html.j2", digest, short, chart)
 
 
 def coordinator_digest(
@@ -282,16 +285,24 @@ def coordinator_digest(
     }  # fmt: skip
 
 
-def render_coordinator_digest(digest: dict[str, Any], *, short: bool = False) -> list[str]:
-    """The coordinator's digest as messages; ``short`` as for :func:`render_head_digest`."""
-    return _render("digest_coordinator.html.j2", digest, short)
+def render_coordinator_digest(
+    digest: dict[str, Any], *, short: bool = False, chart: bool = True
+) -> list[str]:
+    """The coordinator's digest as messages; ``short`` and ``chart`` as for
+    :func:`render_head_digest`."""
+    return _render("digest_coordinator.html.j2", digest, short, chart)
 
 
-def _render(template: str, digest: dict[str, Any], short: bool) -> list[str]:
-    if short:
-        module = environment().get_template(template).module
+def _render(template: str, digest: dict[str, Any], short: bool, chart: bool) -> list[str]:
+    env = environment()
+    if short:  # never a chart (Zalo), nothing to say about one
+        module = env.get_template(template).module
         return split_message([str(module.short(digest)).strip()])  # type: ignore[attr-defined]
-    return split_message(blocks(template, {"d": digest}, []))
+    parts = blocks(template, {"d": digest}, [])
+    if not chart:
+        missing = env.get_template("digest_chart.html.j2").module.missing()  # type: ignore[attr-defined]
+        parts.append(str(missing).strip())
+    return split_message(parts)
 
 
 def head_chart_rows(digest: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:

@@ -583,12 +583,17 @@ def _give_up(engine: Engine, outbox_id: int, now: datetime, error: str) -> None:
         message_failed(session, outbox_id, error, now)
 
 
-async def _chart(attachment: dict[str, Any]) -> tuple[str, bytes]:
+async def _chart(attachment: dict[str, Any]) -> tuple[str, bytes] | None:
     """A digest's chart from the figures it carries, drawn in a worker process
-    (``charts.draw_agency_bars``): tens of milliseconds of CPU each."""
+    (``charts.draw_agency_bars``): tens of milliseconds of CPU each. None when it has
+    nothing to draw (a digest queued before the planner stopped attaching such charts):
+    the text goes alone."""
+    from bot.reports.chart_kinds import drawable
     from bot.reports.charts import draw_agency_bars
 
     rows = [(str(name), dict(counts)) for name, counts in attachment["rows"]]
+    if not drawable(rows):
+        return None
     return str(attachment["filename"]), await draw_agency_bars(rows, str(attachment["title"]))
 
 

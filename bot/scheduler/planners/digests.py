@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Chat, ChatRole
+from bot.reports.chart_kinds import drawable
 from bot.reports.digest import (
     coordinator_chart,
     coordinator_digest,
@@ -28,8 +29,8 @@ from bot.services.channel_usage import usages
 from bot.services.outbox import enqueue, queued
 
 # The full text's parts, the short text's (Zalo: each message counts against the monthly
-# quota, and a chart cannot be sent), the chart's attachment.
-_Built = tuple[list[str], list[str], dict[str, Any]]
+# quota, and a chart cannot be sent), the chart's attachment (none with nothing to draw).
+_Built = tuple[list[str], list[str], dict[str, Any] | None]
 
 
 def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkCalendar) -> Planned:
@@ -58,9 +59,10 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
         agency = agencies[head.agency_id]
 
         def build(agency: Agency = agency, digest: dict[str, Any] = digest) -> _Built | None:
-            return render_head_digest(digest), render_head_digest(digest, short=True), _chart(
-                f"{agency.code}-{local:%Y%m%d}.png",
-                f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
+            chart = _chart(f"{agency.code}-{local:%Y%m%d}.png",
+                           f"{agency.name} – tuần đến {local:%d/%m/%Y}", head_chart_rows(digest))  # fmt: skip
+            return (render_head_digest(digest, chart=chart is not None),
+                    render_head_digest(digest, short=True), chart)  # fmt: skip
 
         built = isolated(session, now, f"báo cáo tuần của {agency.name}", lambda: None, build)
         if built is not None:
@@ -73,8 +75,9 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
 
         def build_province() -> _Built | None:
             digest = coordinator_digest(session, now, cal, channels=usages(session, now, settings))
-            return (render_coordinator_digest(digest), render_coordinator_digest(digest, short=True),
-                    _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest)))  # fmt: skip
+            chart = _chart(f"tong-hop-{local:%Y%m%d}.png", *coordinator_chart(digest))
+            return (render_coordinator_digest(digest, chart=chart is not None),
+                    render_coordinator_digest(digest, short=True), chart)  # fmt: skip
 
         province = isolated(session, now, "báo cáo tuần toàn tỉnh", lambda: None, build_province)
         if province is not None:
@@ -92,8 +95,14 @@ def _send(
     planned.messages.append(PlannedMessage(chat, "digest", parts, [{"stage": "digest"}]))
 
 
-def _chart(filename: str, title: str, rows: list[tuple[str, dict[str, int]]]) -> dict[str, Any]:
-    """A chart attachment holding its figures: drawn when sent, the same numbers as the text."""
+def _chart(
+    filename: str, title: str, rows: list[tuple[str, dict[str, int]]]
+) -> dict[str, Any] | None:
+    """A chart attachment holding its figures: drawn when sent, the same numbers as the text.
+    None when no bar would have a part: an empty chart, its legend naming kinds it does not
+    show, would tell a head nothing (the text says there is nothing to draw)."""
+    if not drawable(rows):
+        return None
     return {
         "kind": "chart",
         "filename": filename,
