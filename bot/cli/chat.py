@@ -24,11 +24,13 @@ from bot.cli.common import (
     LAST_YEAR,
     agency_or_exit,
     app,
+    complain,
     err,
     load_settings,
     migrated_engine,
     out,
     parse_moment,
+    say,
     within,
 )
 from bot.cli.run_lock import sole_run
@@ -142,7 +144,7 @@ def run_cmd() -> None:
     from bot.web.app import create_app
     from bot.web.server import CannotListen, serving
 
-    settings = load_settings()
+    settings = load_settings()  # LOG_FORMAT=json: its error is a JSON line too
     configure_logging(settings.log_format)
     with sole_run(settings.database_url):  # on SQLite, a second bot is refused
         engine = migrated_engine(settings)
@@ -154,8 +156,8 @@ def run_cmd() -> None:
             # tenth of a second or more, in the middle of a burst (Python's gc.freeze).
             gc.collect()
             gc.freeze()
-            out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
-                      f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
+            say(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
+                f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
 
         async def main() -> None:
             nonlocal watched
@@ -172,11 +174,10 @@ def run_cmd() -> None:
             asyncio.run(main())
         except CannotListen as exc:
             engine.dispose()
-            err.print(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
-                      "khác, hoặc METRICS_PORT=0 để không mở cổng này.", style="red", markup=False,
-                      highlight=False)  # fmt: skip
+            complain(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
+                     "khác, hoặc METRICS_PORT=0 để không mở cổng này.")  # fmt: skip
             raise typer.Exit(1) from None
-    out.print("dondoc đã dừng.")
+    say("dondoc đã dừng.")
 
 
 @app.command("console")
