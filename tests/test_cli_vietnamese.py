@@ -135,7 +135,9 @@ def test_a_bad_rules_file_is_named_with_its_table_and_key(dondoc: Dondoc) -> Non
     )
 
 
-@pytest.mark.parametrize("command", [("tasks",), ("health",), ("run",)])
+@pytest.mark.parametrize(
+    "command", [("tasks",), ("health",), ("run",), ("prune",), ("backup", "x.db")]
+)
 def test_a_bad_variable_is_one_line_and_the_same_exit_code_for_every_command(
     dondoc: Dondoc, command: tuple[str, ...]
 ) -> None:

@@ -16,11 +16,13 @@ from sqlmodel import Session, col, select
 import bot.services.retention as retention
 from bot.channels.console import ConsoleChannel
 from bot.config import RetentionSettings
-from bot.db import session_scope
+from bot.db import make_engine, session_scope
 from bot.domain.calendar import VIETNAM
-from bot.models import Notice, Outbox, OutboxState, SentMessage, StatusUpdate
+from bot.models import Agency, ChatRole, Notice, Outbox, OutboxState, SentMessage, StatusUpdate
+from bot.services.chats import ensure_chat
 from bot.services.retention import expired, prune, prune_daily
 from tests.chat import tick
+from tests.cli import Dondoc
 from tests.province import FRIDAY, SETTINGS, Province, at, build_province
 
 LADDER = SETTINGS.ladder  # before 7, 3, 1; due; late 1, 3, 7; then every 5 working days
@@ -183,3 +185,22 @@ def test_the_tick_prunes_once_a_day_and_never_in_a_replay(
         _message(s, province.chats["admin"], "b", OutboxState.SENT, now - timedelta(days=200))
     assert prune_daily(engine, now + timedelta(minutes=1), SETTINGS) is None  # once a day
     assert _count(engine, Outbox) == 1
+
+
+def test_dondoc_prune_says_what_it_deleted(dondoc: Dondoc) -> None:
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    now = datetime.now(VIETNAM)
+    with session_scope(engine) as s:
+        agency = s.exec(select(Agency)).first()
+        chat = ensure_chat(s, channel="console", chat_key="g", role=ChatRole.GROUP,
+                           agency=agency, title="")  # fmt: skip
+        s.flush()
+        assert chat.id is not None
+        _message(s, chat.id, "old", OutboxState.SENT, now - timedelta(days=181))
+        _message(s, chat.id, "new", OutboxState.SENT, now - timedelta(days=179))
+    engine.dispose()
+    said = dondoc.ok("prune").output
+    assert said == ("Đã xóa dữ liệu cũ hơn 180 ngày: 1 tin nhắn đã gửi, 1 bản ghi đã gửi, "
+                    "0 dấu nhắc việc.\n")  # fmt: skip
+    (dondoc.folder / "dondoc.toml").write_text("[retention]\ndays = 0\n", encoding="utf-8")
+    assert dondoc.ok("prune").output == "Không xóa gì: [retention] days = 0 (giữ mọi dữ liệu).\n"
