@@ -66,3 +66,10 @@ def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path
         "Không mở được cơ sở dữ liệu (postgresql+psycopg://dondoc:***@127.0.0.1:1/dondoc): "
     )
     assert "w0rd" not in result.output
+
+
+def test_db_upgrade_out_of_reach_is_one_masked_line(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://dondoc:p@ss-w0rd@127.0.0.1:1/dondoc"
+    result = Dondoc(tmp_path, DATABASE_URL=url)("db", "upgrade")
+    assert result.exit_code == 1 and "w0rd" not in result.output
+    assert result.output.startswith("Không mở được cơ sở dữ liệu (postgresql+psycopg://dondoc:***@")

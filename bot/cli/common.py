@@ -115,8 +115,10 @@ def vietnamese(exc: Exception) -> str:
         why = _ERRNO.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
         where = f" {exc.filename}" if exc.filename else ""
         return f"Không đọc/ghi được{where}: {why}."
+    # A driver's error may quote the database's URL, or a piece of its password.
+    said = scrub(str(exc), os.environ.get("DATABASE_URL", ""))
     return (
-        f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {exc}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
+        f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {said}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
     )
 
 
