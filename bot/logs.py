@@ -16,10 +16,12 @@ lines (running, stopped, refused) go through :func:`emit`.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 import sys
+import threading
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TextIO
@@ -151,6 +153,13 @@ def configure_logging(log_format: str = "text") -> None:
     logging.captureWarnings(True)
     if _json:
         sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    _log_uncaught(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
 
 
 def _log_uncaught(
@@ -174,10 +183,41 @@ def emit(
     speaks): a JSON object in JSON mode (or when ``as_json``), the text alone otherwise.
     Phone numbers are masked; the command masks its URLs itself (``bot.redact``), so that
     the examples it gives ("người_dùng:mật_khẩu@…") are shown as written."""
-    record = logging.LogRecord("dondoc", level, __file__, 0, message, None, None)
+    _write(logging.LogRecord("dondoc", level, __file__, 0, message, None, None),
+           stream or _stdout(), _json if as_json is None else as_json)  # fmt: skip
+
+
+def _write(record: logging.LogRecord, stream: TextIO, as_json: bool) -> None:
     HidePhones().filter(record)
-    wanted = _json if as_json is None else as_json
-    line = JsonLines().format(record) if wanted else record.getMessage()
-    out = stream or sys.stdout
-    out.write(line + "\n")
-    out.flush()
+    stream.write((JsonLines().format(record) if as_json else record.getMessage()) + "\n")
+    stream.flush()
+
+
+def _stdout() -> TextIO:
+    """The process's stdout, under a :class:`PrintedAsRecords` put over it."""
+    return sys.stdout.target if isinstance(sys.stdout, PrintedAsRecords) else sys.stdout
+
+
+class PrintedAsRecords(io.TextIOBase):
+    """A text stream whose every write is one log record of ``logger`` written as a JSON
+    line on ``target``: put over stdout while the bot runs with ``LOG_FORMAT=json``, what
+    is printed there (the console channel's messages, a library's ``print``) is a JSON
+    line too, its phone numbers masked. A write of several lines (a message) is one
+    record; blank writes are dropped."""
+
+    def __init__(self, target: TextIO, logger: str = "dondoc.stdout") -> None:
+        self.target = target
+        self.logger = logger
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        message = text.strip("\n")
+        if message.strip():
+            record = logging.LogRecord(self.logger, logging.INFO, __file__, 0, message, None, None)
+            _write(record, self.target, True)
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()

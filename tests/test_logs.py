@@ -4,6 +4,7 @@ phone number in it."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -21,7 +22,15 @@ import bot.logs
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import protect_logs
 from bot.config import Settings, SettingsError
-from bot.logs import HideCredentials, HidePhones, JsonLines, configure_logging, hide_phones
+from bot.logs import (
+    HideCredentials,
+    HidePhones,
+    JsonLines,
+    PrintedAsRecords,
+    configure_logging,
+    emit,
+    hide_phones,
+)
 from tests.chat import tick
 from tests.fake_zalo import free_port
 from tests.province import FRIDAY, build_province
@@ -216,8 +225,9 @@ def _json_lines(text: str) -> list[dict[str, object]]:
 def test_with_log_format_json_every_line_of_a_running_bot_is_json(tmp_path: Path) -> None:
     """A real ``dondoc run``: migrations (alembic), the scheduler (APScheduler), the
     monitoring server (uvicorn), the bot's own lines and its stop, on stdout and stderr."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'dondoc.db'}",
-           "METRICS_PORT": str(free_port()), "LOG_FORMAT": "json"}  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "METRICS_PORT": str(free_port()),
+           "LOG_FORMAT": "json"}  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
@@ -245,3 +255,19 @@ def test_with_log_format_json_a_bad_setting_is_one_json_line(tmp_path: Path) -> 
     [line] = _json_lines(done.stderr)
     assert line["level"] == "ERROR" and "s3cret" not in done.stderr
     assert str(line["message"]).startswith("Cấu hình sai: DATABASE_URL: dondoc không hỗ trợ mysql")
+
+
+async def test_what_the_console_channel_prints_is_a_json_line_too(root: logging.Logger) -> None:
+    """``dondoc run`` with LOG_FORMAT=json puts :class:`PrintedAsRecords` over stdout: a
+    message the console channel prints is one JSON object, its phone numbers masked."""
+    configure_logging("json")
+    target = io.StringIO()
+    with contextlib.redirect_stdout(PrintedAsRecords(target, "bot.channels.console")):
+        await ConsoleChannel().send("admin", "<b>Người nộp hồ sơ</b> gọi 0912 345 678.\nHết.")
+        print()  # a blank line: nothing
+        emit("dondoc đã dừng.")  # the command's own line: once, not wrapped twice
+    lines = [json.loads(line) for line in target.getvalue().splitlines()]
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        ("bot.channels.console", "──── → admin ────\nNgười nộp hồ sơ gọi <sđt …678>.\nHết."),
+        ("dondoc", "dondoc đã dừng."),
+    ]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
-from bot.logs import configure_logging
+from bot.logs import PrintedAsRecords, configure_logging, json_logs
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
@@ -170,8 +171,12 @@ def run_cmd() -> None:
                 watched = f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz và /metrics"
                 await run(settings, engine, ready=ready, stop=stop)
 
+        # LOG_FORMAT=json: what is printed while the bot runs (the console channel's
+        # messages) is a JSON line too.
+        printed = PrintedAsRecords(sys.stdout, "bot.channels.console") if json_logs() else None
         try:
-            asyncio.run(main())
+            with contextlib.redirect_stdout(printed) if printed else contextlib.nullcontext():
+                asyncio.run(main())
         except CannotListen as exc:
             engine.dispose()
             complain(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
