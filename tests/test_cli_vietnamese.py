@@ -175,3 +175,16 @@ def test_a_path_typer_refuses_is_named_with_the_reason(typer_says: str, said: st
     from bot.cli.common import vietnamese
 
     assert vietnamese(usage.BadParameter(typer_says, param_hint="TỆP")).startswith(said)
+
+
+def test_log_format_json_in_dot_env_makes_a_settings_error_a_json_line(dondoc: Dondoc) -> None:
+    (dondoc.folder / ".env").write_text(
+        "LOG_FORMAT=json\nWEBHOOK_PORT=tám nghìn\n", encoding="utf-8"
+    )
+    result = dondoc("tasks")
+    assert result.exit_code == 78
+    [line] = result.output.splitlines()
+    logged = json.loads(line)
+    assert logged["level"] == "ERROR" and logged["message"] == (
+        "Cấu hình sai: WEBHOOK_PORT: cần một số cổng, như 8443, đang là “tám nghìn”"
+    )

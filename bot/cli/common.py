@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -310,7 +311,15 @@ def load_settings(*, quiet: bool = False) -> Settings:
 def _json_requested() -> bool:
     """``LOG_FORMAT=json`` in the environment, read before the settings are: their own
     error is a JSON line in a deployment that collects JSON logs."""
-    return json_logs() or os.environ.get("LOG_FORMAT", "").strip().lower() == "json"
+    if json_logs():
+        return True
+    raw = os.environ.get("LOG_FORMAT")
+    if raw is None and Path(".env").is_file():
+        try:
+            raw = dotenv_values(".env").get("LOG_FORMAT")
+        except (OSError, UnicodeDecodeError):  # the settings' own error says why
+            raw = None
+    return (raw or "").strip().lower() == "json"
 
 
 @contextmanager
