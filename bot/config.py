@@ -7,13 +7,16 @@ apology letter). ``DONDOC_CONFIG`` names the file (default ``dondoc.toml`` in th
 working directory, if there is one); every key in it is optional and
 ``dondoc.example.toml`` lists them all. A default is written once, on its field below.
 
-A bad value stops the program at start-up with the variable's (or key's) name; secrets
-can be read from a file named by ``<NAME>_FILE`` (Docker and systemd credentials).
+A bad value stops the program at start-up with one Vietnamese line (:class:`SettingsError`):
+the variable (or the file, table and key), the value as written (masked when it is a
+secret: ``bot.redact``) and what is expected. Secrets can be read from a file named by
+``<NAME>_FILE`` (Docker and systemd credentials).
 Times of day are local (Asia/Ho_Chi_Minh): dondoc works on Vietnam's clock and calendar.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tomllib
@@ -31,12 +34,32 @@ from bot.domain.calendar import VIETNAM, OfficeHours
 from bot.domain.deadlines import SCHOOL_YEAR_END
 from bot.domain.policy import Ladder
 from bot.domain.tthc import FileSettings
+from bot.redact import mask_url, mask_urls_in
 
 DEFAULT_DATABASE_URL = "sqlite:///dondoc.db"
 
 
 class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it."""
+    """A setting is missing or malformed: one Vietnamese line naming the variable or the
+    TOML key, the value given (masked if secret) and what is expected."""
+
+
+def _shown(value: object, *, secret: bool = False) -> str:
+    """A value as a settings error quotes it: a secret as ``***`` and its length, a URL
+    without its credentials, anything else as written."""
+    if secret:
+        return f"*** ({len(str(value))} ký tự)"
+    if isinstance(value, str):
+        return f"“{mask_urls_in(value)}”"
+    return repr(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _wrong(
+    name: str, expected: str, value: object = None, *, secret: bool = False
+) -> SettingsError:
+    """``NAME: cần <expected>, đang là <value>``: the error of one setting."""
+    given = "" if value is None else f", đang là {_shown(value, secret=secret)}"
+    return SettingsError(f"{name}: cần {expected}{given}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class Weekly:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise ValueError(f"weekday: 0 (Monday) to 6 (Sunday), got {self.weekday}")
+            raise ValueError(f"weekday: cần 0 (thứ Hai) đến 6 (Chủ nhật), đang là {self.weekday}")
 
 
 @dataclass(frozen=True)
@@ -67,13 +90,13 @@ class DispatchSettings:
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
-            raise ValueError(f"lease_seconds: at least 10, got {self.lease_seconds}")
+            raise ValueError(f"lease_seconds: cần ít nhất 10 (giây), đang là {self.lease_seconds}")
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts: at least 1, got {self.max_attempts}")
+            raise ValueError(f"max_attempts: cần ít nhất 1, đang là {self.max_attempts}")
         if not 1 <= self.in_flight <= 256:
-            raise ValueError(f"in_flight: 1 to 256, got {self.in_flight}")
+            raise ValueError(f"in_flight: cần từ 1 đến 256, đang là {self.in_flight}")
         if not 0.1 <= self.poll_seconds <= 60:
-            raise ValueError(f"poll_seconds: 0.1 to 60, got {self.poll_seconds}")
+            raise ValueError(f"poll_seconds: cần từ 0.1 đến 60 (giây), đang là {self.poll_seconds}")
 
 
 @dataclass(frozen=True)
@@ -91,9 +114,25 @@ class LimitSettings:
     def __post_init__(self) -> None:
         for name in ("per_second", "per_group_minute", "per_private_second"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name}: at least 1, got {getattr(self, name)}")
+                raise ValueError(f"{name}: cần ít nhất 1, đang là {getattr(self, name)}")
         if not 0 <= self.margin_ms <= 1000:
-            raise ValueError(f"margin_ms: 0 to 1000, got {self.margin_ms}")
+            raise ValueError(f"margin_ms: cần từ 0 đến 1000 (mili giây), đang là {self.margin_ms}")
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long sent messages are kept: outbox rows sent more than ``days`` days ago (with
+    the record of their delivery) and the notices no tick can plan again are pruned once
+    a day (``bot.services.retention``); 0 keeps everything. The audit trail of every part
+    is never pruned."""
+
+    days: int = 180
+
+    def __post_init__(self) -> None:
+        if self.days != 0 and not 30 <= self.days <= 36500:
+            raise ValueError(
+                f"days: cần 0 (giữ mãi) hoặc từ 30 đến 36500 (ngày), đang là {self.days}"
+            )
 
 
 @dataclass(frozen=True)
@@ -153,10 +192,11 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     files: FileSettings = field(default_factory=FileSettings)
     apology: ApologySettings = field(default_factory=ApologySettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def __post_init__(self) -> None:
         if not 5 <= self.tick_seconds <= 3600:
-            raise ValueError(f"tick_seconds: 5 to 3600, got {self.tick_seconds}")
+            raise ValueError(f"tick_seconds: cần từ 5 đến 3600 (giây), đang là {self.tick_seconds}")
 
     def __repr__(self) -> str:  # never print a token
         return f"Settings(database_url=…, telegram={'on' if self.telegram_token else 'off'}, zalo={'on' if self.zalo_token else 'off'})"
@@ -172,15 +212,20 @@ class Settings:
             try:
                 read = dotenv_values(env_file)
             except UnicodeDecodeError:
-                raise SettingsError(f"{env_file}: not UTF-8 text; save the file as UTF-8") from None
+                raise SettingsError(
+                    f"{env_file}: cần văn bản UTF-8; hãy lưu lại tệp dưới dạng UTF-8"
+                ) from None
+            except OSError as exc:
+                raise SettingsError(f"{env_file}: không đọc được ({_why(exc)}); cần quyền đọc "
+                                    "cho tài khoản chạy dondoc") from None  # fmt: skip
             values.update({k: v for k, v in read.items() if v is not None})
         values.update(os.environ if environ is None else environ)
 
         zone = values.get("DONDOC_TIMEZONE")
         if zone and zone != VIETNAM.key:
             raise SettingsError(
-                f"DONDOC_TIMEZONE: dondoc works on Vietnam's clock and calendar "
-                f"({VIETNAM.key}); remove this setting"
+                f"DONDOC_TIMEZONE: dondoc chỉ làm việc theo giờ và lịch Việt Nam ({VIETNAM.key}), "
+                f"đang là {_shown(zone)}: hãy bỏ thiết lập này"
             )
         for channel in ("TELEGRAM", "ZALO"):
             url, secret = (
@@ -188,29 +233,36 @@ class Settings:
                 _secret(values, f"{channel}_WEBHOOK_SECRET"),
             )
             if url and not secret:
-                raise SettingsError(f"{channel}_WEBHOOK_SECRET: a webhook needs a secret token")
+                raise _wrong(
+                    f"{channel}_WEBHOOK_SECRET",
+                    f"một khóa bí mật khi đặt {channel}_WEBHOOK_URL (webhook)",
+                )
             if url and not url.startswith("https://"):
-                raise SettingsError(f"{channel}_WEBHOOK_URL: a webhook is an https:// URL")
+                raise _wrong(f"{channel}_WEBHOOK_URL", "một địa chỉ https://… (webhook)", url)
             # Telegram's setWebhook secret_token: "1-256 characters. Only characters A-Z,
             # a-z, 0-9, _ and - are allowed" (Bot API); the same rule is kept for Zalo.
             if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-                raise SettingsError(f"{channel}_WEBHOOK_SECRET: 1 to 256 of A-Z, a-z, 0-9, _ and -")
+                raise _wrong(f"{channel}_WEBHOOK_SECRET", "1 đến 256 ký tự A-Z, a-z, 0-9, _ và -",
+                             secret, secret=True)  # fmt: skip
             # Zalo's setWebhook secret_token: "Một khóa bí mật từ 8 tới 256 ký tự" (Zalo Bot
             # Platform docs); its character set is not documented, so Telegram's is kept.
             if channel == "ZALO" and secret and len(secret) < 8:
-                raise SettingsError("ZALO_WEBHOOK_SECRET: Zalo needs 8 to 256 characters")
+                raise _wrong("ZALO_WEBHOOK_SECRET", "8 đến 256 ký tự (Zalo)", secret, secret=True)
         database_url = _secret(values, "DATABASE_URL") or DEFAULT_DATABASE_URL
         _check_database_url(database_url)
         for name in ("TELEGRAM_BASE_URL", "TELEGRAM_WEBHOOK_URL", "ZALO_BASE_URL",
                      "ZALO_WEBHOOK_URL"):  # fmt: skip
             if values.get(name) and not values[name].startswith(("https://", "http://")):
-                raise SettingsError(f"{name}: expected a URL like https://…, got {values[name]!r}")
+                raise _wrong(name, "một địa chỉ như https://…", values[name])
         named = values.get("DONDOC_CONFIG")
+        if named and Path(named).is_dir():
+            raise _wrong("DONDOC_CONFIG", "một tệp quy định .toml, không phải thư mục", named)
         if named and not Path(named).is_file():
-            raise SettingsError(f"DONDOC_CONFIG: no file {named}")
+            raise _wrong("DONDOC_CONFIG", "đường dẫn tới một tệp quy định .toml có thật "
+                         "(không có tệp này; xem dondoc.example.toml)", named)  # fmt: skip
         config_file = Path(named or "dondoc.toml")
         if config_file.exists() and not config_file.is_file():
-            raise SettingsError(f"{config_file}: a folder, not the rules file")
+            raise SettingsError(f"{config_file}: cần tệp quy định của tỉnh, đây là một thư mục")
         rules = _rules(config_file) if config_file.is_file() else {}
         return cls(
             database_url=database_url,
@@ -245,23 +297,28 @@ def _rules(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+        raise SettingsError(f"{path}: cần văn bản UTF-8; hãy lưu lại tệp dưới dạng UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: không đọc được tệp quy định ({_why(exc)}); cần quyền "
+                            "đọc cho tài khoản chạy dondoc") from None  # fmt: skip
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        raise SettingsError(f"{path}: cần cú pháp TOML đúng: {_toml_error(exc)}") from None
     known = {table for rule in _RULES for table, _key in rule.keys}
     for table, value in data.items():
         if table not in known and not isinstance(value, dict):
             tables = sorted({t for rule in _RULES for t, k in rule.keys if k == table})
-            inside = f" inside [{tables[0]}]" if tables else " inside a table"
-            raise SettingsError(f"{path}: {table} must be written{inside}")
+            inside = f"trong bảng [{tables[0]}]" if tables else "trong một bảng"
+            raise SettingsError(f"{path} {table}: cần được viết {inside}")
         if table not in known:
-            raise SettingsError(f"{path}: unknown table [{table}]")
+            raise SettingsError(f"{path} [{table}]: không có bảng này; cần một bảng trong "
+                                "dondoc.example.toml")  # fmt: skip
         if not isinstance(value, dict):
-            raise SettingsError(f"{path} [{table}]: must be a table, like [{table}]")
+            raise SettingsError(f"{path} [{table}]: cần là một bảng, như [{table}]")
         keys = {key for t, key in (k for rule in _RULES for k in rule.keys) if t == table}
         unknown = sorted(set(value) - keys)
         if unknown:
-            raise SettingsError(f"{path} [{table}]: unknown key {', '.join(unknown)}")
+            raise SettingsError(f"{path} [{table}] {', '.join(unknown)}: không có khóa này; "
+                                f"cần một trong {', '.join(sorted(keys))}")  # fmt: skip
     rules: dict[str, Any] = {}
     for rule in _RULES:
         written = {(t, k): data[t][k] for t, k in rule.keys if k in data.get(t, {})}
@@ -276,14 +333,26 @@ def _rules(path: Path) -> dict[str, Any]:
                 raise SettingsError(f"{path} [{table}] {key}: {exc}") from None
         where = ", ".join(dict.fromkeys(f"[{t}]" for t, _k in written))
         try:
+            if rule.check is not None:
+                rule.check(given)
             rules[rule.field] = given.pop("") if "" in given else rule.kind(**given)
-        except (TypeError, ValueError) as exc:
-            raise SettingsError(f"{path} {where}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # a check names its table: "[escalation] …"
+            said = str(exc) if str(exc).startswith("[") else f"{where} {exc}"
+            raise SettingsError(f"{path} {said}") from None
     try:
         Settings(**rules)  # the checks across fields
     except ValueError as exc:
-        raise SettingsError(f"{path}: {exc}") from None
+        raise SettingsError(f"{path} [scheduler] {exc}") from None
     return rules
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError) -> str:
+    """Where the TOML parser stopped, in Vietnamese (its own words are English)."""
+    found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    if found:
+        return f"lỗi ở dòng {found.group(1)}, cột {found.group(2)}"
+    found = re.search(r"\(at end of document\)", str(exc))
+    return "tệp kết thúc giữa chừng" if found else "có chỗ viết sai"
 
 
 @dataclass(frozen=True)
@@ -294,6 +363,9 @@ class _Rule:
     field: str
     kind: Any
     keys: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]
+    # Checks ``kind``'s own rules first, in Vietnamese with the TOML keys' names (the
+    # domain's classes say them in English, with their field names).
+    check: Callable[[dict[str, Any]], None] | None = None
 
 
 def _expect(kind: type, what: str) -> Callable[[Any], Any]:
@@ -301,26 +373,26 @@ def _expect(kind: type, what: str) -> Callable[[Any], Any]:
 
     def read(value: Any) -> Any:
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise TypeError(f"expected {what}, got {value!r}")
+            raise TypeError(f"cần {what}, đang là {_shown(value)}")
         return value
 
     return read
 
 
-_int = _expect(int, "a whole number")
-_bool = _expect(bool, "true or false")
-_quoted = _expect(str, "text in quotes")
+_int = _expect(int, "một số nguyên")
+_bool = _expect(bool, "true hoặc false")
+_quoted = _expect(str, "chữ đặt trong dấu nháy")
 
 
 def _seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number of seconds, got {value!r}")
+        raise TypeError(f"cần một số giây, đang là {_shown(value)}")
     return float(value)
 
 
 def _text(value: Any) -> str:
     if not str(_quoted(value)).strip():
-        raise ValueError("must not be empty")
+        raise ValueError("cần một đoạn chữ, đang để trống")
     return str(value)
 
 
@@ -334,23 +406,24 @@ def _time(value: Any) -> time:
 
 
 def _no_time(value: Any) -> time:
-    raise TypeError(f'expected a time of day like "08:00", got {value!r}')
+    raise TypeError(f'cần một giờ trong ngày như "08:00", đang là {_shown(value)}')
 
 
 def _check_database_url(url: str) -> None:
     """SQLite with a file, or PostgreSQL: the two databases dondoc is tested on."""
-    example = "expected sqlite:///dondoc.db or postgresql+psycopg://user:password@host/dondoc"
+    example = "sqlite:///dondoc.db hoặc postgresql+psycopg://người_dùng:mật_khẩu@máy_chủ/dondoc"
+    shown = f"“{mask_url(url)}”"
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise SettingsError(f"DATABASE_URL: {example}") from None
+        raise SettingsError(f"DATABASE_URL: cần {example}, đang là {shown}") from None
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
-            raise SettingsError("DATABASE_URL: SQLite needs a file, like sqlite:///dondoc.db")
+            raise SettingsError(f"DATABASE_URL: SQLite cần một tệp, như sqlite:///dondoc.db, "
+                                f"đang là {shown}")  # fmt: skip
     elif parsed.get_backend_name() != "postgresql":
-        raise SettingsError(
-            f"DATABASE_URL: {parsed.get_backend_name()} is not supported; {example}"
-        )
+        raise SettingsError(f"DATABASE_URL: dondoc không hỗ trợ {parsed.get_backend_name()}; "
+                            f"cần {example}, đang là {shown}")  # fmt: skip
 
 
 def _secret(values: Mapping[str, str], name: str) -> str | None:
@@ -359,15 +432,25 @@ def _secret(values: Mapping[str, str], name: str) -> str | None:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+            raise _wrong(f"{name}_FILE", f"một tệp đọc được ({_why(exc)})", path) from None
     return values.get(name) or None
+
+
+def _why(exc: OSError) -> str:
+    """Why a file could not be read, in Vietnamese."""
+    return {
+        errno.ENOENT: "không có tệp này",
+        errno.EACCES: "không có quyền đọc",
+        errno.EPERM: "không được phép đọc",
+        errno.EISDIR: "đây là một thư mục",
+    }.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
 
 
 def _ids(values: Mapping[str, str], name: str) -> frozenset[str]:
     raw = [x.strip() for x in values.get(name, "").replace(";", ",").split(",") if x.strip()]
     bad = [x for x in raw if not x.lstrip("-").isdigit()]
     if bad and name.startswith("ADMIN_TELEGRAM"):
-        raise SettingsError(f"{name}: Telegram user ids are numbers, got {', '.join(bad)}")
+        raise _wrong(name, "mã người dùng Telegram là số, cách nhau dấu phẩy", ", ".join(bad))
     return frozenset(raw)
 
 
@@ -380,7 +463,7 @@ def _day_month(values: Mapping[str, str], name: str, default: tuple[int, int]) -
         day, month = (int(x) for x in raw.split("/"))
         date(2001, month, day)  # 2001: not a leap year, so 29/02 is refused
     except ValueError:
-        raise SettingsError(f"{name}: a day of the year as dd/mm, like 31/05") from None
+        raise _wrong(name, "một ngày trong năm dạng dd/mm, như 31/05", raw) from None
     return month, day
 
 
@@ -393,7 +476,7 @@ def _quota(values: Mapping[str, str], name: str) -> int | None:
     if not re.fullmatch(r"[0-9]+|[0-9]{1,3}([., ][0-9]{3})+", raw) or not int(
         re.sub(r"\D", "", raw)
     ):
-        raise SettingsError(f"{name}: the messages a month the bot's plan allows, like 3000")
+        raise _wrong(name, "số tin nhắn mỗi tháng gói của bot cho phép, như 3000", raw)
     return int(re.sub(r"\D", "", raw))
 
 
@@ -401,9 +484,9 @@ def _port(values: Mapping[str, str], name: str, default: int) -> int:
     try:
         port = int(values.get(name) or default)
     except ValueError:
-        raise SettingsError(f"{name}: a port number, like {default}") from None
+        raise _wrong(name, f"một số cổng, như {default}", values.get(name)) from None
     if not 0 < port < 65536:
-        raise SettingsError(f"{name}: {port} is not a port")
+        raise _wrong(name, "một số cổng từ 1 đến 65535", values.get(name))
     return port
 
 
@@ -419,13 +502,56 @@ def _optional_port(values: Mapping[str, str], name: str, default: int | None) ->
 def _log_format(values: Mapping[str, str]) -> str:
     raw = (values.get("LOG_FORMAT") or "text").strip().lower()
     if raw not in ("text", "json"):
-        raise SettingsError(f"LOG_FORMAT: text or json, got {values['LOG_FORMAT']!r}")
+        raise _wrong("LOG_FORMAT", "text hoặc json", values["LOG_FORMAT"])
     return raw
+
+
+def _merged(kind: type, given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` over ``kind``'s defaults: the values a check looks at."""
+    return {f.name: getattr(kind(), f.name) for f in fields(kind)} | given
+
+
+def _check_ladder(given: dict[str, Any]) -> None:
+    """``Ladder``'s rules, with the TOML keys' names."""
+    values = _merged(Ladder, given)
+    if any(n <= 0 for n in values["before"]):
+        raise ValueError(f"[reminders] before: cần các số ngày làm việc dương, như [7, 3, 1], "
+                         f"đang là {list(values['before'])}")  # fmt: skip
+    late = {"group_after": values["late_group"], "head_after": values["late_head"],
+            "coordinator_after": values["late_coordinator"]}  # fmt: skip
+    for key, days in late.items():
+        if days <= 0:
+            raise ValueError(f"[escalation] {key}: cần ít nhất 1 ngày làm việc, đang là {days}")
+    if not late["group_after"] <= late["head_after"] <= late["coordinator_after"]:
+        raise ValueError(
+            "[escalation] group_after, head_after, coordinator_after: cần tăng dần "
+            "(group_after ≤ head_after ≤ coordinator_after), đang là "
+            f"{late['group_after']}, {late['head_after']}, {late['coordinator_after']}"
+        )
+    if values["repeat_every"] <= 0:
+        raise ValueError(f"[escalation] repeat_every: cần ít nhất 1 ngày làm việc, đang là "
+                         f"{values['repeat_every']}")  # fmt: skip
+
+
+def _check_hours(given: dict[str, Any]) -> None:
+    values = _merged(OfficeHours, given)
+    if values["start"] >= values["end"]:
+        raise ValueError(f"[office_hours] start, end: cần giờ bắt đầu trước giờ kết thúc, đang "
+                         f"là {values['start']:%H:%M} và {values['end']:%H:%M}")  # fmt: skip
+
+
+def _check_files(given: dict[str, Any]) -> None:
+    values = _merged(FileSettings, given)
+    if not 0 < values["warn_days"] <= 30:
+        raise ValueError(f"[files] warn_days: cần từ 1 đến 30 ngày làm việc, đang là "
+                         f"{values['warn_days']}")  # fmt: skip
+    if not 0 < values["listed"] <= 100:
+        raise ValueError(f"[files] listed: cần từ 1 đến 100 hồ sơ, đang là {values['listed']}")
 
 
 def _ints(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list):
-        raise TypeError(f"expected a list of whole numbers, like [7, 3, 1], got {value!r}")
+        raise TypeError(f"cần một danh sách số nguyên, như [7, 3, 1], đang là {_shown(value)}")
     return tuple(_int(n) for n in value)
 
 
@@ -441,9 +567,9 @@ _RULES = (
         ("escalation", "head_after"): ("late_head", _int),
         ("escalation", "coordinator_after"): ("late_coordinator", _int),
         ("escalation", "repeat_every"): ("repeat_every", _int),
-    }),
+    }, _check_ladder),
     _Rule("hours", OfficeHours, {("office_hours", "start"): ("start", _time),
-                                 ("office_hours", "end"): ("end", _time)}),
+                                 ("office_hours", "end"): ("end", _time)}, _check_hours),
     _Rule("tick_seconds", int, {("scheduler", "tick_seconds"): ("", _int)}),
     _Rule("unspecified", Weekly, _weekly("unspecified")),
     _Rule("digest", Weekly, _weekly("digest")),
@@ -456,7 +582,8 @@ _RULES = (
                                      "margin_ms")}),
     _Rule("files", FileSettings, {("files", "warn_days"): ("warn_days", _int),
                                   ("files", "cutoff"): ("cutoff", _time),
-                                  ("files", "listed"): ("listed", _int)}),
+                                  ("files", "listed"): ("listed", _int)}, _check_files),
+    _Rule("retention", RetentionSettings, {("retention", "days"): ("days", _int)}),
     _Rule("apology", ApologySettings,
           {("apology", f.name): (f.name, _text) for f in fields(ApologySettings)}),
 )  # fmt: skip

@@ -129,9 +129,34 @@ def test_a_bad_rules_file_is_named_with_its_table_and_key(dondoc: Dondoc) -> Non
     """The message is printed as it is: "[escalation]" is a TOML table, not console markup."""
     (dondoc.folder / "dondoc.toml").write_text('[escalation]\nhead_after = "3"\n', encoding="utf-8")
     result = dondoc("tasks")
-    assert result.exit_code == 2
-    assert "dondoc.toml [escalation] head_after: expected a whole number" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 78  # EX_CONFIG: every settings error, every command
+    assert result.output == (
+        "Cấu hình sai: dondoc.toml [escalation] head_after: cần một số nguyên, đang là “3”\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [("tasks",), ("health",), ("run",), ("prune",), ("backup", "x.db")]
+)
+def test_a_bad_variable_is_one_line_and_the_same_exit_code_for_every_command(
+    dondoc: Dondoc, command: tuple[str, ...]
+) -> None:
+    dondoc.env["DATABASE_URL"] = "mysql://dondoc:s3cret-pw@db/dondoc"
+    result = dondoc(*command)
+    assert result.exit_code == 78
+    [line] = result.output.splitlines()
+    assert line.startswith("Cấu hình sai: DATABASE_URL: dondoc không hỗ trợ mysql; cần ")
+    assert "s3cret-pw" not in result.output and "mysql://dondoc:***@db/dondoc" in line
+
+
+def test_health_as_json_with_bad_settings_is_json_naming_the_error(dondoc: Dondoc) -> None:
+    dondoc.env["LOG_FORMAT"] = "yaml"
+    result = dondoc("health", "--format", "json")
+    assert result.exit_code == 78
+    figures = json.loads(result.stdout)
+    assert figures["ok"] is False and figures["exit_code"] == 78
+    assert figures["error"] == "Cấu hình sai: LOG_FORMAT: cần text hoặc json, đang là “yaml”"
+    assert figures["problems"] == [figures["error"]]
 
 
 @pytest.mark.parametrize(
@@ -150,3 +175,16 @@ def test_a_path_typer_refuses_is_named_with_the_reason(typer_says: str, said: st
     from bot.cli.common import vietnamese
 
     assert vietnamese(usage.BadParameter(typer_says, param_hint="TỆP")).startswith(said)
+
+
+def test_log_format_json_in_dot_env_makes_a_settings_error_a_json_line(dondoc: Dondoc) -> None:
+    (dondoc.folder / ".env").write_text(
+        "LOG_FORMAT=json\nWEBHOOK_PORT=tám nghìn\n", encoding="utf-8"
+    )
+    result = dondoc("tasks")
+    assert result.exit_code == 78
+    [line] = result.output.splitlines()
+    logged = json.loads(line)
+    assert logged["level"] == "ERROR" and logged["message"] == (
+        "Cấu hình sai: WEBHOOK_PORT: cần một số cổng, như 8443, đang là “tám nghìn”"
+    )

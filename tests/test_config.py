@@ -42,37 +42,43 @@ def test_secret_from_a_file(tmp_path: Path) -> None:
     ("environ", "names"),
     [
         ({"DATABASE_URL": "dondoc.db"}, "DATABASE_URL"),
-        ({"DONDOC_TIMEZONE": "UTC"}, "DONDOC_TIMEZONE: .*Asia/Ho_Chi_Minh"),
+        ({"DONDOC_TIMEZONE": "UTC"}, "DONDOC_TIMEZONE: .*Asia/Ho_Chi_Minh.*đang là “UTC”"),
         ({"DATABASE_URL_FILE": "/nonexistent/secret"}, "DATABASE_URL_FILE"),
         ({"DONDOC_CONFIG": "/nonexistent/dondoc.toml"}, "DONDOC_CONFIG"),
         ({"ZALO_WEBHOOK_URL": "https://x.example/zalo"}, "ZALO_WEBHOOK_SECRET"),
         ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
-        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL: SQLite needs a file"),
-        ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL: mysql is not supported"),
+        (
+            {"DATABASE_URL": "sqlite:///"},
+            "DATABASE_URL: SQLite cần một tệp, như sqlite:///dondoc.db, đang là “sqlite:///”",
+        ),
+        (
+            {"DATABASE_URL": "mysql://u@h/db"},
+            "DATABASE_URL: dondoc không hỗ trợ mysql; cần sqlite:///dondoc.db",
+        ),
         ({"DATABASE_URL": "foo://bar"}, "DATABASE_URL"),
         (
             {"TELEGRAM_WEBHOOK_URL": "not a url", "TELEGRAM_WEBHOOK_SECRET": "s"},
-            "TELEGRAM_WEBHOOK_URL: a webhook is an https:// URL",
+            "TELEGRAM_WEBHOOK_URL: cần một địa chỉ https://… \\(webhook\\), đang là “not a url”",
         ),
         (
             {"TELEGRAM_WEBHOOK_URL": "http://x.example/hook", "TELEGRAM_WEBHOOK_SECRET": "s"},
-            "TELEGRAM_WEBHOOK_URL: a webhook is an https:// URL",
+            "TELEGRAM_WEBHOOK_URL: cần một địa chỉ https://",
         ),
         (
             {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "abc def!"},
-            "ZALO_WEBHOOK_SECRET: 1 to 256 of",
+            "ZALO_WEBHOOK_SECRET: cần 1 đến 256 ký tự A-Z, a-z, 0-9, _ và -, đang là \\*\\*\\* \\(8 ký tự\\)",
         ),
         (  # Zalo's setWebhook: a secret token of 8 to 256 characters
             {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "short-7"},
-            "ZALO_WEBHOOK_SECRET: Zalo needs 8 to 256 characters",
+            "ZALO_WEBHOOK_SECRET: cần 8 đến 256 ký tự \\(Zalo\\), đang là \\*\\*\\* \\(7 ký tự\\)",
         ),
         (
             {"ZALO_WEBHOOK_URL": "https://x.example/zalo", "ZALO_WEBHOOK_SECRET": "s" * 257},
-            "ZALO_WEBHOOK_SECRET: 1 to 256 of",
+            "ZALO_WEBHOOK_SECRET: cần 1 đến 256 ký tự",
         ),
         (
             {"ZALO_WEBHOOK_URL": "http://x.example/zalo", "ZALO_WEBHOOK_SECRET": "webhook-s3cret"},
-            "ZALO_WEBHOOK_URL: a webhook is an https:// URL",
+            "ZALO_WEBHOOK_URL: cần một địa chỉ https://",
         ),
     ],
 )
@@ -100,29 +106,75 @@ def test_the_rules_file_sets_only_what_it_writes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "named"),
     [
-        ("[digest]\nweekday = 7\n", r"\[digest\]: weekday"),
-        ('[escalation]\nhead_after = "3"\n', r"\[escalation\] head_after: expected a whole number"),
-        ("[escalation]\ngroup_after = 0\n", r"\[escalation\]: group_after: at least 1"),
-        ('[files]\ncutoff = "3pm"\n', r"\[files\] cutoff: expected a time of day"),
-        ("head_after = 3\n", r"head_after must be written inside \[escalation\]"),
-        ('[apology]\nplace = ""\n', r"\[apology\] place: must not be empty"),
-        ("[unspecified]\nweekday = -1\n", r"\[unspecified\]: weekday"),
-        ('[digest]\nat = "25:00"\n', r"\[digest\] at: expected a time of day"),
-        ('[office_hours]\nstart = "18:00"\n', r"\[office_hours\]"),
-        ("[escalation]\nhead_after = -3\n", r"\[escalation\]: head_after: at least 1"),
-        ("[escalation]\nhead_after = 9\n", r"\[escalation\]: escalation days must grow"),
-        ("[reminders]\nbefore = [3, -1]\n", r"\[reminders\]: reminders ahead must be positive"),
-        ('[reminders]\nbefore = ["ba"]\n', r"\[reminders\] before: expected a whole number"),
-        ("[reminders]\non_due_day = 1\n", "true or false"),
-        ("[dispatch]\nlease_seconds = 0\n", r"\[dispatch\]: lease_seconds"),
-        ("[dispatch]\nmax_attempts = 2.5\n", r"\[dispatch\] max_attempts: expected a whole number"),
-        ("[files]\nwarn_days = 0\n", r"\[files\]: warn_days"),
-        ("[scheduler]\ntick_seconds = 1\n", r"tick_seconds: 5 to 3600"),
-        ("[escalation]\nhead_afer = 5\n", r"\[escalation\]: unknown key head_afer"),
-        ("[reminder]\nbefore = [5]\n", r"unknown table \[reminder\]"),
-        ('[apology]\nplase = "Long Khánh"\n', r"\[apology\]: unknown key plase"),
-        ("digest = 3\n", r"\[digest\]: must be a table"),
-        ("[digest\n", r"rules\.toml"),
+        (
+            "[digest]\nweekday = 7\n",
+            r"\[digest\] weekday: cần 0 \(thứ Hai\) đến 6 \(Chủ nhật\), đang là 7",
+        ),
+        (
+            '[escalation]\nhead_after = "3"\n',
+            r"\[escalation\] head_after: cần một số nguyên, đang là “3”",
+        ),
+        (
+            "[escalation]\ngroup_after = 0\n",
+            r"\[escalation\] group_after: cần ít nhất 1 ngày làm việc, đang là 0",
+        ),
+        ('[files]\ncutoff = "3pm"\n', r"\[files\] cutoff: cần một giờ trong ngày"),
+        ("head_after = 3\n", r"head_after: cần được viết trong bảng \[escalation\]"),
+        ('[apology]\nplace = ""\n', r"\[apology\] place: cần một đoạn chữ, đang để trống"),
+        ("[unspecified]\nweekday = -1\n", r"\[unspecified\] weekday: cần 0"),
+        (
+            '[digest]\nat = "25:00"\n',
+            r"\[digest\] at: cần một giờ trong ngày như \"08:00\", đang là “25:00”",
+        ),
+        (
+            '[office_hours]\nstart = "18:00"\n',
+            r"\[office_hours\] start, end: cần giờ bắt đầu trước giờ kết thúc, đang là 18:00 và 17:00",
+        ),
+        (
+            "[escalation]\nhead_after = -3\n",
+            r"\[escalation\] head_after: cần ít nhất 1 ngày làm việc, đang là -3",
+        ),
+        (
+            "[escalation]\nhead_after = 9\n",
+            r"\[escalation\] group_after, head_after, coordinator_after: cần tăng dần .*đang là 1, 9, 7",
+        ),
+        (
+            "[reminders]\nbefore = [3, -1]\n",
+            r"\[reminders\] before: cần các số ngày làm việc dương, .*đang là \[3, -1\]",
+        ),
+        (
+            '[reminders]\nbefore = ["ba"]\n',
+            r"\[reminders\] before: cần một số nguyên, đang là “ba”",
+        ),
+        (
+            "[reminders]\non_due_day = 1\n",
+            r"\[reminders\] on_due_day: cần true hoặc false, đang là 1",
+        ),
+        (
+            "[dispatch]\nlease_seconds = 0\n",
+            r"\[dispatch\] lease_seconds: cần ít nhất 10 \(giây\), đang là 0",
+        ),
+        (
+            "[dispatch]\nmax_attempts = 2.5\n",
+            r"\[dispatch\] max_attempts: cần một số nguyên, đang là 2.5",
+        ),
+        (
+            "[files]\nwarn_days = 0\n",
+            r"\[files\] warn_days: cần từ 1 đến 30 ngày làm việc, đang là 0",
+        ),
+        (
+            "[scheduler]\ntick_seconds = 1\n",
+            r"\[scheduler\] tick_seconds: cần từ 5 đến 3600 \(giây\), đang là 1",
+        ),
+        (
+            "[escalation]\nhead_afer = 5\n",
+            r"\[escalation\] head_afer: không có khóa này; cần một trong coordinator_after, group_after",
+        ),
+        ("[reminder]\nbefore = [5]\n", r"\[reminder\]: không có bảng này"),
+        ('[apology]\nplase = "Long Khánh"\n', r"\[apology\] plase: không có khóa này"),
+        ("digest = 3\n", r"\[digest\]: cần là một bảng, như \[digest\]"),
+        ("[digest\n", r"rules\.toml: cần cú pháp TOML đúng: lỗi ở dòng 1, cột 8"),
+        ("[retention]\ndays = 7\n", r"\[retention\] days: cần 0 \(giữ mãi\) hoặc từ 30 đến 36500"),
     ],
 )
 def test_every_weekday_hour_and_count_is_checked(tmp_path: Path, toml: str, named: str) -> None:
@@ -140,11 +192,11 @@ def test_the_example_file_is_every_default() -> None:
 def test_a_rules_file_not_in_utf8_is_named(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text('[apology]\nplace = "Biên Hòa"\n', encoding="utf-16")
-    with pytest.raises(SettingsError, match="not UTF-8 text"):
+    with pytest.raises(SettingsError, match="cần văn bản UTF-8"):
         Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
     env_file = tmp_path / ".env"
     env_file.write_text("DATABASE_URL=sqlite:///x.db\n", encoding="utf-16")
-    with pytest.raises(SettingsError, match=r"\.env: not UTF-8 text"):
+    with pytest.raises(SettingsError, match=r"\.env: cần văn bản UTF-8"):
         Settings.load({}, env_file=env_file)
 
 
@@ -153,5 +205,32 @@ def test_a_folder_named_like_the_rules_file_is_refused(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dondoc.toml").mkdir()
-    with pytest.raises(SettingsError, match="a folder, not the rules file"):
+    with pytest.raises(SettingsError, match="cần tệp quy định của tỉnh, đây là một thư mục"):
         Settings.load({}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("environ", "secret"),
+    [
+        ({"DATABASE_URL": "mysql://dondoc:s3cret-pw@db/dondoc"}, "s3cret-pw"),
+        ({"DATABASE_URL": "oracle://dondoc:p@ss-w0rd@db/dondoc"}, "ss-w0rd"),
+        ({"DATABASE_URL": "mysql://db/dondoc?password=s3cret-pw"}, "s3cret-pw"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://x.example/tg", "TELEGRAM_WEBHOOK_SECRET": "no way!"},
+            "no way!",
+        ),
+        ({"TELEGRAM_BASE_URL": "ftp://bot:s3cret-pw@x.example/bot"}, "s3cret-pw"),
+    ],
+)
+def test_a_secret_in_a_bad_value_is_never_shown(environ: dict[str, str], secret: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.load(environ=environ, env_file=None)
+    said = str(refused.value)
+    assert secret not in said and "***" in said and "đang là" in said
+    assert "\n" not in said and said.split(":")[0] in environ  # names the variable
+
+
+def test_retention_is_six_months_unless_the_rules_say(tmp_path: Path) -> None:
+    assert Settings().retention.days == 180
+    assert load(tmp_path, "[retention]\ndays = 365\n").retention.days == 365
+    assert load(tmp_path, "[retention]\ndays = 0\n").retention.days == 0  # keep everything

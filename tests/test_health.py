@@ -23,7 +23,7 @@ from bot.scheduler.periodic import PeriodicTick
 from bot.services.actions import notify
 from bot.services.channel_usage import count
 from bot.services.chats import ensure_chat
-from bot.services.health import probe_channels
+from bot.services.health import overdue_after, probe_channels
 from bot.services.outbox import CHANNEL_STOPPED
 from tests.cli import Dondoc
 from tests.fake_telegram import FakeTelegram
@@ -145,12 +145,15 @@ def test_the_last_tick_and_the_oldest_message_waiting(dondoc: Dondoc) -> None:
     assert "Hàng đợi: 1 tin chờ gửi, tin cũ nhất chờ 90 phút" in result.output
     assert "Cảnh báo: Chưa có lượt nhắc việc" not in result.output
     figures = json.loads(dondoc.ok("health", "--format", "json").output)
+    age = figures["last_tick"].pop("age_seconds")
     assert figures["last_tick"] == {"started_at": now.isoformat(), "seconds": 0.25,
-                                    "worker": "may-chu:4242", "error": "", "stale": False}  # fmt: skip
+                                    "worker": "may-chu:4242", "error": "", "stale": False,
+                                    "stale_after_seconds": 300.0}  # fmt: skip
+    assert 0 <= age < 60
     assert 89.9 < figures["outbox_oldest_minutes"] < 95
 
 
-def test_a_failed_tick_is_a_problem_and_an_old_one_a_warning(
+def test_a_failed_tick_is_a_problem_and_so_is_an_old_one(
     dondoc: Dondoc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine(dondoc.env["DATABASE_URL"])
@@ -167,10 +170,52 @@ def test_a_failed_tick_is_a_problem_and_an_old_one_a_warning(
     assert result.exit_code == 1
     assert (f"Sự cố: Lượt nhắc việc lúc {local:%H:%M:%S %d/%m/%Y} bị lỗi: RuntimeError: "
             "database is away") in result.output  # fmt: skip
-    tick_at(engine, now - timedelta(hours=2))  # it worked, two hours ago: has the bot stopped?
+    tick_at(engine, now - timedelta(hours=2))  # it worked, two hours ago: the bot stopped
+    result = dondoc("health")
+    assert result.exit_code == 1, result.output
+    assert "Sự cố: Lượt nhắc việc gần nhất đã từ" in result.output
+    assert ("(2 giờ trước), quá 5 phút (ba chu kỳ nhắc việc, ít nhất 5 phút): “dondoc run” "
+            "đã dừng hoặc bị treo.") in result.output  # fmt: skip
+    assert "Tình trạng: có sự cố" in result.output
+    figures = json.loads(dondoc("health", "--format", "json").stdout)
+    assert figures["ok"] is False and figures["last_tick"]["stale"] is True
+    assert 7190 < figures["last_tick"]["age_seconds"] < 7300
+    assert figures["last_tick"]["stale_after_seconds"] == 300.0
+
+
+@pytest.mark.parametrize(
+    ("tick_seconds", "minutes"), [(5, 5), (60, 5), (100, 5), (120, 6), (3600, 180)]
+)
+def test_a_tick_is_overdue_after_three_intervals_and_five_minutes_at_least(
+    tick_seconds: int, minutes: int
+) -> None:
+    assert overdue_after(Settings(tick_seconds=tick_seconds)) == timedelta(minutes=minutes)
+
+
+def test_a_tick_just_inside_the_limit_is_fine(dondoc: Dondoc) -> None:
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    tick_at(engine, datetime.now(UTC) - timedelta(minutes=4))  # 60-second ticks: 5 minutes
     result = dondoc.ok("health")
-    assert "Cảnh báo: Lượt nhắc việc gần nhất đã từ" in result.output
-    assert "(2 giờ trước): “dondoc run” có thể đã dừng hoặc bị treo." in result.output
+    assert "Sự cố" not in result.output and "Tình trạng: hoạt động được" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql+psycopg://dondoc:p@ss-w0rd@127.0.0.1:1/dondoc",
+         "postgresql+psycopg://dondoc:***@127.0.0.1:1/dondoc"),
+        ("postgresql+psycopg://127.0.0.1:1/dondoc?user=dondoc&password=s3cret-pw",
+         "postgresql+psycopg://127.0.0.1:1/dondoc?password=***&user=dondoc"),
+        ("postgresql+psycopg://dondoc:s3cret-pw@127.0.0.1:1/dondoc?sslpassword=s3cret-pw",
+         "postgresql+psycopg://dondoc:***@127.0.0.1:1/dondoc?sslpassword=***"),
+    ],
+)  # fmt: skip
+def test_the_database_is_named_without_any_password(tmp_path: Path, url: str, shown: str) -> None:
+    """Port 1: nothing listens, the check fails fast; the URL is still printed, masked."""
+    result = Dondoc(tmp_path, DATABASE_URL=url)("health")
+    assert result.exit_code == 1
+    assert f"Cơ sở dữ liệu ({shown})" in result.output
+    assert "s3cret-pw" not in result.output and "ss-w0rd" not in result.output
 
 
 def test_each_channel_answers_getme_over_http(dondoc: Dondoc) -> None:

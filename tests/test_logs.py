@@ -4,19 +4,35 @@ phone number in it."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+import bot.logs
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import protect_logs
 from bot.config import Settings, SettingsError
-from bot.logs import HidePhones, JsonLines, configure_logging
+from bot.logs import (
+    HideCredentials,
+    HidePhones,
+    JsonLines,
+    PrintedAsRecords,
+    configure_logging,
+    emit,
+    hide_phones,
+)
 from tests.chat import tick
+from tests.fake_zalo import free_port
 from tests.province import FRIDAY, build_province
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -28,9 +44,13 @@ def root() -> Iterator[logging.Logger]:
     logger = logging.getLogger()
     kept, level = list(logger.handlers), logger.level
     filters = list(logger.filters)
+    hook, was_json = sys.excepthook, bot.logs.json_logs()
     for handler in kept:
         logger.removeHandler(handler)
     yield logger
+    sys.excepthook = hook
+    bot.logs._json = was_json  # the CLI's own lines follow the mode: put it back too
+    logging.captureWarnings(False)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     for handler in kept:
@@ -95,7 +115,7 @@ def test_the_filter_alone() -> None:
 def test_log_format_setting() -> None:
     assert Settings.load({}, env_file=None).log_format == "text"
     assert Settings.load({"LOG_FORMAT": "JSON"}, env_file=None).log_format == "json"
-    with pytest.raises(SettingsError, match="LOG_FORMAT: text or json"):
+    with pytest.raises(SettingsError, match="LOG_FORMAT: cần text hoặc json, đang là “xml”"):
         Settings.load({"LOG_FORMAT": "xml"}, env_file=None)
 
 
@@ -114,3 +134,140 @@ async def test_each_message_sent_is_one_line_with_its_outbox_chat_and_outcome(
     assert told["outcome"] == "sent" and told["message"] == (
         f"outbox {row.id} to console group:so-y-te: sent"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("(+84) 912345678", "678"),
+        ("(024) 3825 1234", "234"),
+        ("+84 (0) 912 345 678", "678"),
+        ("0912.345.678", "678"),
+        ("0912 345 678", "678"),
+        ("+84-912-345-678", "678"),
+        ("0912345678", "678"),
+        ("84912345678", "678"),
+        ("+84912345678", "678"),
+        ("(84) 912 345 678", "678"),
+        ("+84 24 3825 1234", "234"),
+        ("024 3825 1234", "234"),
+        ("0243.825.1234", "234"),
+        ("(028) 38.123.456", "456"),
+        ("0987-654-321", "321"),
+        ("0356 789 012", "012"),
+    ],
+)
+def test_every_way_of_writing_a_vietnamese_number_is_masked(written: str, kept: str) -> None:
+    said = hide_phones(f"Người nộp hồ sơ gọi {written}, xin hẹn lại.")
+    assert said == f"Người nộp hồ sơ gọi <sđt …{kept}>, xin hẹn lại."
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "hạn 30/12/2025", "ngày 2024-12-31", "việc NV12", "Kế hoạch 336/KH-UBND",
+        "1.500.000.000 đồng", "84.500.000.000 đồng", "12,5%", "0,5%", "100%",
+        "chat -1001234567890", "user 5012345678", "zalo 6578123498765432109",
+        "hồ sơ 000.00.12.H23-241220-0001", "CCCD 079099012345", "user 8491234567",
+        "máy 10.0.0.1", "tỷ lệ 0.912345678", "lúc 15/11/2024 08:00", "mã 1234567890",
+    ],
+)  # fmt: skip
+def test_dates_codes_money_and_ids_are_left_alone(written: str) -> None:
+    assert hide_phones(written) == written
+
+
+def test_a_password_in_a_url_never_reaches_the_log(root: logging.Logger) -> None:
+    configure_logging("json")
+    stream = written(root)
+    log = logging.getLogger("bot.test")
+    log.error("cannot connect to %s", "postgresql+psycopg://dondoc:p@ss-w0rd@db:5432/dondoc")
+    log.error("retry with postgresql://db/dondoc?user=dondoc&password=s3cret&sslmode=require.")
+    log.info("GET https://api.example.vn/v1/plans?page=2")  # nothing secret: left as it is
+    lines = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert lines == [
+        "cannot connect to postgresql+psycopg://dondoc:***@db:5432/dondoc",
+        "retry with postgresql://db/dondoc?password=***&sslmode=require&user=dondoc.",
+        "GET https://api.example.vn/v1/plans?page=2",
+    ]
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", ("sqlite:///d.db",), None)
+    HideCredentials().filter(record)
+    assert record.getMessage() == "sqlite:///d.db"
+
+
+def test_one_handler_for_every_library(root: logging.Logger) -> None:
+    """uvicorn, APScheduler and python-telegram-bot log through the root's one handler:
+    configured twice, or after a library added its own, a line is still written once."""
+    stray = logging.StreamHandler(io.StringIO())
+    logging.getLogger("uvicorn.error").addHandler(stray)
+    configure_logging("json")
+    configure_logging("json")
+    stream = written(root)
+    for name in ("uvicorn.error", "apscheduler.scheduler", "telegram.ext.Updater"):
+        logging.getLogger(name).info("started")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["logger"] for line in lines] == [
+        "uvicorn.error", "apscheduler.scheduler", "telegram.ext.Updater"
+    ]  # fmt: skip
+    assert stray not in logging.getLogger("uvicorn.error").handlers
+
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    """Every line of ``text`` as a JSON object: a line that is not one fails the test."""
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON line: {line!r}")
+    return lines
+
+
+def test_with_log_format_json_every_line_of_a_running_bot_is_json(tmp_path: Path) -> None:
+    """A real ``dondoc run``: migrations (alembic), the scheduler (APScheduler), the
+    monitoring server (uvicorn), the bot's own lines and its stop, on stdout and stderr."""
+    url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "METRICS_PORT": str(free_port()),
+           "LOG_FORMAT": "json"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # blocks until the bot says it runs
+        proc.send_signal(signal.SIGTERM)
+        out, errors = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
+    assert proc.returncode == 0, errors
+    said = _json_lines(first + out)
+    assert [line["message"] for line in said][-1] == "dondoc đã dừng."
+    assert str(said[0]["message"]).startswith("dondoc đang chạy: kênh console")
+    logged = {line["logger"] for line in _json_lines(errors)}
+    assert {"alembic.runtime.migration", "apscheduler.scheduler", "uvicorn.error"} <= logged
+
+
+def test_with_log_format_json_a_bad_setting_is_one_json_line(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": "mysql://dondoc:s3cret@db/dondoc", "LOG_FORMAT": "json"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode == 78 and done.stdout == ""
+    [line] = _json_lines(done.stderr)
+    assert line["level"] == "ERROR" and "s3cret" not in done.stderr
+    assert str(line["message"]).startswith("Cấu hình sai: DATABASE_URL: dondoc không hỗ trợ mysql")
+
+
+async def test_what_the_console_channel_prints_is_a_json_line_too(root: logging.Logger) -> None:
+    """``dondoc run`` with LOG_FORMAT=json puts :class:`PrintedAsRecords` over stdout: a
+    message the console channel prints is one JSON object, its phone numbers masked."""
+    configure_logging("json")
+    target = io.StringIO()
+    with contextlib.redirect_stdout(PrintedAsRecords(target, "bot.channels.console")):
+        await ConsoleChannel().send("admin", "<b>Người nộp hồ sơ</b> gọi 0912 345 678.\nHết.")
+        print()  # a blank line: nothing
+        emit("dondoc đã dừng.")  # the command's own line: once, not wrapped twice
+    lines = [json.loads(line) for line in target.getvalue().splitlines()]
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        ("bot.channels.console", "──── → admin ────\nNgười nộp hồ sơ gọi <sđt …678>.\nHết."),
+        ("dondoc", "dondoc đã dừng."),
+    ]

@@ -69,10 +69,11 @@ def test_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.load({}, env_file=None) == Settings()  # no file: every default
     path.rename(tmp_path / "dondoc.toml")  # found in the working directory
     assert Settings.load({}, env_file=None).ladder.before == (5, 2)
-    with pytest.raises(SettingsError, match="DONDOC_CONFIG: no file"):
+    with pytest.raises(SettingsError, match="DONDOC_CONFIG: cần đường dẫn tới một tệp"):
         Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
     path.write_text("[escalation]\ngroup_after = 5\nhead_after = 2\n", encoding="utf-8")
     with pytest.raises(
-        SettingsError, match=r"rules\.toml \[escalation\]: escalation days must grow"
+        SettingsError,
+        match=r"rules\.toml \[escalation\] group_after, head_after, coordinator_after: cần tăng dần",
     ):
         Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)

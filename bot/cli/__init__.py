@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.cli import agencies, calendar, chat, files, health, imports, register, schedule  # noqa: F401 - they add their commands to the app
+from bot.cli import (  # noqa: F401 - they add their commands to the app
+    agencies,
+    backup,
+    calendar,
+    chat,
+    files,
+    health,
+    imports,
+    register,
+    schedule,
+)
 from bot.cli.common import app
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import Sequence
@@ -24,11 +25,13 @@ from bot.cli.common import (
     LAST_YEAR,
     agency_or_exit,
     app,
+    complain,
     err,
     load_settings,
     migrated_engine,
     out,
     parse_moment,
+    say,
     within,
 )
 from bot.cli.run_lock import sole_run
@@ -36,7 +39,7 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
 from bot.handlers.core import Incoming, handle_message
-from bot.logs import configure_logging
+from bot.logs import PrintedAsRecords, configure_logging, json_logs
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
@@ -142,7 +145,7 @@ def run_cmd() -> None:
     from bot.web.app import create_app
     from bot.web.server import CannotListen, serving
 
-    settings = load_settings()
+    settings = load_settings()  # LOG_FORMAT=json: its error is a JSON line too
     configure_logging(settings.log_format)
     with sole_run(settings.database_url):  # on SQLite, a second bot is refused
         engine = migrated_engine(settings)
@@ -154,8 +157,8 @@ def run_cmd() -> None:
             # tenth of a second or more, in the middle of a burst (Python's gc.freeze).
             gc.collect()
             gc.freeze()
-            out.print(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
-                      f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
+            say(f"dondoc đang chạy: kênh {', '.join(channels)}; nhắc việc mỗi {settings.tick_seconds} "
+                f"giây{watched}. Ctrl+C để dừng.")  # fmt: skip
 
         async def main() -> None:
             nonlocal watched
@@ -168,15 +171,18 @@ def run_cmd() -> None:
                 watched = f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz và /metrics"
                 await run(settings, engine, ready=ready, stop=stop)
 
+        # LOG_FORMAT=json: what is printed while the bot runs (the console channel's
+        # messages) is a JSON line too.
+        printed = PrintedAsRecords(sys.stdout, "bot.channels.console") if json_logs() else None
         try:
-            asyncio.run(main())
+            with contextlib.redirect_stdout(printed) if printed else contextlib.nullcontext():
+                asyncio.run(main())
         except CannotListen as exc:
             engine.dispose()
-            err.print(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
-                      "khác, hoặc METRICS_PORT=0 để không mở cổng này.", style="red", markup=False,
-                      highlight=False)  # fmt: skip
+            complain(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
+                     "khác, hoặc METRICS_PORT=0 để không mở cổng này.")  # fmt: skip
             raise typer.Exit(1) from None
-    out.print("dondoc đã dừng.")
+    say("dondoc đã dừng.")
 
 
 @app.command("console")

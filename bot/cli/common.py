@@ -1,10 +1,17 @@
-"""What every command shares: the Typer app, consoles, settings and error output."""
+"""What every command shares: the Typer app, consoles, settings and error output.
+
+Exit codes, the same for every command (the README lists them for operators):
+0 done (``health``: fit to work); 1 the command could not do its work, or ``health``
+found a problem; 2 the command line is wrong; :data:`EXIT_CONFIG` (78, ``EX_CONFIG`` of
+sysexits.h) a setting is wrong: a variable, ``.env`` or the TOML rules file.
+"""
 
 from __future__ import annotations
 
 import csv
 import errno
 import io
+import logging
 import os
 import re
 import sys
@@ -17,6 +24,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -30,7 +38,11 @@ from bot.db import make_engine, session_scope, upgrade
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
+from bot.logs import emit, json_logs
 from bot.models import Agency
+from bot.redact import mask_url, scrub
+
+EXIT_CONFIG = 78  # sysexits.h EX_CONFIG: a setting is wrong (every command, the same code)
 
 
 class OptionError(usage.BadParameter):
@@ -104,8 +116,10 @@ def vietnamese(exc: Exception) -> str:
         why = _ERRNO.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
         where = f" {exc.filename}" if exc.filename else ""
         return f"Không đọc/ghi được{where}: {why}."
+    # A driver's error may quote the database's URL, or a piece of its password.
+    said = scrub(str(exc), os.environ.get("DATABASE_URL", ""))
     return (
-        f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {exc}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
+        f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {said}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
     )
 
 
@@ -128,7 +142,7 @@ class VietnameseGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("DONDOC_DEBUG") == "1":
                 raise
-            err.print(vietnamese(exc), style="red", markup=False, highlight=False)
+            complain(vietnamese(exc))
             code = 2 if isinstance(exc, usage.UsageError) else 1
         if standalone_mode:
             sys.exit(code)
@@ -251,13 +265,61 @@ def agency_or_exit(session: Session, text: str) -> Agency:
     raise typer.Exit(1)
 
 
-def load_settings() -> Settings:
+def say(message: str) -> None:
+    """A line of the command on stdout: a JSON log line when logs are JSON (``dondoc run``
+    with ``LOG_FORMAT=json``), the text otherwise."""
+    if json_logs():
+        emit(message)
+    else:
+        out.print(message, markup=False, highlight=False)
+
+
+def complain(message: str) -> None:
+    """An error of the command, one line on stderr: a JSON log line when logs are JSON."""
+    if json_logs():
+        emit(message, level=logging.ERROR, stream=sys.stderr)
+    else:
+        err.print(message, style="red", markup=False, highlight=False)
+
+
+class SettingsFailed(typer.Exit):
+    """The settings could not be loaded: the line was printed, the code is
+    :data:`EXIT_CONFIG`; ``message`` is that line, for a command that reports it its own
+    way (``health --format json``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_CONFIG)
+        self.message = message
+
+
+def load_settings(*, quiet: bool = False) -> Settings:
+    """The settings, or the command ends with one Vietnamese line “Cấu hình sai: …” on
+    stderr (a JSON log line when ``LOG_FORMAT=json`` is set, as ``dondoc run`` logs) and
+    exit code :data:`EXIT_CONFIG`. ``quiet``: raise :class:`SettingsFailed` unprinted."""
     try:
         return Settings.load()
     except SettingsError as exc:
-        err.print("[red]Cấu hình sai:[/] ", end="")
-        err.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        message = f"Cấu hình sai: {exc}"
+        if not quiet:
+            if _json_requested():
+                emit(message, level=logging.ERROR, stream=sys.stderr, as_json=True)
+            else:
+                complain(message)
+        raise SettingsFailed(message) from None
+
+
+def _json_requested() -> bool:
+    """``LOG_FORMAT=json`` in the environment, read before the settings are: their own
+    error is a JSON line in a deployment that collects JSON logs."""
+    if json_logs():
+        return True
+    raw = os.environ.get("LOG_FORMAT")
+    if raw is None and Path(".env").is_file():
+        try:
+            raw = dotenv_values(".env").get("LOG_FORMAT")
+        except (OSError, UnicodeDecodeError):  # the settings' own error says why
+            raw = None
+    return (raw or "").strip().lower() == "json"
 
 
 @contextmanager
@@ -293,13 +355,13 @@ def migrated_engine(settings: Settings) -> Engine:
     default) works at once, and no command meets a schema older than its code. Upgrading
     a database already at the head is a no-op. When a deployment migrates at start, the
     commands that only read can open it with ``bot.db.make_engine`` instead. A database
-    that cannot be reached ends the command with one Vietnamese line (exit code 2).
+    that cannot be reached ends the command with one Vietnamese line (exit code 1), the
+    database named without its password.
     """
     try:
         upgrade(settings.database_url)
     except OperationalError as exc:
-        err.print(
-            f"[red]Không mở được cơ sở dữ liệu ({settings.database_url.split('://')[0]}):[/] {exc.orig}"
-        )
-        raise typer.Exit(2) from None
+        complain(f"Không mở được cơ sở dữ liệu ({mask_url(settings.database_url)}): "
+                 f"{scrub(str(exc.orig), settings.database_url)}")  # fmt: skip
+        raise typer.Exit(1) from None
     return make_engine(settings.database_url)

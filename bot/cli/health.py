@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.app import clock
-from bot.cli.common import TextFormat, app, load_settings, out
+from bot.cli.common import EXIT_CONFIG, SettingsFailed, TextFormat, app, load_settings, out
 from bot.domain.calendar import VIETNAM
 from bot.domain.numbers import thousands
 from bot.services.health import Health, add_probes, check, probe_channels, seconds_vn
@@ -23,15 +23,29 @@ def health_cmd(
     ] = TextFormat.table,
 ) -> None:
     """Kiểm tra tình trạng: cơ sở dữ liệu, lượt nhắc việc gần nhất, hàng đợi tin nhắn, hạn mức
-    tháng và getMe của từng kênh. Mã thoát 0 khi hoạt động được, 1 khi có sự cố."""
-    settings = load_settings()
+    tháng và getMe của từng kênh. Mã thoát 0 khi hoạt động được, 1 khi có sự cố, 78 khi
+    cấu hình sai."""
+    as_json = fmt is TextFormat.json
+    try:
+        settings = load_settings(quiet=as_json)
+    except SettingsFailed as failed:
+        if not as_json:
+            raise
+        # A monitor reading JSON gets JSON, the error in it (and the same exit code).
+        _write_json({"ok": False, "error": failed.message, "exit_code": EXIT_CONFIG,
+                     "problems": [failed.message], "warnings": []})  # fmt: skip
+        raise
     health = add_probes(check(settings, clock()), asyncio.run(probe_channels(settings)))
     if fmt is TextFormat.json:
-        sys.stdout.write(json.dumps(_as_json(health), ensure_ascii=False, indent=2) + "\n")
+        _write_json(_as_json(health))
     else:
         for line in _lines(health):
             out.print(line, markup=False, highlight=False)
     raise typer.Exit(0 if health.ok else 1)
+
+
+def _write_json(figures: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
 
 
 def _lines(health: Health) -> list[str]:
@@ -68,7 +82,9 @@ def _as_json(health: Health) -> dict[str, object]:
         "outbox_oldest_minutes": health.oldest_minutes, "outbox_failed": health.failed,
         "last_tick": None if health.tick is None else {
             "started_at": health.tick.started_at.isoformat(), "seconds": health.tick.seconds,
-            "worker": health.tick.worker, "error": health.tick.error, "stale": health.tick_stale},
+            "worker": health.tick.worker, "error": health.tick.error, "stale": health.tick_stale,
+            "age_seconds": health.tick_age_seconds,
+            "stale_after_seconds": health.tick_overdue_after},
         "getme": [{"channel": p.channel, "ok": p.ok, "name": p.name, "error": p.error}
                   for p in health.probes],
         "channels": [{"channel": u.channel, "month": u.month.isoformat(), "sent": u.sent,

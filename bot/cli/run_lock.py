@@ -21,7 +21,7 @@ import typer
 from filelock import FileLock, Timeout
 from sqlalchemy.engine import make_url
 
-from bot.cli.common import err
+from bot.cli.common import complain
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -63,14 +63,13 @@ def sole_run(database_url: str) -> Iterator[None]:
         pid = _holder(path)
         which = f" (số {pid})" if pid else ""
         stop = f"“kill {pid}”" if pid else "dừng container của nó nếu nó chạy bằng Docker"
-        err.print(
+        complain(
             f"Đã có một tiến trình “dondoc run”{which} đang chạy trên cơ sở dữ liệu {database}. "
             "Với SQLite, mỗi tệp dữ liệu chỉ chạy được một bot: hãy dừng tiến trình kia trước "
             f"(Ctrl+C ở nơi nó chạy, hoặc {stop}), hoặc dùng PostgreSQL "
             "(DATABASE_URL=postgresql+psycopg://…) để chạy nhiều tiến trình. Các lệnh khác "
-            "(import, health, tick…) vẫn dùng được khi bot đang chạy.",
-            style="red", markup=False, highlight=False,
-        )  # fmt: skip
+            "(import, health, tick…) vẫn dùng được khi bot đang chạy."
+        )
         raise typer.Exit(1) from None
     try:
         yield

@@ -20,6 +20,7 @@ from bot.scheduler.planner import PlanResult, plan
 from bot.scheduler.planners.messages import isolated
 from bot.services.agency_changes import AppliedChange, apply_due
 from bot.services.calendar import load_calendar
+from bot.services.retention import prune_daily
 
 
 @dataclass
@@ -41,11 +42,13 @@ def apply_changes(session: Session, now: datetime, cal: WorkCalendar) -> list[Ap
 def plan_due(
     engine: Engine, now: datetime, *, settings: Settings
 ) -> tuple[PlanResult, list[AppliedChange], WorkCalendar]:
-    """The agencies' changes applied and what is due at ``now`` planned, committed."""
+    """The agencies' changes applied and what is due at ``now`` planned, committed; then,
+    once a day, what the retention lets go is pruned (``bot.services.retention``)."""
     with session_scope(engine) as session:
         cal = load_calendar(session, settings.hours)
         changes = apply_changes(session, now, cal)
         planned = plan(session, now, settings=settings, cal=cal)
+    prune_daily(engine, now, settings)  # retention: once a day, after the plan is committed
     return planned, changes, cal
 
 

@@ -4,10 +4,11 @@ outbox's backlog and failures, each channel's messages this month against its qu
 each configured channel's ``getMe`` (:func:`probe_channels`). Read only: the check never
 migrates nor writes.
 
-Healthy (exit 0) means the database answers at the latest schema, the last tick worked,
-and every configured channel answers ``getMe``; a spent quota, a backlog, a tick older
-than three intervals or none yet is a warning: the bot may be stopped on purpose, and
-``/healthz`` is the liveness check of a running one.
+Healthy (exit 0) means the database answers at the latest schema, the last tick worked
+and is recent (:func:`overdue_after`: three tick intervals, five minutes at least), and
+every configured channel answers ``getMe``. A tick older than that is a problem (exit 1):
+the bot stopped or hangs. A spent quota, a backlog, or no tick yet (a database no bot has
+run on) is a warning.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.config import Settings
 from bot.db import alembic_config
 from bot.domain.calendar import VIETNAM
 from bot.models import Chat, Outbox, OutboxState, TickRun
+from bot.redact import mask_url, scrub
 from bot.services.channel_usage import Usage, usages
 from bot.services.outbox import CHANNEL_STOPPED
 from bot.services.ticks import last_tick
@@ -164,7 +166,9 @@ class Health:
     oldest_minutes: float | None = None  # age of the oldest of them, in minutes
     failed: int = 0  # outbox rows failed for good
     tick: TickRun | None = None  # the last planning tick of any worker
-    tick_stale: bool = False  # older than three tick intervals
+    tick_age_seconds: float | None = None  # how long ago it started, in seconds
+    tick_stale: bool = False  # older than overdue_after(settings): the bot stopped
+    tick_overdue_after: float = 0.0  # that threshold, in seconds
     channels: list[Usage] = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)  # each channel's getMe
     problems: list[str] = field(default_factory=list)
@@ -181,7 +185,7 @@ def check(settings: Settings, now: datetime) -> Health:
     problem in the result. Opens the database without creating or migrating it, and
     waits at most a few seconds for it."""
     url = make_url(settings.database_url)
-    health = Health(database=url.render_as_string(hide_password=True))
+    health = Health(database=mask_url(settings.database_url))
     scripts = ScriptDirectory.from_config(alembic_config(settings.database_url))
     health.latest = scripts.get_current_head()
     known = {script.revision for script in scripts.walk_revisions()}
@@ -205,20 +209,35 @@ def stale_after(settings: Settings) -> timedelta:
     return timedelta(seconds=max(3 * settings.tick_seconds, 60))
 
 
+OVERDUE_FLOOR = timedelta(minutes=5)
+
+
+def overdue_after(settings: Settings) -> timedelta:
+    """For ``dondoc health``: a last tick older than this means the bot stopped or hangs
+    (a problem, exit 1): three tick intervals, five minutes at least, so that a check run
+    from cron beside a bot ticking every minute does not cry wolf over one slow tick."""
+    return max(timedelta(seconds=3 * settings.tick_seconds), OVERDUE_FLOOR)
+
+
 def _tick(session: Session, health: Health, now: datetime, settings: Settings) -> None:
     health.tick = tick = last_tick(session)
+    limit = overdue_after(settings)
+    health.tick_overdue_after = limit.total_seconds()
     if tick is None:
         health.warnings.append("Chưa có lượt nhắc việc nào được ghi lại: “dondoc run” chưa chạy.")
         return
     local = tick.started_at.astimezone(VIETNAM)
+    age = now - tick.started_at
+    health.tick_age_seconds = max(age.total_seconds(), 0.0)
     if tick.error:
         health.problems.append(f"Lượt nhắc việc lúc {local:%H:%M:%S %d/%m/%Y} bị lỗi: "
                                f"{tick.error[:200]}")  # fmt: skip
-    if now - tick.started_at > stale_after(settings):
+    if age > limit:
         health.tick_stale = True
-        health.warnings.append(
-            f"Lượt nhắc việc gần nhất đã từ {local:%H:%M %d/%m/%Y} ({_ago(now - tick.started_at)}"
-            " trước): “dondoc run” có thể đã dừng hoặc bị treo."
+        health.problems.append(
+            f"Lượt nhắc việc gần nhất đã từ {local:%H:%M %d/%m/%Y} ({_ago(age)} trước), quá "
+            f"{_ago(limit)} (ba chu kỳ nhắc việc, ít nhất 5 phút): “dondoc run” đã dừng hoặc "
+            "bị treo. Xem nhật ký của bot và khởi động lại nó."
         )
 
 
@@ -242,6 +261,7 @@ def _check(
             health.schema = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc.__class__.__name__
+        reason = scrub(str(reason), settings.database_url)  # a driver may quote the password
         health.problems.append(f"Không đọc được cơ sở dữ liệu: {reason}")
         return health
     if health.schema is None:
