@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from bot.app import clock
 from bot.cli.common import app, complain, load_settings, migrated_engine, say
 from bot.cli.run_lock import sqlite_file
-from bot.render import thousands
+from bot.domain.numbers import thousands
 from bot.services.retention import prune
 
 
