@@ -296,3 +296,18 @@ def test_windows_1258_with_a_foreign_name_still_imports(
     imported = export_files(registry_engine, path)
     assert imported[0] == "TP-1 Müller Ångström 2025-01-07"
     assert imported[1:] == [f"TP-{n} Lê Văn An 2025-01-07" for n in range(2, 6)]
+
+
+def test_an_old_font_past_the_first_64_kib_of_a_windows_1258_export_is_refused(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    from tests.test_import import windows_vietnamese
+
+    text = longer("files")  # a header and 2,999 rows in Windows-1258: the code page read
+    row = "TP-X,Chứng thực,Lê Văn An,Sở Tư pháp,02/01/2025 09:00,07/01/2025,Đang xử lý\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes(windows_vietnamese(text) + tcvn3(row))
+    with pytest.raises(FileProblem) as problem:
+        export_files(registry_engine, path)
+    assert f"dòng {LONG + 1}: tệp được gõ bằng bảng mã cũ" in str(problem.value)
+    assert written(registry_engine) == 0

@@ -1,7 +1,9 @@
 """Read a CSV or XLSX file into numbered rows of text cells.
 
 CSV: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text"), and the Windows code
-pages Excel uses on Vietnamese machines (cp1258) are recognised; the delimiter (comma,
+pages Excel uses on Vietnamese machines (cp1258) are recognised (a byte that is not text
+is named by its line and place; the old Vietnamese fonts TCVN3 and VNI are refused; a
+DOS end-of-file mark, Ctrl-Z, ending the file is dropped); the delimiter (comma,
 semicolon or tab) is the one under which the table's header row reads, and quoting is
 always RFC 4180's. XLSX: the first sheet, up to its last value (never its stated
 dimension), merged cells filled from their top-left cell (a deadline merged over
@@ -497,6 +499,7 @@ class _Text:
 
     def __init__(self, path: Path, encoding: str) -> None:
         self.path, self.encoding = path, encoding
+        self.code_page = codecs.lookup(encoding).name in _CODE_PAGES
         self.normalized = True  # every piece so far is NFC
         self.control = ""  # a piece held this control character: the text ends after its line
         self.ends_with_break = True
@@ -545,6 +548,8 @@ class _Text:
                 cut = len(pending) if not block else _after_last_break(pending)
                 if cut:
                     piece, pending = pending[:cut], pending[cut:]
+                    if self.code_page:  # an old font may start past the first 64 KiB
+                        _refuse_old_fonts(self.path, piece, self.lines_read())
                     yield self._checked(piece, search)
                     if self.control:
                         return
@@ -565,6 +570,7 @@ class _Text:
         return piece
 
 
+_CODE_PAGES = {"cp1258", "cp1252"}
 _ASCII_BASED = {"utf-8", "utf-8-sig", "cp1258", "cp1252", "ascii"}
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL
 
@@ -643,26 +649,45 @@ _CP1258_VIETNAMESE = frozenset("ĂÂÊÔƠƯĐăâêôơưđÀÁÈÉÍÓÙÚàá
 _OLD_FONT_WORDS = 2  # signs inside words: a name in another language (“Müller”) holds one
 
 
-def _refuse_old_fonts(path: Path, text: str) -> None:
-    """Refuse ``text`` (a code page's reading of the file's start) when its words hold
-    signs of an old Vietnamese font rather than Windows-1258's letters: gibberish holds
-    them everywhere, a file in Windows-1258 with a few foreign names far fewer than its
-    own Vietnamese letters."""
+def _refuse_old_fonts(path: Path, text: str, lines_before: int = 0) -> None:
+    """Refuse ``text`` (a code page's reading of the file, or of its lines from
+    ``lines_before + 1`` on, before NFC) when it reads as an old Vietnamese font."""
     signs = [
         i for i, char in enumerate(text)
         if char in _OLD_FONT_SIGNS and (text[i - 1 : i].isalpha() or text[i + 1 : i + 2].isalpha())
     ]  # fmt: skip
-    if len(signs) < _OLD_FONT_WORDS:
-        return
-    vietnamese = sum(1 for char in text if char in _CP1258_VIETNAMESE)
-    if len(signs) * 4 < vietnamese:
+    at = _old_font_at(text, signs)
+    if at is None:
         return
     raise FileProblem(
         path,
-        f"dòng {_breaks(text[: signs[0]]) + 1}: tệp được gõ bằng bảng mã cũ (TCVN3 “ABC” hay "
-        f"VNI, phông .VnTime hay VNI-Times): đọc ra chữ sai như “{_word_at(text, signs[0])}”. "
+        f"dòng {lines_before + _breaks(text[:at]) + 1}: tệp được gõ bằng bảng mã cũ (TCVN3 "
+        f"“ABC” hay VNI, phông .VnTime hay VNI-Times): đọc ra chữ sai như “{_word_at(text, at)}”. "
         f"Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã), rồi {_SAVE_AS_UTF8}",
     )
+
+
+def _old_font_at(text: str, signs: list[int]) -> int | None:
+    """The first of ``signs`` (old fonts' signs inside words) when they outweigh
+    Windows-1258's own letters, in the whole text or in one line of it (a row pasted from
+    an old document into a file in Windows-1258); None when the text reads as Vietnamese.
+    A name in another language (“Müller”) holds a sign or two among a line's letters."""
+    if len(signs) < _OLD_FONT_WORDS:
+        return None
+    if len(signs) * 4 >= _vietnamese(text):
+        return signs[0]
+    by_line: dict[int, list[int]] = {}
+    for i in signs:
+        by_line.setdefault(max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1, []).append(i)
+    for start, found in by_line.items():
+        line = text[start : _line_end(text, found[0])]
+        if len(found) >= 3 and len(found) >= 2 * _vietnamese(line):
+            return found[0]
+    return None
+
+
+def _vietnamese(text: str) -> int:
+    return sum(1 for char in text if char in _CP1258_VIETNAMESE)
 
 
 def _word_at(text: str, at: int) -> str:
