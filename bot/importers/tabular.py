@@ -676,9 +676,12 @@ def _old_font_at(text: str, signs: list[int]) -> int | None:
         return None
     if len(signs) * 4 >= _vietnamese(text):
         return signs[0]
-    by_line: dict[int, list[int]] = {}
-    for i in signs:
-        by_line.setdefault(max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1, []).append(i)
+    by_line: dict[int, list[int]] = {}  # a line's start → its signs
+    start = previous = 0
+    for i in signs:  # in order: each stretch of text between two signs is searched once
+        start = max(start, text.rfind("\n", previous, i) + 1, text.rfind("\r", previous, i) + 1)
+        by_line.setdefault(start, []).append(i)
+        previous = i
     for start, found in by_line.items():
         line = text[start : _line_end(text, found[0])]
         if len(found) >= 3 and len(found) >= 2 * _vietnamese(line):
