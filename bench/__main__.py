@@ -34,13 +34,14 @@ BENCHMARKS: tuple[tuple[str, Callable[[float], list[Figure]]], ...] = (
 
 
 def scale_of(size: str) -> float:
+    """``--size``'s type: a name of :data:`SIZES` or a factor above 0, at most 10."""
     if size in SIZES:
         return SIZES[size]
     try:
         value = float(size)
     except ValueError:
         raise argparse.ArgumentTypeError(f"tiny, default, full or a factor, not {size!r}") from None
-    if not 0 < value <= 10:
+    if not 0 < value <= 10:  # also refuses nan
         raise argparse.ArgumentTypeError(f"a factor above 0 and at most 10, not {size}")
     return value
 
@@ -51,14 +52,14 @@ def main() -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--size", default="default", help="tiny, default, full or a factor")
+    parser.add_argument(
+        "--size", type=scale_of, default="default", help="tiny, default, full or a factor"
+    )
     parser.add_argument("--only", nargs="+", choices=[name for name, _ in BENCHMARKS],
                         help="run only these benchmarks")  # fmt: skip
     args = parser.parse_args()
-    try:
-        scale = scale_of(args.size)
-    except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
+    scale: float = args.size  # argparse applies the type to the default too
+    size = next((name for name, factor in SIZES.items() if factor == scale), f"{scale:g}")
     figures: list[Figure] = []
     crashed = []
     started = time.perf_counter()
@@ -73,7 +74,7 @@ def main() -> int:
             except Exception:
                 crashed.append(name)
                 traceback.print_exc()
-    title = (f"dondoc benchmarks, size {args.size} (×{scale:g} of issue #13's sizes), "
+    title = (f"dondoc benchmarks, size {size} (×{scale:g} of issue #13's sizes), "
              f"{time.perf_counter() - started:.0f} s in all")  # fmt: skip
     print(render(figures, title))
     print(machine())

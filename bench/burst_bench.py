@@ -36,6 +36,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bench.args import non_negative_float, positive_int
 from bench.fake_bot_api import FakeBotApi, ServerThread, Traffic
 from bench.table import Figure
 from bot.channels import Channel
@@ -75,8 +76,25 @@ class Burst:
 
     @property
     def share(self) -> float:
-        """Percent of Telegram's 30 messages a second."""
+        """Percent of Telegram's 30 messages a second, at most 100 (:attr:`over_ceiling`).
+
+        Telegram's limit (and the fake's) is a sliding one-second window: up to 30
+        messages in any one second, all at once if they like. A burst of N messages may
+        thus last only (N − 30) / 30 s, and its rate over that time exceeds 30 a second
+        without breaking the limit: by a hair for 3,000 notices, several times over for a
+        tiny burst sent within one window (9 notices in 0.1 s: 300 %). Above 100 % the
+        rate measures the window's allowance, not the ceiling; the most messages in any
+        one-second window is the figure that tells the limit was kept."""
+        return min(100.0, self.measured_share)
+
+    @property
+    def measured_share(self) -> float:
         return 100 * self.per_second / TELEGRAM_PER_SECOND
+
+    @property
+    def over_ceiling(self) -> bool:
+        """Whether :attr:`share` is capped: the burst went faster than 30 a second."""
+        return self.measured_share > 100
 
 
 def build(engine: Engine, groups: int) -> int:
@@ -210,7 +228,14 @@ def burst_figures(b: Burst) -> list[Figure]:
     t = b.traffic
     return [
         Figure(f"burst: end to end {where}", b.seconds, "s", ceiling, note=scaled),
-        Figure(f"burst: share of 30 msg/s {where}", b.share, "%", 95, at_most=False),
+        Figure(
+            f"burst: share of 30 msg/s {where}",
+            b.share,
+            "%",
+            95,
+            at_most=False,
+            note=capped_note(b),
+        ),
         Figure(f"burst: 429 answers {where}", t.too_many, "", 0),
         Figure(f"burst: most in a 1-s window {where}", t.max_per_second, "msg", 30),
         Figure(f"burst: most to a group in 60 s {where}", t.max_per_group_minute, "msg", 20),
@@ -218,17 +243,28 @@ def burst_figures(b: Burst) -> list[Figure]:
     ]
 
 
+def capped_note(b: Burst) -> str:
+    """Why the share shows 100 % when it was measured above (see :attr:`Burst.share`)."""
+    if not b.over_ceiling:
+        return ""
+    return (f"capped: {b.measured_share:.0f} % measured, {b.traffic.messages:,} messages in "
+            f"{b.seconds:.2f} s (a 1-s window holds 30)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--groups", type=int, default=ISSUE_GROUPS)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--groups", type=positive_int, default=ISSUE_GROUPS)
+    parser.add_argument(
+        "--latency", type=non_negative_float, default=0.0, help="seconds per request"
+    )
     args = parser.parse_args()
     b = asyncio.run(run(args.groups, args.latency))
     t = b.traffic
     print(f"{b.notices:,} notices to {b.groups:,} groups, {b.latency * 1000:.0f} ms latency: "
-          f"{b.seconds:.1f} s end to end, {b.per_second:.1f} msg/s = {b.share:.0f} % of 30 msg/s; "
+          f"{b.seconds:.1f} s end to end, {b.per_second:.1f} msg/s = {b.share:.0f} % of 30 msg/s"
+          f"{' (' + capped_note(b) + ')' if b.over_ceiling else ''}; "
           f"{t.too_many} × 429; at most {t.max_per_second} in a second, "
           f"{t.max_per_group_minute} to a group in a minute; "
           f"reply answered in {b.reply_seconds * 1000:.0f} ms")  # fmt: skip

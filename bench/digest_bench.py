@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from bench.args import positive_int
 from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, upgrade
@@ -73,7 +74,8 @@ def build(url: str, agencies: int, parts: int) -> None:
                               "message_id": None, "field": "status", "old": "open", "new": "done", "note": ""})  # fmt: skip
         conn.execute(insert(Task), tasks)
         conn.execute(insert(Assignment), rows)
-        conn.execute(insert(StatusUpdate), audit)
+        if audit:  # a small register may have no part done
+            conn.execute(insert(StatusUpdate), audit)
     engine.dispose()
 
 
@@ -165,8 +167,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--agencies", type=int, default=1000)
-    parser.add_argument("--parts", type=int, default=20)
+    parser.add_argument("--agencies", type=positive_int, default=1000)
+    parser.add_argument("--parts", type=positive_int, default=20)
     args = parser.parse_args()
     r = run(args.agencies, args.parts)
     n = r.agencies

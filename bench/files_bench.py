@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from bench.args import positive_int
 from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
@@ -168,7 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=positive_int, default=1_000_000)
     parser.add_argument(
         "--url", help="an empty database to import into, e.g. PostgreSQL's (default: SQLite)"
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from bench.args import fraction, positive_int
 from bench.table import Figure
 from bot.config import Settings
 from bot.db import make_engine, upgrade
@@ -42,7 +43,7 @@ def build(url: str, parts: int, due: int) -> None:
     cal = WorkCalendar()
     soon = cal.add_working_days(TODAY, 3)  # the "before-3" stage fires today
     later = date(2025, 6, 30)
-    tasks = parts // 10
+    tasks = -(-parts // 10)  # ten parts a task, the last task maybe fewer
     with engine.begin() as conn:
         conn.execute(insert(Plan), [{"number": "1/KH-BENCH", "issued_on": date(2024, 1, 2), "year": 2024,
                                      "title": "bench", "issuer": "", "source": ""}])  # fmt: skip
@@ -156,11 +157,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=positive_int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument(
-        "--due", type=float, default=0.01, help="fraction due in the first register"
+        "--due", type=fraction, default=0.01, help="fraction due in the first register"
     )
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=positive_int, default=3)
     args = parser.parse_args()
     due = int(args.sizes[0] * args.due)
     cases = [(n, due) for n in args.sizes] + [(args.sizes[-1], int(args.sizes[-1] * args.due))]

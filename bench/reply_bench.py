@@ -22,6 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from bench.args import positive_int
 from bench.table import Figure
 from bot.channels.telegram import build_application
 from bot.config import Settings
@@ -105,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--replies", type=int, default=300)
+    parser.add_argument("--replies", type=positive_int, default=300)
     parser.add_argument("--rate-limit", action="store_true", help="with dondoc's send limiter")
     args = parser.parse_args()
     latencies = sorted(asyncio.run(run(args.replies, rate_limit=args.rate_limit)))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from bench.burst_bench import Burst, burst_figures
+from bench.fake_bot_api import Traffic
+from bench.table import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +76,106 @@ def test_each_benchmark_still_runs_on_its_own(command: list[str]) -> None:
     done = run(*command)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip(), "a benchmark prints its figures"
+
+
+# Every numeric option of every entry point, with values it must refuse.
+BAD_OPTIONS = [
+    ("bench.__main__", ["--size", "0"]),
+    ("bench.__main__", ["--size", "-1"]),
+    ("bench.__main__", ["--size", "nan"]),
+    ("bench.__main__", ["--size", "11"]),
+    ("bench.burst_bench", ["--groups", "0"]),
+    ("bench.burst_bench", ["--groups", "-3"]),
+    ("bench.burst_bench", ["--groups", "2.5"]),
+    ("bench.burst_bench", ["--latency", "-1"]),
+    ("bench.burst_bench", ["--latency", "nan"]),
+    ("bench.burst_bench", ["--latency", "inf"]),
+    ("bench.digest_bench", ["--agencies", "0"]),
+    ("bench.digest_bench", ["--parts", "0"]),
+    ("bench.digest_bench", ["--parts", "-1"]),
+    ("bench.files_bench", ["--rows", "0"]),
+    ("bench.files_bench", ["--rows", "-5"]),
+    ("bench.files_bench", ["--rows", "many"]),
+    ("bench.plan_bench", ["--sizes", "0"]),
+    ("bench.plan_bench", ["--sizes", "50", "-1"]),
+    ("bench.plan_bench", ["--repeat", "0"]),
+    ("bench.plan_bench", ["--due", "-0.1"]),
+    ("bench.plan_bench", ["--due", "1.5"]),
+    ("bench.plan_bench", ["--due", "nan"]),
+    ("bench.reply_bench", ["--replies", "0"]),
+    ("bench.reply_bench", ["--replies", "-300"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "args"), BAD_OPTIONS, ids=lambda v: " ".join(v) if isinstance(v, list) else v
+)
+def test_a_bad_number_is_a_usage_error_before_anything_runs(
+    module: str,
+    args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main = importlib.import_module(module).main
+    monkeypatch.setattr(sys, "argv", [module, *args])
+    parse = argparse.ArgumentParser.parse_args
+
+    def refusing(*a: Any, **k: Any) -> Any:  # a value let through would start a long run
+        parsed = parse(*a, **k)
+        raise AssertionError(f"argparse accepted {args}: {parsed}")
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", refusing)
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    said = capsys.readouterr()
+    assert f"error: argument {args[0]}: " in said.err, said.err
+    assert said.err.startswith("usage: ") and "Traceback" not in said.err
+    assert said.out == ""
+
+
+def test_a_bad_number_as_a_process_exits_2_without_a_traceback() -> None:
+    for command in (["bench.burst_bench", "--latency", "-1"], ["bench", "--size", "0"]):
+        done = run(*command)
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert f"error: argument {command[1]}: " in done.stderr
+        assert "Traceback" not in done.stderr and not done.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bench.digest_bench", "--agencies", "1", "--parts", "1"],  # no part done: no audit row
+        ["bench.plan_bench", "--sizes", "15", "1", "--repeat", "1", "--due", "1"],  # not tens
+    ],
+    ids=lambda command: " ".join(command),
+)
+def test_the_smallest_sizes_run(command: list[str]) -> None:
+    done = run(*command)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip()
+
+
+def burst(messages: int, seconds: float) -> Burst:
+    traffic = Traffic(messages=messages, too_many=0, first=0.0, last=seconds,
+                      max_per_second=min(messages, 30), max_per_group_minute=3)  # fmt: skip
+    return Burst(groups=messages // 3, notices=messages, latency=0.0, sent=messages,
+                 seconds=seconds, traffic=traffic, reply_seconds=0.05)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("messages", "seconds", "shown", "note"),
+    [
+        (9, 0.1, 100.0, "capped: 300 % measured, 9 messages in 0.10 s"),  # within one window
+        (3000, 99.5, 100.0, "capped: 101 % measured"),  # 30 at once, then 30 a second
+        (3000, 120.0, 83.3, ""),
+    ],
+)
+def test_the_share_of_30_msg_s_never_claims_more_than_the_ceiling(
+    messages: int, seconds: float, shown: float, note: str
+) -> None:
+    (row,) = [f for f in burst_figures(burst(messages, seconds)) if "share of 30" in f.name]
+    assert row.measured == pytest.approx(shown, abs=0.05)
+    assert row.note.startswith(note) and bool(row.note) == bool(note), row.note
+    table = render([row], "burst")
+    assert "| 100 %" in table or f"| {shown:.1f} %" in table, table

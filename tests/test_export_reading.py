@@ -73,7 +73,7 @@ def test_a_control_character_names_its_row_and_a_bad_byte_its_line(
     # Past the first 64 KiB, where the encoding is recognised.
     many = "".join(f"HS-{n},Sở Tư pháp,22/01/2025 09:00\n" for n in range(3000))
     path.write_bytes((HEADER + many).encode() + b"HS-X,S\xff,x\n" + rows[0].encode())
-    with pytest.raises(FileProblem, match=r"dòng 3002: sai bảng mã \(utf-8\)"):
+    with pytest.raises(FileProblem, match=r"dòng 3002, ký tự thứ 7: sai bảng mã, byte 0xFF "):
         list(iter_rows(path, "files"))
 
 

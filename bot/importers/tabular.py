@@ -1,7 +1,9 @@
 """Read a CSV or XLSX file into numbered rows of text cells.
 
 CSV: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text"), and the Windows code
-pages Excel uses on Vietnamese machines (cp1258) are recognised; the delimiter (comma,
+pages Excel uses on Vietnamese machines (cp1258) are recognised (a byte that is not text
+is named by its line and place; the old Vietnamese fonts TCVN3 and VNI are refused; a
+DOS end-of-file mark, Ctrl-Z, ending the file is dropped); the delimiter (comma,
 semicolon or tab) is the one under which the table's header row reads, and quoting is
 always RFC 4180's. XLSX: the first sheet, up to its last value (never its stated
 dimension), merged cells filled from their top-left cell (a deadline merged over
@@ -86,44 +88,87 @@ def _check_path(path: Path) -> None:
 
 
 def decode(path: Path, data: bytes) -> str:
-    """Bytes → text, or a clear error when the encoding cannot be recognised."""
+    """Bytes → text, or a clear error naming the line, the place in it and the bytes that
+    are not text in the file's encoding. A DOS end-of-file mark (Ctrl-Z) ending the file
+    is dropped."""
+    encoding = _encoding(path, data)
     try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                guess = from_bytes(data, cp_isolation=["cp1258", "cp1252", "utf_16"]).best()
-                if guess is None:
-                    raise FileProblem(
-                        path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”"
-                    ) from None
-                text = str(guess)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _decoding_problem(path, data, exc) from None
+        before = exc.object[: exc.start].decode(exc.encoding, errors="replace")
+        raise _decoding_problem(path, exc, before, 0, len(data)) from None
+    text = _without_eof_mark(text)
     bad = _CONTROL.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise FileProblem(
-            path,
-            f"dòng {line}: có ký tự lạ, tệp không phải văn bản CSV hoặc sai bảng mã "
-            "(hãy lưu lại dạng “CSV UTF-8”)",
-        )
+        raise _control_problem(path, _breaks(text[: bad.start()]) + 1, bad.group())
     # cp1258 writes tones as combining marks: compose them so "ệ" matches "ệ".
     return unicodedata.normalize("NFC", text)
 
 
-def _decoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError) -> FileProblem:
-    """Where the bytes stop being text: the line, counted in the part that decodes."""
-    line = data[: exc.start].decode(exc.encoding, errors="replace").count("\n") + 1
-    return FileProblem(path, f"dòng {line}: {_undecodable(exc, len(data))}")
+_EOF_MARK = "\x1a"  # Ctrl-Z: old DOS and Windows tools end a text file with it
 
 
-def _undecodable(exc: UnicodeDecodeError, size: int) -> str:
+def _without_eof_mark(text: str) -> str:
+    """``text`` without the end-of-file marks that end it (anywhere else one is an error)."""
+    return text.rstrip(_EOF_MARK) if text.endswith(_EOF_MARK) else text
+
+
+_SAVE_AS_UTF8 = "lưu lại tệp dưới dạng CSV UTF-8"
+
+
+def _control_problem(path: Path, line: int, char: str) -> FileProblem:
+    return FileProblem(
+        path,
+        f"dòng {line}: có ký tự lạ (mã 0x{ord(char):02X}): tệp không phải văn bản CSV hoặc sai "
+        f"bảng mã: hãy {_SAVE_AS_UTF8}",
+    )
+
+
+def _decoding_problem(
+    path: Path, exc: UnicodeDecodeError, before: str, lines_before: int, size: int
+) -> FileProblem:
+    """Where the bytes stop being text: ``before`` is the text decoded from the start of
+    line ``lines_before + 1`` (or of the file) up to the bad bytes."""
+    before = before.removeprefix("\ufeff")
+    line = lines_before + _breaks(before) + 1
+    char = len(before) - max(before.rfind("\n"), before.rfind("\r"))
+    where = f"dòng {line}, ký tự thứ {char}"
     if exc.encoding.replace("_", "-").startswith("utf-16") and size % 2:
-        return "tệp UTF-16 bị cắt cụt (số byte lẻ): hãy lưu hoặc xuất lại tệp"
-    return f"sai bảng mã ({exc.encoding}): hãy lưu lại tệp dạng “CSV UTF-8”"
+        return FileProblem(
+            path, f"{where}: tệp UTF-16 bị cắt cụt (số byte lẻ): hãy lưu hoặc xuất lại tệp"
+        )
+    raw = _bad_bytes(exc)
+    shown = " ".join(f"0x{b:02X}" for b in raw)
+    return FileProblem(
+        path,
+        f"{where}: sai bảng mã, {'các byte' if len(raw) > 1 else 'byte'} {shown} không phải "
+        f"chữ trong bảng mã {_encoding_name(exc.encoding)}: hãy {_SAVE_AS_UTF8}",
+    )
+
+
+def _bad_bytes(exc: UnicodeDecodeError, most: int = 8) -> bytes:
+    """The bytes from the first that is not text in ``exc.encoding`` to the next that is
+    (``most`` at most): a damaged letter is often more than one byte."""
+    data, end = exc.object, max(exc.end, exc.start + 1)
+    if codecs.lookup(exc.encoding).name.startswith("utf-16"):
+        return bytes(data[exc.start : end])
+    while end < len(data) and end - exc.start < most:
+        try:
+            data[end : end + 4].decode(exc.encoding)  # a character is 4 bytes at most
+        except UnicodeDecodeError as after:
+            if after.start == 0:
+                end += after.end
+                continue
+        break
+    return bytes(data[exc.start : min(end, exc.start + most)])
+
+
+def _encoding_name(codec: str) -> str:
+    name = codecs.lookup(codec).name
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16",
+            "utf-16-be": "UTF-16", "cp1258": "Windows-1258", "cp1252": "Windows-1252"}.get(
+        name, name
+    )  # fmt: skip
 
 
 _DELIMITERS = (",", ";", "\t")
@@ -401,7 +446,7 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
         return
     with path.open("rb") as raw:
         head = raw.read(_SAMPLE)
-    if not head.strip():
+    if not (head.rstrip(_EOF_MARK.encode()) if len(head) < _SAMPLE else head).strip():
         raise FileProblem(path, "tệp trống")
     encoding = _encoding(path, head)
     text = _Text(path, encoding)
@@ -429,7 +474,7 @@ def iter_cells(path: Path, table: str | None = None) -> Iterator[tuple[int, Sequ
             rest = text.raw_lines(last[0], None)
             if _open_quote(rest, dialect.delimiter) == opened:
                 raise _unclosed(path, last[0], rest, dialect.delimiter)
-        raise FileProblem(path, f"dòng {last[0]}: có ký tự lạ (sai bảng mã?)")
+        raise _control_problem(path, last[0], text.control)
     if not text.ends_with_break or any("\n" in c or "\r" in c for c in last[1]):
         record = text.raw_lines(last[0], reader.line_num)
         if _open_quote(record, dialect.delimiter) is not None:
@@ -454,8 +499,9 @@ class _Text:
 
     def __init__(self, path: Path, encoding: str) -> None:
         self.path, self.encoding = path, encoding
+        self.code_page = codecs.lookup(encoding).name in _CODE_PAGES
         self.normalized = True  # every piece so far is NFC
-        self.control = False  # a piece held a control character: the text ends after its line
+        self.control = ""  # a piece held this control character: the text ends after its line
         self.ends_with_break = True
         # The lines read so far (the csv reader's count, once it reads): a piece is read
         # once the reader has read every line of the pieces before.
@@ -488,14 +534,22 @@ class _Text:
                 try:
                     pending += decoder.decode(block, final=not block)
                 except UnicodeDecodeError as exc:
+                    # The pieces yielded so far end at a line break and the reader has
+                    # read all their lines: ``pending`` starts a line.
                     good = exc.object[: exc.start].decode(exc.encoding, errors="replace")
-                    line = self.lines_read() + _breaks(pending + good) + 1
-                    why = _undecodable(exc, self.path.stat().st_size)
-                    raise FileProblem(self.path, f"dòng {line}: {why}") from None
+                    size = self.path.stat().st_size
+                    problem = _decoding_problem(
+                        self.path, exc, pending + good, self.lines_read(), size
+                    )
+                    raise problem from None
                 search = search or len(block.translate(None, _CONTROL_BYTES)) < len(block)
+                if not block:  # the end of the file, which may hold DOS's end-of-file mark
+                    pending = _without_eof_mark(pending)
                 cut = len(pending) if not block else _after_last_break(pending)
                 if cut:
                     piece, pending = pending[:cut], pending[cut:]
+                    if self.code_page:  # an old font may start past the first 64 KiB
+                        _refuse_old_fonts(self.path, piece, self.lines_read())
                     yield self._checked(piece, search)
                     if self.control:
                         return
@@ -505,7 +559,7 @@ class _Text:
     def _checked(self, piece: str, search: bool) -> str:
         bad = _CONTROL.search(piece) if search else None
         if bad is not None:
-            self.control = True
+            self.control = bad.group()
             piece = piece[: _line_end(piece, bad.start())]
         if self.normalized and not piece.isascii():
             # Without its quotes: a quote the csv module drops can join a letter and its mark.
@@ -516,6 +570,7 @@ class _Text:
         return piece
 
 
+_CODE_PAGES = {"cp1258", "cp1252"}
 _ASCII_BASED = {"utf-8", "utf-8-sig", "cp1258", "cp1252", "ascii"}
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # as _CONTROL
 
@@ -544,15 +599,101 @@ def _line_end(text: str, at: int) -> int:
 
 
 def _encoding(path: Path, head: bytes) -> str:
+    """The encoding of a text file that starts with ``head``: UTF-16 or UTF-8 (a byte
+    further on that is not UTF-8 is an error on its line), or a Windows code page (cp1258,
+    Vietnamese) when the text is not UTF-8 at all. Text typed in the old Vietnamese fonts
+    (TCVN3 “ABC”, VNI), which a code page reads without error as other letters, is refused:
+    it would be imported as gibberish."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
     try:
-        head.decode("utf-8-sig")
+        head.decode("utf-8")
         return "utf-8-sig"
     except UnicodeDecodeError as exc:
-        if exc.start > len(head) - 4:  # a character cut by the 64 KiB window
+        if exc.start > len(head) - 4 and len(head) >= _SAMPLE:  # a character cut by the window
             return "utf-8-sig"
+        first_bad = exc
+    if _mostly_utf8(head):  # UTF-8 with a few stray bytes: they are errors on their lines
+        return "utf-8-sig"
+    _refuse_old_fonts(path, head.decode("cp1258", errors="replace"))
     guess = from_bytes(head, cp_isolation=["cp1258", "cp1252"]).best()
     if guess is None:
-        raise FileProblem(path, "không nhận ra bảng mã: hãy lưu lại tệp dạng “CSV UTF-8”")
-    return str(guess.encoding)
+        before = head[: first_bad.start].decode("utf-8", errors="replace")
+        raise _decoding_problem(path, first_bad, before, 0, len(head))
+    encoding = str(guess.encoding)
+    _refuse_old_fonts(path, head.decode(encoding, errors="replace"))
+    return encoding
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether ``data`` holds more well-formed UTF-8 letters beyond ASCII than bytes that
+    are not UTF-8. A code page's Vietnamese (a letter, then a tone, each a byte ≥ 0x80)
+    almost never happens to form UTF-8; UTF-8 with a byte damaged here and there does."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    letters = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+    return letters > 0 and letters >= bad
+
+
+# What a code page shows for bytes of the old Vietnamese fonts, which no Vietnamese word
+# holds in Windows-1258: TCVN3's á à ả ã ạ ă â ê ô ơ ư đ… fall on Latin-1's symbols
+# (“Së T­ ph¸p”), VNI's tones on letters of other languages (“Sôû Tö phaùp”); and
+# Windows-1252's reading of Windows-1258's tones (Ì Ò Þ ì ò).
+_OLD_FONT_SIGNS = frozenset(
+    "¡¢£¤¥¦§¨©ª«¬\xad®¯±²³´µ¶·¸¹º»¼½¾¿ÃÄÅÆÇËÌÎÏÐÑÒÕÖ×ØÛÜÝÞßãäåæçëìîïðñòõö÷øûüýþÿƒˆ‰ŠŒŽšœžŸ"
+)
+# Windows-1258's own Vietnamese: its letters and its tones (combining marks).
+_CP1258_VIETNAMESE = frozenset("ĂÂÊÔƠƯĐăâêôơưđÀÁÈÉÍÓÙÚàáèéíóùú\u0300\u0301\u0303\u0309\u0323")
+_OLD_FONT_WORDS = 2  # signs inside words: a name in another language (“Müller”) holds one
+
+
+def _refuse_old_fonts(path: Path, text: str, lines_before: int = 0) -> None:
+    """Refuse ``text`` (a code page's reading of the file, or of its lines from
+    ``lines_before + 1`` on, before NFC) when it reads as an old Vietnamese font."""
+    signs = [
+        i for i, char in enumerate(text)
+        if char in _OLD_FONT_SIGNS and (text[i - 1 : i].isalpha() or text[i + 1 : i + 2].isalpha())
+    ]  # fmt: skip
+    at = _old_font_at(text, signs)
+    if at is None:
+        return
+    raise FileProblem(
+        path,
+        f"dòng {lines_before + _breaks(text[:at]) + 1}: tệp được gõ bằng bảng mã cũ (TCVN3 "
+        f"“ABC” hay VNI, phông .VnTime hay VNI-Times): đọc ra chữ sai như “{_word_at(text, at)}”. "
+        f"Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã), rồi {_SAVE_AS_UTF8}",
+    )
+
+
+def _old_font_at(text: str, signs: list[int]) -> int | None:
+    """The first of ``signs`` (old fonts' signs inside words) when they outweigh
+    Windows-1258's own letters, in the whole text or in one line of it (a row pasted from
+    an old document into a file in Windows-1258); None when the text reads as Vietnamese.
+    A name in another language (“Müller”) holds a sign or two among a line's letters."""
+    if len(signs) < _OLD_FONT_WORDS:
+        return None
+    if len(signs) * 4 >= _vietnamese(text):
+        return signs[0]
+    by_line: dict[int, list[int]] = {}  # a line's start → its signs
+    start = previous = 0
+    for i in signs:  # in order: each stretch of text between two signs is searched once
+        start = max(start, text.rfind("\n", previous, i) + 1, text.rfind("\r", previous, i) + 1)
+        by_line.setdefault(start, []).append(i)
+        previous = i
+    for start, found in by_line.items():
+        line = text[start : _line_end(text, found[0])]
+        if len(found) >= 3 and len(found) >= 2 * _vietnamese(line):
+            return found[0]
+    return None
+
+
+def _vietnamese(text: str) -> int:
+    return sum(1 for char in text if char in _CP1258_VIETNAMESE)
+
+
+def _word_at(text: str, at: int) -> str:
+    start = max(text.rfind(c, 0, at) for c in ' ,;\t\r\n"') + 1
+    ends = [i for i in (text.find(c, at) for c in ' ,;\t\r\n"') if i >= 0]
+    return text[start : min(ends, default=len(text))][:40]
