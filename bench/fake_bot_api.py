@@ -318,9 +318,20 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        # A long poll cut short when the server stopped ends now, not when its task is
+        # collected (with the loop closed, it would log an error then, at any moment).
+        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
         return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+
+async def _cancel_the_rest() -> None:
+    """Every other task of this loop cancelled and waited for."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

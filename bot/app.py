@@ -120,7 +120,9 @@ async def open_channels(
 
             from bot.channels.telegram import build_application
 
-            application = build_application(settings, engine=engine, clock=clock)
+            reached = functools.partial(_reached, links, "telegram", clock, settings)
+            application = build_application(settings, engine=engine, clock=clock,
+                                            reached=reached)  # fmt: skip
             try:
                 await application.initialize()
             except TelegramError as exc:
@@ -139,7 +141,7 @@ async def open_channels(
             meter = UsageMeter(engine, "zalo", settings, clock)
             # Not reached until Zalo first answers (a poll or setWebhook, right at start).
             links.down("zalo", clock(), "Zalo chưa trả lời lần nào")
-            reached = functools.partial(_reached, links, "zalo", clock)
+            reached = functools.partial(_reached, links, "zalo", clock, settings)
             opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url, meter=meter,
                                      reached=reached)  # fmt: skip
             opened.channels["zalo"] = ZaloChannel(opened.zalo)
@@ -169,17 +171,23 @@ def _add_telegram(
     )
 
 
-def _reached(links: Links, channel: str, clock: Clock, ok: bool, why: str) -> None:
+def _reached(
+    links: Links, channel: str, clock: Clock, settings: Settings, ok: bool, why: str
+) -> None:
+    """What a channel's client tells after a request, for ``links``."""
     if ok:
         links.up(channel, clock())
     else:
-        links.down(channel, clock(), why)
+        links.down(channel, clock(), _blank_tokens(why, settings))
 
 
 def _without_token(exc: Exception, settings: Settings) -> str:
     """``exc`` as text, the bot's token blanked (PTB's ``InvalidToken`` names it, and the
     text goes to /healthz as well as to the log)."""
-    text = str(exc) or exc.__class__.__name__
+    return _blank_tokens(str(exc) or exc.__class__.__name__, settings)
+
+
+def _blank_tokens(text: str, settings: Settings) -> str:
     for token in (settings.telegram_token, settings.zalo_token):
         if token:
             text = text.replace(token, "<token>")

@@ -9,6 +9,7 @@ SQLite database another connection holds locked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -21,9 +22,13 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from telegram.error import TelegramError
 
 from bench.fake_bot_api import FakeBotApi, ServerThread
 from bot.app import Backoff, run
+from bot.channels import ChannelStopped, TransientError
+from bot.channels.telegram import build_application
+from bot.channels.zalo import ZaloClient
 from bot.config import Settings
 from bot.metrics import TICKS, Heartbeat, Links, TickState
 from bot.models import Outbox, OutboxState
@@ -123,6 +128,60 @@ def test_reconnecting_waits_double_up_to_the_cap() -> None:
     assert [next(delays) for _ in range(9)] == [5, 10, 20, 40, 80, 160, 300, 300, 300]
 
 
+# --- what each channel's client tells after a request ----------------------------------
+
+
+def answering(outcomes: list[Exception | int]) -> httpx.MockTransport:
+    """A server that fails or answers each request in turn (an HTTP status, or an httpx
+    error raised as the connection would)."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return httpx.Response(outcome, json={"ok": outcome < 400, "result": BOT_ME,
+                                             "error_code": outcome, "description": "x"})  # fmt: skip
+
+    return httpx.MockTransport(handle)
+
+
+BOT_ME = {"id": 999, "is_bot": True, "first_name": "dondoc", "username": "dondoc_bot"}
+
+
+async def test_telegram_requests_tell_whether_telegram_answered(engine: Engine) -> None:
+    told: list[tuple[bool, str]] = []
+    outcomes: list[Exception | int] = [httpx.ConnectError("refused"), 502, 200,
+                                       httpx.PoolTimeout("pool full"), 400]  # fmt: skip
+    settings = Settings(telegram_token=TOKEN, telegram_base_url="http://bot-api.invalid/bot")
+    app = build_application(settings, engine=engine, clock=lambda: FRIDAY, rate_limit=False,
+                            transport=answering(outcomes),
+                            reached=lambda ok, why: told.append((ok, why)))  # fmt: skip
+    try:
+        for _ in range(5):
+            with contextlib.suppress(TelegramError):
+                await app.bot.get_me()
+    finally:
+        await app.bot.request.shutdown()
+    assert told == [(False, "httpx.ConnectError: refused"), (False, "HTTP 502"),
+                    (True, "HTTP 200"), (True, "HTTP 400")]  # fmt: skip
+
+
+async def test_zalo_requests_tell_whether_zalo_answered() -> None:
+    told: list[tuple[bool, str]] = []
+    outcomes: list[Exception | int] = [httpx.ConnectError("refused"), 502, 200, 401]
+    client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot",
+                        transport=answering(outcomes),
+                        reached=lambda ok, why: told.append((ok, why)))  # fmt: skip
+    try:
+        for _ in range(4):
+            with contextlib.suppress(TransientError, ChannelStopped):
+                await client.call("getMe")
+    finally:
+        await client.close()
+    assert [ok for ok, _why in told] == [False, False, True, False]
+    assert told[0][1] == "getMe: ConnectError" and told[-1][1].startswith("getMe: 401")
+
+
 # --- Telegram down at start, up later: the real PTB stack over HTTP ---------------------
 
 
@@ -196,6 +255,22 @@ async def test_telegram_down_at_start_is_reached_later_and_sends_what_waited(
                     return any(a.chat_id == 501 for a in fake.accepted) or None
 
                 await eventually(answered, "the bot answers through polling")
+                # Telegram goes away while the bot runs, and comes back.
+                await asyncio.to_thread(fake_server.__exit__, None, None, None)
+                gone = await eventually(lambda: health("channel_down"), "Telegram gone again")
+                assert gone["channels"]["telegram"]["connected"] is False
+                fake_server = ServerThread(fake, port=api_port)
+                await asyncio.to_thread(fake_server.__enter__)
+                # The bot's next long poll reaches it: an officer's message ends that poll
+                # at once (an idle one would last PTB's 10 s), and is answered.
+                answers = sum(a.chat_id == 501 for a in fake.accepted)
+                await fake_server.run(fake.say(501, 501, "/trogiup"))
+                await eventually(lambda: health("ok"), "Telegram back")
+
+                async def answered_again() -> bool | None:
+                    return sum(a.chat_id == 501 for a in fake.accepted) > answers or None
+
+                await eventually(answered_again, "the bot answers after the outage")
             finally:
                 stop.set()
                 await asyncio.wait_for(bot, 60)
