@@ -234,7 +234,7 @@ async def run(
             sending: asyncio.Task[None] | None = None
             connecting: asyncio.Task[None] | None = None
             try:
-                await _start_receivers(settings, engine, clock, opened, stop, receivers)
+                await _start_receivers(settings, engine, clock, opened, stop, receivers, links)
                 if opened.telegram_waiting is not None:
                     connecting = asyncio.create_task(
                         connect_telegram(settings, opened, receivers, links=links, clock=clock,
@@ -339,11 +339,23 @@ async def _start_receivers(
     opened: OpenedChannels,
     stop: asyncio.Event,
     stoppers: list[Stopper],
+    links: Links,
 ) -> None:
     """Start receiving on every opened channel, adding to ``stoppers`` what stops each
-    one as soon as it runs (so a later failure still stops the earlier ones)."""
+    one as soon as it runs (so a later failure still stops the earlier ones). A Telegram
+    that fails to start its receiver (it answered ``getMe``, then not) goes back to
+    ``telegram_waiting``, told to ``links``, for :func:`connect_telegram`."""
+    from telegram.error import TelegramError
+
     if opened.telegram is not None:
-        stoppers.append(await _receive_telegram(settings, opened.telegram))
+        try:
+            stoppers.append(await _receive_telegram(settings, opened.telegram))
+        except TelegramError as exc:
+            why = _without_token(exc, settings)
+            log.warning("Chưa nhận được tin nhắn từ Telegram (%s); dondoc sẽ thử lại.", why)
+            links.down("telegram", clock(), why)
+            opened.telegram_waiting, opened.telegram = opened.telegram, None
+            del opened.channels["telegram"]
     if opened.zalo is not None:
         stoppers.append(await _receive_zalo(settings, engine, clock, opened.zalo, stop))
 

@@ -284,6 +284,47 @@ async def test_telegram_down_at_start_is_reached_later_and_sends_what_waited(
     assert states == [OutboxState.SENT]
 
 
+async def test_telegram_that_fails_after_getme_is_tried_again(engine: Engine) -> None:
+    fake = FakeTelegram()
+    failed: list[str] = []
+
+    async def flaky(request: httpx.Request) -> httpx.Response:  # getMe works, then a 502
+        if request.url.path.endswith("/deleteWebhook") and not failed:
+            failed.append("deleteWebhook")
+            return httpx.Response(502, json={"ok": False, "error_code": 502,
+                                             "description": "Bad Gateway"})  # fmt: skip
+        return await fake.handle(request)
+
+    links, stop = Links(), asyncio.Event()
+    with serve_fake(flaky) as (api, loop):
+        settings = Settings(telegram_token=TOKEN, telegram_base_url=f"{api}/bot")
+        told: list[list[str]] = []
+        bot = asyncio.create_task(
+            run(settings, engine, clock=lambda: FRIDAY, stop=stop, links=links,
+                heartbeat=Heartbeat(), reconnect=Backoff(first=0.05, cap=0.2),
+                ready=lambda n: told.append(list(n)))
+        )  # fmt: skip
+        try:
+
+            async def polling() -> bool | None:
+                return any(method == "getUpdates" for method, _ in fake.calls) or None
+
+            await eventually(polling, "the bot polls after a second try")
+            assert failed == ["deleteWebhook"] and told == [["console"]]
+            assert links.snapshot()["telegram"].connected
+            await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(fake.say(501, 501, "/trogiup"), loop)
+            )
+
+            async def answered() -> bool | None:
+                return any(m["chat"]["id"] == 501 for m in fake.sent) or None
+
+            await eventually(answered, "the officer is answered")
+        finally:
+            stop.set()
+            await asyncio.wait_for(bot, 60)
+
+
 # --- a real dondoc run, its SQLite database locked by another connection ----------------
 
 
