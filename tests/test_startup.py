@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -126,6 +127,31 @@ def test_a_loop_silent_past_the_staleness_window_is_frozen() -> None:
 def test_reconnecting_waits_double_up_to_the_cap() -> None:
     delays = Backoff().delays()
     assert [next(delays) for _ in range(9)] == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+
+
+async def test_metrics_answer_while_the_backlog_read_hangs(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[float] = []
+    release = threading.Event()
+
+    def slow_backlog(_engine: Engine, _now: datetime) -> None:  # a database that hangs
+        reads.append(time.monotonic())
+        release.wait(30)
+
+    monkeypatch.setattr("bot.web.app.refresh_backlog", slow_backlog)
+    web = create_app(engine=engine, settings=Settings(), clock=lambda: FRIDAY,
+                     ticks=TickState(), backlog_timeout=0.2)  # fmt: skip
+    async with serving(web, "127.0.0.1", 0) as port, httpx.AsyncClient() as client:
+        try:
+            for _ in range(2):
+                began = time.monotonic()
+                response = await client.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+                assert response.status_code == 200 and "dondoc_messages_sent_total" in response.text
+                assert time.monotonic() - began < 1.0
+            assert len(reads) == 1  # the read still hanging is not started again
+        finally:
+            release.set()  # before the server stops: its loop waits for its worker threads
 
 
 # --- what each channel's client tells after a request ----------------------------------

@@ -172,7 +172,7 @@ async def test_healthz_over_the_asgi_app_answers_json(engine: Engine) -> None:
         assert (await c.get("/healthz")).json()["status"] == "stopping"
 
 
-async def test_the_server_runs_in_the_loop_and_stops_with_it(engine: Engine) -> None:
+async def test_the_server_runs_in_its_own_thread_and_stops_with_it(engine: Engine) -> None:
     web = create_app(engine=engine, settings=SETTINGS, clock=lambda: FRIDAY, ticks=TickState())
     async with serving(web, "127.0.0.1", 0) as port:
         async with httpx.AsyncClient() as client:

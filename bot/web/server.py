@@ -54,7 +54,9 @@ async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[int]:
     """``app`` on ``host:port`` while inside, from a daemon thread running its own event
     loop; yields the port (``0`` picks a free one). Raises :class:`CannotListen` before
     anything runs if the port cannot be had. On the way out the server gets up to five
-    seconds to end the requests it is answering, then the port closes."""
+    seconds to end the requests it is answering, and its thread ten seconds in all (a
+    database read for /metrics that hangs is left to its daemon thread); then the port
+    closes."""
     sock = listen(host, port)
     config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                             timeout_graceful_shutdown=5)  # fmt: skip
