@@ -118,8 +118,8 @@ def liveness(
     elif status == "ok" and down:
         status, message = "channel_down", ""
     if down and status != "stopping":
-        message = " ".join(part for part in [message, *(_down_sentence(name, links[name])
-                                                          for name in down)] if part)  # fmt: skip
+        parts = [message.rstrip("."), *(_down_sentence(name, links[name]) for name in down)]
+        message = " ".join(part if part.endswith(".") else f"{part}." for part in parts if part)
     body = {
         "status": status,
         "message": message,
