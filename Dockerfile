@@ -1,7 +1,10 @@
 FROM python:3.11-slim
 
+# The monitoring port (/healthz, /metrics) on 9100, on every interface of the container
+# (nothing outside reaches it unless published): the HEALTHCHECK below asks it there, so
+# keep METRICS_PORT at 9100 in the container (publish `-p 127.0.0.1:9200:9100` to move it).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DATABASE_URL=sqlite:////data/dondoc.db
+    DATABASE_URL=sqlite:////data/dondoc.db METRICS_PORT=9100 METRICS_LISTEN=0.0.0.0
 WORKDIR /app
 
 # The dependencies first, in a layer of their own: an update that changes only the code
@@ -20,6 +23,13 @@ USER dondoc
 # SQLite's file when DATABASE_URL is left as above; with PostgreSQL (compose.yaml), the
 # files an admin copies in to import and the exports.
 VOLUME /data
+
+# The running bot's /healthz, as compose.yaml's healthcheck: 200 while it ticks and
+# reaches its channels, 503 (unhealthy) otherwise or when it does not answer. The slim
+# image has no curl: Python's urllib asks. A one-off command (demo, import) serves no
+# /healthz and shows unhealthy after the start period, as it should not run that long.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request\ntry:\n    urllib.request.urlopen(\"http://127.0.0.1:9100/healthz\", timeout=5)\nexcept OSError:\n    sys.exit(1)"]
 
 # Every command migrates the database first; the default one runs the bot
 # (docker run … dondoc demo prints the demo register).

@@ -114,15 +114,17 @@ class FakeBotApi:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Listen on a free port of 127.0.0.1; returns the ``base_url`` for the bot."""
+    async def start(self, port: int = 0) -> str:
+        """Listen on ``port`` of 127.0.0.1 (``0``: a free one); returns the ``base_url``
+        for the bot."""
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A long poll still held open ends at once when the fake stops, not after its hold.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/bot"
@@ -300,24 +302,36 @@ class ServerThread:
     """A :class:`FakeBotApi` served from its own thread and event loop.
 
     ``with ServerThread(fake) as base_url: ...``; from the caller's loop,
-    ``await thread.run(fake.say(...))`` runs a coroutine in the fake's loop.
+    ``await thread.run(fake.say(...))`` runs a coroutine in the fake's loop. ``port``: as
+    :meth:`FakeBotApi.start`'s (a test that starts the fake after the bot knows its URL).
     """
 
-    def __init__(self, fake: FakeBotApi) -> None:
-        self.fake = fake
+    def __init__(self, fake: FakeBotApi, port: int = 0) -> None:
+        self.fake, self.port = fake, port
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="fake-bot-api",
                                         daemon=True)  # fmt: skip
 
     def __enter__(self) -> str:
         self._thread.start()
-        return asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+        return asyncio.run_coroutine_threadsafe(self.fake.start(self.port), self.loop).result(10)
 
     def __exit__(self, *exc: object) -> None:
         asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        # A long poll cut short when the server stopped ends now, not when its task is
+        # collected (with the loop closed, it would log an error then, at any moment).
+        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
         return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+
+async def _cancel_the_rest() -> None:
+    """Every other task of this loop cancelled and waited for."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)

@@ -3,15 +3,22 @@
 - :func:`clock` is the one place the bot reads the time; everything below it is given
   ``now`` or a ``clock`` to call.
 - :func:`open_channels` opens the channels the settings configure: the console always,
-  Telegram and Zalo when their tokens are set. A channel that cannot be reached now is
-  left out with a warning: its messages stay in the outbox for the next tick.
+  Telegram and Zalo when their tokens are set. Telegram, which must answer ``getMe``
+  before it can be used, is left out with a warning when it cannot be reached now: its
+  messages stay in the outbox. Zalo needs no such step (its client connects on the first
+  request). Whether each is reached goes to ``links`` (``bot.metrics.Links``: /healthz,
+  the ``dondoc_channel_connected`` gauge).
 - :func:`tick_once` is one tick through those channels (``dondoc tick``, ``dondoc console``).
 - :func:`run` is ``dondoc run``: the channels, then the receivers (Telegram polling or
   webhook, Zalo polling or webhook), then the periodic tick (it plans) and the sender
   (``bot.scheduler.dispatcher.Sender``: it drains the outbox continuously, woken by every
   row added), until ``stop`` (SIGINT or SIGTERM); then the sender finishes the messages in
   flight, the periodic tick stops, the receivers stop in reverse order, the channels close
-  and the engine is disposed. The process claims outbox rows as ``host:pid``.
+  and the engine is disposed. The process claims outbox rows as ``host:pid``. A Telegram
+  that could not be reached at start is tried again in the background (:class:`Backoff`:
+  5 seconds, doubling, at most 5 minutes apart) until it answers: then its channel joins
+  the sender's and its receiver starts, as if it had been there from the start. While it
+  runs, the bot's event loop beats a :class:`bot.metrics.Heartbeat` every second.
 
 The database engine comes from the caller, migrated (``bot.cli.common.migrated_engine``,
 which turns a database that cannot be opened into one Vietnamese line); ``run`` owns it
@@ -22,9 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +45,7 @@ from bot.channels import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.domain.calendar import VIETNAM
+from bot.metrics import HEARTBEAT, LINKS, Heartbeat, Links
 from bot.scheduler.dispatcher import Sender
 from bot.scheduler.periodic import PeriodicTick
 from bot.scheduler.runner import TickResult, tick
@@ -57,12 +66,30 @@ def clock() -> datetime:
     return datetime.now(VIETNAM)
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait between attempts to reach a channel: ``first`` seconds, doubled
+    after each failure, never more than ``cap`` seconds."""
+
+    first: float = 5.0
+    cap: float = 300.0
+
+    def delays(self) -> Iterator[float]:
+        """The waits, in seconds, before each attempt: endless."""
+        wait = self.first
+        while True:
+            yield wait
+            wait = min(self.cap, wait * 2)
+
+
 @dataclass
 class OpenedChannels:
     """The channels by name, and the clients their receivers need."""
 
     channels: dict[str, Channel] = field(default_factory=dict)
     telegram: Application[Any, Any, Any, Any, Any, Any] | None = None  # initialised, not started
+    # Built but not initialised: Telegram did not answer ``getMe`` yet.
+    telegram_waiting: Application[Any, Any, Any, Any, Any, Any] | None = None
     zalo: ZaloClient | None = None
 
 
@@ -73,9 +100,13 @@ async def open_channels(
     clock: Clock,
     *,
     console_only: ConsoleChannel | None = None,
+    links: Links | None = None,
 ) -> AsyncIterator[OpenedChannels]:
     """A printing console, Telegram and Zalo; or ``console_only``, then nothing else (a
-    person playing an officer on the terminal). Closed again on the way out."""
+    person playing an officer on the terminal). Closed again on the way out. Telegram
+    that does not answer now is left in ``telegram_waiting`` (:func:`connect_telegram`
+    may reach it later); ``links`` hears whether each remote channel was reached."""
+    links = links or Links()
     opened = OpenedChannels(channels={"console": console_only or ConsoleChannel()})
     remote = console_only is None
     tokens = [t for t in (settings.telegram_token, settings.zalo_token) if t and remote]
@@ -87,26 +118,32 @@ async def open_channels(
         if remote and settings.telegram_token:
             from telegram.error import TelegramError
 
-            from bot.channels.telegram import TelegramChannel, build_application
+            from bot.channels.telegram import build_application
 
-            application = build_application(settings, engine=engine, clock=clock)
+            reached = functools.partial(_reached, links, "telegram", clock, settings)
+            application = build_application(settings, engine=engine, clock=clock,
+                                            reached=reached)  # fmt: skip
             try:
                 await application.initialize()
             except TelegramError as exc:
-                log.warning("Chưa kết nối được Telegram (%s); tin nhắn Telegram chờ lượt sau.", exc)
+                why = _without_token(exc, settings)
+                log.warning("Chưa kết nối được Telegram (%s); tin nhắn Telegram chờ trong hàng đợi.",
+                            why)  # fmt: skip
+                links.down("telegram", clock(), why)
+                opened.telegram_waiting = application
             else:
-                opened.telegram = application
-                # The dispatcher's sends are queued notices: answers to people go first,
-                # and a notice waits for its slot at most a quarter of its lease.
-                opened.channels["telegram"] = TelegramChannel(
-                    application, queued=True, within=settings.dispatch.lease_seconds / 4
-                )
+                _add_telegram(opened, application, settings)
+                links.up("telegram", clock())
         if remote and settings.zalo_token:
             from bot.channels.zalo import ZaloChannel, ZaloClient
             from bot.services.channel_usage import UsageMeter
 
             meter = UsageMeter(engine, "zalo", settings, clock)
-            opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url, meter=meter)
+            # Not reached until Zalo first answers (a poll or setWebhook, right at start).
+            links.down("zalo", clock(), "Zalo chưa trả lời lần nào")
+            reached = functools.partial(_reached, links, "zalo", clock, settings)
+            opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url, meter=meter,
+                                     reached=reached)  # fmt: skip
             opened.channels["zalo"] = ZaloChannel(opened.zalo)
         yield opened
     finally:
@@ -114,6 +151,47 @@ async def open_channels(
             await opened.zalo.close()
         if opened.telegram is not None:
             await opened.telegram.shutdown()
+        if opened.telegram_waiting is not None:  # what the attempts opened (HTTP clients)
+            await opened.telegram_waiting.shutdown()
+            await opened.telegram_waiting.bot.shutdown()
+
+
+def _add_telegram(
+    opened: OpenedChannels, application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+) -> None:  # fmt: skip
+    """An initialised Telegram among the opened channels."""
+    from bot.channels.telegram import TelegramChannel
+
+    opened.telegram, opened.telegram_waiting = application, None
+    # The dispatcher's sends are queued notices: answers to people go first, and a
+    # notice waits for its slot at most a quarter of its lease.
+    opened.channels["telegram"] = TelegramChannel(
+        application, queued=True, within=settings.dispatch.lease_seconds / 4
+    )
+
+
+def _reached(
+    links: Links, channel: str, clock: Clock, settings: Settings, ok: bool, why: str
+) -> None:
+    """What a channel's client tells after a request, for ``links``."""
+    if ok:
+        links.up(channel, clock())
+    else:
+        links.down(channel, clock(), _blank_tokens(why, settings))
+
+
+def _without_token(exc: Exception, settings: Settings) -> str:
+    """``exc`` as text, the bot's token blanked (PTB's ``InvalidToken`` names it, and the
+    text goes to /healthz as well as to the log)."""
+    return _blank_tokens(str(exc) or exc.__class__.__name__, settings)
+
+
+def _blank_tokens(text: str, settings: Settings) -> str:
+    for token in (settings.telegram_token, settings.zalo_token):
+        if token:
+            text = text.replace(token, "<token>")
+    return text
 
 
 async def tick_once(
@@ -132,23 +210,37 @@ async def run(
     clock: Clock = clock,
     stop: asyncio.Event | None = None,
     ready: Callable[[Sequence[str]], None] = lambda _names: None,
+    links: Links = LINKS,
+    heartbeat: Heartbeat = HEARTBEAT,
+    reconnect: Backoff = Backoff(),
 ) -> None:
     """The bot until ``stop`` is set (by SIGINT or SIGTERM when not given); ``ready`` is
-    told the channels' names once everything runs. Disposes of ``engine`` at the end."""
+    told the channels' names once everything runs (a Telegram still out of reach is not
+    among them). ``links`` hears whether each remote channel is reached; ``heartbeat``
+    beats every second while the loop turns; a Telegram out of reach at start is tried
+    again after each of ``reconnect``'s waits. Disposes of ``engine`` at the end."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
+    beating = asyncio.create_task(_beat(heartbeat, stop), name="heartbeat")
     try:
-        async with open_channels(settings, engine, clock) as opened:
+        async with open_channels(settings, engine, clock, links=links) as opened:
             receivers: list[Stopper] = []  # what stops each receiver started so far
             sender = Sender(engine, opened.channels, settings=settings, clock=clock)
             unwatch = sender.watch()
             periodic = PeriodicTick(engine, opened.channels, settings, clock=clock, sender=sender)
             sending: asyncio.Task[None] | None = None
+            connecting: asyncio.Task[None] | None = None
             try:
-                await _start_receivers(settings, engine, clock, opened, stop, receivers)
+                await _start_receivers(settings, engine, clock, opened, stop, receivers, links)
+                if opened.telegram_waiting is not None:
+                    connecting = asyncio.create_task(
+                        connect_telegram(settings, opened, receivers, links=links, clock=clock,
+                                         stop=stop, backoff=reconnect, connected=sender.wake),
+                        name="telegram connect",
+                    )  # fmt: skip
                 periodic.start()
                 ready(list(opened.channels))
                 await periodic.run_once()  # do not wait a whole interval for the first tick
@@ -156,6 +248,8 @@ async def run(
                 sending = asyncio.create_task(sender.run(stop))
                 await stop.wait()
             finally:
+                if connecting is not None:
+                    await _cancel(connecting)
                 if sending is not None:
                     await _finish(sending)
                 unwatch()
@@ -163,9 +257,67 @@ async def run(
                 for stop_receiver in reversed(receivers):
                     await stop_receiver()
     finally:
+        await _cancel(beating)
+        heartbeat.stop()
         for sig in signals:
             loop.remove_signal_handler(sig)
         engine.dispose()
+
+
+async def connect_telegram(
+    settings: Settings, opened: OpenedChannels, receivers: list[Stopper], *, links: Links,
+    clock: Clock, stop: asyncio.Event, backoff: Backoff = Backoff(),
+    connected: Callable[[], None] = lambda: None,
+) -> None:  # fmt: skip
+    """Tries ``opened.telegram_waiting`` again after each of ``backoff``'s waits until it
+    answers ``getMe`` and its receiver (polling or webhook) starts, or ``stop`` is set.
+    Then Telegram is among ``opened.channels`` (the sender's: ``connected`` is called so
+    that it sends what waited at once), its receiver's stopper among ``receivers``, and
+    ``links`` says it is connected. Each failure is logged and told to ``links``."""
+    from telegram.error import TelegramError
+
+    application = opened.telegram_waiting
+    assert application is not None
+    for attempt, wait in enumerate(backoff.delays(), start=1):
+        log.info("Thử kết nối lại Telegram sau %g giây (lần %d).", wait, attempt)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if stop.is_set():
+            return
+        try:
+            await application.initialize()
+            stopper = await _receive_telegram(settings, application)
+        except (TelegramError, OSError) as exc:  # OSError: a webhook port that cannot be had
+            why = _without_token(exc, settings)
+            log.warning("Vẫn chưa kết nối được Telegram (%s).", why)
+            links.down("telegram", clock(), why)
+            continue
+        receivers.append(stopper)
+        _add_telegram(opened, application, settings)
+        links.up("telegram", clock())
+        log.warning("Đã kết nối được Telegram sau %d lần thử lại; tin nhắn chờ được gửi đi.",
+                    attempt)  # fmt: skip
+        connected()
+        return
+
+
+async def _beat(heartbeat: Heartbeat, stop: asyncio.Event, every: float = 1.0) -> None:
+    """``heartbeat`` beats every ``every`` seconds while the loop turns, until ``stop``."""
+    while not stop.is_set():
+        heartbeat.beat()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    """``task`` cancelled and waited for; an error it had ended with is logged."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("%s failed", task.get_name())
 
 
 async def _finish(sending: asyncio.Task[None], grace: float = 30.0) -> None:
@@ -187,11 +339,23 @@ async def _start_receivers(
     opened: OpenedChannels,
     stop: asyncio.Event,
     stoppers: list[Stopper],
+    links: Links,
 ) -> None:
     """Start receiving on every opened channel, adding to ``stoppers`` what stops each
-    one as soon as it runs (so a later failure still stops the earlier ones)."""
+    one as soon as it runs (so a later failure still stops the earlier ones). A Telegram
+    that fails to start its receiver (it answered ``getMe``, then not) goes back to
+    ``telegram_waiting``, told to ``links``, for :func:`connect_telegram`."""
+    from telegram.error import TelegramError
+
     if opened.telegram is not None:
-        stoppers.append(await _receive_telegram(settings, opened.telegram))
+        try:
+            stoppers.append(await _receive_telegram(settings, opened.telegram))
+        except TelegramError as exc:
+            why = _without_token(exc, settings)
+            log.warning("Chưa nhận được tin nhắn từ Telegram (%s); dondoc sẽ thử lại.", why)
+            links.down("telegram", clock(), why)
+            opened.telegram_waiting, opened.telegram = opened.telegram, None
+            del opened.channels["telegram"]
     if opened.zalo is not None:
         stoppers.append(await _receive_zalo(settings, engine, clock, opened.zalo, stop))
 
@@ -199,23 +363,32 @@ async def _start_receivers(
 async def _receive_telegram(
     settings: Settings, application: Application[Any, Any, Any, Any, Any, Any]
 ) -> Stopper:
-    """PTB inside our own loop: start the application, then its updater (webhook or polling)."""
-    await application.start()
+    """PTB inside our own loop: start the application, then its updater (webhook or
+    polling). If that fails or is cancelled, what started is stopped again."""
     updater = application.updater
     assert updater is not None
-    if settings.telegram_webhook_url:
-        path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"
-        await updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                                    url_path=path, webhook_url=settings.telegram_webhook_url,
-                                    secret_token=settings.telegram_webhook_secret)  # fmt: skip
-    else:
-        await updater.start_polling(drop_pending_updates=False)
+    try:
+        await application.start()
+        if settings.telegram_webhook_url:
+            path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"
+            await updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                                        url_path=path, webhook_url=settings.telegram_webhook_url,
+                                        secret_token=settings.telegram_webhook_secret)  # fmt: skip
+        else:
+            await updater.start_polling(drop_pending_updates=False)
+    except BaseException:
+        await _stop_telegram(application)
+        raise
+    return functools.partial(_stop_telegram, application)
 
-    async def stop_telegram() -> None:
-        await updater.stop()
-        await application.stop()  # shut down when the channels close
 
-    return stop_telegram
+async def _stop_telegram(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The updater, then the application, whichever runs (shut down when the channels
+    close)."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
 
 
 async def _receive_zalo(

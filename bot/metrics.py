@@ -6,13 +6,17 @@ process's CPU and memory): the code that sends, ticks or answers moves them here
 The outbox's backlog is a database figure, read when ``/metrics`` is scraped
 (:func:`refresh_backlog`): every process sharing the database reports the same backlog.
 
-:data:`TICKS` is this process's last tick, for ``/healthz``; the database's copy
-(``bot.services.ticks``) is for ``dondoc health``, another process.
+:data:`TICKS` is this process's last tick, :data:`LINKS` whether each configured channel
+is connected, and :data:`HEARTBEAT` when the bot's event loop last turned, for
+``/healthz`` (which reads them from its own thread, never the database); the database's
+copy of the ticks (``bot.services.ticks``) is for ``dondoc health``, another process.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -51,6 +55,13 @@ OUTBOX_BACKLOG = Gauge(
 OUTBOX_OLDEST = Gauge(
     "dondoc_outbox_oldest_pending_seconds",
     "Age of the oldest outbox message waiting or being sent (0 when none)",
+)
+
+
+CHANNEL_CONNECTED = Gauge(
+    "dondoc_channel_connected",
+    "1 while a configured channel is connected, 0 while the bot cannot reach it (it keeps trying)",
+    ["channel"],
 )
 
 
@@ -95,4 +106,72 @@ class TickState:
             TICKS_FAILED.inc()
 
 
+@dataclass(frozen=True)
+class Link:
+    """One configured channel: connected or not, since when (the bot's clock), and the
+    last error while it is not."""
+
+    connected: bool
+    since: datetime
+    error: str = ""
+
+
+class Links:
+    """Whether each configured channel of this process is connected, and since when.
+
+    The bot's loop writes (a channel connects, fails to, is reached again), the monitoring
+    server's thread reads: every access holds a lock. Each change also moves the
+    ``dondoc_channel_connected`` gauge. A channel never configured has no entry."""
+
+    def __init__(self) -> None:
+        self._links: dict[str, Link] = {}
+        self._lock = threading.Lock()
+
+    def up(self, channel: str, now: datetime) -> None:
+        """``channel`` answered at ``now``."""
+        with self._lock:
+            known = self._links.get(channel)
+            if known is None or not known.connected:
+                self._links[channel] = Link(True, now)
+        CHANNEL_CONNECTED.labels(channel).set(1)
+
+    def down(self, channel: str, now: datetime, error: str) -> None:
+        """``channel`` could not be reached at ``now`` (``error`` says why). An outage that
+        already began keeps its start: ``since`` is when the channel was last reached."""
+        with self._lock:
+            known = self._links.get(channel)
+            if known is None or known.connected:
+                self._links[channel] = Link(False, now, error)
+            else:
+                self._links[channel] = replace(known, error=error)
+        CHANNEL_CONNECTED.labels(channel).set(0)
+
+    def snapshot(self) -> dict[str, Link]:
+        """Every configured channel's link now, by name."""
+        with self._lock:
+            return dict(self._links)
+
+
+class Heartbeat:
+    """When the bot's event loop last turned (``time.monotonic()`` seconds): a loop held up
+    by a blocking call (a database lock waited for) stops beating, while ``/healthz``,
+    served from another thread, still answers and says for how long."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None  # None: no loop beats yet (starting, or stopped)
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def silent_for(self) -> float | None:
+        """Seconds since the last beat; ``None`` when nothing beats."""
+        last = self.last
+        return None if last is None else time.monotonic() - last
+
+    def stop(self) -> None:
+        self.last = None
+
+
 TICKS = TickState()
+LINKS = Links()
+HEARTBEAT = Heartbeat()

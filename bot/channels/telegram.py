@@ -28,7 +28,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.error import ChatMigrated as TgChatMigrated
 from telegram.ext import (
     Application,
@@ -189,6 +196,33 @@ class TelegramChannel:
         return str(message.message_id)
 
 
+Reached = Callable[[bool, str], None]  # (whether Telegram answered, why not)
+
+
+class ReportingRequest(HTTPXRequest):
+    """PTB's HTTPX transport, telling ``reached`` after each request whether Telegram
+    answered: an HTTP answer below 500 is reached; a connection that failed (refused, no
+    route, a connect timeout) or a 5xx is not. Other timeouts (a full connection pool, a
+    slow answer) tell nothing either way."""
+
+    def __init__(self, reached: Reached, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reached = reached
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(*args, **kwargs)
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, httpx.ConnectTimeout):
+                self.reached(False, f"TimedOut: {exc.message}")
+            raise
+        except NetworkError as exc:
+            self.reached(False, exc.message)
+            raise
+        self.reached(code < 500, f"HTTP {code}")
+        return code, payload
+
+
 def build_application(
     settings: Settings,
     *,
@@ -197,24 +231,26 @@ def build_application(
     transport: httpx.AsyncBaseTransport | None = None,
     rate_limit: bool = True,
     limiter: SendLimiter | None = None,
+    reached: Reached | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application with dondoc's handlers, for ``settings.telegram_token`` at
     ``settings.telegram_base_url``; admins are ``settings.admin_telegram_ids``.
     ``transport`` lets tests stand in for Telegram's servers at the HTTP level; every
     request goes through ``limiter`` (one from ``settings.limits`` when not given), or
-    none with ``rate_limit=False``. Raises ValueError without a token."""
+    none with ``rate_limit=False``; ``reached`` hears after each request whether Telegram
+    answered (:class:`ReportingRequest`). Raises ValueError without a token."""
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     kwargs = {"transport": transport} if transport is not None else None
+    told = reached or (lambda _ok, _why: None)
+    # A connection for each message the dispatcher may have in flight, and answers'.
+    pool = settings.dispatch.in_flight + 8
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
-        # A connection for each message the dispatcher may have in flight, and answers'.
-        .request(
-            HTTPXRequest(connection_pool_size=settings.dispatch.in_flight + 8, httpx_kwargs=kwargs)
-        )
-        .get_updates_request(HTTPXRequest(httpx_kwargs=kwargs))
+        .request(ReportingRequest(told, connection_pool_size=pool, httpx_kwargs=kwargs))
+        .get_updates_request(ReportingRequest(told, httpx_kwargs=kwargs))
     )
     if rate_limit:
         shared = TelegramLimiter(limiter or SendLimiter(settings.limits))

@@ -65,6 +65,9 @@ class Meter(Protocol):
     def __call__(self, *, sent: int = 0, received: int = 0) -> None: ...
 
 
+Reached = Callable[[bool, str], None]  # (whether Zalo answered, why not)
+
+
 class ZaloClient:
     """One HTTP client with timeouts; ``transport`` lets tests stand in for Zalo's servers.
 
@@ -75,7 +78,7 @@ class ZaloClient:
 
     def __init__(
         self, token: str, base_url: str, transport: httpx.AsyncBaseTransport | None = None,
-        meter: Meter | None = None,
+        meter: Meter | None = None, reached: Reached | None = None,
     ) -> None:  # fmt: skip
         self._client = httpx.AsyncClient(
             base_url=f"{base_url.rstrip('/')}{token}/", transport=transport,
@@ -85,6 +88,9 @@ class ZaloClient:
         # Counts each message Zalo accepted and each that reached the bot, against the
         # plan's monthly quota (``bot.services.channel_usage.UsageMeter``).
         self.meter = meter
+        # Told after every request whether Zalo answered (``bot.metrics.Links``, for
+        # /healthz): a network failure, a 5xx or a refused token is "not reached".
+        self.reached = reached or (lambda _ok, _why: None)
 
     async def call(self, method: str, **params: Any) -> Any:
         """``method``'s result; raises what :func:`classify` makes of a failure."""
@@ -102,6 +108,7 @@ class ZaloClient:
                 self.stopped = (f"{method}: 404 {description} (getMe: {probe_code}; kiểm tra "
                                 "ZALO_BASE_URL và ZALO_BOT_TOKEN)")  # fmt: skip
                 error = ChannelStopped(self.stopped)
+                self.reached(False, self.stopped)
         raise error
 
     def _failure(self, method: str, code: int, description: str) -> Exception:
@@ -109,6 +116,7 @@ class ZaloClient:
         error = classify(method, code, description)
         if isinstance(error, ChannelStopped):
             self.stopped = str(error)
+            self.reached(False, self.stopped)
         return error
 
     async def _post(self, method: str, params: dict[str, Any]) -> tuple[bool, int, str, Any]:
@@ -119,7 +127,12 @@ class ZaloClient:
         try:
             response = await self._client.post(method, json=params)
         except httpx.HTTPError as exc:
+            self.reached(False, f"{method}: {exc.__class__.__name__}")
             raise TransientError(f"{method}: {exc.__class__.__name__}") from None
+        if response.status_code >= 500:
+            self.reached(False, f"{method}: HTTP {response.status_code}")
+        elif response.status_code != 401:  # a refused token is told by _failure
+            self.reached(True, "")
         try:
             body = response.json()
         except ValueError:  # e.g. a proxy's HTML page: only the status is known

@@ -1,5 +1,7 @@
-"""uvicorn inside the bot's event loop, as one more task: no thread, no signal handlers of
-its own (the bot's SIGINT/SIGTERM set ``stop``, and :func:`serving` then stops it)."""
+"""uvicorn in a thread of its own, with its own event loop: ``/healthz`` answers even while
+the bot's event loop is held up (a blocking database call waiting for a lock). No signal
+handlers of its own: the bot's SIGINT/SIGTERM set ``stop``, and :func:`serving` then
+stops it. What it serves reads the bot's state from memory (``bot.web.app``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
@@ -48,19 +51,28 @@ def listen(host: str, port: int) -> socket.socket:
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[int]:
-    """``app`` on ``host:port`` while inside; yields the port (``0`` picks a free one).
-    Raises :class:`CannotListen` before anything runs if the port cannot be had."""
+    """``app`` on ``host:port`` while inside, from a daemon thread running its own event
+    loop; yields the port (``0`` picks a free one). Raises :class:`CannotListen` before
+    anything runs if the port cannot be had. On the way out the server gets up to five
+    seconds to end the requests it is answering, and its thread ten seconds in all (a
+    database read for /metrics that hangs is left to its daemon thread); then the port
+    closes."""
     sock = listen(host, port)
     config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                             timeout_graceful_shutdown=5)  # fmt: skip
     server = _Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="metrics server")
+
+    def serve() -> None:
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        except Exception:  # the bot goes on without its monitoring port: say it loudly
+            log.exception("the metrics server failed")
+
+    thread = threading.Thread(target=serve, name="metrics server", daemon=True)
+    thread.start()
     try:
         yield int(sock.getsockname()[1])
     finally:
         server.should_exit = True
-        try:
-            await task
-        except Exception:  # the bot is stopping anyway: say it, do not mask why it stops
-            log.exception("the metrics server failed")
+        await asyncio.to_thread(thread.join, 10)
         sock.close()
