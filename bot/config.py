@@ -64,6 +64,9 @@ class DispatchSettings:
     # retries that came due (rows added in the process wake it at once).
     in_flight: int = 32
     poll_seconds: float = 1.0
+    # The wait before a message's first retry (doubling with each attempt, an hour at
+    # most), and before a channel that could not be reached is tried again.
+    retry_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
@@ -74,6 +77,8 @@ class DispatchSettings:
             raise ValueError(f"in_flight: 1 to 256, got {self.in_flight}")
         if not 0.1 <= self.poll_seconds <= 60:
             raise ValueError(f"poll_seconds: 0.1 to 60, got {self.poll_seconds}")
+        if not 0.1 <= self.retry_seconds <= 3600:
+            raise ValueError(f"retry_seconds: 0.1 to 3600, got {self.retry_seconds}")
 
 
 @dataclass(frozen=True)
@@ -450,7 +455,8 @@ _RULES = (
     _Rule("dispatch", DispatchSettings, {("dispatch", "lease_seconds"): ("lease_seconds", _int),
                                          ("dispatch", "max_attempts"): ("max_attempts", _int),
                                          ("dispatch", "in_flight"): ("in_flight", _int),
-                                         ("dispatch", "poll_seconds"): ("poll_seconds", _seconds)}),
+                                         ("dispatch", "poll_seconds"): ("poll_seconds", _seconds),
+                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds)}),
     _Rule("limits", LimitSettings, {("limits", k): (k, _int) for k in
                                     ("per_second", "per_group_minute", "per_private_second",
                                      "margin_ms")}),

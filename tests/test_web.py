@@ -252,8 +252,12 @@ def test_a_real_dondoc_run_serves_healthz_and_metrics_and_health_reads_its_tick(
             base = f"http://127.0.0.1:{port}"
 
             def alive() -> bool:
+                # 200 while the first tick runs too (in its thread): wait for it to end.
                 response = get(f"{base}/healthz")
-                return response is not None and response.status_code == 200
+                return (
+                    response is not None and response.status_code == 200
+                    and response.json()["last_tick"] is not None
+                )  # fmt: skip
 
             until(alive, "/healthz answers 200 once the first tick ran")
             body = httpx.get(f"{base}/healthz").json()

@@ -1,6 +1,7 @@
 """One tick: apply the agencies' changes that are due, plan what is due, commit, then
-dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans
-(:func:`plan_due`), and the continuous sender (``bot.scheduler.dispatcher.Sender``) sends."""
+dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans, if its
+process leads the planning (:func:`plan_if_leading`), and the continuous sender
+(``bot.scheduler.dispatcher.Sender``) of every process sends."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.scheduler.dispatcher import DispatchResult, dispatch, worker_id
+from bot.scheduler.leader import leads
 from bot.scheduler.planner import PlanResult, plan
 from bot.scheduler.planners.messages import isolated
 from bot.services.agency_changes import AppliedChange, apply_due
@@ -43,9 +45,28 @@ def plan_due(
 ) -> tuple[PlanResult, list[AppliedChange], WorkCalendar]:
     """The agencies' changes applied and what is due at ``now`` planned, committed."""
     with session_scope(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        changes = apply_changes(session, now, cal)
-        planned = plan(session, now, settings=settings, cal=cal)
+        return _plan_in(session, now, settings)
+
+
+def plan_if_leading(
+    engine: Engine, now: datetime, *, settings: Settings, worker: str
+) -> PlanResult | None:
+    """:func:`plan_due` if ``worker`` leads the planning (``bot.scheduler.leader``: always
+    on SQLite), in the transaction that holds the lock; ``None`` (nothing done) if another
+    process leads. Blocking: ``dondoc run`` calls it in a worker thread."""
+    with session_scope(engine) as session:
+        if not leads(session, worker, now, settings.tick_seconds):
+            return None
+        planned, _changes, _cal = _plan_in(session, now, settings)
+        return planned
+
+
+def _plan_in(
+    session: Session, now: datetime, settings: Settings
+) -> tuple[PlanResult, list[AppliedChange], WorkCalendar]:
+    cal = load_calendar(session, settings.hours)
+    changes = apply_changes(session, now, cal)
+    planned = plan(session, now, settings=settings, cal=cal)
     return planned, changes, cal
 
 
