@@ -198,7 +198,7 @@ class _Pass:
                 room = sum(self.capacity(name) for name in self.channels) - len(self.busy)
                 batch = room >= max(1, self.settings.dispatch.in_flight // 4) or not self.busy
                 if batch and not (self.stop is not None and self.stop.is_set()):
-                    for row in self._claim():
+                    for row in self._claim_unless_away():
                         self.busy[asyncio.create_task(self._send(row))] = row
                 if not self.busy:
                     return
@@ -209,6 +209,17 @@ class _Pass:
         finally:
             for task in self.busy:  # the pass itself was stopped: the leases bring them back
                 task.cancel()
+
+    def _claim_unless_away(self) -> list[store.DueRow]:
+        """:meth:`_claim`, or nothing while the database is away and messages are in
+        flight: those finish first (a part the channel accepted is recorded once the
+        database is back), rather than the pass ending and cutting them off."""
+        try:
+            return self._claim()
+        except Exception as exc:
+            if not self.busy or not OUTAGE.failed(exc, "claiming messages"):
+                raise
+            return []
 
     def _claim(self) -> list[store.DueRow]:
         """As many rows as the channels have room for, to chats not being sent to, that
@@ -353,6 +364,8 @@ class Sender:
         for name in result.paused:
             self.paused[name] = result.paused_until.get(name, later)
         self._say_down(channels, result)
+        if result.sent or result.failed:  # one line a pass, whoever started it
+            log.info("sent %d, %d to retry, %d failed", result.sent, result.retried, result.failed)
         for name in ("sent", "retried", "failed", "held", "deferred"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
         return result
@@ -363,15 +376,12 @@ class Sender:
         while not stop.is_set():
             self._wake.clear()
             try:
-                result = await self.drain_once(stop)
+                await self.drain_once(stop)
             except Exception as exc:  # the database is away: try again at the next poll
                 if not OUTAGE.failed(exc, "sending"):
                     log.exception("dispatch pass failed")
             else:
                 OUTAGE.answered()
-                if result.sent or result.failed:
-                    log.info("sent %d, %d to retry, %d failed", result.sent, result.retried,
-                             result.failed)  # fmt: skip
             await self._idle(stop)
 
     async def _idle(self, stop: asyncio.Event) -> None:
