@@ -19,7 +19,10 @@ not count). A message over a limit is answered as Telegram answers flood control
 "parameters": {"retry_after": N}}``, N whole seconds until the window has room again.
 
 ``latency`` (seconds) delays every answer, half before the request is looked at and half
-after, as a network round trip would. Times are ``clock()`` seconds (``time.monotonic()``
+after, as a network round trip would. An outage, for the fault tests: :meth:`FakeBotApi.fail`
+answers every request with an HTTP error (502 Bad Gateway, as Telegram's front end does
+when the API behind it is away) until :meth:`FakeBotApi.recover`; :meth:`FakeBotApi.refuse`
+closes the port (connections refused) until :meth:`FakeBotApi.reopen` listens on it again. Times are ``clock()`` seconds (``time.monotonic()``
 unless given: the same clock in every thread), so a benchmark can compare its own marks
 with :attr:`accepted`.
 
@@ -62,6 +65,7 @@ class Accepted:
     method: str
     message_id: int
     reply_to: int | None
+    text: str = ""  # a sendMessage's text
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,12 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
         self._changed: asyncio.Condition | None = None
+        self._closing = False
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._port = 0
+        self.failing: int | None = None  # the HTTP status every request gets, in an outage
+        self.failed = 0  # requests answered with ``failing``
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -124,13 +133,36 @@ class FakeBotApi:
         # A long poll still held open ends at once when the fake stops, not after its hold.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self._site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await self._site.start()
+        self._port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{self._port}/bot"
         return self.base_url
 
+    def fail(self, status: int = 502) -> None:
+        """Every request from now on is answered ``status`` with Telegram's error JSON."""
+        self.failing = status
+
+    def recover(self) -> None:
+        self.failing = None
+
+    async def refuse(self) -> None:
+        """Stop listening: connections to the port are refused, and a request on a
+        connection kept open from before is cut off unanswered."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def reopen(self) -> None:
+        """Listen again on the same port."""
+        assert self._runner is not None and self._site is None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        await self._site.start()
+
     async def stop(self) -> None:
+        """Stops serving; a getUpdates held open is answered at once, not at its timeout
+        (the server waits for every request in progress)."""
+        await self._notify(lambda: setattr(self, "_closing", True))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -186,6 +218,12 @@ class FakeBotApi:
     # -- the API ---------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if self._site is None and request.transport is not None:  # refusing: cut it off
+            request.transport.close()
+            raise web.HTTPServiceUnavailable
+        if self.failing is not None:
+            self.failed += 1
+            return _error(self.failing, "Bad Gateway" if self.failing == 502 else "Error")
         if self.latency:
             await asyncio.sleep(self.latency / 2)  # the request's way to the server
         response = await self._answer(request.match_info["method"], request)
@@ -216,7 +254,9 @@ class FakeBotApi:
 
             if not pending() and hold:
                 try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), hold)
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(pending()) or self._closing), hold
+                    )
                 except TimeoutError:
                     return []
             return pending()
@@ -235,7 +275,8 @@ class FakeBotApi:
         reply = params.get("reply_parameters")
         reply_to = int(reply["message_id"]) if isinstance(reply, dict) else None
         await self._notify(lambda: self.accepted.append(
-            Accepted(now, time.monotonic(), chat_id, method, message_id, reply_to)))  # fmt: skip
+            Accepted(now, time.monotonic(), chat_id, method, message_id, reply_to,
+                     str(params.get("text", "")))))  # fmt: skip
         chat_type = "group" if chat_id < 0 else "private"
         message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "from": BOT,
                                    "chat": {"id": chat_id, "type": chat_type}}  # fmt: skip
@@ -327,6 +368,11 @@ class ServerThread:
 
     def run(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
         return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def run_here(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Runs ``coro`` in the fake's loop from a thread without a loop (a test), waiting
+        at most ``timeout`` seconds for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
 
 async def _cancel_the_rest() -> None:

@@ -87,6 +87,9 @@ class DispatchSettings:
     # retries that came due (rows added in the process wake it at once).
     in_flight: int = 32
     poll_seconds: float = 1.0
+    # The wait before a message's first retry (doubling with each attempt, an hour at
+    # most), and before a channel that could not be reached is tried again.
+    retry_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
@@ -97,6 +100,10 @@ class DispatchSettings:
             raise ValueError(f"in_flight: cần từ 1 đến 256, đang là {self.in_flight}")
         if not 0.1 <= self.poll_seconds <= 60:
             raise ValueError(f"poll_seconds: cần từ 0.1 đến 60 (giây), đang là {self.poll_seconds}")
+        if not 0.1 <= self.retry_seconds <= 3600:
+            raise ValueError(
+                f"retry_seconds: cần từ 0.1 đến 3600 (giây), đang là {self.retry_seconds}"
+            )
 
 
 @dataclass(frozen=True)
@@ -576,7 +583,8 @@ _RULES = (
     _Rule("dispatch", DispatchSettings, {("dispatch", "lease_seconds"): ("lease_seconds", _int),
                                          ("dispatch", "max_attempts"): ("max_attempts", _int),
                                          ("dispatch", "in_flight"): ("in_flight", _int),
-                                         ("dispatch", "poll_seconds"): ("poll_seconds", _seconds)}),
+                                         ("dispatch", "poll_seconds"): ("poll_seconds", _seconds),
+                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds)}),
     _Rule("limits", LimitSettings, {("limits", k): (k, _int) for k in
                                     ("per_second", "per_group_minute", "per_private_second",
                                      "margin_ms")}),

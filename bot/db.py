@@ -9,11 +9,17 @@ planner's section) would commit when released, outside the tick's transaction. A
 transaction that writes (:func:`session_scope`) begins IMMEDIATE: it waits for the
 write lock at its start, within the busy timeout, rather than failing when it first
 writes after another connection did. Any other SQLAlchemy URL (PostgreSQL for a
-province-wide deployment) is taken as it is.
+province-wide deployment) is taken as it is, with ``pool_pre_ping``: a connection the
+server dropped (PostgreSQL restarted) is tested and replaced when it is next taken from the
+pool, so the bot carries on once the server is back (SQLAlchemy's "Dealing with
+Disconnects", pessimistic handling). :data:`OUTAGE` says once that the database went
+away and once that it is back, however many tries fail in between.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,9 +30,62 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+log = logging.getLogger(__name__)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached now (refused, dropped, shutting
+    down, SQLite's file locked past its busy timeout), not that a statement is wrong: the
+    DBAPI's OperationalError and InterfaceError (PEP 249), or a connection SQLAlchemy
+    found invalidated."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+class Outage:
+    """Whether the database answered at the last try, shared by everything in the process
+    that uses it (the tick, the sender): one warning when it goes away, one info line when
+    it is back, instead of a traceback at every try. Safe from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: str | None = None  # what the first failed try said, while it is away
+
+    def failed(self, exc: BaseException, doing: str) -> bool:
+        """``exc`` ended ``doing``: ``True`` if the database is away (said once, at its
+        first failure), ``False`` if it is some other error, for the caller to log."""
+        if not unreachable(exc):
+            return False
+        with self._lock:
+            first, self.since = self.since is None, self.since or _first_line(exc)
+        if first:
+            log.warning("database unreachable (%s): %s; retrying until it is back", doing,
+                        self.since)  # fmt: skip
+        return True
+
+    def answered(self) -> None:
+        """A try worked: if the database was away, say once that it is back."""
+        if self.since is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            was, self.since = self.since, None
+        if was is not None:
+            log.info("database reachable again")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+#: The process's one view of the database's reachability.
+OUTAGE = Outage()
 
 
 def make_engine(url: str) -> Engine:

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,10 +46,31 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """The throw-away PostgreSQL cluster the tests started: its URL, and how to restart it
+    under running bots (``pg_ctl restart``, fast shutdown: open connections are cut)."""
+
+    url: str
+    bindir: Path
+    data: Path
+    as_user: tuple[str, ...]  # run the server's tools as the postgres user, when root
+
+    def pg_ctl(self, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
+                       check=True, capture_output=True, timeout=60)  # fmt: skip
+
+    def restart(self) -> None:
+        # With its log file: else the server would write to, and hold open, pg_ctl's output.
+        self.pg_ctl("-w", "-m", "fast", "-l", str(self.data.parent / "log"), "restart")
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    if url := os.environ.get("TEST_POSTGRES_URL"):
-        yield url
+def postgres_cluster() -> Iterator[Cluster | None]:
+    """The cluster the tests started, or ``None`` when ``TEST_POSTGRES_URL`` names a server
+    (which the tests must not restart)."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield None
         return
     bindir = _pg_bin()
     if bindir is None:
@@ -67,19 +89,26 @@ def postgres_server() -> Iterator[str]:
          "-E", "UTF8", "--locale=C.UTF-8"],
         check=True, capture_output=True,
     )  # fmt: skip
-    subprocess.run(
-        [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(data.parent / "log"),
-         "-o", f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    # The options in the cluster's own file, so that a restart keeps them.
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(f"port = {port}\nunix_socket_directories = '{data.parent}'\n"
+                   "listen_addresses = '127.0.0.1'\n")  # fmt: skip
+    cluster = Cluster(f"postgresql+psycopg://dondoc@127.0.0.1:{port}/postgres", bindir, data,
+                      tuple(as_user))  # fmt: skip
+    cluster.pg_ctl("-w", "-l", str(data.parent / "log"), "start")
     try:
-        yield f"postgresql+psycopg://dondoc@127.0.0.1:{port}/postgres"
+        yield cluster
     finally:
         subprocess.run(
             [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             check=False, capture_output=True,
         )  # fmt: skip
         shutil.rmtree(data.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_cluster: Cluster | None) -> str:
+    return os.environ["TEST_POSTGRES_URL"] if postgres_cluster is None else postgres_cluster.url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -92,7 +121,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server = request.getfixturevalue("postgres_server")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # Pre-ping: a test may restart the server under the pooled connection.
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.rsplit("/", 1)[0] + f"/{name}"

@@ -23,7 +23,7 @@ from bot.scheduler.periodic import PeriodicTick
 from bot.services.actions import notify
 from bot.services.channel_usage import count
 from bot.services.chats import ensure_chat
-from bot.services.health import overdue_after, probe_channels
+from bot.services.health import probe_channels, stale_after
 from bot.services.outbox import CHANNEL_STOPPED
 from tests.cli import Dondoc
 from tests.fake_telegram import FakeTelegram
@@ -186,10 +186,10 @@ def test_a_failed_tick_is_a_problem_and_so_is_an_old_one(
 @pytest.mark.parametrize(
     ("tick_seconds", "minutes"), [(5, 5), (60, 5), (100, 5), (120, 6), (3600, 180)]
 )
-def test_a_tick_is_overdue_after_three_intervals_and_five_minutes_at_least(
+def test_a_tick_is_stale_after_three_intervals_and_five_minutes_at_least(
     tick_seconds: int, minutes: int
 ) -> None:
-    assert overdue_after(Settings(tick_seconds=tick_seconds)) == timedelta(minutes=minutes)
+    assert stale_after(Settings(tick_seconds=tick_seconds)) == timedelta(minutes=minutes)
 
 
 def test_a_tick_just_inside_the_limit_is_fine(dondoc: Dondoc) -> None:

@@ -62,6 +62,13 @@ class ChannelPaused(TransientError):
     it in this dispatch pass, and the message keeps its place for a later one."""
 
 
+class ChannelDown(TransientError):
+    """The channel's server cannot be reached or failed (connection refused, a timeout, a
+    5xx answer such as 502 Bad Gateway): no message or chat is at fault. The message keeps
+    its place and its attempts, and the channel is tried again later: however long the
+    outage, the outbox waits and then drains in order, nothing given up."""
+
+
 class ChannelBusy(TransientError):
     """The channel has no slot for this message soon enough (its rate limits are full for
     longer than the sender can wait): the message keeps its place and its attempts."""

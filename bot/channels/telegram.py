@@ -50,6 +50,7 @@ from telegram.request import HTTPXRequest
 from bot.channels import (
     Buttons,
     ChannelBusy,
+    ChannelDown,
     ChannelPaused,
     ChatMigrated,
     MessageRejected,
@@ -191,7 +192,9 @@ class TelegramChannel:
                 raise TooLong(exc.message) from None
             # The same request would be refused again: this message, not the chat, is wrong.
             raise MessageRejected(exc.message) from None
-        except (NetworkError, TelegramError) as exc:
+        except NetworkError as exc:  # refused, timed out, 5xx: PTB's NetworkError and TimedOut
+            raise ChannelDown(str(exc)) from None
+        except TelegramError as exc:
             raise TransientError(str(exc)) from None
         return str(message.message_id)
 

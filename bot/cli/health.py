@@ -84,7 +84,7 @@ def _as_json(health: Health) -> dict[str, object]:
             "started_at": health.tick.started_at.isoformat(), "seconds": health.tick.seconds,
             "worker": health.tick.worker, "error": health.tick.error, "stale": health.tick_stale,
             "age_seconds": health.tick_age_seconds,
-            "stale_after_seconds": health.tick_overdue_after},
+            "stale_after_seconds": health.tick_stale_after},
         "getme": [{"channel": p.channel, "ok": p.ok, "name": p.name, "error": p.error}
                   for p in health.probes],
         "channels": [{"channel": u.channel, "month": u.month.isoformat(), "sent": u.sent,

@@ -26,7 +26,12 @@ after an error (a migration followed, a chat gone deactivated, the admins told) 
 
 Each part is split to the channel's limit before the first send (the split is kept, so a
 retry counts the same pieces); a piece the channel still finds too long is split smaller,
-never sent again as it was. A channel that pauses (``ChannelPaused``: Zalo's quota,
+never sent again as it was. A channel whose server cannot be reached or fails
+(``ChannelDown``: refused, timed out, 502) is left alone for ``retry_seconds``, then tried
+again, its row keeping its place and its attempts: however long the outage, nothing is
+given up and the outbox drains in order once it is back (one warning when it goes, one
+info line when it is back). A part the channel accepted while the database is away is
+recorded once the database is back, if that is within the lease. A channel that pauses (``ChannelPaused``: Zalo's quota,
 Telegram's flood control) or stops (``ChannelStopped``: Zalo's token refused) is left alone
 for the rest of the pass (the continuous sender: for its ``retry_after``, or a tick); the
 row it was sending keeps its place and its attempts, no chat is touched, and the admins
@@ -40,6 +45,7 @@ row that fails in a way nobody foresaw is put back with a backoff (failed after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -58,6 +64,7 @@ from sqlmodel import Session
 from bot.channels import (
     Channel,
     ChannelBusy,
+    ChannelDown,
     ChannelPaused,
     ChannelStopped,
     ChatMigrated,
@@ -67,7 +74,7 @@ from bot.channels import (
     TransientError,
 )
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import OUTAGE, session_scope, unreachable
 from bot.domain.calendar import WorkCalendar
 from bot.metrics import MESSAGES_FAILED, MESSAGES_RATE_LIMITED, MESSAGES_SENT
 from bot.models import Chat, Outbox
@@ -85,7 +92,7 @@ from bot.services.chats import (
 
 log = logging.getLogger(__name__)
 
-_BACKOFF_BASE = 30.0  # seconds; doubles with each attempt
+_BACKOFF_BASE = 30.0  # seconds; doubles with each attempt (``dispatch.retry_seconds``)
 _BACKOFF_MAX = 3600.0
 _HOLD_SECONDS = 3600.0  # a message held for a spent quota is looked at again after this
 
@@ -93,6 +100,7 @@ _HOLD_SECONDS = 3600.0  # a message held for a spent quota is looked at again af
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 _SOON = 2.0  # seconds: a chat whose window opens later than this is left for later
+_RECORD_RETRY = 0.5  # seconds between tries to record a sent part while the database is away
 
 
 @dataclass
@@ -105,11 +113,14 @@ class DispatchResult:
     paused: set[str] = field(default_factory=set)  # channels left alone for the rest of the pass
     # Until when each paused channel asked to be left alone, when it said so.
     paused_until: dict[str, datetime] = field(default_factory=dict)
+    # Channels whose server could not be reached in the pass (``ChannelDown``), and why.
+    down: dict[str, str] = field(default_factory=dict)
 
 
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    """Seconds to wait before the next attempt; the channel's ``retry_after`` wins if longer."""
-    wait = min(_BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), _BACKOFF_MAX)
+def backoff(attempts: int, retry_after: float | None = None, base: float = _BACKOFF_BASE) -> float:
+    """Seconds to wait before the next attempt: ``base`` seconds, doubling with each
+    attempt, an hour at most; the channel's ``retry_after`` wins if longer."""
+    wait = min(base * 2.0 ** max(attempts - 1, 0), _BACKOFF_MAX)
     return max(wait, retry_after or 0.0)
 
 
@@ -187,7 +198,7 @@ class _Pass:
                 room = sum(self.capacity(name) for name in self.channels) - len(self.busy)
                 batch = room >= max(1, self.settings.dispatch.in_flight // 4) or not self.busy
                 if batch and not (self.stop is not None and self.stop.is_set()):
-                    for row in self._claim():
+                    for row in self._claim_unless_away():
                         self.busy[asyncio.create_task(self._send(row))] = row
                 if not self.busy:
                     return
@@ -198,6 +209,17 @@ class _Pass:
         finally:
             for task in self.busy:  # the pass itself was stopped: the leases bring them back
                 task.cancel()
+
+    def _claim_unless_away(self) -> list[store.DueRow]:
+        """:meth:`_claim`, or nothing while the database is away and messages are in
+        flight: those finish first (a part the channel accepted is recorded once the
+        database is back), rather than the pass ending and cutting them off."""
+        try:
+            return self._claim()
+        except Exception as exc:
+            if not self.busy or not OUTAGE.failed(exc, "claiming messages"):
+                raise
+            return []
 
     def _claim(self) -> list[store.DueRow]:
         """As many rows as the channels have room for, to chats not being sent to, that
@@ -244,6 +266,8 @@ class _Pass:
         try:
             await _deliver(self, row.id)
         except Exception as exc:  # one bad row must not stop the others
+            if OUTAGE.failed(exc, "sending"):
+                return  # the row stays claimed: its lease brings it back, nothing lost
             log.exception("outbox %s failed", row.id)
             _set_aside(self.engine, row, self.now(), self.settings, exc, self.result)
 
@@ -282,6 +306,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cal: tuple[datetime, WorkCalendar] | None = None
+        self.down: dict[str, str] = {}  # channels that could not be reached, and why
 
     def wake(self) -> None:
         """Rows were added: start a pass now (from any thread)."""
@@ -292,9 +317,11 @@ class Sender:
 
     def watch(self) -> Callable[[], None]:
         """Wake whenever a transaction that inserted into the outbox commits on the
-        engine, whatever wrote it (the tick's planner, a chat service). Returns what
-        stops watching."""
+        engine, whatever wrote it (the tick's planner, a chat service), in any thread.
+        Returns what stops watching."""
         inserted = "dondoc_outbox_inserted"
+        with contextlib.suppress(RuntimeError):  # the loop to wake from the tick's thread
+            self._loop = asyncio.get_running_loop()
 
         def executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             if _OUTBOX_INSERT.match(statement):
@@ -336,6 +363,9 @@ class Sender:
         later = self.clock() + timedelta(seconds=self.settings.tick_seconds)
         for name in result.paused:
             self.paused[name] = result.paused_until.get(name, later)
+        self._say_down(channels, result)
+        if result.sent or result.failed:  # one line a pass, whoever started it
+            log.info("sent %d, %d to retry, %d failed", result.sent, result.retried, result.failed)
         for name in ("sent", "retried", "failed", "held", "deferred"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
         return result
@@ -346,13 +376,12 @@ class Sender:
         while not stop.is_set():
             self._wake.clear()
             try:
-                result = await self.drain_once(stop)
-            except Exception:  # the database is away: try again at the next poll
-                log.exception("dispatch pass failed")
+                await self.drain_once(stop)
+            except Exception as exc:  # the database is away: try again at the next poll
+                if not OUTAGE.failed(exc, "sending"):
+                    log.exception("dispatch pass failed")
             else:
-                if result.sent or result.failed:
-                    log.info("sent %d, %d to retry, %d failed", result.sent, result.retried,
-                             result.failed)  # fmt: skip
+                OUTAGE.answered()
             await self._idle(stop)
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -364,6 +393,19 @@ class Sender:
         finally:
             for waiting in waits:
                 waiting.cancel()
+
+    def _say_down(self, tried: Mapping[str, Channel], result: DispatchResult) -> None:
+        """One warning when a channel's server cannot be reached, one info line once it
+        takes a message again; the retries in between are not logged one by one."""
+        for name, reason in result.down.items():
+            if name not in self.down:
+                log.warning("%s unreachable (%s); its messages wait, tried again every %g s",
+                            name, reason, self.settings.dispatch.retry_seconds)  # fmt: skip
+            self.down[name] = reason
+        if result.sent:
+            for name in [n for n in self.down if n in tried and n not in result.down]:
+                log.info("%s reachable again; its messages go out in order", name)
+                del self.down[name]
 
     def _calendar(self, now: datetime) -> WorkCalendar:
         """The working calendar, read again once a tick (the admins may change it)."""
@@ -389,11 +431,18 @@ def _set_aside(
         if failed:
             store.fail(engine, outbox_id, now, reason)
         else:
-            store.retry(engine, outbox_id, now, backoff(attempts), reason)
+            store.retry(
+                engine,
+                outbox_id,
+                now,
+                backoff(attempts, base=settings.dispatch.retry_seconds),
+                reason,
+            )
         with session_scope(engine) as session:
             message_failed(session, outbox_id, reason, now)
-    except Exception:  # the database itself is failing: the lease brings the row back
-        log.exception("outbox %s: cannot set it aside", outbox_id)
+    except Exception as exc:  # the database itself is failing: the lease brings the row back
+        if not OUTAGE.failed(exc, "setting a message aside"):
+            log.exception("outbox %s: cannot set it aside", outbox_id)
         return
     if failed:
         result.failed += 1
@@ -486,14 +535,22 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
                     continue
             lease_until = run.clock() + lease
             finished = index + 1 == len(parts) + (document is not None)
-            if not store.record_part(engine, outbox_id, worker, index + 1, message_key, now,
-                                     lease_until=lease_until, last=finished):  # fmt: skip
+            if not await _record(run, outbox_id, index + 1, message_key, now,
+                                 lease_until=lease_until, last=finished):  # fmt: skip
                 return  # the lease ran out and another dispatcher took over
             index += 1
     except ChannelBusy as exc:  # no slot soon enough: the row waits its turn, attempt kept
         log.info("outbox %s: %s; it keeps its place", outbox_id, exc)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         result.deferred += 1
+    except ChannelDown as exc:  # its server, not this message: the row keeps its place
+        store.release(engine, outbox_id, now, 0.0, str(exc))
+        result.paused.add(channel_name)
+        until = run.clock() + timedelta(seconds=settings.dispatch.retry_seconds)
+        result.paused_until[channel_name] = max(until, result.paused_until.get(channel_name, until))
+        result.down[channel_name] = str(exc)
+        result.retried += 1
+        _tell(outbox_id, channel_name, chat_key, "waiting", "channel unreachable, kept")
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
         _tell(outbox_id, channel_name, chat_key, "rate_limited", "429, kept", MESSAGES_RATE_LIMITED)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
@@ -533,7 +590,8 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             result.failed += 1
             _tell(outbox_id, channel_name, chat_key, "failed", "attempts spent", MESSAGES_FAILED)
         else:
-            store.retry(engine, outbox_id, now, backoff(attempts, exc.retry_after), str(exc))
+            wait = backoff(attempts, exc.retry_after, base=settings.dispatch.retry_seconds)
+            store.retry(engine, outbox_id, now, wait, str(exc))
             result.retried += 1
             _tell(outbox_id, channel_name, chat_key, "retry", f"attempt {attempts}")
     except PermanentError as exc:  # the chat is gone for the bot
@@ -549,6 +607,28 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             store.finish(engine, outbox_id, now)
         result.sent += 1
         _tell(outbox_id, channel_name, chat_key, "sent", counter=MESSAGES_SENT)
+
+
+async def _record(
+    run: _Pass, outbox_id: int, sent_parts: int, message_key: str, now: datetime, *,
+    lease_until: datetime, last: bool,
+) -> bool:  # fmt: skip
+    """``store.record_part`` for a part the channel accepted, tried again while the
+    database is away (a restart takes seconds) until the lease ends: a part not recorded
+    would be sent again once another dispatcher takes the row over. ``False`` when the
+    row was taken over."""
+    while True:
+        try:
+            recorded = store.record_part(run.engine, outbox_id, run.worker, sent_parts,
+                                         message_key, now, lease_until=lease_until, last=last)  # fmt: skip
+        except Exception as exc:
+            if not unreachable(exc) or run.clock() >= lease_until:
+                raise
+            OUTAGE.failed(exc, "recording a sent message")
+            await asyncio.sleep(_RECORD_RETRY)
+        else:
+            OUTAGE.answered()
+            return recorded
 
 
 def _tell(

@@ -1,6 +1,7 @@
 """One tick: apply the agencies' changes that are due, plan what is due, commit, then
-dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans
-(:func:`plan_due`), and the continuous sender (``bot.scheduler.dispatcher.Sender``) sends."""
+dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans, if its
+process leads the planning (:func:`plan_if_leading`), and the continuous sender
+(``bot.scheduler.dispatcher.Sender``) of every process sends."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.scheduler.dispatcher import DispatchResult, dispatch, worker_id
+from bot.scheduler.leader import leads
 from bot.scheduler.planner import PlanResult, plan
 from bot.scheduler.planners.messages import isolated
 from bot.services.agency_changes import AppliedChange, apply_due
@@ -45,10 +47,31 @@ def plan_due(
     """The agencies' changes applied and what is due at ``now`` planned, committed; then,
     once a day, what the retention lets go is pruned (``bot.services.retention``)."""
     with session_scope(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        changes = apply_changes(session, now, cal)
-        planned = plan(session, now, settings=settings, cal=cal)
+        result = _plan_in(session, now, settings)
     prune_daily(engine, now, settings)  # retention: once a day, after the plan is committed
+    return result
+
+
+def plan_if_leading(
+    engine: Engine, now: datetime, *, settings: Settings, worker: str
+) -> PlanResult | None:
+    """:func:`plan_due` if ``worker`` leads the planning (``bot.scheduler.leader``: always
+    on SQLite), in the transaction that holds the lock; ``None`` (nothing done) if another
+    process leads. Blocking: ``dondoc run`` calls it in a worker thread."""
+    with session_scope(engine) as session:
+        if not leads(session, worker, now, settings.tick_seconds):
+            return None
+        planned, _changes, _cal = _plan_in(session, now, settings)
+    prune_daily(engine, now, settings)  # by the leader only: one process prunes
+    return planned
+
+
+def _plan_in(
+    session: Session, now: datetime, settings: Settings
+) -> tuple[PlanResult, list[AppliedChange], WorkCalendar]:
+    cal = load_calendar(session, settings.hours)
+    changes = apply_changes(session, now, cal)
+    planned = plan(session, now, settings=settings, cal=cal)
     return planned, changes, cal
 
 

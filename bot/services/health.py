@@ -5,7 +5,7 @@ each configured channel's ``getMe`` (:func:`probe_channels`). Read only: the che
 migrates nor writes.
 
 Healthy (exit 0) means the database answers at the latest schema, the last tick worked
-and is recent (:func:`overdue_after`: three tick intervals, five minutes at least), and
+and is recent (:func:`stale_after`: three tick intervals, five minutes at least), and
 every configured channel answers ``getMe``. A tick older than that is a problem (exit 1):
 the bot stopped or hangs. A spent quota, a backlog, or no tick yet (a database no bot has
 run on) is a warning.
@@ -167,8 +167,8 @@ class Health:
     failed: int = 0  # outbox rows failed for good
     tick: TickRun | None = None  # the last planning tick of any worker
     tick_age_seconds: float | None = None  # how long ago it started, in seconds
-    tick_stale: bool = False  # older than overdue_after(settings): the bot stopped
-    tick_overdue_after: float = 0.0  # that threshold, in seconds
+    tick_stale: bool = False  # older than stale_after(settings): the bot stopped
+    tick_stale_after: float = 0.0  # that threshold, in seconds
     channels: list[Usage] = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)  # each channel's getMe
     problems: list[str] = field(default_factory=list)
@@ -203,26 +203,22 @@ def check(settings: Settings, now: datetime) -> Health:
         engine.dispose()
 
 
+STALE_FLOOR = timedelta(minutes=5)
+
+
 def stale_after(settings: Settings) -> timedelta:
-    """A tick older than this means planning stopped: three intervals, a minute at least
-    (APScheduler skips a run while the previous one lasts)."""
-    return timedelta(seconds=max(3 * settings.tick_seconds, 60))
-
-
-OVERDUE_FLOOR = timedelta(minutes=5)
-
-
-def overdue_after(settings: Settings) -> timedelta:
-    """For ``dondoc health``: a last tick older than this means the bot stopped or hangs
-    (a problem, exit 1): three tick intervals, five minutes at least, so that a check run
-    from cron beside a bot ticking every minute does not cry wolf over one slow tick."""
-    return max(timedelta(seconds=3 * settings.tick_seconds), OVERDUE_FLOOR)
+    """A last tick older than this means planning stopped or hangs, for ``/healthz`` (503)
+    and ``dondoc health`` (exit 1) alike: three tick intervals (APScheduler skips a run
+    while the previous one lasts; another process takes over the planning after two, on
+    PostgreSQL), five minutes at least, so that a check beside a bot ticking every minute
+    does not cry wolf over one slow tick."""
+    return max(timedelta(seconds=3 * settings.tick_seconds), STALE_FLOOR)
 
 
 def _tick(session: Session, health: Health, now: datetime, settings: Settings) -> None:
     health.tick = tick = last_tick(session)
-    limit = overdue_after(settings)
-    health.tick_overdue_after = limit.total_seconds()
+    limit = stale_after(settings)
+    health.tick_stale_after = limit.total_seconds()
     if tick is None:
         health.warnings.append("Chưa có lượt nhắc việc nào được ghi lại: “dondoc run” chưa chạy.")
         return

@@ -21,9 +21,14 @@ send, ``record_part``; then ``finish``):
 - each accepted part is committed with its message id before the next is sent, and a
   worker whose lease ran out (another one took the row over) can record nothing more;
 - a notice is never lost (its row stays until sent or marked failed) and is sent once,
-  except in one window: a crash after the channel accepted a part and before that part
-  was committed. That part is then sent again when the lease expires (at least once,
-  never silently dropped).
+  except in one window: the channel accepted a part and the bot could not commit that it
+  did. Three ways into it: the process dies (a crash, SIGKILL, a power cut) between the
+  channel's answer and the commit; the request times out, or its connection drops, after
+  Telegram accepted the message (the answer is lost, the bot cannot tell it went, and
+  sends it again: at least once rather than maybe never); the database stays away longer
+  than the lease after the answer (a shorter outage is waited for: the dispatcher tries
+  the commit again until the lease ends). That part is then sent again when the lease
+  expires (at least once, never silently dropped).
 
 ``enqueue``, ``enqueue_many`` and ``queued`` run in the caller's session; the dispatcher's
 calls take the engine and commit before they return, which the guarantees above rely on.

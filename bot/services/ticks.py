@@ -1,5 +1,6 @@
 """Each worker's last planning tick in the database (``TickRun``): written by the
-periodic tick of ``dondoc run``, read by ``dondoc health`` in another process."""
+periodic tick of ``dondoc run`` (on PostgreSQL, by the process that leads the planning:
+``bot.scheduler.leader``), read by ``dondoc health`` in another process."""
 
 from __future__ import annotations
 
@@ -33,3 +34,8 @@ def last_tick(session: Session) -> TickRun | None:
     return session.exec(
         select(TickRun).order_by(col(TickRun.started_at).desc(), col(TickRun.worker))
     ).first()
+
+
+def ended_at(tick: TickRun) -> datetime:
+    """When ``tick`` ended (its start while it runs: its duration is written at its end)."""
+    return tick.started_at + timedelta(seconds=tick.seconds)

@@ -10,7 +10,7 @@ the ``status`` naming the first that does not (in this order):
 
 - ``stopping``: the bot is not stopping (SIGTERM or Ctrl+C received);
 - ``frozen``: the bot's event loop turned within the staleness window ``stale``
-  (``bot.services.health.stale_after``: three tick intervals, a minute at least);
+  (``bot.services.health.stale_after``: three tick intervals, five minutes at least);
 - ``starting``: a first tick has started;
 - ``stale``: a tick of this process worked within ``stale``, or one that started within
   it is still running;
