@@ -139,11 +139,12 @@ def test_two_bots_survive_postgresql_restarting_under_them(
             return any(t.started_at > restarted for t in s.exec(select(TickRun)).all())
 
     wait_until(ticked_since, 3 * TICK, "a tick after the restart")
-    # Each bot says once that the database went away and once that it is back, and
-    # writes no traceback for it.
+    # A bot that met the outage says so once and once that the database is back; one
+    # whose pool reconnected before it needed the database (pool_pre_ping) has nothing
+    # to say. Either way no traceback.
     went = [bot.logged("database unreachable") for bot in bots]
     back = [bot.logged("database reachable again") for bot in bots]
-    assert sum(went) >= 1 and max(went) == 1 and back == went, [b.log.read_text() for b in bots]
+    assert max(went) <= 1 and back == went, [b.log.read_text() for b in bots]
     assert not any(bot.logged("Traceback") for bot in bots)
 
 
