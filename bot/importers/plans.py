@@ -27,7 +27,7 @@ from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_recor
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
-from bot.importers.word import WORD, WordPlan, WordTable, check_format, read_word
+from bot.importers.word import WORD, WordPlan, WordTable, check_format, read_document
 from bot.models import (
     CHECK_NOW,
     NO_WORK,
@@ -155,9 +155,9 @@ def import_plan(
     mapping: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> PlanImportReport:
-    """Import ``path`` (CSV, XLSX or Word .docx) into the session's transaction. Raises
-    ImportFailed on any bad row, FileProblem on a file that cannot be read at all (a .pdf
-    or .doc: not read yet).
+    """Import ``path`` (CSV, XLSX, Word .docx, or .doc where LibreOffice converts it) into
+    the session's transaction. Raises ImportFailed on any bad row, FileProblem on a file
+    that cannot be read at all (a .pdf: not read yet).
 
     A Word document's number, date and title are read from the document
     (:mod:`bot.importers.word`); ``meta`` overrides them. Its problems are named by table,
@@ -170,7 +170,7 @@ def import_plan(
     for. Deadlines are read with the province's calendar and ``settings.school_year_end``.
     """
     check_format(path)
-    word = read_word(path) if path.suffix.lower() == WORD else None
+    word = read_document(path) if path.suffix.lower() in WORD else None
     rows = word.rows if word else read_rows(path, "tasks")
     registry, ids = load_registry(session)
     history = load_history(session)
@@ -375,12 +375,15 @@ def _check_plan(
 ) -> None:
     errors = list(parsed.errors)
     if not parsed.meta.number:
-        where = (
-            "văn bản không ghi số kế hoạch (“Số: 126/KH-UBND” hoặc “Kèm theo Kế hoạch số …”)"
-            if word
-            else "dòng “Số kế hoạch: …”"
+        errors.append(
+            RowError(
+                first_line,
+                "văn bản không ghi số kế hoạch (dòng “Số: 126/KH-UBND” hay “Kèm theo Kế hoạch "
+                "số …”): dùng --number"
+                if word
+                else "thiếu số kế hoạch: dùng --number hoặc dòng “Số kế hoạch: …”",
+            )
         )
-        errors.append(RowError(first_line, f"thiếu số kế hoạch: dùng --number hoặc {where}"))
     if parsed.meta.issuer and not issuer_found:
         errors.append(
             RowError(first_line, f"cơ quan ban hành “{parsed.meta.issuer}” không có trong danh mục")

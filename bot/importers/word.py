@@ -31,7 +31,11 @@ Each row read keeps its place in the document (:class:`Place`), so that a proble
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -51,13 +55,16 @@ from bot.importers.columns import LABELS, map_header
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
-WORD = ".docx"
+WORD = {".docx", ".doc"}
 NOT_YET = {
     ".pdf": "chưa đọc được kế hoạch dạng PDF: hãy dùng bản Word (.docx) của kế hoạch, hoặc "
     "chép bảng nhiệm vụ sang tệp .xlsx/.csv",
-    ".doc": "tệp Word 97–2003 (.doc) chưa đọc được: hãy mở bằng Word hoặc LibreOffice rồi "
-    "“Lưu thành” dạng .docx",
 }
+_NO_LIBREOFFICE = (
+    "tệp Word 97–2003 (.doc): máy này chưa cài LibreOffice để chuyển sang .docx; hãy mở tệp "
+    "bằng Word hoặc LibreOffice rồi “Lưu thành” dạng .docx (Word Document)"
+)
+_CONVERT_TIMEOUT = 120  # seconds: a plan of a hundred pages converts in a few
 
 # The canonical layout of the rows handed to the CSV pipeline.
 COLUMNS = ("number", "indicator", "target", "task", "deadline", "lead", "coordinate", "result")
@@ -105,6 +112,8 @@ class WordPlan:
         place = self.places.get(line)
         if place is None:
             return f"dòng {line}"
+        if place.row == 0:
+            return f"Bảng {place.table}, tên phụ lục"
         text = f"Bảng {place.table}, dòng {place.row}"
         if column:
             text += f", cột {place.columns.get(column) or _HEADER_LABELS.get(column, column)}"
@@ -116,6 +125,36 @@ def check_format(path: Path) -> None:
     why = NOT_YET.get(path.suffix.lower())
     if why:
         raise FileProblem(path, why)
+
+
+def read_document(path: Path) -> WordPlan:
+    """Read the plan in ``path``: a .docx, or a legacy .doc converted to .docx by
+    LibreOffice (``soffice --headless --convert-to docx``) where it is installed. Raises
+    FileProblem (naming ``path``) as :func:`read_word` does, or when a .doc cannot be
+    converted."""
+    if path.suffix.lower() != ".doc" or not path.is_file():
+        return read_word(path)
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        raise FileProblem(path, _NO_LIBREOFFICE)
+    with tempfile.TemporaryDirectory(prefix="dondoc-doc-") as folder:
+        # What LibreOffice says on failure is for a developer: the missing .docx tells.
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            subprocess.run(  # noqa: S603 - LibreOffice found on PATH, the admin's own file
+                [office, "--headless", "--convert-to", "docx", "--outdir", folder, str(path)],
+                check=True, capture_output=True, timeout=_CONVERT_TIMEOUT,
+            )  # fmt: skip
+        converted = Path(folder) / f"{path.stem}.docx"
+        if not converted.is_file():
+            raise FileProblem(
+                path,
+                "LibreOffice không chuyển được tệp .doc này sang .docx: hãy mở tệp bằng Word "
+                "rồi “Lưu thành” dạng .docx",
+            )
+        try:
+            return read_word(converted)
+        except FileProblem as problem:
+            raise FileProblem(path, problem.reason) from None
 
 
 def read_word(path: Path) -> WordPlan:
@@ -552,7 +591,7 @@ class _TaskTable:
         rows: list[tuple[int, dict[str, str]]] = []
         notes: list[str] = []
         if appendix is not None:
-            rows.append((self.grid[0].index, {"number": f"Phụ lục {appendix}", "task": title}))
+            rows.append((0, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
                 continue  # the header again, on a new page
