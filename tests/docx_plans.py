@@ -364,3 +364,16 @@ def seed_document(csv_path: Path, folder: Path) -> Path:
             split_long_rows=name.startswith("001"),
         )  # fmt: skip
     return document.save(folder / f"{name}.docx")
+
+
+def main(folder: Path) -> None:
+    """Write the seed plans as Word documents into ``folder`` (README, "Try it")."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(SEED_PLANS.glob("*.csv")):
+        print(seed_document(path, folder))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
