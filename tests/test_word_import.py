@@ -229,6 +229,8 @@ def test_a_document_with_no_number_asks_for_one(registry: Engine, tmp_path: Path
     document = PlanDocument()
     document.paragraph("KẾ HOẠCH")
     document.paragraph("RÀ SOÁT THỦ TỤC HÀNH CHÍNH")
+    document.paragraph("NĂM 2025")
+    document.paragraph("I. MỤC ĐÍCH, YÊU CẦU")
     document.table(len(HEADER), [TableRow(HEADER, header=True),
                                  TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
     path = document.save(tmp_path / "kh.docx")
@@ -243,6 +245,8 @@ def test_a_document_with_no_number_asks_for_one(registry: Engine, tmp_path: Path
             session, path, meta=PlanMeta(number="7/KH-SNV"), settings=SETTINGS, on=IMPORT_DAY
         )
     assert report.tasks_new == 1
+    with Session(registry) as s:  # the title's lines in capitals, the body's heading not
+        assert s.exec(select(Plan.title)).one() == "RÀ SOÁT THỦ TỤC HÀNH CHÍNH NĂM 2025"
 
 
 def test_files_that_are_not_a_readable_plan_document(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -299,6 +299,7 @@ _NATION = ("cong hoa xa hoi chu nghia viet nam", "doc lap")
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
 _LEAD_IN_TITLE = re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+")
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
+_BODY_STARTS = re.compile(r"^(?:[IVX]+|\d+)\s*[.)]\s|^căn cứ\b", re.IGNORECASE)
 _SAYS_LEAD = {"chu tri", "chu tri thuc hien", "x"}
 
 
@@ -359,6 +360,8 @@ class _Reader:
         if not text:
             return
         folded = fold(text)
+        if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
+            self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
         if self.title_next:
             upper = text == text.upper()
             if upper or not self.meta.title:
@@ -650,9 +653,3 @@ def _give_lead(rows: list[tuple[int, dict[str, str]]], lead: str) -> None:
             continue  # "2. VIỆC CUNG ỨNG DỊCH VỤ" over 2.1, 2.2: a group
         if fold(cells.get("lead", "")) in _SAYS_LEAD | {""}:
             cells["lead"] = lead
-
-
-def iter_lines(plan: WordPlan) -> Iterator[tuple[str, Row]]:
-    """Each data row with where it stands, for ``--dry-run``."""
-    for row in plan.rows[1:]:
-        yield plan.where(row.line), row
