@@ -249,6 +249,28 @@ def test_a_document_with_no_number_asks_for_one(registry: Engine, tmp_path: Path
         assert s.exec(select(Plan.title)).one() == "RÀ SOÁT THỦ TỤC HÀNH CHÍNH NĂM 2025"
 
 
+def test_an_stt_column_numbered_by_word(registry: Engine, tmp_path: Path) -> None:
+    """STT cells holding no text, only a list number Word shows ("1.", "2.")."""
+    document = PlanDocument()
+    document.paragraph("(Kèm theo Kế hoạch số 5/KH-SYT ngày 02 tháng 3 năm 2025 của Sở Y tế)")
+    document.table(
+        len(HEADER),
+        [
+            TableRow(HEADER, header=True),
+            TableRow(["#. ", "Rà soát", "Quý I/2025", "Sở Y tế", ""]),
+            TableRow(["#. ", "Công khai", "Quý II/2025", "Sở Y tế", "- Sở Nội vụ\n- Sở Tư pháp"]),
+        ],
+    )
+    path = document.save(tmp_path / "kh.docx")
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert (report.plan, report.tasks_new) == ("5/KH-SYT", 2)
+    with Session(registry) as s:
+        got = tasks_of(s, "5/KH-SYT")
+    assert list(got) == ["1", "2"]
+    assert [c for c, _, _ in got["2"][11]] == ["so-noi-vu", "so-tu-phap", "so-y-te"]
+
+
 def test_files_that_are_not_a_readable_plan_document(tmp_path: Path) -> None:
     no_tasks = PlanDocument()
     no_tasks.paragraph("KẾ HOẠCH")

@@ -347,10 +347,13 @@ class _Reader:
         self.errors: list[RowError] = []
 
     def text(self, paragraph: Paragraph) -> str:
-        text = unicodedata.normalize("NFC", paragraph.text).replace("\u00a0", " ")
-        if not text.strip():
-            return ""
-        return self.numbering.prefix(paragraph) + text.strip()
+        """The paragraph as shown: its bullet or list number, then its text. An STT column
+        numbered by Word shows the number alone ("1.")."""
+        text = unicodedata.normalize("NFC", paragraph.text).replace("\u00a0", " ").strip()
+        prefix = self.numbering.prefix(paragraph)
+        if not text:
+            return "" if prefix.startswith(("-", "+", "–", "•", "*")) else prefix.strip()
+        return prefix + text
 
     def cell_text(self, cell: _Cell) -> str:
         return "\n".join(t for t in (self.text(p) for p in cell.paragraphs) if t)
