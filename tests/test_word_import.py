@@ -252,6 +252,9 @@ def test_a_document_with_no_number_asks_for_one(registry: Engine, tmp_path: Path
 def test_an_stt_column_numbered_by_word(registry: Engine, tmp_path: Path) -> None:
     """STT cells holding no text, only a list number Word shows ("1.", "2.")."""
     document = PlanDocument()
+    document.paragraph(
+        "Thực hiện Quyết định số 9/QĐ-UBND (ban hành kèm theo Quyết định số 8/QĐ-UBND ngày 01/01/2025)"
+    )
     document.paragraph("(Kèm theo Kế hoạch số 5/KH-SYT ngày 02 tháng 3 năm 2025 của Sở Y tế)")
     document.table(
         len(HEADER),

@@ -289,8 +289,10 @@ _NUMBER = re.compile(r"^\s*số\s*(?:hiệu)?\s*:\s*(\d+\s*/\s*[^\s,;()]+)", re.
 _PLACE_DATE = re.compile(
     r"^[^,\d]{2,60},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
 )
+# Only a line that opens with it: "ban hành kèm theo Quyết định số …" in the body cites
+# another document.
 _ATTACHED = re.compile(
-    r"kèm\s+theo\s+(?:kế\s+hoạch|quyết\s+định|đề\s+án|chương\s+trình)\s+số\s*:?\s*"
+    r"^\s*\(?\s*kèm\s+theo\s+(?:kế\s+hoạch|quyết\s+định|đề\s+án|chương\s+trình)\s+số\s*:?\s*"
     r"(\d+\s*/\s*[^\s,;()]+)(?:\s+ngày\s+(\d{1,2})\s*(?:/|tháng)\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4}))?",
     re.IGNORECASE,
 )
@@ -322,7 +324,7 @@ class _Heading:
                 title = [line[m.end() :]]
             elif (
                 title is not None
-                and not _ATTACHED.search(line)
+                and not _ATTACHED.match(line)
                 and not fold(line).startswith("(kem theo")
             ):
                 title.append(line)
@@ -379,7 +381,7 @@ class _Reader:
         elif m := _PLACE_DATE.match(text):
             self.meta.issued_on = self.meta.issued_on or _date(m.group(1), m.group(2), m.group(3))
             self.header_done = True
-        elif m := _ATTACHED.search(text):
+        elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
             self.attached = self.attached or (re.sub(r"\s+", "", m.group(1)), day)
         elif folded in _TITLE_WORDS and not self.found:
