@@ -7,6 +7,7 @@ its errors are listed by file and line. ``--dry-run`` shows what a plan would be
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +30,7 @@ from bot.domain.agencies import Match
 from bot.importers.agencies import import_agencies
 from bot.importers.agency_changes import import_agency_changes
 from bot.importers.files import import_files
-from bot.importers.plans import PlanImportReport, import_plan
+from bot.importers.plans import PlanImportReport, RowReading, SectionReading, import_plan
 from bot.importers.rows import PlanMeta
 from bot.models import Role
 from bot.services.calendar import import_overrides, load_calendar
@@ -70,9 +71,17 @@ class _DryRun(Exception):
     """Raised inside the transaction so that a dry run rolls back everything."""
 
 
+PlanFile = Annotated[
+    Path,
+    typer.Argument(
+        metavar="TỆP", help="Kế hoạch: tệp Word (.docx, .doc nếu có LibreOffice), CSV hoặc XLSX"
+    ),
+]
+
+
 @import_app.command("tasks")
 def import_tasks_cmd(
-    file: File,
+    file: PlanFile,
     number: Annotated[str, typer.Option(help="Số kế hoạch, ví dụ 126/KH-UBND")] = "",
     issued: Annotated[str, typer.Option("--date", help="Ngày ban hành, dd/mm/yyyy")] = "",
     title: Annotated[str, typer.Option(help="Trích yếu")] = "",
@@ -91,7 +100,8 @@ def import_tasks_cmd(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
 ) -> None:
-    """Nhập nhiệm vụ của một kế hoạch. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
+    """Nhập nhiệm vụ của một kế hoạch (văn bản Word hoặc bảng CSV/XLSX). Số, ngày và trích yếu
+    đọc từ văn bản, các tùy chọn ghi đè. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
     issued_on = parse_day(issued, "--date") if issued else None
     meta = PlanMeta(
         number=number,
@@ -170,29 +180,55 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         )
     _for_the_admin(
         "nhiệm vụ chưa có ngày cụ thể, cần quản trị viên bổ sung",
-        [f"dòng {u.line} ({u.task_key}): “{u.text}” – {u.reason}" for u in report.unspecified],
+        [
+            f"{report.where(u.line)} ({u.task_key}): “{u.text}” – {u.reason}"
+            for u in report.unspecified
+        ],
     )
     _print_rerouted(report)
     _for_the_admin(
         "nhiệm vụ chưa rõ cơ quan chủ trì, cần quản trị viên giao",
-        [f"dòng {c.line} ({c.task_key}): “{c.text}”" for c in report.unclear_leads],
+        [f"{report.where(c.line)} ({c.task_key}): “{c.text}”" for c in report.unclear_leads],
         then="(xem lại bằng: dondoc unassigned)",
     )
     if dry_run:
-        out.print("\n[bold]Cách đọc thời hạn và cột cơ quan của từng dòng[/]")
-        moved: dict[int, list[str]] = {}
-        for r in report.rerouted:
-            moved.setdefault(r.line, []).append(r.rerouted.how)
-        for row in report.readings:
-            out.print(f"dòng {row.line} ({row.task_key}):", highlight=False)
-            out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
-                      markup=False, soft_wrap=True)  # fmt: skip
-            for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
-                for line in explain_cell(reading, column, report.agency_names):
-                    out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-            for how in moved.get(row.line, []):
-                out.print(f"  giao cho cơ quan hiện nay: {how}", highlight=False, markup=False,
-                          soft_wrap=True)  # fmt: skip
+        _print_rows_read(report)
+
+
+def _print_rows_read(report: PlanImportReport) -> None:
+    """Every row as read, sections among the tasks, for an admin to hold against the
+    document: each task's text, how its deadline and agency cells were read."""
+    out.print("\n[bold]Các dòng đã đọc: mục, nhiệm vụ, cách đọc thời hạn và cột cơ quan[/]")
+    if report.issuer:
+        out.print(f"Cơ quan ban hành (theo văn bản): {report.issuer}", highlight=False)
+    for table in report.tables:
+        lead = f"; chủ trì theo tên phụ lục: {table.lead}" if table.lead else ""
+        out.print(
+            f"Bảng {table.number}: {table.heading or '(không có tiêu đề)'} – {table.rows} dòng{lead}",
+            highlight=False, markup=False, soft_wrap=True,
+        )  # fmt: skip
+    for note in report.notes:
+        out.print(f"  Bỏ qua {note}", highlight=False, markup=False, soft_wrap=True)
+    moved: dict[int, list[str]] = {}
+    for r in report.rerouted:
+        moved.setdefault(r.line, []).append(r.rerouted.how)
+    items: list[SectionReading | RowReading] = [*report.sections, *report.readings]
+    for item in sorted(items, key=lambda i: (i.line, isinstance(i, RowReading))):
+        if isinstance(item, SectionReading):
+            out.print(f"{report.where(item.line)} – mục {item.key}: {item.title}",
+                      highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+            continue
+        row = item
+        out.print(f"{report.where(row.line)} ({row.task_key}): {row.text}", highlight=False,
+                  markup=False, soft_wrap=True)  # fmt: skip
+        out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
+                  markup=False, soft_wrap=True)  # fmt: skip
+        for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
+            for line in explain_cell(reading, column, report.agency_names):
+                out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        for how in moved.get(row.line, []):
+            out.print(f"  giao cho cơ quan hiện nay: {how}", highlight=False, markup=False,
+                      soft_wrap=True)  # fmt: skip
 
 
 def _print_rerouted(report: PlanImportReport) -> None:
@@ -200,14 +236,14 @@ def _print_rerouted(report: PlanImportReport) -> None:
     with the rows."""
     by_change: dict[str, list[str]] = {}
     for r in report.rerouted:
-        by_change.setdefault(r.rerouted.how, []).append(f"{r.line} ({r.task_key})")
+        by_change.setdefault(r.rerouted.how, []).append(f"{report.where(r.line)} ({r.task_key})")
     if not by_change:
         return
     out.print(
         "[yellow]Kế hoạch ghi tên cơ quan đã thay đổi; phần việc giao cho cơ quan hiện nay:[/]"
     )
     for how, rows in by_change.items():
-        out.print(f"  {how}: dòng {', '.join(rows)}", markup=False, highlight=False,
+        out.print(f"  {how}: {', '.join(rows)}", markup=False, highlight=False,
                   soft_wrap=True)  # fmt: skip
 
 

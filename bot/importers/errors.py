@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.importers.rows import RowError
@@ -8,13 +9,21 @@ from bot.importers.rows import RowError
 class ImportFailed(Exception):
     """Bad rows: nothing was written. Each error names the file, the line and the reason."""
 
-    def __init__(self, path: Path, errors: list[RowError]) -> None:
+    def __init__(
+        self, path: Path, errors: list[RowError], place: Callable[[RowError], str] | None = None
+    ) -> None:
         self.path = path
         self.errors = sorted(errors, key=lambda e: e.line)
+        self.place = place
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        """ "FILE:LINE: reason"; an error about the command's options (line 0) names the
-        file only."""
+        """ "FILE:LINE: reason", or "FILE: Bảng 2, dòng 14, cột Tiến độ: reason" where
+        ``place`` names a line of a document; an error about the command's options or the
+        file as a whole (line 0) names the file only."""
+        if self.place is not None:
+            place = self.place
+            return [f"{self.path}: {place(e)}: {e.reason}" if e.line else f"{self.path}: {e.reason}"
+                    for e in self.errors]  # fmt: skip
         return [f"{self.path}:{e.line}: {e.reason}" if e.line else f"{self.path}: {e.reason}"
                 for e in self.errors]  # fmt: skip

@@ -27,6 +27,7 @@ from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_recor
 from bot.importers.errors import ImportFailed
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
+from bot.importers.word import WORD, WordPlan, WordTable, check_format, read_document
 from bot.models import (
     CHECK_NOW,
     NO_WORK,
@@ -65,6 +66,20 @@ class RowReading:
     coordinate: Match
     deadline_cell: str = ""
     deadline: str = ""  # the reading in words: "Hạn 30/09/2027 — cuối quý III/2027"
+    text: str = ""  # the task as read (its cells joined over a page break)
+
+
+@dataclass
+class SectionReading:
+    """A section row as read, for ``--dry-run`` to show among the tasks."""
+
+    line: int
+    key: str
+    title: str
+
+
+def _line(line: int) -> str:
+    return f"dòng {line}"
 
 
 @dataclass
@@ -110,6 +125,12 @@ class PlanImportReport:
     unclear_leads: list[UnclearLead] = field(default_factory=list)
     agency_names: dict[str, str] = field(default_factory=dict)  # code → name, to explain
     rerouted: list[ReroutedLine] = field(default_factory=list)
+    sections: list[SectionReading] = field(default_factory=list)
+    # Where a line is, in words: "dòng 5" in a table file, "Bảng 2, dòng 14" in a document.
+    where: Callable[[int], str] = _line
+    tables: list[WordTable] = field(default_factory=list)  # a document's task tables
+    notes: list[str] = field(default_factory=list)  # rows of a document read but not used
+    issuer: str = ""  # the issuer as read, when the document names one the registry has
 
     @property
     def tasks_total(self) -> int:
@@ -134,7 +155,13 @@ def import_plan(
     mapping: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> PlanImportReport:
-    """Import ``path`` into the session's transaction. Raises ImportFailed on any bad row.
+    """Import ``path`` (CSV, XLSX, Word .docx, or .doc where LibreOffice converts it) into
+    the session's transaction. Raises ImportFailed on any bad row, FileProblem on a file
+    that cannot be read at all (a .pdf: not read yet).
+
+    A Word document's number, date and title are read from the document
+    (:mod:`bot.importers.word`); ``meta`` overrides them. Its problems are named by table,
+    row and column ("Bảng 2, dòng 14, cột Tiến độ: …").
 
     ``on`` is the import's day (Vietnam's calendar): agencies are routed to who does their
     work that day. ``mapping``: the admin's explicit replacements, each "OLD=NEW" as
@@ -142,24 +169,33 @@ def import_plan(
     tasks set-deadline``) stays while the task's cell in the plan is the one it was set
     for. Deadlines are read with the province's calendar and ``settings.school_year_end``.
     """
-    rows = read_rows(path, "tasks")
+    check_format(path)
+    word = read_document(path) if path.suffix.lower() in WORD else None
+    rows = word.rows if word else read_rows(path, "tasks")
     registry, ids = load_registry(session)
     history = load_history(session)
-    header_meta, meta_errors = read_meta(rows)
+    header_meta, meta_errors = (word.meta, list(word.errors)) if word else read_meta(rows)
     merged = header_meta.merged(meta or PlanMeta())
     issuer = find_agency(session, merged.issuer) if merged.issuer else None
+    if word and issuer is None and not merged.issuer:
+        issuer = _document_issuer(session, word)
+        merged.issuer = issuer.name if issuer else ""
     parsed = parse_plan_rows(
         rows, registry, meta=merged, scope=issuer.code if issuer else None,
         default_lead=default_lead, cal=load_calendar(session, settings.hours),
-        school_year_end=settings.school_year_end,
+        school_year_end=settings.school_year_end, where=word.where if word else _line,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
     plan = plan_by_number(session, parsed.meta.number)
     routings = _route_rows(session, parsed, registry, history, on, mapping, plan)
-    _check_plan(path, rows[0].line, parsed, issuer is not None)
+    _check_plan(path, rows[0].line, parsed, issuer is not None, word)
     former = {ids[c] for c in registry.entries if not history.exists(c, on)}
 
     report = PlanImportReport(plan=parsed.meta.number, created=plan is None)
+    if word:
+        report.where, report.tables, report.notes = word.where, word.tables, word.notes
+        report.issuer = merged.issuer
+    report.sections = [SectionReading(s.line, s.key, s.title) for s in parsed.sections]
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
     report.agency_names = {code: e.name for code, e in registry.entries.items()}
     if plan is None:
@@ -242,8 +278,9 @@ def import_plan(
         report.general_refs.extend(row.lead.general + row.coordinate.general)
         shown = from_record(values["deadline_kind"], values["deadline_detail"]).describe()
         report.readings.append(
-            RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown)
-        )
+            RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown,
+                       row.cell("task") or row.cell("indicator"))
+        )  # fmt: skip
         if not led:
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
@@ -323,11 +360,29 @@ def _read_mapping(
     return mapped
 
 
-def _check_plan(path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool) -> None:
+def _document_issuer(session: Session, word: WordPlan) -> Agency | None:
+    """The issuer the document's header block names, if the registry has it; a name it
+    does not know is no error (``--issuer`` gives it)."""
+    for name in word.issuer_names:
+        found = find_agency(session, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_plan(
+    path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool, word: WordPlan | None
+) -> None:
     errors = list(parsed.errors)
     if not parsed.meta.number:
         errors.append(
-            RowError(first_line, "thiếu số kế hoạch: dùng --number hoặc dòng “Số kế hoạch: …”")
+            RowError(
+                first_line,
+                "văn bản không ghi số kế hoạch (dòng “Số: 126/KH-UBND” hay “Kèm theo Kế hoạch "
+                "số …”): dùng --number"
+                if word
+                else "thiếu số kế hoạch: dùng --number hoặc dòng “Số kế hoạch: …”",
+            )
         )
     if parsed.meta.issuer and not issuer_found:
         errors.append(
@@ -336,7 +391,7 @@ def _check_plan(path: Path, first_line: int, parsed: ParsedPlan, issuer_found: b
     if not parsed.tasks and not errors:
         errors.append(RowError(first_line, "bảng không có nhiệm vụ nào"))
     if errors:
-        raise ImportFailed(path, errors)
+        raise ImportFailed(path, errors, (lambda e: word.where(e.line, e.column)) if word else None)
 
 
 def _upsert_sections(session: Session, plan_id: int, parsed: ParsedPlan) -> dict[str, int]:

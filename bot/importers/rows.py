@@ -9,6 +9,7 @@ on the cells above).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,6 +25,7 @@ from bot.importers.tabular import Row
 class RowError:
     line: int
     reason: str
+    column: str = ""  # the canonical column at fault ("deadline"), where one is
 
 
 @dataclass
@@ -54,6 +56,7 @@ class SectionRow:
     number: str
     title: str
     position: int
+    line: int = 0
 
 
 @dataclass
@@ -118,9 +121,11 @@ def parse_plan_rows(
     default_lead: str = "",
     cal: WorkingDays,
     school_year_end: tuple[int, int],
+    where: Callable[[int], str] = lambda line: f"dòng {line}",
 ) -> ParsedPlan:
     """Validated tasks of a plan's table. ``cal`` counts "N ngày làm việc" deadlines;
-    ``school_year_end`` is (month, day) of a school year's last day."""
+    ``school_year_end`` is (month, day) of a school year's last day; ``where`` names a
+    line in an error about another line ("dòng 5", or "Bảng 1, dòng 5" in a document)."""
     errors: list[RowError] = []
     header_at = _header_at(rows)
     if header_at is None:
@@ -165,7 +170,7 @@ def parse_plan_rows(
             levels = {lv: n for lv, n in levels.items() if lv < level}
             levels[level] = number
             skey = ".".join(levels[lv] for lv in sorted(levels))
-            sections.append(SectionRow(skey, number, title, len(sections)))
+            sections.append(SectionRow(skey, number, title, len(sections), row.line))
             continue
         number = cells.get("number", "").strip(" .")
         if not number:
@@ -185,7 +190,7 @@ def parse_plan_rows(
             group = tasks.pop()
             sections.append(
                 SectionRow(group.key, group.number, group.cell("task") or group.cell("indicator"),
-                           len(sections))
+                           len(sections), group.line)
             )  # fmt: skip
         group_key = next(
             (s.key for s in reversed(sections)
@@ -197,7 +202,9 @@ def parse_plan_rows(
         if tkey in seen_keys:
             errors.append(
                 RowError(
-                    row.line, f"STT “{number}” trùng với dòng {seen_keys[tkey]} trong cùng mục"
+                    row.line,
+                    f"STT “{number}” trùng với {where(seen_keys[tkey])} trong cùng mục",
+                    "number",
                 )
             )
             continue
@@ -215,7 +222,11 @@ def parse_plan_rows(
         )  # fmt: skip
         if isinstance(task.deadline, Unspecified) and task.deadline.invalid:
             errors.append(
-                RowError(task.line, f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}")
+                RowError(
+                    task.line,
+                    f"tiến độ “{task.cell('deadline')}”: {task.deadline.reason}",
+                    "deadline",
+                )
             )
     return ParsedPlan(meta, sections, tasks, errors)
 
@@ -228,23 +239,29 @@ def _resolve(
     errors: list[RowError],
 ) -> None:
     if not task.cell("task"):
-        errors.append(RowError(task.line, "thiếu nội dung nhiệm vụ"))
+        errors.append(RowError(task.line, "thiếu nội dung nhiệm vụ", "task"))
     lead_text = task.cell("lead") or default_lead
     task.cells["lead"] = lead_text
     task.lead = registry.match(lead_text, scope=scope)
     task.coordinate = registry.match(task.cell("coordinate"), scope=scope)
     if not lead_text:
-        errors.append(RowError(task.line, "thiếu cơ quan chủ trì"))
+        errors.append(RowError(task.line, "thiếu cơ quan chủ trì", "lead"))
     elif not task.lead.codes and not task.lead.unknown and not task.lead.general:
         errors.append(
-            RowError(task.line, f"cơ quan chủ trì “{lead_text}” không chỉ ra cơ quan cụ thể nào")
+            RowError(
+                task.line, f"cơ quan chủ trì “{lead_text}” không chỉ ra cơ quan cụ thể nào", "lead"
+            )
         )
-    for label, matched in (("chủ trì", task.lead), ("phối hợp", task.coordinate)):
+    for label, column, matched in (
+        ("chủ trì", "lead", task.lead),
+        ("phối hợp", "coordinate", task.coordinate),
+    ):
         if matched.unknown:
             errors.append(
                 RowError(
                     task.line,
                     f"cơ quan {label} không có trong danh mục: {describe_unknown(matched.unknown)}",
+                    column,
                 )
             )
 

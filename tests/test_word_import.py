@@ -1,0 +1,337 @@
+"""Importing a plan from its Word document: the seed plans as Word lays them out give
+the same tasks, agencies and deadlines as their CSV; documents of other shapes; problems
+named by table, row and column; one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.db import make_engine, session_scope, upgrade
+from bot.importers.agencies import import_agencies
+from bot.importers.errors import ImportFailed
+from bot.importers.plans import import_plan
+from bot.importers.rows import PlanMeta
+from bot.importers.tabular import FileProblem
+from bot.importers.word import read_document, read_word
+from bot.models import Agency, Assignment, Plan, Section, Task
+from tests.cli import Dondoc
+from tests.docx_plans import (
+    ABOVE,
+    SEED_PLANS,
+    PlanDocument,
+    Span,
+    TableRow,
+    read_seed,
+    seed_document,
+)
+from tests.province import IMPORT_DAY, SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ["STT", "Nhiệm vụ cụ thể", "Tiến độ", "Cơ quan chủ trì", "Cơ quan phối hợp"]
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite database holding the demo province's agency registry."""
+    url = f"sqlite:///{tmp_path / 'dondoc.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        import_agencies(session, ROOT / "seed" / "agencies.csv")
+    yield engine
+    engine.dispose()
+
+
+def tasks_of(session: Session, number: str) -> dict[str, tuple[Any, ...]]:
+    """Each task of the plan by key: its texts, its deadline as read, and its parts."""
+    plan = session.exec(select(Plan).where(Plan.number == number)).one()
+    sections = {
+        s.id: s.key for s in session.exec(select(Section).where(Section.plan_id == plan.id))
+    }
+    out: dict[str, tuple[Any, ...]] = {}
+    for task in session.exec(select(Task).where(Task.plan_id == plan.id)):
+        parts = session.exec(
+            select(Agency.code, Assignment.role, Assignment.due_on)
+            .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+            .where(Assignment.task_id == task.id)
+        ).all()
+        out[task.key] = (
+            task.number, task.text, task.indicator, task.target, task.result,
+            task.deadline_text, task.deadline_kind, task.due_on, task.recurrence,
+            task.deadline_detail, sections.get(task.section_id), sorted(parts),
+        )  # fmt: skip
+    return out
+
+
+def _given(csv_meta: dict[str, str]) -> PlanMeta:
+    """What an admin gives on the command line for a plan whose document leaves its number
+    blank (seeds 001 and 003: the CSV's number is made up)."""
+    if csv_meta["Số kế hoạch"][:1].isdigit():
+        return PlanMeta()
+    return PlanMeta(number=csv_meta["Số kế hoạch"], year=int(csv_meta["Năm"]))
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
+def test_word_version_of_each_seed_plan_gives_the_csv_tasks(
+    registry: Engine, tmp_path: Path, seed: str
+) -> None:
+    csv_path = SEED_PLANS / seed
+    meta, _, _ = read_seed(csv_path)
+    document = seed_document(csv_path, tmp_path)
+    with Session(registry) as session:
+        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
+        expected = tasks_of(session, from_csv.plan)
+        session.rollback()
+        from_word = import_plan(
+            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
+        )
+        got = tasks_of(session, from_word.plan)
+        issued_on = session.exec(select(Plan.issued_on)).one()
+        session.rollback()
+    assert from_word.plan == from_csv.plan
+    assert list(got) == list(expected)
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert from_word.tasks_total == from_csv.tasks_total > 0
+    assert from_word.assignments_total == from_csv.assignments_total
+    assert [u.text for u in from_word.unspecified] == [u.text for u in from_csv.unspecified]
+    if meta.get("Ngày ban hành"):  # read from the document, not given
+        assert issued_on is not None and f"{issued_on:%d/%m/%Y}" == meta["Ngày ban hành"]
+
+
+def test_the_document_states_number_date_title_and_appendix_leads(tmp_path: Path) -> None:
+    plan = read_word(seed_document(SEED_PLANS / "002_dongnai_336_2024.csv", tmp_path))
+    assert plan.meta.number == "336/KH-UBND"
+    assert f"{plan.meta.issued_on:%d/%m/%Y}" == "15/10/2024"
+    assert plan.meta.title.startswith("THỰC HIỆN CHỈ THỊ SỐ 36-CT/TU")
+    assert [t.lead for t in plan.tables] == [
+        "SỞ NỘI VỤ", "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "ỦY BAN NHÂN DÂN CÁC HUYỆN, THÀNH PHỐ", "ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG, THỊ TRẤN",
+    ]  # fmt: skip
+    assert plan.tables[0].heading.startswith("Phụ lục 1: CÁC NHIỆM VỤ")
+    # The signature table ("Nơi nhận", "CHỦ TỊCH") and the header block are no task tables.
+    assert len(plan.tables) == 5
+
+    sipas = read_word(seed_document(SEED_PLANS / "000_sipas_2024.csv", tmp_path))
+    assert (sipas.meta.number, f"{sipas.meta.issued_on:%d/%m/%Y}") == ("126/KH-UBND", "03/06/2024")
+    assert sipas.meta.title == "CÁC NHIỆM VỤ, GIẢI PHÁP NHẰM NÂNG CAO CHỈ SỐ SIPAS NĂM 2024"
+
+
+def two_appendices(folder: Path, *, deadline: str = "Tháng 9/2025", name: str = "kh.docx") -> Path:
+    """Sở Nội vụ's plan 12/KH-SNV: two appendices, one per lead. The first has a header of
+    two rows ("Cơ quan thực hiện" over "Chủ trì" and "Phối hợp") and a row numbering the
+    columns; the second has no lead column, "Thời gian hoàn thành" last, and a row broken
+    over a page."""
+    document = PlanDocument()
+    document.header_block(
+        ["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "12/KH-SNV", "Đồng Nai, ngày 10 tháng 01 năm 2025"
+    )
+    document.paragraph("KẾ HOẠCH", bold=True)
+    document.paragraph("CẢI CÁCH HÀNH CHÍNH NĂM 2025")
+    document.paragraph("Sở Nội vụ ban hành kế hoạch cải cách hành chính năm 2025 như sau:")
+    document.signature(["Như trên;", "Lưu: VT, CCHC."], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    document.page_break()
+    document.paragraph("PHỤ LỤC I", bold=True)
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP")
+    document.paragraph("(Kèm theo Kế hoạch số 12/KH-SNV ngày 10/01/2025 của Sở Nội vụ)")
+    document.table(
+        5,
+        [
+            TableRow(["STT", "Nội dung công việc", Span("Cơ quan thực hiện", 2),
+                      "Thời gian hoàn thành"], header=True),
+            TableRow([ABOVE, ABOVE, "Chủ trì", "Phối hợp", ABOVE], header=True),
+            TableRow(["(1)", "(2)", "(3)", "(4)", "(5)"]),
+            TableRow([Span("I. RÀ SOÁT THỦ TỤC HÀNH CHÍNH", 5)]),
+            TableRow(["1", "Rà soát TTHC:\n- lĩnh vực hộ tịch\n- lĩnh vực chứng thực", "Chủ trì",
+                      "Sở Nội vụ\nVăn phòng UBND tỉnh", "Quý II/2025"]),
+            TableRow(["2", "Công khai TTHC", "", "", ABOVE]),  # the deadline merged over both
+            TableRow([Span("Nhiệm vụ khác", 5)]),
+            TableRow(["3", "Báo cáo kết quả:\n#. 6 tháng\n#. năm", "Sở Y tế", "",
+                      "Trước ngày 15/12/2025"]),
+        ],
+    )  # fmt: skip
+    document.page_break()
+    document.paragraph("PHỤ LỤC II", bold=True)
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ Y TẾ")
+    document.table(
+        4,
+        [
+            TableRow(["TT", "Nhiệm vụ", "Cơ quan phối hợp", "Thời gian hoàn thành"], header=True),
+            TableRow(["1", "Kiểm tra công vụ tại các cơ sở y tế", "Sở Nội vụ", deadline]),
+            TableRow(["2", "Số hóa hồ sơ, kết quả giải quyết thủ tục", "Sở Tư pháp", "Năm 2025"]),
+            TableRow([ABOVE, "hành chính còn hiệu lực", ABOVE, ABOVE]),  # over a page
+        ],
+    )
+    return document.save(folder / name)
+
+
+def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = two_appendices(tmp_path)
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert report.plan == "12/KH-SNV" and report.tasks_new == 5
+    assert report.issuer == "Sở Nội vụ"  # read from the header block
+    assert report.notes == ["Bảng 1, dòng 7: dòng tiêu đề không đánh số “Nhiệm vụ khác”, "
+                            "không dùng làm mục"]  # fmt: skip
+    with Session(registry) as s:
+        plan = s.exec(select(Plan)).one()
+        assert (plan.title, f"{plan.issued_on:%d/%m/%Y}") == ("CẢI CÁCH HÀNH CHÍNH NĂM 2025",
+                                                            "10/01/2025")  # fmt: skip
+        got = tasks_of(s, "12/KH-SNV")
+    assert list(got) == ["PL1.I.1", "PL1.I.2", "PL1.I.3", "PL2.1", "PL2.2"]
+    text, due, section, parts = 1, 7, 10, 11
+    lead, coordinate = "lead", "coordinate"
+    # "Chủ trì" in the lead cell: the appendix's lead; one coordinating agency a paragraph.
+    assert got["PL1.I.1"][text] == "Rà soát TTHC: - lĩnh vực hộ tịch - lĩnh vực chứng thực"
+    assert [(c, r) for c, r, _ in got["PL1.I.1"][parts]] == [
+        ("so-noi-vu", coordinate), ("so-tu-phap", lead), ("vp-ubnd", coordinate)]  # fmt: skip
+    assert got["PL1.I.1"][section] == "PL1.I"
+    # An empty lead cell: the appendix's lead; the deadline merged from the row above.
+    assert [(c, r) for c, r, _ in got["PL1.I.2"][parts]] == [("so-tu-phap", lead)]
+    assert got["PL1.I.2"][due] == got["PL1.I.1"][due] == date(2025, 6, 30)
+    # A lead of its own stays; a numbered list keeps its numbers.
+    assert got["PL1.I.3"][text] == "Báo cáo kết quả: 1. 6 tháng 2. năm"
+    assert [(c, r) for c, r, _ in got["PL1.I.3"][parts]] == [("so-y-te", lead)]
+    # No lead column: the appendix's title names it; "Thời gian hoàn thành" last.
+    assert [(c, r) for c, r, _ in got["PL2.1"][parts]] == [("so-noi-vu", coordinate),
+                                                        ("so-y-te", lead)]  # fmt: skip
+    assert got["PL2.1"][due] == date(2025, 9, 30)
+    # The row broken over a page is one task, its cells not doubled.
+    assert got["PL2.2"][text] == "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực"
+    assert got["PL2.2"][5] == "Năm 2025" and got["PL2.2"][due] == date(2025, 12, 31)
+
+
+def test_problems_are_named_by_table_row_and_column_and_nothing_is_written(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = two_appendices(tmp_path, deadline="31/02/2025")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (line,) = failure.value.lines()
+    assert line.startswith(
+        f"{path}: Bảng 2, dòng 2, cột Thời gian hoàn thành: tiến độ “31/02/2025”"
+    )
+    with Session(registry) as s:
+        assert s.exec(select(func.count()).select_from(Task)).one() == 0
+
+
+def test_a_document_with_no_number_asks_for_one(registry: Engine, tmp_path: Path) -> None:
+    document = PlanDocument()
+    document.paragraph("KẾ HOẠCH")
+    document.paragraph("RÀ SOÁT THỦ TỤC HÀNH CHÍNH")
+    document.paragraph("NĂM 2025")
+    document.paragraph("I. MỤC ĐÍCH, YÊU CẦU")
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert failure.value.lines() == [
+        f"{path}: văn bản không ghi số kế hoạch (dòng “Số: 126/KH-UBND” hay “Kèm theo Kế hoạch "
+        "số …”): dùng --number"
+    ]
+    with session_scope(registry) as session:
+        report = import_plan(
+            session, path, meta=PlanMeta(number="7/KH-SNV"), settings=SETTINGS, on=IMPORT_DAY
+        )
+    assert report.tasks_new == 1
+    with Session(registry) as s:  # the title's lines in capitals, the body's heading not
+        assert s.exec(select(Plan.title)).one() == "RÀ SOÁT THỦ TỤC HÀNH CHÍNH NĂM 2025"
+
+
+def test_an_stt_column_numbered_by_word(registry: Engine, tmp_path: Path) -> None:
+    """STT cells holding no text, only a list number Word shows ("1.", "2.")."""
+    document = PlanDocument()
+    document.paragraph(
+        "Thực hiện Quyết định số 9/QĐ-UBND (ban hành kèm theo Quyết định số 8/QĐ-UBND ngày 01/01/2025)"
+    )
+    document.paragraph("(Kèm theo Kế hoạch số 5/KH-SYT ngày 02 tháng 3 năm 2025 của Sở Y tế)")
+    document.table(
+        len(HEADER),
+        [
+            TableRow(HEADER, header=True),
+            TableRow(["#. ", "Rà soát", "Quý I/2025", "Sở Y tế", ""]),
+            TableRow(["#. ", "Công khai", "Quý II/2025", "Sở Y tế", "- Sở Nội vụ\n- Sở Tư pháp"]),
+        ],
+    )
+    path = document.save(tmp_path / "kh.docx")
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert (report.plan, report.tasks_new) == ("5/KH-SYT", 2)
+    with Session(registry) as s:
+        got = tasks_of(s, "5/KH-SYT")
+    assert list(got) == ["1", "2"]
+    assert [c for c, _, _ in got["2"][11]] == ["so-noi-vu", "so-tu-phap", "so-y-te"]
+
+
+def test_files_that_are_not_a_readable_plan_document(tmp_path: Path) -> None:
+    no_tasks = PlanDocument()
+    no_tasks.paragraph("KẾ HOẠCH")
+    no_tasks.signature(["Như trên;"], ["GIÁM ĐỐC"])
+    cases = {
+        no_tasks.save(
+            tmp_path / "kh.docx"
+        ): "không thấy bảng nhiệm vụ nào trong văn bản (có 1 bảng",
+        tmp_path / "kh.pdf": "chưa đọc được kế hoạch dạng PDF",
+        tmp_path / "hong.docx": "không phải tệp Word (.docx) hợp lệ",
+    }
+    (tmp_path / "kh.pdf").write_bytes(b"%PDF-1.7\n")
+    (tmp_path / "hong.docx").write_text("STT,Nhiệm vụ\n", encoding="utf-8")
+    for path, reason in cases.items():
+        with pytest.raises(FileProblem) as problem, Session(make_engine("sqlite://")) as session:
+            import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        assert str(problem.value).startswith(f"{path}: ") and reason in str(problem.value)
+
+
+def test_a_legacy_doc_goes_through_libreoffice_where_it_is_installed(
+    registry: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    legacy = tmp_path / "kh.doc"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0 Word 97-2003")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(FileProblem, match="chưa cài LibreOffice") as problem:
+        read_document(legacy)
+    assert str(problem.value).startswith(f"{legacy}: tệp Word 97–2003 (.doc)")
+
+    # A stand-in for LibreOffice: writes the .docx that `--convert-to docx` would.
+    converted = two_appendices(tmp_path, name="converted.docx")
+    (tmp_path / "bin").mkdir()
+    soffice = tmp_path / "bin" / "soffice"
+    soffice.write_text(
+        "#!/bin/sh\n# soffice --headless --convert-to docx --outdir DIR FILE\n"
+        f'[ "$1 $2 $3" = "--headless --convert-to docx" ] && /bin/cp {converted} "$5/kh.docx"\n'
+    )
+    soffice.chmod(0o755)
+    with session_scope(registry) as session:
+        report = import_plan(session, legacy, settings=SETTINGS, on=IMPORT_DAY)
+    assert report.plan == "12/KH-SNV" and report.tasks_new == 5
+
+
+def test_an_admin_previews_then_imports_a_word_plan(dondoc: Dondoc, tmp_path: Path) -> None:
+    path = two_appendices(tmp_path)
+    preview = dondoc.ok("import", "tasks", str(path), "--dry-run").output
+    assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in preview
+    assert "Bảng 2: Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ Y TẾ" in preview
+    assert "Bảng 1, dòng 4 – mục PL1.I: RÀ SOÁT THỦ TỤC HÀNH CHÍNH" in preview
+    assert "Bảng 2, dòng 3 (PL2.2): Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính" in preview
+    assert "Bỏ qua Bảng 1, dòng 7" in preview
+    assert dondoc.ok("tasks", "--format", "json").output.strip() == "[]"
+
+    imported = dondoc.ok("import", "tasks", str(path)).output
+    assert "Đã nhập kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in imported
+    again = dondoc.ok("import", "tasks", str(path), "--title", "Kế hoạch CCHC 2025").output
+    assert "giữ nguyên 5" in again
+
+    bad = dondoc("import", "tasks", str(two_appendices(tmp_path, deadline="Quý V/2025")))
+    assert bad.exit_code == 1
+    assert "Bảng 2, dòng 2, cột Thời gian hoàn thành: tiến độ “Quý V/2025”" in bad.output
