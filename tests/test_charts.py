@@ -55,7 +55,7 @@ def test_agency_chart_is_a_readable_png() -> None:
 
 
 def test_the_chart_grows_with_the_agencies_and_the_title() -> None:
-    rows = [(f"Cơ quan số {i}", {"on_time": i}) for i in range(20)]
+    rows = [(f"Cơ quan số {i}", {"on_time": i + 1}) for i in range(20)]
     assert _image(agency_bars(rows, "Hai mươi cơ quan")).size == (WIDTH_PX, 120 + 56 * 20)
     assert _image(agency_bars(rows, "Hai mươi\ncơ quan")).size == (
         WIDTH_PX,
@@ -215,3 +215,10 @@ def test_nothing_to_draw_is_not_drawn() -> None:
         with pytest.raises(ValueError, match="nothing to draw"):
             agency_bars(rows, "Không có gì")
     assert drawable([*empty, ("Sở Y tế", {"late": 1})])
+
+
+def test_an_agency_counting_no_part_has_no_empty_row() -> None:
+    """A former agency whose parts all went to its successor counts nothing: no row."""
+    agency_bars([("Sở Y tế", {"on_time": 2}), ("Sở Giao thông vận tải", {"moved": 3}),
+                 ("Sở Xây dựng", {"overdue": 1, "on_time": 0})], "Kế hoạch")  # fmt: skip
+    assert _names_drawn() == ["Sở Xây dựng", "Sở Y tế"]

@@ -60,13 +60,14 @@ def agency_bars(rows: Rows, title: str) -> bytes:
     and still open), agencies in Vietnamese alphabetical order. The title says what the
     bars count; the legend shows only the kinds drawn. One agency's bar (a head's digest)
     carries its counts written on it instead of an axis. ``rows`` must be
-    :func:`drawable`.
+    :func:`drawable`; an agency counting no part is left out.
 
     Returns PNG bytes, :data:`WIDTH_PX` wide, at :data:`DPI`.
     """
     if not drawable(rows):
         raise ValueError("no part counted: nothing to draw")
-    rows = sorted(rows, key=lambda row: vietnamese_key(row[0]))
+    # An agency with nothing to draw (all its parts passed to a successor) is an empty row.
+    rows = sorted((row for row in rows if drawable([row])), key=lambda row: vietnamese_key(row[0]))
     names = labels([name for name, _ in rows])
     counts = [dict(c) for _, c in rows]
     wrapped = "\n".join(textwrap.fill(line, 95) for line in title.splitlines())
