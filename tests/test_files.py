@@ -309,6 +309,8 @@ def test_an_export_full_of_old_late_files_makes_one_short_message_per_chat(
     assert len(sent) == 1
     text = "\n".join(sent[0].parts)
     assert len(sent[0].parts) == 1
+    assert text.count("61/2018/NĐ-CP") == 1  # each stage's heading once, not once a file
+    assert "Phải xin lỗi hôm nay (3)" in text and "Đã trễ hạn (7)" in text
     assert "60 hồ sơ" in text
     assert "… và 50 hồ sơ khác: 50 đã trễ hạn." in text
     assert "/hoso" in text
@@ -368,3 +370,24 @@ def test_hoso_lists_what_to_act_on_today_then_the_longest_late(
 def test_the_number_of_files_named_in_a_warning_is_bounded(listed: int) -> None:
     with pytest.raises(ValueError, match="listed: 1 to 100"):
         FileSettings(listed=listed)
+
+
+def test_a_warning_of_late_files_only_does_not_offer_a_letter_that_is_too_late(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from bot.models import Chat, Outbox
+    from bot.scheduler.planner import plan
+    from tests.province import build_province
+
+    build_province(engine)
+    add_late_files(
+        engine, tmp_path, LateFile("C-1", received="01/10/2024 09:00", status="Đang xử lý")
+    )
+    with session_scope(engine) as s:
+        plan(s, at(date(2025, 2, 4)), settings=SETTINGS, cal=CAL)
+    with Session(engine) as s:
+        group = s.exec(select(Chat).where(Chat.chat_key == "group:so-tu-phap")).one()
+        [warning] = s.exec(select(Outbox).where(Outbox.chat_id == group.id)).all()
+    text = "\n".join(warning.parts)
+    assert "Đã trễ hạn (1)" in text and "trễ 79 ngày làm việc" in text
+    assert "/xinloi" not in text and "Đề nghị giải quyết dứt điểm" in text

@@ -91,10 +91,8 @@ def files_at_hand(
     urgent = (col(TthcFile.due_on) > late_until) & (col(TthcFile.due_on) <= urgent_until)
     on_time = col(TthcFile.due_on) > urgent_until
 
-    def listed(where: Any, limit: int) -> list[OpenFile]:
-        rows = session.exec(
-            base.where(where).order_by(col(TthcFile.due_on), col(TthcFile.id)).limit(limit)
-        ).all()
+    def listed(where: Any, limit: int, *order: Any) -> list[OpenFile]:
+        rows = session.exec(base.where(where).order_by(*order, col(TthcFile.id)).limit(limit)).all()
         approved = with_approved_letter(session, [f.id for f, _ in rows])
         return [_open_file(f, a, cal, today, f.id in approved) for f, a in rows]
 
@@ -105,7 +103,11 @@ def files_at_hand(
             query = query.where(TthcFile.agency_id == agency_id)
         return session.exec(query).one()
 
-    return FilesAtHand(listed(urgent, urgent_limit), listed(late, late_limit), count(urgent),
+    # Urgent: the letter's last day (due on the next working day) before the files due
+    # today, as the warnings order them (``bot.domain.tthc.BY_URGENCY``); late: the
+    # longest late first.
+    return FilesAtHand(listed(urgent, urgent_limit, col(TthcFile.due_on).desc()),
+                       listed(late, late_limit, col(TthcFile.due_on)), count(urgent),
                        count(late), count(on_time))  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Row, select, tuple_
@@ -27,7 +28,7 @@ from sqlmodel import Session, col
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.tthc import BY_URGENCY, MUST_APOLOGIZE, FileDecision, decide_file
+from bot.domain.tthc import BY_URGENCY, DUE_SOON, MUST_APOLOGIZE, FileDecision, decide_file
 from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
@@ -60,6 +61,8 @@ _COLUMNS: tuple[Any, ...] = (
 
 
 _RANK = {stage.name: rank for rank, stage in enumerate(BY_URGENCY)}
+# The stages before the appointment: the letter can still be sent in time.
+_BEFORE_DUE = {DUE_SOON.name, MUST_APOLOGIZE.name}
 
 
 @dataclass(slots=True)
@@ -178,11 +181,16 @@ def _message(c: _ChatFiles, today: date, legal_basis: str, cal: WorkCalendar) ->
     """One chat's warning, rendered once, with a button for each file to apologise for."""
     chat = c.chat
     listed = c.in_order()
-    views = [_view(f, chat.role, legal_basis, cal) for f in listed]
+    views = [_view(f, chat.role, cal) for f in listed]
+    # One block per stage, its heading (and the letter's legal basis) said once.
+    groups = [{"stage": stage, "legal_basis": legal_basis, "files": list(files)}
+              for stage, files in groupby(views, key=lambda v: v["stage"])]  # fmt: skip
     more = [{"stage": s.name, "count": c.more[s.name]} for s in BY_URGENCY if c.more[s.name]]
+    stages = {g["stage"] for g in groups} | set(c.more)
     header = {"chat_role": chat.role, "agency": views[0]["agency"] if chat.role != ChatRole.COORDINATOR else "",
-              "today": today, "count": len(views) + c.more.total(), "more": more}  # fmt: skip
-    parts = split_message(blocks("files.html.j2", header, views))
+              "today": today, "count": len(views) + c.more.total(), "more": more,
+              "can_apologize": bool(stages & _BEFORE_DUE)}  # fmt: skip
+    parts = split_message(blocks("files.html.j2", header, groups))
     buttons = [[list(button(APOLOGIZE, v["file_id"], f" {v['code']}"))] for v in views
                if v["stage"] == MUST_APOLOGIZE.name and chat.role == ChatRole.GROUP][:_MAX_BUTTONS]  # fmt: skip
     notices = {
@@ -193,12 +201,12 @@ def _message(c: _ChatFiles, today: date, legal_basis: str, cal: WorkCalendar) ->
     return Outgoing(PlannedMessage(chat, "files", parts, covered), notices, buttons)
 
 
-def _view(found: _Found, chat_role: str, legal_basis: str, cal: WorkCalendar) -> dict[str, Any]:
+def _view(found: _Found, chat_role: str, cal: WorkCalendar) -> dict[str, Any]:
     file, decision = found.file, found.decision
     assert decision.stage is not None
     return {
         "file_id": file.id, "code": file.code, "procedure": file.procedure, "applicant": file.applicant,
         "received": cal.local(file.received_at).date(), "due": file.due_on, "agency": file.agency,
         "stage": decision.stage.name, "working_days": decision.working_days, "chat_role": chat_role,
-        "moved": found.moved, "legal_basis": legal_basis,
+        "moved": found.moved,
     }  # fmt: skip
