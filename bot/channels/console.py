@@ -9,6 +9,7 @@ import uuid
 from typing import TextIO
 
 from bot.channels import Buttons, buttons_as_text
+from bot.domain.numbers import thousands
 from bot.render import TELEGRAM_LIMIT
 
 _TAG = re.compile(r"<[^>]+>")
@@ -39,7 +40,9 @@ class ConsoleChannel:
     async def send_document(self, chat_key: str, filename: str, data: bytes) -> str:
         self.documents.append((chat_key, filename, data))
         if not self.quiet:
-            self.stream.write(f"\n──── → {chat_key} ────\n📎 {filename} ({len(data):,} byte)\n")
+            self.stream.write(
+                f"\n──── → {chat_key} ────\n📎 {filename} ({thousands(len(data))} byte)\n"
+            )
         return uuid.uuid4().hex[:16]
 
     async def send_photo(self, chat_key: str, filename: str, data: bytes) -> str:

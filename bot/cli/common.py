@@ -345,7 +345,7 @@ def _print_import_errors(exc: ImportFailed | FileProblem) -> None:
         for line in exc.lines():
             err.print(f"  {line}", markup=False, highlight=False)
     else:
-        err.print(f"[red]Không nhập được:[/] {exc}", highlight=False)
+        err.print(f"[red]Không nhập được:[/] {exc} (chưa ghi gì vào dữ liệu)", highlight=False)
 
 
 def migrated_engine(settings: Settings) -> Engine:

@@ -27,6 +27,7 @@ from bot.cli.common import (
     year_or_none,
 )
 from bot.domain.agencies import Match
+from bot.domain.numbers import thousands
 from bot.importers.agencies import import_agencies
 from bot.importers.agency_changes import import_agency_changes
 from bot.importers.files import import_files
@@ -263,9 +264,10 @@ def import_files_cmd(file: File) -> None:
                               settings=settings.files, on=clock().date(),
                               progress=lambda done: bar.update(job, completed=done))  # fmt: skip
     kinds = report.by_kind
-    out.print(f"Đã nhập {report.rows:,} hồ sơ: thêm {report.created:,}, cập nhật {report.updated:,}, "
-              f"giữ nguyên {report.unchanged:,} (đang giải quyết {kinds.get('open', 0):,}, "
-              f"đã trả {kinds.get('returned', 0):,}).")  # fmt: skip
+    n = thousands
+    out.print(f"Đã nhập {n(report.rows)} hồ sơ: thêm {n(report.created)}, cập nhật {n(report.updated)}, "
+              f"giữ nguyên {n(report.unchanged)} (đang giải quyết {n(kinds.get('open', 0))}, "
+              f"đã trả {n(kinds.get('returned', 0))}).")  # fmt: skip
 
 
 @calendar_app.command("import")

@@ -32,6 +32,7 @@ from bot.cli.common import (
 from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM
+from bot.domain.numbers import thousands
 from bot.render import vn_date
 from bot.scheduler.simulate import replay
 from bot.services.demo import seed_demo
@@ -53,6 +54,9 @@ def preview_cmd(
     """In mọi tin nhắn sẽ gửi vào thời điểm đó, không gửi và không ghi gì."""
     settings = load_settings()
     moment = _moment(at, settings)
+    # A day alone means the start of office hours: say which moment is shown.
+    err.print(f"Xem trước lúc {moment:%H:%M} {vn_date(moment.date())} (giờ Việt Nam).",
+              highlight=False)  # fmt: skip
     engine = migrated_engine(settings)
     with Session(engine) as session:
         planned = preview(session, moment, settings)
@@ -81,10 +85,11 @@ def tick_cmd(
     moment = _moment(at, settings) if at else clock()
     engine = migrated_engine(settings)
     result = asyncio.run(tick_once(settings, engine, moment))
+    n, sent = thousands, result.dispatched
     out.print(
-        f"Đã xét {result.planned.checked} phần việc và hồ sơ đến ngày xem lại, lập {len(result.planned.messages)} tin nhắn; "
-        f"gửi {result.dispatched.sent}, chờ gửi lại {result.dispatched.retried}, "
-        f"lỗi {result.dispatched.failed}."
+        f"Đã xét {n(result.planned.checked)} phần việc và hồ sơ đến ngày xem lại, lập "
+        f"{n(len(result.planned.messages))} tin nhắn; gửi {n(sent.sent)}, chờ gửi lại "
+        f"{n(sent.retried)}, lỗi {n(sent.failed)}."
     )
 
 

@@ -144,7 +144,9 @@ class _Holders:
                 self.read[cell] = "!thiếu đơn vị xử lý"
             else:
                 hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
-                self.read[cell] = f"!đơn vị xử lý {hint} không có trong danh mục"
+                self.read[cell] = (f"!đơn vị xử lý {hint} không có trong danh mục (thêm cơ quan, "
+                                   "hoặc tên này vào cột “Tên gọi khác” của cơ quan đúng, rồi "
+                                   "chạy “dondoc import agencies”)")  # fmt: skip
         return self.read[cell]
 
     def still_holds(self, holder_id: int, named_id: int) -> bool:
