@@ -90,6 +90,10 @@ class DispatchSettings:
     # The wait before a message's first retry (doubling with each attempt, an hour at
     # most), and before a channel that could not be reached is tried again.
     retry_seconds: float = 30.0
+    # Several processes on PostgreSQL: each says it is alive every ``heartbeat_seconds``;
+    # one not heard from for three heartbeats is gone, and its chats go to the others
+    # (``bot.scheduler.fleet``).
+    heartbeat_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
@@ -103,6 +107,10 @@ class DispatchSettings:
         if not 0.1 <= self.retry_seconds <= 3600:
             raise ValueError(
                 f"retry_seconds: cần từ 0.1 đến 3600 (giây), đang là {self.retry_seconds}"
+            )
+        if not 0.2 <= self.heartbeat_seconds <= 60:
+            raise ValueError(
+                f"heartbeat_seconds: cần từ 0.2 đến 60 (giây), đang là {self.heartbeat_seconds}"
             )
 
 
@@ -584,7 +592,9 @@ _RULES = (
                                          ("dispatch", "max_attempts"): ("max_attempts", _int),
                                          ("dispatch", "in_flight"): ("in_flight", _int),
                                          ("dispatch", "poll_seconds"): ("poll_seconds", _seconds),
-                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds)}),
+                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds),
+                                         ("dispatch", "heartbeat_seconds"):
+                                             ("heartbeat_seconds", _seconds)}),
     _Rule("limits", LimitSettings, {("limits", k): (k, _int) for k in
                                     ("per_second", "per_group_minute", "per_private_second",
                                      "margin_ms")}),

@@ -171,6 +171,26 @@ class SendLimiter:
                 self._waiting.remove(ticket)
                 self._notify()
 
+    def share(self, per_second: int) -> None:
+        """Let through at most ``per_second`` messages a second from now on: this process's
+        share when several send for one bot (``bot.scheduler.fleet``: Telegram's 30 a
+        second is per bot, Bot API FAQ). The messages already sent stay in the window."""
+        if per_second < 1:
+            raise ValueError(f"per_second must be at least 1, not {per_second}")
+        if per_second == self._overall.count:
+            return
+        margin = self.limits.margin_ms / 1000
+        self.spacing = (1.0 + margin) / per_second
+        window = _Window(per_second, 1.0 + margin)
+        window.slots.extend(self._overall.slots)  # the newest 2 × per_second kept
+        self._overall = window
+        self._notify()
+
+    @property
+    def per_second(self) -> int:
+        """Messages a second this limiter lets through (its share of the bot's)."""
+        return self._overall.count
+
     async def unpaused(self) -> None:
         """Wait out a pause after a 429 (for requests that are not messages)."""
         while (wait := self._paused_until - self.clock()) > 0:
