@@ -119,7 +119,8 @@ class LimitSettings:
     """Telegram's limits on what one bot sends (Bot API FAQ, "My bot is hitting limits,
     how do I avoid this?"): about 30 messages a second over all chats, 20 a minute to one
     group, one a second to one private chat. ``margin_ms`` widens every window a little,
-    so that messages sent on a window's edge do not reach Telegram inside it."""
+    so that messages sent on a window's edge do not reach Telegram inside it. They are
+    the bot's: several processes divide them (``bot.scheduler.fleet``)."""
 
     per_second: int = 30
     per_group_minute: int = 20

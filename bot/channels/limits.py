@@ -24,6 +24,10 @@ answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses ev
   arrive with those granted after it, more than 30 in Telegram's second;
 - a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
 
+These are the bot's limits; one limiter keeps them for one process. With several
+processes (``bot.scheduler.fleet``) each limiter is set to its process's share of the
+per-second budget (:meth:`SendLimiter.share`), and each chat is sent to by one process.
+
 Who goes first: an answer to a person before any queued notice, then first come first
 served, among those whose chat's window allows them now: a notice waiting for its group's
 minute never holds back a message to another chat. A caller may say how long it can wait

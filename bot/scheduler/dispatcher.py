@@ -18,6 +18,11 @@ over), the channel waits at most a quarter of it for a slot (``ChannelBusy`` oth
 the row keeps its place), and each recorded part renews it. Each process claims as its
 own worker (:func:`worker_id`, ``host:pid``).
 
+Several processes on PostgreSQL keep Telegram's limits together (``bot.scheduler.fleet``):
+the continuous sender claims only the rows of the chats its process owns among the live
+ones (``Sender.fleet``), none while another process has a message to that chat in flight,
+and its limiter lets through the process's share of the bot's 30 messages a second.
+
 The store (``bot.services.outbox``) claims the rows, records each part a channel accepted
 and ends them; its docstring states what is guaranteed (each message sent once, except
 the window of a crash between a part's sending and its commit). What happens to a chat
