@@ -552,7 +552,9 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
                     continue
             lease_until = run.clock() + lease
             finished = index + 1 == len(parts) + (document is not None)
-            if not await _record(run, outbox_id, index + 1, message_key, now,
+            # Stamped when it went (a continuous sender's clock; a pass's ``now``): the
+            # next owner of the chat counts it in the chat's window (``fleet``).
+            if not await _record(run, outbox_id, index + 1, message_key, run.now(),
                                  lease_until=lease_until, last=finished):  # fmt: skip
                 return  # the lease ran out and another dispatcher took over
             index += 1

@@ -28,7 +28,10 @@ sharing a database divide the work:
 - **a joining worker waits a heartbeat** (:attr:`Fleet.ready`) before it claims anything
   when others are live, so that each of them has seen it and lowered its own share and
   given up the buckets it takes: for a heartbeat the others still send at their old
-  share, never the newcomer too.
+  share, never the newcomer too;
+- **a chat taken over** (the worker started, or the chat's owner left) is sent to once
+  what was sent to it in the last minute, by whichever worker, is counted in its window
+  (:meth:`Fleet.take_over`): a group's 20 a minute hold across the move.
 
 On SQLite one process runs per database file (``bot.cli.run_lock``): there is no fleet,
 the process owns every chat and keeps the whole budget.
@@ -37,16 +40,18 @@ the process owns every chat and keeps the whole budget.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
 from bot.db import OUTAGE
-from bot.services import workers
+from bot.services import outbox, workers
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +60,17 @@ log = logging.getLogger(__name__)
 BUCKETS = 256
 #: Heartbeats after which a silent worker is gone: its chats go to the others.
 LIVE_BEATS = 3
+#: Seconds of sends to a chat taken over that its new owner counts: a group's minute (Bot
+#: API FAQ), with room for ``limits.margin_ms``.
+_RECENT = 62.0
 
 
 class Limiter(Protocol):
     """What the fleet sets on each channel's limiter (``bot.channels.limits.SendLimiter``)."""
 
     def share(self, per_second: int) -> None: ...
+
+    def sent_before(self, chat: int, ago: float) -> None: ...
 
 
 def bucket_of(chat_id: int) -> int:
@@ -99,22 +109,26 @@ class Fleet:
     heartbeat, the buckets it sends to and its share of the per-second budget, set on
     every limiter ``limiters()`` gives (the channels open at the time).
 
-    ``clock`` is monotonic seconds (the warm-up); the heartbeat's times are the
-    database's. Blocking calls (:meth:`beat`) run in a worker thread from :meth:`run`.
+    ``clock`` is monotonic seconds (the warm-up), ``now`` the time of day (the age of
+    the parts another worker sent); the heartbeat's times are the database's. Database
+    calls run in a worker thread; the limiters are touched in the loop only.
     """
 
     def __init__(
         self, engine: Engine, worker: str, *, per_second: int, heartbeat_seconds: float,
         limiters: Callable[[], Iterable[Limiter]] = tuple,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:  # fmt: skip
         self.engine, self.worker, self.per_second = engine, worker, per_second
-        self.heartbeat = heartbeat_seconds
+        self.every = heartbeat_seconds  # seconds between heartbeats
         self.limiters, self.clock = limiters, clock
         self.shared = engine.dialect.name == "postgresql"
         self.live: tuple[str, ...] = (worker,)
         self.buckets: frozenset[int] = frozenset(range(BUCKETS))
         self._ready_at: float | None = None if self.shared else -1.0
+        self._held: frozenset[int] = frozenset()  # its buckets it has taken over
+        self.now = now
 
     @property
     def ready(self) -> bool:
@@ -123,22 +137,43 @@ class Fleet:
         return self._ready_at is not None and self.clock() >= self._ready_at
 
     def chats(self) -> Collection[int] | None:
-        """The buckets whose rows this worker may claim (``None``: every chat, on SQLite);
-        none before it is :attr:`ready`."""
-        if not self.shared:
-            return None
-        return self.buckets if self.ready else frozenset()
+        """The buckets whose rows this worker may claim (``None``: every chat, on SQLite):
+        those it owns and has taken over, none before it is :attr:`ready`."""
+        return self._held if self.shared else None
 
-    def beat(self) -> None:
-        """:meth:`heard` then :meth:`follow`: one heartbeat, blocking (outside an event
-        loop: the limiters belong to the loop)."""
-        if self.shared:
-            self.follow(self.heard())
+    async def heartbeat(self) -> None:
+        """Say this worker is alive, read who else is, follow (its buckets, its share);
+        once :attr:`ready`, take over the buckets new to it (:meth:`take_over`)."""
+        if not self.shared:
+            return
+        self.follow(await asyncio.to_thread(self.heard))
+        gained = self.buckets - self._held
+        if self.ready and gained:
+            await self.take_over(gained)
+            self._held = self._held | gained
+
+    async def take_over(self, buckets: frozenset[int]) -> None:
+        """Before this worker sends to the chats of ``buckets`` (new to it: it started,
+        or their owner left), each part sent to them in the last minute by another
+        worker is counted in the chat's window, so that a group gets no more than its 20
+        a minute across the move (Bot API FAQ). Only chats with messages waiting."""
+        limiters = list(self.limiters())
+        if not buckets or not limiters:
+            return
+        since = self.now() - timedelta(seconds=_RECENT)
+        sends = await asyncio.to_thread(outbox.recent_sends, self.engine, "telegram",
+                                        outbox.Buckets(buckets, BUCKETS), since)  # fmt: skip
+        now = self.now()
+        for key, at in sends:
+            with contextlib.suppress(ValueError):  # "@channel": no window of ours
+                chat = int(key)
+                for limiter in limiters:
+                    limiter.sent_before(chat, (now - at).total_seconds())
 
     def heard(self) -> tuple[str, ...]:
         """Say this worker is alive and read who else is (one short transaction: blocking,
         safe in a worker thread)."""
-        return tuple(workers.beat(self.engine, self.worker, LIVE_BEATS * self.heartbeat))
+        return tuple(workers.beat(self.engine, self.worker, LIVE_BEATS * self.every))
 
     def follow(self, live: tuple[str, ...]) -> None:
         """Take the buckets and the share of this worker among ``live`` (in the loop that
@@ -146,7 +181,7 @@ class Fleet:
         if self._ready_at is None:  # the first heartbeat: alone, or wait for the others
             alone = live == (self.worker,)
             # A heartbeat and a fifth: every other worker has read the table once since.
-            self._ready_at = self.clock() + (0.0 if alone else self.heartbeat * 1.2)
+            self._ready_at = self.clock() + (0.0 if alone else self.every * 1.2)
         if live != self.live:
             gone = sorted(set(self.live) - set(live))
             joined = sorted(set(live) - set(self.live))
@@ -154,6 +189,7 @@ class Fleet:
             log.info("fleet: %d live worker(s), %d of %d chat buckets here, %d msg/s "
                      "(joined: %s; gone: %s)", len(live), len(self.buckets), BUCKETS,
                      self.share(), ", ".join(joined) or "-", ", ".join(gone) or "-")  # fmt: skip
+        self._held = self._held & self.buckets  # what moved away is not claimed any more
         for limiter in self.limiters():
             limiter.share(self.share())
 
@@ -170,11 +206,18 @@ class Fleet:
             return
         while True:
             try:
-                self.follow(await asyncio.to_thread(self.heard))
+                await self.heartbeat()
             except Exception as exc:
                 if not OUTAGE.failed(exc, "saying the worker is alive"):
                     log.exception("fleet heartbeat failed")
-            await asyncio.sleep(self.heartbeat)
+            await asyncio.sleep(self._next_wait())
+
+    def _next_wait(self) -> float:
+        """Seconds to the next heartbeat: one interval, or less if this worker becomes
+        :attr:`ready` sooner (it then takes its chats over at once)."""
+        if self._ready_at is None or self.ready:
+            return self.every
+        return min(self.every, max(0.0, self._ready_at - self.clock()) + 0.01)
 
     async def leave(self) -> None:
         """This worker stops: its row is deleted, so that the others take its chats and

@@ -278,6 +278,29 @@ def due_rows(
     return [DueRow(i, c, channel, key) for i, c, channel, key in rows if i is not None]
 
 
+def recent_sends(
+    engine: Engine, channel: str, buckets: Buckets, since: datetime
+) -> list[tuple[str, datetime]]:
+    """(chat key, when) of each part sent on ``channel`` since ``since`` to the chats of
+    ``buckets`` that still have messages to send (pending or in flight): what a worker
+    taking those chats over must count in their windows (``bot.scheduler.fleet``)."""
+    waiting = select(Outbox.chat_id).where(
+        col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
+    )
+    query = (
+        select(Chat.chat_key, SentMessage.sent_at)
+        .join(Chat, col(SentMessage.chat_id) == col(Chat.id))
+        .where(
+            col(SentMessage.sent_at) >= since,
+            col(Chat.channel) == channel,
+            (col(SentMessage.chat_id) % buckets.count).in_(sorted(buckets.owned)),
+            col(SentMessage.chat_id).in_(waiting),
+        )
+    )
+    with Session(engine) as session:
+        return [(str(key), at) for key, at in session.exec(query).all()]
+
+
 def last_id(engine: Engine) -> int:
     """The id of the newest row (0 when there is none)."""
     with Session(engine) as session:
