@@ -46,7 +46,8 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.domain.calendar import VIETNAM
 from bot.metrics import HEARTBEAT, LINKS, Heartbeat, Links
-from bot.scheduler.dispatcher import Sender
+from bot.scheduler.dispatcher import Sender, worker_id
+from bot.scheduler.fleet import Fleet, Limiter
 from bot.scheduler.periodic import PeriodicTick
 from bot.scheduler.runner import TickResult, tick
 
@@ -228,8 +229,13 @@ async def run(
     try:
         async with open_channels(settings, engine, clock, links=links) as opened:
             receivers: list[Stopper] = []  # what stops each receiver started so far
-            sender = Sender(engine, opened.channels, settings=settings, clock=clock)
+            fleet = Fleet(engine, worker_id(), per_second=settings.limits.per_second,
+                          heartbeat_seconds=settings.dispatch.heartbeat_seconds,
+                          limiters=lambda: _limiters(opened))  # fmt: skip
+            sender = Sender(engine, opened.channels, settings=settings, clock=clock,
+                            worker=fleet.worker, fleet=fleet)  # fmt: skip
             unwatch = sender.watch()
+            beating_fleet = asyncio.create_task(fleet.run(), name="fleet heartbeat")
             periodic = PeriodicTick(engine, opened.channels, settings, clock=clock, sender=sender)
             sending: asyncio.Task[None] | None = None
             connecting: asyncio.Task[None] | None = None
@@ -252,6 +258,8 @@ async def run(
                     await _cancel(connecting)
                 if sending is not None:
                     await _finish(sending)
+                await _cancel(beating_fleet)  # beating until its last message is sent
+                await fleet.leave()
                 unwatch()
                 await periodic.stop()
                 for stop_receiver in reversed(receivers):
@@ -262,6 +270,16 @@ async def run(
         for sig in signals:
             loop.remove_signal_handler(sig)
         engine.dispose()
+
+
+def _limiters(opened: OpenedChannels) -> list[Limiter]:
+    """The rate limiters of the channels open now (Telegram's, once it is connected)."""
+    found: list[Limiter] = []
+    for channel in opened.channels.values():
+        limiter = getattr(channel, "limiter", None)
+        if limiter is not None and callable(getattr(limiter, "share", None)):
+            found.append(limiter)
+    return found
 
 
 async def connect_telegram(

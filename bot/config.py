@@ -90,6 +90,10 @@ class DispatchSettings:
     # The wait before a message's first retry (doubling with each attempt, an hour at
     # most), and before a channel that could not be reached is tried again.
     retry_seconds: float = 30.0
+    # Several processes on PostgreSQL: each says it is alive every ``heartbeat_seconds``;
+    # one not heard from for three heartbeats is gone, and its chats go to the others
+    # (``bot.scheduler.fleet``).
+    heartbeat_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if self.lease_seconds < 10:
@@ -104,6 +108,10 @@ class DispatchSettings:
             raise ValueError(
                 f"retry_seconds: cần từ 0.1 đến 3600 (giây), đang là {self.retry_seconds}"
             )
+        if not 0.2 <= self.heartbeat_seconds <= 60:
+            raise ValueError(
+                f"heartbeat_seconds: cần từ 0.2 đến 60 (giây), đang là {self.heartbeat_seconds}"
+            )
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,8 @@ class LimitSettings:
     """Telegram's limits on what one bot sends (Bot API FAQ, "My bot is hitting limits,
     how do I avoid this?"): about 30 messages a second over all chats, 20 a minute to one
     group, one a second to one private chat. ``margin_ms`` widens every window a little,
-    so that messages sent on a window's edge do not reach Telegram inside it."""
+    so that messages sent on a window's edge do not reach Telegram inside it. They are
+    the bot's: several processes divide them (``bot.scheduler.fleet``)."""
 
     per_second: int = 30
     per_group_minute: int = 20
@@ -584,7 +593,9 @@ _RULES = (
                                          ("dispatch", "max_attempts"): ("max_attempts", _int),
                                          ("dispatch", "in_flight"): ("in_flight", _int),
                                          ("dispatch", "poll_seconds"): ("poll_seconds", _seconds),
-                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds)}),
+                                         ("dispatch", "retry_seconds"): ("retry_seconds", _seconds),
+                                         ("dispatch", "heartbeat_seconds"):
+                                             ("heartbeat_seconds", _seconds)}),
     _Rule("limits", LimitSettings, {("limits", k): (k, _int) for k in
                                     ("per_second", "per_group_minute", "per_private_second",
                                      "margin_ms")}),

@@ -431,3 +431,15 @@ class TickRun(SQLModel, table=True):
     started_at: datetime = _ts(nullable=False, index=True)
     seconds: float = 0.0  # how long the tick took
     error: str = Field(default="", max_length=500)  # why it failed; empty when it worked
+
+
+class Worker(SQLModel, table=True):
+    """Each ``dondoc run`` process sharing a PostgreSQL database, by its worker id
+    (``host:pid``), and when it last said it is alive (the database's clock, so that the
+    servers' clocks need not agree): ``bot.scheduler.fleet`` divides the chats and
+    Telegram's per-second budget among the live ones. A process that stops deletes its
+    row; one that dies is left behind by the others once its heartbeat is old."""
+
+    worker: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = _ts(nullable=False)
+    seen_at: datetime = _ts(nullable=False, index=True)

@@ -46,7 +46,8 @@ TOKEN = "123456:FAULT-test"
 LEASE = 10  # seconds: the shortest lease the settings allow
 TICK = 5  # seconds: the shortest tick the settings allow
 # A short dispatch: few messages in flight (so that a burst lasts long enough to be cut),
-# a look for other processes' rows five times a second, a retry after half a second.
+# a look for other processes' rows five times a second, a retry after half a second, a
+# heartbeat a second (a killed bot's chats move to the others after three).
 RULES = f"""
 [office_hours]
 start = "00:00"
@@ -60,6 +61,7 @@ lease_seconds = {LEASE}
 in_flight = 4
 poll_seconds = 0.2
 retry_seconds = 0.5
+heartbeat_seconds = 1
 """
 
 
@@ -204,14 +206,15 @@ def make_working_days(engine: Engine) -> None:
             s.merge(CalendarOverride(day=day, working=True, note="kiểm thử"))
 
 
-def burst(engine: Engine, groups: int, per_group: int) -> list[Notice]:
-    """``per_group`` notices for each of ``groups`` Telegram groups, queued as the planner
-    queues them (due now, one outbox row each); returns them in the order queued."""
+def burst(engine: Engine, groups: int, per_group: int, first: int = 0) -> list[Notice]:
+    """``per_group`` notices for each of ``groups`` new Telegram groups (numbered from
+    ``first``), queued as the planner queues them (due now, one outbox row each); returns
+    them in the order queued."""
     now = datetime.now(VIETNAM)
     notices: list[Notice] = []
     with session_scope(engine) as s:
         chats = [Chat(channel="telegram", chat_key=str(-100_000 - i), role=ChatRole.GROUP,
-                      title=f"Nhóm {i}") for i in range(groups)]  # fmt: skip
+                      title=f"Nhóm {i}") for i in range(first, first + groups)]  # fmt: skip
         s.add_all(chats)
         s.flush()
         for n in range(per_group):

@@ -24,6 +24,10 @@ answers 429 with a ``retry_after``; flood control is per bot, so a 429 pauses ev
   arrive with those granted after it, more than 30 in Telegram's second;
 - a 429 pauses every send for its ``retry_after`` (:meth:`SendLimiter.pause`).
 
+These are the bot's limits; one limiter keeps them for one process. With several
+processes (``bot.scheduler.fleet``) each limiter is set to its process's share of the
+per-second budget (:meth:`SendLimiter.share`), and each chat is sent to by one process.
+
 Who goes first: an answer to a person before any queued notice, then first come first
 served, among those whose chat's window allows them now: a notice waiting for its group's
 minute never holds back a message to another chat. A caller may say how long it can wait
@@ -170,6 +174,36 @@ class SendLimiter:
             if ticket in self._waiting:
                 self._waiting.remove(ticket)
                 self._notify()
+
+    def share(self, per_second: int) -> None:
+        """Let through at most ``per_second`` messages a second from now on: this process's
+        share when several send for one bot (``bot.scheduler.fleet``: Telegram's 30 a
+        second is per bot, Bot API FAQ). The messages already sent stay in the window."""
+        if per_second < 1:
+            raise ValueError(f"per_second must be at least 1, not {per_second}")
+        if per_second == self._overall.count:
+            return
+        margin = self.limits.margin_ms / 1000
+        self.spacing = (1.0 + margin) / per_second
+        window = _Window(per_second, 1.0 + margin)
+        window.slots.extend(self._overall.slots)  # the newest 2 × per_second kept
+        self._overall = window
+        self._notify()
+
+    def sent_before(self, chat: int, ago: float) -> None:
+        """A message reached ``chat`` ``ago`` seconds before now, sent by another process
+        (the chat's former owner, ``bot.scheduler.fleet``): it counts in the chat's window
+        (20 a minute to a group, Bot API FAQ) as one sent here would."""
+        window = self._window(chat)
+        slots = sorted([*window.slots, Slot(self.clock() - ago)], key=lambda s: s.granted)
+        window.slots.clear()
+        window.slots.extend(slots)  # the newest 2 × count kept
+        self._notify()
+
+    @property
+    def per_second(self) -> int:
+        """Messages a second this limiter lets through (its share of the bot's)."""
+        return self._overall.count
 
     async def unpaused(self) -> None:
         """Wait out a pause after a 429 (for requests that are not messages)."""

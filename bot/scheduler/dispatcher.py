@@ -18,6 +18,11 @@ over), the channel waits at most a quarter of it for a slot (``ChannelBusy`` oth
 the row keeps its place), and each recorded part renews it. Each process claims as its
 own worker (:func:`worker_id`, ``host:pid``).
 
+Several processes on PostgreSQL keep Telegram's limits together (``bot.scheduler.fleet``):
+the continuous sender claims only the rows of the chats its process owns among the live
+ones (``Sender.fleet``), none while another process has a message to that chat in flight,
+and its limiter lets through the process's share of the bot's 30 messages a second.
+
 The store (``bot.services.outbox``) claims the rows, records each part a channel accepted
 and ends them; its docstring states what is guaranteed (each message sent once, except
 the window of a crash between a part's sending and its commit). What happens to a chat
@@ -79,6 +84,7 @@ from bot.domain.calendar import WorkCalendar
 from bot.metrics import MESSAGES_FAILED, MESSAGES_RATE_LIMITED, MESSAGES_SENT
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
+from bot.scheduler.fleet import BUCKETS, Fleet
 from bot.services import channel_usage
 from bot.services import outbox as store
 from bot.services.calendar import load_calendar
@@ -165,8 +171,10 @@ class _Pass:
         self, engine: Engine, channels: Mapping[str, Channel], *, worker: str,
         settings: Settings, cal: WorkCalendar, clock: Clock, now: datetime | None,
         result: DispatchResult, stop: asyncio.Event | None = None,
+        chats: Callable[[], store.Buckets | None] = lambda: None,
     ) -> None:  # fmt: skip
         self.engine, self.channels, self.worker = engine, channels, worker
+        self.chats = chats  # the chats this worker sends to (``None``: every one)
         self.settings, self.cal, self.clock, self.result = settings, cal, clock, result
         self.fixed_now, self.stop = now, stop
         self.lease = settings.dispatch.lease_seconds
@@ -234,7 +242,8 @@ class _Pass:
             if _delay(self.channels[name], None) > _SOON:  # paused after a 429: nothing now
                 del free[name]
         open_channels = [name for name, room in free.items() if room > 0]
-        if not open_channels:
+        buckets = self.chats()
+        if not open_channels or (buckets is not None and not buckets.owned):
             return []
         moment, now_fixed = self.clock(), self.fixed_now is not None
         self.held = {chat: until for chat, until in self.held.items() if until > moment}
@@ -242,7 +251,7 @@ class _Pass:
         wanted = sum(free[name] for name in open_channels)
         rows = store.due_rows(self.engine, open_channels, self.now(), wanted * 4 + 16,
                               skip_ids=self.tried if now_fixed else (), skip_chats=busy,
-                              upto=self.upto)  # fmt: skip
+                              upto=self.upto, buckets=buckets)  # fmt: skip
         picked: list[store.DueRow] = []
         for row in rows:
             if row.chat_id in busy or free[row.channel] <= 0:
@@ -297,10 +306,12 @@ class Sender:
     def __init__(
         self, engine: Engine, channels: Mapping[str, Channel], *, settings: Settings,
         clock: Clock, worker: str | None = None, sleep: Sleep = asyncio.sleep,
+        fleet: Fleet | None = None,
     ) -> None:  # fmt: skip
         self.engine, self.channels, self.settings = engine, channels, settings
         self.clock, self.sleep = clock, sleep
         self.worker = worker or worker_id()
+        self.fleet = fleet
         self.paused: dict[str, datetime] = {}  # channel → until when
         self.totals = DispatchResult()
         self._wake = asyncio.Event()
@@ -358,7 +369,7 @@ class Sender:
         if channels:
             run = _Pass(self.engine, channels, worker=self.worker, settings=self.settings,
                         cal=self._calendar(now), clock=self.clock, now=None, result=result,
-                        stop=stop)  # fmt: skip
+                        stop=stop, chats=self._chats)  # fmt: skip
             await run.drain()
         later = self.clock() + timedelta(seconds=self.settings.tick_seconds)
         for name in result.paused:
@@ -393,6 +404,12 @@ class Sender:
         finally:
             for waiting in waits:
                 waiting.cancel()
+
+    def _chats(self) -> store.Buckets | None:
+        """The chats this worker sends to: its fleet's buckets (several processes on
+        PostgreSQL), or every chat."""
+        owned = None if self.fleet is None else self.fleet.chats()
+        return None if owned is None else store.Buckets(owned, BUCKETS)
 
     def _say_down(self, tried: Mapping[str, Channel], result: DispatchResult) -> None:
         """One warning when a channel's server cannot be reached, one info line once it
@@ -535,7 +552,9 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
                     continue
             lease_until = run.clock() + lease
             finished = index + 1 == len(parts) + (document is not None)
-            if not await _record(run, outbox_id, index + 1, message_key, now,
+            # Stamped when it went (a continuous sender's clock; a pass's ``now``): the
+            # next owner of the chat counts it in the chat's window (``fleet``).
+            if not await _record(run, outbox_id, index + 1, message_key, run.now(),
                                  lease_until=lease_until, last=finished):  # fmt: skip
                 return  # the lease ran out and another dispatcher took over
             index += 1

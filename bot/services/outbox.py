@@ -48,6 +48,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, func, or_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.db import driver_value, session_scope
@@ -230,18 +231,42 @@ class DueRow:
     chat_key: str
 
 
+@dataclass(frozen=True)
+class Buckets:
+    """The chats one worker of several sends to (``bot.scheduler.fleet``): those whose
+    ``chat id mod count`` is among ``owned``."""
+
+    owned: Collection[int]
+    count: int
+
+
 def due_rows(
     engine: Engine, channels: Sequence[str], now: datetime, limit: int, *,
     skip_ids: Collection[int] = (), skip_chats: Collection[int] = (), upto: int | None = None,
+    buckets: Buckets | None = None,
 ) -> list[DueRow]:  # fmt: skip
     """Like :func:`due`, with each row's chat, leaving out the rows ``skip_ids``, the chats
     ``skip_chats`` (those the dispatcher is sending to already) and, with ``upto``, the
-    rows added after the row of that id (a pass that sends what was there when it began)."""
+    rows added after the row of that id (a pass that sends what was there when it began).
+
+    With ``buckets`` (several workers), only the rows of those chats, and none of a chat
+    that has a message in flight under a lease that has not run out, whoever holds it:
+    when a chat moves to another worker (one joined or left), its next message waits
+    for the one the former owner is sending, so that a chat's messages keep their order."""
     query = (
         select(Outbox.id, Outbox.chat_id, Chat.channel, Chat.chat_key)
         .join(Chat, col(Outbox.chat_id) == col(Chat.id))
         .where(_due(now), col(Chat.channel).in_(channels))
     )
+    if buckets is not None:
+        flying = aliased(Outbox)
+        in_flight = select(flying.chat_id).where(
+            col(flying.state) == OutboxState.SENDING, col(flying.lease_until) >= now
+        )
+        query = query.where(
+            (col(Outbox.chat_id) % buckets.count).in_(sorted(buckets.owned)),
+            col(Outbox.chat_id).not_in(in_flight),
+        )
     if skip_ids:
         query = query.where(col(Outbox.id).not_in(list(skip_ids)))
     if skip_chats:
@@ -251,6 +276,29 @@ def due_rows(
     with Session(engine) as session:
         rows = session.exec(query.order_by(col(Outbox.id)).limit(limit)).all()
     return [DueRow(i, c, channel, key) for i, c, channel, key in rows if i is not None]
+
+
+def recent_sends(
+    engine: Engine, channel: str, buckets: Buckets, since: datetime
+) -> list[tuple[str, datetime]]:
+    """(chat key, when) of each part sent on ``channel`` since ``since`` to the chats of
+    ``buckets`` that still have messages to send (pending or in flight): what a worker
+    taking those chats over must count in their windows (``bot.scheduler.fleet``)."""
+    waiting = select(Outbox.chat_id).where(
+        col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
+    )
+    query = (
+        select(Chat.chat_key, SentMessage.sent_at)
+        .join(Chat, col(SentMessage.chat_id) == col(Chat.id))
+        .where(
+            col(SentMessage.sent_at) >= since,
+            col(Chat.channel) == channel,
+            (col(SentMessage.chat_id) % buckets.count).in_(sorted(buckets.owned)),
+            col(SentMessage.chat_id).in_(waiting),
+        )
+    )
+    with Session(engine) as session:
+        return [(str(key), at) for key, at in session.exec(query).all()]
 
 
 def last_id(engine: Engine) -> int:
