@@ -13,13 +13,7 @@ a deadline.
 from __future__ import annotations
 
 import os
-import queue
-import signal
-import subprocess
-import sys
-import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,11 +31,10 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.models import CalendarOverride, Chat, ChatRole, Outbox, OutboxState
 from bot.services import outbox as store
+from tests.run_process import Bot
 
 T = TypeVar("T")
 
-RUNNING = "dondoc đang chạy"
-STARTUP = 60.0  # seconds a bot may take to migrate and start on a busy machine
 TOKEN = "123456:FAULT-test"
 LEASE = 10  # seconds: the shortest lease the settings allow
 TICK = 5  # seconds: the shortest tick the settings allow
@@ -76,59 +69,6 @@ def wait_until(ready: Callable[[], T | None], within: float, what: str) -> T:
         if time.monotonic() > deadline:
             pytest.fail(f"waited {within:.0f} s for {what}")
         time.sleep(0.05)
-
-
-class Bot:
-    """One ``dondoc run``; its stdout is read on a thread (to wait for its start with a
-    deadline), its log goes to a file."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.log = folder / f"run-{uuid.uuid4().hex[:6]}.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=folder, text=True, env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-            )  # fmt: skip
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    @property
-    def worker(self) -> str:
-        """How the bot claims outbox rows (``bot.scheduler.dispatcher.worker_id``)."""
-        import socket
-
-        return f"{socket.gethostname()[:48]}:{self.proc.pid}"
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def running(self) -> Bot:
-        deadline = time.monotonic() + STARTUP
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                pytest.fail(f"dondoc run ended ({self.proc.wait()}): {self.log.read_text()}")
-            if RUNNING in line:
-                return self
-        pytest.fail(f"dondoc run did not start in {STARTUP:.0f} s: {self.log.read_text()}")
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-
-    def logged(self, text: str) -> int:
-        """How many lines of its log hold ``text``."""
-        return sum(text in line for line in self.log.read_text().splitlines())
 
 
 @dataclass

@@ -9,12 +9,8 @@ no network (no token: the console channel only)."""
 from __future__ import annotations
 
 import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,67 +21,13 @@ from sqlalchemy import create_engine, text
 
 from bot.cli.run_lock import lock_file, sqlite_file
 from tests.cli import SEED, dondoc_process
-
-RUNNING = "dondoc đang chạy"
-STARTUP = 60.0  # seconds a bot may take to migrate and start on a busy machine
+from tests.run_process import RUNNING, STARTUP, Bot
 
 
 def _env(database_url: str) -> dict[str, str]:
     # No monitoring port: bots side by side on one machine would ask for the same one,
     # and the lock, not the port, is what these tests are about.
     return {**os.environ, "DATABASE_URL": database_url, "METRICS_PORT": "0"}
-
-
-class Bot:
-    """One ``dondoc run`` process; its stdout is read line by line on a thread, so that a
-    test waits for a line with a deadline instead of sleeping."""
-
-    def __init__(self, folder: Path, database_url: str) -> None:
-        self.log = folder / f"run-{uuid.uuid4().hex[:6]}.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=folder, text=True,
-                env=_env(database_url),
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-            )  # fmt: skip
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)  # the process closed its output: it ended
-
-    def running(self) -> Bot:
-        """Wait until the bot says it runs; fail with its log if it ends or takes too long."""
-        deadline = time.monotonic() + STARTUP
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                pytest.fail(f"dondoc run ended ({self.proc.wait()}): {self.log.read_text()}")
-            if RUNNING in line:
-                return self
-        pytest.fail(f"dondoc run did not start in {STARTUP:.0f} s: {self.log.read_text()}")
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.ended()
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.ended()
-
-    def ended(self) -> int:
-        code = self.proc.wait(timeout=30)
-        self.reader.join(timeout=30)  # it reads to the end of the output, then stops
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()  # closing twice is harmless
-        return code
 
 
 @pytest.fixture
@@ -100,7 +42,7 @@ def bots(tmp_path: Path) -> Iterator[list[Bot]]:
 
 
 def start(bots: list[Bot], folder: Path, database_url: str) -> Bot:
-    bot = Bot(folder, database_url)
+    bot = Bot(folder, _env(database_url))
     bots.append(bot)
     return bot.running()
 

@@ -1,0 +1,81 @@
+"""A real ``dondoc run`` process for the tests that need one (the SQLite lock, the fault
+tests): ``python -m bot run`` with the environment given, its stdout read line by line
+on a thread (a test waits for a line with a deadline instead of sleeping), its stderr,
+where it logs, in a file."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+RUNNING = "dondoc đang chạy"  # what the bot prints once it runs
+STARTUP = 60.0  # seconds a bot may take to migrate and start on a busy machine
+
+
+class Bot:
+    """One ``dondoc run`` in ``folder`` with ``env``."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.log = folder / f"run-{uuid.uuid4().hex[:6]}.log"
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], cwd=folder, text=True, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+            )  # fmt: skip
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    @property
+    def worker(self) -> str:
+        """How the bot claims outbox rows (``bot.scheduler.dispatcher.worker_id``)."""
+        return f"{socket.gethostname()[:48]}:{self.proc.pid}"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its output: it ended
+
+    def running(self) -> Bot:
+        """Wait until the bot says it runs; fail with its log if it ends or takes too long."""
+        deadline = time.monotonic() + STARTUP
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                pytest.fail(f"dondoc run ended ({self.proc.wait()}): {self.log.read_text()}")
+            if RUNNING in line:
+                return self
+        pytest.fail(f"dondoc run did not start in {STARTUP:.0f} s: {self.log.read_text()}")
+
+    def stop(self) -> int:
+        """SIGTERM, as systemd or Docker stop it; its exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.ended(60)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.ended()
+
+    def ended(self, within: float = 30) -> int:
+        code = self.proc.wait(timeout=within)
+        self.reader.join(timeout=30)  # it reads to the end of the output, then stops
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()  # closing twice is harmless
+        return code
+
+    def logged(self, text: str) -> int:
+        """How many lines of its log hold ``text``."""
+        return sum(text in line for line in self.log.read_text().splitlines())
