@@ -33,7 +33,7 @@ from bot.logs import (
 )
 from tests.chat import tick
 from tests.fake_zalo import free_port
-from tests.province import FRIDAY, build_province
+from tests.province import FRIDAY, Province, build_province
 
 TOKEN = "123456:TEST-token-never-logged"
 
@@ -131,9 +131,8 @@ async def test_each_message_sent_is_one_line_with_its_outbox_chat_and_outcome(
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     [told] = [line for line in lines if line.get("outbox") == row.id]
     assert told["channel"] == "console" and told["chat"] == "group:so-y-te"
-    assert told["outcome"] == "sent" and told["message"] == (
-        f"outbox {row.id} to console group:so-y-te: sent"
-    )
+    assert told["outcome"] == "sent" and told["key"] == row.key  # "reminder:<chat>:<notices>"
+    assert told["message"] == f"outbox {row.id} {row.key} to console group:so-y-te: sent"
 
 
 @pytest.mark.parametrize(
@@ -271,3 +270,22 @@ async def test_what_the_console_channel_prints_is_a_json_line_too(root: logging.
         ("bot.channels.console", "──── → admin ────\nNgười nộp hồ sơ gọi <sđt …678>.\nHết."),
         ("dondoc", "dondoc đã dừng."),
     ]
+
+
+def test_each_command_button_and_reply_handled_is_one_line_without_the_words(
+    province: Province, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.domain.verbs import DONE, callback_data
+    from bot.services.actions import Sender
+    from tests.chat import press, say
+
+    officer = Sender("console", "group:so-y-te", "501", "An")
+    first, second = province.add_task("31/12/2024"), province.add_task("30/12/2024")
+    with caplog.at_level(logging.INFO, logger="bot.handlers.core"):
+        say(province.engine, officer, "/nhiemvu", FRIDAY)
+        say(province.engine, officer, f"/xong NV{first} gọi 0912345678 nếu cần", FRIDAY)
+        press(province.engine, officer, callback_data(DONE, second), FRIDAY)
+    events = [(r.event, r.about, r.chat, r.user) for r in caplog.records if hasattr(r, "event")]  # type: ignore[attr-defined]
+    assert events == [("/nhiemvu", "", "group:so-y-te", "501"), ("/xong", "", "group:so-y-te", "501"),
+                      ("button done", str(second), "group:so-y-te", "501")]  # fmt: skip
+    assert all("0912345678" not in r.getMessage() for r in caplog.records)

@@ -8,6 +8,7 @@ the verbs of :mod:`bot.domain.verbs`; each has its handler here (``_COMMANDS``,
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from bot.services.binding import Bound, code_target, find_chat, redeem
 from bot.services.chats import deactivate_chat
 from bot.services.files import files_at_hand
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -81,6 +84,7 @@ def handle_message(
             return _help(call) if chat is not None else _not_bound()
         if command.verb.bound_only and chat is None:
             return _not_bound()
+        _log_event(sender, f"/{command.verb.command}")
         return _COMMANDS[command.verb](call)
     direct = sender.private or incoming.addressed
     if chat is None:
@@ -111,7 +115,18 @@ def handle_message(
             return [Answer(answer("unclear"))]
         described = [actions.describe(session, p) for p in candidates]
         return [Answer(answer("need_code", parts=described, several_reminders=several))]
+    _log_event(sender, f"reply {reply.__class__.__name__.lower()}", actions.code_of(parts[0]))
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
+
+
+def _log_event(sender: Sender, what: str, about: str = "") -> None:
+    """One log line per command, button or reply handled: what, about which task or file,
+    in which chat, from whom (their channel's user id; never their words, which may hold
+    a phone number)."""
+    log.info("%s%s in %s %s from user %s", what, f" {about}" if about else "", sender.channel,
+             sender.chat_key, sender.user_id,
+             extra={"event": what, "about": about, "channel": sender.channel,
+                    "chat": sender.chat_key, "user": sender.user_id})  # fmt: skip
 
 
 def _help_answer(sender: Sender, bot_names: tuple[str, ...]) -> Answer:
@@ -131,6 +146,7 @@ def handle_button(
     if pressed is None:  # data no button of the bot carries
         return [Answer(answer("unclear"))]
     verb, ident = pressed
+    _log_event(sender, f"button {verb.name}", ident)
     handler = _BUTTONS.get(verb) or _COMMANDS[verb]
     return handler(_Call(session, chat, sender, ident, now, cal, settings))
 

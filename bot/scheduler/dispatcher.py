@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -497,6 +498,9 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             session, channel_name, now, settings
         )
         lease_until = outbox.lease_until
+        # Every line about this message names what it is (a reminder, a digest…) and its
+        # key (the chat and the notices it carries), so an operator can follow it.
+        tell = functools.partial(_tell, outbox_id, channel_name, chat_key, what=outbox.key)
     if spent:  # kept, its attempts untouched; looked at again in an hour (a raised quota)
         log.info("%s: monthly quota spent, a scheduled message is held", channel_name)
         store.release(engine, outbox_id, now, _HOLD_SECONDS, "hạn mức tháng của kênh đã hết")
@@ -505,7 +509,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     if not active:
         store.fail(engine, outbox_id, now, "chat đã tạm ngưng")
         result.failed += 1
-        _tell(outbox_id, channel_name, chat_key, "failed", "chat inactive", MESSAGES_FAILED)
+        tell("failed", "chat inactive", MESSAGES_FAILED)
         return
     if attachment and as_photo:  # drawn away from the event loop: the other sends go on
         document = await _chart(attachment)
@@ -569,9 +573,10 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
         result.paused_until[channel_name] = max(until, result.paused_until.get(channel_name, until))
         result.down[channel_name] = str(exc)
         result.retried += 1
-        _tell(outbox_id, channel_name, chat_key, "waiting", "channel unreachable, kept")
+        # Said at DEBUG: the channel's going away and coming back are logged once each.
+        tell("waiting", "channel unreachable, kept", level=logging.DEBUG)
     except ChannelPaused as exc:  # the channel, not this message: it keeps its place
-        _tell(outbox_id, channel_name, chat_key, "rate_limited", "429, kept", MESSAGES_RATE_LIMITED)
+        tell("rate_limited", "429, kept", MESSAGES_RATE_LIMITED)
         store.release(engine, outbox_id, now, exc.retry_after or 0.0, str(exc))
         if _keeps_limits(channel):  # its limiter holds every send for the pause (Telegram)
             log.warning("%s paused: %s", channel_name, exc)
@@ -601,18 +606,18 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
     except MessageRejected as exc:  # this message, not the chat: no retry, the chat stays
         _give_up(engine, outbox_id, now, str(exc))
         result.failed += 1
-        _tell(outbox_id, channel_name, chat_key, "failed", "message rejected", MESSAGES_FAILED)
+        tell("failed", "message rejected", MESSAGES_FAILED)
     except TransientError as exc:
         attempts = store.attempts(engine, outbox_id)
         if attempts >= settings.dispatch.max_attempts:
             _give_up(engine, outbox_id, now, str(exc))
             result.failed += 1
-            _tell(outbox_id, channel_name, chat_key, "failed", "attempts spent", MESSAGES_FAILED)
+            tell("failed", "attempts spent", MESSAGES_FAILED)
         else:
             wait = backoff(attempts, exc.retry_after, base=settings.dispatch.retry_seconds)
             store.retry(engine, outbox_id, now, wait, str(exc))
             result.retried += 1
-            _tell(outbox_id, channel_name, chat_key, "retry", f"attempt {attempts}")
+            tell("retry", f"attempt {attempts}")
     except PermanentError as exc:  # the chat is gone for the bot
         with session_scope(engine) as session:
             chat_row = session.get(Chat, chat_id)
@@ -620,12 +625,12 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
             deactivate_chat(session, chat_row, now, reason=str(exc))
         store.fail(engine, outbox_id, now, str(exc))
         result.failed += 1
-        _tell(outbox_id, channel_name, chat_key, "failed", "chat gone", MESSAGES_FAILED)
+        tell("failed", "chat gone", MESSAGES_FAILED)
     else:
         if not finished:  # nothing was left to send (the last part recorded ends the row)
             store.finish(engine, outbox_id, now)
         result.sent += 1
-        _tell(outbox_id, channel_name, chat_key, "sent", counter=MESSAGES_SENT)
+        tell("sent", counter=MESSAGES_SENT)
 
 
 async def _record(
@@ -652,15 +657,17 @@ async def _record(
 
 def _tell(
     outbox_id: int, channel: str, chat_key: str, outcome: str, detail: str = "",
-    counter: Counter | None = None,
+    counter: Counter | None = None, *, what: str = "", level: int = logging.INFO,
 ) -> None:  # fmt: skip
     """One log line for what became of one message (an operator follows a message by its
-    id and chat), and the counter ``/metrics`` shows for it."""
+    id, chat and ``what``: its outbox key, "reminder:12:…", "digest:2025-W02:…"), and the
+    counter ``/metrics`` shows for it."""
     if counter is not None:
         counter.labels(channel).inc()
-    log.info("outbox %s to %s %s: %s%s", outbox_id, channel, chat_key, outcome,
-             f" ({detail})" if detail else "",
-             extra={"outbox": outbox_id, "channel": channel, "chat": chat_key, "outcome": outcome})  # fmt: skip
+    log.log(level, "outbox %s %s to %s %s: %s%s", outbox_id, what, channel, chat_key, outcome,
+            f" ({detail})" if detail else "",
+            extra={"outbox": outbox_id, "key": what, "channel": channel, "chat": chat_key,
+                   "outcome": outcome})  # fmt: skip
 
 
 def _quota_spent(session: Session, channel: str, now: datetime, settings: Settings) -> bool:

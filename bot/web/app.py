@@ -44,6 +44,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bot.config import Settings
+from bot.db import OUTAGE
 from bot.domain.calendar import VIETNAM
 from bot.metrics import (
     HEARTBEAT,
@@ -167,8 +168,15 @@ class _Metrics:
 
 
 def _log_failure(reading: asyncio.Future[None]) -> None:
-    if not reading.cancelled() and reading.exception() is not None:
-        log.warning("metrics: cannot read the outbox's backlog", exc_info=reading.exception())
+    """A failed read logged, except the database being away: the process's one ``OUTAGE``
+    says that once for everyone (a scrape every 15 s would repeat it with a traceback)."""
+    if reading.cancelled():
+        return
+    exc = reading.exception()
+    if exc is None:
+        OUTAGE.answered()
+    elif not OUTAGE.failed(exc, "reading the metrics"):
+        log.warning("metrics: cannot read the outbox's backlog", exc_info=exc)
 
 
 def create_app(
