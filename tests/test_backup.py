@@ -9,6 +9,8 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.cli import Dondoc
 
 
@@ -90,3 +92,20 @@ def test_on_postgresql_the_officer_is_sent_to_pg_dump(tmp_path: Path) -> None:
     assert line.startswith("DATABASE_URL là PostgreSQL: lệnh này chỉ sao lưu SQLite.")
     assert "pg_dump -h db -U dondoc -d dondoc --format=custom" in line
     assert "s3cret" not in result.output and not (tmp_path / "sao-luu.db").exists()
+
+
+@pytest.mark.parametrize("name", ["dondoc.db", "dondoc.db-wal", "dondoc.db-shm", "./dondoc.db"])
+def test_the_database_and_its_own_files_are_never_the_target(dondoc: Dondoc, name: str) -> None:
+    _fill(dondoc.folder / "dondoc.db", 10)
+    beside = dondoc.folder / name
+    before = beside.read_bytes() if beside.exists() else None
+    result = dondoc("backup", str(beside), "--force")
+    assert result.exit_code == 1 and "cơ sở dữ liệu đang dùng hoặc tệp đi kèm" in result.output
+    assert (beside.read_bytes() if beside.exists() else None) == before
+
+
+def test_a_folder_as_the_target_is_named_and_nothing_is_left(dondoc: Dondoc) -> None:
+    (dondoc.folder / "sao-luu").mkdir()
+    result = dondoc("backup", str(dondoc.folder / "sao-luu"), "--force")
+    assert result.exit_code == 1 and "là một thư mục: hãy ghi tên tệp" in result.output
+    assert not (dondoc.folder / "sao-luu.tmp").exists()

@@ -48,8 +48,16 @@ def backup_cmd(
         complain(f"Không có tệp cơ sở dữ liệu {database}: kiểm tra DATABASE_URL.")
         raise typer.Exit(1)
     target = target.expanduser().resolve()
-    if target == database:
-        complain("TỆP là chính cơ sở dữ liệu đang dùng: hãy chọn một tệp khác.")
+    # The database and SQLite's files beside it (its write-ahead log, shared memory,
+    # journal, dondoc's run lock): overwriting one would corrupt the running bot's data.
+    own = {database.resolve().with_name(database.name + suffix)
+           for suffix in ("", "-wal", "-shm", "-journal", "-run.lock")}  # fmt: skip
+    if target in own:
+        complain(f"TỆP {target} là cơ sở dữ liệu đang dùng hoặc tệp đi kèm của nó: hãy chọn "
+                 "một tệp khác, ví dụ sao-luu/dondoc.db.")  # fmt: skip
+        raise typer.Exit(1)
+    if target.is_dir():
+        complain(f"{target} là một thư mục: hãy ghi tên tệp, ví dụ {target / 'dondoc.db'}.")
         raise typer.Exit(1)
     if target.exists() and not force:
         complain(f"Đã có tệp {target}: chọn tên khác, hoặc thêm --force để ghi đè.")
@@ -93,8 +101,8 @@ def copy_sqlite(source: Path, target: Path) -> int:
 
 @app.command("prune")
 def prune_cmd() -> None:
-    """Xóa tin nhắn đã gửi và dấu nhắc việc cũ quá số ngày ở [retention] days (mặc định
-    180; 0 là giữ mãi). Bot tự làm việc này mỗi ngày một lần; lịch sử cập nhật của từng
+    """Xóa tin nhắn đã gửi và dấu nhắc việc cũ quá số ngày ở mục retention, khóa days (mặc
+    định 180; 0 là giữ mãi). Bot tự làm việc này mỗi ngày một lần; lịch sử cập nhật của từng
     phần việc không bao giờ bị xóa."""
     settings = load_settings()
     days = settings.retention.days

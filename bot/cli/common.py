@@ -38,7 +38,7 @@ from bot.db import make_engine, session_scope, upgrade
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
-from bot.logs import emit, json_logs
+from bot.logs import emit, hide_phones, json_logs
 from bot.models import Agency
 from bot.redact import mask_url, scrub
 
@@ -275,11 +275,12 @@ def say(message: str) -> None:
 
 
 def complain(message: str) -> None:
-    """An error of the command, one line on stderr: a JSON log line when logs are JSON."""
+    """An error of the command, one line on stderr: a JSON log line when logs are JSON.
+    Phone numbers are masked either way: under Docker, stderr is the log."""
     if json_logs():
         emit(message, level=logging.ERROR, stream=sys.stderr)
     else:
-        err.print(message, style="red", markup=False, highlight=False)
+        err.print(hide_phones(message), style="red", markup=False, highlight=False)
 
 
 class SettingsFailed(typer.Exit):
