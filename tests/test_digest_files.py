@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -24,7 +25,7 @@ from bot.db import driver_value, insert_values
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.reports.apologies import AgencyRecord, letters, records
-from bot.reports.digest import _files, coordinator_digest
+from bot.reports.digest import _files, coordinator_digest, head_digests
 from bot.services.files import OpenFile, open_files
 from tests.province import CAL, at, build_province
 
@@ -309,3 +310,24 @@ def test_letters_of_the_period_by_day_in_vietnam(engine: Engine) -> None:
     with Session(engine) as s:
         [record] = records(s, date(2025, 2, 1), date(2025, 2, 28), date(2025, 3, 3), CAL)
     assert (record.late, record.timely_letter, record.late_letter, record.no_letter) == (3, 1, 2, 0)
+
+
+def test_digests_of_more_agencies_than_an_in_list_holds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``IN_LIST_LIMIT`` agencies, every agency's rows are read and the wanted ones
+    kept: the same digests as with a list of ids."""
+    province = build_province(engine)
+    varied_files(engine, list(province.agencies.values()))
+    province.add_task("15/01/2025")
+    province.add_task("20/01/2025", lead="so-tu-phap")  # an agency not asked for
+    now = at(date(2025, 2, 10))
+    with Session(engine) as s:
+        wanted = [s.get(Agency, province.agencies[c]) for c in ("so-noi-vu", "so-y-te")]
+        listed = head_digests(s, wanted, now, CAL)  # type: ignore[arg-type]
+        monkeypatch.setattr("bot.db.IN_LIST_LIMIT", 1)
+        read_all = head_digests(s, wanted, now, CAL)  # type: ignore[arg-type]
+    assert read_all == listed and set(read_all) == {a.id for a in wanted if a}
+    assert any(d["files"]["late"] for d in listed.values()) and any(
+        d["overdue"] for d in listed.values()
+    )
