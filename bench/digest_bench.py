@@ -1,9 +1,12 @@
 """Time to build every weekly digest for a province of 1,000 agencies.
 
-    .venv/bin/python -m bench.digest_bench [--agencies 1000 --parts 20]
+    .venv/bin/python -m bench.digest_bench [--agencies 1000 --parts 20 --files 100]
 
-Each agency has a group and a head chat and ``--parts`` lead parts over a year of due
-dates, a third of them done (some late, with their audit rows). Measures all the heads'
+Each agency has a group and a head chat (and the province a coordinator chat), and ``--parts`` lead parts over a year of due
+dates, a third of them done (some late, with their audit rows), and ``--files``
+administrative files whose appointment fell in the coordinator digest's two quarters:
+most still open and late, some returned (on time or not), a third of the late ones with
+an approved apology letter (timely or after the fact). Measures all the heads'
 digests, the coordinator's, and the planner step that writes them all to the outbox on a
 Monday morning, and the drawing of the charts that step attached, in the dispatcher's
 pool of worker processes (it draws them when it sends). SQLite file in a temporary folder; prints figures, asserts nothing.
@@ -32,7 +35,17 @@ from bot.config import Settings
 from bot.db import make_engine, upgrade
 from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import DueDate, to_record
-from bot.models import Agency, Assignment, Chat, Outbox, Plan, StatusUpdate, Task
+from bot.models import (
+    Agency,
+    Apology,
+    Assignment,
+    Chat,
+    Outbox,
+    Plan,
+    StatusUpdate,
+    Task,
+    TthcFile,
+)
 from bot.reports.chart_kinds import Rows
 from bot.reports.charts import close_workers, draw_agency_bars
 from bot.reports.digest import coordinator_digest, head_digests
@@ -41,7 +54,7 @@ from bot.scheduler.planner import plan
 MONDAY = datetime(2024, 12, 23, 8, 0, tzinfo=VIETNAM)
 
 
-def build(url: str, agencies: int, parts: int) -> None:
+def build(url: str, agencies: int, parts: int, files: int = 0) -> None:
     upgrade(url)
     engine = make_engine(url)
     rng = random.Random(3)
@@ -52,7 +65,9 @@ def build(url: str, agencies: int, parts: int) -> None:
                                       for i in range(agencies)])  # fmt: skip
         conn.execute(insert(Chat), [{"channel": "console", "chat_key": f"{role}{i}", "title": "", "agency_id": i + 1,
                                      "role": role, "active": True, "created_at": MONDAY}
-                                    for i in range(agencies) for role in ("group", "head")])  # fmt: skip
+                                    for i in range(agencies) for role in ("group", "head")]
+                                   + [{"channel": "console", "chat_key": "coordinator", "title": "", "agency_id": None,
+                                       "role": "coordinator", "active": True, "created_at": MONDAY}])  # fmt: skip
         tasks, rows, audit = [], [], []
         for t in range(agencies * parts):
             due = date(2024, 6, 1) + timedelta(days=rng.randint(0, 300))
@@ -76,13 +91,47 @@ def build(url: str, agencies: int, parts: int) -> None:
         conn.execute(insert(Assignment), rows)
         if audit:  # a small register may have no part done
             conn.execute(insert(StatusUpdate), audit)
+        late_files(conn, rng, agencies, files)
     engine.dispose()
+
+
+def late_files(conn: Any, rng: random.Random, agencies: int, files: int) -> None:
+    """``files`` per agency, appointments from July to the Friday before ``MONDAY`` (the
+    coordinator digest's window): 80 % still open, so late; the rest returned, half on
+    time; a third of the late ones with an approved letter, before or after the day."""
+    rows, letters = [], []
+    for n in range(agencies * files):
+        due = date(2024, 7, 3) + timedelta(days=rng.randint(0, 170))
+        received = datetime.combine(due - timedelta(days=10), datetime.min.time(), VIETNAM)
+        returned = None
+        if rng.random() < 0.2:
+            returned = datetime.combine(due + timedelta(days=rng.choice((-1, 3))),
+                                        datetime.min.time(), VIETNAM)  # fmt: skip
+        rows.append({"code": f"HS-{n}", "procedure": "Cấp giấy phép", "field": "", "applicant_name": f"Người nộp {n}",
+                     "applicant_address": "", "applicant_phone": "", "agency_id": n % agencies + 1,
+                     "received_at": received, "processing_days": 5, "original_due_on": due, "due_on": due,
+                     "status": "returned" if returned else "open", "status_text": "", "returned_at": returned,
+                     "check_on": due, "source_line": n, "updated_at": MONDAY})  # fmt: skip
+        if returned is None and rng.random() < 0.33:
+            approved = datetime.combine(
+                due + timedelta(days=rng.choice((-2, 2))), datetime.min.time(), VIETNAM
+            )
+            letters.append({"file_id": n + 1, "agency_id": n % agencies + 1, "state": "approved", "reason": "",
+                            "new_due_on": due + timedelta(days=10), "original_due_on": due,
+                            "number": f"{n}/PXL", "started_by": "telegram:1", "chat_id": None,
+                            "started_at": approved, "decided_by": "telegram:2", "approved_at": approved,
+                            "note": ""})  # fmt: skip
+    if rows:
+        conn.execute(insert(TthcFile), rows)
+    if letters:
+        conn.execute(insert(Apology), letters)
 
 
 @dataclass
 class DigestRun:
     agencies: int
     parts: int
+    files: int  # administrative files per agency
     heads: float  # seconds: every head's digest
     coordinator: float  # seconds: the coordinator's digest
     monday: float  # seconds: Monday's planner step (every digest rendered into the outbox)
@@ -112,10 +161,10 @@ def draw(attachments: list[Mapping[str, Any]]) -> float:
         close_workers()
 
 
-def run(agencies: int, parts: int) -> DigestRun:
+def run(agencies: int, parts: int, files: int = 100) -> DigestRun:
     with tempfile.TemporaryDirectory(prefix="dondoc-digest-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'digest.db'}"
-        build(url, agencies, parts)
+        build(url, agencies, parts, files)
         engine = make_engine(url)
         cal = WorkCalendar()
         with Session(engine) as s:
@@ -136,18 +185,19 @@ def run(agencies: int, parts: int) -> DigestRun:
             charts = draw(attachments)
             s.rollback()
         engine.dispose()
-    return DigestRun(len(found), parts, heads, province, planned, charts, len(attachments))
+    return DigestRun(len(found), parts, files, heads, province, planned, charts, len(attachments))
 
 
 def figures(scale: float) -> list[Figure]:
-    """Issue #13's digest goals at ``scale`` × its 1,000 agencies (20 parts each): every
-    head's digest and the coordinator's, with charts, < 10 s; the Monday step < 20 s."""
+    """Issue #13's digest goals at ``scale`` × its 1,000 agencies (20 parts and 100 late
+    files each): every head's digest and the coordinator's, with charts, < 10 s; the Monday
+    step < 20 s."""
     n = max(3, round(1000 * scale))
-    r = run(n, 20)
+    r = run(n, 20, 100)
     note = "" if n == 1000 else f"× {n:,}/1,000 agencies"
     return [
         Figure(
-            f"every digest with its chart, {n:,} agencies × 20 parts",
+            f"every digest with its chart, {n:,} agencies × 20 parts, 100 files",
             r.heads + r.coordinator + r.charts,
             "s",
             10 * n / 1000,
@@ -169,10 +219,11 @@ def main() -> None:
     )
     parser.add_argument("--agencies", type=positive_int, default=1000)
     parser.add_argument("--parts", type=positive_int, default=20)
+    parser.add_argument("--files", type=positive_int, default=100, help="files per agency")
     args = parser.parse_args()
-    r = run(args.agencies, args.parts)
+    r = run(args.agencies, args.parts, args.files)
     n = r.agencies
-    print(f"{n:,} agencies, {n * args.parts:,} parts: all heads' digests {r.heads:.1f} s "
+    print(f"{n:,} agencies, {n * args.parts:,} parts, {n * args.files:,} files: all heads' digests {r.heads:.1f} s "
           f"({r.heads / n * 1000:.1f} ms each); coordinator's digest {r.coordinator:.1f} s; "
           f"Monday's planner step (digests rendered into the outbox, plus due reminders) {r.monday:.1f} s; "
           f"its {r.drawn:,} charts drawn in {r.charts:.1f} s")  # fmt: skip

@@ -25,7 +25,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Column, Table, event
@@ -196,3 +198,39 @@ def _python_type(column: Column[Any]) -> type | None:
         return column.type.python_type
     except NotImplementedError:
         return None
+
+
+def local_day(dialect: Dialect, moment: Any, tz: ZoneInfo) -> sa.ColumnElement[date]:
+    """The day in ``tz`` of ``moment``, a :class:`bot.models.UTCDateTime` column, in SQL:
+    so that a query compares it with a date column without reading the rows. PostgreSQL
+    converts with the zone's rules (``timezone(zone, timestamptz)``); SQLite, which keeps
+    the UTC time as text, adds the zone's offset, which must then be fixed (Vietnam's has
+    been UTC+7 since 1975): a zone with summer time is refused there."""
+    if dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(tz.key, moment), sa.Date)
+    offsets = {datetime(2000, month, 1, tzinfo=tz).utcoffset() for month in (1, 7)}
+    if len(offsets) != 1:
+        raise ValueError(f"{tz.key}: an offset that changes cannot be applied on SQLite")
+    minutes = int(offsets.pop().total_seconds() // 60)  # type: ignore[union-attr]
+    return sa.func.date(moment, f"{minutes:+d} minutes", type_=sa.Date)
+
+
+def count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """In an aggregate query, how many rows of the group meet ``condition``: 0, not NULL,
+    when none does."""
+    # Constants written into the SQL, not parameters.
+    one: sa.ColumnElement[int] = sa.literal_column("1", sa.Integer())
+    zero: sa.ColumnElement[int] = sa.literal_column("0", sa.Integer())
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, one), else_=zero)), zero)
+
+
+#: Up to this many ids go in an ``IN`` list; past it, a query reads every row and its
+#: caller keeps those it asked for (PostgreSQL takes at most 65,535 parameters).
+IN_LIST_LIMIT = 1000
+
+
+def among(column: Any, ids: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` when ``ids`` are few (:data:`IN_LIST_LIMIT`), else no condition:
+    for queries grouped or keyed by ``column`` whose caller looks its ids up in the
+    result, so that a thousand agencies never make a thousand parameters."""
+    return column.in_(ids) if len(ids) <= IN_LIST_LIMIT else sa.true()

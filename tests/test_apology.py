@@ -195,7 +195,7 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
     write_letter("A-AFTER", at(date(2025, 2, 7), 9))  # two working days too late
     with Session(engine) as s:
         [record] = records(s, date(2025, 2, 1), date(2025, 2, 28), date(2025, 2, 10), CAL)
-        published = letters(s, date(2025, 2, 1), date(2025, 2, 28), CAL)
+        published = list(letters(s, date(2025, 2, 1), date(2025, 2, 28), CAL))
     assert (record.files, record.on_time, record.late, record.pending) == (5, 1, 3, 1)
     assert (record.timely_letter, record.late_letter, record.no_letter) == (1, 1, 1)
     assert record.on_time_rate == 0.25

@@ -62,9 +62,9 @@ def test_open_files_filtered_as_asked(registry_engine: Engine, tmp_path: Path) -
     with session_scope(registry_engine) as s:
         import_files(s, path, cal=cal, settings=SETTINGS.files, on=IMPORT_DAY)
     with Session(registry_engine) as s:
-        every = open_files(s, cal, date(2025, 2, 6))
-        late = open_files(s, cal, date(2025, 2, 6), late=True)
-        soon = open_files(s, cal, date(2025, 2, 6), at_risk_days=5)
+        every = list(open_files(s, cal, date(2025, 2, 6)))
+        late = list(open_files(s, cal, date(2025, 2, 6), late=True))
+        soon = list(open_files(s, cal, date(2025, 2, 6), at_risk_days=5))
     assert [f.code for f in every] == ["STP-1", "STP-2"]  # by due date
     first = every[0]
     assert (first.agency, first.received, first.due, first.letter) == ("Sở Tư pháp", date(2025, 1, 22),

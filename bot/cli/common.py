@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import logging
 import os
 import re
 import sys
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -235,15 +237,42 @@ def today_or(text: str, option: str, tz: ZoneInfo) -> date:
     return parse_day(text, option) if text else clock().astimezone(tz).date()
 
 
+_CSV_LINES = 1000  # lines written to stdout at once
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """CSV to stdout as Excel opens it: UTF-8 with a BOM, so the diacritics survive."""
+    """CSV to stdout as Excel opens it: UTF-8 with a BOM, so the diacritics survive.
+    Written as ``rows`` come, a thousand lines at a time: a stream of any length is
+    written with flat memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(header)
-    writer.writerows(rows)
     sys.stdout.flush()
-    sys.stdout.buffer.write(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    for number, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if number % _CSV_LINES == 0:
+            _flush_into_stdout(buffer)
+    _flush_into_stdout(buffer)
     sys.stdout.buffer.flush()
+
+
+def _flush_into_stdout(buffer: io.StringIO) -> None:
+    sys.stdout.buffer.write(buffer.getvalue().encode("utf-8"))
+    buffer.seek(0)
+    buffer.truncate()
+
+
+def write_json_list(items: Iterable[object]) -> None:
+    """A JSON list to stdout as ``json.dumps(list(items), indent=2)`` writes it (dates in
+    ISO form, letters as they are), written item by item: flat memory for any length."""
+    opened = False
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=date.isoformat)
+        sys.stdout.write(("[" if not opened else ",") + "\n" + textwrap.indent(text, "  "))
+        opened = True
+    sys.stdout.write("\n]\n" if opened else "[]\n")
+    sys.stdout.flush()
 
 
 def agency_or_exit(session: Session, text: str) -> Agency:

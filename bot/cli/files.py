@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
@@ -23,11 +22,13 @@ from bot.cli.common import (
     out,
     today_or,
     write_csv,
+    write_json_list,
 )
 from bot.domain.calendar import VIETNAM
-from bot.reports.apologies import letters, records, to_csv, to_html
+from bot.domain.numbers import thousands
+from bot.reports.apologies import letters, records, write_letters_csv, write_letters_page
 from bot.services.calendar import load_calendar
-from bot.services.files import open_files
+from bot.services.files import FileFilter, OpenFile, count_open_files, open_files
 
 
 @app.command("files")
@@ -46,36 +47,48 @@ def files_cmd(
     """Liệt kê hồ sơ TTHC đang giải quyết, lọc theo cơ quan, sắp đến hạn, trễ hạn, chưa xin lỗi."""
     settings = load_settings()
     engine = migrated_engine(settings)
-    with Session(engine) as session:
+    with Session(engine) as session:  # the files read in pages as they are written
         cal = load_calendar(session, settings.hours)
         day = today_or(today, "--today", VIETNAM)
         found = agency_or_exit(session, agency) if agency else None
-        rows = open_files(session, cal, day, agency_id=found.id if found else None, late=late,
-                          at_risk_days=settings.files.warn_days if at_risk else None,
-                          without_letter=without_letter)  # fmt: skip
-    if fmt is Format.json:
-        payload = [asdict(r) for r in rows]
-        sys.stdout.write(
-            json.dumps(payload, ensure_ascii=False, indent=2, default=date.isoformat) + "\n"
-        )
-        return
-    if fmt is Format.csv:
-        write_csv(
-            ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Chủ hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả",
-             "Còn (ngày làm việc)", "Có văn bản xin lỗi", "Trạng thái"],
-            ([r.code, r.procedure, r.agency, r.applicant, f"{r.received:%d/%m/%Y}", f"{r.due:%d/%m/%Y}",
-              r.working_days_left, "có" if r.letter else "", r.status] for r in rows),
-        )  # fmt: skip
-        return
+        wanted = FileFilter(found.id if found else None, late,
+                            settings.files.warn_days if at_risk else None, without_letter)  # fmt: skip
+        rows = open_files(session, cal, day, **asdict(wanted))
+        if fmt is Format.json:
+            write_json_list(asdict(r) for r in rows)
+        elif fmt is Format.csv:
+            write_csv(
+                ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Chủ hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả",
+                 "Còn (ngày làm việc)", "Có văn bản xin lỗi", "Trạng thái"],
+                ([r.code, r.procedure, r.agency, r.applicant, f"{r.received:%d/%m/%Y}", f"{r.due:%d/%m/%Y}",
+                  r.working_days_left, "có" if r.letter else "", r.status] for r in rows),
+            )  # fmt: skip
+        else:
+            _print_files(islice(rows, TABLE_ROWS), count_open_files(session, cal, day, wanted))
+
+
+#: Rows the table shows: a terminal's reader reads no further; csv and json give them all.
+TABLE_ROWS = 500
+
+
+def _print_files(rows: Iterable[OpenFile], total: int) -> None:
+    """The first files as a table, titled with how many there are, and a line saying how
+    many were left out and how to have them all."""
     if not out.is_terminal:
         out.width = max(out.width, 160)
-    table = Table(title=f"Hồ sơ đang giải quyết ({len(rows)})")
+    table = Table(title=f"Hồ sơ đang giải quyết ({thousands(total)})")
     for column in ("Mã hồ sơ", "Thủ tục", "Đơn vị", "Hẹn trả", "Còn (ngày LV)", "Xin lỗi"):
         table.add_column(column, overflow="fold")
+    shown = 0
     for r in rows:
         table.add_row(r.code, r.procedure[:50], r.agency, f"{r.due:%d/%m/%Y}", str(r.working_days_left),
                       "đã duyệt" if r.letter else "")  # fmt: skip
+        shown += 1
     out.print(table)
+    if total > shown:
+        out.print(f"… và {thousands(total - shown)} hồ sơ khác không hiện ở đây "
+                  f"(bảng hiện {thousands(shown)} hồ sơ đầu); dùng --format csv để xem tất cả.",
+                  highlight=False)  # fmt: skip
 
 
 @app.command("apologies")
@@ -90,14 +103,15 @@ def apologies_cmd(
     engine = migrated_engine(settings)
     first, last = day_range(start, end)
     day = today_or(today, "--today", VIETNAM)
-    with Session(engine) as session:
-        cal = load_calendar(session, settings.hours)
-        rows = letters(session, first, last, cal)
-        stats = records(session, first, last, day, cal)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"xin-loi-{first:%Y%m%d}-{last:%Y%m%d}"
-    (folder / f"{stem}.csv").write_text(to_csv(rows), encoding="utf-8")
-    (folder / f"{stem}.html").write_text(to_html(rows, stats, first, last), encoding="utf-8")
+    with Session(engine) as session:  # the letters read in pages as each file is written
+        cal = load_calendar(session, settings.hours)
+        stats = records(session, first, last, day, cal)
+        with (folder / f"{stem}.csv").open("w", encoding="utf-8", newline="") as sheet:
+            count = write_letters_csv(letters(session, first, last, cal), sheet)
+        with (folder / f"{stem}.html").open("w", encoding="utf-8") as page:
+            write_letters_page(letters(session, first, last, cal), count, stats, first, last, page)
     if not out.is_terminal:
         out.width = max(out.width, 160)  # piped to a file: no terminal to wrap for
     table = Table(title=f"Hồ sơ có hẹn trả từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}")
@@ -118,6 +132,6 @@ def apologies_cmd(
                       str(s.late_letter), str(s.no_letter))  # fmt: skip
     out.print(table)
     out.print(
-        f"{len(rows)} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
+        f"{count} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
         highlight=False,
     )

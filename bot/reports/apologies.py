@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TextIO
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
+from bot.db import count_if, local_day
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.render import environment, short_date
+
+_PAGE = 1000  # rows a streamed query holds at once
 
 
 @dataclass
@@ -41,65 +46,84 @@ class AgencyRecord:
 def records(
     session: Session, start: date, end: date, today: date, cal: WorkCalendar
 ) -> list[AgencyRecord]:
-    rows = session.exec(
-        select(TthcFile, Agency)
+    """Each agency's record (by name, in name order) over the files whose first appointment
+    (``original_due_on``) is in ``start``..``end``, as of ``today``: one aggregate query,
+    a row per agency, whatever the number of files; none is read.
+
+    Per file, days in Vietnam: withdrawn or refused (closed) counts only among the files;
+    returned by its appointment, on time; open with the appointment not passed, pending;
+    else late. A late file's letter (Nghị định 61/2018/NĐ-CP, Article 19: the letter is
+    sent before the appointment passes) is timely when approved before the appointment
+    day, after the fact when approved later; none approved, no letter."""
+    rows = session.execute(records_query(session, start, end, today, cal))
+    return sorted((AgencyRecord(*row) for row in rows), key=lambda r: r.agency)
+
+
+def records_query(
+    session: Session, start: date, end: date, today: date, cal: WorkCalendar
+) -> sa.Select[*tuple[Any, ...]]:
+    """:func:`records`' query: ``(agency name, files, on time, late, timely letter, letter
+    after the fact, no letter, pending)`` per agency name, sums of conditions (no row read
+    into Python, no list of ids sent)."""
+    dialect = session.get_bind().dialect
+    due = col(TthcFile.original_due_on)
+    returned_at = col(TthcFile.returned_at)
+    counted = col(TthcFile.status) != FileStatus.CLOSED
+    on_time = counted & returned_at.is_not(None) & (local_day(dialect, returned_at, cal.tz) <= due)
+    pending = counted & returned_at.is_(None) & (due >= today)
+    late = counted & ~on_time & ~pending
+    # Each file's first approved letter, by its day in Vietnam: one row per file lettered.
+    first = (
+        sa.select(col(Apology.file_id), sa.func.min(local_day(dialect, col(Apology.approved_at), cal.tz)).label("day"))
+        .where(col(Apology.state) == ApologyState.APPROVED, col(Apology.approved_at).is_not(None))
+        .group_by(col(Apology.file_id))
+        .subquery()
+    )  # fmt: skip
+    timely, lettered = first.c.day < due, first.c.day.is_not(None)
+    return (
+        sa.select(col(Agency.name), sa.func.count(), count_if(on_time), count_if(late),
+                  count_if(late & timely), count_if(late & lettered & ~timely),
+                  count_if(late & ~lettered), count_if(pending))
+        .select_from(TthcFile)
         .join(Agency, col(TthcFile.agency_id) == col(Agency.id))
-        .where(col(TthcFile.original_due_on) >= start, col(TthcFile.original_due_on) <= end)
-    ).all()
-    letters: dict[int | None, Apology] = {
-        a.file_id: a
-        for a in session.exec(
-            select(Apology).where(
-                Apology.state == ApologyState.APPROVED,
-                col(Apology.file_id).in_([f.id for f, _ in rows]),
-            )
-        )
-    }
-    by_agency: dict[str, AgencyRecord] = {}
-    for file, agency in rows:
-        record = by_agency.setdefault(agency.name, AgencyRecord(agency.name))
-        record.files += 1
-        returned = cal.local(file.returned_at).date() if file.returned_at else None
-        if file.status == FileStatus.CLOSED:
-            continue
-        if returned is not None and returned <= file.original_due_on:
-            record.on_time += 1
-            continue
-        if returned is None and today <= file.original_due_on:
-            record.pending += 1
-            continue
-        record.late += 1
-        letter = letters.get(file.id)
-        if letter is None or letter.approved_at is None:
-            record.no_letter += 1
-        elif cal.local(letter.approved_at).date() < file.original_due_on:
-            record.timely_letter += 1
-        else:
-            record.late_letter += 1
-    return sorted(by_agency.values(), key=lambda r: r.agency)
+        .outerjoin(first, first.c.file_id == col(TthcFile.id))
+        .where(due >= start, due <= end)
+        .group_by(col(Agency.name))
+    )  # fmt: skip
 
 
-def letters(session: Session, start: date, end: date, cal: WorkCalendar) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(Apology, TthcFile, Agency)
+def letters(
+    session: Session, start: date, end: date, cal: WorkCalendar
+) -> Iterator[dict[str, Any]]:
+    """The letters approved from ``start`` to ``end`` (days in Vietnam), in the order they
+    were approved, read in pages as they are consumed (a server-side cursor on
+    PostgreSQL): a year of a province's letters is written out with flat memory. Each is
+    ``{number, date, agency, file_code, procedure, applicant (shortened), original_due,
+    new_due, reason, timely}``; ``timely``: approved before the appointment day
+    (Nghị định 61/2018/NĐ-CP, Article 19)."""
+    rows = session.execute(
+        _letters_query(start, end, cal).execution_options(stream_results=True, yield_per=_PAGE)
+    )
+    for number, approved_at, agency, code, procedure, applicant, original, new, reason in rows:
+        day = cal.local(approved_at).date()
+        yield {"number": number, "date": day, "agency": agency, "file_code": code, "procedure": procedure,
+               "applicant": shorten(applicant), "original_due": original, "new_due": new, "reason": reason,
+               "timely": day < original}  # fmt: skip
+
+
+def _letters_query(start: date, end: date, cal: WorkCalendar) -> sa.Select[*tuple[Any, ...]]:
+    first = datetime.combine(start, datetime.min.time(), cal.tz)
+    after = datetime.combine(end + timedelta(days=1), datetime.min.time(), cal.tz)
+    return (
+        sa.select(col(Apology.number), col(Apology.approved_at), col(Agency.name), col(TthcFile.code),
+                  col(TthcFile.procedure), col(TthcFile.applicant_name), col(Apology.original_due_on),
+                  col(Apology.new_due_on), col(Apology.reason))
         .join(TthcFile, col(Apology.file_id) == col(TthcFile.id))
         .join(Agency, col(Apology.agency_id) == col(Agency.id))
-        .where(Apology.state == ApologyState.APPROVED)
-        .order_by(col(Apology.approved_at))
-    ).all()
-    out = []
-    for letter, file, agency in rows:
-        assert letter.approved_at is not None
-        day = cal.local(letter.approved_at).date()
-        if not start <= day <= end:
-            continue
-        out.append({
-            "number": letter.number, "date": day, "agency": agency.name, "file_code": file.code,
-            "procedure": file.procedure, "applicant": shorten(file.applicant_name),
-            "original_due": letter.original_due_on, "new_due": letter.new_due_on, "reason": letter.reason,
-            "timely": day < letter.original_due_on,
-        })  # fmt: skip
-    return out
+        .where(col(Apology.state) == ApologyState.APPROVED, col(Apology.approved_at) >= first,
+               col(Apology.approved_at) < after)
+        .order_by(col(Apology.approved_at), col(Apology.id))
+    )  # fmt: skip
 
 
 def shorten(name: str) -> str:
@@ -110,19 +134,46 @@ def shorten(name: str) -> str:
     return " ".join([words[0], *(f"{w[0]}." for w in words[1:])])
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+_CSV_HEADER = ["Số văn bản", "Ngày", "Cơ quan", "Mã hồ sơ", "Thủ tục", "Người nộp", "Ngày hẹn trả",
+               "Ngày hẹn mới", "Lý do", "Xin lỗi trước hạn"]  # fmt: skip
+
+
+def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """:func:`write_letters_csv` into a string."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["Số văn bản", "Ngày", "Cơ quan", "Mã hồ sơ", "Thủ tục", "Người nộp",
-                     "Ngày hẹn trả", "Ngày hẹn mới", "Lý do", "Xin lỗi trước hạn"])  # fmt: skip
+    write_letters_csv(rows, buffer)
+    return buffer.getvalue()
+
+
+def write_letters_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """The letters as CSV into ``out``, a row at a time, after a BOM (so that Excel reads
+    the diacritics); how many were written."""
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_CSV_HEADER)
+    written = 0
     for r in rows:
         writer.writerow([r["number"], short_date(r["date"]), r["agency"], r["file_code"], r["procedure"],
                          r["applicant"], short_date(r["original_due"]), short_date(r["new_due"]), r["reason"],
                          "có" if r["timely"] else "không"])  # fmt: skip
-    return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads the diacritics
+        written += 1
+    return written
 
 
 def to_html(rows: list[dict[str, Any]], stats: list[AgencyRecord], start: date, end: date) -> str:
+    """:func:`write_letters_page` into a string."""
+    buffer = io.StringIO()
+    write_letters_page(rows, len(rows), stats, start, end, buffer)
+    return buffer.getvalue()
+
+
+def write_letters_page(
+    rows: Iterable[dict[str, Any]], count: int, stats: list[AgencyRecord], start: date, end: date,
+    out: TextIO,
+) -> None:  # fmt: skip
+    """The page to publish (``count`` letters, then the agencies' records) into ``out``, as
+    the template renders it: the letters are read as the page is written."""
     template = environment().get_template("apologies_page.html.j2")
-    return template.render(letters=rows, stats=[{**asdict(s), "rate": s.on_time_rate} for s in stats],
-                           start=start, end=end)  # fmt: skip
+    for piece in template.generate(letters=rows, count=count, start=start, end=end,
+                                   stats=[{**asdict(s), "rate": s.on_time_rate} for s in stats]):  # fmt: skip
+        out.write(piece)

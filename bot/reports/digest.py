@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.db import among, count_if
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
 from bot.models import (
@@ -39,6 +40,7 @@ from bot.models import (
 )
 from bot.render import blocks, environment, split_message
 from bot.services.channel_usage import Usage
+from bot.services.files import due_window
 
 _LIMIT = 15  # items per section: a head reads one screen, the rest is "…và N việc khác"
 _ANSWERS = ("status", "progress", "note", "extension_request")
@@ -65,10 +67,10 @@ def head_digests(
                   col(Assignment.due_on), col(Task.key), col(Task.text), col(Plan.number))
         .join(Task, col(Assignment.task_id) == col(Task.id))
         .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .where(col(Assignment.agency_id).in_(ids), col(Assignment.role) == Role.LEAD)
+        .where(among(col(Assignment.agency_id), ids), col(Assignment.role) == Role.LEAD)
     ).all()  # fmt: skip
     lead = select(Assignment.id).where(
-        col(Assignment.agency_id).in_(ids), Assignment.role == Role.LEAD
+        among(col(Assignment.agency_id), ids), Assignment.role == Role.LEAD
     )
     done_at = _done_on(session, cal, lead)
     answered_after = {
@@ -84,7 +86,9 @@ def head_digests(
     for request, agency_id in session.exec(
         select(ExtensionRequest, Assignment.agency_id)
         .join(Assignment, col(ExtensionRequest.assignment_id) == col(Assignment.id))
-        .where(col(Assignment.agency_id).in_(ids), ExtensionRequest.state == RequestState.PENDING)
+        .where(
+            among(col(Assignment.agency_id), ids), ExtensionRequest.state == RequestState.PENDING
+        )
         .order_by(col(ExtensionRequest.id))
     ):
         pending.setdefault(agency_id, []).append({"code": f"NV{request.assignment_id}", "until": request.until,
@@ -96,6 +100,8 @@ def head_digests(
         i: {"done": [], "soon": [], "overdue": []} for i in ids
     }
     for part_id, agency_id, status, due_on, key, text, number in parts:
+        if agency_id not in week:  # many agencies asked for: every one's parts were read
+            continue
         item = {
             "code": f"NV{part_id}",
             "plan": number,
@@ -157,7 +163,7 @@ def _silent_groups(
     """Per agency, its groups reminded in the last two weeks that wrote nothing back since."""
     since = datetime.combine(today - timedelta(days=14), datetime.min.time(), cal.tz)
     groups = session.exec(
-        select(Chat).where(col(Chat.agency_id).in_(agency_ids), Chat.role == ChatRole.GROUP,
+        select(Chat).where(among(col(Chat.agency_id), agency_ids), Chat.role == ChatRole.GROUP,
                            col(Chat.active))
     ).all()  # fmt: skip
     reminded = set(
@@ -177,31 +183,35 @@ def _files(
     session: Session, today: date, monday: date, cal: WorkCalendar, agency_ids: Sequence[int]
 ) -> dict[int, dict[str, int]]:
     """Per agency, its open files due within three working days, late, and late without
-    an approved letter; and the letters approved this week. Counted by appointment day,
-    so the calendar is asked once per day, not once per file."""
+    an approved letter; and the letters approved this week: two aggregate queries, a row
+    per agency, whatever the number of files (the calendar turns the rules into ranges of
+    appointment days first). An appointment on a day off falls on the next working day
+    (Bộ luật Dân sự 2015, Article 148): a file is late once that day is before today."""
+    first, last = due_window(cal, today, 0, 3)  # 0 to 3 working days left
+    late_until = cal.add_working_days(today, -1)  # the last working day before today
+    due = col(TthcFile.due_on)
+    soon, late = (due >= first) & (due <= last), due <= late_until
     lettered = (
-        select(Apology.id)
-        .where(Apology.file_id == TthcFile.id, Apology.state == ApologyState.APPROVED)
+        sa.select(col(Apology.id))
+        .where(
+            col(Apology.file_id) == col(TthcFile.id), col(Apology.state) == ApologyState.APPROVED
+        )
         .exists()
     )
     counts: dict[int, dict[str, int]] = {}
-    for agency_id, due_on, has_letter, number in session.execute(
-        sa.select(col(TthcFile.agency_id), col(TthcFile.due_on), lettered, func.count())
-        .where(col(TthcFile.agency_id).in_(agency_ids), col(TthcFile.status) == FileStatus.OPEN)
-        .group_by(col(TthcFile.agency_id), col(TthcFile.due_on), lettered)
-    ):
-        figures = counts.setdefault(agency_id, dict(_NO_FILES))
-        due = cal.on_or_after(due_on)
-        if 0 <= cal.working_days_between(today, due) <= 3:
-            figures["due_soon"] += number
-        if due < today:
-            figures["late"] += number
-            figures["late_no_letter"] += 0 if has_letter else number
+    for agency_id, due_soon, late_count, late_no_letter in session.execute(
+        sa.select(col(TthcFile.agency_id), count_if(soon), count_if(late), count_if(late & ~lettered))
+        .where(among(col(TthcFile.agency_id), agency_ids), col(TthcFile.status) == FileStatus.OPEN,
+               due <= max(last, late_until))
+        .group_by(col(TthcFile.agency_id))
+    ):  # fmt: skip
+        counts[agency_id] = {**_NO_FILES, "due_soon": due_soon, "late": late_count,
+                             "late_no_letter": late_no_letter}  # fmt: skip
     start = datetime.combine(monday, datetime.min.time(), cal.tz)
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), cal.tz)
     for agency_id, number in session.exec(
         select(Apology.agency_id, func.count())
-        .where(col(Apology.agency_id).in_(agency_ids), Apology.state == ApologyState.APPROVED,
+        .where(among(col(Apology.agency_id), agency_ids), Apology.state == ApologyState.APPROVED,
                col(Apology.approved_at) >= start, col(Apology.approved_at) < end)
         .group_by(col(Apology.agency_id))
     ):  # fmt: skip

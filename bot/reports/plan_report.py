@@ -104,11 +104,16 @@ def build(session: Session, plan: Plan, start: date, end: date, cal: WorkCalenda
         .where(Task.plan_id == plan.id)
         .order_by(col(Task.position), col(Assignment.role).desc(), col(Agency.name))
     ).all()
-    ids = [a.id for a, _, _ in rows]
     done_at: dict[int, datetime] = {}
     notes: dict[int, list[str]] = {}
     for update in session.exec(
-        select(StatusUpdate).where(col(StatusUpdate.assignment_id).in_(ids))
+        select(StatusUpdate).where(
+            col(StatusUpdate.assignment_id).in_(
+                select(Assignment.id)
+                .join(Task, col(Assignment.task_id) == col(Task.id))
+                .where(Task.plan_id == plan.id)
+            )
+        )  # a subquery: a plan's parts may be many
     ):
         if update.field == "status" and update.new == Status.DONE:
             done_at[update.assignment_id] = update.at

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from bot.domain.calendar import WorkCalendar
@@ -26,35 +28,103 @@ class OpenFile:
     status: str  # as the one-stop software wrote it
 
 
+_PAGE = 1000  # rows a streamed listing holds at once
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """Which open files a listing shows: of one agency, only the late ones, only those due
+    within ``at_risk_days`` working days, only those without an approved letter."""
+
+    agency_id: int | None = None
+    late: bool = False
+    at_risk_days: int | None = None
+    without_letter: bool = False
+
+
 def open_files(
-    session: Session,
-    cal: WorkCalendar,
-    today: date,
-    *,
-    agency_id: int | None = None,
-    late: bool = False,
-    at_risk_days: int | None = None,
-    without_letter: bool = False,
-) -> list[OpenFile]:
-    """Open files by due date: of one agency, only the late ones, only those due within
-    ``at_risk_days`` working days, only those without an approved letter, as asked."""
-    query = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
-    if agency_id is not None:
-        query = query.where(TthcFile.agency_id == agency_id)
-    approved = set(
-        session.exec(select(Apology.file_id).where(Apology.state == ApologyState.APPROVED)).all()
+    session: Session, cal: WorkCalendar, today: date, *, agency_id: int | None = None,
+    late: bool = False, at_risk_days: int | None = None, without_letter: bool = False,
+) -> Iterator[OpenFile]:  # fmt: skip
+    """Open files by due date, filtered as :class:`FileFilter` says, in SQL, and read in
+    pages as they are consumed (a server-side cursor on PostgreSQL): a listing of 180,000
+    files holds a page at a time. Consume it while ``session`` is open."""
+    wanted = FileFilter(agency_id, late, at_risk_days, without_letter)
+    query = _open_files_query(cal, today, wanted, sa.select(
+        col(TthcFile.code), col(TthcFile.procedure), col(Agency.name), col(TthcFile.applicant_name),
+        col(TthcFile.received_at), col(TthcFile.due_on), _has_letter(), col(TthcFile.status_text),
+    ).join(Agency, col(TthcFile.agency_id) == col(Agency.id)))  # fmt: skip
+    query = query.order_by(col(TthcFile.due_on), col(TthcFile.id))
+    left: dict[date, int] = {}  # working days left, by appointment day: asked once a day
+    for code, procedure, agency, applicant, received_at, due, letter, status in session.execute(
+        query.execution_options(stream_results=True, yield_per=_PAGE)
+    ):
+        if due not in left:
+            left[due] = cal.working_days_between(today, cal.on_or_after(due))
+        yield OpenFile(code, procedure, agency, applicant, cal.local(received_at).date(), due,
+                       left[due], bool(letter), status)  # fmt: skip
+
+
+def count_open_files(
+    session: Session, cal: WorkCalendar, today: date, wanted: FileFilter = FileFilter()
+) -> int:
+    """How many files :func:`open_files` lists with the same filters: one count."""
+    query = _open_files_query(cal, today, wanted, sa.select(func.count()).select_from(TthcFile))
+    return int(session.execute(query).scalar_one())
+
+
+def _open_files_query(
+    cal: WorkCalendar, today: date, wanted: FileFilter, query: sa.Select[*tuple[Any, ...]]
+) -> sa.Select[*tuple[Any, ...]]:
+    """``query`` over the open files, with ``wanted``'s filters as conditions on the
+    appointment day (:func:`due_window`) and on the letters (EXISTS, no list of ids)."""
+    due = col(TthcFile.due_on)
+    query = query.where(col(TthcFile.status) == FileStatus.OPEN)
+    if wanted.agency_id is not None:
+        query = query.where(col(TthcFile.agency_id) == wanted.agency_id)
+    if wanted.late:  # fewer than 0 working days left
+        query = query.where(due < first_due(cal, today, 0))
+    if wanted.at_risk_days is not None:
+        first, last = due_window(cal, today, 0, wanted.at_risk_days)
+        query = query.where(due >= first, due <= last)
+    if wanted.without_letter:
+        query = query.where(~_has_letter())
+    return query
+
+
+def _has_letter() -> sa.Exists:
+    """Whether the file (the outer query's) has an approved letter: its appointment moved."""
+    return sa.exists().where(
+        col(Apology.file_id) == col(TthcFile.id), col(Apology.state) == ApologyState.APPROVED
     )
-    found: list[OpenFile] = []
-    for file, holder in session.exec(query.order_by(col(TthcFile.due_on))).all():
-        left = cal.working_days_between(today, cal.on_or_after(file.due_on))
-        if late and left >= 0:
-            continue
-        if at_risk_days is not None and not 0 <= left <= at_risk_days:
-            continue
-        if without_letter and file.id in approved:
-            continue
-        found.append(_open_file(file, holder, cal, today, file.id in approved))
-    return found
+
+
+def first_due(cal: WorkCalendar, today: date, low: int) -> date:
+    """The first appointment day at least ``low`` working days from ``today``, as
+    :attr:`OpenFile.working_days_left` counts them (an appointment on a day off falls on
+    the next working day, Bộ luật Dân sự 2015, Article 148). The count never falls as the
+    day grows, so the days at least ``low`` away are those from this one on."""
+    day = cal.add_working_days(today, low - 2)  # about low - 2 working days away
+    while _left(cal, today, day) >= low:  # not expected: the count is then found going back
+        day -= timedelta(days=1)
+    while _left(cal, today, day) < low:
+        day += timedelta(days=1)
+    return day
+
+
+def due_window(cal: WorkCalendar, today: date, low: int, high: int) -> tuple[date, date]:
+    """The appointment days ``(first, last)`` from ``low`` to ``high`` working days from
+    ``today``, as :func:`first_due` counts: consecutive days; ``first > last`` when none is.
+    A few dozen calendar lookups for a window of days, whatever the number of files."""
+    first = first_due(cal, today, low)
+    last = first - timedelta(days=1)
+    while _left(cal, today, last + timedelta(days=1)) <= high:
+        last += timedelta(days=1)
+    return first, last
+
+
+def _left(cal: WorkCalendar, today: date, due: date) -> int:
+    return cal.working_days_between(today, cal.on_or_after(due))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
+from bot.db import among
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Chat, ChatRole
 from bot.reports.chart_kinds import drawable
@@ -44,8 +45,9 @@ def plan_digests(session: Session, now: datetime, settings: Settings, cal: WorkC
     todo_heads = [
         h for h in heads if h.agency_id is not None and not queued(session, f"{key}:{h.id}")
     ]
-    agencies = {a.id: a for a in session.exec(
-        select(Agency).where(col(Agency.id).in_({h.agency_id for h in todo_heads})))}  # fmt: skip
+    wanted = {h.agency_id for h in todo_heads}
+    agencies = {a.id: a for a in session.exec(select(Agency).where(among(col(Agency.id), list(wanted))))
+                if a.id in wanted}  # fmt: skip
     # Every agency's figures from a few queries; each head's text built on its own, so one
     # that fails leaves the others (the admins are told).
     none: dict[int, dict[str, Any]] = {}

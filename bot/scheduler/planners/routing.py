@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from bot.db import among
 from bot.domain.policy import Audience
 from bot.models import Chat, ChatRole
 
@@ -45,7 +46,7 @@ class Routes:
         chats = session.execute(
             select(*_COLUMNS).where(
                 col(Chat.active),
-                or_(col(Chat.agency_id).in_(set(agency_ids)),
+                or_(among(col(Chat.agency_id), list(set(agency_ids))),
                     col(Chat.role).in_([ChatRole.COORDINATOR, ChatRole.ADMIN])),
             )
         ).all()  # fmt: skip
