@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -244,3 +245,25 @@ def test_a_digest_queued_with_an_empty_chart_goes_without_it(engine: Engine) -> 
     assert channel.documents == [] and channel.sent == [("head:so-noi-vu", "Tuần này ở Sở Nội vụ")]
     [row] = province.outbox()
     assert row.state == OutboxState.SENT
+
+
+@pytest.mark.parametrize(("agencies", "middle"), [(15, None), (18, None), (20, None), (23, 3)])
+def test_the_coordinators_ranking_numbers_every_agency_once(
+    agencies: int, middle: int | None
+) -> None:
+    """The first fifteen and the last five by rank, each with its rank, none twice; the
+    agencies between them counted."""
+    from bot.reports.digest import render_coordinator_digest
+
+    ranking = [{"agency": f"Cơ quan {i:02d}", "rate": 1 - i / 100, "on_time": 100 - i, "not": i}
+               for i in range(1, agencies + 1)]  # fmt: skip
+    digest = {"today": date(2025, 1, 6), "ranking": ranking[:15], "ranking_count": agencies,
+              "chart": [], "bottom": ranking[max(15, agencies - 5):], "worst": [],
+              "overdue_count": 0, "unbound": [], "silent": [], "unspecified": 0, "files": [],
+              "channels": []}  # fmt: skip
+    text = "\n".join(render_coordinator_digest(digest, chart=False))
+    ranks = [line.split(".")[0] for line in text.splitlines() if ". Cơ quan " in line]
+    shown = [int(r) for r in ranks]
+    assert shown == sorted(set(shown)) and all(f"{n}. Cơ quan {n:02d}:" in text for n in shown)
+    assert shown[:15] == list(range(1, min(agencies, 15) + 1)) and shown[-1] == agencies
+    assert (f"… ({middle} cơ quan ở giữa)" in text) if middle else "ở giữa" not in text

@@ -286,7 +286,8 @@ def coordinator_digest(
     return {
         "today": today, "ranking": ranking[:_LIMIT], "ranking_count": len(ranking),
         "chart": _chart_rows(ranking),
-        "bottom": ranking[-5:] if len(ranking) > _LIMIT else [],
+        # The five last after the first fifteen, never one of those again.
+        "bottom": ranking[max(_LIMIT, len(ranking) - 5):],
         "worst": sorted(worst, key=lambda x: -int(x["late"]))[:10], "overdue_count": len(worst),
         "unbound": unbound, "silent": silent, "unspecified": len(unspecified),
         "files": [{"agency": r.agency, "late": r.late, "timely": r.timely_letter, "after": r.late_letter,
