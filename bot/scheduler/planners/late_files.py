@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from itertools import groupby
 from typing import Any
 
@@ -28,7 +29,14 @@ from sqlmodel import Session, col
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.tthc import BY_URGENCY, DUE_SOON, MUST_APOLOGIZE, FileDecision, decide_file
+from bot.domain.tthc import (
+    BY_URGENCY,
+    DUE_SOON,
+    MUST_APOLOGIZE,
+    FileDecision,
+    FileStage,
+    decide_file,
+)
 from bot.domain.verbs import APOLOGIZE, button
 from bot.models import (
     CHECK_NEVER,
@@ -50,6 +58,8 @@ from bot.scheduler.planners.routing import Recipient, Routes
 from bot.services.apology import with_approved_letter
 
 _MAX_BUTTONS = 8
+_Decide = Callable[[date, bool], FileDecision]  # (appointment, letter approved) → decision
+_Route = Callable[[int, FileStage], list[Recipient]]  # (agency id, stage) → its chats
 _PAGE = 2000  # open files read per query: memory stays flat however many are open
 _COLUMNS: tuple[Any, ...] = (
     col(TthcFile.id).label("id"), col(TthcFile.code).label("code"),
@@ -116,16 +126,24 @@ def plan_late_files(
     the messages are written in bulk.
     """
     today = cal.local(now).date()
-    routes: Routes | None = None
     per_chat: dict[int, _ChatFiles] = {}
     looked_at = 0
+    # A tick's files share few appointment dates and agencies: each decision and each
+    # route is worked out once (a file's stage depends on its date and letter alone).
+    decide: _Decide = cache(lambda due, moved: decide_file(due, today, cal, settings.files,
+                                                           apology_approved=moved))  # fmt: skip
+    routes: _Route | None = None
     for page in _open_files(session, today):
         looked_at += len(page)
-        routes = routes or Routes.everywhere(session)
-        _plan_page(session, page, today, cal, settings, routes, per_chat)
+        routes = routes or _routes(Routes.everywhere(session))  # read once, if any file is due
+        _plan_page(session, page, today, decide, routes, settings.files.listed, per_chat)
     legal_basis = settings.apology.legal_basis
     outgoing = [_message(c, today, legal_basis, cal) for c in per_chat.values()]
     return Planned(write_messages(session, outgoing, now, today), looked_at=looked_at)
+
+
+def _routes(everywhere: Routes) -> _Route:
+    return cache(lambda agency_id, stage: everywhere.chats(agency_id, stage.audience))
 
 
 def _open_files(session: Session, today: date) -> Iterator[Sequence[Row[Any]]]:
@@ -151,8 +169,8 @@ def _open_files(session: Session, today: date) -> Iterator[Sequence[Row[Any]]]:
 
 
 def _plan_page(
-    session: Session, page: Sequence[Row[Any]], today: date, cal: WorkCalendar,
-    settings: Settings, routes: Routes, per_chat: dict[int, _ChatFiles],
+    session: Session, page: Sequence[Row[Any]], today: date, decide: _Decide,
+    routes: _Route, listed: int, per_chat: dict[int, _ChatFiles],
 ) -> None:  # fmt: skip
     """Decide each file of ``page``, move its check day, keep its notices not yet planned."""
     approved = with_approved_letter(session, [f.id for f in page])
@@ -160,21 +178,21 @@ def _plan_page(
     found: list[tuple[Recipient, _Found]] = []
     for file in page:
         moved = file.id in approved
-        decision = decide_file(file.due_on, today, cal, settings.files, apology_approved=moved)
+        decision = decide(file.due_on, moved)
         # Never today or before: a file moved on is not met again further down the pages.
         next_check[max(decision.next_check or CHECK_NEVER, today + timedelta(days=1))].append(
             file.id
         )
         if decision.stage is None:
             continue
-        for chat in routes.chats(file.agency_id, decision.stage.audience):
+        for chat in routes(file.agency_id, decision.stage):
             key = f"file:{file.id}:{decision.stage.name}@{file.due_on.isoformat()}:{chat.id}"
             found.append((chat, _Found(key, file, decision, moved)))
     move_check_on(session, TthcFile, next_check)
     existing = existing_keys(session, [f.key for _, f in found])
     for chat, f in found:
         if f.key not in existing:
-            per_chat.setdefault(chat.id, _ChatFiles(chat, settings.files.listed)).add(f)
+            per_chat.setdefault(chat.id, _ChatFiles(chat, listed)).add(f)
 
 
 def _message(c: _ChatFiles, today: date, legal_basis: str, cal: WorkCalendar) -> Outgoing:
