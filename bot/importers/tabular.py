@@ -378,10 +378,11 @@ def _calamine_rows(path: Path, merged: list[CellRange] | None) -> Iterator[Row]:
             path, f"không phải tệp Excel (.xlsx) hợp lệ: {_not_excel(path)}"
         ) from None
     try:
-        name = next(m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet)
+        sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        name = sheets[0] if sheets else "?"
         try:
             sheet = workbook.get_sheet_by_name(name)
-        except CalamineError as exc:
+        except CalamineError as exc:  # also: no worksheet at all
             raise FileProblem(
                 path, f"trang tính “{name}” hỏng ({exc.__class__.__name__})"
             ) from None
