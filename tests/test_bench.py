@@ -56,6 +56,11 @@ def test_one_command_prints_every_figure_with_its_goal() -> None:
             assert re.match(r"-?[\d,.]+", measured), f"{name}: {measured!r} is not a number"
             assert re.search(r"\d", goal), f"{name}: no goal"
             assert re.fullmatch(r"[\d.]+|∞", ratio), f"{name}: ratio {ratio!r}"
+    # Rows without a goal of the issue's, measured all the same.
+    for start in ("XLSX files import", "reply → commit → answer, p95, limiter off"):
+        assert any(c[0].startswith(start) and c[2] == "—" for c in cells), start
+    # The sizes each benchmark ran at.
+    assert "sizes: burst 15 notices to 5 groups;" in done.stdout
     # Six rows, without and with latency.
     assert len([c for c in cells if c[0].startswith("burst")]) == 12
     assert "machine: " in done.stdout and "CPUs" in done.stdout and "Python 3." in done.stdout
@@ -248,3 +253,26 @@ def test_a_strict_goal_prints_as_the_issue_states_it_and_is_missed_at_the_goal()
     assert p95.met() is False and share.met() is True
     assert Figure("reply p95", 19.9, "ms", 20, strict=True).met() is True
     assert Figure("x", 1.0, "s").met() is None
+
+
+def test_a_reply_never_answered_is_a_clear_error_and_the_bot_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "This Application is still running!" from the context's shutdown."""
+    import asyncio
+
+    from bench import reply_bench
+    from bot.db import make_engine, upgrade
+    from tests.fake_telegram import FakeTelegram
+
+    async def never(self: FakeTelegram, count: int) -> None:
+        raise TimeoutError
+
+    monkeypatch.setattr(FakeTelegram, "wait_sent", never)
+    url = f"sqlite:///{tmp_path / 'reply.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    plan = reply_bench.build(engine, 2)
+    with pytest.raises(RuntimeError, match=r"^reply 1 of 2 not answered in 10 s$"):
+        asyncio.run(reply_bench.answer_all(engine, plan, rate_limit=True))
+    engine.dispose()
