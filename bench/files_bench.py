@@ -223,7 +223,7 @@ def figures(scale: float) -> list[Figure]:
     """Issue #13's import goals at ``scale`` × its 1,000,000-row export: ≥ 50,000 rows/s,
     peak RSS of the whole process (import and first tick) < 200 MB, an idle tick ≤ 20 ms;
     then an XLSX export's import (a tenth of the rows), with no goal: the CSV's 50,000
-    rows/s is out of its reach (about 34,000 with calamine, 8,000 with openpyxl).
+    rows/s is out of its reach (34,000–43,000 with calamine, 8,200 with openpyxl).
     Meant for a fresh process: the peak RSS is the process's since it started."""
     rows = rows_at(scale)
     r = run(rows)
