@@ -36,7 +36,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bench.args import non_negative_float, positive_int
+from bench.args import at_most, count, scaled
 from bench.fake_bot_api import FakeBotApi, ServerThread, Traffic
 from bench.table import Figure
 from bot.channels import Channel
@@ -52,6 +52,8 @@ START = at(date(2024, 12, 20), 8)  # a working Friday, 08:00 in Vietnam
 NOTICES_PER_GROUP = 3
 TELEGRAM_PER_SECOND = 30  # Bot API FAQ: about 30 messages per second per bot
 ISSUE_GROUPS = 1000  # issue #13: 3,000 notices to 1,000 groups in ≤ 105 s
+MOST_GROUPS = 100_000  # a hundred times the issue's: 300,000 notices
+MOST_LATENCY = 10.0  # seconds per request: past that, a timeout, not a latency
 OFFICER = 501  # the Telegram user who replies during the burst
 REPLY_TIMEOUT = 120.0  # seconds; a reply not answered by then counts as this
 
@@ -212,11 +214,21 @@ async def run(groups: int, latency: float) -> Burst:
 def figures(scale: float) -> list[Figure]:
     """The burst at ``scale`` × the issue's 1,000 groups, without and with 50 ms latency
     per request."""
-    groups = max(3, round(ISSUE_GROUPS * scale))
+    groups = groups_at(scale)
     rows = []
     for latency in (0.0, 0.05):
         rows.extend(burst_figures(asyncio.run(run(groups, latency))))
     return rows
+
+
+def groups_at(scale: float) -> int:
+    return scaled(ISSUE_GROUPS, scale)
+
+
+def sizes(scale: float) -> str:
+    """What the burst sends at ``scale``, for the table's header."""
+    groups = groups_at(scale)
+    return f"burst {groups * NOTICES_PER_GROUP:,} notices to {groups:,} groups"
 
 
 def burst_figures(b: Burst) -> list[Figure]:
@@ -239,7 +251,7 @@ def burst_figures(b: Burst) -> list[Figure]:
         Figure(f"burst: 429 answers {where}", t.too_many, "", 0),
         Figure(f"burst: most in a 1-s window {where}", t.max_per_second, "msg", 30),
         Figure(f"burst: most to a group in 60 s {where}", t.max_per_group_minute, "msg", 20),
-        Figure(f"burst: reply answered {where}", b.reply_seconds, "s", 1.0, note=late),
+        Figure(f"burst: reply answered {where}", b.reply_seconds, "s", 1.0, note=late, strict=True),
     ]
 
 
@@ -255,10 +267,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--groups", type=positive_int, default=ISSUE_GROUPS)
-    parser.add_argument(
-        "--latency", type=non_negative_float, default=0.0, help="seconds per request"
-    )
+    parser.add_argument("--groups", type=count(MOST_GROUPS), default=ISSUE_GROUPS,
+                        help=f"1 to {MOST_GROUPS:,} (default {ISSUE_GROUPS:,})")  # fmt: skip
+    parser.add_argument("--latency", type=at_most(MOST_LATENCY), default=0.0,
+                        help=f"seconds per request, 0 to {MOST_LATENCY:g} (default 0)")  # fmt: skip
     args = parser.parse_args()
     b = asyncio.run(run(args.groups, args.latency))
     t = b.traffic

@@ -14,7 +14,7 @@ import pytest
 
 from bench.burst_bench import Burst, burst_figures
 from bench.fake_bot_api import Traffic
-from bench.table import render
+from bench.table import Figure, number, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,11 @@ def test_one_command_prints_every_figure_with_its_goal() -> None:
             assert re.match(r"-?[\d,.]+", measured), f"{name}: {measured!r} is not a number"
             assert re.search(r"\d", goal), f"{name}: no goal"
             assert re.fullmatch(r"[\d.]+|∞", ratio), f"{name}: ratio {ratio!r}"
+    # Rows without a goal of the issue's, measured all the same.
+    for start in ("XLSX files import", "reply → commit → answer, p95, limiter off"):
+        assert any(c[0].startswith(start) and c[2] == "—" for c in cells), start
+    # The sizes each benchmark ran at.
+    assert "sizes: burst 15 notices to 5 groups;" in done.stdout
     # Six rows, without and with latency.
     assert len([c for c in cells if c[0].startswith("burst")]) == 12
     assert "machine: " in done.stdout and "CPUs" in done.stdout and "Python 3." in done.stdout
@@ -67,8 +72,11 @@ def test_one_command_prints_every_figure_with_its_goal() -> None:
         ["bench.burst_bench", "--groups", "3", "--latency", "0.01"],
         ["bench.digest_bench", "--agencies", "3", "--parts", "2"],
         ["bench.files_bench", "--rows", "50"],
+        ["bench.files_bench", "--rows", "50", "--xlsx"],
         ["bench.plan_bench", "--sizes", "50", "--repeat", "1"],
         ["bench.reply_bench", "--replies", "3"],
+        # More replies than one group may hear in a minute: spread over groups, none waits.
+        ["bench.reply_bench", "--replies", "25", "--rate-limit"],
     ],
     ids=lambda command: command[0],
 )
@@ -84,26 +92,39 @@ BAD_OPTIONS = [
     ("bench.__main__", ["--size", "-1"]),
     ("bench.__main__", ["--size", "nan"]),
     ("bench.__main__", ["--size", "11"]),
+    ("bench.__main__", ["--size", "1e-300"]),  # below the smallest every benchmark runs at
+    ("bench.__main__", ["--size", "0.002"]),
     ("bench.burst_bench", ["--groups", "0"]),
     ("bench.burst_bench", ["--groups", "-3"]),
     ("bench.burst_bench", ["--groups", "2.5"]),
     ("bench.burst_bench", ["--latency", "-1"]),
     ("bench.burst_bench", ["--latency", "nan"]),
     ("bench.burst_bench", ["--latency", "inf"]),
+    ("bench.burst_bench", ["--groups", "99999999999"]),  # gigabytes of notices
+    ("bench.burst_bench", ["--groups", "100001"]),
+    ("bench.burst_bench", ["--latency", "11"]),
     ("bench.digest_bench", ["--agencies", "0"]),
     ("bench.digest_bench", ["--parts", "0"]),
     ("bench.digest_bench", ["--parts", "-1"]),
     ("bench.files_bench", ["--rows", "0"]),
     ("bench.files_bench", ["--rows", "-5"]),
     ("bench.files_bench", ["--rows", "many"]),
+    ("bench.files_bench", ["--rows", "99999999999"]),
+    ("bench.files_bench", ["--rows", "10000001"]),
+    ("bench.files_bench", ["--url", ""]),
+    ("bench.files_bench", ["--url", "nonsense://x"]),
+    ("bench.files_bench", ["--url", "not a url"]),
     ("bench.plan_bench", ["--sizes", "0"]),
     ("bench.plan_bench", ["--sizes", "50", "-1"]),
     ("bench.plan_bench", ["--repeat", "0"]),
     ("bench.plan_bench", ["--due", "-0.1"]),
     ("bench.plan_bench", ["--due", "1.5"]),
     ("bench.plan_bench", ["--due", "nan"]),
+    ("bench.plan_bench", ["--sizes", "50", "10000001"]),
+    ("bench.plan_bench", ["--repeat", "101"]),
     ("bench.reply_bench", ["--replies", "0"]),
     ("bench.reply_bench", ["--replies", "-300"]),
+    ("bench.reply_bench", ["--replies", "3001"]),
 ]
 
 
@@ -132,6 +153,31 @@ def test_a_bad_number_is_a_usage_error_before_anything_runs(
     assert f"error: argument {args[0]}: " in said.err, said.err
     assert said.err.startswith("usage: ") and "Traceback" not in said.err
     assert said.out == ""
+
+
+def test_every_size_option_says_its_maximum_in_its_help() -> None:
+    for module, option, most in [
+        ("bench", "--size", "to 10 "),
+        ("bench.burst_bench", "--groups", "1 to 100,000"),
+        ("bench.burst_bench", "--latency", "0 to 10"),
+        ("bench.files_bench", "--rows", "1 to 10,000,000"),
+        ("bench.plan_bench", "--sizes", "1 to 10,000,000"),
+        ("bench.plan_bench", "--repeat", "1 to 100"),
+        ("bench.reply_bench", "--replies", "1 to 3,000"),
+    ]:
+        shown = " ".join(run(module, "--help").stdout.split())
+        assert option in shown and most in shown, (module, option, shown)
+
+
+def test_files_into_a_database_that_is_not_empty_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "used.db") as db:
+        db.execute("create table agency (id integer)")
+    done = run("bench.files_bench", "--rows", "5", "--url", f"sqlite:///{tmp_path / 'used.db'}")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "is not empty (1 tables: agency)" in done.stderr
+    assert "Traceback" not in done.stderr and not done.stdout
 
 
 def test_a_bad_number_as_a_process_exits_2_without_a_traceback() -> None:
@@ -179,3 +225,54 @@ def test_the_share_of_30_msg_s_never_claims_more_than_the_ceiling(
     assert row.note.startswith(note) and bool(row.note) == bool(note), row.note
     table = render([row], "burst")
     assert "| 100 %" in table or f"| {shown:.1f} %" in table, table
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (2.0, "messages", "2 messages"),  # counts are whole
+        (0.0, "", "0"),
+        (30.0, "msg", "30 msg"),
+        (1234.0, "msg", "1,234 msg"),
+        (14.56, "ms", "14.6 ms"),  # measures: about three figures
+        (1.234, "s", "1.23 s"),
+        (183.4, "MB", "183 MB"),
+        (57_321.7, "rows/s", "57,322 rows/s"),
+        (95.04, "%", "95.0 %"),
+        (1.234, "×", "1.23 ×"),
+    ],
+)
+def test_numbers_print_as_their_unit_wants(value: float, unit: str, shown: str) -> None:
+    assert number(value, unit) == shown
+
+
+def test_a_strict_goal_prints_as_the_issue_states_it_and_is_missed_at_the_goal() -> None:
+    p95 = Figure("reply p95", 20.0, "ms", 20, strict=True)
+    share = Figure("share", 95.0, "%", 95, at_most=False)
+    assert "| < 20.0 ms " in render([p95], "t") and "| ≥ 95.0 % " in render([share], "t")
+    assert p95.met() is False and share.met() is True
+    assert Figure("reply p95", 19.9, "ms", 20, strict=True).met() is True
+    assert Figure("x", 1.0, "s").met() is None
+
+
+def test_a_reply_never_answered_is_a_clear_error_and_the_bot_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "This Application is still running!" from the context's shutdown."""
+    import asyncio
+
+    from bench import reply_bench
+    from bot.db import make_engine, upgrade
+    from tests.fake_telegram import FakeTelegram
+
+    async def never(self: FakeTelegram, count: int) -> None:
+        raise TimeoutError
+
+    monkeypatch.setattr(FakeTelegram, "wait_sent", never)
+    url = f"sqlite:///{tmp_path / 'reply.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    plan = reply_bench.build(engine, 2)
+    with pytest.raises(RuntimeError, match=r"^reply 1 of 2 not answered in 10 s$"):
+        asyncio.run(reply_bench.answer_all(engine, plan, rate_limit=True))
+    engine.dispose()

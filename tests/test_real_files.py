@@ -6,14 +6,17 @@ import re
 import time
 import zipfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.cell_range import CellRange
 from sqlmodel import Session, create_engine, select
 
-from bot.importers.tabular import read_rows
+from bot.importers import tabular
+from bot.importers.tabular import Row, read_rows
 from bot.models import Task, TthcFile
 from tests.cli import Dondoc, one_error_line
 from tests.files import SHORT, LateFile, labels, late_files_export
@@ -188,3 +191,52 @@ def test_a_file_received_after_its_appointment_is_refused_by_line(
     output = one_error_line(dondoc("import", "files", str(path)))
     assert f"{path}:3:" in output and "20/01/2025" in output and "25/01/2025" in output
     assert f"{path}:2:" not in output
+
+
+def values_book() -> Workbook:
+    """Every kind of plain value, away from A1 (rows and columns before it are empty), a
+    merged range, and a second sheet: what calamine reads."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Kế hoạch"
+    sheet["B3"], sheet["C3"] = "STT", "Nội dung"
+    sheet["D4"], sheet["E4"], sheet["F4"] = datetime(2024, 12, 31), 3.5, True  # noqa: DTZ001 - as Excel keeps dates
+    sheet["B5"], sheet["C5"], sheet["D6"] = dt_time(7, 30), timedelta(hours=2), date(2024, 1, 1)
+    sheet["D7"], sheet["B11"], sheet["B12"] = "  x ", 0.1 + 0.2, 123456789012
+    sheet["B16"], sheet["Z20"] = datetime(2024, 12, 31, 23, 59), "Việt Nam ệ"  # noqa: DTZ001
+    sheet.merge_cells("C8:C10")
+    sheet["C8"], sheet["B8"], sheet["B9"], sheet["B10"] = "31/12/2024", 4, 5, 6
+    book.create_sheet("Khác").append(["không đọc"])
+    return book
+
+
+def test_calamine_reads_a_sheet_of_values_as_openpyxl_does(tmp_path: Path) -> None:
+    """The fast reader and the streaming one give the same rows, numbered alike, with the
+    same merged ranges: which one reads a file changes nothing but the time."""
+    path = tmp_path / "values.xlsx"
+    values_book().save(path)
+    assert tabular._plain_values(path)
+    fast: list[CellRange] = []
+    streamed: list[CellRange] = []
+    rows = list(tabular._calamine_rows(path, fast))
+    assert rows == list(tabular._openpyxl_rows(path, streamed))
+    assert [str(r) for r in fast] == [str(r) for r in streamed] == ["C8:C10"]
+    assert rows[0] == Row(3, ("", "STT", "Nội dung"))
+    assert rows[1] == Row(4, ("", "", "", "31/12/2024", "3.5", "True"))
+    assert rows[-1].line == 20 and rows[-1].cells[25] == "Việt Nam ệ"
+    assert read_rows(path)[5].cells == ("", "4", "31/12/2024")  # the merged deadline, filled
+
+
+def test_a_sheet_with_formulas_or_error_cells_is_streamed_by_openpyxl(tmp_path: Path) -> None:
+    """calamine shows a formula with no saved value and an error cell ("#N/A") as empty
+    cells: such a sheet is read by openpyxl, which names the one and shows the other."""
+    for value in ("=D4", "#N/A"):
+        book = plan_book()
+        sheet = book.active
+        assert sheet is not None
+        sheet["D5"] = value
+        path = tmp_path / "plan.xlsx"
+        book.save(path)
+        assert not tabular._plain_values(path), value
+    assert read_rows(path)[4].cells[3] == "#N/A"

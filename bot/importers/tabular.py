@@ -8,6 +8,13 @@ semicolon or tab) is the one under which the table's header row reads, and quoti
 always RFC 4180's. XLSX: the first sheet, up to its last value (never its stated
 dimension), merged cells filled from their top-left cell (a deadline merged over
 several tasks applies to each of them).
+
+An XLSX sheet of plain values (no formula, no error cell) up to :data:`_CALAMINE_MOST`
+bytes of XML is read by calamine (python-calamine, Rust): ten times openpyxl's speed,
+measured on a 100,000-row export (0.9 s against 11.5 s), for the same cells; it holds
+the whole sheet in memory (about 1.3 times its XML), hence the bound. Any other sheet is
+streamed by openpyxl's parser, which also tells a formula with no saved value from an
+empty cell, and shows an error cell as Excel does ("#N/A"): calamine shows both empty.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import io
 import itertools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,9 +36,11 @@ from xml.etree.ElementTree import ParseError
 
 from charset_normalizer import from_bytes
 from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 
 class FileProblem(Exception):
@@ -307,7 +317,96 @@ class _SheetParser(WorkSheetParser):  # type: ignore[misc]
 
 
 def _xlsx_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Row]:
-    """The first sheet's rows that hold a value, each cut after its last value.
+    """The first sheet's rows that hold a value, each cut after its last value; merged
+    ranges are appended to ``merged`` once the rows are read."""
+    if _plain_values(path):
+        return _calamine_rows(path, merged)
+    return _openpyxl_rows(path, merged)
+
+
+_CALAMINE_MOST = 100_000_000  # bytes of a sheet's XML (~170,000 rows of an export)
+# The end of a formula's tag, "</f>" or "</x:f>" (a shared formula's other cells, "<f
+# …/>", follow its first cell's "<f …>…</f>"), or an error cell's type, looked for as plain
+# bytes: a regular expression took as long as calamine's reading. Text that happens to
+# hold one only sends the sheet to openpyxl.
+_NOT_PLAIN = (b"f>", b' t="e"')
+
+
+def _plain_values(path: Path) -> bool:
+    """Whether the workbook's first sheet holds only values (no formula, no error cell)
+    in at most :data:`_CALAMINE_MOST` bytes of XML. A file that is not a workbook is not:
+    openpyxl's reading names what is wrong with it."""
+    try:
+        part = _first_sheet_part(path)
+        with zipfile.ZipFile(path) as package:
+            if part is None or package.getinfo(part).file_size > _CALAMINE_MOST:
+                return False
+            with package.open(part) as xml:
+                tail = b""
+                while block := xml.read(1 << 20):
+                    chunk = tail + block
+                    if any(mark in chunk for mark in _NOT_PLAIN):
+                        return False
+                    tail = block[-8:]  # a mark cut between two blocks
+    except Exception:  # openpyxl and zipfile raise many kinds for a damaged file
+        return False
+    return True
+
+
+def _first_sheet_part(path: Path) -> str | None:
+    """The zip member of the workbook's first worksheet, as openpyxl finds it (a chart
+    sheet is passed over, as its ``worksheets`` does); its manifest and workbook part
+    only are read."""
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_workbook()
+        for _sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return str(rel.target)
+        return None
+    finally:
+        reader.archive.close()
+
+
+def _calamine_rows(path: Path, merged: list[CellRange] | None) -> Iterator[Row]:
+    """:func:`_xlsx_rows` by calamine, for a sheet of plain values."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except CalamineError:
+        raise FileProblem(
+            path, f"không phải tệp Excel (.xlsx) hợp lệ: {_not_excel(path)}"
+        ) from None
+    try:
+        sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        name = sheets[0] if sheets else "?"
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except CalamineError as exc:  # also: no worksheet at all
+            raise FileProblem(
+                path, f"trang tính “{name}” hỏng ({exc.__class__.__name__})"
+            ) from None
+        # Its rows count from the sheet's first (the first ones may be empty), its cells from
+        # the first column holding a value (tests/test_real_files.py holds it to that).
+        left = sheet.start[1] if sheet.start else 0
+        for index, values in enumerate(sheet.iter_rows()):
+            width = len(values)
+            while width and values[width - 1] in (None, ""):
+                width -= 1
+            if width:
+                cells = [""] * left + [_cell_text(v) for v in values[:width]]
+                yield Row(index + 1, tuple(cells))
+        if merged is not None:
+            merged.extend(
+                CellRange(min_row=r0 + 1, min_col=c0 + 1, max_row=r1 + 1, max_col=c1 + 1)
+                for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()
+            )
+    finally:
+        workbook.close()
+
+
+def _openpyxl_rows(path: Path, merged: list[CellRange] | None = None) -> Iterator[Row]:
+    """:func:`_xlsx_rows` by openpyxl's streaming parser.
 
     The sheet is read as its XML holds it: the stored ``<dimension>`` (wrong in some
     exporters' files) and formatted empty cells (Excel keeps them down to row 1,048,576)
@@ -418,8 +517,9 @@ def _cell_text(value: object) -> str:
 def iter_rows(path: Path, table: str | None = None) -> Iterator[Row]:
     """Rows one at a time, for exports too big to hold in memory (a one-stop system's).
 
-    The encoding is recognised from the file's start; XLSX is streamed (merged cells are
-    not filled: exports have none).
+    The encoding is recognised from the file's start; an XLSX sheet is read whole by
+    calamine up to :data:`_CALAMINE_MOST` bytes of XML, streamed by openpyxl past it
+    (merged cells are not filled: exports have none).
     """
     for line, cells in iter_cells(path, table):
         yield Row(line, tuple(cells))
