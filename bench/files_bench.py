@@ -252,7 +252,7 @@ def figures(scale: float) -> list[Figure]:
         Figure(
             "largest late-file warning to one chat, first tick",
             r.largest_warning,
-            "messages",
+            "msg",
             2,
             note="20 files named, the rest counted; Telegram cuts at 4,096 characters",
         ),
