@@ -254,7 +254,7 @@ def figures(scale: float) -> list[Figure]:
             r.largest_warning,
             "msg",
             2,
-            note="20 files named, the rest counted; Telegram cuts at 4,096 characters",
+            note="15 files named, the rest counted; Telegram cuts at 4,096 characters",
         ),
         Figure(
             f"idle tick over the files of {rows:,} rows",

@@ -139,8 +139,12 @@ def p95(seconds: list[float]) -> float:
     return ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
 
 
+# A p95 needs a sample: of fewer replies it is their slowest (the first, warming up).
+FEWEST_REPLIES = 100
+
+
 def replies_at(scale: float) -> int:
-    return scaled(ISSUE_REPLIES, scale)
+    return max(FEWEST_REPLIES, scaled(ISSUE_REPLIES, scale))
 
 
 def sizes(scale: float) -> str:

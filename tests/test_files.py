@@ -343,13 +343,19 @@ def test_hoso_lists_what_to_act_on_today_then_the_longest_late(
     add_late_files(
         engine, tmp_path,
         *[LateFile(f"N-{i}", status="Đang xử lý") for i in range(3)],  # due 5/2/2025
+        LateFile("D-0", received="21/01/2025 09:00", status="Đang xử lý"),  # due 4/2/2025
         *[LateFile(f"C-{i:02d}", received=f"{1 + i:02d}/10/2024 09:00", status="Đang xử lý")
           for i in range(25)],
         *[LateFile(f"T-{i}", received="03/02/2025 09:00", status="Đang xử lý") for i in range(4)],
         LateFile("YT-1", agency="Sở Y tế", received="02/10/2024 09:00", status="Đang xử lý"),
     )  # fmt: skip
     group = say(engine, Sender("console", "group:so-tu-phap", "501", "An"), "/hoso", FEB_4)
-    assert "Đến hạn hôm nay hoặc ngày làm việc tới (3)" in group
+    assert "Phải xin lỗi hôm nay (3)" in group and "Đến hạn trả hôm nay (1)" in group
+    # The letter is offered for the files due tomorrow, not for the one due today.
+    assert group.index("/xinloi") < group.index("<b>N-0</b>") < group.index("Đến hạn trả hôm nay")
+    assert (
+        group.index("Đến hạn trả hôm nay") < group.index("<b>D-0</b>") < group.index("Đã trễ hạn")
+    )
     assert "Đã trễ hạn (25)" in group
     assert "… và 5 hồ sơ trễ hạn khác." in group
     assert "Còn trong hạn: 4 hồ sơ." in group

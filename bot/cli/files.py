@@ -64,19 +64,21 @@ def files_cmd(
                   r.working_days_left, "có" if r.letter else "", r.status] for r in rows),
             )  # fmt: skip
         else:
-            _print_files(islice(rows, TABLE_ROWS), count_open_files(session, cal, day, wanted))
+            title = "Hồ sơ trễ hạn" if late else "Hồ sơ đang giải quyết"
+            _print_files(islice(rows, TABLE_ROWS), count_open_files(session, cal, day, wanted),
+                         title)  # fmt: skip
 
 
 #: Rows the table shows: a terminal's reader reads no further; csv and json give them all.
 TABLE_ROWS = 500
 
 
-def _print_files(rows: Iterable[OpenFile], total: int) -> None:
+def _print_files(rows: Iterable[OpenFile], total: int, title: str) -> None:
     """The first files as a table, titled with how many there are, and a line saying how
     many were left out and how to have them all."""
     if not out.is_terminal:
         out.width = max(out.width, 160)
-    table = Table(title=f"Hồ sơ đang giải quyết ({thousands(total)})")
+    table = Table(title=f"{title} ({thousands(total)})")
     for column in ("Mã hồ sơ", "Thủ tục", "Đơn vị", "Hẹn trả", "Còn (ngày LV)", "Xin lỗi"):
         table.add_column(column, overflow="fold")
     shown = 0
@@ -128,10 +130,11 @@ def apologies_cmd(
         table.add_column(column, justify="left" if column == "Cơ quan" else "right")
     for s in stats:
         rate = f"{s.on_time_rate:.0%}" if s.on_time_rate is not None else "–"
-        table.add_row(s.agency, str(s.files), str(s.on_time), rate, str(s.late), str(s.timely_letter),
-                      str(s.late_letter), str(s.no_letter))  # fmt: skip
+        n = thousands
+        table.add_row(s.agency, n(s.files), n(s.on_time), rate, n(s.late), n(s.timely_letter),
+                      n(s.late_letter), n(s.no_letter))  # fmt: skip
     out.print(table)
     out.print(
-        f"{count} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
+        f"{thousands(count)} văn bản xin lỗi; đã ghi {folder / stem}.csv và {folder / stem}.html",
         highlight=False,
     )

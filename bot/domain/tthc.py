@@ -75,7 +75,7 @@ class FileSettings:
     cutoff: time | None = None  # receipts after this hour count from the next working day
     # Files named in one warning to one chat; the others are counted by stage and listed
     # by /hoso. An export full of historic late files must not become a thousand messages.
-    listed: int = 20
+    listed: int = 15
 
     def __post_init__(self) -> None:
         if not 0 < self.warn_days <= 30:

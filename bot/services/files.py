@@ -130,11 +130,13 @@ def _left(cal: WorkCalendar, today: date, due: date) -> int:
 @dataclass(frozen=True)
 class FilesAtHand:
     """What a chat's /hoso shows: the files to act on today and the late ones, each list
-    cut at its limit, with the full counts (on time = open, neither urgent nor late)."""
+    cut at its limit, with the full counts (on time = open, due after the next working day)."""
 
-    urgent: list[OpenFile]  # due today or on the next working day: the letter's last days
+    last_day: list[OpenFile]  # due on the next working day: today is the letter's last day
+    due_today: list[OpenFile]  # due today: too late for a letter in time
     late: list[OpenFile]  # past their appointment, the longest late first
-    urgent_count: int
+    last_day_count: int
+    due_today_count: int
     late_count: int
     on_time_count: int
 
@@ -148,8 +150,9 @@ def files_at_hand(
     limits and counts, so an agency with a hundred thousand open files is answered at once.
 
     A file is late once the working day its appointment falls on (a day off moves it to
-    the next working day, Bộ luật Dân sự 2015, Article 148) is before ``today``; urgent when
-    that day is today or the next working day.
+    the next working day, Bộ luật Dân sự 2015, Article 148) is before ``today``; due today
+    when that day is today; on its letter's last day when it is the next working day (the
+    letter must come before the appointment, Nghị định 61/2018/NĐ-CP, Article 19).
     """
     # Appointments up to the working day before today fall on a working day before today.
     late_until = cal.add_working_days(today, -1)
@@ -157,8 +160,10 @@ def files_at_hand(
     base = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
     if agency_id is not None:
         base = base.where(TthcFile.agency_id == agency_id)
+    today_until = cal.on_or_after(today)  # a day off today: "today" is the next working day
     late = col(TthcFile.due_on) <= late_until
-    urgent = (col(TthcFile.due_on) > late_until) & (col(TthcFile.due_on) <= urgent_until)
+    due_today = (col(TthcFile.due_on) > late_until) & (col(TthcFile.due_on) <= today_until)
+    last_day = (col(TthcFile.due_on) > today_until) & (col(TthcFile.due_on) <= urgent_until)
     on_time = col(TthcFile.due_on) > urgent_until
 
     def listed(where: Any, limit: int, *order: Any) -> list[OpenFile]:
@@ -173,11 +178,11 @@ def files_at_hand(
             query = query.where(TthcFile.agency_id == agency_id)
         return session.exec(query).one()
 
-    # Urgent: the letter's last day (due on the next working day) before the files due
-    # today, as the warnings order them (``bot.domain.tthc.BY_URGENCY``); late: the
-    # longest late first.
-    return FilesAtHand(listed(urgent, urgent_limit, col(TthcFile.due_on).desc()),
-                       listed(late, late_limit, col(TthcFile.due_on)), count(urgent),
+    # As the warnings order them (``bot.domain.tthc.BY_URGENCY``): the letter's last day,
+    # then the files due today, then the late ones, the longest late first.
+    due = col(TthcFile.due_on)
+    return FilesAtHand(listed(last_day, urgent_limit, due), listed(due_today, urgent_limit, due),
+                       listed(late, late_limit, due), count(last_day), count(due_today),
                        count(late), count(on_time))  # fmt: skip
 
 
