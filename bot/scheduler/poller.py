@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 # integer (``int.from_bytes(sha256(b"dondoc: telegram polling").digest()[:8], "big",
 # signed=True)``), as ``bot.scheduler.leader.PLANNING_LOCK``.
 POLLING_LOCK = 6276209485594124191
+# Seconds a check of the lock (or an attempt to take it) may take before it counts as
+# failed: a busy database answers a ``SELECT 1`` in milliseconds; one that does not answer
+# in seconds is cut off or restarting.
+PATIENCE = 5.0
 
 
 class PollingLock:
@@ -86,12 +91,13 @@ class PollingLock:
         return True
 
     def lost(self) -> None:
-        """Forget the connection, and make sure it is not used again."""
+        """Forget the connection, and close it for good in a thread of its own: a check
+        that timed out may still be using it (the close then waits for it), and it must
+        not go back to the pool still holding the lock. Never blocks."""
         connection, self._held = self._held, None
         if connection is not None:
-            with contextlib.suppress(SQLAlchemyError):
-                connection.invalidate()
-                connection.close()
+            threading.Thread(target=_invalidate, args=(connection,), daemon=True,
+                             name="polling lock: close").start()  # fmt: skip
 
     def release(self) -> None:
         """Unlock and give the connection back to the pool; a connection already gone
@@ -108,11 +114,20 @@ class PollingLock:
             self.lost()
 
 
+def _invalidate(connection: Connection) -> None:
+    """``connection`` closed, not returned to the pool (its session, and any lock it
+    holds, ends with it)."""
+    with contextlib.suppress(Exception):
+        connection.invalidate()
+        connection.close()
+
+
 class PollingTurn:
     """Polls Telegram while this process holds the :class:`PollingLock`: ``start`` starts
     PTB's polling, ``stop`` stops it. :meth:`step` every ``every`` seconds (the fleet's
     heartbeat) takes the lock when it is free and checks it while held; a database call
-    that takes longer than ``every`` counts as a failure (the lock as lost)."""
+    that takes longer than ``every`` (at least :data:`PATIENCE` seconds) counts as a
+    failure (the lock as lost)."""
 
     def __init__(
         self, lock: PollingLock, start: Callable[[], Awaitable[object]],
@@ -150,7 +165,8 @@ class PollingTurn:
     async def _call(self, blocking: Callable[[], bool | None]) -> bool:
         """``blocking()`` in a thread, within ``every`` seconds; False when it failed."""
         try:
-            return bool(await asyncio.wait_for(asyncio.to_thread(blocking), self.every))
+            return bool(await asyncio.wait_for(asyncio.to_thread(blocking),
+                                               max(self.every, PATIENCE)))  # fmt: skip
         except (SQLAlchemyError, TimeoutError) as exc:
             log.debug("polling lock: %s", exc)
             return False
