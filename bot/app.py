@@ -10,7 +10,8 @@
   the ``dondoc_channel_connected`` gauge).
 - :func:`tick_once` is one tick through those channels (``dondoc tick``, ``dondoc console``).
 - :func:`run` is ``dondoc run``: the channels, then the receivers (Telegram polling or
-  webhook, Zalo polling or webhook), then the periodic tick (it plans) and the sender
+  webhook, Zalo polling or webhook; on PostgreSQL one process at a time polls Telegram,
+  ``bot.scheduler.poller``), then the periodic tick (it plans) and the sender
   (``bot.scheduler.dispatcher.Sender``: it drains the outbox continuously, woken by every
   row added), until ``stop`` (SIGINT or SIGTERM); then the sender finishes the messages in
   flight, the periodic tick stops, the receivers stop in reverse order, the channels close
