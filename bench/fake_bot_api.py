@@ -2,7 +2,8 @@
 
 python-telegram-bot talks to it as to api.telegram.org: point ``base_url`` at
 ``FakeBotApi.base_url`` (``http://127.0.0.1:PORT/bot``). It answers getMe, getUpdates
-(long polling, fed by :meth:`FakeBotApi.say`), deleteWebhook, setWebhook, close, logOut,
+(long polling, fed by :meth:`FakeBotApi.say`, with Telegram's rules for several
+pollers, below), deleteWebhook, setWebhook, close, logOut,
 answerCallbackQuery, sendMessage, sendDocument and sendPhoto with Telegram's JSON.
 
 Limits, from the Bot API FAQ, "My bot is hitting limits, how do I avoid this?"
@@ -17,6 +18,14 @@ Each limit is a sliding window over the messages the fake accepted (a refused re
 not count). A message over a limit is answered as Telegram answers flood control: HTTP 429,
 ``{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after N",
 "parameters": {"retry_after": N}}``, N whole seconds until the window has room again.
+
+getUpdates as Telegram answers it to several pollers of one token (Bot API, "getUpdates";
+python-telegram-bot issue #4237): a new getUpdates while one is held ends the held one
+with HTTP 409, ``{"ok": false, "error_code": 409, "description": "Conflict: terminated by
+other getUpdates request; make sure that only one bot instance is running"}``, counted in
+:attr:`FakeBotApi.conflicts` when the poller it ends is still connected to hear it (a
+poll left behind by a process killed, or by a request cancelled, is not); and an
+``offset`` confirms the updates below it, which no poller gets again.
 
 ``latency`` (seconds) delays every answer, half before the request is looked at and half
 after, as a network round trip would. An outage, for the fault tests: :meth:`FakeBotApi.fail`
@@ -33,6 +42,7 @@ does not delay the fake's clock and the fake's does not delay the bot.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -50,6 +60,10 @@ T = TypeVar("T")
 BOT = {"id": 999, "is_bot": True, "first_name": "dondoc", "username": "dondoc_bot",
        "can_join_groups": True, "can_read_all_group_messages": False,
        "supports_inline_queries": False}  # fmt: skip
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot "
+    "instance is running"
+)  # Telegram's words (python-telegram-bot issue #4237)
 _SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 _ACCEPTING = frozenset({"deleteWebhook", "setWebhook", "close", "logOut"})
 
@@ -120,6 +134,8 @@ class FakeBotApi:
         self._port = 0
         self.failing: int | None = None  # the HTTP status every request gets, in an outage
         self.failed = 0  # requests answered with ``failing``
+        self.conflicts = 0  # held getUpdates ended by another, its poller still connected
+        self._held: asyncio.Event | None = None  # the getUpdates held now; set: end it
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -238,28 +254,39 @@ class FakeBotApi:
         if method in _ACCEPTING or method == "answerCallbackQuery":
             return _ok(True)
         if method == "getUpdates":
-            return _ok(await self._poll(int(params.get("offset") or 0),
-                                        float(params.get("timeout") or 0)))  # fmt: skip
+            updates = await self._poll(int(params.get("offset") or 0),
+                                       float(params.get("timeout") or 0))  # fmt: skip
+            if updates is None:
+                transport = request.transport
+                if transport is not None and not transport.is_closing():
+                    self.conflicts += 1
+                return _error(409, CONFLICT)
+            return _ok(updates)
         if method in _SENDING:
             return await self._send(method, params)
         return _error(404, "Not Found")
 
-    async def _poll(self, offset: int, hold: float) -> list[dict[str, Any]]:
-        """getUpdates: the updates from ``offset``, held up to ``hold`` seconds for one."""
+    async def _poll(self, offset: int, hold: float) -> list[dict[str, Any]] | None:
+        """getUpdates: the updates from ``offset`` (those below it confirmed: dropped),
+        held up to ``hold`` seconds for one; ``None`` when another getUpdates ended it."""
         assert self._changed is not None
         async with self._changed:
-
-            def pending() -> list[dict[str, Any]]:
-                return [u for u in self._updates if u["update_id"] >= offset]
-
-            if not pending() and hold:
-                try:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(pending()) or self._closing), hold
-                    )
-                except TimeoutError:
-                    return []
-            return pending()
+            if self._held is not None:  # Telegram ends the poll held before this one
+                self._held.set()
+                self._changed.notify_all()
+            ended = self._held = asyncio.Event()
+            if offset > 0:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            try:
+                if not self._updates and hold:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait_for(
+                            lambda: bool(self._updates) or self._closing or ended.is_set()),
+                            hold)  # fmt: skip
+            finally:
+                if self._held is ended:
+                    self._held = None
+            return None if ended.is_set() else list(self._updates)
 
     async def _send(self, method: str, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])

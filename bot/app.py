@@ -10,7 +10,8 @@
   the ``dondoc_channel_connected`` gauge).
 - :func:`tick_once` is one tick through those channels (``dondoc tick``, ``dondoc console``).
 - :func:`run` is ``dondoc run``: the channels, then the receivers (Telegram polling or
-  webhook, Zalo polling or webhook), then the periodic tick (it plans) and the sender
+  webhook, Zalo polling or webhook; on PostgreSQL one process at a time polls Telegram,
+  ``bot.scheduler.poller``), then the periodic tick (it plans) and the sender
   (``bot.scheduler.dispatcher.Sender``: it drains the outbox continuously, woken by every
   row added), until ``stop`` (SIGINT or SIGTERM); then the sender finishes the messages in
   flight, the periodic tick stops, the receivers stop in reverse order, the channels close
@@ -49,6 +50,7 @@ from bot.metrics import HEARTBEAT, LINKS, Heartbeat, Links
 from bot.scheduler.dispatcher import Sender, worker_id
 from bot.scheduler.fleet import Fleet, Limiter
 from bot.scheduler.periodic import PeriodicTick
+from bot.scheduler.poller import PollingLock, PollingTurn
 from bot.scheduler.runner import TickResult, tick
 
 if TYPE_CHECKING:
@@ -243,8 +245,9 @@ async def run(
                 await _start_receivers(settings, engine, clock, opened, stop, receivers, links)
                 if opened.telegram_waiting is not None:
                     connecting = asyncio.create_task(
-                        connect_telegram(settings, opened, receivers, links=links, clock=clock,
-                                         stop=stop, backoff=reconnect, connected=sender.wake),
+                        connect_telegram(settings, opened, receivers, engine=engine, links=links,
+                                         clock=clock, stop=stop, backoff=reconnect,
+                                         connected=sender.wake),
                         name="telegram connect",
                     )  # fmt: skip
                 periodic.start()
@@ -283,8 +286,8 @@ def _limiters(opened: OpenedChannels) -> list[Limiter]:
 
 
 async def connect_telegram(
-    settings: Settings, opened: OpenedChannels, receivers: list[Stopper], *, links: Links,
-    clock: Clock, stop: asyncio.Event, backoff: Backoff = Backoff(),
+    settings: Settings, opened: OpenedChannels, receivers: list[Stopper], *, engine: Engine,
+    links: Links, clock: Clock, stop: asyncio.Event, backoff: Backoff = Backoff(),
     connected: Callable[[], None] = lambda: None,
 ) -> None:  # fmt: skip
     """Tries ``opened.telegram_waiting`` again after each of ``backoff``'s waits until it
@@ -304,7 +307,7 @@ async def connect_telegram(
             return
         try:
             await application.initialize()
-            stopper = await _receive_telegram(settings, application)
+            stopper = await _receive_telegram(settings, application, engine)
         except (TelegramError, OSError) as exc:  # OSError: a webhook port that cannot be had
             why = _without_token(exc, settings)
             log.warning("Vẫn chưa kết nối được Telegram (%s).", why)
@@ -367,7 +370,7 @@ async def _start_receivers(
 
     if opened.telegram is not None:
         try:
-            stoppers.append(await _receive_telegram(settings, opened.telegram))
+            stoppers.append(await _receive_telegram(settings, opened.telegram, engine))
         except TelegramError as exc:
             why = _without_token(exc, settings)
             log.warning("Chưa nhận được tin nhắn từ Telegram (%s); dondoc sẽ thử lại.", why)
@@ -379,12 +382,15 @@ async def _start_receivers(
 
 
 async def _receive_telegram(
-    settings: Settings, application: Application[Any, Any, Any, Any, Any, Any]
+    settings: Settings, application: Application[Any, Any, Any, Any, Any, Any], engine: Engine
 ) -> Stopper:
     """PTB inside our own loop: start the application, then its updater (webhook or
-    polling). If that fails or is cancelled, what started is stopped again."""
+    polling). On PostgreSQL, polling is this process's only while it holds the polling
+    lock (``bot.scheduler.poller``): it is tried now and then at every fleet heartbeat.
+    If that fails or is cancelled, what started is stopped again."""
     updater = application.updater
     assert updater is not None
+    turn: PollingTurn | None = None
     try:
         await application.start()
         if settings.telegram_webhook_url:
@@ -392,17 +398,38 @@ async def _receive_telegram(
             await updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                                         url_path=path, webhook_url=settings.telegram_webhook_url,
                                         secret_token=settings.telegram_webhook_secret)  # fmt: skip
+        elif engine.dialect.name == "postgresql":
+            turn = PollingTurn(PollingLock(engine), functools.partial(_poll, application),
+                               updater.stop, settings.dispatch.heartbeat_seconds)  # fmt: skip
+            await turn.step(raise_errors=True)
+            turn.run()
         else:
-            await updater.start_polling(drop_pending_updates=False)
+            await _poll(application)
     except BaseException:
+        if turn is not None:
+            await turn.close()
         await _stop_telegram(application)
         raise
-    return functools.partial(_stop_telegram, application)
+    return functools.partial(_stop_telegram, application, turn)
 
 
-async def _stop_telegram(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The updater, then the application, whichever runs (shut down when the channels
-    close)."""
+async def _poll(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """PTB's long polling, its failures logged once per outage (``PollingErrors``)."""
+    from bot.channels.telegram import polling_errors
+
+    assert application.updater is not None
+    await application.updater.start_polling(
+        drop_pending_updates=False, error_callback=polling_errors(application).failed
+    )
+
+
+async def _stop_telegram(
+    application: Application[Any, Any, Any, Any, Any, Any], turn: PollingTurn | None = None
+) -> None:
+    """The polling turn (polling stopped, its lock released), the updater, then the
+    application, whichever runs (shut down when the channels close)."""
+    if turn is not None:
+        await turn.close()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

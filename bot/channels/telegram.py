@@ -30,6 +30,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -208,9 +209,12 @@ class ReportingRequest(HTTPXRequest):
     route, a connect timeout) or a 5xx is not. Other timeouts (a full connection pool, a
     slow answer) tell nothing either way."""
 
-    def __init__(self, reached: Reached, **kwargs: Any) -> None:
+    def __init__(
+        self, reached: Reached, answered: Callable[[int], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.reached = reached
+        self.answered = answered  # told each answer's HTTP status (getUpdates': PollingErrors)
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         try:
@@ -223,7 +227,44 @@ class ReportingRequest(HTTPXRequest):
             self.reached(False, exc.message)
             raise
         self.reached(code < 500, f"HTTP {code}")
+        if self.answered is not None:
+            self.answered(code)
         return code, payload
+
+
+class PollingErrors:
+    """What PTB's polling loop gets as ``error_callback`` (``Updater.start_polling``: "called
+    instead of logging the exception"): one warning when getUpdates starts failing and
+    one info line when it answers again, instead of PTB's traceback at every retry (the
+    loop retries after 1 s, then 1.5 times longer each time, at most 30 s apart). A
+    Conflict (HTTP 409, "terminated by other getUpdates request") means another bot
+    instance polls with this token. Whether Telegram is reached, for /healthz, is told by
+    :class:`ReportingRequest` on every request, this loop's included."""
+
+    def __init__(self) -> None:
+        self.failing: str | None = None  # why getUpdates fails now; None while it works
+        self.outages = 0  # how many times it started failing
+
+    def failed(self, exc: TelegramError) -> None:
+        """PTB's ``error_callback``: a getUpdates that failed (never a coroutine)."""
+        why = _polling_failure(exc)
+        if self.failing is None:
+            self.outages += 1
+            log.warning("Telegram polling fails: %s; retrying quietly until it works again.", why)
+        self.failing = why
+
+    def answered(self, status: int) -> None:
+        """A getUpdates answered with HTTP ``status``: 200 ends an outage."""
+        if status == 200 and self.failing is not None:
+            log.info("Telegram polling works again (it failed: %s).", self.failing)
+            self.failing = None
+
+
+def _polling_failure(exc: TelegramError) -> str:
+    """``exc`` in one line for the log."""
+    if isinstance(exc, Conflict):
+        return f"another bot instance uses this token ({exc.message})"
+    return f"{exc.__class__.__name__}: {exc.message}"
 
 
 def build_application(
@@ -246,6 +287,7 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     kwargs = {"transport": transport} if transport is not None else None
     told = reached or (lambda _ok, _why: None)
+    polling = PollingErrors()  # the polling loop's error_callback: polling_errors(app)
     # A connection for each message the dispatcher may have in flight, and answers'.
     pool = settings.dispatch.in_flight + 8
     builder = (
@@ -253,18 +295,25 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_base_url)
         .request(ReportingRequest(told, connection_pool_size=pool, httpx_kwargs=kwargs))
-        .get_updates_request(ReportingRequest(told, httpx_kwargs=kwargs))
+        .get_updates_request(ReportingRequest(told, polling.answered, httpx_kwargs=kwargs))
     )
     if rate_limit:
         shared = TelegramLimiter(limiter or SendLimiter(settings.limits))
         builder = builder.rate_limiter(shared)  # type: ignore[arg-type]  # PTB's builder generics
     app = builder.build()
-    app.bot_data.update(engine=engine, settings=settings, clock=clock)
+    app.bot_data.update(engine=engine, settings=settings, clock=clock, polling_errors=polling)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_migrate))
     app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, _on_message))
     app.add_handler(CallbackQueryHandler(_on_button))
     app.add_error_handler(_on_error)
     return app
+
+
+def polling_errors(app: Application[Any, Any, Any, Any, Any, Any]) -> PollingErrors:
+    """The :class:`PollingErrors` of an application made by :func:`build_application`."""
+    found = app.bot_data["polling_errors"]
+    assert isinstance(found, PollingErrors)
+    return found
 
 
 def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
