@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,6 +28,9 @@ from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
 from tests.cli import Dondoc, dondoc_process
 from tests.province import Province, build_province
+
+if TYPE_CHECKING:
+    from tests.fault_bots import Fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -171,3 +175,17 @@ def dondoc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dondoc:
     run = Dondoc(tmp_path)
     run.ok("import", "agencies", str(SEED / "agencies.csv"))
     return run
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[Fleet]:
+    """Real ``dondoc run`` processes on ``engine``'s database, sending to a fake Bot API
+    served from a thread (``tests.fault_bots``); every bot stopped at the end."""
+    from tests.fault_bots import Fleet, fake_api
+
+    with fake_api() as (fake, server, base_url):
+        fleet = Fleet(tmp_path, db_url, engine, fake, server, base_url)
+        try:
+            yield fleet
+        finally:
+            fleet.close()

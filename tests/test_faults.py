@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -24,20 +22,10 @@ from bot.domain.deadlines import final_date, parse_deadline, to_columns
 from bot.models import Agency, Assignment, ChatRole, OutboxState, Plan, Role, Task, TickRun
 from bot.services.chats import ensure_chat
 from tests.conftest import Cluster
-from tests.fault_bots import LEASE, TICK, Fleet, burst, fake_api, wait_until
+from tests.fault_bots import LEASE, TICK, Fleet, burst, wait_until
 
 BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[Fleet]:
-    with fake_api() as (fake, server, base_url):
-        fleet = Fleet(tmp_path, db_url, engine, fake, server, base_url)
-        try:
-            yield fleet
-        finally:
-            fleet.close()
 
 
 @pytest.mark.parametrize("db_url", BOTH, indirect=True)

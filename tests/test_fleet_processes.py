@@ -17,29 +17,17 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bench.fake_bot_api import Accepted
 from bot.models import Chat, Outbox, OutboxState, Worker
-from tests.fault_bots import LEASE, Bot, Fleet, Notice, burst, fake_api, wait_until
+from tests.fault_bots import LEASE, Bot, Fleet, Notice, burst, wait_until
 
 POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
 log = logging.getLogger(__name__)
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[Fleet]:
-    with fake_api() as (fake, server, base_url):
-        fleet = Fleet(tmp_path, db_url, engine, fake, server, base_url)
-        try:
-            yield fleet
-        finally:
-            fleet.close()
 
 
 def _both_live(fleet: Fleet, bots: Sequence[Bot]) -> None:

@@ -7,9 +7,7 @@ heartbeats and answers the next command once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -18,21 +16,11 @@ from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, ChatRole
 from bot.services.binding import create_link_code
-from tests.fault_bots import Bot, Fleet, fake_api, wait_until
+from tests.fault_bots import Bot, Fleet, wait_until
 
 POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
 POLLING = "this process now receives updates by polling"
 GROUP, OFFICER = -4200, 501  # a Telegram group and an officer in it
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[Fleet]:
-    with fake_api() as (fake, server, base_url):
-        fleet = Fleet(tmp_path, db_url, engine, fake, server, base_url)
-        try:
-            yield fleet
-        finally:
-            fleet.close()
 
 
 def _link_code(engine: Engine) -> str:
