@@ -8,11 +8,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func
 
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
-from bot.services.apology import with_approved_letter
 
 
 @dataclass(frozen=True)
@@ -40,29 +39,33 @@ class FileFilter:
     late: bool = False
     at_risk_days: int | None = None
     without_letter: bool = False
+    # Working days left (:attr:`OpenFile.working_days_left`), from and to, either open.
+    left: tuple[int | None, int | None] | None = None
 
 
 def open_files(
     session: Session, cal: WorkCalendar, today: date, *, agency_id: int | None = None,
     late: bool = False, at_risk_days: int | None = None, without_letter: bool = False,
+    left: tuple[int | None, int | None] | None = None, limit: int | None = None,
 ) -> Iterator[OpenFile]:  # fmt: skip
-    """Open files by due date, filtered as :class:`FileFilter` says, in SQL, and read in
-    pages as they are consumed (a server-side cursor on PostgreSQL): a listing of 180,000
-    files holds a page at a time. Consume it while ``session`` is open."""
-    wanted = FileFilter(agency_id, late, at_risk_days, without_letter)
+    """Open files by due date, filtered as :class:`FileFilter` says, in SQL, the first
+    ``limit`` (all when None), read in pages as they are consumed (a server-side cursor on
+    PostgreSQL): a listing of 180,000 files holds a page at a time. Consume it while
+    ``session`` is open."""
+    wanted = FileFilter(agency_id, late, at_risk_days, without_letter, left)
     query = _open_files_query(cal, today, wanted, sa.select(
         col(TthcFile.code), col(TthcFile.procedure), col(Agency.name), col(TthcFile.applicant_name),
         col(TthcFile.received_at), col(TthcFile.due_on), _has_letter(), col(TthcFile.status_text),
     ).join(Agency, col(TthcFile.agency_id) == col(Agency.id)))  # fmt: skip
-    query = query.order_by(col(TthcFile.due_on), col(TthcFile.id))
-    left: dict[date, int] = {}  # working days left, by appointment day: asked once a day
+    query = query.order_by(col(TthcFile.due_on), col(TthcFile.id)).limit(limit)
+    days_left: dict[date, int] = {}  # working days left, by appointment day: asked once a day
     for code, procedure, agency, applicant, received_at, due, letter, status in session.execute(
         query.execution_options(stream_results=True, yield_per=_PAGE)
     ):
-        if due not in left:
-            left[due] = cal.working_days_between(today, cal.on_or_after(due))
+        if due not in days_left:
+            days_left[due] = _left(cal, today, due)
         yield OpenFile(code, procedure, agency, applicant, cal.local(received_at).date(), due,
-                       left[due], bool(letter), status)  # fmt: skip
+                       days_left[due], bool(letter), status)  # fmt: skip
 
 
 def count_open_files(
@@ -87,6 +90,12 @@ def _open_files_query(
     if wanted.at_risk_days is not None:
         first, last = due_window(cal, today, 0, wanted.at_risk_days)
         query = query.where(due >= first, due <= last)
+    if wanted.left is not None:
+        low, high = wanted.left
+        if low is not None:
+            query = query.where(due >= first_due(cal, today, low))
+        if high is not None:
+            query = query.where(due < first_due(cal, today, high + 1))
     if wanted.without_letter:
         query = query.where(~_has_letter())
     return query
@@ -154,41 +163,18 @@ def files_at_hand(
     when that day is today; on its letter's last day when it is the next working day (the
     letter must come before the appointment, Nghị định 61/2018/NĐ-CP, Article 19).
     """
-    # Appointments up to the working day before today fall on a working day before today.
-    late_until = cal.add_working_days(today, -1)
-    urgent_until = cal.add_working_days(cal.on_or_after(today), 1)
-    base = select(TthcFile, Agency).join(Agency).where(TthcFile.status == FileStatus.OPEN)
-    if agency_id is not None:
-        base = base.where(TthcFile.agency_id == agency_id)
-    today_until = cal.on_or_after(today)  # a day off today: "today" is the next working day
-    late = col(TthcFile.due_on) <= late_until
-    due_today = (col(TthcFile.due_on) > late_until) & (col(TthcFile.due_on) <= today_until)
-    last_day = (col(TthcFile.due_on) > today_until) & (col(TthcFile.due_on) <= urgent_until)
-    on_time = col(TthcFile.due_on) > urgent_until
 
-    def listed(where: Any, limit: int, *order: Any) -> list[OpenFile]:
-        rows = session.exec(base.where(where).order_by(*order, col(TthcFile.id)).limit(limit)).all()
-        approved = with_approved_letter(session, [f.id for f, _ in rows])
-        return [_open_file(f, a, cal, today, f.id in approved) for f, a in rows]
+    def section(low: int | None, high: int | None, limit: int) -> tuple[list[OpenFile], int]:
+        listed = open_files(session, cal, today, agency_id=agency_id, left=(low, high),
+                            limit=limit)  # fmt: skip
+        return list(listed), count_open_files(session, cal, today,
+                                              FileFilter(agency_id, left=(low, high)))  # fmt: skip
 
-    def count(where: Any) -> int:
-        query = select(func.count()).select_from(TthcFile)
-        query = query.where(TthcFile.status == FileStatus.OPEN, where)
-        if agency_id is not None:
-            query = query.where(TthcFile.agency_id == agency_id)
-        return session.exec(query).one()
-
-    # As the warnings order them (``bot.domain.tthc.BY_URGENCY``): the letter's last day,
-    # then the files due today, then the late ones, the longest late first.
-    due = col(TthcFile.due_on)
-    return FilesAtHand(listed(last_day, urgent_limit, due), listed(due_today, urgent_limit, due),
-                       listed(late, late_limit, due), count(last_day), count(due_today),
-                       count(late), count(on_time))  # fmt: skip
-
-
-def _open_file(file: TthcFile, holder: Agency, cal: WorkCalendar, today: date,
-               letter: bool) -> OpenFile:  # fmt: skip
-    left = cal.working_days_between(today, cal.on_or_after(file.due_on))
-    return OpenFile(file.code, file.procedure, holder.name, file.applicant_name,
-                    cal.local(file.received_at).date(), file.due_on, left, letter,
-                    file.status_text)  # fmt: skip
+    # As the warnings order them (``bot.domain.tthc.BY_URGENCY``): the letter's last day
+    # (1 working day left), then the files due today (0), then the late ones, the longest
+    # late first.
+    last_day, due_today = section(1, 1, urgent_limit), section(0, 0, urgent_limit)
+    late = section(None, -1, late_limit)
+    on_time = count_open_files(session, cal, today, FileFilter(agency_id, left=(2, None)))
+    return FilesAtHand(last_day[0], due_today[0], late[0], last_day[1], due_today[1], late[1],
+                       on_time)  # fmt: skip
