@@ -46,6 +46,7 @@ from bot.channels import Channel
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.domain.calendar import VIETNAM
+from bot.logs import hide_secrets, keep_secret
 from bot.metrics import HEARTBEAT, LINKS, Heartbeat, Links
 from bot.scheduler.dispatcher import Sender, worker_id
 from bot.scheduler.fleet import Fleet, Limiter
@@ -112,24 +113,20 @@ async def open_channels(
     links = links or Links()
     opened = OpenedChannels(channels={"console": console_only or ConsoleChannel()})
     remote = console_only is None
-    tokens = [t for t in (settings.telegram_token, settings.zalo_token) if t and remote]
-    if tokens:  # before any request: tokens are part of the API's URLs, which get logged
-        from bot.channels.telegram import protect_logs
-
-        protect_logs(*tokens)
+    keep_secret(settings.telegram_token, settings.zalo_token)  # before any request
     try:
         if remote and settings.telegram_token:
             from telegram.error import TelegramError
 
             from bot.channels.telegram import build_application
 
-            reached = functools.partial(_reached, links, "telegram", clock, settings)
+            reached = functools.partial(_reached, links, "telegram", clock)
             application = build_application(settings, engine=engine, clock=clock,
                                             reached=reached)  # fmt: skip
             try:
                 await application.initialize()
             except TelegramError as exc:
-                why = _without_token(exc, settings)
+                why = _without_token(exc)
                 log.warning("Chưa kết nối được Telegram (%s); tin nhắn Telegram chờ trong hàng đợi.",
                             why)  # fmt: skip
                 links.down("telegram", clock(), why)
@@ -144,7 +141,7 @@ async def open_channels(
             meter = UsageMeter(engine, "zalo", settings, clock)
             # Not reached until Zalo first answers (a poll or setWebhook, right at start).
             links.down("zalo", clock(), "Zalo chưa trả lời lần nào")
-            reached = functools.partial(_reached, links, "zalo", clock, settings)
+            reached = functools.partial(_reached, links, "zalo", clock)
             opened.zalo = ZaloClient(settings.zalo_token, settings.zalo_base_url, meter=meter,
                                      reached=reached)  # fmt: skip
             opened.channels["zalo"] = ZaloChannel(opened.zalo)
@@ -174,27 +171,18 @@ def _add_telegram(
     )
 
 
-def _reached(
-    links: Links, channel: str, clock: Clock, settings: Settings, ok: bool, why: str
-) -> None:
+def _reached(links: Links, channel: str, clock: Clock, ok: bool, why: str) -> None:
     """What a channel's client tells after a request, for ``links``."""
     if ok:
         links.up(channel, clock())
     else:
-        links.down(channel, clock(), _blank_tokens(why, settings))
+        links.down(channel, clock(), hide_secrets(why))
 
 
-def _without_token(exc: Exception, settings: Settings) -> str:
+def _without_token(exc: Exception) -> str:
     """``exc`` as text, the bot's token blanked (PTB's ``InvalidToken`` names it, and the
     text goes to /healthz as well as to the log)."""
-    return _blank_tokens(str(exc) or exc.__class__.__name__, settings)
-
-
-def _blank_tokens(text: str, settings: Settings) -> str:
-    for token in (settings.telegram_token, settings.zalo_token):
-        if token:
-            text = text.replace(token, "<token>")
-    return text
+    return hide_secrets(str(exc) or exc.__class__.__name__)
 
 
 async def tick_once(
@@ -309,7 +297,7 @@ async def connect_telegram(
             await application.initialize()
             stopper = await _receive_telegram(settings, application, engine)
         except (TelegramError, OSError) as exc:  # OSError: a webhook port that cannot be had
-            why = _without_token(exc, settings)
+            why = _without_token(exc)
             log.warning("Vẫn chưa kết nối được Telegram (%s).", why)
             links.down("telegram", clock(), why)
             continue
@@ -372,7 +360,7 @@ async def _start_receivers(
         try:
             stoppers.append(await _receive_telegram(settings, opened.telegram, engine))
         except TelegramError as exc:
-            why = _without_token(exc, settings)
+            why = _without_token(exc)
             log.warning("Chưa nhận được tin nhắn từ Telegram (%s); dondoc sẽ thử lại.", why)
             links.down("telegram", clock(), why)
             opened.telegram_waiting, opened.telegram = opened.telegram, None

@@ -3,8 +3,8 @@
 a password in a URL.
 
 JSON is a tiny ``logging.Formatter`` on the standard library (a few fixed fields and the
-record's ``extra=`` ones need no dependency such as python-json-logger). The token is blanked by ``bot.channels.telegram.protect_logs`` (a filter on
-the same handlers, added once the tokens are known); phone numbers here, by
+record's ``extra=`` ones need no dependency such as python-json-logger). The bots' tokens
+are blanked by :class:`HideSecrets` (once :func:`keep_secret` is told them); phone numbers by
 :class:`HidePhones`, since a citizen's number may sit in an error about a file; the
 credentials of a URL (a database's password) by :class:`HideCredentials`.
 
@@ -81,6 +81,36 @@ class HidePhones(_Rewrite):
         return hide_phones(text)
 
 
+_secrets: set[str] = set()  # the bots' tokens, once the settings that hold them are read
+
+
+def keep_secret(*secrets: str | None) -> None:
+    """Blank each of ``secrets`` (a bot's token) in every log line from now on, whatever
+    logger wrote it, and in :func:`hide_secrets`'s text. Telegram's and Zalo's tokens are
+    part of their APIs' URLs, which httpx logs at INFO (quieted to WARNING here) and which
+    an error may quote."""
+    _secrets.update(s for s in secrets if s)  # a channel without a token: None
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:  # pytest's too, where tests log
+        if not any(isinstance(f, HideSecrets) for f in handler.filters):
+            handler.addFilter(HideSecrets())
+
+
+def hide_secrets(text: str) -> str:
+    """``text`` with every secret :func:`keep_secret` was told replaced by ``<token>`` (for
+    text that goes elsewhere than a log line too: /healthz, ``dondoc health``)."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "<token>")
+    return text
+
+
+class HideSecrets(_Rewrite):
+    """Replaces the bots' tokens in every record, its traceback too."""
+
+    def rewrite(self, text: str) -> str:
+        return hide_secrets(text)
+
+
 class HideCredentials(_Rewrite):
     """Masks the password (and secret query parameters) of every URL in a record: a
     database driver's error may quote the URL it was given."""
@@ -140,6 +170,7 @@ def configure_logging(log_format: str = "text") -> None:
     handler = logging.StreamHandler()
     handler.dondoc = True  # type: ignore[attr-defined]  # ours, among others' (pytest's)
     handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(_FORMAT))
+    handler.addFilter(HideSecrets())
     handler.addFilter(HidePhones())
     handler.addFilter(HideCredentials())
     root.addHandler(handler)

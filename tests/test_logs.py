@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 
 import bot.logs
 from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import protect_logs
 from bot.config import Settings, SettingsError
 from bot.logs import (
     HideCredentials,
@@ -30,6 +29,7 @@ from bot.logs import (
     configure_logging,
     emit,
     hide_phones,
+    keep_secret,
 )
 from tests.chat import tick
 from tests.fake_zalo import free_port
@@ -70,7 +70,7 @@ def written(root: logging.Logger) -> io.StringIO:
 def test_json_lines_carry_no_token_and_no_phone_number(root: logging.Logger) -> None:
     configure_logging("json")
     stream = written(root)
-    protect_logs(TOKEN)  # as open_channels does once the tokens are known
+    keep_secret(TOKEN)  # as open_channels does once the tokens are known
     log = logging.getLogger("bot.test")
     log.info("POST https://api.telegram.org/bot%s/getMe", TOKEN)
     log.warning(
@@ -92,6 +92,21 @@ def test_json_lines_carry_no_token_and_no_phone_number(root: logging.Logger) -> 
     assert "ValueError: boom: no such applicant <sđt …678>" in lines[2]["exception"]
     assert lines[0]["time"].endswith("+00:00")
     assert TOKEN not in stream.getvalue()
+
+
+def test_a_token_in_a_traceback_is_blanked_too(root: logging.Logger) -> None:
+    configure_logging("text")
+    stream = written(root)
+    keep_secret(TOKEN)
+    try:
+        raise RuntimeError(f"Invalid token: https://api.telegram.org/bot{TOKEN}/getMe")
+    except RuntimeError:
+        logging.getLogger("telegram.ext").exception("Telegram refused %s", TOKEN)
+    assert TOKEN not in stream.getvalue()
+    assert "Telegram refused <token>" in stream.getvalue()
+    assert "RuntimeError: Invalid token: https://api.telegram.org/bot<token>/getMe" in (
+        stream.getvalue()
+    )
 
 
 def test_text_lines_hide_phone_numbers_but_not_ids(root: logging.Logger) -> None:

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.channels.telegram import TelegramChannel, build_application, protect_logs
+from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import Settings
 from bot.db import session_scope
+from bot.logs import keep_secret
 from bot.models import Agency, Assignment, Chat, ChatRole, Status, StatusUpdate
 from bot.services.binding import create_link_code
 from tests import chat as shared
@@ -223,7 +224,7 @@ async def test_user_text_is_escaped_in_answers(bot: Any) -> None:
 
 async def test_the_token_never_reaches_a_log(bot: Any, caplog: pytest.LogCaptureFixture) -> None:
     _app, fake, _province = bot
-    protect_logs(TOKEN)
+    keep_secret(TOKEN)
     caplog.set_level(logging.DEBUG)
     await fake.say(SYT_GROUP, OFFICER, "/start")
     await fake.wait_sent(1)

@@ -78,30 +78,6 @@ _CHAT_GONE = ("chat not found", "bot was kicked", "group chat was deactivated", 
               "have no rights", "bot is not a member", "user is deactivated", "bot was blocked")  # fmt: skip
 
 
-class RedactToken(logging.Filter):
-    """Replaces the bot's token in every log record, whatever logger wrote it."""
-
-    def __init__(self, *secrets: str) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<token>")
-            record.msg, record.args = message, None
-        return True
-
-
-def protect_logs(*secrets: str) -> None:
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
-    redact = RedactToken(*secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    logging.getLogger().addFilter(redact)
-
-
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.db import alembic_config
 from bot.domain.calendar import VIETNAM
+from bot.logs import hide_secrets, keep_secret
 from bot.models import Chat, Outbox, OutboxState, TickRun
 from bot.redact import mask_url, scrub
 from bot.services.channel_usage import Usage, usages
@@ -92,6 +93,7 @@ async def probe_channels(
 ) -> list[Probe]:
     """``getMe`` on each channel that has a token, at once, ``within`` seconds at most
     each. The token is in the URL: it is never part of what is returned."""
+    keep_secret(settings.telegram_token, settings.zalo_token)
     probes = []
     if settings.telegram_token:
         probes.append(_probe_telegram(settings.telegram_base_url, settings.telegram_token,
@@ -121,7 +123,7 @@ async def _probe_telegram(
         return Probe("telegram", True, name=str(body["result"].get("username") or ""))
     said = body.get("description") if isinstance(body, dict) else None
     error = f"HTTP {response.status_code}" + (f" {said}" if said else "")
-    return Probe("telegram", False, error=error.replace(token, "<token>"))
+    return Probe("telegram", False, error=hide_secrets(error))
 
 
 async def _probe_zalo(
@@ -135,7 +137,7 @@ async def _probe_zalo(
     except TimeoutError:
         return Probe("zalo", False, error=f"không trả lời trong {seconds_vn(within)}")
     except Exception as exc:  # the client's errors name the method and code, not the URL
-        return Probe("zalo", False, error=str(exc).replace(token, "<token>"))
+        return Probe("zalo", False, error=hide_secrets(str(exc)))
     finally:
         await client.close()
     name = (me.get("account_name") or me.get("display_name") or "") if isinstance(me, dict) else ""
