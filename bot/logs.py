@@ -180,6 +180,9 @@ def configure_logging(log_format: str = "text") -> None:
         for own in list(library.handlers):
             library.removeHandler(own)
         library.propagate = True
+    # "Running job …" and "… executed successfully" twice a tick: dondoc logs each tick
+    # that did something itself; a missed or failed run is still a warning or an error.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     _json = log_format == "json"
     logging.captureWarnings(True)
     if _json:

@@ -99,6 +99,15 @@ def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
     assert "Không có tệp cơ sở dữ liệu" in json.loads(result.output)["problems"][0]
 
 
+def test_an_unreachable_database_leaves_the_outbox_figures_unknown(tmp_path: Path) -> None:
+    """Not zero: a monitor must not read "nothing waiting" from a database it cannot reach."""
+    run = Dondoc(tmp_path, DATABASE_URL="postgresql+psycopg://dondoc:pw@127.0.0.1:1/dondoc")
+    figures = json.loads(run("health", "--format", "json").output)
+    assert figures["ok"] is False and figures["schema"] is None
+    assert (figures["outbox_pending"], figures["outbox_failed"]) == (None, None)
+    assert "Hàng đợi" not in run("health").output
+
+
 def test_messages_waiting_after_a_failure_are_shown_with_their_reason(dondoc: Dondoc) -> None:
     """A channel stopped (a token refused) or paused (a quota) shows in health."""
     engine = make_engine(dondoc.env["DATABASE_URL"])

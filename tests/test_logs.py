@@ -236,6 +236,17 @@ def _json_lines(text: str) -> list[dict[str, object]]:
     return lines
 
 
+def test_the_schedulers_two_lines_a_tick_are_quiet_but_its_warnings_are_not(
+    root: logging.Logger,
+) -> None:
+    configure_logging("text")
+    stream = written(root)
+    executor = logging.getLogger("apscheduler.executors.default")
+    executor.info('Running job "tick (trigger: interval[0:01:00])"')
+    executor.warning('Run time of job "tick" was missed by 0:00:07')
+    assert stream.getvalue().count("\n") == 1 and "was missed by" in stream.getvalue()
+
+
 def test_with_log_format_json_every_line_of_a_running_bot_is_json(tmp_path: Path) -> None:
     """A real ``dondoc run``: migrations (alembic), the scheduler (APScheduler), the
     monitoring server (uvicorn), the bot's own lines and its stop, on stdout and stderr."""

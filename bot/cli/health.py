@@ -56,7 +56,7 @@ def _lines(health: Health) -> list[str]:
         state = f"lỗi: {tick.error[:200]}" if tick.error else "thành công"
         lines.append(f"Lượt nhắc việc gần nhất: {tick.started_at.astimezone(VIETNAM):%H:%M:%S %d/%m/%Y}, "
                      f"mất {seconds_vn(tick.seconds)}, {state} (tiến trình {tick.worker})")  # fmt: skip
-    if current:
+    if health.pending is not None and health.failed is not None:
         oldest = (f", tin cũ nhất chờ {health.oldest_minutes:.0f} phút"
                   if health.oldest_minutes is not None else "")  # fmt: skip
         lines.append(f"Hàng đợi: {thousands(health.pending)} tin chờ gửi{oldest}")

@@ -164,9 +164,10 @@ class Health:
     database: str  # its URL, without a password
     schema: str | None = None  # the database's migration revision
     latest: str | None = None  # the code's latest migration revision
-    pending: int = 0  # outbox rows waiting or being sent
+    # None where the database could not be read: unknown, not zero.
+    pending: int | None = None  # outbox rows waiting or being sent
     oldest_minutes: float | None = None  # age of the oldest of them, in minutes
-    failed: int = 0  # outbox rows failed for good
+    failed: int | None = None  # outbox rows failed for good
     tick: TickRun | None = None  # the last planning tick of any worker
     tick_age_seconds: float | None = None  # how long ago it started, in seconds
     tick_stale: bool = False  # older than stale_after(settings): the bot stopped
