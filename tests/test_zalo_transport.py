@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.channels import (
+    ChannelDown,
     ChannelPaused,
     ChannelStopped,
     MessageRejected,
@@ -100,15 +101,15 @@ def sends(fake: FakeZalo) -> list[str]:
     [
         (401, ERRORS[401], ChannelStopped),
         (429, ERRORS[429], ChannelPaused),
-        (403, ERRORS[403], TransientError),  # the docs call 403 "Internal server error"
-        (408, ERRORS[408], TransientError),
-        (500, "", TransientError),
-        (502, "Bad Gateway", TransientError),
+        (403, ERRORS[403], ChannelDown),  # the docs call 403 "Internal server error"
+        (408, ERRORS[408], ChannelDown),
+        (500, "", ChannelDown),
+        (502, "Bad Gateway", ChannelDown),
         (400, "Bad request: chat not found", PermanentError),
         (400, "Bad request - user does not exist", PermanentError),
         (404, "Not found: the bot was removed from the group", PermanentError),
         (400, "Bad request: người dùng không tồn tại", PermanentError),
-        (403, "User has blocked the bot", TransientError),  # 403 is Zalo's server error
+        (403, "User has blocked the bot", ChannelDown),  # 403 is Zalo's server error
         (400, "User has blocked the bot", PermanentError),
         (404, "chat không tồn tại", PermanentError),
         (400, ERRORS[400], MessageRejected),  # names no chat: the chat stays
@@ -161,17 +162,44 @@ async def test_a_quota_pauses_zalo_for_the_pass_and_the_messages_keep_their_plac
 
 
 @pytest.mark.parametrize("code", [403, 408, 500, 503])
-async def test_a_transient_error_is_retried_with_backoff(zalo: Any, code: int) -> None:
+async def test_a_server_error_leaves_zalo_alone_for_a_while_and_loses_nothing(
+    zalo: Any, code: int
+) -> None:
+    """Zalo's server, not the message: the channel is left alone for the rest of the pass
+    (the continuous sender: for ``dispatch.retry_seconds``), each message keeps its place
+    and its attempts, however many times it fails."""
     fake, client, province = zalo
-    fake.fail("sendMessage", code, chat="zc-syt")
-    result = await send(client, province.engine)
-    assert (result.sent, result.retried) == (1, 1)
-    assert zalo_rows(province.engine)["zc-syt"] == (OutboxState.PENDING, 1)
-    await send(client, province.engine, NOW + timedelta(seconds=10))
-    assert [m["chat_id"] for m in fake.sent] == ["zc-stp"]  # not before the backoff's 30 s
-    await send(client, province.engine, NOW + timedelta(seconds=31))
-    assert [m["chat_id"] for m in fake.sent] == ["zc-stp", "zc-syt"]
+    fails = SETTINGS.dispatch.max_attempts + 2  # longer than any message's attempts
+    fake.fail("sendMessage", code, times=fails)
+    now = NOW
+    for tried in range(1, fails + 1):
+        result = await send(client, province.engine, now)
+        assert len(sends(fake)) == tried  # one try a pass: the channel, not each message
+        assert result.paused == {"zalo"} and result.sent == 0 and str(code) in result.down["zalo"]
+        assert zalo_rows(province.engine) == {"zc-syt": (OutboxState.PENDING, 0),
+                                              "zc-stp": (OutboxState.PENDING, 0)}  # fmt: skip
+        now += timedelta(seconds=31)
+    await send(client, province.engine, now)
+    assert sorted(m["chat_id"] for m in fake.sent) == ["zc-stp", "zc-syt"]
     assert active(province.engine) == {"zc-syt": True, "zc-stp": True}
+
+
+async def test_zalo_unreachable_is_down_too(zalo: Any) -> None:
+    _fake, _client, province = zalo
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("All connection attempts failed", request=request)
+
+    unreachable = ZaloClient("123:secret", "https://zalo.invalid/bot",
+                             transport=httpx.MockTransport(refused))  # fmt: skip
+    try:
+        result = await send(unreachable, province.engine)
+    finally:
+        await unreachable.close()
+    assert result.paused == {"zalo"} and "ConnectError" in result.down["zalo"]
+    assert "secret" not in result.down["zalo"]
+    assert zalo_rows(province.engine) == {"zc-syt": (OutboxState.PENDING, 0),
+                                          "zc-stp": (OutboxState.PENDING, 0)}  # fmt: skip
 
 
 async def test_only_an_error_naming_the_chat_deactivates_it(zalo: Any) -> None:

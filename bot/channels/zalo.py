@@ -33,6 +33,7 @@ from tornado.web import RequestHandler
 
 from bot.channels import (
     Buttons,
+    ChannelDown,
     ChannelPaused,
     ChannelStopped,
     MessageRejected,
@@ -126,9 +127,9 @@ class ZaloClient:
             raise ChannelStopped(self.stopped)
         try:
             response = await self._client.post(method, json=params)
-        except httpx.HTTPError as exc:
+        except httpx.HTTPError as exc:  # refused, timed out, cut: Zalo's server, not the message
             self.reached(False, f"{method}: {exc.__class__.__name__}")
-            raise TransientError(f"{method}: {exc.__class__.__name__}") from None
+            raise ChannelDown(f"{method}: {exc.__class__.__name__}") from None
         if response.status_code >= 500:
             self.reached(False, f"{method}: HTTP {response.status_code}")
         elif response.status_code != 401:  # a refused token is told by _failure
@@ -197,7 +198,8 @@ def classify(method: str, code: int, description: str) -> Exception:
     """What a Zalo failure means for dondoc, from the error table ("Bảng mã lỗi", Zalo Bot
     Platform docs): 401 "Unauthorized - Token đã hết hạn hoặc không hợp lệ" stops the
     channel; 429 "Quota exceeded" pauses it; 403 (documented as "Internal server error"),
-    408 "Request timeout" and 5xx are transient; 400/404 deactivate a chat only when the
+    408 "Request timeout" and 5xx mean Zalo's server is down (the message keeps its
+    place and its attempts, however long the outage); 400/404 deactivate a chat only when the
     description names the chat (:data:`_CHAT_GONE`), else they reject this message
     (:meth:`ZaloClient.call` then tells a wrong address from a wrong message).
     ``retry_after`` is not documented by Zalo, so none is read."""
@@ -207,7 +209,7 @@ def classify(method: str, code: int, description: str) -> Exception:
     if code == 429:
         return ChannelPaused(reason)
     if code in (403, 408) or code >= 500:
-        return TransientError(reason)
+        return ChannelDown(reason)
     if "too long" in description.lower():
         return TooLong(reason)
     if code in (400, 404) and _CHAT_GONE.search(description):
