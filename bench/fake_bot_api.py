@@ -168,6 +168,9 @@ class FakeBotApi:
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for connection in list(self._runner.server.connections):
+                connection.force_close()  # closed here, not left to the garbage collector
 
     async def reopen(self) -> None:
         """Listen again on the same port."""

@@ -66,10 +66,6 @@ def _planners(engine: Engine) -> set[str]:
     [("sqlite", "502"), pytest.param("postgres", "refused", marks=pytest.mark.postgres)],
     indirect=["db_url"],
 )
-# The fake's server, refusing connections, can leave a transport for the garbage
-# collector when a request is cut off (the fake's, not the bot's): not this test's subject.
-@pytest.mark.filterwarnings("ignore:unclosed transport:ResourceWarning")
-@pytest.mark.filterwarnings("ignore:Exception ignored in.*_SelectorSocketTransport")
 def test_the_outbox_waits_while_the_bot_api_is_down_then_drains_in_order(
     fleet: Fleet, outage: str
 ) -> None:
