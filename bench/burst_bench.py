@@ -8,7 +8,7 @@ working day. The bot is built as in production (``build_application`` with dondo
 limiter, the dispatcher's channel as ``bot.app`` opens it) and sends over real HTTP to
 :mod:`bench.fake_bot_api`, which enforces Telegram's limits and answers 429 like
 Telegram. :func:`drain` empties the outbox as ``dondoc run`` does: its continuous
-``Sender``, until nothing is left.
+``OutboxRelay``, until nothing is left.
 
 While the burst runs, an officer of the first group replies ``/xong NV…`` (after a third
 of the notices went out); the clock stops, in real seconds, when the fake accepts the
@@ -44,7 +44,7 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
 from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState, Plan
-from bot.scheduler.dispatcher import Sender
+from bot.scheduler.relay import OutboxRelay
 from bot.services.outbox import enqueue
 from tests.province import Province, at
 
@@ -156,10 +156,10 @@ class SkippingClock:
 async def drain(
     engine: Engine, channels: Mapping[str, Channel], clock: SkippingClock, settings: Settings
 ) -> int:
-    """Empty the outbox as ``dondoc run`` does: its ``Sender``, woken by every row added
+    """Empty the outbox as ``dondoc run`` does: its ``OutboxRelay``, woken by every row added
     and passing every second, until no row is left to send. Returns the passes' count
     of messages sent."""
-    sender = Sender(engine, channels, settings=settings, clock=clock.now, worker="bench")
+    sender = OutboxRelay(engine, channels, settings=settings, clock=clock.now, worker="bench")
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop))
     while remaining(engine)[0]:  # noqa: ASYNC110 - the database tells when: polled, real time

@@ -12,7 +12,7 @@
 - :func:`run` is ``dondoc run``: the channels, then the receivers (Telegram polling or
   webhook, Zalo polling or webhook; on PostgreSQL one process at a time polls Telegram,
   ``bot.scheduler.poller``), then the periodic tick (it plans) and the sender
-  (``bot.scheduler.dispatcher.Sender``: it drains the outbox continuously, woken by every
+  (``bot.scheduler.relay.OutboxRelay``: it drains the outbox continuously, woken by every
   row added), until ``stop`` (SIGINT or SIGTERM); then the sender finishes the messages in
   flight, the periodic tick stops, the receivers stop in reverse order, the channels close
   and the engine is disposed. The process claims outbox rows as ``host:pid``. A Telegram
@@ -48,10 +48,11 @@ from bot.config import Settings
 from bot.domain.calendar import VIETNAM
 from bot.logs import hide_secrets, keep_secret
 from bot.metrics import HEARTBEAT, LINKS, Heartbeat, Links
-from bot.scheduler.dispatcher import Sender, worker_id
+from bot.scheduler.dispatcher import worker_id
 from bot.scheduler.fleet import Fleet, Limiter
 from bot.scheduler.periodic import PeriodicTick
 from bot.scheduler.poller import PollingLock, PollingTurn
+from bot.scheduler.relay import OutboxRelay
 from bot.scheduler.runner import TickResult, tick
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ async def run(
             fleet = Fleet(engine, worker_id(), per_second=settings.limits.per_second,
                           heartbeat_seconds=settings.dispatch.heartbeat_seconds,
                           limiters=lambda: _limiters(opened))  # fmt: skip
-            sender = Sender(engine, opened.channels, settings=settings, clock=clock,
+            sender = OutboxRelay(engine, opened.channels, settings=settings, clock=clock,
                             worker=fleet.worker, fleet=fleet)  # fmt: skip
             unwatch = sender.watch()
             beating_fleet = asyncio.create_task(fleet.run(), name="fleet heartbeat")

@@ -29,7 +29,7 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.config import DispatchSettings, LimitSettings, Settings
 from bot.db import session_scope
 from bot.models import Chat, ChatRole, Outbox, OutboxState
-from bot.scheduler.dispatcher import Sender
+from bot.scheduler.relay import OutboxRelay
 from bot.services import outbox as store
 from tests.fake_telegram import DATE, FakeTelegram
 from tests.virtual_time import VirtualTime
@@ -105,7 +105,7 @@ async def drain(burst: Burst) -> None:
     """``dondoc run``'s sender, on virtual time, until the outbox is empty."""
     clock = burst.time.datetime_clock(START)
     channel = TelegramChannel(burst.app, queued=True, within=30)
-    sender = Sender(burst.engine, {"telegram": channel}, settings=SETTINGS, clock=clock,
+    sender = OutboxRelay(burst.engine, {"telegram": channel}, settings=SETTINGS, clock=clock,
                     sleep=burst.time.sleep, worker="host:1")  # fmt: skip
     stop = asyncio.Event()
 
@@ -234,7 +234,7 @@ async def test_the_sender_wakes_when_a_row_is_added_not_at_its_next_look(engine:
             return "1"
 
     settings = replace(SETTINGS, dispatch=DispatchSettings(poll_seconds=60))
-    sender = Sender(engine, {"console": Console()}, settings=settings,  # type: ignore[dict-item]
+    sender = OutboxRelay(engine, {"console": Console()}, settings=settings,  # type: ignore[dict-item]
                     clock=lambda: START, worker="host:2")  # fmt: skip
     unwatch = sender.watch()
     stop = asyncio.Event()

@@ -19,7 +19,8 @@ from bot.config import DispatchSettings, Settings
 from bot.db import session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Chat, ChatRole, Outbox, OutboxState
-from bot.scheduler.dispatcher import Sender, dispatch
+from bot.scheduler.dispatcher import dispatch
+from bot.scheduler.relay import OutboxRelay
 from bot.services import outbox as store
 
 START = datetime(2024, 12, 20, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam, a Friday
@@ -71,7 +72,7 @@ async def test_the_sender_says_once_that_the_channel_is_down(
     queue(engine, 1)
     channel = Down()
     moments = iter(START + timedelta(seconds=10 * i) for i in range(100))
-    sender = Sender(engine, {"telegram": channel}, settings=SETTINGS,  # type: ignore[dict-item]
+    sender = OutboxRelay(engine, {"telegram": channel}, settings=SETTINGS,  # type: ignore[dict-item]
                     clock=lambda: next(moments), worker="may:1")  # fmt: skip
     for _ in range(3):  # 10 s apart: past each 7-s pause
         await sender.drain_once()

@@ -2,7 +2,7 @@
 
     python -m tests.two_dispatchers DATABASE_URL ORIGIN OUT
 
-Drains the outbox as ``dondoc run`` does (``Sender.drain_once``, as worker ``host:pid``)
+Drains the outbox as ``dondoc run`` does (``OutboxRelay.drain_once``, as worker ``host:pid``)
 through a slow channel (100 ms a message) until nothing is left to send, on a clock that
 runs 10 times faster than the real one from ``ORIGIN`` (``time.monotonic()``, the same
 in every process): the 10 s lease lasts 1 s, a message 1 s, the pass about 3 s (30 s). Each
@@ -23,7 +23,8 @@ from bot.channels import Buttons
 from bot.config import DispatchSettings, Settings
 from bot.db import make_engine
 from bot.models import Outbox, OutboxState
-from bot.scheduler.dispatcher import Sender, worker_id
+from bot.scheduler.dispatcher import worker_id
+from bot.scheduler.relay import OutboxRelay
 
 START = datetime(2024, 12, 20, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam, a Friday
 SPEED = 10.0
@@ -63,7 +64,7 @@ async def main(url: str, origin: float, out: Path) -> None:
         return START + timedelta(seconds=(time.monotonic() - origin) * SPEED)
 
     worker = worker_id()
-    sender = Sender(engine, {"console": SlowChannel(out, worker)}, settings=SETTINGS, clock=clock,
+    sender = OutboxRelay(engine, {"console": SlowChannel(out, worker)}, settings=SETTINGS, clock=clock,
                     worker=worker)  # fmt: skip
     while True:
         with Session(engine) as s:

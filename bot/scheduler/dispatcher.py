@@ -1,10 +1,9 @@
 """Drain the outbox to the channels: claim rows, send them concurrently, classify errors.
 
 Two ways to run it. :func:`dispatch` is one pass (``dondoc tick``, the tests): everything
-due at ``now`` is sent once and the pass returns its :class:`DispatchResult`. :class:`Sender`
-is ``dondoc run``'s: a long-lived task that drains the outbox continuously, woken when rows
-are added in this process (an INSERT into the outbox that commits) and every
-``poll_seconds`` (rows other processes added, retries that came due).
+due at ``now`` is sent once and the pass returns its :class:`DispatchResult`.
+``bot.scheduler.relay.OutboxRelay`` is ``dondoc run``'s: a long-lived task that runs passes
+continuously, woken when rows are added in this process and every ``poll_seconds``.
 
 A pass sends up to ``in_flight`` rows at once, one row per chat at a time (a chat's
 messages keep their order), under the channel's own limits (Telegram's shared limiter,
@@ -20,7 +19,7 @@ own worker (:func:`worker_id`, ``host:pid``).
 
 Several processes on PostgreSQL keep Telegram's limits together (``bot.scheduler.fleet``):
 the continuous sender claims only the rows of the chats its process owns among the live
-ones (``Sender.fleet``), none while another process has a message to that chat in flight,
+ones (``OutboxRelay.fleet``), none while another process has a message to that chat in flight,
 and its limiter lets through the process's share of the bot's 30 messages a second.
 
 The store (``bot.services.outbox``) claims the rows, records each part a channel accepted
@@ -50,11 +49,9 @@ row that fails in a way nobody foresaw is put back with a backoff (failed after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import os
-import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -63,7 +60,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -85,10 +81,8 @@ from bot.domain.calendar import WorkCalendar
 from bot.metrics import MESSAGES_FAILED, MESSAGES_RATE_LIMITED, MESSAGES_SENT
 from bot.models import Chat, Outbox
 from bot.render import split_message, split_smaller
-from bot.scheduler.fleet import BUCKETS, Fleet
 from bot.services import channel_usage
 from bot.services import outbox as store
-from bot.services.calendar import load_calendar
 from bot.services.chats import (
     channel_paused,
     channel_stopped,
@@ -159,13 +153,13 @@ async def dispatch(
     result = DispatchResult()
     if not cal.in_window(now) or not channels:
         return result
-    run = _Pass(engine, channels, worker=worker, settings=settings, cal=cal,
+    run = Pass(engine, channels, worker=worker, settings=settings, cal=cal,
                 clock=clock or _elapsed_from(now), now=now, result=result)  # fmt: skip
     await run.drain()
     return result
 
 
-class _Pass:
+class Pass:
     """One pass over the outbox: claims what it can send soon, ``in_flight`` at a time."""
 
     def __init__(
@@ -295,147 +289,6 @@ def _delay(channel: Channel, chat_key: str | None) -> float:
     return float(delay(chat_key)) if callable(delay) else 0.0
 
 
-class Sender:
-    """``dondoc run``'s dispatcher: drains the outbox continuously through ``channels``.
-
-    :meth:`wake` starts a pass at once (:meth:`watch` calls it whenever an INSERT into the
-    outbox commits on ``engine``); otherwise a pass runs every ``poll_seconds``. A channel
-    that paused is left alone for its ``retry_after`` (a tick's length if it did not say).
-    ``clock`` gives the time of day (leases, stamps); ``sleep`` waits between passes.
-    """
-
-    def __init__(
-        self, engine: Engine, channels: Mapping[str, Channel], *, settings: Settings,
-        clock: Clock, worker: str | None = None, sleep: Sleep = asyncio.sleep,
-        fleet: Fleet | None = None,
-    ) -> None:  # fmt: skip
-        self.engine, self.channels, self.settings = engine, channels, settings
-        self.clock, self.sleep = clock, sleep
-        self.worker = worker or worker_id()
-        self.fleet = fleet
-        self.paused: dict[str, datetime] = {}  # channel → until when
-        self.totals = DispatchResult()
-        self._wake = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._cal: tuple[datetime, WorkCalendar] | None = None
-        self.down: dict[str, str] = {}  # channels that could not be reached, and why
-
-    def wake(self) -> None:
-        """Rows were added: start a pass now (from any thread)."""
-        if self._loop is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._wake.set)
-        else:
-            self._wake.set()
-
-    def watch(self) -> Callable[[], None]:
-        """Wake whenever a transaction that inserted into the outbox commits on the
-        engine, whatever wrote it (the tick's planner, a chat service), in any thread.
-        Returns what stops watching."""
-        inserted = "dondoc_outbox_inserted"
-        with contextlib.suppress(RuntimeError):  # the loop to wake from the tick's thread
-            self._loop = asyncio.get_running_loop()
-
-        def executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            if _OUTBOX_INSERT.match(statement):
-                conn.info[inserted] = True
-
-        def committed(conn: Any) -> None:
-            if conn.info.pop(inserted, False):
-                self.wake()
-
-        def rolled_back(conn: Any) -> None:
-            conn.info.pop(inserted, None)
-
-        hooks = (("after_cursor_execute", executed), ("commit", committed),
-                 ("rollback", rolled_back))  # fmt: skip
-        for name, hook in hooks:
-            event.listen(self.engine, name, hook)
-
-        def unwatch() -> None:
-            for name, hook in hooks:
-                event.remove(self.engine, name, hook)
-
-        return unwatch
-
-    async def drain_once(self, stop: asyncio.Event | None = None) -> DispatchResult:
-        """One pass over what is due now (within office hours); claims nothing more once
-        ``stop`` is set."""
-        self._loop = asyncio.get_running_loop()
-        now = self.clock()
-        result = DispatchResult()
-        if not self._calendar(now).in_window(now):
-            return result
-        channels = {name: channel for name, channel in self.channels.items()
-                    if self.paused.get(name, now) <= now}  # fmt: skip
-        if channels:
-            run = _Pass(self.engine, channels, worker=self.worker, settings=self.settings,
-                        cal=self._calendar(now), clock=self.clock, now=None, result=result,
-                        stop=stop, chats=self._chats)  # fmt: skip
-            await run.drain()
-        later = self.clock() + timedelta(seconds=self.settings.tick_seconds)
-        for name in result.paused:
-            self.paused[name] = result.paused_until.get(name, later)
-        self._say_down(channels, result)
-        if result.sent or result.failed:  # one line a pass, whoever started it
-            log.info("sent %d, %d to retry, %d failed", result.sent, result.retried, result.failed)
-        for name in ("sent", "retried", "failed", "held", "deferred"):
-            setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
-        return result
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Passes until ``stop`` is set; the sends in flight then end, nothing new starts."""
-        self._loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                await self.drain_once(stop)
-            except Exception as exc:  # the database is away: try again at the next poll
-                if not OUTAGE.failed(exc, "sending"):
-                    log.exception("dispatch pass failed")
-            else:
-                OUTAGE.answered()
-            await self._idle(stop)
-
-    async def _idle(self, stop: asyncio.Event) -> None:
-        """Until woken, stopped or ``poll_seconds`` have passed."""
-        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait()),
-                 asyncio.ensure_future(self.sleep(self.settings.dispatch.poll_seconds))]  # fmt: skip
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-
-    def _chats(self) -> store.Buckets | None:
-        """The chats this worker sends to: its fleet's buckets (several processes on
-        PostgreSQL), or every chat."""
-        owned = None if self.fleet is None else self.fleet.chats()
-        return None if owned is None else store.Buckets(owned, BUCKETS)
-
-    def _say_down(self, tried: Mapping[str, Channel], result: DispatchResult) -> None:
-        """One warning when a channel's server cannot be reached, one info line once it
-        takes a message again; the retries in between are not logged one by one."""
-        for name, reason in result.down.items():
-            if name not in self.down:
-                log.warning("%s unreachable (%s); its messages wait, tried again every %g s",
-                            name, reason, self.settings.dispatch.retry_seconds)  # fmt: skip
-            self.down[name] = reason
-        if result.sent:
-            for name in [n for n in self.down if n in tried and n not in result.down]:
-                log.info("%s reachable again; its messages go out in order", name)
-                del self.down[name]
-
-    def _calendar(self, now: datetime) -> WorkCalendar:
-        """The working calendar, read again once a tick (the admins may change it)."""
-        if self._cal is None or now - self._cal[0] > timedelta(seconds=self.settings.tick_seconds):
-            with Session(self.engine) as session:
-                self._cal = (now, load_calendar(session, self.settings.hours))
-        return self._cal[1]
-
-
-_OUTBOX_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?outbox\"?[\s(]", re.IGNORECASE)
-
-
 def _set_aside(
     engine: Engine, row: store.DueRow, now: datetime, settings: Settings, exc: Exception,
     result: DispatchResult,
@@ -472,7 +325,7 @@ def _set_aside(
         )
 
 
-async def _deliver(run: _Pass, outbox_id: int) -> None:
+async def _deliver(run: Pass, outbox_id: int) -> None:
     engine, worker, settings, result = run.engine, run.worker, run.settings, run.result
     now = run.now()
     with Session(engine) as session:
@@ -634,7 +487,7 @@ async def _deliver(run: _Pass, outbox_id: int) -> None:
 
 
 async def _record(
-    run: _Pass, outbox_id: int, sent_parts: int, message_key: str, now: datetime, *,
+    run: Pass, outbox_id: int, sent_parts: int, message_key: str, now: datetime, *,
     lease_until: datetime, last: bool,
 ) -> bool:  # fmt: skip
     """``store.record_part`` for a part the channel accepted, tried again while the

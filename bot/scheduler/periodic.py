@@ -28,7 +28,8 @@ from bot.config import Settings
 from bot.db import OUTAGE, session_scope
 from bot.domain.calendar import VIETNAM
 from bot.metrics import TICKS
-from bot.scheduler.dispatcher import Sender, worker_id
+from bot.scheduler.dispatcher import worker_id
+from bot.scheduler.relay import OutboxRelay
 from bot.scheduler.runner import plan_if_leading, tick
 from bot.services.ticks import record_tick
 
@@ -61,7 +62,7 @@ class PeriodicTick:
         settings: Settings,
         clock: Callable[[], datetime],
         worker: str | None = None,
-        sender: Sender | None = None,
+        sender: OutboxRelay | None = None,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.engine, self.channels, self.settings = engine, channels, settings

@@ -1,7 +1,7 @@
 """One tick: apply the agencies' changes that are due, plan what is due, commit, then
 dispatch. ``bot.scheduler.periodic`` repeats it; in ``dondoc run`` it only plans, if its
 process leads the planning (:func:`plan_if_leading`), and the continuous sender
-(``bot.scheduler.dispatcher.Sender``) of every process sends."""
+(``bot.scheduler.relay.OutboxRelay``) of every process sends."""
 
 from __future__ import annotations
 
