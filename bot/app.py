@@ -380,8 +380,10 @@ async def _receive_telegram(
     updater = application.updater
     assert updater is not None
     turn: PollingTurn | None = None
+    recovering: asyncio.Task[None] | None = None
     try:
         await application.start()
+        recovering = await _recover_updates(application, engine)
         if settings.telegram_webhook_url:
             path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"
             await updater.start_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
@@ -395,11 +397,27 @@ async def _receive_telegram(
         else:
             await _poll(application)
     except BaseException:
-        if turn is not None:
-            await turn.close()
-        await _stop_telegram(application)
+        await _stop_telegram(application, turn, recovering)
         raise
-    return functools.partial(_stop_telegram, application, turn)
+    return functools.partial(_stop_telegram, application, turn, recovering)
+
+
+async def _recover_updates(
+    application: Application[Any, Any, Any, Any, Any, Any], engine: Engine
+) -> asyncio.Task[None] | None:
+    """The updates a stopped process kept but did not handle (``bot.services.inbox``),
+    queued now and looked for again every ``RECOVER_EVERY`` seconds. On SQLite, where one
+    process runs per database file, every claim left is a dead process's and ends now."""
+    from bot.channels.telegram_inbox import CHANNEL, InboxQueue
+    from bot.services import inbox
+
+    queue = application.update_queue
+    if not isinstance(queue, InboxQueue):
+        return None
+    if engine.dialect.name != "postgresql":
+        await asyncio.to_thread(inbox.release_all, engine, CHANNEL)
+    await queue.recover(application.bot, older_than=0.0)
+    return asyncio.create_task(queue.keep_recovering(application.bot), name="telegram inbox")
 
 
 async def _poll(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -413,10 +431,14 @@ async def _poll(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def _stop_telegram(
-    application: Application[Any, Any, Any, Any, Any, Any], turn: PollingTurn | None = None
-) -> None:
-    """The polling turn (polling stopped, its lock released), the updater, then the
-    application, whichever runs (shut down when the channels close)."""
+    application: Application[Any, Any, Any, Any, Any, Any], turn: PollingTurn | None = None,
+    recovering: asyncio.Task[None] | None = None,
+) -> None:  # fmt: skip
+    """The inbox's look for leftovers, the polling turn (polling stopped, its lock
+    released), the updater, then the application, whichever runs (shut down when the
+    channels close)."""
+    if recovering is not None:
+        recovering.cancel()
     if turn is not None:
         await turn.close()
     if application.updater is not None and application.updater.running:

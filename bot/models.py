@@ -443,3 +443,22 @@ class Worker(SQLModel, table=True):
     worker: str = Field(primary_key=True, max_length=64)
     started_at: datetime = _ts(nullable=False)
     seen_at: datetime = _ts(nullable=False, index=True)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """Each update a channel delivered (Telegram's ``update_id``), kept before the channel
+    is told it arrived: a process killed with updates fetched but not yet handled leaves
+    them here, and another process (or the next start) handles them (``bot.services.inbox``).
+    ``claimed_by`` handles it until ``lease_until``; ``handled_at`` once it was handled;
+    a redelivered update already handled is not handled again."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_key: str = Field(max_length=64)  # the channel's own id of the update
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _ts(nullable=False)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(nullable=True)
+    handled_at: datetime | None = _ts(nullable=True, index=True)

@@ -31,6 +31,7 @@ class FakeTelegram:
         self.tokens: set[str] = set()
         self.documents: list[tuple[int, str, bytes]] = []
         self._ids = itertools.count(1)
+        self.confirmed = 0  # getUpdates confirmed the updates below this id (Bot API)
         self._message_ids = itertools.count(5000)
         self._changed = asyncio.Condition()
         self.fail_next: dict[str, Any] | None = None  # an error answer for the next sendMessage
@@ -133,14 +134,17 @@ class FakeTelegram:
             return list(self.answered)
 
     async def _updates(self, offset: int, wait: float) -> list[dict[str, Any]]:
+        """getUpdates: an offset confirms the updates below it, which Telegram never
+        delivers again (to this poller or a later one); the others are delivered again."""
         async with self._changed:
-            pending = [u for u in self.updates if u["update_id"] >= offset]
+            self.confirmed = max(self.confirmed, offset)
+            pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
             if not pending and wait:
                 try:
                     await asyncio.wait_for(self._changed.wait(), wait)
                 except TimeoutError:
                     return []
-                pending = [u for u in self.updates if u["update_id"] >= offset]
+                pending = [u for u in self.updates if u["update_id"] >= self.confirmed]
             return pending
 
     async def push(self, update: dict[str, Any]) -> None:

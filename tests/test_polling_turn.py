@@ -120,6 +120,22 @@ def _lines(caplog: pytest.LogCaptureFixture, text: str) -> int:
     return sum(text in r.getMessage() for r in caplog.records)
 
 
+async def test_a_database_that_does_not_answer_is_not_called_another_poller(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens on port 1: the lock cannot be taken, and nobody is said to hold it."""
+    from bot.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://dondoc:pw@127.0.0.1:1/dondoc?connect_timeout=2")
+    polls = Polls()
+    turn = PollingTurn(PollingLock(engine), polls.start, polls.stop, every=1.0)
+    with caplog.at_level(logging.INFO, logger="bot.scheduler.poller"):
+        await turn.step()
+    engine.dispose()
+    assert not polls.running
+    assert "another process" not in caplog.text
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_polling_errors_are_one_line_per_outage_and_still_reach_the_health_check(
     engine: Engine, caplog: pytest.LogCaptureFixture

@@ -19,6 +19,7 @@ from bot.config import RetentionSettings
 from bot.db import make_engine, session_scope
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, ChatRole, Notice, Outbox, OutboxState, SentMessage, StatusUpdate
+from bot.services import inbox
 from bot.services.chats import ensure_chat
 from bot.services.retention import expired, prune, prune_daily
 from tests.chat import tick
@@ -117,9 +118,15 @@ def test_old_sent_messages_go_with_their_expired_notices_and_the_rest_stays(
         fresh = _message(s, group, "recent-sent", OutboxState.SENT, recent)
         s.add(StatusUpdate(assignment_id=part, at=old, actor="import:test", field="status",
                            old=None, new="open"))  # fmt: skip
+    for key, received in (("1", old), ("2", old), ("3", recent)):  # what officers sent
+        inbox.store(engine, "telegram", key, {"update_id": int(key)}, received)
+        if key != "2":  # 2: never handled (a bot killed), kept for another to handle
+            inbox.claim(engine, "telegram", key, "a:1", received)
+            inbox.handled(engine, "telegram", key, received)
     audit = _count(engine, StatusUpdate)
     done = prune(engine, NOW, KEEP_180, batch=2)  # small batches: several rounds
-    assert (done.notices, done.outbox, done.sent_messages) == (1, 2, 2)
+    assert (done.notices, done.outbox, done.sent_messages, done.inbox) == (1, 2, 2, 1)
+    assert [k for k, _ in inbox.leftovers(engine, "telegram", NOW, older_than=0)] == ["2"]
     with Session(engine) as s:
         left = set(s.exec(select(Outbox.id)).all())
         assert left == {kept_msg, failed, pending, fresh}
@@ -201,6 +208,6 @@ def test_dondoc_prune_says_what_it_deleted(dondoc: Dondoc) -> None:
     engine.dispose()
     said = dondoc.ok("prune").output
     assert said == ("Đã xóa dữ liệu cũ hơn 180 ngày: 1 tin nhắn đã gửi, 1 bản ghi đã gửi, "
-                    "0 dấu nhắc việc.\n")  # fmt: skip
+                    "0 dấu nhắc việc, 0 tin nhắn đã nhận và xử lý.\n")  # fmt: skip
     (dondoc.folder / "dondoc.toml").write_text("[retention]\ndays = 0\n", encoding="utf-8")
     assert dondoc.ok("prune").output == "Không xóa gì: [retention] days = 0 (giữ mọi dữ liệu).\n"

@@ -62,11 +62,13 @@ from bot.channels import (
 )
 from bot.channels.console import plain as plain_text
 from bot.channels.limits import Queued, SendLimiter, SlotMissed, TelegramLimiter
+from bot.channels.telegram_inbox import InboxProcessor, InboxQueue
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.metrics import REPLIES_HANDLED
 from bot.render import TELEGRAM_LIMIT, answer
+from bot.scheduler.dispatcher import worker_id
 from bot.services.actions import Answer, Sender
 from bot.services.calendar import load_calendar
 from bot.services.chats import follow_migration
@@ -258,7 +260,8 @@ def build_application(
     ``transport`` lets tests stand in for Telegram's servers at the HTTP level; every
     request goes through ``limiter`` (one from ``settings.limits`` when not given), or
     none with ``rate_limit=False``; ``reached`` hears after each request whether Telegram
-    answered (:class:`ReportingRequest`). Raises ValueError without a token."""
+    answered (:class:`ReportingRequest`). Its update queue and processor are the inbox's
+    (``bot.channels.telegram_inbox``). Raises ValueError without a token."""
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     kwargs = {"transport": transport} if transport is not None else None
@@ -266,9 +269,13 @@ def build_application(
     polling = PollingErrors()  # the polling loop's error_callback: polling_errors(app)
     # A connection for each message the dispatcher may have in flight, and answers'.
     pool = settings.dispatch.in_flight + 8
+    # Every update kept before Telegram hears it arrived, handled once over all processes.
+    inbox = InboxQueue(engine, clock)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
+        .update_queue(inbox)
+        .concurrent_updates(InboxProcessor(inbox, worker_id(), settings.dispatch.lease_seconds))
         .base_url(settings.telegram_base_url)
         .request(ReportingRequest(told, connection_pool_size=pool, httpx_kwargs=kwargs))
         .get_updates_request(ReportingRequest(told, polling.answered, httpx_kwargs=kwargs))

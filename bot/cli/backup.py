@@ -116,4 +116,4 @@ def prune_cmd() -> None:
         engine.dispose()
     say(f"Đã xóa dữ liệu cũ hơn {days} ngày: {thousands(done.outbox)} tin nhắn đã gửi, "
         f"{thousands(done.sent_messages)} bản ghi đã gửi, {thousands(done.notices)} dấu "
-        "nhắc việc.")  # fmt: skip
+        f"nhắc việc, {thousands(done.inbox)} tin nhắn đã nhận và xử lý.")  # fmt: skip

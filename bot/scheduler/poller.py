@@ -147,7 +147,10 @@ class PollingTurn:
                 self.lock.lost()
                 await self._stop_polling("its database connection was lost")
             return
-        if not await self._call(self.lock.take):
+        taken = await self._call(self.lock.take)
+        if taken is None:  # the database did not answer: nobody may hold the lock
+            return
+        if not taken:
             self._tell_waiting()
             return
         try:
@@ -162,14 +165,15 @@ class PollingTurn:
         log.warning("Telegram: this process now receives updates by polling "
                     "(it holds the polling lock).")  # fmt: skip
 
-    async def _call(self, blocking: Callable[[], bool | None]) -> bool:
-        """``blocking()`` in a thread, within ``every`` seconds; False when it failed."""
+    async def _call(self, blocking: Callable[[], bool | None]) -> bool | None:
+        """``blocking()`` in a thread, within ``every`` seconds; None when it failed (the
+        database away or too slow: said by ``bot.db.OUTAGE`` where it lasts)."""
         try:
             return bool(await asyncio.wait_for(asyncio.to_thread(blocking),
                                                max(self.every, PATIENCE)))  # fmt: skip
         except (SQLAlchemyError, TimeoutError) as exc:
             log.debug("polling lock: %s", exc)
-            return False
+            return None
 
     def _tell_waiting(self) -> None:
         if not self._waiting_told:

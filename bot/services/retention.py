@@ -18,7 +18,8 @@ never reach it again (:func:`expired`):
   open (the last rung of a milestone before the last one, which does not repeat; a
   file's ``late_coordinator``): those are kept, with their message.
 
-An outbox row goes when it was sent more than ``days`` ago and no notice refers to it
+An update received (``bot.services.inbox``) goes once it was handled more than ``days``
+ago. An outbox row goes when it was sent more than ``days`` ago and no notice refers to it
 any more (the foreign key ``notice.outbox_id``), with its ``SentMessage`` rows first
 (their foreign key ``sentmessage.outbox_id``). Rows are deleted in batches of
 :data:`BATCH`, each batch its own transaction, so that a first pruning of years of data
@@ -38,10 +39,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.policy import Ladder, fixed_stages
 from bot.domain.tthc import LATE_COORDINATOR
 from bot.models import Notice, Outbox, OutboxState, SentMessage
+from bot.services import inbox
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +69,11 @@ class Pruned:
     notices: int = 0
     outbox: int = 0
     sent_messages: int = 0
+    inbox: int = 0  # updates received and handled (``bot.services.inbox``)
 
     @property
     def total(self) -> int:
-        return self.notices + self.outbox + self.sent_messages
+        return self.notices + self.outbox + self.sent_messages + self.inbox
 
 
 def _months_later(day: date, months: int) -> date:
@@ -176,9 +180,12 @@ def prune(engine: Engine, now: datetime, settings: Settings, *, batch: int = BAT
             session.commit()
             done.sent_messages += sent.rowcount or 0  # type: ignore[attr-defined]
             done.outbox += len(ids)
+    with session_scope(engine) as session:  # what officers sent, handled long ago
+        done.inbox = inbox.prune(session, cutoff)
     if done.total:
-        log.info("retention: pruned %d outbox rows, %d sent-message rows and %d notices "
-                 "older than %d days", done.outbox, done.sent_messages, done.notices, days)  # fmt: skip
+        log.info("retention: pruned %d outbox rows, %d sent-message rows, %d notices and %d "
+                 "updates received older than %d days", done.outbox, done.sent_messages,
+                 done.notices, done.inbox, days)  # fmt: skip
     return done
 
 
