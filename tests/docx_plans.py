@@ -62,6 +62,8 @@ class TableRow:
 class PlanDocument:
     """A Word document being written: paragraphs, headings, tables, as Word lays them."""
 
+    suffix = ".docx"
+
     def __init__(self) -> None:
         self.doc = Document()
         self.bullet = self._list("bullet", "-")
@@ -228,7 +230,7 @@ def _section_cells(number: str, title: str, cols: int, spread: bool) -> list[Cel
 
 
 def _task_table(
-    document: PlanDocument,
+    document: Any,
     header: list[str],
     rows: list[list[str]],
     *,
@@ -285,11 +287,13 @@ def _task_table(
     document.table(cols, out)
 
 
-def seed_document(csv_path: Path, folder: Path) -> Path:
-    """The Word document of a seed plan, as its real document lays it out."""
+def seed_document(csv_path: Path, folder: Path, document: Any = None) -> Path:
+    """The Word document of a seed plan, as its real document lays it out; written by
+    ``document`` instead where given (a PDF: :class:`tests.pdf_plans.PlanPdf`, which takes
+    the same calls)."""
     meta, header, rows = read_seed(csv_path)
     name = csv_path.stem
-    document = PlanDocument()
+    document = document or PlanDocument()
     if name.startswith("000"):  # the appendix alone: its number and date in "Kèm theo"
         document.paragraph("PHỤ LỤC", bold=True)
         document.paragraph("CÁC NHIỆM VỤ, GIẢI PHÁP NHẰM NÂNG CAO CHỈ SỐ SIPAS NĂM 2024")
@@ -363,7 +367,7 @@ def seed_document(csv_path: Path, folder: Path) -> Path:
             document, header, rows, full_width_sections=name.startswith("003"),
             split_long_rows=name.startswith("001"),
         )  # fmt: skip
-    return document.save(folder / f"{name}.docx")
+    return Path(document.save(folder / f"{name}{document.suffix}"))
 
 
 def main(folder: Path) -> None:

@@ -125,12 +125,14 @@ def test_the_document_states_number_date_title_and_appendix_leads(tmp_path: Path
     assert sipas.meta.title == "CÁC NHIỆM VỤ, GIẢI PHÁP NHẰM NÂNG CAO CHỈ SỐ SIPAS NĂM 2024"
 
 
-def two_appendices(folder: Path, *, deadline: str = "Tháng 9/2025", name: str = "kh.docx") -> Path:
+def two_appendices(
+    folder: Path, *, deadline: str = "Tháng 9/2025", name: str = "kh.docx", document: Any = None
+) -> Path:
     """Sở Nội vụ's plan 12/KH-SNV: two appendices, one per lead. The first has a header of
     two rows ("Cơ quan thực hiện" over "Chủ trì" and "Phối hợp") and a row numbering the
     columns; the second has no lead column, "Thời gian hoàn thành" last, and a row broken
-    over a page."""
-    document = PlanDocument()
+    over a page. Written by ``document`` where given (a PDF: ``PlanPdf``)."""
+    document = document or PlanDocument()
     document.header_block(
         ["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "12/KH-SNV", "Đồng Nai, ngày 10 tháng 01 năm 2025"
     )
@@ -170,7 +172,7 @@ def two_appendices(folder: Path, *, deadline: str = "Tháng 9/2025", name: str =
             TableRow([ABOVE, "hành chính còn hiệu lực", ABOVE, ABOVE]),  # over a page
         ],
     )
-    return document.save(folder / name)
+    return Path(document.save(folder / name))
 
 
 def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
@@ -282,7 +284,7 @@ def test_files_that_are_not_a_readable_plan_document(tmp_path: Path) -> None:
         no_tasks.save(
             tmp_path / "kh.docx"
         ): "không thấy bảng nhiệm vụ nào trong văn bản (có 1 bảng",
-        tmp_path / "kh.pdf": "chưa đọc được kế hoạch dạng PDF",
+        tmp_path / "kh.pdf": "không phải tệp PDF đọc được",
         tmp_path / "hong.docx": "không phải tệp Word (.docx) hợp lệ",
     }
     (tmp_path / "kh.pdf").write_bytes(b"%PDF-1.7\n")

@@ -233,7 +233,7 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
             continue
         end = start + 1
         labels = [[v] for v in _spread(grid[start])]
-        while end < len(grid) and _header_like(grid[end], mapping):
+        while end < len(grid) and _header_like(grid[end], mapping, grid[start]):
             for c, v in enumerate(_spread(grid[end])):
                 if c < len(labels) and v and v not in labels[c]:
                     labels[c].append(v)
@@ -244,12 +244,19 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _header_like(row: GridRow, mapping: dict[str, int]) -> bool:
+def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
+    """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
+    the column numbers, or header words under the header's own STT cell (merged down, as
+    a PDF shows it) or with no STT that opens a task or a section."""
     if row.repeated_header or _column_numbers(row.values):
         return True
     spread = _spread(row)
-    number = spread[mapping["number"]] if "number" in mapping else ""
-    return not re.match(r"^\s*[\dIVXA-Z]", number) and bool(map_header(spread, "tasks"))
+    if "number" not in mapping:
+        return bool(map_header(spread, "tasks"))
+    number = spread[mapping["number"]]
+    under_header = fold(number) == fold(_spread(first)[mapping["number"]])
+    opens_row = re.match(r"^\s*[\dIVXA-Z]", number)
+    return (under_header or not opens_row) and bool(map_header(spread, "tasks"))
 
 
 def _column_numbers(values: list[str]) -> bool:

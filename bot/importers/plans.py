@@ -25,9 +25,10 @@ from bot.domain.agencies import Match, Registry, assign
 from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
+from bot.importers.pdf import read_pdf
 from bot.importers.plan_tables import DocumentPlan, PlanTable
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
-from bot.importers.tabular import FileProblem, read_rows
+from bot.importers.tabular import read_rows
 from bot.importers.word import WORD, read_document
 from bot.models import (
     CHECK_NOW,
@@ -368,11 +369,7 @@ def _read_document(path: Path) -> DocumentPlan | None:
     if suffix in WORD:
         return read_document(path)
     if suffix == ".pdf":
-        raise FileProblem(
-            path,
-            "chưa đọc được kế hoạch dạng PDF: hãy dùng bản Word (.docx) của kế hoạch, hoặc "
-            "chép bảng nhiệm vụ sang tệp .xlsx/.csv",
-        )
+        return read_pdf(path)
     return None
 
 
