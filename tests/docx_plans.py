@@ -43,6 +43,7 @@ class Span:
 
     text: str
     cols: int
+    bold: bool = False
 
 
 class _Above:
@@ -133,7 +134,7 @@ class PlanDocument:
                     tc.grid_span = cell.cols
                     for extra in tcs[at + 1 : at + cell.cols]:
                         tr.remove(extra)
-                    self._write(_Cell(tc, table), cell.text)
+                    self._write(_Cell(tc, table), cell.text, bold=cell.bold)
                     at += cell.cols
                     continue
                 if cell is ABOVE:
@@ -145,7 +146,7 @@ class PlanDocument:
         _restart_merges(table)
         return table
 
-    def _write(self, cell: _Cell, text: str) -> None:
+    def _write(self, cell: _Cell, text: str, *, bold: bool = False) -> None:
         """One paragraph per line; "- " lines as bullets, "#. " lines as a numbered list."""
         lines = [line for line in text.split("\n") if line.strip()] or [""]
         for i, line in enumerate(lines):
@@ -159,7 +160,7 @@ class PlanDocument:
                 num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
                 num_pr.get_or_add_ilvl().val = 0
                 num_pr.get_or_add_numId().val = int(num_id)
-            paragraph.add_run(line)
+            paragraph.add_run(line).bold = bold or None
 
     def save(self, path: Path) -> Path:
         self.doc.save(str(path))

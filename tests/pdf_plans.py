@@ -175,7 +175,7 @@ def _table(
         at = 0
         for cell in row.cells:
             if isinstance(cell, Span):
-                line[at] = _paragraph(cell.text, bold=row.header)
+                line[at] = _paragraph(cell.text, bold=row.header or cell.bold)
                 style.append(("SPAN", (at, r), (at + cell.cols - 1, r)))
                 for c in range(at, at + cell.cols):
                     merged_from.pop(c, None)

@@ -25,7 +25,14 @@ from tests.cli import Dondoc
 from tests.docx_plans import SEED_PLANS, Span, TableRow, read_seed, seed_document
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
-from tests.test_word_import import HEADER, _given, registry, tasks_of, two_appendices
+from tests.test_word_import import (
+    HEADER,
+    _given,
+    headings_and_notes,
+    registry,
+    tasks_of,
+    two_appendices,
+)
 
 __all__ = ["registry"]  # the fixture, shared with the Word importer's tests
 
@@ -216,3 +223,17 @@ def test_an_admin_previews_then_imports_a_pdf_plan(dondoc: Dondoc, tmp_path: Pat
 
     imported = dondoc.ok("import", "tasks", str(path)).output
     assert "Đã nhập kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in imported
+
+
+def test_a_merged_row_without_number_is_a_section_only_when_printed_as_a_heading(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = headings_and_notes(tmp_path, name="kh.pdf", document=PlanPdf())
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert [(s.key, s.title) for s in report.sections] == [
+        ("M1", "NHIỆM VỤ THƯỜNG XUYÊN"), ("M2", "Nhiệm vụ bổ sung")]  # fmt: skip
+    assert [n.split(":")[0] for n in report.notes] == [
+        "Bảng 1, dòng 4 (trang 1)", "Bảng 1, dòng 8 (trang 1)"]  # fmt: skip
+    with Session(registry) as s:
+        assert list(tasks_of(s, "8/KH-SNV")) == ["M1.1", "M1.2", "M2.1", "M2.2"]

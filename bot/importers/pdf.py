@@ -206,8 +206,16 @@ def _grid(table: Table, page: int) -> _Table:
                 starts.append((first, span))
             covered.update(range(first, first + span))
         starts.sort()
-        rows.append(GridRow(index, values, starts, continued, page=page))
+        boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
+        bold = len(boxes) == 1 and _bold(table.page, boxes[0])
+        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold))
     return _Table(rows, xs)
+
+
+def _bold(page: Page, box: tuple[float, float, float, float]) -> bool:
+    """Whether all the letters in ``box`` are set in a bold font."""
+    fonts = [c["fontname"] for c in page.chars if c["text"].strip() and _inside(c, box)]
+    return bool(fonts) and all("bold" in str(f).lower() for f in fonts)
 
 
 def _edges(values: list[float]) -> list[float]:

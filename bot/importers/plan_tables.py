@@ -14,8 +14,9 @@ which:
   other tables (signatures, "Nơi nhận") are read as text;
 - skips a header row repeated inside a table (a page's) and the row of column numbers
   "(1) (2) (3)…";
-- reads a merged full-width row "I. CHỈ SỐ PAPI" as a section row, and "PHỤ LỤC 2" above
-  a table as a section "Phụ lục 2";
+- reads a merged full-width row "I. CHỈ SỐ PAPI" as a section row, one without a number
+  as a section (M1, M2…) only when it reads as a heading (in bold or in capitals), never a
+  note ("(tiếp theo)"); and "PHỤ LỤC 2" above a table as a section "Phụ lục 2";
 - gives a vertically merged cell's value to every row it spans, except in a row whose STT
   is itself merged from above: that row is the same task continued over a page, and only
   its own cells are added to the task;
@@ -209,6 +210,7 @@ class GridRow:
     continued: set[int]
     repeated_header: bool = False  # marked to repeat on each page (Word's w:tblHeader)
     page: int | None = None  # the page the row is printed on, in a PDF
+    bold: bool = False  # all its text in bold
 
 
 def _spread(row: GridRow) -> list[str]:
@@ -307,6 +309,7 @@ class _TaskTable:
         header_keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
         rows: list[tuple[GridRow | None, dict[str, str]]] = []
         notes: list[str] = []
+        unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
         for row in self.grid[self.header_rows :]:
@@ -315,11 +318,14 @@ class _TaskTable:
             if _column_numbers(row.values):
                 continue
             cells = self._cells(row)
+            if cells is None and _heading(row):
+                unnumbered += 1
+                cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
             if cells is None:
                 where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
                 notes.append(
-                    f"{where}: dòng tiêu đề không đánh số “{clean(' '.join(row.values))}”"
-                    ", không dùng làm mục"
+                    f"{where}: dòng gộp ô không đánh số, không in đậm hay in hoa như tên mục "
+                    f"“{clean(' '.join(row.values))}”, không dùng làm mục"
                 )
             elif any(cells.values()):
                 rows.append((row, cells))
@@ -348,6 +354,16 @@ class _TaskTable:
                 continue  # the task above, over a page: its value is there already
             cells[name] = row.values[col]
         return cells
+
+
+def _heading(row: GridRow) -> bool:
+    """Whether a merged full-width row with no number reads as a section's heading: in
+    bold, or in capitals ("NHIỆM VỤ KHÁC"); a note ("(tiếp theo)", "Ghi chú: …") does not."""
+    text = clean(" ".join(row.values))
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 3 or text.startswith(("(", "*", "Ghi chú", "Lưu ý")):
+        return False
+    return row.bold or all(c.isupper() for c in letters)
 
 
 def _row_key(values: list[str]) -> tuple[str, ...]:

@@ -194,6 +194,15 @@ class _Text:
     def cell(self, cell: _Cell) -> str:
         return "\n".join(t for t in (self.paragraph(p) for p in cell.paragraphs) if t)
 
+    @staticmethod
+    def bold(cell: _Cell) -> bool:
+        """Whether every run of text in the cell is bold (its own or its style's)."""
+        runs = [(r, p) for p in cell.paragraphs for r in p.runs if r.text.strip()]
+        return bool(runs) and all(
+            r.bold or (r.bold is None and bool(p.style is not None and p.style.font.bold))
+            for r, p in runs
+        )
+
 
 # --- tables --------------------------------------------------------------------------------
 
@@ -210,6 +219,7 @@ def _grid(table: Table, text: _Text) -> list[GridRow]:
         values = [""] * width
         starts: list[tuple[int, int]] = []
         continued: set[int] = set()
+        bold: list[bool] = []
         for tc in tcs:
             span = tc.grid_span
             if col >= len(values):
@@ -219,9 +229,13 @@ def _grid(table: Table, text: _Text) -> list[GridRow]:
                 continued.add(col)
             else:
                 values[col] = text.cell(_Cell(tc, table))
+                if values[col]:
+                    bold.append(text.bold(_Cell(tc, table)))
             starts.append((col, span))
             above[col] = values[col]
             col += span
         header = tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None
-        rows.append(GridRow(index, values, starts, continued, header))
+        rows.append(
+            GridRow(index, values, starts, continued, header, bold=bool(bold) and all(bold))
+        )
     return rows
