@@ -29,6 +29,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import matplotlib
+from PIL import Image, ImageDraw
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -37,6 +38,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+from reportlab.platypus import Image as RlImage
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from tests.docx_plans import ABOVE, Span, TableRow
@@ -126,6 +128,10 @@ class PlanPdf:
             [_table(cols, [*rows[:heads], *part], heads, widths, ruled), Spacer(1, 12)]
         )
 
+    def scanned_page(self) -> None:
+        """A page that is only a picture (a signed page scanned into the file)."""
+        self.flow.extend([PageBreak(), RlImage(_scan(), width=_WIDTH, height=400)])
+
     def save(self, path: Path) -> Path:
         def foot(canvas: Any, doc: Any) -> None:
             canvas.setFont("DejaVu", 9)
@@ -202,20 +208,23 @@ def _table(
     return Table(data, colWidths=widths, repeatRows=heads, style=TableStyle(style))
 
 
-def scanned_pdf(path: Path, pages: int = 2) -> Path:
-    """A scanned plan: each page one image of a page, and no text at all."""
-    from PIL import Image, ImageDraw
-
+def _scan() -> io.BytesIO:
+    """A picture of a page, as a scanner makes it: lines of "text" that are only pixels."""
     picture = Image.new("L", (620, 877), 255)
     draw = ImageDraw.Draw(picture)
-    for y in range(80, 800, 24):  # lines of "text" as a scanner sees them
+    for y in range(80, 800, 24):
         draw.rectangle((60, y, 560, y + 8), fill=40)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def scanned_pdf(path: Path, pages: int = 2) -> Path:
+    """A scanned plan: each page one image of a page, and no text at all."""
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for _ in range(pages):
-        buffer.seek(0)
-        pdf.drawImage(ImageReader(buffer), 0, 0, width=A4[0], height=A4[1])
+        pdf.drawImage(ImageReader(_scan()), 0, 0, width=A4[0], height=A4[1])
         pdf.showPage()
     pdf.save()
     return path

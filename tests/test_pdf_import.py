@@ -237,3 +237,28 @@ def test_a_merged_row_without_number_is_a_section_only_when_printed_as_a_heading
         "Bảng 1, dòng 4 (trang 1)", "Bảng 1, dòng 8 (trang 1)"]  # fmt: skip
     with Session(registry) as s:
         assert list(tasks_of(s, "8/KH-SNV")) == ["M1.1", "M1.2", "M2.1", "M2.2"]
+
+
+def test_pages_that_cannot_be_read_are_named_and_nothing_is_written(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A page scanned into the file (its number printed on it), and a table at the top of
+    a page whose columns do not line up with the task table it seems to continue."""
+    document = PlanPdf()
+    document.paragraph("(Kèm theo Kế hoạch số 9/KH-SNV ngày 10/01/2025 của Sở Nội vụ)")
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Kiểm tra công vụ", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    document.page_break()
+    document.table(4, [TableRow(["2", "Kiểm tra đột xuất", "Quý II/2025", "Sở Nội vụ"])])
+    document.scanned_page()
+    path = document.save(tmp_path / "kh.pdf")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert failure.value.lines() == [
+        f"{path}: Trang 2: bảng ở đầu trang có các cột không khớp với bảng nhiệm vụ ở trang "
+        "trước nên không biết là bảng nào, không đọc được",
+        f"{path}: Trang 3: trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word "
+        "hoặc bản PDF xuất thẳng từ Word",
+    ]
+    with Session(registry) as s:
+        assert s.exec(select(func.count()).select_from(Task)).one() == 0

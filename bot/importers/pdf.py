@@ -132,31 +132,30 @@ class _Page:
 
 def _read_page(page: Page) -> _Page:
     number = page.page_number
-    read = _Page(number, bool(page.chars), len(page.images))
-    if not page.chars:
-        if page.images:
-            read.problems.append(
-                "trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word hoặc "
-                "bản PDF xuất thẳng từ Word"
-            )
-        return read
+    read = _Page(number, False, len(page.images))
     if any(c["text"].startswith(_UNMAPPED) for c in page.chars):
+        read.has_text = True
         read.problems.append(
             "chữ trên trang không đọc được (phông chữ không có bảng mã Unicode, chữ đọc ra "
             "dạng “(cid:…)”): hãy xin bản Word hoặc bản PDF xuất thẳng từ Word"
         )
         return read
-    found = page.find_tables()
+    found = page.find_tables() if page.chars else []
     placed: list[tuple[float, str | _Table]] = []
     for table in found:
         placed.append((table.bbox[1], _grid(table, number)))
-    boxes = [t.bbox for t in found]
     margin = page.height * _MARGIN
-    lines, whole = _lines(page, boxes)
+    lines, whole = _lines(page, [t.bbox for t in found]) if page.chars else ([], [])
     for top, text in lines:
         if _PAGE_NUMBER.match(text) and not margin < top < page.height - margin:
             continue  # the page's number, in its head or foot
         placed.append((top, text))
+    read.has_text = bool(placed)
+    if not placed and page.images:  # a scanned page, its number stamped on it or not
+        read.problems.append(
+            "trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word hoặc "
+            "bản PDF xuất thẳng từ Word"
+        )
     for text in whole:
         if _looks_like_header(text):
             read.problems.append(
