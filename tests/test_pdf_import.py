@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -198,6 +200,13 @@ def test_a_scanned_pdf_and_files_that_are_no_readable_pdf(tmp_path: Path) -> Non
     no_table.paragraph("Sở Nội vụ ban hành kế hoạch như sau.")
     broken = tmp_path / "hong.pdf"
     broken.write_bytes(b"%PDF-1.7\n")
+    truncated = tmp_path / "cut.pdf"  # a download cut short
+    full = two_appendices(tmp_path, name="full.pdf", document=PlanPdf())
+    truncated.write_bytes(full.read_bytes()[:3000])
+    locked = tmp_path / "locked.pdf"
+    pdf = canvas.Canvas(str(locked), encrypt=pdfencrypt.StandardEncryption("bí mật"))
+    pdf.drawString(72, 72, "KẾ HOẠCH")
+    pdf.save()
     cases = {
         scanned_pdf(tmp_path / "scan.pdf"): "tệp PDF này là bản quét (chỉ có hình ảnh, không "
         "có lớp chữ) nên không đọc được nội dung: hãy xin cơ quan ban hành bản Word (.docx)",
@@ -205,6 +214,8 @@ def test_a_scanned_pdf_and_files_that_are_no_readable_pdf(tmp_path: Path) -> Non
         "bảng nhiệm vụ (dòng tiêu đề “STT Nhiệm vụ cụ thể",
         no_table.save(tmp_path / "no-table.pdf"): "không thấy bảng nhiệm vụ nào trong tệp PDF",
         broken: "không phải tệp PDF đọc được",
+        truncated: "không phải tệp PDF đọc được",
+        locked: "tệp PDF có mật khẩu",
     }
     for path, reason in cases.items():
         with pytest.raises(FileProblem) as problem, Session(make_engine("sqlite://")) as session:

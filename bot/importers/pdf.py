@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
-from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.psparser import PSException
 from pdfplumber.page import Page
 from pdfplumber.table import Table
 from pdfplumber.utils.exceptions import PdfminerException
@@ -51,6 +52,7 @@ _SCANNED = (
     "dung: hãy xin cơ quan ban hành bản Word (.docx) của kế hoạch, hoặc bản PDF xuất thẳng "
     "từ Word (chọn và sao chép được chữ); hoặc chép bảng nhiệm vụ sang tệp .xlsx/.csv"
 )
+_NOT_PDF = "không phải tệp PDF đọc được: hãy mở bằng trình đọc PDF rồi lưu hoặc in lại"
 _TOLERANCE = 3.0  # points: two ruling lines this close are one column boundary
 _COLUMN_GAP = 2.0  # a gap wider than this many line heights parts two columns of text
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?[-–—\s]*$", re.I)
@@ -70,10 +72,14 @@ def read_pdf(path: Path) -> DocumentPlan:
     try:
         with pdfplumber.open(path) as pdf:
             pages = [_read_page(page) for page in pdf.pages]
-    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError):
-        raise FileProblem(
-            path, "không phải tệp PDF đọc được: hãy mở bằng trình đọc PDF rồi lưu hoặc in lại"
-        ) from None
+    except PdfminerException as problem:
+        if problem.args and isinstance(problem.args[0], PDFPasswordIncorrect):
+            raise FileProblem(
+                path, "tệp PDF có mật khẩu: hãy xin bản không đặt mật khẩu, hoặc bản Word"
+            ) from None
+        raise FileProblem(path, _NOT_PDF) from None
+    except (PSException, ValueError, KeyError, TypeError):  # a damaged file, read lazily
+        raise FileProblem(path, _NOT_PDF) from None
     if not any(p.has_text for p in pages):
         raise FileProblem(
             path, _SCANNED if any(p.images for p in pages) else "tệp PDF không có trang nào có chữ"
