@@ -273,3 +273,27 @@ def test_pages_that_cannot_be_read_are_named_and_nothing_is_written(
     ]
     with Session(registry) as s:
         assert s.exec(select(func.count()).select_from(Task)).one() == 0
+
+
+def test_a_line_printed_over_two_lines_in_brackets_is_read_whole(tmp_path: Path) -> None:
+    """ "(Kèm theo Kế hoạch số … )" too long for a line: the rest of it on the next line is
+    no part of the appendix's title nor of its lead."""
+    document = PlanPdf()
+    document.paragraph("PHỤ LỤC 2", bold=True)
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ")
+    attached = (
+        "(Kèm theo Kế hoạch số 336/KH-UBND ngày 15 tháng 10 năm 2024 của Chủ tịch Ủy ban nhân "
+        "dân tỉnh Đồng Nai về nâng cao hiệu quả phục vụ người dân và doanh nghiệp trên địa bàn "
+        "tỉnh Đồng Nai)"
+    )
+    document.paragraph(attached)
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Kiểm tra", "Quý I/2025", "", ""])])  # fmt: skip
+    path = document.save(tmp_path / "kh.pdf")
+    with pdfplumber.open(path) as pdf:  # printed over two lines indeed
+        assert "(Kèm theo" in pdf.pages[0].extract_text().splitlines()[2]
+        assert pdf.pages[0].extract_text().splitlines()[3].endswith("Đồng Nai)")
+    plan = read_pdf(path)
+    assert (plan.meta.number, plan.meta.issued_on) == ("336/KH-UBND", date(2024, 10, 15))
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ", "SỞ Y TẾ")]  # fmt: skip

@@ -405,12 +405,24 @@ class PlanReader:
         self.other_tables = 0
         self.attached: tuple[str, date | None] | None = None
         self.errors: list[RowError] = []
+        self.open_bracket = ""  # a line that opens a bracket it does not close
 
     def line(self, text: str) -> None:
         """A line of text outside the task tables (a paragraph of the body, a line of a
-        table that is no task table)."""
+        table that is no task table). A line that opens a bracket and does not close it
+        ("(Kèm theo Kế hoạch số … của Chủ tịch Ủy", printed over two lines) is read with
+        the lines that close it, up to sixty words."""
         if not text:
             return
+        if self.open_bracket:
+            text = f"{self.open_bracket} {text}"
+            self.open_bracket = ""
+        if text.startswith("(") and ")" not in text and text.count(" ") < 60:
+            self.open_bracket = text
+            return
+        self._read(text)
+
+    def _read(self, text: str) -> None:
         folded = fold(text)
         if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
             self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
@@ -443,6 +455,9 @@ class PlanReader:
     def table(self, grid: list[GridRow]) -> bool:
         """A table: a task table when its header says so (True), otherwise its lines are
         read as text (False)."""
+        if self.open_bracket:  # never closed: the line as it is
+            self._read(self.open_bracket)
+            self.open_bracket = ""
         found = find_header(grid)
         if found is None:
             self.other_tables += 1
