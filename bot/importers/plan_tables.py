@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -113,8 +113,7 @@ class DocumentPlan:
         for i, table in enumerate(self.tables):
             if table.lead:
                 name = names.setdefault(table.lead, proper_name(table.lead) or table.lead)
-                self.tables[i] = PlanTable(table.number, table.heading, name, table.rows,
-                                           table.pages)  # fmt: skip
+                self.tables[i] = replace(table, lead=name)
         if at is None:
             return
         for line in self.given_lead:
