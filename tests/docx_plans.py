@@ -43,6 +43,7 @@ class Span:
 
     text: str
     cols: int
+    bold: bool = False
 
 
 class _Above:
@@ -61,6 +62,8 @@ class TableRow:
 
 class PlanDocument:
     """A Word document being written: paragraphs, headings, tables, as Word lays them."""
+
+    suffix = ".docx"
 
     def __init__(self) -> None:
         self.doc = Document()
@@ -131,7 +134,7 @@ class PlanDocument:
                     tc.grid_span = cell.cols
                     for extra in tcs[at + 1 : at + cell.cols]:
                         tr.remove(extra)
-                    self._write(_Cell(tc, table), cell.text)
+                    self._write(_Cell(tc, table), cell.text, bold=cell.bold)
                     at += cell.cols
                     continue
                 if cell is ABOVE:
@@ -143,7 +146,7 @@ class PlanDocument:
         _restart_merges(table)
         return table
 
-    def _write(self, cell: _Cell, text: str) -> None:
+    def _write(self, cell: _Cell, text: str, *, bold: bool = False) -> None:
         """One paragraph per line; "- " lines as bullets, "#. " lines as a numbered list."""
         lines = [line for line in text.split("\n") if line.strip()] or [""]
         for i, line in enumerate(lines):
@@ -157,7 +160,7 @@ class PlanDocument:
                 num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
                 num_pr.get_or_add_ilvl().val = 0
                 num_pr.get_or_add_numId().val = int(num_id)
-            paragraph.add_run(line)
+            paragraph.add_run(line).bold = bold or None
 
     def save(self, path: Path) -> Path:
         self.doc.save(str(path))
@@ -228,7 +231,7 @@ def _section_cells(number: str, title: str, cols: int, spread: bool) -> list[Cel
 
 
 def _task_table(
-    document: PlanDocument,
+    document: Any,
     header: list[str],
     rows: list[list[str]],
     *,
@@ -285,11 +288,13 @@ def _task_table(
     document.table(cols, out)
 
 
-def seed_document(csv_path: Path, folder: Path) -> Path:
-    """The Word document of a seed plan, as its real document lays it out."""
+def seed_document(csv_path: Path, folder: Path, document: Any = None) -> Path:
+    """The Word document of a seed plan, as its real document lays it out; written by
+    ``document`` instead where given (a PDF: :class:`tests.pdf_plans.PlanPdf`, which takes
+    the same calls)."""
     meta, header, rows = read_seed(csv_path)
     name = csv_path.stem
-    document = PlanDocument()
+    document = document or PlanDocument()
     if name.startswith("000"):  # the appendix alone: its number and date in "Kèm theo"
         document.paragraph("PHỤ LỤC", bold=True)
         document.paragraph("CÁC NHIỆM VỤ, GIẢI PHÁP NHẰM NÂNG CAO CHỈ SỐ SIPAS NĂM 2024")
@@ -363,7 +368,7 @@ def seed_document(csv_path: Path, folder: Path) -> Path:
             document, header, rows, full_width_sections=name.startswith("003"),
             split_long_rows=name.startswith("001"),
         )  # fmt: skip
-    return document.save(folder / f"{name}.docx")
+    return Path(document.save(folder / f"{name}{document.suffix}"))
 
 
 def main(folder: Path) -> None:

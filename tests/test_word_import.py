@@ -125,12 +125,14 @@ def test_the_document_states_number_date_title_and_appendix_leads(tmp_path: Path
     assert sipas.meta.title == "CÁC NHIỆM VỤ, GIẢI PHÁP NHẰM NÂNG CAO CHỈ SỐ SIPAS NĂM 2024"
 
 
-def two_appendices(folder: Path, *, deadline: str = "Tháng 9/2025", name: str = "kh.docx") -> Path:
+def two_appendices(
+    folder: Path, *, deadline: str = "Tháng 9/2025", name: str = "kh.docx", document: Any = None
+) -> Path:
     """Sở Nội vụ's plan 12/KH-SNV: two appendices, one per lead. The first has a header of
     two rows ("Cơ quan thực hiện" over "Chủ trì" and "Phối hợp") and a row numbering the
     columns; the second has no lead column, "Thời gian hoàn thành" last, and a row broken
-    over a page."""
-    document = PlanDocument()
+    over a page. Written by ``document`` where given (a PDF: ``PlanPdf``)."""
+    document = document or PlanDocument()
     document.header_block(
         ["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "12/KH-SNV", "Đồng Nai, ngày 10 tháng 01 năm 2025"
     )
@@ -170,7 +172,7 @@ def two_appendices(folder: Path, *, deadline: str = "Tháng 9/2025", name: str =
             TableRow([ABOVE, "hành chính còn hiệu lực", ABOVE, ABOVE]),  # over a page
         ],
     )
-    return document.save(folder / name)
+    return Path(document.save(folder / name))
 
 
 def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
@@ -181,14 +183,19 @@ def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
         report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert report.plan == "12/KH-SNV" and report.tasks_new == 5
     assert report.issuer == "Sở Nội vụ"  # read from the header block
-    assert report.notes == ["Bảng 1, dòng 7: dòng tiêu đề không đánh số “Nhiệm vụ khác”, "
-                            "không dùng làm mục"]  # fmt: skip
+    assert report.notes == ["Bảng 1, dòng 7: dòng gộp ô không đánh số, không in đậm hay in hoa "
+                            "như tên mục “Nhiệm vụ khác”, không dùng làm mục"]  # fmt: skip
     with Session(registry) as s:
         plan = s.exec(select(Plan)).one()
         assert (plan.title, f"{plan.issued_on:%d/%m/%Y}") == ("CẢI CÁCH HÀNH CHÍNH NĂM 2025",
                                                             "10/01/2025")  # fmt: skip
         got = tasks_of(s, "12/KH-SNV")
+        leads = dict(s.exec(select(Task.key, Task.lead_text)).all())
     assert list(got) == ["PL1.I.1", "PL1.I.2", "PL1.I.3", "PL2.1", "PL2.2"]
+    # The appendix's lead as the register names it, not in the title's capitals.
+    assert [t.lead for t in report.tables] == ["Sở Tư pháp", "Sở Y tế"]
+    assert (leads["PL1.I.2"], leads["PL1.I.3"], leads["PL2.1"]) == ("Sở Tư pháp", "Sở Y tế",
+                                                                  "Sở Y tế")  # fmt: skip
     text, due, section, parts = 1, 7, 10, 11
     lead, coordinate = "lead", "coordinate"
     # "Chủ trì" in the lead cell: the appendix's lead; one coordinating agency a paragraph.
@@ -282,7 +289,7 @@ def test_files_that_are_not_a_readable_plan_document(tmp_path: Path) -> None:
         no_tasks.save(
             tmp_path / "kh.docx"
         ): "không thấy bảng nhiệm vụ nào trong văn bản (có 1 bảng",
-        tmp_path / "kh.pdf": "chưa đọc được kế hoạch dạng PDF",
+        tmp_path / "kh.pdf": "không phải tệp PDF đọc được",
         tmp_path / "hong.docx": "không phải tệp Word (.docx) hợp lệ",
     }
     (tmp_path / "kh.pdf").write_bytes(b"%PDF-1.7\n")
@@ -335,3 +342,44 @@ def test_an_admin_previews_then_imports_a_word_plan(dondoc: Dondoc, tmp_path: Pa
     bad = dondoc("import", "tasks", str(two_appendices(tmp_path, deadline="Quý V/2025")))
     assert bad.exit_code == 1
     assert "Bảng 2, dòng 2, cột Thời gian hoàn thành: tiến độ “Quý V/2025”" in bad.output
+
+
+def headings_and_notes(folder: Path, name: str = "kh.docx", document: Any = None) -> Path:
+    """Plan 8/KH-SNV: merged full-width rows without a number: two headings (one in
+    capitals, one in bold), each over tasks numbered from 1, and two that are no heading (a
+    note, a sentence in plain type)."""
+    document = document or PlanDocument()
+    document.paragraph("(Kèm theo Kế hoạch số 8/KH-SNV ngày 05/01/2025 của Sở Nội vụ)")
+    cols = len(HEADER)
+    document.table(
+        cols,
+        [
+            TableRow(HEADER, header=True),
+            TableRow([Span("NHIỆM VỤ THƯỜNG XUYÊN", cols)]),
+            TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", ""]),
+            TableRow([Span("(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)", cols)]),
+            TableRow(["2", "Công khai thủ tục", "Quý II/2025", "Sở Nội vụ", "Sở Tư pháp"]),
+            TableRow([Span("Nhiệm vụ bổ sung", cols, bold=True)]),
+            TableRow(["1", "Kiểm tra công vụ", "Quý III/2025", "Sở Y tế", ""]),
+            TableRow([Span("Các nhiệm vụ này do các phòng tự sắp xếp", cols)]),
+            TableRow(["2", "Báo cáo kết quả", "Quý IV/2025", "Sở Y tế", ""]),
+        ],
+    )
+    return Path(document.save(folder / name))
+
+
+def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_heading(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = headings_and_notes(tmp_path)
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert report.plan == "8/KH-SNV" and report.tasks_new == 4
+    assert [(s.key, s.title) for s in report.sections] == [
+        ("M1", "NHIỆM VỤ THƯỜNG XUYÊN"), ("M2", "Nhiệm vụ bổ sung")]  # fmt: skip
+    assert [n.split(":")[0] for n in report.notes] == ["Bảng 1, dòng 4", "Bảng 1, dòng 8"]
+    with Session(registry) as s:
+        got = tasks_of(s, "8/KH-SNV")
+    assert list(got) == ["M1.1", "M1.2", "M2.1", "M2.2"]
+    # A note is no part of a task's text either.
+    assert got["M1.2"][1] == "Công khai thủ tục" and got["M2.2"][1] == "Báo cáo kết quả"

@@ -75,7 +75,8 @@ class _DryRun(Exception):
 PlanFile = Annotated[
     Path,
     typer.Argument(
-        metavar="TỆP", help="Kế hoạch: tệp Word (.docx, .doc nếu có LibreOffice), CSV hoặc XLSX"
+        metavar="TỆP",
+        help="Kế hoạch: tệp Word (.docx, .doc nếu có LibreOffice), PDF có lớp chữ, CSV hoặc XLSX",
     ),
 ]
 
@@ -101,8 +102,8 @@ def import_tasks_cmd(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
 ) -> None:
-    """Nhập nhiệm vụ của một kế hoạch (văn bản Word hoặc bảng CSV/XLSX). Số, ngày và trích yếu
-    đọc từ văn bản, các tùy chọn ghi đè. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
+    """Nhập nhiệm vụ của một kế hoạch (văn bản Word, PDF có lớp chữ, hoặc bảng CSV/XLSX). Số,
+    ngày và trích yếu đọc từ văn bản, các tùy chọn ghi đè. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
     issued_on = parse_day(issued, "--date") if issued else None
     meta = PlanMeta(
         number=number,
@@ -204,8 +205,13 @@ def _print_rows_read(report: PlanImportReport) -> None:
         out.print(f"Cơ quan ban hành (theo văn bản): {report.issuer}", highlight=False)
     for table in report.tables:
         lead = f"; chủ trì theo tên phụ lục: {table.lead}" if table.lead else ""
+        pages = ""
+        if table.pages:
+            first, last = table.pages
+            pages = f" (trang {first}–{last})" if last > first else f" (trang {first})"
         out.print(
-            f"Bảng {table.number}: {table.heading or '(không có tiêu đề)'} – {table.rows} dòng{lead}",
+            f"Bảng {table.number}{pages}: {table.heading or '(không có tiêu đề)'} – "
+            f"{table.rows} dòng{lead}",
             highlight=False, markup=False, soft_wrap=True,
         )  # fmt: skip
     for note in report.notes:

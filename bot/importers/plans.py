@@ -25,9 +25,11 @@ from bot.domain.agencies import Match, Registry, assign
 from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
+from bot.importers.pdf import read_pdf
+from bot.importers.plan_tables import DocumentPlan, PlanTable
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import read_rows
-from bot.importers.word import WORD, WordPlan, WordTable, check_format, read_document
+from bot.importers.word import WORD, read_document
 from bot.models import (
     CHECK_NOW,
     NO_WORK,
@@ -128,7 +130,7 @@ class PlanImportReport:
     sections: list[SectionReading] = field(default_factory=list)
     # Where a line is, in words: "dòng 5" in a table file, "Bảng 2, dòng 14" in a document.
     where: Callable[[int], str] = _line
-    tables: list[WordTable] = field(default_factory=list)  # a document's task tables
+    tables: list[PlanTable] = field(default_factory=list)  # a document's task tables
     notes: list[str] = field(default_factory=list)  # rows of a document read but not used
     issuer: str = ""  # the issuer as read, when the document names one the registry has
 
@@ -155,13 +157,13 @@ def import_plan(
     mapping: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> PlanImportReport:
-    """Import ``path`` (CSV, XLSX, Word .docx, or .doc where LibreOffice converts it) into
-    the session's transaction. Raises ImportFailed on any bad row, FileProblem on a file
-    that cannot be read at all (a .pdf: not read yet).
+    """Import ``path`` (CSV, XLSX, Word .docx, .doc where LibreOffice converts it, or a PDF
+    with a text layer) into the session's transaction. Raises ImportFailed on any bad row
+    or unreadable page, FileProblem on a file that cannot be read at all (a scanned PDF).
 
-    A Word document's number, date and title are read from the document
-    (:mod:`bot.importers.word`); ``meta`` overrides them. Its problems are named by table,
-    row and column ("Bảng 2, dòng 14, cột Tiến độ: …").
+    A document's number, date and title are read from the document
+    (:mod:`bot.importers.plan_tables`); ``meta`` overrides them. Its problems are named by
+    table, row and column ("Bảng 2, dòng 14, cột Tiến độ: …"), in a PDF with the page too.
 
     ``on`` is the import's day (Vietnam's calendar): agencies are routed to who does their
     work that day. ``mapping``: the admin's explicit replacements, each "OLD=NEW" as
@@ -169,8 +171,9 @@ def import_plan(
     tasks set-deadline``) stays while the task's cell in the plan is the one it was set
     for. Deadlines are read with the province's calendar and ``settings.school_year_end``.
     """
-    check_format(path)
-    word = read_document(path) if path.suffix.lower() in WORD else None
+    word = _read_document(path)
+    if word:
+        word.name_leads(lambda name: a.name if (a := find_agency(session, name)) else None)
     rows = word.rows if word else read_rows(path, "tasks")
     registry, ids = load_registry(session)
     history = load_history(session)
@@ -360,7 +363,17 @@ def _read_mapping(
     return mapped
 
 
-def _document_issuer(session: Session, word: WordPlan) -> Agency | None:
+def _read_document(path: Path) -> DocumentPlan | None:
+    """The plan document in ``path`` read (Word or PDF); None for a CSV or XLSX table."""
+    suffix = path.suffix.lower()
+    if suffix in WORD:
+        return read_document(path)
+    if suffix == ".pdf":
+        return read_pdf(path)
+    return None
+
+
+def _document_issuer(session: Session, word: DocumentPlan) -> Agency | None:
     """The issuer the document's header block names, if the registry has it; a name it
     does not know is no error (``--issuer`` gives it)."""
     for name in word.issuer_names:
@@ -371,7 +384,7 @@ def _document_issuer(session: Session, word: WordPlan) -> Agency | None:
 
 
 def _check_plan(
-    path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool, word: WordPlan | None
+    path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool, word: DocumentPlan | None
 ) -> None:
     errors = list(parsed.errors)
     if not parsed.meta.number:

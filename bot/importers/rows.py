@@ -85,6 +85,9 @@ class ParsedPlan:
 
 _ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _APPENDIX = re.compile(r"^(?:phu luc|pl)\s*(\d+)\b")
+# A heading a document leaves unnumbered, numbered M1, M2… by the document's reader
+# (bot/importers/plan_tables.py): a section at the level of I, II….
+_UNNUMBERED = re.compile(r"^M\d+$")
 _DITTO = {"〃", '"', "”", "nt", "như trên", "nhu tren"}
 _PLAN_REF = re.compile(
     r"k[eế]\s*ho[aạ]ch\s*s[oố]\s*:?\s*([0-9]+\s*/\s*[\w\-Đđ]+)(?:.*?ng[aà]y\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4}))?",
@@ -282,7 +285,7 @@ def _section(cells: dict[str, str]) -> tuple[int, str, str] | None:
         return 0, f"PL{m.group(1)}", clean(number + " " + rest)
     if len(first) == 1 and first.isalpha() and first.isupper() and first not in "IVX":
         return 1, first, title
-    if _ROMAN.match(first):
+    if _ROMAN.match(first) or _UNNUMBERED.match(first):
         return 2, first, title
     return None
 

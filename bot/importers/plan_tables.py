@@ -1,0 +1,555 @@
+"""A published plan's text and tables, read as an officer reads them: one implementation
+for every kind of document (Word: :mod:`bot.importers.word`, PDF: :mod:`bot.importers.pdf`).
+
+A front end turns its document into a sequence of text lines and tables laid on a grid
+(:class:`GridRow`: one value per grid column, each merged cell's span, the columns merged
+from the row above) and feeds them, in the document's order, to a :class:`PlanReader`,
+which:
+
+- reads the plan's number, date, title and issuer from the text ("Số: 336/KH-UBND",
+  "Đồng Nai, ngày 15 tháng 10 năm 2024", the title after "KẾ HOẠCH", or an appendix's
+  "(Kèm theo Kế hoạch số 126/KH-UBND ngày 03/6/2024 của …)");
+- finds the task tables by their header cells (the CSV importer's vocabulary, any column
+  order, a header of two rows where "Cơ quan thực hiện" spans "Chủ trì" and "Phối hợp");
+  other tables (signatures, "Nơi nhận") are read as text;
+- skips a header row repeated inside a table (a page's) and the row of column numbers
+  "(1) (2) (3)…";
+- reads a merged full-width row "I. CHỈ SỐ PAPI" as a section row, one without a number
+  as a section (M1, M2…) only when it reads as a heading (in bold or in capitals), never a
+  note ("(tiếp theo)"); and "PHỤ LỤC 2" above a table as a section "Phụ lục 2";
+- gives a vertically merged cell's value to every row it spans, except in a row whose STT
+  is itself merged from above: that row is the same task continued over a page, and only
+  its own cells are added to the task;
+- gives an appendix's lead ("… THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ NỘI VỤ") to its
+  tasks whose lead cell is empty or says "Chủ trì".
+
+The result, a :class:`DocumentPlan`, lays every task table out as one CSV-like table
+(:class:`~bot.importers.tabular.Row` with canonical columns), so that sections, continued
+rows, deadlines and agency cells are read by the same code as a CSV's
+(:mod:`bot.importers.rows`); each row keeps its place (:class:`Place`), so that a problem
+is named "Bảng 2, dòng 14, cột Tiến độ" (and "(trang 5)" in a PDF).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from bot.domain.text import clean, fold, fold_aligned
+from bot.importers.columns import LABELS, map_header
+from bot.importers.rows import PlanMeta, RowError
+from bot.importers.tabular import FileProblem, Row
+
+# The canonical layout of the rows handed to the CSV pipeline.
+COLUMNS = ("number", "indicator", "target", "task", "deadline", "lead", "coordinate", "result")
+_HEADER_LABELS = {**LABELS, "deadline": "Tiến độ"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a row read stands in the document: the task table (1-based, counting task
+    tables only), the row as the table counts it (header rows included), the table's own
+    header text of each canonical column ("deadline" → "Thời gian hoàn thành"), and the
+    page the row starts on where the document has fixed pages (a PDF)."""
+
+    table: int
+    row: int
+    columns: Mapping[str, str]
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanTable:
+    """A task table as found: its heading above it, and the lead that heading names
+    (the agency's name as the register spells it where the register knows it)."""
+
+    number: int
+    heading: str
+    lead: str
+    rows: int  # data rows read (header rows left out)
+    pages: tuple[int, int] | None = None  # first and last page, in a PDF
+
+
+@dataclass
+class DocumentPlan:
+    """A plan document read: ``rows`` (a header row at line 0, then one row per table row,
+    line 1 on), ``meta`` as the document states it, ``errors`` about the document (a task
+    table without a deadline column, a page that could not be read…), and candidates for
+    the issuer from the header block, most likely first."""
+
+    rows: list[Row]
+    places: dict[int, Place]
+    tables: list[PlanTable]
+    meta: PlanMeta
+    errors: list[RowError] = field(default_factory=list)
+    issuer_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # rows read but not used, for --dry-run
+    given_lead: set[int] = field(default_factory=set)  # lines whose lead is the appendix's
+
+    def where(self, line: int, column: str = "") -> str:
+        """ "Bảng 2, dòng 14, cột Tiến độ" for a row read (``column``: canonical name);
+        "Bảng 2, dòng 14 (trang 5), cột Tiến độ" in a PDF."""
+        place = self.places.get(line)
+        if place is None:
+            return f"dòng {line}"
+        page = f" (trang {place.page})" if place.page is not None else ""
+        if place.row == 0:
+            return f"Bảng {place.table}, tên phụ lục{page}"
+        text = f"Bảng {place.table}, dòng {place.row}{page}"
+        if column:
+            text += f", cột {place.columns.get(column) or _HEADER_LABELS.get(column, column)}"
+        return text
+
+    def name_leads(self, proper_name: Callable[[str], str | None]) -> None:
+        """Write each appendix's lead as ``proper_name`` gives it ("SỞ NỘI VỤ" → "Sở Nội
+        vụ", the register's name), in its tables and in the rows it was given to; a lead
+        ``proper_name`` does not know (None) stays as the document writes it."""
+        header = self.rows[0].cells if self.rows else ()
+        at = header.index(_HEADER_LABELS["lead"]) if _HEADER_LABELS["lead"] in header else None
+        names: dict[str, str] = {}
+        for i, table in enumerate(self.tables):
+            if table.lead:
+                name = names.setdefault(table.lead, proper_name(table.lead) or table.lead)
+                self.tables[i] = replace(table, lead=name)
+        if at is None:
+            return
+        for line in self.given_lead:
+            row = self.rows[line]
+            lead = row.cells[at]
+            if lead in names:
+                cells = list(row.cells)
+                cells[at] = names[lead]
+                self.rows[line] = Row(row.line, tuple(cells))
+
+
+# --- the plan's number, date, title and issuer ---------------------------------------------
+
+_NUMBER = re.compile(r"^\s*số\s*(?:hiệu)?\s*:\s*(\d+\s*/\s*[^\s,;()]+)", re.IGNORECASE)
+_PLACE_DATE = re.compile(
+    r"^[^,\d]{2,60},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+# Only a line that opens with it: "ban hành kèm theo Quyết định số …" in the body cites
+# another document.
+_ATTACHED = re.compile(
+    r"^\s*\(?\s*kèm\s+theo\s+(?:kế\s+hoạch|quyết\s+định|đề\s+án|chương\s+trình)\s+số\s*:?\s*"
+    r"(\d+\s*/\s*[^\s,;()]+)(?:\s+ngày\s+(\d{1,2})\s*(?:/|tháng)\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4}))?",
+    re.IGNORECASE,
+)
+_TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuong trinh hanh dong"}
+_NATION = ("cong hoa xa hoi chu nghia viet nam", "doc lap")
+_APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
+_LEAD_IN_TITLE = re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+")
+_PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
+_BODY_STARTS = re.compile(r"^(?:[IVX]+|\d+)\s*[.)]\s|^căn cứ\b", re.IGNORECASE)
+_SAYS_LEAD = {"chu tri", "chu tri thuc hien", "x"}
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def _from_roman(text: str) -> int:
+    total = 0
+    for i, ch in enumerate(text):
+        value = _ROMAN_VALUES[ch]
+        nxt = _ROMAN_VALUES[text[i + 1]] if i + 1 < len(text) else 0
+        total += -value if value < nxt else value
+    return total
+
+
+def _date(day: str, month: str, year: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Heading:
+    """The text lines between two tables: an appendix's heading when a table follows."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def appendix(self) -> tuple[int | None, str, str]:
+        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading."""
+        number: int | None = None
+        title: list[str] | None = None
+        for line in self.lines:
+            if m := _APPENDIX.match(fold_aligned(line)):
+                number = None
+                if m.group(1):
+                    n = m.group(1).upper()
+                    number = int(n) if n.isdigit() else _from_roman(n)
+                title = [line[m.end() :]]
+            elif (
+                title is not None
+                and not _ATTACHED.match(line)
+                and not fold(line).startswith("(kem theo")
+            ):
+                title.append(line)
+        text = clean(" ".join(title or []))
+        lead = ""
+        if m := _LEAD_IN_TITLE.search(fold_aligned(text)):
+            lead = clean(text[m.end() :].split("(")[0])
+        return number, text, lead
+
+
+# --- tables on a grid ----------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    """One table row laid on the table's grid: each value in the first grid column of its
+    cell (a cell's lines joined by "\\n"); ``continued`` the grid columns whose cell is
+    merged from the row above (their value is the cell's, repeated)."""
+
+    index: int  # 1-based, as the table counts its rows
+    values: list[str]
+    starts: list[tuple[int, int]]  # (first grid column, span) of each cell
+    continued: set[int]
+    repeated_header: bool = False  # marked to repeat on each page (Word's w:tblHeader)
+    page: int | None = None  # the page the row is printed on, in a PDF
+    bold: bool = False  # all its text in bold
+
+
+def _spread(row: GridRow) -> list[str]:
+    """The row's values with each spanned cell's value in every column it covers: how a
+    header reads ("Cơ quan thực hiện" over "Chủ trì" and "Phối hợp")."""
+    out = list(row.values)
+    for col, span in row.starts:
+        for c in range(col + 1, min(col + span, len(out))):
+            out[c] = out[col]
+    return out
+
+
+_HEADER_SEARCH = 4  # rows looked at for a table's header
+
+
+def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
+    """(number of header rows, canonical column → grid column) of a task table; None for
+    a table that is no task table (no task column, or none of deadline, lead, coordinate)."""
+    for start in range(min(_HEADER_SEARCH, len(grid))):
+        mapping = map_header(_spread(grid[start]), "tasks")
+        if "task" not in mapping or not {"deadline", "lead", "coordinate"} & set(mapping):
+            continue
+        end = start + 1
+        labels = [[v] for v in _spread(grid[start])]
+        while end < len(grid) and _header_like(grid[end], mapping, grid[start]):
+            for c, v in enumerate(_spread(grid[end])):
+                if c < len(labels) and v and v not in labels[c]:
+                    labels[c].append(v)
+            end += 1
+        combined = map_header([" ".join(parts) for parts in labels], "tasks")
+        # A two-row header names the agencies' columns in its second row.
+        return end, combined if len(combined) >= len(mapping) else mapping
+    return None
+
+
+def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
+    """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
+    the column numbers, or header words under the header's own STT cell (merged down, as
+    a PDF shows it) or with no STT that opens a task or a section."""
+    if row.repeated_header or _column_numbers(row.values):
+        return True
+    spread = _spread(row)
+    if "number" not in mapping:
+        return bool(map_header(spread, "tasks"))
+    number = spread[mapping["number"]]
+    under_header = fold(number) == fold(_spread(first)[mapping["number"]])
+    opens_row = re.match(r"^\s*[\dIVXA-Z]", number)
+    return (under_header or not opens_row) and bool(map_header(spread, "tasks"))
+
+
+def _column_numbers(values: list[str]) -> bool:
+    """The row numbering the columns under the header: "(1) (2) (3)…" or "1 2 3…"."""
+    found = [v.strip().strip("()") for v in values if v.strip()]
+    return len(found) >= 3 and found == [str(i) for i in range(1, len(found) + 1)]
+
+
+_SECTION_NUMBER = re.compile(r"^(?:(?:phần|mục)\s+)?([IVXL]+|[A-Z])\s*[.):\-–]?\s+(.+)$", re.S)
+
+
+@dataclass
+class _ReadTable:
+    number: int
+    heading: str  # "Phụ lục 1: CÁC NHIỆM VỤ… CỦA SỞ NỘI VỤ", or the title above the table
+    lead: str  # the lead its heading names
+    columns: set[str]  # canonical columns it has (the lead too when its heading names it)
+    labels: dict[str, str]  # canonical column → the table's own header text
+    rows: list[tuple[GridRow | None, dict[str, str]]]  # (the row read, canonical cells)
+    given_lead: set[int]  # indexes in ``rows`` of the rows given the heading's lead
+    errors: list[str]
+    notes: list[str]
+
+
+@dataclass
+class _TaskTable:
+    number: int
+    grid: list[GridRow]
+    header_rows: int
+    columns: dict[str, int]  # canonical column → grid column
+    heading: _Heading
+
+    def read(self) -> _ReadTable:
+        appendix, title, lead = self.heading.appendix()
+        labels = {
+            name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in self.grid[: self.header_rows])))
+            for name, col in self.columns.items()
+        }  # fmt: skip
+        errors = []
+        missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
+        if missing:
+            errors.append("thiếu cột: " + ", ".join(missing))
+        columns = set(self.columns)
+        if lead and "lead" not in columns:
+            labels["lead"] = f"Cơ quan chủ trì (theo tên phụ lục: “{lead}”)"
+        if lead:
+            columns.add("lead")
+        header_keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
+        rows: list[tuple[GridRow | None, dict[str, str]]] = []
+        notes: list[str] = []
+        unnumbered = 0  # headings without a number: sections M1, M2…
+        if appendix is not None:
+            rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
+        for row in self.grid[self.header_rows :]:
+            if row.repeated_header or _row_key(row.values) in header_keys:
+                continue  # the header again, on a new page
+            if _column_numbers(row.values):
+                continue
+            cells = self._cells(row)
+            if cells is None and _heading(row):
+                unnumbered += 1
+                cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
+            if cells is None:
+                where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+                notes.append(
+                    f"{where}: dòng gộp ô không đánh số, không in đậm hay in hoa như tên mục "
+                    f"“{clean(' '.join(row.values))}”, không dùng làm mục"
+                )
+            elif any(cells.values()):
+                rows.append((row, cells))
+        given = _give_lead([cells for _, cells in rows], lead) if lead else set()
+        heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
+        return _ReadTable(self.number, heading, lead, columns, labels, rows, given, errors, notes)
+
+    def _cells(self, row: GridRow) -> dict[str, str] | None:
+        """The row's canonical cells; None for a full-width heading with no number."""
+        filled = [(col, span) for col, span in row.starts if row.values[col].strip()]
+        width = len(row.values)
+        if len(filled) == 1 and filled[0][1] >= max(2, width - 1):
+            text = clean(row.values[filled[0][0]])
+            if m := _SECTION_NUMBER.match(text):
+                return {"number": m.group(1), "task": clean(m.group(2))}
+            if m := re.match(r"^(\d+(?:\.\d+)*)\s*[.)]?\s+(.+)$", text):
+                return {"number": m.group(1), "task": clean(m.group(2))}
+            return None
+        number_col = self.columns.get("number")
+        continued_task = number_col is not None and number_col in row.continued
+        cells: dict[str, str] = {}
+        for name, col in self.columns.items():
+            if col >= width:
+                continue
+            if continued_task and col in row.continued:
+                continue  # the task above, over a page: its value is there already
+            cells[name] = row.values[col]
+        return cells
+
+
+def _heading(row: GridRow) -> bool:
+    """Whether a merged full-width row with no number reads as a section's heading: in
+    bold, or in capitals ("NHIỆM VỤ KHÁC"); a note ("(tiếp theo)", "Ghi chú: …") does not."""
+    text = clean(" ".join(row.values))
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 3 or text.startswith(("(", "*", "Ghi chú", "Lưu ý")):
+        return False
+    return row.bold or all(c.isupper() for c in letters)
+
+
+def _row_key(values: list[str]) -> tuple[str, ...]:
+    return tuple(fold(v) for v in values)
+
+
+def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
+    """The appendix's lead to each task row (an STT of digits, not the group of the rows
+    after it) whose lead cell is empty or says "Chủ trì"; the indexes of those rows."""
+    given: set[int] = set()
+    numbers = [cells.get("number", "").strip(" .") for cells in rows]
+    for i, cells in enumerate(rows):
+        number = numbers[i]
+        if not re.match(r"^\d+(\.\d+)*$", number):
+            continue
+        following = next((n for n in numbers[i + 1 :] if n), "")
+        if following.startswith(number + ".") and not cells.get("deadline"):
+            continue  # "2. VIỆC CUNG ỨNG DỊCH VỤ" over 2.1, 2.2: a group
+        if fold(cells.get("lead", "")) in _SAYS_LEAD | {""}:
+            cells["lead"] = lead
+            given.add(i)
+    return given
+
+
+# --- the reader ----------------------------------------------------------------------------
+
+
+class PlanReader:
+    """Reads a document's text lines and tables in the document's order (:meth:`line`,
+    :meth:`table`), then gives the plan (:meth:`plan`)."""
+
+    def __init__(self) -> None:
+        self.meta = PlanMeta()
+        self.issuer_lines: list[str] = []
+        self.header_done = False  # past the header block: no more issuer lines
+        self.title_next = False
+        self.heading = _Heading()
+        self.found: list[_TaskTable] = []
+        self.other_tables = 0
+        self.attached: tuple[str, date | None] | None = None
+        self.errors: list[RowError] = []
+        self.open_bracket = ""  # a line that opens a bracket it does not close
+
+    def line(self, text: str) -> None:
+        """A line of text outside the task tables (a paragraph of the body, a line of a
+        table that is no task table). A line that opens a bracket and does not close it
+        ("(Kèm theo Kế hoạch số … của Chủ tịch Ủy", printed over two lines) is read with
+        the lines that close it, up to sixty words."""
+        if not text:
+            return
+        if self.open_bracket:
+            text = f"{self.open_bracket} {text}"
+            self.open_bracket = ""
+        if text.startswith("(") and ")" not in text and text.count(" ") < 60:
+            self.open_bracket = text
+            return
+        self._read(text)
+
+    def _read(self, text: str) -> None:
+        folded = fold(text)
+        if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
+            self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
+        if self.title_next:
+            upper = text == text.upper()
+            if upper or not self.meta.title:
+                self.meta.title = clean(f"{self.meta.title} {text}")
+                self.title_next = upper  # a title in capitals may take several lines
+                self.heading.lines.append(text)
+                return
+            self.title_next = False
+        if m := _NUMBER.match(text):
+            self.meta.number = self.meta.number or re.sub(r"\s+", "", m.group(1))
+            self.header_done = True
+        elif m := _PLACE_DATE.match(text):
+            self.meta.issued_on = self.meta.issued_on or _date(m.group(1), m.group(2), m.group(3))
+            self.header_done = True
+        elif m := _ATTACHED.match(text):
+            day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
+            self.attached = self.attached or (re.sub(r"\s+", "", m.group(1)), day)
+        elif folded in _TITLE_WORDS and not self.found:
+            self.title_next = True
+            self.header_done = True
+        elif folded.startswith((*_NATION, "phu luc")) or text != text.upper():
+            self.header_done = True  # the issuer's lines are the capitals at the very top
+        elif not self.header_done and not set(text) <= set("-_–—=* "):
+            self.issuer_lines.append(clean(text))
+        self.heading.lines.append(text)
+
+    def table(self, grid: list[GridRow]) -> bool:
+        """A table: a task table when its header says so (True), otherwise its lines are
+        read as text (False)."""
+        if self.open_bracket:  # never closed: the line as it is
+            self._read(self.open_bracket)
+            self.open_bracket = ""
+        found = find_header(grid)
+        if found is None:
+            self.other_tables += 1
+            for row in grid:
+                for value in row.values:
+                    for line in value.splitlines():
+                        self.line(line)
+            return False
+        heading, self.heading = self.heading, _Heading()
+        self.found.append(_TaskTable(len(self.found) + 1, grid, found[0], found[1], heading))
+        return True
+
+    def continue_table(self, grid: list[GridRow]) -> None:
+        """More rows of the last task table (its part on the next page), counted on from
+        its rows."""
+        table = self.found[-1].grid
+        for row in grid:
+            row.index += len(table)
+        table.extend(grid)
+
+    def check_found(self, path: Path, kind: str = "văn bản") -> None:
+        """FileProblem (naming ``path``) when no task table was found."""
+        if self.found:
+            return
+        seen = f" (có {self.other_tables} bảng nhưng không bảng nào có cột “Nhiệm vụ”/“Nội dung công việc” cùng cột “Tiến độ” hoặc “Cơ quan chủ trì”)"
+        raise FileProblem(
+            path,
+            f"không thấy bảng nhiệm vụ nào trong {kind}"
+            + (seen if self.other_tables else "")
+            + ": bảng cần dòng tiêu đề như “STT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì”",
+        )
+
+    def plan(self) -> DocumentPlan:
+        if self.attached:
+            self.meta.number = self.meta.number or self.attached[0]
+            self.meta.issued_on = self.meta.issued_on or self.attached[1]
+        tables = [t.read() for t in self.found]
+        if not self.meta.title:
+            self.meta.title = next((t.heading.split(": ", 1)[-1] for t in tables if t.heading), "")
+        used = [c for c in COLUMNS if any(c in t.columns for t in tables)]
+        if "lead" in used:
+            for t in tables:
+                if "lead" not in t.columns:
+                    self.errors.append(
+                        RowError(0, f"Bảng {t.number}: không có cột Cơ quan chủ trì và tên phụ "
+                                    "lục không nêu cơ quan chủ trì (“… thuộc trách nhiệm của …”)")
+                    )  # fmt: skip
+        rows = [Row(0, tuple(_HEADER_LABELS[c] for c in used))]
+        places: dict[int, Place] = {}
+        given: set[int] = set()
+        notes: list[str] = []
+        summaries: list[PlanTable] = []
+        for t in tables:
+            self.errors.extend(RowError(0, f"Bảng {t.number}: {e}") for e in t.errors)
+            notes.extend(f"Bảng {t.number}, {n}" for n in t.notes)
+            pages = [r.page for r, _ in t.rows if r is not None and r.page is not None]
+            for i, (row, cells) in enumerate(t.rows):
+                line = len(rows)
+                rows.append(Row(line, tuple(cells.get(c, "") for c in used)))
+                first_page = pages[0] if pages else None
+                places[line] = (
+                    Place(t.number, row.index, t.labels, row.page)
+                    if row is not None
+                    else Place(t.number, 0, t.labels, first_page)
+                )
+                if i in t.given_lead:
+                    given.add(line)
+            span = (min(pages), max(pages)) if pages else None
+            summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
+        return DocumentPlan(
+            rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
+            issuer_names=self.issuer_names(), notes=notes, given_lead=given,
+        )  # fmt: skip
+
+    def issuer_names(self) -> list[str]:
+        """The issuing body as the header block names it: its last line ("SỞ TÀI NGUYÊN VÀ
+        MÔI TRƯỜNG"), a place line joined to the line above ("ỦY BAN NHÂN DÂN" + "TỈNH ĐỒNG
+        NAI"), then without the place's own name ("ỦY BAN NHÂN DÂN TỈNH")."""
+        lines: list[str] = []
+        for line in self.issuer_lines:
+            if lines and _PLACE_WORDS.match(fold(line)):
+                lines[-1] = f"{lines[-1]} {line}"
+            else:
+                lines.append(line)
+        if not lines:
+            return []
+        last = lines[-1]
+        words = last.split()
+        cut = next(
+            (i + 1 for i, w in enumerate(words) if fold(w) in ("tinh", "pho", "huyen", "quan")),
+            None,
+        )
+        names = [last]
+        if cut is not None and cut < len(words):
+            names.append(" ".join(words[:cut]))
+        return names

@@ -1,0 +1,299 @@
+"""Importing a plan from a PDF with a text layer: the seed plans printed as PDF give the
+same tasks, agencies and deadlines as their CSV; a table over several pages is one table
+(its header printed again skipped, a row broken over a page joined); what cannot be read
+is reported by page and nothing is written; a scan gets a clear message. Every PDF here
+is a real one, printed by reportlab and read back by pdfplumber."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.db import make_engine, session_scope
+from bot.importers.errors import ImportFailed
+from bot.importers.pdf import read_pdf
+from bot.importers.plans import import_plan
+from bot.importers.tabular import FileProblem
+from bot.models import Plan, Task
+from tests.cli import Dondoc
+from tests.docx_plans import SEED_PLANS, Span, TableRow, read_seed, seed_document
+from tests.pdf_plans import PlanPdf, scanned_pdf
+from tests.province import IMPORT_DAY, SETTINGS
+from tests.test_word_import import (
+    HEADER,
+    _given,
+    headings_and_notes,
+    registry,
+    tasks_of,
+    two_appendices,
+)
+
+__all__ = ["registry"]  # the fixture, shared with the Word importer's tests
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
+def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
+    registry: Engine, tmp_path: Path, seed: str
+) -> None:
+    csv_path = SEED_PLANS / seed
+    meta, _, _ = read_seed(csv_path)
+    document = seed_document(csv_path, tmp_path, PlanPdf())
+    assert document.suffix == ".pdf"
+    with Session(registry) as session:
+        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
+        expected = tasks_of(session, from_csv.plan)
+        session.rollback()
+        from_pdf = import_plan(
+            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
+        )
+        got = tasks_of(session, from_pdf.plan)
+        issued_on = session.exec(select(Plan.issued_on)).one()
+        session.rollback()
+    assert from_pdf.plan == from_csv.plan
+    assert list(got) == list(expected)
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert from_pdf.tasks_total == from_csv.tasks_total > 0
+    assert from_pdf.assignments_total == from_csv.assignments_total
+    if meta.get("Ngày ban hành"):  # read from the document, not given
+        assert issued_on is not None and f"{issued_on:%d/%m/%Y}" == meta["Ngày ban hành"]
+
+
+def test_a_table_over_pages_is_one_table_its_header_again_skipped_a_broken_row_joined(
+    tmp_path: Path,
+) -> None:
+    """Seed 001 printed: its task table runs over several pages, the header printed at the
+    top of each, and long rows broken over a page (the rest of the row first on the next
+    page, its STT empty)."""
+    path = seed_document(SEED_PLANS / "001_skhdt_langson_2023.csv", tmp_path, PlanPdf())
+    with pdfplumber.open(path) as pdf:  # what the printed file holds, as an officer sees it
+        tops = [p.find_tables()[0].extract()[:2] for p in pdf.pages if p.find_tables()]
+    assert len(tops) >= 3
+    assert all(rows[0][:2] == ["STT", "Nhiệm vụ cụ thể"] for rows in tops)
+    broken = [rows[1] for rows in tops[1:] if rows[1][0] == ""]
+    assert broken, "no row broken over a page"
+
+    plan = read_pdf(path)
+    assert len(plan.tables) == 1 and plan.errors == []
+    table = plan.tables[0]
+    assert table.pages is not None and table.pages[1] - table.pages[0] >= 2
+    _, _, csv_rows = read_seed(SEED_PLANS / "001_skhdt_langson_2023.csv")
+    tasks = [r for r in plan.rows[1:] if r.cells[0]]
+    assert [r.cells[0] for r in tasks] == [r[0] for r in csv_rows]  # no header row among them
+    # The broken row's rest is a row of its own, without STT, on the next page: the rows'
+    # reader joins it to its task (compared with the CSV above).
+    rest = next(r for r in plan.rows[1:] if not r.cells[0])
+    assert rest.cells[1] in " ".join(broken[0][1].split("\n")) or rest.cells[1].startswith(
+        broken[0][1].split("\n")[0]
+    )
+    place = plan.places[rest.line]
+    assert place.page is not None and place.page > table.pages[0]
+    assert plan.where(rest.line).startswith(f"Bảng 1, dòng {place.row} (trang {place.page})")
+
+
+def test_the_pdf_states_number_date_title_issuer_and_appendix_leads(tmp_path: Path) -> None:
+    plan = read_pdf(seed_document(SEED_PLANS / "002_dongnai_336_2024.csv", tmp_path, PlanPdf()))
+    assert plan.meta.number == "336/KH-UBND"
+    assert f"{plan.meta.issued_on:%d/%m/%Y}" == "15/10/2024"
+    assert plan.meta.title.startswith("THỰC HIỆN CHỈ THỊ SỐ 36-CT/TU")
+    # The header block, two columns side by side, read column by column.
+    assert plan.issuer_names == ["ỦY BAN NHÂN DÂN TỈNH ĐỒNG NAI", "ỦY BAN NHÂN DÂN TỈNH"]
+    assert [t.lead for t in plan.tables] == [
+        "SỞ NỘI VỤ", "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "ỦY BAN NHÂN DÂN CÁC HUYỆN, THÀNH PHỐ", "ỦY BAN NHÂN DÂN CÁC XÃ, PHƯỜNG, THỊ TRẤN",
+    ]  # fmt: skip
+
+
+def test_merged_cells_two_row_header_and_leads_as_the_register_names_them(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = two_appendices(tmp_path, name="kh.pdf", document=PlanPdf())
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert report.plan == "12/KH-SNV" and report.tasks_new == 5
+    assert report.issuer == "Sở Nội vụ"
+    assert [t.lead for t in report.tables] == ["Sở Tư pháp", "Sở Y tế"]  # not in capitals
+    with Session(registry) as s:
+        got = tasks_of(s, "12/KH-SNV")
+        leads = dict(s.exec(select(Task.key, Task.lead_text)).all())
+    assert list(got) == ["PL1.I.1", "PL1.I.2", "PL1.I.3", "PL2.1", "PL2.2"]
+    assert leads["PL1.I.1"] == leads["PL1.I.2"] == "Sở Tư pháp"
+    assert leads["PL1.I.3"] == "Sở Y tế" and leads["PL2.1"] == "Sở Y tế"
+    text, due, parts = 1, 7, 11
+    assert got["PL1.I.1"][text] == "Rà soát TTHC: - lĩnh vực hộ tịch - lĩnh vực chứng thực"
+    # The deadline box spanning two rows gives both their deadline.
+    assert got["PL1.I.2"][due] == got["PL1.I.1"][due] == date(2025, 6, 30)
+    assert got["PL1.I.3"][text] == "Báo cáo kết quả: 1. 6 tháng 2. năm"
+    assert [(c, r) for c, r, _ in got["PL2.1"][parts]] == [("so-noi-vu", "coordinate"),
+                                                        ("so-y-te", "lead")]  # fmt: skip
+    # The row broken over a page is one task.
+    assert got["PL2.2"][text] == "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực"
+
+
+def test_problems_are_named_by_table_row_page_and_column(registry: Engine, tmp_path: Path) -> None:
+    path = two_appendices(tmp_path, deadline="31/02/2025", name="kh.pdf", document=PlanPdf())
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (line,) = failure.value.lines()
+    assert line.startswith(
+        f"{path}: Bảng 2, dòng 2 (trang 3), cột Thời gian hoàn thành: tiến độ “31/02/2025”"
+    )
+    with Session(registry) as s:
+        assert s.exec(select(func.count()).select_from(Task)).one() == 0
+
+
+def _plan_with_pages(folder: Path, *, second_ruled: bool) -> Path:
+    """Plan 9/KH-SNV: appendix 1 a ruled table on page 2; appendix 2 on page 3, ruled or
+    not (its columns then only spaces apart, as a PDF made from a text file)."""
+    document = PlanPdf()
+    document.header_block(["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "9/KH-SNV",
+                          "Đồng Nai, ngày 10 tháng 01 năm 2025")  # fmt: skip
+    document.paragraph("KẾ HOẠCH", bold=True)
+    document.paragraph("KIỂM TRA CÔNG VỤ NĂM 2025")
+    document.page_break()
+    document.paragraph("PHỤ LỤC 1", bold=True)
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Kiểm tra công vụ", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    document.page_break()
+    document.paragraph("PHỤ LỤC 2", bold=True)
+    rows = [TableRow(HEADER, header=True),
+            TableRow([Span("I. KIỂM TRA ĐỘT XUẤT", len(HEADER))]),
+            TableRow(["1", "Kiểm tra đột xuất", "Quý II/2025", "Sở Nội vụ", "Sở Y tế"])]  # fmt: skip
+    document.table(len(HEADER), rows, ruled=second_ruled)
+    return document.save(folder / f"kh-{second_ruled}.pdf")
+
+
+def test_a_table_without_ruling_lines_is_reported_by_page_and_nothing_is_written(
+    registry: Engine, tmp_path: Path
+) -> None:
+    readable = _plan_with_pages(tmp_path, second_ruled=True)
+    with session_scope(registry) as session:
+        assert import_plan(session, readable, settings=SETTINGS, on=IMPORT_DAY).tasks_new == 2
+        session.rollback()
+
+    path = _plan_with_pages(tmp_path, second_ruled=False)
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (line,) = failure.value.lines()
+    assert line.startswith(f"{path}: Trang 3: bảng nhiệm vụ (dòng tiêu đề “STT Nhiệm vụ cụ thể")
+    assert "không có đường kẻ ô" in line and "không đọc được" in line
+    with Session(registry) as s:
+        assert s.exec(select(func.count()).select_from(Task)).one() == 0
+
+
+def test_a_scanned_pdf_and_files_that_are_no_readable_pdf(tmp_path: Path) -> None:
+    unruled = PlanPdf()
+    unruled.paragraph("KẾ HOẠCH")
+    unruled.table(len(HEADER), [TableRow(HEADER, header=True),
+                                TableRow(["1", "Rà soát", "Quý I/2025", "Sở Y tế", ""])],
+                  ruled=False)  # fmt: skip
+    no_table = PlanPdf()
+    no_table.paragraph("KẾ HOẠCH")
+    no_table.paragraph("Sở Nội vụ ban hành kế hoạch như sau.")
+    broken = tmp_path / "hong.pdf"
+    broken.write_bytes(b"%PDF-1.7\n")
+    truncated = tmp_path / "cut.pdf"  # a download cut short
+    full = two_appendices(tmp_path, name="full.pdf", document=PlanPdf())
+    truncated.write_bytes(full.read_bytes()[:3000])
+    locked = tmp_path / "locked.pdf"
+    pdf = canvas.Canvas(str(locked), encrypt=pdfencrypt.StandardEncryption("bí mật"))
+    pdf.drawString(72, 72, "KẾ HOẠCH")
+    pdf.save()
+    cases = {
+        scanned_pdf(tmp_path / "scan.pdf"): "tệp PDF này là bản quét (chỉ có hình ảnh, không "
+        "có lớp chữ) nên không đọc được nội dung: hãy xin cơ quan ban hành bản Word (.docx)",
+        unruled.save(tmp_path / "unruled.pdf"): "không đọc được bảng nhiệm vụ nào: Trang 1: "
+        "bảng nhiệm vụ (dòng tiêu đề “STT Nhiệm vụ cụ thể",
+        no_table.save(tmp_path / "no-table.pdf"): "không thấy bảng nhiệm vụ nào trong tệp PDF",
+        broken: "không phải tệp PDF đọc được",
+        truncated: "không phải tệp PDF đọc được",
+        locked: "tệp PDF có mật khẩu",
+    }
+    for path, reason in cases.items():
+        with pytest.raises(FileProblem) as problem, Session(make_engine("sqlite://")) as session:
+            import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        assert str(problem.value).startswith(f"{path}: {reason}"), str(problem.value)
+
+
+def test_an_admin_previews_then_imports_a_pdf_plan(dondoc: Dondoc, tmp_path: Path) -> None:
+    path = two_appendices(tmp_path, name="kh.pdf", document=PlanPdf())
+    preview = dondoc.ok("import", "tasks", str(path), "--dry-run").output
+    assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in preview
+    assert "Bảng 1, dòng 4 (trang 2) – mục PL1.I: RÀ SOÁT THỦ TỤC HÀNH CHÍNH" in preview
+    assert "Bảng 2, dòng 3 (trang 4) (PL2.2): Số hóa hồ sơ" not in preview  # the rest joined
+    assert "Bảng 2, dòng 2 (trang 3) (PL2.1): Kiểm tra công vụ" in preview
+    assert dondoc.ok("tasks", "--format", "json").output.strip() == "[]"
+
+    imported = dondoc.ok("import", "tasks", str(path)).output
+    assert "Đã nhập kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in imported
+
+
+def test_a_merged_row_without_number_is_a_section_only_when_printed_as_a_heading(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = headings_and_notes(tmp_path, name="kh.pdf", document=PlanPdf())
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert [(s.key, s.title) for s in report.sections] == [
+        ("M1", "NHIỆM VỤ THƯỜNG XUYÊN"), ("M2", "Nhiệm vụ bổ sung")]  # fmt: skip
+    assert [n.split(":")[0] for n in report.notes] == [
+        "Bảng 1, dòng 4 (trang 1)", "Bảng 1, dòng 8 (trang 1)"]  # fmt: skip
+    with Session(registry) as s:
+        assert list(tasks_of(s, "8/KH-SNV")) == ["M1.1", "M1.2", "M2.1", "M2.2"]
+
+
+def test_pages_that_cannot_be_read_are_named_and_nothing_is_written(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A page scanned into the file (its number printed on it), and a table at the top of
+    a page whose columns do not line up with the task table it seems to continue."""
+    document = PlanPdf()
+    document.paragraph("(Kèm theo Kế hoạch số 9/KH-SNV ngày 10/01/2025 của Sở Nội vụ)")
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Kiểm tra công vụ", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    document.page_break()
+    document.table(4, [TableRow(["2", "Kiểm tra đột xuất", "Quý II/2025", "Sở Nội vụ"])])
+    document.scanned_page()
+    path = document.save(tmp_path / "kh.pdf")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert failure.value.lines() == [
+        f"{path}: Trang 2: bảng ở đầu trang có các cột không khớp với bảng nhiệm vụ ở trang "
+        "trước nên không biết là bảng nào, không đọc được",
+        f"{path}: Trang 3: trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word "
+        "hoặc bản PDF xuất thẳng từ Word",
+    ]
+    with Session(registry) as s:
+        assert s.exec(select(func.count()).select_from(Task)).one() == 0
+
+
+def test_a_line_printed_over_two_lines_in_brackets_is_read_whole(tmp_path: Path) -> None:
+    """ "(Kèm theo Kế hoạch số … )" too long for a line: the rest of it on the next line is
+    no part of the appendix's title nor of its lead."""
+    document = PlanPdf()
+    document.paragraph("PHỤ LỤC 2", bold=True)
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ")
+    attached = (
+        "(Kèm theo Kế hoạch số 336/KH-UBND ngày 15 tháng 10 năm 2024 của Chủ tịch Ủy ban nhân "
+        "dân tỉnh Đồng Nai về nâng cao hiệu quả phục vụ người dân và doanh nghiệp trên địa bàn "
+        "tỉnh Đồng Nai)"
+    )
+    document.paragraph(attached)
+    document.table(len(HEADER), [TableRow(HEADER, header=True),
+                                 TableRow(["1", "Kiểm tra", "Quý I/2025", "", ""])])  # fmt: skip
+    path = document.save(tmp_path / "kh.pdf")
+    with pdfplumber.open(path) as pdf:  # printed over two lines indeed
+        assert "(Kèm theo" in pdf.pages[0].extract_text().splitlines()[2]
+        assert pdf.pages[0].extract_text().splitlines()[3].endswith("Đồng Nai)")
+    plan = read_pdf(path)
+    assert (plan.meta.number, plan.meta.issued_on) == ("336/KH-UBND", date(2024, 10, 15))
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ", "SỞ Y TẾ")]  # fmt: skip
