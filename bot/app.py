@@ -437,8 +437,12 @@ async def _stop_telegram(
     """The inbox's look for leftovers, the polling turn (polling stopped, its lock
     released), the updater, then the application, whichever runs (shut down when the
     channels close)."""
+    from bot.channels.telegram_inbox import InboxProcessor
+
     if recovering is not None:
         recovering.cancel()
+    if isinstance(application.update_processor, InboxProcessor):
+        application.update_processor.leave_the_rest()
     if turn is not None:
         await turn.close()
     if application.updater is not None and application.updater.running:

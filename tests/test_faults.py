@@ -9,6 +9,7 @@ and text): every one sent, none twice beyond the window the README documents.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 
@@ -108,6 +109,34 @@ def test_a_bot_killed_with_officers_messages_queued_handles_each_after_its_resta
     assert {chat for chat, _ in counts} == set(chats)  # every officer answered
     twice = {chat for (chat, _text), count in counts.items() if count > 1}
     assert twice <= in_hand and max(counts.values()) <= 2
+
+
+def test_a_bot_stopped_with_officers_messages_queued_leaves_them_to_the_next(
+    fleet: Fleet,
+) -> None:
+    """SIGTERM (``docker compose stop``, 30 s before Docker kills) with a queue of
+    updates and a slow Bot API: the bot finishes the one in hand and stops, rather than
+    answering the queue one by one past Docker's patience; the next bot answers the rest,
+    each once."""
+    fleet.fake.latency = 1.0  # each answer takes a second: 30 would outlast Docker's 30 s
+    [first] = fleet.start()
+    chats = [-500_000 - i for i in range(30)]
+    for i, chat in enumerate(chats):
+        fleet.server.run_here(fleet.fake.say(chat, 2_000 + i, "/trogiup"))
+
+    def answered() -> Counter[int]:
+        return Counter(a.chat_id for a in list(fleet.fake.accepted) if a.chat_id in chats)
+
+    wait_until(lambda: len(answered()) >= 2, 30, "the first answers")
+    began = time.monotonic()
+    assert first.stop() == 0
+    assert time.monotonic() - began < 15  # not the queue's 28 s, one by one
+    assert len(answered()) < len(chats)
+
+    fleet.start()
+    wait_until(lambda: set(answered()) == set(chats), 90, "every officer answered")
+    texts = Counter((a.chat_id, a.text) for a in list(fleet.fake.accepted) if a.chat_id in chats)
+    assert set(texts.values()) == {1}  # nothing twice: the one in hand was finished
 
 
 def _planners(engine: Engine) -> set[str]:
@@ -210,9 +239,18 @@ def test_two_bots_survive_postgresql_restarting_under_them(
     went = [bot.logged("database unreachable") for bot in bots]
     back = [bot.logged("database reachable again") for bot in bots]
     assert max(went) <= 1 and back == went, [b.log.read_text() for b in bots]
-    tracebacks = [text[text.index("Traceback") - 400 :][:3000]
-                  for text in (bot.log.read_text() for bot in bots) if "Traceback" in text]  # fmt: skip
+    tracebacks = [_traceback_in(bot.log.read_text()) for bot in bots if bot.logged("Traceback")]
     assert not tracebacks, "\n".join(tracebacks)
+
+
+def _traceback_in(log: str) -> str:
+    """The log line before the first traceback and that traceback's last lines (the
+    exception raised), for a failure's message."""
+    start = log.index("Traceback")
+    line_start = log.rfind("\n", 0, log.rfind("\n", 0, start)) + 1
+    end = re.search(r"\n\d{4}-\d{2}-\d{2} ", log[start:])
+    block = log[start : start + end.start()] if end else log[start:]
+    return log[line_start:start] + "…\n" + block[-1500:]
 
 
 @pytest.mark.postgres

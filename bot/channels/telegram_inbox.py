@@ -129,6 +129,13 @@ class InboxProcessor(BaseUpdateProcessor):
     def __init__(self, queue: InboxQueue, worker: str, lease_seconds: float = inbox.LEASE) -> None:
         super().__init__(max_concurrent_updates=1)
         self.queue, self.worker, self.lease = queue, worker, lease_seconds
+        self.leaving = False  # stopping: what is still queued stays in the inbox
+
+    def leave_the_rest(self) -> None:
+        """The process stops (SIGTERM): the update in hand is finished, the ones still
+        queued are left unclaimed in the inbox for the next process, rather than handled
+        one by one while Docker's stop timeout (30 s) runs out."""
+        self.leaving = True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not isinstance(update, Update):
@@ -136,6 +143,10 @@ class InboxProcessor(BaseUpdateProcessor):
             return
         key, engine, clock = str(update.update_id), self.queue.engine, self.queue.clock
         try:
+            if self.leaving:
+                if asyncio.iscoroutine(coroutine):
+                    coroutine.close()
+                return
             try:
                 mine = await _until_done(
                     lambda: inbox.claim(engine, CHANNEL, key, self.worker, clock(), self.lease),
