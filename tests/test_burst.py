@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from telegram import Update
@@ -248,3 +249,19 @@ async def test_the_sender_wakes_when_a_row_is_added_not_at_its_next_look(engine:
     await asyncio.wait_for(running, 5)
     unwatch()
     assert not left(engine)
+
+
+def test_watching_the_outbox_lets_a_dropped_connection_roll_back(engine: Engine) -> None:
+    """The database restarted under a transaction: SQLAlchemy invalidates the connection
+    and rolls back; the relay's hook must not raise in that rollback (it did, and every
+    pass during a PostgreSQL restart ended in a traceback)."""
+    relay = OutboxRelay(engine, {}, settings=SETTINGS, clock=lambda: START, worker="host:2")
+    unwatch = relay.watch()
+    try:
+        with engine.connect() as connection:
+            connection.begin()
+            connection.execute(text("SELECT 1"))
+            connection.invalidate()  # as a "server closed the connection" error does
+            connection.rollback()
+    finally:
+        unwatch()

@@ -84,7 +84,11 @@ class OutboxRelay:
                 self.wake()
 
         def rolled_back(conn: Any) -> None:
-            conn.info.pop(inserted, None)
+            # A connection the database dropped (a restart) has no info to clear: reading
+            # it would raise inside SQLAlchemy's rollback and turn the rollback that
+            # recovers from the outage into an error of its own.
+            if not conn.invalidated:
+                conn.info.pop(inserted, None)
 
         hooks = (("after_cursor_execute", executed), ("commit", committed),
                  ("rollback", rolled_back))  # fmt: skip
