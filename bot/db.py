@@ -18,13 +18,14 @@ away and once that it is back, however many tries fail in between.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -88,6 +89,28 @@ def _first_line(exc: BaseException) -> str:
 
 #: The process's one view of the database's reachability.
 OUTAGE = Outage()
+
+T = TypeVar("T")
+_WAIT_MAX = 30.0  # seconds between two tries while the database is away
+
+
+async def until_answered(call: Callable[[], T], doing: str) -> T:
+    """``call()`` (blocking, on the database) in a thread, tried again while the database
+    is away (said once by :data:`OUTAGE`, ``doing`` naming the work), every 1, 2, 4 … 30
+    seconds, however long: for what must not be dropped (an update an officer sent).
+    Raises what is not an outage; cancelling the caller ends the waiting."""
+    wait = 1.0
+    while True:
+        try:
+            result = await asyncio.to_thread(call)
+        except Exception as exc:
+            if not OUTAGE.failed(exc, doing):
+                raise
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _WAIT_MAX)
+        else:
+            OUTAGE.answered()
+            return result
 
 
 def make_engine(url: str) -> Engine:

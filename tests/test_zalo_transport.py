@@ -26,7 +26,6 @@ from bot.channels import (
 )
 from bot.channels.console import ConsoleChannel
 from bot.channels.zalo import (
-    SeenMessages,
     ZaloChannel,
     ZaloClient,
     ZaloWebhook,
@@ -39,6 +38,7 @@ from bot.db import session_scope
 from bot.models import Agency, Chat, ChatRole, Outbox, OutboxState
 from bot.render import TELEGRAM_LIMIT, ZALO_LIMIT, utf16_length
 from bot.scheduler.dispatcher import DispatchResult, dispatch
+from bot.services import inbox
 from bot.services.actions import notify
 from bot.services.chats import ensure_chat
 from tests.fake_zalo import ERRORS, FakeZalo, client_of, free_port
@@ -320,6 +320,30 @@ async def test_a_message_delivered_twice_is_answered_once_when_polling(engine: E
     await client.close()
 
 
+async def test_what_a_killed_process_kept_is_answered_at_the_next_start_and_only_then(
+    engine: Engine,
+) -> None:
+    """A process kept an officer's message, then was killed before it answered: the next
+    one answers it when it starts polling; Zalo delivering it again later changes nothing."""
+    build_province(engine)
+    kept = FakeZalo.private("zu-1", "/trogiup", message_id="kept-1")
+    before = NOW - timedelta(hours=1)
+    assert inbox.store(engine, "zalo", "zu-1:kept-1", kept, before)
+    assert inbox.claim(engine, "zalo", "zu-1:kept-1", "gone:1", before)  # its lease ran out
+    fake = FakeZalo()
+    client, stop, task = await start_polling(fake, engine)
+    [sent] = await fake.wait_sent(1)
+    assert "Hướng dẫn" in sent["text"]
+    await fake.push(kept)  # delivered again, after it was answered
+    await fake.push(FakeZalo.private("zu-1", "/start"))
+    await fake.wait_sent(2)
+    stop.set()
+    await task
+    await client.close()
+    assert len(fake.sent) == 2 and "Hướng dẫn" not in fake.sent[1]["text"]
+    assert inbox.leftovers(engine, "zalo", NOW, older_than=0) == []
+
+
 async def test_a_refused_token_ends_polling_and_tells_the_admins(engine: Engine) -> None:
     province = build_province(engine)
     fake = FakeZalo()
@@ -331,16 +355,6 @@ async def test_a_refused_token_ends_polling_and_tells_the_admins(engine: Engine)
     with Session(engine) as s:
         assert all(c.active for c in s.exec(select(Chat)))
     await client.close()
-
-
-def test_seen_messages_are_remembered_per_chat_and_bounded() -> None:
-    seen = SeenMessages(per_chat=2, chats=2)
-    assert seen.first_time("a", "1") and not seen.first_time("a", "1")
-    assert seen.first_time("b", "1")  # another chat's message 1
-    assert seen.first_time("a", "2") and seen.first_time("a", "3")
-    assert seen.first_time("a", "1")  # forgotten: only the last two of "a" are kept
-    assert seen.first_time("c", "9") and seen.first_time("b", "1")  # "b" was the oldest chat
-    assert seen.first_time("a", "") and seen.first_time("a", "")  # no id: always new
 
 
 # --- the webhook ------------------------------------------------------------------------

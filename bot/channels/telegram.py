@@ -64,7 +64,7 @@ from bot.channels.console import plain as plain_text
 from bot.channels.limits import Queued, SendLimiter, SlotMissed, TelegramLimiter
 from bot.channels.telegram_inbox import InboxProcessor, InboxQueue
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import OUTAGE, session_scope
 from bot.handlers.core import Incoming, handle_button, handle_message
 from bot.metrics import REPLIES_HANDLED
 from bot.render import TELEGRAM_LIMIT, answer
@@ -383,8 +383,12 @@ async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, item: Ans
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Whatever went wrong, the user hears of it and a pressed button stops spinning."""
-    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    """Whatever went wrong, the user hears of it and a pressed button stops spinning. The
+    database away is said once for the process (``bot.db.OUTAGE``), not a traceback a
+    message."""
+    error = context.error
+    if error is None or not OUTAGE.failed(error, "handling a Telegram update"):
+        log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=error)
     if not isinstance(update, Update):
         return
     text = answer("failed")

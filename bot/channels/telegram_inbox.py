@@ -22,13 +22,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.db import OUTAGE
+from bot.db import until_answered
 from bot.services import inbox
 
 log = logging.getLogger(__name__)
@@ -37,26 +37,6 @@ CHANNEL = "telegram"
 #: Seconds between two looks for updates nobody handles; an update is looked at once it
 #: is this old (younger ones may still be in a live process's queue).
 RECOVER_EVERY = 30.0
-_WAIT_MAX = 30.0  # seconds between two tries while the database is away
-
-T = TypeVar("T")
-
-
-async def _until_done(call: Callable[[], T], doing: str) -> T:
-    """``call()`` in a thread, tried again while the database is away (said once by
-    ``OUTAGE``), every 1, 2, 4 … 30 seconds. Raises what is not an outage."""
-    wait = 1.0
-    while True:
-        try:
-            result = await asyncio.to_thread(call)
-        except Exception as exc:
-            if not OUTAGE.failed(exc, doing):
-                raise
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, _WAIT_MAX)
-        else:
-            OUTAGE.answered()
-            return result
 
 
 def _payload(update: Update) -> dict[str, Any]:
@@ -80,7 +60,7 @@ class InboxQueue(asyncio.Queue[object]):
         if isinstance(item, Update):
             key, payload = str(item.update_id), _payload(item)
             try:
-                fresh = await _until_done(
+                fresh = await until_answered(
                     lambda: inbox.store(self.engine, CHANNEL, key, payload, self.clock()),
                     "keeping an update",
                 )
@@ -101,7 +81,7 @@ class InboxQueue(asyncio.Queue[object]):
         def look() -> list[tuple[str, dict[str, Any]]]:
             return inbox.leftovers(self.engine, CHANNEL, now, older_than=older_than, skip=here)
 
-        found = await _until_done(look, "recovering updates")
+        found = await until_answered(look, "recovering updates")
         for key, payload in found:
             update = Update.de_json(payload, bot)
             self.here.add(key)
@@ -148,7 +128,7 @@ class InboxProcessor(BaseUpdateProcessor):
                     coroutine.close()
                 return
             try:
-                mine = await _until_done(
+                mine = await until_answered(
                     lambda: inbox.claim(engine, CHANNEL, key, self.worker, clock(), self.lease),
                     "claiming an update",
                 )
@@ -163,7 +143,7 @@ class InboxProcessor(BaseUpdateProcessor):
             try:
                 await coroutine
             finally:
-                await _until_done(
+                await until_answered(
                     lambda: inbox.handled(engine, CHANNEL, key, clock()), "marking it handled"
                 )
         finally:

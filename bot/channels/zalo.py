@@ -6,9 +6,10 @@ no reply threading, so in a private chat a free-text answer refers to the last m
 the bot sent there.
 
 How Zalo fails is :func:`classify`'s (the docs' error table); one update per
-``getUpdates``, a webhook that blocks polling until ``deleteWebhook``, and redelivered
-updates dropped by ``message_id`` (:class:`SeenMessages`) are :func:`poll`'s and
-:class:`ZaloWebhook`'s. Sources: the Zalo Bot Platform docs (bot.zaloplatforms.com),
+``getUpdates``, a webhook that blocks polling until ``deleteWebhook``, and each update
+kept in the inbox before it is handled, once (:func:`receive`: a redelivered one, by
+chat and ``message_id``, is dropped; what a killed process left is handled at the next
+start) are :func:`poll`'s and :class:`ZaloWebhook`'s. Sources: the Zalo Bot Platform docs (bot.zaloplatforms.com),
 as summarised with quotes in the project's Zalo fact check.
 """
 
@@ -20,7 +21,6 @@ import hmac
 import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,18 +45,22 @@ from bot.channels import (
 )
 from bot.channels.console import plain
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import OUTAGE, session_scope, until_answered
 from bot.domain.mentions import mention_commands
 from bot.domain.numbers import thousands
 from bot.handlers.core import Incoming, handle_message
 from bot.metrics import REPLIES_HANDLED
 from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, utf16_length
+from bot.scheduler.dispatcher import worker_id
+from bot.services import inbox
 from bot.services.actions import Answer, Sender, alert_admins, notify
 from bot.services.binding import find_chat
 from bot.services.calendar import load_calendar
 from bot.services.chats import channel_stopped
 
 log = logging.getLogger(__name__)
+
+INBOX = "zalo"  # the channel's name among the updates kept (``bot.services.inbox``)
 
 # The methods that send a message, each one counted against the monthly quota.
 _MESSAGES = frozenset({"sendMessage", "sendPhoto", "sendSticker"})
@@ -266,51 +270,19 @@ def _update_message(update: object) -> dict[str, Any] | None:
     return message if message["chat"].get("id") not in (None, "") else None
 
 
-class SeenMessages:
-    """The message ids lately seen in each chat, to drop an update Zalo delivers again
-    (webhook retries, a poll that ended as it answered). Bounded: ``per_chat`` ids in each
-    of the ``chats`` chats last heard from."""
-
-    def __init__(self, per_chat: int = 200, chats: int = 5000) -> None:
-        self.per_chat, self.chats = per_chat, chats
-        self._seen: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
-
-    def first_time(self, chat_key: str, message_id: str) -> bool:
-        """``True`` the first time ``message_id`` is seen in ``chat_key`` (and remember it);
-        a message without an id is always new."""
-        if not message_id:
-            return True
-        ids = self._seen.setdefault(chat_key, OrderedDict())
-        self._seen.move_to_end(chat_key)
-        if len(self._seen) > self.chats:
-            self._seen.popitem(last=False)
-        if message_id in ids:
-            return False
-        ids[message_id] = None
-        if len(ids) > self.per_chat:
-            ids.popitem(last=False)
-        return True
-
-
 async def handle_update(
     update: dict[str, Any], *, client: ZaloClient, engine: Engine, settings: Settings,
-    clock: Callable[[], datetime], seen: SeenMessages | None = None,
+    clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
-    """One update from Zalo: read it as the chat handlers do, answer in the same chat;
-    one already ``seen`` (same chat, same ``message_id``) is dropped. Admins are the Zalo
-    user ids of ``settings.admin_zalo_ids``."""
+    """One update from Zalo: read it as the chat handlers do, answer in the same chat.
+    Admins are the Zalo user ids of ``settings.admin_zalo_ids``. :func:`receive` keeps it
+    in the inbox first."""
     message = _update_message(update)
     if message is None:
         log.info("zalo: an update that is no message to a chat, ignored")
         return
     chat: dict[str, Any] = message["chat"]
     user: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
-    if seen is not None and not seen.first_time(
-        str(chat.get("id")), str(message.get("message_id") or "")
-    ):
-        log.info("zalo: message %s in %s delivered again, dropped", message.get("message_id"),
-                 chat.get("id"))  # fmt: skip
-        return
     if client.meter is not None:  # what reaches the bot counts against the quota too
         client.meter(received=1)
     # A picture's caption is read as its text ("xong ạ" under the photo of the result);
@@ -336,8 +308,9 @@ async def handle_update(
                                settings.apology)
                 if text else [Answer(answer("text_only"))]
             )  # fmt: skip
-    except Exception:  # one bad update must not stop the others: the sender hears of it
-        log.exception("zalo: update from %s failed", sender.chat_key)
+    except Exception as exc:  # one bad update must not stop the others: the sender hears of it
+        if not OUTAGE.failed(exc, "handling a Zalo message"):
+            log.exception("zalo: update from %s failed", sender.chat_key)
         answers = [Answer(answer("failed"))]
     else:
         REPLIES_HANDLED.labels("zalo", "message").inc()
@@ -354,6 +327,69 @@ async def handle_update(
             _answer_later(engine, sender, html, clock(), index)
         except (PermanentError, MessageRejected) as exc:
             log.warning("zalo: cannot answer %s: %s", sender.chat_key, exc)
+
+
+def _inbox_key(update: dict[str, Any]) -> str | None:
+    """The update's key in the inbox, ``chat:message_id``; None for an update that names
+    no message (nothing to deliver twice)."""
+    message = _update_message(update)
+    if message is None or not message.get("message_id"):
+        return None
+    return f"{message['chat']['id']}:{message['message_id']}"
+
+
+async def receive(
+    update: dict[str, Any], *, client: ZaloClient, engine: Engine, settings: Settings,
+    clock: Callable[[], datetime], kept: bool = False,
+) -> None:  # fmt: skip
+    """:func:`handle_update` through the inbox (``bot.services.inbox``): the update kept
+    first (unless ``kept`` already: a leftover), claimed while it is handled, marked
+    handled after; one Zalo delivers again (a webhook retry, a poll that ended as it
+    answered), handled already or in another process's hands, is dropped. While the
+    database is away the update waits for it."""
+    key = _inbox_key(update)
+    if key is None:
+        await handle_update(update, client=client, engine=engine, settings=settings, clock=clock)
+        return
+    if not kept:
+        stored = await until_answered(
+            lambda: inbox.store(engine, INBOX, key, update, clock()), "keeping an update"
+        )
+        if not stored:
+            log.info("zalo: message %s delivered again, handled already: dropped", key)
+            return
+    worker, lease = worker_id(), settings.dispatch.lease_seconds
+    if not await until_answered(
+        lambda: inbox.claim(engine, INBOX, key, worker, clock(), lease), "claiming an update"
+    ):
+        log.info("zalo: message %s is handled by another process, or was: dropped", key)
+        return
+    try:
+        await handle_update(update, client=client, engine=engine, settings=settings, clock=clock)
+    finally:
+        await until_answered(
+            lambda: inbox.handled(engine, INBOX, key, clock()), "marking it handled"
+        )
+
+
+async def receive_leftovers(
+    client: ZaloClient, *, engine: Engine, settings: Settings, clock: Callable[[], datetime],
+) -> int:  # fmt: skip
+    """Handle the updates a stopped process kept but did not handle (on SQLite, where one
+    process runs per database file, every claim left is a dead process's and ends now);
+    returns how many. Called when receiving starts."""
+    if engine.dialect.name != "postgresql":
+        await until_answered(lambda: inbox.release_all(engine, INBOX), "recovering updates")
+    now = clock()
+    left = await until_answered(
+        lambda: inbox.leftovers(engine, INBOX, now, older_than=0.0), "recovering updates"
+    )
+    if left:
+        log.warning("zalo: handling %d update(s) a stopped process left", len(left))
+    for _key, update in left:
+        await receive(update, client=client, engine=engine, settings=settings, clock=clock,
+                      kept=True)  # fmt: skip
+    return len(left)
 
 
 def _answer_later(engine: Engine, sender: Sender, html: str, now: datetime, index: int) -> None:
@@ -384,8 +420,9 @@ async def poll(
     ends polling, and after :data:`_DEAF_AFTER` failures in a row the admins are told (once
     a day). A token refused (401) ends polling and tells the admins. ``nap(stop, seconds)``
     waits out a backoff (until ``stop``): tests pass their own."""
-    seen, failures, webhook_deleted = SeenMessages(), 0, False
+    failures, webhook_deleted = 0, False
     nap = nap or _nap
+    await receive_leftovers(client, engine=engine, settings=settings, clock=clock)
     while not stop.is_set():
         step = "getUpdates" if webhook_deleted else "deleteWebhook"
         try:
@@ -409,8 +446,8 @@ async def poll(
             continue
         for update in updates:
             try:
-                await handle_update(update, client=client, engine=engine, settings=settings,
-                                    clock=clock, seen=seen)  # fmt: skip
+                await receive(update, client=client, engine=engine, settings=settings,
+                              clock=clock)  # fmt: skip
             except Exception:  # a malformed update must not stop the polling
                 log.exception("zalo: cannot handle an update")
 
@@ -473,9 +510,8 @@ class _WebhookHandler(RequestHandler):
         except (ValueError, RecursionError):  # not JSON, or nested past any real update
             self.set_status(400)
             return
-        await handle_update(update, client=self.hook.client, engine=self.hook.engine,
-                            settings=self.hook.settings, clock=self.hook.clock,
-                            seen=self.hook.seen)  # fmt: skip
+        await receive(update, client=self.hook.client, engine=self.hook.engine,
+                      settings=self.hook.settings, clock=self.hook.clock)  # fmt: skip
         self.set_status(200)
         self.finish({"ok": True})
 
@@ -503,7 +539,6 @@ class ZaloWebhook:
         assert settings.zalo_webhook_secret is not None
         self.client, self.secret, self.engine = client, settings.zalo_webhook_secret, engine
         self.settings, self.clock, self.path = settings, clock, path
-        self.seen = SeenMessages()
         self._server: HTTPServer | None = None
         self._registering: asyncio.Task[None] | None = None
 
@@ -511,6 +546,8 @@ class ZaloWebhook:
         """Listen, then (with ``public_url``, https) tell Zalo where to deliver; a token
         refused there stops Zalo (the admins are told), not the bot."""
         check_webhook(self.secret, public_url)
+        await receive_leftovers(self.client, engine=self.engine, settings=self.settings,
+                                clock=self.clock)  # fmt: skip
         app = TornadoApp([(self.path, _WebhookHandler, {"hook": self})])
         self._server = HTTPServer(app)
         self._server.listen(port, address=listen)

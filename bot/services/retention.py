@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import OUTAGE, session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.policy import Ladder, fixed_stages
 from bot.domain.tthc import LATE_COORDINATOR
@@ -205,6 +205,7 @@ def prune_daily(engine: Engine, now: datetime, settings: Settings) -> Pruned | N
     _last_day = today
     try:
         return prune(engine, now, settings)
-    except Exception:
-        log.exception("retention: pruning failed; it is tried again tomorrow")
+    except Exception as exc:  # the database away: said once by OUTAGE
+        if not OUTAGE.failed(exc, "pruning old data"):
+            log.exception("retention: pruning failed; it is tried again tomorrow")
         return None

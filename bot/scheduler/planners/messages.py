@@ -13,6 +13,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.config import Settings, Weekly
+from bot.db import unreachable
 from bot.domain.calendar import WorkCalendar
 from bot.models import Assignment, Chat, Notice, Outbox, TthcFile
 from bot.render import answer
@@ -167,11 +168,14 @@ def isolated(
 ) -> T:
     """Run one section of the tick in a savepoint; if it fails, undo what it wrote, log
     it, tell the admins once a day (``what`` names the section in Vietnamese), and go on
-    without it: ``empty()`` is returned instead."""
+    without it: ``empty()`` is returned instead. The database away is no section's fault:
+    that is raised, for the tick to say once (``bot.db.OUTAGE``) and try again."""
     try:
         with session.begin_nested():
             return step()
     except Exception as exc:  # isolate the section, whatever it is
+        if unreachable(exc):
+            raise
         log.exception("planner: %s failed", what)
         text = answer("step_failed", what=what, reason=f"{exc.__class__.__name__}: {exc}")
         alert_admins(session, f"plan-step:{what}:{now:%Y%m%d}", text, now)
