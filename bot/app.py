@@ -377,12 +377,16 @@ async def _receive_telegram(
     polling). On PostgreSQL, polling is this process's only while it holds the polling
     lock (``bot.scheduler.poller``): it is tried now and then at every fleet heartbeat.
     If that fails or is cancelled, what started is stopped again."""
+    from bot.channels.telegram_inbox import InboxProcessor
+
     updater = application.updater
     assert updater is not None
     turn: PollingTurn | None = None
     recovering: asyncio.Task[None] | None = None
     try:
         await application.start()
+        if isinstance(application.update_processor, InboxProcessor):  # stopped before?
+            application.update_processor.resume()
         recovering = await _recover_updates(application, engine)
         if settings.telegram_webhook_url:
             path = urlparse(settings.telegram_webhook_url).path.strip("/") or "telegram"

@@ -117,6 +117,11 @@ class InboxProcessor(BaseUpdateProcessor):
         one by one while Docker's stop timeout (30 s) runs out."""
         self.leaving = True
 
+    def resume(self) -> None:
+        """Receiving starts (again: Telegram failed after ``getMe`` and is retried with
+        the same application): updates are handled again."""
+        self.leaving = False
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not isinstance(update, Update):
             await coroutine
