@@ -98,6 +98,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Engine, str, WebProcess]]:
     province = build_province(engine)
     province.add_task("Trước ngày 30/11/2024", lead="so-y-te", text="Công khai thủ tục hành chính")
     province.add_task("Trước ngày 15/11/2024", lead="so-tu-phap", text="Rà soát quy trình nội bộ")
+    province.add_task("Năm 2030", lead="so-y-te", text="Số hóa hồ sơ lưu trữ")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_", "DONDOC_CONFIG"))}
     env |= {"DATABASE_URL": url, "WEB_PORT": str(port), "METRICS_PORT": "0"}
@@ -162,6 +163,18 @@ def test_a_coordinator_signs_in_by_the_link_and_reads_the_overview(
             e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]
         ]  # type: ignore[no-untyped-call]
         assert blocked == []
+        # Cơ quan: choosing "Quá hạn" swaps the parts in place (htmx), the address follows.
+        browser.find_element(By.LINK_TEXT, "Sở Y tế").click()
+        wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Sở Y tế"))
+        lead = browser.find_element(By.ID, "lead").text
+        assert "Công khai thủ tục hành chính" in lead and "Số hóa hồ sơ lưu trữ" in lead
+        browser.execute_script("window.stillThisPage = true")
+        browser.find_element(By.LINK_TEXT, "Quá hạn").click()
+        wait.until(lambda b: "Số hóa" not in b.find_element(By.ID, "lead").text)
+        assert "Công khai thủ tục hành chính" in browser.find_element(By.ID, "lead").text
+        assert browser.execute_script("return window.stillThisPage === true") is True
+        assert browser.current_url == f"{base}/co-quan/so-y-te?xem=qua-han"
+        assert "Lịch sử thay đổi" in browser.find_element(By.TAG_NAME, "main").text  # kept
         # The link is spent: opening it again says so.
         browser.get(link)
         assert "đã được dùng" in browser.find_element(By.TAG_NAME, "main").text

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
-from bot.models import Chat, WebLink
+from bot.models import Chat, ChatRole, WebLink
 from bot.services.actions import Sender
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
@@ -434,3 +434,52 @@ def test_the_key_is_made_once_and_shared(engine: Engine) -> None:
         renew_key(s, FRIDAY)
     with session_scope(engine) as s:
         assert site_key(s, FRIDAY) != first
+
+
+async def test_web_on_telegram_answers_the_link_as_valid_html(engine: Engine) -> None:
+    """On the real python-telegram-bot stack, against the fake Bot API (which parses the
+    HTML as Telegram does): the head's private chat gets a clickable link."""
+    from tests.test_telegram import HEAD as HEAD_USER
+    from tests.test_telegram import SYT_HEAD, bind, running_bot
+
+    async with running_bot(engine) as (_app, fake, province):
+        prepare(engine, _settings(), FRIDAY)
+        await bind(fake, province, SYT_HEAD, HEAD_USER, "so-y-te", ChatRole.HEAD)
+        before = len(fake.sent)
+        await fake.say(SYT_HEAD, HEAD_USER, "/web")
+        sent = (await fake.wait_sent(before + 1))[-1]
+    # Accepted: the fake parses the HTML as Telegram does, and refuses what it cannot.
+    link = re.search(r'<a href="(http://dondoc\.test/dang-nhap\?t=[^"]+)">', str(sent["text"]))
+    assert link, sent["text"]
+    with Session(engine) as s:
+        (issued,) = s.exec(select(WebLink)).all()
+        chat = s.get(Chat, issued.chat_id)
+    assert chat is not None and (chat.channel, chat.role) == ("telegram", ChatRole.HEAD)
+    assert issued.user_id == str(HEAD_USER)
+
+
+async def test_the_agency_page_filters_its_parts_and_answers_htmx_with_the_parts_alone(
+    web: Web,
+) -> None:
+    await web.sign_in(web.link(HEAD))
+    full = await web.client.get("/co-quan/so-y-te?xem=qua-han")
+    assert full.status_code == 200 and "<html" in full.text and 'id="history"' in full.text
+    lead = full.text.split('id="lead"')[1].split("</table>")[0]
+    assert "Công khai thủ tục" in lead and "Rà soát thủ tục" not in lead  # only the overdue
+    assert "HX-Request" in full.headers["vary"]
+    part = await web.client.get("/co-quan/so-y-te?xem=dang-lam", headers={"HX-Request": "true"})
+    assert part.status_code == 200 and part.text.startswith('<div id="parts">')
+    assert "<html" not in part.text and 'id="history"' not in part.text
+    assert "Công khai thủ tục" in part.text and "Rà soát thủ tục" in part.text
+    assert 'href="/co-quan/so-y-te?xem=dang-lam" hx-get' in part.text
+    assert 'aria-current="true">Đang thực hiện' in part.text
+    # Going back in the browser's history asks for the whole page again.
+    back = await web.client.get("/co-quan/so-y-te", headers={"HX-Request": "true",
+                                                            "HX-History-Restore-Request": "true"})  # fmt: skip
+    assert "<html" in back.text
+    # A view that does not exist shows them all; another agency stays refused to htmx too.
+    assert 'aria-current="true">Tất cả' in (await web.client.get("/co-quan/so-y-te?xem=x")).text
+    refused = await web.client.get(
+        "/co-quan/so-tu-phap?xem=qua-han", headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 403

@@ -134,6 +134,13 @@ class Page:
         return load_calendar(self.db, self.site.settings.hours)
 
     @property
+    def partial(self) -> bool:
+        """Whether htmx asks (``HX-Request``): the page answers the part it replaces; but
+        the whole page when htmx restores a page from the browser's history."""
+        headers = self.request.headers
+        return headers.get("hx-request") == "true" and "hx-history-restore-request" not in headers
+
+    @property
     def me(self) -> Viewer:
         """The viewer of a page that requires one."""
         assert self.viewer is not None, "a page for signed-in viewers"
@@ -141,7 +148,9 @@ class Page:
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
         """``templates/web/<template>`` with the layout's context for this viewer."""
-        return render(self.request, template, self.viewer, status=status, **context)
+        response = render(self.request, template, self.viewer, status=status, **context)
+        response.headers["Vary"] = "HX-Request"  # a whole page or a part of one, by that header
+        return response
 
     def message(self, status: int, title: str, text: str) -> Response:
         """A page that says one thing (a refusal, a confirmation)."""

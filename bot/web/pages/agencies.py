@@ -5,6 +5,8 @@ audit trail. A head may open only their own agency."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -17,6 +19,8 @@ from bot.services.register import list_assignments, open_counts
 from bot.web.auth import Page, page
 
 HISTORY_LIMIT = 100  # changes shown, newest first
+# The parts shown, by ``?xem=``: every part, those still being done, those overdue.
+VIEWS = {"tat-ca": "Tất cả", "dang-lam": "Đang thực hiện", "qua-han": "Quá hạn"}
 
 
 @page()
@@ -38,8 +42,9 @@ def agencies(p: Page) -> Response:
 
 @page()
 def agency(p: Page) -> Response:
-    """GET /co-quan/{code}: one agency's parts and their history; 404 for an unknown
-    code, 403 for a head's look at another agency."""
+    """GET /co-quan/{code}[?xem=dang-lam|qua-han]: one agency's parts (those of the view)
+    and their history; to htmx, the parts alone (``agency_parts.html.j2``). 404 for an
+    unknown code, 403 for a head's look at another agency."""
     code = str(p.request.path_params["code"])
     found = p.db.exec(select(Agency).where(Agency.code == code)).first()
     if found is None:
@@ -48,14 +53,22 @@ def agency(p: Page) -> Response:
         return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
     assert found.id is not None
     today = p.cal.local(p.now).date()
-    parts = list_assignments(p.db, today=today, agency=found, include_closed=True)
-    return p.render("agency.html.j2", agency=found, today=today,
-                    lead=[x for x in parts if x.role == Role.LEAD],
-                    coordinate=[x for x in parts if x.role != Role.LEAD],
-                    open_count=sum(1 for x in parts if x.status == Status.OPEN),
-                    overdue_count=sum(1 for x in parts if x.overdue),
+    view = p.request.query_params.get("xem", "tat-ca")
+    if view not in VIEWS:
+        view = "tat-ca"
+    everything = list_assignments(p.db, today=today, agency=found, include_closed=True)
+    shown = [x for x in everything if view == "tat-ca" or (view == "qua-han" and x.overdue)
+             or (view == "dang-lam" and x.status in (Status.OPEN, Status.SNOOZED))]  # fmt: skip
+    parts: dict[str, Any] = {"agency": found, "view": view, "views": VIEWS, "Status": Status,
+             "lead": [x for x in shown if x.role == Role.LEAD],
+             "coordinate": [x for x in shown if x.role != Role.LEAD]}  # fmt: skip
+    if p.partial:  # htmx asks for the parts alone, under another filter
+        return p.render("agency_parts.html.j2", **parts)
+    return p.render("agency.html.j2", **parts, today=today,
+                    open_count=sum(1 for x in everything if x.status == Status.OPEN),
+                    overdue_count=sum(1 for x in everything if x.overdue),
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
-                    history_limit=HISTORY_LIMIT, Status=Status, tz=VIETNAM)  # fmt: skip
+                    history_limit=HISTORY_LIMIT, tz=VIETNAM)  # fmt: skip
 
 
 ROUTES = [
