@@ -27,7 +27,7 @@ from bot.web.auth import SESSION_TTL, page
 from bot.web.security import HEADERS
 from bot.web.site import create_site, prepare
 from tests.chat import say
-from tests.province import FRIDAY, SETTINGS, Province, at
+from tests.province import FRIDAY, SETTINGS, Province, at, build_province
 
 BASE = "http://dondoc.test"
 HEAD = Sender("console", "head:so-y-te", "601", "Trần Thị Bình", private=True)
@@ -483,3 +483,34 @@ async def test_the_agency_page_filters_its_parts_and_answers_htmx_with_the_parts
         "/co-quan/so-tu-phap?xem=qua-han", headers={"HX-Request": "true"}
     )
     assert refused.status_code == 403
+
+
+async def test_web_on_zalo_answers_the_link_as_plain_text(engine: Engine) -> None:
+    """Through Zalo's polling receiver against the fake Zalo Bot API: the head's private
+    chat gets the link as plain text (Zalo shows no HTML), a group the refusal."""
+    import asyncio
+
+    from bot.channels.zalo import ZaloClient, poll
+    from tests.fake_zalo import FakeZalo
+    from tests.test_zalo import code
+    from tests.test_zalo import say as zalo_say
+
+    province = build_province(engine)
+    prepare(engine, _settings(), FRIDAY)
+    fake = FakeZalo()
+    client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
+    stop = asyncio.Event()
+    poller = asyncio.create_task(poll(client, engine=engine, settings=Settings(),
+                                      clock=lambda: FRIDAY, stop=stop, wait=1))  # fmt: skip
+    try:
+        await zalo_say(fake, "zc-head", f"/lienket {code(province, 'so-y-te', ChatRole.HEAD)}")
+        answer = (await zalo_say(fake, "zc-head", "/web"))["text"]
+        await zalo_say(fake, "zc-syt", f"/lienket {code(province, 'so-y-te', ChatRole.GROUP)}")
+        group = (await zalo_say(fake, "zc-syt", "/web"))["text"]
+    finally:
+        stop.set()
+        await poller
+        await client.close()
+    assert re.search(rf"{BASE}/dang-nhap\?t=\S+", answer) and "<a" not in answer, answer
+    assert "Thủ trưởng, Sở Y tế" in answer
+    assert "không gửi đường dẫn vào nhóm công tác" in group and "dang-nhap" not in group
