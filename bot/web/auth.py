@@ -17,6 +17,7 @@ with a POST route not made by :func:`page`.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,8 @@ from bot.web.templating import message, render
 
 if TYPE_CHECKING:
     from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL = timedelta(hours=12)  # a working day, and then some: sign in again with /web
 PROVINCE_ROLES = (ChatRole.COORDINATOR, ChatRole.ADMIN)
@@ -245,6 +248,8 @@ def sign_in(p: Page) -> Response:
     except LinkRefused as refused:
         return _refused(p, refused)
     open_session(p.request, who, p.now)
+    log.info("web sign-in: %s chat %s (%s) by user %s", who.channel, who.chat_id, who.role.value,
+             who.user_id, extra={"event": "web sign-in", "chat": who.chat_id, "user": who.user_id})  # fmt: skip
     return RedirectResponse("/tong-quan", status_code=303)
 
 
