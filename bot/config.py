@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -37,6 +38,7 @@ from bot.domain.tthc import FileSettings
 from bot.redact import mask_url, mask_urls_in
 
 DEFAULT_DATABASE_URL = "sqlite:///dondoc.db"
+WEB_DEFAULT_PORT = 8080  # ``dondoc web`` without WEB_PORT
 
 
 class SettingsError(ValueError):
@@ -194,6 +196,15 @@ class Settings:
     # 0.0.0.0 for a Prometheus outside it to scrape).
     metrics_port: int | None = 9100
     metrics_listen: str = "127.0.0.1"
+    # The web view (bot.web.site) for heads, coordinators and admins: WEB_PORT (unset, 0
+    # or empty: ``dondoc run`` serves none; ``dondoc web`` then uses WEB_DEFAULT_PORT), on
+    # WEB_LISTEN (this machine only by default: a reverse proxy with TLS goes in front),
+    # and WEB_BASE_URL, the address people open, written into the sign-in links (default
+    # http://WEB_LISTEN:port). Its signing key is not a setting: it is generated once and
+    # kept in the database (bot.services.web_access), shared by every process.
+    web_port: int | None = None
+    web_listen: str = "127.0.0.1"
+    web_base_url: str | None = None
     # Log lines as text, or one JSON object a line for a log collector (LOG_FORMAT).
     log_format: str = "text"
     # (month, day): the last day of a school year, for deadlines like "Năm học 2027-2028"
@@ -213,6 +224,15 @@ class Settings:
     def __post_init__(self) -> None:
         if not 5 <= self.tick_seconds <= 3600:
             raise ValueError(f"tick_seconds: cần từ 5 đến 3600 (giây), đang là {self.tick_seconds}")
+
+    def web_url(self, port: int | None = None) -> str:
+        """The address the web view is opened at, without a trailing slash: WEB_BASE_URL,
+        or ``http://WEB_LISTEN:port`` (``port``: the one actually bound, else WEB_PORT,
+        else :data:`WEB_DEFAULT_PORT`)."""
+        if self.web_base_url:
+            return self.web_base_url
+        host = self.web_listen if ":" not in self.web_listen else f"[{self.web_listen}]"
+        return f"http://{host}:{port or self.web_port or WEB_DEFAULT_PORT}"
 
     def __repr__(self) -> str:  # never print a token
         return f"Settings(database_url=…, telegram={'on' if self.telegram_token else 'off'}, zalo={'on' if self.zalo_token else 'off'})"
@@ -301,6 +321,9 @@ class Settings:
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
             metrics_port=_optional_port(values, "METRICS_PORT", cls.metrics_port),
             metrics_listen=values.get("METRICS_LISTEN") or cls.metrics_listen,
+            web_port=_web_port(values),
+            web_listen=values.get("WEB_LISTEN") or cls.web_listen,
+            web_base_url=_web_base_url(values),
             log_format=_log_format(values),
             **rules,
         )
@@ -513,6 +536,34 @@ def _optional_port(values: Mapping[str, str], name: str, default: int | None) ->
     if not values[name].strip() or values[name].strip() == "0":
         return None
     return _port(values, name, default or 0)
+
+
+def _web_port(values: Mapping[str, str]) -> int | None:
+    """WEB_PORT, never the monitoring port's (two servers cannot share one port)."""
+    port = _optional_port(values, "WEB_PORT", None)
+    metrics = _optional_port(values, "METRICS_PORT", Settings.metrics_port)
+    if port is not None and port == metrics:
+        raise _wrong("WEB_PORT", f"một cổng khác cổng theo dõi METRICS_PORT ({metrics})",
+                     values["WEB_PORT"])  # fmt: skip
+    return port
+
+
+def _web_base_url(values: Mapping[str, str]) -> str | None:
+    """WEB_BASE_URL as people open it: http(s), a host, no query or fragment; without the
+    trailing slash (paths are added to it)."""
+    raw = (values.get("WEB_BASE_URL") or "").strip()
+    if not raw:
+        return None
+    parsed = urlsplit(raw)
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or parsed.query
+        or parsed.fragment
+    ):
+        raise _wrong("WEB_BASE_URL", "địa chỉ mở giao diện web, như https://dondoc.tinh.gov.vn",
+                     raw)  # fmt: skip
+    return raw.rstrip("/")
 
 
 def _log_format(values: Mapping[str, str]) -> str:

@@ -462,3 +462,29 @@ class InboxUpdate(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = _ts(nullable=True)
     handled_at: datetime | None = _ts(nullable=True, index=True)
+
+
+class WebSite(SQLModel, table=True):
+    """The web view (``bot.web.site``): one row (id 1) holding the key that signs its
+    sign-in links and session cookies, generated on first need, and the address it is
+    served at, published by the process that serves it (``dondoc web``, or ``dondoc run``
+    with WEB_PORT), so that ``/web`` in a chat, answered by any process, links there."""
+
+    id: int = Field(default=1, primary_key=True)
+    key: str = Field(max_length=64)  # 32 random bytes as hex; a new one voids every session
+    base_url: str = Field(default="", max_length=255)  # "" until a process serves the web
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    published_at: datetime | None = _ts(nullable=True)
+
+
+class WebLink(SQLModel, table=True):
+    """A one-time sign-in link answered to ``/web`` in a bound chat: who asked, where,
+    when, and when it was used (once: a conditional UPDATE claims it). The link carries
+    ``jti`` signed; expired rows are pruned as new links are made."""
+
+    jti: str = Field(primary_key=True, max_length=32)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    user_id: str = Field(default="", max_length=64)  # the channel's user id of who asked
+    user_name: str = Field(default="", max_length=128)
+    issued_at: datetime = _ts(nullable=False, index=True)
+    used_at: datetime | None = _ts(nullable=True)

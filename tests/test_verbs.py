@@ -34,6 +34,7 @@ COMMANDS = {
     "quahan": verbs.OVERDUE,
     "baocao": verbs.REPORT,
     "hoso": verbs.FILES,
+    "web": verbs.WEB,
     "lienket": verbs.BIND,
     "huylienket": verbs.UNBIND,
     "start": verbs.START,

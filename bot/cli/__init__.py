@@ -12,6 +12,7 @@ from bot.cli import (  # noqa: F401 - they add their commands to the app
     imports,
     register,
     schedule,
+    web,
 )
 from bot.cli.common import app
 

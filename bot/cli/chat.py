@@ -141,9 +141,11 @@ def unlink_cmd(
 @app.command("run")
 def run_cmd() -> None:
     """Chạy bot: Telegram, Zalo (nếu có token) và bộ nhắc việc; dừng gọn khi Ctrl+C hoặc SIGTERM.
-    Trả lời /healthz và /metrics (Prometheus) ở cổng METRICS_PORT (mặc định 9100)."""
+    Trả lời /healthz và /metrics (Prometheus) ở cổng METRICS_PORT (mặc định 9100), và mở
+    giao diện web ở cổng WEB_PORT nếu có đặt."""
     from bot.web.app import create_app
     from bot.web.server import CannotListen, serving
+    from bot.web.site import create_site, prepare
 
     settings = load_settings()  # LOG_FORMAT=json: its error is a JSON line too
     configure_logging(settings.log_format)
@@ -162,13 +164,25 @@ def run_cmd() -> None:
 
         async def main() -> None:
             nonlocal watched
-            if not settings.metrics_port:
-                await run(settings, engine, ready=ready)
-                return
-            stop = asyncio.Event()  # run's SIGINT/SIGTERM set it; the server stops after the bot
-            web = create_app(engine=engine, settings=settings, clock=clock, stop=stop)
-            async with serving(web, settings.metrics_listen, settings.metrics_port) as port:
-                watched = f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz và /metrics"
+            stop = asyncio.Event()  # run's SIGINT/SIGTERM set it; the servers stop after the bot
+            async with contextlib.AsyncExitStack() as servers:
+                if settings.metrics_port:
+                    web = create_app(engine=engine, settings=settings, clock=clock, stop=stop)
+                    port = await servers.enter_async_context(
+                        serving(web, settings.metrics_listen, settings.metrics_port)
+                    )
+                    watched = (f"; theo dõi: http://{settings.metrics_listen}:{port}/healthz "
+                               "và /metrics")  # fmt: skip
+                if settings.web_port:
+                    key = prepare(engine, settings, clock(), settings.web_port)
+                    site = create_site(engine=engine, settings=settings, key=key, clock=clock)
+                    try:
+                        port = await servers.enter_async_context(
+                            serving(site, settings.web_listen, settings.web_port, name="web server")
+                        )
+                    except CannotListen as exc:
+                        raise _WebPortTaken(str(exc)) from None
+                    watched += f"; giao diện web: {settings.web_url(port)}"
                 await run(settings, engine, ready=ready, stop=stop)
 
         # LOG_FORMAT=json: what is printed while the bot runs (the console channel's
@@ -177,12 +191,21 @@ def run_cmd() -> None:
         try:
             with contextlib.redirect_stdout(printed) if printed else contextlib.nullcontext():
                 asyncio.run(main())
+        except _WebPortTaken as exc:
+            engine.dispose()
+            complain(f"Không mở được cổng giao diện web {exc}. Đặt WEB_PORT (và WEB_LISTEN) "
+                     "khác, hoặc bỏ WEB_PORT để dondoc run không mở giao diện web.")  # fmt: skip
+            raise typer.Exit(1) from None
         except CannotListen as exc:
             engine.dispose()
             complain(f"Không mở được cổng theo dõi {exc}. Đặt METRICS_PORT (và METRICS_LISTEN) "
                      "khác, hoặc METRICS_PORT=0 để không mở cổng này.")  # fmt: skip
             raise typer.Exit(1) from None
     say("dondoc đã dừng.")
+
+
+class _WebPortTaken(Exception):
+    """The web view's port cannot be had (told apart from the monitoring port's)."""
 
 
 @app.command("console")

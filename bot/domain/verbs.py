@@ -54,6 +54,7 @@ UNBIND = Verb("unbind", "huylienket", "/huylienket", "bỏ liên kết")
 TASKS = Verb("tasks", "nhiemvu", "/nhiemvu", "việc đang thực hiện, kèm mã (NV…)")
 OVERDUE = Verb("overdue", "quahan", "/quahan", "việc đã quá hạn")
 FILES = Verb("files", "hoso", "/hoso", "hồ sơ TTHC phải xử lý gấp và hồ sơ đã trễ hạn")
+WEB = Verb("web", "web", "/web", "đường dẫn mở giao diện web (thủ trưởng, cơ quan đôn đốc, quản trị)")  # fmt: skip
 REPORT = Verb("report", "baocao", "/baocao", "báo cáo tổng hợp của cơ quan (như bản gửi Thủ trưởng hằng tuần)")  # fmt: skip
 DONE = Verb("done", "xong", "/xong MÃ [ghi chú]", "báo hoàn thành", VerbButton("d", "✅ Hoàn thành", "/xong {}", "NV"))  # fmt: skip
 PROGRESS = Verb("progress", "tiendo", "/tiendo MÃ 70% [ghi chú]", "báo tiến độ", VerbButton("p", "📝 Tiến độ", "/tiendo {} 70%", "NV"))  # fmt: skip
@@ -65,13 +66,14 @@ APPROVE_APOLOGY = Verb("approve_apology", "duyetxl", "/duyetxl SỐ", "duyệt v
 RETURN_APOLOGY = Verb("return_apology", "tralai", "/tralai SỐ", "trả lại dự thảo văn bản xin lỗi", VerbButton("ab", "↩️ Trả lại", "/tralai {}"))  # fmt: skip
 
 VERBS: tuple[Verb, ...] = (
-    START, HELP, BIND, UNBIND, TASKS, OVERDUE, REPORT, FILES, DONE, PROGRESS, EXTEND,
+    START, HELP, BIND, UNBIND, TASKS, OVERDUE, REPORT, FILES, WEB, DONE, PROGRESS, EXTEND,
     APPROVE_EXTENSION, REJECT_EXTENSION, APOLOGIZE, APPROVE_APOLOGY, RETURN_APOLOGY,
 )  # fmt: skip
 
 # The help's command list, a line a tuple (verbs on one line are joined by "; ").
 HELP_LINES: tuple[tuple[Verb, ...], ...] = (
-    (TASKS,), (DONE,), (PROGRESS,), (EXTEND,), (OVERDUE,), (REPORT,), (FILES,), (BIND, UNBIND),
+    (TASKS,), (DONE,), (PROGRESS,), (EXTEND,), (OVERDUE,), (REPORT,), (FILES,), (WEB,),
+    (BIND, UNBIND),
 )  # fmt: skip
 
 _BY_COMMAND = {name: verb for verb in VERBS for name in (verb.command, *verb.aliases)}

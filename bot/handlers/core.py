@@ -38,6 +38,7 @@ from bot.domain.verbs import (
     START,
     TASKS,
     UNBIND,
+    WEB,
     Verb,
     find_command,
     help_lines,
@@ -45,7 +46,7 @@ from bot.domain.verbs import (
 )
 from bot.models import Agency, Assignment, Chat, ChatRole, Role, Status
 from bot.render import answer, split_message
-from bot.services import actions, apology
+from bot.services import actions, apology, web_access
 from bot.services.actions import Answer, Sender
 from bot.services.binding import Bound, code_target, find_chat, redeem
 from bot.services.chats import deactivate_chat
@@ -263,6 +264,24 @@ def _files(call: _Call) -> list[Answer]:
     return [Answer(part) for part in split_message([text])]
 
 
+def _web(call: _Call) -> list[Answer]:
+    """/web: a one-time link to the web view for a head's, a coordinator's or an admin's
+    chat; a group is refused politely (a link there is read by every member, and the
+    group has its agency's work in the chat already)."""
+    chat = call.bound
+    if chat.role not in web_access.WEB_ROLES:
+        return [Answer(answer("web_group"))]
+    sender = call.sender
+    url = web_access.issue_link(call.session, chat, user_id=sender.user_id,
+                                user_name=sender.user_name, now=call.now)  # fmt: skip
+    if url is None:
+        return [Answer(answer("web_not_served"))]
+    agency = call.session.get(Agency, chat.agency_id) if chat.agency_id else None
+    minutes = int(web_access.LINK_TTL.total_seconds() // 60)
+    return [Answer(answer("web_link", url=url, minutes=minutes, role=chat.role,
+                          agency=agency.name if agency else ""))]  # fmt: skip
+
+
 def _decide_extension(approve: bool, *, button: bool) -> _Handler:
     def handle(call: _Call) -> list[Answer]:
         request_id = parse_id(call.first_arg) if call.args else None
@@ -345,7 +364,7 @@ def _decide_apology(approve: bool) -> _Handler:
 # What each verb does when typed as a command.
 _COMMANDS: dict[Verb, _Handler] = {
     START: _start, HELP: _help, BIND: _bind, UNBIND: _unbind, TASKS: _tasks,
-    OVERDUE: _overdue, REPORT: _report, FILES: _files,
+    OVERDUE: _overdue, REPORT: _report, FILES: _files, WEB: _web,
     DONE: _part_command(DONE), PROGRESS: _part_command(PROGRESS), EXTEND: _part_command(EXTEND),
     APPROVE_EXTENSION: _decide_extension(True, button=False),
     REJECT_EXTENSION: _decide_extension(False, button=False),

@@ -159,3 +159,17 @@ def plan_by_number(session: Session, number: str) -> Plan | None:
         if key(plan.number) == key(number):
             return plan
     return None
+
+
+def open_counts(session: Session, *, today: date) -> dict[int, tuple[int, int]]:
+    """Per agency id: its open lead parts, and how many of those are past their due date
+    at ``today`` (one aggregate query; agencies without open parts are absent)."""
+    from bot.db import count_if
+
+    due = col(Assignment.due_on)
+    rows = session.execute(
+        select(Assignment.agency_id, func.count(), count_if(due.is_not(None) & (due < today)))
+        .where(Assignment.role == Role.LEAD, Assignment.status == Status.OPEN)
+        .group_by(col(Assignment.agency_id))
+    ).all()
+    return {agency_id: (open_, overdue) for agency_id, open_, overdue in rows}

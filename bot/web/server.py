@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -50,13 +51,15 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[int]:
+async def serving(
+    app: ASGIApp, host: str, port: int, *, name: str = "metrics server"
+) -> AsyncIterator[int]:
     """``app`` on ``host:port`` while inside, from a daemon thread running its own event
     loop; yields the port (``0`` picks a free one). Raises :class:`CannotListen` before
     anything runs if the port cannot be had. On the way out the server gets up to five
     seconds to end the requests it is answering, and its thread ten seconds in all (a
     database read for /metrics that hangs is left to its daemon thread); then the port
-    closes."""
+    closes. ``name`` names the thread and the log line if it fails."""
     sock = listen(host, port)
     config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                             timeout_graceful_shutdown=5)  # fmt: skip
@@ -66,13 +69,37 @@ async def serving(app: ASGIApp, host: str, port: int) -> AsyncIterator[int]:
         try:
             asyncio.run(server.serve(sockets=[sock]))
         except Exception:  # the bot goes on without its monitoring port: say it loudly
-            log.exception("the metrics server failed")
+            log.exception("the %s failed", name)
 
-    thread = threading.Thread(target=serve, name="metrics server", daemon=True)
+    thread = threading.Thread(target=serve, name=name, daemon=True)
     thread.start()
     try:
         yield int(sock.getsockname()[1])
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+        sock.close()
+
+
+def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
+    """``app`` on the bound ``sock`` in this thread until SIGINT or SIGTERM (``dondoc
+    web``); the requests being answered then get five seconds to end. Returns normally,
+    without raising the signal again as uvicorn's own handlers would."""
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
+                            timeout_graceful_shutdown=5)  # fmt: skip
+    server = _Server(config)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    try:
+        asyncio.run(main())
+    finally:
         sock.close()

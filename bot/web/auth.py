@@ -1,0 +1,266 @@
+"""Who is signed in to the web view, and the one place each page's permission is checked.
+
+A session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous with the
+web view's key; HttpOnly, SameSite=Lax, Secure under https) holding the chat it was
+opened for, who asked for the link, when (``since``) and the CSRF token. It lasts
+:data:`SESSION_TTL` from sign-in, checked against the site's clock; on every request the
+chat is read again, so that unbinding it (``dondoc unlink``, ``/huylienket``) or making
+it a group ends its sessions at once.
+
+Every endpoint is built by :func:`page`: it checks the CSRF token of every POST (before
+anything else), opens the database session, loads the :class:`Viewer` and refuses the
+request unless the viewer's role is among the page's (a Vietnamese page, 401 or 403); an
+agency page checks :meth:`Viewer.may_see` too. ``bot.web.site`` refuses to build an app
+with a POST route not made by :func:`page`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot.db import session_scope
+from bot.domain.calendar import WorkCalendar
+from bot.models import Agency, Chat, ChatRole
+from bot.services.assignments import Actor
+from bot.services.calendar import load_calendar
+from bot.services.web_access import WEB_ROLES, LinkRefused, SignIn, check_link
+from bot.web.security import csrf_ok, csrf_token
+from bot.web.templating import message, render
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+SESSION_TTL = timedelta(hours=12)  # a working day, and then some: sign in again with /web
+PROVINCE_ROLES = (ChatRole.COORDINATOR, ChatRole.ADMIN)
+_SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page needs from the process: the database, the settings, the clock."""
+
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person: the chat they signed in from (its role and agency now), and
+    who they are on that channel."""
+
+    chat_id: int
+    role: ChatRole
+    agency_id: int | None
+    agency: str  # "" for an admin chat bound to no agency
+    user_id: str
+    user_name: str
+    channel: str
+
+    @property
+    def province(self) -> bool:
+        """Whether the viewer sees every agency (a coordinator, an admin)."""
+        return self.role in PROVINCE_ROLES
+
+    def may_see(self, agency_id: int | None) -> bool:
+        """Whether the viewer may open this agency's pages: their own, or any for the
+        province's roles."""
+        return self.province or (agency_id is not None and agency_id == self.agency_id)
+
+    @property
+    def actor(self) -> Actor:
+        """Who made a change on the web, for the audit trail: ``web:telegram:123 (Name)``."""
+        who = f"web:{self.channel}:{self.user_id}" + (
+            f" ({self.user_name})" if self.user_name else ""
+        )
+        return Actor(who[:128])
+
+
+def open_session(request: Request, signed_in: SignIn, now: datetime) -> None:
+    """A new session for ``signed_in``: whatever the cookie held before is dropped (a new
+    CSRF token too), so no one can plant a session for someone else to use."""
+    request.session.clear()
+    request.session.update({"chat": signed_in.chat_id, "user": signed_in.user_id,
+                            "name": signed_in.user_name, "since": int(now.timestamp())})  # fmt: skip
+    csrf_token(request.session)
+
+
+def current_viewer(request: Request, db: Session, now: datetime) -> Viewer | None:
+    """The session's viewer at ``now``, or ``None`` (no session, expired, its chat
+    unbound or no longer of a web role)."""
+    data = request.session
+    try:
+        chat_id, since = int(data["chat"]), int(data["since"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if now - datetime.fromtimestamp(since, UTC) > SESSION_TTL:
+        return None
+    chat = db.get(Chat, chat_id)
+    if chat is None or not chat.active or chat.role not in WEB_ROLES:
+        return None
+    agency = db.get(Agency, chat.agency_id) if chat.agency_id is not None else None
+    return Viewer(chat_id=chat_id, role=ChatRole(chat.role), agency_id=chat.agency_id,
+                  agency=agency.name if agency else "", user_id=str(data.get("user", "")),
+                  user_name=str(data.get("name", "")), channel=chat.channel)  # fmt: skip
+
+
+@dataclass
+class Page:
+    """One request to a page: the request, the database session (one transaction that
+    commits at the end for a POST), the viewer (``None`` only on public pages), ``now``
+    from the site's clock."""
+
+    request: Request
+    db: Session
+    viewer: Viewer | None
+    now: datetime
+    site: Site
+    form: dict[str, str] = field(default_factory=dict)  # a POST's fields
+
+    @cached_property
+    def cal(self) -> WorkCalendar:
+        """The working-day calendar, with the province's own days."""
+        return load_calendar(self.db, self.site.settings.hours)
+
+    @property
+    def partial(self) -> bool:
+        """Whether htmx asks (``HX-Request``): the page answers the part it replaces; but
+        the whole page when htmx restores a page from the browser's history."""
+        headers = self.request.headers
+        return headers.get("hx-request") == "true" and "hx-history-restore-request" not in headers
+
+    @property
+    def me(self) -> Viewer:
+        """The viewer of a page that requires one."""
+        assert self.viewer is not None, "a page for signed-in viewers"
+        return self.viewer
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        """``templates/web/<template>`` with the layout's context for this viewer."""
+        response = render(self.request, template, self.viewer, status=status, **context)
+        response.headers["Vary"] = "HX-Request"  # a whole page or a part of one, by that header
+        return response
+
+    def message(self, status: int, title: str, text: str) -> Response:
+        """A page that says one thing (a refusal, a confirmation)."""
+        return message(self.request, status, title, text, self.viewer)
+
+    def forbidden(self, text: str = "Anh/chị không có quyền xem trang này.") -> Response:
+        return self.message(403, "Không có quyền truy cập", text)
+
+    def not_found(self, text: str = "Không có trang này.") -> Response:
+        return self.message(404, "Không tìm thấy", text)
+
+
+PageBody = Callable[[Page], "Response | Awaitable[Response]"]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def page(*roles: ChatRole, signed_in: bool = True) -> Callable[[PageBody], Endpoint]:
+    """An endpoint from a page body: CSRF checked on every method but GET/HEAD/OPTIONS
+    (403 without the session's token), the viewer loaded (401 without one, unless
+    ``signed_in=False``), the role checked against ``roles`` (every web role when none
+    is given; 403 otherwise). The body runs in a worker thread with a database session;
+    it may return a coroutine (a chart to draw), awaited on the event loop."""
+    allowed = roles or WEB_ROLES
+
+    def wrap(body: PageBody) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            site: Site = request.app.state.site
+            form: dict[str, str] = {}
+            if request.method not in _SAFE:
+                read = await request.form()
+                form = {k: v for k, v in read.items() if isinstance(v, str)}
+                if not csrf_ok(request.session, form, request.headers):
+                    return message(request, 403, "Yêu cầu bị từ chối",
+                                   "Biểu mẫu thiếu mã xác thực (CSRF) hoặc mã đã cũ. Hãy tải lại "
+                                   "trang rồi thử lại.", None)  # fmt: skip
+            result = await run_in_threadpool(_run, body, request, site, allowed, signed_in, form)
+            if inspect.isawaitable(result):
+                result = await result
+            assert isinstance(result, Response)
+            return result
+
+        endpoint.csrf_checked = True  # type: ignore[attr-defined]  # bot.web.site checks it
+        endpoint.__name__ = body.__name__
+        endpoint.__doc__ = body.__doc__
+        return endpoint
+
+    return wrap
+
+
+def _run(
+    body: PageBody, request: Request, site: Site, allowed: tuple[ChatRole, ...],
+    signed_in: bool, form: dict[str, str],
+) -> Response | Awaitable[Response]:  # fmt: skip
+    now = site.clock()
+    writing = request.method not in _SAFE
+    with session_scope(site.engine) if writing else Session(site.engine) as db:
+        viewer = current_viewer(request, db, now)
+        if viewer is None and "chat" in request.session:  # expired or unbound: forget it
+            request.session.clear()
+        current = Page(request, db, viewer, now, site, form)
+        if signed_in and viewer is None:
+            return current.message(401, "Chưa đăng nhập",
+                                   "Để mở giao diện web, anh/chị gõ /web trong nhóm/chat đã liên "
+                                   "kết với dondoc (chat của Thủ trưởng, cơ quan theo dõi, đôn đốc "
+                                   "hoặc quản trị viên) rồi bấm vào đường dẫn bot gửi.")  # fmt: skip
+        if signed_in and viewer is not None and viewer.role not in allowed:
+            return current.forbidden()
+        return body(current)
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+@page(signed_in=False)
+def sign_in_form(p: Page) -> Response:
+    """GET /dang-nhap?t=…: who the link signs in, and a button to do it. The link is not
+    used up here: chat apps open links to show a preview, and that must not spend it."""
+    token = p.request.query_params.get("t", "")
+    try:
+        who = check_link(p.db, token, p.now, claim=False)
+    except LinkRefused as refused:
+        return _refused(p, refused)
+    return p.render("sign_in.html.j2", who=who, token=token,
+                    csrf=csrf_token(p.request.session))  # fmt: skip
+
+
+@page(signed_in=False)
+def sign_in(p: Page) -> Response:
+    """POST /dang-nhap: the link used up and the session opened; then the overview."""
+    try:
+        who = check_link(p.db, p.form.get("t", ""), p.now, claim=True)
+    except LinkRefused as refused:
+        return _refused(p, refused)
+    open_session(p.request, who, p.now)
+    log.info("web sign-in: %s chat %s (%s) by user %s", who.channel, who.chat_id, who.role.value,
+             who.user_id, extra={"event": "web sign-in", "chat": who.chat_id, "user": who.user_id})  # fmt: skip
+    return RedirectResponse("/tong-quan", status_code=303)
+
+
+def _refused(p: Page, refused: LinkRefused) -> Response:
+    return p.message(403 if refused.reason == "chat_gone" else 400, "Không đăng nhập được",
+                     f"{refused} Gõ /web trong nhóm/chat để nhận đường dẫn mới.")  # fmt: skip
+
+
+@page()
+def sign_out(p: Page) -> Response:
+    """POST /dang-xuat: the session ends."""
+    p.request.session.clear()
+    return message(p.request, 200, "Đã đăng xuất",
+                   "Anh/chị đã đăng xuất. Gõ /web trong chat để đăng nhập lại.", None)  # fmt: skip

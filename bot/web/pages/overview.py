@@ -1,0 +1,61 @@
+"""Tổng quan: the province at a glance for a coordinator or an admin (the coordinators'
+weekly digest, as figures: on-time ranking, longest overdue, agencies silent or unbound,
+deadlines waiting for a date, apology compliance), an agency's for its head (the head's
+digest); each with the chart the digest sends, drawn by :func:`chart`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from sqlmodel import select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.models import Agency
+from bot.reports.chart_kinds import Rows, drawable
+from bot.reports.digest import coordinator_chart, coordinator_digest, head_chart_rows, head_digest
+from bot.web.auth import Page, page
+from bot.web.pages.charts import png
+
+
+def _figures(p: Page) -> tuple[str, dict[str, Any], str, Rows]:
+    """Which overview (``province`` or ``agency``), its digest, and its chart's title and
+    bars: the same functions as the Monday digests."""
+    if p.me.province:
+        digest = coordinator_digest(p.db, p.now, p.cal)
+        title, rows = coordinator_chart(digest)
+        return "province", digest, title, rows
+    agency = p.db.get(Agency, p.me.agency_id)
+    assert agency is not None  # a head's chat is bound to an agency
+    digest = head_digest(p.db, agency, p.now, p.cal)
+    title = f"{agency.name} – tuần đến {p.cal.local(p.now):%d/%m/%Y}"
+    return "agency", digest, title, head_chart_rows(digest)
+
+
+@page()
+def overview(p: Page) -> Response:
+    """GET /tong-quan."""
+    kind, digest, _title, rows = _figures(p)
+    code = ""
+    if kind == "agency":
+        agency = p.db.get(Agency, p.me.agency_id)
+        code = agency.code if agency else ""
+    codes = {a.name: a.code for a in p.db.exec(select(Agency)).all()} if kind == "province" else {}
+    return p.render(f"overview_{kind}.html.j2", d=digest, chart=drawable(rows), code=code,
+                    codes=codes)  # fmt: skip
+
+
+@page()
+def chart(p: Page) -> Response | Awaitable[Response]:
+    """GET /tong-quan/bieu-do.png: the overview's chart (PNG); 404 with nothing to draw."""
+    _kind, _digest, title, rows = _figures(p)
+    if not drawable(rows):
+        return p.not_found("Chưa có số liệu để vẽ biểu đồ.")
+    return png(rows, title)
+
+
+ROUTES = [
+    Route("/tong-quan", overview, methods=["GET"]),
+    Route("/tong-quan/bieu-do.png", chart, methods=["GET"]),
+]

@@ -1,0 +1,107 @@
+"""The web view's ASGI app (Starlette): the pages, sign-in and sign-out, the static files,
+behind the session cookie and the security headers.
+
+Served by ``dondoc web`` on its own, or by ``dondoc run`` beside the bot when WEB_PORT is
+set (a port of its own, apart from the monitoring port's /healthz and /metrics). Before
+serving, the process publishes its address in the database (:func:`prepare`), so that
+``/web`` in a chat links to it.
+
+Adding a page: a module under ``bot.web.pages`` with its ``ROUTES``, listed in
+:data:`PAGES`, its templates in ``templates/web/``, its section in ``bot.web.nav``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.config import Settings
+from bot.db import session_scope
+from bot.render import TEMPLATES
+from bot.services.web_access import SIGN_IN_PATH, publish
+from bot.web import auth
+from bot.web.auth import SESSION_TTL, Page, Site, page
+from bot.web.pages import agencies, later, overview
+from bot.web.security import SecurityHeaders
+from bot.web.templating import message
+
+STATIC = TEMPLATES / "web" / "static"
+COOKIE = "dondoc_session"
+PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, agencies.ROUTES, later.ROUTES]
+
+
+def prepare(engine: Engine, settings: Settings, now: datetime, port: int | None = None) -> str:
+    """Publish the address the web view is served at (``settings.web_url(port)``) for the
+    chats' sign-in links; returns the signing key (generated the first time)."""
+    with session_scope(engine) as session:
+        return publish(session, settings.web_url(port), now)
+
+
+@page(signed_in=False)
+def home(p: Page) -> Response:
+    """GET /: the overview for a viewer, how to sign in for anyone else."""
+    if p.viewer is None:
+        return p.message(200, "dondoc",
+                         "Giao diện web của dondoc dành cho thủ trưởng, cơ quan theo dõi, đôn đốc "
+                         "và quản trị viên. Để đăng nhập, gõ /web trong nhóm/chat đã liên kết với "
+                         "dondoc rồi bấm vào đường dẫn bot gửi.")  # fmt: skip
+    return RedirectResponse("/tong-quan", status_code=303)
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (an unknown address, a method not allowed) in Vietnamese."""
+    code = exc.status_code if isinstance(exc, HTTPException) else 500
+    title, text = {
+        404: ("Không tìm thấy", "Không có trang này."),
+        405: ("Không được phép", "Trang này không nhận yêu cầu như vậy."),
+    }.get(code, ("Có lỗi", "Đã có lỗi xảy ra. Hãy thử lại sau."))
+    return message(request, code, title, text, None)
+
+
+def _unprotected(routes: list[BaseRoute]) -> list[str]:
+    """The paths of routes that accept a POST (or another unsafe method) without having
+    been built by :func:`bot.web.auth.page`, which checks the CSRF token."""
+    return [r.path for r in routes if isinstance(r, Route) and (r.methods or set()) - {"GET", "HEAD"}
+            and not getattr(r.endpoint, "csrf_checked", False)]  # fmt: skip
+
+
+def create_site(
+    *, engine: Engine, settings: Settings, key: str, clock: Callable[[], datetime],
+    https: bool | None = None,
+) -> Starlette:  # fmt: skip
+    """The web view on ``engine``, its cookies signed with ``key`` (from :func:`prepare`),
+    ``clock`` its time; the cookie is Secure when ``https`` (by default: when
+    ``settings.web_url()`` is https)."""
+    routes: list[BaseRoute] = [
+        Route("/", home, methods=["GET"]),
+        Route(SIGN_IN_PATH, auth.sign_in_form, methods=["GET"]),
+        Route(SIGN_IN_PATH, auth.sign_in, methods=["POST"]),
+        Route("/dang-xuat", auth.sign_out, methods=["POST"]),
+        *(route for routes in PAGES for route in routes),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    if unprotected := _unprotected(routes):
+        raise ValueError(f"POST routes without a CSRF check: {', '.join(unprotected)}")
+    secure = settings.web_url().startswith("https://") if https is None else https
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionMiddleware, secret_key=key, session_cookie=COOKIE,
+                       max_age=int(SESSION_TTL.total_seconds()), same_site="lax",
+                       https_only=secure),
+        ],
+        exception_handlers={404: _error, 405: _error, 500: _error},
+    )  # fmt: skip
+    app.state.site = Site(engine, settings, clock)
+    return app
