@@ -148,7 +148,7 @@ def run_cmd() -> None:
     settings = load_settings()  # LOG_FORMAT=json: its error is a JSON line too
     configure_logging(settings.log_format)
     with sole_run(settings.database_url):  # on SQLite, a second bot is refused
-        engine = migrated_engine(settings)
+        engine = migrated_engine(settings, creates=True)
         watched = ""
 
         def ready(channels: Sequence[str]) -> None:
@@ -198,7 +198,7 @@ def console_cmd(
     thời gian và nhận tin nhắc; “:q” để thoát.
     """
     settings = load_settings()
-    engine = migrated_engine(settings)
+    engine = migrated_engine(settings, creates=True)
     moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)
