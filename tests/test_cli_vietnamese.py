@@ -12,7 +12,7 @@ from sqlmodel import Session, create_engine, select
 from bot.db import session_scope
 from bot.models import Agency, Chat, ChatRole
 from bot.services.chats import ensure_chat
-from tests.cli import Dondoc, one_error_line
+from tests.cli import SEED, Dondoc, one_error_line
 from tests.files import LateFile, late_files_export
 
 PLAN = (
@@ -188,3 +188,25 @@ def test_log_format_json_in_dot_env_makes_a_settings_error_a_json_line(dondoc: D
     assert logged["level"] == "ERROR" and logged["message"] == (
         "Cấu hình sai: WEBHOOK_PORT: cần một số cổng, như 8443, đang là “tám nghìn”"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (("link", "Sở Y tế"), "Gõ /lienket {code} trong nhóm công tác của Sở Y tế"),
+        (("link", "Sở Y tế", "--role", "head"), "Thủ trưởng Sở Y tế mở chat riêng với bot"),
+        (("link", "Sở Nội vụ", "--role", "coordinator"),
+         "Cán bộ theo dõi, đôn đốc của Sở Nội vụ mở chat riêng với bot"),
+        (("link", "--role", "admin"), "Quản trị viên mở chat riêng với bot"),
+    ],
+)  # fmt: skip
+def test_the_link_code_is_typed_where_its_role_reads_its_messages(
+    tmp_path: Path, args: tuple[str, ...], where: str
+) -> None:
+    """An admin, a head, a coordinator link their private chat; only a group its group."""
+    run = Dondoc(tmp_path)
+    run.ok("import", "agencies", str(SEED / "agencies.csv"))
+    result = run.ok(*args)
+    code = result.output.split(": ", 1)[1].split()[0]
+    assert where.format(code=code) in result.output
+    assert ("chat riêng" in result.output) == (len(args) != 2)
