@@ -286,7 +286,7 @@ def test_a_listen_address_must_be_an_ip_address(name: str, value: str) -> None:
     assert said.startswith(f"{name}: cần một địa chỉ IP") and "localhost" in said
 
 
-@pytest.mark.parametrize("value", ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost"])
+@pytest.mark.parametrize("value", ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost"])  # noqa: S104
 def test_listen_addresses_that_a_server_can_bind(value: str) -> None:
     assert Settings.load({"METRICS_LISTEN": value}, env_file=None).metrics_listen == value
 

@@ -56,8 +56,7 @@ def test_a_database_migrated_by_a_newer_dondoc_is_named_not_a_crash(
     result = run(*args)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "Cơ sở dữ liệu ở cấu trúc 0099, mới hơn phiên bản dondoc này: cập nhật dondoc rồi "
-        "chạy lại."
+        "Cơ sở dữ liệu ở cấu trúc 0099, mới hơn phiên bản dondoc này: cập nhật dondoc rồi chạy lại."
     ]
 
 

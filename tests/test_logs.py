@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ from bot.logs import (
     emit,
     hide_phones,
     keep_secret,
+    utc_iso,
 )
 from tests.chat import tick
 from tests.fake_zalo import free_port
@@ -118,6 +121,40 @@ def test_text_lines_hide_phone_numbers_but_not_ids(root: logging.Logger) -> None
     line = stream.getvalue()
     assert "chat -1001234567890, user 5012345678, zalo 6578123498765432109: <sđt …321>" in line
     assert " INFO bot.test: " in line
+
+
+def test_a_text_line_gives_its_time_in_utc_and_says_so(
+    root: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers log in UTC; a bare "13:24" would be read as Vietnam's time (health and the
+    messages show Vietnam's), whatever the server's own zone is."""
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        configure_logging("text")
+        stream = written(root)
+        record = logging.LogRecord("bot.test", logging.INFO, __file__, 1, "tick", None, None)
+        record.created = datetime(2026, 12, 1, 13, 24, 5, 250_000, tzinfo=UTC).timestamp()
+        record.msecs = 250.0
+        root.handle(record)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert stream.getvalue() == "2026-12-01 13:24:05.250 UTC INFO bot.test: tick\n"
+
+
+def test_every_machine_readable_time_is_utc() -> None:
+    """JSON log lines, ``health --format json`` and ``/healthz`` write one form: +00:00."""
+    from bot.domain.calendar import VIETNAM
+    from bot.metrics import TickState
+    from bot.web.app import liveness
+
+    moment = datetime(2026, 12, 1, 20, 24, 5, tzinfo=VIETNAM)
+    assert utc_iso(moment) == "2026-12-01T13:24:05+00:00"
+    ticks = TickState()
+    ticks.end(moment, 0.25, "")
+    _code, body = liveness(ticks, moment, timedelta(minutes=5))
+    assert body["last_tick"]["started_at"] == body["last_ok_tick_at"] == utc_iso(moment)
 
 
 def test_the_filter_alone() -> None:

@@ -47,7 +47,9 @@ from bot.services.register import list_assignments, list_unassigned
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu lên phiên bản mới nhất."""
-    migrated_engine(load_settings(), creates=True).dispose()  # a database out of reach: one masked line
+    migrated_engine(
+        load_settings(), creates=True
+    ).dispose()  # a database out of reach: one masked line
     out.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
