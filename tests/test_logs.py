@@ -348,7 +348,40 @@ def test_each_command_button_and_reply_handled_is_one_line_without_the_words(
         say(province.engine, officer, "/nhiemvu", FRIDAY)
         say(province.engine, officer, f"/xong NV{first} gọi 0912345678 nếu cần", FRIDAY)
         press(province.engine, officer, callback_data(DONE, second), FRIDAY)
-    events = [(r.event, r.about, r.chat, r.user) for r in caplog.records if hasattr(r, "event")]  # type: ignore[attr-defined]
-    assert events == [("/nhiemvu", "", "group:so-y-te", "501"), ("/xong", "", "group:so-y-te", "501"),
-                      ("button done", str(second), "group:so-y-te", "501")]  # fmt: skip
+    events = [
+        (r.event, r.about, r.chat, r.user, r.outcome) for r in caplog.records if hasattr(r, "event")
+    ]  # type: ignore[attr-defined]
+    assert events == [("/nhiemvu", "", "group:so-y-te", "501", "answered"),
+                      ("/xong", f"NV{first}", "group:so-y-te", "501", "recorded"),
+                      ("button done", f"NV{second}", "group:so-y-te", "501", "recorded")]  # fmt: skip
     assert all("0912345678" not in r.getMessage() for r in caplog.records)
+    assert caplog.records[1].getMessage() == (
+        f"/xong NV{first} in console group:so-y-te from user 501: recorded (done_ok)"
+    )
+
+
+def test_a_free_text_reply_is_one_line_with_its_tasks_and_outcome(
+    province: Province, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "xong ạ" where it could mean two tasks: the bot asks which; the line says so, with
+    both tasks, and never the words (a phone number could be among them)."""
+    from bot.db import session_scope
+    from bot.handlers.core import Incoming, handle_message
+    from bot.services.actions import Sender
+    from tests.chat import press
+    from tests.province import CAL, SETTINGS
+
+    officer = Sender("console", "group:so-y-te", "556", "An")
+    first, second = province.add_task("31/12/2024"), province.add_task("30/12/2024")
+    with caplog.at_level(logging.INFO, logger="bot.handlers.core"):
+        for text in ("xong ạ, gọi 0912345678", "họp lúc mấy giờ?"):
+            with session_scope(province.engine) as s:
+                handle_message(s, Incoming(officer, text, addressed=True), FRIDAY, CAL,
+                               SETTINGS.apology)  # fmt: skip
+        press(province.engine, officer, "no-such-button", FRIDAY)
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.handlers.core"]
+    assert lines == [
+        f"reply done NV{first},NV{second} in console group:so-y-te from user 556: asked for more (need_code)",
+        "reply unclear in console group:so-y-te from user 556: not understood (unclear)",
+        "button in console group:so-y-te from user 556: not understood (unclear)",
+    ]
