@@ -300,11 +300,13 @@ class Settings:
         )
 
 
-def read_env_file(path: Path) -> dict[str, str]:
+def read_env_file(path: Path, *, strict: bool = True) -> dict[str, str]:
     """The variables ``path`` (a ``.env`` file) sets. Raises :class:`SettingsError` for a
-    file that cannot be read, is not UTF-8, or has a line python-dotenv cannot parse:
-    that line would be dropped with an English warning, and the setting on it silently
-    left out (an unread ``DATABASE_URL`` falls back to SQLite), so it stops the start."""
+    file that cannot be read, is not UTF-8, or (``strict``) has a line python-dotenv
+    cannot parse: that line would be dropped with an English warning, and the setting on
+    it silently left out (an unread ``DATABASE_URL`` falls back to SQLite), so it stops
+    the start. Not ``strict``: such lines are skipped without a word (to peek at one
+    setting before the settings' own error is printed)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -312,7 +314,10 @@ def read_env_file(path: Path) -> dict[str, str]:
     except OSError as exc:
         raise SettingsError(f"{path}: không đọc được ({_why(exc)}); cần quyền đọc "
                             "cho tài khoản chạy dondoc") from None  # fmt: skip
-    for binding in parse_stream(io.StringIO(text)):
+    bindings = list(parse_stream(io.StringIO(text)))
+    if not strict:
+        return {b.key: b.value for b in bindings if not b.error and b.key and b.value is not None}
+    for binding in bindings:
         if binding.error:
             first = binding.original.string.splitlines()[0] if binding.original.string else ""
             shown = _shown(first.strip()[:60], secret="=" in first and _secret_name(first))

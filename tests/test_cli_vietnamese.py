@@ -210,3 +210,24 @@ def test_the_link_code_is_typed_where_its_role_reads_its_messages(
     code = result.output.split(": ", 1)[1].split()[0]
     assert where.format(code=code) in result.output
     assert ("chat riêng" in result.output) == (len(args) != 2)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_env_line_that_cannot_be_parsed_is_one_config_error(
+    tmp_path: Path, log_format: str
+) -> None:
+    """python-dotenv would print an English warning and drop the line; dondoc stops with
+    one Vietnamese line naming the file and the line (a JSON line when logs are JSON)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / ".env").write_text(f'LOG_FORMAT={log_format}\nTELEGRAM_BOT_TOKEN="123:abc\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("LOG_FORMAT", "TELEGRAM_BOT_TOKEN")}
+    done = subprocess.run([sys.executable, "-m", "bot", "health"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 78 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    said = json.loads(line)["message"] if log_format == "json" else line
+    assert said.startswith("Cấu hình sai: .env dòng 2: cần dạng TÊN=giá trị")
+    assert "123:abc" not in done.stderr and "python-dotenv" not in done.stderr

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from alembic.util.exc import CommandError
-from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -36,7 +35,7 @@ from typer._click import exceptions as usage  # typer ships its own click
 from typer.core import TyperGroup
 
 from bot.app import clock
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, read_env_file
 from bot.db import make_engine, session_scope, upgrade
 from bot.db_problems import missing_file, newer_schema, unknown_revision, unreachable_reason
 from bot.domain.when import read_moment
@@ -348,8 +347,8 @@ def _json_requested() -> bool:
     raw = os.environ.get("LOG_FORMAT")
     if raw is None and Path(".env").is_file():
         try:
-            raw = dotenv_values(".env").get("LOG_FORMAT")
-        except (OSError, UnicodeDecodeError):  # the settings' own error says why
+            raw = read_env_file(Path(".env"), strict=False).get("LOG_FORMAT")
+        except SettingsError:  # the settings' own error says why
             raw = None
     return (raw or "").strip().lower() == "json"
 
