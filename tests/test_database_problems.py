@@ -18,7 +18,7 @@ READING = [
     ("apologies", "--from", "01/01/2026", "--to", "31/01/2026"),
     ("preview", "--at", "01/12/2026 08:00"), ("tick",), ("backup", "sao-luu.db"),
     ("report", "--plan", "01/KH-UBND", "--period", "2026"), ("unlink", "telegram", "-1001"),
-    ("agencies", "history"), ("calendar", "list"),
+    ("agencies", "history"), ("calendar", "list"), ("link", "Sở Y tế"),
 ]  # fmt: skip
 
 
@@ -36,7 +36,8 @@ def test_a_command_that_only_reads_never_creates_the_database(
 
 
 def test_the_commands_that_write_the_register_first_create_it(tmp_path: Path) -> None:
-    for args in (("db", "upgrade"), ("import", "agencies", str(SEED / "agencies.csv"))):
+    for args in (("db", "upgrade"), ("import", "agencies", str(SEED / "agencies.csv")),
+                 ("link", "--role", "admin")):  # fmt: skip
         fresh = tmp_path / f"{args[0]}.db"
         Dondoc(tmp_path, DATABASE_URL=f"sqlite:///{fresh}").ok(*args)
         assert fresh.is_file()

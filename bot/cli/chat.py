@@ -76,7 +76,8 @@ def link_cmd(
     đôn đốc và quản trị viên gõ trong chat riêng với bot."""
     within(hours, "--hours", 1, LINK_HOURS_MAX, " giờ")
     settings = load_settings()
-    engine = migrated_engine(settings)
+    # An admin's code may be the register's first row; any other needs an agency in it.
+    engine = migrated_engine(settings, creates=role == ChatRole.ADMIN)
     now = clock()
     with session_scope(engine) as session:
         if not agency and role != ChatRole.ADMIN:

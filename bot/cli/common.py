@@ -385,7 +385,8 @@ def migrated_engine(settings: Settings, *, creates: bool = False) -> Engine:
     Migrating is deliberate, read-only commands included: no command meets a schema older
     than its code, and upgrading a database already at the head is a no-op. Only a
     command that writes the register for the first time (``creates``: ``run``,
-    ``console``, ``seed``, ``demo``, ``db upgrade``, the imports, ``calendar off/work``)
+    ``console``, ``seed``, ``demo``, ``db upgrade``, the imports, ``calendar off/work``,
+    ``link --role admin``)
     may create a missing SQLite file; any other refuses it (a mistyped DATABASE_URL would
     otherwise give an empty register that looks fine). Every way the database cannot be
     used ends the command with one Vietnamese line and exit code 1, the database named
