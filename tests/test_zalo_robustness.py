@@ -181,7 +181,7 @@ async def test_the_webhook_answers_odd_bodies_without_an_error(engine: Engine) -
 
 
 async def test_a_pictures_caption_is_read_and_a_sticker_is_told_what_the_bot_reads(
-    engine: Engine,
+    engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     build_province(engine)
     fake = FakeZalo()
@@ -190,11 +190,17 @@ async def test_a_pictures_caption_is_read_and_a_sticker_is_told_what_the_bot_rea
     photo["event_name"], photo["message"]["caption"] = "message.image.received", "/trogiup"
     sticker = FakeZalo.private("zu-1", "")
     sticker["event_name"], sticker["message"]["sticker"] = "message.sticker.received", "st-1"
-    for update in (photo, sticker):
-        await handle_update(update, client=client, engine=engine, settings=Settings(),
-                            clock=lambda: NOW)  # fmt: skip
+    with caplog.at_level("INFO", logger="bot.handlers.core"):
+        for update in (photo, sticker):
+            await handle_update(update, client=client, engine=engine, settings=Settings(),
+                                clock=lambda: NOW)  # fmt: skip
     assert "Hướng dẫn" in fake.sent[0]["text"]
     assert "chỉ đọc được tin nhắn chữ" in fake.sent[1]["text"]
+    # Each answered message is one log line, the sticker too (it goes around the words).
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.handlers.core"] == [
+        "/trogiup in zalo zu-1 from user zu-1: answered (help)",
+        "message without text in zalo zu-1 from user zu-1: not understood (text_only)",
+    ]
     await client.close()
 
 

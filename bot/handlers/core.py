@@ -138,6 +138,14 @@ def _handle_message(
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
 
 
+def handle_no_text(sender: Sender) -> list[Answer]:
+    """A message without words (a sticker, a picture without caption): the sender hears
+    that the bot reads words only; one log line, as for any message answered."""
+    answers = [said("text_only")]
+    _log_event(sender, _Event("message without text"), answers)
+    return answers
+
+
 @dataclass
 class _Event:
     """What one message or button was (``/xong``, ``button done``, ``reply done``…) and
