@@ -163,6 +163,8 @@ async def test_a_count_that_fails_never_sends_a_message_twice(
     await send(client, province.engine, NOW + timedelta(minutes=5))
     assert result.sent == len(GROUPS) and len(fake.sent) == len(GROUPS)
     assert "cannot count" in caplog.text
+    # The database away: one line each, no traceback.
+    assert [r for r in caplog.records if "cannot count" in r.getMessage() and r.exc_info] == []
     await client.close()
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import first_line, session_scope, unreachable
 from bot.domain.calendar import VIETNAM
 from bot.models import ChannelUsage
 from bot.render import answer
@@ -131,8 +131,13 @@ class UsageMeter:
             with session_scope(self.engine) as session:
                 count(session, self.channel, self.clock(), self.settings, sent=sent,
                       received=received)  # fmt: skip
-        except Exception:
-            log.exception("%s: cannot count %d sent, %d received", self.channel, sent, received)
+        except Exception as exc:  # the database away: one line, the driver's first
+            if not unreachable(exc):
+                log.exception("%s: cannot count %d sent, %d received", self.channel, sent,
+                              received)  # fmt: skip
+                return
+            log.warning("%s: cannot count %d sent, %d received (database unreachable: %s)",
+                        self.channel, sent, received, first_line(exc))  # fmt: skip
 
 
 def tell_admins(session: Session, counted: Usage, event: str, now: datetime) -> int:
