@@ -385,3 +385,15 @@ def test_a_free_text_reply_is_one_line_with_its_tasks_and_outcome(
         "reply unclear in console group:so-y-te from user 556: not understood (unclear)",
         "button in console group:so-y-te from user 556: not understood (unclear)",
     ]
+
+
+def test_what_a_command_is_about_never_carries_a_number_that_is_no_id() -> None:
+    from bot.domain.verbs import APOLOGIZE, APPROVE_EXTENSION, BIND, DONE
+    from bot.handlers.core import _about
+
+    assert _about(DONE, "nv12 xong rồi, gọi 0912345678") == "NV12"
+    assert _about(DONE, "#7") == "NV7"
+    assert _about(DONE, "0912345678") == "NV?"
+    assert _about(APPROVE_EXTENSION, "41") == "request 41"
+    assert _about(BIND, "ABCD-EFGH") == ""  # a link code is never logged
+    assert _about(APOLOGIZE, "H12-241220-0001") == "file H12-241220-0001"

@@ -190,13 +190,18 @@ def _about(verb: Verb, args: str) -> str:
     first = args.split()[0] if args.split() else ""
     if not first or verb in (BIND, UNBIND, START, HELP, TASKS, OVERDUE, REPORT, FILES):
         return ""
+    if verb is APOLOGIZE:  # a file's code, as the province writes it (phones are masked)
+        return f"file {first[:40]}"
+    # A number typed where an id goes may be anything, a phone number too: an id of the
+    # register has fewer than nine digits.
+    ident = parse_id(first.upper().lstrip("#").removeprefix("NV"))
+    shown = "?" if ident is None or ident >= _ID_LIMIT else str(ident)
     if verb in (DONE, PROGRESS, EXTEND):
-        ident = parse_id(first.upper().lstrip("#").removeprefix("NV"))
-        return first[:20] if ident is None else f"NV{ident}"
-    kind = {APOLOGIZE: "file", APPROVE_APOLOGY: "letter", RETURN_APOLOGY: "letter"}.get(
-        verb, "request"
-    )
-    return f"{kind} {first[:20]}"
+        return f"NV{shown}"
+    return f"{'letter' if verb in (APPROVE_APOLOGY, RETURN_APOLOGY) else 'request'} {shown}"
+
+
+_ID_LIMIT = 10**8
 
 
 def _log_event(sender: Sender, event: _Event, answers: list[Answer]) -> None:
