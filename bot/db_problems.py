@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.redact import scrub
+from bot.redact import mask_url, scrub
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -84,11 +84,11 @@ def unreachable_reason(error: BaseException | str, database_url: str) -> str:
         elif "not a database" in said:
             why = f"tệp {where} không phải cơ sở dữ liệu SQLite"
         elif "unable to open" in said:
-            why = (f"không mở được tệp {where} (thư mục không có, hoặc tài khoản chạy dondoc "
-                   "không có quyền đọc/ghi)")  # fmt: skip
+            why = (f"không mở được tệp {where}: thư mục không có, hoặc tài khoản chạy dondoc "
+                   "không có quyền đọc/ghi")  # fmt: skip
         else:
             why = f"không dùng được tệp {where}"
-        return f"Không mở được cơ sở dữ liệu: {why} ({first})."
+        return f"Không mở được cơ sở dữ liệu ({mask_url(database_url)}): {why} ({first})."
     server = f"{url.host or 'localhost'}:{url.port or 5432}"
     if _PASSWORD.search(said):
         why = (f"máy chủ {server} từ chối mật khẩu của người dùng {url.username or '?'}: "
@@ -99,8 +99,8 @@ def unreachable_reason(error: BaseException | str, database_url: str) -> str:
         why = (f"máy chủ {server} không có cơ sở dữ liệu {url.database or '?'}: kiểm tra "
                "tên trong DATABASE_URL, hoặc tạo nó (createdb)")  # fmt: skip
     elif _NO_SERVER.search(said):
-        why = (f"không kết nối được tới {server} (PostgreSQL chưa chạy, sai địa chỉ hoặc "
-               "bị tường lửa chặn)")  # fmt: skip
+        why = (f"không kết nối được tới {server}: PostgreSQL chưa chạy, sai địa chỉ hoặc "
+               "bị tường lửa chặn")  # fmt: skip
     else:
         why = "lỗi của máy chủ"
-    return f"Không mở được cơ sở dữ liệu: {why} ({first})."
+    return f"Không mở được cơ sở dữ liệu ({mask_url(database_url)}): {why} ({first})."

@@ -228,13 +228,14 @@ def test_the_database_is_named_without_any_password(tmp_path: Path, url: str, sh
     assert "s3cret-pw" not in result.output and "ss-w0rd" not in result.output
     # One line, in Vietnamese, the driver's first line at most ("Is the server running…" not)
     [problem] = [line for line in result.output.splitlines() if line.startswith("Sự cố")]
-    assert problem.startswith("Sự cố: Không mở được cơ sở dữ liệu: không kết nối được tới "
-                              "127.0.0.1:1 (PostgreSQL chưa chạy")  # fmt: skip
+    assert problem.startswith(f"Sự cố: Không mở được cơ sở dữ liệu ({shown}): không kết nối được tới "
+                              "127.0.0.1:1: PostgreSQL chưa chạy")  # fmt: skip
     assert "Is the server running" not in result.output
 
 
 def test_why_a_database_cannot_be_used_is_one_vietnamese_line() -> None:
     url = "postgresql+psycopg://dondoc:s3cret-pw@db.tinh:6432/dondoc"
+    shown = "postgresql+psycopg://dondoc:***@db.tinh:6432/dondoc"
     said = {
         'connection failed: FATAL:  password authentication failed for user "dondoc"':
             "máy chủ db.tinh:6432 từ chối mật khẩu của người dùng dondoc",
@@ -248,12 +249,13 @@ def test_why_a_database_cannot_be_used_is_one_vietnamese_line() -> None:
     }  # fmt: skip
     for driver, meaning in said.items():
         line = unreachable_reason(driver + "\n\tIs the server running?", url)
-        assert line.startswith(f"Không mở được cơ sở dữ liệu: {meaning}"), line
+        assert line.startswith(f"Không mở được cơ sở dữ liệu ({shown}): {meaning}"), line
         assert line.endswith(f"({driver}).") and "\n" not in line
     leaked = unreachable_reason("could not connect to dondoc:s3cret-pw@db.tinh", url)
     assert "s3cret-pw" not in leaked
     sqlite = unreachable_reason("database is locked", "sqlite:////var/lib/dondoc/dondoc.db")
-    assert sqlite.startswith("Không mở được cơ sở dữ liệu: tệp /var/lib/dondoc/dondoc.db đang bị")
+    assert sqlite.startswith("Không mở được cơ sở dữ liệu (sqlite:////var/lib/dondoc/dondoc.db): "
+                             "tệp /var/lib/dondoc/dondoc.db đang bị")  # fmt: skip
 
 
 def test_each_channel_answers_getme_over_http(dondoc: Dondoc) -> None:
