@@ -17,6 +17,8 @@ Times of day are local (Asia/Ho_Chi_Minh): dondoc works on Vietnam's clock and c
 from __future__ import annotations
 
 import errno
+import io
+import ipaddress
 import os
 import re
 import tomllib
@@ -28,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,7 +38,7 @@ from bot.domain.calendar import VIETNAM, OfficeHours
 from bot.domain.deadlines import SCHOOL_YEAR_END
 from bot.domain.policy import Ladder
 from bot.domain.tthc import FileSettings
-from bot.redact import mask_url, mask_urls_in
+from bot.redact import mask_url, mask_urls_in, secret_key
 
 DEFAULT_DATABASE_URL = "sqlite:///dondoc.db"
 WEB_DEFAULT_PORT = 8080  # ``dondoc web`` without WEB_PORT
@@ -245,16 +248,7 @@ class Settings:
         Raises :class:`SettingsError` naming the first bad variable or key."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
-            try:
-                read = dotenv_values(env_file)
-            except UnicodeDecodeError:
-                raise SettingsError(
-                    f"{env_file}: cần văn bản UTF-8; hãy lưu lại tệp dưới dạng UTF-8"
-                ) from None
-            except OSError as exc:
-                raise SettingsError(f"{env_file}: không đọc được ({_why(exc)}); cần quyền đọc "
-                                    "cho tài khoản chạy dondoc") from None  # fmt: skip
-            values.update({k: v for k, v in read.items() if v is not None})
+            values.update(read_env_file(env_file))
         values.update(os.environ if environ is None else environ)
 
         zone = values.get("DONDOC_TIMEZONE")
@@ -307,7 +301,7 @@ class Settings:
             telegram_base_url=values.get("TELEGRAM_BASE_URL") or cls.telegram_base_url,
             telegram_webhook_url=values.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=_secret(values, "TELEGRAM_WEBHOOK_SECRET"),
-            webhook_listen=values.get("WEBHOOK_LISTEN") or cls.webhook_listen,
+            webhook_listen=_listen(values, "WEBHOOK_LISTEN", cls.webhook_listen),
             webhook_port=_port(values, "WEBHOOK_PORT", cls.webhook_port),
             admin_telegram_ids=_ids(values, "ADMIN_TELEGRAM_IDS"),
             zalo_token=_secret(values, "ZALO_BOT_TOKEN"),
@@ -320,13 +314,48 @@ class Settings:
             zalo_monthly_quota=_quota(values, "ZALO_MONTHLY_QUOTA"),
             school_year_end=_day_month(values, "DONDOC_SCHOOL_YEAR_END", SCHOOL_YEAR_END),
             metrics_port=_optional_port(values, "METRICS_PORT", cls.metrics_port),
-            metrics_listen=values.get("METRICS_LISTEN") or cls.metrics_listen,
+            metrics_listen=_listen(values, "METRICS_LISTEN", cls.metrics_listen),
             web_port=_web_port(values),
-            web_listen=values.get("WEB_LISTEN") or cls.web_listen,
+            web_listen=_listen(values, "WEB_LISTEN", cls.web_listen),
             web_base_url=_web_base_url(values),
             log_format=_log_format(values),
             **rules,
         )
+
+
+def read_env_file(path: Path, *, strict: bool = True) -> dict[str, str]:
+    """The variables ``path`` (a ``.env`` file) sets. Raises :class:`SettingsError` for a
+    file that cannot be read, is not UTF-8, or (``strict``) has a line python-dotenv
+    cannot parse: that line would be dropped with an English warning, and the setting on
+    it silently left out (an unread ``DATABASE_URL`` falls back to SQLite), so it stops
+    the start. Not ``strict``: such lines are skipped without a word (to peek at one
+    setting before the settings' own error is printed)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: cần văn bản UTF-8; hãy lưu lại tệp dưới dạng UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: không đọc được ({_why(exc)}); cần quyền đọc "
+                            "cho tài khoản chạy dondoc") from None  # fmt: skip
+    bindings = list(parse_stream(io.StringIO(text)))
+    if not strict:
+        return {b.key: b.value for b in bindings if not b.error and b.key and b.value is not None}
+    for binding in bindings:
+        if binding.error:
+            first = binding.original.string.splitlines()[0] if binding.original.string else ""
+            shown = _shown(first.strip()[:60], secret="=" in first and _secret_name(first))
+            raise SettingsError(
+                f"{path} dòng {binding.original.line}: cần dạng TÊN=giá trị (giá trị có dấu "
+                f"cách hay # thì đặt trong dấu nháy, ghi chú ở dòng riêng), đang là {shown}"
+            )
+    read = dotenv_values(stream=io.StringIO(text))
+    return {k: v for k, v in read.items() if v is not None}
+
+
+def _secret_name(line: str) -> bool:
+    """Whether a ``.env`` line sets what may be a secret (its value is then not shown)."""
+    name = line.split("=", 1)[0].strip().removeprefix("export ").strip()
+    return secret_key(name) or name.startswith("DATABASE_URL")
 
 
 def _rules(path: Path) -> dict[str, Any]:
@@ -334,7 +363,8 @@ def _rules(path: Path) -> dict[str, Any]:
     every default stays on its field; a key dondoc does not know is an error (a typo
     must not silently leave the default in force)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad may save the file with a byte order mark.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise SettingsError(f"{path}: cần văn bản UTF-8; hãy lưu lại tệp dưới dạng UTF-8") from None
     except OSError as exc:
@@ -456,6 +486,12 @@ def _check_database_url(url: str) -> None:
         parsed = make_url(url)
     except ArgumentError:
         raise SettingsError(f"DATABASE_URL: cần {example}, đang là {shown}") from None
+    if "@" in (parsed.host or ""):  # "user:p@ss@host": the driver would look for host "ss@host"
+        raise SettingsError(
+            "DATABASE_URL: cần mật khẩu (và tên người dùng) viết “@” thành %40 (mã hóa URL, "
+            "như mat%40khau cho mat@khau; “/” thành %2F), đang là "
+            f"{shown}"
+        )
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise SettingsError(f"DATABASE_URL: SQLite cần một tệp, như sqlite:///dondoc.db, "
@@ -466,13 +502,27 @@ def _check_database_url(url: str) -> None:
 
 
 def _secret(values: Mapping[str, str], name: str) -> str | None:
+    """``name``'s value, or the text of the file ``<name>_FILE`` names (Docker and systemd
+    credentials; blanks around it dropped). Raises :class:`SettingsError` for a file that
+    cannot be read, is not UTF-8 or is empty, and for both set to different values (as
+    the official postgres image refuses ``POSTGRES_PASSWORD`` with its ``_FILE``)."""
     path = values.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise _wrong(f"{name}_FILE", f"một tệp đọc được ({_why(exc)})", path) from None
-    return values.get(name) or None
+    direct = values.get(name) or None
+    if not path:
+        return direct
+    try:
+        read = Path(path).read_text(encoding="utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise _wrong(f"{name}_FILE", "một tệp văn bản UTF-8 (tệp này không phải UTF-8; hãy "
+                     "ghi lại giá trị bằng một trình soạn thảo văn bản)", path) from None  # fmt: skip
+    except OSError as exc:
+        raise _wrong(f"{name}_FILE", f"một tệp đọc được ({_why(exc)})", path) from None
+    if not read:
+        raise _wrong(f"{name}_FILE", f"một tệp chứa giá trị của {name} (tệp này trống)", path)
+    if direct is not None and direct.strip() != read:
+        raise SettingsError(f"{name}, {name}_FILE: cần chỉ đặt một trong hai, đang đặt cả "
+                            f"hai với giá trị khác nhau; hãy bỏ {name} hoặc {name}_FILE")  # fmt: skip
+    return read
 
 
 def _why(exc: OSError) -> str:
@@ -564,6 +614,20 @@ def _web_base_url(values: Mapping[str, str]) -> str | None:
         raise _wrong("WEB_BASE_URL", "địa chỉ mở giao diện web, như https://dondoc.tinh.gov.vn",
                      raw)  # fmt: skip
     return raw.rstrip("/")
+
+
+def _listen(values: Mapping[str, str], name: str, default: str) -> str:
+    """An address to listen on: an IP address (IPv4 or IPv6) or ``localhost``."""
+    raw = (values.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        if raw.lower() != "localhost":
+            raise _wrong(name, "một địa chỉ IP để lắng nghe, như 127.0.0.1 (chỉ máy này) hoặc "
+                         "0.0.0.0 (mọi địa chỉ), hoặc localhost", raw) from None  # fmt: skip
+    return raw
 
 
 def _log_format(values: Mapping[str, str]) -> str:

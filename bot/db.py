@@ -66,7 +66,7 @@ class Outage:
         if not unreachable(exc):
             return False
         with self._lock:
-            first, self.since = self.since is None, self.since or _first_line(exc)
+            first, self.since = self.since is None, self.since or first_line(exc)
         if first:
             log.warning("database unreachable (%s): %s; retrying until it is back", doing,
                         self.since)  # fmt: skip
@@ -82,7 +82,9 @@ class Outage:
             log.info("database reachable again")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of what ``exc`` (or the driver's error under it) says: a log line's
+    worth, without libpq's hints on the lines after it."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__
 

@@ -22,6 +22,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TextIO
@@ -125,6 +126,29 @@ _STANDARD = {*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message",
              "taskName", "color_message"}  # fmt: skip
 
 
+def utc_iso(moment: datetime) -> str:
+    """``moment`` (aware) as every machine-readable time of dondoc writes it: ISO 8601 in
+    UTC, ``+00:00`` (JSON log lines, ``health --format json``, ``/healthz``). What people
+    read is in Vietnam's time instead."""
+    return moment.astimezone(UTC).isoformat()
+
+
+class TextLines(logging.Formatter):
+    """A text log line: its time in UTC, the zone written (``2026-12-01 13:24:05.123
+    UTC``), as servers log: never a bare server-local time to be mistaken for Vietnam's."""
+
+    default_time_format = "%Y-%m-%d %H:%M:%S"
+    default_msec_format = "%s.%03d UTC"
+
+    def __init__(self) -> None:
+        super().__init__(_FORMAT)
+        self.converter = _utc
+
+
+def _utc(seconds: float | None) -> time.struct_time:
+    return time.gmtime(seconds)
+
+
 class JsonLines(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, the fields
     given as ``extra=``, and the traceback when there is one."""
@@ -169,7 +193,7 @@ def configure_logging(log_format: str = "text") -> None:
         root.removeHandler(old)
     handler = logging.StreamHandler()
     handler.dondoc = True  # type: ignore[attr-defined]  # ours, among others' (pytest's)
-    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(_FORMAT))
+    handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
     handler.addFilter(HideSecrets())
     handler.addFilter(HidePhones())
     handler.addFilter(HideCredentials())

@@ -50,11 +50,13 @@ TICK_DURATION = Histogram(
 TICKS_FAILED = Counter("dondoc_ticks_failed", "Planning ticks that failed (logged)")
 LAST_TICK = Gauge("dondoc_last_tick_timestamp_seconds", "Unix time the last tick started")
 OUTBOX_BACKLOG = Gauge(
-    "dondoc_outbox_backlog", "Outbox messages waiting or being sent", ["channel"]
+    "dondoc_outbox_backlog",
+    "Outbox messages due and not sent yet (a retry or a pause not yet over is not counted)",
+    ["channel"],
 )
 OUTBOX_OLDEST = Gauge(
     "dondoc_outbox_oldest_pending_seconds",
-    "Age of the oldest outbox message waiting or being sent (0 when none)",
+    "Age of the oldest outbox message due and not sent yet (0 when none)",
 )
 
 

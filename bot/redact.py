@@ -72,7 +72,9 @@ def _has_credential(url: str) -> bool:
     scheme = _SCHEME.match(url)
     rest = url[scheme.end() :] if scheme else url
     path, _, query = rest.partition("?")
-    if "@" in path.split("/", 1)[0] or ("@" in path and ":" in path.split("@", 1)[0]):
+    # "user:p@ss@host", "user:p?ss@host": an "@" before the path, whatever the password
+    # holds unescaped ("?", "#", "@"), is a password's end.
+    if "@" in rest.split("/", 1)[0] or ("@" in path and ":" in path.split("@", 1)[0]):
         return True
     return any(secret_key(pair.partition("=")[0]) for pair in query.split("&") if pair)
 

@@ -4,6 +4,8 @@ PostgreSQL, the way to ``pg_dump``."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sqlite3
 import threading
 from datetime import date, timedelta
@@ -16,7 +18,9 @@ from tests.cli import Dondoc
 
 def _fill(database: Path, rows: int) -> None:
     first = date(2001, 1, 1)
-    with sqlite3.connect(database) as db:
+    # Closed here, not by the garbage collector at some later moment: the last connection
+    # to close checkpoints the WAL and deletes dondoc.db-wal, which a test compares.
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
         db.executemany(
             "INSERT INTO calendaroverride (day, working, note) VALUES (?, ?, ?)",
             [((first + timedelta(days=i)).isoformat(), i % 2, "x" * 200) for i in range(rows)],
@@ -97,6 +101,9 @@ def test_on_postgresql_the_officer_is_sent_to_pg_dump(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["dondoc.db", "dondoc.db-wal", "dondoc.db-shm", "./dondoc.db"])
 def test_the_database_and_its_own_files_are_never_the_target(dondoc: Dondoc, name: str) -> None:
     _fill(dondoc.folder / "dondoc.db", 10)
+    # Connections the commands before left to the garbage collector closed now, not in
+    # the middle of the command: the last one to close deletes dondoc.db-wal.
+    gc.collect()
     beside = dondoc.folder / name
     before = beside.read_bytes() if beside.exists() else None
     result = dondoc("backup", str(beside), "--force")

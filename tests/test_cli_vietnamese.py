@@ -12,7 +12,7 @@ from sqlmodel import Session, create_engine, select
 from bot.db import session_scope
 from bot.models import Agency, Chat, ChatRole
 from bot.services.chats import ensure_chat
-from tests.cli import Dondoc, one_error_line
+from tests.cli import SEED, Dondoc, one_error_line
 from tests.files import LateFile, late_files_export
 
 PLAN = (
@@ -188,3 +188,46 @@ def test_log_format_json_in_dot_env_makes_a_settings_error_a_json_line(dondoc: D
     assert logged["level"] == "ERROR" and logged["message"] == (
         "Cấu hình sai: WEBHOOK_PORT: cần một số cổng, như 8443, đang là “tám nghìn”"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (("link", "Sở Y tế"), "Gõ /lienket {code} trong nhóm công tác của Sở Y tế"),
+        (("link", "Sở Y tế", "--role", "head"), "Thủ trưởng Sở Y tế mở chat riêng với bot"),
+        (("link", "Sở Nội vụ", "--role", "coordinator"),
+         "Cán bộ theo dõi, đôn đốc của Sở Nội vụ mở chat riêng với bot"),
+        (("link", "--role", "admin"), "Quản trị viên mở chat riêng với bot"),
+    ],
+)  # fmt: skip
+def test_the_link_code_is_typed_where_its_role_reads_its_messages(
+    tmp_path: Path, args: tuple[str, ...], where: str
+) -> None:
+    """An admin, a head, a coordinator link their private chat; only a group its group."""
+    run = Dondoc(tmp_path)
+    run.ok("import", "agencies", str(SEED / "agencies.csv"))
+    result = run.ok(*args)
+    code = result.output.split(": ", 1)[1].split()[0]
+    assert where.format(code=code) in result.output
+    assert ("chat riêng" in result.output) == (len(args) != 2)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_env_line_that_cannot_be_parsed_is_one_config_error(
+    tmp_path: Path, log_format: str
+) -> None:
+    """python-dotenv would print an English warning and drop the line; dondoc stops with
+    one Vietnamese line naming the file and the line (a JSON line when logs are JSON)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / ".env").write_text(f'LOG_FORMAT={log_format}\nTELEGRAM_BOT_TOKEN="123:abc\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("LOG_FORMAT", "TELEGRAM_BOT_TOKEN")}
+    done = subprocess.run([sys.executable, "-m", "bot", "health"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 78 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    said = json.loads(line)["message"] if log_format == "json" else line
+    assert said.startswith("Cấu hình sai: .env dòng 2: cần dạng TÊN=giá trị")
+    assert "123:abc" not in done.stderr and "python-dotenv" not in done.stderr

@@ -234,3 +234,96 @@ def test_retention_is_six_months_unless_the_rules_say(tmp_path: Path) -> None:
     assert Settings().retention.days == 180
     assert load(tmp_path, "[retention]\ndays = 365\n").retention.days == 365
     assert load(tmp_path, "[retention]\ndays = 0\n").retention.days == 0  # keep everything
+
+
+# What an IT officer's first deployment got wrong: each is a settings error, not a crash
+# at run time nor a setting silently dropped.
+
+
+def _error(environ: dict[str, str], env_file: Path | None = None) -> str:
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(environ, env_file=env_file)
+    return str(caught.value)
+
+
+def test_a_secret_file_that_is_not_utf8_names_the_variable_and_the_file(tmp_path: Path) -> None:
+    token = tmp_path / "telegram_bot_token"
+    token.write_bytes(b"\xff\xfe1234:abc")
+    said = _error({"TELEGRAM_BOT_TOKEN_FILE": str(token)})
+    assert said.startswith("TELEGRAM_BOT_TOKEN_FILE: cần một tệp văn bản UTF-8")
+    assert str(token) in said
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n"])
+def test_an_empty_secret_file_is_refused(tmp_path: Path, text: str) -> None:
+    token = tmp_path / "zalo_bot_token"
+    token.write_text(text)
+    said = _error({"ZALO_BOT_TOKEN_FILE": str(token)})
+    assert said.startswith("ZALO_BOT_TOKEN_FILE: cần một tệp chứa giá trị của ZALO_BOT_TOKEN")
+
+
+def test_a_secret_file_saved_with_a_bom_is_read(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("\ufeff1234:abc\n", encoding="utf-8")
+    settings = Settings.load({"TELEGRAM_BOT_TOKEN_FILE": str(token)}, env_file=None)
+    assert settings.telegram_token == "1234:abc"
+
+
+def test_a_secret_and_its_file_set_to_different_values_is_refused(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("1234:from-file\n")
+    said = _error({"TELEGRAM_BOT_TOKEN_FILE": str(token), "TELEGRAM_BOT_TOKEN": "1234:direct"})
+    assert said.startswith("TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE: cần chỉ đặt một")
+    assert "from-file" not in said and "direct" not in said
+    same = {"TELEGRAM_BOT_TOKEN_FILE": str(token), "TELEGRAM_BOT_TOKEN": "1234:from-file"}
+    assert Settings.load(same, env_file=None).telegram_token == "1234:from-file"
+
+
+@pytest.mark.parametrize("name", ["METRICS_LISTEN", "WEBHOOK_LISTEN"])
+@pytest.mark.parametrize("value", ["abc", "0.0.0.0:9100", "127.0.0.256", "http://0.0.0.0"])
+def test_a_listen_address_must_be_an_ip_address(name: str, value: str) -> None:
+    said = _error({name: value})
+    assert said.startswith(f"{name}: cần một địa chỉ IP") and "localhost" in said
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost"])  # noqa: S104
+def test_listen_addresses_that_a_server_can_bind(value: str) -> None:
+    assert Settings.load({"METRICS_LISTEN": value}, env_file=None).metrics_listen == value
+
+
+def test_an_env_line_dotenv_cannot_parse_is_an_error_naming_file_and_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text('ADMIN_TELEGRAM_IDS=1\nTELEGRAM_BOT_TOKEN="123:abc\nLOG_FORMAT=text\n')
+    said = _error({}, env_file)
+    assert said.startswith(f"{env_file} dòng 2: cần dạng TÊN=giá trị")
+    assert "123:abc" not in said  # a token's line is not quoted
+    assert not caplog.records  # python-dotenv's English warning is not printed
+
+
+def test_an_env_file_saved_with_a_bom_is_read(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("\ufeffADMIN_ZALO_IDS=z1\n", encoding="utf-8")
+    assert Settings.load({}, env_file=env_file).admin_zalo_ids == {"z1"}
+
+
+def test_a_rules_file_saved_with_a_bom_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text("\ufeff[scheduler]\ntick_seconds = 30\n", encoding="utf-8")
+    assert Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None).tick_seconds == 30
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://dondoc:p@ss@127.0.0.1/dondoc",
+        "postgresql+psycopg://dondoc:p@ss@w@rd@db:5432/dondoc",
+    ],
+)
+def test_a_database_password_with_an_unencoded_at_sign_is_refused(url: str) -> None:
+    said = _error({"DATABASE_URL": url})
+    assert said.startswith("DATABASE_URL: cần mật khẩu") and "%40" in said
+    assert said.endswith("đang là “postgresql+psycopg://dondoc:***@" + url.rpartition("@")[2] + "”")
+    encoded = "postgresql+psycopg://dondoc:p%40ss@127.0.0.1/dondoc"
+    assert Settings.load({"DATABASE_URL": encoded}, env_file=None).database_url == encoded

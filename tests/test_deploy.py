@@ -141,3 +141,38 @@ def test_what_the_image_copies_is_enough_to_run_dondoc(tmp_path: Path) -> None:
     assert where.startswith(str(app))
     assert "Sở Nội vụ" in dondoc("demo")  # migrations and the seed
     assert "Nhắc việc" in dondoc("preview", "--at", "02/12/2024 08:00")  # the templates
+
+
+def _env_lines(text: str) -> list[str]:
+    """The ``NAME=value`` lines of a ``.env`` text (or of a README's code blocks)."""
+    return [line for line in text.splitlines() if re.match(r"^(export )?[A-Z][A-Z0-9_]*=", line)]
+
+
+def test_no_env_example_puts_a_comment_after_a_value() -> None:
+    """docker-compose 1.29 reads ``ADMIN_TELEGRAM_IDS=   # …`` as the value "# …": every
+    comment of a ``.env`` example, in the README as in .env.example, is on its own line."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = "\n".join(re.findall(r"^```(?:sh|env|bash)?\n(.*?)^```", readme, re.M | re.S))
+    lines = _env_lines(blocks) + _env_lines((ROOT / ".env.example").read_text())
+    assert len(lines) > 20
+    assert [line for line in lines if "#" in line] == []
+
+
+def test_a_provinces_own_files_are_never_committed() -> None:
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", ".env", "secrets/telegram_bot_token", "sao-luu/dondoc.dump",
+         "compose.override.yaml", "dondoc.toml", "dondoc.db"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    assert ignored == [".env", "secrets/telegram_bot_token", "sao-luu/dondoc.dump",
+                       "compose.override.yaml", "dondoc.toml", "dondoc.db"]  # fmt: skip
+
+
+def test_the_bot_service_can_be_scaled_on_one_host() -> None:
+    """``docker compose up -d --scale bot=2``: no fixed container name, no host port."""
+    compose = (ROOT / "compose.yaml").read_text()
+    assert "container_name" not in compose
+    bot = compose.split("\n  bot:\n", 1)[1].split("\nvolumes:", 1)[0]
+    assert not re.search(r"^    ports:", bot, re.M)

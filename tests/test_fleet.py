@@ -319,3 +319,28 @@ async def test_a_worker_taking_chats_over_counts_what_was_sent_to_them_in_the_la
     # Only the chat with a message waiting, and only what is younger than a minute.
     assert [chat for chat, _ in counted] == [-3001, -3001]
     assert [ago for _, ago in counted] == pytest.approx([10, 30], abs=2)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_worker_stopping_while_the_database_is_away_logs_one_line(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM during a PostgreSQL outage: no traceback, the driver's first line only."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.services import workers
+
+    def away(_engine: Engine, _worker: str) -> None:
+        driver = ConnectionRefusedError('connection to server at "db" (10.0.0.5), port 5432 '
+                                        "failed: Connection refused\n\tIs the server running?")  # fmt: skip
+        raise OperationalError("DELETE FROM worker", {}, driver)
+
+    monkeypatch.setattr(workers, "leave", away)
+    stopping = fleet(engine, "a:1", Ticking(), Recorder())
+    stopping.shared = True  # as on PostgreSQL
+    await stopping.leave()
+    [record] = [r for r in caplog.records if r.name == "bot.scheduler.fleet"]
+    said = record.getMessage()
+    assert not record.exc_info and "\n" not in said
+    assert said.startswith("fleet: could not delete this worker's heartbeat (database "
+                           'unreachable: connection to server at "db"')  # fmt: skip

@@ -13,17 +13,18 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
+from bot.db_problems import unreachable_reason
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, ChatRole, Outbox
 from bot.scheduler.periodic import PeriodicTick
 from bot.services.actions import notify
 from bot.services.channel_usage import count
 from bot.services.chats import ensure_chat
-from bot.services.health import probe_channels, stale_after
+from bot.services.health import backlog, probe_channels, stale_after
 from bot.services.outbox import CHANNEL_STOPPED
 from tests.cli import Dondoc
 from tests.fake_telegram import FakeTelegram
@@ -211,7 +212,7 @@ def test_a_tick_just_inside_the_limit_is_fine(dondoc: Dondoc) -> None:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("postgresql+psycopg://dondoc:p@ss-w0rd@127.0.0.1:1/dondoc",
+        ("postgresql+psycopg://dondoc:p%40ss-w0rd@127.0.0.1:1/dondoc",
          "postgresql+psycopg://dondoc:***@127.0.0.1:1/dondoc"),
         ("postgresql+psycopg://127.0.0.1:1/dondoc?user=dondoc&password=s3cret-pw",
          "postgresql+psycopg://127.0.0.1:1/dondoc?password=***&user=dondoc"),
@@ -225,6 +226,36 @@ def test_the_database_is_named_without_any_password(tmp_path: Path, url: str, sh
     assert result.exit_code == 1
     assert f"Cơ sở dữ liệu ({shown})" in result.output
     assert "s3cret-pw" not in result.output and "ss-w0rd" not in result.output
+    # One line, in Vietnamese, the driver's first line at most ("Is the server running…" not)
+    [problem] = [line for line in result.output.splitlines() if line.startswith("Sự cố")]
+    assert problem.startswith(f"Sự cố: Không mở được cơ sở dữ liệu ({shown}): không kết nối được tới "
+                              "127.0.0.1:1: PostgreSQL chưa chạy")  # fmt: skip
+    assert "Is the server running" not in result.output
+
+
+def test_why_a_database_cannot_be_used_is_one_vietnamese_line() -> None:
+    url = "postgresql+psycopg://dondoc:s3cret-pw@db.tinh:6432/dondoc"
+    shown = "postgresql+psycopg://dondoc:***@db.tinh:6432/dondoc"
+    said = {
+        'connection failed: FATAL:  password authentication failed for user "dondoc"':
+            "máy chủ db.tinh:6432 từ chối mật khẩu của người dùng dondoc",
+        'connection failed: FATAL:  database "dondoc" does not exist':
+            "máy chủ db.tinh:6432 không có cơ sở dữ liệu dondoc",
+        'connection failed: FATAL:  role "dondoc" does not exist':
+            "máy chủ db.tinh:6432 không có người dùng dondoc",
+        "failed to resolve host 'db.tinh': [Errno -2] Name or service not known":
+            "không kết nối được tới db.tinh:6432",
+        "connection failed: timeout expired": "không kết nối được tới db.tinh:6432",
+    }  # fmt: skip
+    for driver, meaning in said.items():
+        line = unreachable_reason(driver + "\n\tIs the server running?", url)
+        assert line.startswith(f"Không mở được cơ sở dữ liệu ({shown}): {meaning}"), line
+        assert line.endswith(f"({driver}).") and "\n" not in line
+    leaked = unreachable_reason("could not connect to dondoc:s3cret-pw@db.tinh", url)
+    assert "s3cret-pw" not in leaked
+    sqlite = unreachable_reason("database is locked", "sqlite:////var/lib/dondoc/dondoc.db")
+    assert sqlite.startswith("Không mở được cơ sở dữ liệu (sqlite:////var/lib/dondoc/dondoc.db): "
+                             "tệp /var/lib/dondoc/dondoc.db đang bị")  # fmt: skip
 
 
 def test_each_channel_answers_getme_over_http(dondoc: Dondoc) -> None:
@@ -270,3 +301,30 @@ async def test_a_telegram_api_too_slow_is_down() -> None:
         within=0.05, transport=httpx.MockTransport(slow),
     )  # fmt: skip
     assert not probe.ok and probe.error == "không trả lời trong 0,05 giây"
+
+
+def test_the_backlog_is_what_is_due_now_and_its_oldest_is_the_oldest_due(
+    dondoc: Dondoc,
+) -> None:
+    """A message due later (a reminder queued for 08:00 tomorrow, a retry's wait) is not
+    behind; /metrics reads the same figures (``backlog``)."""
+    engine = make_engine(dondoc.env["DATABASE_URL"])
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        agency = s.exec(select(Agency)).first()
+        chat = ensure_chat(s, channel="telegram", chat_key="-1001", role=ChatRole.GROUP,
+                           agency=agency, title="")  # fmt: skip
+        s.flush()
+        notify(s, chat, "due:1", "Nhắc việc", now - timedelta(minutes=2))
+        notify(s, chat, "later:1", "Nhắc việc", now + timedelta(hours=19))  # 08:00 tomorrow
+        notify(s, chat, "retry:1", "Nhắc việc", now - timedelta(hours=3))
+        s.flush()
+        row = s.exec(select(Outbox).where(Outbox.key == "retry:1")).one()
+        row.next_attempt_at = now + timedelta(minutes=5)  # waits for its next try
+    with Session(engine) as s:
+        found = backlog(s, now)
+    assert found.by_channel == {"telegram": 1}
+    assert found.oldest_seconds == 120.0
+    with Session(engine) as s:  # five minutes on, the retry is due: the oldest is its age
+        later = backlog(s, now + timedelta(minutes=5))
+    assert later.total == 2 and later.oldest_seconds == 3 * 3600 + 300

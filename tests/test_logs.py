@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ from bot.logs import (
     emit,
     hide_phones,
     keep_secret,
+    utc_iso,
 )
 from tests.chat import tick
 from tests.fake_zalo import free_port
@@ -118,6 +121,40 @@ def test_text_lines_hide_phone_numbers_but_not_ids(root: logging.Logger) -> None
     line = stream.getvalue()
     assert "chat -1001234567890, user 5012345678, zalo 6578123498765432109: <sđt …321>" in line
     assert " INFO bot.test: " in line
+
+
+def test_a_text_line_gives_its_time_in_utc_and_says_so(
+    root: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers log in UTC; a bare "13:24" would be read as Vietnam's time (health and the
+    messages show Vietnam's), whatever the server's own zone is."""
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        configure_logging("text")
+        stream = written(root)
+        record = logging.LogRecord("bot.test", logging.INFO, __file__, 1, "tick", None, None)
+        record.created = datetime(2026, 12, 1, 13, 24, 5, 250_000, tzinfo=UTC).timestamp()
+        record.msecs = 250.0
+        root.handle(record)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert stream.getvalue() == "2026-12-01 13:24:05.250 UTC INFO bot.test: tick\n"
+
+
+def test_every_machine_readable_time_is_utc() -> None:
+    """JSON log lines, ``health --format json`` and ``/healthz`` write one form: +00:00."""
+    from bot.domain.calendar import VIETNAM
+    from bot.metrics import TickState
+    from bot.web.app import liveness
+
+    moment = datetime(2026, 12, 1, 20, 24, 5, tzinfo=VIETNAM)
+    assert utc_iso(moment) == "2026-12-01T13:24:05+00:00"
+    ticks = TickState()
+    ticks.end(moment, 0.25, "")
+    _code, body = liveness(ticks, moment, timedelta(minutes=5))
+    assert body["last_tick"]["started_at"] == body["last_ok_tick_at"] == utc_iso(moment)
 
 
 def test_the_filter_alone() -> None:
@@ -311,7 +348,52 @@ def test_each_command_button_and_reply_handled_is_one_line_without_the_words(
         say(province.engine, officer, "/nhiemvu", FRIDAY)
         say(province.engine, officer, f"/xong NV{first} gọi 0912345678 nếu cần", FRIDAY)
         press(province.engine, officer, callback_data(DONE, second), FRIDAY)
-    events = [(r.event, r.about, r.chat, r.user) for r in caplog.records if hasattr(r, "event")]  # type: ignore[attr-defined]
-    assert events == [("/nhiemvu", "", "group:so-y-te", "501"), ("/xong", "", "group:so-y-te", "501"),
-                      ("button done", str(second), "group:so-y-te", "501")]  # fmt: skip
+    events = [
+        (r.event, r.about, r.chat, r.user, r.outcome) for r in caplog.records if hasattr(r, "event")
+    ]  # type: ignore[attr-defined]
+    assert events == [("/nhiemvu", "", "group:so-y-te", "501", "answered"),
+                      ("/xong", f"NV{first}", "group:so-y-te", "501", "recorded"),
+                      ("button done", f"NV{second}", "group:so-y-te", "501", "recorded")]  # fmt: skip
     assert all("0912345678" not in r.getMessage() for r in caplog.records)
+    assert caplog.records[1].getMessage() == (
+        f"/xong NV{first} in console group:so-y-te from user 501: recorded (done_ok)"
+    )
+
+
+def test_a_free_text_reply_is_one_line_with_its_tasks_and_outcome(
+    province: Province, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "xong ạ" where it could mean two tasks: the bot asks which; the line says so, with
+    both tasks, and never the words (a phone number could be among them)."""
+    from bot.db import session_scope
+    from bot.handlers.core import Incoming, handle_message
+    from bot.services.actions import Sender
+    from tests.chat import press
+    from tests.province import CAL, SETTINGS
+
+    officer = Sender("console", "group:so-y-te", "556", "An")
+    first, second = province.add_task("31/12/2024"), province.add_task("30/12/2024")
+    with caplog.at_level(logging.INFO, logger="bot.handlers.core"):
+        for text in ("xong ạ, gọi 0912345678", "họp lúc mấy giờ?"):
+            with session_scope(province.engine) as s:
+                handle_message(s, Incoming(officer, text, addressed=True), FRIDAY, CAL,
+                               SETTINGS.apology)  # fmt: skip
+        press(province.engine, officer, "no-such-button", FRIDAY)
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.handlers.core"]
+    assert lines == [
+        f"reply done NV{first},NV{second} in console group:so-y-te from user 556: asked for more (need_code)",
+        "reply unclear in console group:so-y-te from user 556: not understood (unclear)",
+        "button in console group:so-y-te from user 556: not understood (unclear)",
+    ]
+
+
+def test_what_a_command_is_about_never_carries_a_number_that_is_no_id() -> None:
+    from bot.domain.verbs import APOLOGIZE, APPROVE_EXTENSION, BIND, DONE
+    from bot.handlers.core import _about
+
+    assert _about(DONE, "nv12 xong rồi, gọi 0912345678") == "NV12"
+    assert _about(DONE, "#7") == "NV7"
+    assert _about(DONE, "0912345678") == "NV?"
+    assert _about(APPROVE_EXTENSION, "41") == "request 41"
+    assert _about(BIND, "ABCD-EFGH") == ""  # a link code is never logged
+    assert _about(APOLOGIZE, "H12-241220-0001") == "file H12-241220-0001"

@@ -51,6 +51,22 @@ def test_urls_in_a_text_are_masked_and_the_rest_is_left_alone() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://dondoc:p@ss@127.0.0.1/dondoc",
+        "postgresql+psycopg://dondoc:p@s@s@127.0.0.1:5432/dondoc",
+        "postgresql://dondoc:p?ss@127.0.0.1/dondoc",
+        "postgresql://dondoc:p#ss@127.0.0.1/dondoc",
+        "postgresql://dondoc:p/ss@127.0.0.1/dondoc",
+    ],
+)
+def test_a_password_holding_unescaped_characters_is_masked_in_a_text(url: str) -> None:
+    said = mask_urls_in(f"could not connect to {url}: refused")
+    assert "ss" not in said.replace("postgresql", "")
+    assert said.startswith("could not connect to postgresql") and "***@127.0.0.1" in said
+
+
 def test_a_drivers_error_loses_the_password_it_quotes() -> None:
     url = "postgresql+psycopg://dondoc:p@ss-w0rd@db/dondoc"
     said = "failed to resolve host 'ss-w0rd@db': Name or service not known"
@@ -58,7 +74,7 @@ def test_a_drivers_error_loses_the_password_it_quotes() -> None:
 
 
 def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path: Path) -> None:
-    url = "postgresql+psycopg://dondoc:p@ss-w0rd@127.0.0.1:1/dondoc"  # port 1: refused at once
+    url = "postgresql+psycopg://dondoc:p%40ss-w0rd@127.0.0.1:1/dondoc"  # port 1: refused at once
     result = Dondoc(tmp_path, DATABASE_URL=url)("tasks")
     assert result.exit_code == 1
     [line] = result.output.splitlines()
@@ -69,7 +85,7 @@ def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path
 
 
 def test_db_upgrade_out_of_reach_is_one_masked_line(tmp_path: Path) -> None:
-    url = "postgresql+psycopg://dondoc:p@ss-w0rd@127.0.0.1:1/dondoc"
+    url = "postgresql+psycopg://dondoc:p%40ss-w0rd@127.0.0.1:1/dondoc"
     result = Dondoc(tmp_path, DATABASE_URL=url)("db", "upgrade")
     assert result.exit_code == 1 and "w0rd" not in result.output
     assert result.output.startswith("Không mở được cơ sở dữ liệu (postgresql+psycopg://dondoc:***@")

@@ -61,7 +61,7 @@ def test_healthz_is_ok_while_ticks_work_and_503_once_they_stop() -> None:
     ticks.end(FRIDAY, 0.25, "")
     code, body = liveness(ticks, FRIDAY + timedelta(minutes=2), STALE)
     assert code == 200 and body["last_tick"] == {
-        "started_at": FRIDAY.isoformat(), "seconds": 0.25, "error": ""
+        "started_at": "2024-12-20T01:00:00+00:00", "seconds": 0.25, "error": ""
     }  # fmt: skip
     code, body = liveness(ticks, FRIDAY + timedelta(minutes=4), STALE)
     assert (code, body["status"]) == (503, "stale")
@@ -125,7 +125,8 @@ async def test_metrics_count_what_the_fake_bot_api_accepted_refused_and_rate_lim
     # queued notice (the notice keeps its place in the outbox).
     app = build_application(settings, engine=engine, clock=lambda: FRIDAY,
                             transport=fake.transport, rate_limit=False)  # fmt: skip
-    web = create_app(engine=engine, settings=SETTINGS, clock=lambda: FRIDAY)
+    scraped = [FRIDAY]  # when /metrics is read
+    web = create_app(engine=engine, settings=SETTINGS, clock=lambda: scraped[0])
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://dondoc")
     before = {name: sample(f"dondoc_messages_{name}_total", channel="telegram")
               for name in ("sent", "failed", "rate_limited")}  # fmt: skip
@@ -142,15 +143,18 @@ async def test_metrics_count_what_the_fake_bot_api_accepted_refused_and_rate_lim
         await send("nv-3", {"error_code": 429, "description": "Too Many Requests: retry after 7",
                             "parameters": {"retry_after": 7}})  # fmt: skip
         response = await client.get("/metrics")
+        scraped[0] = FRIDAY + timedelta(seconds=8)  # the refused message is due again
+        later = await client.get("/metrics")
     assert response.status_code == 200
     moved = {name: sample(f"dondoc_messages_{name}_total", channel="telegram") - before[name]
              for name in before}  # fmt: skip
     assert moved == {"sent": 1, "failed": 1, "rate_limited": 1}
     assert [m["text"] for m in fake.sent] == ["Nhắc việc <b>nv-1</b>"]
     # What Prometheus reads: the library's text format, the backlog read from the database
-    # (the message refused with 429 waits for its turn).
+    # (what is due: the message refused with 429 is, once its 7 seconds are over).
     text = response.text
-    assert re.search(r'^dondoc_outbox_backlog\{channel="telegram"\} 1\.0$', text, re.M), text
+    assert re.search(r'^dondoc_outbox_backlog\{channel="telegram"\} 0\.0$', text, re.M), text
+    assert re.search(r'^dondoc_outbox_backlog\{channel="telegram"\} 1\.0$', later.text, re.M)
     assert re.search(r'^dondoc_outbox_backlog\{channel="zalo"\} 0\.0$', text, re.M)
     assert "# TYPE dondoc_messages_sent_total counter" in text
     with Session(engine) as s:

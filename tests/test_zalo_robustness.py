@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -180,7 +181,7 @@ async def test_the_webhook_answers_odd_bodies_without_an_error(engine: Engine) -
 
 
 async def test_a_pictures_caption_is_read_and_a_sticker_is_told_what_the_bot_reads(
-    engine: Engine,
+    engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     build_province(engine)
     fake = FakeZalo()
@@ -189,11 +190,17 @@ async def test_a_pictures_caption_is_read_and_a_sticker_is_told_what_the_bot_rea
     photo["event_name"], photo["message"]["caption"] = "message.image.received", "/trogiup"
     sticker = FakeZalo.private("zu-1", "")
     sticker["event_name"], sticker["message"]["sticker"] = "message.sticker.received", "st-1"
-    for update in (photo, sticker):
-        await handle_update(update, client=client, engine=engine, settings=Settings(),
-                            clock=lambda: NOW)  # fmt: skip
+    with caplog.at_level("INFO", logger="bot.handlers.core"):
+        for update in (photo, sticker):
+            await handle_update(update, client=client, engine=engine, settings=Settings(),
+                                clock=lambda: NOW)  # fmt: skip
     assert "Hướng dẫn" in fake.sent[0]["text"]
     assert "chỉ đọc được tin nhắn chữ" in fake.sent[1]["text"]
+    # Each answered message is one log line, the sticker too (it goes around the words).
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.handlers.core"] == [
+        "/trogiup in zalo zu-1 from user zu-1: answered (help)",
+        "message without text in zalo zu-1 from user zu-1: not understood (text_only)",
+    ]
     await client.close()
 
 
@@ -290,3 +297,52 @@ async def test_an_answer_zalo_refuses_once_reaches_the_officer_later(zalo_group:
     await client.close()
     [later] = [m for m in fake.sent if m["chat_id"] == "zg-1"]
     assert "Hướng dẫn" in later["text"]
+
+
+async def test_zalo_stopped_by_a_404_at_start_shows_down_in_healthz(engine: Engine) -> None:
+    """``zalo stopped: deleteWebhook: 404`` (a wrong ZALO_BASE_URL or token): polling ends,
+    and /healthz says Zalo is not connected at once, and down once the grace is over."""
+    import functools
+    from datetime import timedelta
+
+    from bot.app import _reached
+    from bot.metrics import Links, TickState
+    from bot.web.app import liveness
+
+    build_province(engine)
+    links, clock = Links(), lambda: NOW
+    wrong = {"ok": False, "error_code": 404, "description": "Not found - Yêu cầu truy cập không lệ"}
+    client = ZaloClient("t", "http://zalo.invalid/wrong", transport=scripted(wrong, wrong),
+                        reached=functools.partial(_reached, links, "zalo", clock))  # fmt: skip
+    await poll(client, engine=engine, settings=Settings(zalo_token="t"), clock=clock,
+               stop=asyncio.Event())  # fmt: skip  # returns: the channel stopped
+    await client.close()
+    link = links.snapshot()["zalo"]
+    assert not link.connected and "ZALO_BASE_URL" in link.error
+    ticks, stale = TickState(), timedelta(minutes=5)
+    ticks.end(NOW, 0.1, "")
+    _code, body = liveness(ticks, NOW, stale, links=links.snapshot())
+    assert body["channels"]["zalo"]["connected"] is False
+    ticks.end(NOW + stale, 0.1, "")
+    code, body = liveness(ticks, NOW + stale + timedelta(seconds=1), stale,
+                          links=links.snapshot(), grace=stale)  # fmt: skip
+    assert (code, body["status"], body["down"]) == (503, "channel_down", ["zalo"])
+
+
+def test_zalo_answering_404_is_a_problem_in_dondoc_health(tmp_path: Path) -> None:
+    """The same wrong address: ``dondoc health`` fails on Zalo's getMe (exit 1)."""
+    from tests.cli import Dondoc
+    from tests.http_bridge import serve
+
+    async def not_found(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"ok": False, "error_code": 404,
+                                         "description": "Not found"})  # fmt: skip
+
+    run = Dondoc(tmp_path)
+    run.ok("db", "upgrade")
+    with serve(not_found) as url:
+        run.env.update(ZALO_BOT_TOKEN="zalo-token", ZALO_BASE_URL=f"{url}/wrong/bot")
+        result = run("health")
+    assert result.exit_code == 1, result.output
+    assert "Sự cố: Zalo không trả lời getMe" in result.output
+    assert "Zalo: KHÔNG trả lời getMe" in result.output

@@ -9,6 +9,7 @@ the command says so and prints the line to run.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import clock
 from bot.cli.common import app, complain, load_settings, migrated_engine, say
-from bot.cli.run_lock import sqlite_file
+from bot.db_problems import missing_file, sqlite_file
 from bot.domain.numbers import thousands
 from bot.services.retention import prune
 
@@ -44,8 +45,8 @@ def backup_cmd(
             "phục hồi”)."
         )
         raise typer.Exit(1)
-    if not database.is_file():
-        complain(f"Không có tệp cơ sở dữ liệu {database}: kiểm tra DATABASE_URL.")
+    if (missing := missing_file(settings.database_url)) is not None:
+        complain(missing)
         raise typer.Exit(1)
     target = target.expanduser().resolve()
     # The database and SQLite's files beside it (its write-ahead log, shared memory,
@@ -65,10 +66,30 @@ def backup_cmd(
     if not target.parent.is_dir():
         complain(f"Không có thư mục {target.parent}: hãy tạo nó trước (mkdir -p).")
         raise typer.Exit(1)
-    pages = copy_sqlite(database, target)
+    try:
+        pages = copy_sqlite(database, target)
+    except (sqlite3.Error, OSError) as exc:  # /proc, a full or read-only disk, no right
+        complain(cannot_write(target, exc))
+        raise typer.Exit(1) from None
     size = target.stat().st_size
     say(f"Đã sao lưu {database} vào {target} ({thousands(pages)} trang, "
         f"{thousands(size // 1024)} KB).")  # fmt: skip
+
+
+def cannot_write(target: Path, exc: BaseException) -> str:
+    """Why the copy could not be written to ``target``, in Vietnamese (SQLite says only
+    "unable to open database file", "disk I/O error" or "database or disk is full")."""
+    said = str(exc).lower()
+    if "full" in said or getattr(exc, "errno", None) == errno.ENOSPC:
+        why = "hết chỗ trên đĩa"
+    elif "readonly" in said or getattr(exc, "errno", None) == errno.EROFS:
+        why = "ổ đĩa chỉ đọc"
+    else:
+        why = ("tài khoản chạy dondoc không tạo được tệp ở đó (không có quyền ghi, hoặc "
+               "thư mục không chứa được tệp thường như /proc)")  # fmt: skip
+    first = (str(exc).splitlines() or [exc.__class__.__name__])[0]
+    return (f"Không ghi được bản sao lưu vào {target}: {why} ({first}). Hãy chọn một thư "
+            "mục ghi được, ví dụ sao-luu/dondoc.db.")  # fmt: skip
 
 
 def copy_sqlite(source: Path, target: Path) -> int:
@@ -77,25 +98,31 @@ def copy_sqlite(source: Path, target: Path) -> int:
     of the database while the bot goes on writing, neither waiting for the other. (A copy
     in several steps starts over whenever another connection writes between two: a busy
     bot could keep it from ever ending.) Returns the pages copied; raises
-    ``sqlite3.Error``. The copy is written to ``target`` + ``.tmp`` and then renamed: a
+    ``sqlite3.Error`` (or ``OSError``) when ``target`` cannot be written. The copy is written to ``target`` + ``.tmp`` and then renamed: a
     failed backup never leaves half a copy under the name asked for."""
     partial = target.with_name(target.name + ".tmp")
     partial.unlink(missing_ok=True)
     pages = 0
+    written = False
 
     def progress(_status: int, remaining: int, total: int) -> None:
         nonlocal pages
         pages = total - remaining
 
     reader = sqlite3.connect(source, timeout=30)  # it only reads: the bot keeps writing
-    copy = sqlite3.connect(partial)
     try:
-        reader.backup(copy, pages=-1, progress=progress)
-        copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+        copy = sqlite3.connect(partial)
+        try:
+            reader.backup(copy, pages=-1, progress=progress)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+        finally:
+            copy.close()
+        partial.replace(target)
+        written = True
     finally:
-        copy.close()
         reader.close()
-    partial.replace(target)
+        if not written:
+            partial.unlink(missing_ok=True)
     return pages
 
 

@@ -77,7 +77,7 @@ def _day(text: str) -> date:
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:
-    engine = migrated_engine(load_settings())
+    engine = migrated_engine(load_settings(), creates=True)
     with session_scope(engine) as session:
         set_override(session, _day(text), working=working, note=note)
     out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")

@@ -72,10 +72,12 @@ def link_cmd(
     ] = ChatRole.GROUP,
     hours: Annotated[int, typer.Option(help="Mã còn hiệu lực trong bao nhiêu giờ (1–720)")] = 48,
 ) -> None:
-    """Cấp mã liên kết một lần: gõ /lienket MÃ trong nhóm (hoặc chat riêng) cần liên kết."""
+    """Cấp mã liên kết một lần: nhóm công tác gõ /lienket MÃ trong nhóm; Thủ trưởng, cơ quan
+    đôn đốc và quản trị viên gõ trong chat riêng với bot."""
     within(hours, "--hours", 1, LINK_HOURS_MAX, " giờ")
     settings = load_settings()
-    engine = migrated_engine(settings)
+    # An admin's code may be the register's first row; any other needs an agency in it.
+    engine = migrated_engine(settings, creates=role == ChatRole.ADMIN)
     now = clock()
     with session_scope(engine) as session:
         if not agency and role != ChatRole.ADMIN:
@@ -90,9 +92,21 @@ def link_cmd(
         name = found.name if found else "quản trị"
     expires = now + timedelta(hours=hours)
     out.print(f"Mã liên kết cho {name} ({role.value}): [bold]{code}[/]", highlight=False)
-    out.print(f"Gõ /lienket {code} trong nhóm cần liên kết (nhóm Zalo: nhắc @tên bot rồi gõ "
-              f"/lienket {code}). Dùng được một lần, hết hạn lúc {expires:%H:%M} "
-              f"{vn_date(expires.date())}.", highlight=False)  # fmt: skip
+    out.print(f"{where_to_link(role, code, name)} Dùng được một lần, hết hạn lúc "
+              f"{expires:%H:%M} {vn_date(expires.date())}.", highlight=False)  # fmt: skip
+
+
+def where_to_link(role: ChatRole, code: str, agency: str) -> str:
+    """Where the code is typed, for its ``role``: an agency's group in that group; a head,
+    a coordinator or an admin in their private chat with the bot (their notices are
+    theirs, not the group's)."""
+    if role == ChatRole.GROUP:
+        return (f"Gõ /lienket {code} trong nhóm công tác của {agency} (nhóm Zalo: nhắc @tên "
+                f"bot rồi gõ /lienket {code}).")  # fmt: skip
+    who = {ChatRole.HEAD: f"Thủ trưởng {agency}",
+           ChatRole.COORDINATOR: f"Cán bộ theo dõi, đôn đốc của {agency}"}.get(role, "Quản trị viên")  # fmt: skip
+    return (f"{who} mở chat riêng với bot (Telegram: tìm tên bot, bấm Bắt đầu/Start; Zalo: "
+            f"nhắn tin cho bot) rồi gõ /lienket {code}; không gõ trong nhóm.")  # fmt: skip
 
 
 @app.command("chats")
@@ -150,7 +164,7 @@ def run_cmd() -> None:
     settings = load_settings()  # LOG_FORMAT=json: its error is a JSON line too
     configure_logging(settings.log_format)
     with sole_run(settings.database_url):  # on SQLite, a second bot is refused
-        engine = migrated_engine(settings)
+        engine = migrated_engine(settings, creates=True)
         watched = ""
 
         def ready(channels: Sequence[str]) -> None:
@@ -221,7 +235,7 @@ def console_cmd(
     thời gian và nhận tin nhắc; “:q” để thoát.
     """
     settings = load_settings()
-    engine = migrated_engine(settings)
+    engine = migrated_engine(settings, creates=True)
     moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from dotenv import dotenv_values
+from alembic.util.exc import CommandError
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -35,14 +35,15 @@ from typer._click import exceptions as usage  # typer ships its own click
 from typer.core import TyperGroup
 
 from bot.app import clock
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, read_env_file
 from bot.db import make_engine, session_scope, upgrade
+from bot.db_problems import missing_file, newer_schema, unknown_revision, unreachable_reason
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
 from bot.importers.tabular import FileProblem
 from bot.logs import emit, hide_phones, json_logs
 from bot.models import Agency
-from bot.redact import mask_url, scrub
+from bot.redact import scrub
 
 EXIT_CONFIG = 78  # sysexits.h EX_CONFIG: a setting is wrong (every command, the same code)
 
@@ -346,8 +347,8 @@ def _json_requested() -> bool:
     raw = os.environ.get("LOG_FORMAT")
     if raw is None and Path(".env").is_file():
         try:
-            raw = dotenv_values(".env").get("LOG_FORMAT")
-        except (OSError, UnicodeDecodeError):  # the settings' own error says why
+            raw = read_env_file(Path(".env"), strict=False).get("LOG_FORMAT")
+        except SettingsError:  # the settings' own error says why
             raw = None
     return (raw or "").strip().lower() == "json"
 
@@ -378,20 +379,32 @@ def _print_import_errors(exc: ImportFailed | FileProblem) -> None:
         err.print(f"[red]Không nhập được:[/] {exc} (chưa ghi gì vào dữ liệu)", highlight=False)
 
 
-def migrated_engine(settings: Settings) -> Engine:
+def migrated_engine(settings: Settings, *, creates: bool = False) -> Engine:
     """Migrate the database to the latest schema, then open it: the engine every command uses.
 
-    Migrating is deliberate, read-only commands included: a fresh SQLite file (the
-    default) works at once, and no command meets a schema older than its code. Upgrading
-    a database already at the head is a no-op. When a deployment migrates at start, the
-    commands that only read can open it with ``bot.db.make_engine`` instead. A database
-    that cannot be reached ends the command with one Vietnamese line (exit code 1), the
-    database named without its password.
+    Migrating is deliberate, read-only commands included: no command meets a schema older
+    than its code, and upgrading a database already at the head is a no-op. Only a
+    command that writes the register for the first time (``creates``: ``run``,
+    ``console``, ``seed``, ``demo``, ``db upgrade``, the imports, ``calendar off/work``,
+    ``link --role admin``)
+    may create a missing SQLite file; any other refuses it (a mistyped DATABASE_URL would
+    otherwise give an empty register that looks fine). Every way the database cannot be
+    used ends the command with one Vietnamese line and exit code 1, the database named
+    without its password (``bot.db_problems``): missing, out of reach, or migrated by a
+    newer dondoc (an update rolled back).
     """
-    try:
-        upgrade(settings.database_url)
-    except OperationalError as exc:
-        complain(f"Không mở được cơ sở dữ liệu ({mask_url(settings.database_url)}): "
-                 f"{scrub(str(exc.orig), settings.database_url)}")  # fmt: skip
-        raise typer.Exit(1) from None
+    problem = None if creates else missing_file(settings.database_url)
+    if problem is None:
+        try:
+            upgrade(settings.database_url)
+        except OperationalError as exc:
+            problem = unreachable_reason(exc, settings.database_url)
+        except CommandError as exc:
+            revision = unknown_revision(str(exc))
+            if revision is None:
+                raise
+            problem = newer_schema(revision)
+    if problem is not None:
+        complain(problem)
+        raise typer.Exit(1)
     return make_engine(settings.database_url)

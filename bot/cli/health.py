@@ -13,6 +13,7 @@ from bot.app import clock
 from bot.cli.common import EXIT_CONFIG, SettingsFailed, TextFormat, app, load_settings, out
 from bot.domain.calendar import VIETNAM
 from bot.domain.numbers import thousands
+from bot.logs import utc_iso
 from bot.services.health import Health, add_probes, check, probe_channels, seconds_vn
 
 
@@ -81,7 +82,7 @@ def _as_json(health: Health) -> dict[str, object]:
         "latest": health.latest, "outbox_pending": health.pending,
         "outbox_oldest_minutes": health.oldest_minutes, "outbox_failed": health.failed,
         "last_tick": None if health.tick is None else {
-            "started_at": health.tick.started_at.isoformat(), "seconds": health.tick.seconds,
+            "started_at": utc_iso(health.tick.started_at), "seconds": health.tick.seconds,
             "worker": health.tick.worker, "error": health.tick.error, "stale": health.tick_stale,
             "age_seconds": health.tick_age_seconds,
             "stale_after_seconds": health.tick_stale_after},

@@ -40,7 +40,7 @@ from bot.services.calendar import import_overrides, load_calendar
 @import_app.command("agencies")
 def import_agencies_cmd(file: File) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    with import_transaction(migrated_engine(load_settings())) as session:
+    with import_transaction(migrated_engine(load_settings(), creates=True)) as session:
         report = import_agencies(session, file)
     out.print(
         f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
@@ -59,7 +59,7 @@ def import_agency_changes_cmd(file: File) -> None:
 
     now = clock()
     today = now.astimezone(VIETNAM).date()
-    with import_transaction(migrated_engine(load_settings())) as session:
+    with import_transaction(migrated_engine(load_settings(), creates=True)) as session:
         report = import_agency_changes(session, file, actor=f"import:{file.name}"[:128], now=now)
         applied = apply_due(session, today, now)
     out.print(
@@ -113,7 +113,7 @@ def import_tasks_cmd(
         issuer=issuer,
     )
     settings = load_settings()
-    engine = migrated_engine(settings)
+    engine = migrated_engine(settings, creates=True)
     report: PlanImportReport | None = None
     try:
         with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
@@ -263,7 +263,7 @@ def _items(keys: list[str]) -> str:
 def import_files_cmd(file: File) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
-    engine = migrated_engine(settings)
+    engine = migrated_engine(settings, creates=True)
     with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
         report = import_files(session, file, cal=load_calendar(session, settings.hours),
@@ -279,7 +279,7 @@ def import_files_cmd(file: File) -> None:
 @calendar_app.command("import")
 def calendar_import(file: File) -> None:
     """Nhập các ngày điều chỉnh từ tệp CSV (Ngày, nghỉ/làm, Ghi chú)."""
-    with import_transaction(migrated_engine(load_settings())) as session:
+    with import_transaction(migrated_engine(load_settings(), creates=True)) as session:
         count = import_overrides(session, file)
     out.print(f"Đã nhập {count} ngày điều chỉnh.")
 

@@ -47,7 +47,9 @@ from bot.services.register import list_assignments, list_unassigned
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu lên phiên bản mới nhất."""
-    migrated_engine(load_settings()).dispose()  # a database out of reach: one masked line
+    migrated_engine(
+        load_settings(), creates=True
+    ).dispose()  # a database out of reach: one masked line
     out.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
@@ -61,7 +63,7 @@ def seed_cmd(
     """Nhập toàn bộ dữ liệu mẫu: cơ quan, kế hoạch, lịch, hồ sơ, các nhóm chat console và các
     thay đổi cơ quan năm 2025 của tỉnh mẫu."""
     settings = load_settings()
-    engine = migrated_engine(settings)
+    engine = migrated_engine(settings, creates=True)
     now = _morning(today_or(today, "--today", VIETNAM)) if today else clock()
     with import_transaction(engine) as session:
         reports, changes = seed_demo(session, settings, now, folder)

@@ -19,25 +19,9 @@ from pathlib import Path
 
 import typer
 from filelock import FileLock, Timeout
-from sqlalchemy.engine import make_url
 
 from bot.cli.common import complain
-
-
-def sqlite_file(database_url: str) -> Path | None:
-    """The SQLite file ``database_url`` names, absolute; None for a database that is not
-    an SQLite file (PostgreSQL, an in-memory SQLite)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return None
-    database = url.database or ""
-    if url.query.get("uri") in ("true", "1") and database.startswith("file:"):
-        if url.query.get("mode") == "memory":
-            return None
-        database = database.removeprefix("file:").split("?", 1)[0]
-    if not database or database == ":memory:":
-        return None
-    return Path(database).resolve()
+from bot.db_problems import sqlite_file
 
 
 def lock_file(database: Path) -> Path:

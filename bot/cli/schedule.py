@@ -77,10 +77,18 @@ def preview_cmd(
 @app.command("tick")
 def tick_cmd(
     at: Annotated[
-        str, typer.Option(help="Chạy như thể vào lúc này, “dd/mm/yyyy HH:MM” (mặc định: bây giờ)")
+        str,
+        typer.Option(
+            help="Chạy như thể vào lúc này, “dd/mm/yyyy HH:MM” (mặc định: bây giờ); tin nhắn "
+            "vẫn được gửi thật"
+        ),
     ] = "",
 ) -> None:
-    """Chạy một lượt: lập danh sách việc đến hạn rồi gửi qua các kênh đã cấu hình."""
+    """Chạy một lượt: lập danh sách việc đến hạn rồi gửi qua các kênh đã cấu hình.
+
+    Cảnh báo: trên cơ sở dữ liệu đang dùng, lệnh này xếp hàng và gửi tin nhắn thật tới các
+    nhóm, kể cả với --at (như thể vào lúc đó), và ghi lại là đã nhắc. Để xem trước mà không
+    gửi, không ghi gì, dùng “dondoc preview --at …”."""
     settings = load_settings()
     moment = _moment(at, settings) if at else clock()
     engine = migrated_engine(settings)

@@ -47,7 +47,7 @@ from bot.domain.verbs import (
 from bot.models import Agency, Assignment, Chat, ChatRole, Role, Status
 from bot.render import answer, split_message
 from bot.services import actions, apology, web_access
-from bot.services.actions import Answer, Sender
+from bot.services.actions import Answer, Sender, said
 from bot.services.binding import Bound, code_target, find_chat, redeem
 from bot.services.chats import deactivate_chat
 from bot.services.files import files_at_hand
@@ -72,32 +72,50 @@ def handle_message(
     session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
     settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
+    """The answers to one message; every message the bot answers is one log line
+    (:func:`_log_event`). Talk not meant for the bot gets no answer and no line."""
+    event = _Event()
+    answers = _handle_message(session, incoming, now, cal, settings, event)
+    if answers:
+        _log_event(incoming.sender, event, answers)
+    return answers
+
+
+def _handle_message(
+    session: Session, incoming: Incoming, now: datetime, cal: WorkCalendar,
+    settings: ApologySettings, event: _Event,
+) -> list[Answer]:  # fmt: skip
     sender, today = incoming.sender, cal.local(now).date()
     text = strip_mentions(incoming.text, incoming.bot_names, today=today)
     chat = find_chat(session, sender.channel, sender.chat_key)
     if not text and incoming.text.strip() and not incoming.attachment:  # "@Đôn Đốc" alone
+        event.what = "mention"
         return [_help_answer(sender, incoming.bot_names)] if chat else _not_bound()
     command = find_command(text)
     if command:
         call = _Call(session, chat, sender, command.args, now, cal, settings, incoming.attachment,
                      incoming.bot_names)  # fmt: skip
         if command.verb is None:  # a command the bot does not know
+            event.what = "unknown command"
             return _help(call) if chat is not None else _not_bound()
+        event.what, event.about = f"/{command.verb.command}", _about(command.verb, command.args)
         if command.verb.bound_only and chat is None:
             return _not_bound()
-        _log_event(sender, f"/{command.verb.command}")
         return _COMMANDS[command.verb](call)
     direct = sender.private or incoming.addressed
+    event.what = "reply"
     if chat is None:
         return _not_bound() if direct else []
     draft = apology.active_draft(session, chat, sender)
     if draft is not None:  # the bot asked this person for the letter's reason or date
+        event.what, event.about = "reply apology draft", f"letter {draft.id}"
         return [apology.continue_draft(session, draft, text, now, cal, settings)]
     if incoming.reply_to is None and not direct:
         return []  # talk among officers in a Telegram group: not for the bot
     reply = parse_reply(f"{text} {incoming.attachment}".strip(), today=today)
+    event.what = f"reply {reply.__class__.__name__.lower()}"
     if isinstance(reply, Unclear) and (reply.asking or not incoming.attachment):
-        return [Answer(answer("unclear"))]  # a file sent with a question is no answer either
+        return [said("unclear")]  # a file sent with a question is no answer either
     # In a private chat, and in a Zalo group (no reply threading), an answer without a
     # reply refers to the last message the bot sent there, but only when that cannot be
     # mistaken: with other open tasks reminded in this chat, "xong ạ" may quote an older
@@ -113,41 +131,124 @@ def handle_message(
     if len(parts) != 1:
         candidates = parts or _own_open(session, chat)
         if not candidates:
-            return [Answer(answer("unclear"))]
+            return [said("unclear")]
+        event.about = ",".join(actions.code_of(p) for p in candidates)
         described = [actions.describe(session, p) for p in candidates]
-        return [Answer(answer("need_code", parts=described, several_reminders=several))]
-    _log_event(sender, f"reply {reply.__class__.__name__.lower()}", actions.code_of(parts[0]))
+        return [said("need_code", parts=described, several_reminders=several)]
+    event.about = actions.code_of(parts[0])
     return [_apply(session, chat, sender, parts[0], reply, now, cal, incoming.attachment)]
 
 
-def _log_event(sender: Sender, what: str, about: str = "") -> None:
-    """One log line per command, button or reply handled: what, about which task or file,
-    in which chat, from whom (their channel's user id; never their words, which may hold
-    a phone number)."""
-    log.info("%s%s in %s %s from user %s", what, f" {about}" if about else "", sender.channel,
-             sender.chat_key, sender.user_id,
-             extra={"event": what, "about": about, "channel": sender.channel,
-                    "chat": sender.chat_key, "user": sender.user_id})  # fmt: skip
+def handle_no_text(sender: Sender) -> list[Answer]:
+    """A message without words (a sticker, a picture without caption): the sender hears
+    that the bot reads words only; one log line, as for any message answered."""
+    answers = [said("text_only")]
+    _log_event(sender, _Event("message without text"), answers)
+    return answers
+
+
+@dataclass
+class _Event:
+    """What one message or button was (``/xong``, ``button done``, ``reply done``…) and
+    the task(s), request, file or letter it was about, filled in as it is handled."""
+
+    what: str = ""
+    about: str = ""
+
+
+# The outcome a log line gives, by the answer's name (templates/answers.html.j2); any
+# other answer (a list, the help, a digest) is "answered".
+_OUTCOMES = {
+    "recorded": {"done_ok", "progress_ok", "note_ok", "extension_requested",
+                 "extension_decided", "bound", "unbound_ok", "apology_sent_to_head",
+                 "apology_to_head", "apology_decided", "apology_sent_back"},
+    "asked for more": {"need_code", "usage", "bind_usage", "extension_needs_date",
+                       "apology_ask_reason", "apology_ask_date"},
+    "not understood": {"unclear", "not_found", "extension_bad_date", "apology_bad_date",
+                       "text_only"},
+    "refused": {"refused", "admin_only", "not_bound", "bound_elsewhere", "bind_failed",
+                "already_done", "already_decided", "refused_decision", "cancelled", "moved",
+                "apology_refused", "apology_not_open", "apology_pending",
+                "apology_second_move", "apology_refused_decision",
+                "apology_already_decided"},
+    "failed": {"failed", "part_failed", "step_failed"},
+}  # fmt: skip
+
+
+def outcome(answer_name: str) -> str:
+    """What happened, for the log, from the name of the answer given ("done_ok" →
+    "recorded", "need_code" → "asked for more", "unclear" → "not understood")."""
+    for result, names in _OUTCOMES.items():
+        if answer_name in names:
+            return result
+    return "answered"
+
+
+def _about(verb: Verb, args: str) -> str:
+    """What a command or a button is about, for the log: the task's code, the request,
+    the file or the letter (its first word only: never the note after it, and never a
+    link code)."""
+    first = args.split()[0] if args.split() else ""
+    if not first or verb in (BIND, UNBIND, START, HELP, TASKS, OVERDUE, REPORT, FILES):
+        return ""
+    if verb is APOLOGIZE:  # a file's code, as the province writes it (phones are masked)
+        return f"file {first[:40]}"
+    # A number typed where an id goes may be anything, a phone number too: an id of the
+    # register has fewer than nine digits.
+    ident = parse_id(first.upper().lstrip("#").removeprefix("NV"))
+    shown = "?" if ident is None or ident >= _ID_LIMIT else str(ident)
+    if verb in (DONE, PROGRESS, EXTEND):
+        return f"NV{shown}"
+    return f"{'letter' if verb in (APPROVE_APOLOGY, RETURN_APOLOGY) else 'request'} {shown}"
+
+
+_ID_LIMIT = 10**8
+
+
+def _log_event(sender: Sender, event: _Event, answers: list[Answer]) -> None:
+    """One INFO line per command, button or reply handled: what it was, the task(s) it
+    was about, the chat, from whom (their channel's user id; never their words, which
+    may hold a phone number) and the outcome (recorded, refused, not understood, asked
+    for more…, with the answer's name)."""
+    name = answers[0].outcome if answers else ""
+    result = outcome(name)
+    about = f" {event.about}" if event.about else ""
+    log.info("%s%s in %s %s from user %s: %s%s", event.what, about, sender.channel,
+             sender.chat_key, sender.user_id, result, f" ({name})" if name else "",
+             extra={"event": event.what, "about": event.about, "channel": sender.channel,
+                    "chat": sender.chat_key, "user": sender.user_id, "outcome": result,
+                    "answer": name})  # fmt: skip
 
 
 def _help_answer(sender: Sender, bot_names: tuple[str, ...]) -> Answer:
     zalo_group = sender.channel == "zalo" and not sender.private  # it hears only mentions
     bot = bot_names[0] if bot_names else "tên bot"
-    return Answer(answer("help", commands=help_lines(), zalo_group=zalo_group, bot=bot))
+    return said("help", commands=help_lines(), zalo_group=zalo_group, bot=bot)
 
 
 def handle_button(
     session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar,
     settings: ApologySettings,
 ) -> list[Answer]:  # fmt: skip
+    """The answers to one button pressed, and its one log line (:func:`_log_event`)."""
+    event = _Event("button")
+    answers = _handle_button(session, sender, data, now, cal, settings, event)
+    _log_event(sender, event, answers)
+    return answers
+
+
+def _handle_button(
+    session: Session, sender: Sender, data: str, now: datetime, cal: WorkCalendar,
+    settings: ApologySettings, event: _Event,
+) -> list[Answer]:  # fmt: skip
     chat = find_chat(session, sender.channel, sender.chat_key)
     if chat is None:
         return _not_bound()
     pressed = parse_button(data)
     if pressed is None:  # data no button of the bot carries
-        return [Answer(answer("unclear"))]
+        return [said("unclear")]
     verb, ident = pressed
-    _log_event(sender, f"button {verb.name}", ident)
+    event.what, event.about = f"button {verb.name}", _about(verb, ident)
     handler = _BUTTONS.get(verb) or _COMMANDS[verb]
     return handler(_Call(session, chat, sender, ident, now, cal, settings))
 
@@ -181,7 +282,7 @@ _Handler = Callable[[_Call], list[Answer]]
 
 
 def _not_bound() -> list[Answer]:
-    return [Answer(answer("not_bound"))]
+    return [said("not_bound")]
 
 
 def _help(call: _Call) -> list[Answer]:
@@ -192,28 +293,28 @@ def _start(call: _Call) -> list[Answer]:
     chat = call.chat
     if chat is None:  # in a private chat, the user's id: what ADMIN_*_IDS lists
         user_id = call.sender.user_id if call.sender.private else ""
-        return [Answer(answer("start_unbound", user_id=user_id))]
+        return [said("start_unbound", user_id=user_id)]
     agency = call.session.get(Agency, chat.agency_id) if chat.agency_id else None
-    return [Answer(answer("start_bound", agency=agency.name if agency else "", role=chat.role))]
+    return [said("start_bound", agency=agency.name if agency else "", role=chat.role)]
 
 
 def _bind(call: _Call) -> list[Answer]:
     if not call.args:
-        return [Answer(answer("bind_usage"))]
+        return [said("bind_usage")]
     sender = call.sender
     bound = call.chat
     if bound is not None and not sender.is_admin and not _same_binding(call, bound):
         # A code meant for another agency must not quietly take a bound group away from
         # its agency: only an admin moves a chat (or unbinds it first).
         agency = call.session.get(Agency, bound.agency_id) if bound.agency_id else None
-        return [Answer(answer("bound_elsewhere", agency=agency.name if agency else "",
-                              role=bound.role))]  # fmt: skip
+        return [said("bound_elsewhere", agency=agency.name if agency else "",
+                              role=bound.role)]  # fmt: skip
     result = redeem(call.session, call.first_arg, channel=sender.channel, chat_key=sender.chat_key,
                     title=sender.chat_title, now=call.now, private=sender.private)  # fmt: skip
     if isinstance(result, Bound):
         name = result.agency.name if result.agency else ""
-        return [Answer(answer("bound", agency=name, role=result.chat.role))]
-    return [Answer(answer("bind_failed", reason=result.reason))]
+        return [said("bound", agency=name, role=result.chat.role)]
+    return [said("bind_failed", reason=result.reason)]
 
 
 def _same_binding(call: _Call, chat: Chat) -> bool:
@@ -225,20 +326,20 @@ def _same_binding(call: _Call, chat: Chat) -> bool:
 
 def _unbind(call: _Call) -> list[Answer]:
     if not call.sender.is_admin:
-        return [Answer(answer("admin_only"))]
+        return [said("admin_only")]
     deactivate_chat(call.session, call.bound, call.now, tell_admins=False)
-    return [Answer(answer("unbound_ok"))]
+    return [said("unbound_ok")]
 
 
 def _tasks(call: _Call) -> list[Answer]:
     parts = actions.open_parts(call.session, call.bound)
-    return [Answer(answer("tasks", parts=parts, title="Việc đang thực hiện"))]
+    return [said("tasks", parts=parts, title="Việc đang thực hiện")]
 
 
 def _overdue(call: _Call) -> list[Answer]:
     today = call.cal.local(call.now).date()
     overdue = actions.open_parts(call.session, call.bound, overdue_on=today)
-    return [Answer(answer("tasks", parts=overdue, title="Việc đã quá hạn"))]
+    return [said("tasks", parts=overdue, title="Việc đã quá hạn")]
 
 
 def _report(call: _Call) -> list[Answer]:
@@ -286,7 +387,7 @@ def _decide_extension(approve: bool, *, button: bool) -> _Handler:
     def handle(call: _Call) -> list[Answer]:
         request_id = parse_id(call.first_arg) if call.args else None
         if request_id is None:
-            return [Answer(answer("unclear"))] if button else _help(call)
+            return [said("unclear")] if button else _help(call)
         return [actions.decide_extension(call.session, call.bound, call.sender, request_id,
                                          approve, call.now)]  # fmt: skip
 
@@ -299,10 +400,10 @@ def _part_command(verb: Verb) -> _Handler:
     def handle(call: _Call) -> list[Answer]:
         code, _, rest = call.args.partition(" ")
         if not code:
-            return [Answer(answer("usage", usage=verb.usage))]
+            return [said("usage", usage=verb.usage)]
         part = actions.part_by_code(call.session, code)
         if part is None:
-            return [Answer(answer("not_found", code=code))]
+            return [said("not_found", code=code)]
         session, chat, sender, now = call.session, call.bound, call.sender, call.now
         today = call.cal.local(now).date()
         if verb is DONE:
@@ -313,7 +414,7 @@ def _part_command(verb: Verb) -> _Handler:
             if not isinstance(reply, Progress | Done) or (
                 isinstance(reply, Progress) and reply.percent is None
             ):
-                return [Answer(answer("usage", usage=verb.usage))]
+                return [said("usage", usage=verb.usage)]
             percent = 100 if isinstance(reply, Done) else reply.percent
             return [actions.progress(session, chat, sender, part, now, percent, rest.strip())]
         extension = parse_reply(f"gia hạn {rest}", today=today)
@@ -332,12 +433,13 @@ def _part_button(verb: Verb) -> _Handler:
         session = call.session
         part = actions.part_by_code(session, call.args)
         if part is None:
-            return [Answer(answer("not_found", code=call.args))]
+            return [said("not_found", code=call.args)]
         if verb is DONE:
             return [actions.close(session, call.bound, call.sender, part, call.now)]
         if verb is PROGRESS:
-            return [Answer(answer("usage", usage=verb.usage).replace("MÃ", actions.code_of(part)))]
-        return [Answer(answer("extension_needs_date", part=actions.describe(session, part)))]
+            usage = answer("usage", usage=verb.usage).replace("MÃ", actions.code_of(part))
+            return [Answer(usage, outcome="usage")]
+        return [said("extension_needs_date", part=actions.describe(session, part))]
 
     return handle
 
@@ -346,7 +448,7 @@ def _apologize(call: _Call) -> list[Answer]:
     ident = call.first_arg
     file = apology.file_by_code(call.session, ident) if ident else None
     if file is None:
-        return [Answer(answer("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ"))]
+        return [said("not_found", code=f"hồ sơ {ident}" if ident else "mã hồ sơ")]
     return [apology.start(call.session, call.bound, call.sender, file, call.now)]
 
 
@@ -395,7 +497,7 @@ def _apply(
         return actions.request_extension(
             session, chat, sender, part, now, reply.until, reply.reason, cal, reply.no_such_day
         )
-    return Answer(answer("unclear"))
+    return said("unclear")
 
 
 def _own_open(session: Session, chat: Chat) -> list[Assignment]:

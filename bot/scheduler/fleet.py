@@ -50,7 +50,7 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
-from bot.db import OUTAGE
+from bot.db import OUTAGE, first_line, unreachable
 from bot.services import outbox, workers
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,11 @@ class Fleet:
             return
         try:
             await asyncio.to_thread(workers.leave, self.engine, self.worker)
-        except Exception:
-            log.warning("fleet: could not delete this worker's heartbeat; the others "
-                        "take its chats once it is old", exc_info=True)  # fmt: skip
+        except Exception as exc:
+            # The database away as the worker stops (SIGTERM during an outage): one line,
+            # as every outage is said; any other error keeps its traceback.
+            away = unreachable(exc)
+            log.warning("fleet: could not delete this worker's heartbeat (%s); the others "
+                        "take its chats once it is old",
+                        f"database unreachable: {first_line(exc)}" if away else
+                        exc.__class__.__name__, exc_info=not away)  # fmt: skip

@@ -58,8 +58,19 @@ class Sender:
 
 @dataclass
 class Answer:
+    """What the bot says back: HTML, buttons under it, and ``outcome``, the name of the
+    answer given (a macro of ``templates/answers.html.j2``, "" for a list or a digest):
+    what the log says happened (``bot.handlers.core``)."""
+
     html: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    outcome: str = ""
+
+
+def said(name: str, /, **ctx: Any) -> Answer:
+    """The answer ``name`` of ``templates/answers.html.j2`` rendered with ``ctx``, its
+    name kept as the outcome."""
+    return Answer(answer(name, **ctx), outcome=name)
 
 
 _CODE = re.compile(r"^(?:nv)?(.+)$", re.IGNORECASE)
@@ -123,9 +134,7 @@ def _coordinates(session: Session, chat: Chat, part: Assignment) -> Assignment |
 
 
 def _refusal(session: Session, part: Assignment, what: str) -> Answer:
-    return Answer(
-        answer("refused", what=what, part=describe(session, part), leads=_leads(session, part))
-    )
+    return said("refused", what=what, part=describe(session, part), leads=_leads(session, part))
 
 
 def close(
@@ -135,14 +144,12 @@ def close(
     if not _may_act(chat, sender, part):
         return _note_or_refuse(session, chat, sender, part, now, note, "đánh dấu hoàn thành")
     if part.status == Status.DONE:
-        return Answer(answer("already_done", part=describe(session, part)))
+        return said("already_done", part=describe(session, part))
     if part.status in NO_WORK:
-        return Answer(answer(str(part.status), part=describe(session, part)))
+        return said(str(part.status), part=describe(session, part))
     full_note = "; ".join(x for x in (note, *(f"Minh chứng: {e}" for e in evidence)) if x)
     mark_done(session, part, sender.actor, now, full_note)
-    return Answer(
-        answer("done_ok", part=describe(session, part), evidence=evidence, who=sender.user_name)
-    )
+    return said("done_ok", part=describe(session, part), evidence=evidence, who=sender.user_name)
 
 
 def progress(
@@ -152,15 +159,15 @@ def progress(
     if not _may_act(chat, sender, part):
         return _note_or_refuse(session, chat, sender, part, now, note, "báo cáo tiến độ")
     if part.status in NO_WORK:
-        return Answer(answer(str(part.status), part=describe(session, part)))
+        return said(str(part.status), part=describe(session, part))
     if part.status == Status.DONE:
-        return Answer(answer("already_done", part=describe(session, part)))
+        return said("already_done", part=describe(session, part))
     if percent is not None and percent != part.progress:
         record_change(session, part, sender.actor, now, "progress", part.progress, percent, note)
         part.progress = percent
     else:
         record_change(session, part, sender.actor, now, "note", None, None, note)
-    return Answer(answer("progress_ok", part=describe(session, part), percent=percent, note=note))
+    return said("progress_ok", part=describe(session, part), percent=percent, note=note)
 
 
 def _note_or_refuse(
@@ -176,7 +183,7 @@ def _note_or_refuse(
     own = _coordinates(session, chat, part) if chat.agency_id else None
     if own is not None and note:
         record_change(session, own, sender.actor, now, "note", None, None, note)
-        return Answer(answer("note_ok", part=describe(session, part), leads=_leads(session, part)))
+        return said("note_ok", part=describe(session, part), leads=_leads(session, part))
     return _refusal(session, part, what)
 
 
@@ -189,20 +196,20 @@ def request_extension(
     if not _may_act(chat, sender, part):
         return _refusal(session, part, "xin gia hạn")
     if part.status in NO_WORK:
-        return Answer(answer(str(part.status), part=describe(session, part)))
+        return said(str(part.status), part=describe(session, part))
     if part.status != Status.OPEN:
-        return Answer(answer("already_done", part=describe(session, part)))
+        return said("already_done", part=describe(session, part))
     today = cal.local(now).date()
     if until is None:
-        return Answer(answer("extension_needs_date", part=describe(session, part),
-                             no_such_day=no_such_day))  # fmt: skip
+        return said("extension_needs_date", part=describe(session, part),
+                             no_such_day=no_such_day)  # fmt: skip
     # A date years away is a typing slip ("31/12/9999"), not a request a head can weigh.
     if (
         until <= today
         or (part.due_on is not None and until <= part.due_on)
         or until.year not in YEARS
     ):
-        return Answer(answer("extension_bad_date", part=describe(session, part), until=until))
+        return said("extension_bad_date", part=describe(session, part), until=until)
     request = ExtensionRequest(
         assignment_id=part.id, until=until, reason=reason, requested_by=sender.actor.who,  # type: ignore[arg-type]
         requested_in_chat_id=chat.id, requested_at=now,
@@ -218,7 +225,7 @@ def request_extension(
     buttons = [[button(APPROVE_EXTENSION, request.id), button(REJECT_EXTENSION, request.id)]]
     for head in heads:
         notify(session, head, f"extension:{request.id}:{head.id}", text, now, buttons)
-    return Answer(answer("extension_requested", part=details, until=until, heads=bool(heads)))
+    return said("extension_requested", part=details, until=until, heads=bool(heads))
 
 
 def decide_extension(
@@ -226,14 +233,14 @@ def decide_extension(
 ) -> Answer:
     request = session.get(ExtensionRequest, request_id)
     if request is None:
-        return Answer(answer("not_found", code=f"đề nghị {request_id}"))
+        return said("not_found", code=f"đề nghị {request_id}")
     part = session.get(Assignment, request.assignment_id)
     assert part is not None
     allowed = sender.is_admin or (chat.role == ChatRole.HEAD and chat.agency_id == part.agency_id)
     if not allowed:
-        return Answer(answer("refused_decision", part=describe(session, part)))
+        return said("refused_decision", part=describe(session, part))
     if request.state != RequestState.PENDING:
-        return Answer(answer("already_decided", request=request, part=describe(session, part)))
+        return said("already_decided", request=request, part=describe(session, part))
     request.state = RequestState.APPROVED if approve else RequestState.REJECTED
     request.decided_by, request.decided_at = sender.actor.who, now
     session.add(request)
@@ -248,7 +255,7 @@ def decide_extension(
         notify(session, group, f"decision:{request.id}:{group.id}",
                 answer("extension_decided_group", part=details, approve=approve, until=request.until),
                 now)  # fmt: skip
-    return Answer(answer("extension_decided", part=details, approve=approve, until=request.until))
+    return said("extension_decided", part=details, approve=approve, until=request.until)
 
 
 def open_parts(

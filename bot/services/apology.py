@@ -31,7 +31,7 @@ from bot.models import (
 )
 from bot.render import answer, short_date
 from bot.reports.letter import fill
-from bot.services.actions import Answer, Sender, admin_chats, chats_of, notify
+from bot.services.actions import Answer, Sender, admin_chats, chats_of, notify, said
 from bot.services.outbox import enqueue
 
 DRAFTING = (ApologyState.ASK_REASON, ApologyState.ASK_DATE)
@@ -72,15 +72,15 @@ def start(session: Session, chat: Chat, sender: Sender, file: TthcFile, now: dat
         sender.is_admin
         or (chat.agency_id == file.agency_id and chat.role in (ChatRole.GROUP, ChatRole.HEAD))
     ):
-        return Answer(answer("apology_refused", file=info))
+        return said("apology_refused", file=info)
     if file.status != FileStatus.OPEN:
-        return Answer(answer("apology_not_open", file=info))
+        return said("apology_not_open", file=info)
     letters = session.exec(select(Apology).where(Apology.file_id == file.id)).all()
     if any(a.state == ApologyState.APPROVED for a in letters):
         _second_move(session, file, info, sender, now)
-        return Answer(answer("apology_second_move", file=info))
+        return said("apology_second_move", file=info)
     if any(a.state == ApologyState.PENDING for a in letters):
-        return Answer(answer("apology_pending", file=info))
+        return said("apology_pending", file=info)
     letter = next((a for a in letters if a.state in (*DRAFTING, ApologyState.SENT_BACK)), None)
     if letter is None:
         letter = Apology(file_id=file.id, agency_id=file.agency_id, state=ApologyState.ASK_REASON,  # type: ignore[arg-type]
@@ -92,7 +92,7 @@ def start(session: Session, chat: Chat, sender: Sender, file: TthcFile, now: dat
         chat.id,
     )
     session.add(letter)
-    return Answer(answer("apology_ask_reason", file=info))
+    return said("apology_ask_reason", file=info)
 
 
 def continue_draft(
@@ -108,17 +108,17 @@ def continue_draft(
     info = _describe(session, file)
     if letter.state == ApologyState.ASK_REASON:
         if len(text.strip()) < 5:
-            return Answer(answer("apology_ask_reason", file=info))
+            return said("apology_ask_reason", file=info)
         letter.reason = text.strip().rstrip(".")
         letter.state = ApologyState.ASK_DATE
         session.add(letter)
-        return Answer(answer("apology_ask_date", file=info))
+        return said("apology_ask_date", file=info)
     today = cal.local(now).date()
     new_date = parse_reply(f"gia hạn {text}", today=today)
     until: date | None = getattr(new_date, "until", None)
     if until is None or until <= file.due_on or until <= today or not cal.is_working_day(until):
-        return Answer(answer("apology_bad_date", file=info, until=until,
-                             holiday=until is not None and not cal.is_working_day(until)))  # fmt: skip
+        return said("apology_bad_date", file=info, until=until,
+                             holiday=until is not None and not cal.is_working_day(until))  # fmt: skip
     letter.new_due_on = until
     letter.state = ApologyState.PENDING
     session.add(letter)
@@ -136,7 +136,7 @@ def continue_draft(
             now,
             buttons,
         )
-    return Answer(answer("apology_sent_to_head", file=info, until=until, heads=bool(heads)))
+    return said("apology_sent_to_head", file=info, until=until, heads=bool(heads))
 
 
 def decide(
@@ -145,14 +145,14 @@ def decide(
 ) -> Answer:  # fmt: skip
     letter = session.get(Apology, letter_id)
     if letter is None:
-        return Answer(answer("not_found", code=f"văn bản {letter_id}"))
+        return said("not_found", code=f"văn bản {letter_id}")
     file = session.get(TthcFile, letter.file_id)
     assert file is not None
     info = _describe(session, file)
     if not (sender.is_admin or (chat.role == ChatRole.HEAD and chat.agency_id == letter.agency_id)):
-        return Answer(answer("apology_refused_decision", file=info))
+        return said("apology_refused_decision", file=info)
     if letter.state != ApologyState.PENDING:
-        return Answer(answer("apology_already_decided", file=info, state=letter.state))
+        return said("apology_already_decided", file=info, state=letter.state)
     letter.decided_by = sender.actor.who
     groups = chats_of(session, letter.agency_id, ChatRole.GROUP)
     if not approve:
@@ -161,7 +161,7 @@ def decide(
         for group in groups:
             notify(session, group, f"apology-back:{letter.id}:{now.isoformat()}:{group.id}",
                     answer("apology_sent_back", file=info), now)  # fmt: skip
-        return Answer(answer("apology_decided", file=info, approve=False, number=None))
+        return said("apology_decided", file=info, approve=False, number=None)
     letter.state, letter.approved_at = ApologyState.APPROVED, now
     letter.number = _next_number(session, letter, settings, cal, now)
     assert letter.new_due_on is not None
@@ -173,7 +173,7 @@ def decide(
                 parts=[answer("apology_approved_group", file=info, number=letter.number,
                               until=letter.new_due_on)],
                 now=now, attachment={"kind": "apology", "id": letter.id})  # fmt: skip
-    return Answer(answer("apology_decided", file=info, approve=True, number=letter.number))
+    return said("apology_decided", file=info, approve=True, number=letter.number)
 
 
 def letter_fields(

@@ -16,22 +16,22 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, inspect
+from sqlalchemy import and_, create_engine, func, inspect, or_
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import alembic_config
+from bot.db_problems import missing_file, newer_schema, unreachable_reason
 from bot.domain.calendar import VIETNAM
 from bot.logs import hide_secrets, keep_secret
 from bot.models import Chat, Outbox, OutboxState, TickRun
-from bot.redact import mask_url, scrub
+from bot.redact import mask_url
 from bot.services.channel_usage import Usage, usages
 from bot.services.outbox import CHANNEL_STOPPED
 from bot.services.ticks import last_tick
@@ -52,8 +52,15 @@ class Backlog:
 
 
 def backlog(session: Session, now: datetime) -> Backlog:
-    """The outbox's backlog at ``now`` (for ``dondoc health`` and ``/metrics``)."""
-    waiting = col(Outbox.state).in_([OutboxState.PENDING, OutboxState.SENDING])
+    """The outbox's backlog at ``now`` (for ``dondoc health`` and ``/metrics``): the
+    messages due by ``now`` and not sent yet (pending and due, or being sent), per
+    channel, and how long the oldest of them has waited since it was written. A message
+    due later (a retry's wait, a channel paused until its quota renews, a tick run
+    ahead for a later time) is not behind: it is not counted."""
+    waiting = or_(
+        col(Outbox.state) == OutboxState.SENDING,
+        and_(col(Outbox.state) == OutboxState.PENDING, col(Outbox.next_attempt_at) <= now),
+    )
     found = Backlog()
     oldest: datetime | None = None
     for channel, count, first in session.exec(
@@ -192,11 +199,10 @@ def check(settings: Settings, now: datetime) -> Health:
     scripts = ScriptDirectory.from_config(alembic_config(settings.database_url))
     health.latest = scripts.get_current_head()
     known = {script.revision for script in scripts.walk_revisions()}
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        if not Path(url.database).is_file():
-            health.problems.append(f"Không có tệp cơ sở dữ liệu {url.database}: kiểm tra "
-                                   "DATABASE_URL (đường dẫn, thư mục làm việc).")  # fmt: skip
-            return health
+    if (missing := missing_file(settings.database_url)) is not None:
+        health.problems.append(missing)
+        return health
+    if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 3})
     else:
         engine = create_engine(url, connect_args={"connect_timeout": 5})
@@ -258,10 +264,8 @@ def _check(
     try:
         with engine.connect() as connection:
             health.schema = MigrationContext.configure(connection).get_current_revision()
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc.__class__.__name__
-        reason = scrub(str(reason), settings.database_url)  # a driver may quote the password
-        health.problems.append(f"Không đọc được cơ sở dữ liệu: {reason}")
+    except SQLAlchemyError as exc:  # one line, the password never in it
+        health.problems.append(unreachable_reason(exc, settings.database_url))
         return health
     if health.schema is None:
         with engine.connect() as connection:
@@ -273,8 +277,7 @@ def _check(
             "sở dữ liệu mới, “dondoc run” sẽ tạo bảng khi chạy.")  # fmt: skip
         return health
     if health.schema not in known:
-        health.problems.append(f"Cơ sở dữ liệu ở cấu trúc {health.schema}, mới hơn phiên bản "
-                               "dondoc này: cập nhật dondoc rồi chạy lại.")  # fmt: skip
+        health.problems.append(newer_schema(health.schema))
         return health
     if health.schema != health.latest:
         health.problems.append(

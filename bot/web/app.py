@@ -46,6 +46,7 @@ from starlette.types import Receive, Scope, Send
 from bot.config import Settings
 from bot.db import OUTAGE
 from bot.domain.calendar import VIETNAM
+from bot.logs import utc_iso
 from bot.metrics import (
     HEARTBEAT,
     LINKS,
@@ -70,7 +71,7 @@ def _local(moment: datetime) -> str:
 
 
 def _stamp(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    return utc_iso(moment) if moment is not None else None
 
 
 def _ticks_verdict(ticks: TickState, now: datetime, stale: timedelta) -> tuple[str, str]:
