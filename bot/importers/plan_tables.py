@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned
-from bot.importers.columns import LABELS, map_header
+from bot.importers.columns import LABELS, deadline_problem, map_header
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
@@ -230,7 +230,10 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
     a table that is no task table (no task column, or none of deadline, lead, coordinate)."""
     for start in range(min(_HEADER_SEARCH, len(grid))):
         mapping = map_header(_spread(grid[start]), "tasks")
-        if "task" not in mapping or not {"deadline", "lead", "coordinate"} & set(mapping):
+        times = deadline_problem(_spread(grid[start])) is not None  # a deadline to choose
+        if "task" not in mapping or not (
+            {"deadline", "lead", "coordinate"} & set(mapping) or times
+        ):
             continue
         end = start + 1
         labels = [[v] for v in _spread(grid[start])]
@@ -297,8 +300,15 @@ class _TaskTable:
             for name, col in self.columns.items()
         }  # fmt: skip
         errors = []
+        width = max((len(r.values) for r in self.grid[: self.header_rows]), default=0)
+        header = [
+            " ".join(dict.fromkeys(v for r in self.grid[: self.header_rows] if (v := _at(r, c))))
+            for c in range(width)
+        ]
         missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
-        if missing:
+        if problem := deadline_problem(header):
+            errors.append(problem)
+        elif missing:
             errors.append("thiếu cột: " + ", ".join(missing))
         columns = set(self.columns)
         if lead and "lead" not in columns:
@@ -353,6 +363,11 @@ class _TaskTable:
                 continue  # the task above, over a page: its value is there already
             cells[name] = row.values[col]
         return cells
+
+
+def _at(row: GridRow, column: int) -> str:
+    spread = _spread(row)
+    return spread[column] if column < len(spread) else ""
 
 
 def _heading(row: GridRow) -> bool:

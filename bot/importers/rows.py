@@ -17,7 +17,7 @@ from bot.domain.agencies import Match, Registry, describe_unknown
 from bot.domain.deadlines import Deadline, Unspecified, WorkingDays, parse_deadline
 from bot.domain.text import clean, fold
 from bot.domain.when import read_moment
-from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
+from bot.importers.columns import LABELS, REQUIRED, deadline_problem, is_header, map_header
 from bot.importers.tabular import Row
 
 
@@ -152,6 +152,9 @@ def parse_plan_rows(
                 "trống thì điền vào tệp",
             )
         )
+        return ParsedPlan(meta, [], [], errors)
+    if problem := deadline_problem(rows[header_at].cells):
+        errors.append(RowError(rows[header_at].line, problem))
         return ParsedPlan(meta, [], [], errors)
     if missing_cols:
         errors.append(RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols)))
