@@ -24,6 +24,7 @@ from bot.importers.plans import import_plan
 from bot.importers.tabular import FileProblem
 from bot.models import Plan, Task
 from tests.cli import Dondoc
+from tests.data.libreoffice import make_pdfs as LIBREOFFICE
 from tests.docx_plans import SEED_PLANS, Span, TableRow, read_seed, seed_document
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
@@ -297,3 +298,30 @@ def test_a_line_printed_over_two_lines_in_brackets_is_read_whole(tmp_path: Path)
     assert (plan.meta.number, plan.meta.issued_on) == ("336/KH-UBND", date(2024, 10, 15))
     assert [(t.heading, t.lead) for t in plan.tables] == [
         ("Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ", "SỞ Y TẾ")]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", sorted(LIBREOFFICE.SEEDS))
+def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
+    registry: Engine, tmp_path: Path, seed: str
+) -> None:
+    """The seed plan's Word document exported by LibreOffice (tests/data/libreoffice):
+    a header repeated mid-page and broken over a page, deadlines merged over page breaks,
+    words whose marks LibreOffice draws apart."""
+    csv_path = LIBREOFFICE.seed_csv(seed, tmp_path)
+    meta, _, _ = read_seed(csv_path)
+    document = LIBREOFFICE.HERE / f"{seed}.pdf"
+    with Session(registry) as session:
+        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
+        expected = tasks_of(session, from_csv.plan)
+        session.rollback()
+        from_pdf = import_plan(
+            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
+        )
+        got = tasks_of(session, from_pdf.plan)
+        session.rollback()
+    assert from_pdf.plan == from_csv.plan
+    assert list(got) == list(expected)
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert from_pdf.tasks_total == from_csv.tasks_total > 0
+    assert from_pdf.assignments_total == from_csv.assignments_total

@@ -466,3 +466,76 @@ def test_a_csv_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_pa
     with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
         import_plan(session, only_start, settings=SETTINGS, on=IMPORT_DAY)
     assert "cột “Bắt đầu” là ngày bắt đầu, không phải thời hạn" in failure.value.lines()[0]
+
+
+def test_the_header_printed_again_mid_table_is_skipped_not_a_task(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A header row again anywhere in the table, worded or wrapped otherwise than the
+    first and not marked to repeat (a document converted from print), its last words
+    broken into the next row."""
+    document = PlanDocument()
+    document.paragraph("Số: 15/KH-UBND")
+    document.table(
+        5,
+        [
+            TableRow(["STT", "Nội dung công việc", "Thời gian thực hiện", "Cơ quan chủ trì",
+                      "Hoạt động/Sản phẩm"], header=True),
+            TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", "Báo cáo"]),
+            TableRow(["STT", "Nội dung\ncông việc", "Thời gian\nthực hiện", "Cơ quan\nchủ trì",
+                      "Hoạt động/Sản"]),
+            TableRow(["", "", "", "", "phẩm"]),
+            TableRow(["2", "Công khai thủ tục", "Quý II/2025", "Sở Tư pháp", "Cổng thông tin"]),
+        ],
+    )  # fmt: skip
+    path = document.save(tmp_path / "lap-tieu-de.docx")
+    with session_scope(registry) as session:
+        report = import_plan(
+            session, path, settings=SETTINGS, on=IMPORT_DAY, meta=PlanMeta(year=2025)
+        )
+    assert report.tasks_total == 2
+    with Session(registry) as session:
+        tasks = session.exec(select(Task.number, Task.text, Task.result).order_by(col(Task.id)))
+        assert tasks.all() == [
+            ("1", "Rà soát thủ tục", "Báo cáo"),
+            ("2", "Công khai thủ tục", "Cổng thông tin"),
+        ]
+
+
+def test_task_tables_numbered_each_from_one_are_sections_of_their_own(
+    registry: Engine, tmp_path: Path
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 16/KH-UBND")
+    for year, agency in ((2025, "Sở Nội vụ"), (2026, "Sở Tư pháp")):
+        document.paragraph(f"{year - 2024}. Nhiệm vụ năm {year}")
+        document.table(
+            4,
+            [
+                TableRow(["STT", "Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+                TableRow([Span("I. CẢI CÁCH THỂ CHẾ", 4)]),
+                TableRow(["1", f"Nhiệm vụ A {year}", f"Quý IV/{year}", agency]),
+                TableRow(["2", f"Nhiệm vụ B {year}", f"Quý IV/{year}", agency]),
+            ],
+        )
+    document.table(
+        4,
+        [
+            TableRow(["STT", "Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+            TableRow(["1", "Nhiệm vụ không có tên bảng", "Quý IV/2026", "Sở Nội vụ"]),
+        ],
+    )
+    path = document.save(tmp_path / "hai-bang.docx")
+    with session_scope(registry) as session:
+        report = import_plan(
+            session, path, settings=SETTINGS, on=IMPORT_DAY, meta=PlanMeta(year=2025)
+        )
+    assert report.tasks_total == 5
+    with Session(registry) as session:
+        sections = session.exec(select(Section.key, Section.title).order_by(col(Section.id)))
+        assert sections.all() == [
+            ("B1", "1. Nhiệm vụ năm 2025"), ("B1.I", "CẢI CÁCH THỂ CHẾ"),
+            ("B2", "2. Nhiệm vụ năm 2026"), ("B2.I", "CẢI CÁCH THỂ CHẾ"), ("B3", "Bảng 3"),
+        ]  # fmt: skip
+        keys = session.exec(select(Task.key).order_by(col(Task.id))).all()
+        assert keys == ["B1.I.1", "B1.I.2", "B2.I.1", "B2.I.2", "B3.1"]

@@ -193,6 +193,15 @@ class _Heading:
             lead = clean(text[m.end() :].split("(")[0])
         return number, text, lead
 
+    def caption(self) -> str:
+        """The line right above a table, when it reads as its heading ("2. Nhiệm vụ năm
+        2026"): short, not a sentence that runs on into the table."""
+        line = clean(self.lines[-1]) if self.lines else ""
+        return line if 0 < len(line) <= _CAPTION and not line.endswith((",", ";")) else ""
+
+
+_CAPTION = 150  # characters: a longer line above a table is body text, not its heading
+
 
 # --- tables on a grid ----------------------------------------------------------------------
 
@@ -223,6 +232,8 @@ def _spread(row: GridRow) -> list[str]:
 
 
 _HEADER_SEARCH = 4  # rows looked at for a table's header
+_HEADER_CELL = 60  # characters: a header cell is no longer
+_HEADER_TAIL = 3  # words: a header cell's rest over a page is no longer
 
 
 def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
@@ -283,6 +294,8 @@ class _ReadTable:
     given_lead: set[int]  # indexes in ``rows`` of the rows given the heading's lead
     errors: list[str]
     notes: list[str]
+    appendix: bool = False  # under a "PHỤ LỤC" heading: a section of its own
+    caption: str = ""  # the heading line right above it, where it has one
 
 
 @dataclass
@@ -321,9 +334,18 @@ class _TaskTable:
         unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
+        again: list[list[str]] = []  # the header printed again, in the rows just before
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
+                again.append(_spread(row))
                 continue  # the header again, on a new page
+            if self._header_again(row):
+                again.append(_spread(row))
+                continue  # the header again, mid-page or with its lines wrapped otherwise
+            if any(self._header_goes_on(row, header) for header in again):
+                again = []
+                continue  # the rest of the header printed again, broken over a page
+            again = []
             if _column_numbers(row.values):
                 continue
             cells = self._cells(row)
@@ -340,7 +362,47 @@ class _TaskTable:
                 rows.append((row, cells))
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
-        return _ReadTable(self.number, heading, lead, columns, labels, rows, given, errors, notes)
+        caption = "" if appendix is not None else self.heading.caption()
+        return _ReadTable(
+            self.number, heading, lead, columns, labels, rows, given, errors, notes,
+            appendix is not None, caption,
+        )  # fmt: skip
+
+    def header_row(self, row: GridRow) -> bool:
+        """Whether ``row``, below the header, is the header again: marked to repeat, the
+        same as a header row, or as :meth:`_header_again` reads it."""
+        keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
+        return row.repeated_header or _row_key(row.values) in keys or self._header_again(row)
+
+    def _header_again(self, row: GridRow) -> bool:
+        """Whether ``row`` is the table's header printed again: its cells name the same
+        columns in the same places (the STT's "STT" too), all short as headers are."""
+        spread = _spread(row)
+        if any(len(v) > _HEADER_CELL for v in spread):
+            return False
+        found = map_header(spread, "tasks")
+        if found.get("task") != self.columns.get("task"):
+            return False
+        if "number" in self.columns and found.get("number") != self.columns["number"]:
+            return False
+        agree = [c for c, i in found.items() if self.columns.get(c) == i]
+        return len(agree) >= 2 and len(agree) == len(found)
+
+    def _header_goes_on(self, row: GridRow, again: list[str]) -> bool:
+        """Whether ``row``, right below the header printed again, is its rest: no STT, and
+        a word or three, one of which completes a header cell above that named no column
+        ("Hoạt động/Sản" over a page, "phẩm")."""
+        spread = _spread(row)
+        number = self.columns.get("number")
+        if number is not None and number < len(spread) and spread[number].strip():
+            return False
+        if not any(spread) or any(len(v.split()) > _HEADER_TAIL for v in spread):
+            return False
+        above = [again[c] if c < len(again) else "" for c in range(len(spread))]
+        return any(
+            v and not map_header([above[c]], "tasks") and map_header([f"{above[c]} {v}"], "tasks")
+            for c, v in enumerate(spread)
+        )
 
     def _cells(self, row: GridRow) -> dict[str, str] | None:
         """The row's canonical cells; None for a full-width heading with no number."""
@@ -382,6 +444,74 @@ def _heading(row: GridRow) -> bool:
 
 def _row_key(values: list[str]) -> tuple[str, ...]:
     return tuple(fold(v) for v in values)
+
+
+def _last_task_row(table: _TaskTable) -> GridRow | None:
+    """The table's last row as its task's boxes read: a row with no STT (the task broken
+    over a page) with each empty cell given the value of the task's own row above."""
+    rows = [r for r in table.grid[table.header_rows :] if any(r.values) and not table.header_row(r)]
+    if not rows:
+        return None
+    number = table.columns.get("number")
+    last = rows[-1]
+    values = list(last.values)
+    for row in reversed(rows):
+        for c, v in enumerate(row.values[: len(values)]):
+            values[c] = values[c] or v
+        if number is None or number >= len(row.values) or row.values[number].strip():
+            break
+    return replace(last, values=values)
+
+
+def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top: set[int]) -> None:
+    """Give the boxes merged down over the page their value in the new part (see
+    :meth:`PlanReader.continue_table`): in its first row when that row opens a task (one
+    with no STT is the task above broken over the page, which has the value already), and
+    in the rows below it merged with it."""
+    number = table.columns.get("number")
+    values = dict(enumerate(last.values))
+    carried: set[int] | None = None  # None: the first row not read yet
+    for row in grid:
+        if carried is None and table.header_row(row):
+            continue
+        opens = number is not None and number < len(row.values) and row.values[number].strip()
+        if carried is None:
+            # A row with no STT is the last task broken over the page: each of its boxes
+            # is that task's, and goes on to the rows merged with it.
+            columns = (open_top | last.continued) if opens else set(range(len(row.values)))
+            columns = {c for c in columns if c != number and values.get(c, "").strip()}
+            for c in columns:
+                if row.values[c].strip() and not opens:
+                    values[c] = f"{values[c]}\n{row.values[c]}"
+        else:
+            columns = carried & row.continued
+        if not columns:
+            return
+        for c in columns:
+            if c < len(row.values) and not row.values[c].strip() and (opens or carried):
+                row.values[c] = values[c]
+                if not any(start == c for start, _ in row.starts):
+                    row.starts.append((c, 1))
+                    row.starts.sort()
+        carried = columns
+
+
+def _own_sections(tables: list[_ReadTable]) -> None:
+    """A section for each task table not under a "PHỤ LỤC" heading ("Bảng 2", titled by
+    the heading above it), when two of them number their rows alike (each from 1): the
+    same STT in two tables is then two tasks, not one written twice."""
+    plain = [t for t in tables if not t.appendix]
+    seen: set[str] = set()
+    collide = False
+    for t in plain:
+        numbers = {n for _, cells in t.rows if (n := fold(cells.get("number", "")).strip(" ."))}
+        collide = collide or bool(numbers & seen)
+        seen |= numbers
+    if not collide:
+        return
+    for t in plain:
+        t.rows.insert(0, (None, {"number": f"Bảng {t.number}", "task": t.caption}))
+        t.given_lead = {i + 1 for i in t.given_lead}
 
 
 def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
@@ -484,12 +614,18 @@ class PlanReader:
         self.found.append(_TaskTable(len(self.found) + 1, grid, found[0], found[1], heading))
         return True
 
-    def continue_table(self, grid: list[GridRow]) -> None:
+    def continue_table(self, grid: list[GridRow], open_top: set[int] | None = None) -> None:
         """More rows of the last task table (its part on the next page), counted on from
-        its rows."""
-        table = self.found[-1].grid
+        its rows. A cell merged down over the page break, as Word's vMerge goes on, gives
+        its value to the new part's first task row where that row's cell is empty (and to
+        the rows merged with it): a column in ``open_top`` (its box has no top border on
+        the new page), or one whose box was merged over the last rows of the part before."""
+        found = self.found[-1]
+        table = found.grid
         for row in grid:
             row.index += len(table)
+        if last := _last_task_row(found):
+            _carry_over(found, last, grid, open_top or set())
         table.extend(grid)
 
     def check_found(self, path: Path, kind: str = "văn bản") -> None:
@@ -509,6 +645,7 @@ class PlanReader:
             self.meta.number = self.meta.number or self.attached[0]
             self.meta.issued_on = self.meta.issued_on or self.attached[1]
         tables = [t.read() for t in self.found]
+        _own_sections(tables)
         if not self.meta.title:
             self.meta.title = next((t.heading.split(": ", 1)[-1] for t in tables if t.heading), "")
         used = [c for c in COLUMNS if any(c in t.columns for t in tables)]
