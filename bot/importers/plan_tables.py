@@ -139,7 +139,8 @@ _ATTACHED = re.compile(
     re.IGNORECASE,
 )
 _TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuong trinh hanh dong"}
-_NATION = ("cong hoa xa hoi chu nghia viet nam", "doc lap")
+_NATION = ("cong hoa xa hoi chu nghia", "doc lap")
+_DATE_GOES_ON = re.compile(r"^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm)?$", re.I)
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
 _LEAD_IN_TITLE = re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+")
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
@@ -562,6 +563,9 @@ class PlanReader:
             text = f"{self.open_bracket} {text}"
             self.open_bracket = ""
         if text.startswith("(") and ")" not in text and text.count(" ") < 60:
+            self.open_bracket = text
+            return
+        if _DATE_GOES_ON.search(text):  # "Sóc Trăng, ngày 26 tháng 8 năm" over "2022"
             self.open_bracket = text
             return
         self._read(text)
