@@ -42,8 +42,15 @@ from pdfplumber.page import Page
 from pdfplumber.table import Table
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.domain.text import clean, fold, key
-from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader, find_header
+from bot.domain.text import clean, key
+from bot.importers.plan_tables import (
+    CLOSING,
+    DocumentPlan,
+    GridRow,
+    PlanReader,
+    broken_token,
+    find_header,
+)
 from bot.importers.rows import RowError
 from bot.importers.tabular import FileProblem
 
@@ -195,18 +202,22 @@ def _grid(table: Table, page: int) -> _Table:
         if c["text"] and _inside(c, table.bbox)
     ]  # fmt: skip
     texts_of = [[None if b is None else _cell_text(chars, b) for b in r.cells] for r in table.rows]
+    full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
     for index, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True), 1):
         top = row.bbox[1]
         values = [""] * width
         starts: list[tuple[int, int]] = []
         continued: set[int] = set()
         covered: set[int] = set()
-        for bbox, text in zip(row.cells, texts, strict=True):
+        full: set[int] = set()
+        for bbox, text, ends_full in zip(row.cells, texts, full_of[index - 1], strict=True):
             if bbox is None:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
             values[first] = text or ""
+            if ends_full:
+                full.add(first)
             starts.append((first, span))
             for col in range(first, first + span):
                 covered.add(col)
@@ -224,7 +235,7 @@ def _grid(table: Table, page: int) -> _Table:
         starts.sort()
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
         bold = len(boxes) == 1 and _bold(table.page, boxes[0])
-        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold))
+        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full))
     return _Table(rows, xs)
 
 
@@ -251,21 +262,37 @@ def _column(edges: list[float], x: float) -> int:
 def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> str:
     """A cell's text, a line for each line printed, except that a line the cell's width
     broke inside a word, a number or a date too long for a line ("31/12/202" over "5",
-    "QĐ-" over "UBND") is joined to the next without a space; a bullet at a line's start
+    "QĐ-" over "UBND", "100" over "%") is joined to the next without a space; a bullet at a line's start
     as "- "."""
     lines = _char_lines([c for c in chars if _inside(c, box)])
     if not lines:
         return ""
     left = min(c["x0"] for line in lines for c in line)
     right = box[2] - max(0.0, left - box[0])  # the text's right edge: the padding mirrored
+    # Lines wrapped at a space end with it (LibreOffice prints it): then a line ending in a
+    # hyphen with no space after it was broken there, inside a code.
+    spaced = any(line[-1]["text"] == " " for line in lines[:-1])
     out: list[str] = []
     for i, line in enumerate(lines):
         text = _line_text(line)
-        if i and _wrapped(lines[i - 1], line, right):
+        if i and _wrapped(lines[i - 1], line, right, hyphen=spaced):
             out[-1] += text
         else:
             out.append(text)
     return "\n".join(t for t in (clean(t) for t in out) if t)
+
+
+def _ends_full(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> bool:
+    """Whether the cell's last line reaches its right edge with a letter or digit, no
+    space after it: a word, number or date the page's end may have broken."""
+    lines = _char_lines([c for c in chars if _inside(c, box)])
+    if not lines:
+        return False
+    left = min(c["x0"] for line in lines for c in line)
+    right = box[2] - max(0.0, left - box[0])
+    last = [c for c in lines[-1] if not _combining(c)][-1]
+    size = float(last.get("size") or (last["bottom"] - last["top"]))
+    return bool(last["text"][:1].isalnum() and last["x1"] + size * 0.6 > right - 0.5)
 
 
 def _combining(char: dict[str, Any]) -> bool:
@@ -320,30 +347,29 @@ def _line_text(line: list[dict[str, Any]]) -> str:
     first = text[:1]
     if first and (first in _BULLETS or "\ue000" <= first <= "\uf8ff"):
         rest = text[1:]
-        spaced = rest.startswith(" ") or (len(line) > 1 and line[1]["x0"] - line[0]["x1"] > 1)
-        if spaced or first not in _TEXT_MARKS:
+        if rest.startswith(" ") or first not in _TEXT_MARKS:  # a space or tab after it
             return f"{first if first in _WORD_BULLETS else '-'} {rest.lstrip()}"
     return text
 
 
-def _one_syllable(word: str) -> bool:
-    """Whether ``word`` reads as one Vietnamese syllable ("Thường", not "Hướngdẫn"): letters
-    with a single run of vowels."""
-    letters = fold(word).strip(".,;:")
-    return letters.isalpha() and len(re.findall(r"[aeiouy]+", letters)) == 1
-
-
-def _wrapped(above: list[dict[str, Any]], below: list[dict[str, Any]], right: float) -> bool:
+def _wrapped(
+    above: list[dict[str, Any]], below: list[dict[str, Any]], right: float, *, hyphen: bool
+) -> bool:
     """Whether the line ``below`` goes on with the word, number or date the cell's width
     broke at the end of ``above``: no space there, letters or digits on both sides, the
     line above full (the next letter would not have fitted), and either a number, date or
     code broken ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), or a word alone on its
     line that makes one syllable with the next line's first ("- Thư" over "ờng xuyên",
     where a bullet's tab left too little room), or a code broken after its hyphen
-    ("1590/QĐ-" over "UBND")."""
+    ("1590/QĐ-" over "UBND") where ``hyphen`` (the cell's lines wrapped at a space show
+    it, so a line without one was broken elsewhere)."""
     chars = [c for c in above if not _combining(c)]
     follows = [c for c in below if not _combining(c)]
-    if not chars or not follows or not follows[0]["text"][:1].isalnum():
+    if not chars or not follows or chars[-1]["text"] == " ":
+        return False
+    if follows[0]["text"] in CLOSING:  # "100" over "%", "2019)" over ",": never a line's start
+        return True
+    if not follows[0]["text"][:1].isalnum():
         return False
     last = chars[-1]
     text = _line_text(above)
@@ -352,12 +378,13 @@ def _wrapped(above: list[dict[str, Any]], below: list[dict[str, Any]], right: fl
         width = follows[0]["x1"] - follows[0]["x0"]
         if last["x1"] + width <= right - 0.5:
             return False  # room was left: the line ended there
-        if "/" in token or (last["text"].isdigit() and follows[0]["text"].isdigit()):
-            return True
+        after = _line_text(below).split()[0]
+        if not broken_token(token, after):
+            return False
+        # A word (not a number or code) is broken only when alone on its line.
         words = [w for w in text.split() if w not in _WORD_BULLETS]
-        rest = _line_text(below).split()[0]
-        return len(words) == 1 and _one_syllable(token + rest)
-    if last["text"] == "-" and len(chars) > 1 and chars[-2]["text"][:1].isalnum():
+        return len(words) == 1 or "/" in token or token[-1].isdigit()
+    if hyphen and last["text"] == "-" and len(chars) > 1 and chars[-2]["text"][:1].isalnum():
         word = next((c for c in follows if c["text"] == " "), follows[-1])
         return bool(last["x1"] + (word["x0"] - follows[0]["x0"]) > right - 0.5)
     return False

@@ -33,6 +33,7 @@ is named "Bảng 2, dòng 14, cột Tiến độ" (and "(trang 5)" in a PDF).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -220,6 +221,40 @@ class GridRow:
     repeated_header: bool = False  # marked to repeat on each page (Word's w:tblHeader)
     page: int | None = None  # the page the row is printed on, in a PDF
     bold: bool = False  # all its text in bold
+    # grid columns whose last line is full to the cell's edge with no space after it (a
+    # word, number or date the page's end may have broken: goes on in the next part)
+    full: set[int] = field(default_factory=set)
+
+
+CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
+
+
+def broken_token(before: str, after: str) -> bool:
+    """Whether ``before`` and ``after``, the end of one line and the start of the next in
+    a cell the width (or the page) broke, are one token: a mark that sticks to the word
+    before it ("100" over "%"), a number ("2" over "5"), a date
+    or code ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), or one Vietnamese syllable
+    ("Thư" over "ờng"): letters with a single run of vowels and one tone mark at most,
+    in one case ("quyết" over "TTHC" is two words)."""
+    if before and after and after[0] in CLOSING:
+        return True
+    if not before or not after or not after[0].isalnum():
+        return False
+    if (before[-1].isdigit() and after[0].isdigit()) or before.endswith("/"):
+        return True  # a number or date
+    if "/" in before:  # a code: its capitals go on ("02/2017/T" over "T-VPCP")
+        return before[-1].isupper() and after.split()[0].upper() == after.split()[0]
+    word = before + after.split()[0]
+    letters = fold(word).strip(".,;:")
+    tones = sum(unicodedata.normalize("NFD", word).count(mark) for mark in _TONES)
+    cased = word[1:].islower() or word.isupper()  # not "quyết" + "TTHC"
+    return (
+        cased and tones <= 1 and letters.isalpha()
+        and len(re.findall(r"[aeiouy]+", letters)) == 1
+    )  # fmt: skip
+
+
+_TONES = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # a syllable has one at most
 
 
 def _spread(row: GridRow) -> list[str]:
@@ -455,13 +490,37 @@ def _last_task_row(table: _TaskTable) -> GridRow | None:
         return None
     number = table.columns.get("number")
     last = rows[-1]
-    values = list(last.values)
+    values = [""] * len(last.values)
     for row in reversed(rows):
         for c, v in enumerate(row.values[: len(values)]):
-            values[c] = values[c] or v
+            if v.strip() and c not in row.continued:
+                values[c] = f"{v}\n{values[c]}".strip()
+            elif v.strip() and not values[c]:
+                values[c] = v  # merged from above: the value once
         if number is None or number >= len(row.values) or row.values[number].strip():
             break
     return replace(last, values=values)
+
+
+def _join_broken(table: _TaskTable, grid: list[GridRow]) -> None:
+    """A word, number or date the page's end broke ("31/12/202" | "5"): the new part's
+    first line of that cell, in the task's row broken over the page, joined to it."""
+    rows = [r for r in table.grid[table.header_rows :] if any(r.values) and not table.header_row(r)]
+    if not rows or not rows[-1].full:
+        return
+    last = rows[-1]
+    number = table.columns.get("number")
+    row = next((r for r in grid if not table.header_row(r)), None)
+    if row is None or (number is not None and number < len(row.values) and row.values[number]):
+        return  # a new task: nothing broken goes on
+    for c in last.full:
+        if c >= len(row.values) or c in row.continued or not row.values[c]:
+            continue
+        head, _, rest = row.values[c].partition("\n")
+        before = last.values[c].split()[-1] if last.values[c].split() else ""
+        if broken_token(before, head.split()[0]):
+            last.values[c] += head
+            row.values[c] = rest
 
 
 def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top: set[int]) -> None:
@@ -472,6 +531,10 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
     number = table.columns.get("number")
     values = dict(enumerate(last.values))
     carried: set[int] | None = None  # None: the first row not read yet
+
+    def rows_after(row: GridRow) -> list[GridRow]:
+        return grid[grid.index(row) + 1 :]
+
     for row in grid:
         if carried is None and table.header_row(row):
             continue
@@ -479,8 +542,18 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
         if carried is None:
             # A row with no STT is the last task broken over the page: each of its boxes
             # is that task's, and goes on to the rows merged with it.
-            columns = (open_top | last.continued) if opens else set(range(len(row.values)))
-            columns = {c for c in columns if c != number and values.get(c, "").strip()}
+            # A box merged down from the row's first over the rows below it, left empty:
+            # the box above the page break going on.
+            below = next((r for r in rows_after(row) if not table.header_row(r)), None)
+            merged = below.continued if below is not None else set()
+            columns = (open_top | last.continued | merged) if opens else set(range(len(row.values)))
+            columns = {
+                c
+                for c in columns
+                if c != number
+                and values.get(c, "").strip()
+                and not any(start < c < start + span for start, span in row.starts)
+            }  # fmt: skip  (a cell spanning it, "III. Chỉ số PAR", stops the box)
             for c in columns:
                 if row.values[c].strip() and not opens:
                     values[c] = f"{values[c]}\n{row.values[c]}"
@@ -630,6 +703,7 @@ class PlanReader:
             row.index += len(table)
         if last := _last_task_row(found):
             _carry_over(found, last, grid, open_top or set())
+            _join_broken(found, grid)
         table.extend(grid)
 
     def check_found(self, path: Path, kind: str = "văn bản") -> None:
