@@ -33,6 +33,7 @@ from tests.test_word_import import (
     _given,
     headings_and_notes,
     registry,
+    start_end_plan,
     tasks_of,
     two_appendices,
 )
@@ -325,3 +326,40 @@ def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
         assert got[key] == expected[key], key
     assert from_pdf.tasks_total == from_csv.tasks_total > 0
     assert from_pdf.assignments_total == from_csv.assignments_total
+
+
+def test_libreoffice_narrow_columns_dates_bullets_and_the_wrapped_header_block(
+    registry: Engine,
+) -> None:
+    """tests/data/libreoffice/hep_cot.pdf: the deadline column too narrow for a date
+    ("31/12/20" over "25"), OpenSymbol bullets, the motto and the date line wrapped in the
+    header block; a date that does not exist refused as in a Word document."""
+    path = LIBREOFFICE.HERE / f"{LIBREOFFICE.NARROW}.pdf"
+    plan = read_pdf(path)
+    at = plan.rows[0].cells.index("Tiến độ")
+    task = plan.rows[0].cells.index("Nhiệm vụ cụ thể / Nội dung công việc")
+    assert [r.cells[at] for r in plan.rows[1:]] == ["31/12/2025", "30/11/2025", "31/02/2025"]
+    lines = plan.rows[1].cells[task].split("\n")
+    assert " ".join(lines) == (
+        "Kiểm tra việc thực hiện văn bản: - Kiểm tra tại các sở; - Kiểm tra tại UBND cấp huyện."
+    )
+    assert [line for line in lines if line.startswith("- ")] == ["- Kiểm tra", "- Kiểm tra"]
+    assert plan.issuer_names[0] == "ỦY BAN NHÂN DÂN TỈNH ĐỒNG NAI"
+    assert f"{plan.meta.issued_on:%d/%m/%Y}" == "05/03/2025"
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert failure.value.lines() == [
+        f"{path}: Bảng 1, dòng 4 (trang 1), cột Thời gian hoàn thành: tiến độ “31/02/2025”: "
+        "ngày không có thật: 31/2/2025"
+    ]
+    with Session(registry) as session:
+        assert session.exec(select(func.count()).select_from(Plan)).one() == 0
+
+
+def test_a_pdf_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_path: Path) -> None:
+    path = start_end_plan(tmp_path, name="bat-dau.pdf", document=PlanPdf())
+    with session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    with Session(registry) as session:
+        deadlines = session.exec(select(Task.deadline_text).order_by(Task.id)).all()  # type: ignore[arg-type]
+    assert deadlines == ["Tháng 9/2025", "Quý IV/2025"]
