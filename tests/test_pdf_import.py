@@ -41,6 +41,11 @@ from tests.test_word_import import (
 __all__ = ["registry"]  # the fixture, shared with the Word importer's tests
 
 
+# Tasks whose empty deadline, at the top of a page under a box merged down to the end of
+# the page before, is read as that box's value (see the test).
+_CARRIED = {"002_dongnai_336_2024.csv": {"PL24.III.9": "31/12/2024"}}
+
+
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
 def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
     registry: Engine, tmp_path: Path, seed: str
@@ -62,6 +67,13 @@ def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:
+        if key in _CARRIED.get(seed, {}):
+            # Printed alike: a box merged down to a page's end over an empty cell at the
+            # next page's top, and the box going on over the page (Word's vMerge). The
+            # reader takes the box's value, and says so in the preview.
+            assert got[key][5] == _CARRIED[seed][key] and not expected[key][5]
+            assert any("coi là cùng ô gộp kéo sang trang" in n for n in read_pdf(document).notes)
+            continue
         assert got[key] == expected[key], key
     assert from_pdf.tasks_total == from_csv.tasks_total > 0
     assert from_pdf.assignments_total == from_csv.assignments_total

@@ -224,6 +224,8 @@ class GridRow:
     # grid columns whose last line is full to the cell's edge with no space after it (a
     # word, number or date the page's end may have broken: goes on in the next part)
     full: set[int] = field(default_factory=set)
+    # grid columns given the value of a box merged down over the page break above
+    carried: set[int] = field(default_factory=set)
 
 
 CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
@@ -385,6 +387,14 @@ class _TaskTable:
             if _column_numbers(row.values):
                 continue
             cells = self._cells(row)
+            for c in sorted(row.carried):
+                name = next((n for n, i in self.columns.items() if i == c), "")
+                label = clean(_at(self.grid[0], c)) if self.header_rows else name
+                notes.append(
+                    f"dòng {row.index} (trang {row.page}): ô “{label}” để trống ở đầu trang, "
+                    f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
+                    "gộp kéo sang trang (hãy đối chiếu bản Word)"
+                )
             if cells is None and _heading(row):
                 unnumbered += 1
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
@@ -564,6 +574,8 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
         for c in columns:
             if c < len(row.values) and not row.values[c].strip() and (opens or carried):
                 row.values[c] = values[c]
+                if opens and c not in row.continued:
+                    row.carried.add(c)
                 if not any(start == c for start, _ in row.starts):
                     row.starts.append((c, 1))
                     row.starts.sort()
