@@ -32,9 +32,10 @@ is named "Bảng 2, dòng 14, cột Tiến độ" (and "(trang 5)" in a PDF).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -492,16 +493,23 @@ def _row_key(values: list[str]) -> tuple[str, ...]:
     return tuple(fold(v) for v in values)
 
 
+def _rows_back(table: _TaskTable) -> Iterator[GridRow]:
+    """The table's rows read so far, last first, headers printed again left out."""
+    for row in reversed(table.grid[table.header_rows :]):
+        if any(row.values) and not table.header_row(row):
+            yield row
+
+
 def _last_task_row(table: _TaskTable) -> GridRow | None:
     """The table's last row as its task's boxes read: a row with no STT (the task broken
     over a page) with each empty cell given the value of the task's own row above."""
-    rows = [r for r in table.grid[table.header_rows :] if any(r.values) and not table.header_row(r)]
-    if not rows:
+    rows = _rows_back(table)
+    last = next(rows, None)
+    if last is None:
         return None
     number = table.columns.get("number")
-    last = rows[-1]
     values = [""] * len(last.values)
-    for row in reversed(rows):
+    for row in itertools.chain([last], rows):
         for c, v in enumerate(row.values[: len(values)]):
             if v.strip() and c not in row.continued:
                 values[c] = f"{v}\n{values[c]}".strip()
@@ -515,10 +523,9 @@ def _last_task_row(table: _TaskTable) -> GridRow | None:
 def _join_broken(table: _TaskTable, grid: list[GridRow]) -> None:
     """A word, number or date the page's end broke ("31/12/202" | "5"): the new part's
     first line of that cell, in the task's row broken over the page, joined to it."""
-    rows = [r for r in table.grid[table.header_rows :] if any(r.values) and not table.header_row(r)]
-    if not rows or not rows[-1].full:
+    last = next(_rows_back(table), None)
+    if last is None or not last.full:
         return
-    last = rows[-1]
     number = table.columns.get("number")
     row = next((r for r in grid if not table.header_row(r)), None)
     if row is None or (number is not None and number < len(row.values) and row.values[number]):
