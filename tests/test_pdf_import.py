@@ -24,6 +24,7 @@ from bot.importers.plans import import_plan
 from bot.importers.tabular import FileProblem
 from bot.models import Plan, Task
 from tests.cli import Dondoc
+from tests.data.libreoffice import make_pdfs as LIBREOFFICE
 from tests.docx_plans import SEED_PLANS, Span, TableRow, read_seed, seed_document
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
@@ -32,11 +33,17 @@ from tests.test_word_import import (
     _given,
     headings_and_notes,
     registry,
+    start_end_plan,
     tasks_of,
     two_appendices,
 )
 
 __all__ = ["registry"]  # the fixture, shared with the Word importer's tests
+
+
+# Tasks whose empty deadline, at the top of a page under a box merged down to the end of
+# the page before, is read as that box's value (see the test).
+_CARRIED = {"002_dongnai_336_2024.csv": {"PL24.III.9": "31/12/2024"}}
 
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
@@ -60,6 +67,13 @@ def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:
+        if key in _CARRIED.get(seed, {}):
+            # Printed alike: a box merged down to a page's end over an empty cell at the
+            # next page's top, and the box going on over the page (Word's vMerge). The
+            # reader takes the box's value, and says so in the preview.
+            assert got[key][5] == _CARRIED[seed][key] and not expected[key][5]
+            assert any("coi là cùng ô gộp kéo sang trang" in n for n in read_pdf(document).notes)
+            continue
         assert got[key] == expected[key], key
     assert from_pdf.tasks_total == from_csv.tasks_total > 0
     assert from_pdf.assignments_total == from_csv.assignments_total
@@ -297,3 +311,67 @@ def test_a_line_printed_over_two_lines_in_brackets_is_read_whole(tmp_path: Path)
     assert (plan.meta.number, plan.meta.issued_on) == ("336/KH-UBND", date(2024, 10, 15))
     assert [(t.heading, t.lead) for t in plan.tables] == [
         ("Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ", "SỞ Y TẾ")]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", sorted(LIBREOFFICE.SEEDS))
+def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
+    registry: Engine, tmp_path: Path, seed: str
+) -> None:
+    """The seed plan's Word document exported by LibreOffice (tests/data/libreoffice):
+    a header repeated mid-page and broken over a page, deadlines merged over page breaks,
+    words whose marks LibreOffice draws apart."""
+    csv_path = LIBREOFFICE.seed_csv(seed, tmp_path)
+    meta, _, _ = read_seed(csv_path)
+    document = LIBREOFFICE.HERE / f"{seed}.pdf"
+    with Session(registry) as session:
+        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
+        expected = tasks_of(session, from_csv.plan)
+        session.rollback()
+        from_pdf = import_plan(
+            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
+        )
+        got = tasks_of(session, from_pdf.plan)
+        session.rollback()
+    assert from_pdf.plan == from_csv.plan
+    assert list(got) == list(expected)
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert from_pdf.tasks_total == from_csv.tasks_total > 0
+    assert from_pdf.assignments_total == from_csv.assignments_total
+
+
+def test_libreoffice_narrow_columns_dates_bullets_and_the_wrapped_header_block(
+    registry: Engine,
+) -> None:
+    """tests/data/libreoffice/hep_cot.pdf: the deadline column too narrow for a date
+    ("31/12/20" over "25"), OpenSymbol bullets, the motto and the date line wrapped in the
+    header block; a date that does not exist refused as in a Word document."""
+    path = LIBREOFFICE.HERE / f"{LIBREOFFICE.NARROW}.pdf"
+    plan = read_pdf(path)
+    at = plan.rows[0].cells.index("Tiến độ")
+    task = plan.rows[0].cells.index("Nhiệm vụ cụ thể / Nội dung công việc")
+    assert [r.cells[at] for r in plan.rows[1:]] == ["31/12/2025", "30/11/2025", "31/02/2025"]
+    lines = plan.rows[1].cells[task].split("\n")
+    assert " ".join(lines) == (
+        "Kiểm tra việc thực hiện văn bản: - Kiểm tra tại các sở; - Kiểm tra tại UBND cấp huyện."
+    )
+    assert [line for line in lines if line.startswith("- ")] == ["- Kiểm tra", "- Kiểm tra"]
+    assert plan.issuer_names[0] == "ỦY BAN NHÂN DÂN TỈNH ĐỒNG NAI"
+    assert f"{plan.meta.issued_on:%d/%m/%Y}" == "05/03/2025"
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert failure.value.lines() == [
+        f"{path}: Bảng 1, dòng 4 (trang 1), cột Thời gian hoàn thành: tiến độ “31/02/2025”: "
+        "ngày không có thật: 31/2/2025"
+    ]
+    with Session(registry) as session:
+        assert session.exec(select(func.count()).select_from(Plan)).one() == 0
+
+
+def test_a_pdf_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_path: Path) -> None:
+    path = start_end_plan(tmp_path, name="bat-dau.pdf", document=PlanPdf())
+    with session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    with Session(registry) as session:
+        deadlines = session.exec(select(Task.deadline_text).order_by(Task.id)).all()  # type: ignore[arg-type]
+    assert deadlines == ["Tháng 9/2025", "Quý IV/2025"]

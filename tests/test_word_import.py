@@ -383,3 +383,159 @@ def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_headin
     assert list(got) == ["M1.1", "M1.2", "M2.1", "M2.2"]
     # A note is no part of a task's text either.
     assert got["M1.2"][1] == "Công khai thủ tục" and got["M2.2"][1] == "Báo cáo kết quả"
+
+
+def start_end_plan(
+    folder: Path, *, end: str = "Hoàn thành", name: str = "bat-dau.docx", document: Any = None
+) -> Path:
+    """Plan 12/KH-UBND whose "Thời gian thực hiện" spans "Bắt đầu" and ``end``."""
+    document = document or PlanDocument()
+    document.header_block(
+        ["ỦY BAN NHÂN DÂN", "TỈNH ĐỒNG NAI"], "12/KH-UBND", "Đồng Nai, ngày 05 tháng 3 năm 2025"
+    )
+    document.paragraph("KẾ HOẠCH", bold=True)
+    document.paragraph("Cải cách hành chính năm 2025")
+    document.table(
+        5,
+        [
+            TableRow(["STT", "Nhiệm vụ", "Cơ quan chủ trì", Span("Thời gian thực hiện", 2)],
+                     header=True),
+            TableRow([ABOVE, ABOVE, ABOVE, "Bắt đầu", end], header=True),
+            TableRow(["1", "Rà soát thủ tục", "Sở Nội vụ", "Tháng 3/2025", "Tháng 9/2025"]),
+            TableRow(["2", "Công khai thủ tục", "Sở Tư pháp", "Quý I/2025", "Quý IV/2025"]),
+        ],
+    )  # fmt: skip
+    return document.save(folder / name)
+
+
+@pytest.mark.parametrize("end", ["Hoàn thành", "Kết thúc", "Thời hạn hoàn thành"])
+def test_the_deadline_is_the_end_column_never_the_start(
+    registry: Engine, tmp_path: Path, end: str
+) -> None:
+    path = start_end_plan(tmp_path, end=end)
+    with session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    with Session(registry) as session:
+        deadlines = session.exec(select(Task.deadline_text).order_by(col(Task.id))).all()
+    assert deadlines == ["Tháng 9/2025", "Quý IV/2025"]
+
+
+def test_two_columns_that_could_each_be_the_deadline_are_refused_by_name(
+    registry: Engine, tmp_path: Path
+) -> None:
+    path = start_end_plan(tmp_path, end="Tiến độ")  # "Bắt đầu" is a start: "Tiến độ" is it
+    with session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    document = PlanDocument()
+    document.paragraph("Số: 13/KH-UBND")
+    document.table(
+        5,
+        [
+            TableRow(["STT", "Nhiệm vụ", "Chủ trì", "Tiến độ", "Thời gian"], header=True),
+            TableRow(["1", "Rà soát thủ tục", "Sở Nội vụ", "Quý I/2025", "Tháng 9/2025"]),
+        ],
+    )
+    path = document.save(tmp_path / "hai-cot.docx")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY, meta=PlanMeta(year=2025))
+    assert failure.value.lines()[0] == (
+        f"{path}: Bảng 1: không biết cột nào là thời hạn trong các cột “Tiến độ”, “Thời "
+        "gian”: hãy đặt tên cột thời hạn là “Thời gian hoàn thành” (hoặc “Kết thúc”), cột còn "
+        "lại “Bắt đầu”"
+    )
+    with Session(registry) as session:
+        assert session.exec(select(func.count()).select_from(Plan)).one() == 1
+
+
+def test_a_csv_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "kh.csv"
+    path.write_text(
+        "Số kế hoạch,14/KH-UBND\nNăm,2025\n\n"
+        "STT,Nhiệm vụ,Cơ quan chủ trì,Bắt đầu,Hoàn thành\n"
+        "1,Rà soát thủ tục,Sở Nội vụ,Tháng 3/2025,Tháng 9/2025\n",
+        encoding="utf-8",
+    )
+    with session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    with Session(registry) as session:
+        assert session.exec(select(Task.deadline_text)).all() == ["Tháng 9/2025"]
+    only_start = tmp_path / "bat-dau.csv"
+    only_start.write_text(
+        path.read_text(encoding="utf-8").replace("Hoàn thành", "Ghi chú"), encoding="utf-8"
+    )
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, only_start, settings=SETTINGS, on=IMPORT_DAY)
+    assert "cột “Bắt đầu” là ngày bắt đầu, không phải thời hạn" in failure.value.lines()[0]
+
+
+def test_the_header_printed_again_mid_table_is_skipped_not_a_task(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A header row again anywhere in the table, worded or wrapped otherwise than the
+    first and not marked to repeat (a document converted from print), its last words
+    broken into the next row."""
+    document = PlanDocument()
+    document.paragraph("Số: 15/KH-UBND")
+    document.table(
+        5,
+        [
+            TableRow(["STT", "Nội dung công việc", "Thời gian thực hiện", "Cơ quan chủ trì",
+                      "Hoạt động/Sản phẩm"], header=True),
+            TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", "Báo cáo"]),
+            TableRow(["STT", "Nội dung\ncông việc", "Thời gian\nthực hiện", "Cơ quan\nchủ trì",
+                      "Hoạt động/Sản"]),
+            TableRow(["", "", "", "", "phẩm"]),
+            TableRow(["2", "Công khai thủ tục", "Quý II/2025", "Sở Tư pháp", "Cổng thông tin"]),
+        ],
+    )  # fmt: skip
+    path = document.save(tmp_path / "lap-tieu-de.docx")
+    with session_scope(registry) as session:
+        report = import_plan(
+            session, path, settings=SETTINGS, on=IMPORT_DAY, meta=PlanMeta(year=2025)
+        )
+    assert report.tasks_total == 2
+    with Session(registry) as session:
+        tasks = session.exec(select(Task.number, Task.text, Task.result).order_by(col(Task.id)))
+        assert tasks.all() == [
+            ("1", "Rà soát thủ tục", "Báo cáo"),
+            ("2", "Công khai thủ tục", "Cổng thông tin"),
+        ]
+
+
+def test_task_tables_numbered_each_from_one_are_sections_of_their_own(
+    registry: Engine, tmp_path: Path
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 16/KH-UBND")
+    for year, agency in ((2025, "Sở Nội vụ"), (2026, "Sở Tư pháp")):
+        document.paragraph(f"{year - 2024}. Nhiệm vụ năm {year}")
+        document.table(
+            4,
+            [
+                TableRow(["STT", "Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+                TableRow([Span("I. CẢI CÁCH THỂ CHẾ", 4)]),
+                TableRow(["1", f"Nhiệm vụ A {year}", f"Quý IV/{year}", agency]),
+                TableRow(["2", f"Nhiệm vụ B {year}", f"Quý IV/{year}", agency]),
+            ],
+        )
+    document.table(
+        4,
+        [
+            TableRow(["STT", "Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+            TableRow(["1", "Nhiệm vụ không có tên bảng", "Quý IV/2026", "Sở Nội vụ"]),
+        ],
+    )
+    path = document.save(tmp_path / "hai-bang.docx")
+    with session_scope(registry) as session:
+        report = import_plan(
+            session, path, settings=SETTINGS, on=IMPORT_DAY, meta=PlanMeta(year=2025)
+        )
+    assert report.tasks_total == 5
+    with Session(registry) as session:
+        sections = session.exec(select(Section.key, Section.title).order_by(col(Section.id)))
+        assert sections.all() == [
+            ("B1", "1. Nhiệm vụ năm 2025"), ("B1.I", "CẢI CÁCH THỂ CHẾ"),
+            ("B2", "2. Nhiệm vụ năm 2026"), ("B2.I", "CẢI CÁCH THỂ CHẾ"), ("B3", "Bảng 3"),
+        ]  # fmt: skip
+        keys = session.exec(select(Task.key).order_by(col(Task.id))).all()
+        assert keys == ["B1.I.1", "B1.I.2", "B2.I.1", "B2.I.2", "B3.1"]

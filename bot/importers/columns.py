@@ -104,19 +104,91 @@ LABELS = {
 }
 
 
+# A task table's time columns: "Thời gian thực hiện" over "Bắt đầu | Hoàn thành". The
+# deadline is the end; a start is never taken for it.
+_END = ("hoan thanh", "ket thuc", "den ngay", "han chot")
+_START = ("bat dau", "tu ngay", "khoi dau", "khoi cong")
+_NOT_TIME = ("ket qua", "san pham", "chi tieu")
+
+
+def _time_kind(cell: str) -> str | None:
+    """ "end", "start" or "time" (a deadline that says neither) for a task table's header
+    cell that speaks of time; None for any other cell."""
+    words = f" {key(cell)} "
+    if any(f" {w} " in words for w in _START):
+        return "start"
+    if any(f" {w} " in words for w in _NOT_TIME):
+        return None
+    if any(f" {w} " in words for w in _END):
+        return "end"
+    alternatives = next(alts for name, alts in _RULES["tasks"] if name == "deadline")
+    found = set(words.split())
+    return "time" if any(all(w in found for w in alt) for alt in alternatives) else None
+
+
+def _deadline_candidates(cells: Sequence[str], taken: set[int]) -> list[tuple[int, str]]:
+    return [
+        (i, kind)
+        for i, cell in enumerate(cells)
+        if i not in taken and (kind := _time_kind(cell)) is not None
+    ]
+
+
+def _pick_deadline(candidates: list[tuple[int, str]]) -> int | None:
+    """The end column among the time columns; a column that says neither start nor end
+    when it is the only one; None when there is none or no way to tell."""
+    ends = [i for i, kind in candidates if kind == "end"]
+    if ends:
+        return ends[0] if len(ends) == 1 else None
+    plain = [i for i, kind in candidates if kind == "time"]
+    return plain[0] if len(plain) == 1 else None
+
+
+def deadline_problem(cells: Sequence[str]) -> str | None:
+    """Why a task table's header row gives no deadline column although it has time
+    columns: two that could each be the deadline, or only a start. None when it is clear."""
+    mapping = map_header(cells, "tasks")
+    if "deadline" in mapping:
+        return None
+    taken = set(mapping.values())
+    candidates = _deadline_candidates(cells, taken)
+    if not candidates:
+        return None
+    names = ", ".join(f"“{' '.join(cells[i].split())}”" for i, _ in candidates)
+    if all(kind == "start" for _, kind in candidates):
+        return (
+            f"cột {names} là ngày bắt đầu, không phải thời hạn: bảng cần cột thời hạn "
+            "(“Hoàn thành”, “Kết thúc”, “Thời hạn hoàn thành”)"
+        )
+    return (
+        f"không biết cột nào là thời hạn trong các cột {names}: hãy đặt tên cột thời hạn là "
+        "“Thời gian hoàn thành” (hoặc “Kết thúc”), cột còn lại “Bắt đầu”"
+    )
+
+
 def map_header(cells: Sequence[str], table: str) -> dict[str, int]:
-    """Column name → index, for the cells of one row. Unknown headers are ignored."""
+    """Column name → index, for the cells of one row. Unknown headers are ignored. A task
+    table's deadline is its end column ("Hoàn thành" beside "Bắt đầu"), never a start
+    column; none when two columns could be it (:func:`deadline_problem` says why)."""
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
         words = set(key(cell).split())
         if not words:
             continue
+        time = table == "tasks" and _time_kind(cell) is not None
         for column, alternatives in _RULES[table]:
+            if time and column == "deadline":
+                break  # the deadline is chosen below, among all the time columns
             if column in found:
                 continue
             if any(all(w in words for w in alt) for alt in alternatives):
                 found[column] = index
                 break
+    if table == "tasks":
+        candidates = _deadline_candidates(cells, set(found.values()))
+        deadline = _pick_deadline(candidates)
+        if deadline is not None:
+            found["deadline"] = deadline
     return found
 
 

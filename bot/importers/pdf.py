@@ -43,7 +43,14 @@ from pdfplumber.table import Table
 from pdfplumber.utils.exceptions import PdfminerException
 
 from bot.domain.text import clean, key
-from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader, find_header
+from bot.importers.plan_tables import (
+    CLOSING,
+    DocumentPlan,
+    GridRow,
+    PlanReader,
+    broken_token,
+    find_header,
+)
 from bot.importers.rows import RowError
 from bot.importers.tabular import FileProblem
 
@@ -57,6 +64,12 @@ _TOLERANCE = 3.0  # points: two ruling lines this close are one column boundary
 _COLUMN_GAP = 2.0  # a gap wider than this many line heights parts two columns of text
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?[-–—\s]*$", re.I)
 _MARGIN = 0.08  # of the page's height: its head and foot, where page numbers stand
+_X_TOLERANCE = 3.0  # points: letters further apart than this stand in two words
+# A bullet glyph at a line's start, shown as Word shows it ("- "; the ones Word keeps as
+# they are, kept); "-" and "+" only when a space or tab follows them ("-5%" is no bullet).
+_BULLETS = frozenset("-+–•*◦▪▫●○■□‣⁃∙·")
+_WORD_BULLETS = frozenset("-+–•*")
+_TEXT_MARKS = frozenset("-+–*·")
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
 
@@ -184,18 +197,27 @@ def _grid(table: Table, page: int) -> _Table:
     rows: list[GridRow] = []
     # column → (bottom, first column, span, value) of the last cell over that column
     above: dict[int, tuple[float, int, int, str]] = {}
-    for index, (row, texts) in enumerate(zip(table.rows, table.extract(), strict=True), 1):
+    chars = [
+        c for c in table.page.chars
+        if c["text"] and _inside(c, table.bbox)
+    ]  # fmt: skip
+    texts_of = [[None if b is None else _cell_text(chars, b) for b in r.cells] for r in table.rows]
+    full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
+    for index, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True), 1):
         top = row.bbox[1]
         values = [""] * width
         starts: list[tuple[int, int]] = []
         continued: set[int] = set()
         covered: set[int] = set()
-        for bbox, text in zip(row.cells, texts, strict=True):
+        full: set[int] = set()
+        for bbox, text, ends_full in zip(row.cells, texts, full_of[index - 1], strict=True):
             if bbox is None:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
-            values[first] = _cell_text(text or "")
+            values[first] = text or ""
+            if ends_full:
+                full.add(first)
             starts.append((first, span))
             for col in range(first, first + span):
                 covered.add(col)
@@ -213,7 +235,7 @@ def _grid(table: Table, page: int) -> _Table:
         starts.sort()
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
         bold = len(boxes) == 1 and _bold(table.page, boxes[0])
-        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold))
+        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full))
     return _Table(rows, xs)
 
 
@@ -237,9 +259,135 @@ def _column(edges: list[float], x: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - x))
 
 
-def _cell_text(text: str) -> str:
-    lines = (clean(line) for line in unicodedata.normalize("NFC", text).splitlines())
-    return "\n".join(line for line in lines if line)
+def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> str:
+    """A cell's text, a line for each line printed, except that a line the cell's width
+    broke inside a word, a number or a date too long for a line ("31/12/202" over "5",
+    "QĐ-" over "UBND", "100" over "%") is joined to the next without a space; a bullet at a line's start
+    as "- "."""
+    lines = _char_lines([c for c in chars if _inside(c, box)])
+    if not lines:
+        return ""
+    left = min(c["x0"] for line in lines for c in line)
+    right = box[2] - max(0.0, left - box[0])  # the text's right edge: the padding mirrored
+    # Lines wrapped at a space end with it (LibreOffice prints it): then a line ending in a
+    # hyphen with no space after it was broken there, inside a code.
+    spaced = any(line[-1]["text"] == " " for line in lines[:-1])
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        text = _line_text(line)
+        if i and _wrapped(lines[i - 1], line, right, hyphen=spaced):
+            out[-1] += text
+        else:
+            out.append(text)
+    return "\n".join(t for t in (clean(t) for t in out) if t)
+
+
+def _ends_full(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> bool:
+    """Whether the cell's last line reaches its right edge with a letter or digit, no
+    space after it: a word, number or date the page's end may have broken."""
+    lines = _char_lines([c for c in chars if _inside(c, box)])
+    if not lines:
+        return False
+    left = min(c["x0"] for line in lines for c in line)
+    right = box[2] - max(0.0, left - box[0])
+    last = [c for c in lines[-1] if not _combining(c)][-1]
+    size = float(last.get("size") or (last["bottom"] - last["top"]))
+    return bool(last["text"][:1].isalnum() and last["x1"] + size * 0.6 > right - 0.5)
+
+
+def _combining(char: dict[str, Any]) -> bool:
+    return all(unicodedata.combining(ch) for ch in char["text"])
+
+
+def _char_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The characters in lines, top to bottom, each left to right; a combining mark drawn
+    as a glyph of its own after the letter it stands over."""
+    lines: list[list[dict[str, Any]]] = []
+    for char in sorted(chars, key=lambda c: c["top"]):
+        if lines and char["top"] - lines[-1][0]["top"] <= _TOLERANCE:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    out = []
+    for line in lines:
+        bases = sorted((c for c in line if not _combining(c)), key=lambda c: c["x0"])
+        ordered: list[dict[str, Any]] = list(bases)
+        for mark in (c for c in line if _combining(c)):
+            middle = (mark["x0"] + mark["x1"]) / 2
+            at = next(
+                (i for i, b in enumerate(ordered) if not _combining(b) and b["x1"] >= middle),
+                len(ordered) - 1,
+            )
+            while at + 1 < len(ordered) and _combining(ordered[at + 1]):
+                at += 1
+            ordered.insert(at + 1, mark)
+        out.append(ordered)
+    return out
+
+
+def _line_text(line: list[dict[str, Any]]) -> str:
+    """A line's characters as text: a space where the PDF has one, or where letters stand
+    further apart than a space's width; a bullet glyph at its start as Word's bullet."""
+    parts: list[str] = []
+    previous: dict[str, Any] | None = None
+    for char in line:
+        if _combining(char):
+            parts.append(char["text"])
+            continue
+        if (
+            previous is not None
+            and char["text"] != " "
+            and previous["text"] != " "
+            and char["x0"] - previous["x1"] > _X_TOLERANCE
+        ):
+            parts.append(" ")
+        parts.append(char["text"])
+        previous = char
+    text = unicodedata.normalize("NFC", "".join(parts))
+    first = text[:1]
+    if first and (first in _BULLETS or "\ue000" <= first <= "\uf8ff"):
+        rest = text[1:]
+        if rest.startswith(" ") or first not in _TEXT_MARKS:  # a space or tab after it
+            return f"{first if first in _WORD_BULLETS else '-'} {rest.lstrip()}"
+    return text
+
+
+def _wrapped(
+    above: list[dict[str, Any]], below: list[dict[str, Any]], right: float, *, hyphen: bool
+) -> bool:
+    """Whether the line ``below`` goes on with the word, number or date the cell's width
+    broke at the end of ``above``: no space there, letters or digits on both sides, the
+    line above full (the next letter would not have fitted), and either a number, date or
+    code broken ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), or a word alone on its
+    line that makes one syllable with the next line's first ("- Thư" over "ờng xuyên",
+    where a bullet's tab left too little room), or a code broken after its hyphen
+    ("1590/QĐ-" over "UBND") where ``hyphen`` (the cell's lines wrapped at a space show
+    it, so a line without one was broken elsewhere)."""
+    chars = [c for c in above if not _combining(c)]
+    follows = [c for c in below if not _combining(c)]
+    if not chars or not follows or chars[-1]["text"] == " ":
+        return False
+    if follows[0]["text"] in CLOSING:  # "100" over "%", "2019)" over ",": never a line's start
+        return True
+    if not follows[0]["text"][:1].isalnum():
+        return False
+    last = chars[-1]
+    text = _line_text(above)
+    token = text.split()[-1] if text.split() else ""
+    if last["text"][:1].isalnum():
+        width = follows[0]["x1"] - follows[0]["x0"]
+        if last["x1"] + width <= right - 0.5:
+            return False  # room was left: the line ended there
+        after = _line_text(below).split()[0]
+        if not broken_token(token, after):
+            return False
+        # A word (not a number or code) is broken only when alone on its line.
+        words = [w for w in text.split() if w not in _WORD_BULLETS]
+        return len(words) == 1 or "/" in token or token[-1].isdigit()
+    if hyphen and last["text"] == "-" and len(chars) > 1 and chars[-2]["text"][:1].isalnum():
+        word = next((c for c in follows if c["text"] == " "), follows[-1])
+        return bool(last["x1"] + (word["x0"] - follows[0]["x0"]) > right - 0.5)
+    return False
 
 
 def _same_columns(a: list[float], b: list[float]) -> bool:
@@ -271,8 +419,8 @@ def _lines(
         width = max(len(parts) for _, parts in run) if run else 0
         for col in range(width):
             for _, parts in run:
-                if col < len(parts):  # at the run's top: the page's order keeps the column's
-                    out.append((run[0][0], _text(parts[col])))
+                if col < len(parts) and parts[col]:  # at the run's top: the page's order
+                    out.append((run[0][0], _text(parts[col])))  # keeps the column's
         run.clear()
 
     for line in lines:
@@ -281,10 +429,37 @@ def _lines(
         if len(parts) > 1:
             run.append((line[0]["top"], parts))
             continue
+        if run and (placed := _in_column(line, run)) is not None:
+            run.append((line[0]["top"], placed))  # a column's line wrapped ("VIỆT NAM")
+            continue
         flush()
         out.append((line[0]["top"], _text(line)))
     flush()
     return out, [_text(line) for line in lines]
+
+
+def _in_column(
+    line: list[dict[str, Any]], run: list[tuple[float, list[list[dict[str, Any]]]]]
+) -> list[list[dict[str, Any]]] | None:
+    """``line`` as a line of one column of the two-column run above it (its words in
+    that column, none in the others), when it follows the run closely and stands within
+    one column: the header block's motto or date wrapped. None otherwise."""
+    _, above = run[-1]
+    last = [w for part in above for w in part]
+    height = max(w["bottom"] - w["top"] for w in last)
+    if line[0]["top"] - max(w["bottom"] for w in last) > height:
+        return None  # a gap: the header block has ended
+    width = max(len(parts) for _, parts in run)
+    starts = [
+        min(parts[c][0]["x0"] for _, parts in run if c < len(parts) and parts[c])
+        for c in range(width)
+    ]
+    x0, x1 = line[0]["x0"], line[-1]["x1"]
+    for c in range(width):
+        end = starts[c + 1] if c + 1 < width else float("inf")
+        if starts[c] - height <= x0 and x1 < end:
+            return [line if i == c else [] for i in range(width)]
+    return None
 
 
 def _segments(line: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -32,14 +32,16 @@ is named "Bảng 2, dòng 14, cột Tiến độ" (and "(trang 5)" in a PDF).
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned
-from bot.importers.columns import LABELS, map_header
+from bot.importers.columns import LABELS, deadline_problem, map_header
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
@@ -139,7 +141,8 @@ _ATTACHED = re.compile(
     re.IGNORECASE,
 )
 _TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuong trinh hanh dong"}
-_NATION = ("cong hoa xa hoi chu nghia viet nam", "doc lap")
+_NATION = ("cong hoa xa hoi chu nghia", "doc lap")
+_DATE_GOES_ON = re.compile(r"^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm)?$", re.I)
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
 _LEAD_IN_TITLE = re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+")
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
@@ -193,6 +196,15 @@ class _Heading:
             lead = clean(text[m.end() :].split("(")[0])
         return number, text, lead
 
+    def caption(self) -> str:
+        """The line right above a table, when it reads as its heading ("2. Nhiệm vụ năm
+        2026"): short, not a sentence that runs on into the table."""
+        line = clean(self.lines[-1]) if self.lines else ""
+        return line if 0 < len(line) <= _CAPTION and not line.endswith((",", ";")) else ""
+
+
+_CAPTION = 150  # characters: a longer line above a table is body text, not its heading
+
 
 # --- tables on a grid ----------------------------------------------------------------------
 
@@ -210,6 +222,42 @@ class GridRow:
     repeated_header: bool = False  # marked to repeat on each page (Word's w:tblHeader)
     page: int | None = None  # the page the row is printed on, in a PDF
     bold: bool = False  # all its text in bold
+    # grid columns whose last line is full to the cell's edge with no space after it (a
+    # word, number or date the page's end may have broken: goes on in the next part)
+    full: set[int] = field(default_factory=set)
+    # grid columns given the value of a box merged down over the page break above
+    carried: set[int] = field(default_factory=set)
+
+
+CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
+
+
+def broken_token(before: str, after: str) -> bool:
+    """Whether ``before`` and ``after``, the end of one line and the start of the next in
+    a cell the width (or the page) broke, are one token: a mark that sticks to the word
+    before it ("100" over "%"), a number ("2" over "5"), a date
+    or code ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), or one Vietnamese syllable
+    ("Thư" over "ờng"): letters with a single run of vowels and one tone mark at most,
+    in one case ("quyết" over "TTHC" is two words)."""
+    if before and after and after[0] in CLOSING:
+        return True
+    if not before or not after or not after[0].isalnum():
+        return False
+    if (before[-1].isdigit() and after[0].isdigit()) or before.endswith("/"):
+        return True  # a number or date
+    if "/" in before:  # a code: its capitals go on ("02/2017/T" over "T-VPCP")
+        return before[-1].isupper() and after.split()[0].upper() == after.split()[0]
+    word = before + after.split()[0]
+    letters = fold(word).strip(".,;:")
+    tones = sum(unicodedata.normalize("NFD", word).count(mark) for mark in _TONES)
+    cased = word[1:].islower() or word.isupper()  # not "quyết" + "TTHC"
+    return (
+        cased and tones <= 1 and letters.isalpha()
+        and len(re.findall(r"[aeiouy]+", letters)) == 1
+    )  # fmt: skip
+
+
+_TONES = ("\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # a syllable has one at most
 
 
 def _spread(row: GridRow) -> list[str]:
@@ -223,6 +271,8 @@ def _spread(row: GridRow) -> list[str]:
 
 
 _HEADER_SEARCH = 4  # rows looked at for a table's header
+_HEADER_CELL = 60  # characters: a header cell is no longer
+_HEADER_TAIL = 3  # words: a header cell's rest over a page is no longer
 
 
 def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
@@ -230,7 +280,10 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
     a table that is no task table (no task column, or none of deadline, lead, coordinate)."""
     for start in range(min(_HEADER_SEARCH, len(grid))):
         mapping = map_header(_spread(grid[start]), "tasks")
-        if "task" not in mapping or not {"deadline", "lead", "coordinate"} & set(mapping):
+        times = deadline_problem(_spread(grid[start])) is not None  # a deadline to choose
+        if "task" not in mapping or not (
+            {"deadline", "lead", "coordinate"} & set(mapping) or times
+        ):
             continue
         end = start + 1
         labels = [[v] for v in _spread(grid[start])]
@@ -280,6 +333,8 @@ class _ReadTable:
     given_lead: set[int]  # indexes in ``rows`` of the rows given the heading's lead
     errors: list[str]
     notes: list[str]
+    appendix: bool = False  # under a "PHỤ LỤC" heading: a section of its own
+    caption: str = ""  # the heading line right above it, where it has one
 
 
 @dataclass
@@ -297,8 +352,15 @@ class _TaskTable:
             for name, col in self.columns.items()
         }  # fmt: skip
         errors = []
+        width = max((len(r.values) for r in self.grid[: self.header_rows]), default=0)
+        header = [
+            " ".join(dict.fromkeys(v for r in self.grid[: self.header_rows] if (v := _at(r, c))))
+            for c in range(width)
+        ]
         missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
-        if missing:
+        if problem := deadline_problem(header):
+            errors.append(problem)
+        elif missing:
             errors.append("thiếu cột: " + ", ".join(missing))
         columns = set(self.columns)
         if lead and "lead" not in columns:
@@ -311,12 +373,29 @@ class _TaskTable:
         unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
+        again: list[list[str]] = []  # the header printed again, in the rows just before
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
+                again.append(_spread(row))
                 continue  # the header again, on a new page
+            if self._header_again(row):
+                again.append(_spread(row))
+                continue  # the header again, mid-page or with its lines wrapped otherwise
+            if any(self._header_goes_on(row, header) for header in again):
+                again = []
+                continue  # the rest of the header printed again, broken over a page
+            again = []
             if _column_numbers(row.values):
                 continue
             cells = self._cells(row)
+            for c in sorted(row.carried):
+                name = next((n for n, i in self.columns.items() if i == c), "")
+                label = clean(_at(self.grid[0], c)) if self.header_rows else name
+                notes.append(
+                    f"dòng {row.index} (trang {row.page}): ô “{label}” để trống ở đầu trang, "
+                    f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
+                    "gộp kéo sang trang (hãy đối chiếu bản Word)"
+                )
             if cells is None and _heading(row):
                 unnumbered += 1
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
@@ -330,7 +409,47 @@ class _TaskTable:
                 rows.append((row, cells))
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
-        return _ReadTable(self.number, heading, lead, columns, labels, rows, given, errors, notes)
+        caption = "" if appendix is not None else self.heading.caption()
+        return _ReadTable(
+            self.number, heading, lead, columns, labels, rows, given, errors, notes,
+            appendix is not None, caption,
+        )  # fmt: skip
+
+    def header_row(self, row: GridRow) -> bool:
+        """Whether ``row``, below the header, is the header again: marked to repeat, the
+        same as a header row, or as :meth:`_header_again` reads it."""
+        keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
+        return row.repeated_header or _row_key(row.values) in keys or self._header_again(row)
+
+    def _header_again(self, row: GridRow) -> bool:
+        """Whether ``row`` is the table's header printed again: its cells name the same
+        columns in the same places (the STT's "STT" too), all short as headers are."""
+        spread = _spread(row)
+        if any(len(v) > _HEADER_CELL for v in spread):
+            return False
+        found = map_header(spread, "tasks")
+        if found.get("task") != self.columns.get("task"):
+            return False
+        if "number" in self.columns and found.get("number") != self.columns["number"]:
+            return False
+        agree = [c for c, i in found.items() if self.columns.get(c) == i]
+        return len(agree) >= 2 and len(agree) == len(found)
+
+    def _header_goes_on(self, row: GridRow, again: list[str]) -> bool:
+        """Whether ``row``, right below the header printed again, is its rest: no STT, and
+        a word or three, one of which completes a header cell above that named no column
+        ("Hoạt động/Sản" over a page, "phẩm")."""
+        spread = _spread(row)
+        number = self.columns.get("number")
+        if number is not None and number < len(spread) and spread[number].strip():
+            return False
+        if not any(spread) or any(len(v.split()) > _HEADER_TAIL for v in spread):
+            return False
+        above = [again[c] if c < len(again) else "" for c in range(len(spread))]
+        return any(
+            v and not map_header([above[c]], "tasks") and map_header([f"{above[c]} {v}"], "tasks")
+            for c, v in enumerate(spread)
+        )
 
     def _cells(self, row: GridRow) -> dict[str, str] | None:
         """The row's canonical cells; None for a full-width heading with no number."""
@@ -355,6 +474,11 @@ class _TaskTable:
         return cells
 
 
+def _at(row: GridRow, column: int) -> str:
+    spread = _spread(row)
+    return spread[column] if column < len(spread) else ""
+
+
 def _heading(row: GridRow) -> bool:
     """Whether a merged full-width row with no number reads as a section's heading: in
     bold, or in capitals ("NHIỆM VỤ KHÁC"); a note ("(tiếp theo)", "Ghi chú: …") does not."""
@@ -367,6 +491,120 @@ def _heading(row: GridRow) -> bool:
 
 def _row_key(values: list[str]) -> tuple[str, ...]:
     return tuple(fold(v) for v in values)
+
+
+def _rows_back(table: _TaskTable) -> Iterator[GridRow]:
+    """The table's rows read so far, last first, headers printed again left out."""
+    for row in reversed(table.grid[table.header_rows :]):
+        if any(row.values) and not table.header_row(row):
+            yield row
+
+
+def _last_task_row(table: _TaskTable) -> GridRow | None:
+    """The table's last row as its task's boxes read: a row with no STT (the task broken
+    over a page) with each empty cell given the value of the task's own row above."""
+    rows = _rows_back(table)
+    last = next(rows, None)
+    if last is None:
+        return None
+    number = table.columns.get("number")
+    values = [""] * len(last.values)
+    for row in itertools.chain([last], rows):
+        for c, v in enumerate(row.values[: len(values)]):
+            if v.strip() and c not in row.continued:
+                values[c] = f"{v}\n{values[c]}".strip()
+            elif v.strip() and not values[c]:
+                values[c] = v  # merged from above: the value once
+        if number is None or number >= len(row.values) or row.values[number].strip():
+            break
+    return replace(last, values=values)
+
+
+def _join_broken(table: _TaskTable, grid: list[GridRow]) -> None:
+    """A word, number or date the page's end broke ("31/12/202" | "5"): the new part's
+    first line of that cell, in the task's row broken over the page, joined to it."""
+    last = next(_rows_back(table), None)
+    if last is None or not last.full:
+        return
+    number = table.columns.get("number")
+    row = next((r for r in grid if not table.header_row(r)), None)
+    if row is None or (number is not None and number < len(row.values) and row.values[number]):
+        return  # a new task: nothing broken goes on
+    for c in last.full:
+        if c >= len(row.values) or c in row.continued or not row.values[c]:
+            continue
+        head, _, rest = row.values[c].partition("\n")
+        before = last.values[c].split()[-1] if last.values[c].split() else ""
+        if broken_token(before, head.split()[0]):
+            last.values[c] += head
+            row.values[c] = rest
+
+
+def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top: set[int]) -> None:
+    """Give the boxes merged down over the page their value in the new part (see
+    :meth:`PlanReader.continue_table`): in its first row when that row opens a task (one
+    with no STT is the task above broken over the page, which has the value already), and
+    in the rows below it merged with it."""
+    number = table.columns.get("number")
+    values = dict(enumerate(last.values))
+    carried: set[int] | None = None  # None: the first row not read yet
+
+    def rows_after(row: GridRow) -> list[GridRow]:
+        return grid[grid.index(row) + 1 :]
+
+    for row in grid:
+        if carried is None and table.header_row(row):
+            continue
+        opens = number is not None and number < len(row.values) and row.values[number].strip()
+        if carried is None:
+            # A row with no STT is the last task broken over the page: each of its boxes
+            # is that task's, and goes on to the rows merged with it.
+            # A box merged down from the row's first over the rows below it, left empty:
+            # the box above the page break going on.
+            below = next((r for r in rows_after(row) if not table.header_row(r)), None)
+            merged = below.continued if below is not None else set()
+            columns = (open_top | last.continued | merged) if opens else set(range(len(row.values)))
+            columns = {
+                c
+                for c in columns
+                if c != number
+                and values.get(c, "").strip()
+                and not any(start < c < start + span for start, span in row.starts)
+            }  # fmt: skip  (a cell spanning it, "III. Chỉ số PAR", stops the box)
+            for c in columns:
+                if row.values[c].strip() and not opens:
+                    values[c] = f"{values[c]}\n{row.values[c]}"
+        else:
+            columns = carried & row.continued
+        if not columns:
+            return
+        for c in columns:
+            if c < len(row.values) and not row.values[c].strip() and (opens or carried):
+                row.values[c] = values[c]
+                if opens and c not in row.continued:
+                    row.carried.add(c)
+                if not any(start == c for start, _ in row.starts):
+                    row.starts.append((c, 1))
+                    row.starts.sort()
+        carried = columns
+
+
+def _own_sections(tables: list[_ReadTable]) -> None:
+    """A section for each task table not under a "PHỤ LỤC" heading ("Bảng 2", titled by
+    the heading above it), when two of them number their rows alike (each from 1): the
+    same STT in two tables is then two tasks, not one written twice."""
+    plain = [t for t in tables if not t.appendix]
+    seen: set[str] = set()
+    collide = False
+    for t in plain:
+        numbers = {n for _, cells in t.rows if (n := fold(cells.get("number", "")).strip(" ."))}
+        collide = collide or bool(numbers & seen)
+        seen |= numbers
+    if not collide:
+        return
+    for t in plain:
+        t.rows.insert(0, (None, {"number": f"Bảng {t.number}", "task": t.caption}))
+        t.given_lead = {i + 1 for i in t.given_lead}
 
 
 def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
@@ -419,6 +657,9 @@ class PlanReader:
         if text.startswith("(") and ")" not in text and text.count(" ") < 60:
             self.open_bracket = text
             return
+        if _DATE_GOES_ON.search(text):  # "Sóc Trăng, ngày 26 tháng 8 năm" over "2022"
+            self.open_bracket = text
+            return
         self._read(text)
 
     def _read(self, text: str) -> None:
@@ -469,12 +710,19 @@ class PlanReader:
         self.found.append(_TaskTable(len(self.found) + 1, grid, found[0], found[1], heading))
         return True
 
-    def continue_table(self, grid: list[GridRow]) -> None:
+    def continue_table(self, grid: list[GridRow], open_top: set[int] | None = None) -> None:
         """More rows of the last task table (its part on the next page), counted on from
-        its rows."""
-        table = self.found[-1].grid
+        its rows. A cell merged down over the page break, as Word's vMerge goes on, gives
+        its value to the new part's first task row where that row's cell is empty (and to
+        the rows merged with it): a column in ``open_top`` (its box has no top border on
+        the new page), or one whose box was merged over the last rows of the part before."""
+        found = self.found[-1]
+        table = found.grid
         for row in grid:
             row.index += len(table)
+        if last := _last_task_row(found):
+            _carry_over(found, last, grid, open_top or set())
+            _join_broken(found, grid)
         table.extend(grid)
 
     def check_found(self, path: Path, kind: str = "văn bản") -> None:
@@ -494,6 +742,7 @@ class PlanReader:
             self.meta.number = self.meta.number or self.attached[0]
             self.meta.issued_on = self.meta.issued_on or self.attached[1]
         tables = [t.read() for t in self.found]
+        _own_sections(tables)
         if not self.meta.title:
             self.meta.title = next((t.heading.split(": ", 1)[-1] for t in tables if t.heading), "")
         used = [c for c in COLUMNS if any(c in t.columns for t in tables)]

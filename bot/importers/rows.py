@@ -17,7 +17,7 @@ from bot.domain.agencies import Match, Registry, describe_unknown
 from bot.domain.deadlines import Deadline, Unspecified, WorkingDays, parse_deadline
 from bot.domain.text import clean, fold
 from bot.domain.when import read_moment
-from bot.importers.columns import LABELS, REQUIRED, is_header, map_header
+from bot.importers.columns import LABELS, REQUIRED, deadline_problem, is_header, map_header
 from bot.importers.tabular import Row
 
 
@@ -88,6 +88,9 @@ _APPENDIX = re.compile(r"^(?:phu luc|pl)\s*(\d+)\b")
 # A heading a document leaves unnumbered, numbered M1, M2… by the document's reader
 # (bot/importers/plan_tables.py): a section at the level of I, II….
 _UNNUMBERED = re.compile(r"^M\d+$")
+# A task table of a document with several, each numbered from 1 ("Bảng 2"), given its own
+# section by the document's reader: a section at the level of an appendix.
+_TABLE = re.compile(r"^bang\s*(\d+)$")
 _DITTO = {"〃", '"', "”", "nt", "như trên", "nhu tren"}
 _PLAN_REF = re.compile(
     r"k[eế]\s*ho[aạ]ch\s*s[oố]\s*:?\s*([0-9]+\s*/\s*[\w\-Đđ]+)(?:.*?ng[aà]y\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4}))?",
@@ -152,6 +155,9 @@ def parse_plan_rows(
                 "trống thì điền vào tệp",
             )
         )
+        return ParsedPlan(meta, [], [], errors)
+    if problem := deadline_problem(rows[header_at].cells):
+        errors.append(RowError(rows[header_at].line, problem))
         return ParsedPlan(meta, [], [], errors)
     if missing_cols:
         errors.append(RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols)))
@@ -283,6 +289,8 @@ def _section(cells: dict[str, str]) -> tuple[int, str, str] | None:
     title = clean(f"{tail} {rest}")
     if m := _APPENDIX.match(fold(number or rest)):
         return 0, f"PL{m.group(1)}", clean(number + " " + rest)
+    if m := _TABLE.match(fold(number)):
+        return 0, f"B{m.group(1)}", clean(rest) or number
     if len(first) == 1 and first.isalpha() and first.isupper() and first not in "IVX":
         return 1, first, title
     if _ROMAN.match(first) or _UNNUMBERED.match(first):
