@@ -30,8 +30,8 @@ from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import (
     HEADER,
-    _given,
     headings_and_notes,
+    import_both,
     registry,
     start_end_plan,
     tasks_of,
@@ -54,16 +54,9 @@ def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
     meta, _, _ = read_seed(csv_path)
     document = seed_document(csv_path, tmp_path, PlanPdf())
     assert document.suffix == ".pdf"
-    with Session(registry) as session:
-        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
-        expected = tasks_of(session, from_csv.plan)
-        session.rollback()
-        from_pdf = import_plan(
-            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
-        )
-        got = tasks_of(session, from_pdf.plan)
-        issued_on = session.exec(select(Plan.issued_on)).one()
-        session.rollback()
+    both = import_both(registry, csv_path, document)
+    from_csv, from_pdf, expected, got, issued_on = (both.csv, both.document, both.expected,
+                                                    both.got, both.issued_on)  # fmt: skip
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:
@@ -321,17 +314,8 @@ def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
     a header repeated mid-page and broken over a page, deadlines merged over page breaks,
     words whose marks LibreOffice draws apart."""
     csv_path = LIBREOFFICE.seed_csv(seed, tmp_path)
-    meta, _, _ = read_seed(csv_path)
-    document = LIBREOFFICE.HERE / f"{seed}.pdf"
-    with Session(registry) as session:
-        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
-        expected = tasks_of(session, from_csv.plan)
-        session.rollback()
-        from_pdf = import_plan(
-            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
-        )
-        got = tasks_of(session, from_pdf.plan)
-        session.rollback()
+    both = import_both(registry, csv_path, LIBREOFFICE.HERE / f"{seed}.pdf")
+    from_csv, from_pdf, expected, got = both.csv, both.document, both.expected, both.got
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:

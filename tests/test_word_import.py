@@ -5,6 +5,7 @@ named by table, row and column; one transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.db import make_engine, session_scope, upgrade
 from bot.importers.agencies import import_agencies
 from bot.importers.errors import ImportFailed
-from bot.importers.plans import import_plan
+from bot.importers.plans import PlanImportReport, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.importers.word import read_document, read_word
@@ -79,23 +80,42 @@ def _given(csv_meta: dict[str, str]) -> PlanMeta:
     return PlanMeta(number=csv_meta["Số kế hoạch"], year=int(csv_meta["Năm"]))
 
 
+@dataclass
+class Compared:
+    """A seed plan imported from its CSV and from a document, each rolled back after."""
+
+    csv: PlanImportReport
+    document: PlanImportReport
+    expected: dict[str, tuple[Any, ...]]  # by task key, from the CSV
+    got: dict[str, tuple[Any, ...]]  # by task key, from the document
+    issued_on: date | None  # the plan's date as the document gave it (or as given)
+
+
+def import_both(registry: Engine, csv_path: Path, document: Path) -> Compared:
+    """Import the seed ``csv_path`` then ``document`` (the same plan printed), each in a
+    transaction rolled back, with what an admin would give for it (:func:`_given`)."""
+    meta, _, _ = read_seed(csv_path)
+    with Session(registry) as session:
+        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
+        expected = tasks_of(session, from_csv.plan)
+        session.rollback()
+        from_document = import_plan(session, document, meta=_given(meta), settings=SETTINGS,
+                                    on=IMPORT_DAY)  # fmt: skip
+        got = tasks_of(session, from_document.plan)
+        issued_on = session.exec(select(Plan.issued_on)).one()
+        session.rollback()
+    return Compared(from_csv, from_document, expected, got, issued_on)
+
+
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
 def test_word_version_of_each_seed_plan_gives_the_csv_tasks(
     registry: Engine, tmp_path: Path, seed: str
 ) -> None:
     csv_path = SEED_PLANS / seed
     meta, _, _ = read_seed(csv_path)
-    document = seed_document(csv_path, tmp_path)
-    with Session(registry) as session:
-        from_csv = import_plan(session, csv_path, settings=SETTINGS, on=IMPORT_DAY)
-        expected = tasks_of(session, from_csv.plan)
-        session.rollback()
-        from_word = import_plan(
-            session, document, meta=_given(meta), settings=SETTINGS, on=IMPORT_DAY
-        )
-        got = tasks_of(session, from_word.plan)
-        issued_on = session.exec(select(Plan.issued_on)).one()
-        session.rollback()
+    both = import_both(registry, csv_path, seed_document(csv_path, tmp_path))
+    from_csv, from_word, expected, got, issued_on = (both.csv, both.document, both.expected,
+                                                     both.got, both.issued_on)  # fmt: skip
     assert from_word.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:
