@@ -132,25 +132,8 @@ class InboxProcessor(BaseUpdateProcessor):
                 if asyncio.iscoroutine(coroutine):
                     coroutine.close()
                 return
-            try:
-                mine = await until_answered(
-                    lambda: inbox.claim(engine, CHANNEL, key, self.worker, clock(), self.lease),
-                    "claiming an update",
-                )
-            except Exception:  # never drop an officer's message for the inbox's sake
-                log.exception("update %s could not be claimed; handled anyway", key)
-                mine = True
-            if not mine:
-                log.info("update %s is handled by another process, or was: skipped", key)
-                if asyncio.iscoroutine(coroutine):
-                    coroutine.close()
-                return
-            try:
-                await coroutine
-            finally:
-                await until_answered(
-                    lambda: inbox.handled(engine, CHANNEL, key, clock()), "marking it handled"
-                )
+            await inbox.handle_once(engine, CHANNEL, key, worker=self.worker, clock=clock,
+                                    lease_seconds=self.lease, handling=coroutine)  # fmt: skip
         finally:
             self.queue.here.discard(key)
 

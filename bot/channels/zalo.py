@@ -358,18 +358,17 @@ async def receive(
         if not stored:
             log.info("zalo: message %s delivered again, handled already: dropped", key)
             return
-    worker, lease = worker_id(), settings.dispatch.lease_seconds
-    if not await until_answered(
-        lambda: inbox.claim(engine, INBOX, key, worker, clock(), lease), "claiming an update"
-    ):
-        log.info("zalo: message %s is handled by another process, or was: dropped", key)
-        return
-    try:
-        await handle_update(update, client=client, engine=engine, settings=settings, clock=clock)
-    finally:
-        await until_answered(
-            lambda: inbox.handled(engine, INBOX, key, clock()), "marking it handled"
-        )
+    handling = handle_update(update, client=client, engine=engine, settings=settings,
+                             clock=clock)  # fmt: skip
+    await inbox.handle_once(
+        engine,
+        INBOX,
+        key,
+        worker=worker_id(),
+        clock=clock,
+        lease_seconds=settings.dispatch.lease_seconds,
+        handling=handling,
+    )
 
 
 async def receive_leftovers(

@@ -22,7 +22,9 @@ Times are UTC; ``lease_seconds`` are seconds.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,8 +33,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.db import session_scope
+from bot.db import session_scope, until_answered
 from bot.models import InboxUpdate
+
+log = logging.getLogger(__name__)
 
 #: Seconds a process may take to handle an update it claimed before another may take it
 #: (``dispatch.lease_seconds``, the outbox's lease, in ``dondoc run``): a handler answers
@@ -140,3 +144,32 @@ def prune(session: Session, before: datetime) -> int:
         )
     )
     return int(done.rowcount)  # type: ignore[attr-defined]  # a CursorResult
+
+
+async def handle_once(
+    engine: Engine, channel: str, key: str, *, worker: str, clock: Callable[[], datetime],
+    lease_seconds: float, handling: Awaitable[object],
+) -> bool:  # fmt: skip
+    """Await ``handling`` (the handlers of the kept update ``key``) only if ``worker``
+    claims it, then mark it handled whatever the handlers did; ``False`` (``handling``
+    closed unawaited) when another worker has it or it was handled. The database away is
+    waited for; a claim that fails otherwise handles the update anyway (never drop an
+    officer's message for the inbox's sake)."""
+    try:
+        mine = await until_answered(
+            lambda: claim(engine, channel, key, worker, clock(), lease_seconds),
+            "claiming an update",
+        )
+    except Exception:
+        log.exception("%s update %s could not be claimed; handled anyway", channel, key)
+        mine = True
+    if not mine:
+        log.info("%s update %s is handled by another process, or was: skipped", channel, key)
+        if asyncio.iscoroutine(handling):
+            handling.close()
+        return False
+    try:
+        await handling
+    finally:
+        await until_answered(lambda: handled(engine, channel, key, clock()), "marking it handled")
+    return True
