@@ -32,6 +32,9 @@ from tests.province import Province, build_province
 if TYPE_CHECKING:
     from tests.fault_bots import Fleet
 
+# The web view's harness (its ``web`` fixture) for every test file that signs in.
+pytest_plugins = ["tests.web"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 

@@ -7,9 +7,7 @@ an argument (the site's clock), never waited for."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -27,72 +25,8 @@ from bot.web.auth import SESSION_TTL, page
 from bot.web.security import HEADERS
 from bot.web.site import create_site, prepare
 from tests.chat import say
-from tests.province import FRIDAY, SETTINGS, Province, at, build_province
-
-BASE = "http://dondoc.test"
-HEAD = Sender("console", "head:so-y-te", "601", "Trần Thị Bình", private=True)
-GROUP = Sender("console", "group:so-y-te", "501", "Nguyễn Văn An")
-COORDINATOR = Sender("console", "coordinator", "701", "Lê Văn Cường")
-ADMIN = Sender("console", "admin", "801", "Phạm Quản Trị", private=True)
-
-
-@dataclass
-class Clock:
-    """The site's clock: tests move it."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Web:
-    engine: Engine
-    clock: Clock
-    client: httpx.AsyncClient
-
-    def link(self, who: Sender) -> str:
-        """What /web answers ``who`` in their chat, now: the link it holds."""
-        answer = say(self.engine, who, "/web", self.clock.now)
-        found = re.search(r'href="([^"]+)"', answer)
-        assert found, answer
-        return found.group(1)
-
-    async def sign_in(self, url: str, client: httpx.AsyncClient | None = None) -> httpx.Response:
-        """Open ``url`` and press "Đăng nhập", as a person does."""
-        client = client or self.client
-        form = await client.get(url)
-        if form.status_code != 200:
-            return form
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        token = re.search(r'name="t" value="([^"]+)"', form.text)
-        assert csrf and token, form.text
-        return await client.post("/dang-nhap", data={"csrf": csrf.group(1), "t": token.group(1)})
-
-    def client_of(self, app: object) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)  # type: ignore[arg-type]
-
-
-def _settings(base: str = BASE) -> Settings:
-    return replace(SETTINGS, web_base_url=base)
-
-
-@pytest.fixture
-async def web(engine: Engine, province: Province) -> AsyncIterator[Web]:
-    """The demo province with a few parts (one overdue, one done by a chat answer), the web
-    view published at :data:`BASE`, and a browser-like client (it keeps cookies)."""
-    overdue = province.add_task("Trước ngày 30/11/2024", lead="so-y-te",
-                                text="Công khai thủ tục hành chính <b>mới</b>")  # fmt: skip
-    province.add_task("Trước ngày 31/12/2024", lead="so-y-te", coordinate=("so-tu-phap",))
-    province.add_task("Trước ngày 15/11/2024", lead="so-tu-phap", text="Rà soát quy trình nội bộ")
-    say(engine, GROUP, f"/tiendo NV{overdue} 60% đang chờ ký", FRIDAY - timedelta(days=1))
-    clock = Clock(FRIDAY)
-    key = prepare(engine, _settings(), FRIDAY)
-    app = create_site(engine=engine, settings=_settings(), key=key, clock=clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        yield Web(engine, clock, client)
-
+from tests.province import FRIDAY, Province, at, build_province
+from tests.web import ADMIN, BASE, COORDINATOR, GROUP, HEAD, Web, web_settings
 
 # --- /web in the chat ---------------------------------------------------------------------
 
@@ -231,7 +165,7 @@ async def test_the_session_cookie_is_httponly_lax_and_secure_only_under_https(
     assert cookie.startswith("dondoc_session=")
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     assert f"Max-Age={int(SESSION_TTL.total_seconds())}" in cookie
-    https = _settings("https://dondoc.tinh.gov.vn")
+    https = web_settings("https://dondoc.tinh.gov.vn")
     app = create_site(engine=engine, settings=https, key=prepare(engine, https, FRIDAY),
                       clock=web.clock)  # fmt: skip
     transport = httpx.ASGITransport(app=app)
@@ -427,9 +361,9 @@ def test_web_settings_are_read_and_checked() -> None:
 def test_the_key_is_made_once_and_shared(engine: Engine) -> None:
     from bot.services.web_access import renew_key, site_key
 
-    first = prepare(engine, _settings(), FRIDAY)
+    first = prepare(engine, web_settings(), FRIDAY)
     assert re.fullmatch(r"[0-9a-f]{64}", first)
-    assert prepare(engine, _settings("https://b.vn"), at(date(2024, 12, 21))) == first
+    assert prepare(engine, web_settings("https://b.vn"), at(date(2024, 12, 21))) == first
     with session_scope(engine) as s:
         renew_key(s, FRIDAY)
     with session_scope(engine) as s:
@@ -443,7 +377,7 @@ async def test_web_on_telegram_answers_the_link_as_valid_html(engine: Engine) ->
     from tests.test_telegram import SYT_HEAD, bind, running_bot
 
     async with running_bot(engine) as (_app, fake, province):
-        prepare(engine, _settings(), FRIDAY)
+        prepare(engine, web_settings(), FRIDAY)
         await bind(fake, province, SYT_HEAD, HEAD_USER, "so-y-te", ChatRole.HEAD)
         before = len(fake.sent)
         await fake.say(SYT_HEAD, HEAD_USER, "/web")
@@ -496,7 +430,7 @@ async def test_web_on_zalo_answers_the_link_as_plain_text(engine: Engine) -> Non
     from tests.test_zalo import say as zalo_say
 
     province = build_province(engine)
-    prepare(engine, _settings(), FRIDAY)
+    prepare(engine, web_settings(), FRIDAY)
     fake = FakeZalo()
     client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot", transport=fake.transport)
     stop = asyncio.Event()
