@@ -196,6 +196,8 @@ def page(*roles: ChatRole, signed_in: bool = True) -> Callable[[PageBody], Endpo
             return result
 
         endpoint.csrf_checked = True  # type: ignore[attr-defined]  # bot.web.site checks it
+        # Who may open it, for the permission tests that walk every route: () when public.
+        endpoint.roles = allowed if signed_in else ()  # type: ignore[attr-defined]
         endpoint.__name__ = body.__name__
         endpoint.__doc__ = body.__doc__
         return endpoint
