@@ -172,12 +172,14 @@ def _add_telegram(
     )
 
 
-def _reached(links: Links, channel: str, clock: Clock, ok: bool, why: str) -> None:
+def _reached(
+    links: Links, channel: str, clock: Clock, ok: bool, why: str, stopped: bool = False
+) -> None:
     """What a channel's client tells after a request, for ``links``."""
     if ok:
         links.up(channel, clock())
     else:
-        links.down(channel, clock(), hide_secrets(why))
+        links.down(channel, clock(), hide_secrets(why), stopped=stopped)
 
 
 def _without_token(exc: Exception) -> str:

@@ -116,6 +116,7 @@ class Link:
     connected: bool
     since: datetime
     error: str = ""
+    stopped: bool = False  # not tried again until a restart (a refused token)
 
 
 class Links:
@@ -137,15 +138,17 @@ class Links:
                 self._links[channel] = Link(True, now)
         CHANNEL_CONNECTED.labels(channel).set(1)
 
-    def down(self, channel: str, now: datetime, error: str) -> None:
-        """``channel`` could not be reached at ``now`` (``error`` says why). An outage that
-        already began keeps its start: ``since`` is when the channel was last reached."""
+    def down(self, channel: str, now: datetime, error: str, *, stopped: bool = False) -> None:
+        """``channel`` could not be reached at ``now`` (``error`` says why), or ``stopped``
+        for good. An outage that already began keeps its start: ``since`` is when the
+        channel was last reached."""
         with self._lock:
             known = self._links.get(channel)
             if known is None or known.connected:
-                self._links[channel] = Link(False, now, error)
+                self._links[channel] = Link(False, now, error, stopped)
             else:
-                self._links[channel] = replace(known, error=error)
+                self._links[channel] = replace(known, error=error,
+                                               stopped=known.stopped or stopped)  # fmt: skip
         CHANNEL_CONNECTED.labels(channel).set(0)
 
     def snapshot(self) -> dict[str, Link]:

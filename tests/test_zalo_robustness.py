@@ -301,7 +301,8 @@ async def test_an_answer_zalo_refuses_once_reaches_the_officer_later(zalo_group:
 
 async def test_zalo_stopped_by_a_404_at_start_shows_down_in_healthz(engine: Engine) -> None:
     """``zalo stopped: deleteWebhook: 404`` (a wrong ZALO_BASE_URL or token): polling ends,
-    and /healthz says Zalo is not connected at once, and down once the grace is over."""
+    and /healthz says Zalo is down at once, not after the grace an outage gets: it will
+    not be tried again until someone fixes the settings."""
     import functools
     from datetime import timedelta
 
@@ -318,15 +319,31 @@ async def test_zalo_stopped_by_a_404_at_start_shows_down_in_healthz(engine: Engi
                stop=asyncio.Event())  # fmt: skip  # returns: the channel stopped
     await client.close()
     link = links.snapshot()["zalo"]
-    assert not link.connected and "ZALO_BASE_URL" in link.error
+    assert not link.connected and link.stopped and "ZALO_BASE_URL" in link.error
     ticks, stale = TickState(), timedelta(minutes=5)
     ticks.end(NOW, 0.1, "")
-    _code, body = liveness(ticks, NOW, stale, links=links.snapshot())
-    assert body["channels"]["zalo"]["connected"] is False
-    ticks.end(NOW + stale, 0.1, "")
-    code, body = liveness(ticks, NOW + stale + timedelta(seconds=1), stale,
-                          links=links.snapshot(), grace=stale)  # fmt: skip
+    code, body = liveness(ticks, NOW, stale, links=links.snapshot(), grace=stale)
     assert (code, body["status"], body["down"]) == (503, "channel_down", ["zalo"])
+    assert "Zalo đã ngừng" in body["message"] and "khởi động lại" in body["message"]
+    links.down("zalo", NOW, "ConnectError")  # a later failure does not make it "retrying"
+    assert links.snapshot()["zalo"].stopped
+
+
+def test_a_channel_out_of_reach_is_down_only_after_the_grace() -> None:
+    from datetime import timedelta
+
+    from bot.metrics import Links, TickState
+    from bot.web.app import liveness
+
+    links, stale = Links(), timedelta(minutes=5)
+    links.down("zalo", NOW, "ConnectError")
+    ticks = TickState()
+    ticks.end(NOW, 0.1, "")
+    code, body = liveness(ticks, NOW, stale, links=links.snapshot())
+    assert (code, body["status"], body["down"]) == (200, "ok", [])
+    ticks.end(NOW + stale, 0.1, "")
+    code, body = liveness(ticks, NOW + stale + timedelta(seconds=1), stale, links=links.snapshot())
+    assert (code, body["down"]) == (503, ["zalo"]) and "vẫn đang thử lại" in body["message"]
 
 
 def test_zalo_answering_404_is_a_problem_in_dondoc_health(tmp_path: Path) -> None:

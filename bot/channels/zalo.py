@@ -70,7 +70,11 @@ class Meter(Protocol):
     def __call__(self, *, sent: int = 0, received: int = 0) -> None: ...
 
 
-Reached = Callable[[bool, str], None]  # (whether Zalo answered, why not)
+class Reached(Protocol):
+    """Told after every request: whether Zalo answered, why not, and whether the channel
+    stopped for good (a refused token: it is not tried again until a restart)."""
+
+    def __call__(self, ok: bool, why: str, /, stopped: bool = False) -> None: ...
 
 
 class ZaloClient:
@@ -95,7 +99,7 @@ class ZaloClient:
         self.meter = meter
         # Told after every request whether Zalo answered (``bot.metrics.Links``, for
         # /healthz): a network failure, a 5xx or a refused token is "not reached".
-        self.reached = reached or (lambda _ok, _why: None)
+        self.reached: Reached = reached or (lambda _ok, _why, stopped=False: None)
 
     async def call(self, method: str, **params: Any) -> Any:
         """``method``'s result; raises what :func:`classify` makes of a failure."""
@@ -113,7 +117,7 @@ class ZaloClient:
                 self.stopped = (f"{method}: 404 {description} (getMe: {probe_code}; kiểm tra "
                                 "ZALO_BASE_URL và ZALO_BOT_TOKEN)")  # fmt: skip
                 error = ChannelStopped(self.stopped)
-                self.reached(False, self.stopped)
+                self.reached(False, self.stopped, stopped=True)
         raise error
 
     def _failure(self, method: str, code: int, description: str) -> Exception:
@@ -121,7 +125,7 @@ class ZaloClient:
         error = classify(method, code, description)
         if isinstance(error, ChannelStopped):
             self.stopped = str(error)
-            self.reached(False, self.stopped)
+            self.reached(False, self.stopped, stopped=True)
         return error
 
     async def _post(self, method: str, params: dict[str, Any]) -> tuple[bool, int, str, Any]:

@@ -16,7 +16,8 @@ the ``status`` naming the first that does not (in this order):
   it is still running;
 - ``channel_down``: every configured channel (Telegram, Zalo) is connected, or has been
   out of reach for no longer than ``grace`` (by default ``stale`` too). The bot keeps
-  trying to reach it meanwhile (``bot.app``); its messages wait in the outbox.
+  trying to reach it meanwhile (``bot.app``); its messages wait in the outbox. A channel
+  that stopped for good (Zalo refusing the token or the address) is down at once.
 
 Its JSON says why: a Vietnamese ``message`` for a person, the last tick, each configured
 channel (``channels``: connected or not, since when, the last error), the channels down
@@ -93,6 +94,9 @@ def _ticks_verdict(ticks: TickState, now: datetime, stale: timedelta) -> tuple[s
 def _down_sentence(name: str, link: Link) -> str:
     """What a person reads about a channel out of reach."""
     error = f" (lỗi: {link.error[:200]})" if link.error else ""
+    if link.stopped:
+        return (f"{_NAMES.get(name, name)} đã ngừng từ {_local(link.since)}{error}; sửa cấu hình "
+                "rồi khởi động lại dondoc, tin nhắn qua kênh này chờ trong hàng đợi.")  # fmt: skip
     return (f"Chưa kết nối được {_NAMES.get(name, name)} từ {_local(link.since)}{error}; "
             "dondoc vẫn đang thử lại, tin nhắn qua kênh này chờ trong hàng đợi.")  # fmt: skip
 
@@ -109,7 +113,7 @@ def liveness(
     links = links or {}
     grace = stale if grace is None else grace
     down = sorted(name for name, link in links.items()
-                  if not link.connected and now - link.since > grace)  # fmt: skip
+                  if not link.connected and (link.stopped or now - link.since > grace))  # fmt: skip
     status, message = _ticks_verdict(ticks, now, stale)
     if stopping:
         status, message = "stopping", "dondoc đang dừng."
