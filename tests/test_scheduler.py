@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -269,21 +269,20 @@ def test_transient_errors_are_retried_after_retry_after(province: Province) -> N
     assert (early.sent, late.sent) == (0, 1)
 
 
+def _dispatch_twice(province: Province, channel: Failing, moment: datetime) -> None:
+    """Two passes at ``moment``: the failure, then what follows from it (a chat gone, a
+    chat moved)."""
+    for _ in range(2):
+        asyncio.run(dispatch(province.engine, {"console": channel}, moment, worker="a",
+                             settings=SETTINGS, cal=CAL))  # fmt: skip
+
+
 def test_a_removed_bot_deactivates_the_chat_and_tells_the_admins(province: Province) -> None:
     province.add_task(DEC_31)
     run_plan(province, at(date(2024, 12, 20)))
     channel = Failing(PermanentError("Forbidden: bot was kicked from the group chat"))
     moment = at(date(2024, 12, 20), 8, 1)
-    asyncio.run(
-        dispatch(
-            province.engine, {"console": channel}, moment, worker="a", settings=SETTINGS, cal=CAL
-        )
-    )
-    asyncio.run(
-        dispatch(
-            province.engine, {"console": channel}, moment, worker="a", settings=SETTINGS, cal=CAL
-        )
-    )
+    _dispatch_twice(province, channel, moment)
     with Session(province.engine) as s:
         group = s.get(Chat, province.chats["group:so-y-te"])
         assert group is not None and not group.active
@@ -297,16 +296,7 @@ def test_a_group_migrated_to_a_supergroup_is_followed(province: Province) -> Non
     run_plan(province, at(date(2024, 12, 20)))
     channel = Failing(ChatMigrated("-1001234567890"))
     moment = at(date(2024, 12, 20), 8, 1)
-    asyncio.run(
-        dispatch(
-            province.engine, {"console": channel}, moment, worker="a", settings=SETTINGS, cal=CAL
-        )
-    )
-    asyncio.run(
-        dispatch(
-            province.engine, {"console": channel}, moment, worker="a", settings=SETTINGS, cal=CAL
-        )
-    )
+    _dispatch_twice(province, channel, moment)
     assert [key for key, _ in channel.sent] == ["-1001234567890"]
     with Session(province.engine) as s:
         group = s.get(Chat, province.chats["group:so-y-te"])
