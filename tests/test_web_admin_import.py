@@ -9,15 +9,18 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import openpyxl
 import pytest
 from sqlmodel import Session, select
 
+from bot.cli.common import SEED
 from bot.models import Assignment, Plan, StatusUpdate, Task, TthcFile, WebUpload
 from bot.services import uploads
 from bot.services.actions import Sender
+from tests.docx_plans import SEED_PLANS, seed_document
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
 PLAN = """Số kế hoạch,12/KH-UBND
@@ -328,3 +331,38 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
     assert "thời hạn 01/12/2024 đã qua (hôm nay 20/12/2024)" in past.text
+
+
+async def test_a_word_plan_names_its_errors_by_table_row_and_column(
+    web: Web, tmp_path: Path
+) -> None:
+    await signed_in(web, ADMIN)
+    document = seed_document(SEED_PLANS / "000_sipas_2024.csv", tmp_path).read_bytes()
+    refused = await upload(web, document, name="KH-126.docx")
+    assert refused.status_code == 400  # the test province has three agencies, not the seed's
+    assert re.search(r"<td>Bảng 1, dòng \d+, cột Cơ quan chủ trì</td>", refused.text), refused.text
+    assert 'id="confirm"' not in refused.text
+    registry = (SEED / "agencies.csv").read_bytes()
+    shown = await upload(web, registry, name="agencies.csv", kind="agencies")
+    assert (
+        await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    ).status_code == 200
+    shown = await upload(web, document, name="KH-126.docx")
+    assert shown.status_code == 200, shown.text
+    assert "Xem trước (chưa ghi gì) kế hoạch 126/KH-UBND" in shown.text
+    assert "<td>Bảng 1, dòng 2</td><td>I</td>" in shown.text  # a section, among the tasks
+    assert "<td>Bảng 1, dòng 3</td>" in shown.text and 'id="confirm"' in shown.text
+
+
+async def test_a_reader_that_crashes_is_answered_without_a_traceback(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the reader fell over")
+
+    monkeypatch.setattr("bot.web.pages.admin_import.run_import", crash)
+    await signed_in(web, ADMIN)
+    shown = await upload(web, PLAN)
+    assert shown.status_code == 400
+    assert "Không đọc được tệp “ke-hoach.csv”: tệp hỏng" in shown.text
+    assert "fell over" not in shown.text and 'id="confirm"' not in shown.text

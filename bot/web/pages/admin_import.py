@@ -151,8 +151,8 @@ def _read_upload(p: Page) -> tuple[Kind, str, bytes, dict[str, Any]]:
     suffix = Path(filename).suffix.lower()
     if suffix not in kind.suffixes:
         accepted = ", ".join(sorted(kind.suffixes))
-        raise _Refused(400, f"Tệp “{filename}” không phải loại nạp được cho {kind.label.lower()}"
-                            f": chỉ nhận {accepted}.")  # fmt: skip
+        raise _Refused(400, f"Tệp “{filename}” không phải loại nạp được cho “{kind.label}”: "
+                            f"chỉ nhận {accepted}.")  # fmt: skip
     if len(sent.content) > uploads.MAX_UPLOAD:
         raise _Refused(413, f"Tệp “{filename}” ({megabytes(len(sent.content))}) vượt giới hạn "
                             f"{megabytes(uploads.MAX_UPLOAD)}.")  # fmt: skip
@@ -201,7 +201,7 @@ def _import(
     except Exception:
         log.exception("web import of %s (%s) failed", path.name, kind.value)
         raise _Refused(400, f"Không đọc được tệp “{path.name}”: tệp hỏng hoặc không đúng định "
-                            f"dạng {kind.label.lower()}. Hãy mở tệp kiểm tra rồi lưu lại.") from None  # fmt: skip
+                            f"dạng của “{kind.label}”. Hãy mở tệp kiểm tra rồi lưu lại.") from None  # fmt: skip
 
 
 def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
