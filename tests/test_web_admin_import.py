@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
+from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from bot.cli.common import SEED
 from bot.models import Assignment, Plan, StatusUpdate, Task, TthcFile, WebUpload
 from bot.services import uploads
 from bot.services.actions import Sender
+from tests.cli import Dondoc
 from tests.docx_plans import SEED_PLANS, seed_document
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
@@ -366,3 +368,44 @@ async def test_a_reader_that_crashes_is_answered_without_a_traceback(
     assert shown.status_code == 400
     assert "Không đọc được tệp “ke-hoach.csv”: tệp hỏng" in shown.text
     assert "fell over" not in shown.text and 'id="confirm"' not in shown.text
+
+
+def test_the_command_line_previews_agencies_and_files_by_the_same_dry_run(tmp_path: Path) -> None:
+    dondoc = Dondoc(tmp_path)
+    shown = dondoc.ok("import", "agencies", str(SEED / "agencies.csv"), "--dry-run").output
+    assert "Xem trước danh mục cơ quan (chưa ghi gì): sẽ thêm" in shown
+    assert "sẽ thêm 0" not in shown
+    again = dondoc.ok("import", "agencies", str(SEED / "agencies.csv")).output
+    assert again.startswith("Danh mục cơ quan: thêm") and "thêm 0" not in again  # none before
+    files = dondoc.ok("import", "files", str(SEED / "files.csv"), "--dry-run").output
+    assert "Xem trước (chưa ghi gì): sẽ nhập" in files
+    with Session(create_engine(dondoc.env["DATABASE_URL"])) as s:
+        assert s.exec(select(TthcFile)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("ke-hoach.csv", "ke-hoach.csv"),
+        ("C:\\Users\\an\\Kế hoạch 126.docx", "Kế hoạch 126.docx"),
+        ("../../etc/passwd", "passwd"),
+        ('<script>"x".pdf', "script_x_.pdf"),
+        ("...", "tep"),
+        ("a" * 300 + ".xlsx", "a" * 115 + ".xlsx"),
+    ],
+)
+def test_an_uploaded_name_is_reduced_to_a_safe_name(given: str, kept: str) -> None:
+    assert uploads.safe_name(given) == kept
+
+
+async def test_an_upload_is_claimed_once_and_found_only_by_who_uploaded_it(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    confirm_form((await upload(web, PLAN)).text)
+    with Session(web.engine) as s:
+        (kept,) = s.exec(select(WebUpload)).all()
+        first = uploads.claim(s, kept, web.clock.now)
+        second = uploads.claim(s, kept, web.clock.now)
+        assert (first, second) == (True, False)
+        mine = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="801", now=web.clock.now)
+        theirs = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="802", now=web.clock.now)
+        assert mine is not None and theirs is None
