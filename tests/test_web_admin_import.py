@@ -133,7 +133,7 @@ async def test_the_preview_shows_the_rows_as_read_and_writes_nothing(web: Web) -
     assert "“Theo kế hoạch của tỉnh”" in text and "Hạn 31/12/2024" in text
     assert "1 nhiệm vụ chưa có ngày cụ thể" in text
     assert "“Sở Tư pháp” → Sở Tư pháp (phối hợp)" in text
-    assert 'id="confirm"' in text
+    assert 'id="confirm"' in text and "1 KB · chưa ghi gì vào dữ liệu" in text
     assert counts(web) == before  # the dry run rolled back
     with Session(web.engine) as s:
         (kept,) = s.exec(select(WebUpload)).all()

@@ -247,12 +247,15 @@ def _too_large(request: Request, limit: int) -> Response | None:
     if length <= limit + _FORM_SLACK:
         return None
     return message(request, 413, "Tệp quá lớn",
-                   f"Tệp gửi lên ({megabytes(length)}) vượt giới hạn {megabytes(limit)}. Hãy "
+                   f"Tệp gửi lên ({file_size(length)}) vượt giới hạn {file_size(limit)}. Hãy "
                    "chia tệp thành nhiều tệp nhỏ hơn.", None)  # fmt: skip
 
 
-def megabytes(size: int) -> str:
-    """A size in bytes as people read it: "20 MB", "25,3 MB", "0,1 MB"."""
+def file_size(size: int) -> str:
+    """A size in bytes as people read it: "20 MB", "25,3 MB", "12 KB" (under a megabyte,
+    rounded up: a file of a few bytes is "1 KB")."""
+    if size < 1024 * 1024:
+        return f"{max(1, -(-size // 1024))} KB"
     mb = size / (1024 * 1024)
     text = f"{mb:.0f}" if mb >= 100 or mb == int(mb) else f"{mb:.1f}".replace(".", ",")
     return f"{text} MB"

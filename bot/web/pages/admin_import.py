@@ -38,7 +38,7 @@ from bot.services.imports import (
     run_import,
     summary,
 )
-from bot.web.auth import Page, megabytes, page
+from bot.web.auth import Page, file_size, page
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def preview(p: Page) -> Response:
         content=content, options=options, now=p.now,
     )  # fmt: skip
     return p.render("admin_import_preview.html.j2", **_shown(kind, report, dry_run=True),
-                    upload=upload, size=megabytes(upload.size))  # fmt: skip
+                    upload=upload, size=file_size(upload.size))  # fmt: skip
 
 
 @page(ChatRole.ADMIN)
@@ -135,7 +135,7 @@ def _already(p: Page, upload: WebUpload) -> Response:
 def _form(p: Page, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("kind", Kind.TASKS)
     return p.render("admin_import.html.j2", status=status, kinds=list(Kind),
-                    limit=megabytes(uploads.MAX_UPLOAD), values=p.form, **context)  # fmt: skip
+                    limit=file_size(uploads.MAX_UPLOAD), values=p.form, **context)  # fmt: skip
 
 
 def _read_upload(p: Page) -> tuple[Kind, str, bytes, dict[str, Any]]:
@@ -154,8 +154,8 @@ def _read_upload(p: Page) -> tuple[Kind, str, bytes, dict[str, Any]]:
         raise _Refused(400, f"Tệp “{filename}” không phải loại nạp được cho “{kind.label}”: "
                             f"chỉ nhận {accepted}.")  # fmt: skip
     if len(sent.content) > uploads.MAX_UPLOAD:
-        raise _Refused(413, f"Tệp “{filename}” ({megabytes(len(sent.content))}) vượt giới hạn "
-                            f"{megabytes(uploads.MAX_UPLOAD)}.")  # fmt: skip
+        raise _Refused(413, f"Tệp “{filename}” ({file_size(len(sent.content))}) vượt giới hạn "
+                            f"{file_size(uploads.MAX_UPLOAD)}.")  # fmt: skip
     if not sent.content:
         raise _Refused(400, f"Tệp “{filename}” trống.")
     options = _plan_options(p.form) if kind is Kind.TASKS else {}
