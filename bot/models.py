@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -488,3 +488,23 @@ class WebLink(SQLModel, table=True):
     user_name: str = Field(default="", max_length=128)
     issued_at: datetime = _ts(nullable=False, index=True)
     used_at: datetime | None = _ts(nullable=True)
+
+
+class WebUpload(SQLModel, table=True):
+    """A file an admin uploaded on the web view (Quản trị → Nạp dữ liệu), kept between its
+    preview and its confirmation so that what is imported is byte for byte what was
+    previewed (``sha256``). Bound to who uploaded it (the chat and the person); it expires
+    (``bot.services.uploads.UPLOAD_TTL``), and is claimed once by a conditional UPDATE of
+    ``confirmed_at``, when its bytes are dropped."""
+
+    id: str = Field(primary_key=True, max_length=32)  # random, URL-safe
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    user_id: str = Field(default="", max_length=64)
+    kind: str = Field(max_length=16)  # tasks | agencies | files, as ``dondoc import KIND``
+    filename: str = Field(max_length=255)  # as uploaded, reduced to a safe name
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_at: datetime = _ts(nullable=False, index=True)
+    confirmed_at: datetime | None = _ts(nullable=True)

@@ -1,7 +1,7 @@
-"""A real ``dondoc run`` process for the tests that need one (the SQLite lock, the fault
-tests): ``python -m bot run`` with the environment given, its stdout read line by line
-on a thread (a test waits for a line with a deadline instead of sleeping), its stderr,
-where it logs, in a file."""
+"""A real ``dondoc run`` (or ``dondoc web``) process for the tests that need one (the
+SQLite lock, the fault tests, the browser test): ``python -m bot run`` with the
+environment given, its stdout read line by line on a thread (a test waits for a line
+with a deadline instead of sleeping), its stderr, where it logs, in a file."""
 
 from __future__ import annotations
 
@@ -22,15 +22,17 @@ STARTUP = 60.0  # seconds a bot may take to migrate and start on a busy machine
 
 
 class Bot:
-    """One ``dondoc run`` in ``folder`` with ``env``."""
+    """One ``dondoc run`` (``command``: another, ``web``) in ``folder`` with ``env``."""
 
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.log = folder / f"run-{uuid.uuid4().hex[:6]}.log"
+    def __init__(self, folder: Path, env: dict[str, str], command: str = "run") -> None:
+        self.command = command
+        self.log = folder / f"{command}-{uuid.uuid4().hex[:6]}.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=folder, text=True, env=env,
+                [sys.executable, "-m", "bot", command], cwd=folder, text=True, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
             )  # fmt: skip
+        self.said: list[str] = []  # the lines read so far
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -48,6 +50,12 @@ class Bot:
 
     def running(self) -> Bot:
         """Wait until the bot says it runs; fail with its log if it ends or takes too long."""
+        self.wait_for(RUNNING)
+        return self
+
+    def wait_for(self, text: str) -> str:
+        """The next line of its output holding ``text``, within :data:`STARTUP`; fail with
+        what it said and its log if it ends first or takes too long."""
         deadline = time.monotonic() + STARTUP
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -55,14 +63,18 @@ class Bot:
             except queue.Empty:
                 break
             if line is None:
-                pytest.fail(f"dondoc run ended ({self.proc.wait()}): {self.log.read_text()}")
-            if RUNNING in line:
-                return self
-        pytest.fail(f"dondoc run did not start in {STARTUP:.0f} s: {self.log.read_text()}")
+                pytest.fail(f"dondoc {self.command} ended ({self.proc.wait()}): "
+                            f"{self.log.read_text()}")  # fmt: skip
+            self.said.append(line)
+            if text in line:
+                return line
+        pytest.fail(f"dondoc {self.command} did not say {text!r} in {STARTUP:.0f} s: "
+                    f"{''.join(self.said)} {self.log.read_text()}")  # fmt: skip
 
     def stop(self) -> int:
-        """SIGTERM, as systemd or Docker stop it; its exit code."""
-        self.proc.send_signal(signal.SIGTERM)
+        """SIGTERM, as systemd or Docker stop it; its exit code (once it ended and all it
+        printed was read)."""
+        self.proc.send_signal(signal.SIGTERM)  # nothing if it has ended already
         return self.ended(60)
 
     def kill(self) -> None:

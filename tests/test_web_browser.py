@@ -1,7 +1,9 @@
 """End to end in a real browser: a real ``dondoc web`` process on a SQLite file, /web
-answered in the coordinator's chat, Debian's Chromium (headless, through its
-chromium-driver and Selenium) opening the link, pressing "Đăng nhập" and reading Tổng
-quan; nothing the Content-Security-Policy blocks on the way (htmx loads and runs).
+answered in a chat, Debian's Chromium (headless, through its chromium-driver and
+Selenium) opening the link and pressing "Đăng nhập". The coordinator reads Tổng quan and
+an agency's parts, nothing the Content-Security-Policy blocks on the way (htmx loads and
+runs); an admin uploads a plan, reads its tasks in the preview, confirms it, sets the
+deadline that could not be read, and finds that change in the agency's history.
 
 Skipped where Chromium or its driver is not installed, unless ``DONDOC_REQUIRE_BROWSER=1``
 (as ``.ci/run`` sets, after installing them) makes that a failure.
@@ -10,14 +12,8 @@ Skipped where Chromium or its driver is not installed, unless ``DONDOC_REQUIRE_B
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,11 +27,12 @@ from bot.services.actions import Sender
 from tests.chat import say
 from tests.fake_zalo import free_port
 from tests.province import build_province
+from tests.run_process import Bot
+from tests.web import ADMIN, COORDINATOR
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
-COORDINATOR = Sender("console", "coordinator", "701", "Lê Văn Cường")
-STARTUP = 60.0  # seconds the web may take to migrate and start on a busy machine
+SERVING, STOPPED = "Giao diện web đang chạy", "Giao diện web đã dừng"  # what dondoc web prints
 
 if CHROMIUM is None or DRIVER is None:
     if os.environ.get("DONDOC_REQUIRE_BROWSER") == "1":
@@ -44,53 +41,8 @@ if CHROMIUM is None or DRIVER is None:
     pytest.skip("chromium or chromium-driver not installed", allow_module_level=True)
 
 
-class WebProcess:
-    """``dondoc web`` in ``folder`` with ``env``, its output read on a thread."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.log = folder / "web.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "web"], cwd=folder,
-                                         text=True, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=log)  # fmt: skip
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.said: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + STARTUP
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                pytest.fail(f"dondoc web ended ({self.proc.wait()}): {self.log.read_text()}")
-            self.said.append(line)
-            if text in line:
-                return line
-        pytest.fail(f"dondoc web did not say {text!r}: {''.join(self.said)} {self.log.read_text()}")
-
-    def stop(self) -> int:
-        """SIGTERM, then its exit code once it ended and all it printed was read."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.reader.join(timeout=10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        return code
-
-
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[Engine, str, WebProcess]]:
+def world(tmp_path: Path) -> Iterator[tuple[Engine, str, Bot]]:
     """The test province in a SQLite file, and ``dondoc web`` serving it."""
     url = f"sqlite:///{tmp_path / 'dondoc.db'}"
     upgrade(url)
@@ -102,9 +54,9 @@ def world(tmp_path: Path) -> Iterator[tuple[Engine, str, WebProcess]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_", "DONDOC_CONFIG"))}
     env |= {"DATABASE_URL": url, "WEB_PORT": str(port), "METRICS_PORT": "0"}
-    web = WebProcess(tmp_path, env)
+    web = Bot(tmp_path, env, command="web")
     try:
-        web.wait_for("Giao diện web đang chạy")
+        web.wait_for(SERVING)
         yield engine, f"http://127.0.0.1:{port}", web
     finally:
         web.stop()
@@ -126,8 +78,16 @@ def _browser() -> object:
     return webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
 
 
+def _link(engine: Engine, base: str, who: Sender) -> str:
+    """What /web answers ``who`` now: the link it holds. Made as the chat answers it, now:
+    the web process checks it on its own clock."""
+    answer = say(engine, who, "/web", datetime.now(VIETNAM))
+    assert f'href="{base}/dang-nhap?t=' in answer
+    return answer.split('href="', 1)[1].split('"', 1)[0]
+
+
 def test_a_coordinator_signs_in_by_the_link_and_reads_the_overview(
-    world: tuple[Engine, str, WebProcess],
+    world: tuple[Engine, str, Bot],
 ) -> None:
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
@@ -136,10 +96,7 @@ def test_a_coordinator_signs_in_by_the_link_and_reads_the_overview(
     from selenium.webdriver.support.ui import WebDriverWait
 
     engine, base, web = world
-    # The link is made as the chat answers it, now: the web process checks it on its clock.
-    answer = say(engine, COORDINATOR, "/web", datetime.now(VIETNAM))
-    assert f'href="{base}/dang-nhap?t=' in answer
-    link = answer.split('href="', 1)[1].split('"', 1)[0]
+    link = _link(engine, base, COORDINATOR)
     browser = _browser()
     assert isinstance(browser, WebDriver)
     try:
@@ -183,4 +140,70 @@ def test_a_coordinator_signs_in_by_the_link_and_reads_the_overview(
     finally:
         browser.quit()
     assert web.stop() == 0
-    web.wait_for("Giao diện web đã dừng")
+    web.wait_for(STOPPED)
+
+
+PLAN = """Số kế hoạch,12/KH-UBND
+Ngày ban hành,02/12/2024
+STT,Nhiệm vụ,Tiến độ,Cơ quan chủ trì,Cơ quan phối hợp
+I,CÔNG KHAI THỦ TỤC HÀNH CHÍNH,,,
+1,Rà soát quy chế phối hợp một cửa,Theo kế hoạch của tỉnh,Sở Nội vụ,Sở Tư pháp
+2,Công khai kết quả giải quyết hồ sơ,Trước ngày 31/12/2030,Sở Y tế,
+"""
+
+
+def test_an_admin_uploads_a_plan_confirms_it_and_sets_the_deadline_not_read(
+    world: tuple[Engine, str, Bot], tmp_path: Path,
+) -> None:  # fmt: skip
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    engine, base, web = world
+    plan = tmp_path / "ke-hoach-12.csv"
+    plan.write_text(PLAN, encoding="utf-8")
+    link = _link(engine, base, ADMIN)
+    browser = _browser()
+    assert isinstance(browser, WebDriver)
+
+    def heading(text: str) -> None:
+        wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+
+    try:
+        wait = WebDriverWait(browser, 30)
+        browser.get(link)
+        wait.until(shown.element_to_be_clickable((By.ID, "sign-in"))).click()
+        heading("Tổng quan toàn tỉnh")
+        browser.find_element(By.LINK_TEXT, "Quản trị").click()
+        heading("Quản trị")
+        browser.find_element(By.LINK_TEXT, "Nạp dữ liệu").click()
+        heading("Nạp dữ liệu")
+        # The plan chosen as a person chooses a file; "Kế hoạch" is the kind already chosen.
+        assert browser.find_element(By.CSS_SELECTOR, 'input[value="tasks"]').is_selected()
+        browser.find_element(By.ID, "tep").send_keys(str(plan))
+        browser.find_element(By.ID, "upload").click()
+        heading("Xem trước: ke-hoach-12.csv")
+        rows = browser.find_element(By.ID, "rows").text
+        assert "CÔNG KHAI THỦ TỤC HÀNH CHÍNH" in rows
+        assert "Rà soát quy chế phối hợp một cửa" in rows and "Công khai kết quả" in rows
+        assert "1 nhiệm vụ chưa có ngày cụ thể" in browser.find_element(By.ID, "summary").text
+        browser.find_element(By.ID, "confirm").click()
+        heading("Đã nhập: ke-hoach-12.csv")
+        assert "Đã nhập kế hoạch 12/KH-UBND (mới): 2 nhiệm vụ" in browser.page_source
+        browser.find_element(By.LINK_TEXT, "Đặt thời hạn cho các nhiệm vụ này").click()
+        heading("Thời hạn chưa rõ")
+        row = browser.find_element(By.CSS_SELECTOR, "#unspecified tbody tr")
+        assert "“Theo kế hoạch của tỉnh”" in row.text
+        row.find_element(By.NAME, "han").send_keys("31/03/2031")
+        row.find_element(By.TAG_NAME, "button").click()
+        wait.until(shown.text_to_be_present_in_element((By.ID, "done"), "nay: Hạn 31/03/2031"))
+        # The audit trail: Sở Nội vụ's history names the change and the admin who made it.
+        browser.get(f"{base}/co-quan/so-noi-vu")
+        heading("Sở Nội vụ")
+        history = browser.find_element(By.ID, "history").text
+        assert "Thời hạn" in history and "31/03/2031" in history
+        assert "web:console:801 (Phạm Quản Trị)" in history
+    finally:
+        browser.quit()
+    assert web.stop() == 0

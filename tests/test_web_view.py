@@ -299,7 +299,7 @@ async def test_an_admin_sees_everything_and_the_admin_section(web: Web) -> None:
     overview = await web.client.get("/tong-quan")
     assert "Tổng quan toàn tỉnh" in overview.text and 'href="/quan-tri"' in overview.text
     admin = await web.client.get("/quan-tri")
-    assert admin.status_code == 200 and "đang được xây dựng" in admin.text
+    assert admin.status_code == 200 and 'href="/quan-tri/nap"' in admin.text
 
 
 async def test_the_overview_chart_is_the_digest_chart(web: Web) -> None:

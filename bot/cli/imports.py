@@ -1,8 +1,9 @@
 """Imports from files: ``dondoc import agencies|tasks|files`` and ``dondoc calendar import``.
 
 Each import is one transaction (``import_transaction``): a bad file writes nothing and
-its errors are listed by file and line. ``--dry-run`` shows what a plan would become
-(and how each deadline and agency cell was read) without writing.
+its errors are listed by file and line. ``--dry-run`` shows what the import would do
+without writing (``bot.services.imports.run_import``, the web's preview too); for a plan,
+how each deadline and agency cell was read.
 """
 
 from __future__ import annotations
@@ -26,26 +27,23 @@ from bot.cli.common import (
     parse_day,
     year_or_none,
 )
-from bot.domain.agencies import Match
-from bot.domain.numbers import thousands
-from bot.importers.agencies import import_agencies
 from bot.importers.agency_changes import import_agency_changes
-from bot.importers.files import import_files
-from bot.importers.plans import PlanImportReport, RowReading, SectionReading, import_plan
+from bot.importers.plans import PlanImportReport
 from bot.importers.rows import PlanMeta
-from bot.models import Role
-from bot.services.calendar import import_overrides, load_calendar
+from bot.services.calendar import import_overrides
+from bot.services.imports import Kind, PlanOptions, ReadSection, rows_read, run_import, summary
+
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")]
 
 
 @import_app.command("agencies")
-def import_agencies_cmd(file: File) -> None:
+def import_agencies_cmd(file: File, dry_run: DryRun = False) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
-    with import_transaction(migrated_engine(load_settings(), creates=True)) as session:
-        report = import_agencies(session, file)
-    out.print(
-        f"Danh mục cơ quan: thêm {report.created}, cập nhật {report.updated}, "
-        f"giữ nguyên {report.unchanged}."
-    )
+    settings = load_settings()
+    with import_transaction(migrated_engine(settings, creates=True)) as session:
+        report = run_import(session, Kind.AGENCIES, file, settings=settings, on=clock().date(),
+                            dry_run=dry_run)  # fmt: skip
+    out.print(summary(report, dry_run=dry_run), highlight=False)
 
 
 @import_app.command("agency-changes")
@@ -66,10 +64,6 @@ def import_agency_changes_cmd(file: File) -> None:
         f"Thay đổi của cơ quan: ghi mới {len(report.created)}, giữ nguyên {report.unchanged}."
     )
     print_summary(report.created, applied, today)
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction so that a dry run rolls back everything."""
 
 
 PlanFile = Annotated[
@@ -100,7 +94,7 @@ def import_tasks_cmd(
             "“UBND cấp huyện=UBND cấp xã” (dùng nhiều lần được)",
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")] = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Nhập nhiệm vụ của một kế hoạch (văn bản Word, PDF có lớp chữ, hoặc bảng CSV/XLSX). Số,
     ngày và trích yếu đọc từ văn bản, các tùy chọn ghi đè. Nhập lại cùng số kế hoạch sẽ cập nhật, giữ trạng thái."""
@@ -114,20 +108,14 @@ def import_tasks_cmd(
     )
     settings = load_settings()
     engine = migrated_engine(settings, creates=True)
-    report: PlanImportReport | None = None
-    try:
-        with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
-            job = bar.add_task(f"Đang nhập {file.name}", total=None)
-            report = import_plan(
-                session, file, meta=meta, default_lead=lead, settings=settings,
-                on=clock().date(), mapping=mapping or (),
-                progress=lambda done, total: bar.update(job, completed=done, total=total),
-            )  # fmt: skip
-            if dry_run:
-                raise _DryRun  # rolls the transaction back: a preview writes nothing
-    except _DryRun:
-        pass
-    assert report is not None
+    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+        job = bar.add_task(f"Đang nhập {file.name}", total=None)
+        report = run_import(
+            session, Kind.TASKS, file, settings=settings, on=clock().date(), dry_run=dry_run,
+            plan=PlanOptions(meta, lead, tuple(mapping or ())),
+            progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )  # fmt: skip
+    assert isinstance(report, PlanImportReport)
     _print_plan_report(report, dry_run=dry_run)
 
 
@@ -141,16 +129,8 @@ def _for_the_admin(what: str, lines: list[str], then: str = "") -> None:
 
 
 def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
-    head = "Xem trước (chưa ghi gì)" if dry_run else "Đã nhập"
     verb = "sẽ " if dry_run else ""
-    out.print(
-        f"{head} kế hoạch {report.plan}{' (mới)' if report.created else ''}: "
-        f"{report.tasks_total} nhiệm vụ ({verb}thêm {report.tasks_new}, {verb}sửa "
-        f"{report.tasks_changed}, giữ nguyên {report.tasks_unchanged}); "
-        f"{report.assignments_total} phần việc của cơ quan ({verb}thêm {report.assignments_new}, "
-        f"{verb}hủy {report.assignments_cancelled}).",
-        highlight=False,
-    )
+    out.print(summary(report, dry_run=dry_run), highlight=False)
     if report.tasks_missing:
         out.print(
             f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
@@ -216,26 +196,17 @@ def _print_rows_read(report: PlanImportReport) -> None:
         )  # fmt: skip
     for note in report.notes:
         out.print(f"  Bỏ qua {note}", highlight=False, markup=False, soft_wrap=True)
-    moved: dict[int, list[str]] = {}
-    for r in report.rerouted:
-        moved.setdefault(r.line, []).append(r.rerouted.how)
-    items: list[SectionReading | RowReading] = [*report.sections, *report.readings]
-    for item in sorted(items, key=lambda i: (i.line, isinstance(i, RowReading))):
-        if isinstance(item, SectionReading):
-            out.print(f"{report.where(item.line)} – mục {item.key}: {item.title}",
+    for item in rows_read(report):
+        if isinstance(item, ReadSection):
+            out.print(f"{item.where} – mục {item.key}: {item.title}",
                       highlight=False, markup=False, soft_wrap=True)  # fmt: skip
             continue
-        row = item
-        out.print(f"{report.where(row.line)} ({row.task_key}): {row.text}", highlight=False,
+        out.print(f"{item.where} ({item.key}): {item.text}", highlight=False,
                   markup=False, soft_wrap=True)  # fmt: skip
-        out.print(f"  Tiến độ “{row.deadline_cell}” → {row.deadline}", highlight=False,
+        out.print(f"  Tiến độ “{item.deadline_cell}” → {item.deadline}", highlight=False,
                   markup=False, soft_wrap=True)  # fmt: skip
-        for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate)):
-            for line in explain_cell(reading, column, report.agency_names):
-                out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-        for how in moved.get(row.line, []):
-            out.print(f"  giao cho cơ quan hiện nay: {how}", highlight=False, markup=False,
-                      soft_wrap=True)  # fmt: skip
+        for line in item.agencies:
+            out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _print_rerouted(report: PlanImportReport) -> None:
@@ -260,20 +231,15 @@ def _items(keys: list[str]) -> str:
 
 
 @import_app.command("files")
-def import_files_cmd(file: File) -> None:
+def import_files_cmd(file: File, dry_run: DryRun = False) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
     engine = migrated_engine(settings, creates=True)
     with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
-        report = import_files(session, file, cal=load_calendar(session, settings.hours),
-                              settings=settings.files, on=clock().date(),
-                              progress=lambda done: bar.update(job, completed=done))  # fmt: skip
-    kinds = report.by_kind
-    n = thousands
-    out.print(f"Đã nhập {n(report.rows)} hồ sơ: thêm {n(report.created)}, cập nhật {n(report.updated)}, "
-              f"giữ nguyên {n(report.unchanged)} (đang giải quyết {n(kinds.get('open', 0))}, "
-              f"đã trả {n(kinds.get('returned', 0))}).")  # fmt: skip
+        report = run_import(session, Kind.FILES, file, settings=settings, on=clock().date(),
+                            dry_run=dry_run, progress=lambda done, _: bar.update(job, completed=done))  # fmt: skip
+    out.print(summary(report, dry_run=dry_run), highlight=False)
 
 
 @calendar_app.command("import")
@@ -282,35 +248,3 @@ def calendar_import(file: File) -> None:
     with import_transaction(migrated_engine(load_settings(), creates=True)) as session:
         count = import_overrides(session, file)
     out.print(f"Đã nhập {count} ngày điều chỉnh.")
-
-
-_LIST_AT_MOST = 4
-
-
-def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[str]:
-    """Lines that say how one cell was read: each fragment → agencies, role and scope;
-    names mentioned without a part; general groups; words left unread."""
-    if not reading.cell.strip():
-        return []
-    lines = [f"{column.label} “{' '.join(reading.cell.split())}”"]
-    groups: dict[tuple[str, str, str], list[str]] = {}
-    for part in reading.parts:
-        role = Role(part.role).label if part.role else column.label
-        groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
-    for (via, role, scope), members in groups.items():
-        shown = ", ".join(members[:_LIST_AT_MOST])
-        if len(members) > _LIST_AT_MOST:
-            shown += f", … ({len(members)} cơ quan)"
-        tail = f"; phạm vi: {scope}" if scope else ""
-        lines.append(f"  “{via}” → {shown} ({role}{tail})")
-    if reading.excluded:
-        left_out = ", ".join(names[c] for c in reading.excluded)
-        lines.append(f"  trừ ra, không giao phần việc: {left_out}")
-    if reading.mentions:
-        mentioned = ", ".join(names[c] for c in reading.mentions)
-        lines.append(f"  nhắc đến, không giao phần việc: {mentioned}")
-    for text in reading.general:
-        lines.append(f"  nhóm chung, không nhắc việc: “{text}”")
-    for unknown in reading.unknown:
-        lines.append(f"  chưa đọc được: {unknown.describe(with_cell=False)}")
-    return lines

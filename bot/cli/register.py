@@ -39,7 +39,7 @@ from bot.render import short_date
 from bot.reports.plan_report import OUTCOMES
 from bot.services.agency_changes import former_agency
 from bot.services.assignments import Actor
-from bot.services.deadlines import DeadlineNotSet, set_deadline
+from bot.services.deadlines import DeadlineNotSet, set_deadline, warnings
 from bot.services.demo import seed_demo
 from bot.services.register import list_assignments, list_unassigned
 
@@ -215,14 +215,8 @@ def set_deadline_cmd(
         f"{done.parts_moved} phần việc đổi hạn; đã ghi vào nhật ký thay đổi.",
         highlight=False,
     )
-    today = now.date()
-    if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
-        out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế "
-                  f"hoạch ({done.plan_issued:%d/%m/%Y}): hãy kiểm tra lại năm.[/]", highlight=False)  # fmt: skip
-    if done.due_on is not None and done.due_on < today:
-        out.print(f"[yellow]⚠️ Lưu ý: thời hạn {done.due_on:%d/%m/%Y} đã qua (hôm nay "
-                  f"{today:%d/%m/%Y}): phần việc chưa xong của nhiệm vụ này quá hạn ngay và sẽ "
-                  "được nhắc ở lượt tới.[/]", highlight=False)  # fmt: skip
+    for warning in warnings(done, now.date()):
+        out.print(f"[yellow]⚠️ Lưu ý: {warning}[/]", highlight=False)
 
 
 @app.command("unassigned")

@@ -156,6 +156,8 @@ def import_plan(
     on: date,
     mapping: Sequence[str] = (),
     progress: Progress | None = None,
+    actor: str | None = None,
+    source: str | None = None,
 ) -> PlanImportReport:
     """Import ``path`` (CSV, XLSX, Word .docx, .doc where LibreOffice converts it, or a PDF
     with a text layer) into the session's transaction. Raises ImportFailed on any bad row
@@ -170,6 +172,10 @@ def import_plan(
     written in a cell ("UBND cấp huyện=UBND cấp xã"). A deadline an admin set (``dondoc
     tasks set-deadline``) stays while the task's cell in the plan is the one it was set
     for. Deadlines are read with the province's calendar and ``settings.school_year_end``.
+
+    ``actor``: who imports, in the audit trail (``import:<file name>`` by default; the web
+    view's admin, "web:telegram:123 (Name)"); ``source``: the plan's source (the path by
+    default; the uploaded file's name on the web).
     """
     word = _read_document(path)
     if word:
@@ -208,7 +214,7 @@ def import_plan(
     plan.title = parsed.meta.title or plan.title
     plan.issuer = parsed.meta.issuer or plan.issuer
     plan.issuer_agency_id = issuer.id if issuer else plan.issuer_agency_id
-    plan.source = str(path)
+    plan.source = source or str(path)
     session.add(plan)
     session.flush()
     assert plan.id is not None
@@ -223,7 +229,7 @@ def import_plan(
         .where(Task.plan_id == plan.id)
     ):
         held_parts.setdefault(part.task_id, {})[part.agency_id] = part
-    actor = f"import:{path.name}"
+    who = actor or f"import:{path.name}"
     for done, row in enumerate(parsed.tasks, start=1):
         assert row.deadline is not None and row.lead is not None and row.coordinate is not None
         values: dict[str, Any] = {
@@ -271,7 +277,7 @@ def import_plan(
         report.rerouted.extend(ReroutedLine(row.line, row.key, r) for r in routing.rerouted)
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         led = _sync_assignments(
-            session, task, parts, values["due_on"], changed, actor, report, former, done,
+            session, task, parts, values["due_on"], changed, who, report, former, done,
             held_parts.pop(task.id, {}),
         )  # fmt: skip
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:

@@ -83,6 +83,7 @@ def read_rows(path: Path, table: str | None = None) -> list[Row]:
 
 _EXCEL = {".xlsx", ".xlsm"}
 _TEXT = {".csv", ".tsv", ".txt"}
+TABLE_SUFFIXES = frozenset(_EXCEL | _TEXT)  # the endings of the files :func:`read_rows` reads
 
 
 def _check_path(path: Path) -> None:

@@ -9,7 +9,7 @@ the same plan keeps the admin's deadline while that cell is unchanged
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -25,7 +25,7 @@ from bot.domain.deadlines import (
     parse_deadline,
     to_columns,
 )
-from bot.models import CHECK_NOW, NO_WORK, Assignment, Plan, Task
+from bot.models import CHECK_NOW, NO_WORK, Agency, Assignment, Plan, Role, Status, Task
 from bot.services.assignments import Actor, record_change
 from bot.services.calendar import load_calendar
 
@@ -100,6 +100,61 @@ def set_deadline(
         task.key, plan.number, task.deadline_text, old.describe(), deadline.describe(), moved,
         task.due_on, plan.issued_on,
     )  # fmt: skip
+
+
+def warnings(done: DeadlineSet, today: date) -> list[str]:
+    """What the admin should look at again after setting a deadline (set all the same):
+    a date before the plan was signed (a wrong year?), a date already past."""
+    said = []
+    if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
+        said.append(f"thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế hoạch "
+                    f"({done.plan_issued:%d/%m/%Y}): hãy kiểm tra lại năm.")  # fmt: skip
+    if done.due_on is not None and done.due_on < today:
+        said.append(f"thời hạn {done.due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}): phần "
+                    "việc chưa xong của nhiệm vụ này quá hạn ngay và sẽ được nhắc ở lượt tới.")  # fmt: skip
+    return said
+
+
+@dataclass(frozen=True)
+class UnspecifiedTask:
+    """A task whose deadline names no date, with an open lead part: nobody is reminded of
+    it until an admin sets a date."""
+
+    code: str  # a lead part's code ("NV12"), what :func:`set_deadline` takes
+    plan: str
+    task_key: str
+    task: str
+    deadline_text: str  # the plan's own words, "(trống)" for an empty cell
+    reason: str  # why no date was read
+    leads: tuple[str, ...]  # the lead agencies' names
+
+
+def unspecified_tasks(session: Session) -> list[UnspecifiedTask]:
+    """The tasks waiting for an admin's deadline, by plan and position."""
+    rows = session.exec(
+        select(Task, Plan, Agency, Assignment.id)
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .join(Assignment, col(Assignment.task_id) == col(Task.id))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(
+            Task.deadline_kind == Unspecified.kind,
+            Assignment.status == Status.OPEN,
+            Assignment.role == Role.LEAD,
+        )
+        .order_by(col(Plan.number), col(Task.position), col(Assignment.id))
+    ).all()
+    tasks: dict[int | None, UnspecifiedTask] = {}
+    for task, plan, agency, part_id in rows:
+        if task.id in tasks:
+            found = tasks[task.id]
+            tasks[task.id] = replace(found, leads=(*found.leads, agency.name))
+            continue
+        reason = from_record(task.deadline_kind, task.deadline_detail)
+        tasks[task.id] = UnspecifiedTask(
+            f"NV{part_id}", plan.number, task.key, task.text, task.deadline_text or "(trống)",
+            reason.reason if isinstance(reason, Unspecified) else "", (agency.name,),
+        )  # fmt: skip
+    return list(tasks.values())
 
 
 def _read(session: Session, text: str, plan: Plan, settings: Settings) -> Deadline:

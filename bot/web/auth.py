@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 SESSION_TTL = timedelta(hours=12)  # a working day, and then some: sign in again with /web
 PROVINCE_ROLES = (ChatRole.COORDINATOR, ChatRole.ADMIN)
 _SAFE = ("GET", "HEAD", "OPTIONS")
+_FORM_SLACK = 64 * 1024  # bytes of an upload's request besides its file: fields, boundaries
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,15 @@ def current_viewer(request: Request, db: Session, now: datetime) -> Viewer | Non
                   user_name=str(data.get("name", "")), channel=chat.channel)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form (``multipart/form-data``): its name as the browser gave
+    it, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class Page:
     """One request to a page: the request, the database session (one transaction that
@@ -130,6 +142,7 @@ class Page:
     now: datetime
     site: Site
     form: dict[str, str] = field(default_factory=dict)  # a POST's fields
+    files: dict[str, Upload] = field(default_factory=dict)  # a POST's files (``uploads`` pages)
 
     @cached_property
     def cal(self) -> WorkCalendar:
@@ -170,26 +183,46 @@ PageBody = Callable[[Page], "Response | Awaitable[Response]"]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def page(*roles: ChatRole, signed_in: bool = True) -> Callable[[PageBody], Endpoint]:
+def page(
+    *roles: ChatRole, signed_in: bool = True, uploads: int | None = None
+) -> Callable[[PageBody], Endpoint]:
     """An endpoint from a page body: CSRF checked on every method but GET/HEAD/OPTIONS
     (403 without the session's token), the viewer loaded (401 without one, unless
     ``signed_in=False``), the role checked against ``roles`` (every web role when none
     is given; 403 otherwise). The body runs in a worker thread with a database session;
-    it may return a coroutine (a chart to draw), awaited on the event loop."""
+    it may return a coroutine (a chart to draw), awaited on the event loop.
+
+    ``uploads``: the page takes files (``Page.files``) of at most that many bytes; a
+    request larger than that and its form's fields (by its Content-Length, before it is
+    read) is answered 413 in Vietnamese. Other pages ignore files."""
     allowed = roles or WEB_ROLES
 
     def wrap(body: PageBody) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             site: Site = request.app.state.site
             form: dict[str, str] = {}
+            files: dict[str, Upload] = {}
             if request.method not in _SAFE:
-                read = await request.form()
+                if uploads is not None and (refused := _too_large(request, uploads)):
+                    return refused
+                try:
+                    read = await request.form()
+                except HTTPException:  # a body that is not a form Starlette can read
+                    return message(request, 400, "Yêu cầu bị từ chối",
+                                   "Không đọc được biểu mẫu gửi lên. Hãy tải lại trang rồi thử "
+                                   "lại.", None)  # fmt: skip
                 form = {k: v for k, v in read.items() if isinstance(v, str)}
+                if uploads is not None:
+                    files = {k: Upload(v.filename or "", await v.read())
+                             for k, v in read.items() if isinstance(v, UploadFile)}  # fmt: skip
+                await read.close()
                 if not csrf_ok(request.session, form, request.headers):
                     return message(request, 403, "Yêu cầu bị từ chối",
                                    "Biểu mẫu thiếu mã xác thực (CSRF) hoặc mã đã cũ. Hãy tải lại "
                                    "trang rồi thử lại.", None)  # fmt: skip
-            result = await run_in_threadpool(_run, body, request, site, allowed, signed_in, form)
+            result = await run_in_threadpool(
+                _run, body, request, site, allowed, signed_in, form, files
+            )
             if inspect.isawaitable(result):
                 result = await result
             assert isinstance(result, Response)
@@ -205,9 +238,34 @@ def page(*roles: ChatRole, signed_in: bool = True) -> Callable[[PageBody], Endpo
     return wrap
 
 
+def _too_large(request: Request, limit: int) -> Response | None:
+    """A refusal for a body too large for a file of ``limit`` bytes (or of no stated
+    length), else None."""
+    try:
+        length = int(request.headers["content-length"])
+    except (KeyError, ValueError):
+        return message(request, 411, "Yêu cầu bị từ chối",
+                       "Yêu cầu không ghi rõ độ dài. Hãy gửi tệp từ biểu mẫu trên trang.", None)  # fmt: skip
+    if length <= limit + _FORM_SLACK:
+        return None
+    return message(request, 413, "Tệp quá lớn",
+                   f"Tệp gửi lên ({file_size(length)}) vượt giới hạn {file_size(limit)}. Hãy "
+                   "chia tệp thành nhiều tệp nhỏ hơn.", None)  # fmt: skip
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as people read it: "20 MB", "25,3 MB", "12 KB" (under a megabyte,
+    rounded up: a file of a few bytes is "1 KB")."""
+    if size < 1024 * 1024:
+        return f"{max(1, -(-size // 1024))} KB"
+    mb = size / (1024 * 1024)
+    text = f"{mb:.0f}" if mb >= 100 or mb == int(mb) else f"{mb:.1f}".replace(".", ",")
+    return f"{text} MB"
+
+
 def _run(
     body: PageBody, request: Request, site: Site, allowed: tuple[ChatRole, ...],
-    signed_in: bool, form: dict[str, str],
+    signed_in: bool, form: dict[str, str], files: dict[str, Upload],
 ) -> Response | Awaitable[Response]:  # fmt: skip
     now = site.clock()
     writing = request.method not in _SAFE
@@ -215,7 +273,7 @@ def _run(
         viewer = current_viewer(request, db, now)
         if viewer is None and "chat" in request.session:  # expired or unbound: forget it
             request.session.clear()
-        current = Page(request, db, viewer, now, site, form)
+        current = Page(request, db, viewer, now, site, form, files)
         if signed_in and viewer is None:
             return current.message(401, "Chưa đăng nhập",
                                    "Để mở giao diện web, anh/chị gõ /web trong nhóm/chat đã liên "

@@ -29,7 +29,7 @@ SECTIONS = (
     Section("plans", "Kế hoạch", "/ke-hoach", ready=False),
     Section("agencies", "Cơ quan", "/co-quan"),
     Section("files", "Hồ sơ trễ hạn", "/ho-so", ready=False),
-    Section("admin", "Quản trị", "/quan-tri", roles=(ChatRole.ADMIN,), ready=False),
+    Section("admin", "Quản trị", "/quan-tri", roles=(ChatRole.ADMIN,)),
 )
 BY_KEY = {section.key: section for section in SECTIONS}
 

@@ -6,18 +6,17 @@ set-deadline``); the day and hour are ``settings.unspecified`` (Monday 08:00 by 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain.calendar import WorkCalendar
-from bot.domain.deadlines import Unspecified, from_record
-from bot.models import Agency, Assignment, Plan, Role, Status, Task
 from bot.render import blocks, split_message
 from bot.scheduler.planners.messages import Planned, PlannedMessage, weekly_key
 from bot.services.actions import admin_chats
+from bot.services.deadlines import unspecified_tasks
 from bot.services.outbox import enqueue, queued
 
 
@@ -31,32 +30,10 @@ def plan_unspecified(
     todo = [a for a in admin_chats(session) if not queued(session, f"{key}:{a.id}")]
     if not todo:
         return Planned()
-    rows = session.exec(
-        select(Task, Plan, Agency, Assignment.id)
-        .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .join(Assignment, col(Assignment.task_id) == col(Task.id))
-        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-        .where(
-            Task.deadline_kind == Unspecified.kind,
-            Assignment.status == Status.OPEN,
-            Assignment.role == Role.LEAD,
-        )
-        .order_by(col(Plan.number), col(Task.position))
-    ).all()
-    tasks: dict[int | None, dict[str, Any]] = {}
-    for task, plan_row, agency, part_id in rows:
-        reason = from_record(task.deadline_kind, task.deadline_detail)
-        entry = tasks.setdefault(
-            task.id,
-            {"plan": plan_row.number, "task_key": task.key, "task": task.text,
-             "deadline_text": task.deadline_text or "(trống)", "leads": [],
-             "code": f"NV{part_id}",
-             "reason": reason.reason if isinstance(reason, Unspecified) else ""},
-        )  # fmt: skip
-        entry["leads"].append(agency.name)
+    tasks = unspecified_tasks(session)
     if not tasks:
         return Planned()
-    views = [{**t, "leads": ", ".join(t["leads"])} for t in tasks.values()]
+    views = [{**asdict(t), "leads": ", ".join(t.leads)} for t in tasks]
     header = {"today": cal.local(now).date(), "count": len(views)}
     parts = split_message(blocks("unspecified.html.j2", header, views))
     planned = Planned()

@@ -1,0 +1,229 @@
+"""Imports from files, one way for the command line and the web view.
+
+``dondoc import tasks|agencies|files`` and the web's Quản trị → Nạp dữ liệu both run
+:func:`run_import`; a dry run (``--dry-run``, the web's preview) is the very same import
+in a savepoint that is rolled back, so a preview reads, matches and counts exactly what
+the import would, and writes nothing. :func:`problems` and :func:`rows_read` put a
+failed import's errors and a plan's rows as read into words, for both to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.domain.agencies import Match
+from bot.domain.numbers import thousands
+from bot.importers.agencies import AgencyImportReport, import_agencies
+from bot.importers.errors import ImportFailed
+from bot.importers.files import FileImportReport, import_files
+from bot.importers.plans import PlanImportReport, RowReading, import_plan
+from bot.importers.rows import PlanMeta
+from bot.importers.tabular import TABLE_SUFFIXES, FileProblem
+from bot.importers.word import WORD
+from bot.models import Role
+from bot.services.calendar import load_calendar
+
+
+class Kind(StrEnum):
+    """What a file holds, as ``dondoc import KIND`` names it."""
+
+    TASKS = "tasks"
+    AGENCIES = "agencies"
+    FILES = "files"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def suffixes(self) -> frozenset[str]:
+        """The file name endings its reader takes (".csv", …)."""
+        return _SUFFIXES[self]
+
+
+_LABELS = {
+    Kind.TASKS: "Kế hoạch (nhiệm vụ)",
+    Kind.AGENCIES: "Danh mục cơ quan",
+    Kind.FILES: "Hồ sơ TTHC (tệp xuất của phần mềm một cửa)",
+}
+_SUFFIXES = {
+    Kind.TASKS: frozenset(TABLE_SUFFIXES | WORD | {".pdf"}),
+    Kind.AGENCIES: frozenset(TABLE_SUFFIXES),
+    Kind.FILES: frozenset(TABLE_SUFFIXES),
+}
+
+Report = PlanImportReport | AgencyImportReport | FileImportReport
+Progress = Callable[[int, int | None], None]  # rows done, of how many (None: not known)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """A plan's import options (``dondoc import tasks --number … --lead … --map …``)."""
+
+    meta: PlanMeta = field(default_factory=PlanMeta)
+    lead: str = ""  # the lead agency when the table has no such column
+    mapping: tuple[str, ...] = ()  # "OLD=NEW", the admin's replacements of former agencies
+
+
+def run_import(
+    session: Session, kind: Kind, path: Path, *, settings: Settings, on: date,
+    actor: str | None = None, source: str | None = None, plan: PlanOptions | None = None,
+    dry_run: bool = False, progress: Progress | None = None,
+) -> Report:  # fmt: skip
+    """Import ``path`` as ``kind`` in the session's transaction; ``on`` is the import's
+    day (Vietnam's calendar). ``actor`` and ``source`` name who imported a plan and from
+    where, in the audit trail and on the plan (by default ``import:<file name>`` and the
+    path). ``dry_run``: the same import, rolled back (a savepoint), so nothing is written.
+
+    Raises :class:`ImportFailed` (bad rows, nothing written) or :class:`FileProblem` (a
+    file that cannot be read at all).
+    """
+    if not dry_run:
+        return _run(session, kind, path, settings, on, actor, source, plan, progress)
+    savepoint = session.begin_nested()
+    try:
+        return _run(session, kind, path, settings, on, actor, source, plan, progress)
+    finally:
+        savepoint.rollback()  # a preview writes nothing
+
+
+def _run(
+    session: Session, kind: Kind, path: Path, settings: Settings, on: date, actor: str | None,
+    source: str | None, plan: PlanOptions | None, progress: Progress | None,
+) -> Report:  # fmt: skip
+    if kind is Kind.AGENCIES:
+        return import_agencies(session, path)
+    if kind is Kind.FILES:
+        return import_files(session, path, cal=load_calendar(session, settings.hours),
+                            settings=settings.files, on=on,
+                            progress=(lambda done: progress(done, None)) if progress else None)  # fmt: skip
+    options = plan or PlanOptions()
+    return import_plan(
+        session, path, meta=options.meta, default_lead=options.lead, settings=settings, on=on,
+        mapping=options.mapping, progress=progress, actor=actor, source=source,
+    )  # fmt: skip
+
+
+def summary(report: Report, *, dry_run: bool) -> str:
+    """The import's outcome in one line: what was (or, for a dry run, would be) added,
+    changed and kept."""
+    n, verb = thousands, "sẽ " if dry_run else ""
+    if isinstance(report, AgencyImportReport):
+        head = "Xem trước danh mục cơ quan (chưa ghi gì)" if dry_run else "Danh mục cơ quan"
+        return (f"{head}: {verb}thêm {report.created}, {verb}cập nhật {report.updated}, "
+                f"giữ nguyên {report.unchanged}.")  # fmt: skip
+    if isinstance(report, FileImportReport):
+        kinds = report.by_kind
+        head = "Xem trước (chưa ghi gì): sẽ nhập" if dry_run else "Đã nhập"
+        return (f"{head} {n(report.rows)} hồ sơ: {verb}thêm {n(report.created)}, {verb}cập nhật "
+                f"{n(report.updated)}, giữ nguyên {n(report.unchanged)} (đang giải quyết "
+                f"{n(kinds.get('open', 0))}, đã trả {n(kinds.get('returned', 0))}).")  # fmt: skip
+    head = "Xem trước (chưa ghi gì)" if dry_run else "Đã nhập"
+    return (
+        f"{head} kế hoạch {report.plan}{' (mới)' if report.created else ''}: "
+        f"{report.tasks_total} nhiệm vụ ({verb}thêm {report.tasks_new}, {verb}sửa "
+        f"{report.tasks_changed}, giữ nguyên {report.tasks_unchanged}); "
+        f"{report.assignments_total} phần việc của cơ quan ({verb}thêm {report.assignments_new}, "
+        f"{verb}hủy {report.assignments_cancelled})."
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file was not imported: where (“dòng 5”, “Bảng 2, dòng 14, cột Tiến
+    độ”; "" for the file as a whole or the import's options) and why."""
+
+    where: str
+    reason: str
+
+
+def problems(exc: ImportFailed | FileProblem) -> list[Problem]:
+    """A failed import's errors, by line (or table, row and column), without the path."""
+    if isinstance(exc, FileProblem):
+        return [Problem(f"dòng {exc.line}" if exc.line else "", exc.reason)]
+    place = exc.place or (lambda e: f"dòng {e.line}")
+    return [Problem(place(e) if e.line else "", e.reason) for e in exc.errors]
+
+
+@dataclass(frozen=True)
+class ReadSection:
+    """A section row of the plan, as read."""
+
+    where: str
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    """A task row as read: its text, its deadline cell and reading, and how each agency
+    cell was read (:func:`explain_cell`) and where a former agency's part went."""
+
+    where: str
+    key: str
+    text: str
+    deadline_cell: str
+    deadline: str
+    unspecified: bool
+    agencies: list[str]
+
+
+def rows_read(report: PlanImportReport) -> list[ReadSection | ReadTask]:
+    """Every row of the plan as read, sections among the tasks, in the file's order."""
+    moved: dict[int, list[str]] = {}
+    for r in report.rerouted:
+        moved.setdefault(r.line, []).append(f"giao cho cơ quan hiện nay: {r.rerouted.how}")
+    unread = {u.line for u in report.unspecified}
+    items: list[tuple[int, bool, ReadSection | ReadTask]] = [
+        (s.line, False, ReadSection(report.where(s.line), s.key, s.title)) for s in report.sections
+    ]
+    for row in report.readings:
+        items.append((row.line, True, ReadTask(
+            report.where(row.line), row.task_key, row.text, row.deadline_cell, row.deadline,
+            row.line in unread, [*_cells(row, report.agency_names), *moved.get(row.line, [])],
+        )))  # fmt: skip
+    return [item for _, _, item in sorted(items, key=lambda i: (i[0], i[1]))]
+
+
+def _cells(row: RowReading, names: dict[str, str]) -> list[str]:
+    return [line for column, reading in ((Role.LEAD, row.lead), (Role.COORDINATE, row.coordinate))
+            for line in explain_cell(reading, column, names)]  # fmt: skip
+
+
+_LIST_AT_MOST = 4
+
+
+def explain_cell(reading: Match, column: Role, names: dict[str, str]) -> list[str]:
+    """Lines that say how one cell was read: each fragment → agencies, role and scope;
+    names mentioned without a part; general groups; words left unread."""
+    if not reading.cell.strip():
+        return []
+    lines = [f"{column.label} “{' '.join(reading.cell.split())}”"]
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for part in reading.parts:
+        role = Role(part.role).label if part.role else column.label
+        groups.setdefault((part.via, role.lower(), part.scope), []).append(names[part.code])
+    for (via, role, scope), members in groups.items():
+        shown = ", ".join(members[:_LIST_AT_MOST])
+        if len(members) > _LIST_AT_MOST:
+            shown += f", … ({len(members)} cơ quan)"
+        tail = f"; phạm vi: {scope}" if scope else ""
+        lines.append(f"  “{via}” → {shown} ({role}{tail})")
+    if reading.excluded:
+        left_out = ", ".join(names[c] for c in reading.excluded)
+        lines.append(f"  trừ ra, không giao phần việc: {left_out}")
+    if reading.mentions:
+        mentioned = ", ".join(names[c] for c in reading.mentions)
+        lines.append(f"  nhắc đến, không giao phần việc: {mentioned}")
+    for text in reading.general:
+        lines.append(f"  nhóm chung, không nhắc việc: “{text}”")
+    for unknown in reading.unknown:
+        lines.append(f"  chưa đọc được: {unknown.describe(with_cell=False)}")
+    return lines

@@ -1,0 +1,411 @@
+"""Quản trị over HTTP (httpx against the ASGI app): admins only; an upload's preview is
+the import's dry run and writes nothing; "Xác nhận" imports that very upload, once, with
+the admin in the audit trail; errors, wrong types, oversize and garbage files are
+answered in Vietnamese; a deadline not read is set from the web, audited with who set
+it, and shows in the Cơ quan page's history."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+from sqlalchemy import create_engine
+from sqlmodel import Session, select
+
+from bot.cli.common import SEED
+from bot.models import Assignment, Plan, StatusUpdate, Task, TthcFile, WebUpload
+from bot.services import uploads
+from bot.services.actions import Sender
+from tests.cli import Dondoc
+from tests.docx_plans import SEED_PLANS, seed_document
+from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
+
+PLAN = """Số kế hoạch,12/KH-UBND
+Ngày ban hành,02/12/2024
+STT,Nhiệm vụ,Tiến độ,Cơ quan chủ trì,Cơ quan phối hợp
+I,CÔNG KHAI THỦ TỤC HÀNH CHÍNH,,,
+1,Rà soát thủ tục hành chính nội bộ,Theo kế hoạch của tỉnh,Sở Nội vụ,Sở Tư pháp
+2,Công khai kết quả giải quyết hồ sơ,Trước ngày 31/12/2024,Sở Y tế,
+"""
+
+
+async def upload(
+    web: Web, body: bytes | str, name: str = "ke-hoach.csv", kind: str = "tasks",
+    csrf: str | None = None, **fields: str,
+) -> httpx.Response:  # fmt: skip
+    """The upload form sent as a browser sends it (multipart), with the page's CSRF token."""
+    if csrf is None:
+        csrf = csrf_of((await web.client.get("/quan-tri/nap")).text)
+    content = body.encode() if isinstance(body, str) else body
+    return await web.client.post("/quan-tri/nap", data={"csrf": csrf, "loai": kind, **fields},
+                                 files={"tep": (name, content)})  # fmt: skip
+
+
+def confirm_form(page: str) -> dict[str, str]:
+    fields = dict(re.findall(r'name="(csrf|id|sha256)" value="([^"]+)"', page))
+    assert set(fields) == {"csrf", "id", "sha256"}, page
+    return fields
+
+
+def counts(web: Web) -> tuple[int, int, int, int]:
+    """Plans, tasks, parts, audit rows."""
+    with Session(web.engine) as s:
+        return (len(s.exec(select(Plan)).all()), len(s.exec(select(Task)).all()),
+                len(s.exec(select(Assignment)).all()), len(s.exec(select(StatusUpdate)).all()))  # fmt: skip
+
+
+# --- who may ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/quan-tri", "/quan-tri/nap", "/quan-tri/thoi-han"])
+@pytest.mark.parametrize("who", [HEAD, COORDINATOR])
+async def test_only_admins_open_the_admin_pages(web: Web, who: object, path: str) -> None:
+    await signed_in(web, who)  # type: ignore[arg-type]
+    answer = await web.client.get(path)
+    assert answer.status_code == 403 and "Không có quyền truy cập" in answer.text
+    assert "Quản trị" not in re.findall(r"<nav.*?</nav>", answer.text, re.S)[0]
+
+
+@pytest.mark.parametrize("who", [HEAD, COORDINATOR])
+async def test_a_head_or_coordinator_cannot_upload_confirm_or_set_a_deadline(
+    web: Web, who: object
+) -> None:
+    await signed_in(web, who)  # type: ignore[arg-type]
+    csrf = csrf_of((await web.client.get("/tong-quan")).text)
+    before = counts(web)
+    assert (await upload(web, PLAN, csrf=csrf)).status_code == 403
+    confirmed = await web.client.post("/quan-tri/nap/xac-nhan",
+                                      data={"csrf": csrf, "id": "x", "sha256": "y"})  # fmt: skip
+    assert confirmed.status_code == 403
+    set_ = await web.client.post("/quan-tri/thoi-han",
+                                 data={"csrf": csrf, "ma": "NV1", "han": "31/12/2027"})  # fmt: skip
+    assert set_.status_code == 403
+    assert counts(web) == before
+
+
+async def test_signed_out_the_admin_pages_ask_to_sign_in(web: Web) -> None:
+    assert (await web.client.get("/quan-tri")).status_code == 401
+
+
+async def test_the_admin_landing_page_links_to_each_admin_page(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    page = await web.client.get("/quan-tri")
+    assert page.status_code == 200 and "<h1>Quản trị</h1>" in page.text
+    for path in ("/quan-tri/nap", "/quan-tri/thoi-han", "/quan-tri/lich", "/quan-tri/chat"):
+        assert f'href="{path}"' in page.text
+    assert 'aria-current="page">Quản trị</a>' in page.text
+
+
+async def test_posts_without_their_csrf_token_are_refused(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    refused = await upload(web, PLAN, csrf="forged")
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    no_token = await web.client.post("/quan-tri/nap", data={"loai": "tasks"},
+                                     files={"tep": ("a.csv", PLAN.encode())})  # fmt: skip
+    assert no_token.status_code == 403
+    shown = await upload(web, PLAN)
+    fields = confirm_form(shown.text)
+    confirmed = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "csrf": ""})
+    assert confirmed.status_code == 403
+    set_ = await web.client.post("/quan-tri/thoi-han", data={"ma": "NV1", "han": "31/12/2027"})
+    assert set_.status_code == 403
+    assert counts(web) == before
+
+
+# --- upload, preview, confirm ---------------------------------------------------------------
+
+
+async def test_the_preview_shows_the_rows_as_read_and_writes_nothing(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    shown = await upload(web, PLAN)
+    assert shown.status_code == 200, shown.text
+    text = shown.text
+    assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-UBND (mới): 2 nhiệm vụ (sẽ thêm 2" in text
+    assert "CÔNG KHAI THỦ TỤC HÀNH CHÍNH" in text  # the section, among the tasks
+    assert "Rà soát thủ tục hành chính nội bộ" in text and "Công khai kết quả" in text
+    assert "“Theo kế hoạch của tỉnh”" in text and "Hạn 31/12/2024" in text
+    assert "1 nhiệm vụ chưa có ngày cụ thể" in text
+    assert "“Sở Tư pháp” → Sở Tư pháp (phối hợp)" in text
+    assert 'id="confirm"' in text and "1 KB · chưa ghi gì vào dữ liệu" in text
+    assert counts(web) == before  # the dry run rolled back
+    with Session(web.engine) as s:
+        (kept,) = s.exec(select(WebUpload)).all()
+    assert kept.content == PLAN.encode() and kept.sha256 == uploads.digest(PLAN.encode())
+    assert kept.confirmed_at is None and kept.kind == "tasks" and kept.filename == "ke-hoach.csv"
+
+
+async def test_confirm_imports_that_upload_once_with_the_admin_as_actor(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    plans, tasks, parts, _ = counts(web)
+    fields = confirm_form((await upload(web, PLAN)).text)
+    done = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    assert done.status_code == 200, done.text
+    assert "Đã nhập kế hoạch 12/KH-UBND (mới): 2 nhiệm vụ (thêm 2" in done.text
+    assert 'href="/quan-tri/thoi-han"' in done.text
+    after = counts(web)
+    assert after[:3] == (plans + 1, tasks + 2, parts + 3)
+    with Session(web.engine) as s:
+        plan = s.exec(select(Plan).where(Plan.number == "12/KH-UBND")).one()
+        assert plan.source == "web:ke-hoach.csv"
+        actors = set(s.exec(select(StatusUpdate.actor).where(StatusUpdate.field == "created")))
+        assert "web:console:801 (Phạm Quản Trị)" in actors
+        (kept,) = s.exec(select(WebUpload)).all()
+        assert kept.confirmed_at is not None and kept.content == b""
+    again = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    assert again.status_code == 200 and "đã được nhập lúc" in again.text
+    assert counts(web) == after  # nothing twice
+
+
+async def test_a_confirmation_must_carry_the_previewed_hash_and_be_in_time(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    fields = confirm_form((await upload(web, PLAN)).text)
+    changed = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "sha256": "0" * 64})
+    assert changed.status_code == 409 and "không còn đúng với bản đã xem trước" in changed.text
+    unknown = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "id": "nope"})
+    assert unknown.status_code == 404 and "Hãy tải tệp lên lại" in unknown.text
+    web.clock.now += uploads.UPLOAD_TTL + timedelta(minutes=1)
+    late = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    assert late.status_code == 404
+    assert counts(web) == before
+
+
+async def test_another_admin_cannot_confirm_someone_elses_upload(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    fields = confirm_form((await upload(web, PLAN)).text)
+    second = Sender("console", "admin", "802", "Admin Khác", private=True)
+    async with web.client_of(web.client._transport.app) as other:  # type: ignore[attr-defined]
+        assert (await web.sign_in(web.link(second), other)).status_code == 303
+        csrf = csrf_of((await other.get("/quan-tri")).text)
+        answer = await other.post("/quan-tri/nap/xac-nhan", data={**fields, "csrf": csrf})
+    assert answer.status_code == 404
+
+
+async def test_errors_by_line_block_the_confirmation(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    bad = PLAN.replace("Sở Y tế,", "Sở Không Có,")
+    shown = await upload(web, bad)
+    assert shown.status_code == 400
+    assert "chưa ghi gì vào dữ liệu" in shown.text and "dòng 6" in shown.text
+    assert "Sở Không Có" in shown.text and "không có trong danh mục" in shown.text
+    assert 'id="confirm"' not in shown.text and "Traceback" not in shown.text
+    with Session(web.engine) as s:
+        assert s.exec(select(WebUpload)).all() == []  # nothing kept to confirm
+    assert counts(web) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "kind", "words"),
+    [
+        ("virus.exe", b"MZ\x90\x00", "tasks", "không phải loại nạp được"),
+        ("ke-hoach.docx", b"not a zip at all", "agencies", "chỉ nhận .csv"),
+        ("ke-hoach.xlsx", b"PK\x03\x04 garbage that is no workbook", "tasks", "Không thể nhập"),
+        ("ke-hoach.docx", b"\x00\x01\x02garbage", "tasks", "Không thể nhập"),
+        ("ke-hoach.pdf", b"%PDF-1.4 broken", "tasks", "Không thể nhập"),
+        ("ke-hoach.csv", b"", "tasks", "trống"),
+        ("ho-so.csv", "Mã hồ sơ\nHS1\n".encode(), "files", "không thấy dòng tiêu đề"),
+    ],
+)
+async def test_wrong_types_and_garbage_are_answered_in_vietnamese(
+    web: Web, name: str, body: bytes, kind: str, words: str
+) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    shown = await upload(web, body, name=name, kind=kind)
+    assert shown.status_code == 400, shown.text
+    assert words in shown.text and "Traceback" not in shown.text, shown.text[-3000:]
+    assert 'id="confirm"' not in shown.text
+    assert counts(web) == before
+
+
+async def test_a_file_over_the_limit_is_refused_before_it_is_read(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    big = b"x" * (uploads.MAX_UPLOAD + 100 * 1024)
+    shown = await upload(web, big, name="lon.csv")
+    assert shown.status_code == 413
+    assert "vượt giới hạn 20 MB" in shown.text and "Tệp quá lớn" in shown.text
+    with Session(web.engine) as s:
+        assert s.exec(select(WebUpload)).all() == []
+
+
+async def test_an_option_that_is_no_date_is_answered_with_the_form(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    shown = await upload(web, PLAN, ngay="32/13/2024")
+    assert shown.status_code == 400 and "không phải một ngày (dd/mm/yyyy" in shown.text
+    assert 'value="32/13/2024"' in shown.text  # what was typed stays in the form
+
+
+async def test_an_agency_registry_and_a_files_export_preview_then_import(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    registry = "Mã,Tên cơ quan,Loại\nso-tai-chinh,Sở Tài chính,so\nso-y-te,Sở Y tế,so\n"
+    shown = await upload(web, registry, name="co-quan.csv", kind="agencies")
+    assert shown.status_code == 200, shown.text
+    assert "Xem trước danh mục cơ quan (chưa ghi gì): sẽ thêm 1, sẽ cập nhật 0" in shown.text
+    done = await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    assert "Danh mục cơ quan: thêm 1" in done.text
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Ngày tiếp nhận", "Ngày hẹn trả"])
+    sheet.append(["H01.1-241201-0001", "Cấp phép", "Sở Y tế", "02/12/2024 08:00", "10/12/2024"])
+    data = io.BytesIO()
+    book.save(data)
+    shown = await upload(web, data.getvalue(), name="ho-so.xlsx", kind="files")
+    assert shown.status_code == 200, shown.text
+    assert "sẽ nhập 1 hồ sơ" in shown.text
+    with Session(web.engine) as s:
+        assert s.exec(select(TthcFile)).all() == []
+    done = await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    assert "Đã nhập 1 hồ sơ: thêm 1" in done.text
+    with Session(web.engine) as s:
+        assert len(s.exec(select(TthcFile)).all()) == 1
+
+
+# --- deadlines not read ---------------------------------------------------------------------
+
+
+async def _imported(web: Web) -> str:
+    """The plan imported from the web; the code of the part whose deadline was not read."""
+    fields = confirm_form((await upload(web, PLAN)).text)
+    assert (await web.client.post("/quan-tri/nap/xac-nhan", data=fields)).status_code == 200
+    page = await web.client.get("/quan-tri/thoi-han")
+    codes = re.findall(r'name="ma" value="(NV\d+)"', page.text)
+    assert len(codes) == 1, page.text
+    return codes[0]
+
+
+async def test_the_unread_deadlines_are_listed_with_the_plans_words(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    code = await _imported(web)
+    page = await web.client.get("/quan-tri/thoi-han")
+    assert page.status_code == 200
+    assert (
+        "“Theo kế hoạch của tỉnh”" in page.text and "Rà soát thủ tục hành chính nội bộ" in page.text
+    )
+    assert "12/KH-UBND, mục I.1" in page.text and "Sở Nội vụ" in page.text
+    assert f'id="task-{code}"' in page.text
+    landing = await web.client.get("/quan-tri")
+    assert "Thời hạn chưa rõ</a> <small>(1)</small>" in landing.text
+
+
+async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    code = await _imported(web)
+    csrf = csrf_of((await web.client.get("/quan-tri/thoi-han")).text)
+    done = await web.client.post("/quan-tri/thoi-han",
+                                 data={"csrf": csrf, "ma": code, "han": "31/03/2025"})  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert "nay: <b>Hạn 31/03/2025" in done.text and "2 phần việc đổi hạn" in done.text
+    assert "Không có nhiệm vụ nào chờ đặt thời hạn" in done.text
+    with Session(web.engine) as s:
+        trail = s.exec(select(StatusUpdate).where(StatusUpdate.field == "deadline")).all()
+    assert {u.actor for u in trail} == {"web:console:801 (Phạm Quản Trị)"} and len(trail) == 2
+    history = await web.client.get("/co-quan/so-noi-vu")
+    rows = re.search(r'<table id="history">.*?</table>', history.text, re.S)
+    assert rows and "Thời hạn" in rows.group(0) and "31/03/2025" in rows.group(0)
+    assert "web:console:801 (Phạm Quản Trị)" in rows.group(0)
+
+
+async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    code = await _imported(web)
+    csrf = csrf_of((await web.client.get("/quan-tri/thoi-han")).text)
+    before = counts(web)
+    for text, words in (("31/02/2025", "không có thật"), ("khi nào xong", "Ghi một ngày"),
+                        ("", "chưa nhập thời hạn")):  # fmt: skip
+        refused = await web.client.post("/quan-tri/thoi-han",
+                                        data={"csrf": csrf, "ma": code, "han": text})  # fmt: skip
+        assert refused.status_code == 400 and words in refused.text, text
+    unknown = await web.client.post("/quan-tri/thoi-han",
+                                    data={"csrf": csrf, "ma": "NV999999", "han": "31/12/2025"})  # fmt: skip
+    assert unknown.status_code == 400 and "không có phần việc" in unknown.text
+    assert counts(web) == before
+    past = await web.client.post("/quan-tri/thoi-han",
+                                 data={"csrf": csrf, "ma": code, "han": "01/12/2024"})  # fmt: skip
+    assert past.status_code == 200
+    assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
+    assert "thời hạn 01/12/2024 đã qua (hôm nay 20/12/2024)" in past.text
+
+
+async def test_a_word_plan_names_its_errors_by_table_row_and_column(
+    web: Web, tmp_path: Path
+) -> None:
+    await signed_in(web, ADMIN)
+    document = seed_document(SEED_PLANS / "000_sipas_2024.csv", tmp_path).read_bytes()
+    refused = await upload(web, document, name="KH-126.docx")
+    assert refused.status_code == 400  # the test province has three agencies, not the seed's
+    assert re.search(r"<td>Bảng 1, dòng \d+, cột Cơ quan chủ trì</td>", refused.text), refused.text
+    assert 'id="confirm"' not in refused.text
+    registry = (SEED / "agencies.csv").read_bytes()
+    shown = await upload(web, registry, name="agencies.csv", kind="agencies")
+    assert (
+        await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    ).status_code == 200
+    shown = await upload(web, document, name="KH-126.docx")
+    assert shown.status_code == 200, shown.text
+    assert "Xem trước (chưa ghi gì) kế hoạch 126/KH-UBND" in shown.text
+    assert "<td>Bảng 1, dòng 2</td><td>I</td>" in shown.text  # a section, among the tasks
+    assert "<td>Bảng 1, dòng 3</td>" in shown.text and 'id="confirm"' in shown.text
+
+
+async def test_a_reader_that_crashes_is_answered_without_a_traceback(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the reader fell over")
+
+    monkeypatch.setattr("bot.web.pages.admin_import.run_import", crash)
+    await signed_in(web, ADMIN)
+    shown = await upload(web, PLAN)
+    assert shown.status_code == 400
+    assert "Không đọc được tệp “ke-hoach.csv”: tệp hỏng" in shown.text
+    assert "fell over" not in shown.text and 'id="confirm"' not in shown.text
+
+
+def test_the_command_line_previews_agencies_and_files_by_the_same_dry_run(tmp_path: Path) -> None:
+    dondoc = Dondoc(tmp_path)
+    shown = dondoc.ok("import", "agencies", str(SEED / "agencies.csv"), "--dry-run").output
+    assert "Xem trước danh mục cơ quan (chưa ghi gì): sẽ thêm" in shown
+    assert "sẽ thêm 0" not in shown
+    again = dondoc.ok("import", "agencies", str(SEED / "agencies.csv")).output
+    assert again.startswith("Danh mục cơ quan: thêm") and "thêm 0" not in again  # none before
+    files = dondoc.ok("import", "files", str(SEED / "files.csv"), "--dry-run").output
+    assert "Xem trước (chưa ghi gì): sẽ nhập" in files
+    with Session(create_engine(dondoc.env["DATABASE_URL"])) as s:
+        assert s.exec(select(TthcFile)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("ke-hoach.csv", "ke-hoach.csv"),
+        ("C:\\Users\\an\\Kế hoạch 126.docx", "Kế hoạch 126.docx"),
+        ("../../etc/passwd", "passwd"),
+        ('<script>"x".pdf', "script_x_.pdf"),
+        ("...", "tep"),
+        ("a" * 300 + ".xlsx", "a" * 115 + ".xlsx"),
+    ],
+)
+def test_an_uploaded_name_is_reduced_to_a_safe_name(given: str, kept: str) -> None:
+    assert uploads.safe_name(given) == kept
+
+
+async def test_an_upload_is_claimed_once_and_found_only_by_who_uploaded_it(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    confirm_form((await upload(web, PLAN)).text)
+    with Session(web.engine) as s:
+        (kept,) = s.exec(select(WebUpload)).all()
+        first = uploads.claim(s, kept, web.clock.now)
+        second = uploads.claim(s, kept, web.clock.now)
+        assert (first, second) == (True, False)
+        mine = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="801", now=web.clock.now)
+        theirs = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="802", now=web.clock.now)
+        assert mine is not None and theirs is None
