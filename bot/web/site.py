@@ -31,13 +31,13 @@ from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
 from bot.web import auth
 from bot.web.auth import SESSION_TTL, Page, Site, page
-from bot.web.pages import agencies, later, overview
+from bot.web.pages import agencies, later, overview, plans
 from bot.web.security import SecurityHeaders
 from bot.web.templating import message
 
 STATIC = TEMPLATES / "web" / "static"
 COOKIE = "dondoc_session"
-PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, agencies.ROUTES, later.ROUTES]
+PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, plans.ROUTES, agencies.ROUTES, later.ROUTES]
 
 
 def prepare(engine: Engine, settings: Settings, now: datetime, port: int | None = None) -> str:
