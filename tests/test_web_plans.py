@@ -193,7 +193,7 @@ async def test_a_long_plan_is_shown_a_page_at_a_time(
     assert rows_of(both) == ["NV1", "NV4"] and "trang=2" not in both
 
 
-async def test_a_plan_of_many_parts_reads_one_page_of_them(web: Web) -> None:
+async def test_a_plan_of_many_parts_reads_one_page_of_them(web: Web, province: Province) -> None:
     """Parts written straight to the database (a register's size): the page counts them
     all and shows :data:`PAGE_SIZE`, the last page the rest."""
     with session_scope(web.engine) as s:
@@ -204,7 +204,8 @@ async def test_a_plan_of_many_parts_reads_one_page_of_them(web: Web) -> None:
                          deadline_text="", deadline_kind="unspecified")  # fmt: skip
             s.add(extra)
             s.flush()
-            s.add(Assignment(task_id=extra.id, agency_id=1 + n % 3, role=Role.LEAD))  # type: ignore[arg-type]
+            agency = list(province.agencies.values())[n % 3]
+            s.add(Assignment(task_id=extra.id, agency_id=agency, role=Role.LEAD))  # type: ignore[arg-type]
     await signed_in(web, COORDINATOR)
     url = f"/ke-hoach/{plan_id(web)}"
     page = (await web.client.get(url)).text
@@ -273,7 +274,8 @@ async def test_the_xlsx_export_reads_back_with_the_filter_and_no_formula(
     sheet = load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None and sheet.title == "Phần việc"
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Mã", "Mục", "Nhiệm vụ") and rows[0][-1] == "Cách đọc thời hạn"
+    assert rows[0] == ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái",
+                       "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn")  # fmt: skip
     assert [r[0] for r in rows[1:]] == ["NV1", "NV2", f"NV{more['formula']}"]
     first = dict(zip(rows[0], rows[1], strict=True))
     assert (
@@ -286,9 +288,10 @@ async def test_the_xlsx_export_reads_back_with_the_filter_and_no_formula(
     )
     assert (first["Tiến độ (%)"], first["Quá hạn"]) == (60, "có")
     assert first["Hạn"].date().isoformat() == "2024-11-30"  # a date cell, not text
-    assert first["Thời hạn trong kế hoạch"] == "Trước ngày 30/11/2024"
-    assert first["Cách đọc thời hạn"].startswith("Hạn 30/11/2024")
-    injected = sheet.cell(row=4, column=3)
+    assert first["Kế hoạch"] == "126/KH-UBND" and first["Mục"] == "1"
+    assert first["Thời hạn (theo kế hoạch)"] == "Trước ngày 30/11/2024"
+    assert first["Thời hạn"] == "Hạn 30/11/2024 — ngày 30/11/2024"
+    injected = sheet.cell(row=4, column=4)
     assert (injected.value, injected.data_type, injected.quotePrefix) == (INJECTED, "s", True)
 
 
@@ -304,12 +307,12 @@ async def test_the_csv_export_has_a_bom_vietnamese_headers_and_no_formula(
     )
     assert answer.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Mã", "Mục", "Nhiệm vụ"] and rows[0][10] == "Thời hạn trong kế hoạch"
+    assert rows[0][:4] == ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ"] and rows[0][-1] == "Hạn"
     assert [r[0] for r in rows[1:]] == ["NV1", "NV4"]
-    assert rows[1][8] == "30/11/2024" and rows[2][4] == "Sở Tư pháp"
+    assert rows[1][-1] == "30/11/2024" and rows[2][4] == "Sở Tư pháp" and rows[1][8] == "có"
     everything = await web.client.get(f"/ke-hoach/{plan_id(web)}/xuat.csv")
     read = list(csv.reader(io.StringIO(everything.content.decode("utf-8-sig"))))
-    assert [r[2] for r in read if r[0] == f"NV{more['formula']}"] == [f"'{INJECTED}"]
+    assert [r[3] for r in read if r[0] == f"NV{more['formula']}"] == [f"'{INJECTED}"]
 
 
 def test_formula_starts_are_neutralised_and_file_names_made_safe() -> None:

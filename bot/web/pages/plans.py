@@ -37,9 +37,11 @@ MOST_DAYS = 3660  # "due within N days": ten years is more than any plan runs
 # The statuses as the address names them (``?trang-thai=``).
 STATUSES = {"dang-thuc-hien": Status.OPEN, "tam-dung": Status.SNOOZED, "hoan-thanh": Status.DONE,
             "da-huy": Status.CANCELLED, "da-chuyen": Status.MOVED}  # fmt: skip
-EXPORT_HEADER = ("Mã", "Mục", "Nhiệm vụ", "Phạm vi", "Cơ quan", "Vai trò", "Trạng thái",
-                 "Tiến độ (%)", "Hạn", "Quá hạn", "Thời hạn trong kế hoạch", "Cách đọc thời hạn")  # fmt: skip
-EXPORT_WIDTHS = (8, 10, 60, 24, 28, 10, 16, 10, 12, 9, 24, 40)
+# The columns of ``dondoc tasks --format csv``, in its order: one spreadsheet of parts,
+# from the command line or from the web.
+EXPORT_HEADER = ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái",
+                 "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn")  # fmt: skip
+EXPORT_WIDTHS = (8, 14, 10, 60, 28, 10, 16, 10, 9, 24, 40, 12)
 
 
 @dataclass
@@ -153,10 +155,9 @@ def plan(p: Page) -> Response:
                     statuses=STATUSES, most_days=MOST_DAYS)  # fmt: skip
 
 
-def _export_row(x: PartLine) -> tuple[str | int | date | None, ...]:
-    return (x.code, x.task_key, x.task, x.scope, x.agency, x.role.label, x.status.label,
-            x.progress, x.due_on, "có" if x.overdue else "", x.deadline_text,
-            x.reading + (f" (quản trị viên đặt: {x.set_by_admin})" if x.set_by_admin else ""))  # fmt: skip
+def _export_row(plan: Plan, x: PartLine) -> tuple[str | int | date | None, ...]:
+    return (x.code, plan.number, x.task_key, x.task, x.agency, x.role.label, x.status.label,
+            x.progress, "có" if x.overdue else "", x.deadline_text, x.reading, x.due_on)  # fmt: skip
 
 
 def _export(p: Page, kind: str) -> Response:
@@ -167,7 +168,7 @@ def _export(p: Page, kind: str) -> Response:
     if isinstance(chosen, Response):
         return chosen
     assert found.id is not None
-    rows = (_export_row(x) for x in parts(p.db, found.id, chosen.filter, today=_today(p)))
+    rows = (_export_row(found, x) for x in parts(p.db, found.id, chosen.filter, today=_today(p)))
     name = f"Kế hoạch {found.number}" + (f" - {chosen.agency.name}" if chosen.agency else "")
     if kind == "csv":
         body, media = to_csv(EXPORT_HEADER, rows), "text/csv; charset=utf-8"
