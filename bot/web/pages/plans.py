@@ -144,8 +144,9 @@ def plan(p: Page) -> Response:
     rows = parts_page(p.db, found.id, chosen.filter, today=today,
                       offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)  # fmt: skip
     fixed = not p.me.province
-    table: dict[str, Any] = {"plan": found, "chosen": chosen, "rows": rows, "total": total, "page": number,
-             "pages": pages, "first": (number - 1) * PAGE_SIZE + 1, "fixed": fixed}  # fmt: skip
+    table: dict[str, Any] = {"plan": found, "chosen": chosen, "rows": rows, "total": total,
+                             "page": number, "pages": pages, "fixed": fixed,
+                             "first": (number - 1) * PAGE_SIZE + 1}  # fmt: skip
     if p.partial:  # htmx asks for the table alone, under another filter or page
         return p.render("plan_parts.html.j2", **table)
     (summary,) = plan_summaries(p.db, today=today, plan_id=found.id,
