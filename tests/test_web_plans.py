@@ -57,12 +57,15 @@ def more(web: Web, province: Province) -> dict[str, int]:
 
 
 async def test_the_plans_are_listed_with_their_parts_counted(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        s.exec(select(Plan)).one().title = "SIPAS 2024 <i>bản cuối</i>"
     await signed_in(web, COORDINATOR)
     page = await web.client.get("/ke-hoach")
     assert page.status_code == 200 and "<h1>Kế hoạch <small>(1)</small></h1>" in page.text
     assert 'aria-current="page">Kế hoạch</a>' in page.text and "đang được xây dựng" not in page.text
     row = page.text.split('id="plans"')[1].split("</tr>")[1]
-    assert f'<a href="/ke-hoach/{plan_id(web)}">126/KH-UBND</a>' in row and "SIPAS 2024" in row
+    assert f'<a href="/ke-hoach/{plan_id(web)}">126/KH-UBND</a>' in row
+    assert "SIPAS 2024 &lt;i&gt;bản cuối&lt;/i&gt;" in row
     # Four parts, all being done, two of them overdue (Sở Y tế's 30/11, Sở Tư pháp's 15/11).
     assert re.findall(r"<td>([^<]*)</td>", row)[:2] == ["4", "4"]
     assert f'href="/ke-hoach/{plan_id(web)}?qua-han=1">2</a>' in row
@@ -151,6 +154,14 @@ async def test_what_the_filter_cannot_read_is_said_and_left_out(web: Web) -> Non
     assert "Không có cơ quan có mã “khong-co” (ô Cơ quan)" in page.text
     assert rows_of(page.text) == ["NV1", "NV2", "NV3", "NV4"]  # nothing lost: every part
     assert "Traceback" not in page.text
+    # What the address says is shown as text, never as markup.
+    reflected = await web.client.get(
+        f"/ke-hoach/{plan_id(web)}?co-quan=<script>x</script>&trong=<b>"
+    )
+    assert (
+        "<script>x" not in reflected.text and "“&lt;script&gt;x&lt;/script&gt;”" in reflected.text
+    )
+    assert "“&lt;b&gt;”" in reflected.text
     unknown = await web.client.get("/ke-hoach/999")
     assert unknown.status_code == 404 and "Không có kế hoạch này" in unknown.text
     assert (await web.client.get("/ke-hoach/abc")).status_code == 404
