@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.routing import Route
 
-from bot.models import Agency, ChatRole
+from bot.models import Agency, ChatRole, Plan
 from bot.services.actions import Sender
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, signed_in
 
@@ -28,8 +28,14 @@ def _agency_code(engine: Engine) -> str:
         return s.exec(select(Agency.code).where(Agency.code == "so-y-te")).one()
 
 
+def _plan_id(engine: Engine) -> str:
+    """The test province's plan (a head sees their agency's parts of it)."""
+    with Session(engine) as s:
+        return str(s.exec(select(Plan.id)).one())
+
+
 # A value for each parameter an address may hold, read from the test province.
-SAMPLES: dict[str, Callable[[Engine], str]] = {"code": _agency_code}
+SAMPLES: dict[str, Callable[[Engine], str]] = {"code": _agency_code, "plan": _plan_id}
 
 
 def _routes(web: Web) -> list[Route]:

@@ -26,7 +26,7 @@ class Section:
 
 SECTIONS = (
     Section("overview", "Tổng quan", "/tong-quan"),
-    Section("plans", "Kế hoạch", "/ke-hoach", ready=False),
+    Section("plans", "Kế hoạch", "/ke-hoach"),
     Section("agencies", "Cơ quan", "/co-quan"),
     Section("files", "Hồ sơ trễ hạn", "/ho-so", ready=False),
     Section("admin", "Quản trị", "/quan-tri", roles=(ChatRole.ADMIN,)),

@@ -14,11 +14,13 @@ from starlette.routing import Route
 from bot.domain.calendar import VIETNAM
 from bot.domain.collation import vietnamese_key
 from bot.models import Agency, Role, Status
+from bot.services.extension_requests import agency_extensions
 from bot.services.history import agency_history
 from bot.services.register import list_assignments, open_counts
 from bot.web.auth import Page, page
 
 HISTORY_LIMIT = 100  # changes shown, newest first
+EXTENSIONS_LIMIT = 50  # requests for more time shown, newest first
 # The parts shown, by ``?xem=``: every part, those still being done, those overdue.
 VIEWS = {"tat-ca": "Tất cả", "dang-lam": "Đang thực hiện", "qua-han": "Quá hạn"}
 
@@ -68,7 +70,9 @@ def agency(p: Page) -> Response:
                     open_count=sum(1 for x in everything if x.status == Status.OPEN),
                     overdue_count=sum(1 for x in everything if x.overdue),
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
-                    history_limit=HISTORY_LIMIT, tz=VIETNAM)  # fmt: skip
+                    history_limit=HISTORY_LIMIT, tz=VIETNAM,
+                    extensions=agency_extensions(p.db, found.id, limit=EXTENSIONS_LIMIT),
+                    extensions_limit=EXTENSIONS_LIMIT)  # fmt: skip
 
 
 ROUTES = [
