@@ -31,13 +31,14 @@ from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
 from bot.web import auth
 from bot.web.auth import SESSION_TTL, Page, Site, page
-from bot.web.pages import agencies, later, overview
+from bot.web.pages import agencies, files, later, overview, public
 from bot.web.security import SecurityHeaders
 from bot.web.templating import message
 
 STATIC = TEMPLATES / "web" / "static"
 COOKIE = "dondoc_session"
-PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, agencies.ROUTES, later.ROUTES]
+PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, agencies.ROUTES, files.ROUTES, public.ROUTES,
+                                     later.ROUTES]  # fmt: skip
 
 
 def prepare(engine: Engine, settings: Settings, now: datetime, port: int | None = None) -> str:

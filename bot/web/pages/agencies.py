@@ -17,6 +17,7 @@ from bot.models import Agency, Role, Status
 from bot.services.history import agency_history
 from bot.services.register import list_assignments, open_counts
 from bot.web.auth import Page, page
+from bot.web.pages.files import agency_files
 
 HISTORY_LIMIT = 100  # changes shown, newest first
 # The parts shown, by ``?xem=``: every part, those still being done, those overdue.
@@ -68,7 +69,7 @@ def agency(p: Page) -> Response:
                     open_count=sum(1 for x in everything if x.status == Status.OPEN),
                     overdue_count=sum(1 for x in everything if x.overdue),
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
-                    history_limit=HISTORY_LIMIT, tz=VIETNAM)  # fmt: skip
+                    history_limit=HISTORY_LIMIT, tz=VIETNAM, **agency_files(p, found))  # fmt: skip
 
 
 ROUTES = [
