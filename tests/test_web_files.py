@@ -14,12 +14,14 @@ apologised for and moved past the window."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
+from bot.config import Settings, SettingsError
 from bot.domain.applicants import public_name
 from bot.models import Apology, ApologyState
 from bot.reports.letter import text_of
@@ -27,8 +29,8 @@ from bot.services.actions import Sender
 from bot.web.pages import files as files_page
 from tests.chat import press, say
 from tests.files import LateFile, add_late_files
-from tests.province import at
-from tests.web import ADMIN, COORDINATOR, GROUP, HEAD, Web, signed_in
+from tests.province import FRIDAY, SETTINGS, at
+from tests.web import ADMIN, COORDINATOR, GROUP, HEAD, Web, signed_in, web_settings
 
 PUBLIC = "/cong-khai/ho-so-tre-han"
 JUSTICE_GROUP = Sender("console", "group:so-tu-phap", "502", "Đỗ Minh Khoa")
@@ -350,3 +352,37 @@ async def test_the_agency_page_shows_its_late_files_and_letters(story: Web) -> N
     justice = (await story.client.get("/co-quan/so-tu-phap")).text
     assert _codes(justice, "agency-files-table") == ["TP-LATE"]
     assert "01/PXL-STP" in justice and "02/PXL-SYT" not in justice
+
+
+async def test_the_public_page_keeps_the_letters_of_the_configured_period(story: Web) -> None:
+    """``[apology] publish_days``: four days before Friday 20/12 is from Tuesday 17/12, so
+    Sở Tư pháp's letter of Monday 16/12 is no longer listed."""
+    from bot.web.site import create_site, prepare
+
+    settings = replace(web_settings(), apology=replace(SETTINGS.apology, publish_days=4))
+    app = create_site(engine=story.engine, settings=settings,
+                      key=prepare(story.engine, settings, FRIDAY), clock=story.clock)  # fmt: skip
+    async with story.client_of(app) as client:
+        page = (await client.get(f"{PUBLIC}?xem=van-ban")).text
+    assert [r.split()[0] for r in _rows(page, "public-letters")] == ["02/PXL-SYT", "01/PXL-SYT"]
+    assert "từ ngày 17/12/2024" in page
+
+
+def test_publish_days_is_read_from_the_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "dondoc.toml"
+    path.write_text("[apology]\npublish_days = 30\n", encoding="utf-8")
+    assert Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None).apology.publish_days == 30
+    for bad, message in (("0", "cần từ 1 đến 3660 ngày, đang là 0"), ('"90"', "số nguyên")):
+        path.write_text(f"[apology]\npublish_days = {bad}\n", encoding="utf-8")
+        with pytest.raises(SettingsError, match=message):
+            Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
+
+
+def test_the_benchmark_of_the_files_pages_runs_tiny() -> None:
+    """``python -m bench.web_files_bench`` times the pages on 100,000 files; CI runs it on
+    200 so that it keeps working (every page answers 200: it asserts that itself)."""
+    from bench.web_files_bench import PAGES, figures
+
+    [figure] = figures(0.002)
+    assert figure.name.startswith("web: slowest files page, 200 files") and figure.goal == 1.0
+    assert sum(len(paths) for paths in PAGES.values()) == 10

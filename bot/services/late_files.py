@@ -21,10 +21,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from bot.db import count_if, local_day
 from bot.domain.calendar import WorkCalendar
+from bot.domain.collation import vietnamese_key
 from bot.domain.labelled import Labelled
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.services.files import due_window, first_due
@@ -135,6 +136,8 @@ def _letters_joined(session: Session, cal: WorkCalendar) -> tuple[Any, sa.Column
 def _where(
     query: sa.Select[*tuple[Any, ...]], window: _Window, wanted: Wanted, letter: Any, timely: Any
 ) -> sa.Select[*tuple[Any, ...]]:
+    """``query`` narrowed to the open files ``wanted``; ``letter`` (the joined approved
+    letter) and ``timely`` are used only when ``wanted.letter`` is set."""
     query = query.where(col(TthcFile.status) == FileStatus.OPEN)
     if wanted.agency_id is not None:
         query = query.where(col(TthcFile.agency_id) == wanted.agency_id)
@@ -193,10 +196,13 @@ def count_late_files(
     session: Session, cal: WorkCalendar, today: date, wanted: Wanted = Wanted(), *,
     warn_days: int,
 ) -> int:  # fmt: skip
-    """How many files :func:`late_files` lists with the same filters: one count."""
+    """How many files :func:`late_files` lists with the same filters: one count, joining
+    the letters only when their state is asked (else the files' index answers alone)."""
     window = _Window(cal, today, warn_days)
     letter, timely = _letters_joined(session, cal)
-    query = _with_letter(sa.select(sa.func.count()).select_from(TthcFile), letter)
+    query = sa.select(sa.func.count()).select_from(TthcFile)
+    if wanted.letter is not None:
+        query = _with_letter(query, letter)
     return int(session.execute(_where(query, window, wanted, letter, timely)).scalar_one())
 
 
@@ -205,21 +211,31 @@ def late_by_agency(
     agency_id: int | None = None,
 ) -> list[AgencyFiles]:  # fmt: skip
     """Per agency with any (one agency's when ``agency_id``), its late files, its files at
-    risk and its late files without an approved letter: one aggregate query, the agencies
-    with the most late files first."""
+    risk and its late files without an approved letter, the agencies with the most late
+    files first: two aggregate queries, one over the files (by agency id), one over the
+    approved letters of late files (fewer rows than the files: the late ones without a
+    letter are the late ones less those)."""
     window = _Window(cal, today, warn_days)
-    letter, _timely = _letters_joined(session, cal)
-    late = count_if(window.late())
-    query = _with_letter(
-        sa.select(col(Agency.name), col(Agency.code), late, count_if(window.risky()),
-                  count_if(sa.and_(window.late(), letter.id.is_(None))))
-        .select_from(TthcFile).join(Agency, col(TthcFile.agency_id) == col(Agency.id)),
-        letter,
+    agency = col(TthcFile.agency_id)
+    counts = sa.select(agency, count_if(window.late()), count_if(window.risky()))
+    counts = _where(counts.select_from(TthcFile), window, Wanted(agency_id), None, None)
+    lettered_query = (
+        sa.select(agency, sa.func.count(sa.distinct(col(TthcFile.id))))
+        .select_from(Apology).join(TthcFile, col(Apology.file_id) == col(TthcFile.id))
+        .where(col(Apology.state) == ApologyState.APPROVED, col(TthcFile.status) == FileStatus.OPEN,
+               window.late())
     )  # fmt: skip
-    query = _where(query, window, Wanted(agency_id), letter, _timely)
-    query = query.group_by(col(Agency.name), col(Agency.code))
-    rows = [AgencyFiles(*row) for row in session.execute(query)]
-    return sorted(rows, key=lambda a: (-a.late, -a.at_risk, a.agency))
+    if agency_id is not None:
+        lettered_query = lettered_query.where(agency == agency_id)
+    lettered: dict[int, int] = {
+        ident: n for ident, n in session.execute(lettered_query.group_by(agency))
+    }
+    found = session.execute(counts.group_by(agency)).all()
+    names = {a.id: a for a in session.exec(
+        select(Agency).where(col(Agency.id).in_([row[0] for row in found]))).all()}  # fmt: skip
+    rows = [AgencyFiles(names[ident].name, names[ident].code, late, risky,
+                        late - lettered.get(ident, 0)) for ident, late, risky in found]  # fmt: skip
+    return sorted(rows, key=lambda a: (-a.late, -a.at_risk, vietnamese_key(a.agency)))
 
 
 def issued_letters(

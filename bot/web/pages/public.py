@@ -13,9 +13,9 @@ rows later stays private until it is added here. The layout is rendered as for s
 signed out, whoever asks: the page is the same for everyone, and may be cached.
 
 The period: the letters approved, and the agencies' records over the files first due,
-in the last :data:`PUBLIC_DAYS` days; the files late today. How long a province keeps
-its letters published is its own rule (not in the decree), so the period is one
-constant here.
+in the last ``[apology] publish_days`` days (90 by default); the files late today. How
+long a province keeps its letters published is its own rule (not in the decree), so it
+is configuration.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from bot.web.pages.files import pager
 from bot.web.templating import render
 
 PATH = "/cong-khai/ho-so-tre-han"
-PUBLIC_DAYS = 90  # a quarter: the period of the reform (CCHC) reports
 PUBLIC_PAGE = 50
 # Five minutes: the files change with the daily import and the letters a few times a day.
 # "public" only when the request carries no cookie: a response that clears an expired
@@ -85,7 +84,7 @@ def late_files_public(p: Page) -> Response:
     the letters of the period, a page of them, and the agencies' records; to htmx, the
     list alone."""
     today = p.cal.local(p.now).date()
-    start = today - timedelta(days=PUBLIC_DAYS - 1)
+    start = today - timedelta(days=p.site.settings.apology.publish_days - 1)
     tab = p.request.query_params.get("xem", "ho-so")
     tab = tab if tab in TABS else "ho-so"
     warn_days = p.site.settings.files.warn_days
