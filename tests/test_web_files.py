@@ -262,6 +262,7 @@ async def test_htmx_gets_the_part_it_replaces(story: Web) -> None:
 
 async def test_the_list_is_paged(story: Web, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_page, "PAGE_SIZE", 2)
+    monkeypatch.setattr(files_page, "SUMMARY_SHOWN", 1)
     await signed_in(story, COORDINATOR)
     first = (await story.client.get("/ho-so?xem=tre-han")).text
     assert _codes(first) == ["TP-LATE", "YT-LATE"] and "(3 hồ sơ; 1–2)" in first
@@ -271,6 +272,9 @@ async def test_the_list_is_paged(story: Web, monkeypatch: pytest.MonkeyPatch) ->
     assert _codes(second.text) == ["YT-WAIT"] and "Trang 2/2" in second.text
     beyond = (await story.client.get("/ho-so?xem=tre-han&trang=99")).text
     assert _codes(beyond) == ["YT-WAIT"]  # the last page there is
+    # The agencies with the most late files first; the others folded away.
+    assert _rows(first, "summary") == ["Sở Y tế 2 2 2"]
+    assert "Xem thêm 1 cơ quan" in first and _rows(first, "summary-more") == ["Sở Tư pháp 1 1 0"]
 
 
 async def test_user_text_is_escaped(story: Web) -> None:
@@ -308,7 +312,7 @@ async def test_the_public_page_lists_the_letters_of_the_period(story: Web) -> No
     page = await story.client.get(f"{PUBLIC}?xem=van-ban")
     rows = _rows(page.text, "public-letters")
     assert [r.split()[0] for r in rows] == ["02/PXL-SYT", "01/PXL-SYT", "01/PXL-STP"]
-    assert "Trần Q. B." in rows[0] and "23/12/2024 25/12/2024" in rows[0]
+    assert "Trần Q. B." in rows[0] and "23/12/2024 → 25/12/2024" in rows[0]
     assert "Công ty TNHH Minh Phát" in rows[1]  # an organisation keeps its name
     assert "Chờ ý kiến thẩm định của Bộ Y tế" in rows[0]  # the reason the letter gives
     assert "YT-WAIT" not in page.text  # a draft is not a letter

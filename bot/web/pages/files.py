@@ -38,6 +38,7 @@ from bot.web.auth import Page, page
 PAGE_SIZE = 50  # files a page lists
 LETTERS_PAGE = 20  # letters a page lists
 AGENCY_FILES = 10  # files and letters the agency page shows; the rest under /ho-so
+SUMMARY_SHOWN = 15  # agencies in the summary at first (the most late); the others folded
 # The filters' values in the address, and their words.
 URGENCIES = {"tat-ca": ("Trễ hạn và sắp đến hạn", None), "tre-han": ("Trễ hạn", Urgency.LATE),
              "sap-den-han": ("Sắp đến hạn", Urgency.AT_RISK)}  # fmt: skip
@@ -131,6 +132,7 @@ def files(p: Page) -> Response:
         return p.render("files_letters.html.j2", **context)
     context["summary"] = late_by_agency(p.db, p.cal, today, warn_days=warn_days,
                                         agency_id=owner)  # fmt: skip
+    context["summary_shown"] = SUMMARY_SHOWN
     if p.partial:
         return p.render("files_register.html.j2", **context)
     agencies = []
