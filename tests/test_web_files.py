@@ -390,3 +390,17 @@ def test_the_benchmark_of_the_files_pages_runs_tiny() -> None:
     [figure] = figures(0.002)
     assert figure.name.startswith("web: slowest files page, 200 files") and figure.goal == 1.0
     assert sum(len(paths) for paths in PAGES.values()) == 10
+
+
+async def test_a_file_due_on_the_next_working_day_without_a_letter_says_today_is_the_last_day(
+    story: Web, tmp_path: Path
+) -> None:
+    """Friday 20/12: a file due Monday 23/12 must have its letter sent today, as the
+    chat's warning says; one whose letter waits for the head is being dealt with."""
+    add_late_files(story.engine, tmp_path, _file("YT-MONDAY", "23/12/2024", "Vũ Thị Lan"))
+    await signed_in(story, HEAD)
+    page = (await story.client.get("/ho-so?xem=sap-den-han")).text
+    [monday] = [r for r in _rows(page, "files-table") if r.startswith("YT-MONDAY")]
+    assert "còn 1 ngày làm việc" in monday
+    assert "Chưa có văn bản xin lỗi hôm nay là hạn chót gửi văn bản xin lỗi" in monday
+    assert "hạn chót" not in "".join(r for r in _rows(page, "files-table") if "YT-MONDAY" not in r)
