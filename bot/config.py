@@ -160,7 +160,8 @@ class RetentionSettings:
 class ApologySettings:
     """The apology letter's legal basis and form (Nghị định 61/2018/NĐ-CP, the form of
     Thông tư 01/2018/TT-VPCP): configuration, since the rules change (Nghị định
-    118/2025/NĐ-CP renames the letter)."""
+    118/2025/NĐ-CP renames the letter), and how long the public page
+    (``/cong-khai/ho-so-tre-han``) keeps the letters published: the province's own rule."""
 
     legal_basis: str = "Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ"
     form_name: str = "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
@@ -169,6 +170,7 @@ class ApologySettings:
     signer_title: str = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
     desk: str = "Bộ phận Một cửa"
     number_suffix: str = "PXL"
+    publish_days: int = 90  # a quarter, the reform (CCHC) reports' period
 
 
 @dataclass(frozen=True)
@@ -680,6 +682,12 @@ def _check_files(given: dict[str, Any]) -> None:
         raise ValueError(f"[files] listed: cần từ 1 đến 100 hồ sơ, đang là {values['listed']}")
 
 
+def _check_apology(given: dict[str, Any]) -> None:
+    days = _merged(ApologySettings, given)["publish_days"]
+    if not 0 < days <= 3660:
+        raise ValueError(f"[apology] publish_days: cần từ 1 đến 3660 ngày, đang là {days}")
+
+
 def _ints(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise TypeError(f"cần một danh sách số nguyên, như [7, 3, 1], đang là {_shown(value)}")
@@ -719,5 +727,6 @@ _RULES = (
                                   ("files", "listed"): ("listed", _int)}, _check_files),
     _Rule("retention", RetentionSettings, {("retention", "days"): ("days", _int)}),
     _Rule("apology", ApologySettings,
-          {("apology", f.name): (f.name, _text) for f in fields(ApologySettings)}),
+          {("apology", f.name): (f.name, _int if f.name == "publish_days" else _text)
+           for f in fields(ApologySettings)}, _check_apology),
 )  # fmt: skip

@@ -373,7 +373,11 @@ class TthcFile(SQLModel, table=True):
     """A dossier (hồ sơ) of an administrative procedure, from a one-stop system's export."""
 
     # The files planner reads open files in pages by (check_on, id): see migration 0012.
-    __table_args__ = (Index("ix_tthcfile_status_check_id", "status", "check_on", "id"),)
+    # The web view lists and counts the open files by appointment and agency: see 0018.
+    __table_args__ = (
+        Index("ix_tthcfile_status_check_id", "status", "check_on", "id"),
+        Index("ix_tthcfile_status_due_agency", "status", "due_on", "agency_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=64)  # mã hồ sơ

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.routing import Route
 
-from bot.models import Agency, ChatRole, Plan
+from bot.db import session_scope
+from bot.models import Agency, Apology, ApologyState, ChatRole, Plan, TthcFile
 from bot.services.actions import Sender
+from tests.province import FRIDAY
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, signed_in
 
 SIGNING_IN = {ChatRole.HEAD: HEAD, ChatRole.COORDINATOR: COORDINATOR, ChatRole.ADMIN: ADMIN}
@@ -34,8 +37,35 @@ def _plan_id(engine: Engine) -> str:
         return str(s.exec(select(Plan.id)).one())
 
 
+def _letter_id(engine: Engine) -> str:
+    """An approved apology letter of the head's agency, made the first time it is asked."""
+    with session_scope(engine) as s:
+        found = s.exec(select(Apology.id).where(Apology.state == ApologyState.APPROVED)).first()
+        if found is None:
+            agency = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
+            assert agency.id is not None
+            file = TthcFile(code="HS-MAU-1", procedure="Cấp giấy phép hành nghề", agency_id=agency.id,
+                            received_at=FRIDAY, original_due_on=date(2024, 12, 23),
+                            due_on=date(2024, 12, 27))  # fmt: skip
+            s.add(file)
+            s.flush()
+            assert file.id is not None
+            letter = Apology(file_id=file.id, agency_id=agency.id, state=ApologyState.APPROVED,
+                             reason="Chờ ý kiến thẩm định", new_due_on=date(2024, 12, 27),
+                             original_due_on=date(2024, 12, 23), number="01/PXL-SYT",
+                             started_by="console:501", started_at=FRIDAY, approved_at=FRIDAY)  # fmt: skip
+            s.add(letter)
+            s.flush()
+            found = letter.id
+        return str(found)
+
+
 # A value for each parameter an address may hold, read from the test province.
-SAMPLES: dict[str, Callable[[Engine], str]] = {"code": _agency_code, "plan": _plan_id}
+SAMPLES: dict[str, Callable[[Engine], str]] = {
+    "code": _agency_code,
+    "plan": _plan_id,
+    "letter": _letter_id,
+}
 
 
 def _routes(web: Web) -> list[Route]:

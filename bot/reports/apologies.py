@@ -3,7 +3,7 @@
 Per agency, over the files whose (first) appointment fell in the period: files, on time,
 late, late with a timely letter (approved before the appointment), letters after the
 fact, and late files with no letter at all. Applicants' names are shortened on the
-published page ("Phạm T. D.").
+published page ("Phạm T. D.", :func:`bot.domain.applicants.public_name`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from bot.db import count_if, local_day
+from bot.domain.applicants import public_name
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Apology, ApologyState, FileStatus, TthcFile
 from bot.render import environment, short_date
@@ -107,7 +108,7 @@ def letters(
     for number, approved_at, agency, code, procedure, applicant, original, new, reason in rows:
         day = cal.local(approved_at).date()
         yield {"number": number, "date": day, "agency": agency, "file_code": code, "procedure": procedure,
-               "applicant": shorten(applicant), "original_due": original, "new_due": new, "reason": reason,
+               "applicant": public_name(applicant), "original_due": original, "new_due": new, "reason": reason,
                "timely": day < original}  # fmt: skip
 
 
@@ -124,14 +125,6 @@ def _letters_query(start: date, end: date, cal: WorkCalendar) -> sa.Select[*tupl
                col(Apology.approved_at) < after)
         .order_by(col(Apology.approved_at), col(Apology.id))
     )  # fmt: skip
-
-
-def shorten(name: str) -> str:
-    """ "Phạm Thu Dung" → "Phạm T. D."; organisations are kept whole."""
-    words = name.split()
-    if not words or name.lower().startswith(("công ty", "hợp tác xã", "doanh nghiệp", "chi nhánh")):
-        return name
-    return " ".join([words[0], *(f"{w[0]}." for w in words[1:])])
 
 
 _CSV_HEADER = ["Số văn bản", "Ngày", "Cơ quan", "Mã hồ sơ", "Thủ tục", "Người nộp", "Ngày hẹn trả",

@@ -28,7 +28,7 @@ SECTIONS = (
     Section("overview", "Tổng quan", "/tong-quan"),
     Section("plans", "Kế hoạch", "/ke-hoach"),
     Section("agencies", "Cơ quan", "/co-quan"),
-    Section("files", "Hồ sơ trễ hạn", "/ho-so", ready=False),
+    Section("files", "Hồ sơ trễ hạn", "/ho-so"),
     Section("admin", "Quản trị", "/quan-tri", roles=(ChatRole.ADMIN,)),
 )
 BY_KEY = {section.key: section for section in SECTIONS}

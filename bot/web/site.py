@@ -31,15 +31,25 @@ from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
 from bot.web import auth
 from bot.web.auth import SESSION_TTL, Page, Site, page
-from bot.web.pages import admin, admin_deadlines, admin_import, agencies, later, overview, plans
+from bot.web.pages import (
+    admin,
+    admin_deadlines,
+    admin_import,
+    agencies,
+    files,
+    later,
+    overview,
+    plans,
+    public,
+)  # fmt: skip
 from bot.web.security import SecurityHeaders
 from bot.web.templating import message
 
 STATIC = TEMPLATES / "web" / "static"
 COOKIE = "dondoc_session"
 PAGES: list[Sequence[BaseRoute]] = [
-    overview.ROUTES, plans.ROUTES, agencies.ROUTES, admin.ROUTES, admin_import.ROUTES,
-    admin_deadlines.ROUTES, later.ROUTES,
+    overview.ROUTES, plans.ROUTES, agencies.ROUTES, files.ROUTES, public.ROUTES, admin.ROUTES,
+    admin_import.ROUTES, admin_deadlines.ROUTES, later.ROUTES,
 ]  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from bot.services.extension_requests import agency_extensions
 from bot.services.history import agency_history
 from bot.services.register import list_assignments, open_counts
 from bot.web.auth import Page, page
+from bot.web.pages.files import agency_files
 
 HISTORY_LIMIT = 100  # changes shown, newest first
 EXTENSIONS_LIMIT = 50  # requests for more time shown, newest first
@@ -72,7 +73,7 @@ def agency(p: Page) -> Response:
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
                     history_limit=HISTORY_LIMIT, tz=VIETNAM,
                     extensions=agency_extensions(p.db, found.id, limit=EXTENSIONS_LIMIT),
-                    extensions_limit=EXTENSIONS_LIMIT)  # fmt: skip
+                    extensions_limit=EXTENSIONS_LIMIT, **agency_files(p, found))  # fmt: skip
 
 
 ROUTES = [
