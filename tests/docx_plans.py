@@ -206,8 +206,9 @@ _ROMAN_OR_LETTER = re.compile(r"^([IVX]+|[A-Z])(?:\s+(.*))?$")
 
 
 def _bullets(text: str) -> str:
-    """A cell's " - " items as bullet paragraphs: read back, they join as they were."""
-    parts = text.split(" - ")
+    """A cell's " - " items as bullet paragraphs, and those typed against their word
+    ("-Đề cao", as seed 002's Phụ lục 24 has them): read back, they join with the space."""
+    parts = re.split(r" -(?: |(?=[^\W\d_]))", text)
     if len(parts) == 1:
         return text  # "- item" alone is a bullet paragraph too
     first = parts[0]

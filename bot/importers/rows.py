@@ -59,6 +59,13 @@ class SectionRow:
     line: int = 0
 
 
+# A bullet typed against its word ("-Đề cao") is the bullet Word draws with a tab ("- Đề
+# cao"): a PDF shows both as a dash and a gap, so every file is read with the space. Only
+# in the text columns, before a letter ("-5%" is a number).
+_TEXT_COLUMNS = frozenset(("indicator", "target", "task", "result"))
+_BULLET_AGAINST_WORD = re.compile(r"(?:(?<=\s)|^)([-+–])(?=[^\W\d_])")
+
+
 @dataclass
 class TaskRow:
     line: int
@@ -173,6 +180,8 @@ def parse_plan_rows(
         cells = {
             name: clean(row.cells[i]) if i < len(row.cells) else "" for name, i in header.items()
         }
+        for name in _TEXT_COLUMNS & cells.keys():
+            cells[name] = _BULLET_AGAINST_WORD.sub(r"\1 ", cells[name])
         section = _section(cells)
         if section is not None:
             level, number, title = section
