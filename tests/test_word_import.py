@@ -559,3 +559,64 @@ def test_task_tables_numbered_each_from_one_are_sections_of_their_own(
         ]  # fmt: skip
         keys = session.exec(select(Task.key).order_by(col(Task.id))).all()
         assert keys == ["B1.I.1", "B1.I.2", "B2.I.1", "B2.I.2", "B3.1"]
+
+
+def _merged_agency_header(kind: str, folder: Path, one_row: bool) -> Path:
+    """Plan 7/KH-UBND whose agencies' header is "Cơ quan thực hiện" merged over "Chủ trì"
+    | "Phối hợp", with the columns numbered "(1)"…"(5)": in one cell per column ("Cơ quan
+    thực hiện Chủ trì (3)", as a converter flattens it) or over two rows and a row of
+    numbers, in a Word document, a PDF, a CSV or an XLSX (merged cells)."""
+    from openpyxl import Workbook
+
+    from tests.pdf_plans import PlanPdf
+
+    top = ["STT", "Nội dung công việc", "Cơ quan thực hiện", "", "Thời gian hoàn thành"]
+    below = ["", "", "Chủ trì", "Phối hợp", ""]
+    numbers = ["(1)", "(2)", "(3)", "(4)", "(5)"]
+    flat = [f"{a} {b} {n}".replace("  ", " ") for a, b, n in zip(top, below, numbers, strict=True)]
+    flat[3] = f"Cơ quan thực hiện Phối hợp {numbers[3]}"
+    task = ["1", "Rà soát thủ tục hành chính", "Sở Tư pháp", "Sở Nội vụ", "Quý IV năm 2025"]
+    header = [flat] if one_row else [top, below, numbers]
+    path = folder / f"plan-{kind}-{one_row}"
+    if kind in ("docx", "pdf"):
+        document: Any = PlanDocument() if kind == "docx" else PlanPdf()
+        document.paragraph("Số: 7/KH-UBND")
+        rows = [TableRow(flat, header=True)]
+        if not one_row:
+            rows = [
+                TableRow([top[0], top[1], Span(top[2], 2), top[4]], header=True),
+                TableRow([ABOVE, ABOVE, *below[2:4], ABOVE], header=True),
+                TableRow(numbers),
+            ]
+        document.table(5, [*rows, TableRow(task)])
+        return document.save(path.with_suffix(f".{kind}"))
+    if kind == "csv":
+        lines = ["Số kế hoạch,7/KH-UBND", "", *(",".join(r) for r in [*header, task])]
+        path = path.with_suffix(".csv")
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["Số kế hoạch", "7/KH-UBND"], [], *header, task]:
+        sheet.append(row)
+    if not one_row:  # merged as the plan's Excel file merges them
+        for cells in ("A3:A4", "B3:B4", "C3:D3", "E3:E4"):
+            sheet.merge_cells(cells)
+    book.save(path.with_suffix(".xlsx"))
+    return path.with_suffix(".xlsx")
+
+
+@pytest.mark.parametrize("one_row", [True, False])
+@pytest.mark.parametrize("kind", ["docx", "pdf", "csv", "xlsx"])
+def test_the_agencies_header_merged_over_lead_and_coordinating_columns(
+    registry: Engine, tmp_path: Path, kind: str, one_row: bool
+) -> None:
+    path = _merged_agency_header(kind, tmp_path, one_row)
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        got = tasks_of(session, "7/KH-UBND")
+    assert report.tasks_new == 1, report.readings
+    ((number, text, *_, due, _, _, _, parts),) = got.values()
+    assert (number, text, due) == ("1", "Rà soát thủ tục hành chính", date(2025, 12, 31))
+    assert [(c, r) for c, r, _ in parts] == [("so-noi-vu", "coordinate"), ("so-tu-phap", "lead")]

@@ -41,7 +41,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned
-from bot.importers.columns import LABELS, deadline_problem, map_header
+from bot.importers.columns import LABELS, column_numbers, deadline_problem, map_header
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
@@ -302,7 +302,7 @@ def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
     the column numbers, or header words under the header's own STT cell (merged down, as
     a PDF shows it) or with no STT that opens a task or a section."""
-    if row.repeated_header or _column_numbers(row.values):
+    if row.repeated_header or column_numbers(row.values):
         return True
     spread = _spread(row)
     if "number" not in mapping:
@@ -311,12 +311,6 @@ def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     under_header = fold(number) == fold(_spread(first)[mapping["number"]])
     opens_row = re.match(r"^\s*[\dIVXA-Z]", number)
     return (under_header or not opens_row) and bool(map_header(spread, "tasks"))
-
-
-def _column_numbers(values: list[str]) -> bool:
-    """The row numbering the columns under the header: "(1) (2) (3)…" or "1 2 3…"."""
-    found = [v.strip().strip("()") for v in values if v.strip()]
-    return len(found) >= 3 and found == [str(i) for i in range(1, len(found) + 1)]
 
 
 _SECTION_NUMBER = re.compile(r"^(?:(?:phần|mục)\s+)?([IVXL]+|[A-Z])\s*[.):\-–]?\s+(.+)$", re.S)
@@ -385,7 +379,7 @@ class _TaskTable:
                 again = []
                 continue  # the rest of the header printed again, broken over a page
             again = []
-            if _column_numbers(row.values):
+            if column_numbers(row.values):
                 continue
             cells = self._cells(row)
             for c in sorted(row.carried):
