@@ -151,6 +151,7 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         f"{verb}hủy {report.assignments_cancelled}).",
         highlight=False,
     )
+    _print_changes(report, verb)
     if report.tasks_missing:
         out.print(
             f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
@@ -195,6 +196,51 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     )
     if dry_run:
         _print_rows_read(report)
+
+
+_CHANGES_SHOWN = 10  # tasks named one by one; the rest counted
+_SHOWN_TEXT = 70  # characters of a changed text shown around what changed
+
+
+def _print_changes(report: PlanImportReport, verb: str) -> None:
+    """Each task the import changes and what changes in it, old → new: "Bảng 1, dòng 4
+    (mục 1): Tiến độ “Quý I/2025” → “Quý II/2025”"."""
+    if not report.changes:
+        return
+    out.print(f"Nhiệm vụ {verb}sửa:", highlight=False)
+    for change in report.changes[:_CHANGES_SHOWN]:
+        what = "; ".join(
+            label if not old and not new else f"{label} {_quoted(old, new)}"
+            for label, old, new in change.changes
+        )
+        out.print(f"  {report.where(change.line)} (mục {change.task_key}): {what}",
+                  highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+    if len(report.changes) > _CHANGES_SHOWN:
+        out.print(f"  và {len(report.changes) - _CHANGES_SHOWN} nhiệm vụ khác", highlight=False)
+
+
+def _quoted(old: str, new: str) -> str:
+    """ "“old” → “new”", a long text cut to what changed (with "…" where it is cut); an
+    empty cell said as such."""
+    old, new = shorten_change(old, new, _SHOWN_TEXT)
+    return " → ".join(f"“{v}”" if v else "(trống)" for v in (old, new))
+
+
+def shorten_change(old: str, new: str, width: int) -> tuple[str, str]:
+    """``old`` and ``new`` from a little before where they first differ (the same start
+    left out, at a word, marked "…"), each cut after about ``width`` characters."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    context = 20  # characters kept before what changed, to say where it is
+    cut = old.rfind(" ", 0, start - context) + 1 if start > context else 0
+    out = []
+    for text in (old, new):
+        shown = text[cut:]
+        if len(shown) > width:
+            shown = shown[:width].rsplit(" ", 1)[0] + "…"
+        out.append(("…" if cut else "") + shown)
+    return out[0], out[1]
 
 
 def _print_rows_read(report: PlanImportReport) -> None:
