@@ -620,3 +620,46 @@ def test_the_agencies_header_merged_over_lead_and_coordinating_columns(
     ((number, text, *_, due, _, _, _, parts),) = got.values()
     assert (number, text, due) == ("1", "Rà soát thủ tục hành chính", date(2025, 12, 31))
     assert [(c, r) for c, r, _ in parts] == [("so-noi-vu", "coordinate"), ("so-tu-phap", "lead")]
+
+
+def _header_and_appendix(folder: Path, appendix: str, dated: bool = True) -> Path:
+    """Plan 12/KH-SNV: its header block, then an appendix "(Kèm theo …)" saying ``appendix``."""
+    document = PlanDocument()
+    place = "Đồng Nai, ngày 10 tháng 01 năm 2025" if dated else "Đồng Nai, ngày   tháng   năm"
+    document.header_block(["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "12/KH-SNV", place)
+    document.paragraph("KẾ HOẠCH")
+    document.paragraph("CẢI CÁCH HÀNH CHÍNH NĂM 2025")
+    document.paragraph("PHỤ LỤC")
+    if appendix:
+        document.paragraph(appendix)
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    return Path(document.save(folder / "kh.docx"))
+
+
+def test_an_appendix_that_contradicts_the_header_and_a_missing_date_are_warned_about(
+    dondoc: Dondoc, tmp_path: Path
+) -> None:
+    other = "(Kèm theo Kế hoạch số 13/KH-SNV ngày 11/01/2025 của Sở Nội vụ)"
+    preview = dondoc.ok("import", "tasks", str(_header_and_appendix(tmp_path, other)),
+                        "--dry-run").output  # fmt: skip
+    assert (
+        "Lưu ý: dòng “Kèm theo …” của phụ lục thứ 1 ghi kế hoạch số 13/KH-SNV, đầu văn bản ghi "
+        "số 12/KH-SNV"
+    ) in preview
+    assert (
+        "Lưu ý: dòng “Kèm theo …” của phụ lục thứ 1 ghi ngày 11/01/2025, đầu văn bản ghi ngày "
+        "10/01/2025"
+    ) in preview
+    assert "kế hoạch 12/KH-SNV (mới)" in preview  # the header's number is the plan's
+
+    same = "(Kèm theo Kế hoạch số 12/KH-SNV ngày 10/01/2025 của Sở Nội vụ)"
+    imported = dondoc.ok("import", "tasks", str(_header_and_appendix(tmp_path, same))).output
+    assert "Lưu ý" not in imported
+
+    undated = _header_and_appendix(tmp_path, "", dated=False)
+    again = dondoc.ok("import", "tasks", str(undated), "--number", "14/KH-SNV").output
+    assert "Lưu ý: văn bản không có ngày ban hành đọc được" in again and "--date" in again
+    given = dondoc.ok("import", "tasks", str(undated), "--number", "15/KH-SNV", "--date",
+                      "10/01/2025").output  # fmt: skip
+    assert "Lưu ý" not in given

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from bot.app import clock
@@ -151,6 +152,8 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         f"{verb}hủy {report.assignments_cancelled}).",
         highlight=False,
     )
+    for warning in report.warnings:
+        out.print(f"[yellow]Lưu ý:[/] {escape(warning)}", highlight=False)
     _print_changes(report, verb)
     if report.tasks_missing:
         out.print(

@@ -89,6 +89,8 @@ class DocumentPlan:
     errors: list[RowError] = field(default_factory=list)
     issuer_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # rows read but not used, for --dry-run
+    # what the document says that an admin should check, though it is no error
+    warnings: list[str] = field(default_factory=list)
     given_lead: set[int] = field(default_factory=set)  # lines whose lead is the appendix's
 
     def where(self, line: int, column: str = "") -> str:
@@ -619,6 +621,25 @@ def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
     return given
 
 
+def _contradictions(header: PlanMeta, attached: list[tuple[str, date | None]]) -> list[str]:
+    """Each appendix's "(Kèm theo Kế hoạch số X ngày …)" that names another number or date
+    than the header block's "Số: …" and "…, ngày … tháng … năm …", both values named; and
+    each appendix that disagrees with the first one, in a document with no header block."""
+    out: list[str] = []
+    number, day = header.number, header.issued_on
+    said = "đầu văn bản ghi"
+    for i, (their_number, their_day) in enumerate(attached):
+        if not number and not day:
+            number, day, said = their_number, their_day, f"phụ lục thứ {i + 1} ghi"
+            continue
+        where = f"dòng “Kèm theo …” của phụ lục thứ {i + 1}"
+        if number and fold(their_number) != fold(number):
+            out.append(f"{where} ghi kế hoạch số {their_number}, {said} số {number}")
+        if day and their_day and their_day != day:
+            out.append(f"{where} ghi ngày {their_day:%d/%m/%Y}, {said} ngày {day:%d/%m/%Y}")
+    return out
+
+
 # --- the reader ----------------------------------------------------------------------------
 
 
@@ -634,7 +655,7 @@ class PlanReader:
         self.heading = _Heading()
         self.found: list[_TaskTable] = []
         self.other_tables = 0
-        self.attached: tuple[str, date | None] | None = None
+        self.attached: list[tuple[str, date | None]] = []  # each appendix's "Kèm theo …"
         self.errors: list[RowError] = []
         self.open_bracket = ""  # a line that opens a bracket it does not close
 
@@ -676,7 +697,7 @@ class PlanReader:
             self.header_done = True
         elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
-            self.attached = self.attached or (re.sub(r"\s+", "", m.group(1)), day)
+            self.attached.append((re.sub(r"\s+", "", m.group(1)), day))
         elif folded in _TITLE_WORDS and not self.found:
             self.title_next = True
             self.header_done = True
@@ -732,9 +753,10 @@ class PlanReader:
         )
 
     def plan(self) -> DocumentPlan:
+        warnings = _contradictions(self.meta, self.attached)
         if self.attached:
-            self.meta.number = self.meta.number or self.attached[0]
-            self.meta.issued_on = self.meta.issued_on or self.attached[1]
+            self.meta.number = self.meta.number or self.attached[0][0]
+            self.meta.issued_on = self.meta.issued_on or self.attached[0][1]
         tables = [t.read() for t in self.found]
         _own_sections(tables)
         if not self.meta.title:
@@ -771,7 +793,7 @@ class PlanReader:
             summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
         return DocumentPlan(
             rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
-            issuer_names=self.issuer_names(), notes=notes, given_lead=given,
+            issuer_names=self.issuer_names(), notes=notes, given_lead=given, warnings=warnings,
         )  # fmt: skip
 
     def issuer_names(self) -> list[str]:

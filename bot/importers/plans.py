@@ -149,6 +149,7 @@ class PlanImportReport:
     tasks_unchanged: int = 0
     tasks_missing: list[str] = field(default_factory=list)
     changes: list[TaskChange] = field(default_factory=list)  # each task changed, and how
+    warnings: list[str] = field(default_factory=list)  # to check, though no error
     assignments_new: int = 0
     assignments_cancelled: int = 0
     assignments_total: int = 0
@@ -237,6 +238,16 @@ def import_plan(
         report.issuer = merged.issuer
     report.sections = [SectionReading(s.line, s.key, s.title) for s in parsed.sections]
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
+    report.warnings = list(word.warnings) if word else []
+    if report.plan_date is None:
+        report.warnings.append(
+            "văn bản không có ngày ban hành đọc được (dòng “…, ngày … tháng … năm …” hay “Kèm "
+            "theo Kế hoạch số … ngày …”): kế hoạch không có ngày, hạn “… ngày kể từ ngày ký” "
+            "không tính được; dùng --date dd/mm/yyyy"
+            if word
+            else "tệp không ghi ngày ban hành (dòng “Ngày ban hành: dd/mm/yyyy” trên bảng): "
+            "kế hoạch không có ngày; dùng --date dd/mm/yyyy"
+        )
     report.agency_names = {code: e.name for code, e in registry.entries.items()}
     if plan is None:
         plan = Plan(number=parsed.meta.number)
