@@ -203,8 +203,8 @@ def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
         report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert report.plan == "12/KH-SNV" and report.tasks_new == 5
     assert report.issuer == "Sở Nội vụ"  # read from the header block
-    assert report.notes == ["Bảng 1, dòng 7: dòng gộp ô không đánh số, không in đậm hay in hoa "
-                            "như tên mục “Nhiệm vụ khác”, không dùng làm mục"]  # fmt: skip
+    assert report.notes == ["Bảng 1, dòng 7: dòng gộp ô không đánh số “Nhiệm vụ khác” không in "
+                            "đậm, không in hoa như tên mục, không dùng làm mục"]  # fmt: skip
     with Session(registry) as s:
         plan = s.exec(select(Plan)).one()
         assert (plan.title, f"{plan.issued_on:%d/%m/%Y}") == ("CẢI CÁCH HÀNH CHÍNH NĂM 2025",
@@ -377,7 +377,7 @@ def headings_and_notes(folder: Path, name: str = "kh.docx", document: Any = None
             TableRow(HEADER, header=True),
             TableRow([Span("NHIỆM VỤ THƯỜNG XUYÊN", cols)]),
             TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", ""]),
-            TableRow([Span("(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)", cols)]),
+            TableRow([Span("(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)", cols, bold=True)]),
             TableRow(["2", "Công khai thủ tục", "Quý II/2025", "Sở Nội vụ", "Sở Tư pháp"]),
             TableRow([Span("Nhiệm vụ bổ sung", cols, bold=True)]),
             TableRow(["1", "Kiểm tra công vụ", "Quý III/2025", "Sở Y tế", ""]),
@@ -398,6 +398,10 @@ def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_headin
     assert [(s.key, s.title) for s in report.sections] == [
         ("M1", "NHIỆM VỤ THƯỜNG XUYÊN"), ("M2", "Nhiệm vụ bổ sung")]  # fmt: skip
     assert [n.split(":")[0] for n in report.notes] == ["Bảng 1, dòng 4", "Bảng 1, dòng 8"]
+    # Each skipped row with its own reason: a note in bold is a note, not "not bold".
+    assert "là lời ghi chú (mở đầu bằng “(”), không dùng làm mục" in report.notes[0]
+    assert "(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)" in report.notes[0]
+    assert "không in đậm, không in hoa như tên mục" in report.notes[1]
     with Session(registry) as s:
         got = tasks_of(s, "8/KH-SNV")
     assert list(got) == ["M1.1", "M1.2", "M2.1", "M2.2"]
@@ -689,3 +693,27 @@ def test_a_table_inside_a_cell_is_read_as_lines_of_that_cell(
         ((*_, parts),) = tasks_of(session, "21/KH-SNV").values()
     assert [(c, r) for c, r, _ in parts] == [
         ("so-noi-vu", "lead"), ("so-tu-phap", "coordinate"), ("so-y-te", "coordinate")]  # fmt: skip
+
+
+def test_every_problem_in_a_document_names_table_row_and_column_in_vietnamese(
+    registry: Engine, tmp_path: Path
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 22/KH-SNV")
+    document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["", "Một dòng không số", "Quý I/2025", "Sở Nội vụ", ""]),
+        TableRow(["1", "Rà soát thủ tục", "Quý V/2025", "Sở Vũ Trụ Học", ""]),
+        TableRow(["1", "Rà soát lần nữa", "Quý I/2025", "Sở Nội vụ", "Ủy ban Đặc Biệt"]),
+    ])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with pytest.raises(ImportFailed) as failure, Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    lines = [line.removeprefix(f"{path}: ") for line in failure.value.lines()]
+    assert lines == [
+        "Bảng 1, dòng 2, cột STT: dòng không có STT và không nối tiếp nhiệm vụ nào",
+        "Bảng 1, dòng 3, cột Cơ quan chủ trì: cơ quan chủ trì không có trong danh mục: “Sở Vũ "
+        "Trụ Học”",
+        "Bảng 1, dòng 3, cột Tiến độ: tiến độ “Quý V/2025”: không có quý 5",
+        "Bảng 1, dòng 4, cột STT: STT “1” trùng với Bảng 1, dòng 3 trong cùng mục",
+    ]

@@ -386,20 +386,22 @@ class _TaskTable:
             cells = self._cells(row)
             for c in sorted(row.carried):
                 name = next((n for n, i in self.columns.items() if i == c), "")
-                label = clean(_at(self.grid[0], c)) if self.header_rows else name
+                label = clean(_at(self.grid[0], c)) if self.header_rows else ""
+                label = label or _HEADER_LABELS.get(name, name)  # never the code's own name
                 notes.append(
                     f"dòng {row.index} (trang {row.page}): ô “{label}” để trống ở đầu trang, "
                     f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
                     "gộp kéo sang trang (hãy đối chiếu bản Word)"
                 )
-            if cells is None and _heading(row):
+            why = _not_heading(row) if cells is None else None
+            if cells is None and why is None:
                 unnumbered += 1
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
             if cells is None:
                 where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
                 notes.append(
-                    f"{where}: dòng gộp ô không đánh số, không in đậm hay in hoa như tên mục "
-                    f"“{clean(' '.join(row.values))}”, không dùng làm mục"
+                    f"{where}: dòng gộp ô không đánh số “{clean(' '.join(row.values))}” {why}, "
+                    "không dùng làm mục"
                 )
             elif any(cells.values()):
                 rows.append((row, cells))
@@ -475,14 +477,22 @@ def _at(row: GridRow, column: int) -> str:
     return spread[column] if column < len(spread) else ""
 
 
-def _heading(row: GridRow) -> bool:
-    """Whether a merged full-width row with no number reads as a section's heading: in
-    bold, or in capitals ("NHIỆM VỤ KHÁC"); a note ("(tiếp theo)", "Ghi chú: …") does not."""
+_NOTE_STARTS = ("(", "*", "Ghi chú", "Lưu ý")
+
+
+def _not_heading(row: GridRow) -> str | None:
+    """Why a merged full-width row with no number is no section's heading, in Vietnamese;
+    None when it is one: in bold, or in capitals ("NHIỆM VỤ KHÁC"), and not a note ("(tiếp
+    theo)", "Ghi chú: …", whatever its type)."""
     text = clean(" ".join(row.values))
     letters = [c for c in text if c.isalpha()]
-    if len(letters) < 3 or text.startswith(("(", "*", "Ghi chú", "Lưu ý")):
-        return False
-    return row.bold or all(c.isupper() for c in letters)
+    if len(letters) < 3:
+        return "quá ngắn để là tên mục"
+    if start := next((s for s in _NOTE_STARTS if text.startswith(s)), None):
+        return f"là lời ghi chú (mở đầu bằng “{start}”)"
+    if row.bold or all(c.isupper() for c in letters):
+        return None
+    return "không in đậm, không in hoa như tên mục"
 
 
 def _row_key(values: list[str]) -> tuple[str, ...]:

@@ -211,7 +211,7 @@ def parse_plan_rows(
         if not number:
             if not tasks:
                 errors.append(
-                    RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào")
+                    RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào", "number")
                 )
                 continue
             previous = tasks[-1]  # a row continued over a page break
