@@ -30,6 +30,7 @@ from tests.docx_plans import (
     PlanDocument,
     Span,
     TableRow,
+    nested_tables,
     read_seed,
     seed_document,
 )
@@ -674,17 +675,7 @@ def test_a_table_inside_a_cell_is_read_as_lines_of_that_cell(
 ) -> None:
     """Word lets an officer lay an agency list, or milestones, as a small table in a cell:
     each of its rows is a line of the cell, never dropped."""
-    document = PlanDocument()
-    document.paragraph("Số: 21/KH-SNV")
-    table = document.table(5, [TableRow(HEADER, header=True),
-                               TableRow(["1", "Rà soát thủ tục:", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
-    task, coordinate = table.cell(1, 1), table.cell(1, 4)
-    agencies = coordinate.add_table(rows=2, cols=1)
-    agencies.cell(0, 0).text, agencies.cell(1, 0).text = "Sở Tư pháp", "Sở Y tế"
-    steps = task.add_table(rows=2, cols=2)
-    for r, (what, when) in enumerate([("lĩnh vực hộ tịch", "tháng 1"), ("lĩnh vực đất đai", "")]):
-        steps.cell(r, 0).text, steps.cell(r, 1).text = what, when
-    path = document.save(tmp_path / "kh.docx")
+    path = nested_tables(tmp_path)
     plan = read_word(path)
     assert plan.rows[1].cells[1] == "Rà soát thủ tục:\nlĩnh vực hộ tịch; tháng 1\nlĩnh vực đất đai"
     assert plan.rows[1].cells[4] == "Sở Tư pháp\nSở Y tế"

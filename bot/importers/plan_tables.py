@@ -229,6 +229,9 @@ class GridRow:
     full: set[int] = field(default_factory=set)
     # grid columns given the value of a box merged down over the page break above
     carried: set[int] = field(default_factory=set)
+    # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
+    # read as the cell's text in print order
+    nested: set[int] = field(default_factory=set)
 
 
 CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
@@ -329,6 +332,7 @@ class _ReadTable:
     given_lead: set[int]  # indexes in ``rows`` of the rows given the heading's lead
     errors: list[str]
     notes: list[str]
+    warnings: list[str]
     appendix: bool = False  # under a "PHỤ LỤC" heading: a section of its own
     caption: str = ""  # the heading line right above it, where it has one
 
@@ -366,6 +370,7 @@ class _TaskTable:
         header_keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
         rows: list[tuple[GridRow | None, dict[str, str]]] = []
         notes: list[str] = []
+        warnings: list[str] = []
         unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
@@ -393,6 +398,15 @@ class _TaskTable:
                     f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
                     "gộp kéo sang trang (hãy đối chiếu bản Word)"
                 )
+            for c in sorted(row.nested):
+                name = next((n for n, i in self.columns.items() if i == c), "")
+                label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
+                page = f" (trang {row.page})" if row.page else ""
+                warnings.append(
+                    f"dòng {row.index}{page}, cột {label}: ô có một bảng kẻ bên trong, chữ của "
+                    "bảng ấy được đọc theo dòng in nên các cột của nó có thể lẫn vào nhau: hãy "
+                    "đối chiếu với văn bản (hoặc nhập bản Word)"
+                )
             why = _not_heading(row) if cells is None else None
             if cells is None and why is None:
                 unnumbered += 1
@@ -409,7 +423,7 @@ class _TaskTable:
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
-            self.number, heading, lead, columns, labels, rows, given, errors, notes,
+            self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
             appendix is not None, caption,
         )  # fmt: skip
 
@@ -768,6 +782,8 @@ class PlanReader:
             self.meta.number = self.meta.number or self.attached[0][0]
             self.meta.issued_on = self.meta.issued_on or self.attached[0][1]
         tables = [t.read() for t in self.found]
+        for t in tables:
+            warnings.extend(f"Bảng {t.number}, {w}" for w in t.warnings)
         _own_sections(tables)
         if not self.meta.title:
             self.meta.title = next((t.heading.split(": ", 1)[-1] for t in tables if t.heading), "")
