@@ -282,4 +282,6 @@ def test_the_reimport_preview_names_each_changed_task_and_what_changes(
     assert "→ “…quyền giải quyết của huyện Rà soát" in preview
     assert "  dòng 7 (mục 3): Nội dung “Việc 3” → “Việc 3 (sửa)”" in preview
     assert "mục 10" in preview and "mục 11" not in preview
-    assert "  và 5 nhiệm vụ khác" in preview
+    assert "Nhiệm vụ sẽ sửa:" in preview and "  và 5 nhiệm vụ khác" in preview
+    imported = dondoc.ok("import", "tasks", str(write(tmp_path, second))).output
+    assert "Nhiệm vụ đã sửa:" in imported and "  và 5 nhiệm vụ khác" in imported

@@ -210,7 +210,7 @@ def _print_changes(report: PlanImportReport, verb: str) -> None:
     (mục 1): Tiến độ “Quý I/2025” → “Quý II/2025”"."""
     if not report.changes:
         return
-    out.print(f"Nhiệm vụ {verb}sửa:", highlight=False)
+    out.print(f"Nhiệm vụ {verb or 'đã '}sửa:", highlight=False)
     for change in report.changes[:_CHANGES_SHOWN]:
         what = "; ".join(
             label if not old and not new else f"{label} {_quoted(old, new)}"
