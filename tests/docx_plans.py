@@ -206,8 +206,9 @@ _ROMAN_OR_LETTER = re.compile(r"^([IVX]+|[A-Z])(?:\s+(.*))?$")
 
 
 def _bullets(text: str) -> str:
-    """A cell's " - " items as bullet paragraphs: read back, they join as they were."""
-    parts = text.split(" - ")
+    """A cell's " - " items as bullet paragraphs, and those typed against their word
+    ("-Đề cao", as seed 002's Phụ lục 24 has them): read back, they join with the space."""
+    parts = re.split(r" -(?: |(?=[^\W\d_]))", text)
     if len(parts) == 1:
         return text  # "- item" alone is a bullet paragraph too
     first = parts[0]
@@ -369,6 +370,28 @@ def seed_document(csv_path: Path, folder: Path, document: Any = None) -> Path:
             split_long_rows=name.startswith("001"),
         )  # fmt: skip
     return Path(document.save(folder / f"{name}{document.suffix}"))
+
+
+NESTED = "bang_long"  # plan 21/KH-SNV, tables laid inside its cells
+
+
+def nested_tables(folder: Path) -> Path:
+    """Plan 21/KH-SNV: a task whose text goes on in a two-column table inside its cell
+    ("lĩnh vực hộ tịch | tháng 1"), and whose coordinating agencies are a one-column
+    table in theirs, both ruled ("Table Grid"), as an officer lays them out in Word."""
+    document = PlanDocument()
+    document.paragraph("Số: 21/KH-SNV")
+    header = ["STT", "Nhiệm vụ cụ thể", "Tiến độ", "Cơ quan chủ trì", "Cơ quan phối hợp"]
+    table = document.table(5, [TableRow(header, header=True),
+                               TableRow(["1", "Rà soát thủ tục:", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    steps = table.cell(1, 1).add_table(rows=2, cols=2)
+    agencies = table.cell(1, 4).add_table(rows=2, cols=1)
+    for inner in (steps, agencies):
+        inner.style = "Table Grid"
+    for r, (what, when) in enumerate([("lĩnh vực hộ tịch", "tháng 1"), ("lĩnh vực đất đai", "")]):
+        steps.cell(r, 0).text, steps.cell(r, 1).text = what, when
+    agencies.cell(0, 0).text, agencies.cell(1, 0).text = "Sở Tư pháp", "Sở Y tế"
+    return Path(document.save(folder / f"{NESTED}.docx"))
 
 
 def main(folder: Path) -> None:

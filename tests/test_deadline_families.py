@@ -328,7 +328,7 @@ NOT_FULLY_READ = [
     ("Quý III/2027 tùy tình hình", "tùy"),
     ("Trình UBND tỉnh trong quý IV/2027", "Trình"),
     ("Kỳ họp thứ nhất Hội đồng nhân dân khóa mới", "Kỳ họp"),
-    ("30/11/27", "30/11/27"),
+    ("tháng 12/25", "/25"),  # a month over two digits may be two months: not a year
     ("Quý V/2027", ""),
     ("Tháng 6/2027 nếu đủ kinh phí", "nếu"),
     ("Quý IV/2027, có thể lùi sang năm sau", "có thể"),
@@ -430,6 +430,46 @@ def test_status_words_mean_done(text: str) -> None:
         assert isinstance(read(variant), Done), variant
 
 
+# Dates as typed outside the plans' usual "31/12/2025": ISO, two-digit years, other
+# separators, months in words (as written: "sáu" is six, "sau" after).
+OTHER_DATE_SPELLINGS = [
+    ("2025-12-31", date(2025, 12, 31)),
+    ("2025/12/31", date(2025, 12, 31)),
+    ("Trước ngày 2026-03-05", date(2026, 3, 5)),
+    ("30/6/25", date(2025, 6, 30)),
+    ("31/12/25", date(2025, 12, 31)),
+    ("ngày 31-12-25", date(2025, 12, 31)),
+    ("31-12-2025", date(2025, 12, 31)),
+    ("31.12.2025", date(2025, 12, 31)),
+    ("tháng Mười Hai năm 2025", date(2025, 12, 31)),
+    ("tháng mười hai 2025", date(2025, 12, 31)),
+    ("Tháng Mười Một/2027", date(2027, 11, 30)),
+    ("tháng Giêng năm 2028", date(2028, 1, 31)),
+    ("tháng Chạp 2027", date(2027, 12, 31)),
+    ("ngày 5 tháng Ba", date(2027, 3, 5)),
+    ("ngày 5 tháng Ba năm 2028", date(2028, 3, 5)),
+    ("Trước ngày 30 tháng Sáu năm 2027", date(2027, 6, 30)),
+    ("ngày 30 tháng Tư", date(2027, 4, 30)),
+    ("tháng Năm năm 2027", date(2027, 5, 31)),
+    ("ngày 31 tháng mười hai năm 2027", date(2027, 12, 31)),
+]
+
+
+@pytest.mark.parametrize(("text", "on"), OTHER_DATE_SPELLINGS)
+def test_other_spellings_of_a_date(text: str, on: date) -> None:
+    got = read(text)
+    assert isinstance(got, DueDate) and got.on == on, got
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ngày 10 tháng sau", "tháng năm 2027", "2025-13-01", "2025-12", "31/12/2025/1", "1/2/3/4"],
+)
+def test_look_alikes_of_other_spellings_are_no_date(text: str) -> None:
+    """ "sau" (after) is not "sáu" (six); "tháng năm 2027" may be May or the year."""
+    assert isinstance(read(text), Unspecified)
+
+
 @pytest.mark.parametrize(("text", "unread"), NOT_FULLY_READ)
 def test_partial_understanding_is_not_a_date(text: str, unread: str) -> None:
     got = read(text)
@@ -508,6 +548,8 @@ def test_never_raises_and_never_dates_outside_the_years_written(parts: list[str]
     on = final_date(got)
     if on is not None:
         written = [int(y) for y in re.findall(r"(?<!\d)\d{4}(?!\d)", text)]
+        # a full date's two-digit year ("30/6/25") is written too: 2025
+        written += [2000 + int(y) for y in re.findall(r"\d[/.-]\d{1,2}[/.-](\d{2})(?!\d)", text)]
         assert any(abs(on.year - y) <= 1 for y in written), (text, got)
 
 

@@ -20,6 +20,7 @@ from bot.importers.errors import ImportFailed
 from bot.importers.plans import import_plan
 from bot.importers.tabular import FileProblem
 from bot.models import Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
+from tests.cli import Dondoc
 from tests.province import IMPORT_DAY, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,3 +254,34 @@ def test_agency_registry_reimport_is_idempotent(engine: Engine) -> None:
         unit = s.exec(select(Agency).where(Agency.code == "khdt-vp")).one()
         parent = s.exec(select(Agency).where(Agency.code == "so-khdt")).one()
         assert unit.parent_id == parent.id
+
+
+def test_the_reimport_preview_names_each_changed_task_and_what_changes(
+    dondoc: Dondoc, tmp_path: Path
+) -> None:
+    long = "Rà soát và công khai thủ tục hành chính thuộc thẩm quyền giải quyết của tỉnh " * 3
+    rows = [f"{n},Việc {n},Quý I/2025,Sở Nội vụ,Sở Tư pháp,\n" for n in range(3, 16)]
+    first = (
+        META + HEADER + f"1,Việc A,Quý I/2025,Sở Nội vụ,Sở Tư pháp,\n2,{long},Trong năm,Sở Y tế,,\n"
+        + "".join(rows)
+    )  # fmt: skip
+    dondoc.ok("import", "tasks", str(write(tmp_path, first)))
+    changed = [f"{n},Việc {n} (sửa),Quý I/2025,Sở Nội vụ,Sở Tư pháp,\n" for n in range(3, 16)]
+    second = (
+        META + HEADER + "1,Việc A,Quý II/2025,Sở Y tế,,Báo cáo\n"
+        + f"2,{long.replace('của tỉnh', 'của huyện', 1)},Trong năm,Sở Y tế,,\n" + "".join(changed)
+    )  # fmt: skip
+    preview = dondoc.ok("import", "tasks", str(write(tmp_path, second)), "--dry-run").output
+    assert "sẽ sửa 15" in preview
+    assert (
+        "  dòng 5 (mục 1): Kết quả/sản phẩm (trống) → “Báo cáo”; Tiến độ “Quý I/2025” → "
+        "“Quý II/2025”; Chủ trì “Sở Nội vụ” → “Sở Y tế”; Phối hợp “Sở Tư pháp” → (trống)"
+    ) in preview
+    # A long text: from a little before what changed, cut after it.
+    assert "  dòng 6 (mục 2): Nội dung “…quyền giải quyết của tỉnh Rà soát" in preview
+    assert "→ “…quyền giải quyết của huyện Rà soát" in preview
+    assert "  dòng 7 (mục 3): Nội dung “Việc 3” → “Việc 3 (sửa)”" in preview
+    assert "mục 10" in preview and "mục 11" not in preview
+    assert "Nhiệm vụ sẽ sửa:" in preview and "  và 5 nhiệm vụ khác" in preview
+    imported = dondoc.ok("import", "tasks", str(write(tmp_path, second))).output
+    assert "Nhiệm vụ đã sửa:" in imported and "  và 5 nhiệm vụ khác" in imported

@@ -25,7 +25,7 @@ from bot.importers.tabular import FileProblem
 from bot.models import Plan, Task
 from tests.cli import Dondoc
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
-from tests.docx_plans import SEED_PLANS, Span, TableRow, read_seed, seed_document
+from tests.docx_plans import NESTED, SEED_PLANS, Span, TableRow, read_seed, seed_document
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import (
@@ -359,3 +359,28 @@ def test_a_pdf_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_pa
     with Session(registry) as session:
         deadlines = session.exec(select(Task.deadline_text).order_by(Task.id)).all()  # type: ignore[arg-type]
     assert deadlines == ["Tháng 9/2025", "Quý IV/2025"]
+
+
+def test_a_table_drawn_inside_a_cell_is_read_as_its_text_and_warned_about(
+    registry: Engine,
+) -> None:
+    """tests/data/libreoffice/bang_long.pdf (:func:`tests.docx_plans.nested_tables`): a PDF
+    cannot tell a small table's columns from lines of print, so its text is the cell's,
+    its rules are no columns of the task table, and the cell is named for an admin to
+    check; nothing is dropped."""
+    path = LIBREOFFICE.HERE / f"{NESTED}.pdf"
+    plan = read_pdf(path)
+    assert [r.cells for r in plan.rows][1][3:] == ("Sở Nội vụ", "Sở Tư pháp\nSở Y tế")
+    assert all(w in plan.rows[1].cells[1] for w in ("Rà soát", "hộ", "tịch", "đất", "đai"))
+    assert plan.warnings == [
+        f"Bảng 1, dòng 2 (trang 1), cột {column}: ô có một bảng kẻ bên trong, chữ của bảng ấy "
+        "được đọc theo dòng in nên các cột của nó có thể lẫn vào nhau: hãy đối chiếu với văn "
+        "bản (hoặc nhập bản Word)"
+        for column in ("Nhiệm vụ cụ thể", "Cơ quan phối hợp")
+    ]
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        ((*_, parts),) = tasks_of(session, "21/KH-SNV").values()
+    assert report.warnings[:2] == plan.warnings  # then: no issue date
+    assert [(c, r) for c, r, _ in parts] == [
+        ("so-noi-vu", "lead"), ("so-tu-phap", "coordinate"), ("so-y-te", "coordinate")]  # fmt: skip

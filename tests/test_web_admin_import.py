@@ -163,6 +163,24 @@ async def test_confirm_imports_that_upload_once_with_the_admin_as_actor(web: Web
     assert counts(web) == after  # nothing twice
 
 
+async def test_a_reimport_preview_names_each_changed_task_and_the_warnings(web: Web) -> None:
+    """What the command line's --dry-run says of a plan already imported, the web says."""
+    await signed_in(web, ADMIN)
+    await web.client.post(
+        "/quan-tri/nap/xac-nhan", data=confirm_form((await upload(web, PLAN)).text)
+    )
+    changed = PLAN.replace("Trước ngày 31/12/2024", "Trước ngày 15/01/2025").replace(
+        "Ngày ban hành,02/12/2024\n", ""
+    )
+    shown = (await upload(web, changed, name="ke-hoach-sua.csv")).text
+    assert "sẽ sửa 1" in shown and "Nhiệm vụ sẽ sửa:" in shown
+    assert "dòng 5 (mục I.2): Tiến độ “Trước ngày 31/12/2024” → “Trước ngày 15/01/2025”" in shown
+    assert "Lưu ý: " not in shown  # the plan keeps the date it was imported with
+    undated = changed.replace("12/KH-UBND", "13/KH-UBND")
+    shown = (await upload(web, undated, name="ke-hoach-moi.csv")).text
+    assert "Lưu ý: tệp không ghi ngày ban hành" in shown and "--date" in shown
+
+
 async def test_a_confirmation_must_carry_the_previewed_hash_and_be_in_time(web: Web) -> None:
     await signed_in(web, ADMIN)
     before = counts(web)

@@ -30,6 +30,7 @@ from tests.docx_plans import (
     PlanDocument,
     Span,
     TableRow,
+    nested_tables,
     read_seed,
     seed_document,
 )
@@ -203,8 +204,8 @@ def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
         report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
     assert report.plan == "12/KH-SNV" and report.tasks_new == 5
     assert report.issuer == "Sở Nội vụ"  # read from the header block
-    assert report.notes == ["Bảng 1, dòng 7: dòng gộp ô không đánh số, không in đậm hay in hoa "
-                            "như tên mục “Nhiệm vụ khác”, không dùng làm mục"]  # fmt: skip
+    assert report.notes == ["Bảng 1, dòng 7: dòng gộp ô không đánh số “Nhiệm vụ khác” không in "
+                            "đậm, không in hoa như tên mục, không dùng làm mục"]  # fmt: skip
     with Session(registry) as s:
         plan = s.exec(select(Plan)).one()
         assert (plan.title, f"{plan.issued_on:%d/%m/%Y}") == ("CẢI CÁCH HÀNH CHÍNH NĂM 2025",
@@ -377,7 +378,7 @@ def headings_and_notes(folder: Path, name: str = "kh.docx", document: Any = None
             TableRow(HEADER, header=True),
             TableRow([Span("NHIỆM VỤ THƯỜNG XUYÊN", cols)]),
             TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", ""]),
-            TableRow([Span("(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)", cols)]),
+            TableRow([Span("(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)", cols, bold=True)]),
             TableRow(["2", "Công khai thủ tục", "Quý II/2025", "Sở Nội vụ", "Sở Tư pháp"]),
             TableRow([Span("Nhiệm vụ bổ sung", cols, bold=True)]),
             TableRow(["1", "Kiểm tra công vụ", "Quý III/2025", "Sở Y tế", ""]),
@@ -398,6 +399,10 @@ def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_headin
     assert [(s.key, s.title) for s in report.sections] == [
         ("M1", "NHIỆM VỤ THƯỜNG XUYÊN"), ("M2", "Nhiệm vụ bổ sung")]  # fmt: skip
     assert [n.split(":")[0] for n in report.notes] == ["Bảng 1, dòng 4", "Bảng 1, dòng 8"]
+    # Each skipped row with its own reason: a note in bold is a note, not "not bold".
+    assert "là lời ghi chú (mở đầu bằng “(”), không dùng làm mục" in report.notes[0]
+    assert "(tiếp theo: các nhiệm vụ phối hợp với Sở Tư pháp)" in report.notes[0]
+    assert "không in đậm, không in hoa như tên mục" in report.notes[1]
     with Session(registry) as s:
         got = tasks_of(s, "8/KH-SNV")
     assert list(got) == ["M1.1", "M1.2", "M2.1", "M2.2"]
@@ -559,3 +564,147 @@ def test_task_tables_numbered_each_from_one_are_sections_of_their_own(
         ]  # fmt: skip
         keys = session.exec(select(Task.key).order_by(col(Task.id))).all()
         assert keys == ["B1.I.1", "B1.I.2", "B2.I.1", "B2.I.2", "B3.1"]
+
+
+def _merged_agency_header(kind: str, folder: Path, one_row: bool) -> Path:
+    """Plan 7/KH-UBND whose agencies' header is "Cơ quan thực hiện" merged over "Chủ trì"
+    | "Phối hợp", with the columns numbered "(1)"…"(5)": in one cell per column ("Cơ quan
+    thực hiện Chủ trì (3)", as a converter flattens it) or over two rows and a row of
+    numbers, in a Word document, a PDF, a CSV or an XLSX (merged cells)."""
+    from openpyxl import Workbook
+
+    from tests.pdf_plans import PlanPdf
+
+    top = ["STT", "Nội dung công việc", "Cơ quan thực hiện", "", "Thời gian hoàn thành"]
+    below = ["", "", "Chủ trì", "Phối hợp", ""]
+    numbers = ["(1)", "(2)", "(3)", "(4)", "(5)"]
+    flat = [f"{a} {b} {n}".replace("  ", " ") for a, b, n in zip(top, below, numbers, strict=True)]
+    flat[3] = f"Cơ quan thực hiện Phối hợp {numbers[3]}"
+    task = ["1", "Rà soát thủ tục hành chính", "Sở Tư pháp", "Sở Nội vụ", "Quý IV năm 2025"]
+    header = [flat] if one_row else [top, below, numbers]
+    path = folder / f"plan-{kind}-{one_row}"
+    if kind in ("docx", "pdf"):
+        document: Any = PlanDocument() if kind == "docx" else PlanPdf()
+        document.paragraph("Số: 7/KH-UBND")
+        rows = [TableRow(flat, header=True)]
+        if not one_row:
+            rows = [
+                TableRow([top[0], top[1], Span(top[2], 2), top[4]], header=True),
+                TableRow([ABOVE, ABOVE, *below[2:4], ABOVE], header=True),
+                TableRow(numbers),
+            ]
+        document.table(5, [*rows, TableRow(task)])
+        return document.save(path.with_suffix(f".{kind}"))
+    if kind == "csv":
+        lines = ["Số kế hoạch,7/KH-UBND", "", *(",".join(r) for r in [*header, task])]
+        path = path.with_suffix(".csv")
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["Số kế hoạch", "7/KH-UBND"], [], *header, task]:
+        sheet.append(row)
+    if not one_row:  # merged as the plan's Excel file merges them
+        for cells in ("A3:A4", "B3:B4", "C3:D3", "E3:E4"):
+            sheet.merge_cells(cells)
+    book.save(path.with_suffix(".xlsx"))
+    return path.with_suffix(".xlsx")
+
+
+@pytest.mark.parametrize("one_row", [True, False])
+@pytest.mark.parametrize("kind", ["docx", "pdf", "csv", "xlsx"])
+def test_the_agencies_header_merged_over_lead_and_coordinating_columns(
+    registry: Engine, tmp_path: Path, kind: str, one_row: bool
+) -> None:
+    path = _merged_agency_header(kind, tmp_path, one_row)
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        got = tasks_of(session, "7/KH-UBND")
+    assert report.tasks_new == 1, report.readings
+    ((number, text, *_, due, _, _, _, parts),) = got.values()
+    assert (number, text, due) == ("1", "Rà soát thủ tục hành chính", date(2025, 12, 31))
+    assert [(c, r) for c, r, _ in parts] == [("so-noi-vu", "coordinate"), ("so-tu-phap", "lead")]
+
+
+def _header_and_appendix(folder: Path, appendix: str, dated: bool = True) -> Path:
+    """Plan 12/KH-SNV: its header block, then an appendix "(Kèm theo …)" saying ``appendix``."""
+    document = PlanDocument()
+    place = "Đồng Nai, ngày 10 tháng 01 năm 2025" if dated else "Đồng Nai, ngày   tháng   năm"
+    document.header_block(["UBND TỈNH ĐỒNG NAI", "SỞ NỘI VỤ"], "12/KH-SNV", place)
+    document.paragraph("KẾ HOẠCH")
+    document.paragraph("CẢI CÁCH HÀNH CHÍNH NĂM 2025")
+    document.paragraph("PHỤ LỤC")
+    if appendix:
+        document.paragraph(appendix)
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    return Path(document.save(folder / "kh.docx"))
+
+
+def test_an_appendix_that_contradicts_the_header_and_a_missing_date_are_warned_about(
+    dondoc: Dondoc, tmp_path: Path
+) -> None:
+    other = "(Kèm theo Kế hoạch số 13/KH-SNV ngày 11/01/2025 của Sở Nội vụ)"
+    preview = dondoc.ok("import", "tasks", str(_header_and_appendix(tmp_path, other)),
+                        "--dry-run").output  # fmt: skip
+    assert (
+        "Lưu ý: dòng “Kèm theo …” của phụ lục thứ 1 ghi kế hoạch số 13/KH-SNV, đầu văn bản ghi "
+        "số 12/KH-SNV"
+    ) in preview
+    assert (
+        "Lưu ý: dòng “Kèm theo …” của phụ lục thứ 1 ghi ngày 11/01/2025, đầu văn bản ghi ngày "
+        "10/01/2025"
+    ) in preview
+    assert "kế hoạch 12/KH-SNV (mới)" in preview  # the header's number is the plan's
+
+    same = "(Kèm theo Kế hoạch số 12/KH-SNV ngày 10/01/2025 của Sở Nội vụ)"
+    imported = dondoc.ok("import", "tasks", str(_header_and_appendix(tmp_path, same))).output
+    assert "Lưu ý" not in imported
+
+    undated = _header_and_appendix(tmp_path, "", dated=False)
+    again = dondoc.ok("import", "tasks", str(undated), "--number", "14/KH-SNV").output
+    assert "Lưu ý: văn bản không có ngày ban hành đọc được" in again and "--date" in again
+    given = dondoc.ok("import", "tasks", str(undated), "--number", "15/KH-SNV", "--date",
+                      "10/01/2025").output  # fmt: skip
+    assert "Lưu ý" not in given
+
+
+def test_a_table_inside_a_cell_is_read_as_lines_of_that_cell(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """Word lets an officer lay an agency list, or milestones, as a small table in a cell:
+    each of its rows is a line of the cell, never dropped."""
+    path = nested_tables(tmp_path)
+    plan = read_word(path)
+    assert plan.rows[1].cells[1] == "Rà soát thủ tục:\nlĩnh vực hộ tịch; tháng 1\nlĩnh vực đất đai"
+    assert plan.rows[1].cells[4] == "Sở Tư pháp\nSở Y tế"
+    with Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        ((*_, parts),) = tasks_of(session, "21/KH-SNV").values()
+    assert [(c, r) for c, r, _ in parts] == [
+        ("so-noi-vu", "lead"), ("so-tu-phap", "coordinate"), ("so-y-te", "coordinate")]  # fmt: skip
+
+
+def test_every_problem_in_a_document_names_table_row_and_column_in_vietnamese(
+    registry: Engine, tmp_path: Path
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 22/KH-SNV")
+    document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["", "Một dòng không số", "Quý I/2025", "Sở Nội vụ", ""]),
+        TableRow(["1", "Rà soát thủ tục", "Quý V/2025", "Sở Vũ Trụ Học", ""]),
+        TableRow(["1", "Rà soát lần nữa", "Quý I/2025", "Sở Nội vụ", "Ủy ban Đặc Biệt"]),
+    ])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with pytest.raises(ImportFailed) as failure, Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    lines = [line.removeprefix(f"{path}: ") for line in failure.value.lines()]
+    assert lines == [
+        "Bảng 1, dòng 2, cột STT: dòng không có STT và không nối tiếp nhiệm vụ nào",
+        "Bảng 1, dòng 3, cột Cơ quan chủ trì: cơ quan chủ trì không có trong danh mục: “Sở Vũ "
+        "Trụ Học”",
+        "Bảng 1, dòng 3, cột Tiến độ: tiến độ “Quý V/2025”: không có quý 5",
+        "Bảng 1, dòng 4, cột STT: STT “1” trùng với Bảng 1, dòng 3 trong cùng mục",
+    ]

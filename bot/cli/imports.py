@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from bot.app import clock
@@ -31,7 +32,15 @@ from bot.importers.agency_changes import import_agency_changes
 from bot.importers.plans import PlanImportReport
 from bot.importers.rows import PlanMeta
 from bot.services.calendar import import_overrides
-from bot.services.imports import Kind, PlanOptions, ReadSection, rows_read, run_import, summary
+from bot.services.imports import (
+    Kind,
+    PlanOptions,
+    ReadSection,
+    changed_tasks,
+    rows_read,
+    run_import,
+    summary,
+)  # fmt: skip
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, không ghi")]
 
@@ -131,6 +140,13 @@ def _for_the_admin(what: str, lines: list[str], then: str = "") -> None:
 def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     verb = "sẽ " if dry_run else ""
     out.print(summary(report, dry_run=dry_run), highlight=False)
+    for warning in report.warnings:
+        out.print(f"[yellow]Lưu ý:[/] {escape(warning)}", highlight=False)
+    changed = changed_tasks(report)
+    if changed:
+        out.print(f"Nhiệm vụ {verb or 'đã '}sửa:", highlight=False)
+        for line in changed:
+            out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     if report.tasks_missing:
         out.print(
             f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "

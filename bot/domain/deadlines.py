@@ -444,7 +444,7 @@ def _window(span: tp.Span, ctx: _Context) -> tuple[date, date]:
         except ValueError:
             raise _Unclear(f"ngày không có thật: {span.n}/{span.month}/{y}", invalid=True) from None
         if span.qualifier:
-            raise _Unclear(f"“{_QUALIFIER_LABELS.get(span.qualifier, span.qualifier)}” một ngày")
+            raise _Unclear(f"“{_qualifier_word(span.qualifier)}” một ngày")
         return day, day
     if span.unit == "month":
         if not 1 <= span.n <= 12:
@@ -490,9 +490,12 @@ def _label(span: tp.Span) -> str:
     }.get(span.unit, f"năm {y}")
     if span.qualifier is None:
         return base
-    q = span.qualifier
-    word = _QUALIFIER_LABELS.get(q) or f"tuần thứ {q.split()[-1]}"
-    return f"{word} {base}"
+    return f"{_qualifier_word(span.qualifier)} {base}"
+
+
+def _qualifier_word(qualifier: str) -> str:
+    """The qualifier as a plan writes it ("cuối", "tuần thứ 2"), never folded ("tuan 2")."""
+    return _QUALIFIER_LABELS.get(qualifier) or f"tuần thứ {qualifier.split()[-1]}"
 
 
 def _anchor_label(period: Period, anchor: tuple[int, int]) -> str:

@@ -158,6 +158,7 @@ class _Tok:
     text: str  # folded
     start: int  # offset in the original text
     end: int
+    written: str = ""  # as written, in lower case: "sáu" (six) is not "sau" (after)
 
     @property
     def number(self) -> int | None:
@@ -168,7 +169,10 @@ class _Tok:
 def _tokens(original: str) -> tuple[list[_Tok], list[str]]:
     """Tokens of the folded text; parenthesised remarks without time words are set aside."""
     folded = fold_aligned(original)
-    toks = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    toks = [
+        _Tok(m.group(), m.start(), m.end(), original[m.start() : m.end()].lower())
+        for m in _TOKEN.finditer(folded)
+    ]
     # The nearest closing bracket after each token, found in one pass from the right.
     closes: list[int | None] = [None] * len(toks)
     nearest: int | None = None
@@ -254,6 +258,12 @@ _PLAN_SIGNED = re.compile(
 _REPEAT_FILLERS = ("va", "hoac", "theo", "che do", "gui bao cao", "bao cao", "thuc hien",
                    "dot xuat", "trong", "cua", "nop", "nhiem vu", "la", "tung giai doan",
                    "mot lan", "1 lan", "to chuc", "trien khai", "cap nhat")  # fmt: skip
+# Months in words ("tháng Mười Hai", "tháng Giêng"), matched as written: folded, "sáu"
+# (six) would be "sau" (after: "tháng sau") and "tư" (four) "từ" (from). Longest first.
+_MONTH_WORDS = (("mười một", 11), ("mười hai", 12), ("giêng", 1), ("một", 1), ("hai", 2),
+                ("ba", 3), ("tư", 4), ("bốn", 4), ("năm", 5), ("sáu", 6), ("bảy", 7),
+                ("tám", 8), ("chín", 9), ("mười", 10), ("chạp", 12))  # fmt: skip
+_CENTURY = 2000  # a two-digit year in a full date ("30/6/25"): plans are of this century
 _PERIOD_WORDS = (("6 thang", "half_yearly"), ("nua nam", "half_yearly"),
                  ("thang", "monthly"), ("quy", "quarterly"), ("qui", "quarterly"),
                  ("nam", "yearly"), ("tuan", "weekly"), ("ngay", "daily"))  # fmt: skip
@@ -295,6 +305,25 @@ class _Parser:
 
     def year(self, i: int) -> _Result[int]:
         return self.num(i, digits=4)
+
+    def month_word(self, i: int) -> _Result[int]:
+        """A month in words after "tháng", as written ("Mười Hai", "Giêng"). "Năm" followed
+        by a year ("tháng năm 2025") is not read: it may be a month or the word "năm"."""
+        for words, n in _MONTH_WORDS:
+            parts = words.split()
+            if i + len(parts) > len(self.t):
+                continue
+            if all(self.t[i + k].written == p for k, p in enumerate(parts)):
+                j = i + len(parts)
+                if words == "năm" and self.year(j) is not None:
+                    return None
+                self._see(j)
+                return n, j
+        return None
+
+    def month_number(self, i: int) -> _Result[int]:
+        """The month after "tháng": in words, a Roman numeral or digits."""
+        return self.month_word(i) or self.roman_or_num(i, 12)
 
     def roman_or_num(self, i: int, hi: int) -> _Result[int]:
         # A Roman numeral past ``hi`` ("Quý V") is read, and flagged by the meaning.
@@ -486,7 +515,17 @@ class _Parser:
         return (f"tuan {n[0]}", n[1]) if n else None
 
     def full_date(self, i: int) -> _Result[Span]:
+        """ "31/12/2025", "31-12-2025", "31.12.2025", "30/6/25" (a two-digit year of this
+        century), "2025-12-31" (ISO, year first)."""
         j = self.word(i, "ngay") or i
+        if (y := self.year(j)) is not None:  # ISO: year, month, day with one separator
+            s1 = self.one_of(y[1], ("-", "/", "."))
+            m = self.num(s1[1], 1, 12, digits=2) if s1 else None
+            s2 = self.word(m[1], s1[0]) if m and s1 else None
+            d = self.num(s2, 1, 31, digits=2) if s2 is not None else None
+            if d is not None and m is not None and self.word(d[1], s1[0] if s1 else "") is None:
+                return Span("day", d[0], m[0], y[0]), d[1]
+            return None
         d = self.num(j, 0, 99)
         if d is not None and (s1 := self.one_of(d[1], ("/", ".", "-"))) is not None:
             m = self.num(s1[1], 0, 99)
@@ -494,6 +533,9 @@ class _Parser:
                 y = self.year(s2)
                 if y is not None:
                     return Span("day", d[0], m[0], y[0]), y[1]
+                short = self.num(s2, 0, 99, digits=2)
+                if short is not None and self.word(short[1], s1[0]) is None:
+                    return Span("day", d[0], m[0], _CENTURY + short[0]), short[1]
         return None
 
     def day(self, i: int) -> _Result[Span]:
@@ -502,10 +544,12 @@ class _Parser:
         d = self.num(j if j is not None else i, 0, 99)
         if d is None or (d[0] > 31 and j is None):
             return None
-        k = self.word(d[1], "/") or self.word(d[1], "thang")
-        if k is None:
+        if (k := self.word(d[1], "thang")) is not None:
+            m = self.month_number(k)  # "ngày 5 tháng Ba"
+        elif (k := self.word(d[1], "/")) is not None:
+            m = self.num(k, 0, 99)
+        else:
             return None
-        m = self.num(k, 0, 99)
         if m is None or (self.year(k) is not None):
             return None
         year, end = self.year_suffix(m[1])
@@ -523,7 +567,7 @@ class _Parser:
                 if y is not None:
                     return Span("month", m[0], year=y[0]), y[1]
             return None
-        m = self.roman_or_num(j, 12)
+        m = self.month_number(j)
         if m is None:
             return None
         if self.word(m[1], "/") is not None and self.year(m[1] + 1) is None:

@@ -192,5 +192,34 @@ def map_header(cells: Sequence[str], table: str) -> dict[str, int]:
     return found
 
 
+def column_numbers(cells: Sequence[str]) -> bool:
+    """The row numbering the columns under a header: "(1) (2) (3)…" or "1 2 3…"."""
+    found = [v.strip().strip("()") for v in cells if v.strip()]
+    return len(found) >= 3 and found == [str(i) for i in range(1, len(found) + 1)]
+
+
+def two_row_header(first: Sequence[str], second: Sequence[str], table: str) -> list[str] | None:
+    """A header of two rows as a spreadsheet saves merged cells: "Cơ quan thực hiện" over
+    two columns (its value in the first, the second empty or the same) above "Chủ trì" |
+    "Phối hợp". The columns' labels read together ("Cơ quan thực hiện Chủ trì"), or None
+    when ``second`` does not go on with the header: a row naming no column, or one with
+    its own value under the task column (a task's row: a header's second row is empty
+    there, or repeats the cell merged down)."""
+    top = map_header(first, table)
+    task = top.get(REQUIRED[table][0])
+    below = [second[i].strip() if i < len(second) else "" for i in range(len(first))]
+    if task is None or below[task] not in ("", first[task].strip()):
+        return None
+    if not map_header(second, table):
+        return None
+    labels: list[str] = []
+    spread = ""  # the merged top cell going on to the right, over cells filled below
+    for cell, under in zip(first, below, strict=True):
+        spread = cell.strip() or (spread if under else "")
+        # A cell merged down is in both rows (an XLSX's merge): said once.
+        labels.append(spread if under == spread else f"{spread} {under}".strip())
+    return labels if len(map_header(labels, table)) > len(top) else None
+
+
 def is_header(mapping: dict[str, int], table: str) -> bool:
     return REQUIRED[table][0] in mapping and len(mapping) >= 2

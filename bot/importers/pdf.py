@@ -31,6 +31,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ _X_TOLERANCE = 3.0  # points: letters further apart than this stand in two words
 _BULLETS = frozenset("-+–•*◦▪▫●○■□‣⁃∙·")
 _WORD_BULLETS = frozenset("-+–•*")
 _TEXT_MARKS = frozenset("-+–*·")
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
 
@@ -160,9 +162,13 @@ def _read_page(page: Page) -> _Page:
         )
         return read
     found = page.find_tables() if page.chars else []
+    boxes = [c for t in found for c in t.cells]
+    # A table drawn inside another's cell is read as that cell's text (and said so).
+    inside = [t.bbox for t in found if _within_any(t.bbox, boxes)]
+    found = [t for t in found if t.bbox not in inside]
     placed: list[tuple[float, str | _Table]] = []
     for table in found:
-        placed.append((table.bbox[1], _grid(table, number)))
+        placed.append((table.bbox[1], _grid(table, number, inside)))
     margin = page.height * _MARGIN
     lines, whole = _lines(page, [t.bbox for t in found]) if page.chars else ([], [])
     for top, text in lines:
@@ -188,10 +194,14 @@ def _read_page(page: Page) -> _Page:
 # --- tables --------------------------------------------------------------------------------
 
 
-def _grid(table: Table, page: int) -> _Table:
+def _grid(table: Table, page: int, inside: Sequence[Box] = ()) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
-    column, its span, and the columns merged from a row above (given that row's value)."""
-    cells = table.cells
+    column, its span, and the columns merged from a row above (given that row's value).
+    ``inside``: tables found on the page drawn inside a cell (marked in that cell)."""
+    # Boxes inside another box of the table are a table drawn in that cell: its text is
+    # the cell's, its rules are no columns of the table.
+    inner = {c for c in table.cells if _within_any(c, table.cells)}
+    cells = [c for c in table.cells if c not in inner]
     xs = _edges([c[0] for c in cells] + [c[2] for c in cells])
     width = len(xs) - 1
     rows: list[GridRow] = []
@@ -203,19 +213,26 @@ def _grid(table: Table, page: int) -> _Table:
     ]  # fmt: skip
     texts_of = [[None if b is None else _cell_text(chars, b) for b in r.cells] for r in table.rows]
     full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
-    for index, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True), 1):
+    index = 0
+    for position, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True)):
+        if all(b is None or b in inner for b in row.cells):
+            continue  # a row of the table inside a cell
+        index += 1
         top = row.bbox[1]
         values = [""] * width
         starts: list[tuple[int, int]] = []
         continued: set[int] = set()
         covered: set[int] = set()
         full: set[int] = set()
-        for bbox, text, ends_full in zip(row.cells, texts, full_of[index - 1], strict=True):
-            if bbox is None:
+        nested: set[int] = set()
+        for bbox, text, ends_full in zip(row.cells, texts, full_of[position], strict=True):
+            if bbox is None or bbox in inner:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
             values[first] = text or ""
+            if any(_within(c, bbox) for c in (*inner, *inside)):
+                nested.add(first)
             if ends_full:
                 full.add(first)
             starts.append((first, span))
@@ -235,8 +252,21 @@ def _grid(table: Table, page: int) -> _Table:
         starts.sort()
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
         bold = len(boxes) == 1 and _bold(table.page, boxes[0])
-        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full))
+        rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
+                            nested=nested))  # fmt: skip
     return _Table(rows, xs)
+
+
+def _within(box: Box, outer: Box) -> bool:
+    """Whether ``box`` lies inside ``outer`` and is not ``outer`` itself."""
+    inside = all(
+        outer[i] - _TOLERANCE <= box[i] and box[i + 2] <= outer[i + 2] + _TOLERANCE for i in (0, 1)
+    )
+    return inside and any(abs(a - b) > _TOLERANCE for a, b in zip(box, outer, strict=True))
+
+
+def _within_any(box: Box, boxes: list[Box]) -> bool:
+    return any(_within(box, other) for other in boxes)
 
 
 def _bold(page: Page, box: tuple[float, float, float, float]) -> bool:

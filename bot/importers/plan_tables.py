@@ -41,7 +41,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned
-from bot.importers.columns import LABELS, deadline_problem, map_header
+from bot.importers.columns import LABELS, column_numbers, deadline_problem, map_header
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
@@ -89,6 +89,8 @@ class DocumentPlan:
     errors: list[RowError] = field(default_factory=list)
     issuer_names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # rows read but not used, for --dry-run
+    # what the document says that an admin should check, though it is no error
+    warnings: list[str] = field(default_factory=list)
     given_lead: set[int] = field(default_factory=set)  # lines whose lead is the appendix's
 
     def where(self, line: int, column: str = "") -> str:
@@ -227,6 +229,9 @@ class GridRow:
     full: set[int] = field(default_factory=set)
     # grid columns given the value of a box merged down over the page break above
     carried: set[int] = field(default_factory=set)
+    # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
+    # read as the cell's text in print order
+    nested: set[int] = field(default_factory=set)
 
 
 CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
@@ -302,7 +307,7 @@ def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
     the column numbers, or header words under the header's own STT cell (merged down, as
     a PDF shows it) or with no STT that opens a task or a section."""
-    if row.repeated_header or _column_numbers(row.values):
+    if row.repeated_header or column_numbers(row.values):
         return True
     spread = _spread(row)
     if "number" not in mapping:
@@ -311,12 +316,6 @@ def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     under_header = fold(number) == fold(_spread(first)[mapping["number"]])
     opens_row = re.match(r"^\s*[\dIVXA-Z]", number)
     return (under_header or not opens_row) and bool(map_header(spread, "tasks"))
-
-
-def _column_numbers(values: list[str]) -> bool:
-    """The row numbering the columns under the header: "(1) (2) (3)…" or "1 2 3…"."""
-    found = [v.strip().strip("()") for v in values if v.strip()]
-    return len(found) >= 3 and found == [str(i) for i in range(1, len(found) + 1)]
 
 
 _SECTION_NUMBER = re.compile(r"^(?:(?:phần|mục)\s+)?([IVXL]+|[A-Z])\s*[.):\-–]?\s+(.+)$", re.S)
@@ -333,6 +332,7 @@ class _ReadTable:
     given_lead: set[int]  # indexes in ``rows`` of the rows given the heading's lead
     errors: list[str]
     notes: list[str]
+    warnings: list[str]
     appendix: bool = False  # under a "PHỤ LỤC" heading: a section of its own
     caption: str = ""  # the heading line right above it, where it has one
 
@@ -370,6 +370,7 @@ class _TaskTable:
         header_keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
         rows: list[tuple[GridRow | None, dict[str, str]]] = []
         notes: list[str] = []
+        warnings: list[str] = []
         unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
@@ -385,25 +386,36 @@ class _TaskTable:
                 again = []
                 continue  # the rest of the header printed again, broken over a page
             again = []
-            if _column_numbers(row.values):
+            if column_numbers(row.values):
                 continue
             cells = self._cells(row)
             for c in sorted(row.carried):
                 name = next((n for n, i in self.columns.items() if i == c), "")
-                label = clean(_at(self.grid[0], c)) if self.header_rows else name
+                label = clean(_at(self.grid[0], c)) if self.header_rows else ""
+                label = label or _HEADER_LABELS.get(name, name)  # never the code's own name
                 notes.append(
                     f"dòng {row.index} (trang {row.page}): ô “{label}” để trống ở đầu trang, "
                     f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
                     "gộp kéo sang trang (hãy đối chiếu bản Word)"
                 )
-            if cells is None and _heading(row):
+            for c in sorted(row.nested):
+                name = next((n for n, i in self.columns.items() if i == c), "")
+                label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
+                page = f" (trang {row.page})" if row.page else ""
+                warnings.append(
+                    f"dòng {row.index}{page}, cột {label}: ô có một bảng kẻ bên trong, chữ của "
+                    "bảng ấy được đọc theo dòng in nên các cột của nó có thể lẫn vào nhau: hãy "
+                    "đối chiếu với văn bản (hoặc nhập bản Word)"
+                )
+            why = _not_heading(row) if cells is None else None
+            if cells is None and why is None:
                 unnumbered += 1
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
             if cells is None:
                 where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
                 notes.append(
-                    f"{where}: dòng gộp ô không đánh số, không in đậm hay in hoa như tên mục "
-                    f"“{clean(' '.join(row.values))}”, không dùng làm mục"
+                    f"{where}: dòng gộp ô không đánh số “{clean(' '.join(row.values))}” {why}, "
+                    "không dùng làm mục"
                 )
             elif any(cells.values()):
                 rows.append((row, cells))
@@ -411,7 +423,7 @@ class _TaskTable:
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
-            self.number, heading, lead, columns, labels, rows, given, errors, notes,
+            self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
             appendix is not None, caption,
         )  # fmt: skip
 
@@ -479,14 +491,22 @@ def _at(row: GridRow, column: int) -> str:
     return spread[column] if column < len(spread) else ""
 
 
-def _heading(row: GridRow) -> bool:
-    """Whether a merged full-width row with no number reads as a section's heading: in
-    bold, or in capitals ("NHIỆM VỤ KHÁC"); a note ("(tiếp theo)", "Ghi chú: …") does not."""
+_NOTE_STARTS = ("(", "*", "Ghi chú", "Lưu ý")
+
+
+def _not_heading(row: GridRow) -> str | None:
+    """Why a merged full-width row with no number is no section's heading, in Vietnamese;
+    None when it is one: in bold, or in capitals ("NHIỆM VỤ KHÁC"), and not a note ("(tiếp
+    theo)", "Ghi chú: …", whatever its type)."""
     text = clean(" ".join(row.values))
     letters = [c for c in text if c.isalpha()]
-    if len(letters) < 3 or text.startswith(("(", "*", "Ghi chú", "Lưu ý")):
-        return False
-    return row.bold or all(c.isupper() for c in letters)
+    if len(letters) < 3:
+        return "quá ngắn để là tên mục"
+    if start := next((s for s in _NOTE_STARTS if text.startswith(s)), None):
+        return f"là lời ghi chú (mở đầu bằng “{start}”)"
+    if row.bold or all(c.isupper() for c in letters):
+        return None
+    return "không in đậm, không in hoa như tên mục"
 
 
 def _row_key(values: list[str]) -> tuple[str, ...]:
@@ -625,6 +645,25 @@ def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
     return given
 
 
+def _contradictions(header: PlanMeta, attached: list[tuple[str, date | None]]) -> list[str]:
+    """Each appendix's "(Kèm theo Kế hoạch số X ngày …)" that names another number or date
+    than the header block's "Số: …" and "…, ngày … tháng … năm …", both values named; and
+    each appendix that disagrees with the first one, in a document with no header block."""
+    out: list[str] = []
+    number, day = header.number, header.issued_on
+    said = "đầu văn bản ghi"
+    for i, (their_number, their_day) in enumerate(attached):
+        if not number and not day:
+            number, day, said = their_number, their_day, f"phụ lục thứ {i + 1} ghi"
+            continue
+        where = f"dòng “Kèm theo …” của phụ lục thứ {i + 1}"
+        if number and fold(their_number) != fold(number):
+            out.append(f"{where} ghi kế hoạch số {their_number}, {said} số {number}")
+        if day and their_day and their_day != day:
+            out.append(f"{where} ghi ngày {their_day:%d/%m/%Y}, {said} ngày {day:%d/%m/%Y}")
+    return out
+
+
 # --- the reader ----------------------------------------------------------------------------
 
 
@@ -640,7 +679,7 @@ class PlanReader:
         self.heading = _Heading()
         self.found: list[_TaskTable] = []
         self.other_tables = 0
-        self.attached: tuple[str, date | None] | None = None
+        self.attached: list[tuple[str, date | None]] = []  # each appendix's "Kèm theo …"
         self.errors: list[RowError] = []
         self.open_bracket = ""  # a line that opens a bracket it does not close
 
@@ -682,7 +721,7 @@ class PlanReader:
             self.header_done = True
         elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
-            self.attached = self.attached or (re.sub(r"\s+", "", m.group(1)), day)
+            self.attached.append((re.sub(r"\s+", "", m.group(1)), day))
         elif folded in _TITLE_WORDS and not self.found:
             self.title_next = True
             self.header_done = True
@@ -738,10 +777,13 @@ class PlanReader:
         )
 
     def plan(self) -> DocumentPlan:
+        warnings = _contradictions(self.meta, self.attached)
         if self.attached:
-            self.meta.number = self.meta.number or self.attached[0]
-            self.meta.issued_on = self.meta.issued_on or self.attached[1]
+            self.meta.number = self.meta.number or self.attached[0][0]
+            self.meta.issued_on = self.meta.issued_on or self.attached[0][1]
         tables = [t.read() for t in self.found]
+        for t in tables:
+            warnings.extend(f"Bảng {t.number}, {w}" for w in t.warnings)
         _own_sections(tables)
         if not self.meta.title:
             self.meta.title = next((t.heading.split(": ", 1)[-1] for t in tables if t.heading), "")
@@ -777,7 +819,7 @@ class PlanReader:
             summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
         return DocumentPlan(
             rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
-            issuer_names=self.issuer_names(), notes=notes, given_lead=given,
+            issuer_names=self.issuer_names(), notes=notes, given_lead=given, warnings=warnings,
         )  # fmt: skip
 
     def issuer_names(self) -> list[str]:

@@ -105,6 +105,42 @@ class ReroutedLine:
 
 
 @dataclass
+class TaskChange:
+    """A task the import changes: each (what, old, new) an admin checks, in Vietnamese
+    ("Tiến độ", "Quý I/2025", "Quý II/2025"); an empty value is an empty cell."""
+
+    line: int
+    task_key: str
+    changes: list[tuple[str, str, str]]
+
+
+# What a re-import may change in a task, as an admin names it, in the order they read it.
+_CHANGE_LABELS = (
+    ("text", "Nội dung"), ("indicator", "Chỉ số/nội dung"), ("target", "Chỉ tiêu"),
+    ("result", "Kết quả/sản phẩm"), ("deadline_text", "Tiến độ"), ("lead_text", "Chủ trì"),
+    ("coordinate_text", "Phối hợp"),
+)  # fmt: skip
+
+
+def task_changes(task: Task, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(what, old, new) of each field of ``task`` that ``values`` changes: its cells, then
+    its due date where the cell is the same but reads to another day, then a word for the
+    rest (number, place, section)."""
+    out = [
+        (label, getattr(task, f) or "", values[f] or "")
+        for f, label in _CHANGE_LABELS
+        if (getattr(task, f) or "") != (values[f] or "")
+    ]
+    if not out and task.due_on != values["due_on"]:
+        old, new = (f"{d:%d/%m/%Y}" if d else "" for d in (task.due_on, values["due_on"]))
+        out.append(("Hạn", old, new))
+    named = {f for f, _ in _CHANGE_LABELS} | {"due_on", "source_line"}
+    if not out and any(getattr(task, f) != values[f] for f in _TASK_FIELDS if f not in named):
+        out.append(("Số thứ tự, vị trí hoặc mục", "", ""))
+    return out
+
+
+@dataclass
 class PlanImportReport:
     plan: str
     created: bool = False
@@ -112,6 +148,8 @@ class PlanImportReport:
     tasks_changed: int = 0
     tasks_unchanged: int = 0
     tasks_missing: list[str] = field(default_factory=list)
+    changes: list[TaskChange] = field(default_factory=list)  # each task changed, and how
+    warnings: list[str] = field(default_factory=list)  # to check, though no error
     assignments_new: int = 0
     assignments_cancelled: int = 0
     assignments_total: int = 0
@@ -206,6 +244,16 @@ def import_plan(
         report.issuer = merged.issuer
     report.sections = [SectionReading(s.line, s.key, s.title) for s in parsed.sections]
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
+    report.warnings = list(word.warnings) if word else []
+    if report.plan_date is None:
+        report.warnings.append(
+            "văn bản không có ngày ban hành đọc được (dòng “…, ngày … tháng … năm …” hay “Kèm "
+            "theo Kế hoạch số … ngày …”): kế hoạch không có ngày, hạn “… ngày kể từ ngày ký” "
+            "không tính được; dùng --date dd/mm/yyyy"
+            if word
+            else "tệp không ghi ngày ban hành (dòng “Ngày ban hành: dd/mm/yyyy” trên bảng): "
+            "kế hoạch không có ngày; dùng --date dd/mm/yyyy"
+        )
     report.agency_names = {code: e.name for code, e in registry.entries.items()}
     if plan is None:
         plan = Plan(number=parsed.meta.number)
@@ -262,6 +310,7 @@ def import_plan(
             task = Task(plan_id=plan.id, key=row.key, **values)
             report.tasks_new += 1
         elif any(getattr(task, f) != values[f] for f in _TASK_FIELDS if f != "source_line"):
+            report.changes.append(TaskChange(row.line, row.key, task_changes(task, values)))
             for f in _TASK_FIELDS:
                 setattr(task, f, values[f])
             report.tasks_changed += 1

@@ -17,7 +17,15 @@ from bot.domain.agencies import Match, Registry, describe_unknown
 from bot.domain.deadlines import Deadline, Unspecified, WorkingDays, parse_deadline
 from bot.domain.text import clean, fold
 from bot.domain.when import read_moment
-from bot.importers.columns import LABELS, REQUIRED, deadline_problem, is_header, map_header
+from bot.importers.columns import (
+    LABELS,
+    REQUIRED,
+    column_numbers,
+    deadline_problem,
+    is_header,
+    map_header,
+    two_row_header,
+)
 from bot.importers.tabular import Row
 
 
@@ -57,6 +65,13 @@ class SectionRow:
     title: str
     position: int
     line: int = 0
+
+
+# A bullet typed against its word ("-Đề cao") is the bullet Word draws with a tab ("- Đề
+# cao"): a PDF shows both as a dash and a gap, so every file is read with the space. Only
+# in the text columns, before a letter ("-5%" is a number).
+_TEXT_COLUMNS = frozenset(("indicator", "target", "task", "result"))
+_BULLET_AGAINST_WORD = re.compile(r"(?:(?<=\s)|^)([-+–])(?=[^\W\d_])")
 
 
 @dataclass
@@ -141,12 +156,18 @@ def parse_plan_rows(
         )
         return ParsedPlan(meta, [], [], errors)
 
-    header = map_header(rows[header_at].cells, "tasks")
+    # A header of two rows (a merged "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp") is
+    # read as one; the row numbering the columns under it is no task.
+    header_cells = list(rows[header_at].cells)
+    body = header_at + 1
+    if body < len(rows) and (labels := two_row_header(header_cells, rows[body].cells, "tasks")):
+        header_cells, body = labels, body + 1
+    header = map_header(header_cells, "tasks")
     missing_cols = [LABELS[c] for c in ("task", "deadline") if c not in header]
     if "lead" not in header and not default_lead:
         missing_cols.append(LABELS["lead"])
     if "lead" in header and default_lead:
-        column = rows[header_at].cells[header["lead"]].strip()
+        column = header_cells[header["lead"]].strip()
         errors.append(
             RowError(
                 rows[header_at].line,
@@ -156,7 +177,7 @@ def parse_plan_rows(
             )
         )
         return ParsedPlan(meta, [], [], errors)
-    if problem := deadline_problem(rows[header_at].cells):
+    if problem := deadline_problem(header_cells):
         errors.append(RowError(rows[header_at].line, problem))
         return ParsedPlan(meta, [], [], errors)
     if missing_cols:
@@ -167,12 +188,17 @@ def parse_plan_rows(
     tasks: list[TaskRow] = []
     levels: dict[int, str] = {}  # level → section number, for keys like "PL1.I"
     seen_keys: dict[str, int] = {}
-    for row in rows[header_at + 1 :]:
-        if row.is_blank() or map_header(row.cells, "tasks") == header:
+    first = map_header(rows[header_at].cells, "tasks")
+    for row in rows[body:]:
+        if row.is_blank() or map_header(row.cells, "tasks") in (header, first):
+            continue
+        if column_numbers(row.cells):
             continue
         cells = {
             name: clean(row.cells[i]) if i < len(row.cells) else "" for name, i in header.items()
         }
+        for name in _TEXT_COLUMNS & cells.keys():
+            cells[name] = _BULLET_AGAINST_WORD.sub(r"\1 ", cells[name])
         section = _section(cells)
         if section is not None:
             level, number, title = section
@@ -185,7 +211,7 @@ def parse_plan_rows(
         if not number:
             if not tasks:
                 errors.append(
-                    RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào")
+                    RowError(row.line, "dòng không có STT và không nối tiếp nhiệm vụ nào", "number")
                 )
                 continue
             previous = tasks[-1]  # a row continued over a page break

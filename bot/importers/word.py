@@ -6,7 +6,7 @@ on its grid (a horizontally merged cell, w:gridSpan, is one value in its first c
 vertically merged cell, w:vMerge, is marked continued in each row it spans; a header row
 marked to repeat on each page, w:tblHeader); a cell of several paragraphs as one line per
 paragraph, a numbered or bulleted paragraph (w:numPr) with its bullet or number as Word
-shows it. A legacy .doc is converted by LibreOffice where it is installed.
+shows it, a table inside a cell one line a row. A legacy .doc is converted by LibreOffice where it is installed.
 """
 
 from __future__ import annotations
@@ -192,7 +192,31 @@ class _Text:
         return prefix + text
 
     def cell(self, cell: _Cell) -> str:
-        return "\n".join(t for t in (self.paragraph(p) for p in cell.paragraphs) if t)
+        """The cell's paragraphs, one a line; a table inside it (an agency list laid out
+        in a small table) one line a row, its cells joined by "; "."""
+        lines: list[str] = []
+        for block in cell.iter_inner_content():
+            if isinstance(block, Paragraph):
+                lines.append(self.paragraph(block))
+            else:
+                lines.extend(self.nested(block))
+        return "\n".join(t for t in lines if t)
+
+    def nested(self, table: Table) -> list[str]:
+        """A table inside a cell as lines: each row's cells (their own lines joined by a
+        space), a cell merged over several columns once."""
+        out: list[str] = []
+        for row in table.rows:
+            seen: list[Any] = []
+            texts: list[str] = []
+            for cell in row.cells:
+                if any(cell._tc is tc for tc in seen):
+                    continue  # python-docx gives a merged cell once per grid column
+                seen.append(cell._tc)
+                if text := " ".join(self.cell(cell).split("\n")):
+                    texts.append(text)
+            out.append("; ".join(texts))
+        return out
 
     @staticmethod
     def bold(cell: _Cell) -> bool:

@@ -135,6 +135,48 @@ def summary(report: Report, *, dry_run: bool) -> str:
     )
 
 
+CHANGES_SHOWN = 10  # tasks named one by one; the rest counted
+_SHOWN_TEXT = 70  # characters of a changed text shown around what changed
+
+
+def changed_tasks(report: PlanImportReport) -> list[str]:
+    """Each task the import changes (or would) and what changes in it, old → new, one
+    line each: "Bảng 1, dòng 4 (mục 1): Tiến độ “Quý I/2025” → “Quý II/2025”"; the first
+    :data:`CHANGES_SHOWN`, then "và N nhiệm vụ khác"."""
+    lines = []
+    for change in report.changes[:CHANGES_SHOWN]:
+        what = "; ".join(label if not old and not new else f"{label} {_quoted(old, new)}"
+                         for label, old, new in change.changes)  # fmt: skip
+        lines.append(f"{report.where(change.line)} (mục {change.task_key}): {what}")
+    if len(report.changes) > CHANGES_SHOWN:
+        lines.append(f"và {len(report.changes) - CHANGES_SHOWN} nhiệm vụ khác")
+    return lines
+
+
+def _quoted(old: str, new: str) -> str:
+    """ "“old” → “new”", a long text cut to what changed (with "…" where it is cut); an
+    empty cell said as such."""
+    old, new = shorten_change(old, new, _SHOWN_TEXT)
+    return " → ".join(f"“{v}”" if v else "(trống)" for v in (old, new))
+
+
+def shorten_change(old: str, new: str, width: int) -> tuple[str, str]:
+    """``old`` and ``new`` from a little before where they first differ (the same start
+    left out, at a word, marked "…"), each cut after about ``width`` characters."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    context = 20  # characters kept before what changed, to say where it is
+    cut = old.rfind(" ", 0, start - context) + 1 if start > context else 0
+    out = []
+    for text in (old, new):
+        shown = text[cut:]
+        if len(shown) > width:
+            shown = shown[:width].rsplit(" ", 1)[0] + "…"
+        out.append(("…" if cut else "") + shown)
+    return out[0], out[1]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason a file was not imported: where (“dòng 5”, “Bảng 2, dòng 14, cột Tiến

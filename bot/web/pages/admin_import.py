@@ -33,6 +33,7 @@ from bot.services.imports import (
     PlanOptions,
     Problem,
     Report,
+    changed_tasks,
     problems,
     rows_read,
     run_import,
@@ -211,6 +212,7 @@ def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
     if isinstance(report, PlanImportReport):
         shown["plan"] = report
         shown["rows"] = rows_read(report)
+        shown["changed"] = changed_tasks(report)
     return shown
 
 

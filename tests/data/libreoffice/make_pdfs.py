@@ -8,7 +8,8 @@ repeated mid-page and broken over a page (plan 2228), deadlines merged down over
 breaks under a repeated header (plan 336), combining marks drawn apart from their letters.
 
 And a plan of its own in narrow columns (:func:`narrow_columns`): a date broken over
-two lines, bullets drawn in OpenSymbol, the header block's motto wrapped.
+two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; and one with
+tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -25,7 +26,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.docx_plans import SEED_PLANS, PlanDocument, TableRow, seed_document
+from tests.docx_plans import (
+    NESTED,
+    SEED_PLANS,
+    PlanDocument,
+    TableRow,
+    nested_tables,
+    seed_document,
+)
 
 HERE = Path(__file__).resolve().parent
 # seed plan → the CSV's lines kept (None: all of it)
@@ -83,12 +91,12 @@ def main() -> None:
                 check=True, capture_output=True, timeout=300,
             )  # fmt: skip
             print(HERE / f"{name}.pdf")
-        document = narrow_columns(folder)
-        subprocess.run(
-            [office, "--headless", "--convert-to", "pdf", "--outdir", str(HERE), str(document)],
-            check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-        print(HERE / f"{NARROW}.pdf")
+        for name, document in ((NARROW, narrow_columns(folder)), (NESTED, nested_tables(folder))):
+            subprocess.run(
+                [office, "--headless", "--convert-to", "pdf", "--outdir", str(HERE), str(document)],
+                check=True, capture_output=True, timeout=300,
+            )  # fmt: skip
+            print(HERE / f"{name}.pdf")
 
 
 if __name__ == "__main__":
