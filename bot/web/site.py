@@ -31,13 +31,14 @@ from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
 from bot.web import auth
 from bot.web.auth import SESSION_TTL, Page, Site, page
-from bot.web.pages import agencies, later, overview
+from bot.web.pages import admin_calendar, admin_chats, agencies, later, overview
 from bot.web.security import SecurityHeaders
 from bot.web.templating import message
 
 STATIC = TEMPLATES / "web" / "static"
 COOKIE = "dondoc_session"
 PAGES: list[Sequence[BaseRoute]] = [overview.ROUTES, agencies.ROUTES, later.ROUTES]
+PAGES += [admin_calendar.ROUTES, admin_chats.ROUTES]  # Quản trị › Lịch, Chat
 
 
 def prepare(engine: Engine, settings: Settings, now: datetime, port: int | None = None) -> str:
