@@ -11,12 +11,13 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, create_engine, select
 
 from bot.db import session_scope
 from bot.models import CalendarOverride, Chat, LinkCode, SettingChange
 from bot.services.actions import Sender
 from tests.chat import say
+from tests.cli import Dondoc, one_error_line
 from tests.province import FRIDAY
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
@@ -404,3 +405,30 @@ async def test_an_admin_unbinding_their_own_chat_is_warned_and_signed_out(web: W
                                  data={"csrf": csrf_of(confirm.text)})  # fmt: skip
     assert done.status_code == 303
     assert (await web.client.get("/quan-tri/chat")).status_code == 401
+
+
+# --- the CLI shares the rules and the audit -----------------------------------------------
+
+
+def test_the_cli_follows_the_same_rules_and_is_audited_as_the_cli(dondoc: Dondoc) -> None:
+    weekend = one_error_line(dondoc("calendar", "off", "21/12/2024", "--note", "x"))
+    assert "Thứ Bảy, 21/12/2024 là ngày cuối tuần, đã là ngày nghỉ." in weekend
+    dondoc.ok("calendar", "off", "24/12/2024", "--note", "Nghỉ theo tỉnh")
+    twice = one_error_line(dondoc("calendar", "work", "24/12/2024"))
+    assert "đã là ngày nghỉ của tỉnh (Nghỉ theo tỉnh)" in twice
+    dondoc.ok("calendar", "remove", "24/12/2024")
+    nothing = one_error_line(dondoc("calendar", "remove", "24/12/2024"))
+    assert "Thứ Ba, 24/12/2024 không có điều chỉnh nào của tỉnh." in nothing
+    issued = dondoc.ok("link", "so-y-te", "--role", "head", "--hours", "2").stdout
+    assert (
+        "Mã liên kết cho Sở Y tế (head)" in issued and "Thủ trưởng Sở Y tế mở chat riêng" in issued
+    )
+    engine = create_engine(dondoc.env["DATABASE_URL"])
+    with Session(engine) as s:
+        audit = s.exec(select(SettingChange).order_by(col(SettingChange.id))).all()
+    assert [(a.subject, a.key, a.old, a.new, a.actor) for a in audit] == [
+        ("calendar", "2024-12-24", None, "Nghỉ", "cli:admin"),
+        ("calendar", "2024-12-24", "Nghỉ", None, "cli:admin"),
+        ("link_code", "1", None, "Sở Y tế · Thủ trưởng", "cli:admin"),
+    ]
+    engine.dispose()
