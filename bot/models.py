@@ -350,7 +350,7 @@ class SettingChange(SQLModel, table=True):
     at: datetime = _ts(nullable=False, index=True)
     actor: str = Field(max_length=128)
     subject: str = Field(max_length=16, index=True)  # calendar | link_code | chat
-    key: str = Field(max_length=80)  # the day (ISO), the link code's id, "channel:chat_key"
+    key: str = Field(max_length=96)  # the day (ISO), the link code's id, "channel:chat_key"
     old: str | None = None
     new: str | None = None
     note: str = ""

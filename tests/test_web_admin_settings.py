@@ -14,7 +14,15 @@ import pytest
 from sqlmodel import Session, col, create_engine, select
 
 from bot.db import session_scope
-from bot.models import CalendarOverride, Chat, LinkCode, SettingChange
+from bot.models import (
+    Agency,
+    AgencyChange,
+    AgencySuccessor,
+    CalendarOverride,
+    Chat,
+    LinkCode,
+    SettingChange,
+)
 from bot.services.actions import Sender
 from tests.chat import say
 from tests.cli import Dondoc, one_error_line
@@ -303,6 +311,26 @@ async def test_a_code_that_cannot_be_issued_is_refused_in_vietnamese(
     with Session(web.engine) as s:
         assert s.exec(select(LinkCode)).all() == []
     assert settings_audit(web, "link_code") == []
+
+
+async def test_no_code_for_an_agency_that_no_longer_exists(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        ids = {a.code: a.id for a in s.exec(select(Agency)).all()}
+        change = AgencyChange(agency_id=ids["so-tu-phap"], kind="merged", act="Nghị quyết số 1/NQ-HĐND",
+                              effective_on=date(2024, 12, 1), recorded_by="test")  # fmt: skip
+        s.add(change)
+        s.flush()
+        s.add(AgencySuccessor(change_id=change.id, agency_id=ids["so-noi-vu"]))  # type: ignore[arg-type]
+    await signed_in(web, ADMIN)
+    page = (await web.client.get("/quan-tri/chat")).text
+    assert 'value="so-noi-vu"' in page and 'value="so-tu-phap"' not in page
+    refused = await post(web, "/quan-tri/chat/ma", "/quan-tri/chat", co_quan="so-tu-phap",
+                         vai_tro="group", gio="48")  # fmt: skip
+    assert refused.status_code == 400
+    assert ("Sở Tư pháp sáp nhập vào Sở Nội vụ từ 01/12/2024 theo Nghị quyết số 1/NQ-HĐND: hãy "
+            "cấp mã cho cơ quan hiện nay.") in refused.text  # fmt: skip
+    with Session(web.engine) as s:
+        assert s.exec(select(LinkCode)).all() == []
 
 
 async def test_an_unused_code_is_revoked_and_then_binds_nothing(web: Web) -> None:

@@ -90,8 +90,6 @@ def issue_link_code(
         )
     if agency is not None and (described := former_agency(session, agency, today)) is not None:
         raise BindingRefused(f"{described}: hãy cấp mã cho cơ quan hiện nay.")
-    if role == ChatRole.ADMIN:
-        agency = None  # an admin sees the whole province, for no agency
     code = create_link_code(session, agency=agency, role=role, now=now, ttl=timedelta(hours=hours))
     row = code_target(session, code)
     assert row is not None and row.id is not None

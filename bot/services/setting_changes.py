@@ -25,7 +25,7 @@ def record_setting(
     """One change of ``subject`` (one of :data:`SUBJECTS`) at ``key`` (the day in ISO,
     the link code's id, "channel:chat_key"), from ``old`` to ``new`` (``None``: none)."""
     assert subject in SUBJECTS, subject
-    session.add(SettingChange(at=at, actor=actor.who, subject=subject, key=key[:80], old=old,
+    session.add(SettingChange(at=at, actor=actor.who, subject=subject, key=key[:96], old=old,
                               new=new, note=note))  # fmt: skip
 
 

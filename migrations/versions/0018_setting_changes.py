@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=False),
         sa.Column('old', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column('new', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),

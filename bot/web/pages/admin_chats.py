@@ -59,6 +59,7 @@ def issue(p: Page) -> Response:
     try:
         role = _role(form["vai_tro"])
         hours = _hours(form["gio"])
+        # An admin's code is for the whole province: the agency left chosen is not used.
         agency = _agency(p, form["co_quan"]) if form["co_quan"] and role != ChatRole.ADMIN else None
         issued = issue_link_code(p.db, agency=agency, role=role, hours=hours, actor=p.me.actor,
                                  now=p.now, today=today)  # fmt: skip
