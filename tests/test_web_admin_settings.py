@@ -460,3 +460,13 @@ def test_the_cli_follows_the_same_rules_and_is_audited_as_the_cli(dondoc: Dondoc
         ("link_code", "1", None, "Sở Y tế · Thủ trưởng", "cli:admin"),
     ]
     engine.dispose()
+
+
+async def test_unbinding_in_the_chat_is_in_the_same_audit(web: Web) -> None:
+    admin_in_group = Sender("console", "group:so-y-te", "802", "Đỗ Quản Trị", is_admin=True)
+    assert "bỏ liên kết" in say(web.engine, admin_in_group, "/huylienket", FRIDAY).lower()
+    await signed_in(web, ADMIN)
+    page = (await web.client.get("/quan-tri/chat")).text
+    assert "Đã bỏ liên kết" in part(page, "chats").split("group:so-y-te")[1].split("</tr>")[0]
+    history = part(page, "history")
+    assert "Chat console:group:so-y-te" in history and "console:802 (Đỗ Quản Trị)" in history
