@@ -341,6 +341,21 @@ class LinkCode(SQLModel, table=True):
     used_by_chat_id: int | None = Field(default=None, foreign_key="chat.id")
 
 
+class SettingChange(SQLModel, table=True):
+    """The audit trail of the province's settings, as :class:`StatusUpdate` is of the
+    parts: a calendar day added or removed, a link code issued or revoked, a chat unbound;
+    by whom (``Actor.who``: "web:telegram:123 (Name)", "cli:admin"), when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False, index=True)
+    actor: str = Field(max_length=128)
+    subject: str = Field(max_length=16, index=True)  # calendar | link_code | chat
+    key: str = Field(max_length=96)  # the day (ISO), the link code's id, "channel:chat_key"
+    old: str | None = None
+    new: str | None = None
+    note: str = ""
+
+
 class RequestState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -7,6 +7,8 @@ which every deadline count and sending window then follows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
@@ -15,8 +17,10 @@ from rich.table import Table
 from sqlmodel import Session
 
 from bot.app import clock
+from bot.cli.agencies import CLI_ACTOR
 from bot.cli.common import (
     calendar_app,
+    err,
     load_settings,
     migrated_engine,
     out,
@@ -25,7 +29,8 @@ from bot.cli.common import (
 )
 from bot.db import session_scope
 from bot.render import WEEKDAYS, vn_date
-from bot.services.calendar import notable_days, remove_override, set_override
+from bot.services.assignments import Actor
+from bot.services.calendar import CalendarRefused, add_day, notable_days, remove_day
 
 
 @calendar_app.command("list")
@@ -67,9 +72,9 @@ def calendar_work(day: _Day, note: Annotated[str, typer.Option(help="Lý do")] =
 def calendar_remove(day: _Day) -> None:
     """Bỏ điều chỉnh của một ngày, trở về lịch chung."""
     engine = migrated_engine(load_settings())
-    with session_scope(engine) as session:
-        removed = remove_override(session, _day(day))
-    out.print("Đã bỏ điều chỉnh." if removed else "Ngày này không có điều chỉnh.")
+    with _refused_or_exit(), session_scope(engine) as session:
+        remove_day(session, _day(day), actor=Actor(CLI_ACTOR), now=clock())
+    out.print("Đã bỏ điều chỉnh.")
 
 
 def _day(text: str) -> date:
@@ -77,7 +82,20 @@ def _day(text: str) -> date:
 
 
 def _set_day(text: str, *, working: bool, note: str) -> None:
-    engine = migrated_engine(load_settings(), creates=True)
-    with session_scope(engine) as session:
-        set_override(session, _day(text), working=working, note=note)
+    settings = load_settings()
+    engine = migrated_engine(settings, creates=True)
+    with _refused_or_exit(), session_scope(engine) as session:
+        add_day(session, settings.hours, _day(text), working=working, note=note,
+                actor=Actor(CLI_ACTOR), now=clock())  # fmt: skip
     out.print(f"{vn_date(_day(text))}: {'làm việc' if working else 'nghỉ'}.")
+
+
+@contextmanager
+def _refused_or_exit() -> Iterator[None]:
+    """A day the calendar does not take (:class:`CalendarRefused`): its reason in red,
+    nothing written, exit code 1."""
+    try:
+        yield
+    except CalendarRefused as refused:
+        err.print(str(refused), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from None

@@ -10,7 +10,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.app import clock, run, tick_once
 from bot.channels import CHANNELS
 from bot.channels.console import ConsoleChannel, plain
+from bot.cli.agencies import CLI_ACTOR
 from bot.cli.common import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -44,11 +45,16 @@ from bot.models import Agency, ChatRole
 from bot.render import vn_date
 from bot.services.actions import Sender
 from bot.services.agency_changes import former_agency
-from bot.services.binding import create_link_code, find_chat, linked_chats
+from bot.services.assignments import Actor
+from bot.services.binding import (
+    LINK_HOURS_MAX,
+    find_chat,
+    issue_link_code,
+    linked_chats,
+    unbind_chat,
+)
 from bot.services.calendar import load_calendar
-from bot.services.chats import deactivate_chat, ensure_chat
-
-LINK_HOURS_MAX = 720  # a code lives at most 30 days
+from bot.services.chats import ensure_chat
 
 
 def current_or_exit(session: Session, agency: Agency, today: date | None, what: str) -> None:
@@ -86,27 +92,13 @@ def link_cmd(
         found = agency_or_exit(session, agency) if agency else None
         if found is not None:
             current_or_exit(session, found, now.astimezone(VIETNAM).date(), "hãy cấp mã")
-        code = create_link_code(
-            session, agency=found, role=role, now=now, ttl=timedelta(hours=hours)
-        )
+        issued = issue_link_code(session, agency=found, role=role, hours=hours, actor=Actor(CLI_ACTOR),
+                                 now=now, today=now.astimezone(VIETNAM).date())  # fmt: skip
         name = found.name if found else "quản trị"
-    expires = now + timedelta(hours=hours)
-    out.print(f"Mã liên kết cho {name} ({role.value}): [bold]{code}[/]", highlight=False)
-    out.print(f"{where_to_link(role, code, name)} Dùng được một lần, hết hạn lúc "
+    expires = issued.expires_at.astimezone(VIETNAM)
+    out.print(f"Mã liên kết cho {name} ({role.value}): [bold]{issued.code}[/]", highlight=False)
+    out.print(f"{issued.instruction} Dùng được một lần, hết hạn lúc "
               f"{expires:%H:%M} {vn_date(expires.date())}.", highlight=False)  # fmt: skip
-
-
-def where_to_link(role: ChatRole, code: str, agency: str) -> str:
-    """Where the code is typed, for its ``role``: an agency's group in that group; a head,
-    a coordinator or an admin in their private chat with the bot (their notices are
-    theirs, not the group's)."""
-    if role == ChatRole.GROUP:
-        return (f"Gõ /lienket {code} trong nhóm công tác của {agency} (nhóm Zalo: nhắc @tên "
-                f"bot rồi gõ /lienket {code}).")  # fmt: skip
-    who = {ChatRole.HEAD: f"Thủ trưởng {agency}",
-           ChatRole.COORDINATOR: f"Cán bộ theo dõi, đôn đốc của {agency}"}.get(role, "Quản trị viên")  # fmt: skip
-    return (f"{who} mở chat riêng với bot (Telegram: tìm tên bot, bấm Bắt đầu/Start; Zalo: "
-            f"nhắn tin cho bot) rồi gõ /lienket {code}; không gõ trong nhóm.")  # fmt: skip
 
 
 @app.command("chats")
@@ -143,7 +135,7 @@ def unlink_cmd(
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
         if chat is not None:
-            deactivate_chat(session, chat, clock(), tell_admins=False)
+            unbind_chat(session, chat, actor=Actor(CLI_ACTOR), now=clock())
     if chat is None:
         err.print(
             f"Không có nhóm/chat “{chat_id}” nào đang liên kết trên {channel}: xem “dondoc chats”."

@@ -48,8 +48,7 @@ from bot.models import Agency, Assignment, Chat, ChatRole, Role, Status
 from bot.render import answer, split_message
 from bot.services import actions, apology, web_access
 from bot.services.actions import Answer, Sender, said
-from bot.services.binding import Bound, code_target, find_chat, redeem
-from bot.services.chats import deactivate_chat
+from bot.services.binding import Bound, code_target, find_chat, redeem, unbind_chat
 from bot.services.files import files_at_hand
 
 log = logging.getLogger(__name__)
@@ -327,7 +326,7 @@ def _same_binding(call: _Call, chat: Chat) -> bool:
 def _unbind(call: _Call) -> list[Answer]:
     if not call.sender.is_admin:
         return [said("admin_only")]
-    deactivate_chat(call.session, call.bound, call.now, tell_admins=False)
+    unbind_chat(call.session, call.bound, actor=call.sender.actor, now=call.now)
     return [said("unbound_ok")]
 
 

@@ -1,20 +1,38 @@
-"""Binding chats to agencies with one-time codes made by an admin on the CLI."""
+"""Binding chats to agencies with one-time codes made by an admin (the CLI's ``dondoc
+link``, the web view's Quản trị › Chat), and unbinding them.
+
+An admin's changes (:func:`issue_link_code`, :func:`revoke_link_code`,
+:func:`unbind_chat`) go to the settings' audit trail (``bot.services.setting_changes``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.models import Agency, Chat, ChatRole, LinkCode
-from bot.services.chats import ensure_chat
+from bot.domain.calendar import VIETNAM
+from bot.domain.collation import vietnamese_key
+from bot.models import Agency, AgencyChange, Chat, ChatRole, LinkCode
+from bot.render import vn_date
+from bot.services.agency_changes import former_agency
+from bot.services.assignments import Actor
+from bot.services.chats import deactivate_chat, ensure_chat
+from bot.services.setting_changes import record_setting
 
 # No 0/O, 1/I/L: codes are read aloud over the phone and typed on a phone.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 DEFAULT_TTL = timedelta(hours=48)
+LINK_HOURS_MAX = 720  # a code lives at most 30 days
+
+
+class BindingRefused(ValueError):
+    """A link code that cannot be issued or revoked, a chat that cannot be unbound; the
+    message says why, in Vietnamese."""
 
 
 def _hash(code: str) -> str:
@@ -42,6 +60,106 @@ def create_link_code(
         )
     )
     return f"{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A link code just issued: the code itself (shown this once: only its hash is kept),
+    its row's id, when it expires (UTC) and where to type it."""
+
+    code: str  # "ABCD-EFGH"
+    id: int
+    expires_at: datetime
+    instruction: str  # :func:`where_to_link`
+
+
+def issue_link_code(
+    session: Session, *, agency: Agency | None, role: ChatRole, hours: int, actor: Actor,
+    now: datetime, today: date,
+) -> Issued:  # fmt: skip
+    """A one-time code binding a chat to ``agency`` in ``role``, valid ``hours`` (1 to
+    :data:`LINK_HOURS_MAX`), recorded in the settings' audit trail as ``actor``'s.
+    ``today`` is Vietnam's date: an agency whose change has come gets no code. Raises
+    :class:`BindingRefused` (no agency for a role that needs one, an agency that no
+    longer exists, hours out of range)."""
+    if not 1 <= hours <= LINK_HOURS_MAX:
+        raise BindingRefused(f"Thời hạn của mã phải từ 1 đến {LINK_HOURS_MAX} giờ.")
+    if agency is None and role != ChatRole.ADMIN:
+        raise BindingRefused(
+            "Chọn cơ quan: chỉ mã cho quản trị viên mới không gắn với cơ quan nào."
+        )
+    if agency is not None and (described := former_agency(session, agency, today)) is not None:
+        raise BindingRefused(f"{described}: hãy cấp mã cho cơ quan hiện nay.")
+    code = create_link_code(session, agency=agency, role=role, now=now, ttl=timedelta(hours=hours))
+    row = code_target(session, code)
+    assert row is not None and row.id is not None
+    name = agency.name if agency else "quản trị"
+    expires = row.expires_at
+    record_setting(session, "link_code", str(row.id), actor, now, None,
+                   f"{name} · {role.label}", f"hết hạn {_moment(expires)}")  # fmt: skip
+    return Issued(code, row.id, expires, where_to_link(role, code, name))
+
+
+def codable_agencies(session: Session, today: date) -> list[Agency]:
+    """The agencies a link code may be issued for on ``today`` (Vietnam's calendar): those
+    whose change is neither applied nor come (:func:`former_agency`), by name."""
+    gone = session.exec(
+        select(AgencyChange.agency_id).where(
+            col(AgencyChange.applied_at).is_not(None) | (col(AgencyChange.effective_on) <= today)
+        )
+    ).all()
+    rows = session.exec(select(Agency).where(col(Agency.id).not_in(gone))).all()
+    return sorted(rows, key=lambda a: vietnamese_key(a.name))
+
+
+def where_to_link(role: ChatRole, code: str, agency: str) -> str:
+    """Where the code is typed, for its ``role``: an agency's group in that group; a head,
+    a coordinator or an admin in their private chat with the bot (their notices are
+    theirs, not the group's)."""
+    if role == ChatRole.GROUP:
+        return (f"Gõ /lienket {code} trong nhóm công tác của {agency} (nhóm Zalo: nhắc @tên "
+                f"bot rồi gõ /lienket {code}).")  # fmt: skip
+    who = {ChatRole.HEAD: f"Thủ trưởng {agency}",
+           ChatRole.COORDINATOR: f"Cán bộ theo dõi, đôn đốc của {agency}"}.get(role, "Quản trị viên")  # fmt: skip
+    return (f"{who} mở chat riêng với bot (Telegram: tìm tên bot, bấm Bắt đầu/Start; Zalo: "
+            f"nhắn tin cho bot) rồi gõ /lienket {code}; không gõ trong nhóm.")  # fmt: skip
+
+
+def revoke_link_code(session: Session, code_id: int, *, actor: Actor, now: datetime) -> LinkCode:
+    """An unused code that has not expired ends now (it expires: the chat that types it is
+    told so), recorded in the settings' audit trail. Raises :class:`BindingRefused` for
+    an unknown, used or expired code."""
+    row = session.get(LinkCode, code_id)
+    if row is None:
+        raise BindingRefused(f"Không có mã liên kết số {code_id}.")
+    if row.used_at is not None:
+        raise BindingRefused(f"Mã số {code_id} đã được dùng lúc {_moment(row.used_at)}: muốn "
+                             "ngừng thì bỏ liên kết chat đó.")  # fmt: skip
+    if row.expires_at <= now:
+        raise BindingRefused(f"Mã số {code_id} đã hết hạn lúc {_moment(row.expires_at)}.")
+    old = f"hết hạn {_moment(row.expires_at)}"
+    row.expires_at = now
+    session.add(row)
+    record_setting(session, "link_code", str(code_id), actor, now, old, "thu hồi")
+    return row
+
+
+def unbind_chat(session: Session, chat: Chat, *, actor: Actor, now: datetime) -> None:
+    """``chat`` unbound (``deactivate_chat``; its web sessions end with it), recorded in
+    the settings' audit trail. Raises :class:`BindingRefused` for a chat already unbound."""
+    if not chat.active:
+        raise BindingRefused(f"“{chat.title or chat.chat_key}” đã được bỏ liên kết.")
+    agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
+    bound = " · ".join(x for x in (agency.name if agency else "", ChatRole(chat.role).label) if x)
+    deactivate_chat(session, chat, now, tell_admins=False)
+    record_setting(session, "chat", f"{chat.channel}:{chat.chat_key}", actor, now, bound,
+                   "bỏ liên kết", chat.title)  # fmt: skip
+
+
+def _moment(at: datetime) -> str:
+    """A moment as Vietnam reads it: "08:00 Thứ Sáu, 20/12/2024"."""
+    local = at.astimezone(VIETNAM)
+    return f"{local:%H:%M} {vn_date(local.date())}"
 
 
 @dataclass(frozen=True)
@@ -103,12 +221,61 @@ class LinkedChat:
     title: str
     agency: str  # the agency's name, "" for none
     role: str
+    # What the web view shows besides; a listing row is the five above, as the CLI prints.
+    id: int = field(default=0, compare=False)
+    since: datetime | None = field(default=None, compare=False)  # its last code used, else made
+    active: bool = field(default=True, compare=False)
 
 
-def linked_chats(session: Session) -> list[LinkedChat]:
-    """Every active chat, with its agency's name."""
+def linked_chats(session: Session, *, unbound: bool = False) -> list[LinkedChat]:
+    """Every active chat (and with ``unbound`` those unbound since), with its agency's
+    name and since when it is bound, the active first, by channel and title."""
+    last_code = (
+        select(LinkCode.used_by_chat_id, func.max(LinkCode.used_at).label("used_at"))
+        .group_by(col(LinkCode.used_by_chat_id))
+        .subquery()
+    )
+    query = (
+        select(Chat, Agency, last_code.c.used_at)
+        .join(Agency, isouter=True)
+        .join(last_code, last_code.c.used_by_chat_id == Chat.id, isouter=True)
+    )
+    if not unbound:
+        query = query.where(col(Chat.active))
+    rows = session.exec(query).all()
+    found = [LinkedChat(chat.channel, chat.chat_key, chat.title, agency.name if agency else "",
+                        chat.role, chat.id or 0, used_at or chat.created_at, chat.active)
+             for chat, agency, used_at in rows]  # fmt: skip
+    return sorted(found, key=lambda c: (not c.active, c.channel, c.title, c.chat_key))
+
+
+@dataclass(frozen=True)
+class CodeShown:
+    """A link code as listed to admins (never the code: only its hash is kept)."""
+
+    id: int
+    agency: str  # "" for an admin's code
+    role: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: str  # the title of the chat that used it, "" if none
+
+    def usable(self, now: datetime) -> bool:
+        """Whether a chat can still bind with it (so it can be revoked)."""
+        return self.used_at is None and self.expires_at > now
+
+
+def link_codes(session: Session, *, since: datetime) -> list[CodeShown]:
+    """The link codes made since ``since``, newest first."""
+    used_by = Chat.__table__.alias("used_by")  # type: ignore[attr-defined]
     rows = session.exec(
-        select(Chat, Agency).join(Agency, isouter=True).where(col(Chat.active))
+        select(LinkCode, Agency.name, used_by.c.title, used_by.c.chat_key)
+        .join(Agency, col(Agency.id) == col(LinkCode.agency_id), isouter=True)
+        .join(used_by, used_by.c.id == col(LinkCode.used_by_chat_id), isouter=True)
+        .where(col(LinkCode.created_at) >= since)
+        .order_by(col(LinkCode.created_at).desc(), col(LinkCode.id).desc())
     ).all()
-    return [LinkedChat(chat.channel, chat.chat_key, chat.title, agency.name if agency else "", chat.role)
-            for chat, agency in rows]  # fmt: skip
+    return [CodeShown(code.id or 0, name or "", code.role, code.created_at, code.expires_at,
+                      code.used_at, title or key or "")
+            for code, name, title, key in rows]  # fmt: skip

@@ -33,6 +33,8 @@ from bot.web import auth
 from bot.web.auth import SESSION_TTL, Page, Site, page
 from bot.web.pages import (
     admin,
+    admin_calendar,
+    admin_chats,
     admin_deadlines,
     admin_import,
     agencies,
@@ -49,7 +51,8 @@ STATIC = TEMPLATES / "web" / "static"
 COOKIE = "dondoc_session"
 PAGES: list[Sequence[BaseRoute]] = [
     overview.ROUTES, plans.ROUTES, agencies.ROUTES, files.ROUTES, public.ROUTES, admin.ROUTES,
-    admin_import.ROUTES, admin_deadlines.ROUTES, later.ROUTES,
+    admin_import.ROUTES, admin_deadlines.ROUTES, admin_calendar.ROUTES, admin_chats.ROUTES,
+    later.ROUTES,
 ]  # fmt: skip
 
 
