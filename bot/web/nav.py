@@ -1,9 +1,8 @@
 """The web view's navigation: each section, its address, and the roles that see it.
 
-A section not yet built (``ready=False``) is listed with its roles all the same, and its
-address answers a page saying it is coming (``bot.web.pages.later``): the menu is the
-plan of the web view (issue 16). Building one is adding its module under
-``bot.web.pages``, its routes to ``bot.web.site``, and turning ``ready`` on here.
+A section's pages are a module under ``bot.web.pages`` with its routes listed in
+``bot.web.site``; the roles here say who sees it in the menu, the pages' own ``page()``
+roles who may open them (``tests/test_web_permissions.py`` walks both).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ class Section:
     label: str  # as the menu shows it
     path: str
     roles: tuple[ChatRole, ...] = _ALL
-    ready: bool = True
 
 
 SECTIONS = (

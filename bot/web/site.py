@@ -39,7 +39,6 @@ from bot.web.pages import (
     admin_import,
     agencies,
     files,
-    later,
     overview,
     plans,
     public,
@@ -52,7 +51,6 @@ COOKIE = "dondoc_session"
 PAGES: list[Sequence[BaseRoute]] = [
     overview.ROUTES, plans.ROUTES, agencies.ROUTES, files.ROUTES, public.ROUTES, admin.ROUTES,
     admin_import.ROUTES, admin_deadlines.ROUTES, admin_calendar.ROUTES, admin_chats.ROUTES,
-    later.ROUTES,
 ]  # fmt: skip
 
 
