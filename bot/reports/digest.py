@@ -305,9 +305,9 @@ def _scores(
     past = due.is_not(None) & (due < today)
     score: dict[str, list[int]] = {}
     open_by_agency: dict[int, str] = {}
-    done_past: dict[int, int] = {}  # agency id → its parts done, due before today
+    unmarked = 0  # parts done and due before today; less, below, those with their day
     names: dict[int, str] = {}
-    for agency_id, name, still_open, open_past, done_late in session.execute(
+    for agency_id, name, still_open, open_past, done_past in session.execute(
         sa.select(col(Agency.id), col(Agency.name), count_if(status == Status.OPEN),
                   count_if(past & (status == Status.OPEN)), count_if(past & (status == Status.DONE)))
         .join(Agency, col(Assignment.agency_id) == col(Agency.id))
@@ -315,12 +315,11 @@ def _scores(
         .group_by(col(Agency.id), col(Agency.name))
     ):  # fmt: skip
         names[agency_id] = name
-        score.setdefault(name, [0, 0, 0])[2] += open_past + done_late
-        done_past[agency_id] = done_late
+        score.setdefault(name, [0, 0, 0])[2] += open_past + done_past
+        unmarked += done_past
         if still_open:
             open_by_agency[agency_id] = name
     done = _last_done(session.get_bind().dialect, cal)
-    unmarked = 0
     for agency_id, on_time, late, marked_past in session.execute(
         sa.select(col(Assignment.agency_id), count_if(done.c.day <= due), count_if(done.c.day > due),
                   count_if(past))
@@ -333,7 +332,7 @@ def _scores(
         counts[0] += on_time
         counts[1] += late
         counts[2] -= marked_past  # done with its day: not overdue
-        unmarked += done_past[agency_id] - marked_past
+        unmarked -= marked_past
     return score, open_by_agency, unmarked
 
 
