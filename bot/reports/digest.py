@@ -298,7 +298,8 @@ def _scores(
 ) -> tuple[dict[str, list[int]], dict[int, str], int]:
     """Per agency name, its lead parts done on time, done late, and overdue (open past
     their due date, or done with no audit row saying when: as if still open); the
-    agencies with open lead parts (id → name); how many parts were done with no such row.
+    agencies with open lead parts (id → name); how many of the parts past their due date
+    were done with no such row.
     Two aggregate queries: the parts by agency, and the parts done with their day."""
     lead = col(Assignment.role) == Role.LEAD
     status, due = col(Assignment.status), col(Assignment.due_on)
