@@ -111,6 +111,7 @@ AGENCIES = 1000
 PARTS_A_TASK = 10
 LEADS = 8  # of a task's ten parts, as in the demo's plans ("UBND các huyện" each lead theirs)
 TASKS_A_PLAN = 100
+HEAD_EVERY = 10  # the head's agency leads in one task in this many
 MOST_PARTS = 1_000_000  # ten times the register
 MOST_REPEAT = 1000
 WARM_UP = 2
@@ -209,8 +210,8 @@ def build_register(url: str, parts: int) -> World:
                               "deadline_kind": "date", "due_on": due, "recurrence": None,
                               "deadline_detail": to_record(DueDate(due)), "lead_text": "",
                               "coordinate_text": "", "source_line": t})  # fmt: skip
-            # The head's agency (a0) leads in one task in ten.
-            lead = 0 if t % 10 == 0 else t % agencies
+            # The head's agency (a0) leads in one task in HEAD_EVERY.
+            lead = 0 if t % HEAD_EVERY == 0 else t % agencies
             others = [(lead + k * stride) % agencies for k in range(1, PARTS_A_TASK)]
             for k, agency in enumerate([lead, *others][: parts - t * PARTS_A_TASK]):
                 part_id = len(part_rows) + 1
