@@ -31,6 +31,14 @@ VOLUME /data
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request\ntry:\n    urllib.request.urlopen(\"http://127.0.0.1:9100/healthz\", timeout=5)\nexcept OSError:\n    sys.exit(1)"]
 
+# The web view, when WEB_PORT (8080, as exposed here) turns it on: `dondoc run` serves it
+# beside the bot, `dondoc web` alone. On every interface of the container, as the
+# monitoring port, so that a published port reaches it (compose.yaml says how to publish
+# it to this machine only, for a reverse proxy with TLS); the links answered to /web in a
+# chat need WEB_BASE_URL, the address people open.
+ENV WEB_LISTEN=0.0.0.0
+EXPOSE 8080
+
 # Every command migrates the database first; the default one runs the bot
 # (docker run … dondoc demo prints the demo register).
 ENTRYPOINT ["dondoc"]

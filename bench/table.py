@@ -62,6 +62,8 @@ COUNTS = frozenset({"", "msg", "messages"})  # units of things counted: whole nu
 def number(value: float, unit: str) -> str:
     """``value`` in ``unit``: a count as a whole number, a measure to three figures or so
     (whole from 100 up, one decimal from 10, two below)."""
+    if math.isnan(value):  # nothing measured: the row's note says why
+        return "—"
     if math.isinf(value):
         return "∞"
     if unit in COUNTS or abs(value) >= 100:

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
+from bench import web_bench
 from bench.burst_bench import Burst, burst_figures
 from bench.fake_bot_api import Traffic
 from bench.table import Figure, number, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Every figure issue #13 sets a goal for, as the first words of its row.
+# Every figure issue #13 (and #16, the web view's pages built) sets a goal for, as the first
+# words of its row.
 ROWS = [
     "burst: end to end",
     "burst: share of 30 msg/s",
@@ -35,6 +37,15 @@ ROWS = [
     "every digest with its chart",
     "Monday step with charts",
     "reply → commit → answer, p95, limiter on",
+    "web page /tong-quan ",
+    "web page /tong-quan/bieu-do.png ",
+    "web page /co-quan ",
+    "web page /co-quan/{code} ",
+    "web page /ke-hoach/{plan} ",
+    "web page /ho-so ",
+    "web page /cong-khai/ho-so-tre-han ",
+    "web page /quan-tri/lich ",
+    "web page /quan-tri/chat ",
 ]
 
 
@@ -59,6 +70,9 @@ def test_one_command_prints_every_figure_with_its_goal() -> None:
     # Rows without a goal of the issue's, measured all the same.
     for start in ("XLSX files import", "reply → commit → answer, p95, limiter off"):
         assert any(c[0].startswith(start) and c[2] == "—" for c in cells), start
+    # Each page of the web view on both registers, timed against its goal.
+    web = [c for c in cells if c[0].startswith("web page ")]
+    assert len(web) == 2 * len(web_bench.PAGES), web
     # The sizes each benchmark ran at.
     assert "sizes: burst 15 notices to 5 groups;" in done.stdout
     # Six rows, without and with latency.
@@ -77,6 +91,7 @@ def test_one_command_prints_every_figure_with_its_goal() -> None:
         ["bench.reply_bench", "--replies", "3"],
         # More replies than one group may hear in a minute: spread over groups, none waits.
         ["bench.reply_bench", "--replies", "25", "--rate-limit"],
+        ["bench.web_bench", "--parts", "300", "--repeat", "2"],
     ],
     ids=lambda command: command[0],
 )
@@ -125,6 +140,10 @@ BAD_OPTIONS = [
     ("bench.reply_bench", ["--replies", "0"]),
     ("bench.reply_bench", ["--replies", "-300"]),
     ("bench.reply_bench", ["--replies", "3001"]),
+    ("bench.web_bench", ["--parts", "0"]),
+    ("bench.web_bench", ["--parts", "1000001"]),
+    ("bench.web_bench", ["--repeat", "0"]),
+    ("bench.web_bench", ["--repeat", "1001"]),
 ]
 
 
@@ -164,6 +183,8 @@ def test_every_size_option_says_its_maximum_in_its_help() -> None:
         ("bench.plan_bench", "--sizes", "1 to 10,000,000"),
         ("bench.plan_bench", "--repeat", "1 to 100"),
         ("bench.reply_bench", "--replies", "1 to 3,000"),
+        ("bench.web_bench", "--parts", "1 to 1,000,000"),
+        ("bench.web_bench", "--repeat", "1 to 1,000"),
     ]:
         shown = " ".join(run(module, "--help").stdout.split())
         assert option in shown and most in shown, (module, option, shown)
@@ -193,6 +214,7 @@ def test_a_bad_number_as_a_process_exits_2_without_a_traceback() -> None:
     [
         ["bench.digest_bench", "--agencies", "1", "--parts", "1"],  # no part done: no audit row
         ["bench.plan_bench", "--sizes", "15", "1", "--repeat", "1", "--due", "1"],  # not tens
+        ["bench.web_bench", "--parts", "1", "--repeat", "1", "--only", "large"],  # one part
     ],
     ids=lambda command: " ".join(command),
 )

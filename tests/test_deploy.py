@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import WEB_DEFAULT_PORT
+
 ROOT = Path(__file__).resolve().parent.parent
 URL = "http://127.0.0.1:9100/healthz"
 
@@ -92,23 +94,48 @@ def test_the_check_is_healthy_on_200_only() -> None:
     assert check(port) == 1  # nothing listens any more
 
 
+def compose_config(folder: Path, **settings: str) -> str:
+    """``docker-compose config`` of compose.yaml with .env.example as ``.env``, a password
+    set and ``settings`` (NAME=value) in place of the example's lines."""
+    shutil.copy(ROOT / "compose.yaml", folder / "compose.yaml")
+    env = (ROOT / ".env.example").read_text()
+    for name, value in {"POSTGRES_PASSWORD": "abc123", **settings}.items():
+        env = re.sub(rf"^{name}=.*$", f"{name}={value}", env, flags=re.M)
+    (folder / ".env").write_text(env)
+    config = subprocess.run(["docker-compose", "config"], cwd=folder, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert config.returncode == 0, config.stderr
+    return config.stdout
+
+
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 @pytest.mark.parametrize("metrics_port", ["0", "", "9200"])
 def test_compose_config_validates_and_env_cannot_move_the_checked_port(
     tmp_path: Path, metrics_port: str
 ) -> None:
-    shutil.copy(ROOT / "compose.yaml", tmp_path / "compose.yaml")
-    env = (ROOT / ".env.example").read_text()
-    env = re.sub(r"^POSTGRES_PASSWORD=$", "POSTGRES_PASSWORD=abc123", env, flags=re.M)
-    env = re.sub(r"^METRICS_PORT=.*$", f"METRICS_PORT={metrics_port}", env, flags=re.M)
-    env = re.sub(r"^METRICS_LISTEN=.*$", "METRICS_LISTEN=127.0.0.1", env, flags=re.M)
-    (tmp_path / ".env").write_text(env)
-    config = subprocess.run(["docker-compose", "config"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
-    assert config.returncode == 0, config.stderr
-    assert "METRICS_PORT: '9100'" in config.stdout
-    assert "METRICS_LISTEN: 0.0.0.0" in config.stdout
-    assert URL in config.stdout
+    config = compose_config(tmp_path, METRICS_PORT=metrics_port, METRICS_LISTEN="127.0.0.1")
+    assert "METRICS_PORT: '9100'" in config
+    assert "METRICS_LISTEN: 0.0.0.0" in config
+    assert URL in config
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+def test_the_web_view_published_as_compose_says_listens_where_the_port_reaches(
+    tmp_path: Path,
+) -> None:
+    """The override compose.yaml's comment gives publishes the web view's port to this
+    machine only; inside the container the web listens on every interface whatever .env's
+    WEB_LISTEN says, or the published port would reach nothing. The image exposes it."""
+    found = re.search(r"^ *# The web view, once .*?^ *# +(services: \{bot: \{ports: \[[^\n]*\]\}\})$",
+                      (ROOT / "compose.yaml").read_text(), re.M | re.S)  # fmt: skip
+    assert found, "compose.yaml says how to publish the web view's port"
+    (tmp_path / "compose.override.yaml").write_text(found.group(1) + "\n")
+    config = compose_config(tmp_path, WEB_PORT="8080", WEB_LISTEN="127.0.0.1")
+    assert "127.0.0.1:8080:8080/tcp" in config
+    assert "WEB_LISTEN: 0.0.0.0" in config
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(rf"^EXPOSE {WEB_DEFAULT_PORT}$", dockerfile, re.M)
+    assert re.search(r"^ENV WEB_LISTEN=0\.0\.0\.0$", dockerfile, re.M)
 
 
 def test_what_the_image_copies_is_enough_to_run_dondoc(tmp_path: Path) -> None:

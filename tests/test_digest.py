@@ -19,6 +19,7 @@ from bot.models import (
     Outbox,
     OutboxState,
     RequestState,
+    Status,
 )
 from bot.reports.digest import head_digest
 from bot.scheduler.planner import plan
@@ -120,6 +121,29 @@ def test_the_coordinator_digest_ranks_and_names(engine: Engine) -> None:
         plan(s, MONDAY, settings=Settings(), cal=CAL)
         sent = s.exec(select(Outbox).where(Outbox.kind == "digest")).all()
     assert any("Tổng hợp toàn tỉnh" in o.parts[0] for o in sent)
+
+
+def test_the_coordinator_digest_names_the_ten_longest_overdue_of_all(engine: Engine) -> None:
+    """The ten longest overdue, the longest first (the earliest due; a weekend's due dates,
+    as late as the Monday after, in date order), of all the overdue counted; a part marked
+    done with no audit row of when (an old database) still counts as overdue."""
+    from bot.reports.digest import coordinator_digest
+
+    province, _ = register(engine)
+    old = [province.add_task(f"{day:02d}/11/2024", text=f"Việc cũ {day}", lead="so-tu-phap")
+           for day in range(1, 13)]  # fmt: skip
+    with session_scope(engine) as s:
+        unknown = s.get(Assignment, old[5])
+        assert unknown is not None
+        unknown.status = Status.DONE  # and no audit row says when
+    with Session(engine) as s:
+        d = coordinator_digest(s, MONDAY, CAL)
+    assert d["overdue_count"] == 2 + 12
+    assert [x["code"] for x in d["worst"]] == [f"NV{part}" for part in old[:10]]
+    late = [x["late"] for x in d["worst"]]
+    assert late == sorted(late, reverse=True) and late[1] == late[2] == late[3]  # 2, 3, 4/11
+    ranking = {r["agency"]: (r["on_time"], r["not"]) for r in d["ranking"]}
+    assert ranking == {"Sở Y tế": (1, 3), "Sở Tư pháp": (0, 12)}
 
 
 def test_the_digest_goes_out_with_its_chart(engine: Engine) -> None:

@@ -9,6 +9,7 @@ needs a compiled extension and a system library for one sort key.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
@@ -20,6 +21,9 @@ _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 Word = tuple[tuple[int, ...], tuple[int, ...]]
 
 
+# Names come back again and again (a province's agencies, sorted a few times for each page
+# and digest): each one's key is worked out once.
+@functools.lru_cache(maxsize=8192)
 def vietnamese_key(text: str) -> tuple[tuple[Word, ...], str]:
     """Sort key, syllable by syllable as a dictionary does: each word's letters in the
     Vietnamese alphabet, then its tone, before the next word ("Giao thông" before "Giáo

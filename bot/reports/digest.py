@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func
+from sqlalchemy import Subquery, func
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.db import among, count_if
+from bot.db import among, count_if, local_day
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
 from bot.models import (
@@ -42,6 +43,7 @@ from bot.render import blocks, environment, split_message
 from bot.services.channel_usage import Usage
 from bot.services.files import due_window
 
+_WORST = 10  # the longest overdue parts the coordinator's digest names
 _LIMIT = 15  # items per section: a head reads one screen, the rest is "…và N việc khác"
 _ANSWERS = ("status", "progress", "note", "extension_request")
 
@@ -154,6 +156,17 @@ def _done_on(session: Session, cal: WorkCalendar, parts: SelectOfScalar[Any]) ->
     }  # fmt: skip
 
 
+def _last_done(dialect: Dialect, cal: WorkCalendar) -> Subquery:
+    """Each part's last day (Vietnam) marked done, as a subquery: ``part``, ``day``."""
+    return (
+        sa.select(col(StatusUpdate.assignment_id).label("part"),
+                  local_day(dialect, func.max(StatusUpdate.at), cal.tz).label("day"))
+        .where(col(StatusUpdate.field) == "status", col(StatusUpdate.new) == Status.DONE)
+        .group_by(col(StatusUpdate.assignment_id))
+        .subquery()
+    )  # fmt: skip
+
+
 _NO_FILES = {"due_soon": 0, "late": 0, "issued": 0, "late_no_letter": 0}
 
 
@@ -239,45 +252,28 @@ def coordinator_digest(
 
     today = cal.local(now).date()
     lead = col(Assignment.role) == Role.LEAD
-    rows = session.execute(  # plain rows: no model built for each part of the province
-        sa.select(col(Assignment.id), col(Assignment.status), col(Assignment.due_on),
-                  col(Task.id), col(Task.key), col(Task.text), col(Task.deadline_kind),
-                  col(Plan.number), col(Agency.id), col(Agency.name))
-        .join(Task, col(Assignment.task_id) == col(Task.id))
-        .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-        .where(lead, col(Assignment.status).in_([Status.OPEN, Status.DONE]))
-    ).all()  # fmt: skip
-    done_at = _done_on(session, cal, select(Assignment.id).where(lead))
-    score: dict[str, list[int]] = {}  # agency → [done on time, done late, overdue and open]
-    worst: list[dict[str, Any]] = []
-    open_by_agency: dict[int, str] = {}
-    unspecified = set()
-    for part_id, status, due_on, task_id, key, text, deadline_kind, number, agency_id, name in rows:
-        counts = score.setdefault(name, [0, 0, 0])
-        if status == Status.OPEN:
-            open_by_agency[agency_id] = name
-            if deadline_kind == "unspecified":
-                unspecified.add(task_id)
-        if due_on is None:
-            continue
-        finished = done_at.get(part_id)
-        if status == Status.DONE and finished is not None:
-            counts[0 if finished <= due_on else 1] += 1
-        elif due_on < today:
-            counts[2] += 1
-            late = cal.working_days_between(cal.on_or_after(due_on), today)
-            worst.append({"agency": name, "plan": number, "task_key": key, "task": text,
-                          "code": f"NV{part_id}", "late": late})  # fmt: skip
+    # Counted in SQL, a row per agency, and the ten worst parts read: the province's
+    # hundred thousand parts never come into Python (the web's Tổng quan runs this per view).
+    score, open_by_agency, unmarked = _scores(session, today, cal)
+    worst = _worst(session, today, cal, unmarked=unmarked)
+    # The tasks waiting for a date that some agency still leads: read from the few such
+    # tasks, not from every open part.
+    led = (
+        sa.select(col(Assignment.id))
+        .where(col(Assignment.task_id) == col(Task.id), lead, col(Assignment.status) == Status.OPEN)
+        .exists()
+    )
+    unspecified = session.execute(
+        sa.select(func.count()).where(col(Task.deadline_kind) == "unspecified", led)
+    ).scalar_one()
     ranking: list[dict[str, Any]] = sorted(
         ({"agency": name, "on_time": c[0], "late": c[1], "overdue": c[2], "not": c[1] + c[2],
           "rate": c[0] / sum(c)} for name, c in score.items() if sum(c)),
         key=lambda r: (-float(r["rate"]), vietnamese_key(str(r["agency"]))),
     )  # fmt: skip
-    bound = {
-        c.agency_id
-        for c in session.exec(select(Chat).where(Chat.role == ChatRole.GROUP, col(Chat.active)))
-    }
+    bound = set(
+        session.exec(select(Chat.agency_id).where(Chat.role == ChatRole.GROUP, col(Chat.active)))
+    )
     unbound = sorted(name for agency_id, name in open_by_agency.items() if agency_id not in bound)
     quiet = _silent_groups(session, today, cal, list(open_by_agency))
     silent = sorted(name for agency_id, name in open_by_agency.items() if quiet.get(agency_id))
@@ -288,12 +284,96 @@ def coordinator_digest(
         "chart": _chart_rows(ranking),
         # The five last after the first fifteen, never one of those again.
         "bottom": ranking[max(_LIMIT, len(ranking) - 5):],
-        "worst": sorted(worst, key=lambda x: -int(x["late"]))[:10], "overdue_count": len(worst),
-        "unbound": unbound, "silent": silent, "unspecified": len(unspecified),
+        "worst": worst,
+        "overdue_count": sum(c[2] for c in score.values()),
+        "unbound": unbound, "silent": silent, "unspecified": unspecified,
         "files": [{"agency": r.agency, "late": r.late, "timely": r.timely_letter, "after": r.late_letter,
                    "none": r.no_letter} for r in files],
         "channels": list(channels),
     }  # fmt: skip
+
+
+def _scores(
+    session: Session, today: date, cal: WorkCalendar
+) -> tuple[dict[str, list[int]], dict[int, str], int]:
+    """Per agency name, its lead parts done on time, done late, and overdue (open past
+    their due date, or done with no audit row saying when: as if still open); the
+    agencies with open lead parts (id → name); how many of the parts past their due date
+    were done with no such row.
+    Two aggregate queries: the parts by agency, and the parts done with their day."""
+    lead = col(Assignment.role) == Role.LEAD
+    status, due = col(Assignment.status), col(Assignment.due_on)
+    past = due.is_not(None) & (due < today)
+    score: dict[str, list[int]] = {}
+    open_by_agency: dict[int, str] = {}
+    unmarked = 0  # parts done and due before today; less, below, those with their day
+    names: dict[int, str] = {}
+    for agency_id, name, still_open, open_past, done_past in session.execute(
+        sa.select(col(Agency.id), col(Agency.name), count_if(status == Status.OPEN),
+                  count_if(past & (status == Status.OPEN)), count_if(past & (status == Status.DONE)))
+        .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+        .where(lead, status.in_([Status.OPEN, Status.DONE]))
+        .group_by(col(Agency.id), col(Agency.name))
+    ):  # fmt: skip
+        names[agency_id] = name
+        score.setdefault(name, [0, 0, 0])[2] += open_past + done_past
+        unmarked += done_past
+        if still_open:
+            open_by_agency[agency_id] = name
+    done = _last_done(session.get_bind().dialect, cal)
+    for agency_id, on_time, late, marked_past in session.execute(
+        sa.select(col(Assignment.agency_id), count_if(done.c.day <= due), count_if(done.c.day > due),
+                  count_if(past))
+        .select_from(done)
+        .join(Assignment, col(Assignment.id) == done.c.part)
+        .where(lead, status == Status.DONE, due.is_not(None))
+        .group_by(col(Assignment.agency_id))
+    ):  # fmt: skip
+        counts = score[names[agency_id]]
+        counts[0] += on_time
+        counts[1] += late
+        counts[2] -= marked_past  # done with its day: not overdue
+        unmarked -= marked_past
+    return score, open_by_agency, unmarked
+
+
+def _worst(
+    session: Session, today: date, cal: WorkCalendar, *, unmarked: int
+) -> list[dict[str, Any]]:
+    """The :data:`_WORST` lead parts longest overdue, the longest first: working days
+    late only grow as the due date goes back, so they are the earliest due (the index on
+    status and due date reads them in order). Parts done with no audit row of it count
+    as overdue (:func:`_scores`); looked for only when there are some (``unmarked``)."""
+    lead = col(Assignment.role) == Role.LEAD
+    status, due = col(Assignment.status), col(Assignment.due_on)
+    past = due.is_not(None) & (due < today)
+
+    def earliest(where: sa.ColumnElement[bool]) -> list[Any]:
+        return list(session.execute(
+            sa.select(col(Assignment.id), due, col(Task.key), col(Task.text), col(Plan.number),
+                      col(Agency.name))
+            .join(Task, col(Assignment.task_id) == col(Task.id))
+            .join(Plan, col(Task.plan_id) == col(Plan.id))
+            .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+            .where(lead, past, where)
+            .order_by(due, col(Assignment.id))
+            .limit(_WORST)
+        ))  # fmt: skip
+
+    rows = earliest(status == Status.OPEN)
+    if unmarked:
+        said = (
+            sa.select(col(StatusUpdate.id))
+            .where(col(StatusUpdate.assignment_id) == col(Assignment.id),
+                   col(StatusUpdate.field) == "status", col(StatusUpdate.new) == Status.DONE)
+            .exists()
+        )  # fmt: skip
+        rows = sorted(rows + earliest((status == Status.DONE) & ~said), key=lambda r: (r[1], r[0]))
+    return [
+        {"agency": name, "plan": number, "task_key": key, "task": text, "code": f"NV{part_id}",
+         "late": cal.working_days_between(cal.on_or_after(due_on), today)}
+        for part_id, due_on, key, text, number, name in rows[:_WORST]
+    ]  # fmt: skip
 
 
 def render_coordinator_digest(

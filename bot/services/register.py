@@ -82,14 +82,19 @@ def list_assignments(
     include_closed: bool = False,
 ) -> list[TaskLine]:
     from bot.domain.deadlines import from_record
-    from bot.services.actions import code_of
 
     due = col(Assignment.due_on)
-    query = parts_in_full()
+    # Plain rows of the columns shown, not four models a part: an agency's page or a plan's
+    # lists thousands of parts.
+    query = parts_in_full().with_only_columns(
+        col(Assignment.id), col(Assignment.role), col(Assignment.status), col(Assignment.progress), due,
+        col(Task.key), col(Task.text), col(Task.deadline_text), col(Task.deadline_kind),
+        col(Task.deadline_detail), col(Plan.number), col(Agency.name),
+    )  # fmt: skip
     if not include_closed:
         query = query.where(col(Assignment.status).in_([Status.OPEN, Status.SNOOZED]))
     if agency is not None:
-        query = query.where(Assignment.agency_id == agency.id)
+        query = query.where(col(Assignment.agency_id) == agency.id)
     if plan:
         query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
     if overdue:
@@ -97,30 +102,26 @@ def list_assignments(
     if due_within is not None:
         query = query.where(and_(due >= today, due <= today + timedelta(days=due_within)))
     if unspecified:
-        query = query.where(Task.deadline_kind == Unspecified.kind)
+        query = query.where(col(Task.deadline_kind) == Unspecified.kind)
     query = query.order_by(col(Plan.number), col(Task.position), col(Agency.name))
-    lines = []
-    for assignment, task, plan_row, agency_row in session.exec(query).all():
-        deadline = from_record(task.deadline_kind, task.deadline_detail)
-        lines.append(
-            TaskLine(
-                code=code_of(assignment),
-                plan=plan_row.number,
-                task_key=task.key,
-                task=task.text,
-                agency=agency_row.name,
-                role=assignment.role,
-                status=assignment.status,
-                progress=assignment.progress,
-                deadline_text=task.deadline_text,
-                deadline=deadline.describe(),
-                due_on=assignment.due_on,
-                overdue=assignment.status == Status.OPEN
-                and assignment.due_on is not None
-                and assignment.due_on < today,
-            )
+    return [
+        TaskLine(
+            code=f"NV{part_id}",  # as bot.services.actions.code_of
+            plan=number,
+            task_key=key,
+            task=text,
+            agency=agency_name,
+            role=role,
+            status=status,
+            progress=progress,
+            deadline_text=deadline_text,
+            deadline=from_record(kind, detail).describe(),
+            due_on=due_on,
+            overdue=status == Status.OPEN and due_on is not None and due_on < today,
         )
-    return lines
+        for part_id, role, status, progress, due_on, key, text, deadline_text, kind, detail, number,
+        agency_name in session.execute(query)
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
