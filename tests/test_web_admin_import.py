@@ -332,6 +332,21 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     assert "web:console:801 (Phạm Quản Trị)" in rows.group(0)
 
 
+async def test_the_deadline_form_sent_again_writes_nothing_twice(web: Web) -> None:
+    """A browser's "send the form again" (reload after the POST) sets nothing twice."""
+    await signed_in(web, ADMIN)
+    code = await _imported(web)
+    csrf = csrf_of((await web.client.get("/quan-tri/thoi-han")).text)
+    form = {"csrf": csrf, "ma": code, "han": "31/03/2025"}
+    await web.client.post("/quan-tri/thoi-han", data=form)
+    trail = counts(web)[3]
+    again = await web.client.post("/quan-tri/thoi-han", data=form)
+    assert again.status_code == 200 and "đã có thời hạn này" in again.text
+    assert counts(web)[3] == trail
+    changed = await web.client.post("/quan-tri/thoi-han", data={**form, "han": "30/04/2025"})
+    assert "nay: <b>Hạn 30/04/2025" in changed.text and counts(web)[3] > trail
+
+
 async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: Web) -> None:
     await signed_in(web, ADMIN)
     code = await _imported(web)

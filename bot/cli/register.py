@@ -209,6 +209,10 @@ def set_deadline_cmd(
     except DeadlineNotSet as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(1) from None
+    if done.unchanged:
+        out.print(f"Kế hoạch {done.plan}, mục {done.task_key} đã có thời hạn này ({done.new}); "
+                  "không ghi gì thêm.", highlight=False)  # fmt: skip
+        return
     out.print(
         f"Kế hoạch {done.plan}, mục {done.task_key} (tiến độ ghi “{done.cell}”):\n"
         f"  trước: {done.old}\n  nay:   {done.new}\n"

@@ -47,6 +47,7 @@ class DeadlineSet:
     parts_moved: int  # parts whose due date changed (extended parts keep theirs)
     due_on: date | None = None  # the task's last due date now (None: recurring without end)
     plan_issued: date | None = None  # the plan's date, to warn of a deadline before it
+    unchanged: bool = False  # the task had this very deadline already: nothing written
 
 
 def set_deadline(
@@ -63,7 +64,9 @@ def set_deadline(
     ``text`` is a date (dd/mm/yyyy or yyyy-mm-dd) or any phrase the reader understands
     ("Quý IV/2027", "Hằng quý"), read against the plan's year and date. Each part gets an
     audit row (``deadline``, and ``due_on`` where it moves) and is looked at again by the
-    next tick. Raises :class:`DeadlineNotSet` for an unknown code or a text with no date.
+    next tick. Setting the deadline the task already has writes nothing (a form sent
+    twice, a command run again): ``unchanged``. Raises :class:`DeadlineNotSet` for an
+    unknown code or a text with no date.
     """
     match = _CODE.match(code)
     part = session.get(Assignment, int(match.group(1))) if match else None
@@ -75,7 +78,15 @@ def set_deadline(
     assert plan is not None
     deadline = _read(session, text, plan, settings)
     old = from_record(task.deadline_kind, task.deadline_detail)
-    for column, value in to_columns(deadline).items():
+    columns = to_columns(deadline)
+    if (
+        task.deadline_set_to == text.strip()
+        and task.deadline_set_for == task.deadline_text
+        and all(getattr(task, column) == value for column, value in columns.items())
+    ):
+        return DeadlineSet(task.key, plan.number, task.deadline_text, old.describe(),
+                           deadline.describe(), 0, task.due_on, plan.issued_on, unchanged=True)  # fmt: skip
+    for column, value in columns.items():
         setattr(task, column, value)
     task.deadline_set_to = text.strip()
     task.deadline_set_for = task.deadline_text
