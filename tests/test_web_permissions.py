@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 from starlette.routing import Route
 
 from bot.db import session_scope
-from bot.models import Agency, Apology, ApologyState, ChatRole, Plan, TthcFile
+from bot.models import Agency, Apology, ApologyState, Chat, ChatRole, LinkCode, Plan, TthcFile
 from bot.services.actions import Sender
+from bot.services.binding import code_target, create_link_code
 from tests.province import FRIDAY
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, signed_in
 
@@ -60,11 +61,32 @@ def _letter_id(engine: Engine) -> str:
         return str(found)
 
 
+def _chat_id(engine: Engine) -> str:
+    """The head's chat (an admin's unbinding form for it only asks to confirm)."""
+    with Session(engine) as s:
+        return str(s.exec(select(Chat.id).where(Chat.chat_key == "head:so-y-te")).one())
+
+
+def _link_code_id(engine: Engine) -> str:
+    """A link code for the head's agency, made the first time it is asked."""
+    with session_scope(engine) as s:
+        found = s.exec(select(LinkCode.id)).first()
+        if found is None:
+            agency = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
+            code = create_link_code(s, agency=agency, role=ChatRole.HEAD, now=FRIDAY)
+            row = code_target(s, code)
+            assert row is not None
+            found = row.id
+        return str(found)
+
+
 # A value for each parameter an address may hold, read from the test province.
 SAMPLES: dict[str, Callable[[Engine], str]] = {
     "code": _agency_code,
     "plan": _plan_id,
     "letter": _letter_id,
+    "chat": _chat_id,
+    "link": _link_code_id,
 }
 
 

@@ -73,7 +73,7 @@ def revoke(p: Page) -> Response:
     """POST /quan-tri/chat/ma/{id}/thu-hoi: an unused code revoked; 400 with the reason
     otherwise (used, expired, unknown)."""
     try:
-        revoke_link_code(p.db, p.request.path_params["id"], actor=p.me.actor, now=p.now)
+        revoke_link_code(p.db, p.request.path_params["link"], actor=p.me.actor, now=p.now)
     except BindingRefused as refused:
         return _show(p, error=str(refused), status=400)
     return RedirectResponse(f"{PATH}?xong=thu-hoi", status_code=303)
@@ -83,7 +83,7 @@ def revoke(p: Page) -> Response:
 def unbind_form(p: Page) -> Response:
     """GET /quan-tri/chat/{id}/bo-lien-ket: what unbinding this chat does, and the button
     that does it; 404 for an unknown chat."""
-    chat = p.db.get(Chat, p.request.path_params["id"])
+    chat = p.db.get(Chat, p.request.path_params["chat"])
     if chat is None:
         return p.not_found("Không có chat này.")
     agency = p.db.get(Agency, chat.agency_id) if chat.agency_id else None
@@ -95,7 +95,7 @@ def unbind_form(p: Page) -> Response:
 def unbind(p: Page) -> Response:
     """POST /quan-tri/chat/{id}/bo-lien-ket: the chat unbound; 404 for an unknown chat,
     400 for one already unbound."""
-    chat = p.db.get(Chat, p.request.path_params["id"])
+    chat = p.db.get(Chat, p.request.path_params["chat"])
     if chat is None:
         return p.not_found("Không có chat này.")
     try:
@@ -149,7 +149,7 @@ def _show(
 ROUTES = [
     Route(PATH, chats, methods=["GET"]),
     Route(f"{PATH}/ma", issue, methods=["POST"]),
-    Route(f"{PATH}/ma/{{id:int}}/thu-hoi", revoke, methods=["POST"]),
-    Route(f"{PATH}/{{id:int}}/bo-lien-ket", unbind_form, methods=["GET"]),
-    Route(f"{PATH}/{{id:int}}/bo-lien-ket", unbind, methods=["POST"]),
+    Route(f"{PATH}/ma/{{link:int}}/thu-hoi", revoke, methods=["POST"]),
+    Route(f"{PATH}/{{chat:int}}/bo-lien-ket", unbind_form, methods=["GET"]),
+    Route(f"{PATH}/{{chat:int}}/bo-lien-ket", unbind, methods=["POST"]),
 ]
