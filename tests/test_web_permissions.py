@@ -169,3 +169,16 @@ def test_every_route_but_the_static_files_is_built_by_page(web: Web) -> None:
         r.path for r in app.routes if isinstance(r, Route) and not hasattr(r.endpoint, "roles")
     ]
     assert plain == []
+
+
+async def test_every_form_refuses_a_body_too_large_before_reading_it(web: Web) -> None:
+    """Only the upload page takes files: any other POST larger than a form is refused
+    by its length, signed in or not, before the CSRF token could be read."""
+    await signed_in(web, ADMIN)
+    big = b"x" * (200 * 1024)
+    for path in _posts(web):
+        if path == "/quan-tri/nap":
+            continue
+        answer = await web.client.post(path, content=big,
+                                       headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+        assert answer.status_code == 413 and "quá lớn" in answer.text, path

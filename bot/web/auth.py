@@ -192,9 +192,10 @@ def page(
     is given; 403 otherwise). The body runs in a worker thread with a database session;
     it may return a coroutine (a chart to draw), awaited on the event loop.
 
-    ``uploads``: the page takes files (``Page.files``) of at most that many bytes; a
-    request larger than that and its form's fields (by its Content-Length, before it is
-    read) is answered 413 in Vietnamese. Other pages ignore files."""
+    ``uploads``: the page takes files (``Page.files``) of at most that many bytes. A POST
+    larger than that and its form's fields (64 KB for a page without files), by its
+    Content-Length, before it is read, is answered 413 in Vietnamese; one without a
+    Content-Length 411. Other pages ignore files."""
     allowed = roles or WEB_ROLES
 
     def wrap(body: PageBody) -> Endpoint:
@@ -203,7 +204,9 @@ def page(
             form: dict[str, str] = {}
             files: dict[str, Upload] = {}
             if request.method not in _SAFE:
-                if uploads is not None and (refused := _too_large(request, uploads)):
+                # Before anything is read: Starlette would spool any body to disk, and the
+                # CSRF token is only known once it is read.
+                if refused := _too_large(request, uploads or 0):
                     return refused
                 try:
                     read = await request.form()
@@ -239,15 +242,19 @@ def page(
 
 
 def _too_large(request: Request, limit: int) -> Response | None:
-    """A refusal for a body too large for a file of ``limit`` bytes (or of no stated
-    length), else None."""
+    """A refusal for a body too large for a file of ``limit`` bytes and the form's fields
+    (or of no stated length), else None."""
     try:
         length = int(request.headers["content-length"])
     except (KeyError, ValueError):
         return message(request, 411, "Yêu cầu bị từ chối",
-                       "Yêu cầu không ghi rõ độ dài. Hãy gửi tệp từ biểu mẫu trên trang.", None)  # fmt: skip
+                       "Yêu cầu không ghi rõ độ dài. Hãy gửi lại từ biểu mẫu trên trang.", None)  # fmt: skip
     if length <= limit + _FORM_SLACK:
         return None
+    if not limit:
+        return message(request, 413, "Yêu cầu quá lớn",
+                       f"Biểu mẫu gửi lên ({file_size(length)}) quá lớn. Hãy tải lại trang rồi "
+                       "thử lại.", None)  # fmt: skip
     return message(request, 413, "Tệp quá lớn",
                    f"Tệp gửi lên ({file_size(length)}) vượt giới hạn {file_size(limit)}. Hãy "
                    "chia tệp thành nhiều tệp nhỏ hơn.", None)  # fmt: skip
