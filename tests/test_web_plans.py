@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -77,6 +77,31 @@ async def test_a_head_counts_their_agency_parts_only(web: Web) -> None:
     row = page.text.split('id="plans"')[1].split("</tr>")[1]
     assert re.findall(r"<td>([^<]*)</td>", row)[:2] == ["2", "2"]  # Sở Y tế's two parts
     assert '?qua-han=1">1</a>' in row and "Số phần việc của Sở Y tế" in page.text
+
+
+async def test_every_plan_is_listed_and_a_head_sees_those_with_their_parts(
+    web: Web, province: Province
+) -> None:
+    """Three plans: the fixture's, one of Sở Tư pháp's alone, one with no parts yet."""
+    first = province.plan_id
+    with session_scope(web.engine) as s:
+        later = Plan(number="45/KH-UBND", issued_on=date(2024, 9, 1), year=2024, title="PAR")
+        empty = Plan(number="7/KH-UBND", issued_on=date(2024, 10, 1), year=2024, title="PCI")
+        s.add_all([later, empty])
+        s.flush()
+        province.plan_id = later.id  # type: ignore[assignment]
+    province.add_task("Trước ngày 31/12/2024", lead="so-tu-phap", text="Việc của Sở Tư pháp")
+    province.plan_id = first
+    await signed_in(web, COORDINATOR)
+    listed = re.findall(
+        r'<a href="/ke-hoach/\d+">([^<]+)</a>', (await web.client.get("/ke-hoach")).text
+    )
+    assert listed == ["7/KH-UBND", "45/KH-UBND", "126/KH-UBND"]  # newest first
+    await signed_in(web, HEAD)
+    listed = re.findall(
+        r'<a href="/ke-hoach/\d+">([^<]+)</a>', (await web.client.get("/ke-hoach")).text
+    )
+    assert listed == ["126/KH-UBND"]  # Sở Y tế has parts in that one alone
 
 
 # --- one plan -----------------------------------------------------------------------------
