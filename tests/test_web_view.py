@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
-from bot.models import Chat, ChatRole, WebLink
+from bot.models import Agency, Chat, ChatRole, WebLink
 from bot.services.actions import Sender
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
@@ -26,7 +26,7 @@ from bot.web.security import HEADERS
 from bot.web.site import create_site, prepare
 from tests.chat import say
 from tests.province import FRIDAY, Province, at, build_province
-from tests.web import ADMIN, BASE, COORDINATOR, GROUP, HEAD, Web, web_settings
+from tests.web import ADMIN, BASE, COORDINATOR, GROUP, HEAD, Web, signed_in, web_settings
 
 # --- /web in the chat ---------------------------------------------------------------------
 
@@ -448,3 +448,22 @@ async def test_web_on_zalo_answers_the_link_as_plain_text(engine: Engine) -> Non
     assert re.search(rf"{BASE}/dang-nhap\?t=\S+", answer) and "<a" not in answer, answer
     assert "Thủ trưởng, Sở Y tế" in answer
     assert "không gửi đường dẫn vào nhóm công tác" in group and "dang-nhap" not in group
+
+
+async def test_the_province_overview_counts_the_files_late_today(web: Web) -> None:
+    """The digest's table covers the files due this quarter and the last; a file late for
+    longer is still counted, and linked, as late today."""
+    from bot.models import TthcFile
+
+    await signed_in(web, COORDINATOR)
+    before = re.search(r'id="late-now">[^<]*<a href="/ho-so\?xem=tre-han">(\d+)</a>',
+                       (await web.client.get("/tong-quan")).text)  # fmt: skip
+    assert before
+    with session_scope(web.engine) as s:
+        agency = s.exec(select(Agency).where(Agency.code == "so-y-te")).one()
+        s.add(TthcFile(code="HS-CU-1", procedure="Cấp phép", agency_id=agency.id,
+                       received_at=FRIDAY - timedelta(days=400), original_due_on=date(2023, 11, 1),
+                       due_on=date(2023, 11, 1)))  # fmt: skip
+    after = re.search(r'id="late-now">[^<]*<a href="/ho-so\?xem=tre-han">(\d+)</a>',
+                      (await web.client.get("/tong-quan")).text)  # fmt: skip
+    assert after and int(after.group(1)) == int(before.group(1)) + 1

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from bot.models import Agency
 from bot.reports.chart_kinds import Rows, drawable
 from bot.reports.digest import coordinator_chart, coordinator_digest, head_chart_rows, head_digest
+from bot.services.late_files import Urgency, Wanted, count_late_files
 from bot.web.auth import Page, page
 from bot.web.pages.charts import png
 
@@ -42,8 +43,14 @@ def overview(p: Page) -> Response:
         agency = p.db.get(Agency, p.me.agency_id)
         code = agency.code if agency else ""
     codes = {a.name: a.code for a in p.db.exec(select(Agency)).all()} if kind == "province" else {}
+    # The digest counts the files first due this quarter and the last; the files late
+    # now, whenever they were due, are what the Hồ sơ trễ hạn page lists.
+    late_now = count_late_files(p.db, p.cal, p.cal.local(p.now).date(),
+                                Wanted(agency_id=None if kind == "province" else p.me.agency_id,
+                                       urgency=Urgency.LATE),
+                                warn_days=p.site.settings.files.warn_days)  # fmt: skip
     return p.render(f"overview_{kind}.html.j2", d=digest, chart=drawable(rows), code=code,
-                    codes=codes)  # fmt: skip
+                    codes=codes, late_now=late_now)  # fmt: skip
 
 
 @page()
