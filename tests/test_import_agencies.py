@@ -189,3 +189,19 @@ def test_a_name_or_code_longer_than_the_registry_holds_is_named_by_line(
     output = one_error_line(result)
     assert f"{registry}:2: tên cơ quan dài 262 ký tự, quá 255 ký tự" in output
     assert f"{registry}:3: mã “{'s' * 65}” dài quá 64 ký tự" in output
+
+
+def test_a_code_that_cannot_stand_in_a_command_or_an_address_is_refused(
+    dondoc: Dondoc, tmp_path: Path
+) -> None:
+    """A code is typed in chat commands and is a path segment of the web view's pages."""
+    registry = tmp_path / "co-quan.csv"
+    registry.write_text(
+        "Mã,Tên cơ quan,Loại\n"
+        "a/b,Sở Một,so\nq?x=1#y,Sở Hai,so\nso ba,Sở Ba,so\nSYT.2025_moi-1,Sở Y tế,so\n",
+        "utf-8",
+    )
+    output = one_error_line(dondoc("import", "agencies", str(registry)))
+    for line, code in ((2, "a/b"), (3, "q?x=1#y"), (4, "so ba")):
+        assert f"{registry}:{line}: mã “{code}” chỉ được gồm chữ, số và các dấu - _ ." in output
+    assert ":5:" not in output  # letters, digits, ".", "_" and "-" are a code

@@ -35,7 +35,7 @@ from bot.db import session_scope
 from bot.domain.agency_history import ChangeKind
 from bot.domain.calendar import VIETNAM
 from bot.domain.text import clean, key
-from bot.importers.agencies import CODE_MAX, NAME_MAX, slug
+from bot.importers.agencies import CODE_MAX, CODE_SHAPE, NAME_MAX, slug
 from bot.models import Agency, AgencyChange
 from bot.services.agency_changes import (
     KIND_WORDS,
@@ -195,6 +195,9 @@ def _new_agency(session: Session, old: Agency, name: str, code: str, symbol: str
     registered = session.exec(select(Agency)).all()
     if any(a.code == code for a in registered):
         raise ChangeRefused(f"mã “{code}” đã có trong danh mục: chọn mã khác bằng --code")
+    if not CODE_SHAPE.fullmatch(code):
+        raise ChangeRefused(f"mã “{code}” chỉ được gồm chữ, số và các dấu - _ . (không có dấu "
+                            "cách, / ? # %): chọn mã khác bằng --code")  # fmt: skip
     if owner := next((a for a in registered if a.letter_symbol == symbol), None):
         raise ChangeRefused(f"ký hiệu văn bản “{symbol}”{derived} trùng với “{owner.name}”: ghi "
                             "ký hiệu riêng bằng --symbol")  # fmt: skip

@@ -29,6 +29,10 @@ class AgencyImportReport:
     unchanged: int = 0
 
 
+# An agency's code is typed in chat commands and stands in the web view's addresses.
+CODE_SHAPE = re.compile(r"[\w.\-]+")
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key(name)).strip("-")[:64]
 
@@ -115,6 +119,11 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         cells["code"] = cells.get("code") or slug(cells["name"])
         if len(cells["code"]) > CODE_MAX:
             errors.append(RowError(row.line, f"mã “{cells['code']}” dài quá {CODE_MAX} ký tự"))
+            continue
+        if not CODE_SHAPE.fullmatch(cells["code"]):
+            errors.append(RowError(row.line, f"mã “{cells['code']}” chỉ được gồm chữ, số và các "
+                                             "dấu - _ . (không có dấu cách, / ? # %): mã nằm "
+                                             "trong lệnh chat và địa chỉ trang web"))  # fmt: skip
             continue
         if cells["code"] in seen:
             errors.append(
