@@ -194,19 +194,21 @@ async def test_telegram_requests_tell_whether_telegram_answered(engine: Engine) 
 
 
 async def test_zalo_requests_tell_whether_zalo_answered() -> None:
-    told: list[tuple[bool, str]] = []
+    told: list[tuple[bool, str, bool]] = []
     outcomes: list[Exception | int] = [httpx.ConnectError("refused"), 502, 200, 401]
     client = ZaloClient("zalo-secret-token", "http://zalo.invalid/bot",
                         transport=answering(outcomes),
-                        reached=lambda ok, why: told.append((ok, why)))  # fmt: skip
+                        reached=lambda ok, why, stopped=False: told.append((ok, why, stopped)))  # fmt: skip
     try:
         for _ in range(4):
             with contextlib.suppress(TransientError, ChannelStopped):
                 await client.call("getMe")
     finally:
         await client.close()
-    assert [ok for ok, _why in told] == [False, False, True, False]
+    assert [ok for ok, _why, _stopped in told] == [False, False, True, False]
     assert told[0][1] == "getMe: ConnectError" and told[-1][1].startswith("getMe: 401")
+    # The refused token stops Zalo for good: /healthz calls it down at once.
+    assert [stopped for _ok, _why, stopped in told] == [False, False, False, True]
 
 
 # --- Telegram down at start, up later: the real PTB stack over HTTP ---------------------
