@@ -442,3 +442,20 @@ async def test_an_upload_is_claimed_once_and_found_only_by_who_uploaded_it(web: 
         mine = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="801", now=web.clock.now)
         theirs = uploads.find(s, kept.id, chat_id=kept.chat_id, user_id="802", now=web.clock.now)
         assert mine is not None and theirs is None
+
+
+async def test_a_long_plan_previews_its_first_rows_and_says_how_many_it_read(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A browser on a phone holds a page of some hundred rows, not a plan of thousands."""
+    from bot.web.pages import admin_import
+
+    monkeypatch.setattr(admin_import, "ROWS_SHOWN", 3)
+    await signed_in(web, ADMIN)
+    lines = "".join(f"{n},Việc số {n},Trước ngày 31/12/2024,Sở Y tế,\n" for n in range(1, 8))
+    plan = "Số kế hoạch,14/KH-UBND\nNgày ban hành,02/12/2024\nSTT,Nhiệm vụ,Tiến độ,Cơ quan chủ trì,Cơ quan phối hợp\n"
+    shown = (await upload(web, plan + lines)).text
+    assert "7 nhiệm vụ (sẽ thêm 7" in shown and 'id="confirm"' in shown
+    table = shown.split('<table id="rows">')[1].split("</table>")[0]
+    assert "Việc số 3" in table and "Việc số 4" not in table
+    assert "3 dòng đầu trong 7 dòng đã đọc" in shown

@@ -205,13 +205,19 @@ def _import(
                             f"dạng của “{kind.label}”. Hãy mở tệp kiểm tra rồi lưu lại.") from None  # fmt: skip
 
 
+ROWS_SHOWN = 500  # rows of a plan the preview lists
+
+
 def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
     """What the preview and the result pages show of a report."""
     shown: dict[str, Any] = {"kind": kind, "summary": summary(report, dry_run=dry_run),
                              "report": report, "plan": None, "dry_run": dry_run}  # fmt: skip
     if isinstance(report, PlanImportReport):
         shown["plan"] = report
-        shown["rows"] = rows_read(report)
+        rows = rows_read(report)
+        # A phone, and a browser, hold a page of some hundred rows; the whole reading of a
+        # plan of thousands is the command line's (``dondoc import tasks … --dry-run``).
+        shown["rows"], shown["rows_total"] = rows[:ROWS_SHOWN], len(rows)
         shown["changed"] = changed_tasks(report)
     return shown
 
