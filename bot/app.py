@@ -71,6 +71,13 @@ def clock() -> datetime:
     return datetime.now(VIETNAM)
 
 
+def clock_from(start: datetime) -> Clock:
+    """A clock that reads ``start`` now and runs on from it at the real pace (``dondoc
+    web --at``: the demo province's day, with links and sessions that still expire)."""
+    offset = start - clock()
+    return lambda: clock() + offset
+
+
 @dataclass(frozen=True)
 class Backoff:
     """How long to wait between attempts to reach a channel: ``first`` seconds, doubled

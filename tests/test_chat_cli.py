@@ -27,3 +27,56 @@ def test_a_person_plays_an_officer_in_the_console(demo: Path) -> None:
 
 def test_chats_lists_the_demo_bindings(demo: Path) -> None:
     assert "nhom:so-noi-vu" in dondoc(demo, "chats").stdout
+
+
+async def test_a_head_played_in_the_console_signs_in_to_the_web_view_of_the_demo_day(
+    demo: Path, tmp_path: Path
+) -> None:
+    """`dondoc console --role head` asks /web at the demo's moment; `dondoc web --at` serves
+    the same day (``clock_from``), so the link is in time and the pages read that day."""
+    import shutil
+    from datetime import datetime
+
+    import httpx
+
+    from bot.app import clock_from
+    from bot.config import Settings
+    from bot.db import make_engine
+    from bot.domain.calendar import VIETNAM
+    from bot.web.site import create_site, prepare
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo, folder)
+    engine = make_engine(f"sqlite:///{folder / 'dondoc.db'}")
+    day = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
+    settings = Settings(web_base_url="http://dondoc.test")
+    key = prepare(engine, settings, day)
+    output = dondoc(folder, "console", "--role", "head", "--agency", "Sở Y tế",
+                    stdin="/web\n:q\n").stdout  # fmt: skip
+    assert "Bạn đang ở chat: Thủ trưởng Sở Y tế" in output
+    found = re.search(r"\(Thủ trưởng, Sở Y tế\): http://dondoc\.test(/dang-nhap\?t=\S+)", output)
+    assert found, output
+    site = create_site(engine=engine, settings=settings, key=key, clock=clock_from(day))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site),
+                                 base_url="http://dondoc.test") as client:  # fmt: skip
+        form = await client.get(found.group(1))
+        assert form.status_code == 200 and "Đăng nhập" in form.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf
+        signed = await client.post("/dang-nhap", data={"csrf": csrf.group(1),
+                                                       "t": found.group(1).split("t=", 1)[1]})  # fmt: skip
+        assert signed.status_code == 303
+        assert "<h1>Sở Y tế" in (await client.get("/tong-quan")).text
+    engine.dispose()
+
+
+def test_the_console_plays_only_the_roles_there_are(demo: Path) -> None:
+    import subprocess
+
+    try:
+        dondoc(demo, "console", "--role", "boss", stdin=":q\n")
+    except subprocess.CalledProcessError as failed:
+        assert "group" in failed.stderr and "head" in failed.stderr
+        assert "Traceback" not in failed.stderr
+    else:
+        raise AssertionError("--role boss was accepted")

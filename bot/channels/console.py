@@ -13,10 +13,18 @@ from bot.domain.numbers import thousands
 from bot.render import TELEGRAM_LIMIT
 
 _TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
 
 
 def plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
+    """A message as a terminal shows it: no tags, a link's address after its words (a
+    terminal has nothing to click)."""
+
+    def link(m: re.Match[str]) -> str:
+        words = _TAG.sub("", m.group(2))
+        return m.group(1) if words in ("", m.group(1)) else f"{words} ({m.group(1)})"
+
+    return html.unescape(_TAG.sub("", _LINK.sub(link, text)))
 
 
 class ConsoleChannel:

@@ -220,23 +220,29 @@ def console_cmd(
     at: Annotated[
         str, typer.Option(help="Thời điểm bắt đầu, “dd/mm/yyyy HH:MM”")
     ] = "20/12/2024 08:00",
+    role: Annotated[
+        ChatRole, typer.Option(help="Chat đóng vai: group, head, coordinator hoặc admin")
+    ] = ChatRole.GROUP,
 ) -> None:
-    """Đóng vai cán bộ trong nhóm của một cơ quan, trên terminal, không cần token.
+    """Đóng vai một chat của cơ quan (mặc định: nhóm công tác), trên terminal, không cần token.
 
-    Gõ như trong nhóm chat (xong ạ, 70%, /nhiemvu…); “:tick dd/mm/yyyy HH:MM” để chuyển
-    thời gian và nhận tin nhắc; “:q” để thoát.
+    Gõ như trong chat (xong ạ, 70%, /nhiemvu, /web…); “:tick dd/mm/yyyy HH:MM” để chuyển
+    thời gian và nhận tin nhắc; “:q” để thoát. Chat của Thủ trưởng (--role head), cơ quan
+    theo dõi, đôn đốc (coordinator) hay quản trị viên (admin) nhận đường dẫn /web.
     """
     settings = load_settings()
     engine = migrated_engine(settings, creates=True)
     moment = parse_moment(at, "--at", VIETNAM, settings.hours.start)
+    chat_role, (prefix, title) = role, _CONSOLE_CHATS[role]
     with session_scope(engine) as session:
         found = agency_or_exit(session, agency)
         current_or_exit(session, found, None, "hãy đóng vai cán bộ")
-        chat = ensure_chat(session, channel="console", chat_key=f"nhom:{found.code}", role=ChatRole.GROUP,
-                           agency=found, title=f"Nhóm {found.name}")  # fmt: skip
+        chat = ensure_chat(session, channel="console", chat_key=f"{prefix}:{found.code}", role=chat_role,
+                           agency=found, title=f"{title} {found.name}")  # fmt: skip
         chat_key, name = chat.chat_key, found.name
     mine = _OnlyChat(chat_key)
-    out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát.", highlight=False)
+    out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát." if role == ChatRole.GROUP
+              else f"Bạn đang ở chat: {title} {name}. Gõ “:q” để thoát.", highlight=False)  # fmt: skip
     asyncio.run(tick_once(settings, engine, moment, console_only=mine, worker="console"))
     for line in sys.stdin:
         text = line.strip()
@@ -252,8 +258,10 @@ def console_cmd(
             continue
         if not text:
             continue
+        # Every line is said to the bot (as in a private chat): in a real group, chatter
+        # that neither replies to it nor names it is left alone.
         sender = Sender("console", chat_key, "console-user", "Cán bộ (console)", private=True,
-                        chat_title=f"Nhóm {name}")  # fmt: skip
+                        chat_title=f"{title} {name}")  # fmt: skip
         with session_scope(engine) as session:
             answers = handle_message(
                 session,
@@ -265,6 +273,15 @@ def console_cmd(
         for item in answers:
             out.print(f"🤖 {plain(item.html)}", markup=False, highlight=False)
     engine.dispose()
+
+
+# ``dondoc console --role``: the played chat's key prefix and how its title begins.
+_CONSOLE_CHATS = {
+    ChatRole.GROUP: ("nhom", "Nhóm"),
+    ChatRole.HEAD: ("thu-truong", "Thủ trưởng"),
+    ChatRole.COORDINATOR: ("dieu-phoi", "Theo dõi, đôn đốc"),
+    ChatRole.ADMIN: ("quan-tri", "Quản trị"),
+}
 
 
 class _OnlyChat(ConsoleChannel):

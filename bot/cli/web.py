@@ -11,10 +11,11 @@ from typing import Annotated
 
 import typer
 
-from bot.app import clock
-from bot.cli.common import app, complain, load_settings, migrated_engine, say
+from bot.app import clock, clock_from
+from bot.cli.common import app, complain, load_settings, migrated_engine, parse_moment, say
 from bot.config import WEB_DEFAULT_PORT
 from bot.db import session_scope
+from bot.domain.calendar import VIETNAM
 from bot.logs import configure_logging
 from bot.services.web_access import renew_key
 from bot.web.server import CannotListen, listen, serve_forever
@@ -28,6 +29,11 @@ def web_cmd(
         typer.Option("--doi-khoa", help="Tạo khóa ký mới trước khi mở: mọi phiên đăng nhập và "
                      "đường dẫn chưa dùng đều hết hiệu lực"),
     ] = False,
+    at: Annotated[
+        str,
+        typer.Option(help="Xem như đang ở thời điểm này, “dd/mm/yyyy HH:MM”, đồng hồ chạy tiếp "
+                     "từ đó (để thử với dữ liệu mẫu: “20/12/2024 08:00”, như dondoc console)"),
+    ] = "",
 ) -> None:  # fmt: skip
     """Mở giao diện web cho thủ trưởng, cơ quan theo dõi, đôn đốc và quản trị viên.
 
@@ -36,10 +42,11 @@ def web_cmd(
     """
     settings = load_settings()
     configure_logging(settings.log_format)
+    now = clock if not at else clock_from(parse_moment(at, "--at", VIETNAM, settings.hours.start))
     engine = migrated_engine(settings)
     if new_key:
         with session_scope(engine) as session:
-            renew_key(session, clock())
+            renew_key(session, now())
         say("Đã tạo khóa ký mới: mọi phiên đăng nhập và đường dẫn cũ đã hết hiệu lực.")
     port = settings.web_port or WEB_DEFAULT_PORT
     try:
@@ -49,8 +56,8 @@ def web_cmd(
         complain(f"Không mở được cổng giao diện web {exc}. Đặt WEB_PORT (và WEB_LISTEN) khác.")
         raise typer.Exit(1) from None
     bound = int(sock.getsockname()[1])
-    key = prepare(engine, settings, clock(), bound)
-    site = create_site(engine=engine, settings=settings, key=key, clock=clock)
+    key = prepare(engine, settings, now(), bound)
+    site = create_site(engine=engine, settings=settings, key=key, clock=now)
     say(f"Giao diện web đang chạy: {settings.web_url(bound)} (nghe ở {settings.web_listen}:{bound}). "
         "Gõ /web trong chat đã liên kết để nhận đường dẫn đăng nhập. Ctrl+C để dừng.")  # fmt: skip
     try:
