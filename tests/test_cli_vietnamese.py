@@ -70,6 +70,7 @@ def test_simulate_takes_day_first_dates(dondoc: Dondoc) -> None:
         (["tasks", "--due-within", "mười"], "--due-within: cần một số nguyên."),
         (["tasks", "--qua-han"], "Không có tùy chọn --qua-han"),
         (["nhiemvu"], "Không có lệnh “nhiemvu”"),
+        (["chat"], "Không có lệnh “chat”. Có phải là “chats”, “health”?"),
         (["report", "--period", "2024-Q4"], "Thiếu --plan"),
         (["tasks", "--agency", "Sở Nộ vụ"], "Không tìm thấy cơ quan “Sở Nộ vụ” (có phải: Sở Nội vụ?)"),
         (["files", "--agency", "So Tu phap x"], "Không tìm thấy cơ quan"),

@@ -106,8 +106,10 @@ def vietnamese(exc: Exception) -> str:
             return f"{_hint(exc)}: “{m.group(1)}” {_PATH_WHY[m.group(2)]}."
         return f"{_hint(exc)}: giá trị không hợp lệ."
     if isinstance(exc, usage.UsageError):
-        if m := re.match(r"No such command '(.*)'", exc.message):
-            return f"Không có lệnh “{m.group(1)}”. Xem “dondoc --help”."
+        if m := re.match(r"No such command '([^']*)'\.(?: Did you mean (.*)\?)?", exc.message):
+            close = ", ".join(f"“{c}”" for c in re.findall(r"'([^']*)'", m.group(2) or ""))
+            guess = f" Có phải là {close}?" if close else ""
+            return f"Không có lệnh “{m.group(1)}”.{guess} Xem “dondoc --help”."
         if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", exc.message):
             return f"Thừa tham số: {m.group(1)}. Xem “dondoc … --help”."
         if m := re.match(r"Option '(.*)' requires an argument", exc.message):
