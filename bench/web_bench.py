@@ -20,7 +20,8 @@ dates run over 2023–2025, most of them before the day measured (20/12/2024): t
 past ones are done (some after their day: done late), one open part in three has a
 progress answer. Every part has its audit rows (created by the import; done, progress by
 a chat), one in 200 a pending extension request; an agency in ten has no group bound;
-ten administrative files an agency, most of them late, a third of those with a letter.
+a hundred administrative files an agency (100,000 at the issue's size, as many as the
+parts), most of them late, a third of those with a letter.
 """
 
 from __future__ import annotations
@@ -96,8 +97,13 @@ PAGES: tuple[Visit, ...] = (
     Visit("/co-quan/{code}", "head"),
     Visit("/co-quan/{code}?xem=qua-han", "head"),
     Visit("/ho-so", "coordinator"),
+    Visit("/ho-so?xem=tre-han&xin-loi=chua-co&trang=500", "coordinator"),
+    Visit("/ho-so?xin-loi=dung-han", "coordinator"),
+    Visit("/ho-so?co-quan={code}", "coordinator"),
     Visit("/ho-so", "head"),
+    Visit("/ho-so?xem=sap-den-han", "head"),
     Visit("/cong-khai/ho-so-tre-han", "public"),
+    Visit("/cong-khai/ho-so-tre-han?xem=van-ban&trang=3", "public"),
     Visit("/quan-tri", "admin"),
     Visit("/quan-tri/nap", "admin"),
     Visit("/quan-tri/thoi-han", "admin"),
@@ -113,6 +119,7 @@ PARTS_A_TASK = 10
 LEADS = 8  # of a task's ten parts, as in the demo's plans ("UBND các huyện" each lead theirs)
 TASKS_A_PLAN = 100
 HEAD_EVERY = 10  # the head's agency leads in one task in this many
+FILES_AN_AGENCY = 100  # administrative files (hồ sơ) of each agency
 MOST_PARTS = 1_000_000  # ten times the issue's register
 MOST_REPEAT = 1000
 WARM_UP = 2
@@ -247,7 +254,7 @@ def build_register(url: str, parts: int) -> World:
                 conn.execute(insert(table), rows[start : start + 50_000])
         if requests:
             conn.execute(insert(ExtensionRequest), requests)
-        late_files(conn, rng, agencies, 10)
+        late_files(conn, rng, agencies, FILES_AN_AGENCY)
     with Session(engine) as s:
         fill = {"code": "a0", **_busiest_plan(s)}
     engine.dispose()

@@ -382,16 +382,6 @@ def test_publish_days_is_read_from_the_configuration(tmp_path: Path) -> None:
             Settings.load({"DONDOC_CONFIG": str(path)}, env_file=None)
 
 
-def test_the_benchmark_of_the_files_pages_runs_tiny() -> None:
-    """``python -m bench.web_files_bench`` times the pages on 100,000 files; CI runs it on
-    200 so that it keeps working (every page answers 200: it asserts that itself)."""
-    from bench.web_files_bench import PAGES, figures
-
-    [figure] = figures(0.002)
-    assert figure.name.startswith("web: slowest files page, 200 files") and figure.goal == 1.0
-    assert sum(len(paths) for paths in PAGES.values()) == 10
-
-
 async def test_a_file_due_on_the_next_working_day_without_a_letter_says_today_is_the_last_day(
     story: Web, tmp_path: Path
 ) -> None:

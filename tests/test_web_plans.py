@@ -386,3 +386,17 @@ async def test_the_agency_page_lists_its_extension_requests_and_their_answers(we
     await signed_in(web, COORDINATOR)
     justice = (await web.client.get("/co-quan/so-tu-phap")).text
     assert "Chưa có đề nghị gia hạn nào." in justice and "chờ ý kiến Bộ" not in justice
+
+
+async def test_a_head_opening_a_plan_without_their_parts_sees_it_empty(
+    web: Web, province: Province
+) -> None:
+    with session_scope(web.engine) as s:
+        other = Plan(number="45/KH-UBND", issued_on=date(2024, 9, 1), year=2024, title="PAR")
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    await signed_in(web, HEAD)
+    page = await web.client.get(f"/ke-hoach/{other_id}")
+    assert page.status_code == 200 and "45/KH-UBND" in page.text
+    assert rows_of(page.text) == []

@@ -82,8 +82,8 @@ def plan_summaries(
     session: Session, *, today: date, agency_id: int | None = None, plan_id: int | None = None
 ) -> list[PlanSummary]:
     """Every plan (plan ``plan_id`` alone when given), newest issued first, with its parts
-    counted; with ``agency_id`` (a head's view) the plans where that agency has parts, and
-    those parts alone counted. One aggregate query over the parts."""
+    counted; with ``agency_id`` (a head's view) those parts alone counted, and the list
+    holds the plans where that agency has parts (plan ``plan_id`` is there whatever it holds). One aggregate query over the parts."""
     query = (
         select(Task.plan_id, Assignment.status, func.count(), count_if(_overdue(today)))
         .join(Task, col(Assignment.task_id) == col(Task.id))
@@ -99,7 +99,8 @@ def plan_summaries(
         counts.setdefault(counted, {})[Status(status)] = number
         overdue[counted] = overdue.get(counted, 0) + late
     chosen = select(Plan) if plan_id is None else select(Plan).where(col(Plan.id) == plan_id)
-    plans = [p for p in session.exec(chosen).all() if agency_id is None or p.id in counts]
+    plans = [p for p in session.exec(chosen).all()
+             if agency_id is None or plan_id is not None or p.id in counts]  # fmt: skip
     ordered = sorted(plans, key=lambda p: (p.issued_on or date.min, p.number), reverse=True)
     return [PlanSummary(p.id, p.number, p.title, p.issued_on, counts.get(p.id, {}),  # type: ignore[arg-type]
                         overdue.get(p.id or 0, 0)) for p in ordered]  # fmt: skip
