@@ -258,6 +258,11 @@ def import_plan(
         school_year_end=settings.school_year_end, where=word.where if word else _line,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
+    if word:  # a column missing from the document's rows is missing from each of its tables
+        tables = ", ".join(f"Bảng {t.number}" for t in word.tables)
+        parsed.errors = [RowError(0, f"{tables}: {e.reason}", e.column)
+                         if e.line == 0 and e.reason.startswith("thiếu cột") else e
+                         for e in parsed.errors]  # fmt: skip
     plan = plan_by_number(session, parsed.meta.number)
     held = _held_tasks(session, plan)
     matched = _match_rows(parsed, held)
