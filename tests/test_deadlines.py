@@ -154,3 +154,20 @@ def test_parser_never_raises(text: str, year: int | None, result: str) -> None:
 @given(st.from_regex(r"(Trong năm|Quý|Tháng|Trước ngày|Hằng|Năm)? ?[0-9IVX/ .-]{0,14}"))
 def test_parser_never_raises_on_near_misses(text: str) -> None:
     assert parse_deadline(text, plan_year=2024).describe()
+
+
+@pytest.mark.parametrize(("cell", "first", "second"), [
+    ("Quý IV/2024 Quý IV/2025", "Quý IV/2024", "Quý IV/2025"),
+    ("Quý IV/2024\nQuý IV/2025", "Quý IV/2024", "Quý IV/2025"),
+    ("31/12/2024  31/12/2025", "31/12/2024", "31/12/2025"),
+    ("Tháng 6/2025\nTháng 12/2025", "Tháng 6/2025", "Tháng 12/2025"),
+])  # fmt: skip
+def test_two_deadlines_one_after_the_other_are_not_read_and_both_are_named(
+    cell: str, first: str, second: str
+) -> None:
+    got = parse_deadline(cell, plan_year=2024)
+    assert isinstance(got, Unspecified)
+    assert got.reason.startswith(f"hai thời hạn trong một ô: “{first}” và “{second}”")
+    # Said how they relate ("; ", "và"): milestones, the last one the due date, as before.
+    said = parse_deadline("Quý IV/2024; Quý IV/2025", plan_year=2024)
+    assert isinstance(said, DueDate) and "mốc cuối trong 2 mốc" in said.reading

@@ -241,6 +241,11 @@ def parse_deadline(
 
 def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     reading = parsed.reading
+    if reading is None and (two := _two_deadlines(original)):
+        raise _Unclear(
+            f"hai thời hạn trong một ô: “{two[0]}” và “{two[1]}”, không rõ hạn nào là hạn của "
+            "nhiệm vụ; hãy sửa ô trong kế hoạch hoặc đặt hạn bằng dondoc tasks set-deadline"
+        )
     if reading is None:
         unread = (
             f"; chưa hiểu phần “{parsed.leftover}”"
@@ -261,6 +266,19 @@ def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     if isinstance(reading, tp.Repeat):
         return _repeat(reading, ctx)
     return _bounded(reading, ctx, parsed.notes)
+
+
+def _two_deadlines(original: str) -> tuple[str, str] | None:
+    """The two deadlines of a cell that holds two, one after the other with nothing between
+    ("Quý IV/2024 Quý IV/2025", two paragraphs of a Word cell): each a day, month, quarter
+    or year read on its own. None for anything else (a cell that says how the two relate,
+    "Quý IV/2024; Quý IV/2025", is read by the grammar: milestones)."""
+    words = original.split()
+    for at in range(1, len(words)):
+        halves = " ".join(words[:at]), " ".join(words[at:])
+        if all(isinstance(tp.read(h).reading, tp.Bounded) for h in halves):
+            return halves
+    return None
 
 
 def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueDate:

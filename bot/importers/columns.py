@@ -19,7 +19,16 @@ _RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
         ("target", (("chi", "tieu"), ("target",))),
         ("task", (("nhiem", "vu"), ("noi", "dung"), ("giai", "phap"), ("task",))),
         ("deadline", (("tien", "do"), ("thoi", "gian"), ("thoi", "han"), ("deadline",), ("due",))),
-        ("lead", (("chu", "tri"), ("lead",))),
+        # "Đơn vị thực hiện", "Cơ quan thực hiện": a single agency column, the lead.
+        (
+            "lead",
+            (
+                ("chu", "tri"),
+                ("don", "vi", "thuc", "hien"),
+                ("co", "quan", "thuc", "hien"),
+                ("lead",),
+            ),
+        ),
         ("coordinate", (("phoi", "hop"), ("coordinate",), ("support",))),
         ("result", (("ket", "qua"), ("san", "pham"), ("result",), ("output",))),
     ],
@@ -103,6 +112,24 @@ LABELS = {
     "note": "Ghi chú",
 }
 
+# The headers read as each column a task table needs, for a message that says what to
+# write when the column is missing (the rules above read more; these are the usual ones).
+ACCEPTED = {
+    "number": ("STT", "TT", "Số TT"),
+    "task": ("Nhiệm vụ", "Nhiệm vụ cụ thể", "Nội dung công việc", "Giải pháp"),
+    "deadline": ("Tiến độ", "Thời hạn", "Thời hạn hoàn thành", "Thời gian hoàn thành",
+                 "Thời gian thực hiện"),
+    "lead": ("Chủ trì", "Cơ quan chủ trì", "Đơn vị chủ trì", "Đơn vị thực hiện",
+             "Cơ quan thực hiện"),
+}  # fmt: skip
+
+
+def missing_column(column: str) -> str:
+    """ "Tiến độ / Thời gian hoàn thành (tiêu đề đọc được: “Tiến độ”, “Thời hạn”, …)": a
+    missing column's label and the headers read as it."""
+    said = ", ".join(f"“{h}”" for h in ACCEPTED.get(column, ()))
+    return f"{LABELS[column]} (tiêu đề đọc được: {said})" if said else LABELS[column]
+
 
 # A task table's time columns: "Thời gian thực hiện" over "Bắt đầu | Hoàn thành". The
 # deadline is the end; a start is never taken for it.
@@ -181,6 +208,8 @@ def map_header(cells: Sequence[str], table: str) -> dict[str, int]:
                 break  # the deadline is chosen below, among all the time columns
             if column in found:
                 continue
+            if column == "lead" and {"phoi", "hop"} <= words and not {"chu", "tri"} <= words:
+                continue  # "Cơ quan phối hợp thực hiện": the coordinating agencies
             if any(all(w in words for w in alt) for alt in alternatives):
                 found[column] = index
                 break

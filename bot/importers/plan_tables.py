@@ -42,6 +42,7 @@ from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned
 from bot.importers.columns import LABELS, column_numbers, deadline_problem, map_header
+from bot.importers.issue_dates import read_issue_date
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
 
@@ -132,9 +133,6 @@ class DocumentPlan:
 # --- the plan's number, date, title and issuer ---------------------------------------------
 
 _NUMBER = re.compile(r"^\s*số\s*(?:hiệu)?\s*:\s*(\d+\s*/\s*[^\s,;()]+)", re.IGNORECASE)
-_PLACE_DATE = re.compile(
-    r"^[^,\d]{2,60},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
-)
 # Only a line that opens with it: "ban hành kèm theo Quyết định số …" in the body cites
 # another document.
 _ATTACHED = re.compile(
@@ -310,8 +308,9 @@ def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     if row.repeated_header or column_numbers(row.values):
         return True
     spread = _spread(row)
-    if "number" not in mapping:
-        return bool(map_header(spread, "tasks"))
+    if "number" not in mapping:  # a task's row has its text under the task column
+        task = spread[mapping["task"]] if mapping["task"] < len(spread) else ""
+        return task in ("", _spread(first)[mapping["task"]]) and bool(map_header(spread, "tasks"))
     number = spread[mapping["number"]]
     under_header = fold(number) == fold(_spread(first)[mapping["number"]])
     opens_row = re.match(r"^\s*[\dIVXA-Z]", number)
@@ -682,6 +681,7 @@ class PlanReader:
         self.attached: list[tuple[str, date | None]] = []  # each appendix's "Kèm theo …"
         self.errors: list[RowError] = []
         self.open_bracket = ""  # a line that opens a bracket it does not close
+        self.date_problems: list[str] = []  # an issue date incomplete or not a real day
 
     def line(self, text: str) -> None:
         """A line of text outside the task tables (a paragraph of the body, a line of a
@@ -716,8 +716,10 @@ class PlanReader:
         if m := _NUMBER.match(text):
             self.meta.number = self.meta.number or re.sub(r"\s+", "", m.group(1))
             self.header_done = True
-        elif m := _PLACE_DATE.match(text):
-            self.meta.issued_on = self.meta.issued_on or _date(m.group(1), m.group(2), m.group(3))
+        elif (said := read_issue_date(text)) is not None:  # issue 15 item 10: figures, blanks
+            self.meta.issued_on = self.meta.issued_on or said.on
+            self.meta.year = self.meta.year or (None if said.on else said.year)
+            self.date_problems += [said.problem] if said.problem else []
             self.header_done = True
         elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
@@ -777,7 +779,7 @@ class PlanReader:
         )
 
     def plan(self) -> DocumentPlan:
-        warnings = _contradictions(self.meta, self.attached)
+        warnings = [*self.date_problems, *_contradictions(self.meta, self.attached)]
         if self.attached:
             self.meta.number = self.meta.number or self.attached[0][0]
             self.meta.issued_on = self.meta.issued_on or self.attached[0][1]

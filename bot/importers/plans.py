@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from lxml.etree import XMLSyntaxError  # type: ignore[import-untyped]  # python-docx's parser
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
@@ -25,10 +26,13 @@ from bot.domain.agencies import Match, Registry, assign
 from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
 from bot.importers.errors import ImportFailed
+from bot.importers.file_kinds import check_plan_file
+from bot.importers.issue_dates import ISSUE_DATE
 from bot.importers.pdf import read_pdf
 from bot.importers.plan_tables import DocumentPlan, PlanTable
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
-from bot.importers.tabular import read_rows
+from bot.importers.tabular import FileProblem, read_rows
+from bot.importers.task_matching import Held, match_tasks
 from bot.importers.word import WORD, read_document
 from bot.models import (
     CHECK_NOW,
@@ -107,11 +111,14 @@ class ReroutedLine:
 @dataclass
 class TaskChange:
     """A task the import changes: each (what, old, new) an admin checks, in Vietnamese
-    ("Tiến độ", "Quý I/2025", "Quý II/2025"); an empty value is an empty cell."""
+    ("Tiến độ", "Quý I/2025", "Quý II/2025"); an empty value is an empty cell.
+    ``moved_from``: the task's key before, when the plan moved it (a row inserted above
+    it), its text unchanged."""
 
     line: int
     task_key: str
     changes: list[tuple[str, str, str]]
+    moved_from: str = ""
 
 
 # What a re-import may change in a task, as an admin names it, in the order they read it.
@@ -120,12 +127,17 @@ _CHANGE_LABELS = (
     ("result", "Kết quả/sản phẩm"), ("deadline_text", "Tiến độ"), ("lead_text", "Chủ trì"),
     ("coordinate_text", "Phối hợp"),
 )  # fmt: skip
+AGENCY_CELLS = frozenset({"Chủ trì", "Phối hợp"})  # labels of the agency cells
 
 
-def task_changes(task: Task, values: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(what, old, new) of each field of ``task`` that ``values`` changes: its cells, then
-    its due date where the cell is the same but reads to another day, then a word for the
-    rest (number, place, section)."""
+def task_changes(
+    task: Task, values: dict[str, Any], sections: Callable[[int | None], str] = lambda _: ""
+) -> list[tuple[str, str, str]]:
+    """(what, old, new) of each field of ``task`` that ``values`` changes that a user sees:
+    its cells, then its due date where the cell is the same but reads to another day (or
+    the reading in words, where only that changed), its number and its section (named by
+    ``sections``: a section's id → its title). The rest (the row's place in the file, the
+    order of the plan's tasks) is no change to show."""
     out = [
         (label, getattr(task, f) or "", values[f] or "")
         for f, label in _CHANGE_LABELS
@@ -134,9 +146,18 @@ def task_changes(task: Task, values: dict[str, Any]) -> list[tuple[str, str, str
     if not out and task.due_on != values["due_on"]:
         old, new = (f"{d:%d/%m/%Y}" if d else "" for d in (task.due_on, values["due_on"]))
         out.append(("Hạn", old, new))
-    named = {f for f, _ in _CHANGE_LABELS} | {"due_on", "source_line"}
-    if not out and any(getattr(task, f) != values[f] for f in _TASK_FIELDS if f not in named):
-        out.append(("Số thứ tự, vị trí hoặc mục", "", ""))
+    if not out:
+        old, new = (
+            from_record(kind, detail).describe()
+            for kind, detail in ((task.deadline_kind, task.deadline_detail),
+                                 (values["deadline_kind"], values["deadline_detail"]))
+        )  # fmt: skip
+        if old != new:
+            out.append(("Cách đọc tiến độ", old, new))
+    if task.number != values["number"]:
+        out.append(("Số thứ tự", task.number, values["number"]))
+    if task.section_id != values["section_id"]:
+        out.append(("Mục", sections(task.section_id), sections(values["section_id"])))
     return out
 
 
@@ -147,6 +168,9 @@ class PlanImportReport:
     tasks_new: int = 0
     tasks_changed: int = 0
     tasks_unchanged: int = 0
+    tasks_moved: int = 0  # moved in the plan (renumbered), nothing else a user sees changed
+    # Only the agency cells' wording changed, not the agencies read from them.
+    tasks_reworded: list[TaskChange] = field(default_factory=list)
     tasks_missing: list[str] = field(default_factory=list)
     changes: list[TaskChange] = field(default_factory=list)  # each task changed, and how
     warnings: list[str] = field(default_factory=list)  # to check, though no error
@@ -174,7 +198,8 @@ class PlanImportReport:
 
     @property
     def tasks_total(self) -> int:
-        return self.tasks_new + self.tasks_changed + self.tasks_unchanged
+        return (self.tasks_new + self.tasks_changed + self.tasks_unchanged + self.tasks_moved
+                + len(self.tasks_reworded))  # fmt: skip
 
 
 _TASK_FIELDS = (
@@ -233,8 +258,15 @@ def import_plan(
         school_year_end=settings.school_year_end, where=word.where if word else _line,
     )  # fmt: skip
     parsed.errors[:0] = meta_errors
+    if word:  # a column missing from the document's rows is missing from each of its tables
+        tables = ", ".join(f"Bảng {t.number}" for t in word.tables)
+        parsed.errors = [RowError(0, f"{tables}: {e.reason}", e.column)
+                         if e.line == 0 and e.reason.startswith("thiếu cột") else e
+                         for e in parsed.errors]  # fmt: skip
     plan = plan_by_number(session, parsed.meta.number)
-    routings = _route_rows(session, parsed, registry, history, on, mapping, plan)
+    held = _held_tasks(session, plan)
+    matched = _match_rows(parsed, held)
+    routings = _route_rows(session, parsed, registry, history, on, mapping, matched)
     _check_plan(path, rows[0].line, parsed, issuer is not None, word)
     former = {ids[c] for c in registry.entries if not history.exists(c, on)}
 
@@ -245,7 +277,7 @@ def import_plan(
     report.sections = [SectionReading(s.line, s.key, s.title) for s in parsed.sections]
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
     report.warnings = list(word.warnings) if word else []
-    if report.plan_date is None:
+    if report.plan_date is None and not any(w.startswith(ISSUE_DATE) for w in report.warnings):
         report.warnings.append(
             "văn bản không có ngày ban hành đọc được (dòng “…, ngày … tháng … năm …” hay “Kèm "
             "theo Kế hoạch số … ngày …”): kế hoạch không có ngày, hạn “… ngày kể từ ngày ký” "
@@ -268,7 +300,13 @@ def import_plan(
     assert plan.id is not None
 
     section_ids = _upsert_sections(session, plan.id, parsed)
-    existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+    titles = {
+        s.id: s.title for s in session.exec(select(Section).where(Section.plan_id == plan.id))
+    }
+    was = {k: t.key for k, t in matched.items()}  # each matched task's key before
+    taken = {t.id for t in matched.values()}
+    report.tasks_missing = sorted(t.key for t in held if t.id not in taken)
+    _free_moved_keys(session, held, {r.key for r in parsed.tasks}, matched)
     # Every part of the plan's tasks, read once (not one query, and one flush, per task).
     held_parts: dict[int, dict[int, Assignment]] = {}
     for part in session.exec(
@@ -296,7 +334,10 @@ def import_plan(
         }
         if plan.issued_on and values["due_on"] and values["due_on"] < plan.issued_on:
             report.due_before_plan.append(row.key)
-        task = existing.pop(row.key, None)
+        task = matched.get(row.key)
+        moved_from = was[row.key] if task is not None and was[row.key] != row.key else ""
+        if task is not None:
+            task.key = row.key
         if task is not None and task.deadline_set_to is not None:
             if task.deadline_set_for == row.cell("deadline"):
                 for f in DEADLINE_COLUMNS:
@@ -306,14 +347,32 @@ def import_plan(
                 task.deadline_set_to = task.deadline_set_for = None
                 report.deadlines_dropped.append(row.key)
         changed = task is None
+        routing = routings[row.key]
+        parts = {ids[p.code]: p for p in routing.parts}
         if task is None:
             task = Task(plan_id=plan.id, key=row.key, **values)
             report.tasks_new += 1
-        elif any(getattr(task, f) != values[f] for f in _TASK_FIELDS if f != "source_line"):
-            report.changes.append(TaskChange(row.line, row.key, task_changes(task, values)))
+        elif moved_from or any(getattr(task, f) != values[f] for f in _TASK_FIELDS
+                               if f != "source_line"):  # fmt: skip
+            seen = task_changes(task, values, lambda i: titles.get(i, "") if i else "")
+            change = TaskChange(row.line, row.key, seen, moved_from)
+            if moved_from:
+                # The move says the new number and section; the rest is what else changed.
+                change.changes = [c for c in seen if c[0] not in ("Số thứ tự", "Mục")]
+            if not change.changes and not moved_from:
+                report.tasks_unchanged += 1  # only where the row stands in the file
+            elif not change.changes:
+                report.changes.append(change)
+                report.tasks_moved += 1
+            elif {c[0] for c in change.changes} <= AGENCY_CELLS and _same_agencies(
+                held_parts.get(task.id or 0, {}), parts
+            ):
+                report.tasks_reworded.append(change)
+            else:
+                report.changes.append(change)
+                report.tasks_changed += 1
             for f in _TASK_FIELDS:
                 setattr(task, f, values[f])
-            report.tasks_changed += 1
             changed = True
         else:
             report.tasks_unchanged += 1
@@ -321,8 +380,6 @@ def import_plan(
         if task.id is None:
             session.flush()  # a new task: its parts need its id
         assert task.id is not None
-        routing = routings[row.key]
-        parts = {ids[p.code]: p for p in routing.parts}
         report.rerouted.extend(ReroutedLine(row.line, row.key, r) for r in routing.rerouted)
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         led = _sync_assignments(
@@ -343,7 +400,6 @@ def import_plan(
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
             progress(done, len(parsed.tasks))
-    report.tasks_missing = sorted(existing)
     report.general_refs = list(dict.fromkeys(report.general_refs))
     return report
 
@@ -354,30 +410,77 @@ class _Routing:
     rerouted: list[Rerouted]
 
 
+def _held_tasks(session: Session, plan: Plan | None) -> list[Task]:
+    """The plan's tasks already held, in the plan's order (none for a new plan)."""
+    if plan is None:
+        return []
+    query = select(Task).where(Task.plan_id == plan.id).order_by(col(Task.position), col(Task.id))
+    return list(session.exec(query))
+
+
+def _match_rows(parsed: ParsedPlan, held: Sequence[Task]) -> dict[str, Task]:
+    """Row key → the held task the row is (:func:`match_tasks`: by text, then by key)."""
+    by_key = {t.key: t for t in held}
+    pairs = match_tasks(
+        [Held(r.key, f"{r.cell('indicator')} {r.cell('task')}") for r in parsed.tasks],
+        [Held(t.key, f"{t.indicator} {t.text}") for t in held],
+    )
+    return {row_key: by_key[key] for row_key, key in pairs.items()}
+
+
+def _free_moved_keys(
+    session: Session, held: Sequence[Task], row_keys: set[str], matched: dict[str, Task]
+) -> None:
+    """Give each task that moves a key no row has, written at once: a plan's keys are
+    unique, and a task taking the key of one that moved further down would otherwise
+    meet it (the import then gives each its row's key). A task no row is (left as it is,
+    reported missing) whose key a row now has keeps its key with "~" and its id after it
+    ("2~41"): the row is another task."""
+    taken = {t.id for t in matched.values()}
+    moved = [t for k, t in matched.items() if t.key != k]
+    for task in moved:
+        task.key = f"~{task.id}"  # no STT starts with "~"
+        session.add(task)
+    for task in held:
+        if task.id not in taken and task.key in row_keys:
+            task.key = f"{task.key}~{task.id}"
+            moved.append(task)
+    if moved:
+        session.flush()
+
+
+def _same_agencies(held: dict[int, Assignment], parts: dict[int, Routed]) -> bool:
+    """Whether the agencies read from a task's cells, and their roles, are those of its
+    parts held (cancelled ones aside): the cells were reworded, not reassigned."""
+    now = {a.agency_id: a.role for a in held.values() if a.status != Status.CANCELLED}
+    return now == {agency_id: p.role for agency_id, p in parts.items()}
+
+
 def _route_rows(
     session: Session, parsed: ParsedPlan, registry: Registry, history: History, on: date,
-    mapping: Sequence[str], plan: Plan | None,
+    mapping: Sequence[str], matched: dict[str, Task],
 ) -> dict[str, _Routing]:  # fmt: skip
-    """Each row's parts on the day ``on``; what cannot be routed is added to the plan's
-    errors, by line."""
+    """Each row's parts on the day ``on`` (``matched``: row key → the task held for it);
+    what cannot be routed is added to the plan's errors, by line."""
     agencies = {c: Registered(e.name, e.kind.value) for c, e in registry.entries.items()}
     mapped = _read_mapping(registry, history, on, mapping, parsed.errors)
-    held: dict[str, set[str]] = {}
-    if plan is not None:
-        for task_key, code in session.exec(
-            select(Task.key, Agency.code)
-            .join(Assignment, col(Assignment.task_id) == col(Task.id))
+    held: dict[int, set[str]] = {}
+    task_ids = [t.id for t in matched.values()]
+    if task_ids:
+        for task_id, code in session.exec(
+            select(Assignment.task_id, Agency.code)
             .join(Agency, col(Assignment.agency_id) == col(Agency.id))
-            .where(Task.plan_id == plan.id)
+            .where(col(Assignment.task_id).in_(task_ids))
         ):
-            held.setdefault(task_key, set()).add(code)
+            held.setdefault(task_id, set()).add(code)
     out: dict[str, _Routing] = {}
     for row in parsed.tasks:
         if row.lead is None or row.coordinate is None:
             continue
+        task = matched.get(row.key)
         routing = route(
             assign(row.lead, row.coordinate), history=history, day=on, agencies=agencies,
-            held=held.get(row.key, ()), mapping=mapped,
+            held=held.get(task.id or 0, ()) if task else (), mapping=mapped,
         )  # fmt: skip
         parsed.errors.extend(RowError(row.line, e) for e in routing.errors)
         out[row.key] = _Routing(routing.parts, routing.rerouted)
@@ -420,11 +523,18 @@ def _read_mapping(
 
 def _read_document(path: Path) -> DocumentPlan | None:
     """The plan document in ``path`` read (Word or PDF); None for a CSV or XLSX table."""
+    check_plan_file(path)
     suffix = path.suffix.lower()
-    if suffix in WORD:
-        return read_document(path)
-    if suffix == ".pdf":
-        return read_pdf(path)
+    try:
+        if suffix in WORD:
+            return read_document(path)
+        if suffix == ".pdf":
+            return read_pdf(path)
+    except XMLSyntaxError:  # a part of the .docx (document.xml, numbering.xml…) is broken
+        raise FileProblem(
+            path, "tệp Word bị hỏng (nội dung bên trong không đọc được): mở bằng Word rồi lưu "
+            "lại (Word tự sửa tệp khi mở), rồi nhập lại",
+        ) from None  # fmt: skip
     return None
 
 

@@ -24,6 +24,7 @@ from bot.importers.columns import (
     deadline_problem,
     is_header,
     map_header,
+    missing_column,
     two_row_header,
 )
 from bot.importers.tabular import Row
@@ -163,9 +164,10 @@ def parse_plan_rows(
     if body < len(rows) and (labels := two_row_header(header_cells, rows[body].cells, "tasks")):
         header_cells, body = labels, body + 1
     header = map_header(header_cells, "tasks")
-    missing_cols = [LABELS[c] for c in ("task", "deadline") if c not in header]
+    # The number is a task's key: without it every row would be "no STT".
+    missing_cols = [missing_column(c) for c in ("number", "task", "deadline") if c not in header]
     if "lead" not in header and not default_lead:
-        missing_cols.append(LABELS["lead"])
+        missing_cols.append(missing_column("lead") + "; hoặc dùng --lead “tên cơ quan”")
     if "lead" in header and default_lead:
         column = header_cells[header["lead"]].strip()
         errors.append(
@@ -181,11 +183,12 @@ def parse_plan_rows(
         errors.append(RowError(rows[header_at].line, problem))
         return ParsedPlan(meta, [], [], errors)
     if missing_cols:
-        errors.append(RowError(rows[header_at].line, "thiếu cột: " + ", ".join(missing_cols)))
+        errors.append(RowError(rows[header_at].line, "thiếu cột: " + "; ".join(missing_cols)))
         return ParsedPlan(meta, [], [], errors)
 
     sections: list[SectionRow] = []
     tasks: list[TaskRow] = []
+    lettered: SectionRow | None = None  # the group whose rows are numbered a, b, c…
     levels: dict[int, str] = {}  # level → section number, for keys like "PL1.I"
     seen_keys: dict[str, int] = {}
     first = map_header(rows[header_at].cells, "tasks")
@@ -220,13 +223,20 @@ def parse_plan_rows(
                     previous.cells[name] = f"{previous.cells.get(name, '')} {value}".strip()
             continue
         section_key = ".".join(levels[lv] for lv in sorted(levels)) or None
-        if tasks and number.startswith(tasks[-1].number + ".") and _is_bare(tasks[-1]):
-            # "1 Theo dõi thi hành pháp luật" followed by 1.1, 1.2: a group, not a task.
+        letter = _LETTER.fullmatch(number) is not None
+        if not letter:
+            lettered = None
+        opens = number.startswith(tasks[-1].number + ".") or (
+            letter and lettered is None and not _LETTER.fullmatch(tasks[-1].number)
+        ) if tasks else False  # fmt: skip
+        if opens and _is_bare(tasks[-1]):
+            # "1 Theo dõi thi hành pháp luật" followed by 1.1, 1.2 (or a, b): a group, not a task.
             group = tasks.pop()
             sections.append(
                 SectionRow(group.key, group.number, group.cell("task") or group.cell("indicator"),
                            len(sections), group.line)
             )  # fmt: skip
+            lettered = sections[-1] if letter else None
         group_key = next(
             (s.key for s in reversed(sections)
              if number.startswith(s.number + ".")
@@ -234,6 +244,8 @@ def parse_plan_rows(
             section_key,
         )  # fmt: skip
         tkey = f"{section_key}.{number}" if section_key else number
+        if letter and lettered is not None:  # "a" under group "1": task 1.a
+            group_key, tkey = lettered.key, f"{lettered.key}.{number.rstrip(')')}"
         if tkey in seen_keys:
             errors.append(
                 RowError(
@@ -275,6 +287,16 @@ def _resolve(
 ) -> None:
     if not task.cell("task"):
         errors.append(RowError(task.line, "thiếu nội dung nhiệm vụ", "task"))
+    marked = [(label, column) for label, column in (("Chủ trì", "lead"), ("Phối hợp", "coordinate"))
+              if fold(task.cell(column)) in _MARKS]  # fmt: skip
+    for label, column in marked:
+        errors.append(RowError(task.line, (
+            f"ô {label} chỉ đánh dấu “{task.cell(column)}”, không ghi tên cơ quan: chưa đọc được "
+            "bảng đánh dấu (mỗi cơ quan một cột, hay cơ quan ở tên phụ lục, đánh “x” vào ô); "
+            f"hãy ghi tên cơ quan vào ô {label}"
+        ), column))  # fmt: skip
+    if marked:
+        return
     lead_text = task.cell("lead") or default_lead
     task.cells["lead"] = lead_text
     task.lead = registry.match(lead_text, scope=scope)
@@ -299,6 +321,10 @@ def _resolve(
                     column,
                 )
             )
+
+
+_MARKS = frozenset(("x", "v", "√", "✓", "✔", "☑", "☒", "*"))  # a tick, not a name
+_LETTER = re.compile(r"[a-zđ]\)?")  # a group's rows numbered "a", "b)", as plans do
 
 
 def _is_bare(task: TaskRow) -> bool:

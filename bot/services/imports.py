@@ -126,10 +126,14 @@ def summary(report: Report, *, dry_run: bool) -> str:
                 f"{n(report.updated)}, giữ nguyên {n(report.unchanged)} (đang giải quyết "
                 f"{n(kinds.get('open', 0))}, đã trả {n(kinds.get('returned', 0))}).")  # fmt: skip
     head = "Xem trước (chưa ghi gì)" if dry_run else "Đã nhập"
+    # Said only when there are some: most imports move and reword nothing.
+    moved = f", {verb}chuyển vị trí {report.tasks_moved}" if report.tasks_moved else ""
+    reworded = len(report.tasks_reworded)
+    reworded_said = f", chỉ đổi cách ghi cơ quan {reworded}" if reworded else ""
     return (
         f"{head} kế hoạch {report.plan}{' (mới)' if report.created else ''}: "
         f"{report.tasks_total} nhiệm vụ ({verb}thêm {report.tasks_new}, {verb}sửa "
-        f"{report.tasks_changed}, giữ nguyên {report.tasks_unchanged}); "
+        f"{report.tasks_changed}{moved}, giữ nguyên {report.tasks_unchanged}{reworded_said}); "
         f"{report.assignments_total} phần việc của cơ quan ({verb}thêm {report.assignments_new}, "
         f"{verb}hủy {report.assignments_cancelled})."
     )
@@ -142,14 +146,32 @@ _SHOWN_TEXT = 70  # characters of a changed text shown around what changed
 def changed_tasks(report: PlanImportReport) -> list[str]:
     """Each task the import changes (or would) and what changes in it, old → new, one
     line each: "Bảng 1, dòng 4 (mục 1): Tiến độ “Quý I/2025” → “Quý II/2025”"; the first
-    :data:`CHANGES_SHOWN`, then "và N nhiệm vụ khác"."""
+    :data:`CHANGES_SHOWN`, then "và N nhiệm vụ khác". A task the plan moved, its text
+    unchanged: "Bảng 1, dòng 5: mục 2 → mục 3 (chuyển vị trí, nội dung không đổi)". Tasks
+    whose agency cells are only worded otherwise (the same agencies read) come last, on
+    one line: "Cách ghi cơ quan đổi, cơ quan không đổi (93 nhiệm vụ): mục …"."""
     lines = []
     for change in report.changes[:CHANGES_SHOWN]:
         what = "; ".join(label if not old and not new else f"{label} {_quoted(old, new)}"
                          for label, old, new in change.changes)  # fmt: skip
-        lines.append(f"{report.where(change.line)} (mục {change.task_key}): {what}")
+        if change.moved_from:
+            # Matched by its text, which may differ in case or punctuation only.
+            same = all(label != "Nội dung" for label, _, _ in change.changes)
+            move = f"mục {change.moved_from} → mục {change.task_key} (chuyển vị trí"
+            move += f"{', nội dung không đổi' if same else ''}){'; ' + what if what else ''}"
+            lines.append(f"{report.where(change.line)}: {move}")
+        else:
+            lines.append(f"{report.where(change.line)} (mục {change.task_key}): {what}")
     if len(report.changes) > CHANGES_SHOWN:
         lines.append(f"và {len(report.changes) - CHANGES_SHOWN} nhiệm vụ khác")
+    if reworded := report.tasks_reworded:
+        keys = [c.task_key for c in reworded[:CHANGES_SHOWN]]
+        more = f" và {len(reworded) - len(keys)} nhiệm vụ khác" if len(reworded) > len(keys) else ""
+        first = reworded[0].changes[0]
+        lines.append(
+            f"Cách ghi cơ quan đổi, cơ quan không đổi ({len(reworded)} nhiệm vụ, ví dụ {first[0]} "
+            f"{_quoted(first[1], first[2])}): mục {', '.join(keys)}{more}"
+        )
     return lines
 
 

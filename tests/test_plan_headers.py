@@ -1,0 +1,123 @@
+"""A task table's headers as plans word them, what is said when a column is missing or a
+layout is not read, and groups whose rows are numbered a, b, c."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.importers.columns import map_header
+from bot.importers.errors import ImportFailed
+from bot.importers.plans import PlanImportReport, import_plan
+from tests.docx_plans import PlanDocument, TableRow
+from tests.province import IMPORT_DAY, SETTINGS
+
+
+def document(folder: Path, header: list[str], *rows: list[str]) -> Path:
+    doc = PlanDocument()
+    doc.header_block(["UBND TỈNH"], "60/KH-UBND", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    doc.paragraph("KẾ HOẠCH")
+    doc.table(len(header), [TableRow(header, header=True), *(TableRow(r) for r in rows)])
+    return doc.save(folder / "kh.docx")
+
+
+def preview(engine: Engine, path: Path) -> PlanImportReport:
+    with Session(engine) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        session.rollback()
+    return report
+
+
+def refused(engine: Engine, path: Path) -> list[str]:
+    with pytest.raises(ImportFailed) as failed, Session(engine) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    return [e.reason for e in failed.value.errors]
+
+
+@pytest.mark.parametrize(("header", "row"), [
+    (["TT", "Nội dung công việc", "Đơn vị thực hiện", "Đơn vị phối hợp", "Thời hạn"],
+     ["1", "Việc A", "Sở Nội vụ", "", "Quý I/2025"]),
+    (["STT", "Nội dung", "Cơ quan thực hiện", "Thời gian", "Kết quả/Sản phẩm"],
+     ["1", "Việc A", "Sở Nội vụ", "Quý I/2025", "Báo cáo"]),
+    (["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Cơ quan phối hợp thực hiện", "Thời gian thực hiện"],
+     ["1", "Việc A", "Sở Nội vụ", "", "Quý I/2025"]),
+    (["STT", "Nhiệm vụ", "Cơ quan, đơn vị thực hiện", "Thời hạn hoàn thành"],
+     ["1", "Việc A", "Sở Nội vụ", "Quý I/2025"]),
+])  # fmt: skip
+def test_a_single_agency_column_is_the_lead_and_the_time_words_the_deadline(
+    registry_engine: Engine, tmp_path: Path, header: list[str], row: list[str]
+) -> None:
+    report = preview(registry_engine, document(tmp_path, header, row))
+    assert [r.lead.codes for r in report.readings] == [("so-noi-vu",)]
+    assert report.readings[0].deadline.startswith("Hạn 31/03/2025")
+
+
+def test_the_coordinating_column_that_says_thuc_hien_is_not_the_lead() -> None:
+    got = map_header(
+        ["STT", "Nhiệm vụ", "Chủ trì", "Cơ quan phối hợp thực hiện", "Tiến độ"], "tasks"
+    )
+    assert (got["lead"], got["coordinate"]) == (2, 3)
+    # "Cơ quan thực hiện" over "Chủ trì" | "Phối hợp": the two read apart, as before.
+    two = map_header(["STT", "Nhiệm vụ", "Cơ quan thực hiện Chủ trì",
+                      "Cơ quan thực hiện Phối hợp", "Tiến độ"], "tasks")  # fmt: skip
+    assert (two["lead"], two["coordinate"]) == (2, 3)
+
+
+def test_a_table_without_stt_names_that_column_not_the_task_one(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = document(tmp_path, ["Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp",
+                               "Thời gian hoàn thành"],
+                    ["Việc không STT 1", "Sở Nội vụ", "", "Quý I/2025"],
+                    ["Việc không STT 2", "Sở Tư pháp", "", "Quý II/2025"])  # fmt: skip
+    assert refused(registry_engine, path) == [
+        "Bảng 1: thiếu cột: STT (tiêu đề đọc được: “STT”, “TT”, “Số TT”)"
+    ]
+
+
+def test_a_missing_lead_column_names_the_table_and_the_headers_read(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = document(tmp_path, ["STT", "Nhiệm vụ", "Tiến độ"], ["1", "Việc A", "Quý I/2025"])
+    assert refused(registry_engine, path) == [
+        "Bảng 1: thiếu cột: Cơ quan chủ trì (tiêu đề đọc được: “Chủ trì”, “Cơ quan chủ trì”, "
+        "“Đơn vị chủ trì”, “Đơn vị thực hiện”, “Cơ quan thực hiện”); hoặc dùng --lead “tên cơ "
+        "quan”"
+    ]
+
+
+def test_x_marks_instead_of_agencies_are_said_to_be_a_layout_not_read(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = document(tmp_path, ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Tiến độ"],
+                    ["1", "Việc A", "x", "", "Quý I/2025"],
+                    ["2", "Việc B", "Sở Nội vụ", "X", "Quý I/2025"])  # fmt: skip
+    reasons = refused(registry_engine, path)
+    assert len(reasons) == 2 and all("chưa đọc được bảng đánh dấu" in r for r in reasons)
+    assert reasons[0].startswith("ô Chủ trì chỉ đánh dấu “x”, không ghi tên cơ quan")
+    assert reasons[1].startswith("ô Phối hợp chỉ đánh dấu “X”")
+    assert not any("không có trong danh mục" in r for r in reasons)
+
+
+def test_a_bare_row_followed_by_rows_a_b_is_a_group_like_one_followed_by_1_1(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    path = document(tmp_path, ["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Tiến độ"],
+                    ["I", "CẢI CÁCH THỂ CHẾ", "", "", ""],
+                    ["1", "Nhóm việc rà soát văn bản", "", "", ""],
+                    ["a", "Rà soát văn bản", "Sở Tư pháp", "", "Quý I/2025"],
+                    ["b)", "Kiểm tra văn bản", "Sở Tư pháp", "", "Quý II/2025"],
+                    ["2", "Nhóm việc thứ hai", "", "", ""],
+                    ["a", "Việc 2a", "Sở Nội vụ", "", "Quý III/2025"],
+                    ["3", "Việc ba", "Sở Nội vụ", "", "Quý III/2025"],
+                    ["a", "Việc a sau một việc", "Sở Nội vụ", "", "Quý III/2025"])  # fmt: skip
+    report = preview(registry_engine, path)
+    assert [(s.key, s.title) for s in report.sections] == [
+        ("I", "CẢI CÁCH THỂ CHẾ"), ("I.1", "Nhóm việc rà soát văn bản"),
+        ("I.2", "Nhóm việc thứ hai"),
+    ]  # fmt: skip
+    # A letter after a task that has its own agencies and deadline stays a task of its own.
+    assert [r.task_key for r in report.readings] == ["I.1.a", "I.1.b", "I.2.a", "I.3", "I.a"]
