@@ -25,7 +25,16 @@ from bot.importers.tabular import FileProblem
 from bot.models import Plan, Task
 from tests.cli import Dondoc
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
-from tests.docx_plans import NESTED, SEED_PLANS, Span, TableRow, read_seed, seed_document
+from tests.docx_plans import (
+    ABOVE,
+    NESTED,
+    SEED_PLANS,
+    Cell,
+    Span,
+    TableRow,
+    read_seed,
+    seed_document,
+)
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import (
@@ -41,9 +50,12 @@ from tests.test_word_import import (
 __all__ = ["registry"]  # the fixture, shared with the Word importer's tests
 
 
-# Tasks whose empty deadline, at the top of a page under a box merged down to the end of
-# the page before, is read as that box's value (see the test).
-_CARRIED = {"002_dongnai_336_2024.csv": {"PL24.III.9": "31/12/2024"}}
+_EMPTY_AT_TOP = {
+    "002_dongnai_336_2024.csv": [
+        "Bảng 5, dòng 48 (trang 34), cột Thời gian hoàn thành: ô trống ở đầu trang, có thể "
+        "thuộc ô gộp “31/12/2024” ở trang trước: hãy đối chiếu bản Word và đặt thời hạn nếu cần"
+    ]
+}
 
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEED_PLANS.glob("*.csv")))
@@ -60,14 +72,12 @@ def test_pdf_version_of_each_seed_plan_gives_the_csv_tasks(
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
     for key in expected:
-        if key in _CARRIED.get(seed, {}):
-            # Printed alike: a box merged down to a page's end over an empty cell at the
-            # next page's top, and the box going on over the page (Word's vMerge). The
-            # reader takes the box's value, and says so in the preview.
-            assert got[key][5] == _CARRIED[seed][key] and not expected[key][5]
-            assert any("coi là cùng ô gộp kéo sang trang" in n for n in read_pdf(document).notes)
-            continue
         assert got[key] == expected[key], key
+    # A box merged down to a page's end over an empty cell at the next page's top prints as
+    # a box merged over the page would: the cell is read empty (as the CSV has it), said.
+    assert [w for w in from_pdf.warnings if "ô trống ở đầu trang" in w] == _EMPTY_AT_TOP.get(
+        seed, []
+    )
     assert from_pdf.tasks_total == from_csv.tasks_total > 0
     assert from_pdf.assignments_total == from_csv.assignments_total
     if meta.get("Ngày ban hành"):  # read from the document, not given
@@ -306,6 +316,54 @@ def test_a_line_printed_over_two_lines_in_brackets_is_read_whole(tmp_path: Path)
         ("Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ Y TẾ", "SỞ Y TẾ")]  # fmt: skip
 
 
+def _deadline_over_a_page(tmp_path: Path, top: list[Cell]) -> Path:
+    """A task table over two pages: "Quý I năm 2025" merged over the last two rows of the
+    first page, then on the next page (its header again) the deadlines ``top`` of rows 3
+    and 4. (No word longer than the header's, so that both parts are printed alike.)"""
+    header = ["STT", "Nhiệm vụ cụ thể", "Thời gian hoàn thành", "Cơ quan chủ trì", "Phối hợp"]
+    document = PlanPdf()
+    document.header_block(["SỞ NỘI VỤ"], "9/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    for part, deadlines in (("12", ["Quý I năm 2025", ABOVE]), ("34", top)):
+        rows = [TableRow(header, header=True)]
+        for n, deadline in zip(part, deadlines, strict=True):
+            rows.append(TableRow([n, f"Việc số {n}", deadline, "Sở Nội vụ", ""]))
+        document.table(len(header), rows)
+        document.page_break()
+    return document.save(tmp_path / "qua-trang.pdf")
+
+
+def test_an_empty_merged_box_at_a_page_top_goes_on_from_the_box_above(tmp_path: Path) -> None:
+    """The deadline's box on the new page is empty and spans rows 3 and 4: no document
+    leaves an empty merged box of its own, so it is the box above going on over the page."""
+    plan = read_pdf(_deadline_over_a_page(tmp_path, ["", ABOVE]))
+    at = plan.rows[0].cells.index("Tiến độ")
+    assert [r.cells[at] for r in plan.rows[1:]] == ["Quý I năm 2025"] * 4
+    assert plan.warnings == [] and plan.errors == []
+
+
+def test_an_empty_cell_at_a_page_top_under_a_merged_box_is_left_empty_and_said(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """An empty box of one row at a page's top, under a box merged down to the end of the
+    page before, prints alike whether that box goes on or the cell is empty: never guessed,
+    the task has no deadline, and the warning says where and which value it may be."""
+    path = _deadline_over_a_page(tmp_path, ["", "Quý II năm 2025"])
+    plan = read_pdf(path)
+    at = plan.rows[0].cells.index("Tiến độ")
+    assert [r.cells[at] for r in plan.rows[1:]] == [
+        "Quý I năm 2025", "Quý I năm 2025", "", "Quý II năm 2025"]  # fmt: skip
+    warning = (
+        "Bảng 1, dòng 5 (trang 2), cột Thời gian hoàn thành: ô trống ở đầu trang, có thể thuộc "
+        "ô gộp “Quý I năm 2025” ở trang trước: hãy đối chiếu bản Word và đặt thời hạn nếu cần"
+    )
+    assert plan.warnings == [warning] and plan.notes == []
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        session.rollback()
+    assert warning in report.warnings
+    assert [report.where(u.line) for u in report.unspecified] == ["Bảng 1, dòng 5 (trang 2)"]
+
+
 @pytest.mark.parametrize("seed", sorted(LIBREOFFICE.SEEDS))
 def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
     registry: Engine, tmp_path: Path, seed: str
@@ -318,10 +376,38 @@ def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
     from_csv, from_pdf, expected, got = both.csv, both.document, both.expected, both.got
     assert from_pdf.plan == from_csv.plan
     assert list(got) == list(expected)
+    unsure = _UNSURE.get(seed, {})
     for key in expected:
+        if key in unsure:
+            # The only difference: a deadline merged down over a page break in the Word
+            # document, printed as an empty box of one row at the new page's top, which
+            # looks the same as an empty cell. Left empty, said, to be set by an admin.
+            value, warning = unsure[key]
+            assert expected[key][5] == value and got[key][5:7] == ("", "unspecified")
+            assert got[key][:5] + got[key][10:11] == expected[key][:5] + expected[key][10:11]
+            assert [p[:2] for p in got[key][11]] == [p[:2] for p in expected[key][11]]
+            assert warning in from_pdf.warnings
+            assert key in [u.task_key for u in from_pdf.unspecified]
+            continue
         assert got[key] == expected[key], key
+    assert sum(w.endswith("nếu cần") and "ô trống ở đầu trang" in w
+               for w in from_pdf.warnings) == len(unsure)  # fmt: skip
     assert from_pdf.tasks_total == from_csv.tasks_total > 0
     assert from_pdf.assignments_total == from_csv.assignments_total
+
+
+# (its deadline in the CSV, the warning) of each task whose deadline the PDF leaves in
+# doubt.
+_UNSURE = {
+    "002_dongnai_336_2024": {
+        "PL1.II.3": (
+            "Thường xuyên",
+            "Bảng 1, dòng 12 (trang 4), cột Thời gian hoàn thành: ô trống "
+            "ở đầu trang, có thể thuộc ô gộp “Thường xuyên” ở trang trước: hãy đối chiếu bản "
+            "Word và đặt thời hạn nếu cần",
+        ),
+    }
+}
 
 
 def test_libreoffice_narrow_columns_dates_bullets_and_the_wrapped_header_block(

@@ -225,8 +225,9 @@ class GridRow:
     # grid columns whose last line is full to the cell's edge with no space after it (a
     # word, number or date the page's end may have broken: goes on in the next part)
     full: set[int] = field(default_factory=set)
-    # grid columns given the value of a box merged down over the page break above
-    carried: set[int] = field(default_factory=set)
+    # grid columns left empty at the top of a page, under a box merged down to the end of
+    # the page before, with nothing to tell whether that box goes on: column → its value
+    unsure: dict[int, str] = field(default_factory=dict)
     # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
     # read as the cell's text in print order
     nested: set[int] = field(default_factory=set)
@@ -388,14 +389,14 @@ class _TaskTable:
             if column_numbers(row.values):
                 continue
             cells = self._cells(row)
-            for c in sorted(row.carried):
+            for c, value in sorted(row.unsure.items()):
                 name = next((n for n, i in self.columns.items() if i == c), "")
-                label = clean(_at(self.grid[0], c)) if self.header_rows else ""
-                label = label or _HEADER_LABELS.get(name, name)  # never the code's own name
-                notes.append(
-                    f"dòng {row.index} (trang {row.page}): ô “{label}” để trống ở đầu trang, "
-                    f"dưới ô gộp “{clean(row.values[c])}” ở cuối trang trước: coi là cùng ô "
-                    "gộp kéo sang trang (hãy đối chiếu bản Word)"
+                label = labels.get(name) or clean(_at(self.grid[0], c)) or f"thứ {c + 1}"
+                advice = "đặt thời hạn" if name == "deadline" else "sửa ô này"
+                warnings.append(
+                    f"dòng {row.index} (trang {row.page}), cột {label}: ô trống ở đầu trang, có "
+                    f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
+                    f"{advice} nếu cần"
                 )
             for c in sorted(row.nested):
                 name = next((n for n, i in self.columns.items() if i == c), "")
@@ -563,13 +564,28 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
     """Give the boxes merged down over the page their value in the new part (see
     :meth:`PlanReader.continue_table`): in its first row when that row opens a task (one
     with no STT is the task above broken over the page, which has the value already), and
-    in the rows below it merged with it."""
+    in the rows below it merged with it.
+
+    A box goes on over the page only where the new page shows it: its box there has no
+    top rule (``open_top``), or is empty and merged over several rows (no document leaves
+    an empty merged box of its own). An empty box of one row under a box merged down to
+    the page's end looks the same whether that box goes on or the cell is just empty: it
+    is left empty and marked (:attr:`GridRow.unsure`), for an admin to check."""
     number = table.columns.get("number")
     values = dict(enumerate(last.values))
     carried: set[int] | None = None  # None: the first row not read yet
 
     def rows_after(row: GridRow) -> list[GridRow]:
         return grid[grid.index(row) + 1 :]
+
+    def boxes(columns: set[int], row: GridRow) -> set[int]:
+        return {
+            c
+            for c in columns
+            if c != number
+            and values.get(c, "").strip()
+            and not any(start < c < start + span for start, span in row.starts)
+        }  # fmt: skip  (a cell spanning it, "III. Chỉ số PAR", stops the box)
 
     for row in grid:
         if carried is None and table.header_row(row):
@@ -578,18 +594,15 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
         if carried is None:
             # A row with no STT is the last task broken over the page: each of its boxes
             # is that task's, and goes on to the rows merged with it.
-            # A box merged down from the row's first over the rows below it, left empty:
-            # the box above the page break going on.
             below = next((r for r in rows_after(row) if not table.header_row(r)), None)
             merged = below.continued if below is not None else set()
-            columns = (open_top | last.continued | merged) if opens else set(range(len(row.values)))
-            columns = {
-                c
-                for c in columns
-                if c != number
-                and values.get(c, "").strip()
-                and not any(start < c < start + span for start, span in row.starts)
-            }  # fmt: skip  (a cell spanning it, "III. Chỉ số PAR", stops the box)
+            if opens:
+                columns = boxes(open_top | merged, row)
+                for c in sorted(boxes(last.continued, row) - columns):
+                    if c < len(row.values) and not row.values[c].strip():
+                        row.unsure[c] = values[c]
+            else:
+                columns = boxes(set(range(len(row.values))), row)
             for c in columns:
                 if row.values[c].strip() and not opens:
                     values[c] = f"{values[c]}\n{row.values[c]}"
@@ -600,8 +613,6 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
         for c in columns:
             if c < len(row.values) and not row.values[c].strip() and (opens or carried):
                 row.values[c] = values[c]
-                if opens and c not in row.continued:
-                    row.carried.add(c)
                 if not any(start == c for start, _ in row.starts):
                     row.starts.append((c, 1))
                     row.starts.sort()
@@ -755,8 +766,10 @@ class PlanReader:
         """More rows of the last task table (its part on the next page), counted on from
         its rows. A cell merged down over the page break, as Word's vMerge goes on, gives
         its value to the new part's first task row where that row's cell is empty (and to
-        the rows merged with it): a column in ``open_top`` (its box has no top border on
-        the new page), or one whose box was merged over the last rows of the part before."""
+        the rows merged with it) where the new page shows the box going on: a column in
+        ``open_top`` (its box has no top border on the new page), or one whose box there is
+        empty and merged over several rows. An empty cell of one row under a box merged down
+        to the page's end is left empty and warned about (it may be either)."""
         found = self.found[-1]
         table = found.grid
         for row in grid:
