@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx.oxml import parse_xml
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -707,4 +708,90 @@ def test_every_problem_in_a_document_names_table_row_and_column_in_vietnamese(
         "Trụ Học”",
         "Bảng 1, dòng 3, cột Tiến độ: tiến độ “Quý V/2025”: không có quý 5",
         "Bảng 1, dòng 4, cột STT: STT “1” trùng với Bảng 1, dòng 3 trong cùng mục",
+    ]
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_TRACKED = 'w:id="{}" w:author="A" w:date="2024-10-01T00:00:00Z"'
+
+
+def _runs(paragraph: Any, *xml: str) -> None:
+    """Append to ``paragraph`` (python-docx) the elements ``xml`` (w:r, w:ins, w:sdt…)."""
+    for item in xml:
+        paragraph._p.append(parse_xml(item.replace(">", f" {_W}>", 1)))
+
+
+def _r(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_text_is_read_as_word_shows_it_tracked_changes_accepted_controls_and_fields(
+    tmp_path: Path,
+) -> None:
+    """Tracked insertions are in and deletions out (the text as published); a content
+    control's, smart tag's, simple field's and hyperlink's text is the paragraph's; a
+    heading in a content control, a table row in one (a repeating section), a row deleted
+    with changes tracked left out: in cells, in the header block and in appendix titles."""
+    document = PlanDocument()
+    doc = document.doc
+    header = doc.add_paragraph()
+    _runs(
+        header,
+        _r("Số: "),
+        f"<w:fldSimple w:instr=' DOCPROPERTY So '>{_r('31/KH-SNV')}</w:fldSimple>",
+    )
+    _runs(doc.add_paragraph(), _r("PHỤ LỤC 1"))
+    title = doc.add_paragraph()
+    _runs(title, _r("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA "),
+          f"<w:ins {_TRACKED.format(1)}>{_r('SỞ TƯ PHÁP')}</w:ins>",
+          f"<w:del {_TRACKED.format(2)}><w:r><w:delText>SỞ NỘI VỤ</w:delText></w:r></w:del>")  # fmt: skip
+    sdt = parse_xml(f"<w:sdt {_W}><w:sdtPr/><w:sdtContent/></w:sdt>")
+    title._p.addnext(sdt)
+    sdt[1].append(title._p)  # the title's paragraph inside a content control
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["1", "", "", "", ""]),
+        TableRow(["2", "Việc có thẻ thông minh", "", "", ""]),
+        TableRow(["3", "Việc có liên kết", "", "", ""]),
+        TableRow(["4", "Dòng đã xóa", "Quý I/2025", "", ""]),
+    ])  # fmt: skip
+    cell = table.cell(1, 1).paragraphs[0]
+    _runs(cell, _r("Rà soát "), f"<w:ins {_TRACKED.format(3)}>{_r('thủ tục ')}</w:ins>",
+          f"<w:del {_TRACKED.format(4)}><w:r><w:delText>văn bản </w:delText></w:r></w:del>",
+          f"<w:moveTo {_TRACKED.format(5)}>{_r('hành chính')}</w:moveTo>")  # fmt: skip
+    _runs(
+        table.cell(1, 2).paragraphs[0],
+        _r("Tháng 1"),
+        f"<w:sdt><w:sdtPr/><w:sdtContent>{_r('2')}</w:sdtContent></w:sdt>",
+        _r("/2025"),
+    )
+    _runs(
+        table.cell(2, 2).paragraphs[0],
+        _r("Ngày "),
+        f"<w:smartTag w:uri='urn:x' w:element='date'>{_r('31/12/2025')}</w:smartTag>",
+    )
+    _runs(
+        table.cell(3, 2).paragraphs[0],
+        _r("Quý "),
+        f"<w:fldSimple w:instr=' QUOTE IV '>{_r('IV')}</w:fldSimple>",
+        _r("/2025"),
+    )
+    _runs(table.cell(3, 1).paragraphs[0],
+          f"<w:hyperlink w:anchor='x'>{_r(' (xem mục 2)')}</w:hyperlink>")  # fmt: skip
+    _runs(table.cell(2, 3).paragraphs[0], f"<w:ins {_TRACKED.format(6)}>{_r('Sở Nội vụ')}</w:ins>")
+    # Row 4 deleted with changes tracked; row 3 inside a content control (a repeating section).
+    table.rows[4]._tr.get_or_add_trPr().append(parse_xml(f"<w:del {_W} {_TRACKED.format(7)}/>"))
+    row = table.rows[3]._tr
+    section = parse_xml(f"<w:sdt {_W}><w:sdtPr/><w:sdtContent/></w:sdt>")
+    row.addprevious(section)
+    section[1].append(row)
+    path = document.save(tmp_path / "kh.docx")
+    plan = read_word(path)
+    assert plan.meta.number == "31/KH-SNV"
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP", "SỞ TƯ PHÁP")]  # fmt: skip
+    assert [r.cells[1:4] for r in plan.rows[2:]] == [
+        ("Rà soát thủ tục hành chính", "Tháng 12/2025", "SỞ TƯ PHÁP"),
+        ("Việc có thẻ thông minh", "Ngày 31/12/2025", "Sở Nội vụ"),
+        ("Việc có liên kết (xem mục 2)", "Quý IV/2025", "SỞ TƯ PHÁP"),
     ]

@@ -6,7 +6,10 @@ on its grid (a horizontally merged cell, w:gridSpan, is one value in its first c
 vertically merged cell, w:vMerge, is marked continued in each row it spans; a header row
 marked to repeat on each page, w:tblHeader); a cell of several paragraphs as one line per
 paragraph, a numbered or bulleted paragraph (w:numPr) with its bullet or number as Word
-shows it, a table inside a cell one line a row. A legacy .doc is converted by LibreOffice where it is installed.
+shows it, a table inside a cell one line a row; a paragraph's text as Word shows it, with
+tracked changes accepted (insertions in, deletions out) and the text of content controls,
+smart tags, simple fields and hyperlinks, and paragraphs, rows and cells inside content
+controls read where they stand. A legacy .doc is converted by LibreOffice where it is installed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +87,70 @@ def read_word(path: Path) -> DocumentPlan:
         ) from None
     text = _Text(_Numbering(document))
     reader = PlanReader()
-    for block in document.iter_inner_content():
+    for block in _blocks(document.element.body, document._body):
         if isinstance(block, Paragraph):
             reader.line(text.paragraph(block))
         else:
             reader.table(_grid(block, text))
     reader.check_found(path)
     return reader.plan()
+
+
+# --- what Word shows ----------------------------------------------------------------------
+
+# Elements whose runs Word shows as the paragraph's text: a tracked insertion (accepted,
+# as the published text reads), text moved here, a smart tag, a simple field's result, a
+# hyperlink, custom XML, a direction override. A tracked deletion (w:del) and text moved
+# away (w:moveFrom) are not shown; a content control (w:sdt) shows its w:sdtContent.
+_SHOWN = frozenset(
+    qn(f"w:{tag}")
+    for tag in ("ins", "moveTo", "smartTag", "fldSimple", "hyperlink", "customXml", "dir", "bdo")
+)
+_CONTAINERS = frozenset({qn("w:sdt"), qn("w:customXml")})  # around blocks, rows or cells
+
+
+def _shown(element: Any) -> str:
+    """The text of the runs in ``element`` (a w:p) as Word shows it, tracked changes
+    accepted (see ``_SHOWN``)."""
+    out: list[str] = []
+    for child in element:
+        if child.tag == qn("w:r"):
+            out.append(child.text)  # python-docx's run: w:t, tabs and breaks
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                out.append(_shown(content))
+        elif child.tag in _SHOWN:
+            out.append(_shown(child))
+    return "".join(out)
+
+
+def _inside(element: Any, tag: str) -> Iterator[Any]:
+    """The children of ``element`` tagged ``tag`` (w:p and w:tbl for ``"block"``), also
+    those inside a content control or custom XML around them (a repeating section's rows,
+    a title in a content control)."""
+    tags = {qn("w:p"), qn("w:tbl")} if tag == "block" else {qn(tag)}
+    for child in element:
+        if child.tag in tags:
+            yield child
+        elif child.tag in _CONTAINERS:
+            content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
+            if content is not None:
+                yield from _inside(content, tag)
+
+
+def _blocks(element: Any, parent: Any) -> Iterator[Paragraph | Table]:
+    """The paragraphs and tables of a body or cell ``element``, in order (see
+    :func:`_inside`); ``parent``: their python-docx parent."""
+    for child in _inside(element, "block"):
+        yield Paragraph(child, parent) if child.tag == qn("w:p") else Table(child, parent)
+
+
+def _rows(table: Table) -> Iterator[Any]:
+    """The table's rows (w:tr), a row deleted with changes tracked left out."""
+    for tr in _inside(table._tbl, "w:tr"):
+        if tr.trPr is None or tr.trPr.find(qn("w:del")) is None:
+            yield tr
 
 
 # --- paragraphs and numbering --------------------------------------------------------------
@@ -185,7 +246,7 @@ class _Text:
     def paragraph(self, paragraph: Paragraph) -> str:
         """The paragraph as shown: its bullet or list number, then its text. An STT column
         numbered by Word shows the number alone ("1.")."""
-        text = unicodedata.normalize("NFC", paragraph.text).replace("\u00a0", " ").strip()
+        text = unicodedata.normalize("NFC", _shown(paragraph._p)).replace("\u00a0", " ").strip()
         prefix = self.numbering.prefix(paragraph)
         if not text:
             return "" if prefix.startswith(("-", "+", "–", "•", "*")) else prefix.strip()
@@ -195,7 +256,7 @@ class _Text:
         """The cell's paragraphs, one a line; a table inside it (an agency list laid out
         in a small table) one line a row, its cells joined by "; "."""
         lines: list[str] = []
-        for block in cell.iter_inner_content():
+        for block in _blocks(cell._tc, cell):
             if isinstance(block, Paragraph):
                 lines.append(self.paragraph(block))
             else:
@@ -236,9 +297,9 @@ def _grid(table: Table, text: _Text) -> list[GridRow]:
     width = max(len(table._tbl.tblGrid.gridCol_lst), 1)
     rows: list[GridRow] = []
     above: dict[int, str] = {}
-    for index, tr in enumerate(table._tbl.tr_lst, start=1):
+    for index, tr in enumerate(_rows(table), start=1):
         col = tr.grid_before
-        tcs = list(tr.tc_lst)
+        tcs = list(_inside(tr, "w:tc"))
         width = max(width, col + sum(tc.grid_span for tc in tcs))
         values = [""] * width
         starts: list[tuple[int, int]] = []
