@@ -39,6 +39,7 @@ from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import (
     HEADER,
+    _split_table,
     headings_and_notes,
     import_both,
     registry,
@@ -470,3 +471,34 @@ def test_a_table_drawn_inside_a_cell_is_read_as_its_text_and_warned_about(
     assert report.warnings[:2] == plan.warnings  # then: no issue date
     assert [(c, r) for c, r, _ in parts] == [
         ("so-noi-vu", "lead"), ("so-tu-phap", "coordinate"), ("so-y-te", "coordinate")]  # fmt: skip
+
+
+def test_a_pdf_table_split_by_a_paragraph_goes_on_and_is_said(tmp_path: Path) -> None:
+    """As in Word: printed, the second part stands on the same columns right under the
+    first, with no header; its rows are the task table's, said."""
+    document = PlanPdf()
+    _split_table(document)
+    plan = read_pdf(document.save(tmp_path / "kh.pdf"))
+    assert [r.cells[0] for r in plan.rows[1:]] == ["1", "2", "3", "4"]
+    assert plan.warnings == [
+        "Bảng 1, dòng 4–5 (trang 1): bảng không có dòng tiêu đề ngay sau Bảng 1, cùng các "
+        "cột: đọc là phần tiếp của Bảng 1 (hãy đối chiếu văn bản)"
+    ]
+
+
+def test_a_task_table_without_rules_in_a_frame_row_is_an_error(tmp_path: Path) -> None:
+    """A row over the whole width holding a header line ("STT Nhiệm vụ Tiến độ …"): a task
+    table laid in a frame, printed without rules, whose columns cannot be told; its tasks
+    would be lost, so the plan is refused with the reason, not read without them."""
+    document = PlanPdf()
+    document.paragraph("Số: 80/KH-SNV")
+    inner = "PHỤ LỤC 2\nSTT Nhiệm vụ Tiến độ Cơ quan chủ trì\n1 Kiểm tra Quý II/2025 Sở Tư pháp"
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""]),
+                       TableRow([Span(inner, 5)])])  # fmt: skip
+    plan = read_pdf(document.save(tmp_path / "kh.pdf"))
+    assert [e.reason for e in plan.errors] == [
+        "Bảng 1: dòng 3 (trang 1): ô gộp có một bảng nhiệm vụ không kẻ ô (dòng tiêu đề “STT "
+        "Nhiệm vụ Tiến độ Cơ quan chủ trì”) nên không biết chữ nào thuộc cột nào, không đọc "
+        "được nhiệm vụ của bảng ấy: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+    ]

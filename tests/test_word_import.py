@@ -795,3 +795,204 @@ def test_text_is_read_as_word_shows_it_tracked_changes_accepted_controls_and_fie
         ("Việc có thẻ thông minh", "Ngày 31/12/2025", "Sở Nội vụ"),
         ("Việc có liên kết (xem mục 2)", "Quý IV/2025", "SỞ TƯ PHÁP"),
     ]
+
+
+def _split_table(document: Any, between: str = "") -> None:
+    """A task table split in two by a paragraph (``between``): its second part has no
+    header row; both parts laid out alike."""
+    document.paragraph("Số: 40/KH-SNV")
+    first = ["1", "Rà soát thủ tục hành chính", "Quý I/2025", "Sở Kế hoạch và Đầu tư",
+             "Sở Tư pháp, Sở Y tế"]  # fmt: skip
+    document.table(5, [TableRow(HEADER, header=True), TableRow(first),
+                       TableRow(["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""])])  # fmt: skip
+    document.paragraph(between)
+    document.table(5, [TableRow(["3", *first[1:]]),
+                       TableRow(["4", "Báo cáo", "Quý IV/2025", "Sở Y tế", ""])])  # fmt: skip
+
+
+def test_a_table_split_by_a_paragraph_break_goes_on_and_is_said(tmp_path: Path) -> None:
+    """Rows in a table with no header right after a task table, on the same columns (an
+    empty paragraph between: a table split by Enter), are that table's; said, to check."""
+    document = PlanDocument()
+    _split_table(document)
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[0] for r in plan.rows[1:]] == ["1", "2", "3", "4"]
+    assert len(plan.tables) == 1 and plan.tables[0].rows == 4
+    assert plan.where(3) == "Bảng 1, dòng 4"
+    assert plan.warnings == [
+        "Bảng 1, dòng 4–5: bảng không có dòng tiêu đề ngay sau Bảng 1, cùng các cột: đọc là "
+        "phần tiếp của Bảng 1 (hãy đối chiếu văn bản)"
+    ]
+
+
+def test_a_table_of_data_that_is_no_task_table_is_said_to_be_skipped(tmp_path: Path) -> None:
+    """Text between them: the headerless table is not taken as the task table's, and it is
+    said to be skipped (counted among all the document's tables); a header block or a
+    signature laid out in a table (two columns) is not."""
+    document = PlanDocument()
+    document.header_block(["SỞ NỘI VỤ"], "40/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    _split_table(document, between="Các nhiệm vụ khác:")
+    document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[0] for r in plan.rows[1:]] == ["1", "2"]
+    assert plan.warnings == [
+        "Bỏ qua bảng thứ 3 của văn bản (2 dòng): không có dòng tiêu đề nhiệm vụ (như “STT | "
+        "Nhiệm vụ | Tiến độ | Cơ quan chủ trì”) nên không đọc là bảng nhiệm vụ; nếu bảng có "
+        "nhiệm vụ, hãy thêm dòng tiêu đề rồi nhập lại"
+    ]
+
+
+def test_a_task_table_in_a_frame_is_read_and_an_appendix_without_one_is_said(
+    tmp_path: Path,
+) -> None:
+    """A one-cell table laid around an appendix (its title and task table) is read as what
+    it holds; an appendix title with no task table under it (its tasks written as
+    paragraphs) is a warning, not a silence."""
+    document = PlanDocument()
+    document.paragraph("Số: 41/KH-SNV")
+    frame = document.doc.add_table(rows=1, cols=1)
+    cell = frame.cell(0, 0)
+    cell.paragraphs[0].text = "PHỤ LỤC 1"
+    cell.add_paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    inner = cell.add_table(rows=2, cols=5)
+    for row, values in zip(inner.rows, [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""]],
+                           strict=True):  # fmt: skip
+        for c, value in zip(row.cells, values, strict=True):
+            c.text = value
+    document.paragraph("PHỤ LỤC 2")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP")
+    document.paragraph("(Kèm theo Kế hoạch số 41/KH-SNV)")
+    document.paragraph("1. Kiểm tra văn bản – Quý II/2025")
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ")]  # fmt: skip
+    assert [r.cells[:4] for r in plan.rows[2:]] == [("1", "Rà soát", "Quý I/2025", "SỞ NỘI VỤ")]
+    assert plan.warnings == [
+        "“PHỤ LỤC 2: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP”: không có bảng nhiệm vụ "
+        "bên dưới (bảng có dòng tiêu đề như “STT | Nhiệm vụ | Tiến độ | Cơ quan chủ trì”) nên "
+        "không đọc được nhiệm vụ nào của phụ lục này: hãy đối chiếu văn bản"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "task", "indicator"),
+    [
+        ("Nội dung", "Nhiệm vụ", "Việc bên phải", "Nhóm bên trái"),
+        ("Nội dung", "Nhiệm vụ cụ thể", "Việc bên phải", "Nhóm bên trái"),
+        ("Nhóm nhiệm vụ", "Nội dung công việc", "Việc bên phải", "Nhóm bên trái"),
+        ("Nội dung công việc", "Nhóm nhiệm vụ", "Nhóm bên trái", "Việc bên phải"),
+        ("Nhiệm vụ", "Nhiệm vụ chủ yếu", "Việc bên phải", "Nhóm bên trái"),  # nearer the lead
+    ],
+)
+def test_of_two_columns_that_read_as_the_task_the_specific_one_is_it_the_other_kept(
+    tmp_path: Path, left: str, right: str, task: str, indicator: str
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 50/KH-SNV")
+    document.table(6, [
+        TableRow(["STT", left, right, "Cơ quan chủ trì", "Phối hợp", "Tiến độ"], header=True),
+        TableRow(["1", "Nhóm bên trái", "Việc bên phải", "Sở Nội vụ", "", "Quý I/2025"]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    header = plan.rows[0].cells
+    assert plan.errors == []
+    assert plan.rows[1].cells[header.index("Nhiệm vụ cụ thể / Nội dung công việc")] == task
+    assert plan.rows[1].cells[header.index("Chỉ số/nội dung")] == indicator
+
+
+def test_a_third_task_like_column_goes_before_the_task_and_two_alike_are_an_error(
+    tmp_path: Path,
+) -> None:
+    """With an indicator column of its own, the other task-like column's value is written
+    before the task's text; two task-like columns that nothing tells apart are an error
+    naming both, never one dropped."""
+    document = PlanDocument()
+    document.paragraph("Số: 51/KH-SNV")
+    document.table(6, [
+        TableRow(["STT", "Chỉ số", "Nhóm nhiệm vụ", "Nhiệm vụ cụ thể", "Chủ trì", "Tiến độ"],
+                 header=True),
+        TableRow(["1", "Chỉ số 1", "Tuyên truyền", "Họp báo", "Sở Nội vụ", "Quý I/2025"]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.rows[1].cells[1:3] == ("Chỉ số 1", "Tuyên truyền: Họp báo")
+    document = PlanDocument()
+    document.paragraph("Số: 52/KH-SNV")
+    document.table(5, [
+        TableRow(["STT", "Nội dung", "Tiến độ", "Giải pháp", "Cơ quan chủ trì"], header=True),
+        TableRow(["1", "Tuyên truyền", "Quý I/2025", "Họp báo", "Sở Nội vụ"]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh2.docx"))
+    assert [e.reason for e in plan.errors] == [
+        "Bảng 1: không biết cột nào là nhiệm vụ: cột “Nội dung” và cột “Giải pháp” đều có thể "
+        "là nhiệm vụ; hãy đặt tên cột nhiệm vụ là “Nhiệm vụ cụ thể” (hoặc “Nội dung công "
+        "việc”), cột kia là “Nhóm nhiệm vụ”"
+    ]
+
+
+def test_a_row_with_no_stt_but_its_own_lead_and_deadline_is_joined_and_said(
+    tmp_path: Path,
+) -> None:
+    """Joined to the task above, as the rows' rule has it, but said: it may be a task whose
+    number was forgotten, or a part with a deadline of its own under a merged STT."""
+    document = PlanDocument()
+    document.paragraph("Số: 60/KH-SNV")
+    document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["1", "Việc 1", "Quý I/2025", "Sở Nội vụ", ""]),
+        TableRow(["", "Việc không có STT", "Quý II/2025", "Sở Tư pháp", ""]),
+        TableRow(["2", "Việc chung", "Quý III/2025", "Sở Nội vụ", ""]),
+        TableRow([ABOVE, ABOVE, "Quý IV/2025", "Sở Y tế", ""]),
+        TableRow(["", "phần còn lại của việc chung", "", "", "Sở Tư pháp"]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.warnings == [
+        "Bảng 1, dòng 3: dòng không có STT nhưng có cơ quan chủ trì và tiến độ riêng, đã nối "
+        "vào mục 1: hãy đánh số dòng này nếu là nhiệm vụ riêng",
+        "Bảng 1, dòng 5: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “Sở Y tế” và "
+        "tiến độ “Quý IV/2025” riêng, đã nối vào mục 2 nên mục ấy có nhiều tiến độ: hãy tách "
+        "thành nhiệm vụ riêng (đánh số) hoặc đặt thời hạn cho từng cơ quan",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("NHIỆM VỤ GIAO SỞ NỘI VỤ CHỦ TRÌ", "so-noi-vu"),
+        ("CÁC NHIỆM VỤ DO SỞ TƯ PHÁP CHỦ TRÌ THỰC HIỆN", "so-tu-phap"),
+        ("DANH MỤC NHIỆM VỤ CỦA SỞ NỘI VỤ", "so-noi-vu"),
+        ("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TÀI CHÍNH NĂM 2025", "so-tai-chinh"),
+    ],
+)
+def test_an_appendix_title_names_the_lead_in_the_ways_plans_write_it(
+    registry: Engine, tmp_path: Path, title: str, code: str
+) -> None:
+    """The year after the name ("… NĂM 2025") is no part of it."""
+    document = PlanDocument()
+    document.paragraph("Số: 70/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph(title)
+    document.table(3, [TableRow(["STT", "Nhiệm vụ", "Tiến độ"], header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025"])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        ((*_, parts),) = tasks_of(session, "70/KH-SNV").values()
+    assert [(c, r) for c, r, _ in parts] == [(code, "lead")]
+
+
+def test_two_appendices_with_one_number_are_an_error_that_names_the_cause(
+    tmp_path: Path,
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 71/KH-SNV")
+    for lead in ("SỞ NỘI VỤ", "SỞ TƯ PHÁP"):
+        document.paragraph("PHỤ LỤC 2")
+        document.paragraph(f"NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA {lead}")
+        document.table(3, [TableRow(["STT", "Nhiệm vụ", "Tiến độ"], header=True),
+                           TableRow(["1", "Rà soát", "Quý I/2025"])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [e.reason for e in plan.errors] == [
+        "Bảng 2: “Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP” mang cùng số “Phụ lục "
+        "2” với Bảng 1 (“Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ”): hai phụ lục "
+        "cùng số thì nhiệm vụ của chúng trùng mã; hãy sửa số phụ lục trong văn bản rồi nhập lại"
+    ]

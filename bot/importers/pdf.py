@@ -16,7 +16,10 @@ here:
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
   (running heads) are left out;
-- a cell's lines as printed, one line each.
+- a cell's lines as printed, one line each;
+- a box merged down to a page's end goes on at the next page's top only where the page
+  shows it (an empty box there merged over several rows); an empty box of one row there is
+  left empty and warned about, never filled with a guess.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
@@ -43,7 +46,7 @@ from pdfplumber.page import Page
 from pdfplumber.table import Table
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.domain.text import clean, key
+from bot.domain.text import clean
 from bot.importers.plan_tables import (
     CLOSING,
     DocumentPlan,
@@ -51,6 +54,7 @@ from bot.importers.plan_tables import (
     PlanReader,
     broken_token,
     find_header,
+    looks_like_header,
 )
 from bot.importers.rows import RowError
 from bot.importers.tabular import FileProblem
@@ -126,7 +130,7 @@ def read_pdf(path: Path) -> DocumentPlan:
                         "bảng nhiệm vụ ở trang trước nên không biết là bảng nào, không đọc "
                         "được"
                     )
-            is_task = reader.table(block.grid)
+            is_task = reader.table(block.grid, block.columns)
             last_columns, first = (block.columns if is_task else None), False
     if not reader.found and problems:
         raise FileProblem(path, "không đọc được bảng nhiệm vụ nào: " + "; ".join(problems))
@@ -182,7 +186,7 @@ def _read_page(page: Page) -> _Page:
             "bản PDF xuất thẳng từ Word"
         )
     for text in whole:
-        if _looks_like_header(text):
+        if looks_like_header(text):
             read.problems.append(
                 f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
                 "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
@@ -520,13 +524,3 @@ def _running_lines(pages: list[_Page]) -> set[str]:
         return set()
     seen = Counter(text for p in pages for text in {b for b in p.blocks if isinstance(b, str)})
     return {text for text, count in seen.items() if count * 2 > len(pages)}
-
-
-_HEADER_KEYS = (("stt", "tt"), ("nhiem vu", "noi dung"), ("tien do", "thoi gian", "chu tri"))
-
-
-def _looks_like_header(text: str) -> bool:
-    """A line of text outside any ruled table that reads like a task table's header row
-    ("STT Nhiệm vụ Tiến độ Cơ quan chủ trì")."""
-    words = f" {key(text)} "
-    return all(any(f" {k} " in words for k in group) for group in _HEADER_KEYS)

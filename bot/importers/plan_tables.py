@@ -20,8 +20,19 @@ which:
 - gives a vertically merged cell's value to every row it spans, except in a row whose STT
   is itself merged from above: that row is the same task continued over a page, and only
   its own cells are added to the task;
-- gives an appendix's lead ("… THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ NỘI VỤ") to its
-  tasks whose lead cell is empty or says "Chủ trì".
+- gives an appendix's lead ("… THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ NỘI VỤ", "NHIỆM
+  VỤ GIAO SỞ NỘI VỤ CHỦ TRÌ", "DO SỞ TƯ PHÁP CHỦ TRÌ THỰC HIỆN") to its tasks whose lead
+  cell is empty or says "Chủ trì";
+- of two columns that both read as the task ("Nhóm nhiệm vụ | Nội dung công việc") takes
+  the more specific as the task and keeps the other (as the indicator, or before the
+  task's text);
+- reads a table with no header right after a task table, on the same columns, as that
+  table going on (a table split by a paragraph break).
+
+Nothing is dropped silently: a table of data that is no task table, an appendix title
+with no task table under it, a row with no STT but its own lead and deadline joined to
+the task above, an empty cell at a page's top that may belong to the box above are
+warnings (``DocumentPlan.warnings``).
 
 The result, a :class:`DocumentPlan`, lays every task table out as one CSV-like table
 (:class:`~bot.importers.tabular.Row` with canonical columns), so that sections, continued
@@ -35,12 +46,12 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from bot.domain.text import clean, fold, fold_aligned
+from bot.domain.text import clean, fold, fold_aligned, key
 from bot.importers.columns import LABELS, column_numbers, deadline_problem, map_header
 from bot.importers.issue_dates import read_issue_date
 from bot.importers.rows import PlanMeta, RowError
@@ -144,7 +155,34 @@ _TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuo
 _NATION = ("cong hoa xa hoi chu nghia", "doc lap")
 _DATE_GOES_ON = re.compile(r"^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm)?$", re.I)
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
-_LEAD_IN_TITLE = re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+")
+# How an appendix's title names the agency that leads its tasks: "… THUỘC TRÁCH NHIỆM CỦA
+# SỞ NỘI VỤ", "DANH MỤC NHIỆM VỤ CỦA SỞ NỘI VỤ", "NHIỆM VỤ GIAO SỞ NỘI VỤ CHỦ TRÌ", "DO SỞ
+# TƯ PHÁP CHỦ TRÌ THỰC HIỆN" (the name in group "name", or after the match).
+_LEAD_IN_TITLE = (
+    re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+"),
+    re.compile(r"\bnhiem vu cua\s+"),
+    re.compile(r"\b(?:giao(?: cho)?|do)\s+(?P<name>[^()]+?)\s+(?:chu tri|thuc hien)\b"),
+)
+# What follows the agency's name in a title and is none of it: "… NĂM 2025", "… GIAI ĐOẠN
+# 2021-2025", a closing mark.
+_AFTER_NAME = re.compile(
+    r"\s+(?:(?:trong |den )?nam|giai doan|thoi ky|tu nam)\s+\d{4}.*$|[\s.,;:]+$"
+)
+
+
+def _lead_in_title(text: str) -> str:
+    """The agency an appendix's title names as the lead of its tasks ("" for none), as the
+    title writes it."""
+    folded = fold_aligned(text)
+    for pattern in _LEAD_IN_TITLE:
+        if m := pattern.search(folded):
+            start, end = m.span("name") if "name" in pattern.groupindex else (m.end(), len(text))
+            name = text[start:end].split("(")[0]
+            cut = _AFTER_NAME.search(fold_aligned(name))
+            return clean(name[: cut.start()] if cut else name)
+    return ""
+
+
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
 _BODY_STARTS = re.compile(r"^(?:[IVX]+|\d+)\s*[.)]\s|^căn cứ\b", re.IGNORECASE)
 _SAYS_LEAD = {"chu tri", "chu tri thuc hien", "x"}
@@ -191,10 +229,7 @@ class _Heading:
             ):
                 title.append(line)
         text = clean(" ".join(title or []))
-        lead = ""
-        if m := _LEAD_IN_TITLE.search(fold_aligned(text)):
-            lead = clean(text[m.end() :].split("(")[0])
-        return number, text, lead
+        return number, text, _lead_in_title(text)
 
     def caption(self) -> str:
         """The line right above a table, when it reads as its heading ("2. Nhiệm vụ năm
@@ -344,6 +379,9 @@ class _TaskTable:
     header_rows: int
     columns: dict[str, int]  # canonical column → grid column
     heading: _Heading
+    # grid columns that also read as the task's, kept before the task's text ("Nhóm: …")
+    prefixes: list[int] = field(default_factory=list)
+    problem: str = ""  # why the task column cannot be told
 
     def read(self) -> _ReadTable:
         appendix, title, lead = self.heading.appendix()
@@ -358,6 +396,8 @@ class _TaskTable:
             for c in range(width)
         ]
         missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
+        if self.problem:
+            errors.append(self.problem)
         if problem := deadline_problem(header):
             errors.append(problem)
         elif missing:
@@ -375,6 +415,7 @@ class _TaskTable:
         if appendix is not None:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
         again: list[list[str]] = []  # the header printed again, in the rows just before
+        above = ""  # the STT of the last numbered row
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
                 again.append(_spread(row))
@@ -413,11 +454,24 @@ class _TaskTable:
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
             if cells is None:
                 where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+                inner = next(
+                    (t for v in row.values for t in v.splitlines() if looks_like_header(t)), None
+                )
+                if inner is not None:  # a task table with no rules drawn in a frame's row
+                    errors.append(
+                        f"{where}: ô gộp có một bảng nhiệm vụ không kẻ ô (dòng tiêu đề “{inner}”) "
+                        "nên không biết chữ nào thuộc cột nào, không đọc được nhiệm vụ của bảng "
+                        "ấy: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+                    )
                 notes.append(
                     f"{where}: dòng gộp ô không đánh số “{clean(' '.join(row.values))}” {why}, "
                     "không dùng làm mục"
                 )
             elif any(cells.values()):
+                if warning := self._joined(row, above):
+                    warnings.append(warning)
+                if cells.get("number", "").strip():
+                    above = cells["number"].strip()
                 rows.append((row, cells))
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
@@ -426,6 +480,38 @@ class _TaskTable:
             self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
             appendix is not None, caption,
         )  # fmt: skip
+
+    def _joined(self, row: GridRow, above: str) -> str:
+        """A warning for a row of a Word table with no STT of its own (empty, or merged
+        from the row above) but its own lead and deadline: the rows' reader joins it to
+        the task above (STT ``above``), though it reads as a task of its own or a part
+        with a deadline of its own. "" otherwise; never in a PDF, where a row broken over
+        a page is two rows with no STT in the second."""
+        number = self.columns.get("number")
+        if row.page is not None or number is None or not above or number >= len(row.values):
+            return ""
+
+        def own(name: str) -> str:
+            col = self.columns.get(name)
+            if col is None or col >= len(row.values) or col in row.continued:
+                return ""
+            return clean(row.values[col])
+
+        lead, deadline = own("lead"), own("deadline")
+        if not lead or not deadline:
+            return ""
+        if number in row.continued:
+            return (
+                f"dòng {row.index}: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “{lead}” "
+                f"và tiến độ “{deadline}” riêng, đã nối vào mục {above} nên mục ấy có nhiều tiến "
+                "độ: hãy tách thành nhiệm vụ riêng (đánh số) hoặc đặt thời hạn cho từng cơ quan"
+            )
+        if row.values[number].strip():
+            return ""
+        return (
+            f"dòng {row.index}: dòng không có STT nhưng có cơ quan chủ trì và tiến độ riêng, đã "
+            f"nối vào mục {above}: hãy đánh số dòng này nếu là nhiệm vụ riêng"
+        )
 
     def header_row(self, row: GridRow) -> bool:
         """Whether ``row``, below the header, is the header again: marked to repeat, the
@@ -483,7 +569,24 @@ class _TaskTable:
             if continued_task and col in row.continued:
                 continue  # the task above, over a page: its value is there already
             cells[name] = row.values[col]
+        groups = [
+            clean(row.values[c]) for c in self.prefixes if c < width and row.values[c].strip()
+        ]
+        if groups and cells.get("task"):
+            cells["task"] = f"{' – '.join(groups)}: {cells['task']}"
+        elif groups and "task" in cells:
+            cells["task"] = " – ".join(groups)
         return cells
+
+
+_HEADER_KEYS = (("stt", "tt"), ("nhiem vu", "noi dung"), ("tien do", "thoi gian", "chu tri"))
+
+
+def looks_like_header(text: str) -> bool:
+    """A line of text that reads like a task table's header row ("STT Nhiệm vụ Tiến độ Cơ
+    quan chủ trì"): a table printed without ruling lines, where it stands as text."""
+    words = f" {key(text)} "
+    return all(any(f" {k} " in words for k in group) for group in _HEADER_KEYS)
 
 
 def _at(row: GridRow, column: int) -> str:
@@ -619,6 +722,78 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
         carried = columns
 
 
+# Header words that make a task column more specific (the work itself), or less (a group
+# of tasks, a field, the content in general).
+_SPECIFIC = ("cu the", "cong viec", "thuc hien", "hoat dong", "chi tiet")
+_GENERAL = ("nhom", "linh vuc")
+_PLAIN = ("noi dung", "giai phap", "noi dung chinh")
+
+
+def _specific(cell: str) -> int:
+    """How specific a header cell that reads as the task's is: 2 the work itself ("Nhiệm
+    vụ cụ thể", "Nội dung công việc"), 0 a group or the content in general ("Nhóm nhiệm
+    vụ", "Nội dung"), 1 otherwise ("Nhiệm vụ")."""
+    words = f" {fold(cell)} "
+    if any(f" {w} " in words for w in _SPECIFIC):
+        return 2
+    if any(f" {w} " in words for w in _GENERAL) or fold(cell).strip() in _PLAIN:
+        return 0
+    return 1
+
+
+def _task_column(
+    header: list[str], columns: dict[str, int]
+) -> tuple[dict[str, int], list[int], str]:
+    """(columns, the other task-like columns, a problem) for a task table whose header
+    has two columns or more that each read as the task ("Nội dung | Nhiệm vụ", "Nhóm nhiệm
+    vụ | Nội dung công việc"): the task is the most specific, else the one nearest the
+    deadline and lead columns; the other goes to the indicator column where the table has
+    none, otherwise before the task's text. Two alike: the problem names both."""
+    taken = {i for name, i in columns.items() if name != "task"}
+    candidates = [
+        i for i, cell in enumerate(header)
+        if i not in taken and set(map_header([cell], "tasks")) == {"task"}
+    ]  # fmt: skip
+    if len(candidates) < 2:
+        return columns, [], ""
+    anchors = [columns[n] for n in ("deadline", "lead", "coordinate") if n in columns]
+
+    def rank(i: int) -> tuple[int, int]:
+        return _specific(header[i]), -min((abs(i - a) for a in anchors), default=0)
+
+    ordered = sorted(candidates, key=rank, reverse=True)
+    columns = {**columns, "task": ordered[0]}
+    others = ordered[1:]
+    problem = ""
+    if rank(ordered[0]) == rank(ordered[1]):
+        problem = (
+            f"không biết cột nào là nhiệm vụ: cột “{header[ordered[0]]}” và cột "
+            f"“{header[ordered[1]]}” đều có thể là nhiệm vụ; hãy đặt tên cột nhiệm vụ là "
+            "“Nhiệm vụ cụ thể” (hoặc “Nội dung công việc”), cột kia là “Nhóm nhiệm vụ”"
+        )
+    if "indicator" not in columns:
+        columns["indicator"] = min(others)
+        others = [i for i in others if i != columns["indicator"]]
+    return columns, sorted(others), problem
+
+
+_LAYOUT_TOLERANCE = 3.0  # points: two column edges this close are one
+
+
+def _same_layout(a: Sequence[float] | None, b: Sequence[float] | None) -> bool:
+    """Whether two tables' column edges (points) are the same; unknown ones never are."""
+    return (
+        a is not None and b is not None and len(a) == len(b)
+        and all(abs(x - y) <= _LAYOUT_TOLERANCE for x, y in zip(a, b, strict=True))
+    )  # fmt: skip
+
+
+def _data_rows(grid: list[GridRow]) -> int:
+    """The rows that hold a value in three cells or more: a table of data, not a header
+    block or a signature laid out in a table."""
+    return sum(1 for row in grid if sum(1 for v in row.values if v.strip()) >= 3)
+
+
 def _own_sections(tables: list[_ReadTable]) -> None:
     """A section for each task table not under a "PHỤ LỤC" heading ("Bảng 2", titled by
     the heading above it), when two of them number their rows alike (each from 1): the
@@ -693,6 +868,11 @@ class PlanReader:
         self.errors: list[RowError] = []
         self.open_bracket = ""  # a line that opens a bracket it does not close
         self.date_problems: list[str] = []  # an issue date incomplete or not a real day
+        self.tables_seen = 0  # every table, task table or not, as the document counts them
+        self.after_task = False  # nothing but empty lines since the last task table
+        self.layout: Sequence[float] | None = None  # the last task table's column edges
+        self.warnings: list[str] = []
+        self.appendix_title: list[str] | None = None  # "PHỤ LỤC 2" and its title: no table yet
 
     def line(self, text: str) -> None:
         """A line of text outside the task tables (a paragraph of the body, a line of a
@@ -701,6 +881,7 @@ class PlanReader:
         the lines that close it, up to sixty words."""
         if not text:
             return
+        self.after_task = False
         if self.open_bracket:
             text = f"{self.open_bracket} {text}"
             self.open_bracket = ""
@@ -714,6 +895,16 @@ class PlanReader:
 
     def _read(self, text: str) -> None:
         folded = fold(text)
+        if _APPENDIX.match(fold_aligned(text)):
+            self._appendix_without_table()
+            self.appendix_title = [text]
+        elif (
+            self.appendix_title is not None
+            and len(self.appendix_title) == 1
+            and not _ATTACHED.match(text)
+            and not folded.startswith("(kem theo")
+        ):
+            self.appendix_title.append(text)
         if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
             self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
         if self.title_next:
@@ -744,23 +935,75 @@ class PlanReader:
             self.issuer_lines.append(clean(text))
         self.heading.lines.append(text)
 
-    def table(self, grid: list[GridRow]) -> bool:
+    def table(self, grid: list[GridRow], layout: Sequence[float] | None = None) -> bool:
         """A table: a task table when its header says so (True), otherwise its lines are
-        read as text (False)."""
+        read as text (False). ``layout``: the x of each column's edge, in points. A table
+        with no header right after a task table (nothing but empty lines between) and laid
+        out on the same columns is that table going on (a table split by a paragraph
+        break); another table of data that is no task table is said to be skipped."""
         if self.open_bracket:  # never closed: the line as it is
             self._read(self.open_bracket)
             self.open_bracket = ""
+        self.tables_seen += 1
         found = find_header(grid)
+        if found is None and self.after_task and _same_layout(layout, self.layout):
+            table = self.found[-1]
+            first = len(table.grid) + 1
+            self._extend(grid)
+            page = f" (trang {grid[0].page})" if grid and grid[0].page is not None else ""
+            self.warnings.append(
+                f"Bảng {table.number}, dòng {first}–{len(table.grid)}{page}: bảng không có dòng "
+                f"tiêu đề ngay sau Bảng {table.number}, cùng các cột: đọc là phần tiếp của Bảng "
+                f"{table.number} (hãy đối chiếu văn bản)"
+            )
+            return True
         if found is None:
             self.other_tables += 1
+            if _data_rows(grid) >= 2:
+                page = f", trang {grid[0].page}" if grid[0].page is not None else ""
+                self.warnings.append(
+                    f"Bỏ qua bảng thứ {self.tables_seen} của văn bản ({len(grid)} dòng{page}): "
+                    "không có dòng tiêu đề nhiệm vụ (như “STT | Nhiệm vụ | Tiến độ | Cơ quan chủ "
+                    "trì”) nên không đọc là bảng nhiệm vụ; nếu bảng có nhiệm vụ, hãy thêm dòng "
+                    "tiêu đề rồi nhập lại"
+                )
             for row in grid:
                 for value in row.values:
                     for line in value.splitlines():
                         self.line(line)
             return False
         heading, self.heading = self.heading, _Heading()
-        self.found.append(_TaskTable(len(self.found) + 1, grid, found[0], found[1], heading))
+        rows, columns = found
+        header = [
+            clean(" ".join(dict.fromkeys(v for r in grid[:rows] if (v := _at(r, c)))))
+            for c in range(max(len(r.values) for r in grid[:rows]))
+        ]
+        columns, prefixes, problem = _task_column(header, columns)
+        self.found.append(
+            _TaskTable(len(self.found) + 1, grid, rows, columns, heading, prefixes, problem)
+        )
+        self.after_task, self.layout, self.appendix_title = True, layout, None
         return True
+
+    def _extend(self, grid: list[GridRow]) -> None:
+        table = self.found[-1].grid
+        for row in grid:
+            row.index += len(table)
+        table.extend(grid)
+        self.after_task = True
+
+    def _appendix_without_table(self) -> None:
+        """An appendix's title read with no task table under it, said (its tasks, written
+        as text or in a table with no header, would be lost silently)."""
+        if self.appendix_title is None:
+            return
+        title = ": ".join(clean(t) for t in self.appendix_title)
+        self.appendix_title = None
+        self.warnings.append(
+            f"“{title}”: không có bảng nhiệm vụ bên dưới (bảng có dòng tiêu đề như “STT | Nhiệm "
+            "vụ | Tiến độ | Cơ quan chủ trì”) nên không đọc được nhiệm vụ nào của phụ lục này: "
+            "hãy đối chiếu văn bản"
+        )
 
     def continue_table(self, grid: list[GridRow], open_top: set[int] | None = None) -> None:
         """More rows of the last task table (its part on the next page), counted on from
@@ -778,6 +1021,7 @@ class PlanReader:
             _carry_over(found, last, grid, open_top or set())
             _join_broken(found, grid)
         table.extend(grid)
+        self.after_task = True
 
     def check_found(self, path: Path, kind: str = "văn bản") -> None:
         """FileProblem (naming ``path``) when no task table was found."""
@@ -792,11 +1036,26 @@ class PlanReader:
         )
 
     def plan(self) -> DocumentPlan:
-        warnings = [*self.date_problems, *_contradictions(self.meta, self.attached)]
+        self._appendix_without_table()
+        warnings = [*self.date_problems, *_contradictions(self.meta, self.attached), *self.warnings]
         if self.attached:
             self.meta.number = self.meta.number or self.attached[0][0]
             self.meta.issued_on = self.meta.issued_on or self.attached[0][1]
         tables = [t.read() for t in self.found]
+        numbered: dict[str, _ReadTable] = {}
+        for t in tables:
+            if not t.appendix:
+                continue
+            name = t.rows[0][1]["number"]
+            if (first := numbered.setdefault(fold(name), t)) is not t:
+                self.errors.append(
+                    RowError(
+                        0,
+                        f"Bảng {t.number}: “{t.heading}” mang cùng số “{name}” với Bảng "
+                        f"{first.number} (“{first.heading}”): hai phụ lục cùng số thì nhiệm vụ của "
+                        "chúng trùng mã; hãy sửa số phụ lục trong văn bản rồi nhập lại",
+                    )
+                )
         for t in tables:
             warnings.extend(f"Bảng {t.number}, {w}" for w in t.warnings)
         _own_sections(tables)

@@ -31,7 +31,7 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader
+from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader, find_header
 from bot.importers.tabular import FileProblem
 
 WORD = {".docx", ".doc"}
@@ -87,13 +87,40 @@ def read_word(path: Path) -> DocumentPlan:
         ) from None
     text = _Text(_Numbering(document))
     reader = PlanReader()
-    for block in _blocks(document.element.body, document._body):
-        if isinstance(block, Paragraph):
-            reader.line(text.paragraph(block))
-        else:
-            reader.table(_grid(block, text))
+    _feed(reader, _blocks(document.element.body, document._body), text)
     reader.check_found(path)
     return reader.plan()
+
+
+def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) -> None:
+    """Give ``reader`` the paragraphs and tables in order; a table of one cell holding a
+    table (a frame laid around an appendix) is read as what it holds."""
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            reader.line(text.paragraph(block))
+            continue
+        grid = _grid(block, text)
+        frame = _frame(block)
+        if frame is not None and find_header(grid) is None:
+            _feed(reader, _blocks(frame._tc, frame), text)
+        else:
+            reader.table(grid, _layout(block))
+
+
+def _frame(table: Table) -> _Cell | None:
+    """The table's one cell, when it has one cell only and a table inside it."""
+    cells = [tc for tr in _rows(table) for tc in _inside(tr, "w:tc")]
+    if len(cells) != 1 or not any(True for _ in _inside(cells[0], "w:tbl")):
+        return None
+    return _Cell(cells[0], table)
+
+
+def _layout(table: Table) -> list[float]:
+    """The x of each column's edge (w:tblGrid), in points from the table's left."""
+    edges = [0.0]
+    for column in table._tbl.tblGrid.gridCol_lst:
+        edges.append(edges[-1] + (column.w.pt if column.w is not None else 0.0))
+    return edges
 
 
 # --- what Word shows ----------------------------------------------------------------------
