@@ -996,3 +996,23 @@ def test_two_appendices_with_one_number_are_an_error_that_names_the_cause(
         "2” với Bảng 1 (“Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ”): hai phụ lục "
         "cùng số thì nhiệm vụ của chúng trùng mã; hãy sửa số phụ lục trong văn bản rồi nhập lại"
     ]
+
+
+def test_an_error_about_a_lead_from_the_title_says_it_is_the_titles_text(
+    registry: Engine, tmp_path: Path
+) -> None:
+    document = PlanDocument()
+    document.paragraph("Số: 72/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TÀI CHÍNH VÀ SỞ VŨ TRỤ NĂM 2025")
+    document.table(3, [TableRow(["STT", "Nhiệm vụ", "Tiến độ"], header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025"])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with pytest.raises(ImportFailed) as failure, Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (line,) = failure.value.lines()
+    assert line.startswith(
+        f"{path}: Bảng 1, dòng 2, cột Cơ quan chủ trì (theo tên phụ lục: “SỞ TÀI CHÍNH VÀ SỞ VŨ "
+        "TRỤ”): cơ quan chủ trì không có trong danh mục: “SỞ VŨ TRỤ”"
+    )
+    assert line.endswith(" trong tên phụ lục “SỞ TÀI CHÍNH VÀ SỞ VŨ TRỤ”") and "ô “" not in line

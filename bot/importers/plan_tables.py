@@ -119,6 +119,13 @@ class DocumentPlan:
             text += f", cột {place.columns.get(column) or _HEADER_LABELS.get(column, column)}"
         return text
 
+    def from_title(self, error: RowError) -> RowError:
+        """``error`` as said of a lead that an appendix's title gave a row: the text is the
+        title's, never a cell's ("… trong tên phụ lục “…”", not "trong ô")."""
+        if error.column != "lead" or error.line not in self.given_lead:
+            return error
+        return replace(error, reason=error.reason.replace(" trong ô “", " trong tên phụ lục “"))
+
     def name_leads(self, proper_name: Callable[[str], str | None]) -> None:
         """Write each appendix's lead as ``proper_name`` gives it ("SỞ NỘI VỤ" → "Sở Nội
         vụ", the register's name), in its tables and in the rows it was given to; a lead
