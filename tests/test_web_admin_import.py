@@ -178,7 +178,30 @@ async def test_a_reimport_preview_names_each_changed_task_and_the_warnings(web: 
     assert "Lưu ý: " not in shown  # the plan keeps the date it was imported with
     undated = changed.replace("12/KH-UBND", "13/KH-UBND")
     shown = (await upload(web, undated, name="ke-hoach-moi.csv")).text
-    assert "Lưu ý: tệp không ghi ngày ban hành" in shown and "--date" in shown
+    assert "Lưu ý: tệp không ghi ngày ban hành" in shown and "--date" not in shown
+    assert "điền ô “Ngày ban hành” trên biểu mẫu tải lên" in shown  # the form, not the CLI
+
+
+async def test_the_importers_messages_name_the_forms_fields_not_the_cli_options(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    form = (await web.client.get("/quan-tri/nap")).text
+    assert "Số kế hoạch <input" in form and "<small>(--number)</small>" not in form
+    unnumbered = PLAN.replace("Số kế hoạch,12/KH-UBND\n", "")
+    shown = await upload(web, unnumbered, name="khong-so.csv")
+    assert (
+        shown.status_code == 400
+        and "--number" not in shown.text.split('id="problems"')[1].split("</section>")[0]
+    )
+    assert (
+        "điền ô “Số kế hoạch” trên biểu mẫu tải lên, hoặc thêm dòng “Số kế hoạch: …” vào tệp"
+        in shown.text
+    )
+    both = await upload(web, PLAN, name="co-cot.csv", chu_tri="Sở Y tế")
+    assert both.status_code == 400 and "hãy để trống ô “Cơ quan chủ trì”" in both.text
+    mapped = await upload(web, PLAN, name="map.csv", map="Không có=Sở Y tế")
+    problems = mapped.text.split('id="problems"')[1].split("</section>")[0]
+    assert mapped.status_code == 400 and "--map" not in problems
+    assert "ô “Giao việc của cơ quan cũ cho cơ quan mới”" in problems
 
 
 async def test_a_confirmation_must_carry_the_previewed_hash_and_be_in_time(web: Web) -> None:

@@ -17,8 +17,10 @@ from sqlmodel import Session, select
 
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
-from bot.models import Chat, ChatRole, WebLink
+from bot.domain.actors import actor_label
+from bot.models import Assignment, Chat, ChatRole, Role, WebLink
 from bot.services.actions import Sender
+from bot.services.assignments import Actor, record_change
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
 from bot.web.auth import SESSION_TTL, page
@@ -269,7 +271,39 @@ async def test_the_agency_page_shows_parts_and_their_history_escaped(web: Web) -
     assert "Phối hợp <small>(0)</small>" in page_ and "Rà soát quy trình nội bộ" not in page_
     history = page_.split('id="history"')[1].split("</table>")[0]
     assert "Tiến độ: 0% → 60%" in history and "đang chờ ký" in history
-    assert "console:501 (Nguyễn Văn An)" in history and "08:00 19/12/2024" in history
+    assert "Nguyễn Văn An (chat thử)" in history and "08:00 19/12/2024" in history
+
+
+@pytest.mark.parametrize(("who", "shown"), [
+    ("web:console:701 (Lê Văn Cường)", "Lê Văn Cường (web)"),
+    ("web:telegram:9", "người dùng 9 (web)"),
+    ("telegram:123 (Tên)", "Tên (Telegram)"),
+    ("zalo:55 (Tên dài bị cắt", "Tên dài bị cắt (Zalo)"),
+    ("import:000_sipas_2024.csv", "nhập tệp 000_sipas_2024.csv"),
+    ("seed", "dữ liệu mẫu"),
+    ("cli:admin", "quản trị viên (dòng lệnh)"),
+    ("lịch:tự động", "lịch:tự động"),  # unknown: as it is
+    ("fax:1 (X)", "fax:1 (X)"),
+])  # fmt: skip
+def test_an_actor_reads_as_a_person_or_what_did_it(who: str, shown: str) -> None:
+    assert actor_label(who) == shown
+
+
+async def test_the_history_says_statuses_and_actors_in_words(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        part = s.exec(select(Assignment).where(Assignment.role == Role.LEAD)).first()
+        assert part is not None
+        for field, old, new, who in [("created", None, "open", "import:000_sipas_2024.csv"),
+                                     ("status", "open", "snoozed", "seed"),
+                                     ("due_on", None, "2025-01-31", "cli:admin")]:  # fmt: skip
+            record_change(s, part, Actor(who), FRIDAY - timedelta(days=3), field, old, new)
+    await web.sign_in(web.link(HEAD))
+    history = (await web.client.get("/co-quan/so-y-te")).text.split('id="history"')[1]
+    history = history.split("</table>")[0]
+    assert "Giao việc: – → Đang thực hiện" in history and "nhập tệp 000_sipas_2024.csv" in history
+    assert "Trạng thái: Đang thực hiện → Tạm dừng" in history and "dữ liệu mẫu" in history
+    assert "Hạn: – → 31/01/2025" in history and "quản trị viên (dòng lệnh)" in history
+    assert "import:" not in history and ">open<" not in history and "cli:admin" not in history
 
 
 async def test_a_coordinator_sees_the_province_and_any_agency(web: Web) -> None:
