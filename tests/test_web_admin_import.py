@@ -352,7 +352,7 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     history = await web.client.get("/co-quan/so-noi-vu")
     rows = re.search(r'<table id="history">.*?</table>', history.text, re.S)
     assert rows and "Thời hạn" in rows.group(0) and "31/03/2025" in rows.group(0)
-    assert "web:console:801 (Phạm Quản Trị)" in rows.group(0)
+    assert "Phạm Quản Trị (web)" in rows.group(0)
 
 
 async def test_the_deadline_form_sent_again_writes_nothing_twice(web: Web) -> None:
@@ -389,6 +389,13 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
     assert "thời hạn 01/12/2024 đã qua (hôm nay 20/12/2024)" in past.text
+    far = await web.client.post("/quan-tri/thoi-han",
+                                data={"csrf": csrf, "ma": code, "han": "31/12/2099"})  # fmt: skip
+    assert far.status_code == 200 and "Lưu ý: thời hạn 31/12/2099 xa hơn 5 năm kể từ hôm nay " \
+        "(20/12/2024): hãy kiểm tra lại năm." in far.text  # fmt: skip
+    near = await web.client.post("/quan-tri/thoi-han",
+                                 data={"csrf": csrf, "ma": code, "han": "30/11/2029"})  # fmt: skip
+    assert near.status_code == 200 and "Lưu ý" not in near.text  # within 5 years: no warning
 
 
 async def test_a_word_plan_names_its_errors_by_table_row_and_column(

@@ -7,6 +7,7 @@ sessions; chat titles are escaped."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
@@ -20,10 +21,12 @@ from bot.models import (
     AgencySuccessor,
     CalendarOverride,
     Chat,
+    ChatRole,
     LinkCode,
     SettingChange,
 )
 from bot.services.actions import Sender
+from bot.services.chats import ensure_chat
 from tests.chat import say
 from tests.cli import Dondoc, one_error_line
 from tests.province import FRIDAY
@@ -425,12 +428,40 @@ async def test_a_chat_is_unbound_after_a_confirmation_and_its_sessions_end(web: 
     assert gone.status_code == 404 and "Không có chat này." in gone.text
 
 
-async def test_an_admin_unbinding_their_own_chat_is_warned_and_signed_out(web: Web) -> None:
+async def test_the_last_admin_chat_cannot_be_unbound_anywhere(web: Web) -> None:
     await signed_in(web, ADMIN)
     with Session(web.engine) as s:
         own = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
     confirm = await web.client.get(f"/quan-tri/chat/{own.id}/bo-lien-ket")
-    assert "anh/chị sẽ bị đăng xuất" in confirm.text
+    assert 'id="last-admin"' in confirm.text and "chat quản trị viên cuối cùng" in confirm.text
+    assert 'id="confirm"' not in confirm.text  # nothing to press
+    refused = await web.client.post(f"/quan-tri/chat/{own.id}/bo-lien-ket",
+                                    data={"csrf": csrf_of(confirm.text)})  # fmt: skip
+    assert (
+        refused.status_code == 400 and "liên kết một chat quản trị viên khác trước" in refused.text
+    )
+    in_chat = say(web.engine, replace(ADMIN, is_admin=True), "/huylienket", FRIDAY)
+    assert "Chưa bỏ liên kết" in in_chat and "chat quản trị viên cuối cùng" in in_chat
+    with Session(web.engine) as s:
+        assert s.get(Chat, own.id).active  # type: ignore[union-attr]
+    assert (await web.client.get("/quan-tri/chat")).status_code == 200  # still signed in
+
+
+async def test_an_admin_unbinding_their_own_chat_is_warned_and_signed_out(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    with session_scope(web.engine) as s:  # another admin chat: this one is not the last
+        ensure_chat(
+            s,
+            channel="console",
+            chat_key="admin-2",
+            role=ChatRole.ADMIN,
+            agency=None,
+            title="Quản trị 2",
+        )
+    with Session(web.engine) as s:
+        own = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
+    confirm = await web.client.get(f"/quan-tri/chat/{own.id}/bo-lien-ket")
+    assert "anh/chị sẽ bị đăng xuất" in confirm.text and 'id="last-admin"' not in confirm.text
     done = await web.client.post(f"/quan-tri/chat/{own.id}/bo-lien-ket",
                                  data={"csrf": csrf_of(confirm.text)})  # fmt: skip
     assert done.status_code == 303

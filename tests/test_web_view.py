@@ -306,6 +306,27 @@ async def test_the_history_says_statuses_and_actors_in_words(web: Web) -> None:
     assert "import:" not in history and ">open<" not in history and "cli:admin" not in history
 
 
+async def test_the_tasks_waiting_for_a_deadline_are_listed_or_linked(
+    web: Web, province: Province
+) -> None:
+    waiting = province.add_task("Theo kế hoạch của tỉnh", lead="so-tu-phap",
+                                text="Rà soát <i>thủ tục</i> liên thông")  # fmt: skip
+    await web.sign_in(web.link(COORDINATOR))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert '<a href="#cho-thoi-han"><b>1</b> nhiệm vụ chờ ghi thời hạn</a>' in page_
+    listed = page_.split('id="waiting"')[1].split("</ul>")[0]
+    assert f"<b>NV{waiting}</b>" in listed and "“Theo kế hoạch của tỉnh”" in listed
+    assert "Rà soát &lt;i&gt;thủ tục&lt;/i&gt; liên thông" in listed  # escaped
+    assert f'<a href="/ke-hoach/{province.plan_id}">' in listed
+    assert '<a href="/co-quan/so-tu-phap">Sở Tư pháp</a>' in listed
+    assert "/quan-tri/thoi-han" not in page_  # not theirs to set
+    web.client.cookies.clear()
+    await web.sign_in(web.link(ADMIN))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert '<a href="/quan-tri/thoi-han"><b>1</b> nhiệm vụ chờ ghi thời hạn</a>' in page_
+    assert 'id="waiting"' not in page_  # the admin's list is where it is set
+
+
 async def test_a_coordinator_sees_the_province_and_any_agency(web: Web) -> None:
     await web.sign_in(web.link(COORDINATOR))
     overview = await web.client.get("/tong-quan")
