@@ -310,6 +310,42 @@ async def test_an_agency_registry_and_a_files_export_preview_then_import(web: We
         assert len(s.exec(select(TthcFile)).all()) == 1
 
 
+def _listed(page: str, which: str) -> list[str]:
+    items = page.split(f'id="{which}">')[1].split("</ul>")[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in items.split("</li>")[:-1]]
+
+
+async def test_the_registry_and_files_previews_name_what_is_added_and_changed(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    rows = "".join(f"so-moi-{i:02},Sở Mới {i:02},so,SM{i:02}\n" for i in range(12))
+    registry = f"Mã,Tên cơ quan,Loại,Ký hiệu văn bản\nso-y-te,Sở Y tế <b>mới</b>,so,\n{rows}"
+    shown = (await upload(web, registry, name="co-quan.csv", kind="agencies")).text
+    assert "Sẽ thêm cơ quan <small>(12)</small>" in shown
+    assert _listed(shown, "added") == [*(f"Sở Mới {i:02}" for i in range(10)), "và 2 cơ quan khác"]
+    assert _listed(shown, "changed") == [  # escaped; the old name kept as another name
+        "Sở Y tế: tên mới “Sở Y tế &lt;b&gt;mới&lt;/b&gt;”, tên gọi khác"
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Ngày tiếp nhận", "Ngày hẹn trả"])
+    sheet.append(["H01.1-241201-0001", "Cấp phép", "Sở Y tế", "02/12/2024 08:00", "10/12/2024"])
+    data = io.BytesIO()
+    book.save(data)
+    first = await upload(web, data.getvalue(), name="ho-so.xlsx", kind="files")
+    assert (
+        _listed(first.text, "added") == ["H01.1-241201-0001"] and 'id="changed"' not in first.text
+    )
+    await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(first.text))
+    sheet.cell(2, 5).value = "12/12/2024"
+    sheet.append(["H01.1-241201-0002", "Cấp phép", "Sở Y tế", "02/12/2024 08:00", "10/12/2024"])
+    data = io.BytesIO()
+    book.save(data)
+    again = (await upload(web, data.getvalue(), name="ho-so-2.xlsx", kind="files")).text
+    assert _listed(again, "added") == ["H01.1-241201-0002"]
+    assert _listed(again, "changed") == ["H01.1-241201-0001: hẹn trả"]
+
+
 # --- deadlines not read ---------------------------------------------------------------------
 
 

@@ -18,8 +18,11 @@ from sqlmodel import Session, select
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
 from bot.domain.actors import actor_label
-from bot.models import Assignment, Chat, ChatRole, Role, WebLink
+from bot.domain.agency_history import ChangeKind
+from bot.models import Agency, Assignment, Chat, ChatRole, Role, WebLink
 from bot.services.actions import Sender
+from bot.services.agency_changes import apply_due
+from bot.services.agency_changes import record_change as record_agency_change
 from bot.services.assignments import Actor, record_change
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
@@ -325,6 +328,38 @@ async def test_the_tasks_waiting_for_a_deadline_are_listed_or_linked(
     page_ = (await web.client.get("/tong-quan")).text
     assert '<a href="/quan-tri/thoi-han"><b>1</b> nhiệm vụ chờ ghi thời hạn</a>' in page_
     assert 'id="waiting"' not in page_  # the admin's list is where it is set
+
+
+async def test_an_agency_no_longer_there_is_listed_apart_with_its_successor(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        agencies = {a.code: a for a in s.exec(select(Agency)).all()}
+        record_agency_change(s, agency=agencies["so-tu-phap"], kind=ChangeKind.MERGED,
+                             on=date(2024, 12, 1), act="Nghị quyết số 1/NQ-HĐND",
+                             successors=[agencies["so-y-te"]], actor="test", now=FRIDAY)  # fmt: skip
+        apply_due(s, date(2024, 12, 20), FRIDAY)
+    await web.sign_in(web.link(COORDINATOR))
+    listing = (await web.client.get("/co-quan")).text
+    live = listing.split('id="agencies"')[1].split("</table>")[0]
+    former = listing.split('id="former"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in live and '<a href="/co-quan/so-y-te">Sở Y tế</a>' in live
+    assert "Việc chủ trì quá hạn" in listing  # what the figures count, said
+    assert '<a href="/co-quan/so-tu-phap">Sở Tư pháp</a>' in former
+    assert 'đã sáp nhập vào <a href="/co-quan/so-y-te">Sở Y tế</a> từ 01/12/2024' in former
+    page_ = (await web.client.get("/co-quan/so-tu-phap")).text
+    assert 'id="former"' in page_ and "đã sáp nhập vào" in page_.split('id="former"')[1][:300]
+    coordinate = page_.split('id="coordinate"')[1].split("</table>")[0]
+    assert 'Đã chuyển cho <a href="/co-quan/so-y-te">Sở Y tế</a>' in coordinate
+    assert "(chủ trì và phối hợp)" in page_
+    files = (await web.client.get("/ho-so")).text.split('name="co-quan"')[1].split("</select>")[0]
+    live_options, gone = files.split("<optgroup")
+    assert 'value="so-tu-phap"' not in live_options and 'value="so-y-te"' in live_options
+    assert 'value="so-tu-phap">Sở Tư pháp (đã sáp nhập vào Sở Y tế từ 01/12/2024)' in gone
+
+
+async def test_a_heads_overview_says_its_figures_count_lead_parts(web: Web) -> None:
+    await web.sign_in(web.link(HEAD))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert "việc chủ trì quá hạn" in page_ and "Quá hạn lâu nhất <small>(việc chủ trì)" in page_
 
 
 async def test_a_coordinator_sees_the_province_and_any_agency(web: Web) -> None:

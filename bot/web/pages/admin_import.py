@@ -23,7 +23,9 @@ from starlette.routing import Route
 from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import YEARS
 from bot.domain.when import read_moment
+from bot.importers.agencies import AgencyImportReport
 from bot.importers.errors import ImportFailed
+from bot.importers.files import FileImportReport
 from bot.importers.plans import PlanImportReport
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
@@ -243,6 +245,15 @@ def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
     shown: dict[str, Any] = {"kind": kind, "summary": summary(report, dry_run=dry_run),
                              "report": report, "plan": None, "dry_run": dry_run,
                              "on_the_form": on_the_form}  # fmt: skip
+    if isinstance(report, AgencyImportReport | FileImportReport):
+        # Which agencies or files are added and changed: the first few, then how many more.
+        what = "cơ quan" if isinstance(report, AgencyImportReport) else "hồ sơ"
+        shown["listed"] = [
+            (f"{'Sẽ thêm' if dry_run else 'Đã thêm'} {what}", report.added, report.created),
+            (f"{'Sẽ cập nhật' if dry_run else 'Đã cập nhật'} {what}", report.changed,
+             report.updated),
+        ]  # fmt: skip
+        shown["what"] = what
     if isinstance(report, PlanImportReport):
         shown["plan"] = report
         shown["rows"] = rows_read(report)
