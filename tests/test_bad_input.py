@@ -195,7 +195,9 @@ def test_a_deadline_before_the_plan_or_already_past_is_set_with_a_warning(admin:
     assert "Hạn 01/01/2020" in shown
     assert "thời hạn 01/01/2020 trước ngày ban hành kế hoạch (01/03/2027)" in shown, shown
     assert "thời hạn 01/01/2020 đã qua" in shown and "quá hạn ngay" in shown, shown
-    quiet = admin.ok("tasks", "set-deadline", "NV2", "31/12/2099").stdout
+    far = admin.ok("tasks", "set-deadline", "NV2", "31/12/2099").stdout
+    assert "thời hạn 31/12/2099 xa hơn 5 năm kể từ ngày ban hành kế hoạch (01/03/2027)" in far
+    quiet = admin.ok("tasks", "set-deadline", "NV2", "31/12/2029").stdout
     assert "Lưu ý" not in quiet, quiet
 
 

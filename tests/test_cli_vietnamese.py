@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from bot.db import session_scope
 from bot.models import Agency, Chat, ChatRole
@@ -85,6 +85,24 @@ def test_every_error_is_one_vietnamese_line(admin: Dondoc, args: list[str], said
     assert len(lines) == 1, output
     for english in ("Error", "Invalid", "Usage", "No such", "Missing"):
         assert english not in output
+
+
+def test_unlink_refuses_the_last_admin_chat(admin: Dondoc) -> None:
+    engine = create_engine(admin.env["DATABASE_URL"])
+    with session_scope(engine) as s:
+        ensure_chat(s, channel="telegram", chat_key="42", role=ChatRole.ADMIN, agency=None,
+                    title="Quản trị viên")  # fmt: skip
+    with Session(engine) as s:
+        chats = [(c.channel, c.chat_key) for c in s.exec(
+            select(Chat).where(Chat.role == ChatRole.ADMIN, col(Chat.active).is_(True))).all()]  # fmt: skip
+    *others, (channel, key) = sorted(chats, key=lambda c: c == ("telegram", "42"))
+    for other in others:
+        admin.ok("unlink", *other)
+    refused = one_error_line(admin("unlink", channel, key))
+    assert "chat quản trị viên cuối cùng" in refused and "Traceback" not in refused, refused
+    with Session(engine) as s:
+        assert s.exec(select(Chat).where(Chat.chat_key == key)).one().active
+    engine.dispose()
 
 
 def test_unlink_a_telegram_group_as_the_help_shows_it(admin: Dondoc) -> None:

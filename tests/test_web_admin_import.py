@@ -178,7 +178,30 @@ async def test_a_reimport_preview_names_each_changed_task_and_the_warnings(web: 
     assert "Lưu ý: " not in shown  # the plan keeps the date it was imported with
     undated = changed.replace("12/KH-UBND", "13/KH-UBND")
     shown = (await upload(web, undated, name="ke-hoach-moi.csv")).text
-    assert "Lưu ý: tệp không ghi ngày ban hành" in shown and "--date" in shown
+    assert "Lưu ý: tệp không ghi ngày ban hành" in shown and "--date" not in shown
+    assert "điền ô “Ngày ban hành” trên biểu mẫu tải lên" in shown  # the form, not the CLI
+
+
+async def test_the_importers_messages_name_the_forms_fields_not_the_cli_options(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    form = (await web.client.get("/quan-tri/nap")).text
+    assert "Số kế hoạch <input" in form and "<small>(--number)</small>" not in form
+    unnumbered = PLAN.replace("Số kế hoạch,12/KH-UBND\n", "")
+    shown = await upload(web, unnumbered, name="khong-so.csv")
+    assert (
+        shown.status_code == 400
+        and "--number" not in shown.text.split('id="problems"')[1].split("</section>")[0]
+    )
+    assert (
+        "điền ô “Số kế hoạch” trên biểu mẫu tải lên, hoặc thêm dòng “Số kế hoạch: …” vào tệp"
+        in shown.text
+    )
+    both = await upload(web, PLAN, name="co-cot.csv", chu_tri="Sở Y tế")
+    assert both.status_code == 400 and "hãy để trống ô “Cơ quan chủ trì”" in both.text
+    mapped = await upload(web, PLAN, name="map.csv", map="Không có=Sở Y tế")
+    problems = mapped.text.split('id="problems"')[1].split("</section>")[0]
+    assert mapped.status_code == 400 and "--map" not in problems
+    assert "ô “Giao việc của cơ quan cũ cho cơ quan mới”" in problems
 
 
 async def test_a_confirmation_must_carry_the_previewed_hash_and_be_in_time(web: Web) -> None:
@@ -287,6 +310,42 @@ async def test_an_agency_registry_and_a_files_export_preview_then_import(web: We
         assert len(s.exec(select(TthcFile)).all()) == 1
 
 
+def _listed(page: str, which: str) -> list[str]:
+    items = page.split(f'id="{which}">')[1].split("</ul>")[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in items.split("</li>")[:-1]]
+
+
+async def test_the_registry_and_files_previews_name_what_is_added_and_changed(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    rows = "".join(f"so-moi-{i:02},Sở Mới {i:02},so,SM{i:02}\n" for i in range(12))
+    registry = f"Mã,Tên cơ quan,Loại,Ký hiệu văn bản\nso-y-te,Sở Y tế <b>mới</b>,so,\n{rows}"
+    shown = (await upload(web, registry, name="co-quan.csv", kind="agencies")).text
+    assert "Sẽ thêm cơ quan <small>(12)</small>" in shown
+    assert _listed(shown, "added") == [*(f"Sở Mới {i:02}" for i in range(10)), "và 2 cơ quan khác"]
+    assert _listed(shown, "changed") == [  # escaped; the old name kept as another name
+        "Sở Y tế: tên mới “Sở Y tế &lt;b&gt;mới&lt;/b&gt;”, tên gọi khác"
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Ngày tiếp nhận", "Ngày hẹn trả"])
+    sheet.append(["H01.1-241201-0001", "Cấp phép", "Sở Y tế", "02/12/2024 08:00", "10/12/2024"])
+    data = io.BytesIO()
+    book.save(data)
+    first = await upload(web, data.getvalue(), name="ho-so.xlsx", kind="files")
+    assert (
+        _listed(first.text, "added") == ["H01.1-241201-0001"] and 'id="changed"' not in first.text
+    )
+    await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(first.text))
+    sheet.cell(2, 5).value = "12/12/2024"
+    sheet.append(["H01.1-241201-0002", "Cấp phép", "Sở Y tế", "02/12/2024 08:00", "10/12/2024"])
+    data = io.BytesIO()
+    book.save(data)
+    again = (await upload(web, data.getvalue(), name="ho-so-2.xlsx", kind="files")).text
+    assert _listed(again, "added") == ["H01.1-241201-0002"]
+    assert _listed(again, "changed") == ["H01.1-241201-0001: hẹn trả"]
+
+
 # --- deadlines not read ---------------------------------------------------------------------
 
 
@@ -329,7 +388,7 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     history = await web.client.get("/co-quan/so-noi-vu")
     rows = re.search(r'<table id="history">.*?</table>', history.text, re.S)
     assert rows and "Thời hạn" in rows.group(0) and "31/03/2025" in rows.group(0)
-    assert "web:console:801 (Phạm Quản Trị)" in rows.group(0)
+    assert "Phạm Quản Trị (web)" in rows.group(0)
 
 
 async def test_the_deadline_form_sent_again_writes_nothing_twice(web: Web) -> None:
@@ -366,6 +425,13 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
     assert "thời hạn 01/12/2024 đã qua (hôm nay 20/12/2024)" in past.text
+    far = await web.client.post("/quan-tri/thoi-han",
+                                data={"csrf": csrf, "ma": code, "han": "31/12/2099"})  # fmt: skip
+    assert far.status_code == 200 and "Lưu ý: thời hạn 31/12/2099 xa hơn 5 năm kể từ hôm nay " \
+        "(20/12/2024): hãy kiểm tra lại năm." in far.text  # fmt: skip
+    near = await web.client.post("/quan-tri/thoi-han",
+                                 data={"csrf": csrf, "ma": code, "han": "30/11/2029"})  # fmt: skip
+    assert near.status_code == 200 and "Lưu ý" not in near.text  # within 5 years: no warning
 
 
 async def test_a_word_plan_names_its_errors_by_table_row_and_column(

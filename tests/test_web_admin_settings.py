@@ -7,6 +7,7 @@ sessions; chat titles are escaped."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import httpx
@@ -20,16 +21,19 @@ from bot.models import (
     AgencySuccessor,
     CalendarOverride,
     Chat,
+    ChatRole,
     LinkCode,
     SettingChange,
 )
 from bot.services.actions import Sender
+from bot.services.chats import ensure_chat
 from tests.chat import say
 from tests.cli import Dondoc, one_error_line
 from tests.province import FRIDAY
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
 WHO = "web:console:801 (Phạm Quản Trị)"  # the admin, as the audit trail names them
+SHOWN = "Phạm Quản Trị (web)"  # the admin, as the pages name them
 PAGES = ("/quan-tri/lich", "/quan-tri/chat", "/quan-tri/chat/1/bo-lien-ket")
 POSTS = ("/quan-tri/lich/them", "/quan-tri/lich/bo", "/quan-tri/chat/ma",
          "/quan-tri/chat/ma/1/thu-hoi", "/quan-tri/chat/1/bo-lien-ket")  # fmt: skip
@@ -134,6 +138,7 @@ async def test_a_day_off_and_a_make_up_day_are_added_and_move_the_calendar(web: 
     assert made_up.status_code == 303
     page = (await web.client.get(made_up.headers["location"])).text
     assert "Đã thêm ngày làm bù." in page
+    assert "theo lịch nghỉ lễ, Tết của Nhà nước" in page and "thư viện" not in page
     province = part(page, "province")
     assert "Thứ Ba, 24/12/2024" in province and "Ngày nghỉ" in province
     assert "Nghỉ theo &lt;b&gt;Quyết định&lt;/b&gt; số 12/QĐ-UBND" in province  # escaped
@@ -145,7 +150,7 @@ async def test_a_day_off_and_a_make_up_day_are_added_and_move_the_calendar(web: 
     assert "Thứ Ba, 24/12/2024</td>\n        <td>nghỉ" in days
     history = part(page, "history")
     assert history.index("28/12/2024") < history.index("24/12/2024")  # newest first
-    assert "Thêm: Nghỉ" in history and "Thêm: Làm bù" in history and WHO in history
+    assert "Thêm: Nghỉ" in history and "Thêm: Làm bù" in history and SHOWN in history
     with Session(web.engine) as s:
         rows = {o.day: (o.working, o.note) for o in s.exec(select(CalendarOverride)).all()}
     assert rows == {date(2024, 12, 24): (False, "Nghỉ theo <b>Quyết định</b> số 12/QĐ-UBND"),
@@ -267,7 +272,7 @@ async def test_a_link_code_is_issued_shown_once_and_binds_a_chat(web: Web) -> No
     assert (audit.new, audit.actor) == ("Sở Y tế · Thủ trưởng", WHO)
     assert audit.note == "hết hạn 08:00 Thứ Bảy, 21/12/2024"
     history = part(page, "history")
-    assert f"Mã liên kết {audit.key}" in history and WHO in history
+    assert f"Mã liên kết {audit.key}" in history and SHOWN in history
 
 
 async def test_an_admin_code_needs_no_agency(web: Web) -> None:
@@ -423,12 +428,40 @@ async def test_a_chat_is_unbound_after_a_confirmation_and_its_sessions_end(web: 
     assert gone.status_code == 404 and "Không có chat này." in gone.text
 
 
-async def test_an_admin_unbinding_their_own_chat_is_warned_and_signed_out(web: Web) -> None:
+async def test_the_last_admin_chat_cannot_be_unbound_anywhere(web: Web) -> None:
     await signed_in(web, ADMIN)
     with Session(web.engine) as s:
         own = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
     confirm = await web.client.get(f"/quan-tri/chat/{own.id}/bo-lien-ket")
-    assert "anh/chị sẽ bị đăng xuất" in confirm.text
+    assert 'id="last-admin"' in confirm.text and "chat quản trị viên cuối cùng" in confirm.text
+    assert 'id="confirm"' not in confirm.text  # nothing to press
+    refused = await web.client.post(f"/quan-tri/chat/{own.id}/bo-lien-ket",
+                                    data={"csrf": csrf_of(confirm.text)})  # fmt: skip
+    assert (
+        refused.status_code == 400 and "liên kết một chat quản trị viên khác trước" in refused.text
+    )
+    in_chat = say(web.engine, replace(ADMIN, is_admin=True), "/huylienket", FRIDAY)
+    assert "Chưa bỏ liên kết" in in_chat and "chat quản trị viên cuối cùng" in in_chat
+    with Session(web.engine) as s:
+        assert s.get(Chat, own.id).active  # type: ignore[union-attr]
+    assert (await web.client.get("/quan-tri/chat")).status_code == 200  # still signed in
+
+
+async def test_an_admin_unbinding_their_own_chat_is_warned_and_signed_out(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    with session_scope(web.engine) as s:  # another admin chat: this one is not the last
+        ensure_chat(
+            s,
+            channel="console",
+            chat_key="admin-2",
+            role=ChatRole.ADMIN,
+            agency=None,
+            title="Quản trị 2",
+        )
+    with Session(web.engine) as s:
+        own = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
+    confirm = await web.client.get(f"/quan-tri/chat/{own.id}/bo-lien-ket")
+    assert "anh/chị sẽ bị đăng xuất" in confirm.text and 'id="last-admin"' not in confirm.text
     done = await web.client.post(f"/quan-tri/chat/{own.id}/bo-lien-ket",
                                  data={"csrf": csrf_of(confirm.text)})  # fmt: skip
     assert done.status_code == 303
@@ -469,4 +502,4 @@ async def test_unbinding_in_the_chat_is_in_the_same_audit(web: Web) -> None:
     page = (await web.client.get("/quan-tri/chat")).text
     assert "Đã bỏ liên kết" in part(page, "chats").split("group:so-y-te")[1].split("</tr>")[0]
     history = part(page, "history")
-    assert "Chat console:group:so-y-te" in history and "console:802 (Đỗ Quản Trị)" in history
+    assert "Chat console:group:so-y-te" in history and "Đỗ Quản Trị (chat thử)" in history

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.db import make_engine, upgrade
+from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM
+from bot.models import Agency
 from bot.services.actions import Sender
 from tests.chat import say
 from tests.fake_zalo import free_port
@@ -51,6 +52,9 @@ def world(tmp_path: Path) -> Iterator[tuple[Engine, str, Bot]]:
     province.add_task("Trước ngày 30/11/2024", lead="so-y-te", text="Công khai thủ tục hành chính")
     province.add_task("Trước ngày 15/11/2024", lead="so-tu-phap", text="Rà soát quy trình nội bộ")
     province.add_task("Năm 2030", lead="so-y-te", text="Số hóa hồ sơ lưu trữ")
+    with session_scope(engine) as s:  # a long name, as real ones are: wider than a phone
+        s.add(Agency(code="bql-kcn", kind="so", name="Ban Quản lý các khu công nghiệp, khu "
+                     "kinh tế cửa khẩu và khu chế xuất tỉnh trực thuộc Ủy ban nhân dân tỉnh"))  # fmt: skip
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_", "DONDOC_CONFIG"))}
     env |= {"DATABASE_URL": url, "WEB_PORT": str(port), "METRICS_PORT": "0"}
@@ -203,7 +207,16 @@ def test_an_admin_uploads_a_plan_confirms_it_and_sets_the_deadline_not_read(
         heading("Sở Nội vụ")
         history = browser.find_element(By.ID, "history").text
         assert "Thời hạn" in history and "31/03/2031" in history
-        assert "web:console:801 (Phạm Quản Trị)" in history
+        assert "Phạm Quản Trị (web)" in history
+        # A 400 px phone: the chats page's long agency names do not widen the page.
+        browser.set_window_size(400, 900)
+        browser.get(f"{base}/quan-tri/chat")
+        heading("Chat")
+        wide = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+            " document.querySelector('select[name=co_quan]').getBoundingClientRect().right]"
+        )
+        assert wide[0] <= wide[1] and wide[2] <= wide[1], wide
     finally:
         browser.quit()
     assert web.stop() == 0

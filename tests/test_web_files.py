@@ -322,6 +322,27 @@ async def test_the_public_page_lists_the_letters_of_the_period(story: Web) -> No
     assert "HX-Request" in part.headers["vary"]
 
 
+async def test_the_public_page_looks_a_file_up_by_its_code(story: Web) -> None:
+    """ "tra cứu theo mã hồ sơ": the code on the receipt, or its beginning; the letters too."""
+    page = (await story.client.get(PUBLIC)).text
+    assert 'role="search"' in page and 'name="ma"' in page and "Tra cứu theo mã hồ sơ" in page
+    exact = (await story.client.get(PUBLIC, params={"ma": "YT-LATE"})).text
+    assert _codes(exact, "public-files") == ["YT-LATE"] and "Nguyễn V. T." in exact
+    assert "Nguyễn Văn Toàn" not in exact  # shortened, as the rest
+    prefix = (await story.client.get(PUBLIC, params={"ma": " YT- "})).text
+    assert _codes(prefix, "public-files") == ["YT-LATE", "YT-WAIT"]
+    letters = (await story.client.get(PUBLIC, params={"xem": "van-ban", "ma": "YT-TIMELY"})).text
+    assert [r.split()[0] for r in _rows(letters, "public-letters")] == ["02/PXL-SYT"]
+    none = (await story.client.get(PUBLIC, params={"ma": "YT-DONE"})).text
+    assert 'id="public-files"' not in none and "Không có hồ sơ đang trễ hạn nào có mã" in none
+    assert "“YT-DONE”" in none
+    odd = (await story.client.get(PUBLIC, params={"ma": "%_<b>"})).text  # LIKE's wildcards
+    assert 'id="public-files"' not in odd and "“%_&lt;b&gt;”" in odd
+    tabs = await story.client.get(PUBLIC, params={"ma": "YT"}, headers={"HX-Request": "true"})
+    assert tabs.text.startswith('<div id="public-list">')
+    assert 'href="/cong-khai/ho-so-tre-han?xem=van-ban&amp;ma=YT"' in tabs.text  # kept
+
+
 async def test_the_public_page_is_the_same_for_a_signed_in_viewer(story: Web) -> None:
     """Whoever asks gets the page as the public sees it: nothing of the session (the name,
     the menu, the CSRF token), and a cache keeps it to that browser only."""

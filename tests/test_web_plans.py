@@ -377,9 +377,9 @@ async def test_the_agency_page_lists_its_extension_requests_and_their_answers(we
     newest, older = table.split("<tr>")[2:4]
     assert "NV2" in newest and "20/01/2025" in newest and "chờ ý kiến Bộ" in newest
     assert "Chờ Thủ trưởng quyết định" in newest and "09:00 20/12/2024" in newest
-    assert "console:501 (Nguyễn Văn An)" in newest
+    assert "Nguyễn Văn An (chat thử)" in newest  # who, as people read it
     assert "NV1" in older and "15/01/2025" in older and "Đồng ý" in older
-    assert "console:601 (Trần Thị Bình), 10:00 20/12/2024" in older
+    assert "Trần Thị Bình (chat thử), 10:00 20/12/2024" in older
     assert "chờ &lt;i&gt;số liệu&lt;/i&gt;" in older  # escaped, never markup
     assert "Xin gia hạn <small>(2)</small>" in page
     # Sở Tư pháp asked for nothing; a head of Sở Y tế cannot look there anyway.

@@ -17,8 +17,13 @@ from sqlmodel import Session, select
 
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
-from bot.models import Agency, Chat, ChatRole, WebLink
+from bot.domain.actors import actor_label
+from bot.domain.agency_history import ChangeKind
+from bot.models import Agency, Assignment, Chat, ChatRole, Role, WebLink
 from bot.services.actions import Sender
+from bot.services.agency_changes import apply_due
+from bot.services.agency_changes import record_change as record_agency_change
+from bot.services.assignments import Actor, record_change
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
 from bot.web.auth import SESSION_TTL, page
@@ -269,7 +274,92 @@ async def test_the_agency_page_shows_parts_and_their_history_escaped(web: Web) -
     assert "Phối hợp <small>(0)</small>" in page_ and "Rà soát quy trình nội bộ" not in page_
     history = page_.split('id="history"')[1].split("</table>")[0]
     assert "Tiến độ: 0% → 60%" in history and "đang chờ ký" in history
-    assert "console:501 (Nguyễn Văn An)" in history and "08:00 19/12/2024" in history
+    assert "Nguyễn Văn An (chat thử)" in history and "08:00 19/12/2024" in history
+
+
+@pytest.mark.parametrize(("who", "shown"), [
+    ("web:console:701 (Lê Văn Cường)", "Lê Văn Cường (web)"),
+    ("web:telegram:9", "người dùng 9 (web)"),
+    ("telegram:123 (Tên)", "Tên (Telegram)"),
+    ("zalo:55 (Tên dài bị cắt", "Tên dài bị cắt (Zalo)"),
+    ("import:000_sipas_2024.csv", "nhập tệp 000_sipas_2024.csv"),
+    ("seed", "dữ liệu mẫu"),
+    ("cli:admin", "quản trị viên (dòng lệnh)"),
+    ("lịch:tự động", "lịch:tự động"),  # unknown: as it is
+    ("fax:1 (X)", "fax:1 (X)"),
+])  # fmt: skip
+def test_an_actor_reads_as_a_person_or_what_did_it(who: str, shown: str) -> None:
+    assert actor_label(who) == shown
+
+
+async def test_the_history_says_statuses_and_actors_in_words(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        part = s.exec(select(Assignment).where(Assignment.role == Role.LEAD)).first()
+        assert part is not None
+        for field, old, new, who in [("created", None, "open", "import:000_sipas_2024.csv"),
+                                     ("status", "open", "snoozed", "seed"),
+                                     ("due_on", None, "2025-01-31", "cli:admin")]:  # fmt: skip
+            record_change(s, part, Actor(who), FRIDAY - timedelta(days=3), field, old, new)
+    await web.sign_in(web.link(HEAD))
+    history = (await web.client.get("/co-quan/so-y-te")).text.split('id="history"')[1]
+    history = history.split("</table>")[0]
+    assert "Giao việc: – → Đang thực hiện" in history and "nhập tệp 000_sipas_2024.csv" in history
+    assert "Trạng thái: Đang thực hiện → Tạm dừng" in history and "dữ liệu mẫu" in history
+    assert "Hạn: – → 31/01/2025" in history and "quản trị viên (dòng lệnh)" in history
+    assert "import:" not in history and ">open<" not in history and "cli:admin" not in history
+
+
+async def test_the_tasks_waiting_for_a_deadline_are_listed_or_linked(
+    web: Web, province: Province
+) -> None:
+    waiting = province.add_task("Theo kế hoạch của tỉnh", lead="so-tu-phap",
+                                text="Rà soát <i>thủ tục</i> liên thông")  # fmt: skip
+    await web.sign_in(web.link(COORDINATOR))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert '<a href="#cho-thoi-han"><b>1</b> nhiệm vụ chờ ghi thời hạn</a>' in page_
+    listed = page_.split('id="waiting"')[1].split("</ul>")[0]
+    assert f"<b>NV{waiting}</b>" in listed and "“Theo kế hoạch của tỉnh”" in listed
+    assert "Rà soát &lt;i&gt;thủ tục&lt;/i&gt; liên thông" in listed  # escaped
+    assert f'<a href="/ke-hoach/{province.plan_id}">' in listed
+    assert '<a href="/co-quan/so-tu-phap">Sở Tư pháp</a>' in listed
+    assert "/quan-tri/thoi-han" not in page_  # not theirs to set
+    web.client.cookies.clear()
+    await web.sign_in(web.link(ADMIN))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert '<a href="/quan-tri/thoi-han"><b>1</b> nhiệm vụ chờ ghi thời hạn</a>' in page_
+    assert 'id="waiting"' not in page_  # the admin's list is where it is set
+
+
+async def test_an_agency_no_longer_there_is_listed_apart_with_its_successor(web: Web) -> None:
+    with session_scope(web.engine) as s:
+        agencies = {a.code: a for a in s.exec(select(Agency)).all()}
+        record_agency_change(s, agency=agencies["so-tu-phap"], kind=ChangeKind.MERGED,
+                             on=date(2024, 12, 1), act="Nghị quyết số 1/NQ-HĐND",
+                             successors=[agencies["so-y-te"]], actor="test", now=FRIDAY)  # fmt: skip
+        apply_due(s, date(2024, 12, 20), FRIDAY)
+    await web.sign_in(web.link(COORDINATOR))
+    listing = (await web.client.get("/co-quan")).text
+    live = listing.split('id="agencies"')[1].split("</table>")[0]
+    former = listing.split('id="former"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in live and '<a href="/co-quan/so-y-te">Sở Y tế</a>' in live
+    assert "Việc chủ trì quá hạn" in listing  # what the figures count, said
+    assert '<a href="/co-quan/so-tu-phap">Sở Tư pháp</a>' in former
+    assert 'đã sáp nhập vào <a href="/co-quan/so-y-te">Sở Y tế</a> từ 01/12/2024' in former
+    page_ = (await web.client.get("/co-quan/so-tu-phap")).text
+    assert 'id="former"' in page_ and "đã sáp nhập vào" in page_.split('id="former"')[1][:300]
+    coordinate = page_.split('id="coordinate"')[1].split("</table>")[0]
+    assert 'Đã chuyển cho <a href="/co-quan/so-y-te">Sở Y tế</a>' in coordinate
+    assert "(chủ trì và phối hợp)" in page_
+    files = (await web.client.get("/ho-so")).text.split('name="co-quan"')[1].split("</select>")[0]
+    live_options, gone = files.split("<optgroup")
+    assert 'value="so-tu-phap"' not in live_options and 'value="so-y-te"' in live_options
+    assert 'value="so-tu-phap">Sở Tư pháp (đã sáp nhập vào Sở Y tế từ 01/12/2024)' in gone
+
+
+async def test_a_heads_overview_says_its_figures_count_lead_parts(web: Web) -> None:
+    await web.sign_in(web.link(HEAD))
+    page_ = (await web.client.get("/tong-quan")).text
+    assert "việc chủ trì quá hạn" in page_ and "Quá hạn lâu nhất <small>(việc chủ trì)" in page_
 
 
 async def test_a_coordinator_sees_the_province_and_any_agency(web: Web) -> None:

@@ -48,6 +48,7 @@ from bot.services.agency_changes import former_agency
 from bot.services.assignments import Actor
 from bot.services.binding import (
     LINK_HOURS_MAX,
+    BindingRefused,
     find_chat,
     issue_link_code,
     linked_chats,
@@ -135,7 +136,11 @@ def unlink_cmd(
     with session_scope(engine) as session:
         chat = find_chat(session, channel, chat_id)
         if chat is not None:
-            unbind_chat(session, chat, actor=Actor(CLI_ACTOR), now=clock())
+            try:
+                unbind_chat(session, chat, actor=Actor(CLI_ACTOR), now=clock())
+            except BindingRefused as refused:
+                err.print(str(refused), style="red", markup=False, highlight=False)
+                raise typer.Exit(1) from None
     if chat is None:
         err.print(
             f"Không có nhóm/chat “{chat_id}” nào đang liên kết trên {channel}: xem “dondoc chats”."

@@ -48,7 +48,14 @@ from bot.models import Agency, Assignment, Chat, ChatRole, Role, Status
 from bot.render import answer, split_message
 from bot.services import actions, apology, web_access
 from bot.services.actions import Answer, Sender, said
-from bot.services.binding import Bound, code_target, find_chat, redeem, unbind_chat
+from bot.services.binding import (
+    BindingRefused,
+    Bound,
+    code_target,
+    find_chat,
+    redeem,
+    unbind_chat,
+)
 from bot.services.files import files_at_hand
 
 log = logging.getLogger(__name__)
@@ -166,6 +173,7 @@ _OUTCOMES = {
     "not understood": {"unclear", "not_found", "extension_bad_date", "apology_bad_date",
                        "text_only"},
     "refused": {"refused", "admin_only", "not_bound", "bound_elsewhere", "bind_failed",
+                "unbind_refused",
                 "already_done", "already_decided", "refused_decision", "cancelled", "moved",
                 "apology_refused", "apology_not_open", "apology_pending",
                 "apology_second_move", "apology_refused_decision",
@@ -326,7 +334,10 @@ def _same_binding(call: _Call, chat: Chat) -> bool:
 def _unbind(call: _Call) -> list[Answer]:
     if not call.sender.is_admin:
         return [said("admin_only")]
-    unbind_chat(call.session, call.bound, actor=call.sender.actor, now=call.now)
+    try:
+        unbind_chat(call.session, call.bound, actor=call.sender.actor, now=call.now)
+    except BindingRefused as refused:
+        return [said("unbind_refused", reason=str(refused))]
     return [said("unbound_ok")]
 
 

@@ -7,7 +7,7 @@ still find the agency."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,14 @@ class AgencyImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The first LISTED agencies added and changed, for a preview to name.
+    added: list[str] = field(default_factory=list)  # "Sở Tư pháp"
+    changed: list[str] = field(default_factory=list)  # "Sở Tư pháp: tên, tên gọi khác"
+
+
+LISTED = 10  # agencies a report names one by one; the rest are counted
+_LABELS = {"kind": "loại", "aliases": "tên gọi khác",
+           "letter_symbol": "ký hiệu văn bản"}  # fmt: skip
 
 
 # An agency's code is typed in chat commands and stands in the web view's addresses.
@@ -166,7 +174,13 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
         if agency is None:
             agency = Agency(code=cells["code"], **values)
             report.created += 1
+            if len(report.added) < LISTED:
+                report.added.append(cells["name"])
         elif any(getattr(agency, k) != v for k, v in values.items()):
+            if len(report.changed) < LISTED:
+                what = [f"tên mới “{v}”" if k == "name" else _LABELS[k]
+                        for k, v in values.items() if getattr(agency, k) != v]  # fmt: skip
+                report.changed.append(f"{agency.name}: {', '.join(what)}")
             for k, v in values.items():
                 setattr(agency, k, v)
             report.updated += 1

@@ -59,6 +59,15 @@ class FileImportReport:
     updated: int = 0
     unchanged: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    # The first LISTED files added and changed, for a preview to name ("mã: what changes").
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+LISTED = 10  # files a report names one by one; the rest are counted
+# What a file's compared columns (_COMPARED) are called, for the changed files' list.
+_LABELS = ("thủ tục", "lĩnh vực", "người nộp", "địa chỉ", "điện thoại", "cơ quan",
+           "số ngày giải quyết", "hẹn trả", "tình trạng", "trạng thái", "ngày trả")  # fmt: skip
 
 
 def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
@@ -443,6 +452,11 @@ class _Writer:
                 unchanged += 1
                 continue
             changed.append((*record[1:], *tail, file_id))
+            if len(self.report.changed) < LISTED:
+                what = [label for label, old, now in zip(_LABELS, current[2:], record[1:_RECEIVED],
+                                                         strict=True) if old != now]  # fmt: skip
+                self.report.changed.append(f"{code}: {', '.join(what)}")
+        self.report.added.extend(r[_CODE] for r in new[: LISTED - len(self.report.added)])
         self.report.rows += len(new) + len(changed) + unchanged
         self.report.unchanged += unchanged
         for kind, count in kinds.items():

@@ -144,11 +144,32 @@ def revoke_link_code(session: Session, code_id: int, *, actor: Actor, now: datet
     return row
 
 
+LAST_ADMIN = ("“{name}” là chat quản trị viên cuối cùng còn liên kết: bỏ nó thì không còn ai "
+              "nhận thông báo của quản trị viên, cấp mã liên kết hay mở trang Quản trị. Hãy "
+              "liên kết một chat quản trị viên khác trước (cấp mã vai trò Quản trị viên), rồi "
+              "mới bỏ liên kết chat này.")  # fmt: skip
+
+
+def last_admin_chat(session: Session, chat: Chat) -> bool:
+    """Whether ``chat`` is the only active admin chat left (unbinding it would leave the
+    province without an admin)."""
+    if not chat.active or chat.role != ChatRole.ADMIN:
+        return False
+    others = session.exec(
+        select(Chat.id).where(Chat.role == ChatRole.ADMIN, col(Chat.active).is_(True),
+                              Chat.id != chat.id).limit(1)
+    ).first()  # fmt: skip
+    return others is None
+
+
 def unbind_chat(session: Session, chat: Chat, *, actor: Actor, now: datetime) -> None:
     """``chat`` unbound (``deactivate_chat``; its web sessions end with it), recorded in
-    the settings' audit trail. Raises :class:`BindingRefused` for a chat already unbound."""
+    the settings' audit trail. Raises :class:`BindingRefused` for a chat already unbound,
+    or the last active admin chat (:func:`last_admin_chat`)."""
     if not chat.active:
         raise BindingRefused(f"“{chat.title or chat.chat_key}” đã được bỏ liên kết.")
+    if last_admin_chat(session, chat):
+        raise BindingRefused(LAST_ADMIN.format(name=chat.title or chat.chat_key))
     agency = session.get(Agency, chat.agency_id) if chat.agency_id else None
     bound = " · ".join(x for x in (agency.name if agency else "", ChatRole(chat.role).label) if x)
     deactivate_chat(session, chat, now, tell_admins=False)

@@ -113,9 +113,15 @@ def set_deadline(
     )  # fmt: skip
 
 
+# A deadline further than this after the plan's date (or today, for a plan without one)
+# is more likely a mistyped year (2099 for 2029) than a plan's intent.
+FAR_YEARS = 5
+
+
 def warnings(done: DeadlineSet, today: date) -> list[str]:
     """What the admin should look at again after setting a deadline (set all the same):
-    a date before the plan was signed (a wrong year?), a date already past."""
+    a date before the plan was signed (a wrong year?), a date already past, a date more
+    than :data:`FAR_YEARS` years after the plan's date, or today's (a wrong year?)."""
     said = []
     if done.due_on is not None and done.plan_issued is not None and done.due_on < done.plan_issued:
         said.append(f"thời hạn {done.due_on:%d/%m/%Y} trước ngày ban hành kế hoạch "
@@ -123,7 +129,20 @@ def warnings(done: DeadlineSet, today: date) -> list[str]:
     if done.due_on is not None and done.due_on < today:
         said.append(f"thời hạn {done.due_on:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y}): phần "
                     "việc chưa xong của nhiệm vụ này quá hạn ngay và sẽ được nhắc ở lượt tới.")  # fmt: skip
+    since = max(done.plan_issued or today, today)
+    if done.due_on is not None and done.due_on > _years_after(since, FAR_YEARS):
+        said.append(f"thời hạn {done.due_on:%d/%m/%Y} xa hơn {FAR_YEARS} năm kể từ "
+                    f"{'ngày ban hành kế hoạch' if since == done.plan_issued else 'hôm nay'} "
+                    f"({since:%d/%m/%Y}): hãy kiểm tra lại năm.")  # fmt: skip
     return said
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (28/02 for 29/02 in a year without it)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from bot.domain.actors import actor_label
 from bot.models import Assignment, Plan, Status, StatusUpdate, Task
 
 # What each audited field is called (``record_change``'s ``field``); an unknown one shows as is.
@@ -46,13 +47,13 @@ class Change:
     old: str
     new: str
     note: str
-    actor: str  # "telegram:123 (Nguyễn Văn A)", "import:plan.csv", "cli"
+    actor: str  # as people read it (:func:`actor_label`): "Nguyễn Văn A (Telegram)"
 
 
 def _shown(field: str, value: str | None) -> str:
     if value is None:
         return ""
-    if field == "status":
+    if field in ("status", "created"):  # a part is created with its first status
         return _STATUSES.get(value, value)
     if field == "progress":
         return f"{value}%"
@@ -87,7 +88,7 @@ def agency_history(session: Session, agency_id: int, *, limit: int = 100) -> lis
             old=_shown(row.field, row.old),
             new=_shown(row.field, row.new),
             note=row.note,
-            actor=row.actor,
+            actor=actor_label(row.actor),
         )
         for row, key, text, number in rows
     ]

@@ -50,6 +50,7 @@ class Wanted:
     agency_id: int | None = None
     urgency: Urgency | None = None
     letter: LetterState | None = None
+    code: str = ""  # the file's code, or its beginning (the public page's lookup)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ def _where(
     query = query.where(col(TthcFile.status) == FileStatus.OPEN)
     if wanted.agency_id is not None:
         query = query.where(col(TthcFile.agency_id) == wanted.agency_id)
+    if wanted.code:
+        query = query.where(col(TthcFile.code).startswith(wanted.code, autoescape=True))
     if wanted.urgency is Urgency.LATE:
         query = query.where(window.late())
     elif wanted.urgency is Urgency.AT_RISK:
@@ -240,18 +243,19 @@ def late_by_agency(
 
 def issued_letters(
     session: Session, cal: WorkCalendar, *, agency_id: int | None = None,
-    since: date | None = None, offset: int = 0, limit: int = 50,
+    since: date | None = None, code: str = "", offset: int = 0, limit: int = 50,
 ) -> list[IssuedLetter]:  # fmt: skip
     """The approved letters (of one agency when ``agency_id``: the one that owes them;
-    approved on ``since`` or after, a day in Vietnam, when given), the newest first,
-    ``limit`` of them from ``offset``."""
+    approved on ``since`` or after, a day in Vietnam, when given; for the files whose code
+    is or begins with ``code``, when given), the newest first, ``limit`` of them from
+    ``offset``."""
     dialect = session.get_bind().dialect
     timely = local_day(dialect, col(Apology.approved_at), cal.tz) < col(Apology.original_due_on)
     query = _letters_where(sa.select(
         col(Apology.id), col(Apology.number), col(Apology.approved_at), col(Agency.name),
         col(TthcFile.code), col(TthcFile.procedure), col(TthcFile.applicant_name),
         col(Apology.original_due_on), col(Apology.new_due_on), col(Apology.reason), timely,
-    ).join(TthcFile, col(Apology.file_id) == col(TthcFile.id)), cal, agency_id, since)  # fmt: skip
+    ).join(TthcFile, col(Apology.file_id) == col(TthcFile.id)), cal, agency_id, since, code)  # fmt: skip
     query = query.order_by(col(Apology.approved_at).desc(), col(Apology.id).desc())
     return [IssuedLetter(ident, number or "", cal.local(at).date(), agency, code, procedure,
                          applicant, original, new, reason, bool(in_time))
@@ -261,16 +265,17 @@ def issued_letters(
 
 def count_issued_letters(
     session: Session, cal: WorkCalendar, *, agency_id: int | None = None,
-    since: date | None = None,
+    since: date | None = None, code: str = "",
 ) -> int:  # fmt: skip
     """How many letters :func:`issued_letters` lists with the same filters."""
     query = sa.select(sa.func.count()).select_from(Apology)
-    return int(session.execute(_letters_where(query, cal, agency_id, since)).scalar_one())
+    return int(session.execute(_letters_where(query, cal, agency_id, since, code)).scalar_one())
 
 
 def _letters_where(
-    query: sa.Select[*tuple[Any, ...]], cal: WorkCalendar, agency_id: int | None, since: date | None
-) -> sa.Select[*tuple[Any, ...]]:
+    query: sa.Select[*tuple[Any, ...]], cal: WorkCalendar, agency_id: int | None,
+    since: date | None, code: str = "",
+) -> sa.Select[*tuple[Any, ...]]:  # fmt: skip
     query = query.join(Agency, col(Apology.agency_id) == col(Agency.id))
     query = query.where(col(Apology.state) == ApologyState.APPROVED)
     if agency_id is not None:
@@ -279,4 +284,9 @@ def _letters_where(
         query = query.where(
             col(Apology.approved_at) >= datetime.combine(since, datetime.min.time(), cal.tz)
         )
+    if code:
+        files = sa.select(col(TthcFile.id)).where(
+            col(TthcFile.code).startswith(code, autoescape=True)
+        )
+        query = query.where(col(Apology.file_id).in_(files))
     return query

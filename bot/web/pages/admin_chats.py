@@ -18,11 +18,13 @@ from bot.domain.calendar import VIETNAM
 from bot.models import Agency, Chat, ChatRole
 from bot.services.binding import (
     DEFAULT_TTL,
+    LAST_ADMIN,
     LINK_HOURS_MAX,
     BindingRefused,
     Issued,
     codable_agencies,
     issue_link_code,
+    last_admin_chat,
     link_codes,
     linked_chats,
     revoke_link_code,
@@ -87,8 +89,11 @@ def unbind_form(p: Page) -> Response:
     if chat is None:
         return p.not_found("Không có chat này.")
     agency = p.db.get(Agency, chat.agency_id) if chat.agency_id else None
+    last = (
+        LAST_ADMIN.format(name=chat.title or chat.chat_key) if last_admin_chat(p.db, chat) else ""
+    )
     return p.render("admin_chats_unbind.html.j2", chat=chat, agency=agency.name if agency else "",
-                    role=ChatRole(chat.role), own=chat.id == p.me.chat_id)  # fmt: skip
+                    role=ChatRole(chat.role), own=chat.id == p.me.chat_id, last=last)  # fmt: skip
 
 
 @page(ChatRole.ADMIN)

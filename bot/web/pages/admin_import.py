@@ -12,6 +12,7 @@ confirm). The import's audit rows name the admin ("web:telegram:123 (Name)").
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from starlette.routing import Route
 from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import YEARS
 from bot.domain.when import read_moment
+from bot.importers.agencies import AgencyImportReport
 from bot.importers.errors import ImportFailed
+from bot.importers.files import FileImportReport
 from bot.importers.plans import PlanImportReport
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
@@ -45,6 +48,36 @@ log = logging.getLogger(__name__)
 
 PATH = "/quan-tri/nap"
 _FIELDS = ("so", "ngay", "nam", "chu_tri", "map")  # a plan's options, as the form names them
+
+
+# The importer's messages name the command line's options ("dùng --number"); on the web
+# the admin fills in the form's fields instead. The CLI keeps its own words.
+_MAP_FIELD = "ô “Giao việc của cơ quan cũ cho cơ quan mới”"
+_ON_THE_FORM = [
+    (re.compile(r"nhập lại với --map “([^”]*)”"), rf"nhập lại, ghi dòng “\1” vào {_MAP_FIELD}"),
+    (re.compile(r"theo --map “([^”]*)”"), rf"theo dòng “\1” ở {_MAP_FIELD}"),
+    (re.compile(r"--map “([^”]*)”"), rf"dòng “\1” ở {_MAP_FIELD}"),
+    (re.compile(r"--map\b"), _MAP_FIELD),
+    (re.compile(r"dùng --date dd/mm/yyyy"), "điền ô “Ngày ban hành” trên biểu mẫu tải lên"),
+    (re.compile(r"dùng --number hoặc dòng (“[^”]*”)"),
+     r"điền ô “Số kế hoạch” trên biểu mẫu tải lên, hoặc thêm dòng \1 vào tệp"),
+    (re.compile(r"dùng --number"), "điền ô “Số kế hoạch” trên biểu mẫu tải lên"),
+    (re.compile(r"không dùng --lead “([^”]*)” \(--lead chỉ"), r"không dùng ô “Cơ quan chủ trì” "
+     r"(“\1”) (ô này chỉ"),
+    (re.compile(r"hãy bỏ --lead"), "hãy để trống ô “Cơ quan chủ trì”"),
+    (re.compile(r"--lead\b"), "ô “Cơ quan chủ trì”"),
+    (re.compile(r"--number\b"), "ô “Số kế hoạch”"),
+    (re.compile(r"--date\b"), "ô “Ngày ban hành”"),
+    (re.compile(r"--year\b"), "ô “Năm của kế hoạch”"),
+]  # fmt: skip
+
+
+def on_the_form(text: str) -> str:
+    """An importer's message with the upload form's fields for the command line's options:
+    "…; dùng --number" → "…; điền ô “Số kế hoạch” trên biểu mẫu tải lên"."""
+    for pattern, words in _ON_THE_FORM:
+        text = pattern.sub(words, text)
+    return text
 
 
 class _Refused(Exception):
@@ -135,6 +168,8 @@ def _already(p: Page, upload: WebUpload) -> Response:
 
 def _form(p: Page, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("kind", Kind.TASKS)
+    if "problems" in context:
+        context["problems"] = [Problem(e.where, on_the_form(e.reason)) for e in context["problems"]]
     return p.render("admin_import.html.j2", status=status, kinds=list(Kind),
                     limit=file_size(uploads.MAX_UPLOAD), values=p.form, **context)  # fmt: skip
 
@@ -211,14 +246,24 @@ ROWS_SHOWN = 500  # rows of a plan the preview lists
 def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
     """What the preview and the result pages show of a report."""
     shown: dict[str, Any] = {"kind": kind, "summary": summary(report, dry_run=dry_run),
-                             "report": report, "plan": None, "dry_run": dry_run}  # fmt: skip
+                             "report": report, "plan": None, "dry_run": dry_run,
+                             "on_the_form": on_the_form}  # fmt: skip
+    if isinstance(report, AgencyImportReport | FileImportReport):
+        # Which agencies or files are added and changed: the first few, then how many more.
+        what = "cơ quan" if isinstance(report, AgencyImportReport) else "hồ sơ"
+        shown["listed"] = [
+            (f"{'Sẽ thêm' if dry_run else 'Đã thêm'} {what}", report.added, report.created),
+            (f"{'Sẽ cập nhật' if dry_run else 'Đã cập nhật'} {what}", report.changed,
+             report.updated),
+        ]  # fmt: skip
+        shown["what"] = what
     if isinstance(report, PlanImportReport):
         shown["plan"] = report
         rows = rows_read(report)
         # A phone, and a browser, hold a page of some hundred rows; the whole reading of a
         # plan of thousands is the command line's (``dondoc import tasks … --dry-run``).
         shown["rows"], shown["rows_total"] = rows[:ROWS_SHOWN], len(rows)
-        shown["changed"] = changed_tasks(report)
+        shown["changed"] = [on_the_form(line) for line in changed_tasks(report)]
     return shown
 
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from bot.domain.calendar import VIETNAM
 from bot.domain.collation import vietnamese_key
 from bot.models import Agency, Role, Status
+from bot.services.agency_changes import former_agencies
 from bot.services.extension_requests import agency_extensions
 from bot.services.history import agency_history
 from bot.services.register import list_assignments, open_counts
@@ -37,10 +38,16 @@ def agencies(p: Page) -> Response:
         return RedirectResponse(f"/co-quan/{agency.code}", status_code=303)
     today = p.cal.local(p.now).date()
     counts = open_counts(p.db, today=today)
+    former = former_agencies(p.db, today)
     rows = sorted(p.db.exec(select(Agency)).all(), key=lambda a: vietnamese_key(a.name))
     listed = [{"code": a.code, "name": a.name, "open": counts.get(a.id or 0, (0, 0))[0],
                "overdue": counts.get(a.id or 0, (0, 0))[1]} for a in rows]  # fmt: skip
-    return p.render("agencies.html.j2", agencies=listed)
+    # Agencies merged, split, renamed or dissolved are listed apart: their work went on
+    # with their successors, and they would read as live agencies with nothing to do.
+    return p.render("agencies.html.j2",
+                    agencies=[x for x, a in zip(listed, rows, strict=True) if a.id not in former],
+                    former=[(x, former[a.id]) for x, a in zip(listed, rows, strict=True)
+                            if a.id in former])  # fmt: skip
 
 
 @page()
@@ -56,6 +63,7 @@ def agency(p: Page) -> Response:
         return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
     assert found.id is not None
     today = p.cal.local(p.now).date()
+    former = former_agencies(p.db, today).get(found.id)
     view = p.request.query_params.get("xem", "tat-ca")
     if view not in VIEWS:
         view = "tat-ca"
@@ -63,6 +71,7 @@ def agency(p: Page) -> Response:
     shown = [x for x in everything if view == "tat-ca" or (view == "qua-han" and x.overdue)
              or (view == "dang-lam" and x.status in (Status.OPEN, Status.SNOOZED))]  # fmt: skip
     parts: dict[str, Any] = {"agency": found, "view": view, "views": VIEWS, "Status": Status,
+             "former": former,
              "lead": [x for x in shown if x.role == Role.LEAD],
              "coordinate": [x for x in shown if x.role != Role.LEAD]}  # fmt: skip
     if p.partial:  # htmx asks for the parts alone, under another filter

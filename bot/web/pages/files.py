@@ -22,6 +22,7 @@ from starlette.routing import Route
 from bot.domain.collation import vietnamese_key
 from bot.domain.numbers import bounded_int
 from bot.models import Agency, Apology, ApologyState
+from bot.services.agency_changes import former_agencies
 from bot.services.apology import letter_docx
 from bot.services.late_files import (
     LetterState,
@@ -135,10 +136,13 @@ def files(p: Page) -> Response:
     context["summary_shown"] = SUMMARY_SHOWN
     if p.partial:
         return p.render("files_register.html.j2", **context)
-    agencies = []
-    if p.me.province:
-        agencies = sorted(p.db.exec(select(Agency)).all(), key=lambda a: vietnamese_key(a.name))
-    return p.render("files.html.j2", **context, agencies=agencies)
+    agencies, former = [], []
+    if p.me.province:  # the agencies no longer there apart: their old files stay theirs
+        gone = former_agencies(p.db, today)
+        listed = sorted(p.db.exec(select(Agency)).all(), key=lambda a: vietnamese_key(a.name))
+        agencies = [a for a in listed if a.id not in gone]
+        former = [(a, gone[a.id]) for a in listed if a.id in gone]
+    return p.render("files.html.j2", **context, agencies=agencies, former=former)
 
 
 def _link(filters: dict[str, str], changed: dict[str, Any]) -> str:

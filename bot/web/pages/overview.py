@@ -12,12 +12,15 @@ from sqlmodel import select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.models import Agency
+from bot.models import Agency, ChatRole, Plan
 from bot.reports.chart_kinds import Rows, drawable
 from bot.reports.digest import coordinator_chart, coordinator_digest, head_chart_rows, head_digest
+from bot.services.deadlines import UnspecifiedTask, unspecified_tasks
 from bot.services.late_files import Urgency, Wanted, count_late_files
 from bot.web.auth import Page, page
 from bot.web.pages.charts import png
+
+WAITING_SHOWN = 100  # the tasks waiting for a deadline a coordinator reads on Tổng quan
 
 
 def _figures(p: Page) -> tuple[str, dict[str, Any], str, Rows]:
@@ -49,8 +52,16 @@ def overview(p: Page) -> Response:
                                 Wanted(agency_id=None if kind == "province" else p.me.agency_id,
                                        urgency=Urgency.LATE),
                                 warn_days=p.site.settings.files.warn_days)  # fmt: skip
+    # The tasks waiting for a deadline: an admin sets them on Quản trị → Thời hạn chưa rõ;
+    # a coordinator (who may not set them) reads which they are here, each with its plan.
+    waiting: list[UnspecifiedTask] = []
+    plans: dict[str, int | None] = {}
+    if kind == "province" and p.me.role != ChatRole.ADMIN and digest["unspecified"]:
+        waiting = unspecified_tasks(p.db)
+        plans = {n: i for i, n in p.db.exec(select(Plan.id, Plan.number)).all()}
     return p.render(f"overview_{kind}.html.j2", d=digest, chart=drawable(rows), code=code,
-                    codes=codes, late_now=late_now)  # fmt: skip
+                    codes=codes, waiting=waiting[:WAITING_SHOWN], waiting_count=len(waiting),
+                    plans=plans, admin=p.me.role == ChatRole.ADMIN, late_now=late_now)  # fmt: skip
 
 
 @page()

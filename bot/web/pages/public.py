@@ -48,6 +48,7 @@ PUBLIC_PAGE = 50
 # "public" only when the request carries no cookie: a response that clears an expired
 # session's cookie must not be stored by a shared cache.
 CACHE_PUBLIC, CACHE_PRIVATE = "public, max-age=300", "private, max-age=300"
+CODE_MAX = 64  # a file's code is some 25 characters
 TABS = {"ho-so": "Hồ sơ đang trễ hạn", "van-ban": "Văn bản xin lỗi"}
 
 
@@ -80,15 +81,17 @@ class PublicLetter:
 
 @page(signed_in=False)
 def late_files_public(p: Page) -> Response:
-    """GET /cong-khai/ho-so-tre-han[?xem=ho-so|van-ban&trang=N]: the files late today or
-    the letters of the period, a page of them, and the agencies' records; to htmx, the
-    list alone."""
+    """GET /cong-khai/ho-so-tre-han[?xem=ho-so|van-ban&ma=…&trang=N]: the files late today
+    or the letters of the period (of the files whose code is or begins with ``ma``), a
+    page of them, and the agencies' records; to htmx, the list alone."""
     today = p.cal.local(p.now).date()
     start = today - timedelta(days=p.site.settings.apology.publish_days - 1)
     tab = p.request.query_params.get("xem", "ho-so")
     tab = tab if tab in TABS else "ho-so"
     warn_days = p.site.settings.files.warn_days
-    late = Wanted(urgency=Urgency.LATE)
+    # "tra cứu theo mã hồ sơ": the code on the applicant's receipt, or its beginning.
+    code = " ".join(p.request.query_params.get("ma", "").split())[:CODE_MAX]
+    late = Wanted(urgency=Urgency.LATE, code=code)
     rows: list[PublicFile] | list[PublicLetter]
     if tab == "ho-so":
         shown = pager(p, "trang", count_late_files(p.db, p.cal, today, late, warn_days=warn_days),
@@ -99,13 +102,14 @@ def late_files_public(p: Page) -> Response:
                 for f in late_files(p.db, p.cal, today, late, warn_days=warn_days,
                                     offset=shown.offset, limit=shown.size)]  # fmt: skip
     else:
-        shown = pager(p, "trang", count_issued_letters(p.db, p.cal, since=start), PUBLIC_PAGE)
+        shown = pager(p, "trang", count_issued_letters(p.db, p.cal, since=start, code=code),
+                      PUBLIC_PAGE)  # fmt: skip
         rows = [PublicLetter(x.number, x.day, x.agency, x.file_code, x.procedure,
                              public_name(x.applicant), x.original_due, x.new_due, x.reason, x.timely)
-                for x in issued_letters(p.db, p.cal, since=start, offset=shown.offset,
+                for x in issued_letters(p.db, p.cal, since=start, code=code, offset=shown.offset,
                                         limit=shown.size)]  # fmt: skip
     context: dict[str, Any] = {"tab": tab, "tabs": TABS, "rows": rows, "pager": shown, "path": PATH,
-               "start": start, "today": today}  # fmt: skip
+               "start": start, "today": today, "code": code, "code_max": CODE_MAX}  # fmt: skip
     if p.partial:
         response = render(p.request, "public_files_list.html.j2", None, **context)
     else:
