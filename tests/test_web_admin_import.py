@@ -318,9 +318,9 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     await signed_in(web, ADMIN)
     code = await _imported(web)
     csrf = csrf_of((await web.client.get("/quan-tri/thoi-han")).text)
-    done = await web.client.post("/quan-tri/thoi-han",
+    done = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                  data={"csrf": csrf, "ma": code, "han": "31/03/2025"})  # fmt: skip
-    assert done.status_code == 200, done.text
+    assert [r.status_code for r in done.history] == [303] and done.status_code == 200, done.text
     assert "nay: <b>Hạn 31/03/2025" in done.text and "2 phần việc đổi hạn" in done.text
     assert "Không có nhiệm vụ nào chờ đặt thời hạn" in done.text
     with Session(web.engine) as s:
@@ -340,11 +340,16 @@ async def test_the_deadline_form_sent_again_writes_nothing_twice(web: Web) -> No
     form = {"csrf": csrf, "ma": code, "han": "31/03/2025"}
     await web.client.post("/quan-tri/thoi-han", data=form)
     trail = counts(web)[3]
-    again = await web.client.post("/quan-tri/thoi-han", data=form)
+    again = await web.client.post("/quan-tri/thoi-han", data=form, follow_redirects=True)
     assert again.status_code == 200 and "đã có thời hạn này" in again.text
     assert counts(web)[3] == trail
-    changed = await web.client.post("/quan-tri/thoi-han", data={**form, "han": "30/04/2025"})
+    changed = await web.client.post("/quan-tri/thoi-han", data={**form, "han": "30/04/2025"},
+                                    follow_redirects=True)  # fmt: skip
     assert "nay: <b>Hạn 30/04/2025" in changed.text and counts(web)[3] > trail
+    # Reloading the page after it shows the list only, once: nothing is sent again.
+    trail = counts(web)[3]
+    reloaded = await web.client.get("/quan-tri/thoi-han")
+    assert "nay: <b>" not in reloaded.text and counts(web)[3] == trail
 
 
 async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: Web) -> None:
@@ -361,7 +366,7 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
                                     data={"csrf": csrf, "ma": "NV999999", "han": "31/12/2025"})  # fmt: skip
     assert unknown.status_code == 400 and "không có phần việc" in unknown.text
     assert counts(web) == before
-    past = await web.client.post("/quan-tri/thoi-han",
+    past = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                  data={"csrf": csrf, "ma": code, "han": "01/12/2024"})  # fmt: skip
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
