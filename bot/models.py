@@ -541,3 +541,6 @@ class WebUpload(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_at: datetime = _ts(nullable=False, index=True)
     confirmed_at: datetime | None = _ts(nullable=True)
+    # What its preview, then its import, reported (HTML made by the web view's template),
+    # so that the page after each POST is a GET that shows it again (Post/Redirect/Get).
+    report: str = Field(default="", sa_column_kwargs={"server_default": ""})

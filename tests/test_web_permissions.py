@@ -16,7 +16,18 @@ from sqlmodel import Session, select
 from starlette.routing import Route
 
 from bot.db import session_scope
-from bot.models import Agency, Apology, ApologyState, Chat, ChatRole, LinkCode, Plan, TthcFile
+from bot.models import (
+    Agency,
+    Apology,
+    ApologyState,
+    Chat,
+    ChatRole,
+    LinkCode,
+    Plan,
+    TthcFile,
+    WebUpload,  # fmt: skip
+)
+from bot.services import uploads
 from bot.services.actions import Sender
 from bot.services.binding import code_target, create_link_code
 from tests.province import FRIDAY
@@ -80,6 +91,18 @@ def _link_code_id(engine: Engine) -> str:
         return str(found)
 
 
+def _upload_id(engine: Engine) -> str:
+    """An upload the admin kept for confirmation (only they may open its page)."""
+    with session_scope(engine) as s:
+        found = s.exec(select(WebUpload.id)).first()
+        if found is None:
+            admin = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
+            assert admin.id is not None
+            found = uploads.keep(s, chat_id=admin.id, user_id=ADMIN.user_id, kind="agencies",
+                                 filename="co-quan.csv", content=b"x", options={}, now=FRIDAY).id  # fmt: skip
+        return found
+
+
 # A value for each parameter an address may hold, read from the test province.
 SAMPLES: dict[str, Callable[[Engine], str]] = {
     "code": _agency_code,
@@ -87,6 +110,7 @@ SAMPLES: dict[str, Callable[[Engine], str]] = {
     "letter": _letter_id,
     "chat": _chat_id,
     "link": _link_code_id,
+    "upload": _upload_id,
 }
 
 

@@ -36,9 +36,14 @@ def upgrade() -> None:
     with op.batch_alter_table('websession', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_websession_chat_id'), ['chat_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_websession_started_at'), ['started_at'], unique=False)
+    with op.batch_alter_table('webupload', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('report', sqlmodel.sql.sqltypes.AutoString(),
+                                      server_default='', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('webupload', schema=None) as batch_op:
+        batch_op.drop_column('report')
     with op.batch_alter_table('websession', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_websession_started_at'))
         batch_op.drop_index(batch_op.f('ix_websession_chat_id'))
