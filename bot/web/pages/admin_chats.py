@@ -46,12 +46,13 @@ SUBJECTS = {"link_code": "Mã liên kết", "chat": "Chat"}
 def chats(p: Page) -> Response:
     """GET /quan-tri/chat: the chats (bound first, then those unbound), the link codes of
     the last 30 days, the form that issues one, the changes made."""
-    shown = p.flashed().get("issued")
+    notice = p.flashed()
+    shown = notice.get("issued")
     if isinstance(shown, dict):  # just issued: shown this once (a reload shows it no more)
         issued = Issued(code=shown["code"], id=shown["id"], instruction=shown["instruction"],
                         expires_at=datetime.fromisoformat(shown["expires_at"]))  # fmt: skip
         return _show(p, issued=issued, issued_for=(shown["agency"], ChatRole(shown["role"])))
-    return _show(p, notice=DONE.get(p.request.query_params.get("xong", ""), ""))
+    return _show(p, notice=DONE.get(notice.get("done", ""), ""))
 
 
 @page(ChatRole.ADMIN)
@@ -86,7 +87,8 @@ def revoke(p: Page) -> Response:
         revoke_link_code(p.db, p.request.path_params["link"], actor=p.me.actor, now=p.now)
     except BindingRefused as refused:
         return _show(p, error=str(refused), status=400)
-    return RedirectResponse(f"{PATH}?xong=thu-hoi", status_code=303)
+    p.flash(done="thu-hoi")
+    return RedirectResponse(PATH, status_code=303)
 
 
 @page(ChatRole.ADMIN)
@@ -112,7 +114,8 @@ def unbind(p: Page) -> Response:
         unbind_chat(p.db, chat, actor=p.me.actor, now=p.now)
     except BindingRefused as refused:
         return _show(p, error=str(refused), status=400)
-    return RedirectResponse(f"{PATH}?xong=bo-lien-ket", status_code=303)
+    p.flash(done="bo-lien-ket")
+    return RedirectResponse(PATH, status_code=303)
 
 
 def _role(text: str) -> ChatRole:
