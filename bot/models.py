@@ -509,6 +509,20 @@ class WebLink(SQLModel, table=True):
     used_at: datetime | None = _ts(nullable=True)
 
 
+class WebSession(SQLModel, table=True):
+    """A session of the web view, opened by a sign-in link: the chat it was opened for,
+    who signed in, when, and when it ended (signed out). The signed cookie carries only
+    ``id``, so that signing out ends the session on the server: a copy of the cookie
+    replayed afterwards opens nothing. Rows long past are pruned as new sessions open."""
+
+    id: str = Field(primary_key=True, max_length=32)  # random, URL-safe
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    user_id: str = Field(default="", max_length=64)
+    user_name: str = Field(default="", max_length=128)
+    started_at: datetime = _ts(nullable=False, index=True)
+    ended_at: datetime | None = _ts(nullable=True)
+
+
 class WebUpload(SQLModel, table=True):
     """A file an admin uploaded on the web view (Quản trị → Nạp dữ liệu), kept between its
     preview and its confirmation so that what is imported is byte for byte what was
@@ -527,3 +541,6 @@ class WebUpload(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_at: datetime = _ts(nullable=False, index=True)
     confirmed_at: datetime | None = _ts(nullable=True)
+    # What its preview, then its import, reported (HTML made by the web view's template),
+    # so that the page after each POST is a GET that shows it again (Post/Redirect/Get).
+    report: str = Field(default="", sa_column_kwargs={"server_default": ""})

@@ -43,7 +43,7 @@ async def upload(
         csrf = csrf_of((await web.client.get("/quan-tri/nap")).text)
     content = body.encode() if isinstance(body, str) else body
     return await web.client.post("/quan-tri/nap", data={"csrf": csrf, "loai": kind, **fields},
-                                 files={"tep": (name, content)})  # fmt: skip
+                                 files={"tep": (name, content)}, follow_redirects=True)  # fmt: skip
 
 
 def confirm_form(page: str) -> dict[str, str]:
@@ -79,7 +79,7 @@ async def test_a_head_or_coordinator_cannot_upload_confirm_or_set_a_deadline(
     csrf = csrf_of((await web.client.get("/tong-quan")).text)
     before = counts(web)
     assert (await upload(web, PLAN, csrf=csrf)).status_code == 403
-    confirmed = await web.client.post("/quan-tri/nap/xac-nhan",
+    confirmed = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True,
                                       data={"csrf": csrf, "id": "x", "sha256": "y"})  # fmt: skip
     assert confirmed.status_code == 403
     set_ = await web.client.post("/quan-tri/thoi-han",
@@ -105,13 +105,15 @@ async def test_posts_without_their_csrf_token_are_refused(web: Web) -> None:
     await signed_in(web, ADMIN)
     before = counts(web)
     refused = await upload(web, PLAN, csrf="forged")
-    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert refused.status_code == 403 and "Biểu mẫu đã cũ" in refused.text
     no_token = await web.client.post("/quan-tri/nap", data={"loai": "tasks"},
                                      files={"tep": ("a.csv", PLAN.encode())})  # fmt: skip
     assert no_token.status_code == 403
     shown = await upload(web, PLAN)
     fields = confirm_form(shown.text)
-    confirmed = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "csrf": ""})
+    confirmed = await web.client.post(
+        "/quan-tri/nap/xac-nhan", follow_redirects=True, data={**fields, "csrf": ""}
+    )
     assert confirmed.status_code == 403
     set_ = await web.client.post("/quan-tri/thoi-han", data={"ma": "NV1", "han": "31/12/2027"})
     assert set_.status_code == 403
@@ -145,7 +147,7 @@ async def test_confirm_imports_that_upload_once_with_the_admin_as_actor(web: Web
     await signed_in(web, ADMIN)
     plans, tasks, parts, _ = counts(web)
     fields = confirm_form((await upload(web, PLAN)).text)
-    done = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    done = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True, data=fields)
     assert done.status_code == 200, done.text
     assert "Đã nhập kế hoạch 12/KH-UBND (mới): 2 nhiệm vụ (thêm 2" in done.text
     assert 'href="/quan-tri/thoi-han"' in done.text
@@ -158,7 +160,7 @@ async def test_confirm_imports_that_upload_once_with_the_admin_as_actor(web: Web
         assert "web:console:801 (Phạm Quản Trị)" in actors
         (kept,) = s.exec(select(WebUpload)).all()
         assert kept.confirmed_at is not None and kept.content == b""
-    again = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    again = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True, data=fields)
     assert again.status_code == 200 and "đã được nhập lúc" in again.text
     assert counts(web) == after  # nothing twice
 
@@ -208,12 +210,16 @@ async def test_a_confirmation_must_carry_the_previewed_hash_and_be_in_time(web: 
     await signed_in(web, ADMIN)
     before = counts(web)
     fields = confirm_form((await upload(web, PLAN)).text)
-    changed = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "sha256": "0" * 64})
+    changed = await web.client.post(
+        "/quan-tri/nap/xac-nhan", follow_redirects=True, data={**fields, "sha256": "0" * 64}
+    )
     assert changed.status_code == 409 and "không còn đúng với bản đã xem trước" in changed.text
-    unknown = await web.client.post("/quan-tri/nap/xac-nhan", data={**fields, "id": "nope"})
+    unknown = await web.client.post(
+        "/quan-tri/nap/xac-nhan", follow_redirects=True, data={**fields, "id": "nope"}
+    )
     assert unknown.status_code == 404 and "Hãy tải tệp lên lại" in unknown.text
     web.clock.now += uploads.UPLOAD_TTL + timedelta(minutes=1)
-    late = await web.client.post("/quan-tri/nap/xac-nhan", data=fields)
+    late = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True, data=fields)
     assert late.status_code == 404
     assert counts(web) == before
 
@@ -227,6 +233,41 @@ async def test_another_admin_cannot_confirm_someone_elses_upload(web: Web) -> No
         csrf = csrf_of((await other.get("/quan-tri")).text)
         answer = await other.post("/quan-tri/nap/xac-nhan", data={**fields, "csrf": csrf})
     assert answer.status_code == 404
+
+
+async def test_the_preview_and_the_import_are_pages_of_their_own(web: Web) -> None:
+    """Post/Redirect/Get: each POST answers 303 to the upload's page, so reloading it or
+    going Back shows the preview or the result again and sends nothing twice; the page is
+    the uploader's only."""
+    await signed_in(web, ADMIN)
+    csrf = csrf_of((await web.client.get("/quan-tri/nap")).text)
+    sent = await web.client.post("/quan-tri/nap", data={"csrf": csrf, "loai": "tasks"},
+                                 files={"tep": ("ke-hoach.csv", PLAN.encode())})  # fmt: skip
+    assert sent.status_code == 303
+    page = sent.headers["location"]
+    assert re.fullmatch(r"/quan-tri/nap/[\w-]{32}", page), page
+    for _ in range(2):  # shown, then reloaded
+        preview = await web.client.get(page)
+        assert preview.status_code == 200 and 'id="confirm"' in preview.text
+        assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-UBND" in preview.text
+    with Session(web.engine) as s:
+        assert len(s.exec(select(WebUpload)).all()) == 1
+    before = counts(web)
+    done = await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(preview.text))
+    assert (done.status_code, done.headers["location"]) == (303, page)
+    imported = counts(web)
+    assert imported[:3] == (before[0] + 1, before[1] + 2, before[2] + 3)
+    for _ in range(2):
+        result = await web.client.get(page)
+        assert result.status_code == 200 and "Đã nhập kế hoạch 12/KH-UBND (mới)" in result.text
+        assert 'id="confirm"' not in result.text
+    assert counts(web) == imported
+    second = Sender("console", "admin", "802", "Admin Khác", private=True)
+    async with web.client_of(web.client._transport.app) as other:  # type: ignore[attr-defined]
+        assert (await web.sign_in(web.link(second), other)).status_code == 303
+        assert (await other.get(page)).status_code == 404
+    web.clock.now += timedelta(hours=2)
+    assert (await web.client.get(page)).status_code == 404  # gone with the upload
 
 
 async def test_errors_by_line_block_the_confirmation(web: Web) -> None:
@@ -290,7 +331,9 @@ async def test_an_agency_registry_and_a_files_export_preview_then_import(web: We
     shown = await upload(web, registry, name="co-quan.csv", kind="agencies")
     assert shown.status_code == 200, shown.text
     assert "Xem trước danh mục cơ quan (chưa ghi gì): sẽ thêm 1, sẽ cập nhật 0" in shown.text
-    done = await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    done = await web.client.post(
+        "/quan-tri/nap/xac-nhan", follow_redirects=True, data=confirm_form(shown.text)
+    )
     assert "Danh mục cơ quan: thêm 1" in done.text
     book = openpyxl.Workbook()
     sheet = book.active
@@ -304,7 +347,9 @@ async def test_an_agency_registry_and_a_files_export_preview_then_import(web: We
     assert "sẽ nhập 1 hồ sơ" in shown.text
     with Session(web.engine) as s:
         assert s.exec(select(TthcFile)).all() == []
-    done = await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+    done = await web.client.post(
+        "/quan-tri/nap/xac-nhan", follow_redirects=True, data=confirm_form(shown.text)
+    )
     assert "Đã nhập 1 hồ sơ: thêm 1" in done.text
     with Session(web.engine) as s:
         assert len(s.exec(select(TthcFile)).all()) == 1
@@ -352,7 +397,9 @@ async def test_the_registry_and_files_previews_name_what_is_added_and_changed(we
 async def _imported(web: Web) -> str:
     """The plan imported from the web; the code of the part whose deadline was not read."""
     fields = confirm_form((await upload(web, PLAN)).text)
-    assert (await web.client.post("/quan-tri/nap/xac-nhan", data=fields)).status_code == 200
+    assert (
+        await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True, data=fields)
+    ).status_code == 200
     page = await web.client.get("/quan-tri/thoi-han")
     codes = re.findall(r'name="ma" value="(NV\d+)"', page.text)
     assert len(codes) == 1, page.text
@@ -377,9 +424,9 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     await signed_in(web, ADMIN)
     code = await _imported(web)
     csrf = csrf_of((await web.client.get("/quan-tri/thoi-han")).text)
-    done = await web.client.post("/quan-tri/thoi-han",
+    done = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                  data={"csrf": csrf, "ma": code, "han": "31/03/2025"})  # fmt: skip
-    assert done.status_code == 200, done.text
+    assert [r.status_code for r in done.history] == [303] and done.status_code == 200, done.text
     assert "nay: <b>Hạn 31/03/2025" in done.text and "2 phần việc đổi hạn" in done.text
     assert "Không có nhiệm vụ nào chờ đặt thời hạn" in done.text
     with Session(web.engine) as s:
@@ -399,11 +446,16 @@ async def test_the_deadline_form_sent_again_writes_nothing_twice(web: Web) -> No
     form = {"csrf": csrf, "ma": code, "han": "31/03/2025"}
     await web.client.post("/quan-tri/thoi-han", data=form)
     trail = counts(web)[3]
-    again = await web.client.post("/quan-tri/thoi-han", data=form)
+    again = await web.client.post("/quan-tri/thoi-han", data=form, follow_redirects=True)
     assert again.status_code == 200 and "đã có thời hạn này" in again.text
     assert counts(web)[3] == trail
-    changed = await web.client.post("/quan-tri/thoi-han", data={**form, "han": "30/04/2025"})
+    changed = await web.client.post("/quan-tri/thoi-han", data={**form, "han": "30/04/2025"},
+                                    follow_redirects=True)  # fmt: skip
     assert "nay: <b>Hạn 30/04/2025" in changed.text and counts(web)[3] > trail
+    # Reloading the page after it shows the list only, once: nothing is sent again.
+    trail = counts(web)[3]
+    reloaded = await web.client.get("/quan-tri/thoi-han")
+    assert "nay: <b>" not in reloaded.text and counts(web)[3] == trail
 
 
 async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: Web) -> None:
@@ -420,7 +472,7 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
                                     data={"csrf": csrf, "ma": "NV999999", "han": "31/12/2025"})  # fmt: skip
     assert unknown.status_code == 400 and "không có phần việc" in unknown.text
     assert counts(web) == before
-    past = await web.client.post("/quan-tri/thoi-han",
+    past = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                  data={"csrf": csrf, "ma": code, "han": "01/12/2024"})  # fmt: skip
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
@@ -446,7 +498,9 @@ async def test_a_word_plan_names_its_errors_by_table_row_and_column(
     registry = (SEED / "agencies.csv").read_bytes()
     shown = await upload(web, registry, name="agencies.csv", kind="agencies")
     assert (
-        await web.client.post("/quan-tri/nap/xac-nhan", data=confirm_form(shown.text))
+        await web.client.post(
+            "/quan-tri/nap/xac-nhan", follow_redirects=True, data=confirm_form(shown.text)
+        )
     ).status_code == 200
     shown = await upload(web, document, name="KH-126.docx")
     assert shown.status_code == 200, shown.text

@@ -138,7 +138,12 @@ def test_a_coordinator_signs_in_by_the_link_and_reads_the_overview(
         assert browser.execute_script("return window.stillThisPage === true") is True
         assert browser.current_url == f"{base}/co-quan/so-y-te?xem=qua-han"
         assert "Lịch sử thay đổi" in browser.find_element(By.TAG_NAME, "main").text  # kept
-        # The link is spent: opening it again says so.
+        # The link is spent: opened again while signed in, it goes straight on; after
+        # signing out, it says it was used, and the signed-out pages say where to get one.
+        browser.get(link)
+        wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tổng quan"))
+        browser.find_element(By.XPATH, "//button[text()='Đăng xuất']").click()
+        wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "main"), "đã đăng xuất"))
         browser.get(link)
         assert "đã được dùng" in browser.find_element(By.TAG_NAME, "main").text
     finally:

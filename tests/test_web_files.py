@@ -171,8 +171,11 @@ async def test_a_head_cannot_see_another_agency_nor_its_letters(story: Web) -> N
     partial = await story.client.get("/ho-so?co-quan=so-tu-phap", headers={"HX-Request": "true",
                                                                             "HX-Target": "files"})  # fmt: skip
     assert partial.status_code == 403
+    # Another agency's letter is answered as one that does not exist: no telling which do.
     refused = await story.client.get(f"/ho-so/van-ban/{_letter_id(story, 'TP-MOVED')}.docx")
-    assert refused.status_code == 403 and "Bùi Văn Hải" not in refused.text
+    missing = await story.client.get("/ho-so/van-ban/9999.docx")
+    assert refused.status_code == missing.status_code == 404 and "Bùi Văn Hải" not in refused.text
+    assert refused.text == missing.text
     assert (await story.client.get("/ho-so?co-quan=khong-co")).status_code == 404
 
 

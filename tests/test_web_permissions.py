@@ -16,11 +16,22 @@ from sqlmodel import Session, select
 from starlette.routing import Route
 
 from bot.db import session_scope
-from bot.models import Agency, Apology, ApologyState, Chat, ChatRole, LinkCode, Plan, TthcFile
+from bot.models import (
+    Agency,
+    Apology,
+    ApologyState,
+    Chat,
+    ChatRole,
+    LinkCode,
+    Plan,
+    TthcFile,
+    WebUpload,  # fmt: skip
+)
+from bot.services import uploads
 from bot.services.actions import Sender
 from bot.services.binding import code_target, create_link_code
 from tests.province import FRIDAY
-from tests.web import ADMIN, COORDINATOR, HEAD, Web, signed_in
+from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
 SIGNING_IN = {ChatRole.HEAD: HEAD, ChatRole.COORDINATOR: COORDINATOR, ChatRole.ADMIN: ADMIN}
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -80,6 +91,18 @@ def _link_code_id(engine: Engine) -> str:
         return str(found)
 
 
+def _upload_id(engine: Engine) -> str:
+    """An upload the admin kept for confirmation (only they may open its page)."""
+    with session_scope(engine) as s:
+        found = s.exec(select(WebUpload.id)).first()
+        if found is None:
+            admin = s.exec(select(Chat).where(Chat.chat_key == "admin")).one()
+            assert admin.id is not None
+            found = uploads.keep(s, chat_id=admin.id, user_id=ADMIN.user_id, kind="agencies",
+                                 filename="co-quan.csv", content=b"x", options={}, now=FRIDAY).id  # fmt: skip
+        return found
+
+
 # A value for each parameter an address may hold, read from the test province.
 SAMPLES: dict[str, Callable[[Engine], str]] = {
     "code": _agency_code,
@@ -87,6 +110,7 @@ SAMPLES: dict[str, Callable[[Engine], str]] = {
     "letter": _letter_id,
     "chat": _chat_id,
     "link": _link_code_id,
+    "upload": _upload_id,
 }
 
 
@@ -149,7 +173,7 @@ async def test_every_form_refuses_a_post_without_its_csrf_token(web: Web, who: S
         for data in ({}, {"csrf": "forged"}):
             answer = await web.client.post(path, data=data)
             assert answer.status_code == 403, (path, data)
-            assert "CSRF" in answer.text, path
+            assert "Biểu mẫu đã cũ" in answer.text, path
     assert (await web.client.get("/tong-quan")).status_code == 200  # still signed in
 
 
@@ -182,3 +206,50 @@ async def test_every_form_refuses_a_body_too_large_before_reading_it(web: Web) -
         answer = await web.client.post(path, content=big,
                                        headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
         assert answer.status_code == 413 and "quá lớn" in answer.text, path
+
+
+async def test_a_signed_out_htmx_request_reloads_the_whole_page(web: Web) -> None:
+    """htmx swaps nothing of a 401: every page tells it to reload, so that the sign-in
+    message replaces the page instead of stale data staying on screen."""
+    for path, roles in _gets(web):
+        if not roles:
+            continue
+        answer = await web.client.get(path, headers={"HX-Request": "true", "HX-Target": "parts"})
+        assert answer.status_code == 401 and answer.headers.get("hx-refresh") == "true", path
+
+
+@pytest.mark.parametrize("signed", [False, True])
+async def test_every_form_sent_after_its_session_ended_says_so(web: Web, signed: bool) -> None:
+    """A form kept open past its session (signed out, here) is answered that the session
+    has ended and where to sign in again, not that the form is stale."""
+    if signed:
+        page = (await signed_in(web, ADMIN)).headers["location"]
+        token = csrf_of((await web.client.get(page)).text)
+        out = await web.client.post("/dang-xuat", data={"csrf": token})
+        assert out.status_code == 200
+    for path in _posts(web):
+        if path == "/dang-nhap":  # the one form for the signed out
+            continue
+        answer = await web.client.post(path, data={"csrf": "from-the-old-page"})
+        assert answer.status_code == 401, path
+        assert "Phiên đăng nhập đã hết. Gõ /web trong chat của anh/chị" in answer.text, path
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999999", "2147483648"])
+async def test_a_number_in_an_address_beyond_any_id_is_not_found(web: Web, huge: str) -> None:
+    """Never a database error: every address with a number answers 404 for one beyond
+    the ids a table can hold, on GET and on POST alike."""
+    await signed_in(web, ADMIN)
+    token = csrf_of((await web.client.get("/quan-tri")).text)
+    numbered = [r for r in _routes(web) if re.search(r"\{\w+:int\}", r.path)]
+    assert numbered
+    for route in numbered:
+        path = re.sub(r"\{\w+:int\}", huge, _PARAM.sub(
+            lambda m: m.group(0) if m.group(0).endswith(":int}") else SAMPLES[m.group(1)](web.engine),
+            route.path))  # fmt: skip
+        for method in sorted((route.methods or set()) & {"GET", "POST"}):
+            answer = await web.client.request(
+                method, path, data={"csrf": token} if method == "POST" else None
+            )
+            assert answer.status_code == 404 and "Không tìm thấy" in answer.text, (method, path)
+    assert (await web.client.get("/tong-quan")).status_code == 200  # still serving, signed in

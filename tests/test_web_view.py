@@ -26,7 +26,8 @@ from bot.services.agency_changes import record_change as record_agency_change
 from bot.services.assignments import Actor, record_change
 from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
-from bot.web.auth import SESSION_TTL, page
+from bot.services.web_sessions import SESSION_TTL
+from bot.web.auth import page
 from bot.web.security import HEADERS
 from bot.web.site import create_site, prepare
 from tests.chat import say
@@ -205,7 +206,7 @@ async def test_signing_out_needs_the_csrf_token_and_ends_the_session(web: Web) -
     assert csrf
     for data in ({}, {"csrf": ""}, {"csrf": "guessed"}):
         refused = await web.client.post("/dang-xuat", data=data)
-        assert refused.status_code == 403 and "thiếu mã xác thực (CSRF)" in refused.text
+        assert refused.status_code == 403 and "Biểu mẫu đã cũ" in refused.text
         assert (await web.client.get("/tong-quan")).status_code == 200  # still signed in
     out = await web.client.post("/dang-xuat", data={"csrf": csrf.group(1)})
     assert out.status_code == 200 and "đã đăng xuất" in out.text

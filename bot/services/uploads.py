@@ -84,6 +84,12 @@ def claim(session: Session, upload: WebUpload, now: datetime) -> bool:
     return bool(getattr(done, "rowcount", 0))
 
 
+def keep_report(session: Session, upload_id: str, report: str) -> None:
+    """What the upload's preview or import reported (the page's HTML), kept with it."""
+    session.execute(update(WebUpload).where(col(WebUpload.id) == upload_id).values(report=report)
+                    .execution_options(synchronize_session=False))  # fmt: skip
+
+
 @contextmanager
 def as_file(filename: str, content: bytes) -> Iterator[Path]:
     """``content`` in a private temporary folder under its own name (the importers read

@@ -147,6 +147,16 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
+def link_chat(session: Session, token: str, now: datetime) -> int | None:
+    """The chat a link was made for, if it is one of this site's links (used or not,
+    expired or not), else ``None``: whoever is signed in for that chat already needs no
+    sign-in from it."""
+    try:
+        return int(_serializer(site_key(session, now)).loads(token)["c"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
 def check_link(session: Session, token: str, now: datetime, *, claim: bool) -> SignIn:
     """Who ``token`` signs in at ``now``; with ``claim`` the link is used up (in the
     caller's transaction: it counts once committed). Raises :class:`LinkRefused`."""

@@ -29,8 +29,9 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
+from bot.services.web_sessions import SESSION_TTL
 from bot.web import auth
-from bot.web.auth import SESSION_TTL, Page, Site, page
+from bot.web.auth import WHERE_WEB, Page, Site, page
 from bot.web.pages import (
     admin,
     admin_calendar,
@@ -67,8 +68,8 @@ def home(p: Page) -> Response:
     if p.viewer is None:
         return p.message(200, "dondoc",
                          "Giao diện web của dondoc dành cho thủ trưởng, cơ quan theo dõi, đôn đốc "
-                         "và quản trị viên. Để đăng nhập, gõ /web trong nhóm/chat đã liên kết với "
-                         "dondoc rồi bấm vào đường dẫn bot gửi.")  # fmt: skip
+                         f"và quản trị viên. Để đăng nhập, gõ /web {WHERE_WEB} rồi bấm vào đường "
+                         "dẫn bot gửi.")  # fmt: skip
     return RedirectResponse("/tong-quan", status_code=303)
 
 
@@ -117,5 +118,8 @@ def create_site(
         ],
         exception_handlers={404: _error, 405: _error, 500: _error},
     )  # fmt: skip
+    # Starlette would redirect "/ke-hoach/" to "/ke-hoach" at an address built from the
+    # request's Host header, whatever a client sends there: an unknown address is 404.
+    app.router.redirect_slashes = False
     app.state.site = Site(engine, settings, clock)
     return app

@@ -32,7 +32,7 @@ PATH = "/quan-tri/lich"
 COMING = 10  # working days shown ahead
 HISTORY_LIMIT = 50
 KINDS = {"nghi": False, "lam-bu": True}  # the form's choice: a day off, a make-up working day
-# What the page says after a change (``?xong=``): the list below shows which day.
+# What the page says after a change, once (``Page.flash``): the list below shows which day.
 DONE = {
     "them-nghi": "Đã thêm ngày nghỉ.",
     "them-lam-bu": "Đã thêm ngày làm bù.",
@@ -44,7 +44,7 @@ DONE = {
 def calendar(p: Page) -> Response:
     """GET /quan-tri/lich[?nam=2025]: the calendar of a year (this year by default)."""
     return _show(p, year=_year(p, p.request.query_params.get("nam", "")),
-                 notice=DONE.get(p.request.query_params.get("xong", ""), ""))  # fmt: skip
+                 notice=DONE.get(p.flashed().get("done", ""), ""))  # fmt: skip
 
 
 @page(ChatRole.ADMIN)
@@ -63,7 +63,8 @@ def add(p: Page) -> Response:
     except CalendarRefused as refused:
         form = {"ngay": text, "loai": kind, "ly_do": note}
         return _show(p, year=_year(p, ""), error=str(refused), form=form, status=400)
-    return RedirectResponse(f"{PATH}?nam={day.year}&xong=them-{kind}", status_code=303)
+    p.flash(done=f"them-{kind}")
+    return RedirectResponse(f"{PATH}?nam={day.year}", status_code=303)
 
 
 @page(ChatRole.ADMIN)
@@ -75,7 +76,8 @@ def remove(p: Page) -> Response:
         remove_day(p.db, day, actor=p.me.actor, now=p.now)
     except CalendarRefused as refused:
         return _show(p, year=_year(p, ""), error=str(refused), status=400)
-    return RedirectResponse(f"{PATH}?nam={day.year}&xong=bo", status_code=303)
+    p.flash(done="bo")
+    return RedirectResponse(f"{PATH}?nam={day.year}", status_code=303)
 
 
 def _year(p: Page, asked: str) -> int:

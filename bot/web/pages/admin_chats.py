@@ -7,7 +7,7 @@ every request). The rules and the audit are ``bot.services.binding``'s, as on th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
@@ -48,14 +48,20 @@ SUBJECTS = {"link_code": "Mã liên kết", "chat": "Chat"}
 def chats(p: Page) -> Response:
     """GET /quan-tri/chat: the chats (bound first, then those unbound), the link codes of
     the last 30 days, the form that issues one, the changes made."""
-    return _show(p, notice=DONE.get(p.request.query_params.get("xong", ""), ""))
+    notice = p.flashed()
+    shown = notice.get("issued")
+    if isinstance(shown, dict):  # just issued: shown this once (a reload shows it no more)
+        issued = Issued(code=shown["code"], id=shown["id"], instruction=shown["instruction"],
+                        expires_at=datetime.fromisoformat(shown["expires_at"]))  # fmt: skip
+        return _show(p, issued=issued, issued_for=(shown["agency"], ChatRole(shown["role"])))
+    return _show(p, notice=DONE.get(notice.get("done", ""), ""))
 
 
 @page(ChatRole.ADMIN)
 def issue(p: Page) -> Response:
     """POST /quan-tri/chat/ma (``co_quan`` an agency's code, ``vai_tro`` a chat role,
-    ``gio`` hours): the code issued, shown on the page this once; 400 with the reason
-    otherwise."""
+    ``gio`` hours): the code issued, then 303 to the page, which shows it this once; 400
+    with the reason otherwise."""
     form = {k: p.form.get(k, "").strip() for k in ("co_quan", "vai_tro", "gio")}
     today = p.cal.local(p.now).date()
     try:
@@ -67,7 +73,12 @@ def issue(p: Page) -> Response:
                                  now=p.now, today=today)  # fmt: skip
     except BindingRefused as refused:
         return _show(p, error=str(refused), form=form, status=400)
-    return _show(p, issued=issued, issued_for=(agency.name if agency else "", role))
+    # Post/Redirect/Get: the code is shown by the page the browser is sent to, once, so
+    # that reloading it or going Back issues no other code.
+    p.flash(issued={"code": issued.code, "id": issued.id, "instruction": issued.instruction,
+                    "expires_at": issued.expires_at.isoformat(),
+                    "agency": agency.name if agency else "", "role": role.value})  # fmt: skip
+    return RedirectResponse(PATH, status_code=303)
 
 
 @page(ChatRole.ADMIN)
@@ -78,7 +89,8 @@ def revoke(p: Page) -> Response:
         revoke_link_code(p.db, p.request.path_params["link"], actor=p.me.actor, now=p.now)
     except BindingRefused as refused:
         return _show(p, error=str(refused), status=400)
-    return RedirectResponse(f"{PATH}?xong=thu-hoi", status_code=303)
+    p.flash(done="thu-hoi")
+    return RedirectResponse(PATH, status_code=303)
 
 
 @page(ChatRole.ADMIN)
@@ -107,7 +119,8 @@ def unbind(p: Page) -> Response:
         unbind_chat(p.db, chat, actor=p.me.actor, now=p.now)
     except BindingRefused as refused:
         return _show(p, error=str(refused), status=400)
-    return RedirectResponse(f"{PATH}?xong=bo-lien-ket", status_code=303)
+    p.flash(done="bo-lien-ket")
+    return RedirectResponse(PATH, status_code=303)
 
 
 def _role(text: str) -> ChatRole:

@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from starlette.responses import Response
+from markupsafe import Markup
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain.calendar import VIETNAM
@@ -30,6 +31,7 @@ from bot.importers.plans import PlanImportReport
 from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.models import ChatRole, WebUpload
+from bot.render import environment
 from bot.services import uploads
 from bot.services.imports import (
     Kind,
@@ -97,8 +99,8 @@ def upload_form(p: Page) -> Response:
 
 @page(ChatRole.ADMIN, uploads=uploads.MAX_UPLOAD)
 def preview(p: Page) -> Response:
-    """POST /quan-tri/nap: the upload's dry run shown; kept for "Xác nhận" when it reads
-    without errors. 400 (a wrong type, a file that cannot be read, errors in its rows),
+    """POST /quan-tri/nap: the upload's dry run; when it reads without errors, the upload
+    kept for "Xác nhận" with what it would do, and 303 to its page (:func:`shown`). 400 (a wrong type, a file that cannot be read, errors in its rows),
     413 (too large), with the form again."""
     try:
         kind, filename, content, options = _read_upload(p)
@@ -115,21 +117,37 @@ def preview(p: Page) -> Response:
         p.db, chat_id=p.me.chat_id, user_id=p.me.user_id, kind=kind.value, filename=filename,
         content=content, options=options, now=p.now,
     )  # fmt: skip
-    return p.render("admin_import_preview.html.j2", **_shown(kind, report, dry_run=True),
-                    upload=upload, size=file_size(upload.size))  # fmt: skip
+    uploads.keep_report(p.db, upload.id, _report(kind, report, dry_run=True))
+    return RedirectResponse(f"{PATH}/{upload.id}", status_code=303)
+
+
+@page(ChatRole.ADMIN)
+def shown(p: Page) -> Response:
+    """GET /quan-tri/nap/{id}: an upload's preview and its "Xác nhận" button, or once
+    imported, what the import did; only to the admin who uploaded it, within the hour
+    (404 otherwise). Both POSTs answer 303 here, so a reload sends nothing again."""
+    upload = uploads.find(p.db, p.request.path_params["upload"], chat_id=p.me.chat_id,
+                          user_id=p.me.user_id, now=p.now)  # fmt: skip
+    if upload is None:
+        return _gone(p)
+    # Made by admin_import_report.html.j2 when the upload was shown first, escaped there.
+    report = Markup(upload.report)  # noqa: S704
+    if upload.confirmed_at is not None:
+        return p.render("admin_import_done.html.j2", upload=upload, report=report)
+    return p.render("admin_import_preview.html.j2", upload=upload, report=report,
+                    size=file_size(upload.size))  # fmt: skip
 
 
 @page(ChatRole.ADMIN)
 def confirm(p: Page) -> Response:
-    """POST /quan-tri/nap/xac-nhan: the kept upload imported, once. 404 for an upload not
+    """POST /quan-tri/nap/xac-nhan: the kept upload imported, once, then 303 to its page
+    (:func:`shown`), which says what was imported. 404 for an upload not
     this admin's or expired; 409 when the form's hash is not the upload's; a second
     confirmation says when it was imported and imports nothing."""
     upload = uploads.find(p.db, p.form.get("id", ""), chat_id=p.me.chat_id,
                           user_id=p.me.user_id, now=p.now)  # fmt: skip
     if upload is None:
-        return p.message(404, "Không tìm thấy tệp đã tải lên",
-                         "Tệp này không còn chờ xác nhận (quá 1 giờ, hoặc do người khác tải "
-                         "lên). Hãy tải tệp lên lại.")  # fmt: skip
+        return _gone(p)
     if upload.confirmed_at is not None:
         return _already(p, upload)
     content = upload.content
@@ -152,10 +170,22 @@ def confirm(p: Page) -> Response:
         return _form(p, status=400, kind=kind, filename=upload.filename, problems=found,
                      confirming=True)  # fmt: skip
     savepoint.commit()
+    uploads.keep_report(p.db, upload.id, _report(kind, report, dry_run=False))
     log.info("web import: %s %s by %s", kind.value, upload.filename, p.me.actor,
              extra={"event": "web import", "kind": kind.value, "chat": p.me.chat_id})  # fmt: skip
-    return p.render("admin_import_done.html.j2", **_shown(kind, report, dry_run=False),
-                    upload=upload)  # fmt: skip
+    return RedirectResponse(f"{PATH}/{upload.id}", status_code=303)
+
+
+def _gone(p: Page) -> Response:
+    return p.message(404, "Không tìm thấy tệp đã tải lên",
+                     "Tệp này không còn chờ xác nhận (quá 1 giờ, hoặc do người khác tải "
+                     "lên). Hãy tải tệp lên lại.")  # fmt: skip
+
+
+def _report(kind: Kind, report: Report, *, dry_run: bool) -> str:
+    """What the preview or the import reported, as the pages show it (HTML)."""
+    template = environment().get_template("web/admin_import_report.html.j2")
+    return template.render(_shown(kind, report, dry_run=dry_run))
 
 
 def _already(p: Page, upload: WebUpload) -> Response:
@@ -271,4 +301,5 @@ ROUTES = [
     Route(PATH, upload_form, methods=["GET"]),
     Route(PATH, preview, methods=["POST"]),
     Route(f"{PATH}/xac-nhan", confirm, methods=["POST"]),
+    Route(f"{PATH}/{{upload}}", shown, methods=["GET"]),
 ]

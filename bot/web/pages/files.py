@@ -157,13 +157,13 @@ def _link(filters: dict[str, str], changed: dict[str, Any]) -> str:
 @page()
 def letter_file(p: Page) -> Response:
     """GET /ho-so/van-ban/{id}.docx: the approved letter as the Word document the group
-    got, made again from the letter and the file. 404 for a letter not approved, 403 for
-    a head's look at another agency's."""
+    got, made again from the letter and the file. 404 for a letter not approved, or of
+    another agency than a head's own."""
     letter = p.db.get(Apology, p.request.path_params["letter"])
-    if letter is None or letter.state != ApologyState.APPROVED or letter.approved_at is None:
+    # Another agency's letter is answered as a missing one: a head cannot tell which exist.
+    if (letter is None or letter.state != ApologyState.APPROVED or letter.approved_at is None
+            or not p.me.may_see(letter.agency_id)):  # fmt: skip
         return p.not_found("Không có văn bản xin lỗi này.")
-    if not p.me.may_see(letter.agency_id):
-        return p.forbidden("Anh/chị chỉ xem được văn bản của cơ quan mình.")
     assert letter.id is not None
     name, content = letter_docx(p.db, letter.id, p.site.settings.apology, p.cal)
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
