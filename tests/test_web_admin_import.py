@@ -477,11 +477,11 @@ async def test_a_bad_date_is_refused_in_vietnamese_and_a_past_one_warned(web: We
     assert past.status_code == 200
     assert "Lưu ý: thời hạn 01/12/2024 trước ngày ban hành kế hoạch (02/12/2024)" in past.text
     assert "thời hạn 01/12/2024 đã qua (hôm nay 20/12/2024)" in past.text
-    far = await web.client.post("/quan-tri/thoi-han",
+    far = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                 data={"csrf": csrf, "ma": code, "han": "31/12/2099"})  # fmt: skip
     assert far.status_code == 200 and "Lưu ý: thời hạn 31/12/2099 xa hơn 5 năm kể từ hôm nay " \
         "(20/12/2024): hãy kiểm tra lại năm." in far.text  # fmt: skip
-    near = await web.client.post("/quan-tri/thoi-han",
+    near = await web.client.post("/quan-tri/thoi-han", follow_redirects=True,
                                  data={"csrf": csrf, "ma": code, "han": "30/11/2029"})  # fmt: skip
     assert near.status_code == 200 and "Lưu ý" not in near.text  # within 5 years: no warning
 
