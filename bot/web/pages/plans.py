@@ -104,8 +104,16 @@ def _chosen(p: Page) -> Chosen | Response:
     return chosen
 
 
-def _plan(p: Page) -> Plan | None:
-    return p.db.get(Plan, p.request.path_params["plan"])
+def _plan_and_filter(p: Page) -> tuple[Plan, int, Chosen] | Response:
+    """The plan of the address (its id too) and the filter for this viewer, or the
+    refusal: 404 for an unknown plan, 403 for a head asking for another agency."""
+    found = p.db.get(Plan, p.request.path_params["plan"])
+    if found is None or found.id is None:
+        return p.not_found("Không có kế hoạch này.")
+    chosen = _chosen(p)
+    if isinstance(chosen, Response):
+        return chosen
+    return found, found.id, chosen
 
 
 def _today(p: Page) -> date:
@@ -127,21 +135,18 @@ def plan(p: Page) -> Response:
     parts under the filter, a page at a time; to htmx, the table alone
     (``plan_parts.html.j2``). 404 for an unknown plan, 403 for a head's look at another
     agency."""
-    found = _plan(p)
-    if found is None:
-        return p.not_found("Không có kế hoạch này.")
-    chosen = _chosen(p)
-    if isinstance(chosen, Response):
-        return chosen
-    assert found.id is not None
+    asked = _plan_and_filter(p)
+    if isinstance(asked, Response):
+        return asked
+    found, plan_id, chosen = asked
     today = _today(p)
-    total = count_parts(p.db, found.id, chosen.filter, today=today)
+    total = count_parts(p.db, plan_id, chosen.filter, today=today)
     pages = max(1, -(-total // PAGE_SIZE))
     try:
         number = min(max(1, int(p.request.query_params.get("trang", "1"))), pages)
     except ValueError:
         number = 1
-    rows = parts_page(p.db, found.id, chosen.filter, today=today,
+    rows = parts_page(p.db, plan_id, chosen.filter, today=today,
                       offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)  # fmt: skip
     fixed = not p.me.province
     table: dict[str, Any] = {"plan": found, "chosen": chosen, "rows": rows, "total": total,
@@ -149,9 +154,9 @@ def plan(p: Page) -> Response:
                              "first": (number - 1) * PAGE_SIZE + 1}  # fmt: skip
     if p.partial:  # htmx asks for the table alone, under another filter or page
         return p.render("plan_parts.html.j2", **table)
-    (summary,) = plan_summaries(p.db, today=today, plan_id=found.id,
+    (summary,) = plan_summaries(p.db, today=today, plan_id=plan_id,
                                 agency_id=p.me.agency_id if fixed else None)  # fmt: skip
-    agencies = plan_agencies(p.db, found.id) if not fixed else []
+    agencies = plan_agencies(p.db, plan_id) if not fixed else []
     return p.render("plan.html.j2", **table, summary=summary, agencies=agencies,
                     statuses=STATUSES, most_days=MOST_DAYS)  # fmt: skip
 
@@ -162,14 +167,11 @@ def _export_row(plan: Plan, x: PartLine) -> tuple[str | int | date | None, ...]:
 
 
 def _export(p: Page, kind: str) -> Response:
-    found = _plan(p)
-    if found is None:
-        return p.not_found("Không có kế hoạch này.")
-    chosen = _chosen(p)
-    if isinstance(chosen, Response):
-        return chosen
-    assert found.id is not None
-    rows = (_export_row(found, x) for x in parts(p.db, found.id, chosen.filter, today=_today(p)))
+    asked = _plan_and_filter(p)
+    if isinstance(asked, Response):
+        return asked
+    found, plan_id, chosen = asked
+    rows = (_export_row(found, x) for x in parts(p.db, plan_id, chosen.filter, today=_today(p)))
     name = f"Kế hoạch {found.number}" + (f" - {chosen.agency.name}" if chosen.agency else "")
     if kind == "csv":
         body, media = to_csv(EXPORT_HEADER, rows), "text/csv; charset=utf-8"
