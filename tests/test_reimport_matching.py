@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot.db import session_scope
 from bot.importers.plans import import_plan
 from bot.importers.rows import PlanMeta
-from bot.importers.task_matching import Held, match_tasks, same_text
+from bot.importers.task_matching import EDITED, Held, alike, match_tasks, same_text
 from bot.models import Agency, Assignment, Role, Status, Task
 from bot.services.imports import changed_tasks, summary
 from tests.docx_plans import SEED_PLANS, PlanDocument, TableRow, seed_document
@@ -50,6 +50,23 @@ def test_matching_by_text_before_key_and_duplicates_in_order() -> None:
     assert match_tasks([Held("1", "C"), Held("2", "A")], [Held("1", "A")]) == {"2": "1"}
     # Empty texts only by key.
     assert match_tasks([Held("1", ""), Held("2", "")], [Held("2", "")]) == {"2": "2"}
+
+
+def test_a_task_moved_and_reworded_a_little_is_matched_by_its_likeness() -> None:
+    held = [Held("1", "Việc A"), Held("2", "Tổ chức khảo sát mức độ hài lòng SIPAS")]
+    rows = [Held("1", "Việc A"), Held("2", "Tổ chức tập huấn nghiệp vụ xây dựng"),
+            Held("3", "Tổ chức khảo sát mức độ hài lòng SIPAS năm 2025 trên địa bàn tỉnh")]  # fmt: skip
+    assert match_tasks(rows, held) == {"1": "1", "3": "2"}
+    assert alike("Việc A", "việc a.") == 1.0 and alike("Việc A", "Khác hẳn") < EDITED
+
+
+def test_another_task_in_a_worked_tasks_place_is_a_new_task() -> None:
+    held = [Held("1", "Việc A"), Held("2", "Tổ chức khảo sát mức độ hài lòng SIPAS")]
+    rows = [Held("1", "Việc A"), Held("2", "Xây dựng phần mềm quản lý văn bản")]
+    assert match_tasks(rows, held, worked={"2"}) == {"1": "1"}  # the row is another task
+    assert match_tasks(rows, held) == {"1": "1", "2": "2"}  # no work yet: an edit
+    edited = [Held("2", "Tổ chức khảo sát mức độ hài lòng về SIPAS")]
+    assert match_tasks(edited, held, worked={"2"}) == {"2": "2"}  # still alike: an edit
 
 
 def parts(engine: Engine) -> dict[str, tuple[str, str, int, str]]:
@@ -154,3 +171,64 @@ def test_a_seed_document_over_its_csv_changes_nothing_a_user_sees(
     assert changes == [] and report.tasks_new == 0 and report.tasks_moved == 0
     assert report.assignments_new == 0 and report.assignments_cancelled == 0
     assert report.tasks_missing == []
+
+
+def _done(engine: Engine, key: str) -> int:
+    """Task ``key``'s lead part marked done, as an officer's /xong would; its id."""
+    with session_scope(engine) as session:
+        task = session.exec(select(Task).where(Task.key == key)).one()
+        part = session.exec(select(Assignment).where(Assignment.task_id == task.id)).one()
+        part.status, part.progress = Status.DONE, 100
+        assert part.id is not None
+        return part.id
+
+
+V1 = [
+    ["1", "Việc A", "Sở Nội vụ", "", "Quý I/2025"],
+    ["2", "Tổ chức khảo sát mức độ hài lòng SIPAS", "Sở Tư pháp", "", "Quý II/2025"],
+    ["3", "Việc C", "Sở Tài chính", "", "Quý III/2025"],
+]
+
+
+def test_a_done_task_moved_and_reworded_keeps_its_work(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(registry_engine) as session:
+        import_plan(session, plan_docx(tmp_path, "v1.docx", V1), settings=SETTINGS, on=IMPORT_DAY)
+    done_id = _done(registry_engine, "2")
+    v2 = plan_docx(tmp_path, "v2.docx", [
+        V1[0],
+        ["2", "Tổ chức tập huấn nghiệp vụ xây dựng", "Sở Xây dựng", "", "Quý IV/2025"],
+        ["3", "Tổ chức khảo sát mức độ hài lòng SIPAS năm 2025 trên địa bàn tỉnh", "Sở Tư pháp", "", "Quý II/2025"],
+        ["4", "Việc C", "Sở Tài chính", "", "Quý III/2025"],
+    ])  # fmt: skip
+    with session_scope(registry_engine) as session:
+        import_plan(session, v2, settings=SETTINGS, on=IMPORT_DAY)
+    got = parts(registry_engine)
+    assert got["Tổ chức khảo sát mức độ hài lòng SIPAS năm 2025 trên địa bàn tỉnh"] == (
+        "3", Status.DONE, 100, "so-tu-phap")  # fmt: skip
+    assert got["Tổ chức tập huấn nghiệp vụ xây dựng"] == ("2", Status.OPEN, 0, "so-xay-dung")
+    with Session(registry_engine) as s:
+        kept = s.get(Assignment, done_id)
+        assert kept is not None and kept.status == Status.DONE
+
+
+def test_another_task_put_in_a_done_tasks_place_leaves_the_done_task_as_it_was(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(registry_engine) as session:
+        import_plan(session, plan_docx(tmp_path, "v1.docx", V1), settings=SETTINGS, on=IMPORT_DAY)
+    done_id = _done(registry_engine, "2")
+    v3 = plan_docx(tmp_path, "v3.docx", [
+        V1[0], ["2", "Xây dựng phần mềm quản lý văn bản", "Sở Tư pháp", "", "Quý II/2025"], V1[2],
+    ])  # fmt: skip
+    with session_scope(registry_engine) as session:
+        report = import_plan(session, v3, settings=SETTINGS, on=IMPORT_DAY)
+    assert report.tasks_new == 1 and report.tasks_missing == ["2"]
+    got = parts(registry_engine)
+    assert got["Xây dựng phần mềm quản lý văn bản"][1:3] == (Status.OPEN, 0)
+    with Session(registry_engine) as s:
+        kept = s.get(Assignment, done_id)
+        assert kept is not None and kept.status == Status.DONE
+        old = s.get(Task, kept.task_id)
+        assert old is not None and old.text == "Tổ chức khảo sát mức độ hài lòng SIPAS"

@@ -39,6 +39,7 @@ from bot.models import (
     NO_WORK,
     Agency,
     Assignment,
+    ExtensionRequest,
     Plan,
     Role,
     Section,
@@ -265,7 +266,7 @@ def import_plan(
                          for e in parsed.errors]  # fmt: skip
     plan = plan_by_number(session, parsed.meta.number)
     held = _held_tasks(session, plan)
-    matched = _match_rows(parsed, held)
+    matched = _match_rows(session, parsed, held)
     routings = _route_rows(session, parsed, registry, history, on, mapping, matched)
     _check_plan(path, rows[0].line, parsed, issuer is not None, word)
     former = {ids[c] for c in registry.entries if not history.exists(c, on)}
@@ -418,14 +419,33 @@ def _held_tasks(session: Session, plan: Plan | None) -> list[Task]:
     return list(session.exec(query))
 
 
-def _match_rows(parsed: ParsedPlan, held: Sequence[Task]) -> dict[str, Task]:
-    """Row key → the held task the row is (:func:`match_tasks`: by text, then by key)."""
+def _match_rows(session: Session, parsed: ParsedPlan, held: Sequence[Task]) -> dict[str, Task]:
+    """Row key → the held task the row is (:func:`match_tasks`: by text, a text alike,
+    then by key, a task with work recorded only to a row still like it)."""
     by_key = {t.key: t for t in held}
+    worked_ids = _worked_tasks(session, [t.id for t in held])
+    worked = {t.key for t in held if t.id in worked_ids}
     pairs = match_tasks(
         [Held(r.key, f"{r.cell('indicator')} {r.cell('task')}") for r in parsed.tasks],
         [Held(t.key, f"{t.indicator} {t.text}") for t in held],
+        worked,
     )
     return {row_key: by_key[key] for row_key, key in pairs.items()}
+
+
+def _worked_tasks(session: Session, task_ids: Sequence[int | None]) -> set[int]:
+    """The tasks (of ``task_ids``) with work recorded: a part done, snoozed or moved on,
+    with progress, or with an extension asked."""
+    if not task_ids:
+        return set()
+    parts = select(Assignment.task_id).where(
+        col(Assignment.task_id).in_(task_ids),
+        (col(Assignment.status) != Status.OPEN) | (col(Assignment.progress) > 0),
+    )
+    asked = (select(Assignment.task_id)
+             .join(ExtensionRequest, col(ExtensionRequest.assignment_id) == col(Assignment.id))
+             .where(col(Assignment.task_id).in_(task_ids)))  # fmt: skip
+    return set(session.exec(parts).all()) | set(session.exec(asked).all())
 
 
 def _free_moved_keys(

@@ -2,16 +2,25 @@
 
 A plan revised by inserting or removing a row renumbers every later row: matching by the
 STT key alone would give a done task's part to the row that took its number. So a row is
-first matched to the held task with the same text (its key may have moved), then, for the
-rows left, by key: a held task whose text moved elsewhere is not the row that took its key.
+first matched to the held task with the same text (its key may have moved), then to the
+held task whose text it closely resembles (a task moved and reworded a little), then, for
+the rows left, by key: a held task whose text moved elsewhere is not the row that took
+its key. A held task with work recorded (a part done, progress, an extension) is matched
+by key only to a row whose text still resembles it: a different task put in its place
+is a new task, and the old one stays as it was (reported missing).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+# How alike two texts must be (difflib's ratio of their compared forms, 0 to 1).
+REWORDED = 0.7  # a row this like a held task is that task, reworded (and perhaps moved)
+EDITED = 0.5  # a row at a worked task's key at least this like it is that task, edited
 
 
 def same_text(text: str) -> str:
@@ -30,13 +39,23 @@ class Held:
     text: str
 
 
-def match_tasks(rows: Sequence[Held], held: Sequence[Held]) -> dict[str, str]:
+def alike(a: str, b: str) -> float:
+    """How alike two task texts are, 0 to 1, compared as :func:`same_text` does."""
+    return SequenceMatcher(None, same_text(a), same_text(b), autojunk=False).ratio()
+
+
+def match_tasks(
+    rows: Sequence[Held], held: Sequence[Held], worked: Collection[str] = ()
+) -> dict[str, str]:
     """Row key → the key of the held task it is, for each row that is one.
 
     1. Same text: the same task, its key the same or moved. Rows and held tasks of one
        text are paired in their order (a text said twice is two tasks).
-    2. Same key, another text: the task was edited. A held task whose text a row still
-       has was taken by step 1, so the row that took its key is another task.
+    2. A text at least :data:`REWORDED` alike: the task was reworded, and perhaps
+       moved; the most alike pairs first (at the same key or another).
+    3. Same key, another text: the task was edited; unless the held task is in
+       ``worked`` (keys of tasks with work recorded) and the row is less than
+       :data:`EDITED` alike: then the row is a new task and the held one stays.
 
     Empty texts match by key only. ``rows`` and ``held`` each have distinct keys.
     """
@@ -51,7 +70,21 @@ def match_tasks(rows: Sequence[Held], held: Sequence[Held]) -> dict[str, str]:
             continue
         h = candidates.pop(0)
         out[row.key] = free.pop(h.key).key
+    left = [r for r in rows if r.key not in out and same_text(r.text)]
+    scored = sorted(((alike(r.text, h.text), i, r.key, h.key) for i, r in enumerate(left)
+                     for h in free.values() if same_text(h.text)),
+                    key=lambda x: (-x[0], x[1]))  # fmt: skip
+    for score, _i, row_key, held_key in scored:
+        if score < REWORDED:
+            break
+        if row_key not in out and held_key in free:
+            out[row_key] = free.pop(held_key).key
+    texts = {r.key: r.text for r in rows}
     for row in rows:
-        if row.key not in out and row.key in free:
-            out[row.key] = free.pop(row.key).key
+        if row.key in out or row.key not in free:
+            continue
+        h = free[row.key]
+        if h.key in worked and same_text(h.text) and alike(texts[row.key], h.text) < EDITED:
+            continue  # another task in a worked task's place
+        out[row.key] = free.pop(row.key).key
     return out
