@@ -131,6 +131,7 @@ async def test_the_preview_shows_the_rows_as_read_and_writes_nothing(web: Web) -
     text = shown.text
     assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-UBND (mới): 2 nhiệm vụ (sẽ thêm 2" in text
     assert "CÔNG KHAI THỦ TỤC HÀNH CHÍNH" in text  # the section, among the tasks
+    assert "Kế hoạch số 12/KH-UBND, ngày 02/12/2024" in text
     assert "Rà soát thủ tục hành chính nội bộ" in text and "Công khai kết quả" in text
     assert "“Theo kế hoạch của tỉnh”" in text and "Hạn 31/12/2024" in text
     assert "1 nhiệm vụ chưa có ngày cụ thể" in text

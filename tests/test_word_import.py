@@ -350,6 +350,8 @@ def test_an_admin_previews_then_imports_a_word_plan(dondoc: Dondoc, tmp_path: Pa
     path = two_appendices(tmp_path)
     preview = dondoc.ok("import", "tasks", str(path), "--dry-run").output
     assert "Xem trước (chưa ghi gì) kế hoạch 12/KH-SNV (mới): 5 nhiệm vụ" in preview
+    # The number, date and title as read from the document: they decide the deadlines.
+    assert "Kế hoạch số 12/KH-SNV, ngày 10/01/2025: CẢI CÁCH HÀNH CHÍNH NĂM 2025" in preview
     assert "Bảng 2: Phụ lục 2: NHIỆM VỤ THUỘC TRÁCH NHIỆM THEO DÕI, QUẢN LÝ CỦA SỞ Y TẾ" in preview
     assert "Bảng 1, dòng 4 – mục PL1.I: RÀ SOÁT THỦ TỤC HÀNH CHÍNH" in preview
     assert "Bảng 2, dòng 3 (PL2.2): Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính" in preview

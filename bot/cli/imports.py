@@ -197,6 +197,9 @@ def _print_rows_read(report: PlanImportReport) -> None:
     """Every row as read, sections among the tasks, for an admin to hold against the
     document: each task's text, how its deadline and agency cells were read."""
     out.print("\n[bold]Các dòng đã đọc: mục, nhiệm vụ, cách đọc thời hạn và cột cơ quan[/]")
+    out.print(f"Kế hoạch số {report.plan}, ngày "
+              f"{report.plan_date.strftime('%d/%m/%Y') if report.plan_date else '(chưa rõ)'}"
+              f"{f': {report.title}' if report.title else ''}", highlight=False, markup=False)  # fmt: skip
     if report.issuer:
         out.print(f"Cơ quan ban hành (theo văn bản): {report.issuer}", highlight=False)
     for table in report.tables:

@@ -185,6 +185,7 @@ class PlanImportReport:
     # Tasks due before the plan was signed: late from the first tick, so worth a second look.
     due_before_plan: list[str] = field(default_factory=list)
     plan_date: date | None = None
+    title: str = ""  # the plan's title, as the file (or the plan held) gives it
     done_in_plan: int = 0  # parts the plan itself marks as done ("Đã xong")
     readings: list[RowReading] = field(default_factory=list)
     unclear_leads: list[UnclearLead] = field(default_factory=list)
@@ -277,6 +278,7 @@ def import_plan(
         report.issuer = merged.issuer
     report.sections = [SectionReading(s.line, s.key, s.title) for s in parsed.sections]
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
+    report.title = parsed.meta.title or (plan.title if plan else "")
     report.warnings = list(word.warnings) if word else []
     if report.plan_date is None and not any(w.startswith(ISSUE_DATE) for w in report.warnings):
         report.warnings.append(
