@@ -365,6 +365,29 @@ def test_an_empty_cell_at_a_page_top_under_a_merged_box_is_left_empty_and_said(
     assert [report.where(u.line) for u in report.unspecified] == ["Bảng 1, dòng 5 (trang 2)"]
 
 
+def test_a_lead_left_empty_at_a_page_top_is_refused_saying_what_it_may_be(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """The same page break under the lead column: a task needs its lead, so the import is
+    refused, and the error says why the cell is empty and what it may hold."""
+    header = ["STT", "Nhiệm vụ cụ thể", "Thời gian hoàn thành", "Cơ quan chủ trì", "Phối hợp"]
+    document = PlanPdf()
+    document.header_block(["SỞ NỘI VỤ"], "9/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    for part, leads in (("12", ["Sở Tư pháp", ABOVE]), ("34", ["", "Sở Y tế"])):
+        rows = [TableRow(header, header=True)]
+        for n, lead in zip(part, leads, strict=True):
+            rows.append(TableRow([n, f"Việc số {n}", "Quý I năm 2025", lead, ""]))
+        document.table(len(header), rows)
+        document.page_break()
+    path = document.save(tmp_path / "chu-tri-qua-trang.pdf")
+    with Session(registry) as session, pytest.raises(ImportFailed) as refused:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    said = refused.value.lines()
+    assert any("Bảng 1, dòng 5 (trang 2)" in e and "thiếu cơ quan chủ trì (ô trống ở đầu trang, "
+               "có thể thuộc ô gộp “Sở Tư pháp” ở trang trước: hãy nhập bản Word" in e
+               for e in said), said  # fmt: skip
+
+
 @pytest.mark.parametrize("seed", sorted(LIBREOFFICE.SEEDS))
 def test_libreoffice_pdf_of_a_seed_plan_gives_the_csv_tasks(
     registry: Engine, tmp_path: Path, seed: str

@@ -104,6 +104,9 @@ class DocumentPlan:
     # what the document says that an admin should check, though it is no error
     warnings: list[str] = field(default_factory=list)
     given_lead: set[int] = field(default_factory=set)  # lines whose lead is the appendix's
+    # (line, column) of a PDF's cell left empty at a page's top under a merged box → the
+    # box's value on the page before: what the cell may be, for the error about it
+    unsure: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def where(self, line: int, column: str = "") -> str:
         """ "Bảng 2, dòng 14, cột Tiến độ" for a row read (``column``: canonical name);
@@ -125,6 +128,16 @@ class DocumentPlan:
         if error.column != "lead" or error.line not in self.given_lead:
             return error
         return replace(error, reason=error.reason.replace(" trong ô “", " trong tên phụ lục “"))
+
+    def explain(self, error: RowError) -> RowError:
+        """``error`` about a cell left empty at a PDF page's top under a merged box (a lead
+        missing…), with what it may be: the error alone would not say why it is empty."""
+        value = self.unsure.get((error.line, error.column))
+        if value is None:
+            return error
+        return replace(error, reason=f"{error.reason} (ô trống ở đầu trang, có thể thuộc ô gộp "
+                                     f"“{value}” ở trang trước: hãy nhập bản Word, hoặc ghi vào "
+                                     "ô này trong tệp)")  # fmt: skip
 
     def name_leads(self, proper_name: Callable[[str], str | None]) -> None:
         """Write each appendix's lead as ``proper_name`` gives it ("SỞ NỘI VỤ" → "Sở Nội
@@ -377,6 +390,7 @@ class _ReadTable:
     warnings: list[str]
     appendix: bool = False  # under a "PHỤ LỤC" heading: a section of its own
     caption: str = ""  # the heading line right above it, where it has one
+    positions: dict[str, int] = field(default_factory=dict)  # canonical column → its index
 
 
 @dataclass
@@ -485,7 +499,7 @@ class _TaskTable:
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
             self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
-            appendix is not None, caption,
+            appendix is not None, caption, dict(self.columns),
         )  # fmt: skip
 
     def _joined(self, row: GridRow, above: str) -> str:
@@ -1079,6 +1093,7 @@ class PlanReader:
         rows = [Row(0, tuple(_HEADER_LABELS[c] for c in used))]
         places: dict[int, Place] = {}
         given: set[int] = set()
+        unsure: dict[tuple[int, str], str] = {}
         notes: list[str] = []
         summaries: list[PlanTable] = []
         for t in tables:
@@ -1096,11 +1111,15 @@ class PlanReader:
                 )
                 if i in t.given_lead:
                     given.add(line)
+                for c, value in (row.unsure if row is not None else {}).items():
+                    if name := next((n for n, at in t.positions.items() if at == c), ""):
+                        unsure[(line, name)] = clean(value)
             span = (min(pages), max(pages)) if pages else None
             summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
         return DocumentPlan(
             rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
             issuer_names=self.issuer_names(), notes=notes, given_lead=given, warnings=warnings,
+            unsure=unsure,
         )  # fmt: skip
 
     def issuer_names(self) -> list[str]:

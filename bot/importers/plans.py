@@ -573,7 +573,9 @@ def _document_issuer(session: Session, word: DocumentPlan) -> Agency | None:
 def _check_plan(
     path: Path, first_line: int, parsed: ParsedPlan, issuer_found: bool, word: DocumentPlan | None
 ) -> None:
-    errors = [word.from_title(e) for e in parsed.errors] if word else list(parsed.errors)
+    errors = (
+        [word.explain(word.from_title(e)) for e in parsed.errors] if word else list(parsed.errors)
+    )
     if not parsed.meta.number:
         errors.append(
             RowError(
