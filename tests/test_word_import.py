@@ -887,7 +887,7 @@ def test_a_task_table_in_a_frame_is_read_and_an_appendix_without_one_is_said(
     ],
 )
 def test_of_two_columns_that_read_as_the_task_the_specific_one_is_it_the_other_kept(
-    tmp_path: Path, left: str, right: str, task: str, indicator: str
+    registry: Engine, tmp_path: Path, left: str, right: str, task: str, indicator: str
 ) -> None:
     document = PlanDocument()
     document.paragraph("Số: 50/KH-SNV")
@@ -900,6 +900,10 @@ def test_of_two_columns_that_read_as_the_task_the_specific_one_is_it_the_other_k
     assert plan.errors == []
     assert plan.rows[1].cells[header.index("Nhiệm vụ cụ thể / Nội dung công việc")] == task
     assert plan.rows[1].cells[header.index("Chỉ số/nội dung")] == indicator
+    with Session(registry) as session:  # the preview shows both, the kept one first
+        report = import_plan(session, tmp_path / "kh.docx", settings=SETTINGS, on=IMPORT_DAY)
+        session.rollback()
+    assert [r.text for r in report.readings] == [f"{indicator} – {task}"]
 
 
 def test_a_third_task_like_column_goes_before_the_task_and_two_alike_are_an_error(

@@ -73,7 +73,7 @@ class RowReading:
     coordinate: Match
     deadline_cell: str = ""
     deadline: str = ""  # the reading in words: "Hạn 30/09/2027 — cuối quý III/2027"
-    text: str = ""  # the task as read (its cells joined over a page break)
+    text: str = ""  # the task as read, its indicator first (its cells joined over a page break)
 
 
 @dataclass
@@ -397,7 +397,7 @@ def import_plan(
         shown = from_record(values["deadline_kind"], values["deadline_detail"]).describe()
         report.readings.append(
             RowReading(row.line, row.key, row.lead, row.coordinate, row.cell("deadline"), shown,
-                       row.cell("task") or row.cell("indicator"))
+                       " – ".join(t for t in (row.cell("indicator"), row.cell("task")) if t))
         )  # fmt: skip
         if not led:
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
