@@ -949,6 +949,8 @@ def test_a_row_with_no_stt_but_its_own_lead_and_deadline_is_joined_and_said(
         TableRow(["2", "Việc chung", "Quý III/2025", "Sở Nội vụ", ""]),
         TableRow([ABOVE, ABOVE, "Quý IV/2025", "Sở Y tế", ""]),
         TableRow(["", "phần còn lại của việc chung", "", "", "Sở Tư pháp"]),
+        TableRow(["3", "Việc ba", "Quý IV/2025", "Sở Nội vụ", ""]),
+        TableRow(["", "Xây dựng phần mềm theo dõi", "", "Sở Tư pháp", ""]),  # a lead added
     ])  # fmt: skip
     plan = read_word(document.save(tmp_path / "kh.docx"))
     assert plan.warnings == [
@@ -957,6 +959,8 @@ def test_a_row_with_no_stt_but_its_own_lead_and_deadline_is_joined_and_said(
         "Bảng 1, dòng 5: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “Sở Y tế” và "
         "tiến độ “Quý IV/2025” riêng, đã nối vào mục 2 nên mục ấy có nhiều tiến độ: hãy tách "
         "thành nhiệm vụ riêng (đánh số) hoặc đặt thời hạn cho từng cơ quan",
+        "Bảng 1, dòng 8: dòng không có STT nhưng có cơ quan chủ trì và nội dung riêng, đã nối "
+        "vào mục 3: hãy đánh số dòng này nếu là nhiệm vụ riêng",
     ]
 
 

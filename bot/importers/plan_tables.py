@@ -504,7 +504,8 @@ class _TaskTable:
 
     def _joined(self, row: GridRow, above: str) -> str:
         """A warning for a row of a Word table with no STT of its own (empty, or merged
-        from the row above) but its own lead and deadline: the rows' reader joins it to
+        from the row above) but its own lead, and its own deadline or text (its lead is
+        then added to the task's): the rows' reader joins it to
         the task above (STT ``above``), though it reads as a task of its own or a part
         with a deadline of its own. "" otherwise; never in a PDF, where a row broken over
         a page is two rows with no STT in the second."""
@@ -518,10 +519,12 @@ class _TaskTable:
                 return ""
             return clean(row.values[col])
 
-        lead, deadline = own("lead"), own("deadline")
-        if not lead or not deadline:
+        lead, deadline, text = own("lead"), own("deadline"), own("task")
+        if not lead or not (deadline or text):
             return ""
         if number in row.continued:
+            if not deadline:  # the merged task's own text and agencies, written on
+                return ""
             return (
                 f"dòng {row.index}: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “{lead}” "
                 f"và tiến độ “{deadline}” riêng, đã nối vào mục {above} nên mục ấy có nhiều tiến "
@@ -529,9 +532,10 @@ class _TaskTable:
             )
         if row.values[number].strip():
             return ""
+        own_cells = "tiến độ" if deadline else "nội dung"
         return (
-            f"dòng {row.index}: dòng không có STT nhưng có cơ quan chủ trì và tiến độ riêng, đã "
-            f"nối vào mục {above}: hãy đánh số dòng này nếu là nhiệm vụ riêng"
+            f"dòng {row.index}: dòng không có STT nhưng có cơ quan chủ trì và {own_cells} riêng, "
+            f"đã nối vào mục {above}: hãy đánh số dòng này nếu là nhiệm vụ riêng"
         )
 
     def header_row(self, row: GridRow) -> bool:
