@@ -60,6 +60,18 @@ def test_a_task_moved_and_reworded_a_little_is_matched_by_its_likeness() -> None
     assert alike("Việc A", "việc a.") == 1.0 and alike("Việc A", "Khác hẳn") < EDITED
 
 
+def test_likeness_is_looked_for_near_a_rows_place_only() -> None:
+    """Rows inserted or removed move a task a few places; a reworded text far away is
+    another task (and comparing every pair of a long plan would take minutes)."""
+    fillers = [Held(str(n), f"Việc thứ {n} riêng biệt số {n * 7919}") for n in range(1, 16)]
+    reworded = "Tổ chức khảo sát mức độ hài lòng SIPAS năm 2025"
+    held = [Held("0", "Tổ chức khảo sát mức độ hài lòng SIPAS"), *fillers]
+    near = [Held("x", "Việc mới"), Held("y", reworded), *fillers]
+    assert match_tasks(near, held)["y"] == "0"
+    far = [*fillers, Held("y", reworded)]  # fifteen places down
+    assert "y" not in match_tasks(far, held)
+
+
 def test_another_task_in_a_worked_tasks_place_is_a_new_task() -> None:
     held = [Held("1", "Việc A"), Held("2", "Tổ chức khảo sát mức độ hài lòng SIPAS")]
     rows = [Held("1", "Việc A"), Held("2", "Xây dựng phần mềm quản lý văn bản")]

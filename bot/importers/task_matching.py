@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 # How alike two texts must be (difflib's ratio of their compared forms, 0 to 1).
 REWORDED = 0.7  # a row this like a held task is that task, reworded (and perhaps moved)
 EDITED = 0.5  # a row at a worked task's key at least this like it is that task, edited
+NEAR = 10  # places apart, at most, of a row and a held task step 2 compares
 
 
 def same_text(text: str) -> str:
@@ -44,6 +45,17 @@ def alike(a: str, b: str) -> float:
     return SequenceMatcher(None, same_text(a), same_text(b), autojunk=False).ratio()
 
 
+def _alike_enough(a: str, b: str) -> float:
+    """:func:`alike` of two compared forms when it reaches :data:`REWORDED`, else 0: the
+    cheap upper bounds first (lengths, then letters), so that a plan of hundreds of
+    reworded tasks is not hundreds of thousands of full comparisons."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < REWORDED or matcher.quick_ratio() < REWORDED:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= REWORDED else 0.0
+
+
 def match_tasks(
     rows: Sequence[Held], held: Sequence[Held], worked: Collection[str] = ()
 ) -> dict[str, str]:
@@ -51,8 +63,8 @@ def match_tasks(
 
     1. Same text: the same task, its key the same or moved. Rows and held tasks of one
        text are paired in their order (a text said twice is two tasks).
-    2. A text at least :data:`REWORDED` alike: the task was reworded, and perhaps
-       moved; the most alike pairs first (at the same key or another).
+    2. A text at least :data:`REWORDED` alike, at most :data:`NEAR` places away: the
+       task was reworded, and perhaps moved; the most alike pairs first.
     3. Same key, another text: the task was edited; unless the held task is in
        ``worked`` (keys of tasks with work recorded) and the row is less than
        :data:`EDITED` alike: then the row is a new task and the held one stays.
@@ -70,13 +82,17 @@ def match_tasks(
             continue
         h = candidates.pop(0)
         out[row.key] = free.pop(h.key).key
-    left = [r for r in rows if r.key not in out and same_text(r.text)]
-    scored = sorted(((alike(r.text, h.text), i, r.key, h.key) for i, r in enumerate(left)
-                     for h in free.values() if same_text(h.text)),
-                    key=lambda x: (-x[0], x[1]))  # fmt: skip
-    for score, _i, row_key, held_key in scored:
-        if score < REWORDED:
-            break
+    # Step 2 looks only near each row's place: rows inserted or removed move a task by
+    # a few places, and comparing every pair of a long plan would take minutes.
+    place = {h.key: j for j, h in enumerate(held)}
+    scored = sorted(
+        (score, i, row.key, h.key)
+        for i, row in enumerate(rows) if row.key not in out and same_text(row.text)
+        for h in free.values()
+        if abs(place[h.key] - i) <= NEAR and same_text(h.text)
+        and (score := _alike_enough(same_text(row.text), same_text(h.text)))
+    )  # fmt: skip
+    for _score, _i, row_key, held_key in sorted(scored, key=lambda x: (-x[0], x[1])):
         if row_key not in out and held_key in free:
             out[row_key] = free.pop(held_key).key
     texts = {r.key: r.text for r in rows}
