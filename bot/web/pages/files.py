@@ -11,7 +11,6 @@ queries run in SQL a page at a time (``bot.services.late_files``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,7 +19,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.domain.collation import vietnamese_key
-from bot.domain.numbers import bounded_int
 from bot.models import Agency, Apology, ApologyState
 from bot.services.agency_changes import former_agencies
 from bot.services.apology import letter_docx
@@ -35,6 +33,7 @@ from bot.services.late_files import (
     late_files,
 )
 from bot.web.auth import Page, page
+from bot.web.paging import pager
 
 PAGE_SIZE = 50  # files a page lists
 LETTERS_PAGE = 20  # letters a page lists
@@ -48,37 +47,6 @@ LETTERS = {"tat-ca": ("Mọi trạng thái xin lỗi", None),
            "muon": ("Xin lỗi muộn", LetterState.LATE),
            "chua-co": ("Chưa có văn bản xin lỗi", LetterState.NONE)}  # fmt: skip
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@dataclass(frozen=True)
-class Pager:
-    """Page ``number`` of ``pages`` over ``total`` rows, ``size`` a page."""
-
-    number: int
-    total: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
-
-    @property
-    def first(self) -> int:  # the first row shown, counted from 1 (0: none)
-        return min(self.offset + 1, self.total)
-
-    @property
-    def last(self) -> int:
-        return min(self.offset + self.size, self.total)
-
-
-def pager(p: Page, name: str, total: int, size: int) -> Pager:
-    """The page the address asks for (``?name=``), kept within the pages there are."""
-    asked = bounded_int(p.request.query_params.get(name, "1"), 1, 10**6) or 1
-    return Pager(min(asked, max(1, -(-total // size))), total, size)
 
 
 def _choice(p: Page, name: str, options: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ from bot.services.plan_view import (
     plan_summaries,
 )
 from bot.web.auth import Page, page
+from bot.web.paging import pager
 
 PAGE_SIZE = 100  # parts shown at a time: a plan of 100,000 parts answers as fast as one of 100
 MOST_DAYS = 3660  # "due within N days": ten years is more than any plan runs
@@ -141,17 +142,13 @@ def plan(p: Page) -> Response:
     found, plan_id, chosen = asked
     today = _today(p)
     total = count_parts(p.db, plan_id, chosen.filter, today=today)
-    pages = max(1, -(-total // PAGE_SIZE))
-    try:
-        number = min(max(1, int(p.request.query_params.get("trang", "1"))), pages)
-    except ValueError:
-        number = 1
-    rows = parts_page(p.db, plan_id, chosen.filter, today=today,
-                      offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)  # fmt: skip
+    shown = pager(p, "trang", total, PAGE_SIZE)
+    rows = parts_page(p.db, plan_id, chosen.filter, today=today, offset=shown.offset,
+                      limit=shown.size)  # fmt: skip
     fixed = not p.me.province
     table: dict[str, Any] = {"plan": found, "chosen": chosen, "rows": rows, "total": total,
-                             "page": number, "pages": pages, "fixed": fixed,
-                             "first": (number - 1) * PAGE_SIZE + 1}  # fmt: skip
+                             "page": shown.number, "pages": shown.pages, "fixed": fixed,
+                             "first": shown.offset + 1}  # fmt: skip
     if p.partial:  # htmx asks for the table alone, under another filter or page
         return p.render("plan_parts.html.j2", **table)
     (summary,) = plan_summaries(p.db, today=today, plan_id=plan_id,

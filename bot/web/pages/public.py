@@ -39,7 +39,7 @@ from bot.services.late_files import (
     late_files,
 )
 from bot.web.auth import Page, page
-from bot.web.pages.files import pager
+from bot.web.paging import pager
 from bot.web.templating import render
 
 PATH = "/cong-khai/ho-so-tre-han"
