@@ -45,7 +45,7 @@ def overview(p: Page) -> Response:
     if kind == "agency":
         agency = p.db.get(Agency, p.me.agency_id)
         code = agency.code if agency else ""
-    codes = {a.name: a.code for a in p.db.exec(select(Agency)).all()} if kind == "province" else {}
+    codes = dict(p.db.exec(select(Agency.name, Agency.code)).all()) if kind == "province" else {}
     # The digest counts the files first due this quarter and the last; the files late
     # now, whenever they were due, are what the Hồ sơ trễ hạn page lists.
     late_now = count_late_files(p.db, p.cal, p.cal.local(p.now).date(),
