@@ -128,7 +128,7 @@ def test_tasks_show_the_code_the_progress_and_an_overdue_mark(admin: Dondoc) -> 
 
 def test_csv_exports_open_in_excel(admin: Dondoc) -> None:
     tasks = admin.ok("tasks", "--today", "02/01/2025", "--format", "csv").stdout_bytes
-    assert tasks.startswith("\ufeffMã,Kế hoạch,Mục,Nhiệm vụ,Cơ quan".encode())
+    assert tasks.startswith("\ufeffMã,Kế hoạch,Mục,Nhiệm vụ,Chỉ số/nội dung,Cơ quan".encode())
     assert b"NV1,99/KH-UBND" in tasks and "Chủ trì".encode() in tasks
     files = admin.ok("files", "--today", "08/01/2025", "--format", "csv").stdout_bytes
     assert files.startswith("\ufeffMã hồ sơ,Tên thủ tục,Đơn vị xử lý".encode())

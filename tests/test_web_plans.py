@@ -310,8 +310,9 @@ async def test_the_xlsx_export_reads_back_with_the_filter_and_no_formula(
     sheet = load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None and sheet.title == "Phần việc"
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái",
-                       "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn")  # fmt: skip
+    assert rows[0] == ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Chỉ số/nội dung", "Cơ quan", "Vai trò",
+                       "Trạng thái", "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)",
+                       "Thời hạn", "Hạn")  # fmt: skip
     assert [r[0] for r in rows[1:]] == ["NV1", "NV2", f"NV{more['formula']}"]
     first = dict(zip(rows[0], rows[1], strict=True))
     assert (
@@ -345,7 +346,7 @@ async def test_the_csv_export_has_a_bom_vietnamese_headers_and_no_formula(
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ"] and rows[0][-1] == "Hạn"
     assert [r[0] for r in rows[1:]] == ["NV1", "NV4"]
-    assert rows[1][-1] == "30/11/2024" and rows[2][4] == "Sở Tư pháp" and rows[1][8] == "có"
+    assert rows[1][-1] == "30/11/2024" and rows[2][5] == "Sở Tư pháp" and rows[1][9] == "có"
     everything = await web.client.get(f"/ke-hoach/{plan_id(web)}/xuat.csv")
     read = list(csv.reader(io.StringIO(everything.content.decode("utf-8-sig"))))
     assert [r[3] for r in read if r[0] == f"NV{more['formula']}"] == [f"'{INJECTED}"]

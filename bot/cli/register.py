@@ -41,7 +41,7 @@ from bot.services.agency_changes import former_agency
 from bot.services.assignments import Actor
 from bot.services.deadlines import DeadlineNotSet, set_deadline, warnings
 from bot.services.demo import seed_demo
-from bot.services.register import list_assignments, list_unassigned
+from bot.services.register import PARTS_HEADER, list_assignments, list_unassigned
 
 
 @db_app.command("upgrade")
@@ -163,9 +163,8 @@ def _print_tasks(
         return
     if fmt is Format.csv:
         write_csv(
-            ["Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái", "Tiến độ (%)",
-             "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn"],
-            ([x.code, x.plan, x.task_key, x.task, x.agency, Role(x.role).label,
+            PARTS_HEADER,
+            ([x.code, x.plan, x.task_key, x.task, x.indicator, x.agency, Role(x.role).label,
               Status(x.status).label, x.progress, "có" if x.overdue else "",
               x.deadline_text, x.deadline, short_date(x.due_on)] for x in lines),
         )  # fmt: skip
@@ -179,7 +178,8 @@ def _print_tasks(
     for x in lines:
         status = Status(x.status).label + (" ⚠️ quá hạn" if x.overdue else "")
         table.add_row(
-            x.code, x.plan, x.task_key, _short(x.task, 70), x.agency, Role(x.role).label,
+            x.code, x.plan, x.task_key,
+            _short(x.task, 70) + (f"\n({_short(x.indicator, 50)})" if x.indicator else ""), x.agency, Role(x.role).label,
             x.deadline, status, f"{x.progress}%",
         )  # fmt: skip
     out.print(table)

@@ -93,7 +93,8 @@ def describe(session: Session, part: Assignment) -> dict[str, Any]:
     assert task is not None and agency is not None
     plan = session.get(Plan, task.plan_id)
     assert plan is not None
-    return {"code": code_of(part), "task": task.text, "task_key": task.key, "plan": plan.number,
+    return {"code": code_of(part), "task": task.text, "indicator": task.indicator,
+            "task_key": task.key, "plan": plan.number,
             "agency": agency.name, "due": part.due_on, "progress": part.progress,
             "status": part.status, "role": part.role}  # fmt: skip
 

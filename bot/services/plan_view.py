@@ -113,6 +113,7 @@ class PartLine:
     code: str  # "NV12": what officers type in /xong, /tiendo, /giahan
     task_key: str  # "A.I.3"
     task: str
+    indicator: str  # the plan's "Chỉ số/nội dung" the task serves, or ""
     scope: str  # what this agency's part covers, when the plan says
     agency: str
     agency_code: str
@@ -132,7 +133,8 @@ class PartLine:
 # few hundred, not 100,000.
 _COLUMNS = [*(col(c) for c in (
     Assignment.id, Assignment.role, Assignment.status, Assignment.progress, Assignment.due_on,
-    Assignment.scope, Task.key, Task.text, Task.deadline_text, Task.deadline_kind)),
+    Assignment.scope, Task.key, Task.text, Task.indicator, Task.deadline_text,
+    Task.deadline_kind)),
     cast(col(Task.deadline_detail), Text),
     *(col(c) for c in (Task.deadline_set_to, Agency.name, Agency.code)),
 ]  # fmt: skip
@@ -148,10 +150,10 @@ class _Readings(dict[tuple[str, str], str]):
 
 
 def _line(row: Any, today: date, readings: _Readings) -> PartLine:
-    (id_, role, status, progress, due_on, scope, task_key, text, deadline_text, kind, detail,
-     set_to, agency, agency_code) = row  # fmt: skip
+    (id_, role, status, progress, due_on, scope, task_key, text, indicator, deadline_text, kind,
+     detail, set_to, agency, agency_code) = row  # fmt: skip
     return PartLine(
-        code=f"NV{id_}", task_key=task_key, task=text, scope=scope, agency=agency,
+        code=f"NV{id_}", task_key=task_key, task=text, indicator=indicator, scope=scope, agency=agency,
         agency_code=agency_code, role=Role(role), status=Status(status), progress=progress,
         due_on=due_on, deadline_text=deadline_text, reading=readings[kind, detail],
         set_by_admin=set_to,

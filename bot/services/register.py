@@ -54,12 +54,20 @@ def find_agency(session: Session, name_or_code: str) -> Agency | None:
     return None
 
 
+# The columns of a spreadsheet of parts, from ``dondoc tasks --format csv`` or the web
+# view's export of a plan: one layout wherever it is downloaded.
+PARTS_HEADER = ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Chỉ số/nội dung", "Cơ quan", "Vai trò",
+                "Trạng thái", "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn",
+                "Hạn")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TaskLine:
     code: str  # "NV12": what officers type in /xong, /tiendo, /giahan
     plan: str
     task_key: str
     task: str
+    indicator: str  # the plan's "Chỉ số/nội dung" the task serves, or ""
     agency: str
     role: str
     status: str
@@ -88,7 +96,7 @@ def list_assignments(
     # lists thousands of parts.
     query = parts_in_full().with_only_columns(
         col(Assignment.id), col(Assignment.role), col(Assignment.status), col(Assignment.progress), due,
-        col(Task.key), col(Task.text), col(Task.deadline_text), col(Task.deadline_kind),
+        col(Task.key), col(Task.text), col(Task.indicator), col(Task.deadline_text), col(Task.deadline_kind),
         col(Task.deadline_detail), col(Plan.number), col(Agency.name),
     )  # fmt: skip
     if not include_closed:
@@ -110,6 +118,7 @@ def list_assignments(
             plan=number,
             task_key=key,
             task=text,
+            indicator=indicator,
             agency=agency_name,
             role=role,
             status=status,
@@ -119,8 +128,8 @@ def list_assignments(
             due_on=due_on,
             overdue=status == Status.OPEN and due_on is not None and due_on < today,
         )
-        for part_id, role, status, progress, due_on, key, text, deadline_text, kind, detail, number,
-        agency_name in session.execute(query)
+        for part_id, role, status, progress, due_on, key, text, indicator, deadline_text, kind,
+        detail, number, agency_name in session.execute(query)
     ]  # fmt: skip
 
 

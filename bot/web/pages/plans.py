@@ -30,6 +30,7 @@ from bot.services.plan_view import (
     plan_agencies,
     plan_summaries,
 )
+from bot.services.register import PARTS_HEADER
 from bot.web.auth import Page, page
 from bot.web.paging import pager
 
@@ -38,11 +39,7 @@ MOST_DAYS = 3660  # "due within N days": ten years is more than any plan runs
 # The statuses as the address names them (``?trang-thai=``).
 STATUSES = {"dang-thuc-hien": Status.OPEN, "tam-dung": Status.SNOOZED, "hoan-thanh": Status.DONE,
             "da-huy": Status.CANCELLED, "da-chuyen": Status.MOVED}  # fmt: skip
-# The columns of ``dondoc tasks --format csv``, in its order: one spreadsheet of parts,
-# from the command line or from the web.
-EXPORT_HEADER = ("Mã", "Kế hoạch", "Mục", "Nhiệm vụ", "Cơ quan", "Vai trò", "Trạng thái",
-                 "Tiến độ (%)", "Quá hạn", "Thời hạn (theo kế hoạch)", "Thời hạn", "Hạn")  # fmt: skip
-EXPORT_WIDTHS = (8, 14, 10, 60, 28, 10, 16, 10, 9, 24, 40, 12)
+EXPORT_WIDTHS = (8, 14, 10, 60, 30, 28, 10, 16, 10, 9, 24, 40, 12)  # of PARTS_HEADER
 
 
 @dataclass
@@ -159,7 +156,7 @@ def plan(p: Page) -> Response:
 
 
 def _export_row(plan: Plan, x: PartLine) -> tuple[str | int | date | None, ...]:
-    return (x.code, plan.number, x.task_key, x.task, x.agency, x.role.label, x.status.label,
+    return (x.code, plan.number, x.task_key, x.task, x.indicator, x.agency, x.role.label, x.status.label,
             x.progress, "có" if x.overdue else "", x.deadline_text, x.reading, x.due_on)  # fmt: skip
 
 
@@ -171,9 +168,9 @@ def _export(p: Page, kind: str) -> Response:
     rows = (_export_row(found, x) for x in parts(p.db, plan_id, chosen.filter, today=_today(p)))
     name = f"Kế hoạch {found.number}" + (f" - {chosen.agency.name}" if chosen.agency else "")
     if kind == "csv":
-        body, media = to_csv(EXPORT_HEADER, rows), "text/csv; charset=utf-8"
+        body, media = to_csv(PARTS_HEADER, rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx(EXPORT_HEADER, rows, sheet="Phần việc", widths=EXPORT_WIDTHS)
+        body = to_xlsx(PARTS_HEADER, rows, sheet="Phần việc", widths=EXPORT_WIDTHS)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, media_type=media,
                     headers={"Content-Disposition": attachment(f"{name}.{kind}")})  # fmt: skip
