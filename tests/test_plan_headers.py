@@ -3,9 +3,11 @@ layout is not read, and groups whose rows are numbered a, b, c."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -121,3 +123,56 @@ def test_a_bare_row_followed_by_rows_a_b_is_a_group_like_one_followed_by_1_1(
     ]  # fmt: skip
     # A letter after a task that has its own agencies and deadline stays a task of its own.
     assert [r.task_key for r in report.readings] == ["I.1.a", "I.1.b", "I.2.a", "I.3", "I.a"]
+
+
+def table_file(folder: Path, suffix: str, header: list[str], *rows: list[str]) -> Path:
+    """A plan as a spreadsheet: its number and date above the table, as admins lay it."""
+    lines = [["Số kế hoạch", "61/KH-UBND"], ["Ngày ban hành", "05/3/2025"], header, *rows]
+    path = folder / f"kh{suffix}"
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows(lines)
+    else:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for line in lines:
+            sheet.append(line)
+        book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize(("left", "right", "text"), [
+    ("Nội dung", "Nhiệm vụ cụ thể", "Nhóm bên trái – Việc bên phải"),
+    ("Nhóm nhiệm vụ", "Nội dung công việc", "Nhóm bên trái – Việc bên phải"),
+    ("Nội dung công việc", "Nhóm nhiệm vụ", "Việc bên phải – Nhóm bên trái"),
+    ("Nhiệm vụ", "Nhiệm vụ chủ yếu", "Nhóm bên trái – Việc bên phải"),  # nearer the lead
+])  # fmt: skip
+def test_a_spreadsheet_with_two_task_like_columns_keeps_both_as_a_document_does(
+    registry_engine: Engine, tmp_path: Path, suffix: str, left: str, right: str, text: str
+) -> None:
+    """The rule of Word and PDF tables: the specific column is the task, the other its
+    indicator; neither is dropped."""
+    path = table_file(tmp_path, suffix, ["STT", left, right, "Cơ quan chủ trì", "Tiến độ"],
+                      ["1", "Nhóm bên trái", "Việc bên phải", "Sở Nội vụ", "Quý I/2025"])  # fmt: skip
+    assert [r.text for r in preview(registry_engine, path).readings] == [text]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_spreadsheet_s_third_task_like_column_goes_before_the_task_two_alike_refused(
+    registry_engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    path = table_file(tmp_path, suffix,
+                      ["STT", "Chỉ số", "Nhóm nhiệm vụ", "Nhiệm vụ cụ thể", "Chủ trì", "Tiến độ"],
+                      ["1", "Chỉ số 1", "Tuyên truyền", "Họp báo", "Sở Nội vụ", "Quý I/2025"])  # fmt: skip
+    assert [r.text for r in preview(registry_engine, path).readings] == [
+        "Chỉ số 1 – Tuyên truyền: Họp báo"
+    ]
+    path = table_file(tmp_path, suffix, ["STT", "Nội dung", "Tiến độ", "Giải pháp", "Chủ trì"],
+                      ["1", "Tuyên truyền", "Quý I/2025", "Họp báo", "Sở Nội vụ"])  # fmt: skip
+    assert refused(registry_engine, path) == [
+        "không biết cột nào là nhiệm vụ: cột “Nội dung” và cột “Giải pháp” đều có thể là nhiệm "
+        "vụ; hãy đặt tên cột nhiệm vụ là “Nhiệm vụ cụ thể” (hoặc “Nội dung công việc”), cột "
+        "kia là “Nhóm nhiệm vụ”"
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.text import key
+from bot.domain.text import fold, key
 
 # (canonical column, alternatives; each alternative is words that must all appear)
 _RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
@@ -252,3 +252,68 @@ def two_row_header(first: Sequence[str], second: Sequence[str], table: str) -> l
 
 def is_header(mapping: dict[str, int], table: str) -> bool:
     return REQUIRED[table][0] in mapping and len(mapping) >= 2
+
+
+# Header words that make a task column more specific (the work itself), or less (a group
+# of tasks, a field, the content in general).
+_SPECIFIC = ("cu the", "cong viec", "thuc hien", "hoat dong", "chi tiet")
+_GENERAL = ("nhom", "linh vuc")
+_PLAIN = ("noi dung", "giai phap", "noi dung chinh")
+
+
+def _specific(cell: str) -> int:
+    """How specific a header cell that reads as the task's is: 2 the work itself ("Nhiệm
+    vụ cụ thể", "Nội dung công việc"), 0 a group or the content in general ("Nhóm nhiệm
+    vụ", "Nội dung"), 1 otherwise ("Nhiệm vụ")."""
+    words = f" {fold(cell)} "
+    if any(f" {w} " in words for w in _SPECIFIC):
+        return 2
+    if any(f" {w} " in words for w in _GENERAL) or fold(cell).strip() in _PLAIN:
+        return 0
+    return 1
+
+
+def choose_task_column(
+    header: list[str], columns: dict[str, int]
+) -> tuple[dict[str, int], list[int], str]:
+    """(columns, the other task-like columns, a problem) for a task table whose header
+    ``header`` (its cells) maps to ``columns`` (:func:`map_header`) and has two columns or
+    more that each read as the task ("Nội dung | Nhiệm vụ", "Nhóm nhiệm
+    vụ | Nội dung công việc"): the task is the most specific, else the one nearest the
+    deadline and lead columns; the other goes to the indicator column where the table has
+    none, otherwise before the task's text. Two alike: the problem names both."""
+    taken = {i for name, i in columns.items() if name != "task"}
+    candidates = [
+        i for i, cell in enumerate(header)
+        if i not in taken and set(map_header([cell], "tasks")) == {"task"}
+    ]  # fmt: skip
+    if len(candidates) < 2:
+        return columns, [], ""
+    anchors = [columns[n] for n in ("deadline", "lead", "coordinate") if n in columns]
+
+    def rank(i: int) -> tuple[int, int]:
+        return _specific(header[i]), -min((abs(i - a) for a in anchors), default=0)
+
+    ordered = sorted(candidates, key=rank, reverse=True)
+    columns = {**columns, "task": ordered[0]}
+    others = ordered[1:]
+    problem = ""
+    if rank(ordered[0]) == rank(ordered[1]):
+        problem = (
+            f"không biết cột nào là nhiệm vụ: cột “{header[ordered[0]]}” và cột "
+            f"“{header[ordered[1]]}” đều có thể là nhiệm vụ; hãy đặt tên cột nhiệm vụ là "
+            "“Nhiệm vụ cụ thể” (hoặc “Nội dung công việc”), cột kia là “Nhóm nhiệm vụ”"
+        )
+    if "indicator" not in columns:
+        columns["indicator"] = min(others)
+        others = [i for i in others if i != columns["indicator"]]
+    return columns, sorted(others), problem
+
+
+def with_groups(task: str, groups: Sequence[str]) -> str:
+    """A task's text after the other task-like columns' (:func:`choose_task_column`), so
+    that none is lost: "Nhóm A – Tiểu nhóm: Tập huấn cán bộ"."""
+    shown = [g for g in groups if g]
+    if shown and task:
+        return f"{' – '.join(shown)}: {task}"
+    return " – ".join(shown) if shown else task

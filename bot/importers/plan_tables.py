@@ -52,7 +52,14 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.text import clean, fold, fold_aligned, key
-from bot.importers.columns import LABELS, column_numbers, deadline_problem, map_header
+from bot.importers.columns import (
+    LABELS,
+    choose_task_column,
+    column_numbers,
+    deadline_problem,
+    map_header,
+    with_groups,
+)
 from bot.importers.issue_dates import read_issue_date
 from bot.importers.rows import PlanMeta, RowError
 from bot.importers.tabular import FileProblem, Row
@@ -594,13 +601,9 @@ class _TaskTable:
             if continued_task and col in row.continued:
                 continue  # the task above, over a page: its value is there already
             cells[name] = row.values[col]
-        groups = [
-            clean(row.values[c]) for c in self.prefixes if c < width and row.values[c].strip()
-        ]
-        if groups and cells.get("task"):
-            cells["task"] = f"{' – '.join(groups)}: {cells['task']}"
-        elif groups and "task" in cells:
-            cells["task"] = " – ".join(groups)
+        if "task" in cells:
+            groups = [clean(row.values[c]) for c in self.prefixes if c < width]
+            cells["task"] = with_groups(cells["task"], groups)
         return cells
 
 
@@ -745,61 +748,6 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
                     row.starts.append((c, 1))
                     row.starts.sort()
         carried = columns
-
-
-# Header words that make a task column more specific (the work itself), or less (a group
-# of tasks, a field, the content in general).
-_SPECIFIC = ("cu the", "cong viec", "thuc hien", "hoat dong", "chi tiet")
-_GENERAL = ("nhom", "linh vuc")
-_PLAIN = ("noi dung", "giai phap", "noi dung chinh")
-
-
-def _specific(cell: str) -> int:
-    """How specific a header cell that reads as the task's is: 2 the work itself ("Nhiệm
-    vụ cụ thể", "Nội dung công việc"), 0 a group or the content in general ("Nhóm nhiệm
-    vụ", "Nội dung"), 1 otherwise ("Nhiệm vụ")."""
-    words = f" {fold(cell)} "
-    if any(f" {w} " in words for w in _SPECIFIC):
-        return 2
-    if any(f" {w} " in words for w in _GENERAL) or fold(cell).strip() in _PLAIN:
-        return 0
-    return 1
-
-
-def _task_column(
-    header: list[str], columns: dict[str, int]
-) -> tuple[dict[str, int], list[int], str]:
-    """(columns, the other task-like columns, a problem) for a task table whose header
-    has two columns or more that each read as the task ("Nội dung | Nhiệm vụ", "Nhóm nhiệm
-    vụ | Nội dung công việc"): the task is the most specific, else the one nearest the
-    deadline and lead columns; the other goes to the indicator column where the table has
-    none, otherwise before the task's text. Two alike: the problem names both."""
-    taken = {i for name, i in columns.items() if name != "task"}
-    candidates = [
-        i for i, cell in enumerate(header)
-        if i not in taken and set(map_header([cell], "tasks")) == {"task"}
-    ]  # fmt: skip
-    if len(candidates) < 2:
-        return columns, [], ""
-    anchors = [columns[n] for n in ("deadline", "lead", "coordinate") if n in columns]
-
-    def rank(i: int) -> tuple[int, int]:
-        return _specific(header[i]), -min((abs(i - a) for a in anchors), default=0)
-
-    ordered = sorted(candidates, key=rank, reverse=True)
-    columns = {**columns, "task": ordered[0]}
-    others = ordered[1:]
-    problem = ""
-    if rank(ordered[0]) == rank(ordered[1]):
-        problem = (
-            f"không biết cột nào là nhiệm vụ: cột “{header[ordered[0]]}” và cột "
-            f"“{header[ordered[1]]}” đều có thể là nhiệm vụ; hãy đặt tên cột nhiệm vụ là "
-            "“Nhiệm vụ cụ thể” (hoặc “Nội dung công việc”), cột kia là “Nhóm nhiệm vụ”"
-        )
-    if "indicator" not in columns:
-        columns["indicator"] = min(others)
-        others = [i for i in others if i != columns["indicator"]]
-    return columns, sorted(others), problem
 
 
 _LAYOUT_TOLERANCE = 3.0  # points: two column edges this close are one
@@ -1003,7 +951,7 @@ class PlanReader:
             clean(" ".join(dict.fromkeys(v for r in grid[:rows] if (v := _at(r, c)))))
             for c in range(max(len(r.values) for r in grid[:rows]))
         ]
-        columns, prefixes, problem = _task_column(header, columns)
+        columns, prefixes, problem = choose_task_column(header, columns)
         self.found.append(
             _TaskTable(len(self.found) + 1, grid, rows, columns, heading, prefixes, problem)
         )

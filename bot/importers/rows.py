@@ -20,12 +20,14 @@ from bot.domain.when import read_moment
 from bot.importers.columns import (
     LABELS,
     REQUIRED,
+    choose_task_column,
     column_numbers,
     deadline_problem,
     is_header,
     map_header,
     missing_column,
     two_row_header,
+    with_groups,
 )
 from bot.importers.tabular import Row
 
@@ -163,7 +165,10 @@ def parse_plan_rows(
     body = header_at + 1
     if body < len(rows) and (labels := two_row_header(header_cells, rows[body].cells, "tasks")):
         header_cells, body = labels, body + 1
-    header = map_header(header_cells, "tasks")
+    header, prefixes, problem = choose_task_column(header_cells, map_header(header_cells, "tasks"))
+    if problem:
+        errors.append(RowError(rows[header_at].line, problem))
+        return ParsedPlan(meta, [], [], errors)
     # The number is a task's key: without it every row would be "no STT".
     missing_cols = [missing_column(c) for c in ("number", "task", "deadline") if c not in header]
     if "lead" not in header and not default_lead:
@@ -200,6 +205,10 @@ def parse_plan_rows(
         cells = {
             name: clean(row.cells[i]) if i < len(row.cells) else "" for name, i in header.items()
         }
+        if prefixes:
+            cells["task"] = with_groups(
+                cells["task"], [clean(row.cells[i]) for i in prefixes if i < len(row.cells)]
+            )
         for name in _TEXT_COLUMNS & cells.keys():
             cells[name] = _BULLET_AGAINST_WORD.sub(r"\1 ", cells[name])
         section = _section(cells)
