@@ -165,9 +165,9 @@ def parse_plan_rows(
     body = header_at + 1
     if body < len(rows) and (labels := two_row_header(header_cells, rows[body].cells, "tasks")):
         header_cells, body = labels, body + 1
-    header, prefixes, problem = choose_task_column(header_cells, map_header(header_cells, "tasks"))
-    if problem:
-        errors.append(RowError(rows[header_at].line, problem))
+    header, prefixes, which = choose_task_column(header_cells, map_header(header_cells, "tasks"))
+    if which:
+        errors.append(RowError(rows[header_at].line, which))
         return ParsedPlan(meta, [], [], errors)
     # The number is a task's key: without it every row would be "no STT".
     missing_cols = [missing_column(c) for c in ("number", "task", "deadline") if c not in header]
