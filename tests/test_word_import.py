@@ -951,8 +951,12 @@ def test_a_row_with_no_stt_but_its_own_lead_and_deadline_is_joined_and_said(
         TableRow(["", "phần còn lại của việc chung", "", "", "Sở Tư pháp"]),
         TableRow(["3", "Việc ba", "Quý IV/2025", "Sở Nội vụ", ""]),
         TableRow(["", "Xây dựng phần mềm theo dõi", "", "Sở Tư pháp", ""]),  # a lead added
+        TableRow(["4", "Tập huấn cho cán bộ các sở,", "Trong năm", "Các sở, ban,", ""]),
+        # Cut mid-phrase over a page (a document converted from a PDF): the same row.
+        TableRow(["", "ban, ngành", "2025", "ngành, địa phương", ""]),
     ])  # fmt: skip
     plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.rows[-1].cells[:4] == ("", "ban, ngành", "2025", "ngành, địa phương")
     assert plan.warnings == [
         "Bảng 1, dòng 3: dòng không có STT nhưng có cơ quan chủ trì và tiến độ riêng, đã nối "
         "vào mục 1: hãy đánh số dòng này nếu là nhiệm vụ riêng",

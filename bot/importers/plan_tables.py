@@ -539,6 +539,8 @@ class _TaskTable:
             )
         if row.values[number].strip():
             return ""
+        if _mid_phrase(lead) and (not text or _mid_phrase(text)):
+            return ""  # the cells above cut mid-phrase ("ngành, địa phương"), a PDF's page
         own_cells = "tiến độ" if deadline else "nội dung"
         return (
             f"dòng {row.index}: dòng không có STT nhưng có cơ quan chủ trì và {own_cells} riêng, "
@@ -748,6 +750,13 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
                     row.starts.append((c, 1))
                     row.starts.sort()
         carried = columns
+
+
+def _mid_phrase(text: str) -> bool:
+    """Whether a cell's text goes on from a phrase cut above it: it starts with a small
+    letter ("ngành, địa phương"), where a cell of its own starts with a capital, a number
+    or a bullet ("Sở Tư pháp", "- Rà soát")."""
+    return text[:1].isalpha() and text[:1].islower()
 
 
 _LAYOUT_TOLERANCE = 3.0  # points: two column edges this close are one
