@@ -1,12 +1,13 @@
 """A table downloaded from the web view, as Excel opens it: CSV (UTF-8 with a BOM, so the
-diacritics survive) or XLSX (openpyxl's write-only workbook, row by row); and the
+diacritics survive) or XLSX (XlsxWriter, row by row in constant memory); and the
 ``Content-Disposition`` that names the file in Vietnamese.
 
 Cells come from what officers typed and plans wrote: a text starting with ``=``, ``+``,
 ``-`` or ``@`` (or a tab, a carriage return) would be run as a formula by a spreadsheet
 ("formula injection", OWASP's CSV injection). In CSV such a text is written after an
-apostrophe, which Excel and LibreOffice read as "this is text"; in XLSX the cell is typed
-as text and marked "quote prefix", so nothing is added to it and editing it keeps it text.
+apostrophe, which Excel and LibreOffice read as "this is text"; in XLSX the cell is written
+as a string and marked "quote prefix", so nothing is added to it and editing it keeps it
+text.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
 from urllib.parse import quote
 
 from bot.domain.text import fold
@@ -62,46 +62,32 @@ def to_xlsx(
 ) -> bytes:  # fmt: skip
     """The table as one XLSX sheet named ``sheet`` (at most 31 characters): the header
     in bold and frozen, dates as dates shown dd/mm/yyyy, every text a text cell (never a
-    formula); ``widths`` the columns' widths in characters, in order."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    formula); ``widths`` the columns' widths in characters, in order. Written by
+    XlsxWriter row by row in constant memory (a plan of 100,000 parts in seconds)."""
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet[:31])
-    for number, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(number)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    titles = []
-    for title in header:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        titles.append(cell)
-    ws.append(titles)
-    for row in rows:
-        ws.append([_xlsx_cell(ws, value) for value in row])
     out = io.BytesIO()
-    book.save(out)
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    ws = book.add_worksheet(sheet[:31])
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    quoted = book.add_format({"quote_prefix": True})
+    for number, width in enumerate(widths):
+        ws.set_column(number, number, width)
+    ws.freeze_panes(1, 0)
+    for c, title in enumerate(header):
+        ws.write_string(0, c, title, bold)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            # Each type written by its own call: ``write`` would read "=…" as a formula.
+            if isinstance(value, str):
+                ws.write_string(r, c, value, quoted if risky(value) else None)
+            elif isinstance(value, date):
+                ws.write_datetime(r, c, value, day)
+            elif isinstance(value, int):
+                ws.write_number(r, c, value)
+    book.close()
     return out.getvalue()
-
-
-def _xlsx_cell(ws: Any, value: Cell) -> object:
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str):
-        if not risky(value):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # openpyxl would make "=…" a formula
-        cell.quotePrefix = True
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "DD/MM/YYYY"
-        return cell
-    return value
 
 
 def attachment(name: str) -> str:
