@@ -365,6 +365,35 @@ def test_an_empty_cell_at_a_page_top_under_a_merged_box_is_left_empty_and_said(
     assert [report.where(u.line) for u in report.unspecified] == ["Bảng 1, dòng 5 (trang 2)"]
 
 
+def test_the_rest_of_a_merged_box_over_a_page_gives_the_rows_below_the_whole_cell(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """Task 2's row breaks over the page and its deadline box is merged down over tasks 3
+    and 4: the new page prints only the rest of the cell ("năm 2025"), which alone reads
+    to another date. The rows merged with it get the whole cell, as task 2 does."""
+    header = ["STT", "Nhiệm vụ cụ thể", "Thời gian hoàn thành", "Cơ quan chủ trì", "Phối hợp"]
+    document = PlanPdf()
+    document.header_block(["SỞ NỘI VỤ"], "9/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    rows: list[list[Cell]] = [
+        ["1", "Việc số 1", "Quý I năm 2025", "Sở Nội vụ", ""],
+        ["2", "Việc số 2", "6 tháng đầu", "Văn phòng", ""],
+        [ABOVE, "(tiếp)", "năm 2025", "UBND tỉnh", ""],  # task 2 broken over the page
+        ["3", "Việc số 3", ABOVE, ABOVE, ""],
+        ["4", "Việc số 4", ABOVE, "Sở Y tế", ""],
+    ]
+    document.table(len(header), [TableRow(header, header=True), *map(TableRow, rows)])
+    path = document.save(tmp_path / "o-gop-qua-trang.pdf")
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        session.rollback()
+    assert [(r.deadline[:14], r.lead.cell) for r in report.readings] == [
+        ("Hạn 31/03/2025", "Sở Nội vụ"),
+        ("Hạn 30/06/2025", "Văn phòng UBND tỉnh"),
+        ("Hạn 30/06/2025", "Văn phòng UBND tỉnh"),
+        ("Hạn 30/06/2025", "Sở Y tế"),
+    ]
+
+
 def test_a_lead_left_empty_at_a_page_top_is_refused_saying_what_it_may_be(
     registry: Engine, tmp_path: Path
 ) -> None:

@@ -707,6 +707,7 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
     number = table.columns.get("number")
     values = dict(enumerate(last.values))
     carried: set[int] | None = None  # None: the first row not read yet
+    own: dict[int, str] = {}  # the first row's boxes as this page prints them
 
     def rows_after(row: GridRow) -> list[GridRow]:
         return grid[grid.index(row) + 1 :]
@@ -738,13 +739,19 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
                 columns = boxes(set(range(len(row.values))), row)
             for c in columns:
                 if row.values[c].strip() and not opens:
+                    own[c] = row.values[c]
                     values[c] = f"{values[c]}\n{row.values[c]}"
         else:
             columns = carried & row.continued
         if not columns:
             return
         for c in columns:
-            if c < len(row.values) and not row.values[c].strip() and (opens or carried):
+            if c >= len(row.values):
+                continue
+            # The rest of a box merged over the page ("năm 2025" of "6 tháng đầu | năm
+            # 2025"), given to the rows merged with it: the whole cell is theirs.
+            rest = carried and c in own and row.values[c] == own[c]
+            if rest or (not row.values[c].strip() and (opens or carried)):
                 row.values[c] = values[c]
                 if not any(start == c for start, _ in row.starts):
                     row.starts.append((c, 1))
