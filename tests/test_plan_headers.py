@@ -4,6 +4,7 @@ layout is not read, and groups whose rows are numbered a, b, c."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import Session
 from bot.importers.columns import map_header
 from bot.importers.errors import ImportFailed
 from bot.importers.plans import PlanImportReport, import_plan
+from bot.importers.rows import PlanMeta
 from tests.docx_plans import PlanDocument, TableRow
 from tests.province import IMPORT_DAY, SETTINGS
 
@@ -176,3 +178,25 @@ def test_a_spreadsheet_s_third_task_like_column_goes_before_the_task_two_alike_r
         "vụ; hãy đặt tên cột nhiệm vụ là “Nhiệm vụ cụ thể” (hoặc “Nội dung công việc”), cột "
         "kia là “Nhóm nhiệm vụ”"
     ]
+
+
+def test_a_number_or_date_given_over_the_file_s_own_is_said(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """A typo in --number would make a second plan without a word: the file's own number
+    and date, replaced by the options, are named in the preview."""
+    path = document(tmp_path, ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Tiến độ"],
+                    ["1", "Việc A", "Sở Nội vụ", "Quý I/2025"])  # fmt: skip
+    with Session(registry_engine) as session:
+        given = PlanMeta(number="999/KH-UBND", issued_on=date(2025, 3, 6))
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY, meta=given)
+        same = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY,
+                           meta=PlanMeta(number="60/kh-ubnd"))  # fmt: skip
+        session.rollback()
+    assert report.plan == "999/KH-UBND"
+    assert [w for w in report.warnings if "theo lựa chọn" in w] == [
+        "tệp ghi số “60/KH-UBND”, dùng số “999/KH-UBND” theo lựa chọn của quản trị viên (--number)",
+        "tệp ghi ngày ban hành 05/03/2025, dùng ngày 06/03/2025 theo lựa chọn của quản trị "
+        "viên (--date)",
+    ]
+    assert not [w for w in same.warnings if "theo lựa chọn" in w]

@@ -670,7 +670,8 @@ def test_an_appendix_that_contradicts_the_header_and_a_missing_date_are_warned_a
     assert "Lưu ý: văn bản không có ngày ban hành đọc được" in again and "--date" in again
     given = dondoc.ok("import", "tasks", str(undated), "--number", "15/KH-SNV", "--date",
                       "10/01/2025").output  # fmt: skip
-    assert "Lưu ý" not in given
+    assert "ngày ban hành" not in given
+    assert "Lưu ý: tệp ghi số “12/KH-SNV”, dùng số “15/KH-SNV” theo lựa chọn" in given
 
 
 def test_a_table_inside_a_cell_is_read_as_lines_of_that_cell(

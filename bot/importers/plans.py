@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.domain.agencies import Match, Registry, assign
 from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
+from bot.domain.text import key
 from bot.importers.errors import ImportFailed
 from bot.importers.file_kinds import check_plan_file
 from bot.importers.issue_dates import ISSUE_DATE
@@ -280,6 +281,7 @@ def import_plan(
     report.plan_date = parsed.meta.issued_on or (plan.issued_on if plan else None)
     report.title = parsed.meta.title or (plan.title if plan else "")
     report.warnings = list(word.warnings) if word else []
+    report.warnings += _overridden(header_meta, meta or PlanMeta())
     if report.plan_date is None and not any(w.startswith(ISSUE_DATE) for w in report.warnings):
         report.warnings.append(
             "văn bản không có ngày ban hành đọc được (dòng “…, ngày … tháng … năm …” hay “Kèm "
@@ -411,6 +413,20 @@ def import_plan(
 class _Routing:
     parts: list[Routed]
     rerouted: list[Rerouted]
+
+
+def _overridden(stated: PlanMeta, given: PlanMeta) -> list[str]:
+    """A warning for each of the plan's number and date that the file states and the
+    admin's option replaces with another (a typo in the option would otherwise make a
+    second plan without a word)."""
+    said = []
+    if stated.number and given.number and key(stated.number) != key(given.number):
+        said.append(f"tệp ghi số “{stated.number}”, dùng số “{given.number}” theo lựa chọn "
+                    "của quản trị viên (--number)")  # fmt: skip
+    if stated.issued_on and given.issued_on and stated.issued_on != given.issued_on:
+        said.append(f"tệp ghi ngày ban hành {stated.issued_on:%d/%m/%Y}, dùng ngày "
+                    f"{given.issued_on:%d/%m/%Y} theo lựa chọn của quản trị viên (--date)")  # fmt: skip
+    return said
 
 
 def _held_tasks(session: Session, plan: Plan | None) -> list[Task]:
