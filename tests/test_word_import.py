@@ -976,6 +976,8 @@ def test_a_row_with_no_stt_but_its_own_lead_and_deadline_is_joined_and_said(
         ("CÁC NHIỆM VỤ DO SỞ TƯ PHÁP CHỦ TRÌ THỰC HIỆN", "so-tu-phap"),
         ("DANH MỤC NHIỆM VỤ CỦA SỞ NỘI VỤ", "so-noi-vu"),
         ("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TÀI CHÍNH NĂM 2025", "so-tai-chinh"),
+        ("CÁC NHIỆM VỤ GIAO CHO SỞ TƯ PHÁP", "so-tu-phap"),
+        ("NHIỆM VỤ ĐƯỢC GIAO SỞ NỘI VỤ NĂM 2025", "so-noi-vu"),
     ],
 )
 def test_an_appendix_title_names_the_lead_in_the_ways_plans_write_it(
@@ -1031,3 +1033,27 @@ def test_an_error_about_a_lead_from_the_title_says_it_is_the_titles_text(
         "TRỤ”): cơ quan chủ trì không có trong danh mục: “SỞ VŨ TRỤ”"
     )
     assert line.endswith(" trong tên phụ lục “SỞ TÀI CHÍNH VÀ SỞ VŨ TRỤ”") and "ô “" not in line
+
+
+def test_an_appendix_title_naming_a_coordinating_agency_gives_it_to_every_task(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """ "… CỦA SỞ NỘI VỤ (PHỐI HỢP VỚI SỞ TÀI CHÍNH)": Sở Tài chính coordinates each task of
+    the appendix, beside the agencies a row names itself; it was dropped without a word."""
+    document = PlanDocument()
+    document.paragraph("Số: 71/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ (PHỐI HỢP VỚI SỞ TÀI CHÍNH)")
+    document.table(4, [TableRow(["STT", "Nhiệm vụ", "Phối hợp", "Tiến độ"], header=True),
+                       TableRow(["1", "Rà soát", "", "Quý I/2025"]),
+                       TableRow(["2", "Công khai", "Sở Tư pháp", "Quý I/2025"]),
+                       TableRow(["3", "Báo cáo", "Sở Tài chính", "Quý I/2025"])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with Session(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        parts = [
+            sorted((c, r) for c, r, _ in p) for *_, p in tasks_of(session, "71/KH-SNV").values()
+        ]
+    lead, helps = ("so-noi-vu", "lead"), ("so-tai-chinh", "coordinate")
+    assert parts == [sorted([lead, helps]), sorted([lead, helps, ("so-tu-phap", "coordinate")]),
+                     sorted([lead, helps])]  # fmt: skip

@@ -189,7 +189,10 @@ _LEAD_IN_TITLE = (
     re.compile(r"\bthuoc (?:trach nhiem|tham quyen)\b[^()]*?\bcua\s+"),
     re.compile(r"\bnhiem vu cua\s+"),
     re.compile(r"\b(?:giao(?: cho)?|do)\s+(?P<name>[^()]+?)\s+(?:chu tri|thuc hien)\b"),
+    re.compile(r"\bnhiem vu (?:duoc )?giao(?: cho)?\s+(?P<name>[^()]+)"),  # "… GIAO CHO UBND"
 )
+# "… CỦA SỞ NỘI VỤ (PHỐI HỢP VỚI SỞ TÀI CHÍNH)": the agency coordinating every task.
+_COORDINATE_IN_TITLE = re.compile(r"\(\s*phoi hop(?: voi| cung)?\s+(?P<name>[^()]+)\)")
 # What follows the agency's name in a title and is none of it: "… NĂM 2025", "… GIAI ĐOẠN
 # 2021-2025", a closing mark.
 _AFTER_NAME = re.compile(
@@ -208,6 +211,12 @@ def _lead_in_title(text: str) -> str:
             cut = _AFTER_NAME.search(fold_aligned(name))
             return clean(name[: cut.start()] if cut else name)
     return ""
+
+
+def _coordinate_in_title(text: str) -> str:
+    """The agency an appendix's title names as coordinating all its tasks ("" for none)."""
+    m = _COORDINATE_IN_TITLE.search(fold_aligned(text))
+    return clean(text[m.start("name") : m.end("name")]) if m else ""
 
 
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
@@ -502,6 +511,8 @@ class _TaskTable:
                     above = cells["number"].strip()
                 rows.append((row, cells))
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
+        if helper := _coordinate_in_title(title):
+            _give_coordinate([cells for _, cells in rows], helper)
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
@@ -817,6 +828,17 @@ def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
             cells["lead"] = lead
             given.add(i)
     return given
+
+
+def _give_coordinate(rows: list[dict[str, str]], agency: str) -> None:
+    """The appendix's coordinating agency added to each task row's (an STT of digits) own
+    coordinating agencies, where the row does not name it already."""
+    for cells in rows:
+        if not re.match(r"^\d+(\.\d+)*$", cells.get("number", "").strip(" .")):
+            continue
+        own = cells.get("coordinate", "")
+        if fold(agency) not in fold(own):
+            cells["coordinate"] = f"{own}\n{agency}".strip()
 
 
 def _contradictions(header: PlanMeta, attached: list[tuple[str, date | None]]) -> list[str]:
