@@ -65,12 +65,9 @@ def agency(p: Page) -> Response:
     """GET /co-quan/{code}[?xem=dang-lam|qua-han]: one agency's parts (those of the view)
     and their history; to htmx, the parts alone (``agency_parts.html.j2``). 404 for an
     unknown code, 403 for a head's look at another agency."""
-    code = str(p.request.path_params["code"])
-    found = p.db.exec(select(Agency).where(Agency.code == code)).first()
-    if found is None:
-        return p.not_found("Không có cơ quan này.")
-    if not p.me.may_see(found.id):
-        return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
+    found = _agency_of(p)
+    if isinstance(found, Response):
+        return found
     assert found.id is not None
     today = p.cal.local(p.now).date()
     former = former_agencies(p.db, today).get(found.id)
@@ -86,10 +83,8 @@ def agency(p: Page) -> Response:
              "coordinate": [x for x in shown if x.role != Role.LEAD]}  # fmt: skip
     if p.partial:  # htmx asks for the parts alone, under another filter
         return p.render("agency_parts.html.j2", **parts)
-    head_of = p.me.agency_id if p.me.role == ChatRole.HEAD else None
-    may_decide = may_decide_extension(found.id, is_admin=p.me.role == ChatRole.ADMIN,
-                                      head_of=head_of)  # fmt: skip
-    return p.render("agency.html.j2", **parts, today=today, may_decide=may_decide,
+    return p.render("agency.html.j2", **parts, today=today,
+                    may_decide=may_decide_extension(found.id, **_decider(p)),
                     notice=p.flashed().get("notice", ""),
                     open_count=sum(1 for x in everything if x.status == Status.OPEN),
                     overdue_count=sum(1 for x in everything if x.overdue),
@@ -107,12 +102,9 @@ def decide(p: Page) -> Response:
     was done, once. A request already answered changes nothing and is said so. 404 for
     an unknown agency or a request not of its parts, 403 for another agency's head, 400
     for a form without a decision."""
-    code = str(p.request.path_params["code"])
-    found = p.db.exec(select(Agency).where(Agency.code == code)).first()
-    if found is None:
-        return p.not_found("Không có cơ quan này.")
-    if not p.me.may_see(found.id):
-        return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
+    found = _agency_of(p)
+    if isinstance(found, Response):
+        return found
     ident = int(p.request.path_params["extension"])
     asked = p.db.get(ExtensionRequest, ident)
     part = p.db.get(Assignment, asked.assignment_id) if asked is not None else None
@@ -122,9 +114,7 @@ def decide(p: Page) -> Response:
     if approve is None:
         return p.message(400, "Thiếu quyết định",
                          "Chọn “Đồng ý gia hạn” hoặc “Không đồng ý” trên trang của cơ quan.")  # fmt: skip
-    head_of = p.me.agency_id if p.me.role == ChatRole.HEAD else None
-    said = settle_extension(p.db, ident, approve, p.me.actor, p.now,
-                            is_admin=p.me.role == ChatRole.ADMIN, head_of=head_of)  # fmt: skip
+    said = settle_extension(p.db, ident, approve, p.me.actor, p.now, **_decider(p))
     if said.outcome == "refused_decision":
         return p.forbidden(f"Chỉ Thủ trưởng {found.name} hoặc quản trị viên mới quyết định được "
                            "đề nghị gia hạn này.")  # fmt: skip
@@ -139,6 +129,25 @@ def decide(p: Page) -> Response:
                   "Đã báo nhóm của cơ quan.")  # fmt: skip
     p.flash(notice=notice)
     return RedirectResponse(f"/co-quan/{found.code}#extensions", status_code=303)
+
+
+def _agency_of(p: Page) -> Agency | Response:
+    """The agency of the address's ``code``; 404 for an unknown one, 403 for a head's
+    look at another agency."""
+    code = str(p.request.path_params["code"])
+    found = p.db.exec(select(Agency).where(Agency.code == code)).first()
+    if found is None:
+        return p.not_found("Không có cơ quan này.")
+    if not p.me.may_see(found.id):
+        return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
+    return found
+
+
+def _decider(p: Page) -> dict[str, Any]:
+    """Who the viewer decides as (``bot.services.actions.may_decide_extension``): an admin
+    chat's viewer as an admin, a head chat's as its agency's head."""
+    return {"is_admin": p.me.role == ChatRole.ADMIN,
+            "head_of": p.me.agency_id if p.me.role == ChatRole.HEAD else None}  # fmt: skip
 
 
 ROUTES = [
