@@ -20,8 +20,10 @@ from bot.models import (
     Agency,
     Apology,
     ApologyState,
+    Assignment,
     Chat,
     ChatRole,
+    ExtensionRequest,
     LinkCode,
     Plan,
     TthcFile,
@@ -103,6 +105,23 @@ def _upload_id(engine: Engine) -> str:
         return found
 
 
+def _extension_id(engine: Engine) -> str:
+    """A pending request for more time on a part of the head's agency, made the first
+    time it is asked."""
+    with session_scope(engine) as s:
+        found = s.exec(select(ExtensionRequest.id)).first()
+        if found is None:
+            part = s.exec(select(Assignment).join(Agency).where(Agency.code == "so-y-te")).first()
+            assert part is not None and part.id is not None
+            request = ExtensionRequest(assignment_id=part.id, requested_by="console:501",
+                                       requested_at=FRIDAY, until=date(2025, 1, 15),
+                                       reason="Chờ ý kiến Bộ")  # fmt: skip
+            s.add(request)
+            s.flush()
+            found = request.id
+        return str(found)
+
+
 # A value for each parameter an address may hold, read from the test province.
 SAMPLES: dict[str, Callable[[Engine], str]] = {
     "code": _agency_code,
@@ -111,6 +130,7 @@ SAMPLES: dict[str, Callable[[Engine], str]] = {
     "chat": _chat_id,
     "link": _link_code_id,
     "upload": _upload_id,
+    "extension": _extension_id,
 }
 
 
@@ -164,6 +184,22 @@ async def test_every_page_opens_for_its_roles_and_refuses_the_others(
         else:
             assert answer.status_code == 403, path
             assert "không có quyền" in answer.text.lower(), path
+
+
+@pytest.mark.parametrize("role", list(SIGNING_IN))
+async def test_every_form_refuses_the_roles_it_is_not_for(web: Web, role: ChatRole) -> None:
+    """With the session's own token, a form sent by a role it is not for is refused
+    before anything is read or changed."""
+    await signed_in(web, SIGNING_IN[role])
+    token = csrf_of((await web.client.get("/tong-quan")).text)
+    for route in _routes(web):
+        roles = route.endpoint.roles  # type: ignore[attr-defined]
+        if "POST" not in (route.methods or set()) or not roles or role in roles:
+            continue
+        path = _address(route, web.engine)
+        answer = await web.client.post(path, data={"csrf": token})
+        assert answer.status_code == 403, (path, answer.status_code)
+        assert "không có quyền" in answer.text.lower(), path
 
 
 @pytest.mark.parametrize("who", [HEAD, ADMIN])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
@@ -232,25 +233,54 @@ def request_extension(
 def decide_extension(
     session: Session, chat: Chat, sender: Sender, request_id: int, approve: bool, now: datetime
 ) -> Answer:
+    """A head's or an admin's answer, in a chat, to request ``request_id``
+    (:func:`settle_extension`: the head of that part's agency speaks from its head chat)."""
+    head_of = chat.agency_id if chat.role == ChatRole.HEAD else None
+    return settle_extension(session, request_id, approve, sender.actor, now,
+                            is_admin=sender.is_admin, head_of=head_of)  # fmt: skip
+
+
+def may_decide_extension(agency_id: int, *, is_admin: bool, head_of: int | None) -> bool:
+    """Whether someone may approve or reject a request for more time on a part of agency
+    ``agency_id``: an admin, or that agency's head (``head_of``: the agency whose head
+    they speak as, ``None`` for anyone else)."""
+    return is_admin or (head_of is not None and head_of == agency_id)
+
+
+def settle_extension(
+    session: Session, request_id: int, approve: bool, actor: Actor, now: datetime, *,
+    is_admin: bool, head_of: int | None,
+) -> Answer:  # fmt: skip
+    """Request ``request_id`` approved (the part's due date moves to the date asked) or
+    rejected, by ``actor`` (a chat's sender or a web viewer), with the audit trail's row
+    and a message to each of the agency's group chats. Answers (by ``outcome``)
+    ``not_found``, ``refused_decision`` (:func:`may_decide_extension`),
+    ``already_decided`` (decided or withdrawn before: nothing changes, even when two
+    answers race) or ``extension_decided``."""
     request = session.get(ExtensionRequest, request_id)
     if request is None:
         return said("not_found", code=f"đề nghị {request_id}")
     part = session.get(Assignment, request.assignment_id)
     assert part is not None
-    allowed = sender.is_admin or (chat.role == ChatRole.HEAD and chat.agency_id == part.agency_id)
-    if not allowed:
+    if not may_decide_extension(part.agency_id, is_admin=is_admin, head_of=head_of):
         return said("refused_decision", part=describe(session, part))
-    if request.state != RequestState.PENDING:
+    state = RequestState.APPROVED if approve else RequestState.REJECTED
+    # Only a request still pending changes, in one statement: of two answers at once
+    # (a button in chat, a tab on the web) the second finds it decided.
+    settled = session.execute(
+        update(ExtensionRequest)
+        .where(col(ExtensionRequest.id) == request_id,
+               col(ExtensionRequest.state) == RequestState.PENDING)
+        .values(state=state, decided_by=actor.who, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    session.refresh(request)
+    if settled.rowcount != 1:  # type: ignore[attr-defined]
         return said("already_decided", request=request, part=describe(session, part))
-    request.state = RequestState.APPROVED if approve else RequestState.REJECTED
-    request.decided_by, request.decided_at = sender.actor.who, now
-    session.add(request)
     if approve:
-        extend(session, part, request.until, sender.actor, now, request.reason)
+        extend(session, part, request.until, actor, now, request.reason)
     else:
-        record_change(
-            session, part, sender.actor, now, "extension_rejected", None, request.until, ""
-        )
+        record_change(session, part, actor, now, "extension_rejected", None, request.until, "")
     details = describe(session, part)
     for group in chats_of(session, part.agency_id, ChatRole.GROUP):
         notify(session, group, f"decision:{request.id}:{group.id}",

@@ -24,6 +24,7 @@ class ExtensionLine:
     """One request, ready to show: times are UTC (the template shows them in Vietnam's
     time); ``decided_by``/``decided_at`` are ``None`` while it waits."""
 
+    id: int  # the request's, for the head's or an admin's answer on the page
     code: str  # the part's code, "NV12"
     plan: str
     task_key: str
@@ -55,7 +56,8 @@ def agency_extensions(session: Session, agency_id: int, *, limit: int = 50) -> l
 
 def _line(r: ExtensionRequest, key: str, text: str, number: str) -> ExtensionLine:
     state = RequestState(r.state)
-    return ExtensionLine(code=f"NV{r.assignment_id}", plan=number, task_key=key, task=text,
+    assert r.id is not None
+    return ExtensionLine(id=r.id, code=f"NV{r.assignment_id}", plan=number, task_key=key, task=text,
                          requested_by=r.requested_by, requested_at=r.requested_at, until=r.until,
                          reason=r.reason, state=state, answer=ANSWERS[state],
                          decided_by=r.decided_by, decided_at=r.decided_at)  # fmt: skip

@@ -13,7 +13,9 @@ from starlette.routing import Route
 
 from bot.domain.calendar import VIETNAM
 from bot.domain.collation import vietnamese_key
-from bot.models import Agency, Role, Status
+from bot.models import Agency, Assignment, ChatRole, ExtensionRequest, RequestState, Role, Status
+from bot.render import short_date
+from bot.services.actions import may_decide_extension, settle_extension
 from bot.services.agency_changes import former_agencies
 from bot.services.extension_requests import agency_extensions
 from bot.services.history import agency_history
@@ -25,6 +27,14 @@ HISTORY_LIMIT = 100  # changes shown, newest first
 EXTENSIONS_LIMIT = 50  # requests for more time shown, newest first
 # The parts shown, by ``?xem=``: every part, those still being done, those overdue.
 VIEWS = {"tat-ca": "Tất cả", "dang-lam": "Đang thực hiện", "qua-han": "Quá hạn"}
+# A head's or an admin's answer to a request for more time, by the form's ``quyet_dinh``.
+DECISIONS = {"dong-y": True, "khong-dong-y": False}
+# What was said of a request already answered (in chat, in another tab), by its state.
+SETTLED = {
+    RequestState.APPROVED: "đã được đồng ý",
+    RequestState.REJECTED: "đã bị từ chối",
+    RequestState.WITHDRAWN: "không còn hiệu lực: việc đã đóng trước khi có quyết định",
+}
 
 
 @page()
@@ -55,12 +65,9 @@ def agency(p: Page) -> Response:
     """GET /co-quan/{code}[?xem=dang-lam|qua-han]: one agency's parts (those of the view)
     and their history; to htmx, the parts alone (``agency_parts.html.j2``). 404 for an
     unknown code, 403 for a head's look at another agency."""
-    code = str(p.request.path_params["code"])
-    found = p.db.exec(select(Agency).where(Agency.code == code)).first()
-    if found is None:
-        return p.not_found("Không có cơ quan này.")
-    if not p.me.may_see(found.id):
-        return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
+    found = _agency_of(p)
+    if isinstance(found, Response):
+        return found
     assert found.id is not None
     today = p.cal.local(p.now).date()
     former = former_agencies(p.db, today).get(found.id)
@@ -77,6 +84,8 @@ def agency(p: Page) -> Response:
     if p.partial:  # htmx asks for the parts alone, under another filter
         return p.render("agency_parts.html.j2", **parts)
     return p.render("agency.html.j2", **parts, today=today,
+                    may_decide=may_decide_extension(found.id, **_decider(p)),
+                    notice=p.flashed().get("notice", ""),
                     open_count=sum(1 for x in everything if x.status == Status.OPEN),
                     overdue_count=sum(1 for x in everything if x.overdue),
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
@@ -85,7 +94,64 @@ def agency(p: Page) -> Response:
                     extensions_limit=EXTENSIONS_LIMIT, **agency_files(p, found))  # fmt: skip
 
 
+@page(ChatRole.HEAD, ChatRole.ADMIN)
+def decide(p: Page) -> Response:
+    """POST /co-quan/{code}/gia-han/{extension} (``quyet_dinh`` dong-y|khong-dong-y): the
+    agency's head or an admin answers a request for more time, as with the chat's
+    buttons (``bot.services.actions.settle_extension``); then the agency's page with what
+    was done, once. A request already answered changes nothing and is said so. 404 for
+    an unknown agency or a request not of its parts, 403 for another agency's head, 400
+    for a form without a decision."""
+    found = _agency_of(p)
+    if isinstance(found, Response):
+        return found
+    ident = int(p.request.path_params["extension"])
+    asked = p.db.get(ExtensionRequest, ident)
+    part = p.db.get(Assignment, asked.assignment_id) if asked is not None else None
+    if asked is None or part is None or part.agency_id != found.id:
+        return p.not_found("Không có đề nghị gia hạn này của cơ quan.")
+    approve = DECISIONS.get(p.form.get("quyet_dinh", ""))
+    if approve is None:
+        return p.message(400, "Thiếu quyết định",
+                         "Chọn “Đồng ý gia hạn” hoặc “Không đồng ý” trên trang của cơ quan.")  # fmt: skip
+    said = settle_extension(p.db, ident, approve, p.me.actor, p.now, **_decider(p))
+    if said.outcome == "refused_decision":
+        return p.forbidden(f"Chỉ Thủ trưởng {found.name} hoặc quản trị viên mới quyết định được "
+                           "đề nghị gia hạn này.")  # fmt: skip
+    if said.outcome == "already_decided":
+        notice = (f"Đề nghị gia hạn NV{part.id} đến {short_date(asked.until)} "
+                  f"{SETTLED[RequestState(asked.state)]} trước đó; không thay đổi gì.")  # fmt: skip
+    elif approve:
+        notice = (f"Đã đồng ý gia hạn NV{part.id} đến {short_date(asked.until)}; "
+                  "đã báo nhóm của cơ quan.")  # fmt: skip
+    else:
+        notice = (f"Đã không đồng ý gia hạn NV{part.id}; hạn vẫn là {short_date(part.due_on)}. "
+                  "Đã báo nhóm của cơ quan.")  # fmt: skip
+    p.flash(notice=notice)
+    return RedirectResponse(f"/co-quan/{found.code}#extensions", status_code=303)
+
+
+def _agency_of(p: Page) -> Agency | Response:
+    """The agency of the address's ``code``; 404 for an unknown one, 403 for a head's
+    look at another agency."""
+    code = str(p.request.path_params["code"])
+    found = p.db.exec(select(Agency).where(Agency.code == code)).first()
+    if found is None:
+        return p.not_found("Không có cơ quan này.")
+    if not p.me.may_see(found.id):
+        return p.forbidden("Anh/chị chỉ xem được trang của cơ quan mình.")
+    return found
+
+
+def _decider(p: Page) -> dict[str, Any]:
+    """Who the viewer decides as (``bot.services.actions.may_decide_extension``): an admin
+    chat's viewer as an admin, a head chat's as its agency's head."""
+    return {"is_admin": p.me.role == ChatRole.ADMIN,
+            "head_of": p.me.agency_id if p.me.role == ChatRole.HEAD else None}  # fmt: skip
+
+
 ROUTES = [
     Route("/co-quan", agencies, methods=["GET"]),
     Route("/co-quan/{code}", agency, methods=["GET"]),
+    Route("/co-quan/{code}/gia-han/{extension:int}", decide, methods=["POST"]),
 ]
