@@ -200,3 +200,21 @@ def test_a_number_or_date_given_over_the_file_s_own_is_said(
         "viên (--date)",
     ]
     assert not [w for w in same.warnings if "theo lựa chọn" in w]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".docx"])
+def test_a_coordinating_cell_that_names_no_agency_is_refused_a_dash_is_none(
+    registry_engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    """ "Chủ trì" typed in the Phối hợp column named nobody and was dropped without a word;
+    a dash there says "none", as a blank does."""
+    header = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    rows = [["1", "Việc A", "Sở Nội vụ", "Chủ trì", "Quý I/2025"],
+            ["2", "Việc B", "Sở Nội vụ", "-", "Quý I/2025"],
+            ["3", "Việc C", "Sở Nội vụ", "—", "Quý I/2025"]]  # fmt: skip
+    path = (table_file(tmp_path, suffix, header, *rows) if suffix == ".csv"
+            else document(tmp_path, header, *rows))  # fmt: skip
+    assert [r.rsplit(": ", 2)[-2:] for r in refused(registry_engine, path)] == [
+        ["cơ quan phối hợp “Chủ trì” không chỉ ra cơ quan nào", "hãy ghi tên cơ quan phối hợp, "
+         "hoặc để trống ô"]
+    ]  # fmt: skip

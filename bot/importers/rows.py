@@ -318,6 +318,14 @@ def _resolve(
                 task.line, f"cơ quan chủ trì “{lead_text}” không chỉ ra cơ quan cụ thể nào", "lead"
             )
         )
+    helpers = task.coordinate
+    named = any(ch.isalnum() for ch in task.cell("coordinate"))  # "-": none, as a blank
+    if named and not (helpers.codes or helpers.unknown or helpers.general
+                                        or helpers.mentions):  # fmt: skip
+        errors.append(RowError(task.line, (
+            f"cơ quan phối hợp “{task.cell('coordinate')}” không chỉ ra cơ quan nào: hãy ghi "
+            "tên cơ quan phối hợp, hoặc để trống ô"
+        ), "coordinate"))  # fmt: skip
     for label, column, matched in (
         ("chủ trì", "lead", task.lead),
         ("phối hợp", "coordinate", task.coordinate),
