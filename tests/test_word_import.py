@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -797,6 +798,81 @@ def test_text_is_read_as_word_shows_it_tracked_changes_accepted_controls_and_fie
         ("Việc có thẻ thông minh", "Ngày 31/12/2025", "Sở Nội vụ"),
         ("Việc có liên kết (xem mục 2)", "Quý IV/2025", "SỞ TƯ PHÁP"),
     ]
+
+
+def _formatted(paragraph: Any, *runs: tuple[str, dict[str, Any]]) -> None:
+    """Runs of ``paragraph`` (python-docx), each (text, font settings: hidden, strike…,
+    or "style": a character style's name)."""
+    for text, how in runs:
+        run = paragraph.add_run(text)
+        for name, value in how.items():
+            if name == "style":
+                run.style = value
+            else:
+                setattr(run.font, name, value)
+
+
+def test_text_is_read_as_word_shows_it_hidden_left_out_struck_through_left_out_and_said(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """Hidden text (w:vanish, the run's own or its character style's) is not shown, so not
+    read; text struck through (w:strike, w:dstrike), a lead or deadline an officer crossed
+    out by hand in a revised plan, is left out too, and said with its table, row and
+    column (or its paragraph), for the admin to check."""
+    document = PlanDocument()
+    doc = document.doc
+    note = doc.styles.add_style("Ghi chú ẩn", WD_STYLE_TYPE.CHARACTER)
+    note.font.hidden = True
+    document.paragraph("Số: 32/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    _formatted(doc.add_paragraph(), ("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA ", {}),
+               ("SỞ NỘI VỤ", {"strike": True}), (" SỞ TƯ PHÁP", {}))  # fmt: skip
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["1", "Rà soát thủ tục", "", "", ""]),
+        TableRow(["2", "Kiểm tra", "", "", ""]),
+        TableRow(["3", "Báo cáo", "", "", ""]),
+    ])  # fmt: skip
+    cell = table.cell
+    _formatted(cell(1, 2).paragraphs[0], ("Quý IV/2025", {}),
+               (" (cũ: Quý II/2025)", {"hidden": True}))  # fmt: skip
+    _formatted(cell(1, 3).paragraphs[0], ("Sở Tư pháp", {}), (", Sở Tài chính", {"hidden": True}))
+    _formatted(cell(1, 4).paragraphs[0], ("Sở Y tế", {}),
+               (", Sở Tài chính", {"style": "Ghi chú ẩn"}),
+               (", Sở Công Thương", {"style": "Ghi chú ẩn", "hidden": False}))  # fmt: skip
+    _formatted(cell(2, 3).paragraphs[0], ("Sở Tài ", {"strike": True}),
+               ("chính", {"strike": True}), (" Sở Nội vụ", {}))  # fmt: skip
+    _formatted(cell(2, 2).paragraphs[0], ("Quý II/2025", {"double_strike": True}),
+               (" Quý IV/2025", {}))  # fmt: skip
+    _formatted(cell(3, 2).paragraphs[0], ("Quý III/2025", {}))
+    path = document.save(tmp_path / "kh.docx")
+    plan = read_word(path)
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP", "SỞ TƯ PHÁP")]  # fmt: skip
+    assert [r.cells[1:5] for r in plan.rows[2:]] == [
+        ("Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp", "Sở Y tế, Sở Công Thương"),
+        ("Kiểm tra", "Quý IV/2025", "Sở Nội vụ", ""),
+        ("Báo cáo", "Quý III/2025", "SỞ TƯ PHÁP", ""),
+    ]
+    assert plan.warnings == [
+        "Đoạn “NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP”: bỏ qua chữ gạch ngang “SỞ NỘI VỤ” "
+        "(coi như đã xóa): hãy đối chiếu văn bản",
+        "Bảng 1, dòng 3, cột Tiến độ: bỏ qua chữ gạch ngang “Quý II/2025” (coi như đã xóa): "
+        "hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại",
+        "Bảng 1, dòng 3, cột Cơ quan chủ trì: bỏ qua chữ gạch ngang “Sở Tài chính” (coi như "
+        "đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại",
+    ]
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        parts = {number: (due_on, sorted(p[:2] for p in parts))
+                 for number, *_, due_on, _, _, _, parts in tasks_of(session, "32/KH-SNV").values()}  # fmt: skip
+    assert report.warnings[:3] == plan.warnings  # the issue date missing after them
+    assert parts == {
+        "1": (date(2025, 12, 31), [("so-cong-thuong", "coordinate"), ("so-tu-phap", "lead"),
+                                   ("so-y-te", "coordinate")]),
+        "2": (date(2025, 12, 31), [("so-noi-vu", "lead")]),
+        "3": (date(2025, 9, 30), [("so-tu-phap", "lead")]),
+    }  # fmt: skip
 
 
 def _split_table(document: Any, between: str = "") -> None:

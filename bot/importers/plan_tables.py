@@ -293,6 +293,9 @@ class GridRow:
     # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
     # read as the cell's text in print order
     nested: set[int] = field(default_factory=set)
+    # grid column → the text struck through in its cell ("Sở Tài chính"; several "; "),
+    # left out of its value: what an officer crossed out by hand, for a warning
+    struck: dict[int, str] = field(default_factory=dict)
 
 
 CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
@@ -467,6 +470,12 @@ class _TaskTable:
                     f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
                     f"{advice} nếu cần"
                 )
+            for c, words in sorted(row.struck.items()):
+                warnings.append(
+                    f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
+                    f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
+                    "thì bỏ gạch ngang rồi nhập lại"
+                )
             for c in sorted(row.nested):
                 name = next((n for n, i in self.columns.items() if i == c), "")
                 label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
@@ -508,6 +517,11 @@ class _TaskTable:
             self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
             appendix is not None, caption, dict(self.columns),
         )  # fmt: skip
+
+    def _label(self, column: int, labels: dict[str, str]) -> str:
+        """The header's name of grid column ``column`` ("Cơ quan chủ trì"), or "thứ 6"."""
+        name = next((n for n, i in self.columns.items() if i == column), "")
+        return labels.get(name) or clean(_at(self.grid[0], column)) or f"thứ {column + 1}"
 
     def _joined(self, row: GridRow, above: str) -> str:
         """A warning for a row of a Word table with no STT of its own (empty, or merged
