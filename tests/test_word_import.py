@@ -952,6 +952,38 @@ def test_a_task_table_in_a_frame_is_read_and_an_appendix_without_one_is_said(
     ]
 
 
+def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_missing_one(
+    tmp_path: Path,
+) -> None:
+    """A layout table of two cells, a note in the left one and the appendix's task table in
+    the right one, is read as what its cells hold: the tasks are read, and the appendix is
+    not said to have no task table; the note is none of the appendix's title. A layout
+    table holding no task table stays text."""
+    document = PlanDocument()
+    document.paragraph("Số: 42/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    layout = document.doc.add_table(rows=1, cols=2)
+    layout.cell(0, 0).text = "Ghi chú: các việc làm trong năm"
+    inner = layout.cell(0, 1).add_table(rows=3, cols=5)
+    rows = [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
+            ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]]  # fmt: skip
+    for row, values in zip(inner.rows, rows, strict=True):
+        for c, value in zip(row.cells, values, strict=True):
+            c.text = value
+    other = document.doc.add_table(rows=1, cols=2)
+    other.cell(0, 0).text = "Nơi nhận:"
+    other.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "GIÁM ĐỐC"
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead, t.rows) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ", 3)]  # fmt: skip
+    assert [r.cells[:4] for r in plan.rows[2:]] == [
+        ("1", "Rà soát", "Quý I/2025", "SỞ NỘI VỤ"),
+        ("2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp"),
+    ]
+    assert plan.warnings == []
+
+
 @pytest.mark.parametrize(
     ("left", "right", "task", "indicator"),
     [

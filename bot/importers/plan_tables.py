@@ -239,7 +239,9 @@ class _Heading:
     lines: list[str] = field(default_factory=list)
 
     def appendix(self) -> tuple[int | None, str, str]:
-        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading."""
+        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading;
+        a note under it ("(Kèm theo …)", "Ghi chú: …", as :func:`_not_heading` tells one)
+        is none of its title."""
         number: int | None = None
         title: list[str] | None = None
         for line in self.lines:
@@ -252,7 +254,7 @@ class _Heading:
             elif (
                 title is not None
                 and not _ATTACHED.match(line)
-                and not fold(line).startswith("(kem theo")
+                and not line.startswith(_NOTE_STARTS)  # "(Kèm theo …)", "Ghi chú: …"
             ):
                 title.append(line)
         text = clean(" ".join(title or []))

@@ -96,8 +96,8 @@ def read_word(path: Path) -> DocumentPlan:
 
 
 def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) -> None:
-    """Give ``reader`` the paragraphs and tables in order; a table of one cell holding a
-    table (a frame laid around an appendix) is read as what it holds."""
+    """Give ``reader`` the paragraphs and tables in order; a table laid around a task table
+    (:func:`_around`) is read as what its cells hold, cell by cell."""
     for block in blocks:
         if isinstance(block, Paragraph):
             line = text.paragraph(block)
@@ -108,12 +108,16 @@ def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) 
                 )
             reader.line(line)
             continue
+        before = text.numbering.counted()
         grid = _grid(block, text)
-        frame = _frame(block)
-        if frame is not None and find_header(grid) is None:
-            _feed(reader, _blocks(frame._tc, frame), text)
-        else:
+        cells = _around(block, text) if find_header(grid) is None else None
+        if cells is None:
             reader.table(grid, _layout(block))
+            continue
+        text.numbering.recount(before)  # its cells are read again, as what they hold
+        text.take_struck()
+        for cell in cells:
+            _feed(reader, _blocks(cell._tc, cell), text)
 
 
 def _short(text: str, most: int = 80) -> str:
@@ -122,12 +126,32 @@ def _short(text: str, most: int = 80) -> str:
     return line if len(line) <= most else line[: most - 1].rstrip() + "…"
 
 
-def _frame(table: Table) -> _Cell | None:
-    """The table's one cell, when it has one cell only and a table inside it."""
+def _around(table: Table, text: _Text) -> list[_Cell] | None:
+    """The cells, row by row, of a table laid around a task table rather than one itself:
+    a frame of one cell holding a table, or a layout of several cells one of which holds
+    a task table (a note in the left cell, the appendix's task table in the right). None
+    for any other table."""
     cells = [tc for tr in _rows(table) for tc in _inside(tr, "w:tc")]
-    if len(cells) != 1 or not any(True for _ in _inside(cells[0], "w:tbl")):
+    inner = [Table(tbl, table) for tc in cells for tbl in _inside(tc, "w:tbl")]
+    if not inner or (len(cells) > 1 and not any(_holds_task_table(t, text) for t in inner)):
         return None
-    return _Cell(cells[0], table)
+    return [_Cell(tc, table) for tc in cells]
+
+
+def _holds_task_table(table: Table, text: _Text) -> bool:
+    """Whether ``table`` is a task table, or holds one in a cell (at any depth); read
+    without counting its lists' numbers."""
+    before = text.numbering.counted()
+    try:
+        if find_header(_grid(table, text)) is not None:
+            return True
+    finally:
+        text.numbering.recount(before)
+        text.take_struck()
+    cells = (tc for tr in _rows(table) for tc in _inside(tr, "w:tc"))
+    return any(
+        _holds_task_table(Table(tbl, table), text) for tc in cells for tbl in _inside(tc, "w:tbl")
+    )
 
 
 def _layout(table: Table) -> list[float]:
@@ -331,6 +355,15 @@ class _Numbering:
                     fmt.get(qn("w:val")) if fmt is not None else "decimal",
                     text.get(qn("w:val")) if text is not None else "",
                 )
+
+    def counted(self) -> dict[str, list[int]]:
+        """The numbers counted so far, for :meth:`recount`."""
+        return {num_id: list(counts) for num_id, counts in self._counts.items()}
+
+    def recount(self, counted: dict[str, list[int]]) -> None:
+        """Count on from ``counted`` (:meth:`counted`): paragraphs read again are not
+        counted twice."""
+        self._counts = counted
 
     def prefix(self, paragraph: Paragraph) -> str:
         num_pr = _num_pr(paragraph, self._styles)
