@@ -198,6 +198,46 @@ def two_appendices(
     return Path(document.save(folder / name))
 
 
+@pytest.mark.parametrize(
+    ("kind", "lines", "title"),
+    [
+        (
+            "KẾ HOẠCH",
+            ["Nâng cao chỉ số SIPAS", "và PAR INDEX năm 2025"],
+            "Nâng cao chỉ số SIPAS và PAR INDEX năm 2025",
+        ),
+        (
+            "KẾ HOẠCH",
+            ["Cải cách hành chính của tỉnh năm", "2025"],
+            "Cải cách hành chính của tỉnh năm 2025",
+        ),
+        (
+            "KẾ HOẠCH",
+            ["NÂNG CAO CHỈ SỐ SIPAS", "VÀ PAR INDEX NĂM 2025"],
+            "NÂNG CAO CHỈ SỐ SIPAS VÀ PAR INDEX NĂM 2025",
+        ),
+        ("K Ế  H O Ạ C H", ["Nâng cao chỉ số SIPAS"], "Nâng cao chỉ số SIPAS"),
+        ("Đ Ề  Á N", ["Chuyển đổi số năm 2025"], "Chuyển đổi số năm 2025"),
+    ],
+)
+def test_the_plans_title_is_the_block_under_its_kind_as_a_reader_takes_it(
+    tmp_path: Path, kind: str, lines: list[str], title: str
+) -> None:
+    """A title over two paragraphs is kept whole, up to the first paragraph that is not
+    the title (here the body, "Thực hiện …", starting with a capital); "KẾ HOẠCH" typed
+    letter-spaced is "KẾ HOẠCH"."""
+    document = PlanDocument()
+    document.header_block(["SỞ NỘI VỤ"], "43/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    document.paragraph(kind, bold=True)
+    for line in lines:
+        document.paragraph(line, bold=True)
+    document.paragraph("Thực hiện Chỉ thị số 36-CT/TU ngày 06/8/2024 của Ban Thường vụ Tỉnh ủy,")
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.meta.title == title
+
+
 def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
     registry: Engine, tmp_path: Path
 ) -> None:

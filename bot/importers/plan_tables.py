@@ -179,6 +179,10 @@ _ATTACHED = re.compile(
     re.IGNORECASE,
 )
 _TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuong trinh hanh dong"}
+_SPACED_TITLE_WORDS = {w.replace(" ", "") for w in _TITLE_WORDS}
+# Words a title's line does not end on unless it goes on in the next ("… của" | "Sở Nội vụ").
+_TITLE_BREAKS = (",", " va", " cua", " ve", " cho", " trong", " tai", " nam", " giai doan",
+                 " den", " tu", " theo", " voi")  # fmt: skip
 _NATION = ("cong hoa xa hoi chu nghia", "doc lap")
 _DATE_GOES_ON = re.compile(r"^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm)?$", re.I)
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
@@ -195,6 +199,27 @@ _LEAD_IN_TITLE = (
 _AFTER_NAME = re.compile(
     r"\s+(?:(?:trong |den )?nam|giai doan|thoi ky|tu nam)\s+\d{4}.*$|[\s.,;:]+$"
 )
+
+
+def _is_title_word(folded: str) -> bool:
+    """Whether a line (folded) is the document's kind above its title: "KẾ HOẠCH", also
+    letter-spaced as a heading is typed ("K Ế  H O Ạ C H")."""
+    if folded in _TITLE_WORDS:
+        return True
+    letters = folded.split()
+    return (
+        len(letters) > 2
+        and all(len(w) == 1 for w in letters)
+        and ("".join(letters) in _SPACED_TITLE_WORDS)
+    )
+
+
+def _title_goes_on(title: str, text: str) -> bool:
+    """Whether ``text``, the paragraph after a plan's title ``title`` written in small
+    letters, is the title going on ("Nâng cao chỉ số SIPAS" | "và PAR INDEX năm 2025"), as
+    a reader takes it: it goes on mid-phrase (a small letter first), or the title stopped
+    on a word that leads on ("… năm" | "2025")."""
+    return _mid_phrase(text) or fold(title).endswith(_TITLE_BREAKS)
 
 
 def _lead_in_title(text: str) -> str:
@@ -913,10 +938,13 @@ class PlanReader:
         if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
             self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
         if self.title_next:
-            upper = text == text.upper()
-            if upper or not self.meta.title:
-                self.meta.title = clean(f"{self.meta.title} {text}")
-                self.title_next = upper  # a title in capitals may take several lines
+            title = self.meta.title
+            if (
+                not title
+                or (text == text.upper() and title == title.upper())
+                or _title_goes_on(title, text)
+            ):
+                self.meta.title = clean(f"{title} {text}")
                 self.heading.lines.append(text)
                 return
             self.title_next = False
@@ -931,7 +959,7 @@ class PlanReader:
         elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
             self.attached.append((re.sub(r"\s+", "", m.group(1)), day))
-        elif folded in _TITLE_WORDS and not self.found:
+        elif _is_title_word(folded) and not self.found:
             self.title_next = True
             self.header_done = True
         elif folded.startswith((*_NATION, "phu luc")) or text != text.upper():

@@ -6,10 +6,13 @@ on its grid (a horizontally merged cell, w:gridSpan, is one value in its first c
 vertically merged cell, w:vMerge, is marked continued in each row it spans; a header row
 marked to repeat on each page, w:tblHeader); a cell of several paragraphs as one line per
 paragraph, a numbered or bulleted paragraph (w:numPr) with its bullet or number as Word
-shows it, a table inside a cell one line a row; a paragraph's text as Word shows it, with
-tracked changes accepted (insertions in, deletions out) and the text of content controls,
-smart tags, simple fields and hyperlinks, and paragraphs, rows and cells inside content
-controls read where they stand. A legacy .doc is converted by LibreOffice where it is installed.
+shows it, a table inside a cell one line a row; a table laid around a task table (a frame
+of one cell, or a layout whose other cells hold notes) read as what its cells hold; a
+paragraph's text as Word shows it, with tracked changes accepted (insertions in, deletions
+out), hidden text (w:vanish) left out, text struck through left out and warned about (a
+lead or deadline crossed out by hand), and the text of content controls, smart tags,
+simple fields and hyperlinks, and paragraphs, rows and cells inside content controls read
+where they stand. A legacy .doc is converted by LibreOffice where it is installed.
 """
 
 from __future__ import annotations
