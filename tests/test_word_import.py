@@ -454,6 +454,42 @@ def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_headin
     assert got["M1.2"][1] == "Công khai thủ tục" and got["M2.2"][1] == "Báo cáo kết quả"
 
 
+def test_bold_and_bullets_given_by_a_paragraph_style_are_read_as_word_shows_them(
+    tmp_path: Path,
+) -> None:
+    """A heading row bold through its paragraph style is a section; paragraphs in a style
+    based on "List Bullet" show its bullet; an unknown style is the default one (neither):
+    each style resolved once for the document, read as python-docx reads it."""
+    document = PlanDocument()
+    doc = document.doc
+    heading = doc.styles.add_style("Tên mục", WD_STYLE_TYPE.PARAGRAPH)
+    heading.font.bold = True
+    agencies = doc.styles.add_style("Danh sách cơ quan", WD_STYLE_TYPE.PARAGRAPH)
+    agencies.base_style = doc.styles["List Bullet"]
+    document.paragraph("Số: 44/KH-SNV")
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow([Span("Nhiệm vụ thường xuyên", 5)]),
+        TableRow(["1", "Rà soát", "Quý I/2025", "", ""]),
+        TableRow([Span("Ghi nhận thêm", 5)]),
+    ])  # fmt: skip
+    table.cell(1, 0).paragraphs[0].style = heading
+    lead = table.cell(2, 3)
+    lead.paragraphs[0].text = "Sở Nội vụ"
+    lead.paragraphs[0].style = agencies
+    lead.add_paragraph("Sở Tư pháp", style=agencies)
+    table.cell(3, 0).paragraphs[0]._p.get_or_add_pPr().style = "KhongCo"
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[:4] for r in plan.rows[1:]] == [
+        ("M1", "Nhiệm vụ thường xuyên", "", ""),
+        ("1", "Rà soát", "Quý I/2025", "- Sở Nội vụ\n- Sở Tư pháp"),
+    ]
+    assert plan.notes == [
+        "Bảng 1, dòng 4: dòng gộp ô không đánh số “Ghi nhận thêm” không in đậm, không in hoa "
+        "như tên mục, không dùng làm mục"
+    ]
+
+
 def start_end_plan(
     folder: Path, *, end: str = "Hoàn thành", name: str = "bat-dau.docx", document: Any = None
 ) -> Path:
