@@ -6,6 +6,7 @@ is a real one, printed by reportlab and read back by pdfplumber."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -239,6 +240,22 @@ def test_a_scanned_pdf_and_files_that_are_no_readable_pdf(tmp_path: Path) -> Non
         with pytest.raises(FileProblem) as problem, Session(make_engine("sqlite://")) as session:
             import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
         assert str(problem.value).startswith(f"{path}: {reason}"), str(problem.value)
+
+
+def test_a_damaged_pdf_is_said_in_vietnamese_only_never_in_the_pdf_librarys_english(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A byte gone bad in the cross-reference table (a copy gone wrong): pdfminer logs
+    "Not adding object … to xref", which an admin's terminal printed before the message."""
+    whole = two_appendices(tmp_path, name="whole.pdf", document=PlanPdf()).read_bytes()
+    xref = whole.rindex(b"\nxref\n")
+    entry = whole.index(b" 00000 n", xref)  # the first object's entry: its offset's digits
+    damaged = tmp_path / "hong.pdf"
+    damaged.write_bytes(whole[: entry - 3] + b"\x01" + whole[entry - 2 :])
+    with caplog.at_level(logging.WARNING), pytest.raises(FileProblem):
+        read_pdf(damaged)  # what is wrong said in Vietnamese
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pdfminer")] == []
+    assert logging.getLogger("pdfminer").level == logging.NOTSET  # as it was, after the read
 
 
 def test_an_admin_previews_then_imports_a_pdf_plan(dondoc: Dondoc, tmp_path: Path) -> None:

@@ -91,3 +91,40 @@ def test_random_bytes_named_doc_are_no_word_file(tmp_path: Path) -> None:
         "không phải tệp Word: đây là văn bản thuần (CSV hay .txt) mang đuôi .doc; hãy đổi "
         "đuôi tệp thành .csv"
     )
+
+
+ENCRYPTED = Path(__file__).resolve().parent / "data" / "encrypted" / "mat_khau.docx"
+
+
+@pytest.mark.parametrize("name", ["mat_khau.docx", "mat_khau.doc", "mat_khau.pdf", "MAT_KHAU.DOCX"])
+def test_a_word_file_saved_with_a_password_says_so_whatever_its_ending(
+    tmp_path: Path, name: str
+) -> None:
+    """Office keeps a .docx saved with a password in an OLE file, whose first bytes are a
+    .doc's: it is said to have a password, with how to remove it, not to be a .doc (nor
+    given to LibreOffice, which fails on it)."""
+    path = tmp_path / name
+    path.write_bytes(ENCRYPTED.read_bytes())
+    assert content_kind(path) == "encrypted"
+    assert refused(path) == (
+        "tệp Word có mật khẩu: hãy mở bằng Word, bỏ mật khẩu (Tệp › Thông tin › Bảo vệ tài liệu) "
+        "rồi lưu lại .docx và nhập lại"
+    )
+    excel = tmp_path / "bang.xlsx"
+    excel.write_bytes(ENCRYPTED.read_bytes())
+    assert refused(excel).startswith("tệp Excel có mật khẩu: hãy mở bằng Excel, bỏ mật khẩu")
+
+
+def test_an_old_word_file_naming_the_stream_in_its_text_is_no_password(tmp_path: Path) -> None:
+    """Only a directory entry names the stream: the words in a .doc's text are not one."""
+    old = tmp_path / "cu.doc"
+    text = "EncryptedPackage".encode("utf-16-le") + b"\0\0"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + text + bytes(600))
+    assert content_kind(old) == "ole"
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".doc", ".pdf"])
+def test_an_empty_plan_document_is_called_empty(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"kh{suffix}"
+    path.write_bytes(b"")
+    assert refused(path) == "tệp rỗng (0 byte, không có nội dung): hãy chép hoặc tải lại tệp"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -195,6 +196,46 @@ def two_appendices(
         ],
     )
     return Path(document.save(folder / name))
+
+
+@pytest.mark.parametrize(
+    ("kind", "lines", "title"),
+    [
+        (
+            "KẾ HOẠCH",
+            ["Nâng cao chỉ số SIPAS", "và PAR INDEX năm 2025"],
+            "Nâng cao chỉ số SIPAS và PAR INDEX năm 2025",
+        ),
+        (
+            "KẾ HOẠCH",
+            ["Cải cách hành chính của tỉnh năm", "2025"],
+            "Cải cách hành chính của tỉnh năm 2025",
+        ),
+        (
+            "KẾ HOẠCH",
+            ["NÂNG CAO CHỈ SỐ SIPAS", "VÀ PAR INDEX NĂM 2025"],
+            "NÂNG CAO CHỈ SỐ SIPAS VÀ PAR INDEX NĂM 2025",
+        ),
+        ("K Ế  H O Ạ C H", ["Nâng cao chỉ số SIPAS"], "Nâng cao chỉ số SIPAS"),
+        ("Đ Ề  Á N", ["Chuyển đổi số năm 2025"], "Chuyển đổi số năm 2025"),
+    ],
+)
+def test_the_plans_title_is_the_block_under_its_kind_as_a_reader_takes_it(
+    tmp_path: Path, kind: str, lines: list[str], title: str
+) -> None:
+    """A title over two paragraphs is kept whole, up to the first paragraph that is not
+    the title (here the body, "Thực hiện …", starting with a capital); "KẾ HOẠCH" typed
+    letter-spaced is "KẾ HOẠCH"."""
+    document = PlanDocument()
+    document.header_block(["SỞ NỘI VỤ"], "43/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    document.paragraph(kind, bold=True)
+    for line in lines:
+        document.paragraph(line, bold=True)
+    document.paragraph("Thực hiện Chỉ thị số 36-CT/TU ngày 06/8/2024 của Ban Thường vụ Tỉnh ủy,")
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.meta.title == title
 
 
 def test_appendices_one_per_lead_merged_cells_bullets_and_a_two_row_header(
@@ -411,6 +452,42 @@ def test_a_merged_row_without_number_is_a_section_only_when_it_reads_as_a_headin
     assert list(got) == ["M1.1", "M1.2", "M2.1", "M2.2"]
     # A note is no part of a task's text either.
     assert got["M1.2"][1] == "Công khai thủ tục" and got["M2.2"][1] == "Báo cáo kết quả"
+
+
+def test_bold_and_bullets_given_by_a_paragraph_style_are_read_as_word_shows_them(
+    tmp_path: Path,
+) -> None:
+    """A heading row bold through its paragraph style is a section; paragraphs in a style
+    based on "List Bullet" show its bullet; an unknown style is the default one (neither):
+    each style resolved once for the document, read as python-docx reads it."""
+    document = PlanDocument()
+    doc = document.doc
+    heading = doc.styles.add_style("Tên mục", WD_STYLE_TYPE.PARAGRAPH)
+    heading.font.bold = True
+    agencies = doc.styles.add_style("Danh sách cơ quan", WD_STYLE_TYPE.PARAGRAPH)
+    agencies.base_style = doc.styles["List Bullet"]
+    document.paragraph("Số: 44/KH-SNV")
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow([Span("Nhiệm vụ thường xuyên", 5)]),
+        TableRow(["1", "Rà soát", "Quý I/2025", "", ""]),
+        TableRow([Span("Ghi nhận thêm", 5)]),
+    ])  # fmt: skip
+    table.cell(1, 0).paragraphs[0].style = heading
+    lead = table.cell(2, 3)
+    lead.paragraphs[0].text = "Sở Nội vụ"
+    lead.paragraphs[0].style = agencies
+    lead.add_paragraph("Sở Tư pháp", style=agencies)
+    table.cell(3, 0).paragraphs[0]._p.get_or_add_pPr().style = "KhongCo"
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[:4] for r in plan.rows[1:]] == [
+        ("M1", "Nhiệm vụ thường xuyên", "", ""),
+        ("1", "Rà soát", "Quý I/2025", "- Sở Nội vụ\n- Sở Tư pháp"),
+    ]
+    assert plan.notes == [
+        "Bảng 1, dòng 4: dòng gộp ô không đánh số “Ghi nhận thêm” không in đậm, không in hoa "
+        "như tên mục, không dùng làm mục"
+    ]
 
 
 def start_end_plan(
@@ -800,6 +877,81 @@ def test_text_is_read_as_word_shows_it_tracked_changes_accepted_controls_and_fie
     ]
 
 
+def _formatted(paragraph: Any, *runs: tuple[str, dict[str, Any]]) -> None:
+    """Runs of ``paragraph`` (python-docx), each (text, font settings: hidden, strike…,
+    or "style": a character style's name)."""
+    for text, how in runs:
+        run = paragraph.add_run(text)
+        for name, value in how.items():
+            if name == "style":
+                run.style = value
+            else:
+                setattr(run.font, name, value)
+
+
+def test_text_is_read_as_word_shows_it_hidden_left_out_struck_through_left_out_and_said(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """Hidden text (w:vanish, the run's own or its character style's) is not shown, so not
+    read; text struck through (w:strike, w:dstrike), a lead or deadline an officer crossed
+    out by hand in a revised plan, is left out too, and said with its table, row and
+    column (or its paragraph), for the admin to check."""
+    document = PlanDocument()
+    doc = document.doc
+    note = doc.styles.add_style("Ghi chú ẩn", WD_STYLE_TYPE.CHARACTER)
+    note.font.hidden = True
+    document.paragraph("Số: 32/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    _formatted(doc.add_paragraph(), ("NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA ", {}),
+               ("SỞ NỘI VỤ", {"strike": True}), (" SỞ TƯ PHÁP", {}))  # fmt: skip
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["1", "Rà soát thủ tục", "", "", ""]),
+        TableRow(["2", "Kiểm tra", "", "", ""]),
+        TableRow(["3", "Báo cáo", "", "", ""]),
+    ])  # fmt: skip
+    cell = table.cell
+    _formatted(cell(1, 2).paragraphs[0], ("Quý IV/2025", {}),
+               (" (cũ: Quý II/2025)", {"hidden": True}))  # fmt: skip
+    _formatted(cell(1, 3).paragraphs[0], ("Sở Tư pháp", {}), (", Sở Tài chính", {"hidden": True}))
+    _formatted(cell(1, 4).paragraphs[0], ("Sở Y tế", {}),
+               (", Sở Tài chính", {"style": "Ghi chú ẩn"}),
+               (", Sở Công Thương", {"style": "Ghi chú ẩn", "hidden": False}))  # fmt: skip
+    _formatted(cell(2, 3).paragraphs[0], ("Sở Tài ", {"strike": True}),
+               ("chính", {"strike": True}), (" Sở Nội vụ", {}))  # fmt: skip
+    _formatted(cell(2, 2).paragraphs[0], ("Quý II/2025", {"double_strike": True}),
+               (" Quý IV/2025", {}))  # fmt: skip
+    _formatted(cell(3, 2).paragraphs[0], ("Quý III/2025", {}))
+    path = document.save(tmp_path / "kh.docx")
+    plan = read_word(path)
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP", "SỞ TƯ PHÁP")]  # fmt: skip
+    assert [r.cells[1:5] for r in plan.rows[2:]] == [
+        ("Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp", "Sở Y tế, Sở Công Thương"),
+        ("Kiểm tra", "Quý IV/2025", "Sở Nội vụ", ""),
+        ("Báo cáo", "Quý III/2025", "SỞ TƯ PHÁP", ""),
+    ]
+    assert plan.warnings == [
+        "Đoạn “NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP”: bỏ qua chữ gạch ngang “SỞ NỘI VỤ” "
+        "(coi như đã xóa): hãy đối chiếu văn bản",
+        "Bảng 1, dòng 3, cột Tiến độ: bỏ qua chữ gạch ngang “Quý II/2025” (coi như đã xóa): "
+        "hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại",
+        "Bảng 1, dòng 3, cột Cơ quan chủ trì: bỏ qua chữ gạch ngang “Sở Tài chính” (coi như "
+        "đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại",
+    ]
+    with Session(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+        parts = {number: (due_on, sorted(p[:2] for p in parts))
+                 for number, *_, due_on, _, _, _, parts in tasks_of(session, "32/KH-SNV").values()}  # fmt: skip
+    assert report.warnings[:3] == plan.warnings  # the issue date missing after them
+    assert parts == {
+        "1": (date(2025, 12, 31), [("so-cong-thuong", "coordinate"), ("so-tu-phap", "lead"),
+                                   ("so-y-te", "coordinate")]),
+        "2": (date(2025, 12, 31), [("so-noi-vu", "lead")]),
+        "3": (date(2025, 9, 30), [("so-tu-phap", "lead")]),
+    }  # fmt: skip
+
+
 def _split_table(document: Any, between: str = "") -> None:
     """A task table split in two by a paragraph (``between``): its second part has no
     header row; both parts laid out alike."""
@@ -875,6 +1027,38 @@ def test_a_task_table_in_a_frame_is_read_and_an_appendix_without_one_is_said(
         "bên dưới (bảng có dòng tiêu đề như “STT | Nhiệm vụ | Tiến độ | Cơ quan chủ trì”) nên "
         "không đọc được nhiệm vụ nào của phụ lục này: hãy đối chiếu văn bản"
     ]
+
+
+def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_missing_one(
+    tmp_path: Path,
+) -> None:
+    """A layout table of two cells, a note in the left one and the appendix's task table in
+    the right one, is read as what its cells hold: the tasks are read, and the appendix is
+    not said to have no task table; the note is none of the appendix's title. A layout
+    table holding no task table stays text."""
+    document = PlanDocument()
+    document.paragraph("Số: 42/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    layout = document.doc.add_table(rows=1, cols=2)
+    layout.cell(0, 0).text = "Ghi chú: các việc làm trong năm"
+    inner = layout.cell(0, 1).add_table(rows=3, cols=5)
+    rows = [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
+            ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]]  # fmt: skip
+    for row, values in zip(inner.rows, rows, strict=True):
+        for c, value in zip(row.cells, values, strict=True):
+            c.text = value
+    other = document.doc.add_table(rows=1, cols=2)
+    other.cell(0, 0).text = "Nơi nhận:"
+    other.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "GIÁM ĐỐC"
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead, t.rows) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ", 3)]  # fmt: skip
+    assert [r.cells[:4] for r in plan.rows[2:]] == [
+        ("1", "Rà soát", "Quý I/2025", "SỞ NỘI VỤ"),
+        ("2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp"),
+    ]
+    assert plan.warnings == []
 
 
 @pytest.mark.parametrize(

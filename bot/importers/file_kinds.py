@@ -25,6 +25,7 @@ _KINDS = {
     "zip": ("tệp nén (.zip)", ".zip"),
     "broken_zip": ("tệp nén (Word, Excel…) bị hỏng hoặc chép, tải về chưa hết", ""),
     "ole": ("tệp Office 97–2003 (.doc hoặc .xls)", ".doc"),
+    "encrypted": ("tệp Office có mật khẩu", ""),
     "rtf": ("tệp RTF (.rtf)", ".rtf"),
     "html": ("trang HTML", ".html"),
     "text": ("văn bản thuần (CSV hay .txt)", ".csv"),
@@ -32,8 +33,9 @@ _KINDS = {
 
 
 def content_kind(path: Path) -> str | None:
-    """ "pdf", "docx", "xlsx", "odt", "ods", "zip", "ole", "rtf", "html", "text", or None
-    for bytes that are none of these (or an empty file)."""
+    """ "pdf", "docx", "xlsx", "odt", "ods", "zip", "ole", "encrypted" (a .docx or .xlsx
+    saved with a password), "rtf", "html", "text", or None for bytes that are none of these
+    (or an empty file)."""
     with path.open("rb") as raw:
         head = raw.read(4096)
     if not head:
@@ -61,7 +63,7 @@ def content_kind(path: Path) -> str | None:
             return "ods"
         return "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "ole"
+        return "encrypted" if _encrypted_package(path) else "ole"
     if head.startswith(b"{\\rtf"):
         return "rtf"
     start = head.lstrip().lower()
@@ -76,6 +78,35 @@ def content_kind(path: Path) -> str | None:
     return None
 
 
+# An OLE directory entry naming the stream of an Office 2007+ file saved with a password
+# (MS-OFFCRYPTO): its name in UTF-16 with the terminator, 64 bytes, then the name's length
+# in bytes (34) and the entry's type (2, a stream). Entries are 128 bytes, 128-aligned.
+_ENCRYPTED_NAME = "EncryptedPackage".encode("utf-16-le") + b"\0\0"
+_ENCRYPTED_ENTRY = _ENCRYPTED_NAME.ljust(64, b"\0") + b"\x22\x00\x02"
+_CHUNK = 1 << 20  # bytes read at a time, a multiple of 128
+
+
+def _encrypted_package(path: Path) -> bool:
+    """Whether the OLE compound file ``path`` holds an ``EncryptedPackage`` stream: the way
+    Office keeps a .docx or .xlsx saved with a password (its bytes begin as a .doc's do).
+    Its directory may lie anywhere in the file: each 128-byte entry is looked at."""
+    with path.open("rb") as raw:
+        while chunk := raw.read(_CHUNK):
+            at = chunk.find(_ENCRYPTED_ENTRY)
+            while at >= 0:
+                if at % 128 == 0:
+                    return True
+                at = chunk.find(_ENCRYPTED_ENTRY, at + 1)
+    return False
+
+
+_PASSWORD = {
+    "Word": "tệp Word có mật khẩu: hãy mở bằng Word, bỏ mật khẩu (Tệp › Thông tin › Bảo vệ tài "
+    "liệu) rồi lưu lại .docx và nhập lại",
+    "Excel": "tệp Excel có mật khẩu: hãy mở bằng Excel, bỏ mật khẩu (Tệp › Thông tin › Bảo vệ "
+    "sổ làm việc) rồi lưu lại .xlsx và nhập lại",
+}
+
 # What each ending may hold: a .doc saved by Word may be RTF, HTML or even a .docx inside.
 _ACCEPTED = {
     ".pdf": {"pdf"},
@@ -88,9 +119,10 @@ _NOT = {".pdf": "không phải tệp PDF", ".docx": "không phải tệp Word (.
 
 def check_plan_file(path: Path) -> None:
     """Raise FileProblem (naming ``path``) when a plan cannot be read from a file with this
-    ending (listing the endings read), or when a .docx, .doc or .pdf holds another kind of
-    file (naming what it is and the ending to give it). Other files, and bytes of no
-    known kind in a .docx or .pdf, are left to the readers to say."""
+    ending (listing the endings read); when a .docx, .doc or .pdf is empty, or holds
+    another kind of file (naming what it is and the ending to give it); when a .docx,
+    .doc, .pdf or .xlsx is an Office file saved with a password (saying how to remove it).
+    Other files, and bytes of no known kind in a .docx or .pdf, are left to the readers."""
     suffix = path.suffix.lower()
     if not path.is_file():
         return  # a folder, a missing file: the readers say so
@@ -105,9 +137,15 @@ def check_plan_file(path: Path) -> None:
             f"không đọc được loại tệp {suffix or '(không đuôi)'}: kế hoạch đọc từ tệp {_SAID}"
             + advice,
         )
+    if suffix not in _ACCEPTED and suffix != ".xlsx":
+        return
+    if suffix in _ACCEPTED and path.stat().st_size == 0:
+        raise FileProblem(path, "tệp rỗng (0 byte, không có nội dung): hãy chép hoặc tải lại tệp")
+    kind = content_kind(path)
+    if kind == "encrypted":  # said before the ending: a .docx with a password is OLE as a .doc
+        raise FileProblem(path, _PASSWORD["Excel" if suffix == ".xlsx" else "Word"])
     if suffix not in _ACCEPTED:
         return
-    kind = content_kind(path)
     if kind in _ACCEPTED[suffix] or (kind is None and suffix != ".doc"):
         return
     if kind is None:

@@ -30,11 +30,13 @@ file or a PDF exported with its text.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +91,7 @@ def read_pdf(path: Path) -> DocumentPlan:
     if not path.is_file():
         raise FileProblem(path, "không tìm thấy tệp")
     try:
-        with pdfplumber.open(path) as pdf:
+        with _quiet_pdfminer(), pdfplumber.open(path) as pdf:
             pages = [_read_page(page) for page in pdf.pages]
     except PdfminerException as problem:
         if problem.args and isinstance(problem.args[0], PDFPasswordIncorrect):
@@ -138,6 +140,20 @@ def read_pdf(path: Path) -> DocumentPlan:
     plan = reader.plan()
     plan.errors[:0] = [RowError(0, p) for p in problems]
     return plan
+
+
+@contextlib.contextmanager
+def _quiet_pdfminer() -> Iterator[None]:
+    """pdfminer's log kept quiet while a file is read: of a damaged file it logs English
+    lines ("Not adding object 3 to xref because …"), which reach the admin's screen
+    before the reader's own words on the file (:data:`_NOT_PDF`)."""
+    logger = logging.getLogger("pdfminer")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @dataclass

@@ -179,6 +179,10 @@ _ATTACHED = re.compile(
     re.IGNORECASE,
 )
 _TITLE_WORDS = {"ke hoach", "ke hoach hanh dong", "de an", "chuong trinh", "chuong trinh hanh dong"}
+_SPACED_TITLE_WORDS = {w.replace(" ", "") for w in _TITLE_WORDS}
+# Words a title's line does not end on unless it goes on in the next ("… của" | "Sở Nội vụ").
+_TITLE_BREAKS = (",", " va", " cua", " ve", " cho", " trong", " tai", " nam", " giai doan",
+                 " den", " tu", " theo", " voi")  # fmt: skip
 _NATION = ("cong hoa xa hoi chu nghia", "doc lap")
 _DATE_GOES_ON = re.compile(r"^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm)?$", re.I)
 _APPENDIX = re.compile(r"^phu luc(?:\s+(?:so\s+)?(\d+|[ivxl]+)\b)?")
@@ -198,6 +202,27 @@ _COORDINATE_IN_TITLE = re.compile(r"\(\s*phoi hop(?: voi| cung)?\s+(?P<name>[^()
 _AFTER_NAME = re.compile(
     r"\s+(?:(?:trong |den )?nam|giai doan|thoi ky|tu nam)\s+\d{4}.*$|[\s.,;:]+$"
 )
+
+
+def _is_title_word(folded: str) -> bool:
+    """Whether a line (folded) is the document's kind above its title: "KẾ HOẠCH", also
+    letter-spaced as a heading is typed ("K Ế  H O Ạ C H")."""
+    if folded in _TITLE_WORDS:
+        return True
+    letters = folded.split()
+    return (
+        len(letters) > 2
+        and all(len(w) == 1 for w in letters)
+        and ("".join(letters) in _SPACED_TITLE_WORDS)
+    )
+
+
+def _title_goes_on(title: str, text: str) -> bool:
+    """Whether ``text``, the paragraph after a plan's title ``title`` written in small
+    letters, is the title going on ("Nâng cao chỉ số SIPAS" | "và PAR INDEX năm 2025"), as
+    a reader takes it: it goes on mid-phrase (a small letter first), or the title stopped
+    on a word that leads on ("… năm" | "2025")."""
+    return _mid_phrase(text) or fold(title).endswith(_TITLE_BREAKS)
 
 
 def _lead_in_title(text: str) -> str:
@@ -248,7 +273,9 @@ class _Heading:
     lines: list[str] = field(default_factory=list)
 
     def appendix(self) -> tuple[int | None, str, str]:
-        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading."""
+        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading;
+        a note under it ("(Kèm theo …)", "Ghi chú: …", as :func:`_not_heading` tells one)
+        is none of its title."""
         number: int | None = None
         title: list[str] | None = None
         for line in self.lines:
@@ -261,7 +288,7 @@ class _Heading:
             elif (
                 title is not None
                 and not _ATTACHED.match(line)
-                and not fold(line).startswith("(kem theo")
+                and not line.startswith(_NOTE_STARTS)  # "(Kèm theo …)", "Ghi chú: …"
             ):
                 title.append(line)
         text = clean(" ".join(title or []))
@@ -302,6 +329,9 @@ class GridRow:
     # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
     # read as the cell's text in print order
     nested: set[int] = field(default_factory=set)
+    # grid column → the text struck through in its cell ("Sở Tài chính"; several "; "),
+    # left out of its value: what an officer crossed out by hand, for a warning
+    struck: dict[int, str] = field(default_factory=dict)
 
 
 CLOSING = frozenset(",.;:)]%”")  # marks that stick to the word before them
@@ -476,6 +506,12 @@ class _TaskTable:
                     f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
                     f"{advice} nếu cần"
                 )
+            for c, words in sorted(row.struck.items()):
+                warnings.append(
+                    f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
+                    f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
+                    "thì bỏ gạch ngang rồi nhập lại"
+                )
             for c in sorted(row.nested):
                 name = next((n for n, i in self.columns.items() if i == c), "")
                 label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
@@ -519,6 +555,11 @@ class _TaskTable:
             self.number, heading, lead, columns, labels, rows, given, errors, notes, warnings,
             appendix is not None, caption, dict(self.columns),
         )  # fmt: skip
+
+    def _label(self, column: int, labels: dict[str, str]) -> str:
+        """The header's name of grid column ``column`` ("Cơ quan chủ trì"), or "thứ 6"."""
+        name = next((n for n, i in self.columns.items() if i == column), "")
+        return labels.get(name) or clean(_at(self.grid[0], column)) or f"thứ {column + 1}"
 
     def _joined(self, row: GridRow, above: str) -> str:
         """A warning for a row of a Word table with no STT of its own (empty, or merged
@@ -919,10 +960,13 @@ class PlanReader:
         if self.title_next and (_BODY_STARTS.match(text) or set(text) <= set("-_–—=* ")):
             self.title_next = False  # "I. MỤC ĐÍCH, YÊU CẦU": the body, not the title
         if self.title_next:
-            upper = text == text.upper()
-            if upper or not self.meta.title:
-                self.meta.title = clean(f"{self.meta.title} {text}")
-                self.title_next = upper  # a title in capitals may take several lines
+            title = self.meta.title
+            if (
+                not title
+                or (text == text.upper() and title == title.upper())
+                or _title_goes_on(title, text)
+            ):
+                self.meta.title = clean(f"{title} {text}")
                 self.heading.lines.append(text)
                 return
             self.title_next = False
@@ -937,7 +981,7 @@ class PlanReader:
         elif m := _ATTACHED.match(text):
             day = _date(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
             self.attached.append((re.sub(r"\s+", "", m.group(1)), day))
-        elif folded in _TITLE_WORDS and not self.found:
+        elif _is_title_word(folded) and not self.found:
             self.title_next = True
             self.header_done = True
         elif folded.startswith((*_NATION, "phu luc")) or text != text.upper():

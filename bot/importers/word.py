@@ -6,26 +6,31 @@ on its grid (a horizontally merged cell, w:gridSpan, is one value in its first c
 vertically merged cell, w:vMerge, is marked continued in each row it spans; a header row
 marked to repeat on each page, w:tblHeader); a cell of several paragraphs as one line per
 paragraph, a numbered or bulleted paragraph (w:numPr) with its bullet or number as Word
-shows it, a table inside a cell one line a row; a paragraph's text as Word shows it, with
-tracked changes accepted (insertions in, deletions out) and the text of content controls,
-smart tags, simple fields and hyperlinks, and paragraphs, rows and cells inside content
-controls read where they stand. A legacy .doc is converted by LibreOffice where it is installed.
+shows it, a table inside a cell one line a row; a table laid around a task table (a frame
+of one cell, or a layout whose other cells hold notes) read as what its cells hold; a
+paragraph's text as Word shows it, with tracked changes accepted (insertions in, deletions
+out), hidden text (w:vanish) left out, text struck through left out and warned about (a
+lead or deadline crossed out by hand), and the text of content controls, smart tags,
+simple fields and hyperlinks, and paragraphs, rows and cells inside content controls read
+where they stand. A legacy .doc is converted by LibreOffice where it is installed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import shutil
 import subprocess
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
@@ -85,7 +90,8 @@ def read_word(path: Path) -> DocumentPlan:
         raise FileProblem(
             path, "không phải tệp Word (.docx) hợp lệ: hãy mở bằng Word rồi lưu lại dạng .docx"
         ) from None
-    text = _Text(_Numbering(document))
+    styles = _Styles(document)
+    text = _Text(_Numbering(document, styles), styles)
     reader = PlanReader()
     _feed(reader, _blocks(document.element.body, document._body), text)
     reader.check_found(path)
@@ -93,26 +99,62 @@ def read_word(path: Path) -> DocumentPlan:
 
 
 def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) -> None:
-    """Give ``reader`` the paragraphs and tables in order; a table of one cell holding a
-    table (a frame laid around an appendix) is read as what it holds."""
+    """Give ``reader`` the paragraphs and tables in order; a table laid around a task table
+    (:func:`_around`) is read as what its cells hold, cell by cell."""
     for block in blocks:
         if isinstance(block, Paragraph):
-            reader.line(text.paragraph(block))
+            line = text.paragraph(block)
+            if crossed := text.take_struck():
+                reader.warnings.append(
+                    f"Đoạn “{_short(line)}”: bỏ qua chữ gạch ngang “{'; '.join(crossed)}” (coi "
+                    "như đã xóa): hãy đối chiếu văn bản"
+                )
+            reader.line(line)
             continue
+        before = text.numbering.counted()
         grid = _grid(block, text)
-        frame = _frame(block)
-        if frame is not None and find_header(grid) is None:
-            _feed(reader, _blocks(frame._tc, frame), text)
-        else:
+        cells = _around(block, text) if find_header(grid) is None else None
+        if cells is None:
             reader.table(grid, _layout(block))
+            continue
+        text.numbering.recount(before)  # its cells are read again, as what they hold
+        text.take_struck()
+        for cell in cells:
+            _feed(reader, _blocks(cell._tc, cell), text)
 
 
-def _frame(table: Table) -> _Cell | None:
-    """The table's one cell, when it has one cell only and a table inside it."""
+def _short(text: str, most: int = 80) -> str:
+    """``text`` on one line, cut to ``most`` characters with "…"."""
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
+
+
+def _around(table: Table, text: _Text) -> list[_Cell] | None:
+    """The cells, row by row, of a table laid around a task table rather than one itself:
+    a frame of one cell holding a table, or a layout of several cells one of which holds
+    a task table (a note in the left cell, the appendix's task table in the right). None
+    for any other table."""
     cells = [tc for tr in _rows(table) for tc in _inside(tr, "w:tc")]
-    if len(cells) != 1 or not any(True for _ in _inside(cells[0], "w:tbl")):
+    inner = [Table(tbl, table) for tc in cells for tbl in _inside(tc, "w:tbl")]
+    if not inner or (len(cells) > 1 and not any(_holds_task_table(t, text) for t in inner)):
         return None
-    return _Cell(cells[0], table)
+    return [_Cell(tc, table) for tc in cells]
+
+
+def _holds_task_table(table: Table, text: _Text) -> bool:
+    """Whether ``table`` is a task table, or holds one in a cell (at any depth); read
+    without counting its lists' numbers."""
+    before = text.numbering.counted()
+    try:
+        if find_header(_grid(table, text)) is not None:
+            return True
+    finally:
+        text.numbering.recount(before)
+        text.take_struck()
+    cells = (tc for tr in _rows(table) for tc in _inside(tr, "w:tc"))
+    return any(
+        _holds_task_table(Table(tbl, table), text) for tc in cells for tbl in _inside(tc, "w:tbl")
+    )
 
 
 def _layout(table: Table) -> list[float]:
@@ -136,20 +178,21 @@ _SHOWN = frozenset(
 _CONTAINERS = frozenset({qn("w:sdt"), qn("w:customXml")})  # around blocks, rows or cells
 
 
-def _shown(element: Any) -> str:
-    """The text of the runs in ``element`` (a w:p) as Word shows it, tracked changes
-    accepted (see ``_SHOWN``)."""
-    out: list[str] = []
+def _pieces(element: Any, styles: _Styles, paragraph: _Look) -> Iterator[tuple[str, bool]]:
+    """(text, struck through) of each run in ``element`` (a w:p) that Word shows, tracked
+    changes accepted (see ``_SHOWN``), hidden text (w:vanish) left out as a tracked deletion
+    is; ``paragraph``: how the paragraph's style formats its runs."""
     for child in element:
         if child.tag == qn("w:r"):
-            out.append(child.text)  # python-docx's run: w:t, tabs and breaks
+            hidden, struck = styles.run(child, paragraph)
+            if not hidden:
+                yield child.text, struck  # python-docx's run: w:t, tabs and breaks
         elif child.tag == qn("w:sdt"):
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                out.append(_shown(content))
+                yield from _pieces(content, styles, paragraph)
         elif child.tag in _SHOWN:
-            out.append(_shown(child))
-    return "".join(out)
+            yield from _pieces(child, styles, paragraph)
 
 
 def _inside(element: Any, tag: str) -> Iterator[Any]:
@@ -180,6 +223,114 @@ def _rows(table: Table) -> Iterator[Any]:
             yield tr
 
 
+# --- styles --------------------------------------------------------------------------------
+
+_Look = tuple[bool | None, bool | None]  # (hidden, struck through); None: not said
+_OFF = frozenset({"0", "false", "off"})
+
+
+def _toggle(r_pr: Any, *tags: str) -> bool | None:
+    """Whether run properties ``r_pr`` (a w:rPr) switch on any of ``tags`` (w:vanish…):
+    True, False where they switch it off (w:val="0"), None where they say nothing."""
+    said: bool | None = None
+    for tag in tags:
+        element = r_pr.find(qn(tag)) if r_pr is not None else None
+        if element is not None:
+            if (element.get(qn("w:val")) or "1").lower() not in _OFF:
+                return True
+            said = False
+    return said
+
+
+def _look(r_pr: Any) -> _Look:
+    return _toggle(r_pr, "w:vanish"), _toggle(r_pr, "w:strike", "w:dstrike")
+
+
+def _first(*looks: _Look) -> tuple[bool, bool]:
+    """Each property as the first of ``looks`` that says it (the run's own, then its
+    character style's, then its paragraph style's), off where none does."""
+    hidden = next((h for h, _ in looks if h is not None), False)
+    struck = next((k for _, k in looks if k is not None), False)
+    return hidden, struck
+
+
+class _Styles:
+    """The document's styles, each resolved once. python-docx finds a paragraph's style
+    (and the default one) by an XPath over every style at each call: two thirds of the
+    time of reading a plan of 1,000 tasks went there."""
+
+    def __init__(self, document: Any) -> None:
+        self._by_id: dict[str, Any] = {}
+        self._default: Any = None  # the last default paragraph style, as python-docx takes
+        for style in document.styles.element.findall(qn("w:style")):
+            self._by_id.setdefault(style.get(qn("w:styleId")), style)
+            if style.type == WD_STYLE_TYPE.PARAGRAPH and style.default:
+                self._default = style
+        self._paragraphs: dict[str | None, tuple[Any, ...]] = {}
+        self._looks: dict[tuple[str, str | None], _Look] = {}
+
+    def paragraph(self, p: Any) -> tuple[Any, ...]:
+        """The style of paragraph ``p`` (a w:p) and those it is based on, its own first
+        (python-docx's ``Paragraph.style`` then each ``base_style``): the default
+        paragraph style where it names none, or one that is not a paragraph style."""
+        style_id = p.style
+        chain = self._paragraphs.get(style_id)
+        if chain is None:
+            style = self._by_id.get(style_id) if style_id else None
+            if style is None or style.type != WD_STYLE_TYPE.PARAGRAPH:
+                style = self._default
+            chain = self._paragraphs[style_id] = self._chain(style)
+        return chain
+
+    def _chain(self, style: Any) -> tuple[Any, ...]:
+        out: list[Any] = []
+        while style is not None and all(style is not s for s in out):  # a loop ends
+            out.append(style)
+            based = style.find(qn("w:basedOn"))
+            style = self._by_id.get(based.get(qn("w:val"))) if based is not None else None
+        return tuple(out)
+
+    def bold(self, p: Any) -> bool:
+        """Whether the paragraph's style is bold (its own w:b, as python-docx's
+        ``style.font.bold`` reads it)."""
+        chain = self.paragraph(p)
+        return bool(chain) and _toggle(chain[0].find(qn("w:rPr")), "w:b") is True
+
+    def paragraph_look(self, p: Any) -> _Look:
+        """How the style of paragraph ``p`` formats its runs (hidden, struck through)."""
+        return self._styled(("paragraph", p.style), lambda: self.paragraph(p))
+
+    def run(self, r: Any, paragraph: _Look) -> tuple[bool, bool]:
+        """(hidden, struck through) of run ``r`` (a w:r) as Word shows it: its own
+        properties, then its character style's (w:rStyle), then its paragraph's
+        (``paragraph``: :meth:`paragraph_look`)."""
+        r_pr = r.find(qn("w:rPr"))
+        own = _look(r_pr)
+        if None not in own:
+            return _first(own)
+        rstyle = r_pr.find(qn("w:rStyle")) if r_pr is not None else None
+        if rstyle is None:
+            return _first(own, paragraph)
+        style_id = rstyle.get(qn("w:val"))
+
+        def chain() -> tuple[Any, ...]:
+            style = self._by_id.get(style_id)
+            is_character = style is not None and style.type == WD_STYLE_TYPE.CHARACTER
+            return self._chain(style) if is_character else ()
+
+        return _first(own, self._styled(("character", style_id), chain), paragraph)
+
+    def _styled(self, key: tuple[str, str | None], chain: Callable[[], tuple[Any, ...]]) -> _Look:
+        """The look of a style chain, first said first, found once per ``key``."""
+        found = self._looks.get(key)
+        if found is None:
+            looks = [_look(s.find(qn("w:rPr"))) for s in chain()]
+            hidden = next((h for h, _ in looks if h is not None), None)
+            struck = next((k for _, k in looks if k is not None), None)
+            found = self._looks[key] = (hidden, struck)
+        return found
+
+
 # --- paragraphs and numbering --------------------------------------------------------------
 
 
@@ -187,7 +338,8 @@ class _Numbering:
     """The glyph or number Word shows before a numbered paragraph (w:numPr), counted as
     Word counts it: per list, a level restarting under its parent."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, styles: _Styles) -> None:
+        self._styles = styles
         self._formats: dict[tuple[str, str], tuple[str, str]] = {}  # (numId, ilvl) → fmt, text
         self._counts: dict[str, list[int]] = {}
         try:
@@ -207,8 +359,17 @@ class _Numbering:
                     text.get(qn("w:val")) if text is not None else "",
                 )
 
+    def counted(self) -> dict[str, list[int]]:
+        """The numbers counted so far, for :meth:`recount`."""
+        return {num_id: list(counts) for num_id, counts in self._counts.items()}
+
+    def recount(self, counted: dict[str, list[int]]) -> None:
+        """Count on from ``counted`` (:meth:`counted`): paragraphs read again are not
+        counted twice."""
+        self._counts = counted
+
     def prefix(self, paragraph: Paragraph) -> str:
-        num_pr = _num_pr(paragraph)
+        num_pr = _num_pr(paragraph, self._styles)
         if num_pr is None:
             return ""
         num_id, level = num_pr
@@ -228,13 +389,9 @@ class _Numbering:
         return shown + " "
 
 
-def _num_pr(paragraph: Paragraph) -> tuple[str, str] | None:
+def _num_pr(paragraph: Paragraph, styles: _Styles) -> tuple[str, str] | None:
     """(numId, ilvl) of the paragraph, or of its style (a "List Bullet" paragraph)."""
-    candidates = [paragraph._p.pPr]
-    style = paragraph.style
-    while style is not None:
-        candidates.append(style.element.pPr)
-        style = style.base_style
+    candidates = [paragraph._p.pPr, *(s.find(qn("w:pPr")) for s in styles.paragraph(paragraph._p))]
     for p_pr in candidates:
         num_pr = p_pr.find(qn("w:numPr")) if p_pr is not None else None
         if num_pr is None:
@@ -267,13 +424,29 @@ def _to_roman(value: int) -> str:
 class _Text:
     """A paragraph's text as Word shows it."""
 
-    def __init__(self, numbering: _Numbering) -> None:
+    def __init__(self, numbering: _Numbering, styles: _Styles) -> None:
         self.numbering = numbering
+        self.styles = styles
+        self.struck: list[str] = []  # struck-through text left out, until :meth:`take_struck`
+
+    def take_struck(self) -> list[str]:
+        """The struck-through text left out since the last call, one item per stretch of
+        runs ("Sở Tài chính"): what an officer crossed out by hand, for a warning."""
+        struck, self.struck = self.struck, []
+        return struck
 
     def paragraph(self, paragraph: Paragraph) -> str:
         """The paragraph as shown: its bullet or list number, then its text. An STT column
-        numbered by Word shows the number alone ("1.")."""
-        text = unicodedata.normalize("NFC", _shown(paragraph._p)).replace("\u00a0", " ").strip()
+        numbered by Word shows the number alone ("1."). Text struck through (w:strike,
+        w:dstrike) is left out, as a tracked deletion is, and kept in :attr:`struck`: a
+        plan revised by hand crosses out the old lead or deadline."""
+        pieces = list(_pieces(paragraph._p, self.styles, self.styles.paragraph_look(paragraph._p)))
+        for struck, stretch in itertools.groupby(pieces, key=lambda piece: piece[1]):
+            words = " ".join(unicodedata.normalize("NFC", "".join(t for t, _ in stretch)).split())
+            if struck and words:
+                self.struck.append(words)
+        shown = "".join(t for t, struck in pieces if not struck)
+        text = unicodedata.normalize("NFC", shown).replace("\u00a0", " ").strip()
         prefix = self.numbering.prefix(paragraph)
         if not text:
             return "" if prefix.startswith(("-", "+", "–", "•", "*")) else prefix.strip()
@@ -306,13 +479,11 @@ class _Text:
             out.append("; ".join(texts))
         return out
 
-    @staticmethod
-    def bold(cell: _Cell) -> bool:
+    def bold(self, cell: _Cell) -> bool:
         """Whether every run of text in the cell is bold (its own or its style's)."""
         runs = [(r, p) for p in cell.paragraphs for r in p.runs if r.text.strip()]
         return bool(runs) and all(
-            r.bold or (r.bold is None and bool(p.style is not None and p.style.font.bold))
-            for r, p in runs
+            r.bold or (r.bold is None and self.styles.bold(p._p)) for r, p in runs
         )
 
 
@@ -331,6 +502,7 @@ def _grid(table: Table, text: _Text) -> list[GridRow]:
         values = [""] * width
         starts: list[tuple[int, int]] = []
         continued: set[int] = set()
+        struck: dict[int, str] = {}
         bold: list[bool] = []
         for tc in tcs:
             span = tc.grid_span
@@ -341,13 +513,14 @@ def _grid(table: Table, text: _Text) -> list[GridRow]:
                 continued.add(col)
             else:
                 values[col] = text.cell(_Cell(tc, table))
+                if crossed := text.take_struck():
+                    struck[col] = "; ".join(crossed)
                 if values[col]:
                     bold.append(text.bold(_Cell(tc, table)))
             starts.append((col, span))
             above[col] = values[col]
             col += span
         header = tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None
-        rows.append(
-            GridRow(index, values, starts, continued, header, bold=bool(bold) and all(bold))
-        )
+        bold_row = bool(bold) and all(bold)
+        rows.append(GridRow(index, values, starts, continued, header, bold=bold_row, struck=struck))
     return rows
