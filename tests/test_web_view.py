@@ -117,6 +117,20 @@ async def test_a_link_expires_after_ten_minutes(web: Web) -> None:
     assert (await web.sign_in(in_time)).status_code == 303
 
 
+async def test_a_link_stamped_ahead_of_the_web_clock_says_the_clocks_differ(web: Web) -> None:
+    """A bot on another clock than the web view (``console --at`` later than ``web --at``):
+    the link is not "expired", the clocks differ; within a minute's skew it still works."""
+    web.clock.now = FRIDAY + timedelta(hours=1, minutes=30)
+    ahead = web.link(HEAD)
+    web.clock.now = FRIDAY + timedelta(seconds=50)
+    skewed = web.link(HEAD)
+    web.clock.now = FRIDAY
+    refused = await web.client.get(ahead)
+    assert refused.status_code == 400 and "hết hạn" not in refused.text
+    assert "hai đồng hồ khác nhau" in refused.text and "cùng --at" in refused.text
+    assert (await web.sign_in(skewed)).status_code == 303
+
+
 async def test_the_form_pressed_after_the_link_expired_is_refused(web: Web) -> None:
     url = web.link(HEAD)
     form = await web.client.get(url)
