@@ -461,3 +461,37 @@ async def test_the_demo_day_shows_late_files_files_due_soon_and_a_letter(engine:
     late_now = re.search(r'id="late-now">Hồ sơ đang trễ hạn hôm nay: <a [^>]*>(\d+)', overview)
     assert late_now and int(late_now.group(1)) == late
     assert "Không có hồ sơ nào đang trễ hạn" not in public and "STP-241205-0030" in public
+
+
+async def test_a_merged_agency_s_files_are_counted_under_its_successor(
+    web: Web, tmp_path: Path
+) -> None:
+    """Sở Tư pháp returned a file late, then merged into Sở Y tế (its open file moved,
+    the returned one stays its own): Tổng quan and the public statistics count both under
+    Sở Y tế, as Hồ sơ trễ hạn does, not on a row of an agency that is gone."""
+    from bot.domain.agency_history import ChangeKind
+    from bot.models import Agency
+    from bot.services.agency_changes import apply_due, record_change
+
+    add_late_files(web.engine, tmp_path,
+                   LateFile("TP-1", received="02/12/2024 09:00", status="Đã trả kết quả",
+                            returned="16/12/2024 10:00"),
+                   LateFile("TP-2", received="03/12/2024 09:00", status="Đang xử lý"),
+                   LateFile("YT-1", agency="Sở Y tế", received="02/12/2024 09:00", status="Đang xử lý"))  # fmt: skip
+    with session_scope(web.engine) as s:
+        agencies = {a.code: a for a in s.exec(select(Agency)).all()}
+        record_change(s, agency=agencies["so-tu-phap"], kind=ChangeKind.MERGED, on=date(2024, 12, 18),
+                      act="Nghị quyết số 1/NQ-HĐND", successors=[agencies["so-y-te"]], actor="test",
+                      now=FRIDAY)  # fmt: skip
+        apply_due(s, date(2024, 12, 20), FRIDAY)
+    await signed_in(web, COORDINATOR)
+    overview = (await web.client.get("/tong-quan")).text
+    table = overview.split('id="apologies"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>(?:<a [^>]*>)?([^<]+)(?:</a>)?</td><td>(\d+)</td>", table)
+    late_now = re.search(r'id="late-now">Hồ sơ đang trễ hạn hôm nay: <a [^>]*>(\d+)', overview)
+    assert rows == [("Sở Y tế", "3")] and late_now and late_now.group(1) == "2"
+    assert "kể cả hồ sơ đã trả kết quả muộn" in overview  # what each figure counts, said
+    register = (await web.client.get("/ho-so")).text.split('id="summary"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in register and "Sở Y tế" in register
+    public = (await web.client.get(PUBLIC)).text.split('id="records"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in public and "<tr><td>Sở Y tế</td><td>3</td>" in public
