@@ -96,6 +96,7 @@ PAGES: tuple[Visit, ...] = (
     Visit("/co-quan", "coordinator"),
     Visit("/co-quan/{code}", "head"),
     Visit("/co-quan/{code}?xem=qua-han", "head"),
+    Visit("/co-quan/{code}?xem=dang-lam&trang=50", "coordinator"),
     Visit("/ho-so", "coordinator"),
     Visit("/ho-so?xem=tre-han&xin-loi=chua-co&trang=500", "coordinator"),
     Visit("/ho-so?xin-loi=dung-han", "coordinator"),

@@ -1,4 +1,6 @@
-"""Make ``seed/files.csv``: a one-stop export for the demo province, around Tết 2025.
+"""Make ``seed/files.csv``: a one-stop export for the demo province, files received from
+mid-November to mid-December 2024, so that on the demo's day (20/12/2024, the README's
+``dondoc web --at``) some are late and some due soon.
 
     python seed/sample_files.py seed/files.csv
 
@@ -41,7 +43,7 @@ STREETS = ["Phạm Văn Thuận", "Đồng Khởi", "Võ Thị Sáu", "Nguyễn 
 def rows(count: int = 60) -> list[list[str]]:
     rng = random.Random(2025)
     out = []
-    start = datetime(2025, 1, 2, 7, 30)  # noqa: DTZ001 - local wall-clock times, as exports write them
+    start = datetime(2024, 11, 14, 7, 30)  # noqa: DTZ001 - local wall-clock times, as exports write them
     for i in range(count):
         agency, procedure, field, days, prefix = rng.choice(PROCEDURES)
         received = start + timedelta(

@@ -219,14 +219,15 @@ def test_the_apologies_command_writes_csv_and_html(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"}
     run = [sys.executable, "-m", "bot"]
     subprocess.run([*run, "seed"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    out = subprocess.run([*run, "apologies", "--from", "2025-01-01", "--to", "2025-03-31", "--out", "cong-khai",
-                          "--today", "2025-03-31"], env=env, cwd=tmp_path, check=True, capture_output=True,
+    out = subprocess.run([*run, "apologies", "--from", "2024-10-01", "--to", "2024-12-31", "--out", "cong-khai",
+                          "--today", "2024-12-31"], env=env, cwd=tmp_path, check=True, capture_output=True,
                          text=True)  # fmt: skip
-    assert "Sở Tư pháp" in out.stdout
-    html = (tmp_path / "cong-khai" / "xin-loi-20250101-20250331.html").read_text(encoding="utf-8")
-    assert "CÔNG KHAI VĂN BẢN XIN LỖI" in html and "Sở Tư pháp" in html
-    assert (tmp_path / "cong-khai" / "xin-loi-20250101-20250331.csv").exists()
-    listing = subprocess.run([*run, "files", "--late", "--today", "2025-03-31", "--format", "json"], env=env,
+    # seed/files.csv: files due in the last quarter of 2024; the demo's one letter.
+    assert "Sở Tư pháp" in out.stdout and "1 văn bản xin lỗi" in out.stdout
+    html = (tmp_path / "cong-khai" / "xin-loi-20241001-20241231.html").read_text(encoding="utf-8")
+    assert "CÔNG KHAI VĂN BẢN XIN LỖI" in html and "Sở Tư pháp" in html and "01/PXL-STP" in html
+    assert (tmp_path / "cong-khai" / "xin-loi-20241001-20241231.csv").exists()
+    listing = subprocess.run([*run, "files", "--late", "--today", "2024-12-31", "--format", "json"], env=env,
                              cwd=tmp_path, check=True, capture_output=True, text=True)  # fmt: skip
     import json
 

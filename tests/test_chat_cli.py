@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
+
+import pytest
 
 from tests.cli import dondoc_process as dondoc
 
@@ -80,3 +84,49 @@ def test_the_console_plays_only_the_roles_there_are(demo: Path) -> None:
         assert "Traceback" not in failed.stderr
     else:
         raise AssertionError("--role boss was accepted")
+
+
+def test_the_console_clock_runs_on_from_its_at_so_a_late_web_link_is_in_time(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dondoc console --at` runs its clock on from that moment, as `dondoc web --at` does:
+    /web typed 15 minutes after the console started is stamped 15 minutes later, so it is
+    in time on a web view started with the same --at (a link stamped at --at itself would
+    have expired after 10 minutes)."""
+    import shutil
+    import sys
+    from datetime import datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    import bot.app
+    from bot.cli.chat import console_cmd
+    from bot.db import make_engine
+    from bot.domain.calendar import VIETNAM
+    from bot.models import ChatRole, WebLink
+    from bot.services.web_access import LINK_TTL, publish
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo, folder)
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'dondoc.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'dondoc.db'}")
+    day = datetime(2024, 12, 20, 8, 0, tzinfo=VIETNAM)
+    with Session(engine) as session:
+        publish(session, "http://dondoc.test", day)
+        session.commit()
+    real = [datetime(2026, 6, 1, 9, 0, tzinfo=VIETNAM)]  # the machine's clock, moved here
+    monkeypatch.setattr(bot.app, "clock", lambda: real[0])
+
+    def typed() -> Iterator[str]:
+        real[0] += timedelta(minutes=15)  # the person reads the reminders first
+        yield "/web\n"
+        yield ":q\n"
+
+    monkeypatch.setattr(sys, "stdin", typed())
+    console_cmd(agency="Sở Y tế", at="20/12/2024 08:00", role=ChatRole.HEAD)
+    with Session(engine) as session:
+        issued = session.exec(select(WebLink.issued_at)).one()
+    engine.dispose()
+    stamped = issued if issued.tzinfo else issued.replace(tzinfo=UTC)
+    assert stamped == day + timedelta(minutes=15) > day + LINK_TTL

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.db import make_engine, session_scope, upgrade
 from bot.domain.calendar import VIETNAM
-from bot.models import Agency
+from bot.models import Agency, Plan
 from bot.services.actions import Sender
 from tests.chat import say
 from tests.fake_zalo import free_port
@@ -222,6 +223,33 @@ def test_an_admin_uploads_a_plan_confirms_it_and_sets_the_deadline_not_read(
             " document.querySelector('select[name=co_quan]').getBoundingClientRect().right]"
         )
         assert wide[0] <= wide[1] and wide[2] <= wide[1], wide
+        # Wide tables at 400 px: no column narrower than a date, the task's text readable
+        # (not one word a line), the table scrolling in its box, never the page.
+        with session_scope(engine) as s:
+            plan_id = s.exec(select(Plan.id).where(Plan.number == "12/KH-UBND")).one()
+        for address, table in (
+            (f"/ke-hoach/{plan_id}", "plan-parts"),
+            ("/co-quan/so-y-te", "lead"),
+        ):
+            browser.get(base + address)
+            wait.until(shown.presence_of_element_located((By.ID, table)))
+            laid = browser.execute_script(
+                "const t = document.getElementById(arguments[0]);"
+                "const w = [...t.querySelectorAll('th, td')].map(c => c.getBoundingClientRect().width);"
+                "const cut = [...t.querySelectorAll('td')].filter(c => c.scrollWidth > c.clientWidth + 1).length;"
+                "return [Math.min(...w), t.querySelector('td.text').getBoundingClientRect().width, cut,"
+                " document.documentElement.scrollWidth, document.documentElement.clientWidth]", table)  # fmt: skip
+            narrowest, task, cut, page_width, screen = laid
+            assert narrowest >= 80 and task >= 230 and cut == 0 and page_width <= screen, (
+                address,
+                laid,
+            )
+        browser.save_screenshot(str(tmp_path / "agency-400px.png"))
+        # The public page's search box takes the row; fields are touch targets (≥ 40 px).
+        browser.get(f"{base}/cong-khai/ho-so-tre-han")
+        box = browser.execute_script(
+            "const r = document.getElementById('ma').getBoundingClientRect(); return [r.width, r.height]")  # fmt: skip
+        assert box[0] >= 300 and box[1] >= 40, box
     finally:
         browser.quit()
     assert web.stop() == 0

@@ -19,9 +19,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings, SettingsError
+from bot.db import session_scope
 from bot.domain.applicants import public_name
 from bot.models import Apology, ApologyState
 from bot.reports.letter import text_of
@@ -30,7 +32,7 @@ from bot.web.pages import files as files_page
 from tests.chat import press, say
 from tests.files import LateFile, add_late_files
 from tests.province import FRIDAY, SETTINGS, at
-from tests.web import ADMIN, COORDINATOR, GROUP, HEAD, Web, signed_in, web_settings
+from tests.web import ADMIN, COORDINATOR, GROUP, HEAD, Web, csrf_of, signed_in, web_settings
 
 PUBLIC = "/cong-khai/ho-so-tre-han"
 JUSTICE_GROUP = Sender("console", "group:so-tu-phap", "502", "Đỗ Minh Khoa")
@@ -418,3 +420,78 @@ async def test_a_file_due_on_the_next_working_day_without_a_letter_says_today_is
     assert "còn 1 ngày làm việc" in monday
     assert "Chưa có văn bản xin lỗi hôm nay là hạn chót gửi văn bản xin lỗi" in monday
     assert "hạn chót" not in "".join(r for r in _rows(page, "files-table") if "YT-MONDAY" not in r)
+
+
+async def test_the_demo_day_shows_late_files_files_due_soon_and_a_letter(engine: Engine) -> None:
+    """The README's demo (`dondoc demo`, `dondoc web --at "20/12/2024 08:00"`): on that day
+    Hồ sơ trễ hạn, the public page and Tổng quan show late files, files due soon and the
+    demo's letter (seed/files.csv's files were received in the weeks before)."""
+    import httpx
+
+    from bot.services.demo import DEMO_DAY, seed_demo
+    from bot.web.site import create_site, prepare
+    from tests.web import BASE
+
+    day = at(DEMO_DAY)
+    with session_scope(engine) as s:
+        seed_demo(s, SETTINGS, day)
+    key = prepare(engine, web_settings(), day)
+    site = create_site(engine=engine, settings=web_settings(), key=key, clock=lambda: day)
+    coordinator = Sender("console", "dieu-phoi:so-noi-vu", "701", "Lê Văn Cường", private=True)
+    link = re.search(r'href="([^"]+)"', say(engine, coordinator, "/web", day))
+    assert link
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site), base_url=BASE) as client:
+        form = await client.get(link.group(1))
+        token = re.search(r'name="t" value="([^"]+)"', form.text)
+        assert token
+        signed = await client.post(
+            "/dang-nhap", data={"csrf": csrf_of(form.text), "t": token.group(1)}
+        )
+        assert signed.status_code == 303
+        files = (await client.get("/ho-so")).text
+        overview = (await client.get("/tong-quan")).text
+        public = (await client.get(PUBLIC)).text
+        letters = (await client.get(f"{PUBLIC}?xem=van-ban")).text
+    assert "Không có hồ sơ trễ hạn hay sắp đến hạn" not in files
+    rows = re.findall(r'<tr><td><a href="/ho-so\?co-quan=[^"]+">[^<]*</a></td><td[^>]*>(\d+)</td>'
+                      r"<td[^>]*>\d+</td><td>(\d+)</td></tr>", files)  # fmt: skip
+    late, soon = sum(int(n) for n, _ in rows), sum(int(n) for _, n in rows)
+    assert late > 5 and soon > 0, files
+    assert "01/PXL-STP" in files and "STP-241203-0004" in letters
+    late_now = re.search(r'id="late-now">Hồ sơ đang trễ hạn hôm nay: <a [^>]*>(\d+)', overview)
+    assert late_now and int(late_now.group(1)) == late
+    assert "Không có hồ sơ nào đang trễ hạn" not in public and "STP-241205-0030" in public
+
+
+async def test_a_merged_agency_s_files_are_counted_under_its_successor(
+    web: Web, tmp_path: Path
+) -> None:
+    """Sở Tư pháp returned a file late, then merged into Sở Y tế (its open file moved,
+    the returned one stays its own): Tổng quan and the public statistics count both under
+    Sở Y tế, as Hồ sơ trễ hạn does, not on a row of an agency that is gone."""
+    from bot.domain.agency_history import ChangeKind
+    from bot.models import Agency
+    from bot.services.agency_changes import apply_due, record_change
+
+    add_late_files(web.engine, tmp_path,
+                   LateFile("TP-1", received="02/12/2024 09:00", status="Đã trả kết quả",
+                            returned="16/12/2024 10:00"),
+                   LateFile("TP-2", received="03/12/2024 09:00", status="Đang xử lý"),
+                   LateFile("YT-1", agency="Sở Y tế", received="02/12/2024 09:00", status="Đang xử lý"))  # fmt: skip
+    with session_scope(web.engine) as s:
+        agencies = {a.code: a for a in s.exec(select(Agency)).all()}
+        record_change(s, agency=agencies["so-tu-phap"], kind=ChangeKind.MERGED, on=date(2024, 12, 18),
+                      act="Nghị quyết số 1/NQ-HĐND", successors=[agencies["so-y-te"]], actor="test",
+                      now=FRIDAY)  # fmt: skip
+        apply_due(s, date(2024, 12, 20), FRIDAY)
+    await signed_in(web, COORDINATOR)
+    overview = (await web.client.get("/tong-quan")).text
+    table = overview.split('id="apologies"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>(?:<a [^>]*>)?([^<]+)(?:</a>)?</td><td>(\d+)</td>", table)
+    late_now = re.search(r'id="late-now">Hồ sơ đang trễ hạn hôm nay: <a [^>]*>(\d+)', overview)
+    assert rows == [("Sở Y tế", "3")] and late_now and late_now.group(1) == "2"
+    assert "kể cả hồ sơ đã trả kết quả muộn" in overview  # what each figure counts, said
+    register = (await web.client.get("/ho-so")).text.split('id="summary"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in register and "Sở Y tế" in register
+    public = (await web.client.get(PUBLIC)).text.split('id="records"')[1].split("</table>")[0]
+    assert "Sở Tư pháp" not in public and "<tr><td>Sở Y tế</td><td>3</td>" in public

@@ -28,6 +28,7 @@ from bot.services.chats import deactivate_chat
 from bot.services.web_access import LINK_TTL
 from bot.services.web_sessions import SESSION_TTL
 from bot.web.auth import page
+from bot.web.pages import agencies as agencies_page
 from bot.web.security import HEADERS
 from bot.web.site import create_site, prepare
 from tests.chat import say
@@ -115,6 +116,20 @@ async def test_a_link_expires_after_ten_minutes(web: Web) -> None:
     assert refused.status_code == 400 and "đã hết hạn" in refused.text and "/web" in refused.text
     web.clock.now = FRIDAY + LINK_TTL - timedelta(seconds=1)
     assert (await web.sign_in(in_time)).status_code == 303
+
+
+async def test_a_link_stamped_ahead_of_the_web_clock_says_the_clocks_differ(web: Web) -> None:
+    """A bot on another clock than the web view (``console --at`` later than ``web --at``):
+    the link is not "expired", the clocks differ; within a minute's skew it still works."""
+    web.clock.now = FRIDAY + timedelta(hours=1, minutes=30)
+    ahead = web.link(HEAD)
+    web.clock.now = FRIDAY + timedelta(seconds=50)
+    skewed = web.link(HEAD)
+    web.clock.now = FRIDAY
+    refused = await web.client.get(ahead)
+    assert refused.status_code == 400 and "hết hạn" not in refused.text
+    assert "hai đồng hồ khác nhau" in refused.text and "cùng --at" in refused.text
+    assert (await web.sign_in(skewed)).status_code == 303
 
 
 async def test_the_form_pressed_after_the_link_expired_is_refused(web: Web) -> None:
@@ -481,6 +496,42 @@ async def test_web_on_telegram_answers_the_link_as_valid_html(engine: Engine) ->
         chat = s.get(Chat, issued.chat_id)
     assert chat is not None and (chat.channel, chat.role) == ("telegram", ChatRole.HEAD)
     assert issued.user_id == str(HEAD_USER)
+
+
+def codes_in(html: str, table: str) -> list[str]:
+    """The part codes a table of the Cơ quan page shows, in order."""
+    return re.findall(
+        r"<td><b>(NV\d+)</b></td>", html.split(f'id="{table}"')[1].split("</table>")[0]
+    )
+
+
+async def test_the_agency_page_shows_its_parts_a_page_at_a_time(
+    web: Web, province: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each table pages on its own (``trang``, ``trang-ph``), counted in SQL, the view kept
+    in the links; the figures count every part whatever the page."""
+    monkeypatch.setattr(agencies_page, "PAGE_SIZE", 2)
+    late = [province.add_task("Trước ngày 30/11/2024", text=f"Việc cũ {n}") for n in range(3)]
+    for n in range(3):
+        province.add_task("Trước ngày 31/12/2024", lead="so-tu-phap", coordinate=("so-y-te",),
+                          text=f"Phối hợp {n}")  # fmt: skip
+    await web.sign_in(web.link(HEAD))
+    first = (await web.client.get("/co-quan/so-y-te")).text
+    assert "Chủ trì <small>(5; 1–2)</small>" in first and len(codes_in(first, "lead")) == 2
+    assert "Phối hợp <small>(3; 1–2)</small>" in first
+    assert "<b>8</b> phần việc đang thực hiện" in first and "<b>4</b> quá hạn" in first
+    assert 'href="/co-quan/so-y-te?trang=2" hx-get' in first
+    assert 'href="/co-quan/so-y-te?trang-ph=2" hx-get' in first
+    pages = [codes_in((await web.client.get(f"/co-quan/so-y-te?trang={n}")).text, "lead")
+             for n in (1, 2, 3)]  # fmt: skip
+    assert [len(x) for x in pages] == [2, 2, 1] and len({c for x in pages for c in x}) == 5
+    assert codes_in((await web.client.get("/co-quan/so-y-te?trang=99")).text, "lead") == pages[2]
+    overdue = (await web.client.get("/co-quan/so-y-te?xem=qua-han&trang=2",
+                                    headers={"HX-Request": "true"})).text  # fmt: skip
+    assert overdue.startswith('<div id="parts">') and "Chủ trì <small>(4; 3–4)</small>" in overdue
+    assert set(codes_in(overdue, "lead")) <= {f"NV{n}" for n in late} | set(pages[0])
+    assert 'href="/co-quan/so-y-te?xem=qua-han" hx-get' in overdue  # back to page 1, view kept
+    assert 'href="/co-quan/so-y-te?xem=qua-han&amp;trang=2&amp;trang-ph=2"' not in overdue
 
 
 async def test_the_agency_page_filters_its_parts_and_answers_htmx_with_the_parts_alone(

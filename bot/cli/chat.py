@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from bot.app import clock, run, tick_once
+from bot.app import clock, clock_from, run, tick_once
 from bot.channels import CHANNELS
 from bot.channels.console import ConsoleChannel, plain
 from bot.cli.agencies import CLI_ACTOR
@@ -231,8 +231,10 @@ def console_cmd(
 ) -> None:
     """Đóng vai một chat của cơ quan (mặc định: nhóm công tác), trên terminal, không cần token.
 
-    Gõ như trong chat (xong ạ, 70%, /nhiemvu, /web…); “:tick dd/mm/yyyy HH:MM” để chuyển
-    thời gian và nhận tin nhắc; “:q” để thoát. Chat của Thủ trưởng (--role head), cơ quan
+    Đồng hồ bắt đầu từ --at rồi chạy tiếp như đồng hồ thật (như “dondoc web --at”: dùng
+    cùng --at thì đường dẫn /web khớp giờ của giao diện web). Gõ như trong chat (xong ạ,
+    70%, /nhiemvu, /web…); “:tick dd/mm/yyyy HH:MM” để chuyển thời gian và nhận tin nhắc;
+    “:q” để thoát. Chat của Thủ trưởng (--role head), cơ quan
     theo dõi, đôn đốc (coordinator) hay quản trị viên (admin) nhận đường dẫn /web.
     """
     settings = load_settings()
@@ -248,6 +250,9 @@ def console_cmd(
     mine = _OnlyChat(chat_key)
     out.print(f"Bạn là cán bộ trong nhóm {name}. Gõ “:q” để thoát." if role == ChatRole.GROUP
               else f"Bạn đang ở chat: {title} {name}. Gõ “:q” để thoát.", highlight=False)  # fmt: skip
+    # The clock runs on from --at (as ``dondoc web --at``'s does): a /web link typed an hour
+    # later is stamped an hour later, so it is in time on a web view started with that --at.
+    now = clock_from(moment)
     asyncio.run(tick_once(settings, engine, moment, console_only=mine, worker="console"))
     for line in sys.stdin:
         text = line.strip()
@@ -258,8 +263,8 @@ def console_cmd(
             if read is None or not FIRST_YEAR <= read.year <= LAST_YEAR:
                 out.print(f"Gõ “:tick dd/mm/yyyy HH:MM” (năm từ {FIRST_YEAR} đến {LAST_YEAR}).")
                 continue
-            moment = read
-            asyncio.run(tick_once(settings, engine, moment, console_only=mine, worker="console"))
+            now = clock_from(read)
+            asyncio.run(tick_once(settings, engine, read, console_only=mine, worker="console"))
             continue
         if not text:
             continue
@@ -271,7 +276,7 @@ def console_cmd(
             answers = handle_message(
                 session,
                 Incoming(sender, text),
-                moment,
+                now(),
                 load_calendar(session, settings.hours),
                 settings.apology,
             )

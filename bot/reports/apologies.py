@@ -49,15 +49,46 @@ def records(
 ) -> list[AgencyRecord]:
     """Each agency's record (by name, in name order) over the files whose first appointment
     (``original_due_on``) is in ``start``..``end``, as of ``today``: one aggregate query,
-    a row per agency, whatever the number of files; none is read.
+    a row per agency, whatever the number of files; none is read. An agency gone into
+    one successor by ``today`` is counted under it (:func:`_under_successors`).
 
     Per file, days in Vietnam: withdrawn or refused (closed) counts only among the files;
     returned by its appointment, on time; open with the appointment not passed, pending;
     else late. A late file's letter (Nghị định 61/2018/NĐ-CP, Article 19: the letter is
     sent before the appointment passes) is timely when approved before the appointment
     day, after the fact when approved later; none approved, no letter."""
-    rows = session.execute(records_query(session, start, end, today, cal))
-    return sorted((AgencyRecord(*row) for row in rows), key=lambda r: r.agency)
+    rows = [
+        AgencyRecord(*row)
+        for row in session.execute(records_query(session, start, end, today, cal))
+    ]
+    return sorted(_under_successors(session, rows, today), key=lambda r: r.agency)
+
+
+def _under_successors(
+    session: Session, rows: list[AgencyRecord], today: date
+) -> list[AgencyRecord]:
+    """``rows`` with an agency gone into one successor by ``today`` (merged, renamed, or
+    dissolved into one) counted under that successor: its files returned before the
+    change stay its own in the database (the open ones moved), and a row of an agency
+    that no longer exists beside its successor's would count one body's work twice over
+    two names. An agency split between several keeps its row: no one successor is it."""
+    from bot.services.agency_changes import former_agencies
+
+    gone = former_agencies(session, today)
+    names: dict[int, str] = dict(session.execute(sa.select(col(Agency.id), col(Agency.name))).all())
+    heir = {names[agency_id]: f.successors[0][1] for agency_id, f in gone.items()
+            if len(f.successors) == 1 and agency_id in names}  # fmt: skip
+    folded: dict[str, AgencyRecord] = {}
+    for row in rows:
+        name, seen = row.agency, {row.agency}
+        while name in heir and heir[name] not in seen:  # a chain: merged, then renamed
+            name = heir[name]
+            seen.add(name)
+        into = folded.setdefault(name, AgencyRecord(name))
+        for field, value in asdict(row).items():
+            if field != "agency":
+                setattr(into, field, getattr(into, field) + value)
+    return list(folded.values())
 
 
 def records_query(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, literal, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -78,40 +79,20 @@ class TaskLine:
     overdue: bool = False  # still open after its due date
 
 
-def list_assignments(
-    session: Session,
-    *,
-    today: date,
-    agency: Agency | None = None,
-    plan: str | None = None,
-    overdue: bool = False,
-    due_within: int | None = None,
-    unspecified: bool = False,
-    include_closed: bool = False,
-) -> list[TaskLine]:
+def _lines_query() -> Any:
+    """Plain rows of the columns a :class:`TaskLine` shows, not four models a part: an
+    agency's page or a plan's lists thousands of parts."""
+    return parts_in_full().with_only_columns(
+        col(Assignment.id), col(Assignment.role), col(Assignment.status), col(Assignment.progress),
+        col(Assignment.due_on), col(Task.key), col(Task.text), col(Task.indicator),
+        col(Task.deadline_text), col(Task.deadline_kind), col(Task.deadline_detail), col(Plan.number),
+        col(Agency.name),
+    )  # fmt: skip
+
+
+def _lines(session: Session, query: Any, today: date) -> list[TaskLine]:
     from bot.domain.deadlines import from_record
 
-    due = col(Assignment.due_on)
-    # Plain rows of the columns shown, not four models a part: an agency's page or a plan's
-    # lists thousands of parts.
-    query = parts_in_full().with_only_columns(
-        col(Assignment.id), col(Assignment.role), col(Assignment.status), col(Assignment.progress), due,
-        col(Task.key), col(Task.text), col(Task.indicator), col(Task.deadline_text), col(Task.deadline_kind),
-        col(Task.deadline_detail), col(Plan.number), col(Agency.name),
-    )  # fmt: skip
-    if not include_closed:
-        query = query.where(col(Assignment.status).in_([Status.OPEN, Status.SNOOZED]))
-    if agency is not None:
-        query = query.where(col(Assignment.agency_id) == agency.id)
-    if plan:
-        query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
-    if overdue:
-        query = query.where(and_(due.is_not(None), due < today))
-    if due_within is not None:
-        query = query.where(and_(due >= today, due <= today + timedelta(days=due_within)))
-    if unspecified:
-        query = query.where(col(Task.deadline_kind) == Unspecified.kind)
-    query = query.order_by(col(Plan.number), col(Task.position), col(Agency.name))
     return [
         TaskLine(
             code=f"NV{part_id}",  # as bot.services.actions.code_of
@@ -131,6 +112,95 @@ def list_assignments(
         for part_id, role, status, progress, due_on, key, text, indicator, deadline_text, kind,
         detail, number, agency_name in session.execute(query)
     ]  # fmt: skip
+
+
+def list_assignments(
+    session: Session,
+    *,
+    today: date,
+    agency: Agency | None = None,
+    plan: str | None = None,
+    overdue: bool = False,
+    due_within: int | None = None,
+    unspecified: bool = False,
+    include_closed: bool = False,
+) -> list[TaskLine]:
+    due = col(Assignment.due_on)
+    query = _lines_query()
+    if not include_closed:
+        query = query.where(col(Assignment.status).in_([Status.OPEN, Status.SNOOZED]))
+    if agency is not None:
+        query = query.where(col(Assignment.agency_id) == agency.id)
+    if plan:
+        query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
+    if overdue:
+        query = query.where(and_(due.is_not(None), due < today))
+    if due_within is not None:
+        query = query.where(and_(due >= today, due <= today + timedelta(days=due_within)))
+    if unspecified:
+        query = query.where(col(Task.deadline_kind) == Unspecified.kind)
+    query = query.order_by(col(Plan.number), col(Task.position), col(Agency.name))
+    return _lines(session, query, today)
+
+
+# The views of an agency's parts (the Cơ quan page's ``?xem=``): every part, those still
+# being done, those overdue (open past their due date).
+AGENCY_VIEWS = {"tat-ca": "Tất cả", "dang-lam": "Đang thực hiện", "qua-han": "Quá hạn"}
+
+
+def _overdue_at(today: date) -> ColumnElement[bool]:
+    due = col(Assignment.due_on)
+    return and_(col(Assignment.status) == Status.OPEN, due.is_not(None), due < today)
+
+
+def _in_view(view: str, today: date) -> ColumnElement[bool]:
+    if view == "qua-han":
+        return _overdue_at(today)
+    if view == "dang-lam":
+        return col(Assignment.status).in_([Status.OPEN, Status.SNOOZED])
+    return literal(True)
+
+
+@dataclass(frozen=True)
+class AgencyCounts:
+    """An agency's parts: how many the view keeps as lead and as coordinating agency,
+    and, whatever the view, how many are open and how many of those overdue."""
+
+    lead: int
+    coordinate: int
+    open: int
+    overdue: int
+
+
+def agency_counts(session: Session, agency_id: int, view: str, *, today: date) -> AgencyCounts:
+    """:class:`AgencyCounts` of agency ``agency_id`` under ``view`` (a key of
+    :data:`AGENCY_VIEWS`) at ``today``: one aggregate query."""
+    from bot.db import count_if
+
+    shown, lead = _in_view(view, today), col(Assignment.role) == Role.LEAD
+    row = session.execute(
+        select(count_if(shown & lead), count_if(shown & ~lead),
+               count_if(col(Assignment.status) == Status.OPEN), count_if(_overdue_at(today)))
+        .where(col(Assignment.agency_id) == agency_id)
+    ).one()  # fmt: skip
+    return AgencyCounts(*(int(n or 0) for n in row))
+
+
+def agency_parts_page(
+    session: Session, agency_id: int, view: str, *, lead: bool, today: date, offset: int, limit: int
+) -> list[TaskLine]:
+    """Agency ``agency_id``'s parts under ``view`` as lead (``lead``) or as coordinating
+    agency, rows ``offset`` to ``offset + limit`` by plan and task order: paged in SQL."""
+    role = col(Assignment.role)
+    query = (
+        _lines_query()
+        .where(col(Assignment.agency_id) == agency_id, _in_view(view, today),
+               role == Role.LEAD if lead else role != Role.LEAD)
+        .order_by(col(Plan.number), col(Task.position), col(Assignment.id))
+        .offset(offset)
+        .limit(limit)
+    )  # fmt: skip
+    return _lines(session, query, today)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ from sqlmodel import Session, col
 from bot.models import Agency, Chat, ChatRole, WebLink, WebSite
 
 LINK_TTL = timedelta(minutes=10)
+# How far a link may be stamped ahead of the web view's clock: two machines' clocks differ.
+CLOCK_SKEW = timedelta(minutes=1)
 SIGN_IN_PATH = "/dang-nhap"
 # Roles that may open the web view. A group chat may not: a link answered there is read by
 # every member, and officers have their agency's work in the chat already (/nhiemvu, /hoso).
@@ -132,12 +134,17 @@ class SignIn:
 
 
 class LinkRefused(Exception):
-    """A link that signs nobody in; ``reason`` is ``forged``, ``expired``, ``used`` or
-    ``chat_gone`` (the chat was unbound, or is a group), the message Vietnamese."""
+    """A link that signs nobody in; ``reason`` is ``forged``, ``expired``, ``ahead`` (stamped
+    later than the web view's clock beyond :data:`CLOCK_SKEW`: the bot and the web view run
+    on different clocks), ``used`` or ``chat_gone`` (the chat was unbound, or is a group),
+    the message Vietnamese."""
 
     MESSAGES: ClassVar[dict[str, str]] = {
         "forged": "Đường dẫn đăng nhập không hợp lệ.",
         "expired": "Đường dẫn đăng nhập đã hết hạn (chỉ dùng được trong 10 phút).",
+        "ahead": "Đường dẫn đăng nhập ghi giờ muộn hơn giờ của giao diện web: bot và giao diện "
+        "web đang chạy theo hai đồng hồ khác nhau. Hãy chạy cả hai cùng một giờ (cùng --at, "
+        "hoặc cùng không có --at) rồi gõ /web lại.",
         "used": "Đường dẫn đăng nhập này đã được dùng (mỗi đường dẫn chỉ dùng được một lần).",
         "chat_gone": "Nhóm/chat đã gửi đường dẫn này không còn được liên kết để xem giao diện web.",
     }
@@ -166,7 +173,9 @@ def check_link(session: Session, token: str, now: datetime, *, claim: bool) -> S
     except (BadSignature, KeyError, TypeError, ValueError):
         raise LinkRefused("forged") from None
     age = now - datetime.fromtimestamp(issued, UTC)
-    if age > LINK_TTL or age < -timedelta(minutes=1):  # a minute's leeway between clocks
+    if age < -CLOCK_SKEW:
+        raise LinkRefused("ahead")
+    if age > LINK_TTL:
         raise LinkRefused("expired")
     link = session.get(WebLink, jti)
     if link is None or link.chat_id != chat_id:

@@ -6,6 +6,7 @@ audit trail. A head may open only their own agency."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlmodel import select
 from starlette.responses import RedirectResponse, Response
@@ -13,20 +14,20 @@ from starlette.routing import Route
 
 from bot.domain.calendar import VIETNAM
 from bot.domain.collation import vietnamese_key
-from bot.models import Agency, Assignment, ChatRole, ExtensionRequest, RequestState, Role, Status
+from bot.models import Agency, Assignment, ChatRole, ExtensionRequest, RequestState, Status
 from bot.render import short_date
 from bot.services.actions import may_decide_extension, settle_extension
 from bot.services.agency_changes import former_agencies
 from bot.services.extension_requests import agency_extensions
 from bot.services.history import agency_history
-from bot.services.register import list_assignments, open_counts
+from bot.services.register import AGENCY_VIEWS, agency_counts, agency_parts_page, open_counts
 from bot.web.auth import Page, page
 from bot.web.pages.files import agency_files
+from bot.web.paging import pager
 
 HISTORY_LIMIT = 100  # changes shown, newest first
 EXTENSIONS_LIMIT = 50  # requests for more time shown, newest first
-# The parts shown, by ``?xem=``: every part, those still being done, those overdue.
-VIEWS = {"tat-ca": "Tất cả", "dang-lam": "Đang thực hiện", "qua-han": "Quá hạn"}
+PAGE_SIZE = 100  # parts a table shows at a time
 # A head's or an admin's answer to a request for more time, by the form's ``quyet_dinh``.
 DECISIONS = {"dong-y": True, "khong-dong-y": False}
 # What was said of a request already answered (in chat, in another tab), by its state.
@@ -62,8 +63,10 @@ def agencies(p: Page) -> Response:
 
 @page()
 def agency(p: Page) -> Response:
-    """GET /co-quan/{code}[?xem=dang-lam|qua-han]: one agency's parts (those of the view)
-    and their history; to htmx, the parts alone (``agency_parts.html.j2``). 404 for an
+    """GET /co-quan/{code}[?xem=dang-lam|qua-han&trang=N&trang-ph=N]: one agency's parts
+    (those of the view; lead and coordinating, each :data:`PAGE_SIZE` at a time, page
+    ``trang`` and ``trang-ph``) and their history; to htmx, the parts alone
+    (``agency_parts.html.j2``). 404 for an
     unknown code, 403 for a head's look at another agency."""
     found = _agency_of(p)
     if isinstance(found, Response):
@@ -72,22 +75,34 @@ def agency(p: Page) -> Response:
     today = p.cal.local(p.now).date()
     former = former_agencies(p.db, today).get(found.id)
     view = p.request.query_params.get("xem", "tat-ca")
-    if view not in VIEWS:
+    if view not in AGENCY_VIEWS:
         view = "tat-ca"
-    everything = list_assignments(p.db, today=today, agency=found, include_closed=True)
-    shown = [x for x in everything if view == "tat-ca" or (view == "qua-han" and x.overdue)
-             or (view == "dang-lam" and x.status in (Status.OPEN, Status.SNOOZED))]  # fmt: skip
-    parts: dict[str, Any] = {"agency": found, "view": view, "views": VIEWS, "Status": Status,
-             "former": former,
-             "lead": [x for x in shown if x.role == Role.LEAD],
-             "coordinate": [x for x in shown if x.role != Role.LEAD]}  # fmt: skip
-    if p.partial:  # htmx asks for the parts alone, under another filter
+    counts = agency_counts(p.db, found.id, view, today=today)
+    # Each table a page at a time, counted and paged in SQL: an agency may hold 24,000 parts.
+    pagers = {"lead": pager(p, "trang", counts.lead, PAGE_SIZE),
+              "coordinate": pager(p, "trang-ph", counts.coordinate, PAGE_SIZE)}  # fmt: skip
+    rows = {which: agency_parts_page(p.db, found.id, view, lead=which == "lead", today=today,
+                                     offset=shown.offset, limit=shown.size)
+            for which, shown in pagers.items()}  # fmt: skip
+
+    def link(**changed: Any) -> str:
+        """This page with its view and pages, ``changed`` over them (``trang_ph`` for
+        ``trang-ph``); the defaults left out."""
+        asked = {"xem": view, "trang": str(pagers["lead"].number),
+                 "trang-ph": str(pagers["coordinate"].number),
+                 **{k.replace("_", "-"): str(v) for k, v in changed.items()}}  # fmt: skip
+        kept = {k: v for k, v in asked.items() if v not in ("tat-ca", "1")}
+        return f"/co-quan/{found.code}" + (f"?{urlencode(kept)}" if kept else "")
+
+    parts: dict[str, Any] = {"agency": found, "view": view, "views": AGENCY_VIEWS, "Status": Status,
+             "former": former, "lead": rows["lead"], "coordinate": rows["coordinate"],
+             "pagers": pagers, "link": link}  # fmt: skip
+    if p.partial:  # htmx asks for the parts alone, under another filter or page
         return p.render("agency_parts.html.j2", **parts)
     return p.render("agency.html.j2", **parts, today=today,
                     may_decide=may_decide_extension(found.id, **_decider(p)),
                     notice=p.flashed().get("notice", ""),
-                    open_count=sum(1 for x in everything if x.status == Status.OPEN),
-                    overdue_count=sum(1 for x in everything if x.overdue),
+                    open_count=counts.open, overdue_count=counts.overdue,
                     history=agency_history(p.db, found.id, limit=HISTORY_LIMIT),
                     history_limit=HISTORY_LIMIT, tz=VIETNAM,
                     extensions=agency_extensions(p.db, found.id, limit=EXTENSIONS_LIMIT),
