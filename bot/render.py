@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.domain.actors import actor_label
+from bot.domain.actors import actor_label, channel_label
 from bot.domain.numbers import thousands
 from bot.models import ChatRole
 
@@ -79,6 +79,7 @@ def environment() -> Environment:
     env.filters["echo"] = echo
     env.filters["thousands"] = thousands
     env.filters["actor"] = actor_label  # the audit trail's "who" as people read it
+    env.filters["channel"] = channel_label  # "console" → "chat thử"
     env.globals["ChatRole"] = ChatRole  # its members carry the words for each kind of chat
     return env
 

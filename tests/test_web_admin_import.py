@@ -674,3 +674,21 @@ async def test_a_web_import_is_stamped_by_the_sites_clock_and_listed_first(web: 
     history = (await web.client.get("/co-quan/so-y-te")).text.split('id="history"')[1]
     first = history.split("</tr>")[1]  # the header row, then the last change recorded
     assert "Phạm Quản Trị (web)" in first and "12/KH-UBND" in first, first
+
+
+async def test_the_form_and_its_errors_speak_of_the_page_not_of_commands(web: Web) -> None:
+    """A web admin is told what to fill in and upload here, never a command to run."""
+    await signed_in(web, ADMIN)
+    form = (await web.client.get("/quan-tri/nap")).text
+    assert "Chỉ điền khi tệp không ghi rõ" in form and "--number" not in form
+    files = ("Mã hồ sơ,Thủ tục,Cơ quan giải quyết,Ngày tiếp nhận,Ngày hẹn trả\n"
+             "H01.1-241201-0001,Cấp phép,Sở Không Có,02/12/2024 08:00,10/12/2024\n")  # fmt: skip
+    shown = await upload(web, files, name="ho-so.csv", kind="files")
+    assert shown.status_code == 400
+    assert "“Sở Không Có” không có trong danh mục" in shown.text
+    assert "tải tệp Danh mục cơ quan lên ở trang này (loại “Danh mục cơ quan”)" in shown.text
+    assert "dondoc import" not in shown.text and "chạy “" not in shown.text
+    dots = "Mã,Tên cơ quan,Loại\n..,Sở Chấm Chấm,so\n.,Sở Chấm,so\n"
+    refused = await upload(web, dots, name="co-quan.csv", kind="agencies")
+    assert refused.status_code == 400 and "không chỉ gồm dấu chấm" in refused.text
+    assert "mã “..”" in refused.text and "mã “.”" in refused.text

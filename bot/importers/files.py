@@ -154,9 +154,10 @@ class _Holders:
                 self.read[cell] = "!thiếu đơn vị xử lý"
             else:
                 hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
+                # Read by an admin at the command line and on the web alike: no command named.
                 self.read[cell] = (f"!đơn vị xử lý {hint} không có trong danh mục (thêm cơ quan, "
-                                   "hoặc tên này vào cột “Tên gọi khác” của cơ quan đúng, rồi "
-                                   "chạy “dondoc import agencies”)")  # fmt: skip
+                                   "hoặc tên này vào cột “Tên gọi khác” của cơ quan đúng, trong "
+                                   "tệp Danh mục cơ quan, rồi nạp lại danh mục đó)")  # fmt: skip
         return self.read[cell]
 
     def still_holds(self, holder_id: int, named_id: int) -> bool:

@@ -73,6 +73,8 @@ _ON_THE_FORM = [
     (re.compile(r"--number\b"), "ô “Số kế hoạch”"),
     (re.compile(r"--date\b"), "ô “Ngày ban hành”"),
     (re.compile(r"--year\b"), "ô “Năm của kế hoạch”"),
+    (re.compile(r"rồi nạp lại danh mục đó"),
+     "rồi tải tệp Danh mục cơ quan lên ở trang này (loại “Danh mục cơ quan”)"),
 ]  # fmt: skip
 
 
