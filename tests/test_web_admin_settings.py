@@ -26,7 +26,9 @@ from bot.models import (
     SettingChange,
 )
 from bot.services.actions import Sender
+from bot.services.assignments import Actor
 from bot.services.chats import ensure_chat
+from bot.services.setting_changes import record_setting
 from tests.chat import say
 from tests.cli import Dondoc, one_error_line
 from tests.province import FRIDAY
@@ -515,3 +517,16 @@ async def test_unbinding_in_the_chat_is_in_the_same_audit(web: Web) -> None:
     assert "Đã bỏ liên kết" in part(page, "chats").split("group Sở Y tế")[1].split("</tr>")[0]
     history = part(page, "history")
     assert "Chat “group Sở Y tế” (" in history and "Đỗ Quản Trị (chat thử)" in history
+
+
+async def test_the_settings_history_lists_the_last_recorded_first(web: Web) -> None:
+    """A change made on the web is on top, though one written before it was stamped later
+    (a demo seeded by the machine's clock, a site run with ``dondoc web --at`` before it)."""
+    with session_scope(web.engine) as s:
+        record_setting(s, "calendar", "2024-12-24", Actor("seed"), FRIDAY + timedelta(days=300),
+                       None, "Nghỉ", "ghi trước, giờ thật")  # fmt: skip
+    await signed_in(web, ADMIN)
+    issued = await post(web, "/quan-tri/chat/ma", "/quan-tri/chat", follow=True, co_quan="so-y-te",
+                        vai_tro="head", gio="24")  # fmt: skip
+    first = part(issued.text, "history").split("<tbody>")[1].split("</tr>")[0]
+    assert "Mã liên kết" in first and SHOWN in first, first
