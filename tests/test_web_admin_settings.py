@@ -523,8 +523,8 @@ async def test_the_settings_history_lists_the_last_recorded_first(web: Web) -> N
     """A change made on the web is on top, though one written before it was stamped later
     (a demo seeded by the machine's clock, a site run with ``dondoc web --at`` before it)."""
     with session_scope(web.engine) as s:
-        record_setting(s, "calendar", "2024-12-24", Actor("seed"), FRIDAY + timedelta(days=300),
-                       None, "Nghỉ", "ghi trước, giờ thật")  # fmt: skip
+        record_setting(s, "chat", "console:nhom:x", Actor("seed"), FRIDAY + timedelta(days=300),
+                       None, "Sở Y tế · Nhóm", "ghi trước, giờ thật")  # fmt: skip
     await signed_in(web, ADMIN)
     issued = await post(web, "/quan-tri/chat/ma", "/quan-tri/chat", follow=True, co_quan="so-y-te",
                         vai_tro="head", gio="24")  # fmt: skip
