@@ -17,6 +17,7 @@ import httpx
 import openpyxl
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.cli.common import SEED
@@ -692,3 +693,20 @@ async def test_the_form_and_its_errors_speak_of_the_page_not_of_commands(web: We
     refused = await upload(web, dots, name="co-quan.csv", kind="agencies")
     assert refused.status_code == 400 and "không chỉ gồm dấu chấm" in refused.text
     assert "mã “..”" in refused.text and "mã “.”" in refused.text
+
+
+async def test_a_busy_database_during_an_import_is_not_called_a_broken_file(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's lock timeout (or SQLite's) while the file imports: the admin is asked
+    to come back, not told the file is broken."""
+    from bot.web.pages import admin_import
+
+    def locked(*args: object, **kwargs: object) -> object:
+        raise OperationalError("UPDATE task …", {}, sqlite3.OperationalError("database is locked"))
+
+    await signed_in(web, ADMIN)
+    monkeypatch.setattr(admin_import, "run_import", locked)
+    answer = await upload(web, PLAN)
+    assert answer.status_code == 503 and "Hệ thống đang bận xử lý dữ liệu" in answer.text
+    assert "tệp hỏng" not in answer.text

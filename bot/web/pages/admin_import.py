@@ -22,7 +22,7 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.db import scratch_session
+from bot.db import busy, scratch_session
 from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import YEARS
 from bot.domain.when import read_moment
@@ -277,7 +277,9 @@ def _import(
                           at=p.now)  # fmt: skip
     except (ImportFailed, FileProblem):
         raise
-    except Exception:
+    except Exception as exc:
+        if busy(exc):  # the database, not the file: answered 503 by bot.web.auth.page
+            raise
         log.exception("web import of %s (%s) failed", path.name, kind.value)
         raise _Refused(400, f"Không đọc được tệp “{path.name}”: tệp hỏng hoặc không đúng định "
                             f"dạng của “{kind.label}”. Hãy mở tệp kiểm tra rồi lưu lại.") from None  # fmt: skip
