@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from alembic.config import Config
 from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -49,6 +51,24 @@ def unreachable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | InterfaceError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
+
+
+# SQLite's "database is locked" (its busy timeout spent: another connection writes a long
+# transaction); PostgreSQL's lock_not_available (55P03, lock_timeout spent) and
+# query_canceled (57014, statement_timeout). The database is there, only busy.
+_BUSY_WORDS = ("database is locked", "database table is locked", "lock timeout",
+               "canceling statement due to")  # fmt: skip
+_BUSY_CODES = frozenset({"55P03", "57014"})
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is busy (a lock waited for past its timeout),
+    as opposed to away or a statement that is wrong: what to try again in a moment."""
+    if not isinstance(exc, OperationalError | DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    words = str(exc.orig).lower()
+    return code in _BUSY_CODES or any(w in words for w in _BUSY_WORDS)
 
 
 class Outage:
@@ -115,9 +135,11 @@ async def until_answered(call: Callable[[], T], doing: str) -> T:
             return result
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 30) -> Engine:
+    """The engine for ``url``; on SQLite a statement waits up to ``busy_timeout`` seconds
+    for another connection's write lock before "database is locked"."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -150,6 +172,39 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def scratch_session(engine: Engine) -> Iterator[Session]:
+    """A session for work that is thrown away (an import's dry run), rolled back at the
+    end, that holds no lock others wait for. On SQLite: a copy of the database in memory
+    (SQLite's backup API, under a read snapshot that blocks no writer; memory and time
+    as the database's size), since any write, even one rolled back, holds SQLite's one
+    write lock, and a dry run of thousands of rows writes for a minute or more. Elsewhere (PostgreSQL): a session of
+    its own, whose rows are locked only when updated, and only until its rollback."""
+    if engine.dialect.name != "sqlite":
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+        return
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    try:
+        with engine.connect() as source:
+            driver: Any = source.connection.driver_connection
+            driver.backup(copy)
+        scratch = create_engine("sqlite://", creator=lambda: copy, poolclass=StaticPool)
+        event.listen(scratch, "connect", _sqlite_connect)
+        event.listen(scratch, "begin", _sqlite_begin)
+        with Session(scratch, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+        scratch.dispose()
+    finally:
+        copy.close()
 
 
 def alembic_config(url: str) -> Config:

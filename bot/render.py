@@ -17,8 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.domain.actors import actor_label
-from bot.domain.numbers import thousands
+from bot.domain.actors import actor_label, channel_label
+from bot.domain.numbers import percent, thousands
 from bot.models import ChatRole
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -78,7 +78,9 @@ def environment() -> Environment:
     env.filters["short_date"] = short_date
     env.filters["echo"] = echo
     env.filters["thousands"] = thousands
+    env.filters["percent"] = percent  # 0.667 → "66,7%"
     env.filters["actor"] = actor_label  # the audit trail's "who" as people read it
+    env.filters["channel"] = channel_label  # "console" → "chat thử"
     env.globals["ChatRole"] = ChatRole  # its members carry the words for each kind of chat
     return env
 

@@ -205,7 +205,7 @@ def test_statistics_count_timely_late_and_missing_letters(engine: Engine, tmp_pa
     page = to_html(published, [record], date(2025, 2, 1), date(2025, 2, 28))
     assert "01/PXL-STP" in page and "A-AFTER" in page and "Phạm T. D." in page
     assert "Phạm Thu Dung" not in page  # names are shortened for publication
-    assert "25.0%" in page
+    assert "25,0%" in page
     table = to_csv(published)
     assert table.startswith("\ufeffSố văn bản,Ngày,Cơ quan,Mã hồ sơ") and "02/PXL-STP" in table
     assert "A-TIMELY,Lý lịch tư pháp" in table and ",có\r\n" in table and "05/02/2025" in table

@@ -198,10 +198,13 @@ def test_a_code_that_cannot_stand_in_a_command_or_an_address_is_refused(
     registry = tmp_path / "co-quan.csv"
     registry.write_text(
         "Mã,Tên cơ quan,Loại\n"
-        "a/b,Sở Một,so\nq?x=1#y,Sở Hai,so\nso ba,Sở Ba,so\nSYT.2025_moi-1,Sở Y tế,so\n",
+        "a/b,Sở Một,so\nq?x=1#y,Sở Hai,so\nso ba,Sở Ba,so\nSYT.2025_moi-1,Sở Y tế,so\n"
+        # Dots alone: a browser opens /co-quan/.. as Tổng quan, /co-quan/. as the list.
+        "..,Sở Chấm Chấm,so\n.,Sở Chấm,so\n",
         "utf-8",
     )
     output = one_error_line(dondoc("import", "agencies", str(registry)))
-    for line, code in ((2, "a/b"), (3, "q?x=1#y"), (4, "so ba")):
+    for line, code in ((2, "a/b"), (3, "q?x=1#y"), (4, "so ba"), (6, ".."), (7, ".")):
         assert f"{registry}:{line}: mã “{code}” chỉ được gồm chữ, số và các dấu - _ ." in output
+    assert "không chỉ gồm dấu chấm" in output
     assert ":5:" not in output  # letters, digits, ".", "_" and "-" are a code

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+import sqlite3
+import zipfile
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import httpx
 import openpyxl
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.cli.common import SEED
-from bot.models import Assignment, Plan, StatusUpdate, Task, TthcFile, WebUpload
+from bot.db import session_scope
+from bot.importers.plans import MOST_PLAN_ROWS
+from bot.models import Agency, Assignment, Plan, StatusUpdate, Task, TthcFile, WebUpload
 from bot.services import uploads
 from bot.services.actions import Sender
+from bot.services.assignments import Actor, record_change
 from tests.cli import Dondoc
 from tests.docx_plans import SEED_PLANS, seed_document
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
@@ -433,6 +439,8 @@ async def test_setting_a_deadline_is_audited_with_who_and_shows_in_the_history(w
     with Session(web.engine) as s:
         trail = s.exec(select(StatusUpdate).where(StatusUpdate.field == "deadline")).all()
     assert {u.actor for u in trail} == {"web:console:801 (Phạm Quản Trị)"} and len(trail) == 2
+    with Session(web.engine) as s:  # one change, one row: not a second "Hạn: – → 31/03/2025"
+        assert not s.exec(select(StatusUpdate).where(StatusUpdate.field == "due_on")).all()
     history = await web.client.get("/co-quan/so-noi-vu")
     rows = re.search(r'<table id="history">.*?</table>', history.text, re.S)
     assert rows and "Thời hạn" in rows.group(0) and "31/03/2025" in rows.group(0)
@@ -580,3 +588,125 @@ async def test_a_long_plan_previews_its_first_rows_and_says_how_many_it_read(
     table = shown.split('<table id="rows">')[1].split("</table>")[0]
     assert "Việc số 3" in table and "Việc số 4" not in table
     assert "3 dòng đầu trong 7 dòng đã đọc" in shown
+
+
+# --- one upload must not hold up everyone ---------------------------------------------------
+
+
+def swollen_zip(member: str, size: int = 20 * 1024 * 1024) -> bytes:
+    """A zip of a few KB holding ``member`` of ``size`` bytes once unzipped (a "zip bomb")."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(member, b"a" * size)
+    return out.getvalue()
+
+
+async def test_a_plan_too_long_or_swelling_when_unzipped_is_refused_unread(web: Web) -> None:
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    rows = "".join(f"{i},Nhiệm vụ {i},Trước ngày 31/12/2024,Sở Y tế,\n"
+                   for i in range(1, MOST_PLAN_ROWS + 1))  # fmt: skip
+    shown = await upload(web, PLAN.split("I,")[0] + rows)
+    assert shown.status_code == 400, shown.text[-2000:]
+    assert "quá giới hạn 10.000 dòng của một kế hoạch" in shown.text
+    for name, member in (("bom.xlsx", "xl/worksheets/sheet1.xml"),
+                         ("bom.docx", "word/document.xml")):  # fmt: skip
+        swollen = await upload(web, swollen_zip(member), name=name)
+        assert swollen.status_code == 400, swollen.text[-2000:]
+        assert "nội dung tệp khi giải nén lớn bất thường (20 MB từ tệp" in swollen.text
+    assert counts(web) == before
+    with Session(web.engine) as s:
+        assert s.exec(select(WebUpload)).all() == []
+
+
+async def test_the_preview_holds_no_write_lock_while_it_reads(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-ins, chat messages and other uploads write while an admin's preview of a long
+    plan runs: on SQLite nobody holds the one write lock meanwhile."""
+    from bot.web.pages import admin_import
+
+    free: list[bool] = []
+    real = admin_import.run_import
+
+    def probed(*args: object, **kwargs: object) -> object:
+        if web.engine.dialect.name == "sqlite":
+            other = sqlite3.connect(web.engine.url.database or "", timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # what a chat message's transaction begins
+                other.execute("ROLLBACK")
+                free.append(True)
+            except sqlite3.OperationalError:
+                free.append(False)
+            finally:
+                other.close()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_import, "run_import", probed)
+    await signed_in(web, ADMIN)
+    before = counts(web)
+    shown = await upload(web, PLAN)
+    assert "sẽ thêm 2" in shown.text and 'id="confirm"' in shown.text
+    assert counts(web) == before  # the dry run wrote nothing, to the database or its copy
+    assert free == ([True] if web.engine.dialect.name == "sqlite" else [])
+    done = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True,
+                                 data=confirm_form(shown.text))  # fmt: skip
+    assert "Đã nhập kế hoạch 12/KH-UBND" in done.text
+
+
+async def test_a_web_import_is_stamped_by_the_sites_clock_and_listed_first(web: Web) -> None:
+    """``dondoc web --at`` moves the site's clock: a web import is in the audit trail at
+    that time, never the machine's, and on top of the history though rows written before
+    it were stamped later (a demo seeded by the real clock)."""
+    with session_scope(web.engine) as s:
+        part = s.exec(select(Assignment).join(Agency).where(Agency.code == "so-y-te")).first()
+        assert part is not None
+        record_change(s, part, Actor("seed"), web.clock.now + timedelta(days=300), "note", None,
+                      None, "ghi trước, giờ thật")  # fmt: skip
+    await signed_in(web, ADMIN)
+    done = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True,
+                                 data=confirm_form((await upload(web, PLAN)).text))  # fmt: skip
+    assert "Đã nhập kế hoạch 12/KH-UBND" in done.text
+    with Session(web.engine) as s:
+        stamps = set(s.exec(select(StatusUpdate.at).where(StatusUpdate.actor.startswith("web:"))))
+    site = web.clock.now.astimezone(UTC).replace(tzinfo=None)
+    assert {t.replace(tzinfo=None) for t in stamps} == {site}
+    history = (await web.client.get("/co-quan/so-y-te")).text.split('id="history"')[1]
+    first = history.split("</tr>")[1]  # the header row, then the last change recorded
+    assert "Phạm Quản Trị (web)" in first and "12/KH-UBND" in first, first
+
+
+async def test_the_form_and_its_errors_speak_of_the_page_not_of_commands(web: Web) -> None:
+    """A web admin is told what to fill in and upload here, never a command to run."""
+    await signed_in(web, ADMIN)
+    form = (await web.client.get("/quan-tri/nap")).text
+    assert "Chỉ điền khi tệp không ghi rõ" in form and "--number" not in form
+    files = ("Mã hồ sơ,Thủ tục,Cơ quan giải quyết,Ngày tiếp nhận,Ngày hẹn trả\n"
+             "H01.1-241201-0001,Cấp phép,Sở Không Có,02/12/2024 08:00,10/12/2024\n")  # fmt: skip
+    shown = await upload(web, files, name="ho-so.csv", kind="files")
+    assert shown.status_code == 400
+    assert "“Sở Không Có” không có trong danh mục" in shown.text
+    assert "tải tệp Danh mục cơ quan lên ở trang này (loại “Danh mục cơ quan”)" in shown.text
+    assert "dondoc import" not in shown.text and "chạy “" not in shown.text
+    dots = "Mã,Tên cơ quan,Loại\n..,Sở Chấm Chấm,so\n.,Sở Chấm,so\n"
+    refused = await upload(web, dots, name="co-quan.csv", kind="agencies")
+    assert refused.status_code == 400 and "không chỉ gồm dấu chấm" in refused.text
+    assert "mã “..”" in refused.text and "mã “.”" in refused.text
+
+
+async def test_a_busy_database_during_an_import_is_not_called_a_broken_file(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's lock timeout (or SQLite's) while the file imports: the admin is asked
+    to come back, not told the file is broken."""
+    from bot.web.pages import admin_import
+
+    def locked(*args: object, **kwargs: object) -> object:
+        raise OperationalError("UPDATE task …", {}, sqlite3.OperationalError("database is locked"))
+
+    await signed_in(web, ADMIN)
+    monkeypatch.setattr(admin_import, "run_import", locked)
+    answer = await upload(web, PLAN)
+    assert answer.status_code == 503 and "Hệ thống đang bận xử lý dữ liệu" in answer.text
+    assert "tệp hỏng" not in answer.text

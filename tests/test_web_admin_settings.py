@@ -26,7 +26,9 @@ from bot.models import (
     SettingChange,
 )
 from bot.services.actions import Sender
+from bot.services.assignments import Actor
 from bot.services.chats import ensure_chat
+from bot.services.setting_changes import record_setting
 from tests.chat import say
 from tests.cli import Dondoc, one_error_line
 from tests.province import FRIDAY
@@ -275,7 +277,7 @@ async def test_a_link_code_is_issued_shown_once_and_binds_a_chat(web: Web) -> No
     assert "Đã liên kết" in answer and "Sở Y tế" in answer
     page = (await web.client.get("/quan-tri/chat")).text
     assert "Đã dùng lúc 10:00 20/12/2024" in part(page, "codes")
-    row = part(page, "chats").split("pho-giam-doc")[1].split("</tr>")[0]
+    row = part(page, "chats").split("<td>pho-giam-doc<br>")[1].split("</tr>")[0]
     assert "Thủ trưởng" in row and "Sở Y tế" in row and "10:00 20/12/2024" in row
     (audit,) = settings_audit(web, "link_code")
     assert (audit.new, audit.actor) == ("Sở Y tế · Thủ trưởng", WHO)
@@ -419,7 +421,7 @@ async def test_a_chat_is_unbound_after_a_confirmation_and_its_sessions_end(web: 
         assert (await head.get("/tong-quan")).status_code == 401  # the head's session ended
     page = (await web.client.get(done.headers["location"])).text
     assert "Đã bỏ liên kết chat" in page
-    row = part(page, "chats").split("head:so-y-te")[1].split("</tr>")[0]
+    row = part(page, "chats").split("head Sở Y tế")[1].split("</tr>")[0]
     assert "Đã bỏ liên kết" in row and "bo-lien-ket" not in row
     (audit,) = settings_audit(web, "chat")
     assert (audit.key, audit.old, audit.new, audit.note, audit.actor) == (
@@ -429,7 +431,10 @@ async def test_a_chat_is_unbound_after_a_confirmation_and_its_sessions_end(web: 
         "head Sở Y tế",
         WHO,
     )
-    assert "Chat console:head:so-y-te" in part(page, "history")
+    # The chat as people know it, not its key ("console:head:so-y-te").
+    history = part(page, "history")
+    assert "Chat “head Sở Y tế” (Thủ trưởng" in history and ", chat thử)" in history
+    assert "console:head" not in history and "console:head" not in part(page, "chats")
     again = await web.client.post(f"/quan-tri/chat/{chat.id}/bo-lien-ket",
                                   data={"csrf": csrf_of(page)})  # fmt: skip
     assert again.status_code == 400 and "“head Sở Y tế” đã được bỏ liên kết." in again.text
@@ -509,6 +514,19 @@ async def test_unbinding_in_the_chat_is_in_the_same_audit(web: Web) -> None:
     assert "bỏ liên kết" in say(web.engine, admin_in_group, "/huylienket", FRIDAY).lower()
     await signed_in(web, ADMIN)
     page = (await web.client.get("/quan-tri/chat")).text
-    assert "Đã bỏ liên kết" in part(page, "chats").split("group:so-y-te")[1].split("</tr>")[0]
+    assert "Đã bỏ liên kết" in part(page, "chats").split("group Sở Y tế")[1].split("</tr>")[0]
     history = part(page, "history")
-    assert "Chat console:group:so-y-te" in history and "Đỗ Quản Trị (chat thử)" in history
+    assert "Chat “group Sở Y tế” (" in history and "Đỗ Quản Trị (chat thử)" in history
+
+
+async def test_the_settings_history_lists_the_last_recorded_first(web: Web) -> None:
+    """A change made on the web is on top, though one written before it was stamped later
+    (a demo seeded by the machine's clock, a site run with ``dondoc web --at`` before it)."""
+    with session_scope(web.engine) as s:
+        record_setting(s, "chat", "console:nhom:x", Actor("seed"), FRIDAY + timedelta(days=300),
+                       None, "Sở Y tế · Nhóm", "ghi trước, giờ thật")  # fmt: skip
+    await signed_in(web, ADMIN)
+    issued = await post(web, "/quan-tri/chat/ma", "/quan-tri/chat", follow=True, co_quan="so-y-te",
+                        vai_tro="head", gio="24")  # fmt: skip
+    first = part(issued.text, "history").split("<tbody>")[1].split("</tr>")[0]
+    assert "Mã liên kết" in first and SHOWN in first, first

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from bot.config import Settings, SettingsError
 from bot.db import session_scope
 from bot.domain.applicants import public_name
+from bot.domain.numbers import percent
 from bot.models import Apology, ApologyState
 from bot.reports.letter import text_of
 from bot.services.actions import Sender
@@ -126,8 +127,10 @@ def _letter_id(web: Web, code: str) -> int:
     ("Trường THPT Ngô Quyền", "Trường THPT Ngô Quyền"),
     ("Công ty X (người nộp: Nguyễn Văn An)", "Công ty X"),
     ("Hộ kinh doanh Lê Thị Hoa", "Hộ kinh doanh Lê T. H."),
-    ("", ""),
-    ("   ", ""),
+    ("", "(không rõ tên)"),
+    ("   ", "(không rõ tên)"),
+    ("=1+1", "(không rõ tên)"),  # nothing to shorten: not "…Sở Y tế , nộp ngày"
+    ("012345678901", "(không rõ tên)"),  # an id number is not published
 ])  # fmt: skip
 def test_public_name_keeps_the_family_name_and_the_initials(name: str, shown: str) -> None:
     assert public_name(name) == shown
@@ -311,6 +314,15 @@ async def test_the_public_page_needs_no_sign_in_and_shortens_names(story: Web) -
     assert "set-cookie" not in page.headers
     records = _rows(page.text, "records")
     assert any(r.startswith("Sở Y tế") for r in records)
+    # Shares with a decimal comma, as Vietnamese writes them: "66,7%", never "66.7%".
+    assert all(re.search(r"\d+,\d%|–", r) and not re.search(r"\d\.\d%", r) for r in records)
+
+
+@pytest.mark.parametrize(("share", "shown"), [
+    (2 / 3, "66,7%"), (1 / 6, "16,7%"), (0.0, "0,0%"), (1.0, "100,0%"), (None, "–"),
+])  # fmt: skip
+def test_a_share_is_written_with_a_decimal_comma(share: float | None, shown: str) -> None:
+    assert percent(share) == shown
 
 
 async def test_the_public_page_lists_the_letters_of_the_period(story: Web) -> None:

@@ -609,3 +609,18 @@ async def test_the_province_overview_counts_the_files_late_today(web: Web) -> No
     after = re.search(r'id="late-now">[^<]*<a href="/ho-so\?xem=tre-han">(\d+)</a>',
                       (await web.client.get("/tong-quan")).text)  # fmt: skip
     assert after and int(after.group(1)) == int(before.group(1)) + 1
+
+
+async def test_an_address_no_page_takes_keeps_the_menu_and_who_is_signed_in(web: Web) -> None:
+    """/quan-tri/chat/ma/-1/thu-hoi (no route: an id is a number) is a 404 like a page's
+    own: the menu and the sign-out button stay; signed out, the plain 404."""
+    plain = await web.client.get("/quan-tri/chat/ma/-1/thu-hoi")
+    assert plain.status_code == 404 and "Đăng xuất" not in plain.text
+    await signed_in(web, ADMIN)
+    for path in ("/quan-tri/chat/ma/-1/thu-hoi", "/khong-co"):
+        missing = await web.client.get(path)
+        assert missing.status_code == 404 and "Không có trang này" in missing.text
+        assert '<nav aria-label="Chính">' in missing.text and "Đăng xuất" in missing.text
+        assert 'href="/tong-quan"' in missing.text
+    refused = await web.client.post("/quan-tri/chat/ma/-1/thu-hoi", data={})
+    assert refused.status_code in (404, 405) and "Đăng xuất" in refused.text

@@ -65,7 +65,7 @@ from bot.channels.limits import Queued, SendLimiter, SlotMissed, TelegramLimiter
 from bot.channels.telegram_inbox import InboxProcessor, InboxQueue
 from bot.config import Settings
 from bot.db import OUTAGE, session_scope
-from bot.handlers.core import Incoming, handle_button, handle_message
+from bot.handlers.core import Incoming, failure_answer, handle_button, handle_message
 from bot.metrics import REPLIES_HANDLED
 from bot.render import TELEGRAM_LIMIT, answer
 from bot.scheduler.dispatcher import worker_id
@@ -391,7 +391,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=error)
     if not isinstance(update, Update):
         return
-    text = answer("failed")
+    text = failure_answer(error) if error is not None else answer("failed")
     if update.callback_query is not None:
         acknowledged = False
         with contextlib.suppress(TelegramError):  # already answered before the failure?

@@ -48,7 +48,7 @@ from bot.config import Settings
 from bot.db import OUTAGE, session_scope, until_answered
 from bot.domain.mentions import mention_commands
 from bot.domain.numbers import thousands
-from bot.handlers.core import Incoming, handle_message, handle_no_text
+from bot.handlers.core import Incoming, failure_answer, handle_message, handle_no_text
 from bot.metrics import REPLIES_HANDLED
 from bot.render import ZALO_LIMIT, ZALO_TEXT_MAX, answer, utf16_length
 from bot.scheduler.dispatcher import worker_id
@@ -315,7 +315,7 @@ async def handle_update(
     except Exception as exc:  # one bad update must not stop the others: the sender hears of it
         if not OUTAGE.failed(exc, "handling a Zalo message"):
             log.exception("zalo: update from %s failed", sender.chat_key)
-        answers = [Answer(answer("failed"))]
+        answers = [Answer(failure_answer(exc))]
     else:
         REPLIES_HANDLED.labels("zalo", "message").inc()
     channel = ZaloChannel(client)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.app import clock, clock_from, run, tick_once
@@ -36,14 +37,14 @@ from bot.cli.common import (
     within,
 )
 from bot.cli.run_lock import sole_run
-from bot.db import session_scope
+from bot.db import busy, session_scope
 from bot.domain.calendar import VIETNAM
 from bot.domain.when import moment_in
-from bot.handlers.core import Incoming, handle_message
+from bot.handlers.core import Incoming, failure_answer, handle_message
 from bot.logs import PrintedAsRecords, configure_logging, json_logs
 from bot.models import Agency, ChatRole
 from bot.render import vn_date
-from bot.services.actions import Sender
+from bot.services.actions import Answer, Sender
 from bot.services.agency_changes import former_agency
 from bot.services.assignments import Actor
 from bot.services.binding import (
@@ -272,14 +273,19 @@ def console_cmd(
         # that neither replies to it nor names it is left alone.
         sender = Sender("console", chat_key, "console-user", "Cán bộ (console)", private=True,
                         chat_title=f"{title} {name}")  # fmt: skip
-        with session_scope(engine) as session:
-            answers = handle_message(
-                session,
-                Incoming(sender, text),
-                now(),
-                load_calendar(session, settings.hours),
-                settings.apology,
-            )
+        try:
+            with session_scope(engine) as session:
+                answers = handle_message(
+                    session,
+                    Incoming(sender, text),
+                    now(),
+                    load_calendar(session, settings.hours),
+                    settings.apology,
+                )
+        except OperationalError as exc:  # as a chat hears it; the console goes on
+            if not busy(exc):
+                raise
+            answers = [Answer(failure_answer(exc))]
         for item in answers:
             out.print(f"🤖 {plain(item.html)}", markup=False, highlight=False)
     engine.dispose()

@@ -36,7 +36,7 @@ from typer.core import TyperGroup
 
 from bot.app import clock
 from bot.config import Settings, SettingsError, read_env_file
-from bot.db import make_engine, session_scope, upgrade
+from bot.db import make_engine, scratch_session, session_scope, upgrade
 from bot.db_problems import missing_file, newer_schema, unknown_revision, unreachable_reason
 from bot.domain.when import read_moment
 from bot.importers.errors import ImportFailed
@@ -356,11 +356,12 @@ def _json_requested() -> bool:
 
 
 @contextmanager
-def import_transaction(engine: Engine) -> Iterator[Session]:
+def import_transaction(engine: Engine, *, dry_run: bool = False) -> Iterator[Session]:
     """One import, one transaction: a bad file writes nothing, and its errors are printed
-    by file and line before the command exits with 1."""
+    by file and line before the command exits with 1. A ``dry_run`` works on a scratch
+    copy (:func:`bot.db.scratch_session`): it holds no lock the running bot waits for."""
     try:
-        with session_scope(engine) as session:
+        with scratch_session(engine) if dry_run else session_scope(engine) as session:
             yield session
     except (ImportFailed, FileProblem) as exc:
         _print_import_errors(exc)

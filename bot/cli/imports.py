@@ -49,7 +49,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước, kh�
 def import_agencies_cmd(file: File, dry_run: DryRun = False) -> None:
     """Nhập danh mục cơ quan (Mã, Tên cơ quan, Loại, Cơ quan cấp trên, Tên gọi khác)."""
     settings = load_settings()
-    with import_transaction(migrated_engine(settings, creates=True)) as session:
+    with import_transaction(migrated_engine(settings, creates=True), dry_run=dry_run) as session:
         report = run_import(session, Kind.AGENCIES, file, settings=settings, on=clock().date(),
                             dry_run=dry_run)  # fmt: skip
     out.print(summary(report, dry_run=dry_run), highlight=False)
@@ -117,7 +117,10 @@ def import_tasks_cmd(
     )
     settings = load_settings()
     engine = migrated_engine(settings, creates=True)
-    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+    with (
+        import_transaction(engine, dry_run=dry_run) as session,
+        Progress(console=err, transient=True) as bar,
+    ):
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
         report = run_import(
             session, Kind.TASKS, file, settings=settings, on=clock().date(), dry_run=dry_run,
@@ -254,7 +257,10 @@ def import_files_cmd(file: File, dry_run: DryRun = False) -> None:
     """Nhập hồ sơ TTHC từ tệp xuất của phần mềm một cửa (CSV/XLSX); nhập lại hằng ngày để cập nhật."""
     settings = load_settings()
     engine = migrated_engine(settings, creates=True)
-    with import_transaction(engine) as session, Progress(console=err, transient=True) as bar:
+    with (
+        import_transaction(engine, dry_run=dry_run) as session,
+        Progress(console=err, transient=True) as bar,
+    ):
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
         report = run_import(session, Kind.FILES, file, settings=settings, on=clock().date(),
                             dry_run=dry_run, progress=lambda done, _: bar.update(job, completed=done))  # fmt: skip

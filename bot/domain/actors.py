@@ -13,6 +13,12 @@ _SYSTEMS = {"seed": "dữ liệu mẫu", "cli:admin": "quản trị viên (dòng
             "cli": "quản trị viên (dòng lệnh)"}  # fmt: skip
 
 
+def channel_label(channel: str) -> str:
+    """A chat's channel as people call it: "telegram" → "Telegram", "console" → "chat
+    thử"; any other as it is."""
+    return _CHANNELS.get(channel, channel)
+
+
 def actor_label(who: str) -> str:
     """An audit trail's actor (``Actor.who``) as people read it: "web:console:701 (Lê Văn
     Cường)" → "Lê Văn Cường (web)", "telegram:123 (Tên)" → "Tên (Telegram)",

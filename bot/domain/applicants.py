@@ -40,17 +40,23 @@ _ADDRESS = ("ong/ba", "ong", "ba", "anh", "chi")
 _REMARK = re.compile(r"\s*[(,;]|\s+-\s+")
 
 
+NO_NAME = "(không rõ tên)"  # in a sentence: "Sở Y tế – (không rõ tên), nộp ngày 02/01/2025"
+
+
 def public_name(name: str) -> str:
     """``name`` as a published list shows it: a person's family name and the initials of
     the others ("Nguyễn Văn An" → "Nguyễn V. A.", "Ông Trần Minh" → "Ông Trần M.", a
     single word "An" → "A."), an organisation's whole ("Công ty TNHH Minh Phát"), a
     household business with its person shortened ("Hộ kinh doanh Lê Thị Hoa" → "Hộ kinh
     doanh Lê T. H."). A remark after the name (in brackets, after a comma, semicolon or
-    " - ") is dropped: it may name another person ("Công ty X (người nộp: …)"). "" for a
-    blank name."""
+    " - ") is dropped: it may name another person ("Công ty X (người nộp: …)").
+    :data:`NO_NAME` for a name with no letter to show (blank, "=1+1", an id number, which
+    is not published)."""
     text = _REMARK.split(" ".join(name.split()), maxsplit=1)[0]
     folded = fold(text)
-    if not text or folded.startswith(_ORGANISATIONS):
+    if not any(c.isalpha() for c in text):
+        return NO_NAME
+    if folded.startswith(_ORGANISATIONS):
         return text
     for lead in _NAMED_AFTER_A_PERSON:
         if folded.startswith(lead + " "):

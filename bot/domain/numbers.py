@@ -42,3 +42,12 @@ def thousands(number: int) -> str:
     """ "3.000": Vietnamese writes thousands with a dot. Here, with no import beyond the
     standard library, so that the chart workers write their counts as the messages do."""
     return f"{number:,}".replace(",", ".")
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share (0.667) as Vietnamese writes its percentage: "66,7%", a decimal comma and
+    a dot in thousands; "–" for none (no files to count)."""
+    if share is None:
+        return "–"
+    text = f"{share * 100:,.{digits}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "%"

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.config import ApologySettings
+from bot.db import busy
 from bot.domain.calendar import WorkCalendar
 from bot.domain.mentions import strip_mentions
 from bot.domain.numbers import parse_id
@@ -178,8 +179,15 @@ _OUTCOMES = {
                 "apology_refused", "apology_not_open", "apology_pending",
                 "apology_second_move", "apology_refused_decision",
                 "apology_already_decided"},
-    "failed": {"failed", "part_failed", "step_failed"},
+    "failed": {"failed", "part_failed", "step_failed", "busy"},
 }  # fmt: skip
+
+
+def failure_answer(exc: BaseException) -> str:
+    """What a chat is answered when handling its message failed with ``exc``: the
+    database busy (another's long write) → to send again in a few minutes; anything else
+    → that dondoc failed. Never the error's own (English) words."""
+    return answer("busy") if busy(exc) else answer("failed")
 
 
 def outcome(answer_name: str) -> str:

@@ -38,7 +38,10 @@ _LABELS = {"kind": "loại", "aliases": "tên gọi khác",
 
 
 # An agency's code is typed in chat commands and stands in the web view's addresses.
-CODE_SHAPE = re.compile(r"[\w.\-]+")
+# A code is in chat commands and in the web view's addresses (/co-quan/<code>): letters,
+# digits and - _ . only, and not dots alone, which a browser reads as "this folder" or "the
+# one above" (/co-quan/.. opens Tổng quan).
+CODE_SHAPE = re.compile(r"(?!\.+$)[\w.\-]+")
 
 
 def slug(name: str) -> str:
@@ -130,7 +133,8 @@ def import_agencies(session: Session, path: Path) -> AgencyImportReport:
             continue
         if not CODE_SHAPE.fullmatch(cells["code"]):
             errors.append(RowError(row.line, f"mã “{cells['code']}” chỉ được gồm chữ, số và các "
-                                             "dấu - _ . (không có dấu cách, / ? # %): mã nằm "
+                                             "dấu - _ . (không có dấu cách, / ? # %; không "
+                                             "chỉ gồm dấu chấm): mã nằm "
                                              "trong lệnh chat và địa chỉ trang web"))  # fmt: skip
             continue
         if cells["code"] in seen:

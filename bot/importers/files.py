@@ -77,9 +77,10 @@ def parse_moment(text: str, cal: WorkCalendar) -> datetime | None:
 
 def import_files(
     session: Session, path: Path, *, cal: WorkCalendar, settings: FileSettings, on: date,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, at: datetime | None = None,
 ) -> FileImportReport:  # fmt: skip
     """Import ``path`` in the caller's transaction; raises ImportFailed listing bad rows.
+    ``at``: when the files are stamped as imported (UTC; now by default).
 
     ``on`` is the import's day (Vietnam's calendar): a file still open whose agency no
     longer exists that day goes to its successor (one; after a split or a dissolution
@@ -102,7 +103,7 @@ def import_files(
     )
     report = FileImportReport()
     errors: list[RowError] = []
-    writer = _Writer(session.connection(), moved, report, utcnow(), holders)
+    writer = _Writer(session.connection(), moved, report, at or utcnow(), holders)
     reader = _Reader(header, header_cells, holders, cal, settings, writer)
     batch: list[_Record] = []
     for record in reader.records(rows, errors):
@@ -153,9 +154,10 @@ class _Holders:
                 self.read[cell] = "!thiếu đơn vị xử lý"
             else:
                 hint = matched.unknown[0].describe() if matched.unknown else f"“{cell}”"
+                # Read by an admin at the command line and on the web alike: no command named.
                 self.read[cell] = (f"!đơn vị xử lý {hint} không có trong danh mục (thêm cơ quan, "
-                                   "hoặc tên này vào cột “Tên gọi khác” của cơ quan đúng, rồi "
-                                   "chạy “dondoc import agencies”)")  # fmt: skip
+                                   "hoặc tên này vào cột “Tên gọi khác” của cơ quan đúng, trong "
+                                   "tệp Danh mục cơ quan, rồi nạp lại danh mục đó)")  # fmt: skip
         return self.read[cell]
 
     def still_holds(self, holder_id: int, named_id: int) -> bool:

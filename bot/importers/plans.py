@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.domain.agencies import Match, Registry, assign
 from bot.domain.agency_history import History, Mapped, Registered, Rerouted, Routed, route
 from bot.domain.deadlines import DEADLINE_COLUMNS, Done, Unspecified, from_record, to_columns
+from bot.domain.numbers import thousands
 from bot.domain.text import key
 from bot.importers.errors import ImportFailed
 from bot.importers.file_kinds import check_plan_file
@@ -32,7 +33,7 @@ from bot.importers.issue_dates import ISSUE_DATE
 from bot.importers.pdf import read_pdf
 from bot.importers.plan_tables import DocumentPlan, PlanTable
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
-from bot.importers.tabular import FileProblem, read_rows
+from bot.importers.tabular import FileProblem, Row, read_rows
 from bot.importers.task_matching import Held, match_tasks
 from bot.importers.word import WORD, read_document
 from bot.models import (
@@ -224,6 +225,7 @@ def import_plan(
     progress: Progress | None = None,
     actor: str | None = None,
     source: str | None = None,
+    at: datetime | None = None,
 ) -> PlanImportReport:
     """Import ``path`` (CSV, XLSX, Word .docx, .doc where LibreOffice converts it, or a PDF
     with a text layer) into the session's transaction. Raises ImportFailed on any bad row
@@ -241,12 +243,14 @@ def import_plan(
 
     ``actor``: who imports, in the audit trail (``import:<file name>`` by default; the web
     view's admin, "web:telegram:123 (Name)"); ``source``: the plan's source (the path by
-    default; the uploaded file's name on the web).
+    default; the uploaded file's name on the web); ``at``: the moment in the audit trail
+    (UTC; now by default; the web view's clock, which ``dondoc web --at`` moves).
     """
     word = _read_document(path)
     if word:
         word.name_leads(lambda name: a.name if (a := find_agency(session, name)) else None)
     rows = word.rows if word else read_rows(path, "tasks")
+    _check_size(path, rows)
     registry, ids = load_registry(session)
     history = load_history(session)
     header_meta, meta_errors = (word.meta, list(word.errors)) if word else read_meta(rows)
@@ -321,6 +325,7 @@ def import_plan(
     ):
         held_parts.setdefault(part.task_id, {})[part.agency_id] = part
     who = actor or f"import:{path.name}"
+    stamped = at or utcnow()
     for done, row in enumerate(parsed.tasks, start=1):
         assert row.deadline is not None and row.lead is not None and row.coordinate is not None
         values: dict[str, Any] = {
@@ -389,7 +394,7 @@ def import_plan(
         done = isinstance(row.deadline, Done) and values["deadline_kind"] == Done.kind
         led = _sync_assignments(
             session, task, parts, values["due_on"], changed, who, report, former, done,
-            held_parts.pop(task.id, {}),
+            held_parts.pop(task.id, {}), stamped,
         )  # fmt: skip
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
             report.unspecified.append(
@@ -559,6 +564,24 @@ def _read_mapping(
     return mapped
 
 
+# A province's plans have at most a few thousand tasks (the largest seen, a year's plan of
+# a province, about 1,500). A table ten times longer is another kind of file (an export,
+# a list of files), and its import would take minutes of the database (about 5 ms a row).
+MOST_PLAN_ROWS = 10_000
+
+
+def _check_size(path: Path, rows: Sequence[Row]) -> None:
+    """Raise FileProblem for a plan of more than :data:`MOST_PLAN_ROWS` rows that hold a
+    value (the header's and the table's), before anything is matched or written."""
+    count = sum(1 for r in rows if not r.is_blank())
+    if count > MOST_PLAN_ROWS:
+        raise FileProblem(
+            path, f"tệp có {thousands(count)} dòng, quá giới hạn {thousands(MOST_PLAN_ROWS)} "
+            "dòng của một kế hoạch: đây có phải tệp kế hoạch không? Một kế hoạch lớn hơn "
+            "thì chia thành nhiều tệp (mỗi tệp một số kế hoạch riêng)",
+        )  # fmt: skip
+
+
 def _read_document(path: Path) -> DocumentPlan | None:
     """The plan document in ``path`` read (Word or PDF); None for a CSV or XLSX table."""
     check_plan_file(path)
@@ -636,6 +659,7 @@ def _sync_assignments(
     former: set[int],
     done: bool = False,
     current: dict[int, Assignment] | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Each agency's part of ``task``, created, updated or cancelled to match the plan;
     True when the task has a lead part that is not cancelled (the test of ``dondoc
@@ -645,10 +669,11 @@ def _sync_assignments(
     longer exist on the import's day), is history: left as it is. ``done``: the plan's
     deadline cell says the work is done, so open parts are closed. ``current``: the
     task's parts by agency id, as read with the plan's (none for a new task). New parts
-    are written with one flush for the task, then their history.
+    are written with one flush for the task, then their history, stamped ``now`` (UTC;
+    the real clock by default).
     """
     current = dict(current or {})
-    now = utcnow()
+    now = now or utcnow()
     who = Actor(actor)
     assert task.id is not None
     led = False

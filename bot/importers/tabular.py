@@ -96,6 +96,39 @@ def _check_path(path: Path) -> None:
         raise FileProblem(
             path, f"không đọc được loại tệp {suffix or '(không đuôi)'}: dùng .csv hoặc .xlsx"
         )
+    if suffix in _EXCEL:
+        check_unzipped(path)
+
+
+# An .xlsx or .docx is a zip of XML. A sheet of 170,000 rows of a one-stop export is
+# about 100 MB of XML (:data:`_CALAMINE_MOST`), 5 to 20 times its zipped size; a "zip
+# bomb" (a cell of 300 MB of one repeated letter in a file of 300 KB) would have the
+# readers parse it for minutes and gigabytes of memory. Refused from the zip's own
+# directory, before anything is unzipped.
+MOST_UNZIPPED = 400 * 1024 * 1024  # bytes of all the members, unzipped
+MOST_RATIO = 100  # unzipped/zipped of one member larger than :data:`_RATIO_FROM`
+_RATIO_FROM = 10 * 1024 * 1024
+
+
+def check_unzipped(path: Path) -> None:
+    """Raise FileProblem when the zip (an .xlsx, a .docx) in ``path`` would unzip to more
+    than :data:`MOST_UNZIPPED` bytes, or holds a member over 10 MB unzipped that is more
+    than :data:`MOST_RATIO` times its zipped size. A file that is no zip is left to the
+    readers to say."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return
+    total = sum(m.file_size for m in members)
+    swollen = any(m.file_size > _RATIO_FROM and m.file_size > MOST_RATIO * max(m.compress_size, 1)
+                  for m in members)  # fmt: skip
+    if total > MOST_UNZIPPED or swollen:
+        raise FileProblem(
+            path, f"nội dung tệp khi giải nén lớn bất thường ({total // (1024 * 1024)} MB "
+            f"từ tệp {max(1, path.stat().st_size // 1024)} KB): không đọc tệp này; hãy mở "
+            "bằng Excel hoặc Word, kiểm tra rồi lưu lại thành tệp mới",
+        )  # fmt: skip
 
 
 def decode(path: Path, data: bytes) -> str:

@@ -37,7 +37,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader, find_header
-from bot.importers.tabular import FileProblem
+from bot.importers.tabular import FileProblem, check_unzipped
 
 WORD = {".docx", ".doc"}
 _NO_LIBREOFFICE = (
@@ -84,6 +84,7 @@ def read_word(path: Path) -> DocumentPlan:
         raise FileProblem(path, "đây là một thư mục, không phải tệp: ghi đường dẫn đến tệp")
     if not path.is_file():
         raise FileProblem(path, "không tìm thấy tệp")
+    check_unzipped(path)
     try:
         document = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):

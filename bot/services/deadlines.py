@@ -99,10 +99,11 @@ def set_deadline(
     ).all()
     for p in parts:
         note = f"quản trị viên đặt thời hạn: “{text.strip()}”"
+        # One change, one row: "Thời hạn: Chưa xác định (…) → Hạn 30/06/2025" says the new
+        # date too; a second row for the part's date ("Hạn: – → 30/06/2025") only doubled it.
         record_change(session, p, actor, at, "deadline", old.describe(), deadline.describe(), note)
         new_due = p.extended_to or task.due_on
         if new_due != p.due_on:
-            record_change(session, p, actor, at, "due_on", p.due_on, new_due, note)
             p.due_on = new_due
             moved += 1
         p.check_on = CHECK_NOW

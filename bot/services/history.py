@@ -67,14 +67,16 @@ def _shown(field: str, value: str | None) -> str:
 
 def agency_history(session: Session, agency_id: int, *, limit: int = 100) -> list[Change]:
     """The last ``limit`` changes to the parts of the agency ``agency_id`` (lead or
-    coordinating), newest first."""
+    coordinating), the last recorded first. By the order they were written, not by their
+    time: a site whose clock was set back (``dondoc web --at``, a demo) would show its
+    changes under older ones stamped later, and past the list's end."""
     rows = session.exec(
         select(StatusUpdate, Task.key, Task.text, Plan.number)
         .join(Assignment, col(StatusUpdate.assignment_id) == col(Assignment.id))
         .join(Task, col(Assignment.task_id) == col(Task.id))
         .join(Plan, col(Task.plan_id) == col(Plan.id))
         .where(Assignment.agency_id == agency_id)
-        .order_by(col(StatusUpdate.at).desc(), col(StatusUpdate.id).desc())
+        .order_by(col(StatusUpdate.id).desc())
         .limit(limit)
     ).all()
     return [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -75,39 +75,41 @@ class PlanOptions:
 def run_import(
     session: Session, kind: Kind, path: Path, *, settings: Settings, on: date,
     actor: str | None = None, source: str | None = None, plan: PlanOptions | None = None,
-    dry_run: bool = False, progress: Progress | None = None,
+    dry_run: bool = False, progress: Progress | None = None, at: datetime | None = None,
 ) -> Report:  # fmt: skip
     """Import ``path`` as ``kind`` in the session's transaction; ``on`` is the import's
     day (Vietnam's calendar). ``actor`` and ``source`` name who imported a plan and from
     where, in the audit trail and on the plan (by default ``import:<file name>`` and the
     path). ``dry_run``: the same import, rolled back (a savepoint), so nothing is written.
+    ``at``: the moment in the audit trail (UTC; now by default; the web view's clock).
 
     Raises :class:`ImportFailed` (bad rows, nothing written) or :class:`FileProblem` (a
     file that cannot be read at all).
     """
     if not dry_run:
-        return _run(session, kind, path, settings, on, actor, source, plan, progress)
+        return _run(session, kind, path, settings, on, actor, source, plan, progress, at)
     savepoint = session.begin_nested()
     try:
-        return _run(session, kind, path, settings, on, actor, source, plan, progress)
+        return _run(session, kind, path, settings, on, actor, source, plan, progress, at)
     finally:
         savepoint.rollback()  # a preview writes nothing
 
 
 def _run(
     session: Session, kind: Kind, path: Path, settings: Settings, on: date, actor: str | None,
-    source: str | None, plan: PlanOptions | None, progress: Progress | None,
+    source: str | None, plan: PlanOptions | None, progress: Progress | None, at: datetime | None,
 ) -> Report:  # fmt: skip
     if kind is Kind.AGENCIES:
         return import_agencies(session, path)
     if kind is Kind.FILES:
         return import_files(session, path, cal=load_calendar(session, settings.hours),
                             settings=settings.files, on=on,
-                            progress=(lambda done: progress(done, None)) if progress else None)  # fmt: skip
+                            progress=(lambda done: progress(done, None)) if progress else None,
+                            at=at)  # fmt: skip
     options = plan or PlanOptions()
     return import_plan(
         session, path, meta=options.meta, default_lead=options.lead, settings=settings, on=on,
-        mapping=options.mapping, progress=progress, actor=actor, source=source,
+        mapping=options.mapping, progress=progress, actor=actor, source=source, at=at,
     )  # fmt: skip
 
 

@@ -30,11 +30,12 @@ def record_setting(
 
 
 def setting_changes(session: Session, *subjects: str, limit: int = 50) -> list[SettingChange]:
-    """The last ``limit`` changes of these ``subjects``, newest first."""
+    """The last ``limit`` changes of these ``subjects``, the last recorded first (by the
+    order written, not their time: see :func:`bot.services.history.agency_history`)."""
     rows = session.exec(
         select(SettingChange)
         .where(col(SettingChange.subject).in_(subjects))
-        .order_by(col(SettingChange.at).desc(), col(SettingChange.id).desc())
+        .order_by(col(SettingChange.id).desc())
         .limit(limit)
     ).all()
     return list(rows)

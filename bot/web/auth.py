@@ -32,6 +32,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -39,7 +40,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.db import session_scope
+from bot.db import busy, session_scope
 from bot.domain.calendar import WorkCalendar
 from bot.models import Agency, Chat, ChatRole
 from bot.services.assignments import Actor
@@ -217,6 +218,9 @@ class Page:
 
 
 PageBody = Callable[[Page], "Response | Awaitable[Response]"]
+# What a page answers when the database stays locked past its busy timeout (a long import
+# writing): the same words as a chat hears (templates/answers.html.j2, busy).
+BUSY = "Hệ thống đang bận xử lý dữ liệu, đề nghị gửi lại sau ít phút."
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -257,9 +261,15 @@ def page(
                     files = {k: Upload(v.filename or "", await v.read())
                              for k, v in read.items() if isinstance(v, UploadFile)}  # fmt: skip
                 await read.close()
-            result = await run_in_threadpool(
-                _run, body, request, site, allowed, signed_in, form, files
-            )
+            try:
+                result = await run_in_threadpool(
+                    _run, body, request, site, allowed, signed_in, form, files
+                )
+            except OperationalError as exc:  # another's long write: not a fault to show
+                if not busy(exc):
+                    raise
+                log.warning("web: database busy on %s %s", request.method, request.url.path)
+                return message(request, 503, "Hệ thống đang bận", BUSY, None)
             if inspect.isawaitable(result):
                 result = await result
             assert isinstance(result, Response)

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -31,7 +33,7 @@ from bot.render import TEMPLATES
 from bot.services.web_access import SIGN_IN_PATH, publish
 from bot.services.web_sessions import SESSION_TTL
 from bot.web import auth
-from bot.web.auth import WHERE_WEB, Page, Site, page
+from bot.web.auth import WHERE_WEB, Page, Site, Viewer, page
 from bot.web.pages import (
     admin,
     admin_calendar,
@@ -80,7 +82,19 @@ async def _error(request: Request, exc: Exception) -> Response:
         404: ("Không tìm thấy", "Không có trang này."),
         405: ("Không được phép", "Trang này không nhận yêu cầu như vậy."),
     }.get(code, ("Có lỗi", "Đã có lỗi xảy ra. Hãy thử lại sau."))
-    return message(request, code, title, text, None)
+    # An address no route takes (/quan-tri/chat/ma/-1/thu-hoi) keeps the menu and who is
+    # signed in, as a page's own 404 does; not for a 500, whose cause may be the database.
+    viewer = await run_in_threadpool(_viewer, request) if code in (404, 405) else None
+    return message(request, code, title, text, viewer)
+
+
+def _viewer(request: Request) -> Viewer | None:
+    """The signed-in viewer of a request no page took, or None."""
+    if "session" not in request.scope:
+        return None
+    site: Site = request.app.state.site
+    with Session(site.engine) as db:
+        return auth.current_viewer(request, db, site.clock())
 
 
 def _unprotected(routes: list[BaseRoute]) -> list[str]:

@@ -14,6 +14,7 @@ from sqlmodel import select
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.domain.actors import channel_label
 from bot.domain.calendar import VIETNAM
 from bot.models import Agency, Chat, ChatRole
 from bot.services.binding import (
@@ -22,6 +23,7 @@ from bot.services.binding import (
     LINK_HOURS_MAX,
     BindingRefused,
     Issued,
+    LinkedChat,
     codable_agencies,
     issue_link_code,
     last_admin_chat,
@@ -150,8 +152,9 @@ def _show(
     status: int = 200,
 ) -> Response:  # fmt: skip
     today = p.cal.local(p.now).date()
+    chats = linked_chats(p.db, unbound=True)
     context: dict[str, Any] = {
-        "chats": linked_chats(p.db, unbound=True),
+        "chats": chats, "chat_names": _chat_names(chats),
         "codes": link_codes(p.db, since=p.now - CODES_SHOWN), "now": p.now,
         "agencies": codable_agencies(p.db, today), "roles": list(ChatRole),
         "form": form or {"vai_tro": ChatRole.GROUP.value,
@@ -162,6 +165,13 @@ def _show(
         "notice": notice, "error": error, "me": p.me.chat_id,
     }  # fmt: skip
     return p.render("admin_chats.html.j2", status=status, **context)
+
+
+def _chat_names(chats: list[LinkedChat]) -> dict[str, str]:
+    """Each chat's key in the settings' audit trail ("console:thu-truong:so-y-te") → the
+    chat as people know it: "“Thủ trưởng Sở Y tế” (Thủ trưởng cơ quan, chat thử)"."""
+    return {f"{c.channel}:{c.chat_key}": f"“{c.title or c.chat_key}” "
+            f"({ChatRole(c.role).label}, {channel_label(c.channel)})" for c in chats}  # fmt: skip
 
 
 ROUTES = [

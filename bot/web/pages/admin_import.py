@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.db import busy, scratch_session
 from bot.domain.calendar import VIETNAM
 from bot.domain.deadlines import YEARS
 from bot.domain.when import read_moment
@@ -71,6 +73,8 @@ _ON_THE_FORM = [
     (re.compile(r"--number\b"), "ô “Số kế hoạch”"),
     (re.compile(r"--date\b"), "ô “Ngày ban hành”"),
     (re.compile(r"--year\b"), "ô “Năm của kế hoạch”"),
+    (re.compile(r"rồi nạp lại danh mục đó"),
+     "rồi tải tệp Danh mục cơ quan lên ở trang này (loại “Danh mục cơ quan”)"),
 ]  # fmt: skip
 
 
@@ -106,9 +110,15 @@ def preview(p: Page) -> Response:
         kind, filename, content, options = _read_upload(p)
     except _Refused as refused:
         return _form(p, status=refused.status, refused=refused.text)
+    # The page's transaction holds SQLite's write lock from its start: ended here, before
+    # the dry run (seconds to a minute for thousands of rows), so that sign-ins, chat
+    # messages and other uploads are not kept waiting; the upload is kept after it, in a
+    # new transaction of a few milliseconds. The dry run writes to a scratch copy.
+    on = p.cal.local(p.now).date()  # read before: p.db would begin a transaction again
+    p.db.commit()
     try:
-        with uploads.as_file(filename, content) as path:
-            report = _import(p, kind, path, options, dry_run=True, source=filename)
+        with uploads.as_file(filename, content) as path, scratch_session(p.site.engine) as db:
+            report = _import(p, db, kind, path, options, on=on, dry_run=True, source=filename)
     except _Refused as refused:
         return _form(p, status=refused.status, refused=refused.text)
     except (ImportFailed, FileProblem) as failed:
@@ -162,7 +172,8 @@ def confirm(p: Page) -> Response:
             savepoint.rollback()
             return _already(p, upload)
         with uploads.as_file(upload.filename, content) as path:
-            report = _import(p, kind, path, upload.options, dry_run=False, source=upload.filename)
+            report = _import(p, p.db, kind, path, upload.options, on=p.cal.local(p.now).date(),
+                             dry_run=False, source=upload.filename)  # fmt: skip
     except (ImportFailed, FileProblem, _Refused) as failed:
         savepoint.rollback()
         found = (problems(failed) if not isinstance(failed, _Refused)
@@ -249,9 +260,10 @@ def _plan_options(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _import(
-    p: Page, kind: Kind, path: Path, options: dict[str, Any], *, dry_run: bool, source: str
-) -> Report:
-    """The import (or its dry run) of ``path`` in the page's transaction, by the admin.
+    p: Page, db: Session, kind: Kind, path: Path, options: dict[str, Any], *, on: date,
+    dry_run: bool, source: str,
+) -> Report:  # fmt: skip
+    """The import (or its dry run) of ``path`` in ``db``'s transaction, by the admin.
     A reader's unexpected failure is logged and answered as :class:`_Refused`."""
     issued = options.get("issued")
     plan = PlanOptions(
@@ -260,11 +272,14 @@ def _import(
         options.get("lead", ""), tuple(options.get("map", ())),
     )  # fmt: skip
     try:
-        return run_import(p.db, kind, path, settings=p.site.settings, on=p.cal.local(p.now).date(),
-                          actor=p.me.actor.who, source=f"web:{source}", plan=plan, dry_run=dry_run)  # fmt: skip
+        return run_import(db, kind, path, settings=p.site.settings, on=on,
+                          actor=p.me.actor.who, source=f"web:{source}", plan=plan, dry_run=dry_run,
+                          at=p.now)  # fmt: skip
     except (ImportFailed, FileProblem):
         raise
-    except Exception:
+    except Exception as exc:
+        if busy(exc):  # the database, not the file: answered 503 by bot.web.auth.page
+            raise
         log.exception("web import of %s (%s) failed", path.name, kind.value)
         raise _Refused(400, f"Không đọc được tệp “{path.name}”: tệp hỏng hoặc không đúng định "
                             f"dạng của “{kind.label}”. Hãy mở tệp kiểm tra rồi lưu lại.") from None  # fmt: skip
