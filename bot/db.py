@@ -180,8 +180,9 @@ def scratch_session(engine: Engine) -> Iterator[Session]:
     end, that holds no lock others wait for. On SQLite: a copy of the database in memory
     (SQLite's backup API, under a read snapshot that blocks no writer; memory and time
     as the database's size), since any write, even one rolled back, holds SQLite's one
-    write lock, and a dry run of thousands of rows writes for a minute or more. Elsewhere (PostgreSQL): a session of
-    its own, whose rows are locked only when updated, and only until its rollback."""
+    write lock, and a dry run of thousands of rows writes for a minute or more.
+    Elsewhere (PostgreSQL): a session of its own, whose rows are locked only when
+    updated, and only until its rollback."""
     if engine.dialect.name != "sqlite":
         with Session(engine, expire_on_commit=False) as session:
             try:
