@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import Select
 from bot.domain.agencies import AgencyEntry, Kind, Registry
 from bot.domain.deadlines import Unspecified
 from bot.domain.text import key
-from bot.models import NO_WORK, Agency, Assignment, Plan, Role, Status, Task
+from bot.models import NO_WORK, Agency, Assignment, Plan, Role, Status, Task, shown_key
 
 
 def parts_in_full() -> Select[Assignment, Task, Plan, Agency]:
@@ -116,7 +116,7 @@ def list_assignments(
         TaskLine(
             code=f"NV{part_id}",  # as bot.services.actions.code_of
             plan=number,
-            task_key=key,
+            task_key=shown_key(key),
             task=text,
             indicator=indicator,
             agency=agency_name,
@@ -145,7 +145,8 @@ class UnassignedTask:
 
 
 def list_unassigned(session: Session, *, plan: str | None = None) -> list[UnassignedTask]:
-    """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"."""
+    """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"; not those a
+    revised plan dropped."""
     led = (
         select(Assignment.task_id)
         .where(Assignment.role == Role.LEAD, col(Assignment.status).not_in(NO_WORK))
@@ -154,13 +155,14 @@ def list_unassigned(session: Session, *, plan: str | None = None) -> list[Unassi
     query = (
         select(Task, Plan)
         .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .where(col(Task.id).not_in(led))
+        .where(col(Task.id).not_in(led), col(Task.removed_in).is_(None))
         .order_by(col(Plan.number), col(Task.position))
     )
     if plan:
         query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
     return [
-        UnassignedTask(p.number, t.key, t.text, t.lead_text) for t, p in session.exec(query).all()
+        UnassignedTask(p.number, shown_key(t.key), t.text, t.lead_text)
+        for t, p in session.exec(query).all()
     ]
 
 
