@@ -703,7 +703,9 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
     top rule (``open_top``), or is empty and merged over several rows (no document leaves
     an empty merged box of its own). An empty box of one row under a box merged down to
     the page's end looks the same whether that box goes on or the cell is just empty: it
-    is left empty and marked (:attr:`GridRow.unsure`), for an admin to check."""
+    is left empty and marked (:attr:`GridRow.unsure`), for an admin to check: so is an
+    empty cell under any box of the page's last row (a box merged over two rows, one on
+    each page, shows as a box of one row on each)."""
     number = table.columns.get("number")
     values = dict(enumerate(last.values))
     carried: set[int] | None = None  # None: the first row not read yet
@@ -732,7 +734,9 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
             merged = below.continued if below is not None else set()
             if opens:
                 columns = boxes(open_top | merged, row)
-                for c in sorted(boxes(last.continued, row) - columns):
+                # Any box of the page's last row, not only one merged from rows above it:
+                # a box merged over two rows, one on each page, is one row on each.
+                for c in sorted(boxes(set(range(len(last.values))), row) - columns):
                     if c < len(row.values) and not row.values[c].strip():
                         row.unsure[c] = values[c]
             else:
