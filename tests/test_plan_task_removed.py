@@ -13,7 +13,14 @@ from sqlmodel import Session, col, select
 from bot.db import session_scope
 from bot.importers.plans import PlanImportReport, RemovedTask, import_plan
 from bot.models import Assignment, Role, Status, StatusUpdate, Task
-from bot.services.imports import Kind, PlanOptions, dropped_tasks, run_import, summary
+from bot.services.imports import (
+    Kind,
+    PlanOptions,
+    changed_tasks,
+    dropped_tasks,
+    run_import,
+    summary,
+)
 from bot.services.plan_view import PartFilter, parts
 from bot.services.register import list_assignments, list_unassigned
 from tests.province import IMPORT_DAY, SETTINGS
@@ -105,6 +112,8 @@ def test_a_task_removed_from_the_plan_has_its_open_parts_cancelled_and_back_reop
         back = import_plan(session, plan_csv(tmp_path, "v3.csv", V1), settings=SETTINGS,
                            on=IMPORT_DAY)  # fmt: skip
     assert back.tasks_restored == ["1"] and back.tasks_removed == []
+    assert changed_tasks(back) == [f"dòng {n + 5}: mục {n} → mục {n + 1} (chuyển vị trí, nội "
+                                   "dung không đổi)" for n in (1, 2)]  # fmt: skip
     assert dropped_tasks(back, dry_run=False)[0].startswith("1 nhiệm vụ đã bỏ khỏi kế hoạch nay")
     assert _parts(registry_engine, "Rà soát thủ tục hành chính") == {
         Role.LEAD: (Status.DONE, "1"), Role.COORDINATE: (Status.OPEN, "1")}  # fmt: skip

@@ -326,7 +326,9 @@ def import_plan(
     titles = {
         s.id: s.title for s in session.exec(select(Section).where(Section.plan_id == plan.id))
     }
-    was = {k: t.key for k, t in matched.items()}  # each matched task's key before
+    # Each matched task's key before, as users saw it: a dropped task back at its number
+    # has not moved.
+    was = {k: shown_key(t.key) for k, t in matched.items()}
     taken = {t.id for t in matched.values()}
     _free_moved_keys(session, held, {r.key for r in parsed.tasks}, matched)
     # Every part of the plan's tasks, read once (not one query, and one flush, per task).
