@@ -174,6 +174,20 @@ class Task(SQLModel, table=True):
     # it was set for (``deadline_set_for``), and drops it when the plan changes the cell.
     deadline_set_to: str | None = None
     deadline_set_for: str | None = None
+    # The file of the re-import whose plan no longer had the task (its open parts were
+    # cancelled then); None while the plan has it. A later import that has it clears it.
+    removed_in: str | None = None
+
+
+#: Between a task's key and its id in the key of a task a revised plan dropped whose STT
+#: another row now has ("PL1.1~228"): keys are unique in a plan. Never shown to a user.
+KEY_APART = "~"
+
+
+def shown_key(key: str) -> str:
+    """A task's key as the plan numbers it ("PL1.1"), for a user: without the "~id" that
+    keeps a dropped task's key apart from the row that took its STT ("PL1.1~228")."""
+    return key.partition(KEY_APART)[0] or key
 
 
 class Assignment(SQLModel, table=True):

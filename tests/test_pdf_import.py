@@ -382,6 +382,59 @@ def test_an_empty_cell_at_a_page_top_under_a_merged_box_is_left_empty_and_said(
     assert [report.where(u.line) for u in report.unspecified] == ["Bảng 1, dòng 5 (trang 2)"]
 
 
+def test_an_empty_cell_at_a_page_top_under_a_box_of_one_row_is_said_too(tmp_path: Path) -> None:
+    """A box merged over two rows, the last of a page and the first of the next, prints
+    as a box of one row on each page (vm12.pdf's task 27, vm10.pdf's row 79): its empty
+    cells at the new page's top are left empty and said, as under a box of several rows.
+    (No word longer than the header's, so that both parts are printed alike.)"""
+    header = ["STT", "Nhiệm vụ cụ thể", "Thời gian hoàn thành", "Cơ quan chủ trì", "Phối hợp"]
+    document = PlanPdf()
+    document.header_block(["SỞ NỘI VỤ"], "9/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    pages = ([["1", "Việc số 1", "Quý I năm 2025", "Sở Y tế", ""],
+              ["2", "Việc số 2", "Quý IV năm 2025", "Sở Nội vụ", ""]],
+             [["3", "Việc số 3", "", "", ""], ["4", "Việc số 4", "Quý II năm 2025", "Sở Y tế", ""]])  # fmt: skip
+    for rows in pages:
+        document.table(len(header), [TableRow(header, header=True), *map(TableRow, rows)])
+        document.page_break()
+    plan = read_pdf(document.save(tmp_path / "mot-dong-moi-trang.pdf"))
+    assert [r.cells[2:4] for r in plan.rows[1:]] == [
+        ("Quý I năm 2025", "Sở Y tế"), ("Quý IV năm 2025", "Sở Nội vụ"), ("", ""),
+        ("Quý II năm 2025", "Sở Y tế")]  # fmt: skip
+    assert plan.warnings == [
+        f"Bảng 1, dòng 5 (trang 2), cột {column}: ô trống ở đầu trang, có thể thuộc ô gộp "
+        f"“{value}” ở trang trước: hãy đối chiếu bản Word và {advice} nếu cần"
+        for column, value, advice in (
+            ("Thời gian hoàn thành", "Quý IV năm 2025", "đặt thời hạn"),
+            ("Cơ quan chủ trì", "Sở Nội vụ", "sửa ô này"))
+    ]  # fmt: skip
+
+
+def test_a_row_with_no_stt_but_its_own_lead_mid_page_is_joined_and_said(tmp_path: Path) -> None:
+    """A row with no STT but a lead (capitalised) and a deadline of its own, not at a page's
+    top, is no row broken over a page: joined to the task above, as in Word, and said
+    (l_nostt.pdf). At a page's top, or with a lead going on mid-phrase, it is the task
+    above broken over the page: joined without a word. (No word longer than the header's,
+    so that both parts are printed alike.)"""
+    header = ["STT", "Nhiệm vụ cụ thể", "Thời gian hoàn thành", "Cơ quan chủ trì", "Phối hợp"]
+    document = PlanPdf()
+    document.header_block(["SỞ NỘI VỤ"], "9/KH-SNV", "Đồng Nai, ngày 05 tháng 3 năm 2025")
+    pages = ([["1", "Việc số 1", "Quý I năm 2025", "Sở Nội vụ", ""],
+              ["", "Việc kèm", "Quý II năm 2025", "Sở Y tế", ""],
+              ["2", "Việc số 2", "Quý I năm 2025", "Sở Nội vụ", ""],
+              ["", "và nữa", "", "các sở", ""]],
+             [["", "Việc kèm", "Quý II năm 2025", "Sở Y tế", ""],
+              ["3", "Việc số 3", "Quý I năm 2025", "Sở Nội vụ", ""]])  # fmt: skip
+    for rows in pages:
+        document.table(len(header), [TableRow(header, header=True), *map(TableRow, rows)])
+        document.page_break()
+    plan = read_pdf(document.save(tmp_path / "khong-stt.pdf"))
+    assert [t.pages for t in plan.tables] == [(1, 2)]  # one table, going on over the page
+    assert plan.warnings == [
+        "Bảng 1, dòng 3 (trang 1): dòng không có STT nhưng có cơ quan chủ trì và tiến độ riêng, "
+        "đã nối vào mục 1: hãy đánh số dòng này nếu là nhiệm vụ riêng"
+    ]
+
+
 def test_the_rest_of_a_merged_box_over_a_page_gives_the_rows_below_the_whole_cell(
     registry: Engine, tmp_path: Path
 ) -> None:

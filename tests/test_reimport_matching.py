@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.importers.plans import import_plan
+from bot.importers.plans import RemovedTask, import_plan
 from bot.importers.rows import PlanMeta
 from bot.importers.task_matching import EDITED, Held, alike, match_tasks, same_text
 from bot.models import Agency, Assignment, Role, Status, Task
@@ -135,10 +135,11 @@ def test_a_row_inserted_moves_the_later_tasks_with_their_parts(
         assert done is not None and done.status == Status.DONE
         assert s.exec(select(Task).where(Task.key == "3")).one().text == "Việc B khảo sát SIPAS"
 
-    # A row removed moves them back; nothing is lost or cancelled.
+    # A row removed moves them back; the task removed is dropped, nothing else cancelled.
     with session_scope(registry_engine) as session:
         back = import_plan(session, v1, settings=SETTINGS, on=IMPORT_DAY)
-    assert back.tasks_missing == ["2"] and back.assignments_cancelled == 0
+    assert back.tasks_removed == [RemovedTask("2", "Việc MỚI chèn vào", 1)]
+    assert back.tasks_missing == [] and back.assignments_cancelled == 1
     assert parts(registry_engine)["Việc B khảo sát SIPAS"] == ("2", Status.DONE, 100, "so-tu-phap")
 
 
@@ -236,7 +237,9 @@ def test_another_task_put_in_a_done_tasks_place_leaves_the_done_task_as_it_was(
     ])  # fmt: skip
     with session_scope(registry_engine) as session:
         report = import_plan(session, v3, settings=SETTINGS, on=IMPORT_DAY)
-    assert report.tasks_new == 1 and report.tasks_missing == ["2"]
+    assert report.tasks_new == 1 and report.tasks_missing == []
+    # The done task is no longer in the plan: nothing open to cancel, its part stays done.
+    assert report.tasks_removed == [RemovedTask("2", "Tổ chức khảo sát mức độ hài lòng SIPAS", 0)]
     got = parts(registry_engine)
     assert got["Xây dựng phần mềm quản lý văn bản"][1:3] == (Status.OPEN, 0)
     with Session(registry_engine) as s:

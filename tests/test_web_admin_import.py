@@ -172,6 +172,30 @@ async def test_confirm_imports_that_upload_once_with_the_admin_as_actor(web: Web
     assert counts(web) == after  # nothing twice
 
 
+async def test_a_task_dropped_by_a_revised_plan_is_said_before_confirming(web: Web) -> None:
+    """The preview says which tasks' parts the revision cancels; the plan's page then shows
+    the dropped task by the number the plan gave it, never the key kept apart."""
+    await signed_in(web, ADMIN)
+    await web.client.post(
+        "/quan-tri/nap/xac-nhan", data=confirm_form((await upload(web, PLAN)).text)
+    )
+    revised = PLAN.replace("1,Rà soát thủ tục hành chính nội bộ,Theo kế hoạch của tỉnh,Sở Nội vụ,"
+                           "Sở Tư pháp\n2,", "1,")  # fmt: skip
+    preview = await upload(web, revised, name="ke-hoach-sua.csv")
+    said = ("Sẽ hủy 2 phần việc của 1 nhiệm vụ không còn trong kế hoạch (phần việc đã hoàn thành "
+            "giữ nguyên): mục I.1 “Rà soát thủ tục hành chính nội bộ”")  # fmt: skip
+    assert said in preview.text
+    done = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True,
+                                 data=confirm_form(preview.text))  # fmt: skip
+    assert said.replace("Sẽ", "Đã", 1) in done.text
+    with Session(web.engine) as s:
+        plan = s.exec(select(Plan).where(Plan.number == "12/KH-UBND")).one()
+        notes = s.exec(select(StatusUpdate.note).where(StatusUpdate.field == "status")).all()
+    assert notes.count("bỏ khỏi kế hoạch khi nhập lại web:ke-hoach-sua.csv") == 2
+    page = (await web.client.get(f"/ke-hoach/{plan.id}")).text
+    assert "Rà soát thủ tục hành chính nội bộ" in page and "~" not in page
+
+
 async def test_a_reimport_preview_names_each_changed_task_and_the_warnings(web: Web) -> None:
     """What the command line's --dry-run says of a plan already imported, the web says."""
     await signed_in(web, ADMIN)

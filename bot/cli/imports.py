@@ -37,6 +37,7 @@ from bot.services.imports import (
     PlanOptions,
     ReadSection,
     changed_tasks,
+    dropped_tasks,
     rows_read,
     run_import,
     summary,
@@ -150,12 +151,8 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
         out.print(f"Nhiệm vụ {verb or 'đã '}sửa:", highlight=False)
         for line in changed:
             out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    if report.tasks_missing:
-        out.print(
-            f"[yellow]{len(report.tasks_missing)} nhiệm vụ đã có nhưng không còn trong tệp "
-            f"(giữ nguyên):[/] {_items(report.tasks_missing)}",
-            highlight=False,
-        )
+    for line in dropped_tasks(report, dry_run=dry_run):
+        out.print(line, style="yellow", highlight=False, markup=False, soft_wrap=True)
     if report.done_in_plan:
         out.print(
             f"{report.done_in_plan} phần việc kế hoạch ghi “đã xong”: {verb}ghi là hoàn thành."

@@ -483,6 +483,7 @@ class _TaskTable:
             rows.append((None, {"number": f"Phụ lục {appendix}", "task": title}))  # its heading
         again: list[list[str]] = []  # the header printed again, in the rows just before
         above = ""  # the STT of the last numbered row
+        last_page: int | None = None  # the page of the last row read (a PDF's)
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
                 again.append(_spread(row))
@@ -541,8 +542,9 @@ class _TaskTable:
                     "không dùng làm mục"
                 )
             elif any(cells.values()):
-                if warning := self._joined(row, above):
+                if warning := self._joined(row, above, page_top=row.page != last_page):
                     warnings.append(warning)
+                last_page = row.page
                 if cells.get("number", "").strip():
                     above = cells["number"].strip()
                 rows.append((row, cells))
@@ -561,15 +563,18 @@ class _TaskTable:
         name = next((n for n, i in self.columns.items() if i == column), "")
         return labels.get(name) or clean(_at(self.grid[0], column)) or f"thứ {column + 1}"
 
-    def _joined(self, row: GridRow, above: str) -> str:
-        """A warning for a row of a Word table with no STT of its own (empty, or merged
-        from the row above) but its own lead, and its own deadline or text (its lead is
-        then added to the task's): the rows' reader joins it to
-        the task above (STT ``above``), though it reads as a task of its own or a part
-        with a deadline of its own. "" otherwise; never in a PDF, where a row broken over
-        a page is two rows with no STT in the second."""
+    def _joined(self, row: GridRow, above: str, *, page_top: bool = False) -> str:
+        """A warning for a row of a table with no STT of its own (empty, or merged from
+        the row above) but its own lead, and its own deadline or text (its lead is then
+        added to the task's): the rows' reader joins it to the task above (STT ``above``),
+        though it reads as a task of its own or a part with a deadline of its own. ""
+        otherwise. In a PDF, a row broken over a page is two rows, the second with no STT
+        at the new page's top: so never for a PDF's row at its page's top (``page_top``:
+        the first row read on its page), nor for a lead going on mid-phrase."""
         number = self.columns.get("number")
-        if row.page is not None or number is None or not above or number >= len(row.values):
+        if number is None or not above or number >= len(row.values):
+            return ""
+        if row.page is not None and page_top:
             return ""
 
         def own(name: str) -> str:
@@ -581,21 +586,22 @@ class _TaskTable:
         lead, deadline, text = own("lead"), own("deadline"), own("task")
         if not lead or not (deadline or text):
             return ""
+        where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
         if number in row.continued:
             if not deadline:  # the merged task's own text and agencies, written on
                 return ""
             return (
-                f"dòng {row.index}: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “{lead}” "
+                f"{where}: ô STT gộp với dòng trên nhưng dòng có cơ quan chủ trì “{lead}” "
                 f"và tiến độ “{deadline}” riêng, đã nối vào mục {above} nên mục ấy có nhiều tiến "
                 "độ: hãy tách thành nhiệm vụ riêng (đánh số) hoặc đặt thời hạn cho từng cơ quan"
             )
         if row.values[number].strip():
             return ""
-        if _mid_phrase(lead) and (not text or _mid_phrase(text)):
+        if _mid_phrase(lead) and (row.page is not None or not text or _mid_phrase(text)):
             return ""  # the cells above cut mid-phrase ("ngành, địa phương"), a PDF's page
         own_cells = "tiến độ" if deadline else "nội dung"
         return (
-            f"dòng {row.index}: dòng không có STT nhưng có cơ quan chủ trì và {own_cells} riêng, "
+            f"{where}: dòng không có STT nhưng có cơ quan chủ trì và {own_cells} riêng, "
             f"đã nối vào mục {above}: hãy đánh số dòng này nếu là nhiệm vụ riêng"
         )
 
@@ -755,7 +761,9 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
     top rule (``open_top``), or is empty and merged over several rows (no document leaves
     an empty merged box of its own). An empty box of one row under a box merged down to
     the page's end looks the same whether that box goes on or the cell is just empty: it
-    is left empty and marked (:attr:`GridRow.unsure`), for an admin to check."""
+    is left empty and marked (:attr:`GridRow.unsure`), for an admin to check: so is an
+    empty cell under any box of the page's last row (a box merged over two rows, one on
+    each page, shows as a box of one row on each)."""
     number = table.columns.get("number")
     values = dict(enumerate(last.values))
     carried: set[int] | None = None  # None: the first row not read yet
@@ -784,7 +792,9 @@ def _carry_over(table: _TaskTable, last: GridRow, grid: list[GridRow], open_top:
             merged = below.continued if below is not None else set()
             if opens:
                 columns = boxes(open_top | merged, row)
-                for c in sorted(boxes(last.continued, row) - columns):
+                # Any box of the page's last row, not only one merged from rows above it:
+                # a box merged over two rows, one on each page, is one row on each.
+                for c in sorted(boxes(set(range(len(last.values))), row) - columns):
                     if c < len(row.values) and not row.values[c].strip():
                         row.unsure[c] = values[c]
             else:

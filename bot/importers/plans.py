@@ -2,8 +2,12 @@
 
 Re-importing a plan (same number) updates texts and deadlines in place and keeps every
 status, progress and history. An agency no longer named for a task has its part
-cancelled (recorded in the audit trail); tasks missing from the file are reported and
-left as they are, since a partial file is more likely than a withdrawn task.
+cancelled (recorded in the audit trail). A task the revised plan no longer has is
+dropped: its open parts are cancelled (done ones stay done), and a later import that has
+it again reopens them. Only where the file covers that part of the plan: a task of an
+appendix (top-level section) the file does not have, or, in a file read with ``--lead``,
+a task another agency leads, is kept as it is and reported, since the file is then
+likely a part of the plan rather than the whole of it.
 
 Agencies are those of the import's day: a former agency's part goes to its successor
 (said in the report and in the part's history), a class with no member left that day is
@@ -38,6 +42,7 @@ from bot.importers.task_matching import Held, match_tasks
 from bot.importers.word import WORD, read_document
 from bot.models import (
     CHECK_NOW,
+    KEY_APART,
     NO_WORK,
     Agency,
     Assignment,
@@ -47,6 +52,7 @@ from bot.models import (
     Section,
     Status,
     Task,
+    shown_key,
     utcnow,
 )
 from bot.services.agency_changes import load_history
@@ -165,6 +171,16 @@ def task_changes(
 
 
 @dataclass
+class RemovedTask:
+    """A task the revised plan no longer has: ``parts`` of its open parts cancelled (its
+    done parts stay done)."""
+
+    task_key: str  # as the plan numbered it ("PL1.1")
+    text: str
+    parts: int
+
+
+@dataclass
 class PlanImportReport:
     plan: str
     created: bool = False
@@ -174,7 +190,11 @@ class PlanImportReport:
     tasks_moved: int = 0  # moved in the plan (renumbered), nothing else a user sees changed
     # Only the agency cells' wording changed, not the agencies read from them.
     tasks_reworded: list[TaskChange] = field(default_factory=list)
+    # Tasks no row of the file is, in a part of the plan the file does not cover (another
+    # appendix; another agency's, with --lead): kept as they are. Keys as the plan numbers.
     tasks_missing: list[str] = field(default_factory=list)
+    tasks_removed: list[RemovedTask] = field(default_factory=list)  # dropped by the plan
+    tasks_restored: list[str] = field(default_factory=list)  # dropped before, in it again
     changes: list[TaskChange] = field(default_factory=list)  # each task changed, and how
     warnings: list[str] = field(default_factory=list)  # to check, though no error
     assignments_new: int = 0
@@ -312,9 +332,10 @@ def import_plan(
     titles = {
         s.id: s.title for s in session.exec(select(Section).where(Section.plan_id == plan.id))
     }
-    was = {k: t.key for k, t in matched.items()}  # each matched task's key before
+    # Each matched task's key before, as users saw it: a dropped task back at its number
+    # has not moved.
+    was = {k: shown_key(t.key) for k, t in matched.items()}
     taken = {t.id for t in matched.values()}
-    report.tasks_missing = sorted(t.key for t in held if t.id not in taken)
     _free_moved_keys(session, held, {r.key for r in parsed.tasks}, matched)
     # Every part of the plan's tasks, read once (not one query, and one flush, per task).
     held_parts: dict[int, dict[int, Assignment]] = {}
@@ -348,6 +369,9 @@ def import_plan(
         moved_from = was[row.key] if task is not None and was[row.key] != row.key else ""
         if task is not None:
             task.key = row.key
+            if task.removed_in is not None:  # its cancelled parts reopen below
+                task.removed_in = None
+                report.tasks_restored.append(row.key)
         if task is not None and task.deadline_set_to is not None:
             if task.deadline_set_for == row.cell("deadline"):
                 for f in DEADLINE_COLUMNS:
@@ -410,8 +434,55 @@ def import_plan(
             report.unclear_leads.append(UnclearLead(row.line, row.key, row.cell("lead")))
         if progress:
             progress(done, len(parsed.tasks))
+    dropped = [t for t in held if t.id not in taken]
+    if dropped:
+        leads = {ids[p.code] for r in routings.values() for p in r.parts if p.role == Role.LEAD}
+        _drop_tasks(session, plan.id, dropped, parsed, held_parts, leads if default_lead else None,
+                    former, Actor(who), Path(source or path).name, report)  # fmt: skip
     report.general_refs = list(dict.fromkeys(report.general_refs))
     return report
+
+
+def _top(section_key: str) -> str:
+    """The appendix (top-level section) of a section's key: "PL1" of "PL1.II"; "" for none."""
+    return section_key.split(".", 1)[0]
+
+
+def _drop_tasks(
+    session: Session, plan_id: int, dropped: Sequence[Task], parsed: ParsedPlan,
+    parts: dict[int, dict[int, Assignment]], leads: set[int] | None, former: set[int],
+    who: Actor, file: str, report: PlanImportReport,
+) -> None:  # fmt: skip
+    """Cancel the open parts of the ``dropped`` tasks (held, no row of the file is them)
+    the file covers: in an appendix the file has, and, with ``leads`` (the file read with
+    --lead: the agencies its rows give the lead), led only by those. The others are kept
+    and reported in ``tasks_missing``; a task dropped before with nothing open is not
+    said again. A part of an agency in ``former`` (gone on the import's day) is history,
+    left as it is. Each cancelled part gets one row in the audit trail."""
+    keys = {s.id: s.key for s in session.exec(select(Section).where(Section.plan_id == plan_id))}
+    covered = {_top(r.section_key or "") for r in parsed.tasks}
+    covered |= {_top(s.key) for s in parsed.sections}
+    now = utcnow()
+    for task in dropped:
+        assert task.id is not None
+        held = parts.get(task.id, {}).values()
+        open_parts = [p for p in held
+                      if p.status not in (*NO_WORK, Status.DONE) and p.agency_id not in former]  # fmt: skip
+        if task.removed_in is not None and not open_parts:
+            continue  # said when the plan dropped it
+        led_by = {p.agency_id for p in held if p.role == Role.LEAD and p.status not in NO_WORK}
+        section = keys.get(task.section_id, "") if task.section_id else ""
+        if _top(section) not in covered or (leads is not None and not led_by <= leads):
+            report.tasks_missing.append(shown_key(task.key))
+            continue
+        for part in open_parts:
+            close_part(session, part, Status.CANCELLED, who, now,
+                       f"bỏ khỏi kế hoạch khi nhập lại {file}")  # fmt: skip
+            session.add(part)
+        report.assignments_cancelled += len(open_parts)
+        task.removed_in = file
+        session.add(task)
+        report.tasks_removed.append(RemovedTask(shown_key(task.key), task.text, len(open_parts)))
 
 
 @dataclass
@@ -482,11 +553,11 @@ def _free_moved_keys(
     taken = {t.id for t in matched.values()}
     moved = [t for k, t in matched.items() if t.key != k]
     for task in moved:
-        task.key = f"~{task.id}"  # no STT starts with "~"
+        task.key = f"{KEY_APART}{task.id}"  # no STT starts with "~"
         session.add(task)
     for task in held:
         if task.id not in taken and task.key in row_keys:
-            task.key = f"{task.key}~{task.id}"
+            task.key = f"{shown_key(task.key)}{KEY_APART}{task.id}"
             moved.append(task)
     if moved:
         session.flush()

@@ -38,6 +38,7 @@ from bot.models import (
     StatusUpdate,
     Task,
     TthcFile,
+    shown_key,
 )
 from bot.render import blocks, environment, split_message
 from bot.services.channel_usage import Usage
@@ -107,7 +108,7 @@ def head_digests(
         item = {
             "code": f"NV{part_id}",
             "plan": number,
-            "task_key": key,
+            "task_key": shown_key(key),
             "task": text,
             "due": due_on,
         }
@@ -370,8 +371,8 @@ def _worst(
         )  # fmt: skip
         rows = sorted(rows + earliest((status == Status.DONE) & ~said), key=lambda r: (r[1], r[0]))
     return [
-        {"agency": name, "plan": number, "task_key": key, "task": text, "code": f"NV{part_id}",
-         "late": cal.working_days_between(cal.on_or_after(due_on), today)}
+        {"agency": name, "plan": number, "task_key": shown_key(key), "task": text,
+         "code": f"NV{part_id}", "late": cal.working_days_between(cal.on_or_after(due_on), today)}
         for part_id, due_on, key, text, number, name in rows[:_WORST]
     ]  # fmt: skip
 

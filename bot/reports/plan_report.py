@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.collation import vietnamese_key
-from bot.models import Agency, Assignment, Plan, Role, Status, StatusUpdate, Task
+from bot.models import Agency, Assignment, Plan, Role, Status, StatusUpdate, Task, shown_key
 from bot.render import environment
 
 OUTCOMES = {
@@ -125,7 +125,7 @@ def build(session: Session, plan: Plan, start: date, end: date, cal: WorkCalenda
         done_day = cal.local(finished).date() if finished and finished.date() <= end else None
         report.lines.append(
             Line(
-                task.key,
+                shown_key(task.key),
                 task.text,
                 agency.name,
                 part.role,

@@ -32,6 +32,7 @@ from bot.models import (
     SentMessage,
     Status,
     Task,
+    shown_key,
 )
 from bot.render import answer
 from bot.services.assignments import Actor, extend, mark_done, record_change
@@ -95,7 +96,7 @@ def describe(session: Session, part: Assignment) -> dict[str, Any]:
     plan = session.get(Plan, task.plan_id)
     assert plan is not None
     return {"code": code_of(part), "task": task.text, "indicator": task.indicator,
-            "task_key": task.key, "plan": plan.number,
+            "task_key": shown_key(task.key), "plan": plan.number,
             "agency": agency.name, "due": part.due_on, "progress": part.progress,
             "status": part.status, "role": part.role}  # fmt: skip
 

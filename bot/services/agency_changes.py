@@ -44,6 +44,7 @@ from bot.models import (
     Status,
     Task,
     TthcFile,
+    shown_key,
 )
 from bot.render import answer
 from bot.services.actions import alert_admins, code_of
@@ -500,7 +501,7 @@ def _fold(session: Session, step: _Step, part: Assignment, survivor: Assignment)
 def _part_label(session: Session, part: Assignment) -> str:
     task = session.get(Task, part.task_id)
     plan = session.get(Plan, task.plan_id) if task else None
-    return f"{code_of(part)} ({plan.number if plan else '?'}, mục {task.key if task else '?'})"
+    return f"{code_of(part)} ({plan.number if plan else '?'}, mục {shown_key(task.key) if task else '?'})"
 
 
 def _files(session: Session, step: _Step) -> None:

@@ -25,7 +25,7 @@ from bot.domain.deadlines import (
     parse_deadline,
     to_columns,
 )
-from bot.models import CHECK_NOW, NO_WORK, Agency, Assignment, Plan, Role, Status, Task
+from bot.models import CHECK_NOW, NO_WORK, Agency, Assignment, Plan, Role, Status, Task, shown_key
 from bot.services.assignments import Actor, record_change
 from bot.services.calendar import load_calendar
 
@@ -84,7 +84,7 @@ def set_deadline(
         and task.deadline_set_for == task.deadline_text
         and all(getattr(task, column) == value for column, value in columns.items())
     ):
-        return DeadlineSet(task.key, plan.number, task.deadline_text, old.describe(),
+        return DeadlineSet(shown_key(task.key), plan.number, task.deadline_text, old.describe(),
                            deadline.describe(), 0, task.due_on, plan.issued_on, unchanged=True)  # fmt: skip
     for column, value in columns.items():
         setattr(task, column, value)
@@ -109,7 +109,8 @@ def set_deadline(
         p.check_on = CHECK_NOW
         session.add(p)
     return DeadlineSet(
-        task.key, plan.number, task.deadline_text, old.describe(), deadline.describe(), moved,
+        shown_key(task.key), plan.number, task.deadline_text, old.describe(), deadline.describe(),
+        moved,
         task.due_on, plan.issued_on,
     )  # fmt: skip
 
@@ -182,7 +183,7 @@ def unspecified_tasks(session: Session) -> list[UnspecifiedTask]:
             continue
         reason = from_record(task.deadline_kind, task.deadline_detail)
         tasks[task.id] = UnspecifiedTask(
-            f"NV{part_id}", plan.number, task.key, task.text, task.deadline_text or "(trống)",
+            f"NV{part_id}", plan.number, shown_key(task.key), task.text, task.deadline_text or "(trống)",
             reason.reason if isinstance(reason, Unspecified) else "", (agency.name,),
         )  # fmt: skip
     return list(tasks.values())

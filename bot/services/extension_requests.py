@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.models import Assignment, ExtensionRequest, Plan, RequestState, Task
+from bot.models import Assignment, ExtensionRequest, Plan, RequestState, Task, shown_key
 
 # What each request's state is called on the page.
 ANSWERS = {
@@ -57,7 +57,8 @@ def agency_extensions(session: Session, agency_id: int, *, limit: int = 50) -> l
 def _line(r: ExtensionRequest, key: str, text: str, number: str) -> ExtensionLine:
     state = RequestState(r.state)
     assert r.id is not None
-    return ExtensionLine(id=r.id, code=f"NV{r.assignment_id}", plan=number, task_key=key, task=text,
+    return ExtensionLine(id=r.id, code=f"NV{r.assignment_id}", plan=number,
+                         task_key=shown_key(key), task=text,
                          requested_by=r.requested_by, requested_at=r.requested_at, until=r.until,
                          reason=r.reason, state=state, answer=ANSWERS[state],
                          decided_by=r.decided_by, decided_at=r.decided_at)  # fmt: skip

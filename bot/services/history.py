@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from bot.domain.actors import actor_label
-from bot.models import Assignment, Plan, Status, StatusUpdate, Task
+from bot.models import Assignment, Plan, Status, StatusUpdate, Task, shown_key
 
 # What each audited field is called (``record_change``'s ``field``); an unknown one shows as is.
 FIELDS = {
@@ -84,7 +84,7 @@ def agency_history(session: Session, agency_id: int, *, limit: int = 100) -> lis
             at=row.at,
             code=f"NV{row.assignment_id}",
             plan=number,
-            task_key=key,
+            task_key=shown_key(key),
             task=text,
             field=FIELDS.get(row.field, row.field),
             old=_shown(row.field, row.old),

@@ -177,6 +177,42 @@ def changed_tasks(report: PlanImportReport) -> list[str]:
     return lines
 
 
+def dropped_tasks(report: PlanImportReport, *, dry_run: bool) -> list[str]:
+    """What the import does (or would do) with the plan's tasks no row of the file is, one
+    line each: the tasks the revised plan dropped, their open parts cancelled ("sẽ hủy 2
+    phần việc của 1 nhiệm vụ không còn trong kế hoạch: mục 1 “Việc A”"); those dropped
+    before that it has again; those of a part of the plan the file does not cover, kept.
+    Tasks named by the plan's numbers, the first :data:`CHANGES_SHOWN`, then a count."""
+    verb = "sẽ " if dry_run else "đã "
+    lines = []
+    if removed := report.tasks_removed:
+        cancelled = sum(t.parts for t in removed)
+        named = _named([f"mục {t.task_key} “{_cut(t.text)}”" for t in removed], "nhiệm vụ")
+        head = (f"{verb.capitalize()}hủy {cancelled} phần việc của {len(removed)} nhiệm vụ"
+                if cancelled else f"{len(removed)} nhiệm vụ")  # fmt: skip
+        lines.append(f"{head} không còn trong kế hoạch (phần việc đã hoàn thành giữ nguyên): "
+                     f"{named}")  # fmt: skip
+    if restored := report.tasks_restored:
+        lines.append(f"{len(restored)} nhiệm vụ đã bỏ khỏi kế hoạch nay có lại: {verb}mở lại "
+                     f"các phần việc kế hoạch giao: {_named([f'mục {k}' for k in restored], 'nhiệm vụ')}")  # fmt: skip
+    if missing := report.tasks_missing:
+        lines.append(f"{len(missing)} nhiệm vụ đã có nhưng không có trong tệp, thuộc phần kế "
+                     "hoạch tệp không có (phụ lục khác, hay cơ quan chủ trì khác khi dùng "
+                     f"--lead), giữ nguyên: {_named([f'mục {k}' for k in missing], 'nhiệm vụ')}")  # fmt: skip
+    return lines
+
+
+def _named(items: list[str], what: str) -> str:
+    """The first :data:`CHANGES_SHOWN` items, then "và N ``what`` khác"."""
+    more = len(items) - CHANGES_SHOWN
+    return ", ".join(items[:CHANGES_SHOWN]) + (f" và {more} {what} khác" if more > 0 else "")
+
+
+def _cut(text: str) -> str:
+    """A task's text cut at a word after about :data:`_SHOWN_TEXT` characters."""
+    return text if len(text) <= _SHOWN_TEXT else text[:_SHOWN_TEXT].rsplit(" ", 1)[0] + "…"
+
+
 def _quoted(old: str, new: str) -> str:
     """ "“old” → “new”", a long text cut to what changed (with "…" where it is cut); an
     empty cell said as such."""

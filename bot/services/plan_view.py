@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.db import count_if
 from bot.domain.collation import vietnamese_key
 from bot.domain.deadlines import from_record
-from bot.models import Agency, Assignment, Plan, Role, Status, Task
+from bot.models import Agency, Assignment, Plan, Role, Status, Task, shown_key
 
 _BATCH = 2000  # rows fetched at a time by an export
 
@@ -153,9 +153,9 @@ def _line(row: Any, today: date, readings: _Readings) -> PartLine:
     (id_, role, status, progress, due_on, scope, task_key, text, indicator, deadline_text, kind,
      detail, set_to, agency, agency_code) = row  # fmt: skip
     return PartLine(
-        code=f"NV{id_}", task_key=task_key, task=text, indicator=indicator, scope=scope, agency=agency,
-        agency_code=agency_code, role=Role(role), status=Status(status), progress=progress,
-        due_on=due_on, deadline_text=deadline_text, reading=readings[kind, detail],
+        code=f"NV{id_}", task_key=shown_key(task_key), task=text, indicator=indicator, scope=scope,
+        agency=agency, agency_code=agency_code, role=Role(role), status=Status(status),
+        progress=progress, due_on=due_on, deadline_text=deadline_text, reading=readings[kind, detail],
         set_by_admin=set_to,
         overdue=status == Status.OPEN and due_on is not None and due_on < today,
     )  # fmt: skip

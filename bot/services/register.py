@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import Select
 from bot.domain.agencies import AgencyEntry, Kind, Registry
 from bot.domain.deadlines import Unspecified
 from bot.domain.text import key
-from bot.models import NO_WORK, Agency, Assignment, Plan, Role, Status, Task
+from bot.models import NO_WORK, Agency, Assignment, Plan, Role, Status, Task, shown_key
 
 
 def parts_in_full() -> Select[Assignment, Task, Plan, Agency]:
@@ -97,7 +97,7 @@ def _lines(session: Session, query: Any, today: date) -> list[TaskLine]:
         TaskLine(
             code=f"NV{part_id}",  # as bot.services.actions.code_of
             plan=number,
-            task_key=key,
+            task_key=shown_key(key),
             task=text,
             indicator=indicator,
             agency=agency_name,
@@ -215,7 +215,8 @@ class UnassignedTask:
 
 
 def list_unassigned(session: Session, *, plan: str | None = None) -> list[UnassignedTask]:
-    """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"."""
+    """Tasks with no open or done lead part: "chưa rõ cơ quan chủ trì"; not those a
+    revised plan dropped."""
     led = (
         select(Assignment.task_id)
         .where(Assignment.role == Role.LEAD, col(Assignment.status).not_in(NO_WORK))
@@ -224,13 +225,14 @@ def list_unassigned(session: Session, *, plan: str | None = None) -> list[Unassi
     query = (
         select(Task, Plan)
         .join(Plan, col(Task.plan_id) == col(Plan.id))
-        .where(col(Task.id).not_in(led))
+        .where(col(Task.id).not_in(led), col(Task.removed_in).is_(None))
         .order_by(col(Plan.number), col(Task.position))
     )
     if plan:
         query = query.where(or_(col(Plan.number) == plan, func.lower(Plan.number) == plan.lower()))
     return [
-        UnassignedTask(p.number, t.key, t.text, t.lead_text) for t, p in session.exec(query).all()
+        UnassignedTask(p.number, shown_key(t.key), t.text, t.lead_text)
+        for t, p in session.exec(query).all()
     ]
 
 

@@ -33,6 +33,7 @@ from bot.models import (
     Role,
     Status,
     Task,
+    shown_key,
 )
 from bot.render import answer, blocks, split_message
 from bot.scheduler.planners.messages import (
@@ -164,7 +165,7 @@ def _part_failed(
     """Log a part the planner cannot handle, tell the admins once; it is looked at again
     tomorrow."""
     log.exception("planner: part %s failed", part.id)
-    text = answer("part_failed", code=f"NV{part.id}", plan=part.plan, task_key=part.task_key,
+    text = answer("part_failed", code=f"NV{part.id}", plan=part.plan, task_key=shown_key(part.task_key),
                   agency=part.agency, reason=f"{exc.__class__.__name__}: {exc}")  # fmt: skip
     alert_admins(session, f"plan-part:{part.id}", text, now)
 
@@ -244,7 +245,7 @@ def _view(part: Row[Any], deadline: Deadline, notice: Notice) -> dict[str, Any]:
         else "",
         "plan": part.plan,
         "plan_date": part.plan_date,
-        "task_key": part.task_key,
+        "task_key": shown_key(part.task_key),
         "task": part.task,
         "result": part.result or part.target,
         "scope": part.scope,

@@ -41,6 +41,7 @@ from bot.services.imports import (
     Problem,
     Report,
     changed_tasks,
+    dropped_tasks,
     problems,
     rows_read,
     run_import,
@@ -309,6 +310,7 @@ def _shown(kind: Kind, report: Report, *, dry_run: bool) -> dict[str, Any]:
         # plan of thousands is the command line's (``dondoc import tasks … --dry-run``).
         shown["rows"], shown["rows_total"] = rows[:ROWS_SHOWN], len(rows)
         shown["changed"] = [on_the_form(line) for line in changed_tasks(report)]
+        shown["dropped"] = [on_the_form(line) for line in dropped_tasks(report, dry_run=dry_run)]
     return shown
 
 
