@@ -438,7 +438,7 @@ def import_plan(
     if dropped:
         leads = {ids[p.code] for r in routings.values() for p in r.parts if p.role == Role.LEAD}
         _drop_tasks(session, plan.id, dropped, parsed, held_parts, leads if default_lead else None,
-                    former, Actor(who), Path(source or path).name, report)  # fmt: skip
+                    former, Actor(who), stamped, Path(source or path).name, report)  # fmt: skip
     report.general_refs = list(dict.fromkeys(report.general_refs))
     return report
 
@@ -451,18 +451,17 @@ def _top(section_key: str) -> str:
 def _drop_tasks(
     session: Session, plan_id: int, dropped: Sequence[Task], parsed: ParsedPlan,
     parts: dict[int, dict[int, Assignment]], leads: set[int] | None, former: set[int],
-    who: Actor, file: str, report: PlanImportReport,
+    who: Actor, at: datetime, file: str, report: PlanImportReport,
 ) -> None:  # fmt: skip
     """Cancel the open parts of the ``dropped`` tasks (held, no row of the file is them)
     the file covers: in an appendix the file has, and, with ``leads`` (the file read with
     --lead: the agencies its rows give the lead), led only by those. The others are kept
     and reported in ``tasks_missing``; a task dropped before with nothing open is not
     said again. A part of an agency in ``former`` (gone on the import's day) is history,
-    left as it is. Each cancelled part gets one row in the audit trail."""
+    left as it is. Each cancelled part gets one row in the audit trail, at ``at``."""
     keys = {s.id: s.key for s in session.exec(select(Section).where(Section.plan_id == plan_id))}
     covered = {_top(r.section_key or "") for r in parsed.tasks}
     covered |= {_top(s.key) for s in parsed.sections}
-    now = utcnow()
     for task in dropped:
         assert task.id is not None
         held = parts.get(task.id, {}).values()
@@ -476,7 +475,7 @@ def _drop_tasks(
             report.tasks_missing.append(shown_key(task.key))
             continue
         for part in open_parts:
-            close_part(session, part, Status.CANCELLED, who, now,
+            close_part(session, part, Status.CANCELLED, who, at,
                        f"bỏ khỏi kế hoạch khi nhập lại {file}")  # fmt: skip
             session.add(part)
         report.assignments_cancelled += len(open_parts)
