@@ -218,3 +218,16 @@ def test_a_coordinating_cell_that_names_no_agency_is_refused_a_dash_is_none(
         ["cơ quan phối hợp “Chủ trì” không chỉ ra cơ quan nào", "hãy ghi tên cơ quan phối hợp, "
          "hoặc để trống ô"]
     ]  # fmt: skip
+
+
+def test_a_row_joined_to_the_task_above_keeps_its_deadline_apart_never_the_last(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """A row with no STT is joined to the task above (a row broken over a page); when it
+    has its own lead and deadline, the two deadlines are two agencies', and neither is
+    the task's: the task waits for a date, never the later one for both."""
+    path = table_file(tmp_path, ".csv", ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Tiến độ"],
+                      ["1", "Việc A", "Sở Nội vụ", "Quý I/2025"],
+                      ["", "Việc A (tiếp)", "Sở Tư pháp", "Quý II/2025"])  # fmt: skip
+    [unread] = preview(registry_engine, path).unspecified
+    assert unread.reason.startswith("hai thời hạn trong một ô: “Quý I/2025” và “Quý II/2025”")

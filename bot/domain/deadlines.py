@@ -30,7 +30,6 @@ Every result explains itself: :meth:`describe` says the date and why.
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -242,15 +241,9 @@ def parse_deadline(
 
 def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     reading = parsed.reading
-    if reading is None and (parts := _adjacent_deadlines(original)):
-        # Periods one after the other with nothing between (two paragraphs of a Word
-        # cell, a line of a PDF) are the list a comma would make: read them as one.
-        listed = tp.read("; ".join(parts))
-        if isinstance(listed.reading, tp.Bounded):
-            return _bounded(listed.reading, ctx, listed.notes)
-        named = " và ".join(f"“{p}”" for p in parts)
+    if reading is None and (two := _two_deadlines(original)):
         raise _Unclear(
-            f"{_COUNT_WORDS.get(len(parts), len(parts))} thời hạn trong một ô: {named}, không rõ hạn nào là hạn của "
+            f"hai thời hạn trong một ô: “{two[0]}” và “{two[1]}”, không rõ hạn nào là hạn của "
             "nhiệm vụ; hãy sửa ô trong kế hoạch hoặc đặt hạn bằng dondoc tasks set-deadline"
         )
     if reading is None:
@@ -275,39 +268,17 @@ def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     return _bounded(reading, ctx, parsed.notes)
 
 
-def _adjacent_deadlines(original: str) -> list[str] | None:
-    """The deadlines of a cell that holds several, one after the other with nothing between
-    ("Quý IV/2024 Quý IV/2025", a Word cell's paragraphs): each a day, month, quarter or year
-    read on its own, each as long as it can be ("Năm 2024 2025" is "Năm 2024" and "2025",
-    not a bare "Năm" of the plan's year) up to :data:`_LONGEST` words ("trước ngày 15 tháng
-    10 năm 2024"). None for anything else, and for a cell of more than :data:`_MOST_WORDS`
-    words: a list of deadlines is short, and each place to split is tried."""
+def _two_deadlines(original: str) -> tuple[str, str] | None:
+    """The two deadlines of a cell that holds two, one after the other with nothing between
+    ("Quý IV/2024 Quý IV/2025", two paragraphs of a Word cell): each a day, month, quarter
+    or year read on its own. None for anything else (a cell that says how the two relate,
+    "Quý IV/2024; Quý IV/2025", is read by the grammar: milestones)."""
     words = original.split()
-    if len(words) > _MOST_WORDS:
-        return None
-
-    @functools.cache
-    def split(start: int) -> tuple[str, ...] | None:
-        for at in range(min(len(words), start + _LONGEST), start, -1):
-            head = " ".join(words[start:at])
-            # Each part names its own number: a bare "tháng" is not this month here
-            # ("tháng năm 2027" may be May or the year).
-            if not _NUMBERED.search(head) or not isinstance(tp.read(head).reading, tp.Bounded):
-                continue
-            if at == len(words):
-                return (head,)
-            if rest := split(at):
-                return (head, *rest)
-        return None
-
-    parts = split(0)
-    return list(parts) if parts and len(parts) > 1 else None
-
-
-_MOST_WORDS = 24
-_NUMBERED = re.compile(r"\d|\b[IVXivx]+\b")
-_LONGEST = 8
-_COUNT_WORDS = {2: "hai", 3: "ba", 4: "bốn", 5: "năm"}
+    for at in range(1, len(words)):
+        halves = " ".join(words[:at]), " ".join(words[at:])
+        if all(isinstance(tp.read(h).reading, tp.Bounded) for h in halves):
+            return halves
+    return None
 
 
 def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueDate:
