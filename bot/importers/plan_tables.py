@@ -195,12 +195,19 @@ _LEAD_IN_TITLE = (
     re.compile(r"\b(?:giao(?: cho)?|do)\s+(?P<name>[^()]+?)\s+(?:chu tri|thuc hien)\b"),
     re.compile(r"\bnhiem vu (?:duoc )?giao(?: cho)?\s+(?P<name>[^()]+)"),  # "… GIAO CHO UBND"
 )
-# "… CỦA SỞ NỘI VỤ (PHỐI HỢP VỚI SỞ TÀI CHÍNH)": the agency coordinating every task.
-_COORDINATE_IN_TITLE = re.compile(r"\(\s*phoi hop(?: voi| cung)?\s+(?P<name>[^()]+)\)")
+# How a title names the agencies coordinating every task: "… CỦA SỞ NỘI VỤ (PHỐI HỢP VỚI
+# SỞ TÀI CHÍNH)", "(PHỐI HỢP: SỞ TÀI CHÍNH, SỞ TƯ PHÁP)", "… GIAO SỞ TƯ PHÁP CHỦ TRÌ,
+# PHỐI HỢP VỚI VĂN PHÒNG UBND TỈNH", "DO SỞ XÂY DỰNG CHỦ TRÌ, SỞ TÀI CHÍNH PHỐI HỢP".
+_COORDINATE_IN_TITLE = (
+    re.compile(r"\(\s*phoi hop(?:\s*:|\s+voi|\s+cung)?\s*(?P<name>[^()]+)\)"),
+    re.compile(r",\s*phoi hop(?:\s*:|\s+voi|\s+cung)\s*(?P<name>[^(),][^()]*?)\s*$"),
+    re.compile(r",\s*(?P<name>[^(),]+?)\s+phoi hop(?:\s+thuc hien)?\s*$"),
+)
 # What follows the agency's name in a title and is none of it: "… NĂM 2025", "… GIAI ĐOẠN
 # 2021-2025", a closing mark.
 _AFTER_NAME = re.compile(
     r"\s+(?:(?:trong |den )?nam|giai doan|thoi ky|tu nam)\s+\d{4}.*$|[\s.,;:]+$"
+    r"|\s*,[^,]*\bphoi hop\b.*$"  # ", PHỐI HỢP VỚI …", ", SỞ TÀI CHÍNH PHỐI HỢP": no lead
 )
 
 
@@ -239,9 +246,15 @@ def _lead_in_title(text: str) -> str:
 
 
 def _coordinate_in_title(text: str) -> str:
-    """The agency an appendix's title names as coordinating all its tasks ("" for none)."""
-    m = _COORDINATE_IN_TITLE.search(fold_aligned(text))
-    return clean(text[m.start("name") : m.end("name")]) if m else ""
+    """The agencies an appendix's title names as coordinating all its tasks, as the title
+    writes them ("" for none)."""
+    folded = fold_aligned(text)
+    for pattern in _COORDINATE_IN_TITLE:
+        if m := pattern.search(folded):
+            name = text[m.start("name") : m.end("name")]
+            cut = _AFTER_NAME.search(fold_aligned(name))
+            return clean(name[: cut.start()] if cut else name)
+    return ""
 
 
 _PLACE_WORDS = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
