@@ -4,15 +4,18 @@ named by table, row and column; one transaction."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
+from docx.table import _Cell
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -1248,3 +1251,24 @@ def test_an_appendix_title_naming_a_coordinating_agency_gives_it_to_every_task(
     lead, helps = ("so-noi-vu", "lead"), ("so-tai-chinh", "coordinate")
     assert parts == [sorted([lead, helps]), sorted([lead, helps, ("so-tu-phap", "coordinate")]),
                      sorted([lead, helps])]  # fmt: skip
+
+
+def test_cells_beyond_the_header_s_columns_are_said_not_dropped(tmp_path: Path) -> None:
+    """A row laid with more cells than the header has columns: what they hold is read by
+    no column, and said."""
+    document = PlanDocument()
+    document.paragraph("Số: 72/KH-SNV")
+    document.table(4, [TableRow(["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Tiến độ"], header=True),
+                       TableRow(["1", "Rà soát", "Sở Nội vụ", "Quý I/2025"]),
+                       TableRow(["2", "Công khai", "Sở Nội vụ", "Quý II/2025"])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    word = docx.Document(str(path))  # a fifth cell in row 2, beyond the table's grid
+    row = word.tables[0].rows[1]._tr
+    row.append(copy.deepcopy(row.tc_lst[-1]))
+    _Cell(row.tc_lst[-1], word.tables[0]).text = "Ghi chú lạc"
+    word.save(str(path))
+    plan = read_word(path)
+    assert plan.warnings == [
+        "Bảng 1, dòng 2: ô ngoài các cột của dòng tiêu đề, không đọc: “Ghi chú lạc”: hãy đối "
+        "chiếu văn bản, nếu ô ấy là một cột của bảng thì thêm tiêu đề cho cột"
+    ]

@@ -526,6 +526,14 @@ class _TaskTable:
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
                     "thì bỏ gạch ngang rồi nhập lại"
                 )
+            if outside := [clean(row.values[c]) for c, _ in row.starts
+                           if width <= c < len(row.values) and row.values[c].strip()]:  # fmt: skip
+                where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+                said = ", ".join(f"“{v}”" for v in outside)
+                warnings.append(
+                    f"{where}: ô ngoài các cột của dòng tiêu đề, không đọc: {said}: hãy đối "
+                    "chiếu văn bản, nếu ô ấy là một cột của bảng thì thêm tiêu đề cho cột"
+                )
             for c in sorted(row.nested):
                 name = next((n for n, i in self.columns.items() if i == c), "")
                 label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
