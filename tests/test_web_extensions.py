@@ -217,3 +217,48 @@ async def test_the_buttons_stack_in_their_cell(web: Web) -> None:
     assert 'class="inline decide"' in page
     css = (await web.client.get("/static/dondoc.css")).text
     assert "form.decide { display: flex; flex-direction: column;" in css
+
+
+async def test_a_second_request_withdraws_the_first_and_no_approval_moves_the_date_back(
+    web: Web, province: Province
+) -> None:
+    """The group asks until 15/01, then until 28/02: the newest is the ask, the first is
+    withdrawn; approving the later, then pressing the first's button, never brings the
+    due date back to 15/01 (it did: "Hạn: 28/02/2025 → 15/01/2025")."""
+    first = asked(web)
+    say(web.engine, GROUP, "/giahan NV2 28/02/2025 chờ ý kiến Bộ", FRIDAY)
+    assert request_of(web, first).state == RequestState.WITHDRAWN
+    with Session(web.engine) as s:
+        [second] = s.exec(select(ExtensionRequest.id).where(
+            ExtensionRequest.state == RequestState.PENDING)).all()  # fmt: skip
+    await signed_in(web, HEAD)
+    await answer(web, second, "dong-y")
+    assert due_of(web, 2) == date(2025, 2, 28)
+    page = await answer(web, first, "dong-y")
+    assert due_of(web, 2) == date(2025, 2, 28)
+    assert "đã hết hiệu lực (việc đã đóng, hoặc nhóm đã xin gia hạn lại) trước đó" in page
+
+
+async def test_an_approval_to_a_day_gone_by_or_no_later_than_the_due_date_changes_nothing(
+    web: Web, province: Province
+) -> None:
+    """A request left pending until its date has passed is no extension: approving it
+    withdraws it and says why; the due date stays and the group is told nothing."""
+    ident = asked(web)
+    web.clock.now = FRIDAY + timedelta(days=40)  # 29/01/2025: after the 15/01 asked for
+    await signed_in(web, HEAD)
+    page = await answer(web, ident, "dong-y")
+    assert "Không gia hạn NV2 đến 15/01/2025: ngày ấy đã qua" in page
+    assert due_of(web, 2) == date(2024, 12, 31)
+    assert request_of(web, ident).state == RequestState.WITHDRAWN
+    assert told_groups(web, province, ident) == []
+
+
+async def test_the_group_is_told_who_decided_a_head_or_an_admin(
+    web: Web, province: Province
+) -> None:
+    ident = asked(web)
+    await signed_in(web, ADMIN)
+    await answer(web, ident, "dong-y")
+    [told] = told_groups(web, province, ident)
+    assert told.startswith("✅ Quản trị viên đã <b>duyệt gia hạn</b>")

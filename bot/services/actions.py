@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.domain.calendar import WorkCalendar
+from bot.domain.calendar import VIETNAM, WorkCalendar
 from bot.domain.deadlines import YEARS
 from bot.domain.numbers import parse_id
 from bot.domain.verbs import APPROVE_EXTENSION, REJECT_EXTENSION, button
@@ -213,6 +213,15 @@ def request_extension(
         or until.year not in YEARS
     ):
         return said("extension_bad_date", part=describe(session, part), until=until)
+    # The newest request is the agency's ask: one still pending before it is withdrawn, so
+    # that a head answering both in turn cannot move the due date back to the earlier.
+    session.execute(
+        update(ExtensionRequest)
+        .where(col(ExtensionRequest.assignment_id) == part.id,
+               col(ExtensionRequest.state) == RequestState.PENDING)
+        .values(state=RequestState.WITHDRAWN, decided_by=sender.actor.who, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
     request = ExtensionRequest(
         assignment_id=part.id, until=until, reason=reason, requested_by=sender.actor.who,  # type: ignore[arg-type]
         requested_in_chat_id=chat.id, requested_at=now,
@@ -266,6 +275,13 @@ def settle_extension(
     if not may_decide_extension(part.agency_id, is_admin=is_admin, head_of=head_of):
         return said("refused_decision", part=describe(session, part))
     state = RequestState.APPROVED if approve else RequestState.REJECTED
+    today = now.astimezone(VIETNAM).date()
+    # An approval that would move the due date back, or to a day gone by, is no extension:
+    # the request is withdrawn and the head told why (the group may ask again).
+    stale = approve and (request.until < today
+                         or (part.due_on is not None and request.until <= part.due_on))  # fmt: skip
+    if stale:
+        state = RequestState.WITHDRAWN
     # Only a request still pending changes, in one statement: of two answers at once
     # (a button in chat, a tab on the web) the second finds it decided.
     settled = session.execute(
@@ -278,6 +294,9 @@ def settle_extension(
     session.refresh(request)
     if settled.rowcount != 1:  # type: ignore[attr-defined]
         return said("already_decided", request=request, part=describe(session, part))
+    if stale:
+        return said("extension_stale", part=describe(session, part), until=request.until,
+                    passed=request.until < today)  # fmt: skip
     if approve:
         extend(session, part, request.until, actor, now, request.reason)
     else:
@@ -285,7 +304,8 @@ def settle_extension(
     details = describe(session, part)
     for group in chats_of(session, part.agency_id, ChatRole.GROUP):
         notify(session, group, f"decision:{request.id}:{group.id}",
-                answer("extension_decided_group", part=details, approve=approve, until=request.until),
+                answer("extension_decided_group", part=details, approve=approve,
+                       until=request.until, by_head=head_of == part.agency_id),
                 now)  # fmt: skip
     return said("extension_decided", part=details, approve=approve, until=request.until)
 

@@ -34,7 +34,7 @@ DECISIONS = {"dong-y": True, "khong-dong-y": False}
 SETTLED = {
     RequestState.APPROVED: "đã được đồng ý",
     RequestState.REJECTED: "đã bị từ chối",
-    RequestState.WITHDRAWN: "không còn hiệu lực: việc đã đóng trước khi có quyết định",
+    RequestState.WITHDRAWN: "đã hết hiệu lực (việc đã đóng, hoặc nhóm đã xin gia hạn lại)",
 }
 
 
@@ -133,7 +133,12 @@ def decide(p: Page) -> Response:
     if said.outcome == "refused_decision":
         return p.forbidden(f"Chỉ Thủ trưởng {found.name} hoặc quản trị viên mới quyết định được "
                            "đề nghị gia hạn này.")  # fmt: skip
-    if said.outcome == "already_decided":
+    if said.outcome == "extension_stale":
+        why = ("ngày ấy đã qua" if asked.until < p.cal.local(p.now).date()
+               else f"hạn hiện tại ({short_date(part.due_on)}) đã bằng hoặc muộn hơn")  # fmt: skip
+        notice = (f"Không gia hạn NV{part.id} đến {short_date(asked.until)}: {why}. Đề nghị đã "
+                  "hết hiệu lực; nhóm có thể xin gia hạn lại với ngày mới.")  # fmt: skip
+    elif said.outcome == "already_decided":
         notice = (f"Đề nghị gia hạn NV{part.id} đến {short_date(asked.until)} "
                   f"{SETTLED[RequestState(asked.state)]} trước đó; không thay đổi gì.")  # fmt: skip
     elif approve:
