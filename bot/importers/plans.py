@@ -646,9 +646,10 @@ def _check_size(path: Path, rows: Sequence[Row]) -> None:
     count = sum(1 for r in rows if not r.is_blank())
     if count > MOST_PLAN_ROWS:
         raise FileProblem(
-            path, f"tệp có {thousands(count)} dòng, quá giới hạn {thousands(MOST_PLAN_ROWS)} "
-            "dòng của một kế hoạch: đây có phải tệp kế hoạch không? Một kế hoạch lớn hơn "
-            "thì chia thành nhiều tệp (mỗi tệp một số kế hoạch riêng)",
+            path, f"tệp có {thousands(count)} dòng có chữ (kể cả các dòng tiêu đề), quá giới "
+            f"hạn {thousands(MOST_PLAN_ROWS)} dòng của một kế hoạch: đây có phải tệp kế hoạch "
+            "không? Một kế hoạch lớn hơn thì chia thành nhiều tệp (mỗi tệp một số kế hoạch "
+            "riêng)",
         )  # fmt: skip
 
 
