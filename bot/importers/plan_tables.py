@@ -884,6 +884,9 @@ def _own_sections(tables: list[_ReadTable]) -> None:
         t.given_lead = {i + 1 for i in t.given_lead}
 
 
+_TASK_NUMBER = re.compile(r"^\d+(\.\d+)*$")  # a task's STT ("3", "2.1"), not a group's ("I", "a")
+
+
 def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
     """The appendix's lead to each task row (an STT of digits, not the group of the rows
     after it) whose lead cell is empty or says "Chủ trì"; the indexes of those rows."""
@@ -891,7 +894,7 @@ def _give_lead(rows: list[dict[str, str]], lead: str) -> set[int]:
     numbers = [cells.get("number", "").strip(" .") for cells in rows]
     for i, cells in enumerate(rows):
         number = numbers[i]
-        if not re.match(r"^\d+(\.\d+)*$", number):
+        if not _TASK_NUMBER.match(number):
             continue
         following = next((n for n in numbers[i + 1 :] if n), "")
         if following.startswith(number + ".") and not cells.get("deadline"):
@@ -906,7 +909,7 @@ def _give_coordinate(rows: list[dict[str, str]], agency: str) -> None:
     """The appendix's coordinating agency added to each task row's (an STT of digits) own
     coordinating agencies, where the row does not name it already."""
     for cells in rows:
-        if not re.match(r"^\d+(\.\d+)*$", cells.get("number", "").strip(" .")):
+        if not _TASK_NUMBER.match(cells.get("number", "").strip(" .")):
             continue
         own = cells.get("coordinate", "")
         if fold(agency) not in fold(own):

@@ -215,13 +215,8 @@ def request_extension(
         return said("extension_bad_date", part=describe(session, part), until=until)
     # The newest request is the agency's ask: one still pending before it is withdrawn, so
     # that a head answering both in turn cannot move the due date back to the earlier.
-    session.execute(
-        update(ExtensionRequest)
-        .where(col(ExtensionRequest.assignment_id) == part.id,
-               col(ExtensionRequest.state) == RequestState.PENDING)
-        .values(state=RequestState.WITHDRAWN, decided_by=sender.actor.who, decided_at=now)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    _settle_pending(session, col(ExtensionRequest.assignment_id) == part.id,
+                    RequestState.WITHDRAWN, sender.actor, now)  # fmt: skip
     request = ExtensionRequest(
         assignment_id=part.id, until=until, reason=reason, requested_by=sender.actor.who,  # type: ignore[arg-type]
         requested_in_chat_id=chat.id, requested_at=now,
@@ -248,6 +243,20 @@ def decide_extension(
     head_of = chat.agency_id if chat.role == ChatRole.HEAD else None
     return settle_extension(session, request_id, approve, sender.actor, now,
                             is_admin=sender.is_admin, head_of=head_of)  # fmt: skip
+
+
+def _settle_pending(
+    session: Session, which: Any, state: RequestState, actor: Actor, now: datetime
+) -> int:
+    """Requests ``which`` (a condition) still pending set to ``state`` by ``actor``, in
+    one statement (a request decided meanwhile is left as it is): how many changed."""
+    done = session.execute(
+        update(ExtensionRequest)
+        .where(which, col(ExtensionRequest.state) == RequestState.PENDING)
+        .values(state=state, decided_by=actor.who, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def may_decide_extension(agency_id: int, *, is_admin: bool, head_of: int | None) -> bool:
@@ -284,15 +293,9 @@ def settle_extension(
         state = RequestState.WITHDRAWN
     # Only a request still pending changes, in one statement: of two answers at once
     # (a button in chat, a tab on the web) the second finds it decided.
-    settled = session.execute(
-        update(ExtensionRequest)
-        .where(col(ExtensionRequest.id) == request_id,
-               col(ExtensionRequest.state) == RequestState.PENDING)
-        .values(state=state, decided_by=actor.who, decided_at=now)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    settled = _settle_pending(session, col(ExtensionRequest.id) == request_id, state, actor, now)
     session.refresh(request)
-    if settled.rowcount != 1:  # type: ignore[attr-defined]
+    if settled != 1:
         return said("already_decided", request=request, part=describe(session, part))
     if stale:
         return said("extension_stale", part=describe(session, part), until=request.until,
