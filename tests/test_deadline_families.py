@@ -597,3 +597,35 @@ def test_an_impossible_quarter_is_invalid_like_an_impossible_month() -> None:
     for text in ("Quý V/2027", "Quý 5/2027", "Tháng 13/2027"):
         got = read(text)
         assert isinstance(got, Unspecified) and got.invalid, text
+
+
+# A bracketed remark that makes the date depend on something else is as uncertain as the
+# same words unbracketed ("Quý IV/2027 sau khi có hướng dẫn của Bộ" is unspecified).
+CONDITIONAL_REMARKS = [
+    "Quý IV/2027 (theo hướng dẫn của Bộ)",
+    "Quý IV/2027 (hoặc khi có văn bản của Bộ Nội vụ)",
+    "Tháng 6/2027 (tùy tình hình thực tế)",
+    "Năm 2027 (căn cứ hướng dẫn của Trung ương)",
+    "Trước 30/6/2027 (nếu được bố trí kinh phí)",
+    "Quý III/2027 (phụ thuộc tiến độ của dự án)",
+]
+
+
+@pytest.mark.parametrize(
+    "text", [t for t, _ in both_ways([(t, None) for t in CONDITIONAL_REMARKS])]
+)
+def test_a_bracketed_condition_leaves_the_date_unspecified(text: str) -> None:
+    got = read(text)
+    assert isinstance(got, Unspecified), got
+    assert "kèm điều kiện" in got.reason and "(" in got.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "remark"),
+    [("Quý IV/2027 (dự kiến)", date(2027, 12, 31), "dự kiến"),
+     ("Quý II/2027 (đối với cấp tỉnh)", date(2027, 6, 30), "đối với cấp tỉnh")],
+)  # fmt: skip
+def test_a_remark_of_scope_keeps_the_date_and_is_shown(text: str, on: date, remark: str) -> None:
+    got = read(text)
+    assert isinstance(got, DueDate) and got.on == on
+    assert got.reading.endswith(f"ghi chú: {remark}")

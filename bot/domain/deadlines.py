@@ -281,10 +281,23 @@ def _two_deadlines(original: str) -> tuple[str, str] | None:
     return None
 
 
+# A remark in brackets that makes the date depend on something else ("(theo hướng dẫn của
+# Bộ)", "(hoặc khi có văn bản của Bộ)", "(tùy tình hình)", "(nếu được bố trí kinh phí)"):
+# the date is then as uncertain as "Quý IV/2027 sau khi có hướng dẫn của Bộ", unbracketed.
+# A remark of scope or status ("(dự kiến)", "(đối với cấp tỉnh)") leaves the date firm.
+_CONDITION = re.compile(
+    r"\b(?:khi|neu|tuy|hoac|theo|can cu|phu thuoc|cho den khi|truong hop|tru khi)\b"
+)
+
+
 def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueDate:
     if notes and len(reading.members) > 1:
         # "Quý II/2027 (đối với cấp tỉnh); Quý IV/2027 (đối với cấp huyện)"
         raise _Unclear(f"các mốc có ghi chú riêng ({'; '.join(notes)}): cần hạn cho từng cơ quan")
+    if conditions := [n for n in notes if _CONDITION.search(fold_aligned(n).lower())]:
+        raise _Unclear(
+            f"thời hạn kèm điều kiện “({'; '.join(conditions)})” nên chưa có ngày chắc chắn"
+        )
     spans, inferred = _fill_years(reading.members, ctx, ranged=reading.is_range)
     ends = [_window(s, ctx)[1] for s in spans]
     if ends != sorted(ends):
@@ -314,6 +327,8 @@ def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueD
                 "mà ô không ghi năm"
             )
         words += " (năm của kế hoạch)"
+    if notes:  # shown, so that the admin reads the remark the date was read past
+        words += f"; ghi chú: {'; '.join(notes)}"
     return DueDate(on, words)
 
 
