@@ -691,6 +691,17 @@ class _TaskTable:
 _HEADER_KEYS = (("stt", "tt"), ("nhiem vu", "noi dung"), ("tien do", "thoi gian", "chu tri"))
 
 
+def struck_line(line: str, words: Sequence[str]) -> str:
+    """The warning about ``words`` struck through in ``line``, a line outside the task
+    tables (shown without them): left out, as deleted, for an admin to check."""
+    short = " ".join(line.split())
+    short = short if len(short) <= 80 else short[:79].rstrip() + "…"
+    return (
+        f"Đoạn “{short}”: bỏ qua chữ gạch ngang “{'; '.join(words)}” (coi như đã xóa): hãy "
+        "đối chiếu văn bản"
+    )
+
+
 def looks_like_header(text: str) -> bool:
     """A line of text that reads like a task table's header row ("STT Nhiệm vụ Tiến độ Cơ
     quan chủ trì"): a table printed without ruling lines, where it stands as text."""
