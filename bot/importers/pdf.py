@@ -585,12 +585,12 @@ def _running_lines(pages: list[_Page]) -> set[str]:
 
 
 def strokes(page: Page) -> list[dict[str, Any]]:
-    """The page's horizontal strokes: lines, and rects or curves drawn thin (Word draws a
-    strike or an underline as a thin filled rect), each pdfplumber's object (x0, top, x1,
-    bottom in points)."""
+    """The page's marks wider than tall that may be strokes: lines, rects and curves (Word
+    draws a strike or an underline as a thin filled rect), each pdfplumber's object (x0,
+    top, x1, bottom in points)."""
     return [
         mark for mark in (*page.lines, *page.rects, *page.curves)
-        if mark["bottom"] - mark["top"] <= _THIN and mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
+        if mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
     ]  # fmt: skip
 
 
@@ -598,7 +598,8 @@ def find_struck(
     chars: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]
 ) -> tuple[list[bool], set[int]]:
     """Which of ``chars`` (pdfplumber's: text, x0, x1, y0, bottom, size, matrix, upright)
-    a stroke of ``marks`` (:func:`strokes`) strikes through: one running over most of the
+    a stroke of ``marks`` (:func:`strokes`; a mark no thicker than :data:`_THIN` and
+    wider than tall) strikes through: one running over most of the
     letter's width (:data:`_STRIKE_COVER`) between a tenth and six tenths of its font size
     above its baseline. An underline (at or below the baseline), a cell's rule or border
     (along the cell's edges, clear of its letters, or right under a line of text) is never
@@ -606,6 +607,7 @@ def find_struck(
     strike some letter (not the table's rules)."""
     marks_at = sorted(
         ((m["top"] + m["bottom"]) / 2, i) for i, m in enumerate(marks)
+        if m["bottom"] - m["top"] <= _THIN and m["x1"] - m["x0"] > m["bottom"] - m["top"]
     )  # fmt: skip
     heights = [y for y, _ in marks_at]
     flags: list[bool] = []

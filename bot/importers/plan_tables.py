@@ -114,6 +114,9 @@ class DocumentPlan:
     # (line, column) of a PDF's cell left empty at a page's top under a merged box → the
     # box's value on the page before: what the cell may be, for the error about it
     unsure: dict[tuple[int, str], str] = field(default_factory=dict)
+    # (line, column) of a cell left empty because all its text was struck through → that
+    # text, for the error about the empty cell ("thiếu cơ quan chủ trì")
+    struck: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def where(self, line: int, column: str = "") -> str:
         """ "Bảng 2, dòng 14, cột Tiến độ" for a row read (``column``: canonical name);
@@ -138,7 +141,11 @@ class DocumentPlan:
 
     def explain(self, error: RowError) -> RowError:
         """``error`` about a cell left empty at a PDF page's top under a merged box (a lead
-        missing…), with what it may be: the error alone would not say why it is empty."""
+        missing…), with what it may be; or about a cell left empty because its text was
+        struck through, with that text: the error alone would not say why it is empty."""
+        if words := self.struck.get((error.line, error.column)):
+            return replace(error, reason=f"{error.reason} (chữ “{words}” trong ô bị gạch "
+                                         "ngang nên đã bỏ qua)")  # fmt: skip
         value = self.unsure.get((error.line, error.column))
         if value is None:
             return error
@@ -1173,6 +1180,7 @@ class PlanReader:
         places: dict[int, Place] = {}
         given: set[int] = set()
         unsure: dict[tuple[int, str], str] = {}
+        struck: dict[tuple[int, str], str] = {}
         notes: list[str] = []
         summaries: list[PlanTable] = []
         for t in tables:
@@ -1193,12 +1201,16 @@ class PlanReader:
                 for c, value in (row.unsure if row is not None else {}).items():
                     if name := next((n for n, at in t.positions.items() if at == c), ""):
                         unsure[(line, name)] = clean(value)
+                for c, words in (row.struck if row is not None else {}).items():
+                    name = next((n for n, at in t.positions.items() if at == c), "")
+                    if name and not cells.get(name, "").strip():
+                        struck[(line, name)] = words
             span = (min(pages), max(pages)) if pages else None
             summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
         return DocumentPlan(
             rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
             issuer_names=self.issuer_names(), notes=notes, given_lead=given, warnings=warnings,
-            unsure=unsure,
+            unsure=unsure, struck=struck,
         )  # fmt: skip
 
     def issuer_names(self) -> list[str]:
