@@ -19,7 +19,14 @@ here:
 - a cell's lines as printed, one line each;
 - a box merged down to a page's end goes on at the next page's top only where the page
   shows it (an empty box there merged over several rows); an empty box of one row there is
-  left empty and warned about, never filled with a guess.
+  left empty and warned about, never filled with a guess;
+- text struck through: a PDF keeps no strike attribute, but LibreOffice draws a strike as
+  a line through the letters (Word as a thin filled rect), a third of the font's size
+  above the baseline, two for a double strike (:func:`find_struck`). Such letters are
+  left out of a cell (kept in :attr:`GridRow.struck`, warned about by table, row and
+  column as Word's reader does) and of a line outside the tables (warned about by the
+  line); an underline, a border right under the text and the table's rules are none.
+  A strike drawn as an image (a scan, a pen stroke) is not seen.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
