@@ -266,8 +266,12 @@ def _grid(
         if c["text"] and _inside(c, table.bbox)
     ]  # fmt: skip
     chars = [c for c in every if id(c) not in crossed]
-    texts_of = [[None if b is None else _cell_text(chars, b) for b in r.cells] for r in table.rows]
-    full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
+    texts_of = [
+        [None if b is None else _cell_text(every, b, crossed) for b in r.cells] for r in table.rows
+    ]
+    full_of = [
+        [b is not None and _ends_full(every, b, crossed) for b in r.cells] for r in table.rows
+    ]
     struck_of = [
         [[] if b is None or not crossed else
          _struck_words(_char_lines([c for c in every if _inside(c, b)]), crossed)
@@ -355,16 +359,14 @@ def _column(edges: list[float], x: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - x))
 
 
-def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> str:
+def _cell_text(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozenset()) -> str:
     """A cell's text, a line for each line printed, except that a line the cell's width
     broke inside a word, a number or a date too long for a line ("31/12/202" over "5",
     "QĐ-" over "UBND", "100" over "%") is joined to the next without a space; a bullet at a line's start
-    as "- "."""
-    lines = _char_lines([c for c in chars if _inside(c, box)])
+    as "- ". ``crossed``: the ids of the chars struck through, left out."""
+    lines, right = _live_lines(chars, box, crossed)
     if not lines:
         return ""
-    left = min(c["x0"] for line in lines for c in line)
-    right = box[2] - max(0.0, left - box[0])  # the text's right edge: the padding mirrored
     # Lines wrapped at a space end with it (LibreOffice prints it): then a line ending in a
     # hyphen with no space after it was broken there, inside a code.
     spaced = any(line[-1]["text"] == " " for line in lines[:-1])
@@ -378,14 +380,37 @@ def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, floa
     return "\n".join(t for t in (clean(t) for t in out) if t)
 
 
-def _ends_full(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> bool:
-    """Whether the cell's last line reaches its right edge with a letter or digit, no
-    space after it: a word, number or date the page's end may have broken."""
+def _live_lines(
+    chars: list[dict[str, Any]], box: Box, crossed: Set[int]
+) -> tuple[list[list[dict[str, Any]]], float]:
+    """The lines of the chars in ``box`` (:func:`_char_lines`) without those struck
+    through (``crossed``: their ids), a line struck whole left out; and the text's right
+    edge, the cell's padding mirrored, as all its letters print it (struck ones too)."""
     lines = _char_lines([c for c in chars if _inside(c, box)])
     if not lines:
-        return False
+        return [], box[2]
     left = min(c["x0"] for line in lines for c in line)
     right = box[2] - max(0.0, left - box[0])
+    live: list[list[dict[str, Any]]] = []
+    for line in lines:
+        kept: list[dict[str, Any]] = []
+        base_struck = False  # a mark goes with the letter it stands over
+        for char in line:
+            if not _combining(char):
+                base_struck = id(char) in crossed
+            if not base_struck and id(char) not in crossed:
+                kept.append(char)
+        if any(not c["text"].isspace() and not _combining(c) for c in kept):
+            live.append(kept)
+    return live, right
+
+
+def _ends_full(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozenset()) -> bool:
+    """Whether the cell's last line reaches its right edge with a letter or digit, no
+    space after it: a word, number or date the page's end may have broken."""
+    lines, right = _live_lines(chars, box, crossed)
+    if not lines:
+        return False
     last = [c for c in lines[-1] if not _combining(c)][-1]
     size = float(last.get("size") or (last["bottom"] - last["top"]))
     return bool(last["text"][:1].isalnum() and last["x1"] + size * 0.6 > right - 0.5)
