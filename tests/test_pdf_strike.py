@@ -21,6 +21,7 @@ from bot.importers.pdf import find_struck, read_pdf, strokes
 from bot.importers.plans import import_plan
 from bot.importers.word import read_word
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
+from tests.docx_plans import PlanDocument, TableRow
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import registry, tasks_of
 
@@ -177,3 +178,26 @@ def test_a_cell_emptied_by_strike_is_said_with_its_struck_text(
     assert plan.warnings[-1] == (
         f"Bảng 1, dòng 4, cột Thời gian hoàn thành: bỏ qua chữ gạch ngang “Quý III/2025” {_NOTE}"
     )
+
+
+def test_a_deadline_emptied_by_strike_leaves_the_task_to_set_and_says_why(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A deadline struck through whole is no error (a task with an empty deadline is
+    imported, to be set by an admin): the task to set says why its cell is empty."""
+    note = "(chữ “Quý III/2025” trong ô bị gạch ngang nên đã bỏ qua)"
+    for plan in (read_pdf(EMPTIED_PDF), read_word(LIBREOFFICE.struck_cells(tmp_path))):
+        assert plan.struck_note(3, "deadline") == note
+        assert plan.struck_note(3, "lead") == plan.struck_note(1, "deadline") == ""
+    document = PlanDocument()
+    document.paragraph("Số: 43/KH-UBND")
+    table = document.table(5, [TableRow(LIBREOFFICE.STRUCK_HEADER, header=True),
+                               TableRow(["1", "Việc 1", "Sở Nội vụ", "", "Quý I/2025"]),
+                               TableRow(["2", "Việc 2", "Sở Tư pháp", "", ""])])  # fmt: skip
+    table.cell(2, 4).paragraphs[0].add_run("Quý III/2025").font.strike = True
+    path = document.save(tmp_path / "kh.docx")
+    with session_scope(registry) as session:
+        report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert [(u.task_key, u.reason) for u in report.unspecified] == [
+        ("2", f"ô tiến độ để trống {note}")
+    ]

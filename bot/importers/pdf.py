@@ -391,6 +391,8 @@ def _live_lines(
         return [], box[2]
     left = min(c["x0"] for line in lines for c in line)
     right = box[2] - max(0.0, left - box[0])
+    if not crossed:
+        return lines, right
     live: list[list[dict[str, Any]]] = []
     for line in lines:
         kept: list[dict[str, Any]] = []

@@ -143,15 +143,21 @@ class DocumentPlan:
         """``error`` about a cell left empty at a PDF page's top under a merged box (a lead
         missing…), with what it may be; or about a cell left empty because its text was
         struck through, with that text: the error alone would not say why it is empty."""
-        if words := self.struck.get((error.line, error.column)):
-            return replace(error, reason=f"{error.reason} (chữ “{words}” trong ô bị gạch "
-                                         "ngang nên đã bỏ qua)")  # fmt: skip
+        if note := self.struck_note(error.line, error.column):
+            return replace(error, reason=f"{error.reason} {note}")
         value = self.unsure.get((error.line, error.column))
         if value is None:
             return error
         return replace(error, reason=f"{error.reason} (ô trống ở đầu trang, có thể thuộc ô gộp "
                                      f"“{value}” ở trang trước: hãy nhập bản Word, hoặc ghi vào "
                                      "ô này trong tệp)")  # fmt: skip
+
+    def struck_note(self, line: int, column: str) -> str:
+        """ "(chữ “Sở Tài chính” trong ô bị gạch ngang nên đã bỏ qua)" for the cell of row
+        ``line``, column ``column`` (canonical name), left empty because all its text was
+        struck through; "" for any other cell."""
+        words = self.struck.get((line, column))
+        return f"(chữ “{words}” trong ô bị gạch ngang nên đã bỏ qua)" if words else ""
 
     def name_leads(self, proper_name: Callable[[str], str | None]) -> None:
         """Write each appendix's lead as ``proper_name`` gives it ("SỞ NỘI VỤ" → "Sở Nội
