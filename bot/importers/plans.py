@@ -425,8 +425,11 @@ def import_plan(
             held_parts.pop(task.id, {}), stamped,
         )  # fmt: skip
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
+            reason = row.deadline.reason
+            if word and (note := word.struck_note(row.line, "deadline")):
+                reason = f"{reason} {note}"  # why the cell is empty
             report.unspecified.append(
-                UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
+                UnspecifiedLine(row.line, row.key, row.cell("deadline"), reason)
             )
         report.general_refs.extend(row.lead.general + row.coordinate.general)
         shown = from_record(values["deadline_kind"], values["deadline_detail"]).describe()
