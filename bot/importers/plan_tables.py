@@ -533,7 +533,15 @@ class _TaskTable:
                     f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
                     f"{advice} nếu cần"
                 )
-            for c, words in sorted(row.struck.items()):
+            struck = sorted(row.struck.items())
+            if struck and not any(v.strip() for v in row.values):  # a row crossed out: once
+                crossed = " | ".join(w for _, w in struck)
+                warnings.append(
+                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
+                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
+                )
+                struck = []
+            for c, words in struck:
                 warnings.append(
                     f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
