@@ -966,8 +966,8 @@ def test_a_row_crossed_out_but_its_number_is_left_out_and_said_once(tmp_path: Pa
         TableRow(["2", "", "", "", ""]),
         TableRow(["3", "Báo cáo", "Quý III/2025", "Sở Y tế", ""]),
     ])  # fmt: skip
-    for col, text in ((1, "Kiểm tra"), (2, "Quý II/2025"), (3, "Sở Nội vụ")):
-        _formatted(table.cell(2, col).paragraphs[0], (text, {"strike": True}))
+    for column, text in ((1, "Kiểm tra"), (2, "Quý II/2025"), (3, "Sở Nội vụ")):
+        _formatted(table.cell(2, column).paragraphs[0], (text, {"strike": True}))
     plan = read_word(document.save(tmp_path / "kh.docx"))
     assert [r.cells[0] for r in plan.rows[1:]] == ["1", "3"]
     assert plan.errors == []
