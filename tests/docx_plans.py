@@ -394,6 +394,23 @@ def nested_tables(folder: Path) -> Path:
     return Path(document.save(folder / f"{NESTED}.docx"))
 
 
+def struck_heading(folder: Path) -> Path:
+    """Plan 34/KH-SNV: its section "II. NHÓM HAI" struck out in Word, the task under it
+    numbered 1 again, so it clashes with the task of section I: refused, with a note."""
+    document = PlanDocument()
+    document.paragraph("Số: 34/KH-SNV")
+    header = ["STT", "Nhiệm vụ cụ thể", "Tiến độ", "Cơ quan chủ trì", "Cơ quan phối hợp"]
+    table = document.table(5, [
+        TableRow(header, header=True), TableRow(["I", "NHÓM MỘT", "", "", ""]),
+        TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Tư pháp", ""]),
+        TableRow(["", "", "", "", ""]),
+        TableRow(["1", "Báo cáo", "Quý III/2025", "Sở Y tế", ""]),
+    ])  # fmt: skip
+    for column, text in ((0, "II"), (1, "NHÓM HAI")):
+        table.cell(3, column).paragraphs[0].add_run(text).font.strike = True
+    return Path(document.save(folder / "struck-heading.docx"))
+
+
 def main(folder: Path) -> None:
     """Write the seed plans as Word documents into ``folder`` (README, "Try it")."""
     folder.mkdir(parents=True, exist_ok=True)

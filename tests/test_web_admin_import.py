@@ -28,7 +28,7 @@ from bot.services import uploads
 from bot.services.actions import Sender
 from bot.services.assignments import Actor, record_change
 from tests.cli import Dondoc
-from tests.docx_plans import SEED_PLANS, seed_document
+from tests.docx_plans import SEED_PLANS, seed_document, struck_heading
 from tests.web import ADMIN, COORDINATOR, HEAD, Web, csrf_of, signed_in
 
 PLAN = """Số kế hoạch,12/KH-UBND
@@ -567,6 +567,16 @@ async def test_a_word_plan_names_its_errors_by_table_row_and_column(
     assert "Xem trước (chưa ghi gì) kế hoạch 126/KH-UBND" in shown.text
     assert "<td>Bảng 1, dòng 2</td><td>I</td>" in shown.text  # a section, among the tasks
     assert "<td>Bảng 1, dòng 3</td>" in shown.text and 'id="confirm"' in shown.text
+
+
+async def test_a_refused_word_plan_shows_the_notes_that_may_explain_its_errors(
+    web: Web, tmp_path: Path
+) -> None:
+    await signed_in(web, ADMIN)
+    refused = await upload(web, struck_heading(tmp_path).read_bytes(), name="kh.docx")
+    assert refused.status_code == 400 and "trùng" in refused.text
+    notes = refused.text.split('id="notes"')[1].split("</ul>")[0]
+    assert "Bảng 1, dòng 4: bỏ qua cả dòng gạch ngang “II | NHÓM HAI”" in notes
 
 
 async def test_a_reader_that_crashes_is_answered_without_a_traceback(

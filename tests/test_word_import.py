@@ -28,7 +28,7 @@ from bot.importers.rows import PlanMeta
 from bot.importers.tabular import FileProblem
 from bot.importers.word import read_document, read_word
 from bot.models import Agency, Assignment, Plan, Section, Task
-from tests.cli import Dondoc
+from tests.cli import Dondoc, one_error_line
 from tests.docx_plans import (
     ABOVE,
     SEED_PLANS,
@@ -38,6 +38,7 @@ from tests.docx_plans import (
     nested_tables,
     read_seed,
     seed_document,
+    struck_heading,
 )
 from tests.province import IMPORT_DAY, SETTINGS
 
@@ -976,6 +977,21 @@ def test_a_row_crossed_out_but_its_number_is_left_out_and_said_once(tmp_path: Pa
         "như đã xóa): hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi "
         "nhập lại"
     ]
+
+
+def test_a_refused_document_shows_the_notes_that_may_explain_its_errors(
+    registry: Engine, tmp_path: Path, dondoc: Dondoc
+) -> None:
+    """A section heading struck out: its tasks, numbered from 1 again, fall in the section
+    above and clash; the error comes with the note on the struck row, which explains it."""
+    path = struck_heading(tmp_path)
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert "trùng" in failure.value.errors[0].reason
+    crossed = "Bảng 1, dòng 4: bỏ qua cả dòng gạch ngang “II | NHÓM HAI”"
+    assert [n for n in failure.value.notes if n.startswith(crossed)]
+    said = one_error_line(dondoc("import", "tasks", str(path), "--dry-run"))
+    assert "Lưu ý khi đọc văn bản (có thể giải thích các lỗi trên):" in said and crossed in said
 
 
 def _split_table(document: Any, between: str = "") -> None:

@@ -378,6 +378,10 @@ def _print_import_errors(exc: ImportFailed | FileProblem) -> None:
         )
         for line in exc.lines():
             err.print(f"  {line}", markup=False, highlight=False)
+        if exc.notes:
+            err.print("[yellow]Lưu ý khi đọc văn bản (có thể giải thích các lỗi trên):[/]")
+            for note in exc.notes:
+                err.print(f"  {note}", markup=False, highlight=False)
     else:
         err.print(f"[red]Không nhập được:[/] {exc} (chưa ghi gì vào dữ liệu)", highlight=False)
 

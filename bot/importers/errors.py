@@ -1,20 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.importers.rows import RowError
 
 
 class ImportFailed(Exception):
-    """Bad rows: nothing was written. Each error names the file, the line and the reason."""
+    """Bad rows: nothing was written. Each error names the file, the line and the reason;
+    ``notes``: what the document's reader noticed ("Bảng 1, dòng 5, cột …: bỏ qua chữ gạch
+    ngang …"), shown with the errors since they may explain them."""
 
     def __init__(
-        self, path: Path, errors: list[RowError], place: Callable[[RowError], str] | None = None
-    ) -> None:
+        self, path: Path, errors: list[RowError], place: Callable[[RowError], str] | None = None,
+        notes: Sequence[str] = (),
+    ) -> None:  # fmt: skip
         self.path = path
         self.errors = sorted(errors, key=lambda e: e.line)
         self.place = place
+        self.notes = list(notes)
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:

@@ -715,7 +715,8 @@ def _check_plan(
     if not parsed.tasks and not errors:
         errors.append(RowError(first_line, "bảng không có nhiệm vụ nào"))
     if errors:
-        raise ImportFailed(path, errors, (lambda e: word.where(e.line, e.column)) if word else None)
+        raise ImportFailed(path, errors, (lambda e: word.where(e.line, e.column)) if word else None,
+                           notes=word.warnings if word else ())  # fmt: skip
 
 
 def _upsert_sections(session: Session, plan_id: int, parsed: ParsedPlan) -> dict[str, int]:

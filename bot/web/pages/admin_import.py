@@ -124,7 +124,8 @@ def preview(p: Page) -> Response:
     except _Refused as refused:
         return _form(p, status=refused.status, refused=refused.text)
     except (ImportFailed, FileProblem) as failed:
-        return _form(p, status=400, kind=kind, filename=filename, problems=problems(failed))
+        return _form(p, status=400, kind=kind, filename=filename, problems=problems(failed),
+                     notes=getattr(failed, "notes", []))  # fmt: skip
     upload = uploads.keep(
         p.db, chat_id=p.me.chat_id, user_id=p.me.user_id, kind=kind.value, filename=filename,
         content=content, options=options, now=p.now,
@@ -181,7 +182,7 @@ def confirm(p: Page) -> Response:
         found = (problems(failed) if not isinstance(failed, _Refused)
                  else [Problem("", failed.text)])  # fmt: skip
         return _form(p, status=400, kind=kind, filename=upload.filename, problems=found,
-                     confirming=True)  # fmt: skip
+                     notes=getattr(failed, "notes", []), confirming=True)  # fmt: skip
     savepoint.commit()
     uploads.keep_report(p.db, upload.id, _report(kind, report, dry_run=False))
     log.info("web import: %s %s by %s", kind.value, upload.filename, p.me.actor,
@@ -213,6 +214,7 @@ def _form(p: Page, *, status: int = 200, **context: Any) -> Response:
     context.setdefault("kind", Kind.TASKS)
     if "problems" in context:
         context["problems"] = [Problem(e.where, on_the_form(e.reason)) for e in context["problems"]]
+        context["notes"] = [on_the_form(n) for n in context.get("notes", [])]
     return p.render("admin_import.html.j2", status=status, kinds=list(Kind),
                     limit=file_size(uploads.MAX_UPLOAD), values=p.form, **context)  # fmt: skip
 
