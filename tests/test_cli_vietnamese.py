@@ -250,3 +250,12 @@ def test_an_env_line_that_cannot_be_parsed_is_one_config_error(
     said = json.loads(line)["message"] if log_format == "json" else line
     assert said.startswith("Cấu hình sai: .env dòng 2: cần dạng TÊN=giá trị")
     assert "123:abc" not in done.stderr and "python-dotenv" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [(), ("import",), ("import", "tasks")])
+def test_the_help_speaks_vietnamese_around_the_commands_own_words(
+    dondoc: Dondoc, command: tuple[str, ...]
+) -> None:
+    shown = dondoc.ok(*command, "--help").stdout
+    assert "Xem hướng dẫn này rồi thoát." in shown and "Tùy chọn" in shown
+    assert "Show this message" not in shown and " Options " not in shown

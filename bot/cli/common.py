@@ -31,6 +31,8 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from typer import rich_utils
+from typer._click import core as click_core
 from typer._click import exceptions as usage  # typer ships its own click
 from typer.core import TyperGroup
 
@@ -126,6 +128,29 @@ def vietnamese(exc: Exception) -> str:
     return (
         f"Lỗi ngoài dự kiến ({exc.__class__.__name__}: {said}). Đặt DONDOC_DEBUG=1 để xem chi tiết."
     )
+
+
+# Typer's and Click's own words in every --help ("Options", "Show this message and exit."),
+# in Vietnamese: neither ships a Vietnamese translation; both read these module constants
+# and the help option's text when they print the help.
+rich_utils.ARGUMENTS_PANEL_TITLE = "Tham số"
+rich_utils.OPTIONS_PANEL_TITLE = "Tùy chọn"
+rich_utils.COMMANDS_PANEL_TITLE = "Lệnh"
+rich_utils.ERRORS_PANEL_TITLE = "Lỗi"
+rich_utils.DEFAULT_STRING = "[mặc định: {}]"
+rich_utils.REQUIRED_LONG_STRING = "[bắt buộc]"
+rich_utils.ENVVAR_STRING = "[biến môi trường: {}]"
+_click_help_option = click_core.Command.get_help_option
+
+
+def _help_option(command: click_core.Command, ctx: click_core.Context) -> Any:
+    option = _click_help_option(command, ctx)
+    if option is not None:
+        option.help = "Xem hướng dẫn này rồi thoát."
+    return option
+
+
+click_core.Command.get_help_option = _help_option  # type: ignore[method-assign,assignment]
 
 
 class VietnameseGroup(TyperGroup):
