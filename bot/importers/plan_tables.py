@@ -462,6 +462,7 @@ class _TaskTable:
     # grid columns that also read as the task's, kept before the task's text ("Nhóm: …")
     prefixes: list[int] = field(default_factory=list)
     problem: str = ""  # why the task column cannot be told
+    asides: list[str] = field(default_factory=list)  # lines beside it (:meth:`PlanReader.aside`)
 
     def read(self) -> _ReadTable:
         appendix, title, lead = self.heading.appendix()
@@ -572,6 +573,12 @@ class _TaskTable:
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
         if helper := _coordinate_in_title(title):
             _give_coordinate([cells for _, cells in rows], helper)
+        if self.asides:
+            said = ", ".join(f"“{a}”" for a in self.asides)
+            notes.append(
+                f"chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): {said}: không phải "
+                "tên phụ lục hay nhiệm vụ, không đọc"
+            )
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
@@ -978,6 +985,13 @@ class PlanReader:
             self.open_bracket = text
             return
         self._read(text)
+
+    def aside(self, text: str) -> None:
+        """A line of a layout table's cell beside a task table (a note, a stamp's place):
+        none of an appendix's title nor of the next table's heading, kept as a note of
+        the last task table."""
+        if text and self.found:
+            self.found[-1].asides.append(clean(text))
 
     def _read(self, text: str) -> None:
         folded = fold(text)
