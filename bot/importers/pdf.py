@@ -16,16 +16,24 @@ here:
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
   (running heads) are left out;
-- a cell's lines as printed, one line each;
+- a cell's lines as printed, one line each; a table drawn inside a cell (boxes inside
+  its box) a line a row, its cells joined by "; ", as Word's reader reads one, and said;
+  a cell whose text stands in columns with no rules (a table drawn without them) read in
+  print order and said;
+- a task table laid in a layout table's cell (drawn with rules: boxes inside a box; or
+  without: the task table alone ruled) is a task table of its own, as Word's reader reads
+  a layout: the text above it in its cell is the page's (an appendix's title), the layout's
+  other cells' lines, beside it, are notes (:meth:`PlanReader.aside`), none of its title;
 - a box merged down to a page's end goes on at the next page's top only where the page
   shows it (an empty box there merged over several rows); an empty box of one row there is
   left empty and warned about, never filled with a guess.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
-lines, a table at the top of a page that does not line up with the task table it seems
-to continue. A PDF with no text at all is a scan: the admin is told to ask for the Word
-file or a PDF exported with its text.
+lines (its header on a line, or column by column in narrow columns), a table at the top
+of a page that does not line up with the task table it seems to continue. A PDF with
+no text at all is a scan: the admin is told to ask for the Word file or a PDF exported
+with its text.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,10 +53,10 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
-from pdfplumber.table import Table
+from pdfplumber.table import Table, cells_to_tables
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.domain.text import clean
+from bot.domain.text import clean, fold
 from bot.importers.plan_tables import (
     CLOSING,
     DocumentPlan,
@@ -115,6 +123,9 @@ def read_pdf(path: Path) -> DocumentPlan:
         continuing = last_columns
         last_columns = None
         for block in page.blocks:
+            if isinstance(block, _Aside):
+                reader.aside(block.text)
+                continue
             if isinstance(block, str):
                 if block in running:
                     continue
@@ -160,6 +171,7 @@ def _quiet_pdfminer() -> Iterator[None]:
 class _Table:
     grid: list[GridRow]
     columns: list[float]  # the x of each column's left rule, and the right rule last
+    bbox: Box = (0.0, 0.0, 0.0, 0.0)  # its outer rules
 
 
 @dataclass
@@ -167,7 +179,7 @@ class _Page:
     number: int
     has_text: bool
     images: int
-    blocks: list[str | _Table] = field(default_factory=list)  # in reading order
+    blocks: list[str | _Table | _Aside] = field(default_factory=list)  # in reading order
     problems: list[str] = field(default_factory=list)
 
 
@@ -182,15 +194,15 @@ def _read_page(page: Page) -> _Page:
         )
         return read
     found = page.find_tables() if page.chars else []
-    boxes = [c for t in found for c in t.cells]
-    # A table drawn inside another's cell is read as that cell's text (and said so).
-    inside = [t.bbox for t in found if _within_any(t.bbox, boxes)]
-    found = [t for t in found if t.bbox not in inside]
-    placed: list[tuple[float, str | _Table]] = []
-    for table in found:
-        placed.append((table.bbox[1], _grid(table, number, inside)))
+    placed: list[tuple[float, str | _Table | _Aside]] = []
+    taken = _tables(page, [c for t in found for c in t.cells], number, placed)
+    tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
+    words = page.extract_words() if page.chars else []
+    for top, text, box in _beside(words, tasks):
+        placed.append((top, _Aside(text)))
+        taken.append(box)
     margin = page.height * _MARGIN
-    lines, whole = _lines(page, [t.bbox for t in found]) if page.chars else ([], [])
+    lines, whole = _lines(words, taken)
     for top, text in lines:
         if _PAGE_NUMBER.match(text) and not margin < top < page.height - margin:
             continue  # the page's number, in its head or foot
@@ -201,23 +213,107 @@ def _read_page(page: Page) -> _Page:
             "trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word hoặc "
             "bản PDF xuất thẳng từ Word"
         )
-    for text in whole:
-        if looks_like_header(text):
-            read.problems.append(
-                f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
-                "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
-            )
+    for text in _headers_without_rules(whole):
+        read.problems.append(
+            f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
+            "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+        )
     read.blocks = [block for _, block in sorted(placed, key=lambda p: p[0])]
     return read
+
+
+@dataclass
+class _Aside:
+    text: str  # a line of a layout's cell beside a task table (:meth:`PlanReader.aside`)
+
+
+def _tables(
+    page: Page, pool: list[Box], number: int, placed: list[tuple[float, str | _Table | _Aside]]
+) -> list[Box]:
+    """The tables the cells ``pool`` draw (boxes inside a box: a table in that cell), put
+    in ``placed`` at their tops; the boxes whose text they hold (none of the page's lines).
+
+    A row with a cell holding a task table (at any depth) is a layout, as Word's table
+    laid around a task table is read: the task table is read as one of its own, the text
+    above it in its cell as the page's lines (an appendix's title), the other cells' lines
+    as notes beside it (:class:`_Aside`), none of its heading. The rows above and below
+    such a row are tables of their own."""
+    taken: list[Box] = []
+    top_level = [c for c in pool if not _within_any(c, pool)]
+    for group in cells_to_tables(top_level):
+        run: list[Box] = []  # the cells of rows with no task table inside
+
+        def flush(run: list[Box]) -> None:
+            if run:
+                table = Table(page, [*run, *(c for c in pool if _within_any(c, run))])
+                placed.append((table.bbox[1], _grid(table, number)))
+                taken.append(table.bbox)
+                run.clear()
+
+        for row in Table(page, group).rows:
+            cells = [c for c in row.cells if c is not None]
+            holding = {c for c in cells if _holds_task_table(page, _within_cell(c, pool))}
+            if not holding:
+                run.extend(cells)
+                continue
+            flush(run)
+            for cell in sorted(cells, key=lambda c: c[0]):
+                if cell in holding:
+                    taken.extend(_tables(page, _within_cell(cell, pool), number, placed))
+                    continue
+                chars = [c for c in page.chars if c["text"] and _inside(c, cell)]
+                for line in _cell_text(chars, cell).splitlines():
+                    placed.append((cell[3], _Aside(line)))
+                taken.append(cell)
+        flush(run)
+    return taken
+
+
+def _within_cell(cell: Box, pool: list[Box]) -> list[Box]:
+    return [c for c in pool if _within(c, cell)]
+
+
+def _holds_task_table(page: Page, pool: list[Box]) -> bool:
+    """Whether the boxes ``pool`` (those inside a cell) draw a task table, or a table
+    holding one in a cell (at any depth)."""
+    top_level = [c for c in pool if not _within_any(c, pool)]
+    for group in cells_to_tables(top_level):
+        table = Table(page, [*group, *(c for c in pool if _within_any(c, group))])
+        if find_header(_grid(table, page.page_number).grid) is not None:
+            return True
+        if any(_holds_task_table(page, _within_cell(c, pool)) for c in group):
+            return True
+    return False
+
+
+def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[float, str, Box]]:
+    """(top, text, box) of each line printed beside a task table, in a layout table with
+    no rules (notes in the cells left and right of the cell holding it): all its words
+    left or right of the table, the line level with the table, or right above it with
+    words on both sides. Its place is the table's bottom: read after it."""
+    for x0, top, x1, bottom in tables:
+        for line in _word_lines(words):
+            height = max(w["bottom"] - w["top"] for w in line)
+            first, last = line[0]["top"], max(w["bottom"] for w in line)
+            left = [w for w in line if w["x1"] <= x0 + _TOLERANCE]
+            right = [w for w in line if w["x0"] >= x1 - _TOLERANCE]
+            if len(left) + len(right) < len(line) or first > bottom:
+                continue
+            level = last >= top
+            if not level and not (left and right and last >= top - 2 * height):
+                continue
+            for part in (left, right):
+                if part:
+                    box = (part[0]["x0"], first, part[-1]["x1"], last)
+                    yield bottom, _text(part), box
 
 
 # --- tables --------------------------------------------------------------------------------
 
 
-def _grid(table: Table, page: int, inside: Sequence[Box] = ()) -> _Table:
+def _grid(table: Table, page: int) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
-    column, its span, and the columns merged from a row above (given that row's value).
-    ``inside``: tables found on the page drawn inside a cell (marked in that cell)."""
+    column, its span, and the columns merged from a row above (given that row's value)."""
     # Boxes inside another box of the table are a table drawn in that cell: its text is
     # the cell's, its rules are no columns of the table.
     inner = {c for c in table.cells if _within_any(c, table.cells)}
@@ -231,7 +327,10 @@ def _grid(table: Table, page: int, inside: Sequence[Box] = ()) -> _Table:
         c for c in table.page.chars
         if c["text"] and _inside(c, table.bbox)
     ]  # fmt: skip
-    texts_of = [[None if b is None else _cell_text(chars, b) for b in r.cells] for r in table.rows]
+    texts_of = [
+        [None if b is None else _nested_text(table.page, chars, b, inner) for b in r.cells]
+        for r in table.rows
+    ]
     full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
     index = 0
     for position, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True)):
@@ -245,14 +344,17 @@ def _grid(table: Table, page: int, inside: Sequence[Box] = ()) -> _Table:
         covered: set[int] = set()
         full: set[int] = set()
         nested: set[int] = set()
+        columned: set[int] = set()
         for bbox, text, ends_full in zip(row.cells, texts, full_of[position], strict=True):
             if bbox is None or bbox in inner:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
             values[first] = text or ""
-            if any(_within(c, bbox) for c in (*inner, *inside)):
+            if any(_within(c, bbox) for c in inner):
                 nested.add(first)
+            elif _columned(chars, bbox):
+                columned.add(first)
             if ends_full:
                 full.add(first)
             starts.append((first, span))
@@ -273,8 +375,48 @@ def _grid(table: Table, page: int, inside: Sequence[Box] = ()) -> _Table:
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
         bold = len(boxes) == 1 and _bold(table.page, boxes[0])
         rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
-                            nested=nested))  # fmt: skip
-    return _Table(rows, xs)
+                            nested=nested, columned=columned))  # fmt: skip
+    return _Table(rows, xs, table.bbox)
+
+
+def _nested_text(page: Page, chars: list[dict[str, Any]], box: Box, inner: set[Box]) -> str:
+    """A cell's text (:func:`_cell_text`), a table drawn inside it (``inner``: the boxes
+    inside the table's cells) read as Word reads one: a line for each of its rows, its
+    cells' lines joined by a space, its cells by "; "; the cell's own lines above, between
+    and below such tables where they stand."""
+    boxes = [c for c in inner if _within(c, box)]
+    if not boxes:
+        return _cell_text(chars, box)
+    outer = [c for c in boxes if not _within_any(c, boxes)]
+    tables = sorted(
+        (Table(page, cells) for cells in cells_to_tables(outer)), key=lambda t: t.bbox[1]
+    )
+    own = [c for c in chars if _inside(c, box) and not any(_inside(c, b) for b in outer)]
+    parts: list[str] = []
+    for i, table in enumerate([*tables, None]):
+        top = table.bbox[1] if table is not None else float("inf")
+        bottom = tables[i - 1].bbox[3] if i else float("-inf")
+        band = [c for c in own if bottom <= (c["top"] + c["bottom"]) / 2 < top]
+        parts.append(_cell_text(band, box))
+        if table is not None:
+            for row in table.rows:
+                texts = [" ".join(_cell_text(chars, c).split("\n")) for c in row.cells if c]
+                parts.append("; ".join(t for t in texts if t))
+    return "\n".join(p for p in parts if p)
+
+
+def _columned(chars: list[dict[str, Any]], box: Box) -> bool:
+    """Whether the cell's text stands in columns (a table drawn in it with no rules): two
+    lines or more with a gap as wide as a letter is high before a word that starts at the
+    same x on each (justified text starts its words anywhere)."""
+    starts: list[float] = []
+    for line in _char_lines([c for c in chars if _inside(c, box)]):
+        letters = [c for c in line if c["text"].strip() and not _combining(c)]
+        for before, after in itertools.pairwise(letters):
+            size = float(before.get("size") or (before["bottom"] - before["top"]))
+            if after["x0"] - before["x1"] > size:  # three spaces' width and more
+                starts.append(after["x0"])
+    return any(sum(1 for y in starts if abs(x - y) <= _TOLERANCE) >= 2 for x in starts)
 
 
 def _within(box: Box, outer: Box) -> bool:
@@ -447,21 +589,26 @@ def _same_columns(a: list[float], b: list[float]) -> bool:
 # --- text outside the tables ---------------------------------------------------------------
 
 
-def _lines(
-    page: Page, boxes: list[tuple[float, float, float, float]]
-) -> tuple[list[tuple[float, str]], list[str]]:
-    """(top, text) of each line outside the tables, in reading order, a run of lines in
-    two columns column by column; and each line's whole text, left to right."""
-    words = [
-        w for w in page.extract_words()
-        if not any(_inside(w, box) for box in boxes)
-    ]  # fmt: skip
+def _word_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The words (pdfplumber's) in lines, top to bottom, each left to right."""
     lines: list[list[dict[str, Any]]] = []
     for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - word["top"]) <= _TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])
+    for line in lines:
+        line.sort(key=lambda w: w["x0"])
+    return lines
+
+
+def _lines(
+    words: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]]
+) -> tuple[list[tuple[float, str]], list[list[dict[str, Any]]]]:
+    """(top, text) of each line of ``words`` (the page's) outside ``boxes`` (the tables),
+    in reading order, a run of lines in two columns column by column; and each line's
+    words, left to right."""
+    lines = _word_lines([w for w in words if not any(_inside(w, box) for box in boxes)])
     out: list[tuple[float, str]] = []
     run: list[tuple[float, list[list[dict[str, Any]]]]] = []  # lines in two columns
 
@@ -485,7 +632,40 @@ def _lines(
         flush()
         out.append((line[0]["top"], _text(line)))
     flush()
-    return out, [_text(line) for line in lines]
+    return out, lines
+
+
+_HEADER_LINES = 8  # lines a header row's cells wrap over, at most, in a narrow column
+
+
+def _headers_without_rules(lines: list[list[dict[str, Any]]]) -> Iterator[str]:
+    """The header of each task table printed without rules among ``lines`` (the words
+    outside the tables, in lines): a line that reads as one ("STT Nhiệm vụ Tiến độ Cơ
+    quan chủ trì"), or a line opening with "STT" whose words, with those of the lines
+    right under it, read as one column by column (the header's cells wrapped in narrow
+    columns: "STT Nội Cơ" over "dung quan"), as "STT | Nội dung nhiệm vụ | …"."""
+    for i, line in enumerate(lines):
+        if looks_like_header(text := _text(line)):
+            yield text
+            continue
+        if fold(line[0]["text"]) not in ("stt", "tt") or len(line) < 3:
+            continue
+        edges = [w["x0"] for w in line]
+        columns: list[list[str]] = [[w["text"]] for w in line]
+        bottom = max(w["bottom"] for w in line)
+        for below in lines[i + 1 : i + _HEADER_LINES]:
+            height = max(w["bottom"] - w["top"] for w in below)
+            if below[0]["top"] - bottom > height:
+                break  # a gap: the header row has ended
+            bottom = max(w["bottom"] for w in below)
+            for word in below:
+                at = max(
+                    (c for c, x in enumerate(edges) if x <= word["x0"] + _TOLERANCE), default=0
+                )
+                columns[at].append(word["text"])
+        header = " | ".join(clean(" ".join(c)) for c in columns)
+        if looks_like_header(header.replace(" | ", " ")):
+            yield header
 
 
 def _in_column(

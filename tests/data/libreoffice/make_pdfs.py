@@ -8,8 +8,10 @@ repeated mid-page and broken over a page (plan 2228), deadlines merged down over
 breaks under a repeated header (plan 336), combining marks drawn apart from their letters.
 
 And a plan of its own in narrow columns (:func:`narrow_columns`): a date broken over
-two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; and one with
-tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`).
+two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; one with
+tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); one whose
+appendices' task tables are laid in layout tables (:func:`tests.docx_plans.layout_tables`)
+and one whose inner tables have no rules (:func:`tests.docx_plans.unruled_tables`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -27,12 +29,16 @@ import tempfile
 from pathlib import Path
 
 from tests.docx_plans import (
+    LAYOUTS,
     NESTED,
     SEED_PLANS,
+    UNRULED,
     PlanDocument,
     TableRow,
+    layout_tables,
     nested_tables,
     seed_document,
+    unruled_tables,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -91,7 +97,12 @@ def main() -> None:
                 check=True, capture_output=True, timeout=300,
             )  # fmt: skip
             print(HERE / f"{name}.pdf")
-        for name, document in ((NARROW, narrow_columns(folder)), (NESTED, nested_tables(folder))):
+        for name, document in (
+            (NARROW, narrow_columns(folder)),
+            (NESTED, nested_tables(folder)),
+            (LAYOUTS, layout_tables(folder)),
+            (UNRULED, unruled_tables(folder)),
+        ):
             subprocess.run(
                 [office, "--headless", "--convert-to", "pdf", "--outdir", str(HERE), str(document)],
                 check=True, capture_output=True, timeout=300,
