@@ -85,6 +85,8 @@ _X_TOLERANCE = 3.0  # points: letters further apart than this stand in two words
 _BULLETS = frozenset("-+–•*◦▪▫●○■□‣⁃∙·")
 _WORD_BULLETS = frozenset("-+–•*")
 _TEXT_MARKS = frozenset("-+–*·")
+# A bullet or list number before a tab ("- ", "•", "1.", "a)"): a list's hanging indent
+_LIST_MARK = re.compile(r"^(?:[-+–•*◦▪▫●○■□‣⁃∙·\ue000-\uf8ff]|\(?\w{1,3}[.)])$")
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
@@ -198,7 +200,8 @@ def _read_page(page: Page) -> _Page:
     taken = _tables(page, [c for t in found for c in t.cells], number, placed)
     tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
     words = page.extract_words() if page.chars else []
-    for top, text, box in _beside(words, tasks):
+    outside = [w for w in words if not any(_inside(w, box) for box in taken)]
+    for top, text, box in _beside(outside, tasks):
         placed.append((top, _Aside(text)))
         taken.append(box)
     margin = page.height * _MARGIN
@@ -287,12 +290,14 @@ def _holds_task_table(page: Page, pool: list[Box]) -> bool:
 
 
 def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[float, str, Box]]:
-    """(top, text, box) of each line printed beside a task table, in a layout table with
-    no rules (notes in the cells left and right of the cell holding it): all its words
-    left or right of the table, the line level with the table, or right above it with
-    words on both sides. Its place is the table's bottom: read after it."""
+    """(top, text, box) of each line of ``words`` (those outside the tables) printed beside
+    a task table (``tables``: their boxes) in a layout table with no rules (notes in the
+    cells left and right of the cell holding it): all its words left or right of the
+    table, the line level with the table, or right above it with words on both sides.
+    Its place is the table's bottom: read after it."""
+    lines = _word_lines(words)
     for x0, top, x1, bottom in tables:
-        for line in _word_lines(words):
+        for line in [line for line in lines if line]:
             height = max(w["bottom"] - w["top"] for w in line)
             first, last = line[0]["top"], max(w["bottom"] for w in line)
             left = [w for w in line if w["x1"] <= x0 + _TOLERANCE]
@@ -306,6 +311,7 @@ def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[fl
                 if part:
                     box = (part[0]["x0"], first, part[-1]["x1"], last)
                     yield bottom, _text(part), box
+            line.clear()  # beside one table, none other's
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -412,10 +418,12 @@ def _columned(chars: list[dict[str, Any]], box: Box) -> bool:
     starts: list[float] = []
     for line in _char_lines([c for c in chars if _inside(c, box)]):
         letters = [c for c in line if c["text"].strip() and not _combining(c)]
-        for before, after in itertools.pairwise(letters):
+        for i, (before, after) in enumerate(itertools.pairwise(letters)):
             size = float(before.get("size") or (before["bottom"] - before["top"]))
-            if after["x0"] - before["x1"] > size:  # three spaces' width and more
-                starts.append(after["x0"])
+            if after["x0"] - before["x1"] <= size:  # less than three spaces' width
+                continue
+            if not _LIST_MARK.match("".join(c["text"] for c in letters[: i + 1])):
+                starts.append(after["x0"])  # not a bullet's or number's tab
     return any(sum(1 for y in starts if abs(x - y) <= _TOLERANCE) >= 2 for x in starts)
 
 
