@@ -1100,6 +1100,24 @@ def test_a_task_table_two_layouts_deep_is_read_and_their_notes_are_no_title(
     ]
 
 
+def test_a_task_table_with_no_stt_column_after_one_with_it_is_an_error(tmp_path: Path) -> None:
+    """Its rows would join the last task of the table before (a row with no STT goes on
+    with the task above): refused with the table named, never joined silently."""
+    document = PlanDocument()
+    document.paragraph("Số: 44/KH-SNV")
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    document.paragraph("PHỤ LỤC 2")
+    document.table(3, [TableRow(["Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+                       TableRow(["Kiểm tra", "Quý II/2025", "Sở Tư pháp"])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [e.reason for e in plan.errors] == [
+        "Bảng 2: không có cột STT (dòng tiêu đề: Nhiệm vụ | Tiến độ | Cơ quan chủ trì) nên các "
+        "dòng của bảng sẽ bị nối vào nhiệm vụ của bảng trước: hãy thêm cột STT, hoặc nhập bản "
+        "Word"
+    ]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "task", "indicator"),
     [

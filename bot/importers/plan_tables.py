@@ -1187,9 +1187,11 @@ class PlanReader:
         if "number" in used:
             for t in tables:
                 if "number" not in t.columns and len(t.rows) > (1 if t.appendix else 0):
+                    order = sorted(t.positions, key=lambda c: t.positions[c])
+                    said = " | ".join(t.labels[c] for c in order if c in t.labels)
                     self.errors.append(
                         RowError(0, f"Bảng {t.number}: không có cột STT (dòng tiêu đề: "
-                                    f"{' | '.join(t.labels.values())}) nên các dòng của bảng "
+                                    f"{said}) nên các dòng của bảng "
                                     "sẽ bị nối vào nhiệm vụ của bảng trước: hãy thêm cột STT, "
                                     "hoặc nhập bản Word")
                     )  # fmt: skip
