@@ -243,6 +243,8 @@ def _tables(
     such a row are tables of their own."""
     taken: list[Box] = []
     top_level = [c for c in pool if not _within_any(c, pool)]
+    outer = set(top_level)
+    pool = [c for c in pool if c not in outer]  # the boxes inside a box
     for group in cells_to_tables(top_level):
         run: list[Box] = []  # the cells of rows with no task table inside
 
@@ -255,7 +257,7 @@ def _tables(
 
         for row in Table(page, group).rows:
             cells = [c for c in row.cells if c is not None]
-            holding = {c for c in cells if _holds_task_table(page, _within_cell(c, pool))}
+            holding = {c for c in cells if pool and _holds_task_table(page, _within_cell(c, pool))}
             if not holding:
                 run.extend(cells)
                 continue
@@ -351,6 +353,7 @@ def _grid(table: Table, page: int) -> _Table:
         full: set[int] = set()
         nested: set[int] = set()
         columned: set[int] = set()
+        in_row = [c for c in chars if _inside(c, row.bbox)]  # fewer to look through per cell
         for bbox, text, ends_full in zip(row.cells, texts, full_of[position], strict=True):
             if bbox is None or bbox in inner:
                 continue
@@ -359,7 +362,7 @@ def _grid(table: Table, page: int) -> _Table:
             values[first] = text or ""
             if any(_within(c, bbox) for c in inner):
                 nested.add(first)
-            elif _columned(chars, bbox):
+            elif _columned(in_row, bbox):
                 columned.add(first)
             if ends_full:
                 full.add(first)
