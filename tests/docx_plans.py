@@ -460,6 +460,28 @@ def unruled_tables(folder: Path) -> Path:
     return Path(document.save(folder / f"{UNRULED}.docx"))
 
 
+DEEP = "hai_tang"  # plan 24/KH-SNV, a task table two layout tables deep
+
+
+def deep_layout(folder: Path) -> Path:
+    """Plan 24/KH-SNV: Phụ lục 1's task table in the right cell of a layout table laid in
+    the right cell of another, each left cell a short note; no rules but the task table's,
+    which the two layouts squeeze to a few letters a line when printed."""
+    header = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    document = PlanDocument()
+    document.paragraph("Số: 24/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    outer = document.doc.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Khung ngoài"
+    middle = outer.cell(0, 1).add_table(rows=1, cols=2)
+    middle.cell(0, 0).text = "Khung trong"
+    _inner_table(middle.cell(0, 1), [header, ["1", "Việc sâu A", "", "", "Quý II/2025"],
+                                      ["2", "Việc sâu B", "Sở Xây dựng", "", "Quý III/2025"]])  # fmt: skip
+    document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    return Path(document.save(folder / f"{DEEP}.docx"))
+
+
 def main(folder: Path) -> None:
     """Write the seed plans as Word documents into ``folder`` (README, "Try it")."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from tests.cli import Dondoc
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
 from tests.docx_plans import (
     ABOVE,
+    DEEP,
     LAYOUTS,
     NESTED,
     SEED_PLANS,
@@ -36,6 +37,7 @@ from tests.docx_plans import (
     Cell,
     Span,
     TableRow,
+    deep_layout,
     layout_tables,
     nested_tables,
     read_seed,
@@ -671,6 +673,30 @@ def test_tables_inside_cells_without_rules_are_said_never_read_silently(tmp_path
     word = read_word(unruled_tables(tmp_path))  # the Word file reads both, cells joined
     assert word.rows[1].cells[1] == "Việc có bảng con:\nChỉ tiêu; Mức\nTỷ lệ hồ sơ đúng hạn; 98%"
     assert word.rows[-1].cells[:2] == ("1", "Việc trong bảng bố cục")
+
+
+def test_a_task_table_too_narrow_to_read_is_refused_by_page(tmp_path: Path) -> None:
+    """tests/data/libreoffice/hai_tang.pdf (:func:`tests.docx_plans.deep_layout`): two
+    layouts squeeze the task table to a few letters a line ("Nộidun" over "g"): its header
+    is found from its letters and the plan refused naming the page, never read as no task
+    table at all; the Word file reads it, the layouts' notes none of the title."""
+    with pytest.raises(FileProblem) as problem:
+        read_pdf(LIBREOFFICE.HERE / f"{DEEP}.pdf")
+    assert problem.value.reason.startswith(
+        "không đọc được bảng nhiệm vụ nào: Trang 1: bảng nhiệm vụ (dòng tiêu đề “STT | "
+    )
+    assert problem.value.reason.endswith(
+        "có cột hẹp đến mức chữ bị ngắt giữa các chữ cái (như khi bảng đặt trong ô của một bảng "
+        "khác) nên không đọc được: hãy xin bản Word, hoặc bản PDF có bảng rộng hơn"
+    )
+    word = read_word(deep_layout(tmp_path))
+    assert [(t.heading, t.lead) for t in word.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ")]  # fmt: skip
+    assert [r.cells[:4] for r in word.rows[2:]] == [
+        ("1", "Việc sâu A", "Quý II/2025", "SỞ NỘI VỤ"),
+        ("2", "Việc sâu B", "Quý III/2025", "Sở Xây dựng"),
+    ]
+    assert word.errors == []
 
 
 def test_a_pdf_table_split_by_a_paragraph_goes_on_and_is_said(tmp_path: Path) -> None:

@@ -30,10 +30,11 @@ here:
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
-lines (its header on a line, or column by column in narrow columns), a table at the top
-of a page that does not line up with the task table it seems to continue. A PDF with
-no text at all is a scan: the admin is told to ask for the Word file or a PDF exported
-with its text.
+lines (its header on a line, or column by column in narrow columns), a task table in
+columns so narrow that its words break between letters, a table at the top of a page
+that does not line up with the task table it seems to continue. A PDF with no text at
+all is a scan: the admin is told to ask for the Word file or a PDF exported with its
+text.
 """
 
 from __future__ import annotations
@@ -221,8 +222,31 @@ def _read_page(page: Page) -> _Page:
             f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
             "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
         )
+    for block in (b for _, b in placed if isinstance(b, _Table)):
+        if (broken := _broken_header(block.grid)) is not None:
+            read.problems.append(
+                f"bảng nhiệm vụ (dòng tiêu đề “{broken}”) có cột hẹp đến mức chữ bị ngắt giữa "
+                "các chữ cái (như khi bảng đặt trong ô của một bảng khác) nên không đọc được: "
+                "hãy xin bản Word, hoặc bản PDF có bảng rộng hơn"
+            )
     read.blocks = [block for _, block in sorted(placed, key=lambda p: p[0])]
     return read
+
+
+_HEADER_STEMS = (("stt", "tt"), ("noidung", "nhiemvu"), ("tiendo", "thoigian", "chutri"))
+
+
+def _broken_header(grid: list[GridRow]) -> str | None:
+    """The first row of a ruled table that is no task table but whose letters, the
+    spaces and line breaks left out, read as a task table's header ("S" over "T" over
+    "T", "Nộidun" over "g"): a task table in columns too narrow for its words, as a
+    layout two levels deep squeezes it. None otherwise."""
+    if not grid or find_header(grid) is not None:
+        return None
+    letters = "".join(fold(v).replace(" ", "").replace("\n", "") for v in grid[0].values)
+    if all(any(stem in letters for stem in group) for group in _HEADER_STEMS):
+        return clean(" | ".join(" ".join(v.split()) for v in grid[0].values))
+    return None
 
 
 @dataclass

@@ -11,7 +11,8 @@ And a plan of its own in narrow columns (:func:`narrow_columns`): a date broken 
 two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; one with
 tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); one whose
 appendices' task tables are laid in layout tables (:func:`tests.docx_plans.layout_tables`)
-and one whose inner tables have no rules (:func:`tests.docx_plans.unruled_tables`).
+one whose inner tables have no rules (:func:`tests.docx_plans.unruled_tables`) and one
+whose task table two layouts deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -29,12 +30,14 @@ import tempfile
 from pathlib import Path
 
 from tests.docx_plans import (
+    DEEP,
     LAYOUTS,
     NESTED,
     SEED_PLANS,
     UNRULED,
     PlanDocument,
     TableRow,
+    deep_layout,
     layout_tables,
     nested_tables,
     seed_document,
@@ -102,6 +105,7 @@ def main() -> None:
             (NESTED, nested_tables(folder)),
             (LAYOUTS, layout_tables(folder)),
             (UNRULED, unruled_tables(folder)),
+            (DEEP, deep_layout(folder)),
         ):
             subprocess.run(
                 [office, "--headless", "--convert-to", "pdf", "--outdir", str(HERE), str(document)],
