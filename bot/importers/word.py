@@ -120,14 +120,18 @@ def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) 
             continue
         text.numbering.recount(before)  # its cells are read again, as what they hold
         text.take_struck()
-        holding = cells if len(cells) == 1 else [c for c in cells if _holds_any(c, text)]
-        for cell in holding:
-            _feed(reader, _blocks(cell._tc, cell), text)
-        # The other cells' notes stand beside the task table: none of its heading.
-        for cell in cells:
-            if all(cell._tc is not c._tc for c in holding):
-                for line in text.cell(cell).splitlines():
-                    reader.aside(line)
+        for _, row in itertools.groupby(cells, key=lambda c: c._tc.getparent()):
+            row_cells = list(row)
+            holding = [c for c in row_cells if len(cells) == 1 or _holds_any(c, text)]
+            for cell in holding:
+                _feed(reader, _blocks(cell._tc, cell), text)
+            # The row's other cells stand beside its task table: none of its heading.
+            for cell in row_cells:
+                if holding and all(cell._tc is not c._tc for c in holding):
+                    for line in text.cell(cell).splitlines():
+                        reader.aside(line)
+                elif not holding:  # a row of the layout around no task table: its text
+                    _feed(reader, _blocks(cell._tc, cell), text)
 
 
 def _short(text: str, most: int = 80) -> str:
