@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -155,6 +156,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _throwaway(dbapi_connection: Any, _record: Any) -> None:
+    """A database copy that is thrown away needs no journal on disk nor a sync."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=MEMORY")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
 def _sqlite_begin(connection: Connection) -> None:
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
@@ -177,12 +186,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def scratch_session(engine: Engine) -> Iterator[Session]:
     """A session for work that is thrown away (an import's dry run), rolled back at the
-    end, that holds no lock others wait for. On SQLite: a copy of the database in memory
-    (SQLite's backup API, under a read snapshot that blocks no writer; memory and time
-    as the database's size), since any write, even one rolled back, holds SQLite's one
-    write lock, and a dry run of thousands of rows writes for a minute or more.
-    Elsewhere (PostgreSQL): a session of its own, whose rows are locked only when
-    updated, and only until its rollback."""
+    end, that holds no lock others wait for. On SQLite: a copy of the database in a
+    temporary file, removed at the end (SQLite's backup API, under a read snapshot that
+    blocks no writer; time and disk as the database's size, memory only SQLite's page
+    cache: a copy in memory cost the whole database's size for each preview), since any
+    write, even one rolled back, holds SQLite's one write lock, and a dry run of
+    thousands of rows writes for a minute or more. Elsewhere (PostgreSQL): a session of
+    its own, whose rows are locked only when updated, and only until its rollback."""
     if engine.dialect.name != "sqlite":
         with Session(engine, expire_on_commit=False) as session:
             try:
@@ -190,7 +200,8 @@ def scratch_session(engine: Engine) -> Iterator[Session]:
             finally:
                 session.rollback()
         return
-    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    folder = tempfile.TemporaryDirectory(prefix="dondoc-scratch-")
+    copy = sqlite3.connect(Path(folder.name) / "copy.db", check_same_thread=False)
     try:
         with engine.connect() as source:
             driver: Any = source.connection.driver_connection
@@ -198,6 +209,7 @@ def scratch_session(engine: Engine) -> Iterator[Session]:
         scratch = create_engine("sqlite://", creator=lambda: copy, poolclass=StaticPool)
         event.listen(scratch, "connect", _sqlite_connect)
         event.listen(scratch, "begin", _sqlite_begin)
+        event.listen(scratch, "connect", _throwaway)
         with Session(scratch, expire_on_commit=False) as session:
             try:
                 yield session
@@ -206,6 +218,7 @@ def scratch_session(engine: Engine) -> Iterator[Session]:
         scratch.dispose()
     finally:
         copy.close()
+        folder.cleanup()
 
 
 def alembic_config(url: str) -> Config:

@@ -597,3 +597,86 @@ def test_an_impossible_quarter_is_invalid_like_an_impossible_month() -> None:
     for text in ("Quý V/2027", "Quý 5/2027", "Tháng 13/2027"):
         got = read(text)
         assert isinstance(got, Unspecified) and got.invalid, text
+
+
+# A bracketed remark that makes the date depend on something else is as uncertain as the
+# same words unbracketed ("Quý IV/2027 sau khi có hướng dẫn của Bộ" is unspecified).
+CONDITIONAL_REMARKS = [
+    "Quý IV/2027 (theo hướng dẫn của Bộ)",
+    "Quý IV/2027 (hoặc khi có văn bản của Bộ Nội vụ)",
+    "Tháng 6/2027 (tùy tình hình thực tế)",
+    "Năm 2027 (căn cứ hướng dẫn của Trung ương)",
+    "Trước 30/6/2027 (nếu được bố trí kinh phí)",
+    "Quý III/2027 (phụ thuộc tiến độ của dự án)",
+    "Quý IV/2027 (chờ Bộ hướng dẫn)",
+    "Quý IV/2027 (đang chờ ý kiến của Bộ)",
+    "Quý IV/2027 (trên cơ sở hướng dẫn của Bộ)",
+    "Quý IV/2027 (theo chỉ đạo của UBND tỉnh)",
+]
+# "chờ" (awaiting) typed without its marks is "cho" (for), a remark of scope: marks needed.
+AWAITING = ["Quý IV/2027 (chờ quyết định)", "Quý IV/2027 (Chờ kết quả thí điểm)"]
+
+
+@pytest.mark.parametrize(
+    "text", [t for t, _ in both_ways([(t, None) for t in CONDITIONAL_REMARKS])]
+)
+def test_a_bracketed_condition_leaves_the_date_unspecified(text: str) -> None:
+    got = read(text)
+    assert isinstance(got, Unspecified), got
+    assert "kèm điều kiện" in got.reason and "(" in got.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "remark"),
+    [("Quý IV/2027 (dự kiến)", date(2027, 12, 31), "dự kiến"),
+     ("Quý II/2027 (đối với cấp tỉnh)", date(2027, 6, 30), "đối với cấp tỉnh"),
+     ("Quý II/2027 (cho cấp tỉnh)", date(2027, 6, 30), "cho cấp tỉnh"),
+     ("Quý IV/2027 (Ghi chú: cấp huyện)", date(2027, 12, 31), "cấp huyện"),
+     ("Quý IV/2027 (theo quy định)", date(2027, 12, 31), "theo quy định"),
+     ("Quý IV/2027 (hoặc sớm hơn)", date(2027, 12, 31), "hoặc sớm hơn"),
+     ("Quý IV/2027 (chậm nhất)", date(2027, 12, 31), "chậm nhất"),
+     ("Quý IV/2027 (đúng hạn)", date(2027, 12, 31), "đúng hạn"),
+     ("Quý IV/2027 (đợt 1)", date(2027, 12, 31), "đợt 1"),
+     ("Quý IV/2027 (giai đoạn 2)", date(2027, 12, 31), "giai đoạn 2"),
+     # The date a revision replaced, in brackets: the date outside them is the one.
+     ("Quý IV/2027 (điều chỉnh từ Quý III/2027)", date(2027, 12, 31),
+      "điều chỉnh từ Quý III/2027"),
+     ("Quý IV/2027 (thay cho Quý II/2027)", date(2027, 12, 31), "thay cho Quý II/2027")],
+)  # fmt: skip
+def test_a_remark_of_scope_keeps_the_date_and_is_shown(text: str, on: date, remark: str) -> None:
+    got = read(text)
+    assert isinstance(got, DueDate) and got.on == on
+    assert got.reading.endswith(f"ghi chú: {remark}")
+
+
+@pytest.mark.parametrize(
+    ("text", "on"),
+    [("Quý III/2027 (chậm nhất ngày 20/9/2027)", date(2027, 9, 20)),
+     ("Quý IV/2027 (không quá ngày 15/12/2027)", date(2027, 12, 15)),
+     ("Quý IV/2027 (hoàn thành trước ngày 15/11/2027)", date(2027, 11, 15)),
+     ("Năm 2027 (Quý III)", date(2027, 9, 30)),
+     ("Năm 2027 (tháng 11)", date(2027, 11, 30)),
+     ("Quý IV/2027 (tháng 12/2027)", date(2027, 12, 31))],
+)  # fmt: skip
+def test_a_bracketed_date_within_the_date_narrows_it(text: str, on: date) -> None:
+    got = read(text)
+    assert isinstance(got, DueDate) and got.on == on, got
+    assert "ghi trong ngoặc" in got.reading and "năm của kế hoạch" not in got.reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Quý IV/2027 (tháng 6/2028)", "Năm 2027 (Quý II/2028)",
+     "Quý III/2027 (chậm nhất ngày 20/12/2027)"],
+)  # fmt: skip
+def test_a_bracketed_date_outside_the_date_is_two_deadlines(text: str) -> None:
+    got = read(text)
+    assert isinstance(got, Unspecified) and "hai thời hạn trong một ô" in got.reason, got
+
+
+def test_bracketed_words_that_are_a_status_or_a_recurrence_read_as_such() -> None:
+    assert isinstance(read("Quý II/2027 (đã hoàn thành)"), Done)
+    ongoing = read("Năm 2027 (và các năm tiếp theo)")
+    assert isinstance(ongoing, Recurring) and ongoing.starts_on == date(2027, 1, 1)
+    # A count of days in brackets is not read past: no date.
+    assert isinstance(read("Quý IV/2027 (sau 30 ngày)"), Unspecified)

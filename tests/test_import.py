@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -288,17 +289,29 @@ def test_the_reimport_preview_names_each_changed_task_and_what_changes(
     assert "Nhiệm vụ đã sửa:" in imported and "  và 5 nhiệm vụ khác" in imported
 
 
-def test_a_dry_run_needs_no_write_lock_while_the_bot_writes(dondoc: Dondoc, tmp_path: Path) -> None:
+def test_a_dry_run_needs_no_write_lock_while_the_bot_writes(
+    dondoc: Dondoc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``--dry-run`` works on a scratch copy: it runs while another connection (the bot, a
     confirmed import) holds SQLite's write lock, and holds none the bot would wait for."""
     plan = write(tmp_path, META + HEADER + "1,Việc A,Quý I/2025,Sở Nội vụ,Sở Tư pháp,\n")
     other = sqlite3.connect(tmp_path / "dondoc.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
+    copies: list[Path] = []
+    real = tempfile.TemporaryDirectory
+
+    def recorded(**kwargs: str) -> tempfile.TemporaryDirectory[str]:
+        made = real(**kwargs)
+        copies.append(Path(made.name))
+        return made
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
     try:
         preview = dondoc.ok("import", "tasks", str(plan), "--dry-run").output
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert "Xem trước (chưa ghi gì)" in preview and "sẽ thêm 1" in preview
+    assert len(copies) == 1 and not copies[0].exists()  # the copy (a temporary file) is gone
     # It wrote nothing: the import proper still adds the task.
     assert "(mới): 1 nhiệm vụ (thêm 1" in dondoc.ok("import", "tasks", str(plan)).output

@@ -164,3 +164,36 @@ def test_a_file_read_with_lead_leaves_the_tasks_other_agencies_lead(
                              default_lead="Sở Nội vụ", settings=SETTINGS, on=IMPORT_DAY)  # fmt: skip
     assert [t.task_key for t in report.tasks_removed] == ["2"]
     assert report.tasks_missing == ["3"]
+
+
+def test_a_whole_plan_revision_that_drops_an_appendix_drops_its_tasks(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    _import(registry_engine, plan_csv(tmp_path, "all.csv", APPENDICES))
+    revised = plan_csv(tmp_path, "revised.csv", APPENDICES[:3])  # Phụ lục 2 is gone
+    with session_scope(registry_engine) as session:  # by default it may be a part of the plan
+        kept = run_import(session, Kind.TASKS, revised, settings=SETTINGS, on=IMPORT_DAY,
+                          dry_run=True)  # fmt: skip
+    assert isinstance(kept, PlanImportReport) and kept.tasks_missing == ["PL2.1", "PL2.2"]
+    assert "nhập lại với --whole-plan" in dropped_tasks(kept, dry_run=True)[0]
+    with session_scope(registry_engine) as session:
+        report = run_import(session, Kind.TASKS, revised, settings=SETTINGS, on=IMPORT_DAY,
+                            plan=PlanOptions(whole_plan=True))  # fmt: skip
+    assert isinstance(report, PlanImportReport) and report.tasks_missing == []
+    assert [t.task_key for t in report.tasks_removed] == ["PL2.1", "PL2.2"]
+    assert _parts(registry_engine, "Số hóa hồ sơ")[Role.LEAD][0] == Status.CANCELLED
+    assert _parts(registry_engine, "Rà soát thủ tục hành chính")[Role.LEAD][0] == Status.OPEN
+
+
+def test_whole_plan_also_drops_the_tasks_other_agencies_lead_in_a_file_read_with_lead(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    header = "STT,Nhiệm vụ cụ thể,Tiến độ\n"
+    rows = ["1,Rà soát thủ tục hành chính,Quý I/2025", "2,Khảo sát mức độ hài lòng,Quý II/2025"]
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", V1))
+    with session_scope(registry_engine) as session:
+        report = run_import(session, Kind.TASKS, plan_csv(tmp_path, "nv.csv", rows, header),
+                            settings=SETTINGS, on=IMPORT_DAY,
+                            plan=PlanOptions(lead="Sở Nội vụ", whole_plan=True))  # fmt: skip
+    assert isinstance(report, PlanImportReport) and report.tasks_missing == []
+    assert [t.task_key for t in report.tasks_removed] == ["3"]

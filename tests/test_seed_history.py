@@ -3,13 +3,14 @@ a day before it and as of today, run twice, and `dondoc demo` showing today's ag
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.db import make_engine
-from bot.models import Agency, AgencyChange, Assignment, Chat, Status, TthcFile
+from bot.models import Agency, AgencyChange, Assignment, Chat, Status, StatusUpdate, TthcFile
 from tests.cli import dondoc_process
 
 FORMER = ("so-khdt", "so-tttt", "so-tnmt", "so-nnptnt", "so-gtvt", "so-ldtbxh",
@@ -47,6 +48,13 @@ def test_the_demo_before_the_reorganisation_names_the_agencies_of_that_day(tmp_p
     dondoc_process(tmp_path, "seed", "--today", "25/11/2024")
     parts, files, applied = open_work(tmp_path)
     assert applied == 0
+    # The plans' and files' import is stamped on the seed's day, not the machine's.
+    engine = make_engine(f"sqlite:///{tmp_path / 'dondoc.db'}")
+    with Session(engine) as s:
+        days = {at.date() for at in s.exec(select(StatusUpdate.at)).all()}
+        updated = {at.date() for at in s.exec(select(TthcFile.updated_at)).all()}
+    engine.dispose()
+    assert days == {date(2024, 11, 25)} and updated == {date(2024, 11, 25)}
     assert parts["so-khdt"] > 0 and parts["h-trang-bom"] > 0
     assert files["h-bien-hoa"] > 0
 

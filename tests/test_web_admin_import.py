@@ -196,6 +196,33 @@ async def test_a_task_dropped_by_a_revised_plan_is_said_before_confirming(web: W
     assert "Rà soát thủ tục hành chính nội bộ" in page and "~" not in page
 
 
+async def test_a_revision_dropping_an_appendix_is_dropped_when_ticked_as_the_whole_plan(
+    web: Web,
+) -> None:
+    """Without the tick the preview keeps the appendix the file lacks and names the form's
+    tick; with it, the confirmed import drops that appendix's tasks."""
+    await signed_in(web, ADMIN)
+    two = PLAN.replace("I,CÔNG KHAI", "Phụ lục 1,,,,\nI,CÔNG KHAI") + (
+        "Phụ lục 2,,,,\n1,Số hóa hồ sơ,Quý III/2025,Sở Tư pháp,\n"
+    )
+    await web.client.post(
+        "/quan-tri/nap/xac-nhan", data=confirm_form((await upload(web, two)).text)
+    )
+    revised = two.split("Phụ lục 2")[0]
+    kept = await upload(web, revised, name="sua.csv")
+    assert "giữ nguyên: mục PL2.1" in kept.text
+    assert "tải lại tệp và chọn ô “Tệp là toàn bộ kế hoạch”" in kept.text
+    assert "--whole-plan" not in kept.text
+    preview = await upload(web, revised, name="sua.csv", toan_bo="1")
+    assert "Sẽ hủy 1 phần việc của 1 nhiệm vụ không còn trong kế hoạch" in preview.text
+    done = await web.client.post("/quan-tri/nap/xac-nhan", follow_redirects=True,
+                                 data=confirm_form(preview.text))  # fmt: skip
+    assert "Đã hủy 1 phần việc của 1 nhiệm vụ" in done.text
+    with Session(web.engine) as s:
+        task = s.exec(select(Task).where(Task.text == "Số hóa hồ sơ")).one()
+        assert task.removed_in == "web:sua.csv"
+
+
 async def test_a_reimport_preview_names_each_changed_task_and_the_warnings(web: Web) -> None:
     """What the command line's --dry-run says of a plan already imported, the web says."""
     await signed_in(web, ADMIN)

@@ -28,9 +28,9 @@ from bot.models import Agency, Plan
 from bot.services.actions import Sender
 from tests.chat import say
 from tests.fake_zalo import free_port
-from tests.province import build_province
+from tests.province import FRIDAY, build_province
 from tests.run_process import Bot
-from tests.web import ADMIN, COORDINATOR
+from tests.web import ADMIN, COORDINATOR, GROUP
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -244,6 +244,19 @@ def test_an_admin_uploads_a_plan_confirms_it_and_sets_the_deadline_not_read(
                 address,
                 laid,
             )
+        # A request for more time at 400 px: read as a card, its answers on the screen.
+        asked = say(engine, GROUP, "/giahan NV1 15/01/2025 chờ ý kiến Bộ", FRIDAY)
+        assert "15/01/2025" in asked and "Thủ trưởng" in asked, asked
+        browser.get(f"{base}/co-quan/so-y-te")
+        card = browser.execute_script(
+            "const cells = [...document.querySelectorAll('#extensions tbody tr:first-child td')];"
+            "return [cells.map(c => getComputedStyle(c, '::before').content),"
+            " cells.map(c => Math.round(c.getBoundingClientRect().left)),"
+            " [...document.querySelectorAll('#extensions form.decide button')]"
+            "  .map(b => b.getBoundingClientRect().right)]")  # fmt: skip
+        labels, lefts, right = card
+        assert labels[3] == '"Xin đến: "' and len(set(lefts)) == 1, card  # one cell a line
+        assert len(right) == 2 and max(right) <= screen, (right, screen)
         browser.save_screenshot(str(tmp_path / "agency-400px.png"))
         # The public page's search box takes the row; fields are touch targets (≥ 40 px).
         browser.get(f"{base}/cong-khai/ho-so-tre-han")

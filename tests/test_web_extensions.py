@@ -91,7 +91,10 @@ async def test_the_head_approves_on_the_page(web: Web, province: Province) -> No
     assert buttons_in(before) == ["Đồng ý gia hạn", "Không đồng ý</button>"]
     assert f'action="{PAGE}/gia-han/{ident}"' in before
     landed = await answer(web, ident, "dong-y")
-    assert "Đã đồng ý gia hạn NV2 đến 15/01/2025; đã báo nhóm của cơ quan." in landed
+    assert (
+        "✅ Đã duyệt gia hạn NV2 (126/KH-UBND, mục 2) đến 15/01/2025. Đã báo nhóm của Sở Y tế."
+        in landed
+    )
     assert buttons_in(landed) == []  # answered: no more buttons
     done = request_of(web, ident)
     assert done.state == RequestState.APPROVED
@@ -112,7 +115,10 @@ async def test_the_head_rejects_on_the_page(web: Web, province: Province) -> Non
     ident = asked(web)
     await signed_in(web, HEAD)
     landed = await answer(web, ident, "khong-dong-y")
-    assert "Đã không đồng ý gia hạn NV2; hạn vẫn là 31/12/2024. Đã báo nhóm của cơ quan." in landed
+    assert (
+        "Không duyệt gia hạn NV2 (126/KH-UBND, mục 2) đến 15/01/2025; hạn vẫn là 31/12/2024. Đã báo nhóm của Sở Y tế."
+        in landed
+    )
     assert request_of(web, ident).state == RequestState.REJECTED
     assert due_of(web, 2) == date(2024, 12, 31)
     last = trail(web, 2)[-1]
@@ -127,7 +133,7 @@ async def test_an_admin_approves_on_the_page(web: Web, province: Province) -> No
     await signed_in(web, ADMIN)
     assert len(buttons_in((await web.client.get(PAGE)).text)) == 2
     landed = await answer(web, ident, "dong-y")
-    assert "Đã đồng ý gia hạn NV2 đến 15/01/2025" in landed
+    assert "Đã duyệt gia hạn NV2 (126/KH-UBND, mục 2) đến 15/01/2025" in landed
     assert request_of(web, ident).decided_by == "web:console:801 (Phạm Quản Trị)"
     assert due_of(web, 2) == date(2025, 1, 15)
     assert trail(web, 2)[-1].actor == "web:console:801 (Phạm Quản Trị)"
@@ -188,7 +194,7 @@ async def test_a_request_already_answered_changes_nothing(
                                  data={"csrf": stale, "quyet_dinh": "khong-dong-y"})  # fmt: skip
     assert late.status_code == 303
     landed = (await web.client.get(late.headers["location"])).text
-    assert ("Đề nghị gia hạn NV2 đến 15/01/2025 đã được đồng ý trước đó; không thay đổi gì."
+    assert ("Đề nghị gia hạn NV2 (126/KH-UBND, mục 2) đến 15/01/2025 đã được xử lý trước đó (đã duyệt); không thay đổi gì."
             in landed)  # fmt: skip
     assert request_of(web, ident).state == RequestState.APPROVED
     assert due_of(web, 2) == date(2025, 1, 15) and len(trail(web, 2)) == changes
@@ -236,7 +242,9 @@ async def test_a_second_request_withdraws_the_first_and_no_approval_moves_the_da
     assert due_of(web, 2) == date(2025, 2, 28)
     page = await answer(web, first, "dong-y")
     assert due_of(web, 2) == date(2025, 2, 28)
-    assert "đã hết hiệu lực (việc đã đóng, hoặc nhóm đã xin gia hạn lại) trước đó" in page
+    assert (
+        "không còn hiệu lực (việc đã đóng, hoặc nhóm đã xin gia hạn lại); không thay đổi gì" in page
+    )
 
 
 async def test_an_approval_to_a_day_gone_by_or_no_later_than_the_due_date_changes_nothing(
@@ -248,7 +256,7 @@ async def test_an_approval_to_a_day_gone_by_or_no_later_than_the_due_date_change
     web.clock.now = FRIDAY + timedelta(days=40)  # 29/01/2025: after the 15/01 asked for
     await signed_in(web, HEAD)
     page = await answer(web, ident, "dong-y")
-    assert "Không gia hạn NV2 đến 15/01/2025: ngày ấy đã qua" in page
+    assert "Không gia hạn NV2 (126/KH-UBND, mục 2) đến 15/01/2025: ngày ấy đã qua" in page
     assert due_of(web, 2) == date(2024, 12, 31)
     assert request_of(web, ident).state == RequestState.WITHDRAWN
     assert told_groups(web, province, ident) == []

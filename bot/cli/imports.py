@@ -104,6 +104,14 @@ def import_tasks_cmd(
             "“UBND cấp huyện=UBND cấp xã” (dùng nhiều lần được)",
         ),
     ] = None,
+    whole_plan: Annotated[
+        bool,
+        typer.Option(
+            "--whole-plan",
+            help="Tệp là toàn bộ kế hoạch: nhiệm vụ đã nhập mà tệp không có (kể cả cả một phụ "
+            "lục) bị bỏ khỏi kế hoạch, phần việc chưa xong bị hủy",
+        ),
+    ] = False,
     dry_run: DryRun = False,
 ) -> None:
     """Nhập nhiệm vụ của một kế hoạch (văn bản Word, PDF có lớp chữ, hoặc bảng CSV/XLSX). Số,
@@ -125,7 +133,7 @@ def import_tasks_cmd(
         job = bar.add_task(f"Đang nhập {file.name}", total=None)
         report = run_import(
             session, Kind.TASKS, file, settings=settings, on=clock().date(), dry_run=dry_run,
-            plan=PlanOptions(meta, lead, tuple(mapping or ())),
+            plan=PlanOptions(meta, lead, tuple(mapping or ()), whole_plan),
             progress=lambda done, total: bar.update(job, completed=done, total=total),
         )  # fmt: skip
     assert isinstance(report, PlanImportReport)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -179,6 +180,7 @@ def final_date(deadline: Deadline) -> date | None:
     return None
 
 
+_NOTE_LABEL = re.compile(r"^\s*(?:ghi chú|lưu ý|chú thích)\s*:\s*", re.IGNORECASE)
 _MILESTONE = re.compile(r"(?:den|truoc)(?:\s+ngay)?\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*:?")
 _NO_YEAR = "ô không ghi năm và kế hoạch không có năm"
 
@@ -241,11 +243,14 @@ def parse_deadline(
 
 def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     reading = parsed.reading
+    if reading is None and (remarked := _remarked(original, ctx)) is not None:
+        return remarked
+    if isinstance(reading, tp.Bounded) and any(
+        isinstance(tp.read(note).reading, tp.Status) for note in parsed.notes
+    ):
+        return Done(original)  # "Quý II/2025 (đã hoàn thành)"
     if reading is None and (two := _two_deadlines(original)):
-        raise _Unclear(
-            f"hai thời hạn trong một ô: “{two[0]}” và “{two[1]}”, không rõ hạn nào là hạn của "
-            "nhiệm vụ; hãy sửa ô trong kế hoạch hoặc đặt hạn bằng dondoc tasks set-deadline"
-        )
+        raise _two(*two)
     if reading is None:
         unread = (
             f"; chưa hiểu phần “{parsed.leftover}”"
@@ -268,6 +273,13 @@ def _meaning(parsed: tp.Parsed, original: str, ctx: _Context) -> Deadline:
     return _bounded(reading, ctx, parsed.notes)
 
 
+def _two(one: str, other: str) -> _Unclear:
+    return _Unclear(
+        f"hai thời hạn trong một ô: “{one}” và “{other}”, không rõ hạn nào là hạn của "
+        "nhiệm vụ; hãy sửa ô trong kế hoạch hoặc đặt hạn bằng dondoc tasks set-deadline"
+    )
+
+
 def _two_deadlines(original: str) -> tuple[str, str] | None:
     """The two deadlines of a cell that holds two, one after the other with nothing between
     ("Quý IV/2024 Quý IV/2025", two paragraphs of a Word cell): each a day, month, quarter
@@ -281,10 +293,84 @@ def _two_deadlines(original: str) -> tuple[str, str] | None:
     return None
 
 
+# A remark in brackets that makes the date depend on something else ("(theo hướng dẫn của
+# Bộ)", "(hoặc khi có văn bản của Bộ)", "(tùy tình hình)", "(nếu được bố trí kinh phí)",
+# "(chờ ý kiến của Bộ)"): the date is then as uncertain as "Quý IV/2027 sau khi có hướng
+# dẫn của Bộ", unbracketed. A remark of scope, status or order ("(dự kiến)", "(đối với cấp
+# tỉnh)", "(theo quy định)", "(đợt 1)", "(hoặc sớm hơn)") leaves the date firm.
+_CONDITION = re.compile(
+    r"\b(?:khi|neu|tuy|phu thuoc|truong hop|tru khi|can cu|huong dan|y kien|chi dao)\b"
+)
+_AWAITING = re.compile(r"\bchờ\b")  # "chờ" (awaiting), folded as "cho" (for), which is not
+# A remark that names the date the plan replaced: the date outside it is the one.
+_REVISED = re.compile(r"^(?:da )?(?:dieu chinh|thay cho|thay the|truoc day|truoc la|cu:|han cu)")
+_DATE_LIKE = re.compile(r"\d\s*[/.-]\s*\d|\b(?:19|20)\d\d\b")
+_TIME_UNIT = re.compile(r"\b(?:ngay|tuan|thang|quy|nam)\b")
+# One remark in brackets, the rest of the cell around it.
+_ONE_REMARK = re.compile(r"([^()]*)\(([^()]*)\)([^()]*)")
+
+
+def _conditional(notes: Sequence[str]) -> None:
+    """Raise :class:`_Unclear` naming the remarks among ``notes`` that make the date
+    depend on something else (:data:`_CONDITION`)."""
+    found = [n for n in notes if _CONDITION.search(fold_aligned(n).lower())
+             or _AWAITING.search(unicodedata.normalize("NFC", n).lower())]  # fmt: skip
+    if found:
+        raise _Unclear(f"thời hạn kèm điều kiện “({'; '.join(found)})” nên chưa có ngày chắc chắn")
+
+
+def _remarked(original: str, ctx: _Context) -> Deadline | None:
+    """A date with one remark in brackets that holds time words, which the grammar does not
+    read whole: the cell without its brackets when that reads as a recurrence ("Năm 2025
+    (và các năm tiếp theo)"); a remark that narrows the date to a day or period within it
+    ("Quý III/2025 (chậm nhất ngày 20/9/2025)", "Năm 2025 (Quý IV)"): that; one that names
+    the date replaced ("(điều chỉnh từ Quý III/2025)") or reads as no date ("(đợt 1)",
+    "(chậm nhất)"): the date, the remark shown. A remark with a date outside the date is
+    two deadlines (:class:`_Unclear`); a conditional one, :func:`_conditional`. None when
+    the cell is no date with one remark."""
+    m = _ONE_REMARK.fullmatch(original)
+    if m is None:
+        return None
+    outside, inside = " ".join(f"{m[1]} {m[3]}".split()), " ".join(m[2].split())
+    outer = tp.read(outside)
+    if not isinstance(outer.reading, tp.Bounded) or len(outer.reading.members) > 1 or not inside:
+        return None
+    _conditional((inside,))
+    joined = tp.read(f"{m[1]} {m[2]} {m[3]}")
+    if isinstance(joined.reading, tp.Since | tp.Repeat):
+        return _meaning(joined, original, ctx)
+    inner = tp.read(inside).reading
+    if isinstance(inner, tp.Status):
+        return Done(original)
+    folded = fold_aligned(inside).lower()
+    if _REVISED.match(folded):
+        return _bounded(outer.reading, ctx, (*outer.notes, inside))
+    if inner is None and (_DATE_LIKE.search(folded)
+                          or (re.search(r"\d", folded) and _TIME_UNIT.search(folded))):  # fmt: skip
+        return None  # a date or a count of days not read ("(cấp huyện: trước 30/6/2028)")
+    if inner is None or isinstance(inner, tp.Vague):
+        return _bounded(outer.reading, ctx, (*outer.notes, inside))
+    if not isinstance(inner, tp.Bounded) or len(inner.members) > 1:
+        return None
+    due = _bounded(outer.reading, ctx, outer.notes)
+    (span,), _ = _fill_years(outer.reading.members, ctx)
+    start = _window(span, ctx)[0]
+    # The remark's period borrows the date's year ("Năm 2025 (tháng 11)").
+    (member,) = inner.members
+    if member.year is None:
+        inner = replace(inner, members=(_with_year(member, due.on.year),))
+    precise = _bounded(inner, ctx, ())
+    if not start <= precise.on <= due.on:
+        raise _two(outside, inside)
+    return DueDate(precise.on, f"{precise.reading} (ghi trong ngoặc, trong {_label(span)})")
+
+
 def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueDate:
+    notes = tuple(_NOTE_LABEL.sub("", n) for n in notes)  # "(Ghi chú: …)" said once
     if notes and len(reading.members) > 1:
         # "Quý II/2027 (đối với cấp tỉnh); Quý IV/2027 (đối với cấp huyện)"
         raise _Unclear(f"các mốc có ghi chú riêng ({'; '.join(notes)}): cần hạn cho từng cơ quan")
+    _conditional(notes)
     spans, inferred = _fill_years(reading.members, ctx, ranged=reading.is_range)
     ends = [_window(s, ctx)[1] for s in spans]
     if ends != sorted(ends):
@@ -314,6 +400,8 @@ def _bounded(reading: tp.Bounded, ctx: _Context, notes: tuple[str, ...]) -> DueD
                 "mà ô không ghi năm"
             )
         words += " (năm của kế hoạch)"
+    if notes:  # shown, so that the admin reads the remark the date was read past
+        words += f"; ghi chú: {'; '.join(notes)}"
     return DueDate(on, words)
 
 

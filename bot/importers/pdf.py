@@ -26,7 +26,14 @@ here:
   other cells' lines, beside it, are notes (:meth:`PlanReader.aside`), none of its title;
 - a box merged down to a page's end goes on at the next page's top only where the page
   shows it (an empty box there merged over several rows); an empty box of one row there is
-  left empty and warned about, never filled with a guess.
+  left empty and warned about, never filled with a guess;
+- text struck through: a PDF keeps no strike attribute, but LibreOffice draws a strike as
+  a line through the letters (Word as a thin filled rect), a third of the font's size
+  above the baseline, two for a double strike (:func:`find_struck`). Such letters are
+  left out of a cell (kept in :attr:`GridRow.struck`, warned about by table, row and
+  column as Word's reader does) and of a line outside the tables (warned about by the
+  line); an underline, a border right under the text and the table's rules are none.
+  A strike drawn as an image (a scan, a pen stroke) is not seen.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
@@ -39,13 +46,14 @@ text.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +74,7 @@ from bot.importers.plan_tables import (
     broken_token,
     find_header,
     looks_like_header,
+    struck_line,
 )
 from bot.importers.rows import RowError
 from bot.importers.tabular import FileProblem
@@ -89,6 +98,12 @@ _TEXT_MARKS = frozenset("-+–*·")
 # A bullet or list number before a tab ("- ", "•", "1.", "a)"): a list's hanging indent
 _LIST_MARK = re.compile(r"^(?:[-+–•*◦▪▫●○■□‣⁃∙·\ue000-\uf8ff]|\(?\w{1,3}[.)])$")
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
+# Where a strike runs through a letter, in its font size above the baseline: LibreOffice
+# and Word draw it about a third up (two lines about a fifth and a third up for a double
+# strike); an underline runs below the baseline, a cell's rules outside the letters.
+_STRIKE_LOW, _STRIKE_HIGH = 0.1, 0.6
+_STRIKE_COVER = 0.6  # of a letter's width a strike runs over, at least
+_THIN = 2.0  # points: a mark drawn this thin (or thinner), and wider than tall, is a stroke
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
 
@@ -122,6 +137,7 @@ def read_pdf(path: Path) -> DocumentPlan:
     last_columns: list[float] | None = None  # the task table that ended the page before
     for page in pages:
         problems.extend(f"Trang {page.number}: {p}" for p in page.problems)
+        reader.warnings.extend(struck_line(text, words) for text, words in page.crossed)
         first = True
         continuing = last_columns
         last_columns = None
@@ -183,6 +199,8 @@ class _Page:
     has_text: bool
     images: int
     blocks: list[str | _Table | _Aside] = field(default_factory=list)  # in reading order
+    # each line outside the tables with text struck through: (its text left, the stretches)
+    crossed: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -196,17 +214,25 @@ def _read_page(page: Page) -> _Page:
             "dạng “(cid:…)”): hãy xin bản Word hoặc bản PDF xuất thẳng từ Word"
         )
         return read
-    found = page.find_tables() if page.chars else []
+    marks = strokes(page)
+    flags, used = find_struck(page.chars, marks)
+    crossed = {id(c) for c, struck in zip(page.chars, flags, strict=True) if struck}
+    strikes = {id(marks[i]) for i in used}
+    # A strike is no ruling line: the table is found without them.
+    ruled = page.filter(lambda o: id(o) not in strikes) if strikes else page
+    found = ruled.find_tables() if page.chars else []
     placed: list[tuple[float, str | _Table | _Aside]] = []
-    taken = _tables(page, [c for t in found for c in t.cells], number, placed)
+    taken = _tables(page, [c for t in found for c in t.cells], number, placed, crossed)
     tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
-    words = page.extract_words() if page.chars else []
+    live = page.filter(lambda o: id(o) not in crossed) if crossed else page
+    words = live.extract_words() if page.chars else []
     outside = [w for w in words if not any(_inside(w, box) for box in taken)]
     for top, text, box in _beside(outside, tasks):
         placed.append((top, _Aside(text)))
         taken.append(box)
     margin = page.height * _MARGIN
     lines, whole = _lines(words, taken)
+    read.crossed = _crossed_lines(page.chars, taken, crossed)
     for top, text in lines:
         if _PAGE_NUMBER.match(text) and not margin < top < page.height - margin:
             continue  # the page's number, in its head or foot
@@ -255,10 +281,15 @@ class _Aside:
 
 
 def _tables(
-    page: Page, pool: list[Box], number: int, placed: list[tuple[float, str | _Table | _Aside]]
+    page: Page,
+    pool: list[Box],
+    number: int,
+    placed: list[tuple[float, str | _Table | _Aside]],
+    crossed: Set[int] = frozenset(),
 ) -> list[Box]:
     """The tables the cells ``pool`` draw (boxes inside a box: a table in that cell), put
     in ``placed`` at their tops; the boxes whose text they hold (none of the page's lines).
+    ``crossed``: the ids of the chars struck through, as :func:`_grid` takes them.
 
     A row with a cell holding a task table (at any depth) is a layout, as Word's table
     laid around a task table is read: the task table is read as one of its own, the text
@@ -275,7 +306,7 @@ def _tables(
         def flush(run: list[Box]) -> None:
             if run:
                 table = Table(page, [*run, *(c for c in pool if _within_any(c, run))])
-                placed.append((table.bbox[1], _grid(table, number)))
+                placed.append((table.bbox[1], _grid(table, number, crossed)))
                 taken.append(table.bbox)
                 run.clear()
 
@@ -288,10 +319,11 @@ def _tables(
             flush(run)
             for cell in sorted(cells, key=lambda c: c[0]):
                 if cell in holding:
-                    taken.extend(_tables(page, _within_cell(cell, pool), number, placed))
+                    inner = _within_cell(cell, pool)
+                    taken.extend(_tables(page, inner, number, placed, crossed))
                     continue
                 chars = [c for c in page.chars if c["text"] and _inside(c, cell)]
-                for line in _cell_text(chars, cell).splitlines():
+                for line in _cell_text(chars, cell, crossed).splitlines():
                     placed.append((cell[3], _Aside(line)))
                 taken.append(cell)
         flush(run)
@@ -343,9 +375,11 @@ def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[fl
 # --- tables --------------------------------------------------------------------------------
 
 
-def _grid(table: Table, page: int) -> _Table:
+def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
-    column, its span, and the columns merged from a row above (given that row's value)."""
+    column, its span, and the columns merged from a row above (given that row's value).
+    ``crossed``: the ids of the chars struck through (:func:`find_struck`), left out of
+    the cells' values and kept in :attr:`GridRow.struck`, as Word's reader does."""
     # Boxes inside another box of the table are a table drawn in that cell: its text is
     # the cell's, its rules are no columns of the table.
     inner = {c for c in table.cells if _within_any(c, table.cells)}
@@ -355,15 +389,25 @@ def _grid(table: Table, page: int) -> _Table:
     rows: list[GridRow] = []
     # column → (bottom, first column, span, value) of the last cell over that column
     above: dict[int, tuple[float, int, int, str]] = {}
-    chars = [
+    every = [
         c for c in table.page.chars
         if c["text"] and _inside(c, table.bbox)
     ]  # fmt: skip
+    chars = [c for c in every if id(c) not in crossed]
     texts_of = [
-        [None if b is None else _nested_text(table.page, chars, b, inner) for b in r.cells]
+        [None if b is None else _nested_text(table.page, every, b, inner, crossed)
+         for b in r.cells]
         for r in table.rows
+    ]  # fmt: skip
+    full_of = [
+        [b is not None and _ends_full(every, b, crossed) for b in r.cells] for r in table.rows
     ]
-    full_of = [[b is not None and _ends_full(chars, b) for b in r.cells] for r in table.rows]
+    struck_of = [
+        [[] if b is None or not crossed else
+         _struck_words(_char_lines([c for c in every if _inside(c, b)]), crossed)
+         for b in r.cells]
+        for r in table.rows
+    ]  # fmt: skip
     index = 0
     for position, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True)):
         if all(b is None or b in inner for b in row.cells):
@@ -378,12 +422,17 @@ def _grid(table: Table, page: int) -> _Table:
         nested: set[int] = set()
         columned: set[int] = set()
         in_row = [c for c in chars if _inside(c, row.bbox)]  # fewer to look through per cell
-        for bbox, text, ends_full in zip(row.cells, texts, full_of[position], strict=True):
+        struck: dict[int, str] = {}
+        for bbox, text, ends_full, words in zip(
+            row.cells, texts, full_of[position], struck_of[position], strict=True
+        ):
             if bbox is None or bbox in inner:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
             values[first] = text or ""
+            if words:
+                struck[first] = "; ".join(words)
             if any(_within(c, bbox) for c in inner):
                 nested.add(first)
             elif _columned(in_row, bbox):
@@ -406,20 +455,22 @@ def _grid(table: Table, page: int) -> _Table:
             covered.update(range(first, first + span))
         starts.sort()
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
-        bold = len(boxes) == 1 and _bold(table.page, boxes[0])
+        bold = len(boxes) == 1 and _bold(chars, boxes[0])
         rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
-                            nested=nested, columned=columned))  # fmt: skip
+                            nested=nested, columned=columned, struck=struck))  # fmt: skip
     return _Table(rows, xs, table.bbox)
 
 
-def _nested_text(page: Page, chars: list[dict[str, Any]], box: Box, inner: set[Box]) -> str:
+def _nested_text(
+    page: Page, chars: list[dict[str, Any]], box: Box, inner: set[Box], crossed: Set[int]
+) -> str:
     """A cell's text (:func:`_cell_text`), a table drawn inside it (``inner``: the boxes
     inside the table's cells) read as Word reads one: a line for each of its rows, its
     cells' lines joined by a space, its cells by "; "; the cell's own lines above, between
     and below such tables where they stand."""
     boxes = [c for c in inner if _within(c, box)]
     if not boxes:
-        return _cell_text(chars, box)
+        return _cell_text(chars, box, crossed)
     outer = [c for c in boxes if not _within_any(c, boxes)]
     tables = sorted(
         (Table(page, cells) for cells in cells_to_tables(outer)), key=lambda t: t.bbox[1]
@@ -430,10 +481,12 @@ def _nested_text(page: Page, chars: list[dict[str, Any]], box: Box, inner: set[B
         top = table.bbox[1] if table is not None else float("inf")
         bottom = tables[i - 1].bbox[3] if i else float("-inf")
         band = [c for c in own if bottom <= (c["top"] + c["bottom"]) / 2 < top]
-        parts.append(_cell_text(band, box))
+        parts.append(_cell_text(band, box, crossed))
         if table is not None:
             for row in table.rows:
-                texts = [" ".join(_cell_text(chars, c).split("\n")) for c in row.cells if c]
+                texts = [
+                    " ".join(_cell_text(chars, c, crossed).split("\n")) for c in row.cells if c
+                ]
                 parts.append("; ".join(t for t in texts if t))
     return "\n".join(p for p in parts if p)
 
@@ -466,9 +519,9 @@ def _within_any(box: Box, boxes: list[Box]) -> bool:
     return any(_within(box, other) for other in boxes)
 
 
-def _bold(page: Page, box: tuple[float, float, float, float]) -> bool:
-    """Whether all the letters in ``box`` are set in a bold font."""
-    fonts = [c["fontname"] for c in page.chars if c["text"].strip() and _inside(c, box)]
+def _bold(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> bool:
+    """Whether all the letters of ``chars`` in ``box`` are set in a bold font."""
+    fonts = [c["fontname"] for c in chars if c["text"].strip() and _inside(c, box)]
     return bool(fonts) and all("bold" in str(f).lower() for f in fonts)
 
 
@@ -486,16 +539,14 @@ def _column(edges: list[float], x: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - x))
 
 
-def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> str:
+def _cell_text(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozenset()) -> str:
     """A cell's text, a line for each line printed, except that a line the cell's width
     broke inside a word, a number or a date too long for a line ("31/12/202" over "5",
     "QĐ-" over "UBND", "100" over "%") is joined to the next without a space; a bullet at a line's start
-    as "- "."""
-    lines = _char_lines([c for c in chars if _inside(c, box)])
+    as "- ". ``crossed``: the ids of the chars struck through, left out."""
+    lines, right = _live_lines(chars, box, crossed)
     if not lines:
         return ""
-    left = min(c["x0"] for line in lines for c in line)
-    right = box[2] - max(0.0, left - box[0])  # the text's right edge: the padding mirrored
     # Lines wrapped at a space end with it (LibreOffice prints it): then a line ending in a
     # hyphen with no space after it was broken there, inside a code.
     spaced = any(line[-1]["text"] == " " for line in lines[:-1])
@@ -509,14 +560,39 @@ def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, floa
     return "\n".join(t for t in (clean(t) for t in out) if t)
 
 
-def _ends_full(chars: list[dict[str, Any]], box: tuple[float, float, float, float]) -> bool:
-    """Whether the cell's last line reaches its right edge with a letter or digit, no
-    space after it: a word, number or date the page's end may have broken."""
+def _live_lines(
+    chars: list[dict[str, Any]], box: Box, crossed: Set[int]
+) -> tuple[list[list[dict[str, Any]]], float]:
+    """The lines of the chars in ``box`` (:func:`_char_lines`) without those struck
+    through (``crossed``: their ids), a line struck whole left out; and the text's right
+    edge, the cell's padding mirrored, as all its letters print it (struck ones too)."""
     lines = _char_lines([c for c in chars if _inside(c, box)])
     if not lines:
-        return False
+        return [], box[2]
     left = min(c["x0"] for line in lines for c in line)
     right = box[2] - max(0.0, left - box[0])
+    if not crossed:
+        return lines, right
+    live: list[list[dict[str, Any]]] = []
+    for line in lines:
+        kept: list[dict[str, Any]] = []
+        base_struck = False  # a mark goes with the letter it stands over
+        for char in line:
+            if not _combining(char):
+                base_struck = id(char) in crossed
+            if not base_struck and id(char) not in crossed:
+                kept.append(char)
+        if any(not c["text"].isspace() and not _combining(c) for c in kept):
+            live.append(kept)
+    return live, right
+
+
+def _ends_full(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozenset()) -> bool:
+    """Whether the cell's last line reaches its right edge with a letter or digit, no
+    space after it: a word, number or date the page's end may have broken."""
+    lines, right = _live_lines(chars, box, crossed)
+    if not lines:
+        return False
     last = [c for c in lines[-1] if not _combining(c)][-1]
     size = float(last.get("size") or (last["bottom"] - last["top"]))
     return bool(last["text"][:1].isalnum() and last["x1"] + size * 0.6 > right - 0.5)
@@ -755,3 +831,108 @@ def _running_lines(pages: list[_Page]) -> set[str]:
         return set()
     seen = Counter(text for p in pages for text in {b for b in p.blocks if isinstance(b, str)})
     return {text for text, count in seen.items() if count * 2 > len(pages)}
+
+
+# --- text struck through -------------------------------------------------------------------
+
+
+def strokes(page: Page) -> list[dict[str, Any]]:
+    """The page's marks wider than tall that may be strokes: lines, rects and curves (Word
+    draws a strike or an underline as a thin filled rect), each pdfplumber's object (x0,
+    top, x1, bottom in points)."""
+    return [
+        mark for mark in (*page.lines, *page.rects, *page.curves)
+        if mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
+    ]  # fmt: skip
+
+
+def find_struck(
+    chars: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]
+) -> tuple[list[bool], set[int]]:
+    """Which of ``chars`` (pdfplumber's: text, x0, x1, y0, bottom, size, matrix, upright)
+    a stroke of ``marks`` (:func:`strokes`; a mark no thicker than :data:`_THIN` and
+    wider than tall) strikes through: one running over most of the
+    letter's width (:data:`_STRIKE_COVER`) between a tenth and six tenths of its font size
+    above its baseline. An underline (at or below the baseline), a cell's rule or border
+    (along the cell's edges, clear of its letters, or right under a line of text) is never
+    one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
+    strike some letter (not the table's rules)."""
+    marks_at = sorted(
+        ((m["top"] + m["bottom"]) / 2, i) for i, m in enumerate(marks)
+        if m["bottom"] - m["top"] <= _THIN and m["x1"] - m["x0"] > m["bottom"] - m["top"]
+    )  # fmt: skip
+    heights = [y for y, _ in marks_at]
+    flags: list[bool] = []
+    used: set[int] = set()
+    for char in chars:
+        hit = None
+        if char.get("upright", True) and char["text"]:
+            size = float(char["size"])
+            baseline = char["bottom"] - (char["matrix"][5] - char["y0"])
+            low = bisect.bisect_left(heights, baseline - _STRIKE_HIGH * size)
+            high = bisect.bisect_right(heights, baseline - _STRIKE_LOW * size)
+            for _, i in marks_at[low:high]:
+                mark = marks[i]
+                width = char["x1"] - char["x0"]
+                cover = min(char["x1"], mark["x1"]) - max(char["x0"], mark["x0"])
+                if cover >= _STRIKE_COVER * width and (width > 0 or cover >= 0):
+                    hit = i
+                    break
+        flags.append(hit is not None)
+        if hit is not None:
+            used.add(hit)
+    return flags, used
+
+
+def _crossed_lines(
+    chars: Sequence[dict[str, Any]], boxes: list[Box], crossed: Set[int]
+) -> list[tuple[str, list[str]]]:
+    """Each line outside the tables (``boxes``) with text struck through (``crossed``:
+    the ids of those chars): its text without them, and what was struck."""
+    if not crossed:
+        return []
+    outside = [c for c in chars if c["text"] and not any(_inside(c, box) for box in boxes)]
+    out = []
+    for line in _char_lines(outside):
+        if words := _struck_words([line], crossed):
+            out.append((clean(_line_text([c for c in line if id(c) not in crossed])), words))
+    return out
+
+
+def _struck_words(lines: list[list[dict[str, Any]]], crossed: Set[int]) -> list[str]:
+    """The stretches of struck-through text in ``lines`` (:func:`_char_lines`), in
+    reading order, ``crossed`` the ids of the chars struck: a stretch goes on over the
+    spaces between struck words and from a line's end to the next line's start (a phrase
+    crossed out over a wrap is one); a mark goes with its letter; a space alone is none."""
+    out: list[str] = []
+    stretch: list[str] = []  # the open stretch's part on each line so far
+
+    def close() -> None:
+        if stretch:
+            out.append(" ".join(stretch))
+            stretch.clear()
+
+    for line in lines:
+        run: list[dict[str, Any]] = []  # the open stretch's chars on this line
+        spaces: list[dict[str, Any]] = []
+        last = False  # whether the last letter was struck
+        for char in line:
+            if _combining(char):
+                if last:
+                    run.append(char)
+            elif char["text"].isspace():
+                spaces.append(char)
+            elif id(char) in crossed:
+                run.extend(spaces if run else [])
+                run.append(char)
+                spaces, last = [], True
+            else:
+                if run:
+                    stretch.append(_line_text(run))
+                    run = []
+                close()
+                spaces, last = [], False
+        if run:
+            stretch.append(_line_text(run))  # goes on if the next line starts struck
+    close()
+    return [t for t in (clean(s) for s in out) if t]

@@ -114,6 +114,9 @@ class DocumentPlan:
     # (line, column) of a PDF's cell left empty at a page's top under a merged box → the
     # box's value on the page before: what the cell may be, for the error about it
     unsure: dict[tuple[int, str], str] = field(default_factory=dict)
+    # (line, column) of a cell left empty because all its text was struck through → that
+    # text, for the error about the empty cell ("thiếu cơ quan chủ trì")
+    struck: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def where(self, line: int, column: str = "") -> str:
         """ "Bảng 2, dòng 14, cột Tiến độ" for a row read (``column``: canonical name);
@@ -138,13 +141,23 @@ class DocumentPlan:
 
     def explain(self, error: RowError) -> RowError:
         """``error`` about a cell left empty at a PDF page's top under a merged box (a lead
-        missing…), with what it may be: the error alone would not say why it is empty."""
+        missing…), with what it may be; or about a cell left empty because its text was
+        struck through, with that text: the error alone would not say why it is empty."""
+        if note := self.struck_note(error.line, error.column):
+            return replace(error, reason=f"{error.reason} {note}")
         value = self.unsure.get((error.line, error.column))
         if value is None:
             return error
         return replace(error, reason=f"{error.reason} (ô trống ở đầu trang, có thể thuộc ô gộp "
                                      f"“{value}” ở trang trước: hãy nhập bản Word, hoặc ghi vào "
                                      "ô này trong tệp)")  # fmt: skip
+
+    def struck_note(self, line: int, column: str) -> str:
+        """ "(chữ “Sở Tài chính” trong ô bị gạch ngang nên đã bỏ qua)" for the cell of row
+        ``line``, column ``column`` (canonical name), left empty because all its text was
+        struck through; "" for any other cell."""
+        words = self.struck.get((line, column))
+        return f"(chữ “{words}” trong ô bị gạch ngang nên đã bỏ qua)" if words else ""
 
     def name_leads(self, proper_name: Callable[[str], str | None]) -> None:
         """Write each appendix's lead as ``proper_name`` gives it ("SỞ NỘI VỤ" → "Sở Nội
@@ -527,7 +540,15 @@ class _TaskTable:
                     f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
                     f"{advice} nếu cần"
                 )
-            for c, words in sorted(row.struck.items()):
+            struck = sorted(row.struck.items())
+            if struck and not any(v.strip() for v in row.values):  # a row crossed out: once
+                crossed = " | ".join(w for _, w in struck)
+                warnings.append(
+                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
+                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
+                )
+                struck = []
+            for c, words in struck:
                 warnings.append(
                     f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
@@ -708,6 +729,17 @@ class _TaskTable:
 
 
 _HEADER_KEYS = (("stt", "tt"), ("nhiem vu", "noi dung"), ("tien do", "thoi gian", "chu tri"))
+
+
+def struck_line(line: str, words: Sequence[str]) -> str:
+    """The warning about ``words`` struck through in ``line``, a line outside the task
+    tables (shown without them): left out, as deleted, for an admin to check."""
+    short = " ".join(line.split())
+    short = short if len(short) <= 80 else short[:79].rstrip() + "…"
+    return (
+        f"Đoạn “{short}”: bỏ qua chữ gạch ngang “{'; '.join(words)}” (coi như đã xóa): hãy "
+        "đối chiếu văn bản"
+    )
 
 
 def looks_like_header(text: str) -> bool:
@@ -1199,6 +1231,7 @@ class PlanReader:
         places: dict[int, Place] = {}
         given: set[int] = set()
         unsure: dict[tuple[int, str], str] = {}
+        struck: dict[tuple[int, str], str] = {}
         notes: list[str] = []
         summaries: list[PlanTable] = []
         for t in tables:
@@ -1219,12 +1252,16 @@ class PlanReader:
                 for c, value in (row.unsure if row is not None else {}).items():
                     if name := next((n for n, at in t.positions.items() if at == c), ""):
                         unsure[(line, name)] = clean(value)
+                for c, words in (row.struck if row is not None else {}).items():
+                    name = next((n for n, at in t.positions.items() if at == c), "")
+                    if name and not cells.get(name, "").strip():
+                        struck[(line, name)] = words
             span = (min(pages), max(pages)) if pages else None
             summaries.append(PlanTable(t.number, t.heading, t.lead, len(t.rows), span))
         return DocumentPlan(
             rows=rows, places=places, tables=summaries, meta=self.meta, errors=self.errors,
             issuer_names=self.issuer_names(), notes=notes, given_lead=given, warnings=warnings,
-            unsure=unsure,
+            unsure=unsure, struck=struck,
         )  # fmt: skip
 
     def issuer_names(self) -> list[str]:

@@ -7,7 +7,8 @@ dropped: its open parts are cancelled (done ones stay done), and a later import 
 it again reopens them. Only where the file covers that part of the plan: a task of an
 appendix (top-level section) the file does not have, or, in a file read with ``--lead``,
 a task another agency leads, is kept as it is and reported, since the file is then
-likely a part of the plan rather than the whole of it.
+likely a part of the plan rather than the whole of it, unless the admin says the file is
+the whole plan (``--whole-plan``: a revision that drops an appendix).
 
 Agencies are those of the import's day: a former agency's part goes to its successor
 (said in the report and in the part's history), a class with no member left that day is
@@ -246,6 +247,7 @@ def import_plan(
     actor: str | None = None,
     source: str | None = None,
     at: datetime | None = None,
+    whole_plan: bool = False,
 ) -> PlanImportReport:
     """Import ``path`` (CSV, XLSX, Word .docx, .doc where LibreOffice converts it, or a PDF
     with a text layer) into the session's transaction. Raises ImportFailed on any bad row
@@ -265,6 +267,8 @@ def import_plan(
     view's admin, "web:telegram:123 (Name)"); ``source``: the plan's source (the path by
     default; the uploaded file's name on the web); ``at``: the moment in the audit trail
     (UTC; now by default; the web view's clock, which ``dondoc web --at`` moves).
+    ``whole_plan``: the file is the whole plan, so a task it does not have is dropped even
+    in an appendix it does not have (by default such tasks are kept and reported).
     """
     word = _read_document(path)
     if word:
@@ -421,8 +425,11 @@ def import_plan(
             held_parts.pop(task.id, {}), stamped,
         )  # fmt: skip
         if isinstance(row.deadline, Unspecified) and values["deadline_kind"] == Unspecified.kind:
+            reason = row.deadline.reason
+            if word and (note := word.struck_note(row.line, "deadline")):
+                reason = f"{reason} {note}"  # why the cell is empty
             report.unspecified.append(
-                UnspecifiedLine(row.line, row.key, row.cell("deadline"), row.deadline.reason)
+                UnspecifiedLine(row.line, row.key, row.cell("deadline"), reason)
             )
         report.general_refs.extend(row.lead.general + row.coordinate.general)
         shown = from_record(values["deadline_kind"], values["deadline_detail"]).describe()
@@ -437,8 +444,9 @@ def import_plan(
     dropped = [t for t in held if t.id not in taken]
     if dropped:
         leads = {ids[p.code] for r in routings.values() for p in r.parts if p.role == Role.LEAD}
-        _drop_tasks(session, plan.id, dropped, parsed, held_parts, leads if default_lead else None,
-                    former, Actor(who), stamped, Path(source or path).name, report)  # fmt: skip
+        _drop_tasks(session, plan.id, dropped, None if whole_plan else parsed, held_parts,
+                    leads if default_lead and not whole_plan else None, former, Actor(who),
+                    stamped, Path(source or path).name, report)  # fmt: skip
     report.general_refs = list(dict.fromkeys(report.general_refs))
     return report
 
@@ -449,19 +457,22 @@ def _top(section_key: str) -> str:
 
 
 def _drop_tasks(
-    session: Session, plan_id: int, dropped: Sequence[Task], parsed: ParsedPlan,
+    session: Session, plan_id: int, dropped: Sequence[Task], parsed: ParsedPlan | None,
     parts: dict[int, dict[int, Assignment]], leads: set[int] | None, former: set[int],
     who: Actor, at: datetime, file: str, report: PlanImportReport,
 ) -> None:  # fmt: skip
     """Cancel the open parts of the ``dropped`` tasks (held, no row of the file is them)
-    the file covers: in an appendix the file has, and, with ``leads`` (the file read with
-    --lead: the agencies its rows give the lead), led only by those. The others are kept
+    the file covers: in an appendix the file has (``parsed``; None: the file is the whole
+    plan), and, with ``leads`` (the file read with --lead: the agencies its rows give the
+    lead), led only by those. The others are kept
     and reported in ``tasks_missing``; a task dropped before with nothing open is not
     said again. A part of an agency in ``former`` (gone on the import's day) is history,
     left as it is. Each cancelled part gets one row in the audit trail, at ``at``."""
     keys = {s.id: s.key for s in session.exec(select(Section).where(Section.plan_id == plan_id))}
-    covered = {_top(r.section_key or "") for r in parsed.tasks}
-    covered |= {_top(s.key) for s in parsed.sections}
+    covered: set[str] | None = None
+    if parsed is not None:
+        covered = {_top(r.section_key or "") for r in parsed.tasks}
+        covered |= {_top(s.key) for s in parsed.sections}
     for task in dropped:
         assert task.id is not None
         held = parts.get(task.id, {}).values()
@@ -471,7 +482,8 @@ def _drop_tasks(
             continue  # said when the plan dropped it
         led_by = {p.agency_id for p in held if p.role == Role.LEAD and p.status not in NO_WORK}
         section = keys.get(task.section_id, "") if task.section_id else ""
-        if _top(section) not in covered or (leads is not None and not led_by <= leads):
+        outside = covered is not None and _top(section) not in covered
+        if outside or (leads is not None and not led_by <= leads):
             report.tasks_missing.append(shown_key(task.key))
             continue
         for part in open_parts:

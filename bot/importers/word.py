@@ -36,7 +36,13 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from bot.importers.plan_tables import DocumentPlan, GridRow, PlanReader, find_header
+from bot.importers.plan_tables import (
+    DocumentPlan,
+    GridRow,
+    PlanReader,
+    find_header,
+    struck_line,
+)
 from bot.importers.tabular import FileProblem, check_unzipped
 
 WORD = {".docx", ".doc"}
@@ -106,10 +112,7 @@ def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) 
         if isinstance(block, Paragraph):
             line = text.paragraph(block)
             if crossed := text.take_struck():
-                reader.warnings.append(
-                    f"Đoạn “{_short(line)}”: bỏ qua chữ gạch ngang “{'; '.join(crossed)}” (coi "
-                    "như đã xóa): hãy đối chiếu văn bản"
-                )
+                reader.warnings.append(struck_line(line, crossed))
             reader.line(line)
             continue
         before = text.numbering.counted()
@@ -132,12 +135,6 @@ def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) 
                         reader.aside(line)
                 elif not holding:  # a row of the layout around no task table: its text
                     _feed(reader, _blocks(cell._tc, cell), text)
-
-
-def _short(text: str, most: int = 80) -> str:
-    """``text`` on one line, cut to ``most`` characters with "…"."""
-    line = " ".join(text.split())
-    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
 
 
 def _around(table: Table, text: _Text) -> list[_Cell] | None:

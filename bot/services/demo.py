@@ -49,10 +49,14 @@ def seed_demo(
     (Vietnam's calendar) applied; the later ones wait for the tick of their day."""
     import_agencies(session, folder / "agencies.csv")
     plans = sorted((folder / "plans").glob("*.csv"))
-    reports = [import_plan(session, path, settings=settings, on=SEED_DAY) for path in plans]
+    # Stamped on the seed's day, as the demo's own history says they were (not today).
+    seeded = datetime.combine(SEED_DAY, time(9), VIETNAM)
+    reports = [import_plan(session, path, settings=settings, on=SEED_DAY, at=seeded)
+               for path in plans]  # fmt: skip
     import_overrides(session, folder / "calendar.csv")
     cal = load_calendar(session, settings.hours)
-    import_files(session, folder / "files.csv", cal=cal, settings=settings.files, on=SEED_DAY)
+    import_files(session, folder / "files.csv", cal=cal, settings=settings.files, on=SEED_DAY,
+                 at=seeded)  # fmt: skip
     import_agencies(session, folder / "agencies_2025.csv")
     bind_console_chats(session)
     _write_letter(session, settings, cal)

@@ -70,6 +70,7 @@ class PlanOptions:
     meta: PlanMeta = field(default_factory=PlanMeta)
     lead: str = ""  # the lead agency when the table has no such column
     mapping: tuple[str, ...] = ()  # "OLD=NEW", the admin's replacements of former agencies
+    whole_plan: bool = False  # the file is the whole plan: a task it lacks is dropped
 
 
 def run_import(
@@ -110,6 +111,7 @@ def _run(
     return import_plan(
         session, path, meta=options.meta, default_lead=options.lead, settings=settings, on=on,
         mapping=options.mapping, progress=progress, actor=actor, source=source, at=at,
+        whole_plan=options.whole_plan,
     )  # fmt: skip
 
 
@@ -198,7 +200,9 @@ def dropped_tasks(report: PlanImportReport, *, dry_run: bool) -> list[str]:
     if missing := report.tasks_missing:
         lines.append(f"{len(missing)} nhiệm vụ đã có nhưng không có trong tệp, thuộc phần kế "
                      "hoạch tệp không có (phụ lục khác, hay cơ quan chủ trì khác khi dùng "
-                     f"--lead), giữ nguyên: {_named([f'mục {k}' for k in missing], 'nhiệm vụ')}")  # fmt: skip
+                     f"--lead), giữ nguyên: {_named([f'mục {k}' for k in missing], 'nhiệm vụ')}. "
+                     "Nếu tệp là toàn bộ kế hoạch (bản sửa đổi đã bỏ các nhiệm vụ này), nhập "
+                     "lại với --whole-plan để bỏ chúng khỏi kế hoạch")  # fmt: skip
     return lines
 
 

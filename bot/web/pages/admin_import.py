@@ -52,12 +52,12 @@ from bot.web.auth import Page, file_size, page
 log = logging.getLogger(__name__)
 
 PATH = "/quan-tri/nap"
-_FIELDS = ("so", "ngay", "nam", "chu_tri", "map")  # a plan's options, as the form names them
 
 
 # The importer's messages name the command line's options ("dùng --number"); on the web
 # the admin fills in the form's fields instead. The CLI keeps its own words.
 _MAP_FIELD = "ô “Giao việc của cơ quan cũ cho cơ quan mới”"
+_WHOLE_FIELD = "ô “Tệp là toàn bộ kế hoạch”"
 _ON_THE_FORM = [
     (re.compile(r"nhập lại với --map “([^”]*)”"), rf"nhập lại, ghi dòng “\1” vào {_MAP_FIELD}"),
     (re.compile(r"theo --map “([^”]*)”"), rf"theo dòng “\1” ở {_MAP_FIELD}"),
@@ -70,6 +70,7 @@ _ON_THE_FORM = [
     (re.compile(r"không dùng --lead “([^”]*)” \(--lead chỉ"), r"không dùng ô “Cơ quan chủ trì” "
      r"(“\1”) (ô này chỉ"),
     (re.compile(r"hãy bỏ --lead"), "hãy để trống ô “Cơ quan chủ trì”"),
+    (re.compile(r"nhập lại với --whole-plan"), f"tải lại tệp và chọn {_WHOLE_FIELD}"),
     (re.compile(r"--lead\b"), "ô “Cơ quan chủ trì”"),
     (re.compile(r"--number\b"), "ô “Số kế hoạch”"),
     (re.compile(r"--date\b"), "ô “Ngày ban hành”"),
@@ -257,6 +258,7 @@ def _plan_options(form: dict[str, str]) -> dict[str, Any]:
         "year": int(year_text) if year_text else None,
         "lead": form.get("chu_tri", "").strip(),
         "map": [line.strip() for line in form.get("map", "").splitlines() if line.strip()],
+        "whole_plan": bool(form.get("toan_bo")),
     }
 
 
@@ -270,7 +272,7 @@ def _import(
     plan = PlanOptions(
         PlanMeta(number=options.get("number", ""), issued_on=date.fromisoformat(issued) if issued
                  else None, year=options.get("year")),
-        options.get("lead", ""), tuple(options.get("map", ())),
+        options.get("lead", ""), tuple(options.get("map", ())), bool(options.get("whole_plan")),
     )  # fmt: skip
     try:
         return run_import(db, kind, path, settings=p.site.settings, on=on,

@@ -12,10 +12,10 @@ from sqlmodel import select
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.channels.console import plain
 from bot.domain.calendar import VIETNAM
 from bot.domain.collation import vietnamese_key
-from bot.models import Agency, Assignment, ChatRole, ExtensionRequest, RequestState, Status
-from bot.render import short_date
+from bot.models import Agency, Assignment, ChatRole, ExtensionRequest, Status
 from bot.services.actions import may_decide_extension, settle_extension
 from bot.services.agency_changes import former_agencies
 from bot.services.extension_requests import agency_extensions
@@ -30,12 +30,6 @@ EXTENSIONS_LIMIT = 50  # requests for more time shown, newest first
 PAGE_SIZE = 100  # parts a table shows at a time
 # A head's or an admin's answer to a request for more time, by the form's ``quyet_dinh``.
 DECISIONS = {"dong-y": True, "khong-dong-y": False}
-# What was said of a request already answered (in chat, in another tab), by its state.
-SETTLED = {
-    RequestState.APPROVED: "đã được đồng ý",
-    RequestState.REJECTED: "đã bị từ chối",
-    RequestState.WITHDRAWN: "đã hết hiệu lực (việc đã đóng, hoặc nhóm đã xin gia hạn lại)",
-}
 
 
 @page()
@@ -133,21 +127,8 @@ def decide(p: Page) -> Response:
     if said.outcome == "refused_decision":
         return p.forbidden(f"Chỉ Thủ trưởng {found.name} hoặc quản trị viên mới quyết định được "
                            "đề nghị gia hạn này.")  # fmt: skip
-    if said.outcome == "extension_stale":
-        why = ("ngày ấy đã qua" if asked.until < p.cal.local(p.now).date()
-               else f"hạn hiện tại ({short_date(part.due_on)}) đã bằng hoặc muộn hơn")  # fmt: skip
-        notice = (f"Không gia hạn NV{part.id} đến {short_date(asked.until)}: {why}. Đề nghị đã "
-                  "hết hiệu lực; nhóm có thể xin gia hạn lại với ngày mới.")  # fmt: skip
-    elif said.outcome == "already_decided":
-        notice = (f"Đề nghị gia hạn NV{part.id} đến {short_date(asked.until)} "
-                  f"{SETTLED[RequestState(asked.state)]} trước đó; không thay đổi gì.")  # fmt: skip
-    elif approve:
-        notice = (f"Đã đồng ý gia hạn NV{part.id} đến {short_date(asked.until)}; "
-                  "đã báo nhóm của cơ quan.")  # fmt: skip
-    else:
-        notice = (f"Đã không đồng ý gia hạn NV{part.id}; hạn vẫn là {short_date(part.due_on)}. "
-                  "Đã báo nhóm của cơ quan.")  # fmt: skip
-    p.flash(notice=notice)
+    # The chat's own answer, as plain text (one wording for each outcome in both places).
+    p.flash(notice=plain(said.html))
     return RedirectResponse(f"/co-quan/{found.code}#extensions", status_code=303)
 
 

@@ -9,10 +9,12 @@ breaks under a repeated header (plan 336), combining marks drawn apart from thei
 
 And a plan of its own in narrow columns (:func:`narrow_columns`): a date broken over
 two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; one with
-tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); one whose
-appendices' task tables are laid in layout tables (:func:`tests.docx_plans.layout_tables`)
-one whose inner tables have no rules (:func:`tests.docx_plans.unruled_tables`) and one
-whose task table two layouts deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
+tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); two revised by
+hand, text struck through (:func:`struck_plan`, :func:`struck_cells`), which LibreOffice
+prints as lines drawn through the letters; one whose appendices' task tables are laid in
+layout tables (:func:`tests.docx_plans.layout_tables`), one whose inner tables have no
+rules (:func:`tests.docx_plans.unruled_tables`) and one whose task table two layouts
+deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -28,6 +30,12 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_UNDERLINE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 
 from tests.docx_plans import (
     DEEP,
@@ -87,6 +95,98 @@ def narrow_columns(folder: Path) -> Path:
     return Path(document.save(folder / f"{NARROW}.docx"))
 
 
+STRUCK = "gach_ngang"  # text struck through (see :func:`struck_plan`)
+STRUCK_EMPTY = "gach_het_o"  # cells whose text is all struck through (:func:`struck_cells`)
+STRUCK_HEADER = ["STT", "Nội dung công việc", "Cơ quan chủ trì", "Cơ quan phối hợp",
+                 "Thời gian hoàn thành"]  # fmt: skip
+
+
+def _runs(paragraph: Any, *runs: tuple[str, dict[str, Any]]) -> None:
+    """``paragraph`` (python-docx) emptied, then runs of it, each (text, font settings:
+    strike, double_strike, underline, bold; or "style": a character style's name)."""
+    paragraph.text = ""
+    for text, how in runs:
+        run = paragraph.add_run(text)
+        for name, value in how.items():
+            if name == "style":
+                run.style = value
+            else:
+                setattr(run.font, name, value)
+
+
+def _bottom_border(paragraph: Any) -> None:
+    """A border drawn right under the paragraph's text (w:pBdr, no space)."""
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="0" '
+        'w:color="000000"/></w:pBdr>'
+    ))  # fmt: skip
+
+
+def struck_plan(folder: Path) -> Path:
+    """Plan 41/KH-UBND revised by hand: a phrase of a task struck over the cell's line
+    wraps, a lead struck before the one that replaces it, a whole row struck, a lead
+    struck twice (w:dstrike), a deadline struck by a character style, a word of the title
+    struck; and what is no strike: an underlined header (single and double), underlined
+    and bold cells, a paragraph border right under a cell's text, an underlined line."""
+    document = PlanDocument()
+    document.header_block(
+        ["ỦY BAN NHÂN DÂN", "TỈNH ĐỒNG NAI"], "41/KH-UBND", "Đồng Nai, ngày 05 tháng 3 năm 2025"
+    )
+    document.paragraph("KẾ HOẠCH", bold=True)
+    doc = document.doc
+    _runs(doc.add_paragraph(), ("Cải cách hành chính ", {}), ("năm 2024", {"strike": True}),
+          (" năm 2025", {}))  # fmt: skip
+    _runs(doc.add_paragraph(), ("Căn cứ Kế hoạch số 12/KH-UBND của tỉnh", {"underline": True}))
+    crossed = doc.styles.add_style("Gạch bỏ", WD_STYLE_TYPE.CHARACTER)
+    crossed.font.strike = True
+    rows = [
+        ["1", "", "", "", "Quý I/2025"],
+        ["2", "Việc 2", "Sở Tư pháp", "", "Quý II/2025"],
+        ["3", "", "", "", ""],
+        ["4", "", "", "", "Quý IV/2025"],
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    cell = table.cell
+    for col, text in enumerate(STRUCK_HEADER):
+        underline = WD_UNDERLINE.DOUBLE if col == 2 else True
+        _runs(cell(0, col).paragraphs[0], (text, {"underline": underline, "bold": True}))
+    _runs(cell(1, 1).paragraphs[0], ("Việc 1 ", {}), ("và báo cáo Bộ Nội vụ", {"strike": True}))
+    _runs(cell(1, 2).paragraphs[0], ("Sở Tài chính", {"strike": True}), (" Sở Nội vụ", {}))
+    _runs(cell(1, 3).paragraphs[0], ("Sở Tư pháp", {"underline": True}))
+    for tc in table.rows[2].cells:
+        for run in tc.paragraphs[0].runs:
+            run.font.strike = True
+    _runs(cell(3, 1).paragraphs[0], ("Việc 3", {"bold": True}))
+    _runs(cell(3, 2).paragraphs[0], ("Sở Nội vụ", {"double_strike": True}), (" Sở Tư pháp", {}))
+    _runs(cell(3, 3).paragraphs[0], ("Sở Y tế", {}))
+    _bottom_border(cell(3, 3).paragraphs[0])
+    _runs(cell(3, 4).paragraphs[0], ("Quý I/2025", {"style": "Gạch bỏ"}), (" Quý III/2025", {}))
+    _runs(
+        cell(4, 1).paragraphs[0], ("Việc 4 ", {}), ("đúng hạn", {"underline": WD_UNDERLINE.DOUBLE})
+    )
+    _bottom_border(cell(4, 1).paragraphs[0])
+    _runs(cell(4, 2).paragraphs[0], ("Sở Y tế", {"underline": True, "bold": True}))
+    return Path(document.save(folder / f"{STRUCK}.docx"))
+
+
+def struck_cells(folder: Path) -> Path:
+    """Plan 42/KH-UBND: a lead, a task's text and a deadline each struck through whole,
+    nothing written in their place: the cells are empty as read."""
+    document = PlanDocument()
+    document.paragraph("Số: 42/KH-UBND")
+    rows = [
+        ["1", "Việc 1", "", "", "Quý I/2025"],
+        ["2", "", "Sở Nội vụ", "", "Quý II/2025"],
+        ["3", "Việc 3", "Sở Tư pháp", "", ""],
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    for row, col, text in ((1, 2, "Sở Tài chính"), (2, 1, "Việc 2"), (3, 4, "Quý III/2025")):
+        _runs(table.cell(row, col).paragraphs[0], (text, {"strike": True}))
+    return Path(document.save(folder / f"{STRUCK_EMPTY}.docx"))
+
+
 def main() -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
@@ -100,13 +200,13 @@ def main() -> None:
                 check=True, capture_output=True, timeout=300,
             )  # fmt: skip
             print(HERE / f"{name}.pdf")
-        for name, document in (
-            (NARROW, narrow_columns(folder)),
-            (NESTED, nested_tables(folder)),
-            (LAYOUTS, layout_tables(folder)),
-            (UNRULED, unruled_tables(folder)),
+        made = (
+            (NARROW, narrow_columns(folder)), (NESTED, nested_tables(folder)),
+            (STRUCK, struck_plan(folder)), (STRUCK_EMPTY, struck_cells(folder)),
+            (LAYOUTS, layout_tables(folder)), (UNRULED, unruled_tables(folder)),
             (DEEP, deep_layout(folder)),
-        ):
+        )  # fmt: skip
+        for name, document in made:
             subprocess.run(
                 [office, "--headless", "--convert-to", "pdf", "--outdir", str(HERE), str(document)],
                 check=True, capture_output=True, timeout=300,
