@@ -315,3 +315,10 @@ def test_a_dry_run_needs_no_write_lock_while_the_bot_writes(
     assert len(copies) == 1 and not copies[0].exists()  # the copy (a temporary file) is gone
     # It wrote nothing: the import proper still adds the task.
     assert "(mới): 1 nhiệm vụ (thêm 1" in dondoc.ok("import", "tasks", str(plan)).output
+
+
+def test_an_empty_deadline_cell_is_said_empty_not_quoted(dondoc: Dondoc, tmp_path: Path) -> None:
+    plan = write(tmp_path, META + HEADER + "1,Việc A,,Sở Nội vụ,,\n")
+    preview = dondoc.ok("import", "tasks", str(plan), "--dry-run").output
+    assert "(1): ô tiến độ để trống" in preview and "Tiến độ (trống) →" in preview
+    assert "“”" not in preview

@@ -955,6 +955,29 @@ def test_text_is_read_as_word_shows_it_hidden_left_out_struck_through_left_out_a
     }  # fmt: skip
 
 
+def test_a_row_crossed_out_but_its_number_is_left_out_and_said_once(tmp_path: Path) -> None:
+    """An officer strikes a row's text and leaves its STT: the row is dropped as one
+    struck in every cell is, said once with its cells, not refused as a task with no text."""
+    document = PlanDocument()
+    document.paragraph("Số: 33/KH-SNV")
+    table = document.table(5, [
+        TableRow(HEADER, header=True),
+        TableRow(["1", "Rà soát thủ tục", "Quý I/2025", "Sở Tư pháp", ""]),
+        TableRow(["2", "", "", "", ""]),
+        TableRow(["3", "Báo cáo", "Quý III/2025", "Sở Y tế", ""]),
+    ])  # fmt: skip
+    for column, text in ((1, "Kiểm tra"), (2, "Quý II/2025"), (3, "Sở Nội vụ")):
+        _formatted(table.cell(2, column).paragraphs[0], (text, {"strike": True}))
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[0] for r in plan.rows[1:]] == ["1", "3"]
+    assert plan.errors == []
+    assert plan.warnings == [
+        "Bảng 1, dòng 3: bỏ qua cả dòng gạch ngang “Kiểm tra | Quý II/2025 | Sở Nội vụ” (coi "
+        "như đã xóa): hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi "
+        "nhập lại"
+    ]
+
+
 def _split_table(document: Any, between: str = "") -> None:
     """A task table split in two by a paragraph (``between``): its second part has no
     header row; both parts laid out alike."""

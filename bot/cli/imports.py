@@ -140,6 +140,11 @@ def import_tasks_cmd(
     _print_plan_report(report, dry_run=dry_run)
 
 
+def _quoted(cell: str) -> str:
+    """A cell as the admin reads it: “in quotes”, or "(trống)" for an empty one."""
+    return f"“{cell}”" if cell else "(trống)"
+
+
 def _for_the_admin(what: str, lines: list[str], then: str = "") -> None:
     """Rows of the import an admin must complete: how many, then one line each."""
     if not lines:
@@ -187,7 +192,9 @@ def _print_plan_report(report: PlanImportReport, *, dry_run: bool) -> None:
     _for_the_admin(
         "nhiệm vụ chưa có ngày cụ thể, cần quản trị viên bổ sung",
         [
-            f"{report.where(u.line)} ({u.task_key}): “{u.text}” – {u.reason}"
+            f"{report.where(u.line)} ({u.task_key}): "
+            + (f"“{u.text}” – " if u.text else "")
+            + u.reason
             for u in report.unspecified
         ],
     )
@@ -230,7 +237,7 @@ def _print_rows_read(report: PlanImportReport) -> None:
             continue
         out.print(f"{item.where} ({item.key}): {item.text}", highlight=False,
                   markup=False, soft_wrap=True)  # fmt: skip
-        out.print(f"  Tiến độ “{item.deadline_cell}” → {item.deadline}", highlight=False,
+        out.print(f"  Tiến độ {_quoted(item.deadline_cell)} → {item.deadline}", highlight=False,
                   markup=False, soft_wrap=True)  # fmt: skip
         for line in item.agencies:
             out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)

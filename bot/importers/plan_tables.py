@@ -530,6 +530,17 @@ class _TaskTable:
             again = []
             if column_numbers(row.values):
                 continue
+            number_at = self.columns.get("number")
+            if row.struck and not any(
+                v.strip() for c, v in enumerate(row.values) if c != number_at
+            ):
+                # A row crossed out (its STT perhaps left as it was): said once, left out.
+                crossed = " | ".join(w for _, w in sorted(row.struck.items()))
+                warnings.append(
+                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
+                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
+                )
+                continue
             cells = self._cells(row)
             for c, value in sorted(row.unsure.items()):
                 name = next((n for n, i in self.columns.items() if i == c), "")
@@ -540,15 +551,7 @@ class _TaskTable:
                     f"thể thuộc ô gộp “{clean(value)}” ở trang trước: hãy đối chiếu bản Word và "
                     f"{advice} nếu cần"
                 )
-            struck = sorted(row.struck.items())
-            if struck and not any(v.strip() for v in row.values):  # a row crossed out: once
-                crossed = " | ".join(w for _, w in struck)
-                warnings.append(
-                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
-                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
-                )
-                struck = []
-            for c, words in struck:
+            for c, words in sorted(row.struck.items()):
                 warnings.append(
                     f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
