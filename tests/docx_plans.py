@@ -411,6 +411,94 @@ def struck_heading(folder: Path) -> Path:
     return Path(document.save(folder / "struck-heading.docx"))
 
 
+LAYOUTS = "bo_cuc"  # plan 22/KH-SNV, appendices' task tables laid in layout tables
+UNRULED = "khong_ke"  # plan 23/KH-SNV, tables inside cells drawn with no rules
+
+
+def _inner_table(cell: _Cell, rows: Sequence[Sequence[str]], *, ruled: bool = True) -> Table:
+    """A table written in ``cell`` (after its empty first paragraph, as Word inserts one),
+    one row per item of ``rows``; ruled ("Table Grid") or not (Word's plain table)."""
+    table = cell.add_table(rows=len(rows), cols=len(rows[0]))
+    if ruled:
+        table.style = "Table Grid"
+    for row, values in zip(table.rows, rows, strict=True):
+        for c, value in zip(row.cells, values, strict=True):
+            c.text = value
+    return table
+
+
+def layout_tables(folder: Path) -> Path:
+    """Plan 22/KH-SNV: a task table, then two appendices whose task tables an officer laid
+    in layout tables: Phụ lục 2's in the middle cell of three with no rules (a note left,
+    a stamp's place right), Phụ lục 3's, with its title above it, in the left cell of two
+    drawn with rules (a note right); the appendices' rows name no lead or their own."""
+    header = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    document = PlanDocument()
+    document.paragraph("Số: 22/KH-SNV")
+    document.table(5, [TableRow(header, header=True),
+                       TableRow(["1", "Việc chính", "Sở Nội vụ", "", "Quý I/2025"])])  # fmt: skip
+    document.paragraph("PHỤ LỤC 2")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP")
+    layout = document.doc.add_table(rows=1, cols=3)
+    layout.cell(0, 0).text, layout.cell(0, 2).text = "Ghi chú: xem thêm", "Dấu"
+    _inner_table(layout.cell(0, 1), [header, ["1", "Việc giữa A", "", "", "Quý II/2025"],
+                                     ["2", "Việc giữa B", "Sở Xây dựng", "", "Quý III/2025"]])  # fmt: skip
+    document.paragraph("")
+    layout = document.doc.add_table(rows=1, cols=2)
+    layout.style = "Table Grid"
+    cell = layout.cell(0, 0)
+    cell.paragraphs[0].text = "PHỤ LỤC 3"
+    cell.add_paragraph("CÁC NHIỆM VỤ CỦA SỞ TÀI CHÍNH")
+    _inner_table(cell, [header, ["1", "Việc trái A", "", "", "Tháng 7/2025"],
+                        ["2", "Việc trái B", "Sở Nội vụ", "Sở Tư pháp", "Tháng 9/2025"]])  # fmt: skip
+    layout.cell(0, 1).text = "Khung bên phải"
+    document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    return Path(document.save(folder / f"{LAYOUTS}.docx"))
+
+
+def unruled_tables(folder: Path) -> Path:
+    """Plan 23/KH-SNV: a task whose cell holds a small table with no rules ("Chỉ tiêu |
+    Mức"), and Phụ lục 2, whose task table (with no rules) an officer laid in the right
+    cell of a layout table, a note in the left one."""
+    header = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    document = PlanDocument()
+    document.paragraph("Số: 23/KH-SNV")
+    table = document.table(5, [TableRow(header, header=True),
+                               TableRow(["1", "Việc có bảng con:", "Sở Nội vụ", "", "Quý I/2025"]),
+                               TableRow(["2", "Việc hai", "Sở Tư pháp", "", "Quý II/2025"])])  # fmt: skip
+    _inner_table(table.cell(1, 1), [["Chỉ tiêu", "Mức"], ["Tỷ lệ hồ sơ đúng hạn", "98%"]],
+                 ruled=False)  # fmt: skip
+    document.paragraph("PHỤ LỤC 2")
+    layout = document.doc.add_table(rows=1, cols=2)
+    layout.cell(0, 0).text = "Ghi chú bên trái"
+    _inner_table(layout.cell(0, 1), [header, ["1", "Việc trong bảng bố cục", "Sở Xây dựng", "",
+                                              "Quý III/2025"]], ruled=False)  # fmt: skip
+    document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    return Path(document.save(folder / f"{UNRULED}.docx"))
+
+
+DEEP = "hai_tang"  # plan 24/KH-SNV, a task table two layout tables deep
+
+
+def deep_layout(folder: Path) -> Path:
+    """Plan 24/KH-SNV: Phụ lục 1's task table in the right cell of a layout table laid in
+    the right cell of another, each left cell a short note; no rules but the task table's,
+    which the two layouts squeeze to a few letters a line when printed."""
+    header = ["STT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    document = PlanDocument()
+    document.paragraph("Số: 24/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    outer = document.doc.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Khung ngoài"
+    middle = outer.cell(0, 1).add_table(rows=1, cols=2)
+    middle.cell(0, 0).text = "Khung trong"
+    _inner_table(middle.cell(0, 1), [header, ["1", "Việc sâu A", "", "", "Quý II/2025"],
+                                      ["2", "Việc sâu B", "Sở Xây dựng", "", "Quý III/2025"]])  # fmt: skip
+    document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
+    return Path(document.save(folder / f"{DEEP}.docx"))
+
+
 def main(folder: Path) -> None:
     """Write the seed plans as Word documents into ``folder`` (README, "Try it")."""
     folder.mkdir(parents=True, exist_ok=True)

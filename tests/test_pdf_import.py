@@ -23,18 +23,26 @@ from bot.importers.errors import ImportFailed
 from bot.importers.pdf import read_pdf
 from bot.importers.plans import import_plan
 from bot.importers.tabular import FileProblem
+from bot.importers.word import read_word
 from bot.models import Plan, Task
 from tests.cli import Dondoc
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
 from tests.docx_plans import (
     ABOVE,
+    DEEP,
+    LAYOUTS,
     NESTED,
     SEED_PLANS,
+    UNRULED,
     Cell,
     Span,
     TableRow,
+    deep_layout,
+    layout_tables,
+    nested_tables,
     read_seed,
     seed_document,
+    unruled_tables,
 )
 from tests.pdf_plans import PlanPdf, scanned_pdf
 from tests.province import IMPORT_DAY, SETTINGS
@@ -571,20 +579,23 @@ def test_a_pdf_with_start_and_end_columns_takes_the_end(registry: Engine, tmp_pa
 
 
 def test_a_table_drawn_inside_a_cell_is_read_as_its_text_and_warned_about(
-    registry: Engine,
+    registry: Engine, tmp_path: Path
 ) -> None:
-    """tests/data/libreoffice/bang_long.pdf (:func:`tests.docx_plans.nested_tables`): a PDF
-    cannot tell a small table's columns from lines of print, so its text is the cell's,
-    its rules are no columns of the task table, and the cell is named for an admin to
-    check; nothing is dropped."""
+    """tests/data/libreoffice/bang_long.pdf (:func:`tests.docx_plans.nested_tables`): a
+    small table drawn in a cell is read as Word reads it, a line a row, its cells joined by
+    "; "; its rules are no columns of the task table, and the cell is named for an admin
+    to check; nothing is dropped."""
     path = LIBREOFFICE.HERE / f"{NESTED}.pdf"
     plan = read_pdf(path)
+    word = read_word(nested_tables(tmp_path))
     assert [r.cells for r in plan.rows][1][3:] == ("Sở Nội vụ", "Sở Tư pháp\nSở Y tế")
-    assert all(w in plan.rows[1].cells[1] for w in ("Rà soát", "hộ", "tịch", "đất", "đai"))
+    assert word.rows[1].cells[4] == "Sở Tư pháp\nSở Y tế"
+    rows = ["lĩnh vực hộ tịch; tháng 1", "lĩnh vực đất đai"]
+    assert plan.rows[1].cells[1].split("\n")[-2:] == word.rows[1].cells[1].split("\n")[-2:] == rows
     assert plan.warnings == [
-        f"Bảng 1, dòng 2 (trang 1), cột {column}: ô có một bảng kẻ bên trong, chữ của bảng ấy "
-        "được đọc theo dòng in nên các cột của nó có thể lẫn vào nhau: hãy đối chiếu với văn "
-        "bản (hoặc nhập bản Word)"
+        f"Bảng 1, dòng 2 (trang 1), cột {column}: ô có một bảng kẻ bên trong, đọc mỗi dòng của "
+        "bảng ấy thành một dòng, các ô cách nhau bằng “; ”: hãy đối chiếu với văn bản (hoặc "
+        "nhập bản Word)"
         for column in ("Nhiệm vụ cụ thể", "Cơ quan phối hợp")
     ]
     with Session(registry) as session:
@@ -593,6 +604,99 @@ def test_a_table_drawn_inside_a_cell_is_read_as_its_text_and_warned_about(
     assert report.warnings[:2] == plan.warnings  # then: no issue date
     assert [(c, r) for c, r, _ in parts] == [
         ("so-noi-vu", "lead"), ("so-tu-phap", "coordinate"), ("so-y-te", "coordinate")]  # fmt: skip
+
+
+def test_task_tables_laid_in_layout_tables_read_as_from_the_word_file(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """tests/data/libreoffice/bo_cuc.pdf (:func:`tests.docx_plans.layout_tables`): each
+    appendix's task table, laid in a layout table's cell (one with no rules, whose notes
+    stand beside it; one drawn with rules round its cells), is read as a task table of its
+    own under its appendix's title, as from the Word file: the same tasks, leads and
+    deadlines; the notes beside it none of its title (nor the signature below it), said."""
+    pdf_path = LIBREOFFICE.HERE / f"{LAYOUTS}.pdf"
+    plan = read_pdf(pdf_path)
+    word = read_word(layout_tables(tmp_path))
+    titles = [
+        ("", ""),
+        ("Phụ lục 2: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP", "SỞ TƯ PHÁP"),
+        ("Phụ lục 3: CÁC NHIỆM VỤ CỦA SỞ TÀI CHÍNH", "SỞ TÀI CHÍNH"),
+    ]
+    assert [(t.heading, t.lead) for t in plan.tables] == [(t.heading, t.lead) for t in word.tables]
+    assert [(t.heading, t.lead) for t in plan.tables] == titles
+    notes = [
+        "Bảng 2, chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): “Ghi chú: xem thêm”, "
+        "“Dấu”: không phải tên phụ lục hay nhiệm vụ, không đọc",
+        "Bảng 3, chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): “Khung bên phải”: "
+        "không phải tên phụ lục hay nhiệm vụ, không đọc",
+    ]
+    assert plan.notes == word.notes == notes
+    assert plan.errors == word.errors == []
+    assert plan.warnings == word.warnings == []
+    got = {}
+    with Session(registry) as session:
+        for path in (pdf_path, tmp_path / f"{LAYOUTS}.docx"):
+            report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+            got[path.suffix] = {
+                key: (" ".join(task[1].split()), task[7], task[10], [p[:2] for p in task[11]])
+                for key, task in tasks_of(session, report.plan).items()
+            }
+            session.rollback()
+    assert got[".pdf"] == got[".docx"] == {
+        "1": ("Việc chính", date(2025, 3, 31), None, [("so-noi-vu", "lead")]),
+        "PL2.1": ("Việc giữa A", date(2025, 6, 30), "PL2", [("so-tu-phap", "lead")]),
+        "PL2.2": ("Việc giữa B", date(2025, 9, 30), "PL2", [("so-xay-dung", "lead")]),
+        "PL3.1": ("Việc trái A", date(2025, 7, 31), "PL3", [("so-tai-chinh", "lead")]),
+        "PL3.2": ("Việc trái B", date(2025, 9, 30), "PL3",
+                  [("so-noi-vu", "lead"), ("so-tu-phap", "coordinate")]),
+    }  # fmt: skip
+
+
+def test_tables_inside_cells_without_rules_are_said_never_read_silently(tmp_path: Path) -> None:
+    """tests/data/libreoffice/khong_ke.pdf (:func:`tests.docx_plans.unruled_tables`): a task
+    table with no rules laid in a layout's cell, its header's cells wrapped in narrow
+    columns, cannot be read: an error naming the page and the header read column by column
+    (not a word that the appendix has no task table only); a small table with no rules in
+    a task's cell is read in print order and said, whichever its column."""
+    plan = read_pdf(LIBREOFFICE.HERE / f"{UNRULED}.pdf")
+    assert [e.reason for e in plan.errors] == [
+        "Trang 1: bảng nhiệm vụ (dòng tiêu đề “STT | Nội dung nhiệ m vụ | Cơ quan chủ trì | Cơ "
+        "quan phối hợp | Tiến độ”) không có đường kẻ ô nên không biết chữ nào thuộc ô nào, không "
+        "đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+    ]
+    assert plan.warnings[-1] == (
+        "Bảng 1, dòng 2 (trang 1), cột Nội dung nhiệm vụ: chữ trong ô đứng thành cột (một bảng "
+        "không kẻ ô bên trong), được đọc theo dòng in nên các cột có thể lẫn vào nhau: hãy đối "
+        "chiếu với văn bản (hoặc nhập bản Word)"
+    )
+    assert all(w in plan.rows[1].cells[1] for w in ("Chỉ", "tiêu", "Mức", "98%"))
+    word = read_word(unruled_tables(tmp_path))  # the Word file reads both, cells joined
+    assert word.rows[1].cells[1] == "Việc có bảng con:\nChỉ tiêu; Mức\nTỷ lệ hồ sơ đúng hạn; 98%"
+    assert word.rows[-1].cells[:2] == ("1", "Việc trong bảng bố cục")
+
+
+def test_a_task_table_too_narrow_to_read_is_refused_by_page(tmp_path: Path) -> None:
+    """tests/data/libreoffice/hai_tang.pdf (:func:`tests.docx_plans.deep_layout`): two
+    layouts squeeze the task table to a few letters a line ("Nộidun" over "g"): its header
+    is found from its letters and the plan refused naming the page, never read as no task
+    table at all; the Word file reads it, the layouts' notes none of the title."""
+    with pytest.raises(FileProblem) as problem:
+        read_pdf(LIBREOFFICE.HERE / f"{DEEP}.pdf")
+    assert problem.value.reason.startswith(
+        "không đọc được bảng nhiệm vụ nào: Trang 1: bảng nhiệm vụ (dòng tiêu đề “STT | "
+    )
+    assert problem.value.reason.endswith(
+        "có cột hẹp đến mức chữ bị ngắt giữa các chữ cái (như khi bảng đặt trong ô của một bảng "
+        "khác) nên không đọc được: hãy xin bản Word, hoặc bản PDF có bảng rộng hơn"
+    )
+    word = read_word(deep_layout(tmp_path))
+    assert [(t.heading, t.lead) for t in word.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ")]  # fmt: skip
+    assert [r.cells[:4] for r in word.rows[2:]] == [
+        ("1", "Việc sâu A", "Quý II/2025", "SỞ NỘI VỤ"),
+        ("2", "Việc sâu B", "Quý III/2025", "Sở Xây dựng"),
+    ]
+    assert word.errors == []
 
 
 def test_a_pdf_table_split_by_a_paragraph_goes_on_and_is_said(tmp_path: Path) -> None:

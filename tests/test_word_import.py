@@ -1103,6 +1103,60 @@ def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_miss
     assert plan.warnings == []
 
 
+def test_a_task_table_two_layouts_deep_is_read_and_their_notes_are_no_title(
+    tmp_path: Path,
+) -> None:
+    """A layout table whose right cell holds another layout, whose right cell holds the
+    appendix's task table; each left cell a short note. The tasks are read under the
+    appendix's title and lead; the notes are none of the title (they would name no agency
+    and refuse the plan), said as text not read."""
+    document = PlanDocument()
+    document.paragraph("Số: 43/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
+    outer = document.doc.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "Khung ngoài"
+    middle = outer.cell(0, 1).add_table(rows=1, cols=2)
+    middle.cell(0, 0).text = "Khung trong"
+    inner = middle.cell(0, 1).add_table(rows=3, cols=5)
+    rows = [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
+            ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]]  # fmt: skip
+    for row, values in zip(inner.rows, rows, strict=True):
+        for c, value in zip(row.cells, values, strict=True):
+            c.text = value
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead, t.rows) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ", 3)]  # fmt: skip
+    assert [r.cells[:4] for r in plan.rows[2:]] == [
+        ("1", "Rà soát", "Quý I/2025", "SỞ NỘI VỤ"),
+        ("2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp"),
+    ]
+    assert plan.errors == []
+    assert plan.warnings == []
+    assert plan.notes == [
+        "Bảng 1, chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): “Khung trong”, "
+        "“Khung ngoài”: không phải tên phụ lục hay nhiệm vụ, không đọc"
+    ]
+
+
+def test_a_task_table_with_no_stt_column_after_one_with_it_is_an_error(tmp_path: Path) -> None:
+    """Its rows would join the last task of the table before (a row with no STT goes on
+    with the task above): refused with the table named, never joined silently."""
+    document = PlanDocument()
+    document.paragraph("Số: 44/KH-SNV")
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "Sở Nội vụ", ""])])  # fmt: skip
+    document.paragraph("PHỤ LỤC 2")
+    document.table(3, [TableRow(["Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì"], header=True),
+                       TableRow(["Kiểm tra", "Quý II/2025", "Sở Tư pháp"])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [e.reason for e in plan.errors] == [
+        "Bảng 2: không có cột STT (dòng tiêu đề: Nhiệm vụ | Tiến độ | Cơ quan chủ trì) nên các "
+        "dòng của bảng sẽ bị nối vào nhiệm vụ của bảng trước: hãy thêm cột STT, hoặc nhập bản "
+        "Word"
+    ]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "task", "indicator"),
     [

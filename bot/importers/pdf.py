@@ -16,7 +16,14 @@ here:
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
   (running heads) are left out;
-- a cell's lines as printed, one line each;
+- a cell's lines as printed, one line each; a table drawn inside a cell (boxes inside
+  its box) a line a row, its cells joined by "; ", as Word's reader reads one, and said;
+  a cell whose text stands in columns with no rules (a table drawn without them) read in
+  print order and said;
+- a task table laid in a layout table's cell (drawn with rules: boxes inside a box; or
+  without: the task table alone ruled) is a task table of its own, as Word's reader reads
+  a layout: the text above it in its cell is the page's (an appendix's title), the layout's
+  other cells' lines, beside it, are notes (:meth:`PlanReader.aside`), none of its title;
 - a box merged down to a page's end goes on at the next page's top only where the page
   shows it (an empty box there merged over several rows); an empty box of one row there is
   left empty and warned about, never filled with a guess;
@@ -30,9 +37,11 @@ here:
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
-lines, a table at the top of a page that does not line up with the task table it seems
-to continue. A PDF with no text at all is a scan: the admin is told to ask for the Word
-file or a PDF exported with its text.
+lines (its header on a line, or column by column in narrow columns), a task table in
+columns so narrow that its words break between letters, a table at the top of a page
+that does not line up with the task table it seems to continue. A PDF with no text at
+all is a scan: the admin is told to ask for the Word file or a PDF exported with its
+text.
 """
 
 from __future__ import annotations
@@ -53,10 +62,10 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
-from pdfplumber.table import Table
+from pdfplumber.table import Table, cells_to_tables
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.domain.text import clean
+from bot.domain.text import clean, fold
 from bot.importers.plan_tables import (
     CLOSING,
     DocumentPlan,
@@ -86,6 +95,8 @@ _X_TOLERANCE = 3.0  # points: letters further apart than this stand in two words
 _BULLETS = frozenset("-+–•*◦▪▫●○■□‣⁃∙·")
 _WORD_BULLETS = frozenset("-+–•*")
 _TEXT_MARKS = frozenset("-+–*·")
+# A bullet or list number before a tab ("- ", "•", "1.", "a)"): a list's hanging indent
+_LIST_MARK = re.compile(r"^(?:[-+–•*◦▪▫●○■□‣⁃∙·\ue000-\uf8ff]|\(?\w{1,3}[.)])$")
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 # Where a strike runs through a letter, in its font size above the baseline: LibreOffice
 # and Word draw it about a third up (two lines about a fifth and a third up for a double
@@ -131,6 +142,9 @@ def read_pdf(path: Path) -> DocumentPlan:
         continuing = last_columns
         last_columns = None
         for block in page.blocks:
+            if isinstance(block, _Aside):
+                reader.aside(block.text)
+                continue
             if isinstance(block, str):
                 if block in running:
                     continue
@@ -176,6 +190,7 @@ def _quiet_pdfminer() -> Iterator[None]:
 class _Table:
     grid: list[GridRow]
     columns: list[float]  # the x of each column's left rule, and the right rule last
+    bbox: Box = (0.0, 0.0, 0.0, 0.0)  # its outer rules
 
 
 @dataclass
@@ -183,7 +198,7 @@ class _Page:
     number: int
     has_text: bool
     images: int
-    blocks: list[str | _Table] = field(default_factory=list)  # in reading order
+    blocks: list[str | _Table | _Aside] = field(default_factory=list)  # in reading order
     # each line outside the tables with text struck through: (its text left, the stretches)
     crossed: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -206,18 +221,18 @@ def _read_page(page: Page) -> _Page:
     # A strike is no ruling line: the table is found without them.
     ruled = page.filter(lambda o: id(o) not in strikes) if strikes else page
     found = ruled.find_tables() if page.chars else []
-    boxes = [c for t in found for c in t.cells]
-    # A table drawn inside another's cell is read as that cell's text (and said so).
-    inside = [t.bbox for t in found if _within_any(t.bbox, boxes)]
-    found = [t for t in found if t.bbox not in inside]
-    placed: list[tuple[float, str | _Table]] = []
-    for table in found:
-        placed.append((table.bbox[1], _grid(table, number, inside, crossed)))
-    margin = page.height * _MARGIN
-    boxes = [t.bbox for t in found]
+    placed: list[tuple[float, str | _Table | _Aside]] = []
+    taken = _tables(page, [c for t in found for c in t.cells], number, placed, crossed)
+    tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
     live = page.filter(lambda o: id(o) not in crossed) if crossed else page
-    lines, whole = _lines(live, boxes) if page.chars else ([], [])
-    read.crossed = _crossed_lines(page.chars, boxes, crossed)
+    words = live.extract_words() if page.chars else []
+    outside = [w for w in words if not any(_inside(w, box) for box in taken)]
+    for top, text, box in _beside(outside, tasks):
+        placed.append((top, _Aside(text)))
+        taken.append(box)
+    margin = page.height * _MARGIN
+    lines, whole = _lines(words, taken)
+    read.crossed = _crossed_lines(page.chars, taken, crossed)
     for top, text in lines:
         if _PAGE_NUMBER.match(text) and not margin < top < page.height - margin:
             continue  # the page's number, in its head or foot
@@ -228,28 +243,141 @@ def _read_page(page: Page) -> _Page:
             "trang là hình ảnh (bản quét), không có chữ để đọc: hãy xin bản Word hoặc "
             "bản PDF xuất thẳng từ Word"
         )
-    for text in whole:
-        if looks_like_header(text):
+    for text in _headers_without_rules(whole):
+        read.problems.append(
+            f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
+            "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+        )
+    for block in (b for _, b in placed if isinstance(b, _Table)):
+        if (broken := _broken_header(block.grid)) is not None:
             read.problems.append(
-                f"bảng nhiệm vụ (dòng tiêu đề “{text}”) không có đường kẻ ô nên không biết chữ "
-                "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
+                f"bảng nhiệm vụ (dòng tiêu đề “{broken}”) có cột hẹp đến mức chữ bị ngắt giữa "
+                "các chữ cái (như khi bảng đặt trong ô của một bảng khác) nên không đọc được: "
+                "hãy xin bản Word, hoặc bản PDF có bảng rộng hơn"
             )
     read.blocks = [block for _, block in sorted(placed, key=lambda p: p[0])]
     return read
 
 
+_HEADER_STEMS = (("stt", "tt"), ("noidung", "nhiemvu"), ("tiendo", "thoigian", "chutri"))
+
+
+def _broken_header(grid: list[GridRow]) -> str | None:
+    """The first row of a ruled table that is no task table but whose letters, the
+    spaces and line breaks left out, read as a task table's header ("S" over "T" over
+    "T", "Nộidun" over "g"): a task table in columns too narrow for its words, as a
+    layout two levels deep squeezes it. None otherwise."""
+    if not grid or find_header(grid) is not None:
+        return None
+    letters = "".join(fold(v).replace(" ", "").replace("\n", "") for v in grid[0].values)
+    if all(any(stem in letters for stem in group) for group in _HEADER_STEMS):
+        return clean(" | ".join(" ".join(v.split()) for v in grid[0].values))
+    return None
+
+
+@dataclass
+class _Aside:
+    text: str  # a line of a layout's cell beside a task table (:meth:`PlanReader.aside`)
+
+
+def _tables(
+    page: Page,
+    pool: list[Box],
+    number: int,
+    placed: list[tuple[float, str | _Table | _Aside]],
+    crossed: Set[int] = frozenset(),
+) -> list[Box]:
+    """The tables the cells ``pool`` draw (boxes inside a box: a table in that cell), put
+    in ``placed`` at their tops; the boxes whose text they hold (none of the page's lines).
+    ``crossed``: the ids of the chars struck through, as :func:`_grid` takes them.
+
+    A row with a cell holding a task table (at any depth) is a layout, as Word's table
+    laid around a task table is read: the task table is read as one of its own, the text
+    above it in its cell as the page's lines (an appendix's title), the other cells' lines
+    as notes beside it (:class:`_Aside`), none of its heading. The rows above and below
+    such a row are tables of their own."""
+    taken: list[Box] = []
+    top_level = [c for c in pool if not _within_any(c, pool)]
+    outer = set(top_level)
+    pool = [c for c in pool if c not in outer]  # the boxes inside a box
+    for group in cells_to_tables(top_level):
+        run: list[Box] = []  # the cells of rows with no task table inside
+
+        def flush(run: list[Box]) -> None:
+            if run:
+                table = Table(page, [*run, *(c for c in pool if _within_any(c, run))])
+                placed.append((table.bbox[1], _grid(table, number, crossed)))
+                taken.append(table.bbox)
+                run.clear()
+
+        for row in Table(page, group).rows:
+            cells = [c for c in row.cells if c is not None]
+            holding = {c for c in cells if pool and _holds_task_table(page, _within_cell(c, pool))}
+            if not holding:
+                run.extend(cells)
+                continue
+            flush(run)
+            for cell in sorted(cells, key=lambda c: c[0]):
+                if cell in holding:
+                    inner = _within_cell(cell, pool)
+                    taken.extend(_tables(page, inner, number, placed, crossed))
+                    continue
+                chars = [c for c in page.chars if c["text"] and _inside(c, cell)]
+                for line in _cell_text(chars, cell, crossed).splitlines():
+                    placed.append((cell[3], _Aside(line)))
+                taken.append(cell)
+        flush(run)
+    return taken
+
+
+def _within_cell(cell: Box, pool: list[Box]) -> list[Box]:
+    return [c for c in pool if _within(c, cell)]
+
+
+def _holds_task_table(page: Page, pool: list[Box]) -> bool:
+    """Whether the boxes ``pool`` (those inside a cell) draw a task table, or a table
+    holding one in a cell (at any depth)."""
+    top_level = [c for c in pool if not _within_any(c, pool)]
+    for group in cells_to_tables(top_level):
+        table = Table(page, [*group, *(c for c in pool if _within_any(c, group))])
+        if find_header(_grid(table, page.page_number).grid) is not None:
+            return True
+        if any(_holds_task_table(page, _within_cell(c, pool)) for c in group):
+            return True
+    return False
+
+
+def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[float, str, Box]]:
+    """(top, text, box) of each line of ``words`` (those outside the tables) printed beside
+    a task table (``tables``: their boxes) in a layout table with no rules (notes in the
+    cells left and right of the cell holding it): all its words left or right of the
+    table, the line level with the table, or right above it with words on both sides.
+    Its place is the table's bottom: read after it."""
+    lines = _word_lines(words)
+    for x0, top, x1, bottom in tables:
+        for line in [line for line in lines if line]:
+            height = max(w["bottom"] - w["top"] for w in line)
+            first, last = line[0]["top"], max(w["bottom"] for w in line)
+            left = [w for w in line if w["x1"] <= x0 + _TOLERANCE]
+            right = [w for w in line if w["x0"] >= x1 - _TOLERANCE]
+            if len(left) + len(right) < len(line) or first > bottom:
+                continue
+            level = last >= top
+            if not level and not (left and right and last >= top - 2 * height):
+                continue
+            for part in (left, right):
+                if part:
+                    box = (part[0]["x0"], first, part[-1]["x1"], last)
+                    yield bottom, _text(part), box
+            line.clear()  # beside one table, none other's
+
+
 # --- tables --------------------------------------------------------------------------------
 
 
-def _grid(
-    table: Table,
-    page: int,
-    inside: Sequence[Box] = (),
-    crossed: Set[int] = frozenset(),
-) -> _Table:
+def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
     column, its span, and the columns merged from a row above (given that row's value).
-    ``inside``: tables found on the page drawn inside a cell (marked in that cell).
     ``crossed``: the ids of the chars struck through (:func:`find_struck`), left out of
     the cells' values and kept in :attr:`GridRow.struck`, as Word's reader does."""
     # Boxes inside another box of the table are a table drawn in that cell: its text is
@@ -267,8 +395,10 @@ def _grid(
     ]  # fmt: skip
     chars = [c for c in every if id(c) not in crossed]
     texts_of = [
-        [None if b is None else _cell_text(every, b, crossed) for b in r.cells] for r in table.rows
-    ]
+        [None if b is None else _nested_text(table.page, every, b, inner, crossed)
+         for b in r.cells]
+        for r in table.rows
+    ]  # fmt: skip
     full_of = [
         [b is not None and _ends_full(every, b, crossed) for b in r.cells] for r in table.rows
     ]
@@ -290,6 +420,8 @@ def _grid(
         covered: set[int] = set()
         full: set[int] = set()
         nested: set[int] = set()
+        columned: set[int] = set()
+        in_row = [c for c in chars if _inside(c, row.bbox)]  # fewer to look through per cell
         struck: dict[int, str] = {}
         for bbox, text, ends_full, words in zip(
             row.cells, texts, full_of[position], struck_of[position], strict=True
@@ -301,8 +433,10 @@ def _grid(
             values[first] = text or ""
             if words:
                 struck[first] = "; ".join(words)
-            if any(_within(c, bbox) for c in (*inner, *inside)):
+            if any(_within(c, bbox) for c in inner):
                 nested.add(first)
+            elif _columned(in_row, bbox):
+                columned.add(first)
             if ends_full:
                 full.add(first)
             starts.append((first, span))
@@ -323,8 +457,54 @@ def _grid(
         boxes = [b for b, t in zip(row.cells, texts, strict=True) if b is not None and t]
         bold = len(boxes) == 1 and _bold(chars, boxes[0])
         rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
-                            nested=nested, struck=struck))  # fmt: skip
-    return _Table(rows, xs)
+                            nested=nested, columned=columned, struck=struck))  # fmt: skip
+    return _Table(rows, xs, table.bbox)
+
+
+def _nested_text(
+    page: Page, chars: list[dict[str, Any]], box: Box, inner: set[Box], crossed: Set[int]
+) -> str:
+    """A cell's text (:func:`_cell_text`), a table drawn inside it (``inner``: the boxes
+    inside the table's cells) read as Word reads one: a line for each of its rows, its
+    cells' lines joined by a space, its cells by "; "; the cell's own lines above, between
+    and below such tables where they stand."""
+    boxes = [c for c in inner if _within(c, box)]
+    if not boxes:
+        return _cell_text(chars, box, crossed)
+    outer = [c for c in boxes if not _within_any(c, boxes)]
+    tables = sorted(
+        (Table(page, cells) for cells in cells_to_tables(outer)), key=lambda t: t.bbox[1]
+    )
+    own = [c for c in chars if _inside(c, box) and not any(_inside(c, b) for b in outer)]
+    parts: list[str] = []
+    for i, table in enumerate([*tables, None]):
+        top = table.bbox[1] if table is not None else float("inf")
+        bottom = tables[i - 1].bbox[3] if i else float("-inf")
+        band = [c for c in own if bottom <= (c["top"] + c["bottom"]) / 2 < top]
+        parts.append(_cell_text(band, box, crossed))
+        if table is not None:
+            for row in table.rows:
+                texts = [
+                    " ".join(_cell_text(chars, c, crossed).split("\n")) for c in row.cells if c
+                ]
+                parts.append("; ".join(t for t in texts if t))
+    return "\n".join(p for p in parts if p)
+
+
+def _columned(chars: list[dict[str, Any]], box: Box) -> bool:
+    """Whether the cell's text stands in columns (a table drawn in it with no rules): two
+    lines or more with a gap as wide as a letter is high before a word that starts at the
+    same x on each (justified text starts its words anywhere)."""
+    starts: list[float] = []
+    for line in _char_lines([c for c in chars if _inside(c, box)]):
+        letters = [c for c in line if c["text"].strip() and not _combining(c)]
+        for i, (before, after) in enumerate(itertools.pairwise(letters)):
+            size = float(before.get("size") or (before["bottom"] - before["top"]))
+            if after["x0"] - before["x1"] <= size:  # less than three spaces' width
+                continue
+            if not _LIST_MARK.match("".join(c["text"] for c in letters[: i + 1])):
+                starts.append(after["x0"])  # not a bullet's or number's tab
+    return any(sum(1 for y in starts if abs(x - y) <= _TOLERANCE) >= 2 for x in starts)
 
 
 def _within(box: Box, outer: Box) -> bool:
@@ -520,21 +700,26 @@ def _same_columns(a: list[float], b: list[float]) -> bool:
 # --- text outside the tables ---------------------------------------------------------------
 
 
-def _lines(
-    page: Page, boxes: list[tuple[float, float, float, float]]
-) -> tuple[list[tuple[float, str]], list[str]]:
-    """(top, text) of each line outside the tables, in reading order, a run of lines in
-    two columns column by column; and each line's whole text, left to right."""
-    words = [
-        w for w in page.extract_words()
-        if not any(_inside(w, box) for box in boxes)
-    ]  # fmt: skip
+def _word_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The words (pdfplumber's) in lines, top to bottom, each left to right."""
     lines: list[list[dict[str, Any]]] = []
     for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - word["top"]) <= _TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])
+    for line in lines:
+        line.sort(key=lambda w: w["x0"])
+    return lines
+
+
+def _lines(
+    words: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]]
+) -> tuple[list[tuple[float, str]], list[list[dict[str, Any]]]]:
+    """(top, text) of each line of ``words`` (the page's) outside ``boxes`` (the tables),
+    in reading order, a run of lines in two columns column by column; and each line's
+    words, left to right."""
+    lines = _word_lines([w for w in words if not any(_inside(w, box) for box in boxes)])
     out: list[tuple[float, str]] = []
     run: list[tuple[float, list[list[dict[str, Any]]]]] = []  # lines in two columns
 
@@ -558,7 +743,40 @@ def _lines(
         flush()
         out.append((line[0]["top"], _text(line)))
     flush()
-    return out, [_text(line) for line in lines]
+    return out, lines
+
+
+_HEADER_LINES = 8  # lines a header row's cells wrap over, at most, in a narrow column
+
+
+def _headers_without_rules(lines: list[list[dict[str, Any]]]) -> Iterator[str]:
+    """The header of each task table printed without rules among ``lines`` (the words
+    outside the tables, in lines): a line that reads as one ("STT Nhiệm vụ Tiến độ Cơ
+    quan chủ trì"), or a line opening with "STT" whose words, with those of the lines
+    right under it, read as one column by column (the header's cells wrapped in narrow
+    columns: "STT Nội Cơ" over "dung quan"), as "STT | Nội dung nhiệm vụ | …"."""
+    for i, line in enumerate(lines):
+        if looks_like_header(text := _text(line)):
+            yield text
+            continue
+        if fold(line[0]["text"]) not in ("stt", "tt") or len(line) < 3:
+            continue
+        edges = [w["x0"] for w in line]
+        columns: list[list[str]] = [[w["text"]] for w in line]
+        bottom = max(w["bottom"] for w in line)
+        for below in lines[i + 1 : i + _HEADER_LINES]:
+            height = max(w["bottom"] - w["top"] for w in below)
+            if below[0]["top"] - bottom > height:
+                break  # a gap: the header row has ended
+            bottom = max(w["bottom"] for w in below)
+            for word in below:
+                at = max(
+                    (c for c, x in enumerate(edges) if x <= word["x0"] + _TOLERANCE), default=0
+                )
+                columns[at].append(word["text"])
+        header = " | ".join(clean(" ".join(c)) for c in columns)
+        if looks_like_header(header.replace(" | ", " ")):
+            yield header
 
 
 def _in_column(

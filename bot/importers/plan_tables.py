@@ -353,8 +353,11 @@ class GridRow:
     # the page before, with nothing to tell whether that box goes on: column → its value
     unsure: dict[int, str] = field(default_factory=dict)
     # grid columns whose cell holds a table of its own (a PDF's boxes inside the box),
-    # read as the cell's text in print order
+    # read a line a row, its cells joined by "; "
     nested: set[int] = field(default_factory=set)
+    # grid columns whose cell's text stands in columns with no rules (a table drawn with
+    # none, in a PDF), read in print order
+    columned: set[int] = field(default_factory=set)
     # grid column → the text struck through in its cell ("Sở Tài chính"; several "; "),
     # left out of its value: what an officer crossed out by hand, for a warning
     struck: dict[int, str] = field(default_factory=dict)
@@ -367,7 +370,8 @@ def broken_token(before: str, after: str) -> bool:
     """Whether ``before`` and ``after``, the end of one line and the start of the next in
     a cell the width (or the page) broke, are one token: a mark that sticks to the word
     before it ("100" over "%"), a number ("2" over "5"), a date
-    or code ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), or one Vietnamese syllable
+    or code ("31/12/202" over "5", "02/2017/T" over "T-VPCP"), capitals with no vowel,
+    never a word of their own ("ST" over "T" in a narrow column), or one Vietnamese syllable
     ("Thư" over "ờng"): letters with a single run of vowels and one tone mark at most,
     in one case ("quyết" over "TTHC" is two words)."""
     if before and after and after[0] in CLOSING:
@@ -376,6 +380,8 @@ def broken_token(before: str, after: str) -> bool:
         return False
     if (before[-1].isdigit() and after[0].isdigit()) or before.endswith("/"):
         return True  # a number or date
+    if before.isalpha() and before.isupper() and not re.search(r"[aeiouy]", fold(before)):
+        return after.split()[0].isupper()  # capitals with no vowel: no word ("ST" over "T")
     if "/" in before:  # a code: its capitals go on ("02/2017/T" over "T-VPCP")
         return before[-1].isupper() and after.split()[0].upper() == after.split()[0]
     word = before + after.split()[0]
@@ -475,6 +481,7 @@ class _TaskTable:
     # grid columns that also read as the task's, kept before the task's text ("Nhóm: …")
     prefixes: list[int] = field(default_factory=list)
     problem: str = ""  # why the task column cannot be told
+    asides: list[str] = field(default_factory=list)  # lines beside it (:meth:`PlanReader.aside`)
 
     def read(self) -> _ReadTable:
         appendix, title, lead = self.heading.appendix()
@@ -558,14 +565,20 @@ class _TaskTable:
                     f"{where}: ô ngoài các cột của dòng tiêu đề, không đọc: {said}: hãy đối "
                     "chiếu văn bản, nếu ô ấy là một cột của bảng thì thêm tiêu đề cho cột"
                 )
-            for c in sorted(row.nested):
+            for c in sorted(row.nested | row.columned):
                 name = next((n for n, i in self.columns.items() if i == c), "")
                 label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
                 page = f" (trang {row.page})" if row.page else ""
+                how = (
+                    "ô có một bảng kẻ bên trong, đọc mỗi dòng của bảng ấy thành một dòng, các ô "
+                    "cách nhau bằng “; ”"
+                    if c in row.nested
+                    else "chữ trong ô đứng thành cột (một bảng không kẻ ô bên trong), được đọc "
+                    "theo dòng in nên các cột có thể lẫn vào nhau"
+                )
                 warnings.append(
-                    f"dòng {row.index}{page}, cột {label}: ô có một bảng kẻ bên trong, chữ của "
-                    "bảng ấy được đọc theo dòng in nên các cột của nó có thể lẫn vào nhau: hãy "
-                    "đối chiếu với văn bản (hoặc nhập bản Word)"
+                    f"dòng {row.index}{page}, cột {label}: {how}: hãy đối chiếu với văn bản "
+                    "(hoặc nhập bản Word)"
                 )
             why = _not_heading(row) if cells is None else None
             if cells is None and why is None:
@@ -596,6 +609,12 @@ class _TaskTable:
         given = _give_lead([cells for _, cells in rows], lead) if lead else set()
         if helper := _coordinate_in_title(title):
             _give_coordinate([cells for _, cells in rows], helper)
+        if self.asides:
+            said = ", ".join(f"“{a}”" for a in self.asides)
+            notes.append(
+                f"chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): {said}: không phải "
+                "tên phụ lục hay nhiệm vụ, không đọc"
+            )
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
         return _ReadTable(
@@ -1014,6 +1033,13 @@ class PlanReader:
             return
         self._read(text)
 
+    def aside(self, text: str) -> None:
+        """A line of a layout table's cell beside a task table (a note, a stamp's place):
+        none of an appendix's title nor of the next table's heading, kept as a note of
+        the last task table."""
+        if text and self.found:
+            self.found[-1].asides.append(clean(text))
+
     def _read(self, text: str) -> None:
         folded = fold(text)
         if _APPENDIX.match(fold_aligned(text)):
@@ -1192,6 +1218,17 @@ class PlanReader:
                     self.errors.append(
                         RowError(0, f"Bảng {t.number}: không có cột Cơ quan chủ trì và tên phụ "
                                     "lục không nêu cơ quan chủ trì (“… thuộc trách nhiệm của …”)")
+                    )  # fmt: skip
+        if "number" in used:
+            for t in tables:
+                if "number" not in t.columns and len(t.rows) > (1 if t.appendix else 0):
+                    order = sorted(t.positions, key=lambda c: t.positions[c])
+                    said = " | ".join(t.labels[c] for c in order if c in t.labels)
+                    self.errors.append(
+                        RowError(0, f"Bảng {t.number}: không có cột STT (dòng tiêu đề: "
+                                    f"{said}) nên các dòng của bảng "
+                                    "sẽ bị nối vào nhiệm vụ của bảng trước: hãy thêm cột STT, "
+                                    "hoặc nhập bản Word")
                     )  # fmt: skip
         rows = [Row(0, tuple(_HEADER_LABELS[c] for c in used))]
         places: dict[int, Place] = {}

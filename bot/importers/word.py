@@ -123,20 +123,35 @@ def _feed(reader: PlanReader, blocks: Iterator[Paragraph | Table], text: _Text) 
             continue
         text.numbering.recount(before)  # its cells are read again, as what they hold
         text.take_struck()
-        for cell in cells:
-            _feed(reader, _blocks(cell._tc, cell), text)
+        for _, row in itertools.groupby(cells, key=lambda c: c._tc.getparent()):
+            row_cells = list(row)
+            holding = [c for c in row_cells if len(cells) == 1 or _holds_any(c, text)]
+            for cell in holding:
+                _feed(reader, _blocks(cell._tc, cell), text)
+            # The row's other cells stand beside its task table: none of its heading.
+            for cell in row_cells:
+                if holding and all(cell._tc is not c._tc for c in holding):
+                    for line in text.cell(cell).splitlines():
+                        reader.aside(line)
+                elif not holding:  # a row of the layout around no task table: its text
+                    _feed(reader, _blocks(cell._tc, cell), text)
 
 
 def _around(table: Table, text: _Text) -> list[_Cell] | None:
     """The cells, row by row, of a table laid around a task table rather than one itself:
     a frame of one cell holding a table, or a layout of several cells one of which holds
-    a task table (a note in the left cell, the appendix's task table in the right). None
-    for any other table."""
+    a task table, at any depth (a note in the left cell, the appendix's task table in the
+    right, or in a layout in the right). None for any other table."""
     cells = [tc for tr in _rows(table) for tc in _inside(tr, "w:tc")]
     inner = [Table(tbl, table) for tc in cells for tbl in _inside(tc, "w:tbl")]
     if not inner or (len(cells) > 1 and not any(_holds_task_table(t, text) for t in inner)):
         return None
     return [_Cell(tc, table) for tc in cells]
+
+
+def _holds_any(cell: _Cell, text: _Text) -> bool:
+    """Whether a table in ``cell`` is a task table or holds one (at any depth)."""
+    return any(_holds_task_table(Table(tbl, cell), text) for tbl in _inside(cell._tc, "w:tbl"))
 
 
 def _holds_task_table(table: Table, text: _Text) -> bool:

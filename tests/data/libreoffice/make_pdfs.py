@@ -9,9 +9,12 @@ breaks under a repeated header (plan 336), combining marks drawn apart from thei
 
 And a plan of its own in narrow columns (:func:`narrow_columns`): a date broken over
 two lines, bullets drawn in OpenSymbol, the header block's motto wrapped; one with
-tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); and two revised
-by hand, text struck through (:func:`struck_plan`, :func:`struck_cells`), which
-LibreOffice prints as lines drawn through the letters.
+tables drawn inside its cells (:func:`tests.docx_plans.nested_tables`); two revised by
+hand, text struck through (:func:`struck_plan`, :func:`struck_cells`), which LibreOffice
+prints as lines drawn through the letters; one whose appendices' task tables are laid in
+layout tables (:func:`tests.docx_plans.layout_tables`), one whose inner tables have no
+rules (:func:`tests.docx_plans.unruled_tables`) and one whose task table two layouts
+deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -35,12 +38,18 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from tests.docx_plans import (
+    DEEP,
+    LAYOUTS,
     NESTED,
     SEED_PLANS,
+    UNRULED,
     PlanDocument,
     TableRow,
+    deep_layout,
+    layout_tables,
     nested_tables,
     seed_document,
+    unruled_tables,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -194,6 +203,8 @@ def main() -> None:
         made = (
             (NARROW, narrow_columns(folder)), (NESTED, nested_tables(folder)),
             (STRUCK, struck_plan(folder)), (STRUCK_EMPTY, struck_cells(folder)),
+            (LAYOUTS, layout_tables(folder)), (UNRULED, unruled_tables(folder)),
+            (DEEP, deep_layout(folder)),
         )  # fmt: skip
         for name, document in made:
             subprocess.run(
