@@ -301,7 +301,8 @@ def _two_deadlines(original: str) -> tuple[str, str] | None:
 _CONDITION = re.compile(
     r"\b(?:khi|neu|tuy|phu thuoc|truong hop|tru khi|can cu|huong dan|y kien|chi dao)\b"
 )
-_AWAITING = re.compile(r"\bchờ\b")  # "chờ" (awaiting), folded as "cho" (for), which is not
+# "chờ" (awaiting) is matched with its marks: folded, it is "cho" (for), a remark of scope.
+_AWAITING = re.compile(r"\bchờ\b")
 # A remark that names the date the plan replaced: the date outside it is the one.
 _REVISED = re.compile(r"^(?:da )?(?:dieu chinh|thay cho|thay the|truoc day|truoc la|cu:|han cu)")
 _DATE_LIKE = re.compile(r"\d\s*[/.-]\s*\d|\b(?:19|20)\d\d\b")
