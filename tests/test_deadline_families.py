@@ -322,6 +322,7 @@ def test_a_hostile_cell_is_read_quickly() -> None:
 
 
 NOT_FULLY_READ = [
+    ("Quý IV/2027 (tối đa 30 ngày)", "chưa hiểu phần “(tối đa 30 ngày)”"),  # the remark whole
     ("Quý IV/2027 sau khi có hướng dẫn của Bộ", "sau khi"),
     ("Năm 2027 (sau khi Chính phủ ban hành Nghị định)", "sau khi"),
     ("Tháng 6/2027 hoặc khi có yêu cầu", "khi"),

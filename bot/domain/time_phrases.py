@@ -222,7 +222,11 @@ def read(text: str) -> Parsed:
     if reading is not None:
         return Parsed(reading, notes=tuple(notes))
     at = parser.furthest
-    # Quote from the first word not understood, with the brackets or marks before it.
+    # Quote from the first word not understood, with the brackets or marks before it; in
+    # brackets, the whole remark ("(tối đa 30 ngày)", not "đa 30 ngày)").
+    opened = next((k for k in range(min(at, len(toks)) - 1, -1, -1) if toks[k].text in "()"), None)
+    if opened is not None and toks[opened].text == "(":
+        at = opened
     while 0 < at < len(toks) and not toks[at - 1].text.isalnum():
         at -= 1
     leftover = original[toks[at].start :].strip() if 0 < at < len(toks) else ""
