@@ -95,7 +95,8 @@ def test_a_part_the_task_already_has_stays_where_it_is() -> None:
 def test_a_dissolved_agency_named_alone_is_an_error_that_says_what_happened() -> None:
     result = route([lead("h-a")], history=HISTORY, day=JULY, agencies=AGENCIES)
     assert result.parts == []
-    (error,) = result.errors
+    ((role, error),) = [(e.role, e.reason) for e in result.errors]
+    assert role == "lead"
     assert "“UBND huyện A” không còn: UBND huyện A giải thể từ 01/07/2025" in error
     assert ACT_72 in error and "--map" in error
 
@@ -103,7 +104,8 @@ def test_a_dissolved_agency_named_alone_is_an_error_that_says_what_happened() ->
 def test_a_class_with_no_member_left_is_an_error_offering_its_replacement() -> None:
     districts = [lead(c, via="UBND cấp huyện", by_class=True) for c in ("h-a", "h-b")]
     result = route(districts, history=HISTORY, day=JULY, agencies=AGENCIES)
-    (error,) = result.errors
+    ((role, error),) = [(e.role, e.reason) for e in result.errors]
+    assert role == "lead"
     assert error.startswith("“UBND cấp huyện”: không còn cơ quan nào thuộc nhóm này từ 01/07/2025")
     assert "thay bằng “UBND cấp xã”" in error and "--map “UBND cấp huyện=UBND cấp xã”" in error
     # Before the day, the class is its members.

@@ -125,7 +125,7 @@ def test_an_empty_class_is_an_error_by_line_offering_its_replacement_and_nothing
     with pytest.raises(ImportFailed) as failed, session_scope(reorganised) as s:
         import_plan(s, path, settings=SETTINGS, on=TODAY)
     (error,) = failed.value.errors
-    assert error.line == 7
+    assert error.line == 7 and error.column == "lead"  # named with its column in a document
     assert error.reason.startswith(
         "“UBND cấp huyện”: không còn cơ quan nào thuộc nhóm này từ 01/07/2025"
     )

@@ -168,11 +168,20 @@ class Mapped:
     classes_only: bool = False
 
 
+@dataclass(frozen=True)
+class RoutingError:
+    """Why work the plan gives cannot be routed, in Vietnamese; ``role``: the column of
+    the words at fault ("lead", "coordinate")."""
+
+    role: str
+    reason: str
+
+
 @dataclass
 class Routing:
     parts: list[Routed] = field(default_factory=list)
     rerouted: list[Rerouted] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[RoutingError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -266,11 +275,11 @@ def route(
         if not successors:
             change = history.ended(a.code, day)
             assert change is not None
-            out.errors.append(
+            out.errors.append(RoutingError(a.role,
                 f"“{names.get(a.code, a.code)}” không còn: {change.describe(names)}, không có "
                 f"cơ quan kế tục; ghi cơ quan nhận việc vào ô, hoặc nhập lại với "
                 f"--map “{names.get(a.code, a.code)}=<cơ quan nhận việc>”"
-            )
+            ))  # fmt: skip
             continue
         for s in successors:
             add(s.code, a, change=s.describe(names))
@@ -280,7 +289,10 @@ def route(
         )  # fmt: skip
     for via, members in classes.items():
         if not members:
-            out.errors.append(_empty_class(via, assigned, history, day, agencies))
+            role = next(a.role for a in assigned if a.via == via and a.by_class)
+            out.errors.append(
+                RoutingError(role, _empty_class(via, assigned, history, day, agencies))
+            )
     out.parts = list(parts.values())
     return out
 

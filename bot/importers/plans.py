@@ -607,7 +607,7 @@ def _route_rows(
             assign(row.lead, row.coordinate), history=history, day=on, agencies=agencies,
             held=held.get(task.id or 0, ()) if task else (), mapping=mapped,
         )  # fmt: skip
-        parsed.errors.extend(RowError(row.line, e) for e in routing.errors)
+        parsed.errors.extend(RowError(row.line, e.reason, e.role) for e in routing.errors)
         out[row.key] = _Routing(routing.parts, routing.rerouted)
     return out
 
