@@ -118,16 +118,18 @@ def _same_texts(rows: Sequence[Held], held: Sequence[Held]) -> list[tuple[str, s
     its key, then they pair in their order.
 
     The lead first: a copy dropped above another renumbers it into the dropped one's
-    place and key, but its lead still says whose it is. The place: rows of the same text
-    aligned with the rest of the plan (difflib's matching blocks of the two lists of
-    texts), so that a row inserted above two copies shifts them both, rather than
-    crossing them over to the keys they took from each other.
+    place and key, but its lead still says whose it is. The place: a row aligned with its
+    neighbours in the rest of the plan (difflib's matching blocks of the two lists of
+    texts, two rows or more), so that a row inserted above two copies shifts them both,
+    rather than crossing them over to the keys they took from each other.
     """
     # An empty text is a placeholder its own, aligned with nothing.
     row_texts = [same_text(r.text) or f"\0r{i}" for i, r in enumerate(rows)]
     held_texts = [same_text(h.text) or f"\0h{j}" for j, h in enumerate(held)]
     blocks = SequenceMatcher(None, held_texts, row_texts, autojunk=False).get_matching_blocks()
-    aligned = {(b.b + k, b.a + k) for b in blocks for k in range(b.size)}
+    # A row aligned alone (its neighbours changed) is no sign of its place: its text's
+    # first copy in the gap, whichever it is.
+    aligned = {(b.b + k, b.a + k) for b in blocks if b.size > 1 for k in range(b.size)}
     by_text: dict[str, list[int]] = {}
     for j, text in enumerate(held_texts):
         by_text.setdefault(text, []).append(j)
