@@ -5,6 +5,7 @@ Users see the task's number as the plan gives it, never the key kept apart ("1~1
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -12,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.importers.plans import PlanImportReport, RemovedTask, import_plan
-from bot.models import Assignment, Role, Status, StatusUpdate, Task
+from bot.models import Agency, Assignment, Role, Status, StatusUpdate, Task, shown_key
+from bot.services.assignments import Actor, record_change
 from bot.services.imports import (
     Kind,
     PlanOptions,
@@ -197,3 +199,175 @@ def test_whole_plan_also_drops_the_tasks_other_agencies_lead_in_a_file_read_with
                             plan=PlanOptions(lead="Sở Nội vụ", whole_plan=True))  # fmt: skip
     assert isinstance(report, PlanImportReport) and report.tasks_missing == []
     assert [t.task_key for t in report.tasks_removed] == ["3"]
+
+
+# Plans repeat a text ("Báo cáo kết quả thực hiện Kế hoạch"), each time with its lead.
+REPORT = "Báo cáo kết quả thực hiện Kế hoạch"
+
+
+def _progress(engine: Engine, code: str, percent: int) -> int:
+    """The lead part of agency ``code`` (its one) at ``percent``, with its history row, as an
+    officer's /tiendo records it; its id."""
+    with session_scope(engine) as s:
+        part = s.exec(select(Assignment).join(Agency, col(Assignment.agency_id) == col(Agency.id))
+                      .where(Agency.code == code, Assignment.role == Role.LEAD)).one()  # fmt: skip
+        record_change(
+            s,
+            part,
+            Actor("telegram:1"),
+            datetime(2025, 6, 1, 2, tzinfo=UTC),
+            "progress",
+            0,
+            percent,
+        )
+        part.progress = percent
+        assert part.id is not None
+        return part.id
+
+
+def _leads(engine: Engine) -> dict[str, tuple[str, str, int, int]]:
+    """Each lead part's agency code → its task's number (as users see it), its status,
+    progress and id."""
+    with Session(engine) as s:
+        rows = s.exec(
+            select(Agency.code, Task.key, Assignment.status, Assignment.progress, Assignment.id)
+            .join(Assignment, col(Assignment.task_id) == col(Task.id))
+            .join(Agency, col(Assignment.agency_id) == col(Agency.id))
+            .where(Assignment.role == Role.LEAD)
+        ).all()
+    return {code: (shown_key(k), status, progress, i or 0) for code, k, status, progress, i in rows}
+
+
+def _history(engine: Engine, part_id: int) -> list[tuple[str, str | None]]:
+    with Session(engine) as s:
+        return [(u.field, u.new) for u in s.exec(select(StatusUpdate).where(
+            StatusUpdate.assignment_id == part_id).order_by(col(StatusUpdate.id)))]  # fmt: skip
+
+
+def _preview_then_import(engine: Engine, path: Path) -> tuple[PlanImportReport, PlanImportReport]:
+    with session_scope(engine) as session:
+        preview = run_import(session, Kind.TASKS, path, settings=SETTINGS, on=IMPORT_DAY,
+                             dry_run=True)  # fmt: skip
+    with session_scope(engine) as session:
+        done = run_import(session, Kind.TASKS, path, settings=SETTINGS, on=IMPORT_DAY)
+    assert isinstance(preview, PlanImportReport) and isinstance(done, PlanImportReport)
+    return preview, done
+
+
+def test_a_copy_of_a_repeated_text_dropped_from_one_appendix_leaves_the_other_copy_as_it_was(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """Appendix 1 drops its report row: appendix 2's report (Sở Y tế, 60 %) is kept with
+    its part, progress and history, not handed appendix 1's row and cancelled."""
+    v1 = [
+        "Phụ lục 1,,,,", "1,Rà soát thủ tục hành chính,Quý I/2025,Sở Nội vụ,",
+        f"2,{REPORT},Tháng 11/2025,Sở Tư pháp,",
+        "Phụ lục 2,,,,", "1,Số hóa hồ sơ,Quý III/2025,Sở Tài chính,",
+        f"2,{REPORT},Tháng 12/2025,Sở Y tế,",
+    ]  # fmt: skip
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", v1))
+    kept = _progress(registry_engine, "so-y-te", 60)
+    before = _history(registry_engine, kept)
+    preview, done = _preview_then_import(
+        registry_engine, plan_csv(tmp_path, "v2.csv", [*v1[:2], *v1[3:]])
+    )
+    assert changed_tasks(preview) == []
+    assert dropped_tasks(preview, dry_run=True) == [
+        "Sẽ hủy 1 phần việc của 1 nhiệm vụ không còn trong kế hoạch (phần việc đã hoàn thành "
+        f"giữ nguyên): mục PL1.2 “{REPORT}”"
+    ]
+    assert "sẽ thêm 0, sẽ sửa 0, giữ nguyên 3" in summary(preview, dry_run=True)
+    assert (done.assignments_new, done.assignments_cancelled) == (0, 1)
+    leads = _leads(registry_engine)
+    assert leads["so-y-te"] == ("PL2.2", Status.OPEN, 60, kept)
+    assert leads["so-tu-phap"][:3] == ("PL1.2", Status.CANCELLED, 0)
+    assert _history(registry_engine, kept) == before
+
+
+def test_a_copy_dropped_above_another_in_one_appendix_drops_that_copy(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """The copy below moves up into the dropped one's number: it is moved, not edited into
+    the dropped one's lead and deadline."""
+    v1 = [
+        "1,Rà soát thủ tục hành chính,Quý II/2025,Sở Nội vụ,", f"2,{REPORT},Tháng 6/2025,Sở Tư pháp,",
+        "3,Kiểm tra công vụ,Tháng 10/2025,Sở Tài chính,", f"4,{REPORT},Tháng 12/2025,Sở Y tế,",
+    ]  # fmt: skip
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", v1))
+    kept = _progress(registry_engine, "so-y-te", 60)
+    v2 = [v1[0], "2" + v1[2][1:], "3" + v1[3][1:]]
+    preview, done = _preview_then_import(registry_engine, plan_csv(tmp_path, "v2.csv", v2))
+    assert changed_tasks(preview) == [
+        "dòng 6: mục 3 → mục 2 (chuyển vị trí, nội dung không đổi)",
+        "dòng 7: mục 4 → mục 3 (chuyển vị trí, nội dung không đổi)",
+    ]
+    assert [(t.task_key, t.parts) for t in preview.tasks_removed] == [("2", 1)]
+    assert (done.assignments_new, done.assignments_cancelled) == (0, 1)
+    leads = _leads(registry_engine)
+    assert leads["so-y-te"] == ("3", Status.OPEN, 60, kept)
+    assert leads["so-tu-phap"][:2] == ("2", Status.CANCELLED)
+
+
+def test_of_three_copies_the_one_dropped_is_the_one_whose_lead_is_gone(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    v1 = [
+        f"1,{REPORT},Tháng 6/2025,Sở Tư pháp,", "2,Rà soát thủ tục hành chính,Quý II/2025,Sở Nội vụ,",
+        f"3,{REPORT},Tháng 9/2025,Sở Y tế,", "4,Kiểm tra công vụ,Tháng 10/2025,Sở Nội vụ,",
+        f"5,{REPORT},Tháng 12/2025,Sở Tài chính,",
+    ]  # fmt: skip
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", v1))
+    ids = {code: _progress(registry_engine, code, n)
+           for code, n in (("so-tu-phap", 10), ("so-y-te", 20), ("so-tai-chinh", 30))}  # fmt: skip
+    v2 = [v1[0], v1[1], "3" + v1[3][1:], "4" + v1[4][1:]]  # the second copy dropped
+    preview, _ = _preview_then_import(registry_engine, plan_csv(tmp_path, "v2.csv", v2))
+    assert [(t.task_key, t.parts) for t in preview.tasks_removed] == [("3", 1)]
+    assert [c.moved_from for c in preview.changes] == ["4", "5"]
+    assert all(c.changes == [] for c in preview.changes)  # moved, nothing else
+    leads = _leads(registry_engine)
+    assert leads["so-tu-phap"] == ("1", Status.OPEN, 10, ids["so-tu-phap"])
+    assert leads["so-tai-chinh"] == ("4", Status.OPEN, 30, ids["so-tai-chinh"])
+    assert leads["so-y-te"] == ("3", Status.CANCELLED, 20, ids["so-y-te"])
+
+
+def test_a_copy_added_above_a_held_one_is_a_new_task(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """Not the held copy edited into the new row's lead (its work cancelled) and itself
+    made again from nothing."""
+    v1 = [
+        "1,Rà soát thủ tục hành chính,Quý II/2025,Sở Nội vụ,",
+        f"2,{REPORT},Tháng 12/2025,Sở Y tế,",
+    ]
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", v1))
+    kept = _progress(registry_engine, "so-y-te", 60)
+    v2 = [v1[0], f"2,{REPORT},Tháng 6/2025,Sở Tư pháp,", "3" + v1[1][1:]]
+    preview, done = _preview_then_import(registry_engine, plan_csv(tmp_path, "v2.csv", v2))
+    assert changed_tasks(preview) == ["dòng 7: mục 2 → mục 3 (chuyển vị trí, nội dung không đổi)"]
+    assert preview.tasks_new == 1 and preview.tasks_removed == []
+    assert (done.assignments_new, done.assignments_cancelled) == (1, 0)
+    leads = _leads(registry_engine)
+    assert leads["so-y-te"] == ("3", Status.OPEN, 60, kept)
+    assert leads["so-tu-phap"][:3] == ("2", Status.OPEN, 0)
+
+
+def test_a_copy_dropped_while_the_other_copys_lead_changes_keeps_the_other_task(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    """No lead to go by: the copy in its place among the unchanged rows is the same task,
+    edited (its new lead said as a change of lead), not the dropped copy moved there."""
+    v1 = [
+        "Phụ lục 1,,,,", "1,Rà soát thủ tục hành chính,Quý I/2025,Sở Nội vụ,",
+        f"2,{REPORT},Tháng 12/2025,Sở Tư pháp,",
+        "Phụ lục 2,,,,", "1,Số hóa hồ sơ,Quý III/2025,Sở Tài chính,",
+        f"2,{REPORT},Tháng 12/2025,Sở Y tế,Sở Nội vụ",
+    ]  # fmt: skip
+    _import(registry_engine, plan_csv(tmp_path, "v1.csv", v1))
+    v2 = [*v1[:2], *v1[3:5], f"2,{REPORT},Tháng 12/2025,Sở Xây dựng,Sở Nội vụ"]
+    preview, _ = _preview_then_import(registry_engine, plan_csv(tmp_path, "v2.csv", v2))
+    assert changed_tasks(preview) == ["dòng 9 (mục PL2.2): Chủ trì “Sở Y tế” → “Sở Xây dựng”"]
+    assert [t.task_key for t in preview.tasks_removed] == ["PL1.2"]
+    leads = _leads(registry_engine)
+    assert leads["so-y-te"][:2] == ("PL2.2", Status.CANCELLED)
+    assert leads["so-xay-dung"][:2] == ("PL2.2", Status.OPEN)
+    assert leads["so-tu-phap"][:2] == ("PL1.2", Status.CANCELLED)

@@ -81,6 +81,38 @@ def test_another_task_in_a_worked_tasks_place_is_a_new_task() -> None:
     assert match_tasks(edited, held, worked={"2"}) == {"2": "2"}  # still alike: an edit
 
 
+REPORT = "Báo cáo kết quả thực hiện Kế hoạch"
+
+
+def test_of_tasks_with_the_same_text_a_row_is_the_one_with_its_lead_before_its_key() -> None:
+    tp, yt = frozenset({"so-tu-phap"}), frozenset({"so-y-te"})
+    held = [Held("PL1.4", REPORT, tp), Held("PL2.4", REPORT, yt)]
+    assert match_tasks([Held("PL2.4", REPORT, yt)], held) == {"PL2.4": "PL2.4"}
+    # Sở Y tế's copy renumbered into the dropped copy's key is still Sở Y tế's.
+    assert match_tasks([Held("PL1.4", REPORT, yt)], held) == {"PL1.4": "PL2.4"}
+    # A copy added above: the held copy is the row of its lead, the other row is new.
+    added = [Held("1", REPORT, tp), Held("2", REPORT, yt)]
+    assert match_tasks(added, [Held("1", REPORT, yt)]) == {"2": "1"}
+    # No lead to go by (unread, or changed): the copy keeps its key.
+    assert match_tasks([Held("PL2.4", REPORT)], held) == {"PL2.4": "PL2.4"}
+
+
+def test_of_copies_with_no_lead_to_tell_them_apart_the_one_dropped_is_out_of_place() -> None:
+    """Three copies, the middle one dropped and the rows below renumbered: the copies left
+    are those in their places among the rows around them, not the first two in order."""
+    held = [Held(str(n), t) for n, t in enumerate(["A", REPORT, "B", REPORT, "C", REPORT], 1)]
+    rows = [Held(str(n), t) for n, t in enumerate(["A", REPORT, "B", "C", REPORT], 1)]
+    assert match_tasks(rows, held) == {"1": "1", "2": "2", "3": "3", "4": "5", "5": "6"}
+
+
+def test_of_copies_reworded_alike_a_row_is_the_one_with_its_lead_then_its_key() -> None:
+    tp, yt = frozenset({"so-tu-phap"}), frozenset({"so-y-te"})
+    held = [Held("1", REPORT, tp), Held("2", REPORT, yt)]
+    reworded = f"{REPORT} năm 2025"
+    assert match_tasks([Held("1", reworded, yt)], held) == {"1": "2"}
+    assert match_tasks([Held("2", reworded)], held) == {"2": "2"}
+
+
 def parts(engine: Engine) -> dict[str, tuple[str, str, int, str]]:
     """Each task's text → its key, its lead part's status and progress, and lead code."""
     with Session(engine) as s:
@@ -247,3 +279,36 @@ def test_another_task_put_in_a_done_tasks_place_leaves_the_done_task_as_it_was(
         assert kept is not None and kept.status == Status.DONE
         old = s.get(Task, kept.task_id)
         assert old is not None and old.text == "Tổ chức khảo sát mức độ hài lòng SIPAS"
+
+
+def test_a_copy_of_a_repeated_row_dropped_from_a_word_plan_leaves_the_other_copy_as_it_was(
+    registry_engine: Engine, tmp_path: Path
+) -> None:
+    v1 = [
+        ["1", "Rà soát thủ tục hành chính", "Sở Nội vụ", "", "Quý II/2025"],
+        ["2", REPORT, "Sở Tư pháp", "", "Tháng 6/2025"],
+        ["3", "Kiểm tra công vụ", "Sở Tài chính", "", "Tháng 10/2025"],
+        ["4", REPORT, "Sở Y tế", "", "Tháng 12/2025"],
+    ]
+    with session_scope(registry_engine) as session:
+        import_plan(session, plan_docx(tmp_path, "v1.docx", v1), settings=SETTINGS, on=IMPORT_DAY)
+    with session_scope(registry_engine) as session:
+        part = session.exec(select(Assignment).join(Agency, col(Assignment.agency_id) == col(Agency.id))
+                            .where(Agency.code == "so-y-te")).one()  # fmt: skip
+        part.progress, kept = 60, part.id
+    v2 = plan_docx(tmp_path, "v2.docx", [v1[0], ["2", *v1[2][1:]], ["3", *v1[3][1:]]])
+    with Session(registry_engine) as session:
+        preview = import_plan(session, v2, settings=SETTINGS, on=IMPORT_DAY)
+        session.rollback()
+    assert changed_tasks(preview) == [
+        "Bảng 1, dòng 3: mục 3 → mục 2 (chuyển vị trí, nội dung không đổi)",
+        "Bảng 1, dòng 4: mục 4 → mục 3 (chuyển vị trí, nội dung không đổi)",
+    ]
+    assert preview.tasks_removed == [RemovedTask("2", REPORT, 1)]
+    with session_scope(registry_engine) as session:
+        import_plan(session, v2, settings=SETTINGS, on=IMPORT_DAY)
+    with Session(registry_engine) as s:
+        got = s.get(Assignment, kept)
+        assert got is not None and (got.status, got.progress) == (Status.OPEN, 60)
+        task = s.get(Task, got.task_id)
+        assert task is not None and task.key == "3"

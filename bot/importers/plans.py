@@ -17,8 +17,9 @@ an error unless the admin maps it (see :mod:`bot.domain.agency_history`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from bot.importers.pdf import read_pdf
 from bot.importers.plan_tables import DocumentPlan, PlanTable
 from bot.importers.rows import ParsedPlan, PlanMeta, RowError, parse_plan_rows, read_meta
 from bot.importers.tabular import FileProblem, Row, read_rows
-from bot.importers.task_matching import Held, match_tasks
+from bot.importers.task_matching import Held, match_tasks, same_text
 from bot.importers.word import WORD, read_document
 from bot.models import (
     CHECK_NOW,
@@ -296,7 +297,7 @@ def import_plan(
                          for e in parsed.errors]  # fmt: skip
     plan = plan_by_number(session, parsed.meta.number)
     held = _held_tasks(session, plan)
-    matched = _match_rows(session, parsed, held)
+    matched = _match_rows(session, parsed, held, registry, issuer.code if issuer else None)
     routings = _route_rows(session, parsed, registry, history, on, mapping, matched)
     _check_plan(path, rows[0].line, parsed, issuer is not None, word)
     former = {ids[c] for c in registry.entries if not history.exists(c, on)}
@@ -524,18 +525,38 @@ def _held_tasks(session: Session, plan: Plan | None) -> list[Task]:
     return list(session.exec(query))
 
 
-def _match_rows(session: Session, parsed: ParsedPlan, held: Sequence[Task]) -> dict[str, Task]:
-    """Row key → the held task the row is (:func:`match_tasks`: by text, a text alike,
-    then by key, a task with work recorded only to a row still like it)."""
+def _match_rows(
+    session: Session, parsed: ParsedPlan, held: Sequence[Task], registry: Registry,
+    scope: str | None,
+) -> dict[str, Task]:  # fmt: skip
+    """Row key → the held task the row is (:func:`match_tasks`: by text, of a text said
+    twice the one of the same lead, a text alike, then by key, a task with work recorded
+    only to a row still like it). A held task's lead is its lead cell read again with
+    ``registry`` and ``scope`` (the issuer's code), as the rows' are, not its parts: a
+    former agency's part has gone to its successor, and both cells still name the former."""
     by_key = {t.key: t for t in held}
     worked_ids = _worked_tasks(session, [t.id for t in held])
     worked = {t.key for t in held if t.id in worked_ids}
-    pairs = match_tasks(
-        [Held(r.key, f"{r.cell('indicator')} {r.cell('task')}") for r in parsed.tasks],
-        [Held(t.key, f"{t.indicator} {t.text}") for t in held],
-        worked,
-    )
+    rows = [Held(r.key, f"{r.cell('indicator')} {r.cell('task')}",
+                 _lead(r.lead) if r.lead else frozenset()) for r in parsed.tasks]  # fmt: skip
+    tasks = [Held(t.key, f"{t.indicator} {t.text}") for t in held]
+    # Only a text said twice needs its tasks' leads (read again) to tell them apart.
+    twice = _said_twice(rows) | _said_twice(tasks)
+    tasks = [replace(h, lead=_lead(registry.match(t.lead_text, scope=scope)))
+             if same_text(h.text) in twice else h for h, t in zip(tasks, held, strict=True)]  # fmt: skip
+    pairs = match_tasks(rows, tasks, worked)
     return {row_key: by_key[key] for row_key, key in pairs.items()}
+
+
+def _said_twice(tasks: Sequence[Held]) -> set[str]:
+    """The texts (as :func:`same_text` compares them) of more than one of ``tasks``."""
+    counts = Counter(same_text(t.text) for t in tasks)
+    return {t for t, n in counts.items() if n > 1}
+
+
+def _lead(match: Match) -> frozenset[str]:
+    """A lead cell as :attr:`Held.lead` compares it: the agencies it names, else its words."""
+    return frozenset(match.codes) or frozenset({same_text(match.cell)} - {""})
 
 
 def _worked_tasks(session: Session, task_ids: Sequence[int | None]) -> set[int]:

@@ -8,6 +8,12 @@ the rows left, by key: a held task whose text moved elsewhere is not the row tha
 its key. A held task with work recorded (a part done, progress, an extension) is matched
 by key only to a row whose text still resembles it: a different task put in its place
 is a new task, and the old one stays as it was (reported missing).
+
+Plans repeat some texts ("Báo cáo kết quả thực hiện Kế hoạch" in each appendix, each
+with its lead). Among held tasks of a row's text, the row is the one with its lead
+agencies, then the one in its place in the plan's order (the rows around it unchanged),
+then the one with its key: a revision dropping one copy drops that copy, not the work
+an agency recorded on another.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ class Held:
 
     key: str
     text: str
+    # The lead agencies its lead cell names (their codes), or the cell as compared when it
+    # names none; empty: not known (never the same as another's).
+    lead: frozenset[str] = frozenset()
 
 
 def alike(a: str, b: str) -> float:
@@ -61,38 +70,30 @@ def match_tasks(
 ) -> dict[str, str]:
     """Row key → the key of the held task it is, for each row that is one.
 
-    1. Same text: the same task, its key the same or moved. Rows and held tasks of one
-       text are paired in their order (a text said twice is two tasks).
+    1. Same text: the same task, its key the same or moved. A text said twice is two
+       tasks: see :func:`_same_texts` for which is which.
     2. A text at least :data:`REWORDED` alike, at most :data:`NEAR` places away: the
-       task was reworded, and perhaps moved; the most alike pairs first.
+       task was reworded, and perhaps moved; the most alike pairs first, and of pairs
+       as alike (a text said twice), those of the same lead, then of the same key.
     3. Same key, another text: the task was edited; unless the held task is in
        ``worked`` (keys of tasks with work recorded) and the row is less than
        :data:`EDITED` alike: then the row is a new task and the held one stays.
 
     Empty texts match by key only. ``rows`` and ``held`` each have distinct keys.
     """
-    out: dict[str, str] = {}
     free = {h.key: h for h in held}
-    by_text: dict[str, list[Held]] = {}
-    for h in free.values():
-        if same_text(h.text):
-            by_text.setdefault(same_text(h.text), []).append(h)
-    for row in rows:
-        if row.key in out or not (candidates := by_text.get(same_text(row.text))):
-            continue
-        h = candidates.pop(0)
-        out[row.key] = free.pop(h.key).key
+    out = {row_key: free.pop(held_key).key for row_key, held_key in _same_texts(rows, held)}
     # Step 2 looks only near each row's place: rows inserted or removed move a task by
     # a few places, and comparing every pair of a long plan would take minutes.
     place = {h.key: j for j, h in enumerate(held)}
     scored = sorted(
-        (score, i, row.key, h.key)
+        (-score, not _same_lead(row, h), row.key != h.key, i, abs(place[h.key] - i), row.key, h.key)
         for i, row in enumerate(rows) if row.key not in out and same_text(row.text)
         for h in free.values()
         if abs(place[h.key] - i) <= NEAR and same_text(h.text)
         and (score := _alike_enough(same_text(row.text), same_text(h.text)))
     )  # fmt: skip
-    for _score, _i, row_key, held_key in sorted(scored, key=lambda x: (-x[0], x[1])):
+    for *_, row_key, held_key in scored:
         if row_key not in out and held_key in free:
             out[row_key] = free.pop(held_key).key
     texts = {r.key: r.text for r in rows}
@@ -104,3 +105,44 @@ def match_tasks(
             continue  # another task in a worked task's place
         out[row.key] = free.pop(row.key).key
     return out
+
+
+def _same_lead(row: Held, held: Held) -> bool:
+    return bool(row.lead) and row.lead == held.lead
+
+
+def _same_texts(rows: Sequence[Held], held: Sequence[Held]) -> list[tuple[str, str]]:
+    """(row key, held key) of each row and held task of the same (non-empty) text, each
+    once. Of several held tasks of a row's text, the row is first the one of its lead
+    (:attr:`Held.lead`), then the one in its place in the plan's order, then the one of
+    its key, then they pair in their order.
+
+    The lead first: a copy dropped above another renumbers it into the dropped one's
+    place and key, but its lead still says whose it is. The place: a row aligned with its
+    neighbours in the rest of the plan (difflib's matching blocks of the two lists of
+    texts, two rows or more), so that a row inserted above two copies shifts them both,
+    rather than crossing them over to the keys they took from each other.
+    """
+    # An empty text is a placeholder its own, aligned with nothing.
+    row_texts = [same_text(r.text) or f"\0r{i}" for i, r in enumerate(rows)]
+    held_texts = [same_text(h.text) or f"\0h{j}" for j, h in enumerate(held)]
+    blocks = SequenceMatcher(None, held_texts, row_texts, autojunk=False).get_matching_blocks()
+    # A row aligned alone (its neighbours changed) is no sign of its place: its text's
+    # first copy in the gap, whichever it is.
+    aligned = {(b.b + k, b.a + k) for b in blocks if b.size > 1 for k in range(b.size)}
+    by_text: dict[str, list[int]] = {}
+    for j, text in enumerate(held_texts):
+        by_text.setdefault(text, []).append(j)
+    ranked = sorted(
+        (not _same_lead(row, held[j]), (i, j) not in aligned, row.key != held[j].key, i, j)
+        for i, row in enumerate(rows)
+        for j in by_text.get(row_texts[i], ())
+    )  # fmt: skip
+    pairs: list[tuple[str, str]] = []
+    rows_left, held_left = set(range(len(rows))), set(range(len(held)))
+    for *_, i, j in ranked:
+        if i in rows_left and j in held_left:
+            rows_left.discard(i)
+            held_left.discard(j)
+            pairs.append((rows[i].key, held[j].key))
+    return pairs
