@@ -1103,6 +1103,44 @@ def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_miss
     assert plan.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("under", "beside"),
+    [(["Đơn vị tính: nhiệm vụ"], False), (["1. Nhiệm vụ chung"], False),
+     (["Sở Tài chính phối hợp thực hiện"], False), (["Sở Tài chính"], True),
+     (["Biểu mẫu 02", "Sở Tài chính"], True)],
+)  # fmt: skip
+def test_lines_under_an_appendix_title_in_capitals_are_no_title_and_name_no_lead(
+    tmp_path: Path, under: list[str], beside: bool
+) -> None:
+    """A unit, a sub-heading, a note or an agency printed under a title in capitals, or
+    beside it in a layout table, is not part of it: its words would make another lead for
+    every row whose lead cell is empty. It is said, for the admin to check."""
+    document = PlanDocument()
+    document.paragraph("Số: 43/KH-SNV")
+    document.paragraph("PHỤ LỤC 1")
+    if beside:  # the title and a note side by side
+        layout = document.doc.add_table(rows=1, cols=2)
+        layout.cell(0, 0).text = "CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM"
+        layout.cell(0, 0).add_paragraph("CỦA SỞ NỘI VỤ")
+        for line in under:
+            layout.cell(0, 1).add_paragraph(line)
+    else:
+        for line in ["CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM", "CỦA SỞ NỘI VỤ", *under]:
+            document.paragraph(line)
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "", ""])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ")]  # fmt: skip
+    assert plan.rows[2].cells[3] == "SỞ NỘI VỤ"
+    said = ", ".join(f"“{line}”" for line in under)
+    assert plan.warnings == [
+        f"Bảng 1, dòng chữ dưới tên phụ lục không đọc là tên phụ lục (tên viết khác kiểu chữ): "
+        f"{said}: hãy đối chiếu văn bản; nếu dòng ấy nêu cơ quan chủ trì hay phối hợp của cả "
+        "phụ lục, hãy ghi vào các cột của bảng"
+    ]
+
+
 def test_a_task_table_two_layouts_deep_is_read_and_their_notes_are_no_title(
     tmp_path: Path,
 ) -> None:

@@ -245,6 +245,18 @@ def _title_goes_on(title: str, text: str) -> bool:
     return _mid_phrase(text) or fold(title).endswith(_TITLE_BREAKS)
 
 
+def _goes_on_title(title: str, line: str) -> bool:
+    """Whether ``line``, under an appendix's title ``title`` so far, goes on with it: any
+    line after "PHỤ LỤC 2" alone; in capitals after a title in capitals (how such titles
+    are set: "NHIỆM VỤ THUỘC TRÁCH NHIỆM" | "CỦA SỞ NỘI VỤ"); after a title in small
+    letters, a line that goes on mid-phrase (:func:`_title_goes_on`)."""
+    if not any(ch.isalpha() for ch in title):
+        return True
+    if title == title.upper():
+        return line == line.upper()
+    return _title_goes_on(title, line)
+
+
 def _lead_in_title(text: str) -> str:
     """The agency an appendix's title names as the lead of its tasks ("" for none), as the
     title writes it."""
@@ -298,27 +310,35 @@ class _Heading:
 
     lines: list[str] = field(default_factory=list)
 
-    def appendix(self) -> tuple[int | None, str, str]:
-        """(appendix number, title, lead the title names) of the last "PHỤ LỤC" heading;
-        a note under it ("(Kèm theo …)", "Ghi chú: …", as :func:`_not_heading` tells one)
-        is none of its title."""
+    def appendix(self) -> tuple[int | None, str, str, list[str]]:
+        """(appendix number, title, lead the title names, lines left out of the title) of
+        the last "PHỤ LỤC" heading. A note under it ("(Kèm theo …)", "Ghi chú: …", as
+        :func:`_not_heading` tells one) is none of its title; nor, from the first line that
+        does not go on with it (:func:`_goes_on_title`: a title in capitals goes on in
+        capitals), any line after: a unit, a sub-heading, a note or a signature printed
+        near it ("Đơn vị tính: …", "1. Nhiệm vụ chung", "Sở Tài chính" in the cell beside),
+        whose words would otherwise be read as the appendix's lead."""
         number: int | None = None
         title: list[str] | None = None
+        left_out: list[str] = []
         for line in self.lines:
             if m := _APPENDIX.match(fold_aligned(line)):
                 number = None
                 if m.group(1):
                     n = m.group(1).upper()
                     number = int(n) if n.isdigit() else _from_roman(n)
-                title = [line[m.end() :]]
+                title, left_out = [line[m.end() :]], []
             elif (
                 title is not None
                 and not _ATTACHED.match(line)
                 and not line.startswith(_NOTE_STARTS)  # "(Kèm theo …)", "Ghi chú: …"
             ):
-                title.append(line)
+                if not left_out and _goes_on_title(clean(" ".join(title)), line):
+                    title.append(line)
+                else:
+                    left_out.append(clean(line))
         text = clean(" ".join(title or []))
-        return number, text, _lead_in_title(text)
+        return number, text, _lead_in_title(text), [t for t in left_out if t]
 
     def caption(self) -> str:
         """The line right above a table, when it reads as its heading ("2. Nhiệm vụ năm
@@ -484,7 +504,7 @@ class _TaskTable:
     asides: list[str] = field(default_factory=list)  # lines beside it (:meth:`PlanReader.aside`)
 
     def read(self) -> _ReadTable:
-        appendix, title, lead = self.heading.appendix()
+        appendix, title, lead, left_out = self.heading.appendix()
         labels = {
             name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in self.grid[: self.header_rows])))
             for name, col in self.columns.items()
@@ -614,6 +634,13 @@ class _TaskTable:
             notes.append(
                 f"chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): {said}: không phải "
                 "tên phụ lục hay nhiệm vụ, không đọc"
+            )
+        if left_out:
+            said = ", ".join(f"“{t}”" for t in left_out)
+            warnings.append(
+                f"dòng chữ dưới tên phụ lục không đọc là tên phụ lục (tên viết khác kiểu chữ): "
+                f"{said}: hãy đối chiếu văn bản; nếu dòng ấy nêu cơ quan chủ trì "
+                "hay phối hợp của cả phụ lục, hãy ghi vào các cột của bảng"
             )
         heading = f"Phụ lục {appendix}: {title}" if appendix is not None else title
         caption = "" if appendix is not None else self.heading.caption()
