@@ -326,6 +326,13 @@ SEPARATORS = [
     ("Sở Lao động - Thương binh và Xã hội Sở Y tế", "so-ldtbxh so-y-te", {}),
     ("Các sở, ban, ngành Tỉnh Đoàn", "@so tinh-doan", {}),
     ("Các sở, ban, ngành\nTỉnh Đoàn", "@so tinh-doan", {}),
+    # Words that only say a list follows, then the list: its agencies, each of them.
+    ("Các đơn vị sau: Sở Y tế, Sở Tài chính", "so-y-te so-tai-chinh", {}),
+    ("Các cơ quan:\nSở Y tế\nSở Tài chính", "so-y-te so-tai-chinh", {}),
+    ("Đơn vị thực hiện: Sở Y tế Sở Tài chính", "so-y-te so-tai-chinh", {}),
+    ("Các cơ quan, đơn vị có liên quan: phối hợp", "",
+     {"general": ["Các cơ quan, đơn vị có liên quan: phối hợp"]}),
+    ("các các Sở Y tế", "so-y-te", {}),  # an article typed twice
 ]  # fmt: skip
 
 

@@ -242,11 +242,33 @@ class CellReader:
         if lx.GENERAL.walk(self.toks, start) is not None:
             # "Thủ trưởng các cơ quan cấp tỉnh có liên quan": a group, with its heads
             end = self._text_end(pos)
+            if (listed := self._introduces(pos, end)) is not None:
+                # "Các đơn vị sau: Sở Y tế, Sở Tài chính": the words before the colon only
+                # say that a list follows; its agencies are the cell's.
+                self.joined = False
+                return listed
             self.general.append(self.text(pos, end))
             self._mention(pos, end)
             self.joined = False
             return end
         return self._unknown(pos)
+
+    def _introduces(self, pos: int, end: int) -> int | None:
+        """Past the colon of a general phrase from ``pos`` to ``end`` that only introduces a
+        list of registered agencies ("Các đơn vị sau:", "Đơn vị thực hiện:"); None when
+        the phrase has no such colon."""
+        depth = 0
+        for i in range(pos, min(end, len(self.toks))):
+            kind = self.toks[i].kind
+            depth += (kind == lx.OPEN) - (kind == lx.CLOSE)
+            if kind == lx.COLON and depth == 0:
+                after = i + 1
+                if after < len(self.toks) and (
+                    self.reg.starts_strong(self.toks, after) or self.reg.walk(self.toks, after)
+                ):
+                    return after
+                return None
+        return None
 
     def _coordinating(self, pos: int) -> int | None:
         """Where "phối hợp với" ends at ``pos``; a bare "phối hợp" too when an agency
@@ -549,11 +571,14 @@ class CellReader:
             prefix = self.list_head if found else ()
         if found is None:
             found = self.reg.walk(self.toks, pos)
-            if self.toks[pos].text in ("cac", "nhung") and pos + 1 < len(self.toks):
-                # "các Bộ phận Một cửa": an article before a name, not the class "các bộ".
-                named = self.reg.walk(self.toks, pos + 1)
+            article = pos
+            while self.toks[article].text in ("cac", "nhung") and article + 1 < len(self.toks):
+                # "các Bộ phận Một cửa": an article before a name, not the class "các bộ";
+                # typed twice ("các các …") too.
+                article += 1
+                named = self.reg.walk(self.toks, article)
                 if named is not None and (found is None or named.end > found.end):
-                    pos, found = pos + 1, named
+                    pos, found = article, named
         if found is None and (title := lx.TITLES.walk(self.toks, pos)):
             after = self.reg.walk(self.toks, title[0])
             if after is not None:
