@@ -728,3 +728,36 @@ def test_a_task_table_without_rules_in_a_frame_row_is_an_error(tmp_path: Path) -
         "Nhiệm vụ Tiến độ Cơ quan chủ trì”) nên không biết chữ nào thuộc cột nào, không đọc "
         "được nhiệm vụ của bảng ấy: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
     ]
+
+
+@pytest.mark.parametrize("name", [LIBREOFFICE.REPEATED, LIBREOFFICE.REPEATED_NUMBERED])
+def test_a_two_row_header_repeated_on_each_page_is_skipped_as_in_the_word_file(
+    registry: Engine, tmp_path: Path, name: str
+) -> None:
+    """tests/data/libreoffice/tieu_de_lap*.pdf (:func:`make_pdfs.repeated_header`): a
+    header of two rows ("Cơ quan thực hiện" over "Chủ trì | Phối hợp"), with or without the
+    numbering row under it, repeated on each page. LibreOffice prints it again no taller
+    than it fits: the last word of "Thời gian hoàn thành" below its rule, among the "(5)"
+    of the numbering row, or at the top of the row broken over the page. It is the
+    header's: the header again is skipped and each task gets its own deadline, as from the
+    Word file (not "Tháng 1/2025 thành", nor "(3)" read as a lead)."""
+    pdf_path = LIBREOFFICE.HERE / f"{name}.pdf"
+    with pdfplumber.open(pdf_path) as pdf:
+        assert len(pdf.pages) >= 3  # the header is printed again, rows broken over pages
+    plan = read_pdf(pdf_path)
+    assert plan.errors == []
+    got = {}
+    numbered = name == LIBREOFFICE.REPEATED_NUMBERED
+    with Session(registry) as session:
+        for path in (pdf_path, LIBREOFFICE.repeated_header(tmp_path, numbered=numbered)):
+            report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+            got[path.suffix] = {
+                key: (task[7], [p[:2] for p in task[11]])
+                for key, task in tasks_of(session, report.plan).items()
+            }
+            session.rollback()
+    assert got[".pdf"] == got[".docx"]
+    assert len(got[".pdf"]) == 12
+    assert got[".pdf"]["PL1.1"] == (date(2025, 1, 31), [("so-noi-vu", "lead")])
+    assert got[".pdf"]["PL1.4"] == (date(2025, 4, 30), [("so-tai-chinh", "lead")])
+    assert got[".pdf"]["PL1.12"] == (date(2025, 12, 31), [("so-tu-phap", "lead")])

@@ -11,7 +11,12 @@ here:
 - a task table that ends a page and a table that starts the next page with the same
   columns (nothing but a page number between them) are one table: the header printed
   again on the new page is skipped, and a row whose STT is empty there (the row broken
-  over the page) is joined to the task above by the rows' reader;
+  over the page) is joined to the task above by the rows' reader. A cell that LibreOffice
+  prints too short for its text (a header repeated on a new page no taller than it fits)
+  draws its last lines below its rule, hidden behind the cell under it: a line drawn
+  right after the cell's text, in its column, at its next line's place, is the cell's
+  (:func:`_own_overflow`), never the row's under it ("thành" of "Thời gian hoàn thành"
+  read as a deadline's word, or among the numbering row's "(5)");
 - the text outside the tables, line by line in reading order; a line whose words stand in
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
@@ -221,6 +226,7 @@ def _read_page(page: Page) -> _Page:
     # A strike is no ruling line: the table is found without them.
     ruled = page.filter(lambda o: id(o) not in strikes) if strikes else page
     found = ruled.find_tables() if page.chars else []
+    _own_overflow(page.chars, [c for t in found for c in t.cells])
     placed: list[tuple[float, str | _Table | _Aside]] = []
     taken = _tables(page, [c for t in found for c in t.cells], number, placed, crossed)
     tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
@@ -330,6 +336,10 @@ def _tables(
     return taken
 
 
+def _same_column(a: Box, b: Box) -> bool:
+    return abs(a[0] - b[0]) <= _TOLERANCE and abs(a[2] - b[2]) <= _TOLERANCE
+
+
 def _within_cell(cell: Box, pool: list[Box]) -> list[Box]:
     return [c for c in pool if _within(c, cell)]
 
@@ -373,6 +383,54 @@ def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[fl
 
 
 # --- tables --------------------------------------------------------------------------------
+
+_AT = "dondoc_at"  # a char's key: the (x, y) it is read at, in the cell it was clipped out of
+_PITCH = 0.1  # of a line's pitch: how far a clipped line's place may be from the next line's
+
+
+def _own_overflow(chars: list[dict[str, Any]], cells: list[Box]) -> None:
+    """Put each line of text a cell's box clipped (printed below its bottom rule, hidden
+    behind the cell under it) back in that cell, as its text: LibreOffice prints a header
+    row repeated on a new page no taller than it fits, the rest of a cell's text ("Thời
+    gian / hoàn" over the page, "thành" under its rule, among the "(5)" of the numbering
+    row or at the top of a row broken over the page). Such a line is drawn right after the
+    cell's own text (``chars`` in the order the page draws them), in its column, at the
+    next line's place (its own lines' pitch: a cell of two lines or more), inside the cell
+    right under it (as wide), neither inside another box (a table drawn in a cell, whose
+    rows print tight); it gets :data:`_AT`, the (x, y) of the cell's bottom, which
+    :func:`_inside` reads. ``cells``: the page's tables' cells."""
+    owner: list[Box | None] = []
+    for char in chars:
+        holding = [b for b in cells if _inside(char, b)] if char["text"].strip() else []
+        owner.append(min(holding, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), default=None))
+    last: dict[Box, int] = {}
+    for i, box in enumerate(owner):
+        if box is not None:
+            last[box] = i
+    for box, end in last.items():
+        own = [c for c, b in zip(chars, owner, strict=True) if b == box]
+        tops = sorted({round(c["top"], 1) for c in own})
+        if len(tops) < 2 or _within_any(box, cells):
+            continue  # a line's pitch unknown; a box inside a box: a table drawn in a cell
+        pitch = min(b - a for a, b in itertools.pairwise(tops))
+        line_top = chars[end]["top"]
+        clipped: list[dict[str, Any]] = []
+        for char, under in zip(chars[end + 1 :], owner[end + 1 :], strict=False):
+            if not char["text"].strip():
+                continue
+            if under is None or not _same_column(under, box) or abs(under[1] - box[3]) > _TOLERANCE:
+                break  # not in the cell right under this one, as wide
+            if char["x0"] < box[0] - _TOLERANCE or char["x1"] > box[2] + _TOLERANCE:
+                break  # not in its column
+            if abs(char["top"] - line_top) > _TOLERANCE:
+                if abs(char["top"] - line_top - pitch) > _PITCH * pitch:
+                    break  # not its next line
+                line_top = char["top"]
+            clipped.append(char)
+        if not clipped or (clipped[0]["top"] + clipped[0]["bottom"]) / 2 <= box[3]:
+            continue  # nothing clipped: the cell's own next line would be inside it
+        for char in clipped:
+            char[_AT] = ((char["x0"] + char["x1"]) / 2, box[3] - 0.01)
 
 
 def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
@@ -820,8 +878,11 @@ def _text(words: list[dict[str, Any]]) -> str:
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x: float = (word["x0"] + word["x1"]) / 2
-    y: float = (word["top"] + word["bottom"]) / 2
+    """Whether the middle of ``word`` (a word or a char; a char clipped out of its cell
+    stands where :func:`_own_overflow` puts it) lies in ``box``."""
+    x: float
+    y: float
+    x, y = word.get(_AT) or ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 

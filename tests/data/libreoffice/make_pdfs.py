@@ -14,7 +14,9 @@ hand, text struck through (:func:`struck_plan`, :func:`struck_cells`), which Lib
 prints as lines drawn through the letters; one whose appendices' task tables are laid in
 layout tables (:func:`tests.docx_plans.layout_tables`), one whose inner tables have no
 rules (:func:`tests.docx_plans.unruled_tables`) and one whose task table two layouts
-deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
+deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`); two whose header
+of two rows, repeated on each page, LibreOffice prints too short for its text
+(:func:`repeated_header`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -38,12 +40,14 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from tests.docx_plans import (
+    ABOVE,
     DEEP,
     LAYOUTS,
     NESTED,
     SEED_PLANS,
     UNRULED,
     PlanDocument,
+    Span,
     TableRow,
     deep_layout,
     layout_tables,
@@ -187,6 +191,49 @@ def struck_cells(folder: Path) -> Path:
     return Path(document.save(folder / f"{STRUCK_EMPTY}.docx"))
 
 
+REPEATED = "tieu_de_lap"  # a two-row header repeated on each page (:func:`repeated_header`)
+REPEATED_NUMBERED = "tieu_de_lap_so_cot"  # the same with a numbering row "(1)…(6)" under it
+_LONG_TASK = (
+    "Rà soát, cập nhật, công khai đầy đủ, kịp thời các thủ tục hành chính trên Cổng Dịch vụ "
+    "công quốc gia và Hệ thống thông tin giải quyết thủ tục hành chính của tỉnh; niêm yết tại "
+    "Bộ phận Một cửa các cấp; hướng dẫn tổ chức, cá nhân thực hiện dịch vụ công trực tuyến "
+    "toàn trình, một phần; tăng cường thanh toán trực tuyến phí, lệ phí; số hóa hồ sơ, kết quả "
+    "giải quyết thủ tục hành chính theo quy định"
+)
+REPEATED_LEADS = ["Sở Nội vụ", "Sở Tư pháp", "Văn phòng UBND tỉnh", "Sở Tài chính", "Sở Y tế"]
+
+
+def repeated_header(folder: Path, *, numbered: bool) -> Path:
+    """Plan 43/KH-UBND: six narrow columns under a header of two rows ("Cơ quan thực hiện"
+    over "Chủ trì | Phối hợp"; "Thời gian hoàn thành" wrapped over three lines), with the
+    numbering row "(1) … (6)" under it when ``numbered``, all marked to repeat on each page;
+    every third task long enough to break over a page. LibreOffice prints the header again
+    on each page no taller than it fits: the deadline header's last word ("thành") below
+    its rule, hidden behind the row under it. Tasks 1…12: lead :data:`REPEATED_LEADS` in
+    turn, deadline "Tháng k/2025"."""
+    document = PlanDocument()
+    document.paragraph("Số: 43/KH-UBND")
+    document.paragraph("PHỤ LỤC 1", bold=True)
+    document.paragraph("DANH MỤC NHIỆM VỤ NĂM 2025", bold=True)
+    head = [Span(t, 1, bold=True) for t in ("STT", "Nội dung công việc")]
+    rows = [
+        TableRow([*head, Span("Cơ quan thực hiện", 2, bold=True),
+                  Span("Thời gian hoàn thành", 1, bold=True), Span("Sản phẩm", 1, bold=True)],
+                 header=True),
+        TableRow([ABOVE, ABOVE, Span("Chủ trì", 1, bold=True), Span("Phối hợp", 1, bold=True),
+                  ABOVE, ABOVE], header=True),
+    ]  # fmt: skip
+    if numbered:
+        rows.append(TableRow([Span(f"({i})", 1, bold=True) for i in range(1, 7)], header=True))
+    for k in range(1, 13):
+        task = _LONG_TASK if k % 3 == 1 else f"Nhiệm vụ số {k}"
+        lead = REPEATED_LEADS[(k - 1) % len(REPEATED_LEADS)]
+        rows.append(TableRow([str(k), task, lead, "", f"Tháng {k}/2025", "Báo cáo kết quả"]))
+    document.table(6, rows)
+    name = REPEATED_NUMBERED if numbered else REPEATED
+    return Path(document.save(folder / f"{name}.docx"))
+
+
 def main() -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
@@ -205,6 +252,8 @@ def main() -> None:
             (STRUCK, struck_plan(folder)), (STRUCK_EMPTY, struck_cells(folder)),
             (LAYOUTS, layout_tables(folder)), (UNRULED, unruled_tables(folder)),
             (DEEP, deep_layout(folder)),
+            (REPEATED, repeated_header(folder, numbered=False)),
+            (REPEATED_NUMBERED, repeated_header(folder, numbered=True)),
         )  # fmt: skip
         for name, document in made:
             subprocess.run(
