@@ -21,6 +21,11 @@ here:
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
   (running heads) are left out;
+- a cell's text set turned a quarter either way (a narrow column's vertical header, STT
+  or deadline: Word's "btLr" and "tbRl") read in its own lines' order, as upright
+  (:func:`_reading_frame`, from each char's matrix); a cell whose text is upside down,
+  slanted or set several ways at once is an error by page, row and column, never its
+  letters read across;
 - a cell's lines as printed, one line each; a table drawn inside a cell (boxes inside
   its box) a line a row, its cells joined by "; ", as Word's reader reads one, and said;
   a cell whose text stands in columns with no rules (a table drawn without them) read in
@@ -38,7 +43,9 @@ here:
   left out of a cell (kept in :attr:`GridRow.struck`, warned about by table, row and
   column as Word's reader does) and of a line outside the tables (warned about by the
   line); an underline, a border right under the text and the table's rules are none.
-  A strike drawn as an image (a scan, a pen stroke) is not seen.
+  A reader's strike-out comment (a "StrikeOut" annotation, Acrobat's or Foxit's) is the
+  line through the middle of the letters it covers (:func:`_strike_comments`). A strike
+  drawn as an image (a scan, a pen stroke) is not seen.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
@@ -65,6 +72,7 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
 from pdfplumber.table import Table, cells_to_tables
@@ -196,6 +204,7 @@ class _Table:
     grid: list[GridRow]
     columns: list[float]  # the x of each column's left rule, and the right rule last
     bbox: Box = (0.0, 0.0, 0.0, 0.0)  # its outer rules
+    problems: list[str] = field(default_factory=list)  # what in it cannot be read
 
 
 @dataclass
@@ -255,6 +264,7 @@ def _read_page(page: Page) -> _Page:
             "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
         )
     for block in (b for _, b in placed if isinstance(b, _Table)):
+        read.problems.extend(block.problems)
         if (broken := _broken_header(block.grid)) is not None:
             read.problems.append(
                 f"bảng nhiệm vụ (dòng tiêu đề “{broken}”) có cột hẹp đến mức chữ bị ngắt giữa "
@@ -467,6 +477,7 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
         for r in table.rows
     ]  # fmt: skip
     index = 0
+    problems: list[str] = []
     for position, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True)):
         if all(b is None or b in inner for b in row.cells):
             continue  # a row of the table inside a cell
@@ -488,6 +499,14 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
+            if not _readable_turns([c for c in in_row if _inside(c, bbox)]):
+                problems.append(
+                    f"dòng {index} của bảng trên trang, cột thứ {first + 1}: chữ xoay "
+                    "ngược, nghiêng hoặc theo nhiều hướng trong cùng một ô nên không đọc được "
+                    "theo thứ tự: hãy xin bản Word, hoặc bản PDF có chữ trong ô nằm ngang hoặc "
+                    "xoay dọc một hướng"
+                )
+                text = ""
             values[first] = text or ""
             if words:
                 struck[first] = "; ".join(words)
@@ -516,7 +535,7 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
         bold = len(boxes) == 1 and _bold(chars, boxes[0])
         rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
                             nested=nested, columned=columned, struck=struck))  # fmt: skip
-    return _Table(rows, xs, table.bbox)
+    return _Table(rows, xs, table.bbox, problems)
 
 
 def _nested_text(
@@ -554,7 +573,7 @@ def _columned(chars: list[dict[str, Any]], box: Box) -> bool:
     lines or more with a gap as wide as a letter is high before a word that starts at the
     same x on each (justified text starts its words anywhere)."""
     starts: list[float] = []
-    for line in _char_lines([c for c in chars if _inside(c, box)]):
+    for line in _char_lines(_reading_frame([c for c in chars if _inside(c, box)], box)[0]):
         letters = [c for c in line if c["text"].strip() and not _combining(c)]
         for i, (before, after) in enumerate(itertools.pairwise(letters)):
             size = float(before.get("size") or (before["bottom"] - before["top"]))
@@ -618,13 +637,56 @@ def _cell_text(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozen
     return "\n".join(t for t in (clean(t) for t in out) if t)
 
 
+def turn(char: dict[str, Any]) -> int:
+    """Which way a char is set, from its matrix: 0 upright, 90 turned a quarter left
+    (read bottom to top, its lines left to right: Word's "btLr"), -90 a quarter right (top
+    to bottom, lines right to left: "tbRl"), 180 any other way (upside down, slanted)."""
+    a, b, c, d = (float(v) for v in char["matrix"][:4])
+    if abs(b) <= 1e-3 * abs(a) and abs(c) <= 1e-3 * abs(d) and a > 0 and d > 0:
+        return 0
+    if abs(a) <= 1e-3 * abs(b) and abs(d) <= 1e-3 * abs(c) and b * c < 0:
+        return 90 if b > 0 else -90
+    return 180  # upside down or slanted: no reading order here
+
+
+def _readable_turns(chars: list[dict[str, Any]]) -> bool:
+    """Whether a cell's ``chars`` are all set one way that reads (:func:`turn`: upright,
+    or turned a quarter either way): none upside down or slanted, no two ways mixed."""
+    ways = {turn(c) for c in chars if c["text"].strip()}
+    return len(ways) <= 1 and 180 not in ways
+
+
+def _reading_frame(chars: list[dict[str, Any]], box: Box) -> tuple[list[dict[str, Any]], Box]:
+    """A cell's chars and box as they read (copies, laid upright) when its text is set
+    turned a quarter either way (:func:`turn`; a narrow column's vertical header, STT or
+    deadline): a char's x along its line, its top across the lines, so that the lines'
+    readers read it in its own order, never its letters across. Chars upright, or turned
+    other ways (:func:`_turned_problems` says those), are left as they are."""
+    turns = Counter(turn(c) for c in chars if c["text"].strip())
+    way = turns.most_common(1)[0][0] if turns else 0
+    if way not in (90, -90):
+        return chars, box
+    x0, top, x1, bottom = box
+
+    def laid(c: dict[str, Any]) -> dict[str, Any]:
+        if way == 90:  # along: upward (top falling); across: rightward
+            at = (-c["bottom"], c["x0"], -c["top"], c["x1"])
+        else:  # along: downward; across: leftward
+            at = (c["top"], -c["x1"], c["bottom"], -c["x0"])
+        return {**c, "x0": at[0], "top": at[1], "x1": at[2], "bottom": at[3], _AT: None}
+
+    frame = (-bottom, x0, -top, x1) if way == 90 else (top, -x1, bottom, -x0)
+    return [laid(c) if turn(c) == way else c for c in chars], frame
+
+
 def _live_lines(
     chars: list[dict[str, Any]], box: Box, crossed: Set[int]
 ) -> tuple[list[list[dict[str, Any]]], float]:
     """The lines of the chars in ``box`` (:func:`_char_lines`) without those struck
     through (``crossed``: their ids), a line struck whole left out; and the text's right
     edge, the cell's padding mirrored, as all its letters print it (struck ones too)."""
-    lines = _char_lines([c for c in chars if _inside(c, box)])
+    inside, box = _reading_frame([c for c in chars if _inside(c, box)], box)
+    lines = _char_lines(inside)
     if not lines:
         return [], box[2]
     left = min(c["x0"] for line in lines for c in line)
@@ -900,11 +962,37 @@ def _running_lines(pages: list[_Page]) -> set[str]:
 def strokes(page: Page) -> list[dict[str, Any]]:
     """The page's marks wider than tall that may be strokes: lines, rects and curves (Word
     draws a strike or an underline as a thin filled rect), each pdfplumber's object (x0,
-    top, x1, bottom in points)."""
+    top, x1, bottom in points); and the strike-out comments on it
+    (:func:`_strike_comments`)."""
     return [
-        mark for mark in (*page.lines, *page.rects, *page.curves)
+        mark for mark in (*page.lines, *page.rects, *page.curves, *_strike_comments(page))
         if mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
     ]  # fmt: skip
+
+
+def _strike_comments(page: Page) -> list[dict[str, Any]]:
+    """Each "StrikeOut" annotation of the page (a reader's strike-out comment: Acrobat's,
+    Foxit's), as the stroke it shows: a line through the middle of each box of letters it
+    covers (its QuadPoints, four corners each; its Rect when it has none). A PDF's words
+    crossed out so are text struck through, as a drawn strike is."""
+    out: list[dict[str, Any]] = []
+    for annot in page.annots:
+        data = annot.get("data") or {}
+        subtype = resolve1(data.get("Subtype"))
+        if getattr(subtype, "name", subtype) != "StrikeOut":
+            continue
+        with contextlib.suppress(TypeError, ValueError):
+            points = [float(resolve1(v)) for v in resolve1(data.get("QuadPoints")) or []]
+            quads = [points[i : i + 8] for i in range(0, len(points) - 7, 8)]
+            boxes = [
+                (min(q[0::2]), page.height - max(q[1::2]), max(q[0::2]), page.height - min(q[1::2]))
+                for q in quads
+            ] or [(annot["x0"], annot["top"], annot["x1"], annot["bottom"])]
+            for x0, top, x1, bottom in boxes:
+                middle = (top + bottom) / 2
+                out.append({"x0": x0, "top": middle, "x1": x1, "bottom": middle,
+                            "object_type": "strikeout"})  # fmt: skip
+    return out
 
 
 def find_struck(

@@ -435,6 +435,13 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
+def _pages(first: int | None, last: int | None) -> str:
+    """ " (trang 3)", " (trang 3–4)" for a row of a PDF on those pages; "" for Word's."""
+    if first is None:
+        return ""
+    return f" (trang {first})" if last in (None, first) else f" (trang {first}–{last})"
+
+
 def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
     the column numbers, or header words under the header's own STT cell (merged down, as
@@ -517,6 +524,9 @@ class _TaskTable:
         again: list[list[str]] = []  # the header printed again, in the rows just before
         above = ""  # the STT of the last numbered row
         last_page: int | None = None  # the page of the last row read (a PDF's)
+        # the row struck whole just above: (its note's place in warnings, its first row,
+        # the page of its last part, the struck text of each column so far)
+        crossed_row: tuple[int, GridRow, int | None, dict[int, list[str]]] | None = None
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
                 again.append(_spread(row))
@@ -534,13 +544,26 @@ class _TaskTable:
             if row.struck and not any(
                 v.strip() for c, v in enumerate(row.values) if c != number_at
             ):
-                # A row crossed out (its STT perhaps left as it was): said once, left out.
-                crossed = " | ".join(w for _, w in sorted(row.struck.items()))
-                warnings.append(
-                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
-                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
+                # A row crossed out (its STT perhaps left as it was): said once, left out;
+                # the rest of it broken over a page (no STT, struck whole) said with it.
+                numbered = number_at is not None and (
+                    row.values[number_at].strip() or row.struck.get(number_at)
+                )
+                if crossed_row is None or numbered:
+                    crossed_row = (len(warnings), row, row.page, {})
+                    warnings.append("")
+                at, first, _, parts = crossed_row
+                crossed_row = (at, first, row.page, parts)
+                for c, words in row.struck.items():
+                    parts.setdefault(c, []).append(words)
+                crossed = " | ".join(" ".join(w) for _, w in sorted(parts.items()))
+                warnings[at] = (
+                    f"dòng {first.index}{_pages(first.page, row.page)}: bỏ qua cả dòng gạch ngang "
+                    f"“{crossed}” (coi như đã xóa): hãy đối chiếu văn bản, nếu dòng ấy còn hiệu "
+                    "lực thì bỏ gạch ngang rồi nhập lại"
                 )
                 continue
+            crossed_row = None
             cells = self._cells(row)
             for c, value in sorted(row.unsure.items()):
                 name = next((n for n, i in self.columns.items() if i == c), "")
@@ -553,7 +576,8 @@ class _TaskTable:
                 )
             for c, words in sorted(row.struck.items()):
                 warnings.append(
-                    f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
+                    f"dòng {row.index}{_pages(row.page, row.page)}, cột {self._label(c, labels)}: "
+                    "bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
                     "thì bỏ gạch ngang rồi nhập lại"
                 )

@@ -16,7 +16,8 @@ layout tables (:func:`tests.docx_plans.layout_tables`), one whose inner tables h
 rules (:func:`tests.docx_plans.unruled_tables`) and one whose task table two layouts
 deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`); two whose header
 of two rows, repeated on each page, LibreOffice prints too short for its text
-(:func:`repeated_header`).
+(:func:`repeated_header`); one whose cells' text is set turned (:func:`turned_cells`); one with a row struck whole
+broken over a page (:func:`struck_split`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -234,6 +235,62 @@ def repeated_header(folder: Path, *, numbered: bool) -> Path:
     return Path(document.save(folder / f"{name}.docx"))
 
 
+STRUCK_SPLIT = "gach_ca_dong_qua_trang"  # a row struck whole over pages (:func:`struck_split`)
+
+
+def struck_split(folder: Path) -> Path:
+    """Plan 45/KH-UBND: five tasks, each long (:data:`_LONG_TASK` twice), the header
+    repeated on each page; task 4 struck through whole, broken over a page."""
+    document = PlanDocument()
+    document.paragraph("Số: 45/KH-UBND")
+    rows = [
+        [
+            str(k),
+            f"{_LONG_TASK} {_LONG_TASK}",
+            REPEATED_LEADS[k - 1],
+            "",
+            f"Quý {'I' * min(k, 3)}/2025",
+        ]
+        for k in range(1, 6)
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    for tc in table.rows[4].cells:
+        for paragraph in tc.paragraphs:
+            for run in paragraph.runs:
+                run.font.strike = True
+    return Path(document.save(folder / f"{STRUCK_SPLIT}.docx"))
+
+
+TURNED = "chu_xoay"  # text set turned in its cells (see :func:`turned_cells`)
+
+
+def _text_direction(cell: Any, way: str) -> None:
+    """The cell's text set turned (w:textDirection: "btLr" read bottom to top, "tbRl" top
+    to bottom), as narrow columns' headers, STT and deadlines often are."""
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:textDirection {nsdecls("w")} w:val="{way}"/>'))
+
+
+def turned_cells(folder: Path) -> Path:
+    """Plan 44/KH-UBND: the header's STT, lead and deadline cells set bottom to top; task
+    1's deadline "Quý IV/2025" bottom to top, task 2's lead "Văn phòng UBND tỉnh" top to
+    bottom; task 3 upright."""
+    document = PlanDocument()
+    document.paragraph("Số: 44/KH-UBND")
+    rows = [
+        ["1", "Xây dựng phần mềm theo dõi", "Sở Nội vụ", "Sở Tư pháp", "Quý IV/2025"],
+        ["2", "Kiểm tra công tác cải cách", "Văn phòng UBND tỉnh", "", "Tháng 6/2025"],
+        ["3", "Số hóa hồ sơ", "Sở Tư pháp", "", "Quý III/2025"],
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    for col in (0, 2, 4):
+        _text_direction(table.cell(0, col), "btLr")
+    _text_direction(table.cell(1, 4), "btLr")
+    _text_direction(table.cell(2, 2), "tbRl")
+    return Path(document.save(folder / f"{TURNED}.docx"))
+
+
 def main() -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
@@ -254,6 +311,8 @@ def main() -> None:
             (DEEP, deep_layout(folder)),
             (REPEATED, repeated_header(folder, numbered=False)),
             (REPEATED_NUMBERED, repeated_header(folder, numbered=True)),
+            (TURNED, turned_cells(folder)),
+            (STRUCK_SPLIT, struck_split(folder)),
         )  # fmt: skip
         for name, document in made:
             subprocess.run(
