@@ -70,6 +70,9 @@ def _word(text: str, x0: float = 50.0, **how: Any) -> list[dict[str, Any]]:
         ([_stroke(10, 400, 104.0)], False),  # the cell's bottom rule
         ([_stroke(53, 55.5, 96.6)], False),  # a dash drawn over a part of a letter
         ([_stroke(50, 90, 96.6, 6.0)], False),  # a filled box (a shaded cell), no stroke
+        # a row's rule, across the row, through letters too tall for their cell
+        ([_stroke(10, 400, 96.6)], False),
+        ([_stroke(45, 95, 96.6)], True),  # a strike a little longer than the words
     ],
 )
 def test_a_strike_is_a_stroke_through_the_letters_middle(

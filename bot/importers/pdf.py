@@ -116,6 +116,9 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 # strike); an underline runs below the baseline, a cell's rules outside the letters.
 _STRIKE_LOW, _STRIKE_HIGH = 0.1, 0.6
 _STRIKE_COVER = 0.6  # of a letter's width a strike runs over, at least
+# of a stroke's length, the letters it runs through, at least: a strike runs over the words
+# it crosses out, a table's rule on across the row (through text too tall for its cell)
+_STRIKE_SPAN = 0.5
 _THIN = 2.0  # points: a mark drawn this thin (or thinner), and wider than tall, is a stroke
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
@@ -1002,19 +1005,20 @@ def find_struck(
     a stroke of ``marks`` (:func:`strokes`; a mark no thicker than :data:`_THIN` and
     wider than tall) strikes through: one running over most of the
     letter's width (:data:`_STRIKE_COVER`) between a tenth and six tenths of its font size
-    above its baseline. An underline (at or below the baseline), a cell's rule or border
-    (along the cell's edges, clear of its letters, or right under a line of text) is never
-    one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
+    above its baseline, and whose letters make at least half its length
+    (:data:`_STRIKE_SPAN`). An underline (at or below the baseline), a cell's rule or border
+    (along the cell's edges, clear of its letters, or right under a line of text; a rule
+    across a row through text too tall for its cell) is never one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
     strike some letter (not the table's rules)."""
     marks_at = sorted(
         ((m["top"] + m["bottom"]) / 2, i) for i, m in enumerate(marks)
         if m["bottom"] - m["top"] <= _THIN and m["x1"] - m["x0"] > m["bottom"] - m["top"]
     )  # fmt: skip
     heights = [y for y, _ in marks_at]
-    flags: list[bool] = []
-    used: set[int] = set()
+    hits: list[list[int]] = []  # for each char, the marks running through it
+    through: dict[int, list[tuple[float, float]]] = {}  # mark → the letters' spans it strikes
     for char in chars:
-        hit = None
+        hits.append([])
         if char.get("upright", True) and char["text"]:
             size = float(char["size"])
             baseline = char["bottom"] - (char["matrix"][5] - char["y0"])
@@ -1025,12 +1029,23 @@ def find_struck(
                 width = char["x1"] - char["x0"]
                 cover = min(char["x1"], mark["x1"]) - max(char["x0"], mark["x0"])
                 if cover >= _STRIKE_COVER * width and (width > 0 or cover >= 0):
-                    hit = i
-                    break
-        flags.append(hit is not None)
-        if hit is not None:
-            used.add(hit)
-    return flags, used
+                    hits[-1].append(i)
+                    through.setdefault(i, []).append((char["x0"], min(char["x1"], mark["x1"])))
+    used = {
+        i for i, spans in through.items()
+        if _length(spans) >= _STRIKE_SPAN * (marks[i]["x1"] - marks[i]["x0"])
+    }  # fmt: skip
+    return [any(i in used for i in found) for found in hits], used
+
+
+def _length(spans: list[tuple[float, float]]) -> float:
+    """The length the spans (x0, x1) cover, those that overlap counted once."""
+    total, end = 0.0, float("-inf")
+    for x0, x1 in sorted(spans):
+        if x1 > end:
+            total += x1 - max(x0, end)
+            end = x1
+    return total
 
 
 def _crossed_lines(
