@@ -425,7 +425,7 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
         end = start + 1
         labels = [[v] for v in _spread(grid[start])]
         while end < len(grid) and _header_like(grid[end], mapping, grid[start]):
-            for c, v in enumerate(_spread(grid[end])):
+            for c, v in enumerate(_spread(grid[end]) if _naming_rows(grid[end : end + 1]) else []):
                 if c < len(labels) and v and v not in labels[c]:
                     labels[c].append(v)
             end += 1
@@ -433,6 +433,12 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
         # A two-row header names the agencies' columns in its second row.
         return end, combined if len(combined) >= len(mapping) else mapping
     return None
+
+
+def _naming_rows(rows: list[GridRow]) -> list[GridRow]:
+    """The header's rows that name its columns: all but the numbering row ("(1) (2) …"),
+    whose numbers are no part of a column's name ("Chủ trì", not "Chủ trì (3)")."""
+    return [r for r in rows if not column_numbers(r.values)]
 
 
 def _pages(first: int | None, last: int | None) -> str:
@@ -492,15 +498,15 @@ class _TaskTable:
 
     def read(self) -> _ReadTable:
         appendix, title, lead = self.heading.appendix()
+        named = _naming_rows(self.grid[: self.header_rows])
         labels = {
-            name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in self.grid[: self.header_rows])))
+            name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in named)))
             for name, col in self.columns.items()
         }  # fmt: skip
         errors = []
         width = max((len(r.values) for r in self.grid[: self.header_rows]), default=0)
         header = [
-            " ".join(dict.fromkeys(v for r in self.grid[: self.header_rows] if (v := _at(r, c))))
-            for c in range(width)
+            " ".join(dict.fromkeys(v for r in named if (v := _at(r, c)))) for c in range(width)
         ]
         missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
         if self.problem:
@@ -1149,7 +1155,7 @@ class PlanReader:
         heading, self.heading = self.heading, _Heading()
         rows, columns = found
         header = [
-            clean(" ".join(dict.fromkeys(v for r in grid[:rows] if (v := _at(r, c)))))
+            clean(" ".join(dict.fromkeys(v for r in _naming_rows(grid[:rows]) if (v := _at(r, c)))))
             for c in range(max(len(r.values) for r in grid[:rows]))
         ]
         columns, prefixes, problem = choose_task_column(header, columns)
