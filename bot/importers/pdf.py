@@ -417,11 +417,13 @@ def _own_overflow(chars: list[dict[str, Any]], cells: list[Box]) -> None:
         holding = [b for b in cells if _inside(char, b)] if char["text"].strip() else []
         owner.append(min(holding, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), default=None))
     last: dict[Box, int] = {}
+    held: dict[Box, list[dict[str, Any]]] = {}
     for i, box in enumerate(owner):
         if box is not None:
             last[box] = i
+            held.setdefault(box, []).append(chars[i])
     for box, end in last.items():
-        own = [c for c, b in zip(chars, owner, strict=True) if b == box]
+        own = held[box]
         tops = sorted({round(c["top"], 1) for c in own})
         if len(tops) < 2 or _within_any(box, cells):
             continue  # a line's pitch unknown; a box inside a box: a table drawn in a cell
