@@ -728,3 +728,95 @@ def test_a_task_table_without_rules_in_a_frame_row_is_an_error(tmp_path: Path) -
         "Nhiệm vụ Tiến độ Cơ quan chủ trì”) nên không biết chữ nào thuộc cột nào, không đọc "
         "được nhiệm vụ của bảng ấy: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
     ]
+
+
+@pytest.mark.parametrize("name", [LIBREOFFICE.REPEATED, LIBREOFFICE.REPEATED_NUMBERED])
+def test_a_two_row_header_repeated_on_each_page_is_skipped_as_in_the_word_file(
+    registry: Engine, tmp_path: Path, name: str
+) -> None:
+    """tests/data/libreoffice/tieu_de_lap*.pdf (:func:`make_pdfs.repeated_header`): a
+    header of two rows ("Cơ quan thực hiện" over "Chủ trì | Phối hợp"), with or without the
+    numbering row under it, repeated on each page. LibreOffice prints it again no taller
+    than it fits: the last word of "Thời gian hoàn thành" below its rule, among the "(5)"
+    of the numbering row, or at the top of the row broken over the page. It is the
+    header's: the header again is skipped and each task gets its own deadline, as from the
+    Word file (not "Tháng 1/2025 thành", nor "(3)" read as a lead)."""
+    pdf_path = LIBREOFFICE.HERE / f"{name}.pdf"
+    with pdfplumber.open(pdf_path) as pdf:
+        assert len(pdf.pages) >= 3  # the header is printed again, rows broken over pages
+    plan = read_pdf(pdf_path)
+    assert plan.errors == []
+    got = {}
+    numbered = name == LIBREOFFICE.REPEATED_NUMBERED
+    with Session(registry) as session:
+        for path in (pdf_path, LIBREOFFICE.repeated_header(tmp_path, numbered=numbered)):
+            report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+            got[path.suffix] = {
+                key: (task[7], [p[:2] for p in task[11]])
+                for key, task in tasks_of(session, report.plan).items()
+            }
+            session.rollback()
+    assert got[".pdf"] == got[".docx"]
+    assert len(got[".pdf"]) == 12
+    assert got[".pdf"]["PL1.1"] == (date(2025, 1, 31), [("so-noi-vu", "lead")])
+    assert got[".pdf"]["PL1.4"] == (date(2025, 4, 30), [("so-tai-chinh", "lead")])
+    assert got[".pdf"]["PL1.12"] == (date(2025, 12, 31), [("so-tu-phap", "lead")])
+
+
+def test_text_set_turned_in_cells_reads_in_its_own_order_as_from_the_word_file(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """tests/data/libreoffice/chu_xoay.pdf (:func:`make_pdfs.turned_cells`): header cells,
+    a deadline set bottom to top and a lead set top to bottom read each letter in its own
+    line's order, as the Word file gives them (not “5 2 0 2 ý u/ V Q I”, nor no task table
+    found for a header set upright nowhere)."""
+    pdf_path = LIBREOFFICE.HERE / f"{LIBREOFFICE.TURNED}.pdf"
+    got = {}
+    with Session(registry) as session:
+        for path in (pdf_path, LIBREOFFICE.turned_cells(tmp_path)):
+            report = import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+            got[path.suffix] = {
+                key: (task[7], [p[:2] for p in task[11]])
+                for key, task in tasks_of(session, report.plan).items()
+            }
+            session.rollback()
+    assert got[".pdf"] == got[".docx"]
+    assert got[".pdf"] == {
+        "1": (date(2025, 12, 31), [("so-noi-vu", "lead"), ("so-tu-phap", "coordinate")]),
+        "2": (date(2025, 6, 30), [("vp-ubnd", "lead")]),
+        "3": (date(2025, 9, 30), [("so-tu-phap", "lead")]),
+    }
+
+
+def test_text_turned_upside_down_in_a_cell_is_refused_by_page_row_and_column(
+    tmp_path: Path,
+) -> None:
+    """A deadline drawn upside down (no reading order to take its letters in) is an error
+    naming the page, the row and the column; the letters are never read backwards as a
+    deadline."""
+    path = tmp_path / "upside_down.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("DejaVu", 9)
+    xs, ys = [40, 70, 250, 350, 450, 550], [700, 680, 650]
+    for x in xs:
+        pdf.line(x, ys[0], x, ys[-1])
+    for y in ys:
+        pdf.line(xs[0], y, xs[-1], y)
+    for x, text in zip(xs, ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp",
+                            "Tiến độ"], strict=False):  # fmt: skip
+        pdf.drawString(x + 3, 687, text)
+    for x, text in zip(xs, ["1", "Số hóa hồ sơ", "Sở Nội vụ"], strict=False):
+        pdf.drawString(x + 3, 660, text)
+    pdf.saveState()
+    pdf.translate(540, 665)
+    pdf.rotate(180)
+    pdf.drawString(0, 0, "Quý IV/2025")
+    pdf.restoreState()
+    pdf.save()
+    plan = read_pdf(path)
+    assert [e.reason for e in plan.errors] == [
+        "Trang 1: dòng 2 của bảng trên trang, cột thứ 5: chữ xoay ngược, nghiêng hoặc theo "
+        "nhiều hướng trong cùng một ô nên không đọc được theo thứ tự: hãy xin bản Word, hoặc "
+        "bản PDF có chữ trong ô nằm ngang hoặc xoay dọc một hướng"
+    ]
+    assert [r.cells[4] for r in plan.rows if r.cells[1] == "Số hóa hồ sơ"] == [""]

@@ -6,12 +6,15 @@ PDFs are LibreOffice's exports of the Word documents the tests also read
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 import pytest
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfgen import canvas
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -22,6 +25,7 @@ from bot.importers.plans import import_plan
 from bot.importers.word import read_word
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE
 from tests.docx_plans import PlanDocument, TableRow
+from tests.pdf_plans import PlanPdf  # noqa: F401 (registers the DejaVu font)
 from tests.province import IMPORT_DAY, SETTINGS
 from tests.test_word_import import registry, tasks_of
 
@@ -66,6 +70,9 @@ def _word(text: str, x0: float = 50.0, **how: Any) -> list[dict[str, Any]]:
         ([_stroke(10, 400, 104.0)], False),  # the cell's bottom rule
         ([_stroke(53, 55.5, 96.6)], False),  # a dash drawn over a part of a letter
         ([_stroke(50, 90, 96.6, 6.0)], False),  # a filled box (a shaded cell), no stroke
+        # a row's rule, across the row, through letters too tall for their cell
+        ([_stroke(10, 400, 96.6)], False),
+        ([_stroke(45, 95, 96.6)], True),  # a strike a little longer than the words
     ],
 )
 def test_a_strike_is_a_stroke_through_the_letters_middle(
@@ -127,26 +134,29 @@ def test_a_pdf_of_a_plan_revised_by_hand_reads_as_its_word_document(
         ("4", "Việc 4 đúng hạn", "Quý IV/2025", "Sở Y tế"),
     ]
     assert pdf.meta.title == word.meta.title == "Cải cách hành chính năm 2025"
-    said = [
-        f"Bảng 1, dòng {row}, cột {column}: bỏ qua chữ gạch ngang “{words}” {_NOTE}"
-        for row, column, words in (
-            (2, "Nội dung công việc", "và báo cáo Bộ Nội vụ"),
-            (2, "Cơ quan chủ trì", "Sở Tài chính"),
-            (4, "Cơ quan chủ trì", "Sở Nội vụ"), (4, "Thời gian hoàn thành", "Quý I/2025"),
-        )
-    ]  # fmt: skip
-    # A row crossed out in every cell is said once, with its cells.
-    said.insert(2, "Bảng 1, dòng 3: bỏ qua cả dòng gạch ngang “2 | Việc 2 | Sở Tư pháp | Quý "
-                   "II/2025” (coi như đã xóa): hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực "
-                   "thì bỏ gạch ngang rồi nhập lại")  # fmt: skip
+    said: dict[str, list[str]] = {}
+    for page in ("", " (trang 1)"):  # the PDF's notes name the page, as its others do
+        said[page] = [
+            f"Bảng 1, dòng {row}{page}, cột {column}: bỏ qua chữ gạch ngang “{words}” {_NOTE}"
+            for row, column, words in (
+                (2, "Nội dung công việc", "và báo cáo Bộ Nội vụ"),
+                (2, "Cơ quan chủ trì", "Sở Tài chính"),
+                (4, "Cơ quan chủ trì", "Sở Nội vụ"), (4, "Thời gian hoàn thành", "Quý I/2025"),
+            )
+        ]  # fmt: skip
+        # A row crossed out in every cell is said once, with its cells.
+        said[page].insert(2, f"Bảng 1, dòng 3{page}: bỏ qua cả dòng gạch ngang “2 | Việc 2 | Sở "
+                             "Tư pháp | Quý II/2025” (coi như đã xóa): hãy đối chiếu văn bản, nếu "
+                             "dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại")  # fmt: skip
     paragraph = (
         "Đoạn “Cải cách hành chính năm 2025”: bỏ qua chữ gạch ngang “năm 2024” (coi như đã "
         "xóa): hãy đối chiếu văn bản"
     )
-    assert pdf.warnings == word.warnings == [paragraph, *said]
+    assert word.warnings == [paragraph, *said[""]]
+    assert pdf.warnings == [paragraph, *said[" (trang 1)"]]
     with session_scope(registry) as session:
         report = import_plan(session, STRUCK_PDF, settings=SETTINGS, on=IMPORT_DAY)
-    assert report.warnings[: len(said) + 1] == [paragraph, *said]
+    assert report.warnings[: len(said[""]) + 1] == [paragraph, *said[" (trang 1)"]]
     with Session(registry) as session:
         tasks = {
             number: (text, due_on, sorted(p[:2] for p in parts))
@@ -178,7 +188,8 @@ def test_a_cell_emptied_by_strike_is_said_with_its_struck_text(
     ]
     plan = read_pdf(path) if kind == "pdf" else read_word(path)
     assert plan.warnings[-1] == (
-        f"Bảng 1, dòng 4, cột Thời gian hoàn thành: bỏ qua chữ gạch ngang “Quý III/2025” {_NOTE}"
+        f"Bảng 1, dòng 4{page}, cột Thời gian hoàn thành: bỏ qua chữ gạch ngang “Quý III/2025” "
+        f"{_NOTE}"
     )
 
 
@@ -203,3 +214,63 @@ def test_a_deadline_emptied_by_strike_leaves_the_task_to_set_and_says_why(
     assert [(u.task_key, u.reason) for u in report.unspecified] == [
         ("2", f"ô tiến độ để trống {note}")
     ]
+
+
+class _StrikeOut(pdfdoc.Annotation):
+    """A reader's strike-out comment (Acrobat's, Foxit's): /StrikeOut over ``quad``, the
+    corners of the box of letters it crosses (x, y of upper left, upper right, lower left,
+    lower right)."""
+
+    permitted = (*pdfdoc.Annotation.permitted, "QuadPoints")
+
+    def __init__(self, rect: list[float], quad: list[float]) -> None:
+        self.Rect, self.QuadPoints = rect, quad
+
+    def Dict(self) -> Any:  # reportlab's name
+        return pdfdoc.PDFDictionary({
+            "Type": pdfdoc.PDFName("Annot"), "Subtype": pdfdoc.PDFName("StrikeOut"),
+            "Rect": pdfdoc.PDFArray(self.Rect), "QuadPoints": pdfdoc.PDFArray(self.QuadPoints),
+        })  # fmt: skip
+
+
+def test_a_strike_out_comment_is_a_strike_as_a_drawn_one(tmp_path: Path) -> None:
+    """Words crossed out by a PDF reader's strike-out comment (an annotation, drawn by no
+    line of the page): left out of the cell and said, as a drawn strike is."""
+    path = tmp_path / "comment.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("DejaVu", 9)
+    xs, ys = [40, 70, 220, 380, 480, 560], [700, 680, 660]
+    for x in xs:
+        pdf.line(x, ys[0], x, ys[-1])
+    for y in ys:
+        pdf.line(xs[0], y, xs[-1], y)
+    header = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Tiến độ"]
+    for x, text in zip(xs, header, strict=False):
+        pdf.drawString(x + 3, 687, text)
+    for x, text in zip(xs, ["1", "Số hóa hồ sơ", "Sở Tài chính Sở Nội vụ", "", "Quý IV/2025"],
+                       strict=False):  # fmt: skip
+        pdf.drawString(x + 3, 667, text)
+    x0, x1 = xs[2] + 3, xs[2] + 3 + pdfmetrics.stringWidth("Sở Tài chính", "DejaVu", 9)
+    pdf._addAnnotation(_StrikeOut([x0, 665, x1, 676], [x0, 676, x1, 676, x0, 665, x1, 665]))
+    pdf.save()
+    plan = read_pdf(path)
+    assert plan.rows[-1].cells[3] == "Sở Nội vụ"
+    assert plan.errors == []
+    assert plan.warnings == [
+        f"Bảng 1, dòng 2 (trang 1), cột Cơ quan chủ trì: bỏ qua chữ gạch ngang “Sở Tài chính” {_NOTE}"
+    ]
+
+
+def test_a_row_struck_whole_broken_over_pages_is_said_once_with_its_pages(tmp_path: Path) -> None:
+    """tests/data/libreoffice/gach_ca_dong_qua_trang.pdf (:func:`make_pdfs.struck_split`):
+    a row struck whole, broken over a page, is said once, naming its pages, with all its
+    text as the Word file's note gives it; not once for each part."""
+    word = read_word(LIBREOFFICE.struck_split(tmp_path))
+    pdf = read_pdf(LIBREOFFICE.HERE / f"{LIBREOFFICE.STRUCK_SPLIT}.pdf")
+    [said] = [w for w in word.warnings if "cả dòng gạch ngang" in w]
+    notes = [w for w in pdf.warnings if "cả dòng gạch ngang" in w]
+    assert said.startswith("Bảng 1, dòng 5: bỏ qua cả dòng gạch ngang “4 | Rà soát")
+    assert [re.sub(r"dòng \d+ \(trang \d+–\d+\)", "dòng 5", n) for n in notes] == [said]
+    assert re.match(r"Bảng 1, dòng \d+ \(trang (\d+)–(?!\1)\d+\): ", notes[0])
+    numbers = [[c for r in plan.rows[1:] if (c := r.cells[0])] for plan in (pdf, word)]
+    assert numbers == [["1", "2", "3", "5"]] * 2

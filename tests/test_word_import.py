@@ -1403,3 +1403,25 @@ def test_cells_beyond_the_header_s_columns_are_said_not_dropped(tmp_path: Path) 
         "Bảng 1, dòng 2: ô ngoài các cột của dòng tiêu đề, không đọc: “Ghi chú lạc”: hãy đối "
         "chiếu văn bản, nếu ô ấy là một cột của bảng thì thêm tiêu đề cho cột"
     ]
+
+
+def test_a_header_s_numbering_row_is_no_part_of_its_columns_names(
+    registry: Engine, tmp_path: Path
+) -> None:
+    """A header of two rows with the numbering row "(1) (2) …" under it: a problem names
+    the column as the header does ("Cơ quan thực hiện Chủ trì"), without its number."""
+    document = PlanDocument()
+    document.paragraph("Số: 46/KH-UBND")
+    bold = [Span(t, 1, bold=True) for t in ("STT", "Nội dung công việc")]
+    document.table(6, [
+        TableRow([*bold, Span("Cơ quan thực hiện", 2, bold=True),
+                  Span("Thời gian hoàn thành", 1, bold=True), Span("Sản phẩm", 1)], header=True),
+        TableRow([ABOVE, ABOVE, "Chủ trì", "Phối hợp", ABOVE, ABOVE], header=True),
+        TableRow([f"({i})" for i in range(1, 7)], header=True),
+        TableRow(["1", "Việc 1", "Sở Không Có", "", "Quý I/2025", "Báo cáo"]),
+    ])  # fmt: skip
+    path = document.save(tmp_path / "so_cot.docx")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (line,) = failure.value.lines()
+    assert line.startswith(f"{path}: Bảng 1, dòng 4, cột Cơ quan thực hiện Chủ trì: "), line

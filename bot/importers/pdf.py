@@ -11,11 +11,21 @@ here:
 - a task table that ends a page and a table that starts the next page with the same
   columns (nothing but a page number between them) are one table: the header printed
   again on the new page is skipped, and a row whose STT is empty there (the row broken
-  over the page) is joined to the task above by the rows' reader;
+  over the page) is joined to the task above by the rows' reader. A cell that LibreOffice
+  prints too short for its text (a header repeated on a new page no taller than it fits)
+  draws its last lines below its rule, hidden behind the cell under it: a line drawn
+  right after the cell's text, in its column, at its next line's place, is the cell's
+  (:func:`_own_overflow`), never the row's under it ("thành" of "Thời gian hoàn thành"
+  read as a deadline's word, or among the numbering row's "(5)");
 - the text outside the tables, line by line in reading order; a line whose words stand in
   two columns (the header block: issuer left, the nation's motto right) is read column
   by column, as Word's header table is; page numbers and lines printed on every page
   (running heads) are left out;
+- a cell's text set turned a quarter either way (a narrow column's vertical header, STT
+  or deadline: Word's "btLr" and "tbRl") read in its own lines' order, as upright
+  (:func:`_reading_frame`, from each char's matrix); a cell whose text is upside down,
+  slanted or set several ways at once is an error by page, row and column, never its
+  letters read across;
 - a cell's lines as printed, one line each; a table drawn inside a cell (boxes inside
   its box) a line a row, its cells joined by "; ", as Word's reader reads one, and said;
   a cell whose text stands in columns with no rules (a table drawn without them) read in
@@ -33,7 +43,9 @@ here:
   left out of a cell (kept in :attr:`GridRow.struck`, warned about by table, row and
   column as Word's reader does) and of a line outside the tables (warned about by the
   line); an underline, a border right under the text and the table's rules are none.
-  A strike drawn as an image (a scan, a pen stroke) is not seen.
+  A reader's strike-out comment (a "StrikeOut" annotation, Acrobat's or Foxit's) is the
+  line through the middle of the letters it covers (:func:`_strike_comments`). A strike
+  drawn as an image (a scan, a pen stroke) is not seen.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
 (scanned), text whose font has no Unicode map ("(cid:12)"), a task table without ruling
@@ -60,6 +72,7 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
 from pdfplumber.table import Table, cells_to_tables
@@ -103,6 +116,9 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 # strike); an underline runs below the baseline, a cell's rules outside the letters.
 _STRIKE_LOW, _STRIKE_HIGH = 0.1, 0.6
 _STRIKE_COVER = 0.6  # of a letter's width a strike runs over, at least
+# of a stroke's length, the letters it runs through, at least: a strike runs over the words
+# it crosses out, a table's rule on across the row (through text too tall for its cell)
+_STRIKE_SPAN = 0.5
 _THIN = 2.0  # points: a mark drawn this thin (or thinner), and wider than tall, is a stroke
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
@@ -191,6 +207,7 @@ class _Table:
     grid: list[GridRow]
     columns: list[float]  # the x of each column's left rule, and the right rule last
     bbox: Box = (0.0, 0.0, 0.0, 0.0)  # its outer rules
+    problems: list[str] = field(default_factory=list)  # what in it cannot be read
 
 
 @dataclass
@@ -221,6 +238,7 @@ def _read_page(page: Page) -> _Page:
     # A strike is no ruling line: the table is found without them.
     ruled = page.filter(lambda o: id(o) not in strikes) if strikes else page
     found = ruled.find_tables() if page.chars else []
+    _own_overflow(page.chars, [c for t in found for c in t.cells])
     placed: list[tuple[float, str | _Table | _Aside]] = []
     taken = _tables(page, [c for t in found for c in t.cells], number, placed, crossed)
     tasks = [b.bbox for _, b in placed if isinstance(b, _Table) and find_header(b.grid)]
@@ -249,6 +267,7 @@ def _read_page(page: Page) -> _Page:
             "nào thuộc ô nào, không đọc được: hãy xin bản Word, hoặc bản PDF có kẻ khung bảng"
         )
     for block in (b for _, b in placed if isinstance(b, _Table)):
+        read.problems.extend(block.problems)
         if (broken := _broken_header(block.grid)) is not None:
             read.problems.append(
                 f"bảng nhiệm vụ (dòng tiêu đề “{broken}”) có cột hẹp đến mức chữ bị ngắt giữa "
@@ -330,6 +349,10 @@ def _tables(
     return taken
 
 
+def _same_column(a: Box, b: Box) -> bool:
+    return abs(a[0] - b[0]) <= _TOLERANCE and abs(a[2] - b[2]) <= _TOLERANCE
+
+
 def _within_cell(cell: Box, pool: list[Box]) -> list[Box]:
     return [c for c in pool if _within(c, cell)]
 
@@ -374,6 +397,56 @@ def _beside(words: list[dict[str, Any]], tables: list[Box]) -> Iterator[tuple[fl
 
 # --- tables --------------------------------------------------------------------------------
 
+_AT = "dondoc_at"  # a char's key: the (x, y) it is read at, in the cell it was clipped out of
+_PITCH = 0.1  # of a line's pitch: how far a clipped line's place may be from the next line's
+
+
+def _own_overflow(chars: list[dict[str, Any]], cells: list[Box]) -> None:
+    """Put each line of text a cell's box clipped (printed below its bottom rule, hidden
+    behind the cell under it) back in that cell, as its text: LibreOffice prints a header
+    row repeated on a new page no taller than it fits, the rest of a cell's text ("Thời
+    gian / hoàn" over the page, "thành" under its rule, among the "(5)" of the numbering
+    row or at the top of a row broken over the page). Such a line is drawn right after the
+    cell's own text (``chars`` in the order the page draws them), in its column, at the
+    next line's place (its own lines' pitch: a cell of two lines or more), inside the cell
+    right under it (as wide), neither inside another box (a table drawn in a cell, whose
+    rows print tight); it gets :data:`_AT`, the (x, y) of the cell's bottom, which
+    :func:`_inside` reads. ``cells``: the page's tables' cells."""
+    owner: list[Box | None] = []
+    for char in chars:
+        holding = [b for b in cells if _inside(char, b)] if char["text"].strip() else []
+        owner.append(min(holding, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), default=None))
+    last: dict[Box, int] = {}
+    held: dict[Box, list[dict[str, Any]]] = {}
+    for i, box in enumerate(owner):
+        if box is not None:
+            last[box] = i
+            held.setdefault(box, []).append(chars[i])
+    for box, end in last.items():
+        own = held[box]
+        tops = sorted({round(c["top"], 1) for c in own})
+        if len(tops) < 2 or _within_any(box, cells):
+            continue  # a line's pitch unknown; a box inside a box: a table drawn in a cell
+        pitch = min(b - a for a, b in itertools.pairwise(tops))
+        line_top = chars[end]["top"]
+        clipped: list[dict[str, Any]] = []
+        for char, under in zip(chars[end + 1 :], owner[end + 1 :], strict=False):
+            if not char["text"].strip():
+                continue
+            if under is None or not _same_column(under, box) or abs(under[1] - box[3]) > _TOLERANCE:
+                break  # not in the cell right under this one, as wide
+            if char["x0"] < box[0] - _TOLERANCE or char["x1"] > box[2] + _TOLERANCE:
+                break  # not in its column
+            if abs(char["top"] - line_top) > _TOLERANCE:
+                if abs(char["top"] - line_top - pitch) > _PITCH * pitch:
+                    break  # not its next line
+                line_top = char["top"]
+            clipped.append(char)
+        if not clipped or (clipped[0]["top"] + clipped[0]["bottom"]) / 2 <= box[3]:
+            continue  # nothing clipped: the cell's own next line would be inside it
+        for char in clipped:
+            char[_AT] = ((char["x0"] + char["x1"]) / 2, box[3] - 0.01)
+
 
 def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
@@ -409,6 +482,7 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
         for r in table.rows
     ]  # fmt: skip
     index = 0
+    problems: list[str] = []
     for position, (row, texts) in enumerate(zip(table.rows, texts_of, strict=True)):
         if all(b is None or b in inner for b in row.cells):
             continue  # a row of the table inside a cell
@@ -430,6 +504,14 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
                 continue
             first = _column(xs, bbox[0])
             span = max(1, _column(xs, bbox[2]) - first)
+            if not _readable_turns([c for c in in_row if _inside(c, bbox)]):
+                problems.append(
+                    f"dòng {index} của bảng trên trang, cột thứ {first + 1}: chữ xoay "
+                    "ngược, nghiêng hoặc theo nhiều hướng trong cùng một ô nên không đọc được "
+                    "theo thứ tự: hãy xin bản Word, hoặc bản PDF có chữ trong ô nằm ngang hoặc "
+                    "xoay dọc một hướng"
+                )
+                text = ""
             values[first] = text or ""
             if words:
                 struck[first] = "; ".join(words)
@@ -458,7 +540,7 @@ def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
         bold = len(boxes) == 1 and _bold(chars, boxes[0])
         rows.append(GridRow(index, values, starts, continued, page=page, bold=bold, full=full,
                             nested=nested, columned=columned, struck=struck))  # fmt: skip
-    return _Table(rows, xs, table.bbox)
+    return _Table(rows, xs, table.bbox, problems)
 
 
 def _nested_text(
@@ -496,7 +578,7 @@ def _columned(chars: list[dict[str, Any]], box: Box) -> bool:
     lines or more with a gap as wide as a letter is high before a word that starts at the
     same x on each (justified text starts its words anywhere)."""
     starts: list[float] = []
-    for line in _char_lines([c for c in chars if _inside(c, box)]):
+    for line in _char_lines(_reading_frame([c for c in chars if _inside(c, box)], box)[0]):
         letters = [c for c in line if c["text"].strip() and not _combining(c)]
         for i, (before, after) in enumerate(itertools.pairwise(letters)):
             size = float(before.get("size") or (before["bottom"] - before["top"]))
@@ -560,13 +642,56 @@ def _cell_text(chars: list[dict[str, Any]], box: Box, crossed: Set[int] = frozen
     return "\n".join(t for t in (clean(t) for t in out) if t)
 
 
+def turn(char: dict[str, Any]) -> int:
+    """Which way a char is set, from its matrix: 0 upright, 90 turned a quarter left
+    (read bottom to top, its lines left to right: Word's "btLr"), -90 a quarter right (top
+    to bottom, lines right to left: "tbRl"), 180 any other way (upside down, slanted)."""
+    a, b, c, d = (float(v) for v in char["matrix"][:4])
+    if abs(b) <= 1e-3 * abs(a) and abs(c) <= 1e-3 * abs(d) and a > 0 and d > 0:
+        return 0
+    if abs(a) <= 1e-3 * abs(b) and abs(d) <= 1e-3 * abs(c) and b * c < 0:
+        return 90 if b > 0 else -90
+    return 180  # upside down or slanted: no reading order here
+
+
+def _readable_turns(chars: list[dict[str, Any]]) -> bool:
+    """Whether a cell's ``chars`` are all set one way that reads (:func:`turn`: upright,
+    or turned a quarter either way): none upside down or slanted, no two ways mixed."""
+    ways = {turn(c) for c in chars if c["text"].strip()}
+    return len(ways) <= 1 and 180 not in ways
+
+
+def _reading_frame(chars: list[dict[str, Any]], box: Box) -> tuple[list[dict[str, Any]], Box]:
+    """A cell's chars and box as they read (copies, laid upright) when its text is set
+    turned a quarter either way (:func:`turn`; a narrow column's vertical header, STT or
+    deadline): a char's x along its line, its top across the lines, so that the lines'
+    readers read it in its own order, never its letters across. Chars upright, or turned
+    other ways (:func:`_turned_problems` says those), are left as they are."""
+    turns = Counter(turn(c) for c in chars if c["text"].strip())
+    way = turns.most_common(1)[0][0] if turns else 0
+    if way not in (90, -90):
+        return chars, box
+    x0, top, x1, bottom = box
+
+    def laid(c: dict[str, Any]) -> dict[str, Any]:
+        if way == 90:  # along: upward (top falling); across: rightward
+            at = (-c["bottom"], c["x0"], -c["top"], c["x1"])
+        else:  # along: downward; across: leftward
+            at = (c["top"], -c["x1"], c["bottom"], -c["x0"])
+        return {**c, "x0": at[0], "top": at[1], "x1": at[2], "bottom": at[3], _AT: None}
+
+    frame = (-bottom, x0, -top, x1) if way == 90 else (top, -x1, bottom, -x0)
+    return [laid(c) if turn(c) == way else c for c in chars], frame
+
+
 def _live_lines(
     chars: list[dict[str, Any]], box: Box, crossed: Set[int]
 ) -> tuple[list[list[dict[str, Any]]], float]:
     """The lines of the chars in ``box`` (:func:`_char_lines`) without those struck
     through (``crossed``: their ids), a line struck whole left out; and the text's right
     edge, the cell's padding mirrored, as all its letters print it (struck ones too)."""
-    lines = _char_lines([c for c in chars if _inside(c, box)])
+    inside, box = _reading_frame([c for c in chars if _inside(c, box)], box)
+    lines = _char_lines(inside)
     if not lines:
         return [], box[2]
     left = min(c["x0"] for line in lines for c in line)
@@ -820,8 +945,11 @@ def _text(words: list[dict[str, Any]]) -> str:
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x: float = (word["x0"] + word["x1"]) / 2
-    y: float = (word["top"] + word["bottom"]) / 2
+    """Whether the middle of ``word`` (a word or a char; a char clipped out of its cell
+    stands where :func:`_own_overflow` puts it) lies in ``box``."""
+    x: float
+    y: float
+    x, y = word.get(_AT) or ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
@@ -839,11 +967,37 @@ def _running_lines(pages: list[_Page]) -> set[str]:
 def strokes(page: Page) -> list[dict[str, Any]]:
     """The page's marks wider than tall that may be strokes: lines, rects and curves (Word
     draws a strike or an underline as a thin filled rect), each pdfplumber's object (x0,
-    top, x1, bottom in points)."""
+    top, x1, bottom in points); and the strike-out comments on it
+    (:func:`_strike_comments`)."""
     return [
-        mark for mark in (*page.lines, *page.rects, *page.curves)
+        mark for mark in (*page.lines, *page.rects, *page.curves, *_strike_comments(page))
         if mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
     ]  # fmt: skip
+
+
+def _strike_comments(page: Page) -> list[dict[str, Any]]:
+    """Each "StrikeOut" annotation of the page (a reader's strike-out comment: Acrobat's,
+    Foxit's), as the stroke it shows: a line through the middle of each box of letters it
+    covers (its QuadPoints, four corners each; its Rect when it has none). A PDF's words
+    crossed out so are text struck through, as a drawn strike is."""
+    out: list[dict[str, Any]] = []
+    for annot in page.annots:
+        data = annot.get("data") or {}
+        subtype = resolve1(data.get("Subtype"))
+        if getattr(subtype, "name", subtype) != "StrikeOut":
+            continue
+        with contextlib.suppress(TypeError, ValueError):
+            points = [float(resolve1(v)) for v in resolve1(data.get("QuadPoints")) or []]
+            quads = [points[i : i + 8] for i in range(0, len(points) - 7, 8)]
+            boxes = [
+                (min(q[0::2]), page.height - max(q[1::2]), max(q[0::2]), page.height - min(q[1::2]))
+                for q in quads
+            ] or [(annot["x0"], annot["top"], annot["x1"], annot["bottom"])]
+            for x0, top, x1, bottom in boxes:
+                middle = (top + bottom) / 2
+                out.append({"x0": x0, "top": middle, "x1": x1, "bottom": middle,
+                            "object_type": "strikeout"})  # fmt: skip
+    return out
 
 
 def find_struck(
@@ -853,19 +1007,20 @@ def find_struck(
     a stroke of ``marks`` (:func:`strokes`; a mark no thicker than :data:`_THIN` and
     wider than tall) strikes through: one running over most of the
     letter's width (:data:`_STRIKE_COVER`) between a tenth and six tenths of its font size
-    above its baseline. An underline (at or below the baseline), a cell's rule or border
-    (along the cell's edges, clear of its letters, or right under a line of text) is never
-    one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
+    above its baseline, and whose letters make at least half its length
+    (:data:`_STRIKE_SPAN`). An underline (at or below the baseline), a cell's rule or border
+    (along the cell's edges, clear of its letters, or right under a line of text; a rule
+    across a row through text too tall for its cell) is never one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
     strike some letter (not the table's rules)."""
     marks_at = sorted(
         ((m["top"] + m["bottom"]) / 2, i) for i, m in enumerate(marks)
         if m["bottom"] - m["top"] <= _THIN and m["x1"] - m["x0"] > m["bottom"] - m["top"]
     )  # fmt: skip
     heights = [y for y, _ in marks_at]
-    flags: list[bool] = []
-    used: set[int] = set()
+    hits: list[list[int]] = []  # for each char, the marks running through it
+    through: dict[int, list[tuple[float, float]]] = {}  # mark → the letters' spans it strikes
     for char in chars:
-        hit = None
+        hits.append([])
         if char.get("upright", True) and char["text"]:
             size = float(char["size"])
             baseline = char["bottom"] - (char["matrix"][5] - char["y0"])
@@ -876,12 +1031,23 @@ def find_struck(
                 width = char["x1"] - char["x0"]
                 cover = min(char["x1"], mark["x1"]) - max(char["x0"], mark["x0"])
                 if cover >= _STRIKE_COVER * width and (width > 0 or cover >= 0):
-                    hit = i
-                    break
-        flags.append(hit is not None)
-        if hit is not None:
-            used.add(hit)
-    return flags, used
+                    hits[-1].append(i)
+                    through.setdefault(i, []).append((char["x0"], min(char["x1"], mark["x1"])))
+    used = {
+        i for i, spans in through.items()
+        if _length(spans) >= _STRIKE_SPAN * (marks[i]["x1"] - marks[i]["x0"])
+    }  # fmt: skip
+    return [any(i in used for i in found) for found in hits], used
+
+
+def _length(spans: list[tuple[float, float]]) -> float:
+    """The length the spans (x0, x1) cover, those that overlap counted once."""
+    total, end = 0.0, float("-inf")
+    for x0, x1 in sorted(spans):
+        if x1 > end:
+            total += x1 - max(x0, end)
+            end = x1
+    return total
 
 
 def _crossed_lines(

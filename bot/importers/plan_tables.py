@@ -445,7 +445,7 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
         end = start + 1
         labels = [[v] for v in _spread(grid[start])]
         while end < len(grid) and _header_like(grid[end], mapping, grid[start]):
-            for c, v in enumerate(_spread(grid[end])):
+            for c, v in enumerate(_spread(grid[end]) if _naming_rows(grid[end : end + 1]) else []):
                 if c < len(labels) and v and v not in labels[c]:
                     labels[c].append(v)
             end += 1
@@ -453,6 +453,19 @@ def find_header(grid: list[GridRow]) -> tuple[int, dict[str, int]] | None:
         # A two-row header names the agencies' columns in its second row.
         return end, combined if len(combined) >= len(mapping) else mapping
     return None
+
+
+def _naming_rows(rows: list[GridRow]) -> list[GridRow]:
+    """The header's rows that name its columns: all but the numbering row ("(1) (2) …"),
+    whose numbers are no part of a column's name ("Chủ trì", not "Chủ trì (3)")."""
+    return [r for r in rows if not column_numbers(r.values)]
+
+
+def _pages(first: int | None, last: int | None) -> str:
+    """ " (trang 3)", " (trang 3–4)" for a row of a PDF on those pages; "" for Word's."""
+    if first is None:
+        return ""
+    return f" (trang {first})" if last in (None, first) else f" (trang {first}–{last})"
 
 
 def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
@@ -505,15 +518,15 @@ class _TaskTable:
 
     def read(self) -> _ReadTable:
         appendix, title, lead, left_out = self.heading.appendix()
+        named = _naming_rows(self.grid[: self.header_rows])
         labels = {
-            name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in self.grid[: self.header_rows])))
+            name: clean(" ".join(dict.fromkeys(_spread(r)[col] for r in named)))
             for name, col in self.columns.items()
         }  # fmt: skip
         errors = []
         width = max((len(r.values) for r in self.grid[: self.header_rows]), default=0)
         header = [
-            " ".join(dict.fromkeys(v for r in self.grid[: self.header_rows] if (v := _at(r, c))))
-            for c in range(width)
+            " ".join(dict.fromkeys(v for r in named if (v := _at(r, c)))) for c in range(width)
         ]
         missing = [LABELS[c] for c in ("task", "deadline") if c not in self.columns]
         if self.problem:
@@ -537,6 +550,9 @@ class _TaskTable:
         again: list[list[str]] = []  # the header printed again, in the rows just before
         above = ""  # the STT of the last numbered row
         last_page: int | None = None  # the page of the last row read (a PDF's)
+        # the row struck whole just above: (its note's place in warnings, its first row,
+        # the page of its last part, the struck text of each column so far)
+        crossed_row: tuple[int, GridRow, int | None, dict[int, list[str]]] | None = None
         for row in self.grid[self.header_rows :]:
             if row.repeated_header or _row_key(row.values) in header_keys:
                 again.append(_spread(row))
@@ -554,13 +570,26 @@ class _TaskTable:
             if row.struck and not any(
                 v.strip() for c, v in enumerate(row.values) if c != number_at
             ):
-                # A row crossed out (its STT perhaps left as it was): said once, left out.
-                crossed = " | ".join(w for _, w in sorted(row.struck.items()))
-                warnings.append(
-                    f"dòng {row.index}: bỏ qua cả dòng gạch ngang “{crossed}” (coi như đã xóa): "
-                    "hãy đối chiếu văn bản, nếu dòng ấy còn hiệu lực thì bỏ gạch ngang rồi nhập lại"
+                # A row crossed out (its STT perhaps left as it was): said once, left out;
+                # the rest of it broken over a page (no STT, struck whole) said with it.
+                numbered = number_at is not None and (
+                    row.values[number_at].strip() or row.struck.get(number_at)
+                )
+                if crossed_row is None or numbered:
+                    crossed_row = (len(warnings), row, row.page, {})
+                    warnings.append("")
+                at, first, _, parts = crossed_row
+                crossed_row = (at, first, row.page, parts)
+                for c, words in row.struck.items():
+                    parts.setdefault(c, []).append(words)
+                crossed = " | ".join(" ".join(w) for _, w in sorted(parts.items()))
+                warnings[at] = (
+                    f"dòng {first.index}{_pages(first.page, row.page)}: bỏ qua cả dòng gạch ngang "
+                    f"“{crossed}” (coi như đã xóa): hãy đối chiếu văn bản, nếu dòng ấy còn hiệu "
+                    "lực thì bỏ gạch ngang rồi nhập lại"
                 )
                 continue
+            crossed_row = None
             cells = self._cells(row)
             for c, value in sorted(row.unsure.items()):
                 name = next((n for n, i in self.columns.items() if i == c), "")
@@ -573,7 +602,8 @@ class _TaskTable:
                 )
             for c, words in sorted(row.struck.items()):
                 warnings.append(
-                    f"dòng {row.index}, cột {self._label(c, labels)}: bỏ qua chữ gạch ngang "
+                    f"dòng {row.index}{_pages(row.page, row.page)}, cột {self._label(c, labels)}: "
+                    "bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
                     "thì bỏ gạch ngang rồi nhập lại"
                 )
@@ -1152,7 +1182,7 @@ class PlanReader:
         heading, self.heading = self.heading, _Heading()
         rows, columns = found
         header = [
-            clean(" ".join(dict.fromkeys(v for r in grid[:rows] if (v := _at(r, c)))))
+            clean(" ".join(dict.fromkeys(v for r in _naming_rows(grid[:rows]) if (v := _at(r, c)))))
             for c in range(max(len(r.values) for r in grid[:rows]))
         ]
         columns, prefixes, problem = choose_task_column(header, columns)

@@ -14,7 +14,10 @@ hand, text struck through (:func:`struck_plan`, :func:`struck_cells`), which Lib
 prints as lines drawn through the letters; one whose appendices' task tables are laid in
 layout tables (:func:`tests.docx_plans.layout_tables`), one whose inner tables have no
 rules (:func:`tests.docx_plans.unruled_tables`) and one whose task table two layouts
-deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`).
+deep prints too narrow to read (:func:`tests.docx_plans.deep_layout`); two whose header
+of two rows, repeated on each page, LibreOffice prints too short for its text
+(:func:`repeated_header`); one whose cells' text is set turned (:func:`turned_cells`); one with a row struck whole
+broken over a page (:func:`struck_split`).
 
 Plan 336 is trimmed to its first two appendices (:data:`SEEDS`) to keep the file small;
 :func:`seed_csv` writes the same trim of its CSV, which the tests compare it with.
@@ -38,12 +41,14 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from tests.docx_plans import (
+    ABOVE,
     DEEP,
     LAYOUTS,
     NESTED,
     SEED_PLANS,
     UNRULED,
     PlanDocument,
+    Span,
     TableRow,
     deep_layout,
     layout_tables,
@@ -187,6 +192,105 @@ def struck_cells(folder: Path) -> Path:
     return Path(document.save(folder / f"{STRUCK_EMPTY}.docx"))
 
 
+REPEATED = "tieu_de_lap"  # a two-row header repeated on each page (:func:`repeated_header`)
+REPEATED_NUMBERED = "tieu_de_lap_so_cot"  # the same with a numbering row "(1)…(6)" under it
+_LONG_TASK = (
+    "Rà soát, cập nhật, công khai đầy đủ, kịp thời các thủ tục hành chính trên Cổng Dịch vụ "
+    "công quốc gia và Hệ thống thông tin giải quyết thủ tục hành chính của tỉnh; niêm yết tại "
+    "Bộ phận Một cửa các cấp; hướng dẫn tổ chức, cá nhân thực hiện dịch vụ công trực tuyến "
+    "toàn trình, một phần; tăng cường thanh toán trực tuyến phí, lệ phí; số hóa hồ sơ, kết quả "
+    "giải quyết thủ tục hành chính theo quy định"
+)
+REPEATED_LEADS = ["Sở Nội vụ", "Sở Tư pháp", "Văn phòng UBND tỉnh", "Sở Tài chính", "Sở Y tế"]
+
+
+def repeated_header(folder: Path, *, numbered: bool) -> Path:
+    """Plan 43/KH-UBND: six narrow columns under a header of two rows ("Cơ quan thực hiện"
+    over "Chủ trì | Phối hợp"; "Thời gian hoàn thành" wrapped over three lines), with the
+    numbering row "(1) … (6)" under it when ``numbered``, all marked to repeat on each page;
+    every third task long enough to break over a page. LibreOffice prints the header again
+    on each page no taller than it fits: the deadline header's last word ("thành") below
+    its rule, hidden behind the row under it. Tasks 1…12: lead :data:`REPEATED_LEADS` in
+    turn, deadline "Tháng k/2025"."""
+    document = PlanDocument()
+    document.paragraph("Số: 43/KH-UBND")
+    document.paragraph("PHỤ LỤC 1", bold=True)
+    document.paragraph("DANH MỤC NHIỆM VỤ NĂM 2025", bold=True)
+    head = [Span(t, 1, bold=True) for t in ("STT", "Nội dung công việc")]
+    rows = [
+        TableRow([*head, Span("Cơ quan thực hiện", 2, bold=True),
+                  Span("Thời gian hoàn thành", 1, bold=True), Span("Sản phẩm", 1, bold=True)],
+                 header=True),
+        TableRow([ABOVE, ABOVE, Span("Chủ trì", 1, bold=True), Span("Phối hợp", 1, bold=True),
+                  ABOVE, ABOVE], header=True),
+    ]  # fmt: skip
+    if numbered:
+        rows.append(TableRow([Span(f"({i})", 1, bold=True) for i in range(1, 7)], header=True))
+    for k in range(1, 13):
+        task = _LONG_TASK if k % 3 == 1 else f"Nhiệm vụ số {k}"
+        lead = REPEATED_LEADS[(k - 1) % len(REPEATED_LEADS)]
+        rows.append(TableRow([str(k), task, lead, "", f"Tháng {k}/2025", "Báo cáo kết quả"]))
+    document.table(6, rows)
+    name = REPEATED_NUMBERED if numbered else REPEATED
+    return Path(document.save(folder / f"{name}.docx"))
+
+
+STRUCK_SPLIT = "gach_ca_dong_qua_trang"  # a row struck whole over pages (:func:`struck_split`)
+
+
+def struck_split(folder: Path) -> Path:
+    """Plan 45/KH-UBND: five tasks, each long (:data:`_LONG_TASK` twice), the header
+    repeated on each page; task 4 struck through whole, broken over a page."""
+    document = PlanDocument()
+    document.paragraph("Số: 45/KH-UBND")
+    rows = [
+        [
+            str(k),
+            f"{_LONG_TASK} {_LONG_TASK}",
+            REPEATED_LEADS[k - 1],
+            "",
+            f"Quý {'I' * min(k, 3)}/2025",
+        ]
+        for k in range(1, 6)
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    for tc in table.rows[4].cells:
+        for paragraph in tc.paragraphs:
+            for run in paragraph.runs:
+                run.font.strike = True
+    return Path(document.save(folder / f"{STRUCK_SPLIT}.docx"))
+
+
+TURNED = "chu_xoay"  # text set turned in its cells (see :func:`turned_cells`)
+
+
+def _text_direction(cell: Any, way: str) -> None:
+    """The cell's text set turned (w:textDirection: "btLr" read bottom to top, "tbRl" top
+    to bottom), as narrow columns' headers, STT and deadlines often are."""
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:textDirection {nsdecls("w")} w:val="{way}"/>'))
+
+
+def turned_cells(folder: Path) -> Path:
+    """Plan 44/KH-UBND: the header's STT, lead and deadline cells set bottom to top; task
+    1's deadline "Quý IV/2025" bottom to top, task 2's lead "Văn phòng UBND tỉnh" top to
+    bottom; task 3 upright."""
+    document = PlanDocument()
+    document.paragraph("Số: 44/KH-UBND")
+    rows = [
+        ["1", "Xây dựng phần mềm theo dõi", "Sở Nội vụ", "Sở Tư pháp", "Quý IV/2025"],
+        ["2", "Kiểm tra công tác cải cách", "Văn phòng UBND tỉnh", "", "Tháng 6/2025"],
+        ["3", "Số hóa hồ sơ", "Sở Tư pháp", "", "Quý III/2025"],
+    ]
+    table = document.table(5, [TableRow(STRUCK_HEADER, header=True),
+                               *(TableRow(r) for r in rows)])  # fmt: skip
+    for col in (0, 2, 4):
+        _text_direction(table.cell(0, col), "btLr")
+    _text_direction(table.cell(1, 4), "btLr")
+    _text_direction(table.cell(2, 2), "tbRl")
+    return Path(document.save(folder / f"{TURNED}.docx"))
+
+
 def main() -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
@@ -205,6 +309,10 @@ def main() -> None:
             (STRUCK, struck_plan(folder)), (STRUCK_EMPTY, struck_cells(folder)),
             (LAYOUTS, layout_tables(folder)), (UNRULED, unruled_tables(folder)),
             (DEEP, deep_layout(folder)),
+            (REPEATED, repeated_header(folder, numbered=False)),
+            (REPEATED_NUMBERED, repeated_header(folder, numbered=True)),
+            (TURNED, turned_cells(folder)),
+            (STRUCK_SPLIT, struck_split(folder)),
         )  # fmt: skip
         for name, document in made:
             subprocess.run(
