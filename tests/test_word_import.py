@@ -1106,6 +1106,7 @@ def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_miss
 @pytest.mark.parametrize(
     ("under", "beside"),
     [(["Đơn vị tính: nhiệm vụ"], False), (["1. Nhiệm vụ chung"], False),
+     (["(Sở Tài chính phối hợp)"], False),
      (["Sở Tài chính phối hợp thực hiện"], False), (["Sở Tài chính"], True),
      (["Biểu mẫu 02", "Sở Tài chính"], True)],
 )  # fmt: skip
@@ -1135,7 +1136,7 @@ def test_lines_under_an_appendix_title_in_capitals_are_no_title_and_name_no_lead
     assert plan.rows[2].cells[3] == "SỞ NỘI VỤ"
     said = ", ".join(f"“{line}”" for line in under)
     assert plan.warnings == [
-        f"Bảng 1, dòng chữ dưới tên phụ lục không đọc là tên phụ lục (tên viết khác kiểu chữ): "
+        f"Bảng 1, dòng chữ dưới hay bên cạnh tên phụ lục, không đọc là tên phụ lục: "
         f"{said}: hãy đối chiếu văn bản; nếu dòng ấy nêu cơ quan chủ trì hay phối hợp của cả "
         "phụ lục, hãy ghi vào các cột của bảng"
     ]

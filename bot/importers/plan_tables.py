@@ -245,6 +245,11 @@ def _title_goes_on(title: str, text: str) -> bool:
     return _mid_phrase(text) or fold(title).endswith(_TITLE_BREAKS)
 
 
+# A remark under an appendix's title that gives its tasks a role ("(Sở Tài chính phối
+# hợp)"), which a bracket would otherwise set aside as a note.
+_ROLE_REMARK = re.compile(r"^\(.*\b(?:phoi hop|chu tri)\b", re.IGNORECASE)
+
+
 def _goes_on_title(title: str, line: str) -> bool:
     """Whether ``line``, under an appendix's title ``title`` so far, goes on with it: any
     line after "PHỤ LỤC 2" alone; in capitals after a title in capitals (how such titles
@@ -328,6 +333,8 @@ class _Heading:
                     n = m.group(1).upper()
                     number = int(n) if n.isdigit() else _from_roman(n)
                 title, left_out = [line[m.end() :]], []
+            elif title is not None and _ROLE_REMARK.search(fold_aligned(line)):
+                left_out.append(clean(line))  # "(Sở Tài chính phối hợp)": said, not dropped
             elif (
                 title is not None
                 and not _ATTACHED.match(line)
@@ -668,7 +675,7 @@ class _TaskTable:
         if left_out:
             said = ", ".join(f"“{t}”" for t in left_out)
             warnings.append(
-                f"dòng chữ dưới tên phụ lục không đọc là tên phụ lục (tên viết khác kiểu chữ): "
+                f"dòng chữ dưới hay bên cạnh tên phụ lục, không đọc là tên phụ lục: "
                 f"{said}: hãy đối chiếu văn bản; nếu dòng ấy nêu cơ quan chủ trì "
                 "hay phối hợp của cả phụ lục, hãy ghi vào các cột của bảng"
             )
