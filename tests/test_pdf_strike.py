@@ -1,5 +1,5 @@
 """Text struck through in a PDF: a PDF has no strike attribute, so a strike is told from
-the strokes drawn through the letters (:func:`bot.importers.pdf.find_struck`), and such
+the strokes drawn through the letters (:func:`bot.importers.pdf_strikes.find_struck`), and such
 text is left out and warned about as the Word reader does for w:strike and w:dstrike. The
 PDFs are LibreOffice's exports of the Word documents the tests also read
 (tests/data/libreoffice/make_pdfs.py): Word and PDF must read the same."""
@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from bot.db import session_scope
 from bot.importers.errors import ImportFailed
-from bot.importers.pdf import find_struck, read_pdf, strokes
+from bot.importers.pdf import read_pdf
+from bot.importers.pdf_strikes import find_struck, strokes
 from bot.importers.plans import import_plan
 from bot.importers.word import read_word
 from tests.data.libreoffice import make_pdfs as LIBREOFFICE

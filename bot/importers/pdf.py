@@ -37,14 +37,14 @@ here:
 - a box merged down to a page's end goes on at the next page's top only where the page
   shows it (an empty box there merged over several rows); an empty box of one row there is
   left empty and warned about, never filled with a guess;
-- text struck through: a PDF keeps no strike attribute, but LibreOffice draws a strike as
-  a line through the letters (Word as a thin filled rect), a third of the font's size
-  above the baseline, two for a double strike (:func:`find_struck`). Such letters are
-  left out of a cell (kept in :attr:`GridRow.struck`, warned about by table, row and
-  column as Word's reader does) and of a line outside the tables (warned about by the
-  line); an underline, a border right under the text and the table's rules are none.
-  A reader's strike-out comment (a "StrikeOut" annotation, Acrobat's or Foxit's) is the
-  line through the middle of the letters it covers (:func:`_strike_comments`). A strike
+- text struck through (found by :mod:`bot.importers.pdf_strikes`): a PDF keeps no strike
+  attribute, but LibreOffice draws a strike as a line through the letters (Word as a thin
+  filled rect), a third of the font's size above the baseline, two for a double strike;
+  a reader's strike-out comment (a "StrikeOut" annotation, Acrobat's or Foxit's) is the
+  line through the middle of the letters it covers. Such letters are left out of a cell
+  (kept in :attr:`GridRow.struck`, warned about by table, row and column as Word's
+  reader does) and of a line outside the tables (warned about by the line); an
+  underline, a border right under the text and the table's rules are none. A strike
   drawn as an image (a scan, a pen stroke) is not seen.
 
 What cannot be read is reported by page and never guessed: a page that is only an image
@@ -58,7 +58,6 @@ text.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import itertools
 import logging
@@ -72,13 +71,13 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSException
 from pdfplumber.page import Page
 from pdfplumber.table import Table, cells_to_tables
 from pdfplumber.utils.exceptions import PdfminerException
 
 from bot.domain.text import clean, fold
+from bot.importers.pdf_strikes import find_struck, strokes
 from bot.importers.plan_tables import (
     CLOSING,
     DocumentPlan,
@@ -111,15 +110,6 @@ _TEXT_MARKS = frozenset("-+–*·")
 # A bullet or list number before a tab ("- ", "•", "1.", "a)"): a list's hanging indent
 _LIST_MARK = re.compile(r"^(?:[-+–•*◦▪▫●○■□‣⁃∙·\ue000-\uf8ff]|\(?\w{1,3}[.)])$")
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
-# Where a strike runs through a letter, in its font size above the baseline: LibreOffice
-# and Word draw it about a third up (two lines about a fifth and a third up for a double
-# strike); an underline runs below the baseline, a cell's rules outside the letters.
-_STRIKE_LOW, _STRIKE_HIGH = 0.1, 0.6
-_STRIKE_COVER = 0.6  # of a letter's width a strike runs over, at least
-# of a stroke's length, the letters it runs through, at least: a strike runs over the words
-# it crosses out, a table's rule on across the row (through text too tall for its cell)
-_STRIKE_SPAN = 0.5
-_THIN = 2.0  # points: a mark drawn this thin (or thinner), and wider than tall, is a stroke
 _UNMAPPED = ("(cid:", "\x00", "\ufffd")  # a glyph with no Unicode: pdfminer's signs
 
 
@@ -451,7 +441,7 @@ def _own_overflow(chars: list[dict[str, Any]], cells: list[Box]) -> None:
 def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
     """The table's rows on the grid its cells' edges draw: a cell's value in its first
     column, its span, and the columns merged from a row above (given that row's value).
-    ``crossed``: the ids of the chars struck through (:func:`find_struck`), left out of
+    ``crossed``: the ids of the chars struck through (:func:`bot.importers.pdf_strikes.find_struck`), left out of
     the cells' values and kept in :attr:`GridRow.struck`, as Word's reader does."""
     # Boxes inside another box of the table are a table drawn in that cell: its text is
     # the cell's, its rules are no columns of the table.
@@ -962,92 +952,6 @@ def _running_lines(pages: list[_Page]) -> set[str]:
 
 
 # --- text struck through -------------------------------------------------------------------
-
-
-def strokes(page: Page) -> list[dict[str, Any]]:
-    """The page's marks wider than tall that may be strokes: lines, rects and curves (Word
-    draws a strike or an underline as a thin filled rect), each pdfplumber's object (x0,
-    top, x1, bottom in points); and the strike-out comments on it
-    (:func:`_strike_comments`)."""
-    return [
-        mark for mark in (*page.lines, *page.rects, *page.curves, *_strike_comments(page))
-        if mark["x1"] - mark["x0"] > mark["bottom"] - mark["top"]
-    ]  # fmt: skip
-
-
-def _strike_comments(page: Page) -> list[dict[str, Any]]:
-    """Each "StrikeOut" annotation of the page (a reader's strike-out comment: Acrobat's,
-    Foxit's), as the stroke it shows: a line through the middle of each box of letters it
-    covers (its QuadPoints, four corners each; its Rect when it has none). A PDF's words
-    crossed out so are text struck through, as a drawn strike is."""
-    out: list[dict[str, Any]] = []
-    for annot in page.annots:
-        data = annot.get("data") or {}
-        subtype = resolve1(data.get("Subtype"))
-        if getattr(subtype, "name", subtype) != "StrikeOut":
-            continue
-        with contextlib.suppress(TypeError, ValueError):
-            points = [float(resolve1(v)) for v in resolve1(data.get("QuadPoints")) or []]
-            quads = [points[i : i + 8] for i in range(0, len(points) - 7, 8)]
-            boxes = [
-                (min(q[0::2]), page.height - max(q[1::2]), max(q[0::2]), page.height - min(q[1::2]))
-                for q in quads
-            ] or [(annot["x0"], annot["top"], annot["x1"], annot["bottom"])]
-            for x0, top, x1, bottom in boxes:
-                middle = (top + bottom) / 2
-                out.append({"x0": x0, "top": middle, "x1": x1, "bottom": middle,
-                            "object_type": "strikeout"})  # fmt: skip
-    return out
-
-
-def find_struck(
-    chars: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]
-) -> tuple[list[bool], set[int]]:
-    """Which of ``chars`` (pdfplumber's: text, x0, x1, y0, bottom, size, matrix, upright)
-    a stroke of ``marks`` (:func:`strokes`; a mark no thicker than :data:`_THIN` and
-    wider than tall) strikes through: one running over most of the
-    letter's width (:data:`_STRIKE_COVER`) between a tenth and six tenths of its font size
-    above its baseline, and whose letters make at least half its length
-    (:data:`_STRIKE_SPAN`). An underline (at or below the baseline), a cell's rule or border
-    (along the cell's edges, clear of its letters, or right under a line of text; a rule
-    across a row through text too tall for its cell) is never one. Gives a flag for each char and the indexes in ``marks`` of the strokes that
-    strike some letter (not the table's rules)."""
-    marks_at = sorted(
-        ((m["top"] + m["bottom"]) / 2, i) for i, m in enumerate(marks)
-        if m["bottom"] - m["top"] <= _THIN and m["x1"] - m["x0"] > m["bottom"] - m["top"]
-    )  # fmt: skip
-    heights = [y for y, _ in marks_at]
-    hits: list[list[int]] = []  # for each char, the marks running through it
-    through: dict[int, list[tuple[float, float]]] = {}  # mark → the letters' spans it strikes
-    for char in chars:
-        hits.append([])
-        if char.get("upright", True) and char["text"]:
-            size = float(char["size"])
-            baseline = char["bottom"] - (char["matrix"][5] - char["y0"])
-            low = bisect.bisect_left(heights, baseline - _STRIKE_HIGH * size)
-            high = bisect.bisect_right(heights, baseline - _STRIKE_LOW * size)
-            for _, i in marks_at[low:high]:
-                mark = marks[i]
-                width = char["x1"] - char["x0"]
-                cover = min(char["x1"], mark["x1"]) - max(char["x0"], mark["x0"])
-                if cover >= _STRIKE_COVER * width and (width > 0 or cover >= 0):
-                    hits[-1].append(i)
-                    through.setdefault(i, []).append((char["x0"], min(char["x1"], mark["x1"])))
-    used = {
-        i for i, spans in through.items()
-        if _length(spans) >= _STRIKE_SPAN * (marks[i]["x1"] - marks[i]["x0"])
-    }  # fmt: skip
-    return [any(i in used for i in found) for found in hits], used
-
-
-def _length(spans: list[tuple[float, float]]) -> float:
-    """The length the spans (x0, x1) cover, those that overlap counted once."""
-    total, end = 0.0, float("-inf")
-    for x0, x1 in sorted(spans):
-        if x1 > end:
-            total += x1 - max(x0, end)
-            end = x1
-    return total
 
 
 def _crossed_lines(
