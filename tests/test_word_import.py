@@ -994,6 +994,24 @@ def test_a_refused_document_shows_the_notes_that_may_explain_its_errors(
     assert "Lưu ý khi đọc văn bản (có thể giải thích các lỗi trên):" in said and crossed in said
 
 
+def test_a_task_row_marked_to_repeat_as_the_header_is_a_task(tmp_path: Path) -> None:
+    """Marking the header to repeat on each page with the first task's row selected too
+    flags that row as a header row (w:tblHeader): it is still a task, as the PDF shows it;
+    a numbering row so marked is still the header's."""
+    document = PlanDocument()
+    document.paragraph("Số: 44/KH-SNV")
+    document.table(5, [
+        TableRow(HEADER, header=True), TableRow(["(1)", "(2)", "(3)", "(4)", "(5)"], header=True),
+        TableRow(["1", "Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp", ""], header=True),
+        TableRow(["2", "Báo cáo", "Quý III/2025", "Sở Y tế", ""]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [r.cells[:4] for r in plan.rows[1:]] == [
+        ("1", "Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp"),
+        ("2", "Báo cáo", "Quý III/2025", "Sở Y tế"),
+    ]
+
+
 def _split_table(document: Any, between: str = "") -> None:
     """A task table split in two by a paragraph (``between``): its second part has no
     header row; both parts laid out alike."""

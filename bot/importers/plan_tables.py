@@ -475,11 +475,24 @@ def _pages(first: int | None, last: int | None) -> str:
     return f" (trang {first})" if last in (None, first) else f" (trang {first}–{last})"
 
 
+def _marked_header(row: GridRow) -> bool:
+    """Whether ``row`` is marked to repeat as the header (Word's w:tblHeader) and reads as
+    one: a task's row so marked (selected with the header when the header was marked) is
+    a task, its STT first and two more cells filled."""
+    if not row.repeated_header:
+        return False
+    filled = [clean(v) for v in row.values if v.strip()]
+    return not (len(filled) >= 3 and _TASK_STT.fullmatch(filled[0]))
+
+
+_TASK_STT = re.compile(r"\d+(?:\.\d+)*[a-zđ]?[.)]?", re.IGNORECASE)
+
+
 def _header_like(row: GridRow, mapping: dict[str, int], first: GridRow) -> bool:
     """Whether ``row`` goes on with the header that ``first`` opens: marked as a header,
     the column numbers, or header words under the header's own STT cell (merged down, as
     a PDF shows it) or with no STT that opens a task or a section."""
-    if row.repeated_header or column_numbers(row.values):
+    if _marked_header(row) or column_numbers(row.values):
         return True
     spread = _spread(row)
     if "number" not in mapping:  # a task's row has its text under the task column
@@ -561,7 +574,7 @@ class _TaskTable:
         # the page of its last part, the struck text of each column so far)
         crossed_row: tuple[int, GridRow, int | None, dict[int, list[str]]] | None = None
         for row in self.grid[self.header_rows :]:
-            if row.repeated_header or _row_key(row.values) in header_keys:
+            if _marked_header(row) or _row_key(row.values) in header_keys:
                 again.append(_spread(row))
                 continue  # the header again, on a new page
             if self._header_again(row):
@@ -737,7 +750,7 @@ class _TaskTable:
         """Whether ``row``, below the header, is the header again: marked to repeat, the
         same as a header row, or as :meth:`_header_again` reads it."""
         keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
-        return row.repeated_header or _row_key(row.values) in keys or self._header_again(row)
+        return _marked_header(row) or _row_key(row.values) in keys or self._header_again(row)
 
     def _header_again(self, row: GridRow) -> bool:
         """Whether ``row`` is the table's header printed again: its cells name the same
