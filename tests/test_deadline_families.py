@@ -615,7 +615,11 @@ CONDITIONAL_REMARKS = [
     "Quý IV/2027 (theo chỉ đạo của UBND tỉnh)",
 ]
 # "chờ" (awaiting) typed without its marks is "cho" (for), a remark of scope: marks needed.
-AWAITING = ["Quý IV/2027 (chờ quyết định)", "Quý IV/2027 (Chờ kết quả thí điểm)"]
+AWAITING = [
+    "Quý IV/2027 (chờ quyết định)",
+    "Quý IV/2027 (Chờ kết quả thí điểm)",
+    "Quý IV/2027 (chưa xác định)",
+]
 
 
 @pytest.mark.parametrize(
@@ -642,7 +646,15 @@ def test_a_bracketed_condition_leaves_the_date_unspecified(text: str) -> None:
      # The date a revision replaced, in brackets: the date outside them is the one.
      ("Quý IV/2027 (điều chỉnh từ Quý III/2027)", date(2027, 12, 31),
       "điều chỉnh từ Quý III/2027"),
-     ("Quý IV/2027 (thay cho Quý II/2027)", date(2027, 12, 31), "thay cho Quý II/2027")],
+     ("Quý IV/2027 (thay cho Quý II/2027)", date(2027, 12, 31), "thay cho Quý II/2027"),
+     # The report or meeting the date is for, and the period it covers.
+     ("Trước ngày 20/12/2027 (Báo cáo năm)", date(2027, 12, 20), "Báo cáo năm"),
+     ("30/6/2027 (báo cáo 6 tháng)", date(2027, 6, 30), "báo cáo 6 tháng"),
+     ("15/12/2027 (báo cáo hằng năm)", date(2027, 12, 15), "báo cáo hằng năm"),
+     ("Quý II/2027 (sơ kết 6 tháng)", date(2027, 6, 30), "sơ kết 6 tháng"),
+     # A period around the date: the date, in that period.
+     ("30/6/2027 (quý II)", date(2027, 6, 30), "quý II"),
+     ("Tháng 9/2027 (Quý III)", date(2027, 9, 30), "Quý III")],
 )  # fmt: skip
 def test_a_remark_of_scope_keeps_the_date_and_is_shown(text: str, on: date, remark: str) -> None:
     got = read(text)
@@ -657,6 +669,7 @@ def test_a_remark_of_scope_keeps_the_date_and_is_shown(text: str, on: date, rema
      ("Quý IV/2027 (hoàn thành trước ngày 15/11/2027)", date(2027, 11, 15)),
      ("Năm 2027 (Quý III)", date(2027, 9, 30)),
      ("Năm 2027 (tháng 11)", date(2027, 11, 30)),
+     ("Quý IV/2027 (báo cáo trước ngày 20/12/2027)", date(2027, 12, 20)),
      ("Quý IV/2027 (tháng 12/2027)", date(2027, 12, 31))],
 )  # fmt: skip
 def test_a_bracketed_date_within_the_date_narrows_it(text: str, on: date) -> None:

@@ -299,8 +299,12 @@ def _two_deadlines(original: str) -> tuple[str, str] | None:
 # dẫn của Bộ", unbracketed. A remark of scope, status or order ("(dự kiến)", "(đối với cấp
 # tỉnh)", "(theo quy định)", "(đợt 1)", "(hoặc sớm hơn)") leaves the date firm.
 _CONDITION = re.compile(
-    r"\b(?:khi|neu|tuy|phu thuoc|truong hop|tru khi|can cu|huong dan|y kien|chi dao)\b"
+    r"\b(?:khi|neu|tuy|phu thuoc|truong hop|tru khi|can cu|huong dan|y kien|chi dao"
+    r"|chua xac dinh|chua ro|chua co)\b"
 )
+# A remark that names the report or meeting the date is for ("(Báo cáo năm)", "(sơ kết 6
+# tháng)"): its period is what the report covers, not another deadline.
+_REPORT = re.compile(r"^(?:bao cao|so ket|tong ket|hoi nghi|danh gia|kiem diem)\b")
 # "chờ" (awaiting) is matched with its marks: folded, it is "cho" (for), a remark of scope.
 _AWAITING = re.compile(r"\bchờ\b")
 # A remark that names the date the plan replaced: the date outside it is the one.
@@ -344,7 +348,7 @@ def _remarked(original: str, ctx: _Context) -> Deadline | None:
     if isinstance(inner, tp.Status):
         return Done(original)
     folded = fold_aligned(inside).lower()
-    if _REVISED.match(folded):
+    if _REVISED.match(folded) or (_REPORT.match(folded) and not _DATE_LIKE.search(folded)):
         return _bounded(outer.reading, ctx, (*outer.notes, inside))
     if inner is None and (_DATE_LIKE.search(folded)
                           or (re.search(r"\d", folded) and _TIME_UNIT.search(folded))):  # fmt: skip
@@ -361,6 +365,11 @@ def _remarked(original: str, ctx: _Context) -> Deadline | None:
     if member.year is None:
         inner = replace(inner, members=(_with_year(member, due.on.year),))
     precise = _bounded(inner, ctx, ())
+    (inner_span,), _ = _fill_years(inner.members, ctx)
+    if _window(inner_span, ctx)[0] <= start and due.on <= precise.on:
+        # The date within the remark's period ("30/6/2025 (quý II)"): the date, the remark
+        # said beside it.
+        return _bounded(outer.reading, ctx, (*outer.notes, inside))
     if not start <= precise.on <= due.on:
         raise _two(outside, inside)
     return DueDate(precise.on, f"{precise.reading} (ghi trong ngoặc, trong {_label(span)})")
