@@ -994,6 +994,22 @@ def test_a_refused_document_shows_the_notes_that_may_explain_its_errors(
     assert "Lưu ý khi đọc văn bản (có thể giải thích các lỗi trên):" in said and crossed in said
 
 
+def test_a_note_read_before_a_title_in_capitals_is_left_out_of_it(tmp_path: Path) -> None:
+    """A PDF reads a layout's cells line by line, so a note beside the title can come
+    before it: the title is the run of lines in capitals, the note is said."""
+    document = PlanDocument()
+    document.paragraph("Số: 45/KH-SNV")
+    for line in ("PHỤ LỤC 1", "Sở Tài chính bảo đảm kinh phí", "CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM",
+                 "CỦA SỞ NỘI VỤ", "Báo cáo trước ngày 15/12/2025"):  # fmt: skip
+        document.paragraph(line)
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "", ""])])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert [(t.heading, t.lead) for t in plan.tables] == [
+        ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ")]  # fmt: skip
+    assert "“Sở Tài chính bảo đảm kinh phí”, “Báo cáo trước ngày 15/12/2025”" in plan.warnings[0]
+
+
 def test_a_task_row_marked_to_repeat_as_the_header_is_a_task(tmp_path: Path) -> None:
     """Marking the header to repeat on each page with the first task's row selected too
     flags that row as a header row (w:tblHeader): it is still a task, as the PDF shows it;

@@ -250,6 +250,27 @@ def _title_goes_on(title: str, text: str) -> bool:
 _ROLE_REMARK = re.compile(r"^\(.*\b(?:phoi hop|chu tri)\b", re.IGNORECASE)
 
 
+def _title_lines(head: str, lines: list[str]) -> tuple[list[str], list[str]]:
+    """(the title's lines, the lines left out) of an appendix whose heading line goes on
+    with ``head`` ("PHỤ LỤC 2: NHIỆM VỤ …"; "" for "PHỤ LỤC 2" alone) and is followed by
+    ``lines``. With no title on the heading's line, a title in capitals is the first run of
+    lines in capitals (a note printed before it, in the layout's other cell, left out);
+    otherwise the title goes on from its first line while :func:`_goes_on_title`."""
+    start = 0
+    if not any(ch.isalpha() for ch in head):
+        capitals = [
+            i for i, t in enumerate(lines) if t == t.upper() and any(c.isalpha() for c in t)
+        ]
+        start = capitals[0] if capitals else 0
+    title = [head]
+    for line in lines[start:]:
+        if not _goes_on_title(clean(" ".join(title)), line):
+            break
+        title.append(line)
+    taken = len(title) - 1  # lines of ``lines`` in the title, from ``start``
+    return title, lines[:start] + lines[start + taken :]
+
+
 def _goes_on_title(title: str, line: str) -> bool:
     """Whether ``line``, under an appendix's title ``title`` so far, goes on with it: any
     line after "PHỤ LỤC 2" alone; in capitals after a title in capitals (how such titles
@@ -324,28 +345,27 @@ class _Heading:
         near it ("Đơn vị tính: …", "1. Nhiệm vụ chung", "Sở Tài chính" in the cell beside),
         whose words would otherwise be read as the appendix's lead."""
         number: int | None = None
-        title: list[str] | None = None
-        left_out: list[str] = []
+        head: str | None = None  # the words after "PHỤ LỤC 2" on its line
+        lines: list[str] = []
+        remarks: list[str] = []
         for line in self.lines:
             if m := _APPENDIX.match(fold_aligned(line)):
                 number = None
                 if m.group(1):
                     n = m.group(1).upper()
                     number = int(n) if n.isdigit() else _from_roman(n)
-                title, left_out = [line[m.end() :]], []
-            elif title is not None and _ROLE_REMARK.search(fold_aligned(line)):
-                left_out.append(clean(line))  # "(Sở Tài chính phối hợp)": said, not dropped
+                head, lines, remarks = clean(line[m.end() :]), [], []
+            elif head is not None and _ROLE_REMARK.search(fold_aligned(line)):
+                remarks.append(clean(line))  # "(Sở Tài chính phối hợp)": said, not dropped
             elif (
-                title is not None
+                head is not None
                 and not _ATTACHED.match(line)
                 and not line.startswith(_NOTE_STARTS)  # "(Kèm theo …)", "Ghi chú: …"
             ):
-                if not left_out and _goes_on_title(clean(" ".join(title)), line):
-                    title.append(line)
-                else:
-                    left_out.append(clean(line))
-        text = clean(" ".join(title or []))
-        return number, text, _lead_in_title(text), [t for t in left_out if t]
+                lines.append(clean(line))
+        title, left_out = _title_lines(head or "", [t for t in lines if t])
+        text = clean(" ".join(title))
+        return number, text, _lead_in_title(text), left_out + remarks
 
     def caption(self) -> str:
         """The line right above a table, when it reads as its heading ("2. Nhiệm vụ năm
