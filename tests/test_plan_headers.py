@@ -70,6 +70,18 @@ def test_the_coordinating_column_that_says_thuc_hien_is_not_the_lead() -> None:
     assert (two["lead"], two["coordinate"]) == (2, 3)
 
 
+@pytest.mark.parametrize(
+    "coordinating",
+    ["Cơ quan liên quan", "Đơn vị liên quan", "Coordinating agencies", "Cooperating agencies"],
+)
+def test_a_column_of_the_agencies_that_take_part_is_the_coordinating_one(
+    coordinating: str,
+) -> None:
+    """Its agencies were dropped without a word when its header was not read."""
+    got = map_header(["STT", "Nhiệm vụ", "Chủ trì", coordinating, "Tiến độ"], "tasks")
+    assert (got["lead"], got["coordinate"]) == (2, 3)
+
+
 def test_a_table_without_stt_names_that_column_not_the_task_one(
     registry_engine: Engine, tmp_path: Path
 ) -> None:

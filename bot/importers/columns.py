@@ -29,7 +29,18 @@ _RULES: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {
                 ("lead",),
             ),
         ),
-        ("coordinate", (("phoi", "hop"), ("coordinate",), ("support",))),
+        # "Cơ quan liên quan", "Đơn vị liên quan": the agencies that take part, not lead.
+        (
+            "coordinate",
+            (
+                ("phoi", "hop"),
+                ("lien", "quan"),
+                ("coordinate",),
+                ("coordinating",),
+                ("cooperating",),
+                ("support",),
+            ),
+        ),
         ("result", (("ket", "qua"), ("san", "pham"), ("result",), ("output",))),
     ],
     "agencies": [
