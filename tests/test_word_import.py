@@ -1010,6 +1010,22 @@ def test_a_note_read_before_a_title_in_capitals_is_left_out_of_it(tmp_path: Path
     assert "“Sở Tài chính bảo đảm kinh phí”, “Báo cáo trước ngày 15/12/2025”" in plan.warnings[0]
 
 
+def test_the_columns_not_read_are_named_in_the_preview(tmp_path: Path) -> None:
+    """A column of agencies whose header dondoc does not know would lose them unseen."""
+    document = PlanDocument()
+    document.paragraph("Số: 46/KH-SNV")
+    document.table(6, [
+        TableRow(["STT", "Nhiệm vụ", "Tiến độ", "Cơ quan chủ trì", "Ghi chú", "Cơ quan giám sát"],
+                 header=True),
+        TableRow(["1", "Việc A", "Quý I/2025", "Sở Nội vụ", "", "Sở Tư pháp"]),
+    ])  # fmt: skip
+    plan = read_word(document.save(tmp_path / "kh.docx"))
+    assert plan.notes == [
+        "Bảng 1, cột “Ghi chú”, “Cơ quan giám sát”: không phải cột nhiệm vụ, thời hạn, cơ quan "
+        "hay kết quả"
+    ]
+
+
 def test_a_task_row_marked_to_repeat_as_the_header_is_a_task(tmp_path: Path) -> None:
     """Marking the header to repeat on each page with the first task's row selected too
     flags that row as a header row (w:tblHeader): it is still a task, as the PDF shows it;

@@ -583,6 +583,12 @@ class _TaskTable:
         header_keys = {_row_key(r.values) for r in self.grid[: self.header_rows]}
         rows: list[tuple[GridRow | None, dict[str, str]]] = []
         notes: list[str] = []
+        read_at = {*self.columns.values(), *self.prefixes}
+        if unread := [clean(h) for c, h in enumerate(header) if clean(h) and c not in read_at]:
+            # A column dondoc has no use for ("Ghi chú"), or one whose header it does not
+            # know: said, so that agencies in it are not lost unseen.
+            said = ", ".join(f"“{h}”" for h in unread)
+            notes.append(f"cột {said}: không phải cột nhiệm vụ, thời hạn, cơ quan hay kết quả")
         warnings: list[str] = []
         unnumbered = 0  # headings without a number: sections M1, M2…
         if appendix is not None:
