@@ -820,3 +820,28 @@ def test_text_turned_upside_down_in_a_cell_is_refused_by_page_row_and_column(
         "bản PDF có chữ trong ô nằm ngang hoặc xoay dọc một hướng"
     ]
     assert [r.cells[4] for r in plan.rows if r.cells[1] == "Số hóa hồ sơ"] == [""]
+
+
+def _letters(text: str, top: float, x0: float = 10.0) -> list[dict[str, object]]:
+    """``text`` as pdfplumber's chars on one line from ``x0``, 5 points a letter, 8 tall."""
+    return [{"text": ch, "x0": x0 + 5 * i, "x1": x0 + 5 * i + 5, "top": top, "bottom": top + 8}
+            for i, ch in enumerate(text)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("under", "clipped"),
+    [("thành", True), ("(sau khi có", False), ("Sở Y tế", False), ("(nếu có)", False)],
+)
+def test_only_a_header_cell_s_clipped_tail_is_taken_from_the_row_under_it(
+    under: str, clipped: bool
+) -> None:
+    """LibreOffice prints a repeated header too short: the end of a cell ("thành") stands
+    below its rule, in the row under it, at its next line's place. The text of the row
+    broken under the header can stand there too ("(sau khi có hướng dẫn của Bộ)": a
+    conditional deadline read as a firm date when it was taken into the header)."""
+    from bot.importers.pdf import _AT, _own_overflow
+
+    header, row = (0.0, 0.0, 100.0, 30.0), (0.0, 30.0, 100.0, 80.0)
+    chars = [*_letters("Thời gian", 5), *_letters("hoàn", 17), *_letters(under, 29)]
+    _own_overflow(chars, [header, row])
+    assert all(bool(c.get(_AT)) is clipped for c in chars[-len(under) :] if c["text"].strip())

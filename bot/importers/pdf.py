@@ -434,8 +434,26 @@ def _own_overflow(chars: list[dict[str, Any]], cells: list[Box]) -> None:
             clipped.append(char)
         if not clipped or (clipped[0]["top"] + clipped[0]["bottom"]) / 2 <= box[3]:
             continue  # nothing clipped: the cell's own next line would be inside it
+        if not _clipped_tail("".join(c["text"] for c in clipped), clipped):
+            continue  # the next row's own text, at the header's pitch by chance
         for char in clipped:
             char[_AT] = ((char["x0"] + char["x1"]) / 2, box[3] - 0.01)
+
+
+def _clipped_tail(text: str, chars: list[dict[str, Any]]) -> bool:
+    """Whether ``text`` (drawn by ``chars``) reads as the clipped end of a header cell: one
+    line of a few small-letter words ("thành", "phẩm"), no figure nor bracket. The text of
+    the row broken under a repeated header ("(sau khi có hướng dẫn của Bộ)", "Sở Y tế")
+    can stand at the header's next line's place too, and must stay that row's."""
+    words = text.split() if len({round(c["top"]) for c in chars}) == 1 else []
+    return (
+        0 < len(words) <= _CLIPPED_WORDS
+        and text.strip()[0].islower()
+        and not any(ch.isdigit() or ch in "()[]/" for ch in text)
+    )
+
+
+_CLIPPED_WORDS = 3
 
 
 def _grid(table: Table, page: int, crossed: Set[int] = frozenset()) -> _Table:
