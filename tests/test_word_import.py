@@ -1027,20 +1027,24 @@ def test_the_columns_not_read_are_named_in_the_preview(tmp_path: Path) -> None:
 
 
 def test_a_task_row_marked_to_repeat_as_the_header_is_a_task(tmp_path: Path) -> None:
-    """Marking the header to repeat on each page with the first task's row selected too
-    flags that row as a header row (w:tblHeader): it is still a task, as the PDF shows it;
-    a numbering row so marked is still the header's."""
+    """Marking the header to repeat on each page with the rows under it selected too flags
+    them as header rows (w:tblHeader): a section, a task and its continued row are still
+    what they read as, as the PDF shows them; a numbering row so marked is the header's."""
     document = PlanDocument()
     document.paragraph("Số: 44/KH-SNV")
     document.table(5, [
         TableRow(HEADER, header=True), TableRow(["(1)", "(2)", "(3)", "(4)", "(5)"], header=True),
+        TableRow(["I", "CẢI CÁCH THỂ CHẾ", "", "", ""], header=True),
         TableRow(["1", "Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp", ""], header=True),
+        TableRow(["", "và công khai kết quả", "", "", "Sở Y tế"], header=True),
         TableRow(["2", "Báo cáo", "Quý III/2025", "Sở Y tế", ""]),
     ])  # fmt: skip
     plan = read_word(document.save(tmp_path / "kh.docx"))
-    assert [r.cells[:4] for r in plan.rows[1:]] == [
-        ("1", "Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp"),
-        ("2", "Báo cáo", "Quý III/2025", "Sở Y tế"),
+    assert [r.cells[:5] for r in plan.rows[1:]] == [
+        ("I", "CẢI CÁCH THỂ CHẾ", "", "", ""),
+        ("1", "Rà soát thủ tục", "Quý IV/2025", "Sở Tư pháp", ""),
+        ("", "và công khai kết quả", "", "", "Sở Y tế"),  # joined to the task above
+        ("2", "Báo cáo", "Quý III/2025", "Sở Y tế", ""),
     ]
 
 

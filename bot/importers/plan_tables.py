@@ -497,12 +497,15 @@ def _pages(first: int | None, last: int | None) -> str:
 
 def _marked_header(row: GridRow) -> bool:
     """Whether ``row`` is marked to repeat as the header (Word's w:tblHeader) and reads as
-    one: a task's row so marked (selected with the header when the header was marked) is
-    a task, its STT first and two more cells filled."""
+    one: each of its cells names a column, or it numbers them. A task's, a section's or a task's
+    continued row so marked (selected with the header when the header was marked) is
+    what it reads as; a task's row (its STT first, two more cells filled) always."""
     if not row.repeated_header:
         return False
     filled = [clean(v) for v in row.values if v.strip()]
-    return not (len(filled) >= 3 and _TASK_STT.fullmatch(filled[0]))
+    if len(filled) >= 3 and _TASK_STT.fullmatch(filled[0]):
+        return False
+    return column_numbers(row.values) or all(map_header([cell], "tasks") for cell in filled)
 
 
 _TASK_STT = re.compile(r"\d+(?:\.\d+)*[a-zđ]?[.)]?", re.IGNORECASE)
