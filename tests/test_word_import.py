@@ -994,6 +994,25 @@ def test_a_refused_document_shows_the_notes_that_may_explain_its_errors(
     assert "Lưu ý khi đọc văn bản (có thể giải thích các lỗi trên):" in said and crossed in said
 
 
+@pytest.mark.parametrize(
+    "under", ["I. NHIỆM VỤ GIAO SỞ Y TẾ CHỦ TRÌ", "Ghi chú: Sở Y tế chủ trì các nhiệm vụ 2, 3"]
+)
+def test_a_line_under_the_title_naming_another_lead_refuses_the_rows_with_none(
+    tmp_path: Path, registry: Engine, under: str
+) -> None:
+    """Which rows the title's lead takes is then unknown: a question, not a wrong lead."""
+    document = PlanDocument()
+    for line in ("Số: 47/KH-SNV", "PHỤ LỤC 1", "NHIỆM VỤ CỦA SỞ NỘI VỤ", under):
+        document.paragraph(line)
+    document.table(5, [TableRow(HEADER, header=True),
+                       TableRow(["1", "Rà soát", "Quý I/2025", "", ""])])  # fmt: skip
+    path = document.save(tmp_path / "kh.docx")
+    with pytest.raises(ImportFailed) as failure, session_scope(registry) as session:
+        import_plan(session, path, settings=SETTINGS, on=IMPORT_DAY)
+    (error,) = failure.value.errors
+    assert error.reason.startswith(f"Bảng 1: dòng “{under}” dưới tên phụ lục nêu cơ quan chủ trì")
+
+
 def test_a_note_read_before_a_title_in_capitals_is_left_out_of_it(tmp_path: Path) -> None:
     """A PDF reads a layout's cells line by line, so a note beside the title can come
     before it: the title is the run of lines in capitals, the note is said."""
@@ -1160,7 +1179,8 @@ def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_miss
 @pytest.mark.parametrize(
     ("under", "beside"),
     [(["Đơn vị tính: nhiệm vụ"], False), (["1. Nhiệm vụ chung"], False),
-     (["(Sở Tài chính phối hợp)"], False),
+     (["(Sở Tài chính phối hợp)"], False), (["ĐƠN VỊ TÍNH: NHIỆM VỤ"], False),
+     (["Ghi chú: Sở Tài chính phối hợp thực hiện"], False),
      (["Sở Tài chính phối hợp thực hiện"], False), (["Sở Tài chính"], True),
      (["Biểu mẫu 02", "Sở Tài chính"], True)],
 )  # fmt: skip

@@ -278,9 +278,14 @@ def _goes_on_title(title: str, line: str) -> bool:
     letters, a line that goes on mid-phrase (:func:`_title_goes_on`)."""
     if not any(ch.isalpha() for ch in title):
         return True
+    if _BODY_STARTS.match(line) or _LABEL.match(line):
+        return False  # a sub-heading ("I. NHIỆM VỤ …"), a label ("ĐƠN VỊ TÍNH: …")
     if title == title.upper():
         return line == line.upper()
     return _title_goes_on(title, line)
+
+
+_LABEL = re.compile(r"^[^():]{1,30}:")  # "Đơn vị tính:", "Phối hợp:" opening a line
 
 
 def _lead_in_title(text: str) -> str:
@@ -355,7 +360,9 @@ class _Heading:
                     n = m.group(1).upper()
                     number = int(n) if n.isdigit() else _from_roman(n)
                 head, lines, remarks = clean(line[m.end() :]), [], []
-            elif head is not None and _ROLE_REMARK.search(fold_aligned(line)):
+            elif head is not None and (
+                _ROLE_REMARK.search(fold_aligned(line)) or line.startswith(("Ghi chú", "Lưu ý"))
+            ):
                 remarks.append(clean(line))  # "(Sở Tài chính phối hợp)": said, not dropped
             elif (
                 head is not None
@@ -713,6 +720,15 @@ class _TaskTable:
             notes.append(
                 f"chữ ở ô bên cạnh bảng (bảng bố cục quanh bảng nhiệm vụ): {said}: không phải "
                 "tên phụ lục hay nhiệm vụ, không đọc"
+            )
+        leads_named = [t for t in left_out if "chu tri" in fold(t) or _lead_in_title(t)]
+        if leads_named and given:
+            # "I. NHIỆM VỤ GIAO SỞ Y TẾ CHỦ TRÌ" under "… CỦA SỞ NỘI VỤ": which rows the
+            # title's lead takes is then unknown; a wrong lead is worse than a question.
+            errors.append(
+                f"dòng “{leads_named[0]}” dưới tên phụ lục nêu cơ quan chủ trì khác với tên phụ "
+                "lục, nên không biết các dòng để trống cột Cơ quan chủ trì do ai chủ trì: hãy ghi "
+                "cơ quan chủ trì vào các dòng ấy"
             )
         if left_out:
             said = ", ".join(f"“{t}”" for t in left_out)
