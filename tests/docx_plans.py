@@ -415,7 +415,7 @@ LAYOUTS = "bo_cuc"  # plan 22/KH-SNV, appendices' task tables laid in layout tab
 UNRULED = "khong_ke"  # plan 23/KH-SNV, tables inside cells drawn with no rules
 
 
-def _inner_table(cell: _Cell, rows: Sequence[Sequence[str]], *, ruled: bool = True) -> Table:
+def inner_table(cell: _Cell, rows: Sequence[Sequence[str]], *, ruled: bool = True) -> Table:
     """A table written in ``cell`` (after its empty first paragraph, as Word inserts one),
     one row per item of ``rows``; ruled ("Table Grid") or not (Word's plain table)."""
     table = cell.add_table(rows=len(rows), cols=len(rows[0]))
@@ -441,7 +441,7 @@ def layout_tables(folder: Path) -> Path:
     document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ TƯ PHÁP")
     layout = document.doc.add_table(rows=1, cols=3)
     layout.cell(0, 0).text, layout.cell(0, 2).text = "Ghi chú: xem thêm", "Dấu"
-    _inner_table(layout.cell(0, 1), [header, ["1", "Việc giữa A", "", "", "Quý II/2025"],
+    inner_table(layout.cell(0, 1), [header, ["1", "Việc giữa A", "", "", "Quý II/2025"],
                                      ["2", "Việc giữa B", "Sở Xây dựng", "", "Quý III/2025"]])  # fmt: skip
     document.paragraph("")
     layout = document.doc.add_table(rows=1, cols=2)
@@ -449,7 +449,7 @@ def layout_tables(folder: Path) -> Path:
     cell = layout.cell(0, 0)
     cell.paragraphs[0].text = "PHỤ LỤC 3"
     cell.add_paragraph("CÁC NHIỆM VỤ CỦA SỞ TÀI CHÍNH")
-    _inner_table(cell, [header, ["1", "Việc trái A", "", "", "Tháng 7/2025"],
+    inner_table(cell, [header, ["1", "Việc trái A", "", "", "Tháng 7/2025"],
                         ["2", "Việc trái B", "Sở Nội vụ", "Sở Tư pháp", "Tháng 9/2025"]])  # fmt: skip
     layout.cell(0, 1).text = "Khung bên phải"
     document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
@@ -466,12 +466,12 @@ def unruled_tables(folder: Path) -> Path:
     table = document.table(5, [TableRow(header, header=True),
                                TableRow(["1", "Việc có bảng con:", "Sở Nội vụ", "", "Quý I/2025"]),
                                TableRow(["2", "Việc hai", "Sở Tư pháp", "", "Quý II/2025"])])  # fmt: skip
-    _inner_table(table.cell(1, 1), [["Chỉ tiêu", "Mức"], ["Tỷ lệ hồ sơ đúng hạn", "98%"]],
+    inner_table(table.cell(1, 1), [["Chỉ tiêu", "Mức"], ["Tỷ lệ hồ sơ đúng hạn", "98%"]],
                  ruled=False)  # fmt: skip
     document.paragraph("PHỤ LỤC 2")
     layout = document.doc.add_table(rows=1, cols=2)
     layout.cell(0, 0).text = "Ghi chú bên trái"
-    _inner_table(layout.cell(0, 1), [header, ["1", "Việc trong bảng bố cục", "Sở Xây dựng", "",
+    inner_table(layout.cell(0, 1), [header, ["1", "Việc trong bảng bố cục", "Sở Xây dựng", "",
                                               "Quý III/2025"]], ruled=False)  # fmt: skip
     document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
     return Path(document.save(folder / f"{UNRULED}.docx"))
@@ -493,7 +493,7 @@ def deep_layout(folder: Path) -> Path:
     outer.cell(0, 0).text = "Khung ngoài"
     middle = outer.cell(0, 1).add_table(rows=1, cols=2)
     middle.cell(0, 0).text = "Khung trong"
-    _inner_table(middle.cell(0, 1), [header, ["1", "Việc sâu A", "", "", "Quý II/2025"],
+    inner_table(middle.cell(0, 1), [header, ["1", "Việc sâu A", "", "", "Quý II/2025"],
                                       ["2", "Việc sâu B", "Sở Xây dựng", "", "Quý III/2025"]])  # fmt: skip
     document.signature(["Như trên"], ["GIÁM ĐỐC", "Nguyễn Văn A"])
     return Path(document.save(folder / f"{DEEP}.docx"))

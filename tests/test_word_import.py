@@ -35,6 +35,7 @@ from tests.docx_plans import (
     PlanDocument,
     Span,
     TableRow,
+    inner_table,
     nested_tables,
     read_seed,
     seed_document,
@@ -1157,12 +1158,8 @@ def test_a_task_table_in_a_cell_of_a_layout_table_is_read_with_no_word_of_a_miss
     document.paragraph("CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ")
     layout = document.doc.add_table(rows=1, cols=2)
     layout.cell(0, 0).text = "Ghi chú: các việc làm trong năm"
-    inner = layout.cell(0, 1).add_table(rows=3, cols=5)
-    rows = [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
-            ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]]  # fmt: skip
-    for row, values in zip(inner.rows, rows, strict=True):
-        for c, value in zip(row.cells, values, strict=True):
-            c.text = value
+    inner_table(layout.cell(0, 1), [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
+                              ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]], ruled=False)  # fmt: skip
     other = document.doc.add_table(rows=1, cols=2)
     other.cell(0, 0).text = "Nơi nhận:"
     other.cell(0, 1).add_table(rows=1, cols=1).cell(0, 0).text = "GIÁM ĐỐC"
@@ -1231,12 +1228,8 @@ def test_a_task_table_two_layouts_deep_is_read_and_their_notes_are_no_title(
     outer.cell(0, 0).text = "Khung ngoài"
     middle = outer.cell(0, 1).add_table(rows=1, cols=2)
     middle.cell(0, 0).text = "Khung trong"
-    inner = middle.cell(0, 1).add_table(rows=3, cols=5)
-    rows = [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
-            ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]]  # fmt: skip
-    for row, values in zip(inner.rows, rows, strict=True):
-        for c, value in zip(row.cells, values, strict=True):
-            c.text = value
+    inner_table(middle.cell(0, 1), [HEADER, ["1", "Rà soát", "Quý I/2025", "", ""],
+                              ["2", "Kiểm tra", "Quý II/2025", "Sở Tư pháp", ""]], ruled=False)  # fmt: skip
     plan = read_word(document.save(tmp_path / "kh.docx"))
     assert [(t.heading, t.lead, t.rows) for t in plan.tables] == [
         ("Phụ lục 1: CÁC NHIỆM VỤ THUỘC TRÁCH NHIỆM CỦA SỞ NỘI VỤ", "SỞ NỘI VỤ", 3)]  # fmt: skip

@@ -124,7 +124,7 @@ class DocumentPlan:
         place = self.places.get(line)
         if place is None:
             return f"dòng {line}"
-        page = f" (trang {place.page})" if place.page is not None else ""
+        page = _pages(place.page)
         if place.row == 0:
             return f"Bảng {place.table}, tên phụ lục{page}"
         text = f"Bảng {place.table}, dòng {place.row}{page}"
@@ -495,7 +495,7 @@ def _naming_rows(rows: list[GridRow]) -> list[GridRow]:
     return [r for r in rows if not column_numbers(r.values)]
 
 
-def _pages(first: int | None, last: int | None) -> str:
+def _pages(first: int | None, last: int | None = None) -> str:
     """ " (trang 3)", " (trang 3–4)" for a row of a PDF on those pages; "" for Word's."""
     if first is None:
         return ""
@@ -658,14 +658,14 @@ class _TaskTable:
                 )
             for c, words in sorted(row.struck.items()):
                 warnings.append(
-                    f"dòng {row.index}{_pages(row.page, row.page)}, cột {self._label(c, labels)}: "
+                    f"dòng {row.index}{_pages(row.page)}, cột {self._label(c, labels)}: "
                     "bỏ qua chữ gạch ngang "
                     f"“{words}” (coi như đã xóa): hãy đối chiếu văn bản, nếu chữ ấy còn hiệu lực "
                     "thì bỏ gạch ngang rồi nhập lại"
                 )
             if outside := [clean(row.values[c]) for c, _ in row.starts
                            if width <= c < len(row.values) and row.values[c].strip()]:  # fmt: skip
-                where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+                where = f"dòng {row.index}{_pages(row.page)}"
                 said = ", ".join(f"“{v}”" for v in outside)
                 warnings.append(
                     f"{where}: ô ngoài các cột của dòng tiêu đề, không đọc: {said}: hãy đối "
@@ -674,7 +674,7 @@ class _TaskTable:
             for c in sorted(row.nested | row.columned):
                 name = next((n for n, i in self.columns.items() if i == c), "")
                 label = labels.get(name) or _HEADER_LABELS.get(name) or f"thứ {c + 1}"
-                page = f" (trang {row.page})" if row.page else ""
+                page = _pages(row.page)
                 how = (
                     "ô có một bảng kẻ bên trong, đọc mỗi dòng của bảng ấy thành một dòng, các ô "
                     "cách nhau bằng “; ”"
@@ -691,7 +691,7 @@ class _TaskTable:
                 unnumbered += 1
                 cells = {"number": f"M{unnumbered}", "task": clean(" ".join(row.values))}
             if cells is None:
-                where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+                where = f"dòng {row.index}{_pages(row.page)}"
                 inner = next(
                     (t for v in row.values for t in v.splitlines() if looks_like_header(t)), None
                 )
@@ -772,7 +772,7 @@ class _TaskTable:
         lead, deadline, text = own("lead"), own("deadline"), own("task")
         if not lead or not (deadline or text):
             return ""
-        where = f"dòng {row.index}" + (f" (trang {row.page})" if row.page else "")
+        where = f"dòng {row.index}{_pages(row.page)}"
         if number in row.continued:
             if not deadline:  # the merged task's own text and agencies, written on
                 return ""
@@ -1222,7 +1222,7 @@ class PlanReader:
             table = self.found[-1]
             first = len(table.grid) + 1
             self._extend(grid)
-            page = f" (trang {grid[0].page})" if grid and grid[0].page is not None else ""
+            page = _pages(grid[0].page if grid else None)
             self.warnings.append(
                 f"Bảng {table.number}, dòng {first}–{len(table.grid)}{page}: bảng không có dòng "
                 f"tiêu đề ngay sau Bảng {table.number}, cùng các cột: đọc là phần tiếp của Bảng "
